@@ -1,0 +1,275 @@
+"""Video in and out: decode a phone clip frame by frame, and write H.264 MP4s that play anywhere.
+
+Reading uses PyAV (FFmpeg): frames come out in display orientation (the rotation phones store
+as metadata is applied), with their real presentation timestamps (phones record variable frame
+rate), streamed one at a time so memory does not grow with clip length. Decoding runs on a
+background thread a few frames ahead, so it overlaps with the pose model.
+
+Writing uses PyAV's bundled libx264 (OpenCV's pip wheels have no H.264 encoder): yuv420p,
+``+faststart``, to a temporary file renamed into place only when the clip is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+
+# Containers FFmpeg opens as a "video" but that hold a single still picture.
+_IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "gif", "apng")
+
+
+class VideoReadError(Exception):
+    """The input cannot be read as a video (missing, not a video, corrupt, empty)."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about the clip (display orientation)."""
+
+    path: str
+    width: int
+    height: int
+    fps: float  # nominal (average) frame rate as stored in the file
+    n_frames: int  # as stored; 0 when the container does not say
+    duration_s: float
+    codec: str
+    rotation_deg: int  # rotation applied to reach display orientation (0, 90, 180, 270)
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int  # 0-based index among all decoded frames of the file
+    time_s: float  # presentation time from the start of the clip (after any slow-motion override)
+    rgb: np.ndarray  # (H, W, 3) uint8, display orientation
+
+
+def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
+    path = Path(path)
+    if not path.exists():
+        raise VideoReadError(f"{path}: no such file")
+    if path.is_dir():
+        raise VideoReadError(f"{path}: is a directory, not a video")
+    if path.stat().st_size == 0:
+        raise VideoReadError(f"{path}: file is empty (0 bytes)")
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise VideoReadError(f"{path}: not a readable video ({_ffmpeg_reason(exc)})") from exc
+    if container.format.name in _IMAGE_FORMATS or any(n in _IMAGE_FORMATS for n in container.format.name.split(",")):
+        container.close()
+        raise VideoReadError(f"{path}: is a still image, not a video")
+    if not container.streams.video:
+        kind = "audio-only file" if container.streams.audio else "file with no video stream"
+        container.close()
+        raise VideoReadError(f"{path}: {kind}, no video to analyse")
+    return container
+
+
+def _ffmpeg_reason(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[-1].strip() if ":" in text else text
+
+
+def _rotation_deg(stream: av.video.stream.VideoStream, first_frame: av.VideoFrame | None) -> int:
+    """Clockwise rotation (0/90/180/270) that turns stored frames into display orientation."""
+    rotation = 0.0
+    if first_frame is not None:
+        rotation = float(first_frame.rotation or 0.0)
+    # FFmpeg's display-matrix angle is counter-clockwise; the frame must be turned back by it.
+    return int(round(-rotation / 90.0)) % 4 * 90
+
+
+def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
+    """Read the header and the first frame; raise VideoReadError with a one-line reason."""
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        try:
+            first = next(container.decode(stream), None)
+        except av.FFmpegError as exc:
+            raise VideoReadError(f"{path}: video is corrupt, no frame could be decoded ({_ffmpeg_reason(exc)})") from exc
+        if first is None:
+            raise VideoReadError(f"{path}: video has no frames")
+        rotation = _rotation_deg(stream, first)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        fps = float(stream.average_rate or stream.guessed_rate or stream.base_rate or 0.0)
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / av.time_base
+        else:
+            duration = 0.0
+        n_frames = int(stream.frames or (round(duration * fps) if fps else 0))
+        return VideoInfo(str(path), width, height, fps, n_frames, duration, stream.codec_context.name, rotation)
+    finally:
+        container.close()
+
+
+def _to_display_rgb(frame: av.VideoFrame, rotation_deg: int) -> np.ndarray:
+    rgb = frame.to_ndarray(format="rgb24")  # may carry row padding (non-contiguous)
+    if rotation_deg:
+        rgb = np.rot90(rgb, k=-(rotation_deg // 90))
+    return np.ascontiguousarray(rgb)
+
+
+def _decode(
+    path: str | os.PathLike[str],
+    start_s: float | None,
+    end_s: float | None,
+    time_scale: float,
+) -> Iterator[Frame]:
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        origin: float | None = None
+        rotation: int | None = None
+        index = -1
+        try:
+            for frame in container.decode(stream):
+                index += 1
+                if frame.time is None:
+                    continue
+                if origin is None:
+                    origin = float(frame.time)
+                    rotation = _rotation_deg(stream, frame)
+                clip_time = float(frame.time) - origin  # time as played back
+                if start_s is not None and clip_time < start_s - 1e-6:
+                    continue
+                if end_s is not None and clip_time > end_s + 1e-6:
+                    break
+                yield Frame(index, clip_time * time_scale, _to_display_rgb(frame, rotation or 0))
+        except av.FFmpegError as exc:
+            if index <= 0:
+                raise VideoReadError(f"{path}: video is corrupt, no frame could be decoded ({_ffmpeg_reason(exc)})") from exc
+            raise VideoReadError(f"{path}: video is corrupt or truncated after frame {index} ({_ffmpeg_reason(exc)})") from exc
+    finally:
+        container.close()
+
+
+_END = object()
+
+
+def iter_frames(
+    path: str | os.PathLike[str],
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    fps_override: float | None = None,
+    prefetch: int = 4,
+) -> Iterator[Frame]:
+    """Yield frames in display orientation with real timestamps, decoded ahead on a thread.
+
+    ``start_s``/``end_s`` trim in seconds of the clip as it plays. ``fps_override`` is for
+    slow-motion exports (e.g. 240 fps footage stored at 30 fps): times are rescaled so that
+    the stored frame rate becomes ``fps_override``.
+    """
+    info = probe_video(path)
+    time_scale = info.fps / fps_override if fps_override else 1.0
+    if start_s is not None and end_s is not None and end_s <= start_s:
+        raise VideoReadError(f"{path}: --end ({end_s}s) must be after --start ({start_s}s)")
+
+    buffer: queue.Queue[object] = queue.Queue(maxsize=max(1, prefetch))
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in _decode(path, start_s, end_s, time_scale):
+                while not stop.is_set():
+                    try:
+                        buffer.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_END)
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            buffer.put(exc)
+
+    worker = threading.Thread(target=produce, name="formcheck-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+
+
+class H264Writer:
+    """Write RGB frames to an H.264 (yuv420p) MP4, atomically.
+
+    Frames go to ``<name>.partial.mp4`` beside the target, renamed onto the target when the
+    writer closes without error; on error the partial file is removed. Odd frame sizes are
+    cropped by one pixel (yuv420p needs even sizes). Pass each frame's ``time_s`` to keep the
+    input's timing (variable frame rate included); without it frames are spaced 1/fps.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fps: float, size: tuple[int, int], *, crf: int = 23, preset: str = "veryfast") -> None:
+        self.path = Path(path)
+        self.partial = self.path.with_name(self.path.stem + ".partial.mp4")
+        self.width, self.height = size[0] - size[0] % 2, size[1] - size[1] % 2
+        self._rate = Fraction(fps).limit_denominator(1001)
+        self._container = av.open(str(self.partial), mode="w", options={"movflags": "+faststart"})
+        self._stream = self._container.add_stream("libx264", rate=self._rate)
+        self._stream.width, self._stream.height = self.width, self.height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._stream.codec_context.time_base = Fraction(1, 90000)
+        self._count = 0
+        self._last_pts = -1
+
+    def write(self, rgb: np.ndarray, time_s: float | None = None) -> None:
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[: self.height, : self.width, :3]), format="rgb24")
+        if time_s is None:
+            time_s = self._count / float(self._rate)
+        pts = max(int(round(time_s * 90000)), self._last_pts + 1)
+        frame.pts, frame.time_base = pts, Fraction(1, 90000)
+        self._last_pts = pts
+        self._count += 1
+        self._container.mux(self._stream.encode(frame))
+
+    @property
+    def frames_written(self) -> int:
+        return self._count
+
+    def close(self, success: bool = True) -> None:
+        if self._container is None:
+            return
+        try:
+            if success:
+                self._container.mux(self._stream.encode(None))
+        finally:
+            self._container.close()
+            self._container = None  # type: ignore[assignment]
+        if success and self._count > 0:
+            self.partial.replace(self.path)
+        else:
+            self.partial.unlink(missing_ok=True)
+
+    def __enter__(self) -> "H264Writer":
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close(success=exc_type is None)
