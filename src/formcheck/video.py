@@ -128,6 +128,7 @@ def _decode(
     start_s: float | None,
     end_s: float | None,
     time_scale: float,
+    declared_frames: int,
 ) -> Iterator[Frame]:
     container = _open(path)
     try:
@@ -150,6 +151,9 @@ def _decode(
                 if end_s is not None and clip_time > end_s + 1e-6:
                     break
                 yield Frame(index, clip_time * time_scale, _to_display_rgb(frame, rotation or 0))
+            decoded = index + 1
+            if end_s is None and declared_frames > 10 and decoded < 0.9 * declared_frames:
+                raise VideoReadError(f"{path}: video is truncated: {decoded} of {declared_frames} frames could be decoded")
         except av.FFmpegError as exc:
             if index <= 0:
                 raise VideoReadError(f"{path}: video is corrupt, no frame could be decoded ({_ffmpeg_reason(exc)})") from exc
@@ -185,7 +189,7 @@ def iter_frames(
 
     def produce() -> None:
         try:
-            for item in _decode(path, start_s, end_s, time_scale):
+            for item in _decode(path, start_s, end_s, time_scale, info.n_frames):
                 while not stop.is_set():
                     try:
                         buffer.put(item, timeout=0.1)

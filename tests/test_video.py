@@ -1,0 +1,114 @@
+"""Video reading/writing: orientation, real timestamps, trimming, slow-motion override, atomic writes."""
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from formcheck.video import H264Writer, VideoReadError, iter_frames, probe_video
+
+
+def _marker_frame(width: int = 128, height: int = 64) -> np.ndarray:
+    """Black frame with a white block in the top-left corner: shows any rotation or flip."""
+    image = np.zeros((height, width, 3), np.uint8)
+    image[:8, :16] = 255
+    return image
+
+
+def _bright_centroid(rgb: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.nonzero(rgb.mean(axis=2) > 128)
+    return float(xs.mean()), float(ys.mean())
+
+
+@pytest.mark.parametrize(
+    ("display_rotation", "expected_size", "expected_corner"),
+    [
+        # FFmpeg display-matrix angles are counter-clockwise; a phone held in portrait stores
+        # landscape frames plus a rotation the player applies.
+        (90, (64, 128), "bottom-left"),
+        (-90, (64, 128), "top-right"),
+        (180, (128, 64), "bottom-right"),
+        (0, (128, 64), "top-left"),
+    ],
+)
+def test_frames_come_out_in_display_orientation(tmp_path: Path, display_rotation: int, expected_size, expected_corner) -> None:
+    path = tmp_path / "rotated.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 128, 64, "yuv420p"
+        stream.set_display_rotation(display_rotation)
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(_marker_frame(), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 30)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+    info = probe_video(path)
+    assert (info.width, info.height) == expected_size
+    rgb = next(iter_frames(path)).rgb
+    assert (rgb.shape[1], rgb.shape[0]) == expected_size
+    x, y = _bright_centroid(rgb)
+    horizontal = "left" if x < rgb.shape[1] / 2 else "right"
+    vertical = "top" if y < rgb.shape[0] / 2 else "bottom"
+    assert f"{vertical}-{horizontal}" == expected_corner
+
+
+def test_variable_frame_rate_timestamps_survive_a_round_trip(tmp_path: Path) -> None:
+    times = [0.0, 0.033, 0.050, 0.100, 0.1167, 0.200]  # irregular, as phones record
+    path = tmp_path / "vfr.mp4"
+    with H264Writer(path, fps=30, size=(64, 48)) as writer:
+        for t in times:
+            writer.write(np.full((48, 64, 3), 90, np.uint8), time_s=t)
+    read = [frame.time_s for frame in iter_frames(path)]
+    assert read == pytest.approx(times, abs=1e-3)
+    assert [frame.index for frame in iter_frames(path)] == list(range(len(times)))
+
+
+def _constant_rate_clip(path: Path, n: int = 30, fps: float = 30.0) -> Path:
+    with H264Writer(path, fps=fps, size=(64, 48)) as writer:
+        for i in range(n):
+            writer.write(np.full((48, 64, 3), i * 8 % 256, np.uint8))
+    return path
+
+
+def test_trim_and_slow_motion_override(tmp_path: Path) -> None:
+    path = _constant_rate_clip(tmp_path / "cfr.mp4", n=30, fps=30)
+    trimmed = list(iter_frames(path, start_s=0.5, end_s=0.8))
+    assert [f.index for f in trimmed] == list(range(15, 25))
+    assert trimmed[0].time_s == pytest.approx(0.5, abs=1e-3)
+    # 240 fps footage stored at 30 fps: frame k really happened at k/240 s.
+    slowmo = list(iter_frames(path, fps_override=240))
+    assert slowmo[8].time_s == pytest.approx(8 / 240, abs=1e-4)
+
+
+def test_writer_is_h264_yuv420p_and_crops_odd_sizes(tmp_path: Path) -> None:
+    path = tmp_path / "odd.mp4"
+    with H264Writer(path, fps=25, size=(65, 49)) as writer:
+        for _ in range(5):
+            writer.write(np.zeros((49, 65, 3), np.uint8))
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        assert (stream.width, stream.height) == (64, 48)
+        assert sum(1 for _ in container.decode(stream)) == 5
+
+
+def test_writer_leaves_nothing_behind_on_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.mp4"
+    with pytest.raises(RuntimeError):
+        with H264Writer(path, fps=30, size=(64, 48)) as writer:
+            writer.write(np.zeros((48, 64, 3), np.uint8))
+            raise RuntimeError("simulated failure mid-clip")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_truncated_fast_start_clip_is_reported(tmp_path: Path) -> None:
+    """With the index at the front (+faststart), a cut file still opens: its missing frames must be noticed."""
+    full = _constant_rate_clip(tmp_path / "full.mp4", n=120)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    with pytest.raises(VideoReadError, match="truncated|corrupt"):
+        list(iter_frames(cut))
