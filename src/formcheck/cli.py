@@ -169,6 +169,7 @@ def pose(
             f"{track.detection_rate:.1%} of them; picked {track.info['person_picked']}.\n"
             f"Wrote {output}" + (f" and {csv}" if csv else ""),
             highlight=False,
+            soft_wrap=True,
         )
 
 
