@@ -138,7 +138,7 @@ def extract_pose_track(
     end_s: float | None = None,
     fps_override: float | None = None,
     max_people: int = 2,
-    scan_s: float = 2.0,
+    scan_s: float = 1.0,
     progress: ProgressCallback | None = None,
 ) -> PoseTrack:
     """Run the pose model over ``path`` and return the runner's :class:`PoseTrack`.
