@@ -1,0 +1,905 @@
+"""A parametric side-view running gait model with exactly known form.
+
+The model is driven from the foot and the hip so that the form knobs are exact:
+
+* **Stance.** The foot is on the running surface. It lands on the heel at ``x_contact`` (chosen by
+  iteration so that the heel is ``overstride_pct_leg`` % of leg length ahead of the
+  segment-weighted centre of mass at the contact instant), rolls over the heel, lies flat, then
+  rises on the ball of the foot (toes stay flat on the ground) and leaves. On a treadmill the
+  ground point moves backwards at belt speed; overground it is fixed while the body moves forward
+  (the same motion relative to the pelvis). The knee follows from 2-link inverse kinematics with
+  the knee forward of the hip-ankle line.
+* **Toe-off.** The stance duration is solved so that the thigh angle at toe-off equals
+  ``hip_extension_deg`` (or, if a duty factor / contact time is imposed, the pelvis height is
+  solved instead: a lower, more crouched runner has a longer contact).
+* **Swing.** Thigh angle, knee flexion and ankle angle follow smooth Hermite curves from the
+  toe-off state (velocity continuous) through peak knee flexion (heel recovery toward the
+  buttock) and peak hip flexion (knee drive) to the contact state, with the heel arriving with a
+  downward velocity (an impact, as in real running).
+* Pelvis: vertical oscillation with its low point at mid-stance; trunk leaning forward a few
+  degrees; head nearly upright; arms swinging opposite to the legs.
+
+World coordinates are metres: x forward (running direction), y up (0 = running surface),
+z lateral, positive to the runner's RIGHT (right-handed). The pose is projected with a pinhole
+camera standing on the runner's near side and looking horizontally across the belt; the image
+landmarks follow the team conventions (x right, y down, pixels). All ground truth is computed
+from those projected landmarks with the shared definitions (``formcheck.com``), events in
+continuous time, then rounded to the nearest frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+from scipy.interpolate import CubicHermiteSpline
+from scipy.optimize import brentq
+
+from .. import landmarks as lm
+from ..com import segment_weighted_com
+from ..pose_track import PoseTrack
+
+Facing = Literal["left", "right"]
+SIDES: tuple[str, str] = ("left", "right")
+
+
+# --------------------------------------------------------------------------------------------- params
+@dataclass(frozen=True)
+class GaitParams:
+    """Knobs of the synthetic runner. Angles in degrees, lengths in metres unless named otherwise."""
+
+    height_m: float = 1.75
+    cadence_spm: float = 170.0
+    speed_m_s: float = 3.0  # belt speed (treadmill) or running speed (overground)
+    overstride_pct_leg: float = 12.0  # heel ahead of the segment-weighted COM at initial contact, % of leg length
+    hip_extension_deg: float = 12.0  # thigh angle behind vertical at toe-off
+    # Contact duration. None (default): follows from the geometry (overstride, hip extension, speed).
+    # Give a duty factor (contact time / stride time) OR a contact time to impose it: the pelvis
+    # height is then solved (longer contact = lower, more crouched runner); ValueError if that
+    # would need an unrealistic crouch.
+    duty_factor: float | None = None
+    contact_time_s: float | None = None
+    facing: Facing = "left"
+    fps: float = 60.0
+    duration_s: float = 6.0
+    treadmill: bool = True
+    image_size: tuple[int, int] = (1280, 720)  # (width, height) px
+    # Camera: pinhole at camera_distance_m from the runner's mid-plane, on the near side, at
+    # camera_height_m above the running surface, optical axis horizontal. Focal length so that
+    # 1 m at the runner's mid-plane is px_per_m pixels (default: runner_height_frac of the image height).
+    camera_distance_m: float = 4.0
+    camera_height_m: float = 1.0
+    px_per_m: float | None = None
+    runner_height_frac: float = 0.62
+    # Finer form knobs (None = realistic default).
+    vertical_oscillation_m: float = 0.07  # pelvis peak-to-peak
+    pelvis_drop_m: float = 0.02  # mean hip height below standing hip height (ignored when contact time is imposed)
+    trunk_lean_deg: float = 6.0  # forward lean of the hip->shoulder line
+    foot_strike_angle_deg: float | None = None  # sole angle at contact, toe up; default grows with overstride
+    toe_off_foot_angle_deg: float = 45.0  # heel up at toe-off
+    peak_knee_flexion_deg: float = 110.0  # swing
+    knee_drive_deg: float | None = None  # peak thigh flexion in swing (negative thigh angle); default contact - 7
+    arm_swing_deg: float = 30.0  # upper-arm amplitude (each way)
+    start_phase: float = 0.15  # fraction of a stride between t=0 and the first LEFT contact
+    seed: int = 0
+
+    @property
+    def near_side(self) -> str:
+        return "left" if self.facing == "left" else "right"
+
+    @property
+    def step_time_s(self) -> float:
+        return 60.0 / self.cadence_spm
+
+    @property
+    def stride_time_s(self) -> float:
+        return 120.0 / self.cadence_spm
+
+
+@dataclass(frozen=True)
+class Body:
+    """Segment dimensions (Winter 2009 anthropometric fractions of height)."""
+
+    height: float
+
+    @property
+    def thigh(self) -> float:
+        return 0.245 * self.height
+
+    @property
+    def shank(self) -> float:
+        return 0.246 * self.height
+
+    @property
+    def leg(self) -> float:
+        return self.thigh + self.shank
+
+    @property
+    def ankle_height(self) -> float:
+        return 0.039 * self.height
+
+    @property
+    def foot_length(self) -> float:
+        return 0.152 * self.height
+
+    @property
+    def standing_hip_height(self) -> float:
+        return self.leg + self.ankle_height
+
+    @property
+    def trunk(self) -> float:  # hip joint centre -> shoulder joint centre
+        return 0.288 * self.height
+
+    @property
+    def upper_arm(self) -> float:
+        return 0.186 * self.height
+
+    @property
+    def forearm(self) -> float:
+        return 0.146 * self.height
+
+    @property
+    def hip_half_width(self) -> float:
+        return 0.05 * self.height
+
+    @property
+    def shoulder_half_width(self) -> float:
+        return 0.1 * self.height
+
+    @property
+    def neck_to_ear(self) -> float:
+        return 0.117 * self.height
+
+    def foot_points(self) -> dict[str, np.ndarray]:
+        """Foot points in the foot frame (flat foot, x forward, y up, origin on the ground under the heel)."""
+        f = self.foot_length
+        return {
+            "heel": np.array([0.0, 0.03 * self.height / 1.75]),  # back of the heel (MediaPipe 'heel')
+            "ankle": np.array([0.24 * f, self.ankle_height]),
+            "mtp": np.array([0.72 * f, 0.0]),  # ball of the foot, sole
+            "toe": np.array([f, 0.02 * self.height / 1.75]),  # toe tip (MediaPipe 'foot_index')
+            "heel_pivot": np.array([0.0, 0.0]),
+        }
+
+
+# --------------------------------------------------------------------------------------------- camera
+@dataclass(frozen=True)
+class Camera:
+    """Pinhole camera on the runner's near side, optical axis horizontal along +-z."""
+
+    position: tuple[float, float, float]  # metres, world
+    facing: Facing  # the runner's facing in the image
+    focal_px: float
+    image_size: tuple[int, int]
+
+    @property
+    def view(self) -> np.ndarray:
+        # facing left: camera on the runner's left (-z) looking +z; image right = -x.
+        return np.array([0.0, 0.0, 1.0]) if self.facing == "left" else np.array([0.0, 0.0, -1.0])
+
+    @property
+    def right(self) -> np.ndarray:
+        return np.array([-1.0, 0.0, 0.0]) if self.facing == "left" else np.array([1.0, 0.0, 0.0])
+
+    def depth(self, points: np.ndarray) -> np.ndarray:
+        """(..., 3) -> (...) distance along the optical axis (m)."""
+        return (np.asarray(points, float) - np.array(self.position)) @ self.view
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """(..., 3) world points -> (..., 2) pixel coordinates (x right, y down)."""
+        rel = np.asarray(points, float) - np.array(self.position)
+        z = rel @ self.view
+        u = self.focal_px * (rel @ self.right) / z + self.image_size[0] / 2.0
+        v = -self.focal_px * rel[..., 1] / z + self.image_size[1] / 2.0
+        return np.stack([u, v], axis=-1)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def _rot(v: np.ndarray, angle: np.ndarray | float) -> np.ndarray:
+    """Rotate 2-D vectors (..., 2) counter-clockwise (x forward, y up) by angle (radians, broadcast)."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.stack([c * v[..., 0] - s * v[..., 1], s * v[..., 0] + c * v[..., 1]], axis=-1)
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _smoothstep_d(x: np.ndarray) -> np.ndarray:
+    inside = (x > 0) & (x < 1)
+    return np.where(inside, 6.0 * x * (1.0 - x), 0.0)
+
+
+def _dir_down(angle: np.ndarray) -> np.ndarray:
+    """Unit vector at `angle` from the downward vertical, positive = pointing BACKWARDS (x<0)."""
+    return np.stack([-np.sin(angle), -np.cos(angle)], axis=-1)
+
+
+def thigh_angle_deg(hip: np.ndarray, knee: np.ndarray, forward_sign: float) -> np.ndarray:
+    """Team definition, image coordinates (y down): hip->knee from the downward vertical, + when the knee is behind."""
+    d = np.asarray(knee, float) - np.asarray(hip, float)
+    return np.degrees(np.arctan2(-forward_sign * d[..., 0], d[..., 1]))
+
+
+# --------------------------------------------------------------------------------------------- leg model
+@dataclass
+class _LegState:
+    theta: np.ndarray  # thigh angle (rad, + = knee behind hip)
+    kappa: np.ndarray  # knee flexion (rad)
+    sigma: np.ndarray  # foot (sole) angle to the ground (rad, + = toe up)
+    toe_angle: np.ndarray  # toes relative to foot (rad, + = toes dorsiflexed)
+    ankle: np.ndarray  # (n, 2) relative to the hip (x forward, y up)
+
+
+class _Model:
+    """One stride of both legs (identical, half a stride apart) plus the upper body."""
+
+    def __init__(self, p: GaitParams, x_contact: float, tc: float, hip_mean: float):
+        self.p = p
+        self.body = Body(p.height_m)
+        self.x_contact = x_contact  # heel pivot at contact, relative to the pelvis, m (forward +)
+        self.tc = tc
+        self.hip_mean = hip_mean
+        self.T = p.stride_time_s
+        self.Tstep = p.step_time_s
+        self.t0 = p.start_phase * self.T  # first left contact
+        self.amp = p.vertical_oscillation_m / 2.0
+        fp = self.body.foot_points()
+        self.fp = fp
+        self.strike = math.radians(
+            p.foot_strike_angle_deg if p.foot_strike_angle_deg is not None else float(np.clip(4.0 + 0.6 * p.overstride_pct_leg, 0.0, 25.0))
+        )
+        self.heel_up = math.radians(p.toe_off_foot_angle_deg)
+        self.tau1 = 0.15 * tc  # foot flat
+        self.tau2 = 0.45 * tc  # heel rise
+        self._build_swing()
+
+    # ---- pelvis
+    def hip_height(self, t: np.ndarray) -> np.ndarray:
+        """Pelvis / hip-joint height (m); low point at mid-stance of either leg."""
+        return self.hip_mean - self.amp * np.cos(2 * np.pi * (np.asarray(t, float) - self.t0 - self.tc / 2) / self.Tstep)
+
+    # ---- stance (tau = time since contact, 0..tc), hip-relative leg state
+    def _foot_angle_stance(self, tau: np.ndarray) -> np.ndarray:
+        tau = np.asarray(tau, float)
+        down = self.strike * (1.0 - _smoothstep(tau / self.tau1))
+        r = np.clip((tau - self.tau2) / (self.tc - self.tau2), 0.0, 1.0)
+        up = -self.heel_up * r * r  # heel rise accelerating into push-off
+        return np.where(tau < self.tau1, down, np.where(tau > self.tau2, up, 0.0))
+
+    def _stance_foot(self, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ankle (n,2) relative to the hip x / absolute y, sole angle)."""
+        tau = np.atleast_1d(np.asarray(tau, float))
+        sigma = self._foot_angle_stance(tau)
+        ground_x = self.x_contact - self.p.speed_m_s * tau
+        fp = self.fp
+        pivot_local = np.where(sigma[:, None] >= 0, fp["heel_pivot"], fp["mtp"])
+        pivot_world = np.stack([ground_x + pivot_local[:, 0], np.zeros_like(tau)], axis=-1)
+        ankle = pivot_world + _rot(fp["ankle"] - pivot_local, sigma)
+        return ankle, sigma
+
+    def _ik(self, ankle_rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ankle relative to the hip (n,2) -> thigh angle, knee flexion (rad); knee forward of the hip-ankle line."""
+        l1, l2 = self.body.thigh, self.body.shank
+        d = np.linalg.norm(ankle_rel, axis=-1)
+        d = np.clip(d, abs(l1 - l2) + 1e-9, (l1 + l2) * (1 - 1e-12))
+        beta = np.arctan2(-ankle_rel[:, 0], -ankle_rel[:, 1])
+        alpha = np.arccos(np.clip((l1 * l1 + d * d - l2 * l2) / (2 * l1 * d), -1, 1))
+        interior = np.arccos(np.clip((l1 * l1 + l2 * l2 - d * d) / (2 * l1 * l2), -1, 1))
+        return beta - alpha, np.pi - interior
+
+    def stance_reach(self, tau: np.ndarray, t_contact: float) -> np.ndarray:
+        """|hip - ankle| / leg length during stance (must stay < 1)."""
+        tau = np.atleast_1d(np.asarray(tau, float))
+        ankle, _ = self._stance_foot(tau)
+        rel = ankle - np.stack([np.zeros_like(tau), self.hip_height(t_contact + tau)], axis=-1)
+        return np.linalg.norm(rel, axis=-1) / self.body.leg
+
+    def stance_state(self, tau: np.ndarray, t_contact: float) -> _LegState:
+        tau = np.atleast_1d(np.asarray(tau, float))
+        ankle, sigma = self._stance_foot(tau)
+        rel = ankle - np.stack([np.zeros_like(tau), self.hip_height(t_contact + tau)], axis=-1)
+        theta, kappa = self._ik(rel)
+        toe = np.where(sigma < 0, -sigma, 0.0)
+        return _LegState(theta, kappa, sigma, toe, rel)
+
+    # ---- swing
+    def _fk_ankle(self, theta: np.ndarray, kappa: np.ndarray) -> np.ndarray:
+        return self.body.thigh * _dir_down(theta) + self.body.shank * _dir_down(theta + kappa)
+
+    def _build_swing(self) -> None:
+        tc, T = self.tc, self.T
+        self.Tsw = T - tc
+        eps = 1e-5
+        s0 = self.stance_state(np.array([tc - 2 * eps, tc - eps, tc]), self.t0)
+        s1 = self.stance_state(np.array([0.0, eps]), self.t0 + T)
+        # toe-off derivatives (one-sided, 2nd order)
+        def d_end(a: np.ndarray) -> float:
+            return float((3 * a[2] - 4 * a[1] + a[0]) / (2 * eps))
+
+        th_to, k_to = float(s0.theta[2]), float(s0.kappa[2])
+        dth_to, dk_to = d_end(s0.theta), d_end(s0.kappa)
+        sig_to = float(s0.sigma[2])
+        delta_to = sig_to + (th_to + k_to)
+        ddelta_to = d_end(s0.sigma + s0.theta + s0.kappa)
+        th_c, k_c = float(s1.theta[0]), float(s1.kappa[0])
+        sig_c = float(s1.sigma[0])
+        delta_c = sig_c + (th_c + k_c)
+        self.theta_to, self.kappa_to, self.theta_c, self.kappa_c = th_to, k_to, th_c, k_c
+        self.toe_to = -sig_to
+        self.sigma_c = sig_c
+        p = self.p
+        Tsw = self.Tsw
+        # Final approach (u > U_APPROACH): the ankle moves on a straight line into the contact
+        # position, backwards relative to the hip a bit slower than the ground and downwards,
+        # with the foot already at its strike angle; the knee follows by inverse kinematics.
+        t_c_abs = self.t0 + T
+        ankle_c_rel = s1.ankle[0]
+        self.ankle_c_abs = ankle_c_rel + np.array([0.0, float(self.hip_height(t_c_abs))])
+        ua = self.U_APPROACH
+        # backwards relative to the hip (foot retraction); less so if the leg cannot reach
+        for vx in np.linspace(-0.8 * p.speed_m_s, 0.5, 40):
+            self.v_arrival = np.array([vx, -0.6])
+            if np.max(np.linalg.norm(self._approach_state(np.linspace(ua, 1.0, 12)).ankle, axis=-1)) <= 0.996 * self.body.leg:
+                break
+        a_state = self._approach_state(np.array([ua - eps, ua]))
+        th_a, k_a = float(a_state.theta[1]), float(a_state.kappa[1])
+        dth_a = float(np.diff(a_state.theta)[0] / eps)
+        dk_a = float(np.diff(a_state.kappa)[0] / eps)
+        th_min = math.radians(p.knee_drive_deg) if p.knee_drive_deg is not None else min(th_c - math.radians(7.0), math.radians(-22.0))
+        th_min = min(th_min, th_a - math.radians(1.0))
+        k_max = math.radians(p.peak_knee_flexion_deg)
+        # thigh: a few degrees more extension just after toe-off (velocity continuous), knee drive
+        # (peak flexion) at 75% of the swing, slight retraction into the approach
+        s0u = dth_to * Tsw
+        if s0u > 0:
+            ext_more = math.radians(3.0)
+            u_pk = float(np.clip(2.0 * ext_more / s0u, 0.03, 0.15))
+            knots, vals, ders = [0.0, u_pk, 0.75, ua], [th_to, th_to + ext_more, th_min, th_a], [s0u, 0.0, 0.0, dth_a]
+        else:
+            knots, vals, ders = [0.0, 0.75, ua], [th_to, th_min, th_a], [s0u, 0.0, dth_a]
+        self.sp_theta = CubicHermiteSpline(knots, vals, ders)
+        # Knee (published running curves): peak flexion ~40% of swing (heel recovery), still about
+        # half flexed at 70%, then extending into the approach. Foot: follows the shank (ankle
+        # toward dorsiflexion) in early swing, then turns to the strike angle. Knee flexion in
+        # mid/late swing is raised until the swing foot clears the ground.
+        delta_mid = math.radians(10.0)
+        self.sp_delta = CubicHermiteSpline([0.0, 0.5, ua], [delta_to, delta_mid, delta_c], [ddelta_to * Tsw, 0.0, 0.0])
+        u = np.linspace(0.0, ua, 301)
+        lift = 0.0
+        for _ in range(20):
+            k70 = k_a + (0.45 + lift) * (k_max - k_a)
+            d70 = (k_a - k_max) / (ua - 0.42)
+            self.sp_kappa = CubicHermiteSpline([0.0, 0.42, 0.7, ua], [k_to, k_max, k70, k_a], [dk_to * Tsw, 0.0, d70, dk_a])
+            low = self._swing_foot_low(u)
+            if low.min() >= -1e-6 and self.sp_kappa(u).min() > math.radians(2.0):
+                break
+            lift += 0.04
+
+    U_APPROACH = 0.9
+
+    def _approach_state(self, u: np.ndarray) -> _LegState:
+        t = self.t0 + self.tc + u * self.Tsw
+        dt = (u - 1.0) * self.Tsw
+        ankle_abs = self.ankle_c_abs + dt[:, None] * self.v_arrival
+        rel = ankle_abs - np.stack([np.zeros_like(u), self.hip_height(t)], axis=-1)
+        theta, kappa = self._ik(rel)
+        sigma = np.full_like(u, self.sigma_c)
+        return _LegState(theta, kappa, sigma, np.zeros_like(u), rel)
+
+    def _swing_foot_low(self, u: np.ndarray) -> np.ndarray:
+        """Lowest foot point height above the ground along the swing (left leg's first swing)."""
+        st = self.swing_state(u)
+        t = self.t0 + self.tc + u * self.Tsw
+        ankle = st.ankle + np.stack([np.zeros_like(u), self.hip_height(t)], axis=-1)
+        fp = self.fp
+        ys = [ankle[:, 1]]
+        for name in ("heel", "mtp", "heel_pivot"):
+            ys.append((ankle + _rot(fp[name] - fp["ankle"], st.sigma))[:, 1])
+        mtp = ankle + _rot(fp["mtp"] - fp["ankle"], st.sigma)
+        ys.append((mtp + _rot(fp["toe"] - fp["mtp"], st.sigma + st.toe_angle))[:, 1])
+        y = np.min(ys, axis=0)
+        # required clearance: 0 right after toe-off, 1.5 cm from 20% of the swing on
+        need = 0.015 * _smoothstep((u - 0.1) / 0.2) - 0.01 * _smoothstep((u - 0.75) / 0.15)
+        return y - need
+
+    def swing_state(self, u: np.ndarray) -> _LegState:
+        u = np.atleast_1d(np.asarray(u, float))
+        ua = self.U_APPROACH
+        early = u < ua
+        out = self._approach_state(u)
+        if early.any():
+            ue = u[early]
+            theta, kappa = self.sp_theta(ue), self.sp_kappa(ue)
+            w = _smoothstep((ue - 0.45) / (ua - 0.45))
+            sigma = (1.0 - w) * (-(theta + kappa) + self.sp_delta(ue)) + w * self.sigma_c
+            out.theta[early], out.kappa[early], out.sigma[early] = theta, kappa, sigma
+            out.ankle[early] = self._fk_ankle(theta, kappa)
+        out.toe_angle = self.toe_to * (1.0 - _smoothstep(u / 0.35))
+        return out
+
+    # ---- whole body
+    def contact_times(self, side: str) -> float:
+        return self.t0 + (0.0 if side == "left" else self.T / 2)
+
+    def leg_points(self, t: np.ndarray, side: str) -> dict[str, np.ndarray]:
+        """Hip-relative-x / absolute-y 2-D points of one leg: hip, knee, ankle, heel, mtp, toe."""
+        t = np.asarray(t, float)
+        tc0 = self.contact_times(side)
+        tau = np.mod(t - tc0, self.T)
+        k = np.floor((t - tc0) / self.T)
+        stance = tau < self.tc
+        n = len(t)
+        theta, kappa, sigma, toe = (np.empty(n) for _ in range(4))
+        ankle = np.empty((n, 2))
+        if stance.any():
+            s = self._stance_state_abs(tau[stance], tc0 + k[stance] * self.T)
+            theta[stance], kappa[stance], sigma[stance], toe[stance], ankle[stance] = s.theta, s.kappa, s.sigma, s.toe_angle, s.ankle
+        if (~stance).any():
+            s = self.swing_state((tau[~stance] - self.tc) / self.Tsw)
+            theta[~stance], kappa[~stance], sigma[~stance], toe[~stance], ankle[~stance] = s.theta, s.kappa, s.sigma, s.toe_angle, s.ankle
+        hip_y = self.hip_height(t)
+        hip = np.stack([np.zeros(n), hip_y], axis=-1)
+        knee = hip + self.body.thigh * _dir_down(theta)
+        ankle_abs = knee + self.body.shank * _dir_down(theta + kappa)
+        fp = self.fp
+        out = {"hip": hip, "knee": knee, "ankle": ankle_abs}
+        for name in ("heel", "mtp", "heel_pivot"):
+            out[name] = ankle_abs + _rot(fp[name] - fp["ankle"], sigma)
+        mtp = out["mtp"]
+        out["toe"] = mtp + _rot(fp["toe"] - fp["mtp"], sigma + toe)
+        out["_stance"] = stance
+        out["_theta"], out["_kappa"], out["_sigma"] = theta, kappa, sigma
+        return out
+
+    def _stance_state_abs(self, tau: np.ndarray, t_contact: np.ndarray) -> _LegState:
+        ankle, sigma = self._stance_foot(tau)
+        rel = ankle - np.stack([np.zeros_like(tau), self.hip_height(t_contact + tau)], axis=-1)
+        theta, kappa = self._ik(rel)
+        toe = np.where(sigma < 0, -sigma, 0.0)
+        return _LegState(theta, kappa, sigma, toe, rel)
+
+    def pelvis_x(self, t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, float)
+        if self.p.treadmill:
+            return np.zeros_like(t)
+        return self.p.speed_m_s * (t - self.p.duration_s / 2)  # passes x=0 at mid-clip
+
+    def joints(self, t: np.ndarray) -> dict[str, np.ndarray]:
+        """All model points (n, 3) in world metres at times t."""
+        t = np.atleast_1d(np.asarray(t, float))
+        n = len(t)
+        b = self.body
+        px = self.pelvis_x(t)
+        out: dict[str, np.ndarray] = {}
+        zsign = {"left": -1.0, "right": 1.0}
+
+        def put(name: str, xy: np.ndarray, z: float | np.ndarray) -> None:
+            out[name] = np.stack([xy[:, 0] + px, xy[:, 1], np.broadcast_to(z, (n,))], axis=-1)
+
+        legs = {side: self.leg_points(t, side) for side in SIDES}
+        for side in SIDES:
+            z = zsign[side] * b.hip_half_width
+            for name in ("hip", "knee", "ankle", "heel", "mtp", "toe", "heel_pivot"):
+                put(f"{side}_{name}", legs[side][name], z)
+        hip_y = self.hip_height(t)
+        pelvis = np.stack([np.zeros(n), hip_y], axis=-1)
+        put("pelvis", pelvis, 0.0)
+        # trunk: forward lean with a small oscillation at step frequency
+        lean = np.radians(self.p.trunk_lean_deg + 1.0 * np.sin(2 * np.pi * (t - self.t0) / self.Tstep))
+        neck = pelvis + b.trunk * np.stack([np.sin(lean), np.cos(lean)], axis=-1)
+        put("neck", neck, 0.0)
+        for side in SIDES:
+            put(f"{side}_shoulder", neck, zsign[side] * b.shoulder_half_width)
+        # head: centre at ear level, tilted a third of the trunk lean
+        tilt = lean / 3.0
+        head_c = neck + b.neck_to_ear * np.stack([np.sin(tilt) + 0.02, np.cos(tilt)], axis=-1)
+        put("head", head_c, 0.0)
+        put("head_top", head_c + 0.125 * b.height / 1.75 * np.stack([np.sin(tilt), np.cos(tilt)], axis=-1), 0.0)
+        s = b.height / 1.75
+        face = {  # (forward, up, lateral toward the runner's right) relative to the head centre, upright head
+            "nose": (0.105, -0.01, 0.0),
+            "left_eye_inner": (0.085, 0.03, -0.016), "left_eye": (0.08, 0.03, -0.032), "left_eye_outer": (0.07, 0.03, -0.048),
+            "right_eye_inner": (0.085, 0.03, 0.016), "right_eye": (0.08, 0.03, 0.032), "right_eye_outer": (0.07, 0.03, 0.048),
+            "left_ear": (-0.005, 0.0, -0.075), "right_ear": (-0.005, 0.0, 0.075),
+            "mouth_left": (0.09, -0.045, -0.024), "mouth_right": (0.09, -0.045, 0.024),
+        }
+        for name, (fx, fy, fz) in face.items():
+            off = _rot(np.array([fx, fy]) * s, -tilt)  # tilt forward = rotate clockwise
+            put(name, head_c + off, fz * s)
+        # arms: upper arm angle from the downward vertical (+ = elbow forward), opposite to the same-side thigh
+        for side in SIDES:
+            t_to = self.contact_times(side) + self.tc  # same-side thigh most extended ~ toe-off -> this arm most forward
+            ph = 2 * np.pi * (t - t_to) / self.T
+            up_ang = np.radians(-8.0 + self.p.arm_swing_deg * np.cos(ph))
+            elbow_flex = np.radians(88.0 + 14.0 * np.cos(ph))
+            z_arm = zsign[side] * (b.shoulder_half_width + 0.02 * s)
+            elbow = neck + b.upper_arm * np.stack([np.sin(up_ang), -np.cos(up_ang)], axis=-1)
+            fa = up_ang + elbow_flex
+            fa_dir = np.stack([np.sin(fa), -np.cos(fa)], axis=-1)
+            wrist = elbow + b.forearm * fa_dir
+            perp = np.stack([-fa_dir[:, 1], fa_dir[:, 0]], axis=-1)  # 90 deg ccw of the forearm
+            put(f"{side}_elbow", elbow, z_arm)
+            put(f"{side}_wrist", wrist, z_arm)
+            put(f"{side}_index", wrist + 0.085 * s * fa_dir + 0.012 * s * perp, z_arm)
+            put(f"{side}_pinky", wrist + 0.07 * s * fa_dir - 0.02 * s * perp, z_arm)
+            put(f"{side}_thumb", wrist + 0.05 * s * fa_dir + 0.03 * s * perp, z_arm - zsign[side] * 0.02 * s)
+        out["_legs"] = legs  # type: ignore[assignment]
+        return out
+
+    def landmarks(self, t: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        j = self.joints(t)
+        n = len(np.atleast_1d(t))
+        pts = np.empty((n, lm.N_LANDMARKS, 3))
+        for i, name in enumerate(lm.LANDMARK_NAMES):
+            key = name.replace("foot_index", "toe")
+            pts[:, i] = j[key]
+        return pts, j
+
+
+def _landmark_com_x(pts: np.ndarray) -> np.ndarray:
+    return segment_weighted_com(pts[:, :, :2])[:, 0]
+
+
+# --------------------------------------------------------------------------------------------- solving
+def _solve_model(p: GaitParams) -> _Model:
+    body = Body(p.height_m)
+    L = body.leg
+    target_os = p.overstride_pct_leg / 100.0 * L
+    target_ext = math.radians(p.hip_extension_deg)
+    if p.duty_factor is not None and p.contact_time_s is not None:
+        raise ValueError("give duty_factor or contact_time_s, not both")
+    imposed_tc = p.contact_time_s if p.contact_time_s is not None else (
+        p.duty_factor * p.stride_time_s if p.duty_factor is not None else None
+    )
+    if imposed_tc is not None and not (0.15 * p.step_time_s < imposed_tc < 0.98 * p.step_time_s):
+        raise ValueError(f"contact time {imposed_tc:.3f} s is not a running gait at {p.cadence_spm} spm")
+    hip_mean = body.standing_hip_height - p.pelvis_drop_m
+    x_c = target_os + 0.02 * L
+    tc = imposed_tc if imposed_tc is not None else 0.6 * p.step_time_s
+
+    def ext_at(model: _Model) -> float:
+        return float(model.stance_state(np.array([model.tc]), model.t0).theta[0])
+
+    def quick(x: float, tcv: float, h: float) -> _Model:
+        m = _Model.__new__(_Model)
+        m.p, m.body, m.x_contact, m.tc, m.hip_mean = p, body, x, tcv, h
+        m.T, m.Tstep, m.t0, m.amp = p.stride_time_s, p.step_time_s, p.start_phase * p.stride_time_s, p.vertical_oscillation_m / 2
+        m.fp = body.foot_points()
+        m.strike = math.radians(p.foot_strike_angle_deg if p.foot_strike_angle_deg is not None else float(np.clip(4.0 + 0.6 * p.overstride_pct_leg, 0.0, 25.0)))
+        m.heel_up = math.radians(p.toe_off_foot_angle_deg)
+        m.tau1, m.tau2 = 0.15 * tcv, 0.45 * tcv
+        return m
+
+    def max_reach(m: _Model) -> float:
+        tau = np.linspace(0, m.tc, 60)
+        return float(m.stance_reach(tau, m.t0).max())
+
+    for _ in range(12):
+        if imposed_tc is None:
+            # solve the contact time for the hip extension at toe-off
+            def f_tc(tcv: float) -> float:
+                return ext_at(quick(x_c, tcv, hip_mean)) - target_ext
+
+            grid = np.linspace(0.2 * p.step_time_s, 0.97 * p.step_time_s, 40)
+            vals = np.array([f_tc(g) for g in grid])
+            idx = np.nonzero(np.sign(vals[:-1]) != np.sign(vals[1:]))[0]
+            if len(idx) == 0:
+                raise ValueError(
+                    f"hip extension {p.hip_extension_deg} deg at toe-off is not reachable with these parameters "
+                    f"(range {math.degrees(vals.min() + target_ext):.1f}..{math.degrees(vals.max() + target_ext):.1f} deg)"
+                )
+            i = idx[0]
+            tc = brentq(f_tc, grid[i], grid[i + 1], xtol=1e-10)
+        else:
+            def f_h(h: float) -> float:
+                return ext_at(quick(x_c, tc, h)) - target_ext
+
+            grid = body.standing_hip_height - np.linspace(-0.01, 0.16, 35)
+            vals = np.array([f_h(g) for g in grid])
+            idx = np.nonzero(np.sign(vals[:-1]) != np.sign(vals[1:]))[0]
+            if len(idx) == 0:
+                raise ValueError(
+                    f"contact time {tc:.3f} s cannot be combined with overstride {p.overstride_pct_leg}% and hip extension "
+                    f"{p.hip_extension_deg} deg at {p.speed_m_s} m/s without an unrealistic crouch; leave duty_factor/"
+                    "contact_time_s unset to let the contact time follow, or change the speed"
+                )
+            i = idx[0]
+            hip_mean = brentq(f_h, grid[i], grid[i + 1], xtol=1e-10)
+        # the leg must not be over-stretched during stance: lower the pelvis if needed (free mode)
+        reach = max_reach(quick(x_c, tc, hip_mean))
+        if reach > 0.995:
+            if imposed_tc is not None:
+                raise ValueError("imposed contact time needs an over-stretched leg; change speed or overstride")
+            hip_mean -= (reach - 0.99) * L
+            continue
+        model = _Model(p, x_c, tc, hip_mean)
+        tcont = np.array([model.contact_times("left")])
+        pts, j = model.landmarks(tcont)
+        com_x = _landmark_com_x(pts)[0]
+        measured = (j["left_heel"][0, 0] - com_x)
+        err = target_os - measured
+        x_c += err
+        if abs(err) < 1e-7:
+            break
+    return _Model(p, x_c, tc, hip_mean)
+
+
+# --------------------------------------------------------------------------------------------- results
+@dataclass(frozen=True, eq=False)
+class SyntheticGait:
+    """Simulated runner: true joints (metres), true 2-D landmarks (pixels), camera and ground truth."""
+
+    params: GaitParams
+    times_s: np.ndarray  # (T,) timestamps of the frames
+    joints_m: dict[str, np.ndarray]  # name -> (T, 3) world metres (x forward, y up, z to the runner's right)
+    landmarks_m: np.ndarray  # (T, 33, 3) MediaPipe-order true joint centres, world metres
+    landmarks_px: np.ndarray  # (T, 33, 2) true joint centres projected to the image
+    depth_m: np.ndarray  # (T, 33) camera depth of each landmark (m)
+    camera: Camera
+    truth: dict[str, Any]
+    stance: dict[str, np.ndarray]  # side -> (T,) bool, foot on the ground
+    _model: _Model = field(repr=False)
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.times_s)
+
+    @property
+    def fps(self) -> float:
+        return self.params.fps
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        return self.truth["steps"]
+
+    @property
+    def forward_sign(self) -> float:
+        return -1.0 if self.params.facing == "left" else 1.0
+
+    def joints_at(self, times_s: np.ndarray) -> dict[str, np.ndarray]:
+        """Model points at arbitrary (continuous) times, world metres."""
+        j = self._model.joints(np.atleast_1d(np.asarray(times_s, float)))
+        j.pop("_legs", None)
+        return j
+
+    def landmarks_px_at(self, times_s: np.ndarray) -> np.ndarray:
+        """(n, 33, 2) true image landmarks at arbitrary (continuous) times."""
+        pts, _ = self._model.landmarks(np.atleast_1d(np.asarray(times_s, float)))
+        return self.camera.project(pts)
+
+
+def _make_camera(p: GaitParams, body: Body, centre_x: float) -> Camera:
+    w, h = p.image_size
+    ppm = p.px_per_m if p.px_per_m is not None else p.runner_height_frac * h / p.height_m
+    focal = ppm * p.camera_distance_m
+    z = -p.camera_distance_m if p.facing == "left" else p.camera_distance_m
+    return Camera(position=(float(centre_x), float(p.camera_height_m), float(z)), facing=p.facing, focal_px=float(focal), image_size=(int(w), int(h)))
+
+
+def _leg_length_px(kp: np.ndarray, side: str) -> float:
+    leg = lm.LEG[side]  # type: ignore[index]
+    thigh = np.linalg.norm(kp[:, leg["hip"]] - kp[:, leg["knee"]], axis=-1)
+    shank = np.linalg.norm(kp[:, leg["knee"]] - kp[:, leg["ankle"]], axis=-1)
+    return float(np.nanmedian(thigh + shank))
+
+
+def simulate_gait(params: GaitParams = GaitParams()) -> SyntheticGait:
+    """Simulate the runner over ``params.duration_s`` at ``params.fps`` and compute the ground truth."""
+    p = params
+    if p.fps <= 0 or p.duration_s <= 0:
+        raise ValueError("fps and duration_s must be positive")
+    model = _solve_model(p)
+    body = model.body
+    n = int(round(p.duration_s * p.fps))
+    times = np.arange(n) / p.fps
+    pts, joints = model.landmarks(times)
+    legs = joints.pop("_legs")
+    if p.treadmill:
+        centre_x = float(np.mean(_landmark_com_x(pts)))
+    else:
+        centre_x = 0.0
+    camera = _make_camera(p, body, centre_x)
+    kp = camera.project(pts)
+    depth = camera.depth(pts)
+    fwd = -1.0 if p.facing == "left" else 1.0
+    L_px = {side: _leg_length_px(kp, side) for side in SIDES}
+    com_px = segment_weighted_com(kp)
+
+    # events in continuous time
+    T, tc = model.T, model.tc
+    events = []
+    for side in SIDES:
+        first = model.contact_times(side)
+        k0 = math.ceil((0.0 - first) / T - 1e-12)
+        k = k0
+        while True:
+            t_c = first + k * T
+            if t_c > times[-1]:
+                break
+            events.append((t_c, side))
+            k += 1
+    events.sort()
+    steps = []
+    last_t = times[-1]
+    for t_c, side in events:
+        t_o = t_c + tc
+        if t_o > last_t + 0.5 / p.fps:
+            continue
+        cf = int(round(t_c * p.fps))
+        of = int(round(t_o * p.fps))
+        if cf >= n or of >= n:
+            continue
+        leg = lm.LEG[side]  # type: ignore[index]
+        kp_exact = camera.project(model.landmarks(np.array([t_c, t_o]))[0])
+        com_exact = segment_weighted_com(kp_exact)
+
+        def overstride(kpf: np.ndarray, comf: np.ndarray, joint: str) -> float:
+            return float(100.0 * fwd * (kpf[leg[joint], 0] - comf[0]) / L_px[side])
+
+        def thigh(kpf: np.ndarray) -> float:
+            return float(thigh_angle_deg(kpf[leg["hip"]], kpf[leg["knee"]], fwd))
+
+        def shank(kpf: np.ndarray) -> float:
+            d = kpf[leg["ankle"]] - kpf[leg["knee"]]
+            return float(np.degrees(np.arctan2(fwd * d[0], d[1])))
+
+        def knee_flex(kpf: np.ndarray) -> float:
+            a = kpf[leg["hip"]] - kpf[leg["knee"]]
+            b = kpf[leg["ankle"]] - kpf[leg["knee"]]
+            cosang = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+            return float(180.0 - np.degrees(np.arccos(np.clip(cosang, -1, 1))))
+
+        # peak hip extension: stance .. early swing (until 30% of swing), on frames
+        end = min(n - 1, of + int(round(0.3 * (T - tc) * p.fps)))
+        th_frames = thigh_angle_deg(kp[cf:end + 1, leg["hip"]], kp[cf:end + 1, leg["knee"]], fwd)
+        os_heel = overstride(kp[cf], com_px[cf], "heel")
+        os_ankle = overstride(kp[cf], com_px[cf], "ankle")
+        os_heel_x = overstride(kp_exact[0], com_exact[0], "heel")
+        os_ankle_x = overstride(kp_exact[0], com_exact[0], "ankle")
+        thigh_to = thigh(kp[of])
+        steps.append({
+            "side": side,
+            "near": side == p.near_side,
+            "contact_t_s": t_c,
+            "toe_off_t_s": t_o,
+            "contact_frame": cf,
+            "toe_off_frame": of,
+            "contact_time_s": tc,
+            "overstride_pct_leg": os_heel,
+            "overstride_ankle_pct_leg": os_ankle,
+            "overstride_cm": os_heel / 100.0 * body.leg * 100.0,
+            "overstride_ankle_cm": os_ankle / 100.0 * body.leg * 100.0,
+            "overstride_pct_leg_exact": os_heel_x,
+            "overstride_ankle_pct_leg_exact": os_ankle_x,
+            "overstride_cm_exact": os_heel_x * body.leg,
+            "hip_extension_deg": thigh_to,
+            "hip_extension_deg_exact": thigh(kp_exact[1]),
+            "peak_hip_extension_deg": float(np.max(th_frames)),
+            "thigh_angle_contact_deg": thigh(kp[cf]),
+            "shank_angle_contact_deg": shank(kp[cf]),
+            "knee_flexion_contact_deg": knee_flex(kp[cf]),
+            "hip_extension_velocity_deg_s": (thigh_to - thigh(kp[cf])) / tc,
+        })
+    stance = {side: legs[side]["_stance"] for side in SIDES}
+    truth = {
+        "facing": p.facing,
+        "near_side": p.near_side,
+        "fps": p.fps,
+        "n_frames": n,
+        "cadence_spm": p.cadence_spm,
+        "step_time_s": model.Tstep,
+        "stride_time_s": T,
+        "contact_time_s": tc,
+        "flight_time_s": model.Tstep - tc,
+        "duty_factor": tc / T,
+        "speed_m_s": p.speed_m_s,
+        "step_length_m": p.speed_m_s * model.Tstep,
+        "leg_length_m": body.leg,
+        "leg_length_px": L_px,
+        "height_m": p.height_m,
+        "overstride_pct_leg_target": p.overstride_pct_leg,
+        "hip_extension_deg_target": p.hip_extension_deg,
+        "hip_height_mean_m": model.hip_mean,
+        "knee_flexion_contact_model_deg": math.degrees(model.kappa_c),
+        "knee_flexion_toe_off_model_deg": math.degrees(model.kappa_to),
+        "steps": steps,
+    }
+    return SyntheticGait(
+        params=p,
+        times_s=times,
+        joints_m=joints,
+        landmarks_m=pts,
+        landmarks_px=kp,
+        depth_m=depth,
+        camera=camera,
+        truth=truth,
+        stance=stance,
+        _model=model,
+    )
+
+
+# --------------------------------------------------------------------------------------------- pose track
+_LEG_LANDMARKS = {side: tuple(lm.LEG[side].values()) for side in SIDES}  # type: ignore[index]
+
+
+def to_pose_track(
+    gait: SyntheticGait,
+    *,
+    noise_px: float = 0.0,
+    dropout_frames: tuple[int, ...] | list[int] | np.ndarray = (),
+    swap_frames: tuple[int, ...] | list[int] | np.ndarray = (),
+    far_leg_noise_px: float | None = None,
+    seed: int = 0,
+) -> PoseTrack:
+    """A PoseTrack built from the true landmarks, optionally degraded like a pose model's output.
+
+    noise_px: Gaussian noise (sd, pixels) on every landmark; far_leg_noise_px overrides it for the
+    far leg. dropout_frames: frames with no detection (NaN, visibility 0). swap_frames: frames
+    where the left and right leg landmarks (hip, knee, ankle, heel, foot index) are exchanged.
+    """
+    rng = np.random.default_rng(seed)
+    p = gait.params
+    kp = gait.landmarks_px.copy()
+    n = gait.n_frames
+    near, far = p.near_side, ("right" if p.near_side == "left" else "left")
+    sd = np.full((lm.N_LANDMARKS,), float(noise_px))
+    if far_leg_noise_px is not None:
+        sd[list(_LEG_LANDMARKS[far])] = float(far_leg_noise_px)
+    if np.any(sd > 0):
+        kp = kp + rng.normal(size=kp.shape) * sd[None, :, None]
+    visibility = np.full((n, lm.N_LANDMARKS), 0.9)
+    visibility[:, list(_LEG_LANDMARKS[near])] = 0.95
+    visibility[:, list(_LEG_LANDMARKS[far])] = 0.6
+    far_names = [i for i, name in enumerate(lm.LANDMARK_NAMES) if name.startswith(far) or name.endswith(far)]
+    visibility[:, far_names] = np.minimum(visibility[:, far_names], 0.6)
+    visibility = np.clip(visibility + rng.normal(scale=0.02, size=visibility.shape), 0.0, 1.0)
+    presence = np.full((n, lm.N_LANDMARKS), 0.99)
+    depth = gait.depth_m
+    hip_mid_depth = depth[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1, keepdims=True)
+    depth_px = (depth - hip_mid_depth) * gait.camera.focal_px / np.maximum(hip_mid_depth, 1e-6)
+    # MediaPipe-like world landmarks: origin at the hip midpoint, x image-right, y down, z away from the camera
+    w = gait.landmarks_m - gait.landmarks_m[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1, keepdims=True)
+    cam = gait.camera
+    world = np.stack([w @ cam.right, -w[..., 1], w @ cam.view], axis=-1)
+    swap = np.asarray(list(swap_frames), dtype=int)
+    if swap.size:
+        for a, b in lm.LEG_PAIRS:
+            for arr in (kp, world):
+                arr[swap, a], arr[swap, b] = arr[swap, b].copy(), arr[swap, a].copy()
+            for arr in (visibility, depth_px, presence):
+                arr[swap, a], arr[swap, b] = arr[swap, b].copy(), arr[swap, a].copy()
+    # landmarks outside the image: not present; runner outside the image: no detection
+    wpx, hpx = p.image_size
+    inside = (kp[..., 0] >= 0) & (kp[..., 0] < wpx) & (kp[..., 1] >= 0) & (kp[..., 1] < hpx)
+    presence = np.where(inside, presence, 0.05)
+    hip_in = inside[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].all(axis=1)
+    drop = np.zeros(n, bool)
+    drop[np.asarray(list(dropout_frames), dtype=int)] = True
+    drop |= ~hip_in
+    kp[drop] = np.nan
+    world[drop] = np.nan
+    depth_px[drop] = np.nan
+    visibility[drop] = 0.0
+    presence[drop] = 0.0
+    return PoseTrack(
+        keypoints_px=kp,
+        depth_px=depth_px,
+        visibility=visibility,
+        presence=presence,
+        world_m=world,
+        timestamps_s=gait.times_s.copy(),
+        frame_indices=np.arange(n),
+        fps=float(p.fps),
+        image_size=(int(wpx), int(hpx)),
+        source="synthetic",
+        info={"synthetic": True, "noise_px": noise_px, "far_leg_noise_px": far_leg_noise_px, "seed": seed,
+              "dropout_frames": [int(f) for f in np.asarray(list(dropout_frames), dtype=int)],
+              "swap_frames": [int(f) for f in swap]},
+    )
+
+
+__all__ = ["Body", "Camera", "GaitParams", "SyntheticGait", "simulate_gait", "to_pose_track", "thigh_angle_deg", "replace"]
