@@ -1,0 +1,276 @@
+"""Whole analysis of one running clip: clean -> direction -> COM -> events -> metrics -> findings.
+
+Python API::
+
+    from formcheck.analysis import analyze, analyze_track
+    result = analyze("run.mp4", height_cm=178)            # runs the pose model, then analyze_track
+    result = analyze_track(PoseTrack.load("run.npz"))     # pure, no video
+    result.to_dict(); result.write(outdir)                 # analysis.json + steps.csv (atomic)
+
+Refusals raise :class:`AnalysisError` (the CLI prints its message and exits non-zero).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import landmarks as lm
+from .clean import CleanResult, clean_track, leg_trust, near_side
+from .com import hip_midpoint, segment_weighted_com
+from .events import Direction, GaitEvents, detect_direction, detect_events
+from .findings import Finding, make_findings
+from .metrics import StepMetrics, cadence_spm, step_metrics, summarise, trunk_lean_deg
+from .pose_track import PoseTrack
+
+SCHEMA_VERSION = 1
+MIN_STEPS = 6  # fewer: warning, findings limited
+MIN_STEPS_REFUSE = 4  # fewer: refusal
+
+
+class AnalysisError(Exception):
+    """Nothing meaningful can be said about this clip (message says why)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Result of analysing one clip.
+
+    Arrays for drawing (annotated clip, report) without recomputing, all indexed by TRACK
+    index t (``track.frame_indices[t]`` is the decoded-frame number):
+
+    * ``track``: cleaned PoseTrack (swap-repaired, gap-filled, Butterworth-smoothed keypoints_px).
+    * ``raw_track``: the PoseTrack as it came from the pose model.
+    * ``com_px``: (T, 2) segment-weighted (de Leva) centre of mass, pixels.
+    * ``hip_mid_px``: (T, 2) hip midpoint, pixels (secondary COM reference).
+    * ``contact_index`` / ``toe_off_index``: dict side -> (n,) int arrays of track indices
+      (toe-off -1 where the clip ends before it).
+    * ``swapped``: (T,) bool frames whose leg labels were exchanged by cleaning.
+    * ``events``: GaitEvents with sub-frame times; ``steps``: per-step StepMetrics.
+    """
+
+    video: dict[str, Any]
+    facing: str
+    facing_source: str  # "detected" | "given"
+    mode: str  # "treadmill" | "overground"
+    near_side: str
+    steps: list[StepMetrics]
+    summary: dict[str, Any]
+    findings: list[Finding]
+    quality: dict[str, Any]
+    track: PoseTrack
+    raw_track: PoseTrack
+    com_px: np.ndarray
+    hip_mid_px: np.ndarray
+    contact_index: dict[str, np.ndarray]
+    toe_off_index: dict[str, np.ndarray]
+    swapped: np.ndarray
+    events: GaitEvents
+    height_cm: float | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "video": self.video,
+            "facing": self.facing,
+            "facing_source": self.facing_source,
+            "mode": self.mode,
+            "near_side": self.near_side,
+            "height_cm": self.height_cm,
+            "steps": [s.to_dict() for s in self.steps],
+            "summary": self.summary,
+            "findings": [f.to_dict() for f in self.findings],
+            "quality": self.quality,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=_json_default)
+
+    def write(self, outdir: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write OUTDIR/analysis.json and OUTDIR/steps.csv atomically (temp file, then rename)."""
+        outdir = Path(outdir)
+        outdir.mkdir(parents=True, exist_ok=True)
+        paths = {"json": outdir / "analysis.json", "csv": outdir / "steps.csv"}
+        _atomic_write(paths["json"], self.to_json() + "\n")
+        rows = [s.to_dict() for s in self.steps]
+        header = list(StepMetrics.__dataclass_fields__)
+        tmp = paths["csv"].with_name(paths["csv"].name + ".partial")
+        try:
+            with open(tmp, "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=header)
+                w.writeheader()
+                for r in rows:
+                    w.writerow({k: ("" if r[k] is None else r[k]) for k in header})
+            tmp.replace(paths["csv"])
+        finally:
+            tmp.unlink(missing_ok=True)
+        return paths
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(type(o))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        tmp.write_text(text)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _quality_checks(raw: PoseTrack, clean: CleanResult, n_steps: int, walking: bool, facing_conf: float) -> tuple[dict[str, Any], list[str], str | None]:
+    """Warnings and, if the clip is hopeless, a refusal message."""
+    warnings: list[str] = []
+    refuse = None
+    k = clean.track.keypoints_px
+    det = raw.detection_rate
+    w, h = raw.image_size
+    leg = np.nanmedian(np.linalg.norm(k[:, lm.LEFT_HIP] - k[:, lm.LEFT_ANKLE], axis=-1)) if np.isfinite(k).any() else np.nan
+    person_frac = float(leg / h) if np.isfinite(leg) and h else 0.0
+    sh = np.abs(k[:, lm.LEFT_SHOULDER, 0] - k[:, lm.RIGHT_SHOULDER, 0])
+    trunk = np.linalg.norm(k[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(1) - k[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(1), axis=-1)
+    ratio = float(np.nanmedian(sh / trunk)) if np.isfinite(sh / trunk).any() else float("nan")
+    trust = leg_trust(raw)
+    if det < 0.2:
+        refuse = f"a person was found in only {det:.0%} of frames"
+    elif det < 0.6:
+        warnings.append(f"person detected in only {det:.0%} of frames")
+    if person_frac and person_frac < 0.05:
+        refuse = refuse or f"the runner is too small in the frame (leg {person_frac:.0%} of image height)"
+    elif person_frac < 0.15:
+        warnings.append(f"runner small in the frame (leg {person_frac:.0%} of image height): film closer")
+    if np.isfinite(ratio) and ratio > 0.5:
+        warnings.append(f"not a side view (shoulder width {ratio:.2f} x trunk length): film side-on")
+    if n_steps < MIN_STEPS_REFUSE:
+        refuse = refuse or f"only {n_steps} steps found; at least {MIN_STEPS_REFUSE} are needed (film 10 s or more of running)"
+    elif n_steps < MIN_STEPS:
+        warnings.append(f"only {n_steps} steps (< {MIN_STEPS}): figures are rough; film 10 s or more")
+    if min(trust.values()) < 0.5:
+        warnings.append(f"low landmark visibility (left {trust['left']:.2f}, right {trust['right']:.2f})")
+    if walking:
+        warnings.append("no flight phase (duty factor > 0.5): this looks like walking, not running")
+    if facing_conf < 0.5:
+        warnings.append("running direction unclear; pass facing= to set it")
+    if clean.swapped.mean() > 0.2:
+        warnings.append(f"leg labels swapped in {clean.swapped.mean():.0%} of frames; far-leg figures are doubtful")
+    quality = {
+        "detection_rate": round(det, 3),
+        "person_height_fraction": round(person_frac, 3),
+        "side_view_ratio": None if not np.isfinite(ratio) else round(ratio, 3),
+        "leg_visibility": {s: round(v, 3) for s, v in trust.items()},
+        "swapped_frames": int(clean.swapped.sum()),
+        "filled_points": int(clean.filled.sum()),
+        "smoothing_cutoff_hz": clean.cutoff_hz,
+        "n_steps": n_steps,
+        "camera_motion_checked": False,
+        "warnings": warnings,
+    }
+    return quality, warnings, refuse
+
+
+def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: str | None = None) -> Analysis:
+    """Analyse a pose track (pure: no video, no model). Raises AnalysisError when it cannot."""
+    if track.n_frames < 10 or track.detection_rate == 0:
+        raise AnalysisError("no runner found in the clip")
+    cleaned = clean_track(track)
+    ct = cleaned.track
+    direction = detect_direction(ct)
+    if facing is not None and facing not in ("left", "right"):
+        raise ValueError("facing must be 'left' or 'right'")
+    face = facing or direction.facing
+    near = near_side(face)
+    com = segment_weighted_com(ct.keypoints_px)
+    hip_mid = hip_midpoint(ct.keypoints_px)
+    events = detect_events(ct, face)
+    steps = step_metrics(ct, events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility)
+    duty = [s.contact_time_s / (events.stride_period_frames / ct.fps) for s in steps if s.contact_time_s]
+    flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
+    walking = bool(duty) and (float(np.median(duty)) > 0.5 or (bool(flights) and float(np.median(flights)) <= 0))
+    quality, warnings, refuse = _quality_checks(track, cleaned, len(steps), walking, 1.0 if facing else direction.confidence)
+    if refuse:
+        raise AnalysisError(f"cannot analyse this clip: {refuse}")
+    cad = cadence_spm(events)
+    summary = summarise(steps)
+    all_ct = [s.contact_time_s for s in steps if s.contact_time_s]
+    summary.update({
+        "cadence_spm": None if cad is None else round(cad, 2),
+        "step_time_s": None if cad is None else round(60.0 / cad, 4),
+        "stride_time_s": round(events.stride_period_frames / ct.fps, 4),
+        "duty_factor": round(float(np.median(duty)), 3) if duty else None,
+        "contact_time_s": round(float(np.median(all_ct)), 4) if all_ct else None,
+        "flight_time_s": round(float(np.median(flights)), 4) if flights else None,
+        "trunk_lean_deg": round(float(np.nanmedian(trunk_lean_deg(ct.keypoints_px, face))), 2),
+        "vertical_oscillation": _vertical_oscillation(com, events, ct, steps, height_cm, near),
+        "walking": walking,
+        "n_steps": len(steps),
+    })
+    findings = make_findings(steps, summary, cad, walking=walking) if len(steps) >= MIN_STEPS_REFUSE else []
+    for side in ("left", "right"):
+        pass
+    ci = {s: events.contact_indices(s) for s in ("left", "right")}
+    ti = {s: np.array([st.toe_off_index if st.toe_off_index is not None else -1 for st in events.for_side(s)], dtype=int) for s in ("left", "right")}
+    w, h = track.image_size
+    video = {
+        "source": track.source,
+        "fps": float(track.fps),
+        "frame_count": int(track.n_frames),
+        "width": int(w),
+        "height": int(h),
+        "duration_s": round(float(track.n_frames / track.fps), 3),
+        "first_frame": int(track.frame_indices[0]),
+    }
+    return Analysis(
+        video=video, facing=face, facing_source="given" if facing else "detected", mode=direction.mode, near_side=near,
+        steps=steps, summary=summary, findings=findings, quality=quality, track=ct, raw_track=track, com_px=com,
+        hip_mid_px=hip_mid, contact_index=ci, toe_off_index=ti, swapped=cleaned.swapped, events=events,
+        height_cm=height_cm, info={"direction": direction.__dict__, "clean": cleaned.info},
+    )
+
+
+def _vertical_oscillation(com: np.ndarray, events: GaitEvents, track: PoseTrack, steps: list[StepMetrics], height_cm: float | None, near: str) -> dict[str, Any]:
+    """Peak-to-peak COM height per stride of the near foot: px, % leg, cm (if height given)."""
+    from .clean import leg_length_px
+    from .metrics import px_per_cm
+
+    c = events.contact_indices(near)
+    y = com[:, 1]
+    vals = [float(np.nanmax(y[a:b]) - np.nanmin(y[a:b])) for a, b in zip(c[:-1], c[1:]) if b - a > 2]
+    if not vals:
+        return {"median_px": None, "pct_leg": None, "cm": None}
+    med = float(np.median(vals))
+    L = leg_length_px(track.keypoints_px, near)
+    cm = med / px_per_cm(track.keypoints_px, height_cm, near) if height_cm else None
+    return {"median_px": round(med, 2), "pct_leg": round(100 * med / L, 2), "cm": None if cm is None else round(cm, 2)}
+
+
+def analyze(
+    path: str | os.PathLike[str],
+    *,
+    height_cm: float | None = None,
+    facing: str | None = None,
+    model: str | os.PathLike[str] | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    fps: float | None = None,
+    progress: Any = None,
+) -> Analysis:
+    """Run the pose model on a video (formcheck.pose) and analyse the track."""
+    from .pose import default_model_path, extract_pose_track
+
+    track = extract_pose_track(
+        path, model_path=model or default_model_path(), start_s=start_s, end_s=end_s, fps_override=fps, progress=progress
+    )
+    return analyze_track(track, height_cm=height_cm, facing=facing)

@@ -1,0 +1,307 @@
+"""Gait events from a cleaned pose track: running direction, initial contact, toe-off.
+
+Everything here works on foot positions RELATIVE TO THE PELVIS (hip midpoint), which makes a
+treadmill and an overground run look the same: relative to the pelvis, the stance foot moves
+backwards at running speed in both cases. Zero-velocity rules (foot stops in the image) and the
+foot's lowest point would fail on a treadmill: the stance foot keeps moving with the belt,
+and the lowest ankle point is nearer mid-stance than contact (it would understate overstride).
+
+* **Initial contact** = the instant the foot is most anterior relative to the pelvis
+  (Zeni, Richards & Higginson 2008, Gait Posture 27:710-714: 94% of treadmill events within
+  one frame at 60 Hz), using the mean of heel and toe, refined to sub-frame time by a
+  parabola through the peak.
+* **Toe-off** = peak knee extension in late stance (Fellin, Rose, Royer & Davis 2010,
+  J Sci Med Sport 13:646-650: ~5 ms error in running), searched between 15% and 60% of a
+  stride after contact; if the knee is not usable, the toe most posterior relative to the
+  pelvis (Zeni) is used instead and the step is marked ``toe_off_method="toe_posterior"``.
+
+Validated on the hand-labelled treadmill clip (tests/test_events.py) and on the synthetic
+gait model (tests/test_events.py, formcheck.synth), which computes contacts from its own
+foot-ground geometry, not from these rules.
+
+Indices returned here are TRACK indices (0..T-1); ``PoseTrack.frame_indices`` maps them to
+decoded-frame numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import landmarks as lm
+from .pose_track import PoseTrack
+
+SIDES = ("left", "right")
+
+
+def forward_sign(facing: str) -> float:
+    """+1 when forward is +x (facing right), -1 when facing left."""
+    if facing not in ("left", "right"):
+        raise ValueError(f"facing must be 'left' or 'right', not {facing!r}")
+    return 1.0 if facing == "right" else -1.0
+
+
+@dataclass(frozen=True)
+class Direction:
+    """Running direction found from the data."""
+
+    facing: str  # "left" / "right": direction the runner faces in the image
+    mode: str  # "treadmill" (pelvis stays in place: treadmill or a camera panning with the runner) or "overground"
+    confidence: float  # 0-1 agreement of the cues
+    cues: dict[str, float] = field(default_factory=dict)
+
+
+def detect_direction(track: PoseTrack) -> Direction:
+    """Facing from nose-vs-ears, toes-vs-heels and pelvis travel; treadmill vs overground from travel.
+
+    Each cue gives a signed pixel offset (positive = facing right); the cues vote weighted by
+    how consistent they are over frames.
+    """
+    k = track.keypoints_px
+    ears = k[:, [lm.LEFT_EAR, lm.RIGHT_EAR], 0].mean(axis=1)
+    cue_head = k[:, lm.NOSE, 0] - ears
+    feet = (k[:, [lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX], 0] - k[:, [lm.LEFT_HEEL, lm.RIGHT_HEEL], 0]).ravel()
+    hip = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0].mean(axis=1)
+    ok = np.isfinite(hip)
+    travel = float(hip[ok][-1] - hip[ok][0]) if ok.sum() >= 2 else 0.0
+    leg = _leg_scale(k)
+    cues = {}
+    votes = 0.0
+    weights = 0.0
+    for name, values in (("head", cue_head), ("feet", feet)):
+        v = values[np.isfinite(values)]
+        if v.size == 0:
+            continue
+        agree = abs(float(np.mean(np.sign(v))))  # 1 = always same sign
+        cues[name] = float(np.median(v))
+        votes += np.sign(np.median(v)) * agree
+        weights += 1.0
+    overground = np.isfinite(leg) and abs(travel) > 1.0 * leg
+    if overground:
+        cues["travel"] = travel
+        votes += 2.0 * np.sign(travel)
+        weights += 2.0
+    facing = "right" if votes > 0 else "left"
+    conf = float(abs(votes) / weights) if weights else 0.0
+    return Direction(facing=facing, mode="overground" if overground else "treadmill", confidence=conf, cues=cues)
+
+
+def _leg_scale(k: np.ndarray) -> float:
+    vals = []
+    for side in SIDES:
+        leg = lm.LEG[side]  # type: ignore[index]
+        d = np.linalg.norm(k[:, leg["hip"]] - k[:, leg["knee"]], axis=-1) + np.linalg.norm(k[:, leg["knee"]] - k[:, leg["ankle"]], axis=-1)
+        d = d[np.isfinite(d)]
+        if d.size:
+            vals.append(np.median(d))
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def pelvis_relative(track: PoseTrack, index: int, facing: str) -> np.ndarray:
+    """(T,) forward position of a landmark relative to the hip midpoint (pixels, + = ahead)."""
+    k = track.keypoints_px
+    hip = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0].mean(axis=1)
+    return forward_sign(facing) * (k[:, index, 0] - hip)
+
+
+def knee_flexion_deg(keypoints: np.ndarray, side: str) -> np.ndarray:
+    """(T,) knee flexion = 180 - interior hip-knee-ankle angle (0 = straight)."""
+    leg = lm.LEG[side]  # type: ignore[index]
+    u = keypoints[:, leg["hip"]] - keypoints[:, leg["knee"]]
+    v = keypoints[:, leg["ankle"]] - keypoints[:, leg["knee"]]
+    cos = (u * v).sum(-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def stride_period(signal: np.ndarray, fps: float, min_s: float = 0.45, max_s: float = 2.0) -> float:
+    """Stride period (frames) of a periodic 1-D signal from its autocorrelation; NaN if none."""
+    x = np.asarray(signal, dtype=float)
+    ok = np.isfinite(x)
+    if ok.sum() < 10:
+        return float("nan")
+    x = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
+    x = x - x.mean()
+    n = len(x)
+    lo, hi = max(2, int(min_s * fps)), min(n - 2, int(max_s * fps))
+    if hi <= lo + 1:
+        return float("nan")
+    ac = np.array([np.dot(x[:-lag], x[lag:]) / (n - lag) for lag in range(lo, hi + 1)])
+    ac0 = np.dot(x, x) / n
+    if ac0 <= 0:
+        return float("nan")
+    ac = ac / ac0
+    # first strong local maximum
+    cands = [i for i in range(1, len(ac) - 1) if ac[i] >= ac[i - 1] and ac[i] >= ac[i + 1] and ac[i] > 0.3]
+    if not cands:
+        return float("nan")
+    best = max(ac[cands])
+    i = next(c for c in cands if ac[c] >= 0.8 * best)
+    a, b, c = ac[i - 1], ac[i], ac[i + 1]
+    den = a - 2 * b + c
+    off = 0.5 * (a - c) / den if den != 0 else 0.0
+    return float(lo + i + off)
+
+
+def _refine(sig: np.ndarray, i: int) -> float:
+    """Sub-sample position of a maximum at i (parabola through i-1, i, i+1)."""
+    if i <= 0 or i >= len(sig) - 1 or not np.isfinite(sig[i - 1 : i + 2]).all():
+        return float(i)
+    a, b, c = sig[i - 1], sig[i], sig[i + 1]
+    den = a - 2 * b + c
+    if den >= 0:
+        return float(i)
+    return float(i + np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+
+
+def _peaks(sig: np.ndarray, min_distance: int, min_prominence: float) -> list[int]:
+    """Local maxima at least ``min_distance`` apart, tallest first, with a prominence floor."""
+    from scipy.signal import find_peaks
+
+    x = np.where(np.isfinite(sig), sig, -np.inf)
+    idx, _ = find_peaks(np.nan_to_num(x, neginf=np.nanmin(sig[np.isfinite(sig)]) if np.isfinite(sig).any() else 0.0),
+                        distance=max(1, min_distance), prominence=min_prominence)
+    return [int(i) for i in idx if np.isfinite(sig[i])]
+
+
+@dataclass(frozen=True)
+class StepEvents:
+    """One foot's stance: contact and toe-off (track indices and sub-frame times)."""
+
+    side: str
+    contact_index: int  # nearest track index of initial contact
+    contact_time_s: float  # sub-frame time of initial contact (s, clip time)
+    toe_off_index: int | None  # None when the clip ends before toe-off
+    toe_off_time_s: float | None
+    toe_off_method: str  # "toe_lift" | "knee_extension" | "toe_posterior" | "none"
+
+
+@dataclass(frozen=True)
+class GaitEvents:
+    """All detected stances, both feet, in time order, plus the stride period used."""
+
+    steps: list[StepEvents]
+    stride_period_frames: float
+    facing: str
+
+    def for_side(self, side: str) -> list[StepEvents]:
+        return [s for s in self.steps if s.side == side]
+
+    def contact_indices(self, side: str) -> np.ndarray:
+        return np.array([s.contact_index for s in self.for_side(side)], dtype=int)
+
+    def toe_off_indices(self, side: str) -> np.ndarray:
+        return np.array([s.toe_off_index for s in self.for_side(side) if s.toe_off_index is not None], dtype=int)
+
+
+def _time_at(track: PoseTrack, pos: float) -> float:
+    t = np.asarray(track.timestamps_s, dtype=float)
+    i = int(np.floor(pos))
+    if i >= len(t) - 1:
+        return float(t[-1])
+    if i < 0:
+        return float(t[0])
+    return float(t[i] + (pos - i) * (t[i + 1] - t[i]))
+
+
+TOE_LIFT_FRACTION = 0.05  # toe height (fraction of leg length) that counts as "lifted"
+
+
+def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float) -> tuple[float | None, str]:
+    """Toe-off from the toe leaving the ground: last instant its height above the stance level is 0.
+
+    Ground level = the toe's lowest image point (largest y) in the first half stride after
+    contact. From there we walk forward until the toe is higher than 5% of leg length, and
+    extrapolate that rise linearly back to zero height (the threshold only rejects noise; the
+    back-extrapolation removes the delay it would add).
+    """
+    n = len(toe_y)
+    c = int(round(c_pos))
+    w_end = min(n, int(c + 0.5 * period) + 1)
+    hi = min(n - 1, int(c + 0.8 * period))
+    w = toe_y[c:w_end]
+    if len(w) < 3 or not np.isfinite(w).all() or not np.isfinite(scale):
+        return None, "none"
+    base = float(np.max(w))
+    j = c + int(np.argmax(w))
+    thr = TOE_LIFT_FRACTION * scale
+    while j < hi and np.isfinite(toe_y[j + 1]) and base - toe_y[j + 1] <= thr:
+        j += 1
+    if j >= hi or not np.isfinite(toe_y[j + 1]):
+        return None, "none"
+    h0, h1 = base - toe_y[j], base - toe_y[j + 1]
+    slope = h1 - h0
+    if slope <= 0:
+        return None, "none"
+    t_cross = j + (thr - h0) / slope
+    return float(max(t_cross - thr / slope, c_pos + 1.0)), "toe_lift"
+
+
+def _knee_extension(knee: np.ndarray, c_pos: float, period: float) -> tuple[float | None, str]:
+    """Toe-off at peak knee extension in late stance (Fellin et al. 2010)."""
+    lo = int(np.ceil(c_pos + 0.15 * period))
+    hi = int(np.floor(c_pos + 0.60 * period))
+    if hi >= len(knee) - 1 or lo >= hi or np.isfinite(knee[lo : hi + 1]).sum() < 3:
+        return None, "none"
+    j = lo + int(np.nanargmax(-knee[lo : hi + 1]))
+    if j in (lo, hi):
+        return None, "none"
+    return _refine(-knee, j), "knee_extension"
+
+
+def _toe_posterior(toe: np.ndarray, c_pos: float, period: float) -> tuple[float | None, str]:
+    """Toe-off when the toe is most posterior relative to the pelvis (Zeni et al. 2008)."""
+    lo = int(np.ceil(c_pos + 0.15 * period))
+    hi = int(np.floor(c_pos + 0.70 * period))
+    if hi >= len(toe) - 1 or lo >= hi or np.isfinite(toe[lo : hi + 1]).sum() < 3:
+        return None, "none"
+    j = lo + int(np.nanargmax(-toe[lo : hi + 1]))
+    return _refine(-toe, j), "toe_posterior"
+
+
+def foot_forward(track: PoseTrack, side: str, facing: str) -> np.ndarray:
+    """(T,) forward position of the foot (mean of heel and toe) relative to the pelvis, pixels."""
+    leg = lm.LEG[side]  # type: ignore[index]
+    return 0.5 * (pelvis_relative(track, leg["heel"], facing) + pelvis_relative(track, leg["foot_index"], facing))
+
+
+def detect_events(track: PoseTrack, facing: str) -> GaitEvents:
+    """Contacts and toe-offs of both feet on a CLEANED track (see formcheck.clean)."""
+    fps = float(track.fps)
+    k = track.keypoints_px
+    scale = _leg_scale(k)
+    fwd = {side: foot_forward(track, side, facing) for side in SIDES}
+    periods = [stride_period(fwd[s], fps) for s in SIDES]
+    periods = [p for p in periods if np.isfinite(p)]
+    if not periods:
+        return GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing)
+    period = float(np.median(periods))
+    steps: list[StepEvents] = []
+    for side in SIDES:
+        sig = fwd[side]
+        if not np.isfinite(sig).any():
+            continue
+        prom = 0.2 * scale if np.isfinite(scale) else 0.0
+        contacts = _peaks(sig, int(0.6 * period), prom)
+        knee = knee_flexion_deg(k, side)
+        toe = pelvis_relative(track, lm.LEG[side]["foot_index"], facing)  # type: ignore[index]
+        toe_y = k[:, lm.LEG[side]["foot_index"], 1]  # type: ignore[index]
+        for c in contacts:
+            c_pos = _refine(sig, c)
+            to_pos, method = _toe_lift(toe_y, c_pos, period, scale)
+            if to_pos is None:
+                to_pos, method = _knee_extension(knee, c_pos, period)
+            if to_pos is None:
+                to_pos, method = _toe_posterior(toe, c_pos, period)
+            steps.append(
+                StepEvents(
+                    side=side,
+                    contact_index=int(round(c_pos)),
+                    contact_time_s=_time_at(track, c_pos),
+                    toe_off_index=None if to_pos is None else int(round(to_pos)),
+                    toe_off_time_s=None if to_pos is None else _time_at(track, to_pos),
+                    toe_off_method=method,
+                )
+            )
+    steps.sort(key=lambda s: s.contact_time_s)
+    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing)

@@ -1,0 +1,254 @@
+"""Per-step and summary running metrics from a cleaned track and its gait events.
+
+Definitions follow docs/TEAM_CONTEXT.md (shared with formcheck.synth's ground truth): image
+coordinates (x right, y down), "forward" = running direction, leg length L = |hip-knee| +
+|knee-ankle| per side (median over frames), COM = formcheck.com.segment_weighted_com.
+Per-step values are taken at the event FRAME (the nearest frame to the detected event time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from . import landmarks as lm
+from .clean import leg_length_px
+from .events import GaitEvents, forward_sign, knee_flexion_deg
+from .pose_track import PoseTrack
+
+# Winter (2009) segment lengths as fractions of standing height: thigh+shank 0.491 (hip joint
+# centre to ankle), trunk (hip to shoulder joint centre) 0.288.
+LEG_FRACTION_OF_HEIGHT = 0.491
+TRUNK_FRACTION_OF_HEIGHT = 0.288
+
+
+def thigh_angle_deg(k: np.ndarray, side: str, facing: str) -> np.ndarray:
+    """(T,) hip->knee angle from the downward vertical, + when the knee is BEHIND the hip."""
+    leg = lm.LEG[side]  # type: ignore[index]
+    d = k[:, leg["knee"]] - k[:, leg["hip"]]
+    return np.degrees(np.arctan2(-forward_sign(facing) * d[:, 0], d[:, 1]))
+
+
+def shank_angle_deg(k: np.ndarray, side: str, facing: str) -> np.ndarray:
+    """(T,) knee->ankle angle from vertical, + when the ankle is AHEAD of the knee."""
+    leg = lm.LEG[side]  # type: ignore[index]
+    d = k[:, leg["ankle"]] - k[:, leg["knee"]]
+    return np.degrees(np.arctan2(forward_sign(facing) * d[:, 0], d[:, 1]))
+
+
+def foot_angle_deg(k: np.ndarray, side: str, facing: str) -> np.ndarray:
+    """(T,) heel->toe angle above the horizontal, + when the toe is up."""
+    leg = lm.LEG[side]  # type: ignore[index]
+    d = k[:, leg["foot_index"]] - k[:, leg["heel"]]
+    return np.degrees(np.arctan2(-d[:, 1], forward_sign(facing) * d[:, 0]))
+
+
+def trunk_lean_deg(k: np.ndarray, facing: str) -> np.ndarray:
+    """(T,) hip-mid->shoulder-mid angle from vertical, + when leaning forward."""
+    hip = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)
+    sh = k[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=1)
+    d = sh - hip
+    return np.degrees(np.arctan2(forward_sign(facing) * d[:, 0], -d[:, 1]))
+
+
+def px_per_cm(k: np.ndarray, height_cm: float, near: str) -> float:
+    """Image scale from the runner's height: (near leg + trunk) in px over the same fraction of height."""
+    leg = leg_length_px(k, near)
+    hip = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)
+    sh = k[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=1)
+    trunk = np.linalg.norm(sh - hip, axis=-1)
+    trunk = float(np.median(trunk[np.isfinite(trunk)])) if np.isfinite(trunk).any() else float("nan")
+    return (leg + trunk) / ((LEG_FRACTION_OF_HEIGHT + TRUNK_FRACTION_OF_HEIGHT) * height_cm)
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    """One stance of one foot. Frames are 0-based decoded-frame indices; None = not measurable."""
+
+    side: str
+    near: bool
+    contact_frame: int
+    toe_off_frame: int | None
+    contact_time_s: float | None
+    step_time_s: float | None  # this contact -> next contact of the other foot
+    flight_time_s: float | None  # this toe-off -> next contact of the other foot
+    overstride_pct_leg: float | None  # heel ahead of the segment-weighted COM, % leg
+    overstride_ankle_pct_leg: float | None
+    overstride_hip_pct_leg: float | None  # heel ahead of the hip midpoint (secondary reference)
+    overstride_cm: float | None  # heel, when height is given
+    overstride_ankle_cm: float | None
+    shank_angle_deg: float | None
+    thigh_angle_contact_deg: float | None
+    hip_extension_deg: float | None  # thigh angle at toe-off
+    peak_hip_extension_deg: float | None
+    hip_extension_velocity_deg_s: float | None
+    knee_flexion_contact_deg: float | None
+    knee_flexion_midstance_deg: float | None  # peak knee flexion during stance
+    foot_strike_angle_deg: float | None  # foot angle at contact minus at mid-stance (+ = toe up, heel strike)
+    visibility: float  # mean visibility of the leg's landmarks at contact and toe-off
+    toe_off_method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+def _f(x: Any) -> float | None:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if np.isfinite(x) else None
+
+
+def step_metrics(
+    track: PoseTrack,
+    events: GaitEvents,
+    com: np.ndarray,
+    hip_mid: np.ndarray,
+    facing: str,
+    near: str,
+    height_cm: float | None = None,
+    raw_visibility: np.ndarray | None = None,
+) -> list[StepMetrics]:
+    k = track.keypoints_px
+    n = len(k)
+    fwd = forward_sign(facing)
+    fps = float(track.fps)
+    scale = px_per_cm(k, height_cm, near) if height_cm else None
+    vis = track.visibility if raw_visibility is None else raw_visibility
+    legs = {s: leg_length_px(k, s) for s in ("left", "right")}
+    angles = {
+        s: {
+            "thigh": thigh_angle_deg(k, s, facing),
+            "shank": shank_angle_deg(k, s, facing),
+            "knee": knee_flexion_deg(k, s),
+            "foot": foot_angle_deg(k, s, facing),
+        }
+        for s in ("left", "right")
+    }
+    steps = events.steps
+    out = []
+    period = events.stride_period_frames
+    for i, st in enumerate(steps):
+        s = st.side
+        leg = lm.LEG[s]  # type: ignore[index]
+        L = legs[s]
+        c = st.contact_index
+        to = st.toe_off_index
+        a = angles[s]
+        nxt = next((o for o in steps[i + 1 :] if o.side != s), None)
+        if nxt is not None and nxt.contact_time_s - st.contact_time_s > 0.75 * period / fps:
+            nxt = None  # missed step in between
+        heel_d = fwd * (k[c, leg["heel"], 0] - com[c, 0])
+        ankle_d = fwd * (k[c, leg["ankle"], 0] - com[c, 0])
+        hip_d = fwd * (k[c, leg["heel"], 0] - hip_mid[c, 0])
+        ct = (st.toe_off_time_s - st.contact_time_s) if st.toe_off_time_s is not None else None
+        th_to = a["thigh"][to] if to is not None else np.nan
+        peak = np.nan
+        mid_knee = np.nan
+        fsa = np.nan
+        if to is not None:
+            end = min(n - 1, to + int(round(0.3 * max(period - (to - c), 1))))
+            peak = np.nanmax(a["thigh"][c : end + 1])
+            mid_knee = np.nanmax(a["knee"][c : to + 1])
+            # mid-stance: foot under the hip; foot angle there is the "flat" reference
+            rel = np.abs(k[c : to + 1, leg["ankle"], 0] - hip_mid[c : to + 1, 0])
+            if np.isfinite(rel).any():
+                m = c + int(np.nanargmin(rel))
+                fsa = a["foot"][c] - a["foot"][m]
+        idx = [leg[j] for j in ("hip", "knee", "ankle", "heel", "foot_index")]
+        v_frames = [c] + ([to] if to is not None else [])
+        visibility = float(np.nanmean(vis[np.ix_(v_frames, idx)]))
+        out.append(
+            StepMetrics(
+                side=s,
+                near=s == near,
+                contact_frame=int(track.frame_indices[c]),
+                toe_off_frame=None if to is None else int(track.frame_indices[to]),
+                contact_time_s=_f(ct),
+                step_time_s=_f(nxt.contact_time_s - st.contact_time_s) if nxt else None,
+                flight_time_s=_f(nxt.contact_time_s - st.toe_off_time_s) if (nxt and st.toe_off_time_s is not None) else None,
+                overstride_pct_leg=_f(100 * heel_d / L),
+                overstride_ankle_pct_leg=_f(100 * ankle_d / L),
+                overstride_hip_pct_leg=_f(100 * hip_d / L),
+                overstride_cm=_f(heel_d / scale) if scale else None,
+                overstride_ankle_cm=_f(ankle_d / scale) if scale else None,
+                shank_angle_deg=_f(a["shank"][c]),
+                thigh_angle_contact_deg=_f(a["thigh"][c]),
+                hip_extension_deg=_f(th_to),
+                peak_hip_extension_deg=_f(peak),
+                hip_extension_velocity_deg_s=_f((th_to - a["thigh"][c]) / ct) if ct else None,
+                knee_flexion_contact_deg=_f(a["knee"][c]),
+                knee_flexion_midstance_deg=_f(mid_knee),
+                foot_strike_angle_deg=_f(fsa),
+                visibility=visibility,
+                toe_off_method=st.toe_off_method,
+            )
+        )
+    return out
+
+
+def cadence_spm(events: GaitEvents) -> float | None:
+    """Steps per minute from the mean stride time of each foot (contact to contact, sub-frame)."""
+    strides = []
+    for side in ("left", "right"):
+        t = np.array([s.contact_time_s for s in events.for_side(side)])
+        if len(t) < 2:
+            continue
+        d = np.diff(t)
+        med = np.median(d)
+        d = d[(d > 0.75 * med) & (d < 1.25 * med)]  # drop strides with a missed contact
+        strides.extend(d.tolist())
+    if not strides:
+        return None
+    return 120.0 / float(np.mean(strides))
+
+
+def spread(values: list[float | None]) -> dict[str, Any]:
+    """Median, IQR and count of the non-null values."""
+    v = np.array([x for x in values if x is not None], dtype=float)
+    if v.size == 0:
+        return {"median": None, "iqr": None, "n": 0}
+    q1, q3 = np.percentile(v, [25, 75])
+    return {"median": round(float(np.median(v)), 3), "iqr": [round(float(q1), 3), round(float(q3), 3)], "n": int(v.size)}
+
+
+def confidence(n_steps: int, visibility: float, extra_error: bool = False) -> str:
+    """high / medium / low from the number of steps (>=7 per side as in manual 2-D studies) and visibility."""
+    score = min(1.0, n_steps / 7.0) * visibility * (0.8 if extra_error else 1.0)
+    return "high" if score >= 0.75 else ("medium" if score >= 0.45 else "low")
+
+
+BILATERAL = (
+    "overstride_pct_leg", "overstride_ankle_pct_leg", "overstride_hip_pct_leg", "overstride_cm", "shank_angle_deg",
+    "hip_extension_deg", "peak_hip_extension_deg", "hip_extension_velocity_deg_s", "contact_time_s", "step_time_s",
+    "flight_time_s", "knee_flexion_contact_deg", "knee_flexion_midstance_deg", "foot_strike_angle_deg",
+)
+_HIP_METRICS = {"hip_extension_deg", "peak_hip_extension_deg", "hip_extension_velocity_deg_s"}
+
+
+def summarise(steps: list[StepMetrics]) -> dict[str, Any]:
+    """Per side: median + IQR + n + confidence of each metric; asymmetry (left - right, and %)."""
+    per_side: dict[str, Any] = {}
+    for side in ("left", "right"):
+        ss = [s for s in steps if s.side == side]
+        vis = float(np.mean([s.visibility for s in ss])) if ss else 0.0
+        d = {}
+        for m in BILATERAL:
+            sp = spread([getattr(s, m) for s in ss])
+            sp["confidence"] = confidence(sp["n"], vis, m in _HIP_METRICS)
+            d[m] = sp
+        d["n_steps"] = len(ss)
+        d["visibility"] = round(vis, 3)
+        per_side[side] = d
+    asym = {}
+    for m in BILATERAL:
+        a, b = per_side["left"][m]["median"], per_side["right"][m]["median"]
+        if a is None or b is None:
+            asym[m] = None
+            continue
+        mean = 0.5 * (abs(a) + abs(b))
+        asym[m] = {"left_minus_right": round(a - b, 3), "pct": round(100 * (a - b) / mean, 1) if mean > 1e-9 else None}
+    return {"left": per_side["left"], "right": per_side["right"], "asymmetry": asym}
