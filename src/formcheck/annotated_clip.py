@@ -1,0 +1,247 @@
+"""The annotated clip (``annotated.mp4``) and the annotated stills used by the report.
+
+One decoding pass over the source video: each frame covered by the analysis is resized (if a
+scale is asked for), annotated with :mod:`formcheck.annotate` and written with the lead's
+:class:`formcheck.video.H264Writer` (H.264 yuv420p, +faststart, atomic rename), keeping each
+frame's own presentation time, so the clip has the input's frame count and timing. With
+``slowmo_contacts=N`` each initial-contact frame is held for N extra frames (later frames are
+shifted by that time), so the landing can be seen. Stills (PNG, full resolution) are grabbed
+during the same pass.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .annotate import (
+    STEP_FINDINGS,
+    Annotator,
+    OverlayData,
+    StepMarks,
+    Style,
+    annotate_frame,
+    default_annotators,
+    flagged_findings,
+    overlay_from_analysis,
+)
+from .video import H264Writer, iter_frames, probe_video
+
+ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
+
+
+@dataclass(frozen=True)
+class StillSpec:
+    """One still to grab: a step's contact or toe-off frame, saved as ``<name>.png``."""
+
+    name: str
+    step: StepMarks
+    kind: str  # "contact" | "toe_off"
+
+    @property
+    def frame(self) -> int:
+        return self.step.contact_frame if self.kind == "contact" else int(self.step.toe_off_frame)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class AnnotatedOutputs:
+    clip: Path | None  # None when no clip was asked for
+    stills: dict[str, Path] = field(default_factory=dict)  # name -> PNG path
+    frames_written: int = 0
+    seconds: float = 0.0  # wall time of the pass (decode + annotate + encode)
+
+
+def _decode_window(data: OverlayData, source_fps: float, fps: float, first_time_s: float | None, last_time_s: float | None) -> tuple[float | None, float | None, float | None]:
+    """start_s/end_s/fps_override for iter_frames that cover the analysed frames."""
+    override = fps if source_fps and abs(fps - source_fps) > 1e-3 else None
+    scale = (source_fps / fps) if override else 1.0  # analysed time -> played-back time
+    half = 0.5 / source_fps if source_fps else 0.0
+    start = None if first_time_s is None or first_time_s <= half else first_time_s / scale - half
+    end = None if last_time_s is None else last_time_s / scale + half
+    return start, end, override
+
+
+def write_annotated(
+    video_path: str | os.PathLike[str],
+    data: OverlayData,
+    *,
+    clip_path: str | os.PathLike[str] | None,
+    stills: Sequence[StillSpec] = (),
+    stills_dir: str | os.PathLike[str] | None = None,
+    scale: float = 1.0,
+    slowmo_contacts: int = 0,
+    annotators: Sequence[Annotator] | None = None,
+    crf: int = 23,
+    preset: str = "veryfast",
+    time_range_s: tuple[float, float] | None = None,
+    progress: ProgressCallback | None = None,
+) -> AnnotatedOutputs:
+    """Annotate the frames of ``video_path`` that ``data`` covers; write the clip and/or stills.
+
+    ``time_range_s`` = (first, last) frame time of the analysed track (after any fps override),
+    used to decode only that part; None decodes the whole file.
+    """
+    if not 0.0 < scale <= 4.0:
+        raise ValueError(f"video scale must be in (0, 4], not {scale}")
+    if slowmo_contacts < 0:
+        raise ValueError(f"slowmo_contacts must be >= 0, not {slowmo_contacts}")
+    started = time.perf_counter()
+    annotators = list(default_annotators() if annotators is None else annotators)
+    info = probe_video(video_path)
+    start_s, end_s, override = _decode_window(data, info.fps, data.fps, *(time_range_s or (None, None)))
+    first_frame, last_frame = int(data.frame_indices[0]), int(data.frame_indices[-1])
+
+    w, h = data.image_size
+    out_w, out_h = (w, h) if scale == 1.0 else (max(2, int(round(w * scale))), max(2, int(round(h * scale))))
+    scaled = data.scaled(out_w / w)
+    style = Style.for_image(out_w, out_h)
+    full_style = Style.for_image(w, h)
+    contact_frames = {s.contact_frame for s in data.steps} if slowmo_contacts else set()
+    wanted: dict[int, list[StillSpec]] = {}
+    for spec in stills:
+        wanted.setdefault(spec.frame, []).append(spec)
+    still_paths: dict[str, Path] = {}
+    if stills and stills_dir is None:
+        raise ValueError("stills_dir is needed to write stills")
+    if stills_dir is not None and stills:
+        Path(stills_dir).mkdir(parents=True, exist_ok=True)
+
+    writer: H264Writer | None = None
+    ok = False
+    written = 0
+    expected = last_frame - first_frame + 1
+    try:
+        t0: float | None = None
+        shift = 0.0
+        dt = 1.0 / data.fps
+        for frame in iter_frames(video_path, start_s=start_s, end_s=end_s, fps_override=override):
+            if frame.index < first_frame:
+                continue
+            if frame.index > last_frame:
+                break
+            for spec in wanted.pop(frame.index, ()):
+                img = annotate_frame(frame.rgb.copy(), data.still_context(spec.step, spec.kind, full_style), annotators)
+                path = Path(stills_dir) / f"{spec.name}.png"  # type: ignore[arg-type]
+                _write_png(path, img)
+                still_paths[spec.name] = path
+            if clip_path is None:
+                if not wanted:
+                    break
+                continue
+            if writer is None:
+                writer = H264Writer(clip_path, data.fps, (out_w, out_h), crf=crf, preset=preset)
+            if t0 is None:
+                t0 = frame.time_s
+            rgb = frame.rgb if (out_w, out_h) == (w, h) else cv2.resize(frame.rgb, (out_w, out_h), interpolation=cv2.INTER_AREA)
+            img = annotate_frame(rgb if rgb is not frame.rgb else rgb.copy(), scaled.context(frame.index, style, time_s=frame.time_s), annotators)
+            writer.write(img, time_s=frame.time_s - t0 + shift)
+            written += 1
+            if frame.index in contact_frames:
+                for k in range(1, slowmo_contacts + 1):
+                    writer.write(img, time_s=frame.time_s - t0 + shift + k * dt)
+                    written += 1
+                shift += slowmo_contacts * dt
+            if progress is not None:
+                progress(frame.index - first_frame + 1, expected)
+        ok = True
+    finally:
+        if writer is not None:
+            writer.close(success=ok)
+    return AnnotatedOutputs(
+        clip=Path(clip_path) if (clip_path is not None and writer is not None) else None,
+        stills=still_paths,
+        frames_written=written,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _write_png(path: Path, rgb: np.ndarray) -> None:
+    """PNG written to a temp name and renamed, so a failed run leaves no half image."""
+    tmp = path.with_name(path.stem + ".partial.png")
+    try:
+        if not cv2.imwrite(str(tmp), np.ascontiguousarray(rgb[:, :, ::-1])):
+            raise OSError(f"{path}: could not write PNG")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- from an Analysis
+def still_specs(analysis: Any, data: OverlayData) -> list[StillSpec]:
+    """The stills the report embeds.
+
+    * ``<finding code>``: one per flagged (non-info) step-level finding, at its worst step on
+      the finding's side (contact frame; toe-off frame for limited hip extension);
+    * ``contact``: contact frame of the median step (by overstride) of the near leg;
+    * ``toe_off``: toe-off frame of the median step (by hip extension at toe-off) of the near leg.
+    """
+    pairs = list(zip(analysis.steps, data.steps))
+    specs: list[StillSpec] = []
+    for f in flagged_findings(analysis):
+        if f.code not in STEP_FINDINGS:
+            continue
+        field_name, _, _, higher, _, kind = STEP_FINDINGS[f.code]
+        cands = [
+            (getattr(sm, field_name), mark)
+            for sm, mark in pairs
+            if f.side in (None, sm.side) and getattr(sm, field_name) is not None and (kind == "contact" or mark.toe_off_frame is not None)
+        ]
+        if cands:
+            _, worst = (max if higher else min)(cands, key=lambda c: c[0])
+            specs.append(StillSpec(f.code if f.side is None else f"{f.code}_{f.side}", worst, kind))
+    for name, field_name, kind in (("contact", "overstride_pct_leg", "contact"), ("toe_off", "hip_extension_deg", "toe_off")):
+        for side in (analysis.near_side, None):
+            cands = [
+                (getattr(sm, field_name), mark)
+                for sm, mark in pairs
+                if (side is None or sm.side == side) and getattr(sm, field_name) is not None and (kind == "contact" or mark.toe_off_frame is not None)
+            ]
+            if cands:
+                cands.sort(key=lambda c: c[0])
+                specs.append(StillSpec(name, cands[len(cands) // 2][1], kind))
+                break
+    return specs
+
+
+def write_annotated_outputs(
+    video_path: str | os.PathLike[str],
+    analysis: Any,
+    outdir: str | os.PathLike[str],
+    *,
+    video: bool = True,
+    scale: float = 1.0,
+    slowmo_contacts: int = 0,
+    crf: int = 23,
+    preset: str = "veryfast",
+    progress: ProgressCallback | None = None,
+) -> AnnotatedOutputs:
+    """Write ``OUTDIR/annotated.mp4`` (unless ``video=False``) and ``OUTDIR/stills/*.png``.
+
+    ``analysis`` is a :class:`formcheck.analysis.Analysis` of ``video_path`` (same start/end/fps
+    options). ``scale`` resizes the clip (stills stay full resolution); ``slowmo_contacts`` holds
+    each contact frame for that many extra frames (0 = input timing). Returns the paths written.
+    """
+    data = overlay_from_analysis(analysis)
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    ts = analysis.track.timestamps_s
+    return write_annotated(
+        video_path,
+        data,
+        clip_path=outdir / "annotated.mp4" if video else None,
+        stills=still_specs(analysis, data),
+        stills_dir=outdir / "stills",
+        scale=scale,
+        slowmo_contacts=slowmo_contacts,
+        crf=crf,
+        preset=preset,
+        time_range_s=(float(ts[0]), float(ts[-1])),
+        progress=progress,
+    )
