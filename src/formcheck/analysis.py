@@ -198,7 +198,8 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     steps = step_metrics(ct, events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility)
     duty = [s.contact_time_s / (events.stride_period_frames / ct.fps) for s in steps if s.contact_time_s]
     flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
-    walking = bool(duty) and (float(np.median(duty)) > 0.5 or (bool(flights) and float(np.median(flights)) <= 0))
+    # walking: feet overlap on the ground (duty factor > 0.5) AND no airborne phase between steps
+    walking = bool(duty) and float(np.median(duty)) > 0.55 and (not flights or float(np.median(flights)) <= 0)
     quality, warnings, refuse = _quality_checks(track, cleaned, len(steps), walking, 1.0 if facing else direction.confidence)
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
@@ -218,8 +219,6 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         "n_steps": len(steps),
     })
     findings = make_findings(steps, summary, cad, walking=walking) if len(steps) >= MIN_STEPS_REFUSE else []
-    for side in ("left", "right"):
-        pass
     ci = {s: events.contact_indices(s) for s in ("left", "right")}
     ti = {s: np.array([st.toe_off_index if st.toe_off_index is not None else -1 for st in events.for_side(s)], dtype=int) for s in ("left", "right")}
     w, h = track.image_size

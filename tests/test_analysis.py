@@ -1,0 +1,79 @@
+"""Whole analysis: schema, writers, refusals, real-clip figures."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.analysis import AnalysisError, analyze_track
+from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "src/formcheck/schema/analysis.schema.json").read_text())
+_TYPES = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float), "boolean": bool, "null": type(None)}
+
+
+def validate(obj, schema, path="$"):
+    """Tiny JSON-schema subset: type, enum, required, properties, items."""
+    if "enum" in schema:
+        assert obj in schema["enum"], f"{path}: {obj!r} not in {schema['enum']}"
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        ok = any(isinstance(obj, _TYPES[t]) and not (t in ("integer", "number") and isinstance(obj, bool)) for t in types)
+        assert ok, f"{path}: {obj!r} is not {types}"
+    if isinstance(obj, dict):
+        for key in schema.get("required", []):
+            assert key in obj, f"{path}: missing {key}"
+        for key, sub in schema.get("properties", {}).items():
+            if key in obj:
+                validate(obj[key], sub, f"{path}.{key}")
+    if isinstance(obj, list) and "items" in schema:
+        for i, item in enumerate(obj):
+            validate(item, schema["items"], f"{path}[{i}]")
+
+
+def test_validator_rejects_bad_output():
+    with pytest.raises(AssertionError):
+        validate({"facing": "up"}, SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def synthetic_analysis():
+    g = simulate_gait(GaitParams(fps=60, duration_s=6, overstride_pct_leg=30, hip_extension_deg=12))
+    return g, analyze_track(to_pose_track(g, noise_px=1.0), height_cm=175)
+
+
+def test_synthetic_output_validates_and_writes(synthetic_analysis, tmp_path):
+    _, a = synthetic_analysis
+    validate(json.loads(a.to_json()), SCHEMA)
+    paths = a.write(tmp_path)
+    assert json.loads(paths["json"].read_text())["facing"] == "left"
+    assert len(paths["csv"].read_text().splitlines()) == len(a.steps) + 1
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_synthetic_overstride_finding(synthetic_analysis):
+    g, a = synthetic_analysis
+    assert any(f.code == "overstride" and f.side == "left" for f in a.findings)
+    assert abs(a.summary["cadence_spm"] - g.params.cadence_spm) < 0.01 * g.params.cadence_spm
+
+
+def test_arrays_for_drawing(synthetic_analysis):
+    _, a = synthetic_analysis
+    assert a.com_px.shape == (a.track.n_frames, 2)
+    assert a.contact_index["left"].dtype.kind == "i" and len(a.contact_index["left"]) >= 5
+
+
+def test_too_short_clip_is_refused():
+    g = simulate_gait(GaitParams(fps=30, duration_s=1.0))
+    with pytest.raises(AnalysisError, match="steps"):
+        analyze_track(to_pose_track(g))
+
+
+def test_real_clip(treadmill_track):
+    a = analyze_track(treadmill_track, height_cm=175)
+    validate(json.loads(a.to_json()), SCHEMA)
+    assert a.facing == "left" and a.near_side == "left"
+    assert abs(a.summary["cadence_spm"] - 168.9) / 168.9 < 0.01
+    assert not a.summary["walking"]
+    assert a.summary["left"]["n_steps"] >= 15
