@@ -173,5 +173,65 @@ def pose(
         )
 
 
+# ------------------------------------------------------------------ analyze (owned by the analysis helper)
+def _register_analysis_errors() -> None:
+    from .analysis import AnalysisError
+
+    register_error(AnalysisError, 3)
+
+
+_register_analysis_errors()
+
+
+@app.command()
+@handle_errors
+def analyze(
+    video: VideoArg,
+    outdir: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for analysis.json and steps.csv.")] = None,
+    height: Annotated[Optional[float], typer.Option("--height", help="Runner's height in cm (gives overstride in cm).")] = None,
+    facing: Annotated[Optional[str], typer.Option("--facing", help="'left' or 'right' (default: detected).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print analysis JSON to stdout.")] = False,
+    model: ModelOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    fps: FpsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Analyse a side-view running clip: every step's contact, overstride and hip extension, plus findings."""
+    from rich.table import Table
+
+    from .analysis import analyze as run_analysis
+
+    if facing not in (None, "left", "right"):
+        fail("--facing must be 'left' or 'right'", 2)
+    probe_video(video)
+    with frame_progress("pose", quiet or as_json) as progress:
+        result = run_analysis(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress)
+    if outdir is not None:
+        result.write(outdir)
+    if as_json:
+        sys.stdout.write(result.to_json() + "\n")
+        return
+    out = Console()
+    s = result.summary
+    table = Table(title=f"{video.name}: facing {result.facing}, {s['n_steps']} steps, cadence {s['cadence_spm']} spm")
+    table.add_column("metric")
+    for side in ("left", "right"):
+        table.add_column(f"{side}{' (near)' if side == result.near_side else ''} median [IQR]")
+    for m in ("overstride_pct_leg", "overstride_cm", "shank_angle_deg", "hip_extension_deg", "peak_hip_extension_deg", "contact_time_s", "knee_flexion_contact_deg"):
+        cells = []
+        for side in ("left", "right"):
+            v = s[side][m]
+            cells.append("-" if v["median"] is None else f"{v['median']:.1f} [{v['iqr'][0]:.1f}, {v['iqr'][1]:.1f}] {v['confidence']}")
+        table.add_row(m, *cells)
+    out.print(table)
+    for f in result.findings:
+        out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + (f": {f.cue}" if f.cue else ""))
+    for w in result.quality["warnings"]:
+        out.print(f"[yellow]warning:[/yellow] {w}")
+    if outdir is not None:
+        out.print(f"Wrote {outdir / 'analysis.json'} and {outdir / 'steps.csv'}")
+
+
 def run() -> None:  # pragma: no cover - console entry point alias
     sys.exit(app())
