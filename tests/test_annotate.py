@@ -1,0 +1,276 @@
+"""Annotators draw where the landmarks are; the annotated clip keeps the input's frames and timing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from formcheck import landmarks as lm
+from formcheck.annotate import (
+    BAD,
+    GOOD,
+    WARN,
+    ComLineAnnotator,
+    ContactAnnotator,
+    OverlayData,
+    PanelAnnotator,
+    SkeletonAnnotator,
+    StepMarks,
+    Style,
+    ThighAngleAnnotator,
+    annotate_frame,
+    findings_grader,
+)
+from formcheck.annotated_clip import StillSpec, write_annotated
+from formcheck.com import hip_midpoint, segment_weighted_com
+from formcheck.video import H264Writer, probe_video
+
+SIZE = 720  # square test frames: Style.for_image gives 4-px lines
+BG = (90, 90, 90)
+
+
+def figure() -> np.ndarray:
+    """(33, 2) side-view runner facing LEFT, left (near) leg landing ahead, right leg behind."""
+    k = np.zeros((lm.N_LANDMARKS, 2))
+    k[:] = (360, 150)  # face landmarks
+    pts = {
+        "left_ear": (355, 150), "right_ear": (365, 150), "nose": (340, 155),
+        "left_shoulder": (355, 220), "right_shoulder": (365, 220),
+        "left_elbow": (320, 290), "right_elbow": (400, 290),
+        "left_wrist": (290, 250), "right_wrist": (420, 340),
+        "left_index": (280, 240), "right_index": (430, 350), "left_pinky": (282, 245), "right_pinky": (428, 352),
+        "left_thumb": (285, 240), "right_thumb": (425, 345),
+        "left_hip": (355, 400), "right_hip": (365, 400),
+        "left_knee": (300, 520), "right_knee": (430, 510),
+        "left_ankle": (250, 640), "right_ankle": (500, 600),
+        "left_heel": (240, 660), "right_heel": (515, 610),
+        "left_foot_index": (200, 665), "right_foot_index": (540, 630),
+    }
+    for name, xy in pts.items():
+        k[lm.INDEX[name]] = xy
+    return k
+
+
+def overlay(n_frames: int = 20, contacts: tuple[int, ...] = (5,), **kw) -> OverlayData:
+    k = np.repeat(figure()[None], n_frames, axis=0)
+    com = segment_weighted_com(k)
+    heel = k[0, lm.LEFT_HEEL]
+    steps = tuple(
+        StepMarks(number=i + 1, side="left", contact_frame=c, toe_off_frame=c + 6, foot_xy=(heel[0], heel[1]),
+                  com_x=float(com[0, 0]), overstride_pct=30.0, overstride_cm=20.0, hip_extension_deg=12.0,
+                  peak_hip_extension_deg=14.0, flags=("overstride",))
+        for i, c in enumerate(contacts)
+    )
+    args = dict(image_size=(SIZE, SIZE), frame_indices=np.arange(n_frames), keypoints=k, com=com, hip=hip_midpoint(k),
+                facing="left", near_side="left", steps=steps, fps=25.0, cadence_spm=170.0)
+    args.update(kw)
+    return OverlayData(**args)
+
+
+def blank() -> np.ndarray:
+    return np.full((SIZE, SIZE, 3), BG, dtype=np.uint8)
+
+
+def color_at(img: np.ndarray, xy) -> tuple[int, int, int]:
+    return tuple(int(v) for v in img[int(round(xy[1])), int(round(xy[0]))])
+
+
+def test_skeleton_pixels_sit_on_the_landmarks():
+    data = overlay()
+    ctx = data.context(0)
+    style = ctx.style
+    img = SkeletonAnnotator().annotate(blank(), ctx)
+    k = figure()
+    # joints and bone midpoints of the near (left) leg are drawn in the near-leg colour
+    for name in ("left_knee", "left_ankle"):
+        assert color_at(img, k[lm.INDEX[name]]) == style.near_leg
+    assert color_at(img, (k[lm.LEFT_HIP] + k[lm.LEFT_KNEE]) / 2) == style.near_leg
+    assert color_at(img, (k[lm.LEFT_KNEE] + k[lm.LEFT_ANKLE]) / 2) == style.near_leg
+    # the far leg in its own colour, thinner
+    mid_far = (k[lm.RIGHT_KNEE] + k[lm.RIGHT_ANKLE]) / 2
+    assert color_at(img, mid_far) == style.far_leg
+    assert style.thin < style.line
+    # off the skeleton: untouched background
+    assert color_at(img, (100, 100)) == BG
+    assert color_at(img, mid_far + (0, 2 * style.line)) == BG
+    # the near leg is drawn on top: no far-leg pixels where they would cross, and sides are not mixed
+    assert color_at(img, (k[lm.RIGHT_HIP] + k[lm.RIGHT_KNEE]) / 2) != style.near_leg
+
+
+def test_far_leg_follows_near_side():
+    data = overlay(near_side="right", facing="right")
+    ctx = data.context(0)
+    img = SkeletonAnnotator().annotate(blank(), ctx)
+    k = figure()
+    assert color_at(img, (k[lm.LEFT_KNEE] + k[lm.LEFT_ANKLE]) / 2) == ctx.style.far_leg
+    assert color_at(img, (k[lm.RIGHT_KNEE] + k[lm.RIGHT_ANKLE]) / 2) == ctx.style.near_leg
+
+
+def test_com_line_is_vertical_at_com_x():
+    data = overlay()
+    ctx = data.context(0)
+    img = ComLineAnnotator(hip_tick=False).annotate(blank(), ctx)
+    x = int(round(data.com[0, 0]))
+    com_color = np.array(ctx.style.com)
+    for y in (3, 300, SIZE - 3):
+        row = img[y].astype(int)
+        hits = np.flatnonzero((np.abs(row - com_color).sum(axis=1) < 30))
+        assert hits.size and abs(hits.mean() - data.com[0, 0]) <= 1.0, y
+    assert color_at(img, (x + 3 * ctx.style.line, 10)) == BG
+
+
+def test_contact_marker_and_distance_bar_only_near_contact():
+    data = overlay(n_frames=40, contacts=(5,), grader=lambda m, v: BAD)
+    heel = figure()[lm.LEFT_HEEL]
+    com_x = data.com[0, 0]
+    ctx = data.context(5)
+    assert ctx.contact is not None and ctx.contact_age == 0
+    img = ContactAnnotator().annotate(blank(), ctx)
+    red = ctx.style.grade_color(BAD)
+    assert color_at(img, heel) == red
+    assert color_at(img, ((heel[0] + com_x) / 2, heel[1])) == red  # bar at foot level between COM and heel
+    assert (img[: int(heel[1]) - 4 * ctx.style.line] != BG).any()  # label above it
+    # still shown a little after contact, gone a second later
+    assert data.context(6).contact is not None
+    assert data.context(30).contact is None
+    late = ContactAnnotator().annotate(blank(), data.context(30))
+    assert (late == BG).all()
+
+
+def test_thigh_arc_drawn_around_toe_off_only():
+    data = overlay(n_frames=40, contacts=(5,))
+    assert data.context(11).toe_off is not None  # toe-off frame 11
+    assert data.context(0).toe_off is None
+    img = ThighAngleAnnotator().annotate(blank(), data.context(11))
+    assert (img != BG).any()
+    assert (ThighAngleAnnotator().annotate(blank(), data.context(0)) == BG).all()
+
+
+def test_panel_colours_follow_findings_thresholds(monkeypatch):
+    from formcheck import findings
+
+    grade = findings_grader()
+    lo, mid, _hi = findings.OVERSTRIDE_PCT_LEG
+    assert grade("overstride_pct", lo - 1) == GOOD
+    assert grade("overstride_pct", (lo + mid) / 2) == WARN
+    assert grade("overstride_pct", mid + 1) == BAD
+    assert grade("hip_extension_deg", findings.HIP_EXTENSION_LIMITED_DEG[0] + 1) == GOOD
+    assert grade("cadence_spm", findings.CADENCE_LOW_SPM[-1] - 1) == BAD
+    # thresholds are read from the findings module, not copied
+    monkeypatch.setattr(findings, "OVERSTRIDE_PCT_LEG", (50.0, 60.0, 70.0))
+    assert grade("overstride_pct", mid + 1) == GOOD
+    # the panel draws something legible in the top-left corner only
+    img = PanelAnnotator().annotate(blank(), overlay().context(10))
+    ys, xs = np.nonzero((img != BG).any(axis=2))
+    assert xs.max() < SIZE * 0.75 and ys.max() < SIZE * 0.6
+
+
+def test_style_scales_with_image():
+    small, big = Style.for_image(720, 1280), Style.for_image(1440, 2560)
+    assert big.line > small.line and big.font_scale == pytest.approx(2 * small.font_scale)
+
+
+def test_frames_without_pose_are_left_alone():
+    data = overlay()
+    k = data.keypoints.copy()
+    k[3] = np.nan
+    data = overlay(keypoints=k, com=segment_weighted_com(k), hip=hip_midpoint(k), steps=())
+    img = annotate_frame(blank(), data.context(3), [SkeletonAnnotator(), ComLineAnnotator(), ContactAnnotator(), ThighAngleAnnotator()])
+    assert (img == BG).all()
+    assert data.context(99).row == -1  # frame outside the track
+
+
+# --------------------------------------------------------------------------- clip writing
+def synthetic_clip(path: Path, n: int = 20, fps: float = 25.0) -> Path:
+    with H264Writer(path, fps, (SIZE // 4, SIZE // 4), crf=30, preset="ultrafast") as w:
+        for i in range(n):
+            frame = np.full((SIZE // 4, SIZE // 4, 3), 40 + 8 * i, dtype=np.uint8)
+            w.write(frame, time_s=i / fps)
+    return path
+
+
+def small_overlay(n: int, contacts=(5,)) -> OverlayData:
+    d = overlay(n_frames=n, contacts=contacts)
+    return d.scaled(0.25)
+
+
+def decoded(path: Path) -> tuple[str, str, int, float]:
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        frames = list(c.decode(s))
+        return s.codec_context.name, s.codec_context.pix_fmt, len(frames), float(frames[-1].time - frames[0].time)
+
+
+def test_clip_is_h264_with_input_frames_and_timing(tmp_path):
+    src = synthetic_clip(tmp_path / "in.mp4")
+    out = write_annotated(src, small_overlay(20), clip_path=tmp_path / "annotated.mp4",
+                          stills=[StillSpec("contact", small_overlay(20).steps[0], "contact")], stills_dir=tmp_path / "stills")
+    codec, pix, n, span = decoded(out.clip)
+    codec_in, _, n_in, span_in = decoded(src)
+    assert (codec, pix) == ("h264", "yuv420p")
+    assert n == n_in == out.frames_written == 20
+    assert span == pytest.approx(span_in, abs=1e-3)
+    assert probe_video(out.clip).fps == pytest.approx(25.0, rel=1e-3)
+    assert out.stills["contact"].is_file()
+    assert not list(tmp_path.glob("*.partial*")) and not list((tmp_path / "stills").glob("*.partial*"))
+
+
+def test_slowmo_holds_each_contact_frame(tmp_path):
+    src = synthetic_clip(tmp_path / "in.mp4")
+    out = write_annotated(src, small_overlay(20, contacts=(5, 12)), clip_path=tmp_path / "slow.mp4", slowmo_contacts=3)
+    _, _, n, span = decoded(out.clip)
+    assert n == 20 + 2 * 3
+    assert span == pytest.approx(25 / 25.0, abs=1e-3)  # 19 intervals + 6 held frames, 1/25 s each
+    with av.open(str(out.clip)) as c:
+        imgs = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    # frames 5..8 of the output are the same (held) picture, frame 9 is the next input frame
+    assert all(np.abs(imgs[5].astype(int) - imgs[j]).mean() < 1 for j in (6, 7, 8))
+    assert np.abs(imgs[5].astype(int) - imgs[9]).mean() > 2
+
+
+def test_scale_option_resizes_clip(tmp_path):
+    src = synthetic_clip(tmp_path / "in.mp4")
+    out = write_annotated(src, small_overlay(20), clip_path=tmp_path / "half.mp4", scale=0.5)
+    info = probe_video(out.clip)
+    assert (info.width, info.height) == (SIZE // 8, SIZE // 8)
+
+
+def test_no_partial_file_when_writing_fails(tmp_path):
+    src = synthetic_clip(tmp_path / "in.mp4")
+
+    class Boom:
+        def annotate(self, image, ctx):
+            if ctx.frame_index == 10:
+                raise RuntimeError("boom")
+            return image
+
+    with pytest.raises(RuntimeError, match="boom"):
+        write_annotated(src, small_overlay(20), clip_path=tmp_path / "annotated.mp4",
+                        annotators=[Boom()])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+# --------------------------------------------------------------------------- real clip, end to end
+def test_treadmill_end_to_end(tmp_path, shared_videos, treadmill_track):
+    from formcheck.analysis import analyze_track
+    from formcheck.annotated_clip import write_annotated_outputs
+
+    analysis = analyze_track(treadmill_track)
+    video = shared_videos / "treadmill_side_01.mp4"
+    out = write_annotated_outputs(video, analysis, tmp_path, scale=0.5)
+    assert out.clip == tmp_path / "annotated.mp4"
+    codec, pix, n, span = decoded(out.clip)
+    _, _, n_in, span_in = decoded(video)
+    assert (codec, pix, n) == ("h264", "yuv420p", n_in)
+    assert span == pytest.approx(span_in, abs=1e-3)
+    assert {"contact", "toe_off"} <= set(out.stills)
+    for f in analysis.findings:
+        if f.severity != "info" and f.code in ("overstride", "limited_hip_extension"):
+            assert f"{f.code}_{f.side}" in out.stills
+    import cv2
+
+    still = cv2.imread(str(out.stills["contact"]))
+    assert still.shape[:2] == (1280, 720)  # stills at full resolution
