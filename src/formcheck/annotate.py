@@ -451,8 +451,9 @@ class ContactAnnotator:
 class ThighAngleAnnotator:
     """Thigh angle behind vertical as an arc at the hip around toe-off, with its value.
 
-    Before toe-off the live angle of that leg is drawn; from the toe-off frame on, the arc
-    shows the analysis' hip extension at toe-off (the value the report uses).
+    Shortly before toe-off the live angle of that leg is drawn as an arc without a number; from
+    the toe-off frame on, the arc, a thin line and the label show the analysis' thigh angle at
+    toe-off (the stored value, not recomputed), coloured with the findings' thresholds.
     """
 
     def annotate(self, image: np.ndarray, ctx: FrameContext) -> np.ndarray:
@@ -488,8 +489,10 @@ class ThighAngleAnnotator:
         a0, a1 = sorted((90.0, theta))
         for w, c in ((s.line + 2, s.outline), (s.line, color)):
             cv2.ellipse(image, h, (r_arc, r_arc), 0.0, a0, a1, c, w, cv2.LINE_AA)
+        if not at_toe_off:
+            return image  # before toe-off: the arc grows with the thigh, no number yet (negative values confuse)
         # value just beyond the thigh, on the "behind" side, with a backing
-        label = f"{angle:.0f}°" + (" at toe-off" if at_toe_off else "")
+        label = f"{angle:.0f}° at toe-off"
         tw, th = text_size(label, s)
         lab = math.radians(image_angle(max(angle, 0.0) + 25.0))
         lx = h[0] + r_arc * math.cos(lab)
