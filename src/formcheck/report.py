@@ -158,7 +158,7 @@ h2{font-size:1.3rem;margin:1.6em 0 .5em;padding-bottom:.2em;border-bottom:2px so
 h3{font-size:1.1rem;margin:.2em 0 .3em}
 p{margin:.4em 0}
 .sub{color:var(--muted);font-size:.95rem;margin:0}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(260px,100%%),1fr));gap:12px}
 .card{background:var(--panel);border-radius:12px;padding:14px 16px;border-left:8px solid var(--info)}
 .card .label{font-size:.95rem;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 .card .verdict{font-size:1.25rem;font-weight:700;margin:.1em 0}
@@ -182,7 +182,7 @@ figure img{display:block;width:100%%;height:auto;border-radius:6px;background:#f
 figure.still img{max-height:min(78vh,900px);object-fit:contain;background:#111}
 figcaption{font-size:.95rem;color:var(--muted);margin-top:6px}
 figcaption b{color:var(--fg)}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(360px,100%%),1fr));gap:14px}
 .tablewrap{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);border-radius:10px}
 table{border-collapse:collapse;width:100%%;font-size:.9rem;font-variant-numeric:tabular-nums}
 th,td{padding:6px 9px;text-align:right;white-space:nowrap;border-bottom:1px solid var(--line)}
@@ -192,7 +192,7 @@ tr.left td:nth-child(2){border-left:5px solid var(--left)}
 tr.right td:nth-child(2){border-left:5px solid var(--right)}
 details{background:var(--panel);border-radius:12px;padding:8px 16px;margin:10px 0}
 summary{cursor:pointer;font-weight:700}
-.cmp{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px}
+.cmp{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(420px,100%%),1fr));gap:18px}
 .cmp>section{min-width:0}
 .delta{font-weight:700}
 footer{margin-top:2em;color:var(--muted);font-size:.85rem}
@@ -896,3 +896,98 @@ def write_report(
     """
     model = model_from_analysis(analysis, stills=stills, video_path=video_path, title=title)
     return write_atomic(out_path, render_html(model))
+
+
+# ============================================================================ before / after
+def _as_analysis(obj: Any) -> Any:
+    """An Analysis as is; a saved analysis.json dict with its steps/findings as attribute objects.
+
+    From a dict the thigh-angle plot is not possible (no keypoints), the other plots are.
+    """
+    if not isinstance(obj, Mapping):
+        return obj
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    d = dict(obj)
+    d["steps"] = [SimpleNamespace(**s) for s in obj.get("steps", [])]
+    d["findings"] = [SimpleNamespace(**f) for f in obj.get("findings", [])]
+    d.setdefault("summary", {})
+    d.setdefault("quality", {})
+    d.setdefault("video", {})
+    return d
+
+
+def _change_value(v: Any, unit: str) -> str:
+    x = _num(v)
+    if x is None:
+        return "–"
+    if unit == "s":
+        return f"{x * 1000:.0f} ms"
+    unit = {"deg": "°", "% leg": " % leg", "deg/s": " °/s", "steps/min": " steps/min"}.get(unit, f" {unit}")
+    return f"{x:.0f}{unit}" if unit != "°" else f"{x:+.0f}°"
+
+
+def _change_rows(comparison: Any) -> list[dict[str, str]]:
+    rows = []
+    for c in _get(comparison, "changes") or []:
+        if _get(c, "side") != "both":
+            continue
+        unit = _get(c, "unit", "")
+        diff = _num(_get(c, "difference"))
+        ci = _get(c, "ci95")
+        if diff is None:
+            change = "–"
+        else:
+            scale, u = (1000.0, " ms") if unit == "s" else (1.0, {"deg": "°", "% leg": " % leg"}.get(unit, f" {unit}"))
+            change = f"{diff * scale:+.1f}{u}"
+            if ci:
+                change += f" (95% {ci[0] * scale:+.1f} to {ci[1] * scale:+.1f})"
+        rows.append({"metric": str(_get(c, "label", _get(c, "metric", ""))),
+                     "before": _change_value(_get(c, "before_median"), unit),
+                     "after": _change_value(_get(c, "after_median"), unit),
+                     "change": change, "verdict": str(_get(c, "verdict", ""))})
+    return rows
+
+
+def write_compare_report(
+    comparison: Any,
+    out_path: str | os.PathLike[str],
+    *,
+    before: Any = None,
+    after: Any = None,
+    before_stills: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]] | None = None,
+    after_stills: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]] | None = None,
+    before_video: str | os.PathLike[str] | None = None,
+    after_video: str | os.PathLike[str] | None = None,
+    title: str = "Running form: before and after",
+) -> Path:
+    """Write the before/after report (``formcheck compare BEFORE AFTER -o OUTDIR`` -> OUTDIR/report.html).
+
+    ``comparison``: a :class:`formcheck.compare.Comparison` (its ``changes`` give the "What changed"
+    table; only the both-sides rows are shown, per-side values are in each run's own sections).
+    ``before`` / ``after``: the two :class:`formcheck.analysis.Analysis` objects, or their saved
+    ``analysis.json`` dicts (then the thigh-angle plot is left out: it needs the keypoints). Stills and
+    videos as in :func:`write_report`. Atomic write.
+    """
+    if before is None or after is None:
+        raise ValueError("write_compare_report needs the before and after analyses (Analysis or analysis.json dict)")
+    b, a = _as_analysis(before), _as_analysis(after)
+    mb = model_from_analysis(b, stills=before_stills, video_path=before_video, title="Before")
+    ma = model_from_analysis(a, stills=after_stills, video_path=after_video, title="After")
+    mb.source = str(_get(comparison, "before_source") or mb.source)
+    ma.source = str(_get(comparison, "after_source") or ma.source)
+    rows = _change_rows(comparison)
+    improved = sum(r["verdict"] == "improved" for r in rows)
+    worse = sum(r["verdict"] == "worse" for r in rows)
+    summary = (f"{improved} measure{'s' if improved != 1 else ''} improved, {worse} got worse, "
+               f"the rest show no change beyond step-to-step noise.") if rows else ""
+    notes = []
+    for key, label in (("findings_resolved", "Resolved"), ("findings_appeared", "New"), ("findings_persisting", "Still there")):
+        items = _get(comparison, key) or []
+        if items:
+            notes.append(f"{label}: " + ", ".join(str(i).replace("_", " ") for i in items))
+    notes += [f"Comparability: {w}" for w in (_get(comparison, "comparability") or [])]
+    notes.append("A change counts only when its 95% interval excludes zero and it is larger than the smallest "
+                 "change the method can detect.")
+    text = render_compare_html(mb, ma, rows, title=title, summary=summary, notes=notes)
+    return write_atomic(out_path, text)

@@ -1,0 +1,297 @@
+"""The HTML report: content equals the analysis, self-contained, escaped, atomic, and it renders in a browser.
+
+The browser test loads the report in headless Chromium (Debian package ``chromium``; CI's
+.ci/run installs it) at phone size (412 x 915) and desktop size (1280 x 900). A copy of the page
+gets a small probe script that hooks ``console.*``, ``window`` error events (which also fire
+for images that fail to decode or load) and, after load, measures the main elements; it writes
+its findings as JSON into the DOM, which ``--dump-dom`` returns. Chromium's own ``CONSOLE``
+log lines for the page are checked too. A broken control page proves the probe can fail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from formcheck import report
+from formcheck.analysis import analyze_track
+from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars", "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
+]
+
+PROBE = r"""
+<script>
+(function(){
+  var R = window.__probe = {console: [], errors: []};
+  ['error','warn','log','info'].forEach(function(level){
+    var orig = console[level];
+    console[level] = function(){ R.console.push(level + ': ' + Array.prototype.join.call(arguments, ' ')); return orig.apply(console, arguments); };
+  });
+  window.addEventListener('error', function(e){
+    var t = e.target && e.target !== window ? (e.target.tagName + ' ' + String(e.target.src || e.target.href || '').slice(0, 60)) : '';
+    R.errors.push((e.message || 'resource error') + ' ' + t);
+  }, true);
+  window.addEventListener('load', function(){
+    function vis(el){
+      if (!el) return false;
+      var r = el.getBoundingClientRect(), s = getComputedStyle(el);
+      return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && parseFloat(s.opacity) > 0;
+    }
+    function all(sel){ return Array.prototype.slice.call(document.querySelectorAll(sel)); }
+    var imgs = all('main img');
+    R.h1 = vis(document.querySelector('h1'));
+    R.cards = all('#headline .card').filter(vis).length;
+    R.findings = all('#findings .finding').filter(vis).length;
+    R.images = imgs.length;
+    R.images_loaded = imgs.filter(function(i){ return i.complete && i.naturalWidth > 0 && vis(i); }).length;
+    R.image_min_width = imgs.length ? Math.min.apply(null, imgs.map(function(i){ return i.getBoundingClientRect().width; })) : 0;
+    R.table_rows = all('#steps tbody tr').length;
+    R.table_visible = vis(document.querySelector('#steps table'));
+    R.quality = vis(document.querySelector('#quality'));
+    R.body_font_px = parseFloat(getComputedStyle(document.body).fontSize);
+    R.viewport = window.innerWidth;
+    R.page_width = document.documentElement.scrollWidth;
+    R.resources = performance.getEntriesByType('resource').map(function(e){ return e.name.slice(0, 80); });
+    parent.postMessage(JSON.stringify(R), '*');
+  });
+})();
+</script>
+"""
+
+
+def _chromium(args: list[str], tmp: Path, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
+    return subprocess.run(
+        [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+def probe_page(page: Path, tmp: Path, size: tuple[int, int]) -> dict:
+    """Load ``page`` (with the probe script added) in a frame of exactly ``size`` CSS px; return the probe's JSON.
+
+    The frame is needed because headless Chromium will not make its window narrower than 500 px;
+    the probe posts its result to the wrapper page, which ``--dump-dom`` prints.
+    """
+    text = page.read_text(encoding="utf-8")
+    probed = tmp / f"probed-{size[0]}-{page.name}"
+    probed.write_text(text.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    wrapper = tmp / f"wrapper-{size[0]}-{page.name}"
+    wrapper.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        f'<iframe src="{probed.name}" style="border:0;display:block;width:{size[0]}px;height:{size[1]}px"></iframe>'
+        '<pre id="__probe"></pre><script>addEventListener("message", function(e){'
+        'document.getElementById("__probe").textContent = e.data; });</script></body></html>', encoding="utf-8")
+    proc = _chromium([f"--window-size={max(size[0], 500) + 20},{size[1] + 100}", "--dump-dom", wrapper.as_uri()], tmp)
+    m = re.search(r'<pre id="__probe">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"probe produced no result (rc={proc.returncode}); stderr tail: {proc.stderr[-800:]}"
+    result = json.loads(html.unescape(m.group(1)))
+    # Chromium logs the page's console messages as "...:CONSOLE:..." lines on stderr
+    result["chromium_console"] = [ln for ln in proc.stderr.splitlines() if ":CONSOLE" in ln and probed.name in ln]
+    return result
+
+
+def assert_clean_render(result: dict, *, cards: int, findings: int, images: int, rows: int) -> None:
+    assert result["chromium_console"] == [], result["chromium_console"]
+    assert result["console"] == [], result["console"]
+    assert result["errors"] == [], result["errors"]
+    assert result["resources"] == [], f"page fetched resources: {result['resources']}"
+    assert result["h1"] and result["quality"] and result["table_visible"]
+    assert result["cards"] == cards
+    assert result["findings"] == findings
+    assert result["images"] == images and result["images_loaded"] == images
+    assert result["table_rows"] == rows
+    assert result["body_font_px"] >= 16
+    # no sideways scrolling of the page (the step table scrolls inside its own box)
+    assert result["page_width"] <= result["viewport"], result
+
+
+# ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def synthetic_analysis():
+    """A synthetic runner who overstrides (30 % leg) and barely extends the hip (3 deg)."""
+    g = simulate_gait(GaitParams(overstride_pct_leg=30, hip_extension_deg=3, duration_s=5, fps=30, image_size=(640, 360)))
+    return analyze_track(to_pose_track(g, noise_px=1.0))
+
+
+@pytest.fixture(scope="module")
+def fake_stills(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("stills")
+    out = {}
+    for name, color in (("worst_contact_left", (0, 0, 255)), ("toe_off_left", (0, 200, 0))):
+        img = np.full((640, 360, 3), 40, np.uint8)
+        cv2.circle(img, (180, 320), 60, color, -1)
+        p = d / f"{name}.png"
+        cv2.imwrite(str(p), img)
+        out[name] = p
+    return out
+
+
+@pytest.fixture(scope="module")
+def synthetic_report(synthetic_analysis, fake_stills, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    report.write_report(synthetic_analysis, out, stills=fake_stills)
+    return out
+
+
+def _card_value(text: str, key: str) -> str:
+    m = re.search(rf'data-key="{key}">.*?<div class="value">(.*?)</div>', text, re.S)
+    assert m, f"no {key} card"
+    return html.unescape(m.group(1))
+
+
+# ---------------------------------------------------------------- content
+def test_headline_numbers_equal_summary(synthetic_analysis, synthetic_report):
+    a = synthetic_analysis
+    text = synthetic_report.read_text(encoding="utf-8")
+    side = "left"  # both sides flagged alike: the near leg (left, facing left) is the headline
+    assert a.near_side == side
+    os_med = a.summary[side]["overstride_pct_leg"]["median"]
+    assert _card_value(text, "overstride") == f"{os_med:+.0f} % leg"
+    he_med = a.summary[side]["peak_hip_extension_deg"]["median"]
+    assert _card_value(text, "hip_extension") == f"{he_med:+.0f}°"
+    assert _card_value(text, "cadence") == f"{a.summary['cadence_spm']:.0f} steps/min"
+    sev = {f.severity for f in a.findings if f.code == "overstride"}
+    assert f"{max(sev, key=['mild', 'moderate', 'marked'].index).capitalize()} overstride" in text
+    # the synthetic runner really overstrides by ~30 % of leg length
+    assert 20 < os_med < 40
+
+
+def test_every_finding_with_cue_and_drill(synthetic_analysis, synthetic_report):
+    text = synthetic_report.read_text(encoding="utf-8")
+    assert len(synthetic_analysis.findings) >= 2
+    assert text.count('<div class="finding ') == len(synthetic_analysis.findings)
+    for f in synthetic_analysis.findings:
+        assert html.escape(f.cue) in text and html.escape(f.drill) in text and html.escape(f.title) in text
+
+
+def test_self_contained_and_counts(synthetic_analysis, synthetic_report):
+    text = synthetic_report.read_text(encoding="utf-8")
+    srcs = re.findall(r'<img [^>]*src="([^"]*)"', text)
+    assert len(srcs) == 2 + 3  # two stills + three plots
+    assert all(s.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")) for s in srcs)
+    assert not re.search(r'(?:src|href)\s*=\s*["\']?\s*(?:https?:)?//', text, re.I)
+    assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", text, re.I)
+    assert "<script" not in text.lower() and "<link" not in text.lower() and "@import" not in text
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
+    assert text.count("<tbody><tr") == 1 and text.count("<tr class=") == len(synthetic_analysis.steps)
+
+
+def test_text_is_escaped(synthetic_analysis, fake_stills, tmp_path):
+    evil = "<script>alert('x')</script> & <b>"
+    f0 = dataclasses.replace(synthetic_analysis.findings[0], cue=evil, title="T<i>")
+    a = dataclasses.replace(synthetic_analysis, findings=[f0, *synthetic_analysis.findings[1:]],
+                            quality={**synthetic_analysis.quality, "warnings": ["<img src=x onerror=alert(1)>"]})
+    out = report.write_report(a, tmp_path / "r.html", stills=fake_stills)
+    text = out.read_text(encoding="utf-8")
+    assert "<script>" not in text and "<img src=x" not in text and "<i>" not in text
+    assert html.escape(evil) in text and "T&lt;i&gt;" in text
+
+
+def test_low_quality_shows_warnings_and_filming_guide(synthetic_analysis, synthetic_report, tmp_path):
+    good = synthetic_report.read_text(encoding="utf-8")
+    assert 'id="quality-banner"' not in good and '<details id="filming">' in good  # guide folded away
+    a = dataclasses.replace(synthetic_analysis, quality={**synthetic_analysis.quality,
+                                                         "warnings": ["runner small in the frame: film closer"]})
+    text = report.write_report(a, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'id="quality-banner"' in text and "runner small in the frame: film closer" in text
+    assert '<details id="filming" open>' in text and html.escape(report.FILMING_TIPS[0]) in text
+    # no stills given and no video: the section says so instead of showing broken images
+    assert "No key frames" in text and len(re.findall(r"<img ", text)) == 3
+
+
+def test_atomic_write_keeps_old_report_on_failure(synthetic_analysis, tmp_path, monkeypatch):
+    out = tmp_path / "report.html"
+    out.write_text("old report")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(report, "render_html", boom)
+    with pytest.raises(RuntimeError):
+        report.write_report(synthetic_analysis, out)
+    assert out.read_text() == "old report"
+    monkeypatch.undo()
+    report.write_atomic(out, "new")
+    assert out.read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_compare_report_side_by_side(synthetic_analysis, fake_stills, tmp_path):
+    better = simulate_gait(GaitParams(overstride_pct_leg=8, hip_extension_deg=14, duration_s=5, fps=30, image_size=(640, 360)))
+    after = analyze_track(to_pose_track(better, noise_px=1.0))
+    from formcheck.compare import compare  # the lead's module
+
+    comparison = compare(synthetic_analysis, after)
+    out = report.write_compare_report(comparison, tmp_path / "compare.html", before=synthetic_analysis,
+                                      after=after.to_dict(), before_stills=fake_stills)
+    text = out.read_text(encoding="utf-8")
+    assert 'id="before"' in text and 'id="after"' in text and 'id="changes"' in text
+    b = synthetic_analysis.summary["left"]["overstride_pct_leg"]["median"]
+    c = after.summary["left"]["overstride_pct_leg"]["median"]
+    assert _card_value(text, "overstride") == f"{b:+.0f} % leg"  # first card = before
+    assert f"{c:+.0f} % leg" in text
+    # before: two stills + three plots; after from its analysis.json dict: no keypoints, so no thigh plot
+    assert len(re.findall(r"<img ", text)) == 2 + 3 + 2
+    assert re.search(r"<td>Overstride[^<]*</td>(?:<td>[^<]*</td>){3}<td>improved</td>", text)
+    assert "<script" not in text.lower()
+
+
+# ---------------------------------------------------------------- real clip
+def test_real_clip_report(treadmill_track, tmp_path):
+    a = analyze_track(treadmill_track)
+    out = report.write_report(a, tmp_path / "report.html")
+    text = out.read_text(encoding="utf-8")
+    for key, metric, unit in (("overstride", "overstride_pct_leg", " % leg"), ("hip_extension", "peak_hip_extension_deg", "°")):
+        value = _card_value(text, key)
+        side = re.search(rf'data-key="{key}">.*?, (left|right) leg \(median\)', text, re.S).group(1)
+        assert value == f"{a.summary[side][metric]['median']:+.0f}{unit}"
+    assert text.count('<div class="finding ') == len(a.findings)
+    assert text.count("<tr class=") == len(a.steps)
+
+
+# ---------------------------------------------------------------- browser
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed (/usr/bin/chromium; apt-get install chromium)")
+
+
+@needs_chromium
+@pytest.mark.parametrize("size", [(412, 915), (1280, 900)], ids=["phone", "desktop"])
+def test_renders_in_chromium(synthetic_analysis, synthetic_report, tmp_path, size):
+    result = probe_page(synthetic_report, tmp_path, size)
+    assert_clean_render(result, cards=3, findings=len(synthetic_analysis.findings), images=5,
+                        rows=len(synthetic_analysis.steps))
+    assert result["viewport"] == size[0]
+    assert result["image_min_width"] >= (300 if size[0] < 600 else 350)
+    shot = tmp_path / f"shot-{size[0]}.png"
+    _chromium([f"--window-size={size[0]},{size[1]}", f"--screenshot={shot}", synthetic_report.as_uri()], tmp_path)
+    img = cv2.imread(str(shot))
+    assert img is not None and img.shape[:2] == (size[1], size[0])
+    assert img.std() > 10  # not a blank page
+
+
+@needs_chromium
+def test_probe_catches_a_broken_page(tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><h1>x</h1>'
+                   '<img src="data:image/png;base64,AAAA"><div style="width:3000px">wide</div>'
+                   "<script>console.error('oops')</script></body></html>")
+    result = probe_page(bad, tmp_path, (412, 915))
+    assert result["console"] == ["error: oops"]
+    assert result["errors"] and result["images_loaded"] == 0
+    assert result["page_width"] > result["viewport"]
+    assert result["chromium_console"]
+    with pytest.raises(AssertionError):
+        assert_clean_render(result, cards=0, findings=0, images=1, rows=0)
