@@ -8,6 +8,7 @@ view); 5 pose model missing or unusable; 130 interrupted.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import time
@@ -173,64 +174,166 @@ def pose(
         )
 
 
-# ------------------------------------------------------------------ analyze (owned by the analysis helper)
+# ------------------------------------------------------------------ analyze / compare
 def _register_analysis_errors() -> None:
     from .analysis import AnalysisError
+    from .compare_clip import SideBySideError
 
-    register_error(AnalysisError, 3)
+    register_error(AnalysisError, EXIT_NOTHING_TO_ANALYSE)
+    register_error(SideBySideError, EXIT_NOTHING_TO_ANALYSE)
 
 
 _register_analysis_errors()
+
+HeightOpt = Annotated[Optional[float], typer.Option("--height", min=80.0, max=250.0, help="Runner's height in cm: overstride also in cm.")]
+FacingOpt = Annotated[Optional[str], typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected).")]
+SUMMARY_METRICS = (
+    ("overstride_pct_leg", "Overstride (heel ahead of COM)", "% leg"),
+    ("overstride_cm", "Overstride", "cm"),
+    ("shank_angle_deg", "Shank angle at contact", "deg"),
+    ("hip_extension_deg", "Hip extension at toe-off", "deg"),
+    ("peak_hip_extension_deg", "Peak hip extension", "deg"),
+    ("hip_extension_velocity_deg_s", "Hip drive (stance)", "deg/s"),
+    ("contact_time_s", "Contact time", "s"),
+    ("knee_flexion_contact_deg", "Knee flexion at contact", "deg"),
+)
+
+
+def _check_facing(facing: str | None) -> None:
+    if facing not in (None, "left", "right"):
+        fail(f"--facing must be 'left' or 'right', not {facing!r}", 2)
+
+
+def _check_input(path: Path) -> None:
+    """Fail fast (before any progress bar) on input that is neither a video nor a saved run."""
+    if path.suffix.lower() in (".npz", ".json"):
+        if not path.is_file():
+            raise VideoReadError(f"{path}: no such file")
+        return
+    probe_video(path)
+
+
+def _print_analysis(result: Any, name: str) -> None:
+    from rich.table import Table
+
+    out = Console()
+    s = result.summary
+    cadence = f"{s['cadence_spm']:.0f} steps/min" if s.get("cadence_spm") else "cadence unknown"
+    table = Table(title=f"{name}: facing {result.facing}, {result.mode}, {s['n_steps']} steps, {cadence}", title_justify="left")
+    table.add_column("metric")
+    for side in ("left", "right"):
+        table.add_column(f"{side}{' (near)' if side == result.near_side else ' (far)'}: median [IQR], confidence")
+    for key, label, unit in SUMMARY_METRICS:
+        cells = []
+        for side in ("left", "right"):
+            v = s[side][key]
+            cells.append("-" if v["median"] is None else f"{v['median']:.2f} [{v['iqr'][0]:.2f}, {v['iqr'][1]:.2f}] {v['confidence']}")
+        if any(c != "-" for c in cells):
+            table.add_row(f"{label} ({unit})", *cells)
+    out.print(table)
+    for f in result.findings:
+        out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + (f": {f.cue}" if f.cue else ""), soft_wrap=True)
+    for w in result.quality["warnings"]:
+        out.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=True)
 
 
 @app.command()
 @handle_errors
 def analyze(
-    video: VideoArg,
-    outdir: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for analysis.json and steps.csv.")] = None,
-    height: Annotated[Optional[float], typer.Option("--height", help="Runner's height in cm (gives overstride in cm).")] = None,
-    facing: Annotated[Optional[str], typer.Option("--facing", help="'left' or 'right' (default: detected).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print analysis JSON to stdout.")] = False,
+    video: Annotated[Path, typer.Argument(help="Side-view running clip, or a pose track saved by `formcheck pose` (.npz).", show_default=False)],
+    outdir: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output folder (default: VIDEO name + _formcheck).")] = None,
+    height: HeightOpt = None,
+    facing: FacingOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis JSON to stdout (files are still written).")] = False,
+    no_video: Annotated[bool, typer.Option("--no-video", help="Skip the annotated clip (stills and report are still made).")] = False,
+    video_scale: Annotated[float, typer.Option("--video-scale", min=0.1, max=1.0, help="Resize the annotated clip (e.g. 0.5).")] = 1.0,
+    slowmo_contacts: Annotated[int, typer.Option("--slowmo-contacts", min=0, max=60, help="Hold each foot contact for this many extra frames in the annotated clip.")] = 0,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
     model: ModelOpt = None,
     start: StartOpt = None,
     end: EndOpt = None,
     fps: FpsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Analyse a side-view running clip: every step's contact, overstride and hip extension, plus findings."""
+    """Analyse a side-view running clip: each step's contact, overstride and hip extension, findings, annotated clip and report."""
+    from .outputs import load_run, write_analysis_outputs
+
+    _check_facing(facing)
+    _check_input(video)
+    outdir = outdir or Path(f"{video.stem}_formcheck")
+    with frame_progress("pose", quiet or as_json) as progress:
+        run = load_run(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress)
+    with frame_progress("annotate", quiet or as_json or no_video) as progress:
+        written = write_analysis_outputs(
+            run.analysis, run.video, outdir, annotated_video=not no_video, video_scale=video_scale,
+            slowmo_contacts=slowmo_contacts, report=not no_report, progress=progress,
+        )
+    if as_json:
+        sys.stdout.write(run.analysis.to_json() + "\n")
+        return
+    if quiet:
+        return
+    _print_analysis(run.analysis, video.name)
+    for note in written.notes:
+        stderr.print(f"note: {note}", soft_wrap=True)
+    files = [p for key, p in written.paths.items() if not key.startswith("still:")]
+    Console().print("Wrote " + ", ".join(str(p) for p in files), soft_wrap=True, highlight=False)
+
+
+@app.command()
+@handle_errors
+def compare(
+    before: Annotated[Path, typer.Argument(help="Earlier run: a video, a pose track (.npz) or a saved analysis.json.", show_default=False)],
+    after: Annotated[Path, typer.Argument(help="Later run: a video, a pose track (.npz) or a saved analysis.json.", show_default=False)],
+    outdir: Annotated[Path, typer.Option("--output", "-o", help="Output folder for compare.json, compare.mp4, report.html.")] = Path("formcheck_compare"),
+    height: HeightOpt = None,
+    facing: FacingOpt = None,
+    no_video: Annotated[bool, typer.Option("--no-video", help="Skip the side-by-side clip.")] = False,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print compare.json to stdout.")] = False,
+    model: ModelOpt = None,
+    fps: FpsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Did form change between BEFORE and AFTER? Per-metric differences with 95% intervals and verdicts."""
     from rich.table import Table
 
-    from .analysis import analyze as run_analysis
+    from .outputs import load_run, write_compare_outputs
 
-    if facing not in (None, "left", "right"):
-        fail("--facing must be 'left' or 'right'", 2)
-    probe_video(video)
-    with frame_progress("pose", quiet or as_json) as progress:
-        result = run_analysis(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress)
-    if outdir is not None:
-        result.write(outdir)
+    _check_facing(facing)
+    _check_input(before)
+    _check_input(after)
+    runs = []
+    for label, path in (("before", before), ("after", after)):
+        with frame_progress(f"pose ({label})", quiet or as_json) as progress:
+            runs.append(load_run(path, height_cm=height, facing=facing, model=model, fps=fps, progress=progress, allow_json=True))
+    comparison, written = write_compare_outputs(runs[0], runs[1], outdir, side_by_side=not no_video, report=not no_report)
     if as_json:
-        sys.stdout.write(result.to_json() + "\n")
+        sys.stdout.write(json.dumps(comparison.to_dict(), indent=2) + "\n")
+        return
+    if quiet:
         return
     out = Console()
-    s = result.summary
-    table = Table(title=f"{video.name}: facing {result.facing}, {s['n_steps']} steps, cadence {s['cadence_spm']} spm")
-    table.add_column("metric")
-    for side in ("left", "right"):
-        table.add_column(f"{side}{' (near)' if side == result.near_side else ''} median [IQR]")
-    for m in ("overstride_pct_leg", "overstride_cm", "shank_angle_deg", "hip_extension_deg", "peak_hip_extension_deg", "contact_time_s", "knee_flexion_contact_deg"):
-        cells = []
-        for side in ("left", "right"):
-            v = s[side][m]
-            cells.append("-" if v["median"] is None else f"{v['median']:.1f} [{v['iqr'][0]:.1f}, {v['iqr'][1]:.1f}] {v['confidence']}")
-        table.add_row(m, *cells)
+    table = Table(title=f"{before.name} -> {after.name} (both legs)", title_justify="left")
+    for column in ("metric", "before median", "after median", "change [95% CI]", "SDC", "verdict"):
+        table.add_column(column)
+    colour = {"improved": "green", "worse": "red"}
+    for c in comparison.changes:
+        if c.side != "both":
+            continue
+        change = "-" if c.difference is None else f"{c.difference:+.2f} [{c.ci95[0]:+.2f}, {c.ci95[1]:+.2f}]"
+        fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+        verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
+        table.add_row(f"{c.label} ({c.unit})", fmt(c.before_median), fmt(c.after_median), change, f"{c.sdc:g}", verdict)
     out.print(table)
-    for f in result.findings:
-        out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + (f": {f.cue}" if f.cue else ""))
-    for w in result.quality["warnings"]:
-        out.print(f"[yellow]warning:[/yellow] {w}")
-    if outdir is not None:
-        out.print(f"Wrote {outdir / 'analysis.json'} and {outdir / 'steps.csv'}")
+    for label, items in (("resolved", comparison.findings_resolved), ("new", comparison.findings_appeared)):
+        if items:
+            out.print(f"Findings {label}: " + ", ".join(items), soft_wrap=True)
+    for warning in comparison.comparability:
+        out.print(f"[yellow]not fully comparable:[/yellow] {warning}", soft_wrap=True)
+    for note in written.notes:
+        stderr.print(f"note: {note}", soft_wrap=True)
+    out.print("Wrote " + ", ".join(str(p) for p in written.paths.values()), soft_wrap=True, highlight=False)
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

@@ -209,7 +209,7 @@ def extract_pose_track(
         frame_indices=np.asarray(frame_indices, dtype=np.int64),
         fps=fps,
         image_size=(info.width, info.height),
-        source=str(path),
+        source=str(Path(path).resolve()),
         info={
             "model": model.name,
             "people_seen": len([t for t in tracks if len(t.frames) >= 3]),

@@ -1,0 +1,254 @@
+"""Before/after comparison: did the runner's form really change, beyond step-to-step noise?
+
+For every metric and side: the median and IQR over steps before and after, the difference of
+the medians with a 95% bootstrap interval (steps resampled within each clip), and a verdict in
+the metric's own direction of good. A difference is only called "improved" or "worse" when the
+interval excludes zero AND the difference is at least the metric's smallest detectable
+change (SDC, table below); otherwise it is "no clear change". The SDCs and their sources are in
+:data:`METRICS` and docs/compare.md.
+
+Inputs are analyses (``formcheck.analysis.Analysis``) or their saved ``analysis.json`` dicts:
+the comparison itself only needs per-step values, so a past run need not be re-processed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+Direction = Literal["lower", "higher", "none"]
+Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One compared metric: where it is in a step, which way is better, and its SDC."""
+
+    key: str
+    label: str
+    unit: str
+    better: Direction
+    sdc: float  # smallest detectable change, in the metric's unit
+    sdc_source: str
+
+
+_DINGENEN = "Dingenen et al. 2018 (2-D video running angles: smallest detectable differences about 2-5 deg)"
+METRICS: tuple[MetricSpec, ...] = (
+    MetricSpec("overstride_pct_leg", "Overstride (heel ahead of COM)", "% leg", "lower", 3.0,
+               "formcheck's landmark error on rendered runners with known joint centres (median <= 3% of leg length, scripts/measure_synthetic_landmarks.py)"),
+    MetricSpec("shank_angle_deg", "Shank angle at contact", "deg", "lower", 3.0, _DINGENEN + "; 3 deg for the shank"),
+    MetricSpec("hip_extension_deg", "Hip extension at toe-off", "deg", "higher", 5.0,
+               _DINGENEN + "; upper end used because markerless hip angles carry the largest error (treadmill RMSE ~5-6 deg)"),
+    MetricSpec("peak_hip_extension_deg", "Peak hip extension", "deg", "higher", 5.0,
+               _DINGENEN + "; upper end, as for hip extension at toe-off"),
+    MetricSpec("hip_extension_velocity_deg_s", "Hip drive (extension speed in stance)", "deg/s", "higher", 20.0,
+               "5 deg hip-angle SDC spread over a ~0.25 s stance"),
+    MetricSpec("knee_flexion_contact_deg", "Knee flexion at contact", "deg", "none", 4.0, _DINGENEN + "; 4 deg for the knee"),
+    MetricSpec("contact_time_s", "Contact time", "s", "lower", 0.02,
+               "one frame at 50-60 fps; larger (1.5 frames) for slower clips"),
+    MetricSpec("step_cadence_spm", "Cadence (per step)", "steps/min", "higher", 3.0,
+               "about 2% of a typical 170 steps/min: one-frame timing error on a 0.35 s step at 60 fps"),
+)
+SIDES = ("left", "right", "both")
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    metric: str
+    label: str
+    unit: str
+    side: str
+    before_median: float | None
+    before_iqr: tuple[float, float] | None
+    n_before: int
+    after_median: float | None
+    after_iqr: tuple[float, float] | None
+    n_after: int
+    difference: float | None  # after - before (medians)
+    ci95: tuple[float, float] | None  # bootstrap interval of the difference
+    sdc: float
+    sdc_source: str
+    better: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What changed between two runs of the same runner."""
+
+    before_source: str
+    after_source: str
+    changes: list[MetricChange]
+    findings_appeared: list[str]
+    findings_resolved: list[str]
+    findings_persisting: list[str]
+    comparability: list[str]  # warnings: why the two clips may not be comparable
+    before_summary: dict[str, Any] = field(default_factory=dict)
+    after_summary: dict[str, Any] = field(default_factory=dict)
+
+    def change(self, metric: str, side: str = "both") -> MetricChange:
+        return next(c for c in self.changes if c.metric == metric and c.side == side)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "before": self.before_source,
+            "after": self.after_source,
+            "comparability_warnings": self.comparability,
+            "changes": [asdict(c) for c in self.changes],
+            "findings": {"appeared": self.findings_appeared, "resolved": self.findings_resolved, "persisting": self.findings_persisting},
+            "before_summary": self.before_summary,
+            "after_summary": self.after_summary,
+        }
+
+    def write_json(self, path: str | os.PathLike[str]) -> Path:
+        path = Path(path)
+        tmp = path.with_name(path.name + ".partial")
+        try:
+            tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path
+
+
+def as_dict(analysis: Any) -> dict[str, Any]:
+    """An Analysis or its saved JSON, as the JSON dict."""
+    return analysis if isinstance(analysis, dict) else analysis.to_dict()
+
+
+def load_analysis_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    from .analysis import AnalysisError
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AnalysisError(f"{path}: not a formcheck analysis.json ({exc})") from exc
+    if not isinstance(data, dict) or "steps" not in data or "summary" not in data:
+        raise AnalysisError(f"{path}: not a formcheck analysis.json (no steps/summary)")
+    return data
+
+
+def _step_values(analysis: dict[str, Any], spec: MetricSpec, side: str) -> np.ndarray:
+    steps = [s for s in analysis["steps"] if side == "both" or s["side"] == side]
+    if spec.key == "step_cadence_spm":
+        values = [60.0 / s["step_time_s"] for s in steps if s.get("step_time_s")]
+    else:
+        values = [s.get(spec.key) for s in steps]
+    return np.array([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+
+
+def _iqr(values: np.ndarray) -> tuple[float, float]:
+    q1, q3 = np.percentile(values, [25, 75])
+    return round(float(q1), 3), round(float(q3), 3)
+
+
+def bootstrap_median_difference(before: np.ndarray, after: np.ndarray, *, n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile interval of median(after) - median(before), steps resampled within each clip."""
+    rng = np.random.default_rng(seed)
+    b = np.median(rng.choice(before, size=(n_resamples, before.size), replace=True), axis=1)
+    a = np.median(rng.choice(after, size=(n_resamples, after.size), replace=True), axis=1)
+    low, high = np.percentile(a - b, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def verdict(difference: float, ci95: tuple[float, float], sdc: float, better: Direction) -> Verdict:
+    """Improved/worse only if the interval excludes zero and the change reaches the SDC."""
+    real = (ci95[0] > 0 or ci95[1] < 0) and abs(difference) >= sdc
+    if not real:
+        return "no clear change"
+    if better == "none":
+        return "changed"
+    good = difference < 0 if better == "lower" else difference > 0
+    return "improved" if good else "worse"
+
+
+def _sdc_for(spec: MetricSpec, fps: float) -> float:
+    if spec.key == "contact_time_s" and fps > 0:
+        return max(spec.sdc, 1.5 / fps)
+    return spec.sdc
+
+
+def compare_metric(before: dict[str, Any], after: dict[str, Any], spec: MetricSpec, side: str, *, seed: int = 0) -> MetricChange:
+    b, a = _step_values(before, spec, side), _step_values(after, spec, side)
+    fps = min(float(before.get("video", {}).get("fps") or 0), float(after.get("video", {}).get("fps") or 0))
+    sdc = _sdc_for(spec, fps)
+    common = dict(metric=spec.key, label=spec.label, unit=spec.unit, side=side, n_before=int(b.size), n_after=int(a.size),
+                  sdc=sdc, sdc_source=spec.sdc_source, better=spec.better)
+    if b.size < 3 or a.size < 3:
+        return MetricChange(
+            before_median=round(float(np.median(b)), 3) if b.size else None, before_iqr=_iqr(b) if b.size else None,
+            after_median=round(float(np.median(a)), 3) if a.size else None, after_iqr=_iqr(a) if a.size else None,
+            difference=None, ci95=None, verdict="not measurable", **common,
+        )
+    difference = float(np.median(a) - np.median(b))
+    ci = bootstrap_median_difference(b, a, seed=seed)
+    return MetricChange(
+        before_median=round(float(np.median(b)), 3), before_iqr=_iqr(b),
+        after_median=round(float(np.median(a)), 3), after_iqr=_iqr(a),
+        difference=round(difference, 3), ci95=(round(ci[0], 3), round(ci[1], 3)),
+        verdict=verdict(difference, ci, sdc, spec.better), **common,
+    )
+
+
+def comparability_warnings(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Reasons the two clips may not be comparable, and how each limits the verdicts."""
+    warnings = []
+    if before.get("facing") != after.get("facing"):
+        warnings.append(
+            f"filmed from different sides (facing {before.get('facing')} vs {after.get('facing')}): the near and far legs "
+            "swap, and the far leg is measured less well; compare per side with care"
+        )
+    if before.get("mode") != after.get("mode"):
+        warnings.append(f"{before.get('mode')} vs {after.get('mode')} running: treadmill and overground form differ")
+    cadence_b, cadence_a = before["summary"].get("cadence_spm"), after["summary"].get("cadence_spm")
+    if cadence_b and cadence_a and abs(cadence_a - cadence_b) / cadence_b > 0.08:
+        warnings.append(
+            f"cadence differs by {abs(cadence_a - cadence_b) / cadence_b:.0%} ({cadence_b:.0f} vs {cadence_a:.0f} steps/min): "
+            "probably a different speed; overstride and hip extension grow with speed"
+        )
+    fps_b, fps_a = before["video"].get("fps"), after["video"].get("fps")
+    if fps_b and fps_a and abs(fps_a - fps_b) / fps_b > 0.05:
+        warnings.append(f"different frame rates ({fps_b:.0f} vs {fps_a:.0f} fps): event timing and contact time are less comparable")
+    leg_b, leg_a = _leg_fraction_of_frame(before), _leg_fraction_of_frame(after)
+    if leg_b and leg_a and abs(leg_a - leg_b) / leg_b > 0.25:
+        warnings.append(
+            f"the runner fills a different share of the frame ({leg_b:.0%} vs {leg_a:.0%} of the height for the leg): "
+            "different zoom or distance; % leg-length figures stay comparable, lens distortion may not"
+        )
+    for label, data in (("before", before), ("after", after)):
+        for warning in data.get("quality", {}).get("warnings", []):
+            warnings.append(f"{label} clip: {warning}")
+    return warnings
+
+
+def _leg_fraction_of_frame(analysis: dict[str, Any]) -> float | None:
+    fraction = analysis.get("quality", {}).get("person_height_fraction")
+    return float(fraction) if fraction else None
+
+
+def _finding_codes(analysis: dict[str, Any]) -> set[str]:
+    return {f"{f['code']}" + (f" ({f['side']})" if f.get("side") else "") for f in analysis.get("findings", [])}
+
+
+def compare(before: Any, after: Any, *, before_source: str = "before", after_source: str = "after", seed: int = 0) -> Comparison:
+    """Compare two analyses (Analysis objects or analysis.json dicts)."""
+    b, a = as_dict(before), as_dict(after)
+    changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in SIDES]
+    found_b, found_a = _finding_codes(b), _finding_codes(a)
+    keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
+    return Comparison(
+        before_source=before_source,
+        after_source=after_source,
+        changes=changes,
+        findings_appeared=sorted(found_a - found_b),
+        findings_resolved=sorted(found_b - found_a),
+        findings_persisting=sorted(found_a & found_b),
+        comparability=comparability_warnings(b, a),
+        before_summary={k: b["summary"].get(k) for k in keys},
+        after_summary={k: a["summary"].get(k) for k in keys},
+    )
