@@ -1,0 +1,105 @@
+"""Before/after comparison: verdict logic, bootstrap intervals, and real clips (self, halves)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.analysis import analyze_track
+from formcheck.compare import METRICS, bootstrap_median_difference, compare, verdict
+from formcheck.compare_clip import write_side_by_side
+from formcheck.pose_track import PoseTrack
+from formcheck.video import probe_video
+
+
+def _steps(values: dict[str, list[float]], side: str = "left") -> list[dict]:
+    n = len(next(iter(values.values())))
+    return [{"side": side, **{k: v[i] for k, v in values.items()}} for i in range(n)]
+
+
+def _analysis(steps: list[dict], **extra) -> dict:
+    return {"steps": steps, "summary": {"cadence_spm": 170.0}, "video": {"fps": 60.0}, "facing": "left", "mode": "treadmill",
+            "findings": [], "quality": {"warnings": [], "person_height_fraction": 0.3}, **extra}
+
+
+def test_verdict_needs_both_an_interval_excluding_zero_and_the_sdc() -> None:
+    assert verdict(-6.0, (-8.0, -4.0), 3.0, "lower") == "improved"
+    assert verdict(-2.0, (-2.5, -1.5), 3.0, "lower") == "no clear change"  # real but below the SDC
+    assert verdict(-6.0, (-9.0, 1.0), 3.0, "lower") == "no clear change"  # big but the interval spans zero
+    assert verdict(6.0, (4.0, 8.0), 5.0, "higher") == "improved"
+    assert verdict(-6.0, (-8.0, -4.0), 5.0, "higher") == "worse"
+    assert verdict(6.0, (4.0, 8.0), 4.0, "none") == "changed"
+
+
+def test_bootstrap_interval_matches_a_hand_computed_case() -> None:
+    # Constant samples: every resample has the same medians, so the interval is the point.
+    low, high = bootstrap_median_difference(np.full(9, 10.0), np.full(7, 14.0))
+    assert (low, high) == (4.0, 4.0)
+    # Two well separated normal samples: the interval must contain the true shift (5) and be narrow.
+    rng = np.random.default_rng(1)
+    low, high = bootstrap_median_difference(rng.normal(20, 1, 40), rng.normal(15, 1, 40))
+    assert low < -5 < high and high - low < 2
+
+
+def test_synthetic_improvement_and_no_change() -> None:
+    rng = np.random.default_rng(7)
+    before = _analysis(_steps({"overstride_pct_leg": list(rng.normal(25, 2, 10)), "hip_extension_deg": list(rng.normal(5, 1.5, 10))}))
+    after = _analysis(_steps({"overstride_pct_leg": list(rng.normal(8, 2, 10)), "hip_extension_deg": list(rng.normal(15, 1.5, 10))}))
+    result = compare(before, after)
+    assert result.change("overstride_pct_leg", "left").verdict == "improved"
+    assert result.change("hip_extension_deg", "left").verdict == "improved"
+    assert result.change("overstride_pct_leg", "right").verdict == "not measurable"  # no right steps
+    same = compare(before, before)
+    assert {c.verdict for c in same.changes} <= {"no clear change", "not measurable"}
+
+
+def test_comparability_warnings() -> None:
+    a = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}))
+    b = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}), facing="right")
+    b["summary"] = {"cadence_spm": 150.0}
+    b["video"] = {"fps": 30.0}
+    warnings = " ".join(compare(a, b).comparability)
+    assert "different sides" in warnings and "cadence differs" in warnings and "frame rates" in warnings
+
+
+def test_every_metric_states_its_sdc_source() -> None:
+    for spec in METRICS:
+        assert spec.sdc > 0 and len(spec.sdc_source) > 20
+
+
+def _part(track: PoseTrack, part: slice) -> PoseTrack:
+    return PoseTrack(
+        keypoints_px=track.keypoints_px[part], depth_px=track.depth_px[part], visibility=track.visibility[part],
+        presence=track.presence[part], world_m=track.world_m[part], timestamps_s=track.timestamps_s[part],
+        frame_indices=track.frame_indices[part], fps=track.fps, image_size=track.image_size, source=track.source, info=track.info,
+    )
+
+
+@pytest.mark.slow
+def test_real_clip_against_itself_and_its_halves(treadmill_track: PoseTrack) -> None:
+    whole = analyze_track(treadmill_track)
+    self_comparison = compare(whole, whole)
+    assert {c.verdict for c in self_comparison.changes} == {"no clear change"}
+    assert all(c.difference == 0 for c in self_comparison.changes)
+    half = treadmill_track.n_frames // 2
+    first, second = analyze_track(_part(treadmill_track, slice(0, half))), analyze_track(_part(treadmill_track, slice(half, None)))
+    halves = compare(first, second)
+    assert not [c for c in halves.changes if c.verdict in ("improved", "worse")], [
+        (c.metric, c.side, c.difference, c.ci95) for c in halves.changes if c.verdict in ("improved", "worse")
+    ]
+    assert halves.comparability == []
+
+
+@pytest.mark.slow
+def test_side_by_side_clip(treadmill_track: PoseTrack, shared_videos: Path, tmp_path: Path) -> None:
+    analysis = analyze_track(treadmill_track)
+    video = shared_videos / "treadmill_side_01.mp4"
+    out = write_side_by_side(analysis, video, analysis, video, tmp_path / "compare.mp4", cycles=2)
+    info = probe_video(out)
+    assert info.codec == "h264"
+    # two strides of the median right-foot stride at 30 fps
+    contacts = sorted(s.contact_frame for s in analysis.steps if s.side == "right")
+    stride_frames = int(round(np.median(np.diff(contacts))))
+    assert info.n_frames == 2 * stride_frames
+    assert info.width > info.height  # two panels side by side
+    assert [p.name for p in tmp_path.iterdir()] == ["compare.mp4"]
