@@ -103,3 +103,17 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = run_cli("pose", cwd=tmp_path)
     assert result.returncode == 2
     assert "Missing argument" in result.stderr
+
+
+@pytest.mark.slow
+def test_analyze_refuses_a_clip_too_short_for_a_stride(shared_videos: Path, tmp_path: Path) -> None:
+    """track_side_short_02: a runner in view for about 3 steps."""
+    out = tmp_path / "out"
+    result = run_cli("analyze", str(shared_videos / "track_side_short_02.mp4"), "-o", str(out), cwd=tmp_path)
+    assert_one_line_error(result, EXIT_NOTHING_TO_ANALYSE, "steps")
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_analyze_rejects_bad_facing_as_usage_error(tmp_path: Path) -> None:
+    result = run_cli("analyze", "whatever.mp4", "--facing", "up", cwd=tmp_path)
+    assert_one_line_error(result, 2, "--facing")
