@@ -118,7 +118,8 @@ class Body:
 
     @property
     def ankle_height(self) -> float:
-        return 0.039 * self.height
+        # malleolus height (0.039 H barefoot) plus a running-shoe sole
+        return 0.039 * self.height + 0.03 * self.height / 1.75
 
     @property
     def foot_length(self) -> float:
@@ -155,11 +156,13 @@ class Body:
     def foot_points(self) -> dict[str, np.ndarray]:
         """Foot points in the foot frame (flat foot, x forward, y up, origin on the ground under the heel)."""
         f = self.foot_length
+        s = self.height / 1.75
         return {
-            "heel": np.array([0.0, 0.03 * self.height / 1.75]),  # back of the heel (MediaPipe 'heel')
-            "ankle": np.array([0.24 * f, self.ankle_height]),
+            # (x from the back of the shoe's heel, y from the bottom of the sole)
+            "heel": np.array([0.01 * s, 0.05 * s]),  # back of the heel bone (MediaPipe 'heel')
+            "ankle": np.array([0.27 * f, self.ankle_height]),  # ankle joint centre (malleoli), in a shoe
             "mtp": np.array([0.72 * f, 0.0]),  # ball of the foot, sole
-            "toe": np.array([f, 0.02 * self.height / 1.75]),  # toe tip (MediaPipe 'foot_index')
+            "toe": np.array([0.96 * f, 0.025 * s]),  # front of the toes (MediaPipe 'foot_index')
             "heel_pivot": np.array([0.0, 0.0]),
         }
 

@@ -1,0 +1,560 @@
+"""Render a simulated runner (:mod:`formcheck.synth.gait`) as side-view video frames.
+
+The figure is drawn with numpy/OpenCV as lit 3-D volumes seen through the same pinhole camera
+that projects the ground-truth landmarks: limbs are tapered "swept spheres" whose radius follows a
+muscle profile along the bone, shaded per pixel with a Lambert + specular model from their
+cylindrical/spherical normals, with soft (anti-aliased) edges. Clothing (shirt with sleeves,
+shorts, socks, running shoes with a sole and toe box), a head with a face side (eye, brow,
+nose, mouth, ear, hair) and fists. Far-side limbs are darker and drawn behind the body, near-side
+limbs in front. The scene is a treadmill in a room (moving belt, deck, motor hood, console,
+handrails) or a running track (overground).
+
+Every drawn shape is placed from the simulated 3-D joints, so the true joint centres in the
+ground truth are exactly where the drawn joints are.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .. import landmarks as lm
+from .gait import SIDES, SyntheticGait
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class RenderStyle:
+    """Look of the runner and the scene (RGB colours 0-255)."""
+
+    skin: RGB = (214, 160, 125)
+    hair: RGB = (55, 38, 28)
+    shirt: RGB = (30, 95, 200)
+    shorts: RGB = (35, 35, 45)
+    socks: RGB = (60, 60, 75)
+    shoe: RGB = (225, 70, 40)
+    sole: RGB = (240, 240, 235)
+    far_shade: float = 0.72  # colour multiplier of the far-side limbs
+    light: tuple[float, float, float] = (-0.2, 0.6, 0.77)  # (image right, up, toward camera)
+    ambient: float = 0.38
+    scene: str = "auto"  # "treadmill", "track" or "auto" (treadmill if the gait is on a treadmill)
+    wall: RGB = (196, 200, 205)
+    floor: RGB = (120, 110, 100)
+    belt: RGB = (45, 45, 48)
+    deck: RGB = (70, 72, 78)
+    grain: float = 1.5  # sd of per-pixel noise (camera sensor look)
+    blur_sigma: float = 0.5
+    sleeve_frac: float = 0.45  # sleeve covers this fraction of the upper arm
+    shorts_frac: float = 0.38  # shorts cover this fraction of the thigh
+    sock_frac: float = 0.1  # socks cover this fraction of the shank (from the ankle)
+    body_scale: float = 1.0  # girth multiplier
+    seed: int = 0
+
+
+# radius profiles (metres, for a 1.75 m runner) along the bone, proximal -> distal
+_THIGH = ((0.0, 0.090), (0.25, 0.082), (0.6, 0.068), (0.9, 0.056), (1.0, 0.054))
+_SHANK = ((0.0, 0.053), (0.25, 0.058), (0.5, 0.048), (0.8, 0.036), (1.0, 0.032))
+_UPPER_ARM = ((0.0, 0.050), (0.4, 0.045), (1.0, 0.036))
+_FOREARM = ((0.0, 0.037), (0.4, 0.036), (1.0, 0.027))
+_TORSO = ((0.0, 0.125), (0.22, 0.118), (0.5, 0.105), (0.8, 0.12), (1.0, 0.11))
+_NECK = ((0.0, 0.058), (1.0, 0.05))
+
+
+# --------------------------------------------------------------------------------------------- drawing
+class _Canvas:
+    """Float RGB image with soft-edged, shaded primitives composited in painter's order."""
+
+    def __init__(self, image: np.ndarray, light: tuple[float, float, float], ambient: float):
+        self.img = image.astype(np.float32)
+        h, w = image.shape[:2]
+        self.h, self.w = h, w
+        L = np.asarray(light, np.float32)
+        self.L = L / np.linalg.norm(L)
+        self.ambient = ambient
+        # half vector for a camera looking along +z (toward-camera axis = +z in shading frame)
+        H = self.L + np.array([0, 0, 1], np.float32)
+        self.H = H / np.linalg.norm(H)
+
+    def _box(self, pts: np.ndarray, pad: float) -> tuple[int, int, int, int] | None:
+        x0 = int(max(0, math.floor(pts[:, 0].min() - pad)))
+        x1 = int(min(self.w, math.ceil(pts[:, 0].max() + pad) + 1))
+        y0 = int(max(0, math.floor(pts[:, 1].min() - pad)))
+        y1 = int(min(self.h, math.ceil(pts[:, 1].max() + pad) + 1))
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return x0, x1, y0, y1
+
+    def _shade(self, nx: np.ndarray, ny_up: np.ndarray, nz: np.ndarray, base: np.ndarray, gloss: float) -> np.ndarray:
+        diff = np.clip(nx * self.L[0] + ny_up * self.L[1] + nz * self.L[2], 0.0, 1.0)
+        spec = np.clip(nx * self.H[0] + ny_up * self.H[1] + nz * self.H[2], 0.0, 1.0) ** 24 * gloss
+        k = self.ambient + (1.0 - self.ambient) * diff
+        return base * k[..., None] + 255.0 * spec[..., None]
+
+    def _composite(self, box: tuple[int, int, int, int], alpha: np.ndarray, colour: np.ndarray) -> None:
+        x0, x1, y0, y1 = box
+        region = self.img[y0:y1, x0:x1]
+        a = alpha[..., None]
+        region *= 1.0 - a
+        region += a * colour
+
+    def limb(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        profile: tuple[tuple[float, float], ...],
+        scale_px: float,
+        colours: list[tuple[float, np.ndarray]],
+        gloss: float = 0.08,
+    ) -> None:
+        """Tapered swept-sphere from a to b (pixels). profile: (s, radius_m); colours: (s_end, rgb) bands."""
+        ctrl_s = np.array([p[0] for p in profile], np.float32)
+        ctrl_r = np.array([p[1] for p in profile], np.float32) * scale_px
+        box = self._box(np.stack([a, b]), float(ctrl_r.max()) + 2)
+        if box is None:
+            return
+        x0, x1, y0, y1 = box
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        v = (b - a).astype(np.float32)
+        len2 = float(v @ v) + 1e-9
+        px, py = xx + 0.5 - a[0], yy + 0.5 - a[1]
+        s = np.clip((px * v[0] + py * v[1]) / len2, 0.0, 1.0)
+        ox, oy = px - s * v[0], py - s * v[1]
+        dist = np.sqrt(ox * ox + oy * oy)
+        r = np.interp(s, ctrl_s, ctrl_r).astype(np.float32)
+        alpha = np.clip(0.5 - (dist - r), 0.0, 1.0)
+        if not alpha.any():
+            return
+        nx, ny = ox / np.maximum(r, 1e-3), oy / np.maximum(r, 1e-3)
+        n2 = np.clip(nx * nx + ny * ny, 0.0, 1.0)
+        nz = np.sqrt(1.0 - n2)
+        base = np.empty(s.shape + (3,), np.float32)
+        base[:] = colours[-1][1]
+        for s_end, col in reversed(colours[:-1]):
+            w = np.clip((s_end - s) * math.sqrt(len2) + 0.5, 0.0, 1.0)[..., None]  # 1-px soft band edge
+            base = base * (1 - w) + np.asarray(col, np.float32) * w
+        col = self._shade(nx, -ny, nz, base, gloss)
+        self._composite(box, alpha, col)
+
+    def ellipse(self, c: np.ndarray, rx: float, ry: float, angle: float, rgb_fn, gloss: float = 0.1) -> None:
+        """Shaded ellipsoid seen side-on. rgb_fn(qx, qy) -> base colours, q in the ellipse frame (unit)."""
+        rmax = max(rx, ry)
+        box = self._box(c[None, :], rmax + 2)
+        if box is None:
+            return
+        x0, x1, y0, y1 = box
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        dx, dy = xx + 0.5 - c[0], yy + 0.5 - c[1]
+        ca, sa = math.cos(angle), math.sin(angle)
+        qx = (ca * dx + sa * dy) / rx
+        qy = (-sa * dx + ca * dy) / ry
+        e = np.sqrt(qx * qx + qy * qy)
+        alpha = np.clip(0.5 - (e - 1.0) * min(rx, ry), 0.0, 1.0)
+        if not alpha.any():
+            return
+        nqx, nqy = qx / np.maximum(e, 1.0), qy / np.maximum(e, 1.0)
+        nz = np.sqrt(np.clip(1.0 - nqx * nqx - nqy * nqy, 0.0, 1.0))
+        nx = ca * nqx - sa * nqy
+        ny = sa * nqx + ca * nqy
+        base = rgb_fn(qx, qy)
+        col = self._shade(nx, -ny, nz, base, gloss)
+        self._composite(box, alpha, col)
+
+    def polygon(self, pts: np.ndarray, top_rgb: np.ndarray, bottom_rgb: np.ndarray | None = None) -> None:
+        """Anti-aliased filled polygon with an optional vertical colour gradient."""
+        box = self._box(pts, 2)
+        if box is None:
+            return
+        x0, x1, y0, y1 = box
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        local = np.round((pts - [x0, y0]) * 16).astype(np.int32)
+        cv2.fillPoly(mask, [local], 255, lineType=cv2.LINE_AA, shift=4)
+        alpha = mask.astype(np.float32) / 255.0
+        if bottom_rgb is None:
+            colour = np.asarray(top_rgb, np.float32)[None, None, :]
+        else:
+            t = np.linspace(0, 1, y1 - y0, dtype=np.float32)[:, None, None]
+            colour = np.asarray(top_rgb, np.float32) * (1 - t) + np.asarray(bottom_rgb, np.float32) * t
+            colour = np.broadcast_to(colour, (y1 - y0, x1 - x0, 3))
+        self._composite(box, alpha, colour)
+
+    def line(self, a: np.ndarray, b: np.ndarray, rgb: np.ndarray, width: float) -> None:
+        img = np.ascontiguousarray(self.img)
+        cv2.line(img, tuple(np.round(a * 16).astype(int)), tuple(np.round(b * 16).astype(int)),
+                 tuple(float(c) for c in rgb), max(1, int(round(width))), cv2.LINE_AA, shift=4)
+        self.img = img
+
+
+# --------------------------------------------------------------------------------------------- scene
+def _scene_name(gait: SyntheticGait, style: RenderStyle) -> str:
+    if style.scene != "auto":
+        return style.scene
+    return "treadmill" if gait.params.treadmill else "track"
+
+
+def _treadmill_geometry(gait: SyntheticGait) -> dict[str, float]:
+    s = gait.params.height_m / 1.75
+    cx = gait.camera.position[0]  # the runner's mean position
+    return {"x_rear": cx - 0.95 * s, "x_front": cx + 0.85 * s, "half_width": 0.27 * s, "deck_h": 0.19 * s, "s": s}
+
+
+def render_background(gait: SyntheticGait, style: RenderStyle = RenderStyle()) -> np.ndarray:
+    """The static part of the scene (float32 RGB)."""
+    cam = gait.camera
+    w, h = cam.image_size
+    img = np.zeros((h, w, 3), np.float32)
+    scene = _scene_name(gait, style)
+    P = cam.project
+    if scene == "treadmill":
+        g = _treadmill_geometry(gait)
+        floor_y = -g["deck_h"]
+        wall_z = 2.2 if gait.params.facing == "left" else -2.2  # wall behind the runner
+        # wall: vertical gradient; floor below the wall/floor line
+        horizon = P(np.array([[cam.position[0], floor_y, wall_z]]))[0, 1]
+        yy = np.arange(h, dtype=np.float32)[:, None]
+        wall = np.asarray(style.wall, np.float32)
+        img[:] = wall * (0.92 + 0.1 * (yy / h))[..., None]
+        floor = np.asarray(style.floor, np.float32)
+        below = yy >= horizon
+        img[:] = np.where(below[..., None], floor * (0.85 + 0.25 * (yy - horizon) / max(h - horizon, 1))[..., None], img)
+        c = _Canvas(img, style.light, style.ambient)
+        # skirting board and a couple of wall panels for texture
+        c.polygon(np.array([[0, horizon - 0.012 * h], [w, horizon - 0.012 * h], [w, horizon], [0, horizon]], np.float32), np.array([150, 150, 155]))
+        for k, xp in enumerate(np.linspace(-6, 6, 7)):
+            xw = cam.position[0] + xp
+            top = P(np.array([[xw, 2.6, wall_z]]))[0]
+            bot = P(np.array([[xw, floor_y, wall_z]]))[0]
+            c.line(top, bot, wall * 0.85, 2)
+        xr, xf, hw, dh, s = g["x_rear"], g["x_front"], g["half_width"], g["deck_h"], g["s"]
+        near_z = -hw if gait.params.facing == "left" else hw
+        far_z = -near_z
+        sign = 1.0 if near_z < 0 else -1.0  # toward the camera in z
+        # uprights and console (front), far handrail
+        for z, shade in ((far_z * 1.25, 0.75), (near_z * 1.25, 1.0)):
+            base = P(np.array([[xf + 0.1 * s, 0.05 * s, z], [xf + 0.16 * s, 0.05 * s, z], [xf + 0.05 * s, 1.1 * s, z], [xf - 0.01 * s, 1.1 * s, z]]))
+            c.polygon(base, np.array(style.deck) * 0.9 * shade)
+            rail = P(np.array([[xf + 0.02 * s, 1.02 * s, z], [xf - 0.4 * s, 1.0 * s, z], [xf - 0.4 * s, 0.97 * s, z], [xf + 0.02 * s, 0.99 * s, z]]))
+            c.polygon(rail, np.array([170, 172, 178]) * shade)
+        console = P(np.array([[xf - 0.08 * s, 1.08 * s, 0], [xf + 0.18 * s, 1.12 * s, 0], [xf + 0.14 * s, 1.36 * s, 0], [xf - 0.14 * s, 1.3 * s, 0]]))
+        c.polygon(console, np.array([60, 62, 70]), np.array([35, 36, 40]))
+        screen = P(np.array([[xf - 0.08 * s, 1.16 * s, -sign * 0.01], [xf + 0.1 * s, 1.19 * s, -sign * 0.01], [xf + 0.08 * s, 1.29 * s, -sign * 0.01], [xf - 0.1 * s, 1.26 * s, -sign * 0.01]]))
+        c.polygon(screen, np.array([40, 90, 110]), np.array([25, 50, 60]))
+        # motor hood
+        hood = P(np.array([[xf - 0.05 * s, 0.0, near_z * 1.1], [xf + 0.22 * s, 0.0, near_z * 1.1], [xf + 0.22 * s, -dh, near_z * 1.1], [xf - 0.05 * s, -dh, near_z * 1.1]]))
+        hood_top = P(np.array([[xf - 0.05 * s, 0.06 * s, near_z * 1.1], [xf + 0.2 * s, 0.08 * s, near_z * 1.1], [xf + 0.22 * s, 0.0, near_z * 1.1], [xf - 0.05 * s, 0.0, near_z * 1.1]]))
+        # belt top surface (between the far and near edges), then the near side panel
+        belt = P(np.array([[xr, 0.0, far_z], [xf, 0.0, far_z], [xf, 0.0, near_z], [xr, 0.0, near_z]]))
+        c.polygon(belt, np.array(style.belt) * 0.8, np.array(style.belt) * 1.1)
+        side = P(np.array([[xr - 0.05 * s, 0.0, near_z * 1.1], [xf, 0.0, near_z * 1.1], [xf, -dh, near_z * 1.1], [xr - 0.05 * s, -dh * 0.7, near_z * 1.1]]))
+        c.polygon(side, np.array(style.deck) * 1.25, np.array(style.deck) * 0.8)
+        rail_top = P(np.array([[xr - 0.05 * s, 0.012 * s, near_z * 1.1], [xf, 0.012 * s, near_z * 1.1], [xf, -0.008 * s, near_z * 1.1], [xr - 0.05 * s, -0.008 * s, near_z * 1.1]]))
+        c.polygon(rail_top, np.array([185, 188, 192]))
+        c.polygon(hood, np.array(style.deck) * 1.1, np.array(style.deck) * 0.7)
+        c.polygon(hood_top, np.array(style.deck) * 1.3)
+        img = c.img
+    else:
+        # outdoor: sky, distant trees band, grass, running track
+        yy = np.arange(h, dtype=np.float32)[:, None]
+        horizon = P(np.array([[cam.position[0], 0.0, 60.0 if gait.params.facing == "left" else -60.0]]))[0, 1]
+        sky_top, sky_bot = np.array([150, 185, 225], np.float32), np.array([205, 220, 235], np.float32)
+        t = np.clip(yy / max(horizon, 1), 0, 1)[..., None]
+        img[:] = sky_top * (1 - t) + sky_bot * t
+        c = _Canvas(img, style.light, style.ambient)
+        c.polygon(np.array([[0, horizon - 0.08 * h], [w, horizon - 0.1 * h], [w, horizon], [0, horizon]], np.float32), np.array([70, 110, 70]), np.array([55, 90, 55]))
+        grass = np.array([[0, horizon], [w, horizon], [w, h], [0, h]], np.float32)
+        c.polygon(grass, np.array([95, 140, 80]), np.array([80, 125, 65]))
+        zf, zn = (2.0, -1.2) if gait.params.facing == "left" else (-2.0, 1.2)
+        x0, x1 = cam.position[0] - 40, cam.position[0] + 40
+        track = P(np.array([[x0, 0, zf], [x1, 0, zf], [x1, 0, zn], [x0, 0, zn]]))
+        c.polygon(track, np.array([170, 80, 65]), np.array([185, 90, 72]))
+        for zl in (zf * 0.5, 0.6 * zn):
+            ln = P(np.array([[x0, 0.001, zl - 0.025], [x1, 0.001, zl - 0.025], [x1, 0.001, zl + 0.025], [x0, 0.001, zl + 0.025]]))
+            c.polygon(ln, np.array([240, 240, 240]))
+        img = c.img
+    return img
+
+
+def _draw_belt_marks(c: _Canvas, gait: SyntheticGait, t: float) -> None:
+    g = _treadmill_geometry(gait)
+    cam = gait.camera
+    hw, s = g["half_width"], g["s"]
+    near_z = -hw if gait.params.facing == "left" else hw
+    spacing = 0.45 * s
+    offset = (-gait.params.speed_m_s * t) % spacing
+    x = g["x_rear"] + offset
+    while x < g["x_front"] - 0.02:
+        q = cam.project(np.array([[x, 0.0005, -near_z], [x + 0.035 * s, 0.0005, -near_z], [x + 0.035 * s, 0.0005, near_z], [x, 0.0005, near_z]]))
+        c.polygon(q, np.array((62.0, 62.0, 66.0)))
+        x += spacing
+
+
+# --------------------------------------------------------------------------------------------- figure
+def _shade_far(rgb: RGB, far: bool, style: RenderStyle) -> np.ndarray:
+    return np.asarray(rgb, np.float32) * (style.far_shade if far else 1.0)
+
+
+def _shoe_outline(Lf: float, s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Shoe upper and sole outlines in the foot frame (x forward from the back of the heel, y up)."""
+    upper = np.array([
+        [-0.006, 0.022], [-0.008, 0.05], [-0.002, 0.07], [0.01, 0.076], [0.035, 0.068],
+        [0.075, 0.074], [0.105, 0.086], [0.15, 0.074], [0.19, 0.06], [0.23, 0.05], [0.258, 0.04], [0.274, 0.028], [0.276, 0.016],
+    ], np.float32) * [Lf / 0.266, s]
+    sole = np.array([
+        [-0.008, 0.03], [-0.01, 0.012], [-0.002, 0.0], [0.05, -0.001], [0.19, -0.001], [0.25, 0.002], [0.274, 0.008], [0.28, 0.022],
+        [0.24, 0.02], [0.19, 0.022], [0.12, 0.024], [0.05, 0.028], [0.0, 0.03],
+    ], np.float32) * [Lf / 0.266, s]
+    return upper, sole
+
+
+def _foot_to_world(pts_local: np.ndarray, gait: SyntheticGait, side: str, i: int) -> np.ndarray:
+    """Foot-frame points -> world, using the frame's heel pivot, mtp and sole angles (toes bend at the mtp)."""
+    j = gait.joints_m
+    heel_pivot, mtp, toe, ankle = (j[f"{side}_{n}"][i] for n in ("heel_pivot", "mtp", "toe", "ankle"))
+    fp = gait._model.fp
+    # sole angle from the heel pivot -> mtp direction; toe angle from mtp -> toe tip
+    d = mtp - heel_pivot
+    fwd = 1.0  # world x is forward
+    sigma = math.atan2(d[1], fwd * d[0]) - math.atan2(fp["mtp"][1] - fp["heel_pivot"][1], fp["mtp"][0] - fp["heel_pivot"][0])
+    dt = toe - mtp
+    sig_toe = math.atan2(dt[1], dt[0]) - math.atan2(fp["toe"][1] - fp["mtp"][1], fp["toe"][0] - fp["mtp"][0])
+    out = np.empty((len(pts_local), 3))
+    mx = fp["mtp"][0]
+    for k, (x, y) in enumerate(pts_local):
+        if x <= mx:
+            v = np.array([x, y]) - fp["heel_pivot"]
+            c, s_ = math.cos(sigma), math.sin(sigma)
+            p = heel_pivot[:2] + np.array([c * v[0] - s_ * v[1], s_ * v[0] + c * v[1]])
+        else:
+            v = np.array([x, y]) - fp["mtp"]
+            c, s_ = math.cos(sig_toe), math.sin(sig_toe)
+            p = mtp[:2] + np.array([c * v[0] - s_ * v[1], s_ * v[0] + c * v[1]])
+        out[k] = (p[0], p[1], heel_pivot[2])
+    return out
+
+
+def _scale_px(gait: SyntheticGait, point: np.ndarray) -> float:
+    return gait.camera.focal_px / float(gait.camera.depth(point))
+
+
+def _draw_leg(c: _Canvas, gait: SyntheticGait, i: int, side: str, far: bool, style: RenderStyle) -> None:
+    j = gait.joints_m
+    cam = gait.camera
+    hip, knee, ankle = (j[f"{side}_{n}"][i] for n in ("hip", "knee", "ankle"))
+    P = lambda q: cam.project(q[None])[0]  # noqa: E731
+    k = style.body_scale * gait.params.height_m / 1.75
+    sc = _scale_px(gait, hip) * k
+    skin = _shade_far(style.skin, far, style)
+    shorts = _shade_far(style.shorts, far, style)
+    socks = _shade_far(style.socks, far, style)
+    c.limb(P(knee), P(ankle), _SHANK, sc, [(1.0 - style.sock_frac, skin), (1.0, socks)])
+    c.limb(P(hip), P(knee), _THIGH, sc, [(style.shorts_frac, shorts), (1.0, skin)], gloss=0.05)
+    # shoe
+    Lf = gait._model.body.foot_length
+    upper, sole = _shoe_outline(Lf, gait.params.height_m / 1.75)
+    shoe = _shade_far(style.shoe, far, style)
+    up2 = cam.project(_foot_to_world(upper_close(upper), gait, side, i))
+    c.polygon(up2, shoe * 1.15, shoe * 0.8)
+    so2 = cam.project(_foot_to_world(sole, gait, side, i))
+    c.polygon(so2, _shade_far(style.sole, far, style), _shade_far(style.sole, far, style) * 0.8)
+    # laces / collar details
+    coll = cam.project(_foot_to_world(np.array([[0.003, 0.072], [0.035, 0.066]], np.float32) * [Lf / 0.266, 1], gait, side, i))
+    c.line(coll[0], coll[1], shoe * 0.55, max(1.0, 0.01 * sc))
+
+
+def upper_close(upper: np.ndarray) -> np.ndarray:
+    """Close the shoe upper along the top of the sole."""
+    return np.concatenate([upper, upper[[-1]] * [1, 0] + [0, 0.012], upper[[0]] * [1, 0] + [0, 0.012]])
+
+
+def _draw_arm(c: _Canvas, gait: SyntheticGait, i: int, side: str, far: bool, style: RenderStyle) -> None:
+    j = gait.joints_m
+    cam = gait.camera
+    sh, el, wr = (j[f"{side}_{n}"][i] for n in ("shoulder", "elbow", "wrist"))
+    hand = 0.5 * (j[f"{side}_index"][i] + j[f"{side}_pinky"][i])
+    P = lambda q: cam.project(q[None])[0]  # noqa: E731
+    k = style.body_scale * gait.params.height_m / 1.75
+    sc = _scale_px(gait, sh) * k
+    skin = _shade_far(style.skin, far, style)
+    shirt = _shade_far(style.shirt, far, style)
+    c.limb(P(el), P(wr), _FOREARM, sc, [(1.0, skin)])
+    c.ellipse(P(sh), 0.058 * sc, 0.058 * sc, 0.0, lambda qx, qy: np.broadcast_to(shirt, qx.shape + (3,)).astype(np.float32), gloss=0.05)
+    c.limb(P(sh), P(el), _UPPER_ARM, sc, [(style.sleeve_frac, shirt), (1.0, skin)])
+    # fist
+    hc = P(0.35 * wr + 0.65 * hand)
+    d = P(hand) - P(wr)
+    ang = math.atan2(d[1], d[0])
+    col = skin
+    c.ellipse(hc, 0.05 * sc, 0.04 * sc, ang, lambda qx, qy: np.broadcast_to(col, qx.shape + (3,)).astype(np.float32))
+
+
+def _draw_torso_head(c: _Canvas, gait: SyntheticGait, i: int, style: RenderStyle) -> None:
+    j = gait.joints_m
+    cam = gait.camera
+    P = lambda q: cam.project(q[None])[0]  # noqa: E731
+    s = gait.params.height_m / 1.75
+    k = style.body_scale * s
+    pelvis, neck, head = j["pelvis"][i], j["neck"][i], j["head"][i]
+    sc = _scale_px(gait, pelvis) * k
+    up = (neck - pelvis) / np.linalg.norm(neck - pelvis)
+    a = pelvis - 0.01 * s * up
+    b = neck - 0.03 * s * up
+    shirt = np.asarray(style.shirt, np.float32)
+    shorts = np.asarray(style.shorts, np.float32)
+    skin = np.asarray(style.skin, np.float32)
+    c.limb(P(a), P(b), _TORSO, sc, [(0.28, shorts), (1.0, shirt)], gloss=0.06)
+    # buttocks: behind and a little below the hip joints
+    back = np.array([-1.0, 0.0, 0.0])
+    glute = P(pelvis + 0.055 * k * back - 0.005 * k * up)
+    c.ellipse(glute, 0.095 * sc, 0.09 * sc, 0.0, lambda qx, qy: np.broadcast_to(shorts, qx.shape + (3,)).astype(np.float32), gloss=0.04)
+    # neck
+    head_base = head - 0.06 * s * np.array([0.0, 1.0, 0.0])
+    c.limb(P(neck + 0.02 * s * up), P(head_base), _NECK, sc, [(1.0, skin * 0.92)])
+    # head: ellipsoid centred a little above and behind the ear
+    fwd = gait.forward_sign  # image x direction of running
+    hc3 = head + np.array([0.012 * s, 0.035 * s, 0.0])
+    hc = P(hc3)
+    rx, ry = 0.102 * sc, 0.118 * sc
+    top = P(j["head_top"][i])
+    tilt_vec = top - P(head)
+    tilt = math.atan2(tilt_vec[0], -tilt_vec[1])  # image rotation of the head
+    hair = np.asarray(style.hair, np.float32)
+
+    def head_rgb(qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
+        fq = qx * fwd  # + toward the face
+        hair_mask = (qy < -0.35 + 0.25 * fq) | ((fq < -0.25) & (qy < 0.45))
+        w = np.clip(hair_mask.astype(np.float32), 0, 1)[..., None]
+        w = cv2.GaussianBlur(w[..., 0], (0, 0), 1.0)[..., None] if w.shape[0] > 4 and w.shape[1] > 4 else w
+        return skin * (1 - w) + hair * w
+
+    c.ellipse(hc, rx, ry, tilt, head_rgb, gloss=0.12)
+    # face side: ear, eye, brow, nose, mouth (only the near side is visible)
+    near = gait.params.near_side
+    ear = P(j[f"{near}_ear"][i])
+    c.ellipse(ear, 0.022 * sc, 0.032 * sc, tilt, lambda qx, qy: np.broadcast_to(skin * 0.85, qx.shape + (3,)).astype(np.float32), gloss=0.05)
+    c.ellipse(ear + np.array([fwd * 0.004 * sc, 0.0]), 0.009 * sc, 0.016 * sc, tilt, lambda qx, qy: np.broadcast_to(skin * 0.6, qx.shape + (3,)).astype(np.float32), gloss=0.0)
+    eye = P(j[f"{near}_eye"][i])
+    c.ellipse(eye, 0.011 * sc, 0.0075 * sc, tilt, lambda qx, qy: np.broadcast_to(np.array([245, 245, 240], np.float32), qx.shape + (3,)).astype(np.float32), gloss=0.0)
+    c.ellipse(eye + np.array([fwd * 0.004 * sc, 0.0]), 0.006 * sc, 0.0065 * sc, tilt, lambda qx, qy: np.broadcast_to(np.array([40, 30, 25], np.float32), qx.shape + (3,)).astype(np.float32), gloss=0.3)
+    brow_a, brow_b = eye + np.array([-fwd * 0.014 * sc, -0.018 * sc]), eye + np.array([fwd * 0.01 * sc, -0.02 * sc])
+    c.line(brow_a, brow_b, hair, max(1.0, 0.006 * sc))
+    nose = P(j["nose"][i])
+    nb = nose + np.array([-fwd * 0.03 * sc, 0.012 * sc])
+    nt = nose + np.array([-fwd * 0.025 * sc, -0.03 * sc])
+    tip = nose + np.array([fwd * 0.006 * sc, 0.004 * sc])
+    c.polygon(np.stack([nt, tip, nose + np.array([0.0, 0.012 * sc]), nb]), skin * 0.95, skin * 0.8)
+    mouth_pts = P(0.5 * (j["mouth_left"][i] + j["mouth_right"][i]))
+    c.line(mouth_pts + np.array([-fwd * 0.022 * sc, 0.0]), mouth_pts + np.array([fwd * 0.008 * sc, -0.002 * sc]), skin * 0.55, max(1.0, 0.006 * sc))
+
+
+def render_frame(gait: SyntheticGait, i: int, style: RenderStyle = RenderStyle(), background: np.ndarray | None = None) -> np.ndarray:
+    """Frame ``i`` as uint8 RGB (height, width, 3)."""
+    if background is None:
+        background = render_background(gait, style)
+    c = _Canvas(background.copy(), style.light, style.ambient)
+    if _scene_name(gait, style) == "treadmill":
+        _draw_belt_marks(c, gait, float(gait.times_s[i]))
+    near = gait.params.near_side
+    far = "right" if near == "left" else "left"
+    _draw_arm(c, gait, i, far, True, style)
+    _draw_leg(c, gait, i, far, True, style)
+    _draw_torso_head(c, gait, i, style)
+    _draw_leg(c, gait, i, near, False, style)
+    _draw_arm(c, gait, i, near, False, style)
+    img = c.img
+    if style.blur_sigma > 0:
+        img = cv2.GaussianBlur(img, (0, 0), style.blur_sigma)
+    if style.grain > 0:
+        rng = np.random.default_rng(style.seed * 100003 + i)
+        img = img + rng.normal(scale=style.grain, size=img.shape).astype(np.float32)
+    return np.clip(img + 0.5, 0, 255).astype(np.uint8)
+
+
+def render_frames(gait: SyntheticGait, style: RenderStyle = RenderStyle(), frames: range | list[int] | None = None) -> Iterator[np.ndarray]:
+    """Yield uint8 RGB frames (all, or the listed frame indices)."""
+    background = render_background(gait, style)
+    for i in frames if frames is not None else range(gait.n_frames):
+        yield render_frame(gait, i, style, background)
+
+
+# --------------------------------------------------------------------------------------------- output
+def truth_dict(gait: SyntheticGait, style: RenderStyle | None = None, decimals: int = 2) -> dict[str, Any]:
+    """Ground truth for a rendered clip, JSON-serialisable."""
+    p = gait.params
+    params = asdict(p)
+    params["image_size"] = list(p.image_size)
+    truth = {k: v for k, v in gait.truth.items() if k != "steps"}
+    steps = [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()} for s in gait.truth["steps"]]
+    kp = np.round(gait.landmarks_px, decimals)
+    return {
+        "format": "formcheck-synthetic-truth",
+        "version": 1,
+        "params": params,
+        "style": asdict(style) if style is not None else None,
+        "camera": {"position_m": list(gait.camera.position), "focal_px": gait.camera.focal_px, "image_size": list(gait.camera.image_size),
+                   "facing": gait.camera.facing},
+        "summary": truth,
+        "landmark_names": list(lm.LANDMARK_NAMES),
+        "definitions": {
+            "landmarks_px": "true 2-D joint centres, image pixels (x right, y down), MediaPipe landmark order, per frame",
+            "overstride_pct_leg": "heel ahead of the segment-weighted COM at the contact frame, % of the side's leg length (px)",
+            "overstride_pct_leg_exact": "same at the continuous contact instant",
+            "hip_extension_deg": "thigh angle (hip->knee from the downward vertical, + = knee behind) at the toe-off frame",
+            "contact_frame": "frame nearest the continuous contact time (contact_t_s * fps)",
+        },
+        "steps": steps,
+        "frames": {
+            "time_s": [round(float(t), 6) for t in gait.times_s],
+            "landmarks_px": kp.tolist(),
+            "stance_left": gait.stance["left"].astype(int).tolist(),
+            "stance_right": gait.stance["right"].astype(int).tolist(),
+        },
+    }
+
+
+def write_truth_json(gait: SyntheticGait, path: str | os.PathLike[str], style: RenderStyle | None = None) -> Path:
+    path = Path(path)
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        tmp.write_text(json.dumps(truth_dict(gait, style), separators=(",", ":")))
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def truth_path_for(video_path: str | os.PathLike[str]) -> Path:
+    """``clip.mp4`` -> ``clip.truth.json``."""
+    p = Path(video_path)
+    return p.with_name(p.stem + ".truth.json")
+
+
+def render_video(
+    gait: SyntheticGait,
+    path: str | os.PathLike[str],
+    *,
+    style: RenderStyle = RenderStyle(),
+    crf: int = 26,
+    preset: str = "medium",
+    write_truth: bool = True,
+) -> Path:
+    """Render all frames to an H.264 yuv420p MP4 (atomic) and write ``<clip>.truth.json`` beside it."""
+    from ..video import H264Writer
+
+    path = Path(path)
+    with H264Writer(path, gait.fps, gait.params.image_size, crf=crf, preset=preset) as writer:
+        for i, frame in enumerate(render_frames(gait, style)):
+            writer.write(frame, float(gait.times_s[i]))
+    if write_truth:
+        write_truth_json(gait, truth_path_for(path), style)
+    return path
+
+
+__all__ = ["RenderStyle", "render_background", "render_frame", "render_frames", "render_video", "truth_dict", "truth_path_for", "write_truth_json"]
