@@ -130,9 +130,11 @@ def synthetic_analysis():
 
 @pytest.fixture(scope="module")
 def fake_stills(tmp_path_factory) -> dict[str, Path]:
+    """Stills named as formcheck.annotated_clip.still_specs names them; two findings share one worst frame."""
     d = tmp_path_factory.mktemp("stills")
     out = {}
-    for name, color in (("worst_contact_left", (0, 0, 255)), ("toe_off_left", (0, 200, 0))):
+    for name, color in (("overstride_left", (0, 0, 255)), ("shank_reaching_left", (0, 0, 255)),
+                        ("contact", (255, 0, 0)), ("toe_off", (0, 200, 0))):
         img = np.full((640, 360, 3), 40, np.uint8)
         cv2.circle(img, (180, 320), 60, color, -1)
         p = d / f"{name}.png"
@@ -182,7 +184,10 @@ def test_every_finding_with_cue_and_drill(synthetic_analysis, synthetic_report):
 def test_self_contained_and_counts(synthetic_analysis, synthetic_report):
     text = synthetic_report.read_text(encoding="utf-8")
     srcs = re.findall(r'<img [^>]*src="([^"]*)"', text)
-    assert len(srcs) == 2 + 3  # two stills + three plots
+    assert len(srcs) == 3 + 3  # three distinct stills + three plots
+    captions = re.findall(r"<figcaption><b>([^<]*)</b>", text)
+    assert captions[0] == "Worst step: Overstriding, left leg; Shank reaching forward at contact, left leg"
+    assert captions[1:3] == ["Typical landing", "Typical push-off (toe-off)"]
     assert all(s.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")) for s in srcs)
     assert not re.search(r'(?:src|href)\s*=\s*["\']?\s*(?:https?:)?//', text, re.I)
     assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", text, re.I)
@@ -244,8 +249,8 @@ def test_compare_report_side_by_side(synthetic_analysis, fake_stills, tmp_path):
     c = after.summary["left"]["overstride_pct_leg"]["median"]
     assert _card_value(text, "overstride") == f"{b:+.0f} % leg"  # first card = before
     assert f"{c:+.0f} % leg" in text
-    # before: two stills + three plots; after from its analysis.json dict: no keypoints, so no thigh plot
-    assert len(re.findall(r"<img ", text)) == 2 + 3 + 2
+    # before: three stills + three plots; after from its analysis.json dict: no keypoints, so no thigh plot
+    assert len(re.findall(r"<img ", text)) == 3 + 3 + 2
     assert re.search(r"<td>Overstride[^<]*</td>(?:<td>[^<]*</td>){3}<td>improved</td>", text)
     assert "<script" not in text.lower()
 
@@ -271,10 +276,11 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chro
 @pytest.mark.parametrize("size", [(412, 915), (1280, 900)], ids=["phone", "desktop"])
 def test_renders_in_chromium(synthetic_analysis, synthetic_report, tmp_path, size):
     result = probe_page(synthetic_report, tmp_path, size)
-    assert_clean_render(result, cards=3, findings=len(synthetic_analysis.findings), images=5,
+    assert_clean_render(result, cards=3, findings=len(synthetic_analysis.findings), images=6,
                         rows=len(synthetic_analysis.steps))
     assert result["viewport"] == size[0]
-    assert result["image_min_width"] >= (300 if size[0] < 600 else 350)
+    # phone: every image spans the screen (one column); desktop: stills three to a row, plots two
+    assert result["image_min_width"] >= (360 if size[0] < 600 else 250)
     shot = tmp_path / f"shot-{size[0]}.png"
     _chromium([f"--window-size={size[0]},{size[1]}", f"--screenshot={shot}", synthetic_report.as_uri()], tmp_path)
     img = cv2.imread(str(shot))

@@ -18,7 +18,9 @@ Two layers:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as _dt
+import hashlib
 import html
 import math
 import os
@@ -71,6 +73,7 @@ class Image:
     mime: str = "image/png"
     alt: str = ""
     kind: str = "plot"  # "plot" | "still"
+    portrait: bool = False  # taller than wide (phone videos): laid out three to a row on wide screens
 
 
 @dataclass(frozen=True)
@@ -165,13 +168,13 @@ p{margin:.4em 0}
 .card .value{font-size:2rem;font-weight:800;line-height:1.15}
 .card ul{margin:.4em 0 0;padding-left:1.1em;font-size:.95rem}
 .conf{display:inline-block;font-size:.85rem;padding:1px 8px;border-radius:99px;background:#fff;border:1px solid var(--line);margin-top:.3em}
-.s-ok{border-color:var(--ok)}.s-mild{border-color:var(--mild)}.s-moderate{border-color:var(--moderate)}
-.s-marked{border-color:var(--marked)}.s-info{border-color:var(--info)}
 .badge{display:inline-block;font-size:.8rem;font-weight:700;color:#fff;padding:1px 9px;border-radius:99px;
 vertical-align:middle;text-transform:uppercase;letter-spacing:.03em;background:var(--info)}
 .b-ok{background:var(--ok)}.b-mild{background:var(--mild)}.b-moderate{background:var(--moderate)}
 .b-marked{background:var(--marked)}.b-info{background:var(--info)}
 .finding{background:var(--panel);border-radius:12px;padding:12px 16px;margin:10px 0;border-left:8px solid var(--info)}
+.s-ok{border-color:var(--ok)}.s-mild{border-color:var(--mild)}.s-moderate{border-color:var(--moderate)}
+.s-marked{border-color:var(--marked)}.s-info{border-color:var(--info)}
 .cue{font-size:1.15rem;font-weight:700;margin:.4em 0}
 .drill,.evidence,.note{font-size:.95rem}
 .note{color:var(--muted)}
@@ -182,11 +185,12 @@ figure img{display:block;width:100%%;height:auto;border-radius:6px;background:#f
 figure.still img{max-height:min(78vh,900px);object-fit:contain;background:#111}
 figcaption{font-size:.95rem;color:var(--muted);margin-top:6px}
 figcaption b{color:var(--fg)}
+.grid3{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(280px,100%%),1fr));gap:14px}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(360px,100%%),1fr));gap:14px}
 .tablewrap{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);border-radius:10px}
 table{border-collapse:collapse;width:100%%;font-size:.9rem;font-variant-numeric:tabular-nums}
 th,td{padding:6px 9px;text-align:right;white-space:nowrap;border-bottom:1px solid var(--line)}
-th{background:var(--panel);position:sticky;top:0;font-weight:700}
+th{background:var(--panel);position:sticky;top:0;font-weight:700;white-space:normal;vertical-align:bottom;min-width:4.5em;line-height:1.25}
 td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
 tr.left td:nth-child(2){border-left:5px solid var(--left)}
 tr.right td:nth-child(2){border-left:5px solid var(--right)}
@@ -291,7 +295,9 @@ def _model_body(m: ReportModel, *, heading_level: int = 2, compact: bool = False
 
     out.append(f'<section id="stills"><{h}>Key frames</{h}>')
     if m.stills:
-        out.append('<div class="grid2">' + "".join(_figure_html(s) for s in m.stills) + "</div>")
+        portrait = all(s.portrait for s in m.stills)
+        grid = "grid3" if portrait and not compact else ("" if compact and not portrait else "grid2")
+        out.append(f'<div class="{grid}">' + "".join(_figure_html(s) for s in m.stills) + "</div>")
     else:
         out.append(f'<p class="note">{_e(m.stills_note or "No key frames available for this clip.")}</p>')
     out.append("</section>")
@@ -599,7 +605,7 @@ def step_table(analysis: Any) -> tuple[list[str], list[list[str]], list[str]]:
     rows, classes = [], []
     for i, (s, t) in enumerate(zip(steps, times), 1):
         ms = (lambda v: fmt(None if v is None else v * 1000, 0))
-        r = [str(i), f"{s.side}{'' if s.near else ' (far)'}", str(s.contact_frame), fmt(t, 2),
+        r = [str(i), f"{s.side} ({'near' if s.near else 'far'})", str(s.contact_frame), fmt(t, 2),
              fmt(s.overstride_pct_leg, 0, signed=True)]
         if has_cm:
             r.append(fmt(s.overstride_cm, 0, signed=True))
@@ -665,13 +671,39 @@ _STILL_CAPTIONS = (
 )
 
 
-def _still_title(name: str) -> tuple[str, str]:
+def _still_title(name: str, analysis: Any = None) -> tuple[str, str, int]:
+    """(title, caption, sort key) of a still from its name.
+
+    Names as written by ``formcheck.annotated_clip.still_specs``: ``<finding code>_<side>`` (worst step
+    of that finding), ``contact`` (median landing of the near leg), ``toe_off`` (median push-off).
+    """
     low = name.lower()
+    findings = list(_get(analysis, "findings") or []) if analysis is not None else []
+    for i, f in enumerate(findings):
+        code, side = str(_get(f, "code", "")), _get(f, "side")
+        if low == (code if side is None else f"{code}_{side}"):
+            what = str(_get(f, "title", code)).split(":")[0]
+            if code == "limited_hip_extension":
+                caption = "The push-off with the least hip extension: thigh angle behind the hip at toe-off."
+            else:
+                caption = "The landing where this was most marked; the vertical line is the centre of mass."
+            return (f"Worst step: {what}" + (f", {side} leg" if side else "")), caption, i
+    if low == "contact" or low.startswith("contact_"):
+        return "Typical landing", "A landing close to your median (near leg): where the foot lands relative to the centre of mass.", 100
+    if low == "toe_off" or low.startswith("toe_off"):
+        return "Typical push-off (toe-off)", "The frame the foot leaves the ground (median step, near leg), with the thigh angle behind the hip.", 101
     for keys, title, caption in _STILL_CAPTIONS:
         if any(k in low for k in keys):
             side = next((s for s in ("left", "right") if s in low), None)
-            return (f"{title}, {side} leg" if side else title), caption
-    return name.replace("_", " ").strip().capitalize(), ""
+            return (f"{title}, {side} leg" if side else title), caption, 50
+    return name.replace("_", " ").strip().capitalize(), "", 60
+
+
+def _is_portrait(data: bytes) -> bool:
+    import cv2  # noqa: PLC0415
+
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_8)
+    return img is not None and img.shape[0] > img.shape[1]
 
 
 def _shrink_image(data: bytes, max_side: int = 960) -> tuple[bytes, str]:
@@ -691,7 +723,10 @@ def _shrink_image(data: bytes, max_side: int = 960) -> tuple[bytes, str]:
     return buf.tobytes(), "image/jpeg"
 
 
-def load_stills(stills: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]] | None) -> tuple[list[Image], list[str]]:
+def load_stills(
+    stills: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]] | None,
+    analysis: Any = None,
+) -> tuple[list[Image], list[str]]:
     """Images for the key-frame section from the annotate helper's PNGs (name -> path, or paths).
 
     Returns (images, problems): unreadable files are skipped and reported, not fatal.
@@ -699,18 +734,28 @@ def load_stills(stills: Mapping[str, str | os.PathLike[str]] | Sequence[str | os
     if not stills:
         return [], []
     items = list(stills.items()) if isinstance(stills, Mapping) else [(Path(p).stem, p) for p in stills]
-    images, problems = [], []
+    keyed: list[tuple[int, Image]] = []
+    problems: list[str] = []
+    seen: dict[bytes, int] = {}  # identical frames (two findings on the same worst step) are shown once
     for name, p in items:
         try:
-            data, mime = _shrink_image(Path(p).read_bytes())
+            raw = Path(p).read_bytes()
+            data, mime = _shrink_image(raw)
         except (OSError, ValueError) as exc:
             problems.append(f"key frame {name!r} could not be read ({exc})")
             continue
-        title, caption = _still_title(str(name))
-        images.append(Image(title, data, caption, mime=mime, alt=title, kind="still"))
-    # contacts first, then toe-off
-    images.sort(key=lambda im: (0 if "Worst" in im.title else 1 if "Typical" in im.title or "Landing" in im.title else 2))
-    return images, problems
+        title, caption, order = _still_title(str(name), analysis)
+        digest = hashlib.sha1(raw).digest()
+        if digest in seen:
+            i = seen[digest]
+            o, im = keyed[i]
+            extra = title.removeprefix("Worst step: ")
+            keyed[i] = (o, dataclasses.replace(im, title=f"{im.title}; {extra}", alt=f"{im.alt}; {extra}"))
+            continue
+        seen[digest] = len(keyed)
+        keyed.append((order, Image(title, data, caption, mime=mime, alt=title, kind="still", portrait=_is_portrait(data))))
+    keyed.sort(key=lambda kv: kv[0])  # findings' worst steps (in findings order), then typical landing, push-off
+    return [im for _, im in keyed], problems
 
 
 def _pick_still_steps(analysis: Any) -> tuple[Any, Any]:
@@ -793,7 +838,7 @@ def own_stills(analysis: Any, video_path: str | os.PathLike[str]) -> list[Image]
             ok, buf = cv2.imencode(".png", img)
             if ok:
                 data, mime = _shrink_image(buf.tobytes())
-                out[kind] = Image(title, data, caption, mime=mime, alt=title, kind="still")
+                out[kind] = Image(title, data, caption, mime=mime, alt=title, kind="still", portrait=h > w)
     return [out[x] for x in ("contact", "toe_off") if x in out]
 
 
@@ -845,7 +890,7 @@ def model_from_analysis(
     cards = headline_cards(analysis)
     quality = _get(analysis, "quality") or {}
     warnings = [str(w) for w in quality.get("warnings", [])]
-    images, problems = load_stills(stills)
+    images, problems = load_stills(stills, analysis)
     note = ""
     if not images and video_path is not None:
         try:
