@@ -37,18 +37,19 @@ class MetricSpec:
     sdc_source: str
 
 
-_DINGENEN = "Dingenen et al. 2018 (2-D video running angles: smallest detectable differences about 2-5 deg)"
+_DINGENEN = "Dingenen et al. 2018, Phys Ther Sport 33:40-47 (2-D video running, test-retest SDD 1.3-4.8 deg)"
 METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("overstride_pct_leg", "Overstride (heel ahead of COM)", "% leg", "lower", 3.0,
                "formcheck's landmark error on rendered runners with known joint centres (median <= 3% of leg length, scripts/measure_synthetic_landmarks.py)"),
-    MetricSpec("shank_angle_deg", "Shank angle at contact", "deg", "lower", 3.0, _DINGENEN + "; 3 deg for the shank"),
+    MetricSpec("shank_angle_deg", "Shank angle at contact", "deg", "lower", 4.8, _DINGENEN + ": tibia inclination at contact, SDD up to 4.8 deg"),
     MetricSpec("hip_extension_deg", "Hip extension at toe-off", "deg", "higher", 5.0,
-               _DINGENEN + "; upper end used because markerless hip angles carry the largest error (treadmill RMSE ~5-6 deg)"),
+               "Damsted et al. 2015, Int J Sports Phys Ther (2-D hip angle in running, within-day 95% limits 3-7 deg) and markerless "
+               "hip angles' treadmill RMSE of ~5-6 deg vs markers"),
     MetricSpec("peak_hip_extension_deg", "Peak hip extension", "deg", "higher", 5.0,
-               _DINGENEN + "; upper end, as for hip extension at toe-off"),
+               "as for hip extension at toe-off (Damsted et al. 2015; markerless hip RMSE ~5-6 deg)"),
     MetricSpec("hip_extension_velocity_deg_s", "Hip drive (extension speed in stance)", "deg/s", "higher", 20.0,
                "5 deg hip-angle SDC spread over a ~0.25 s stance"),
-    MetricSpec("knee_flexion_contact_deg", "Knee flexion at contact", "deg", "none", 4.0, _DINGENEN + "; 4 deg for the knee"),
+    MetricSpec("knee_flexion_contact_deg", "Knee flexion at contact", "deg", "none", 3.8, _DINGENEN + ": knee flexion, SDD up to 3.8 deg"),
     MetricSpec("contact_time_s", "Contact time", "s", "lower", 0.02,
                "one frame at 50-60 fps; larger (1.5 frames) for slower clips"),
     MetricSpec("step_cadence_spm", "Cadence (per step)", "steps/min", "higher", 3.0,
