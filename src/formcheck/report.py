@@ -192,6 +192,8 @@ table{border-collapse:collapse;width:100%%;font-size:.9rem;font-variant-numeric:
 th,td{padding:6px 9px;text-align:right;white-space:nowrap;border-bottom:1px solid var(--line)}
 th{background:var(--panel);position:sticky;top:0;font-weight:700;white-space:normal;vertical-align:bottom;min-width:4.5em;line-height:1.25}
 td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
+table.wrap td{white-space:normal;min-width:5em}
+table.wrap td,table.wrap th{text-align:left}
 tr.left td:nth-child(2){border-left:5px solid var(--left)}
 tr.right td:nth-child(2){border-left:5px solid var(--right)}
 details{background:var(--panel);border-radius:12px;padding:8px 16px;margin:10px 0}
@@ -256,13 +258,14 @@ def _figure_html(img: Image) -> str:
     )
 
 
-def _table_html(columns: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence[str] = ()) -> str:
+def _table_html(columns: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence[str] = (), table_class: str = "") -> str:
     head = "".join(f'<th scope="col">{_e(c)}</th>' for c in columns)
     body = []
     for i, r in enumerate(rows):
         cls = f' class="{_e(classes[i])}"' if i < len(classes) and classes[i] else ""
         body.append(f"<tr{cls}>" + "".join(f"<td>{_e(v)}</td>" for v in r) + "</tr>")
-    return f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    tc = f' class="{_e(table_class)}"' if table_class else ""
+    return f'<div class="tablewrap"><table{tc}><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def _filming_html(open_: bool) -> str:
@@ -362,10 +365,11 @@ def render_compare_html(
     if summary:
         parts.append(f'<p class="cue" id="compare-summary">{_e(summary)}</p>')
     if changes:
-        cols = ["Metric", "Before", "After", "Change", "Verdict"]
-        rows = [[c.get("metric", ""), c.get("before", ""), c.get("after", ""), c.get("change", ""), c.get("verdict", "")]
+        cols = ["Metric", "Before → After", "Verdict (change, 95% interval)"]
+        rows = [[c.get("metric", ""), f"{c.get('before', '')} → {c.get('after', '')}",
+                 c.get("verdict", "") + (f" ({c['change']})" if c.get("change") and c.get("change") != "–" else "")]
                 for c in changes]
-        parts.append('<section id="changes"><h2>What changed</h2>' + _table_html(cols, rows) + "</section>")
+        parts.append('<section id="changes"><h2>What changed</h2>' + _table_html(cols, rows, table_class="wrap") + "</section>")
     for n in notes:
         parts.append(f'<p class="note">{_e(n)}</p>')
     cols = []
@@ -986,7 +990,7 @@ def _change_rows(comparison: Any) -> list[dict[str, str]]:
             scale, u = (1000.0, " ms") if unit == "s" else (1.0, {"deg": "°", "% leg": " % leg"}.get(unit, f" {unit}"))
             change = f"{diff * scale:+.1f}{u}"
             if ci:
-                change += f" (95% {ci[0] * scale:+.1f} to {ci[1] * scale:+.1f})"
+                change += f", {ci[0] * scale:+.1f} to {ci[1] * scale:+.1f}"
         rows.append({"metric": str(_get(c, "label", _get(c, "metric", ""))),
                      "before": _change_value(_get(c, "before_median"), unit),
                      "after": _change_value(_get(c, "after_median"), unit),
