@@ -177,6 +177,14 @@ def thigh_cycle_plot(
     with plt.rc_context(_STYLE):
         fig, ax = plt.subplots(figsize=(5.2, 4.0))
         drawn = False
+        # toe-off label placement: the earlier toe-off's label goes left of its line, the later one's right
+        med_to = {}
+        for side in SIDES:
+            pct = np.asarray(toe_off_pct.get(side, []), dtype=float)
+            pct = pct[np.isfinite(pct)]
+            if pct.size:
+                med_to[side] = float(np.median(pct))
+        first = min(med_to, key=med_to.get) if len(med_to) == 2 else None
         for side in SIDES:
             cv = np.asarray(curves.get(side, np.empty((0, 0))), dtype=float)
             if cv.ndim != 2 or cv.shape[0] == 0:
@@ -196,13 +204,15 @@ def thigh_cycle_plot(
                 ax.axvline(p, color=col, linestyle="--", linewidth=1.6)
                 ax.plot([p], [y], marker="o", markersize=11, color=col, markeredgecolor="white", markeredgewidth=1.5)
                 # labels at the top, left leg's left of its line and right leg's right of it: never on top of each other
-                left_label = side == "left"
+                left_label = side == first
                 ax.annotate(f"toe-off {y:+.0f}°", (p, 0.97), xycoords=("data", "axes fraction"),
                             xytext=(-6 if left_label else 6, 0), textcoords="offset points", va="top",
                             ha="right" if left_label else "left", color=col, fontsize=14, fontweight="bold",
                             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
             drawn = True
         ax.axhline(0, color="0.4", linewidth=1)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, hi + 0.18 * (hi - lo))  # headroom for the toe-off labels
         ax.set_xlim(0, 100)
         ax.set_xlabel("% of stride (0 = foot contact)")
         ax.set_ylabel("Thigh angle (°)\n+ = behind hip")

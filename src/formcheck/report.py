@@ -689,6 +689,8 @@ def _still_title(name: str, analysis: Any = None) -> tuple[str, str, int]:
             what = str(_get(f, "title", code)).split(":")[0]
             if code == "limited_hip_extension":
                 caption = "The push-off with the least hip extension: thigh angle behind the hip at toe-off."
+            elif code == "long_contact":
+                caption = "The landing of the step with the longest ground contact."
             else:
                 caption = "The landing where this was most marked; the vertical line is the centre of mass."
             return (f"Worst step: {what}" + (f", {side} leg" if side else "")), caption, i
