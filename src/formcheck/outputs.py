@@ -122,5 +122,8 @@ def write_compare_outputs(
     elif side_by_side:
         written.notes.append("no side-by-side clip: it needs both videos (a saved analysis.json has no pose data)")
     if report:
-        written.paths["report"] = write_compare_report(comparison, outdir / "report.html", before=before.analysis, after=after.analysis)
+        written.paths["report"] = write_compare_report(
+            comparison, outdir / "report.html", before=before.analysis, after=after.analysis,
+            before_video=before.video, after_video=after.video,
+        )
     return comparison, written
