@@ -25,7 +25,7 @@ is lower for the far leg, whose heel and toe MediaPipe places poorly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,7 @@ class CleanResult:
     filled: np.ndarray
     cutoff_hz: float
     info: dict[str, Any] = field(default_factory=dict)
+    light: PoseTrack | None = None  # same cleaning WITHOUT the low-pass (event timing, formcheck.events)
 
 
 def swap_sides(keypoints: np.ndarray) -> np.ndarray:
@@ -233,10 +234,12 @@ def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True
     max_gap = max(1, int(round(max_gap_s * fps)))
     filled = np.zeros(kp.shape[:2], dtype=bool)
     fc = cutoff_hz(fps)
+    unsmoothed = kp.copy()
     for j in range(lm.N_LANDMARKS):
         for c in range(2):
             series, mask = fill_gaps(kp[:, j, c], max_gap)
             filled[:, j] |= mask
+            unsmoothed[:, j, c] = series
             kp[:, j, c] = butterworth_smooth(series, fps, fc) if smooth else series
     cleaned = PoseTrack(
         keypoints_px=kp,
@@ -258,7 +261,8 @@ def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True
         "cutoff_hz": fc,
         "max_gap_frames": max_gap,
     }
-    return CleanResult(track=cleaned, swapped=swapped, filled=filled | outliers, cutoff_hz=fc, info=info)
+    light = replace(cleaned, keypoints_px=unsmoothed, info={**cleaned.info, "cutoff_hz": None})
+    return CleanResult(track=cleaned, swapped=swapped, filled=filled | outliers, cutoff_hz=fc, info=info, light=light)
 
 
 def near_side(facing: str) -> str:

@@ -168,7 +168,7 @@ def step_metrics(
                 contact_frame=int(track.frame_indices[c]),
                 toe_off_frame=None if to is None else int(track.frame_indices[to]),
                 contact_time_s=_f(ct),
-                step_time_s=_f(nxt.contact_time_s - st.contact_time_s) if nxt else None,
+                step_time_s=_f(_marker(nxt) - _marker(st)) if nxt else None,
                 flight_time_s=_f(nxt.contact_time_s - st.toe_off_time_s) if (nxt and st.toe_off_time_s is not None) else None,
                 overstride_pct_leg=_f(100 * heel_d / L),
                 overstride_ankle_pct_leg=_f(100 * ankle_d / L),
@@ -190,11 +190,23 @@ def step_metrics(
     return out
 
 
+def _marker(st: Any) -> float:
+    """Periodic per-stance time for step/stride durations: the Zeni instant when known (the same rule on
+    both feet, so a left->right step is not biased when one foot's contact is timed by its landing and the
+    other's by the fallback), else the contact time."""
+    return st.candidate_time_s if st.candidate_time_s is not None else st.contact_time_s
+
+
 def cadence_spm(events: GaitEvents) -> float | None:
-    """Steps per minute from the mean stride time of each foot (contact to contact, sub-frame)."""
+    """Steps per minute from the mean stride time of each foot (sub-frame).
+
+    Uses each stance's Zeni instant (foot most anterior relative to the pelvis) when known: a
+    periodic marker found the same way in every stride, so its constant offset from the true
+    contact cancels; the landing time can switch between heel and toe from step to step.
+    """
     strides = []
     for side in ("left", "right"):
-        t = np.array([s.contact_time_s for s in events.for_side(side)])
+        t = np.array([_marker(s) for s in events.for_side(side)])
         if len(t) < 2:
             continue
         d = np.diff(t)
