@@ -6,14 +6,15 @@ backwards at running speed in both cases. Zero-velocity rules (foot stops in the
 foot's lowest point would fail on a treadmill: the stance foot keeps moving with the belt,
 and the lowest ankle point is nearer mid-stance than contact (it would understate overstride).
 
-* **Initial contact** = the instant the foot is most anterior relative to the pelvis
-  (Zeni, Richards & Higginson 2008, Gait Posture 27:710-714: 94% of treadmill events within
-  one frame at 60 Hz), using the mean of heel and toe, refined to sub-frame time by a
-  parabola through the peak.
-* **Toe-off** = peak knee extension in late stance (Fellin, Rose, Royer & Davis 2010,
-  J Sci Med Sport 13:646-650: ~5 ms error in running), searched between 15% and 60% of a
-  stride after contact; if the knee is not usable, the toe most posterior relative to the
-  pelvis (Zeni) is used instead and the step is marked ``toe_off_method="toe_posterior"``.
+* **Initial contact** = the heel or toe LANDING (sharp stop of its downward motion near its stance
+  level), timed by a sub-frame hinge fit on the cleaned, unsmoothed track, searched around the
+  instant the foot is most anterior relative to the pelvis (Zeni, Richards & Higginson 2008, Gait
+  Posture 27:710-714), which alone is a proxy biased early by swing-leg retraction. Legs with poor
+  heel/toe visibility (< 0.85, usually the far leg) keep the Zeni instant. See :func:`detect_events`
+  and docs/thresholds.md.
+* **Toe-off** = toe lift (toe rises 5% leg above its stance level, extrapolated back to zero
+  height); else peak knee extension in late stance (Fellin, Rose, Royer & Davis 2010, J Sci Med
+  Sport 13:646-650); else the toe most posterior relative to the pelvis (Zeni).
 
 Validated on the hand-labelled treadmill clip (tests/test_events.py) and on the synthetic
 gait model (tests/test_events.py, formcheck.synth), which computes contacts from its own
