@@ -504,11 +504,11 @@ class _Model:
         put("head_top", head_c + 0.125 * b.height / 1.75 * np.stack([np.sin(tilt), np.cos(tilt)], axis=-1), 0.0)
         s = b.height / 1.75
         face = {  # (forward, up, lateral toward the runner's right) relative to the head centre, upright head
-            "nose": (0.105, -0.01, 0.0),
-            "left_eye_inner": (0.085, 0.03, -0.016), "left_eye": (0.08, 0.03, -0.032), "left_eye_outer": (0.07, 0.03, -0.048),
-            "right_eye_inner": (0.085, 0.03, 0.016), "right_eye": (0.08, 0.03, 0.032), "right_eye_outer": (0.07, 0.03, 0.048),
+            "nose": (0.125, -0.008, 0.0),
+            "left_eye_inner": (0.095, 0.03, -0.016), "left_eye": (0.088, 0.03, -0.032), "left_eye_outer": (0.076, 0.03, -0.048),
+            "right_eye_inner": (0.095, 0.03, 0.016), "right_eye": (0.088, 0.03, 0.032), "right_eye_outer": (0.076, 0.03, 0.048),
             "left_ear": (-0.005, 0.0, -0.075), "right_ear": (-0.005, 0.0, 0.075),
-            "mouth_left": (0.09, -0.045, -0.024), "mouth_right": (0.09, -0.045, 0.024),
+            "mouth_left": (0.1, -0.045, -0.024), "mouth_right": (0.1, -0.045, 0.024),
         }
         for name, (fx, fy, fz) in face.items():
             off = _rot(np.array([fx, fy]) * s, -tilt)  # tilt forward = rotate clockwise

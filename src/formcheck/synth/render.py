@@ -44,7 +44,7 @@ class RenderStyle:
     shoe: RGB = (225, 70, 40)
     sole: RGB = (240, 240, 235)
     far_shade: float = 0.72  # colour multiplier of the far-side limbs
-    light: tuple[float, float, float] = (-0.2, 0.6, 0.77)  # (image right, up, toward camera)
+    light: tuple[float, float, float] = (-0.2, 0.6, 0.77)  # (image right, up, toward camera) for a runner facing left; mirrored otherwise
     ambient: float = 0.38
     scene: str = "auto"  # "treadmill", "track" or "auto" (treadmill if the gait is on a treadmill)
     wall: RGB = (196, 200, 205)
@@ -57,6 +57,8 @@ class RenderStyle:
     shorts_frac: float = 0.38  # shorts cover this fraction of the thigh
     sock_frac: float = 0.1  # socks cover this fraction of the shank (from the ankle)
     body_scale: float = 1.0  # girth multiplier
+    collar_m: float = -0.01  # raise (+) or lower (-) the shoe collar (m, for a 1.75 m runner)
+    glute: float = 0.95  # size of the buttocks (0: none)
     seed: int = 0
 
 
@@ -194,6 +196,12 @@ class _Canvas:
 
 
 # --------------------------------------------------------------------------------------------- scene
+def _light(gait: SyntheticGait, style: RenderStyle) -> tuple[float, float, float]:
+    """style.light is given for a runner facing left; mirrored for one facing right."""
+    x, y, z = style.light
+    return (x if gait.params.facing == "left" else -x, y, z)
+
+
 def _scene_name(gait: SyntheticGait, style: RenderStyle) -> str:
     if style.scene != "auto":
         return style.scene
@@ -225,7 +233,7 @@ def render_background(gait: SyntheticGait, style: RenderStyle = RenderStyle()) -
         floor = np.asarray(style.floor, np.float32)
         below = yy >= horizon
         img[:] = np.where(below[..., None], floor * (0.85 + 0.25 * (yy - horizon) / max(h - horizon, 1))[..., None], img)
-        c = _Canvas(img, style.light, style.ambient)
+        c = _Canvas(img, _light(gait, style), style.ambient)
         # skirting board and a couple of wall panels for texture
         c.polygon(np.array([[0, horizon - 0.012 * h], [w, horizon - 0.012 * h], [w, horizon], [0, horizon]], np.float32), np.array([150, 150, 155]))
         for k, xp in enumerate(np.linspace(-6, 6, 7)):
@@ -267,7 +275,7 @@ def render_background(gait: SyntheticGait, style: RenderStyle = RenderStyle()) -
         sky_top, sky_bot = np.array([150, 185, 225], np.float32), np.array([205, 220, 235], np.float32)
         t = np.clip(yy / max(horizon, 1), 0, 1)[..., None]
         img[:] = sky_top * (1 - t) + sky_bot * t
-        c = _Canvas(img, style.light, style.ambient)
+        c = _Canvas(img, _light(gait, style), style.ambient)
         c.polygon(np.array([[0, horizon - 0.08 * h], [w, horizon - 0.1 * h], [w, horizon], [0, horizon]], np.float32), np.array([70, 110, 70]), np.array([55, 90, 55]))
         grass = np.array([[0, horizon], [w, horizon], [w, h], [0, h]], np.float32)
         c.polygon(grass, np.array([95, 140, 80]), np.array([80, 125, 65]))
@@ -301,12 +309,14 @@ def _shade_far(rgb: RGB, far: bool, style: RenderStyle) -> np.ndarray:
     return np.asarray(rgb, np.float32) * (style.far_shade if far else 1.0)
 
 
-def _shoe_outline(Lf: float, s: float) -> tuple[np.ndarray, np.ndarray]:
+def _shoe_outline(Lf: float, s: float, collar: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Shoe upper and sole outlines in the foot frame (x forward from the back of the heel, y up)."""
     upper = np.array([
         [-0.006, 0.022], [-0.008, 0.05], [-0.002, 0.07], [0.01, 0.076], [0.035, 0.068],
         [0.075, 0.074], [0.105, 0.086], [0.15, 0.074], [0.19, 0.06], [0.23, 0.05], [0.258, 0.04], [0.274, 0.028], [0.276, 0.016],
-    ], np.float32) * [Lf / 0.266, s]
+    ], np.float32)
+    upper[2:7, 1] += collar  # the collar points around the ankle opening
+    upper *= [Lf / 0.266, s]
     sole = np.array([
         [-0.008, 0.03], [-0.01, 0.012], [-0.002, 0.0], [0.05, -0.001], [0.19, -0.001], [0.25, 0.002], [0.274, 0.008], [0.28, 0.022],
         [0.24, 0.02], [0.19, 0.022], [0.12, 0.024], [0.05, 0.028], [0.0, 0.03],
@@ -358,14 +368,14 @@ def _draw_leg(c: _Canvas, gait: SyntheticGait, i: int, side: str, far: bool, sty
     c.limb(P(hip), P(knee), _THIGH, sc, [(style.shorts_frac, shorts), (1.0, skin)], gloss=0.05)
     # shoe
     Lf = gait._model.body.foot_length
-    upper, sole = _shoe_outline(Lf, gait.params.height_m / 1.75)
+    upper, sole = _shoe_outline(Lf, gait.params.height_m / 1.75, style.collar_m)
     shoe = _shade_far(style.shoe, far, style)
     up2 = cam.project(_foot_to_world(upper_close(upper), gait, side, i))
     c.polygon(up2, shoe * 1.15, shoe * 0.8)
     so2 = cam.project(_foot_to_world(sole, gait, side, i))
     c.polygon(so2, _shade_far(style.sole, far, style), _shade_far(style.sole, far, style) * 0.8)
     # laces / collar details
-    coll = cam.project(_foot_to_world(np.array([[0.003, 0.072], [0.035, 0.066]], np.float32) * [Lf / 0.266, 1], gait, side, i))
+    coll = cam.project(_foot_to_world((np.array([[0.003, 0.072], [0.035, 0.066]], np.float32) + [0, style.collar_m]) * [Lf / 0.266, 1], gait, side, i))
     c.line(coll[0], coll[1], shoe * 0.55, max(1.0, 0.01 * sc))
 
 
@@ -412,53 +422,60 @@ def _draw_torso_head(c: _Canvas, gait: SyntheticGait, i: int, style: RenderStyle
     c.limb(P(a), P(b), _TORSO, sc, [(0.28, shorts), (1.0, shirt)], gloss=0.06)
     # buttocks: behind and a little below the hip joints
     back = np.array([-1.0, 0.0, 0.0])
-    glute = P(pelvis + 0.055 * k * back - 0.005 * k * up)
-    c.ellipse(glute, 0.095 * sc, 0.09 * sc, 0.0, lambda qx, qy: np.broadcast_to(shorts, qx.shape + (3,)).astype(np.float32), gloss=0.04)
+    glute = P(pelvis + 0.055 * k * style.glute * back - 0.005 * k * up)
+    c.ellipse(glute, 0.095 * sc * style.glute, 0.09 * sc * style.glute, 0.0, lambda qx, qy: np.broadcast_to(shorts, qx.shape + (3,)).astype(np.float32), gloss=0.04)
     # neck
     head_base = head - 0.06 * s * np.array([0.0, 1.0, 0.0])
     c.limb(P(neck + 0.02 * s * up), P(head_base), _NECK, sc, [(1.0, skin * 0.92)])
-    # head: ellipsoid centred a little above and behind the ear
+    # head: cranium (ellipsoid) and a face profile, in the head's own frame (forward, up)
     fwd = gait.forward_sign  # image x direction of running
-    hc3 = head + np.array([0.012 * s, 0.035 * s, 0.0])
-    hc = P(hc3)
-    rx, ry = 0.102 * sc, 0.118 * sc
-    top = P(j["head_top"][i])
-    tilt_vec = top - P(head)
-    tilt = math.atan2(tilt_vec[0], -tilt_vec[1])  # image rotation of the head
+    d_top = j["head_top"][i] - head
+    tilt_w = math.atan2(d_top[0], d_top[1])  # forward tilt of the head (world)
+
+    def head_pt(fx: float, fy: float, fz: float = 0.0) -> np.ndarray:
+        c_, s_ = math.cos(-tilt_w), math.sin(-tilt_w)
+        return head + s * np.array([c_ * fx - s_ * fy, s_ * fx + c_ * fy, fz])
+
+    hc = P(head_pt(-0.01, 0.03))
+    rx, ry = 0.098 * sc, 0.115 * sc
+    tilt = fwd * tilt_w  # image rotation of the head ellipse
     hair = np.asarray(style.hair, np.float32)
 
     def head_rgb(qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
         fq = qx * fwd  # + toward the face
-        hair_mask = (qy < -0.35 + 0.25 * fq) | ((fq < -0.25) & (qy < 0.45))
-        w = np.clip(hair_mask.astype(np.float32), 0, 1)[..., None]
-        w = cv2.GaussianBlur(w[..., 0], (0, 0), 1.0)[..., None] if w.shape[0] > 4 and w.shape[1] > 4 else w
-        return skin * (1 - w) + hair * w
+        hair_mask = (qy < -0.3 + 0.3 * fq) | ((fq < -0.2) & (qy < 0.5))
+        w = hair_mask.astype(np.float32)
+        if w.shape[0] > 4 and w.shape[1] > 4:
+            w = cv2.GaussianBlur(w, (0, 0), 1.0)
+        return skin * (1 - w[..., None]) + hair * w[..., None]
 
     c.ellipse(hc, rx, ry, tilt, head_rgb, gloss=0.12)
-    # face side: ear, eye, brow, nose, mouth (only the near side is visible)
+    profile = [(0.06, 0.085), (0.09, 0.06), (0.102, 0.04), (0.104, 0.03), (0.1, 0.018), (0.127, -0.008), (0.124, -0.014),
+               (0.104, -0.022), (0.108, -0.036), (0.101, -0.045), (0.106, -0.054), (0.1, -0.076), (0.082, -0.09), (0.05, -0.085),
+               (0.02, -0.065), (0.0, -0.02), (0.02, 0.05)]
+    face = P(np.stack([head_pt(fx, fy) for fx, fy in profile]))
+    c.polygon(face, skin * 1.0, skin * 0.85)
+    # face side: ear, eye, brow, mouth (only the near side is visible)
     near = gait.params.near_side
     ear = P(j[f"{near}_ear"][i])
     c.ellipse(ear, 0.022 * sc, 0.032 * sc, tilt, lambda qx, qy: np.broadcast_to(skin * 0.85, qx.shape + (3,)).astype(np.float32), gloss=0.05)
     c.ellipse(ear + np.array([fwd * 0.004 * sc, 0.0]), 0.009 * sc, 0.016 * sc, tilt, lambda qx, qy: np.broadcast_to(skin * 0.6, qx.shape + (3,)).astype(np.float32), gloss=0.0)
     eye = P(j[f"{near}_eye"][i])
-    c.ellipse(eye, 0.011 * sc, 0.0075 * sc, tilt, lambda qx, qy: np.broadcast_to(np.array([245, 245, 240], np.float32), qx.shape + (3,)).astype(np.float32), gloss=0.0)
-    c.ellipse(eye + np.array([fwd * 0.004 * sc, 0.0]), 0.006 * sc, 0.0065 * sc, tilt, lambda qx, qy: np.broadcast_to(np.array([40, 30, 25], np.float32), qx.shape + (3,)).astype(np.float32), gloss=0.3)
-    brow_a, brow_b = eye + np.array([-fwd * 0.014 * sc, -0.018 * sc]), eye + np.array([fwd * 0.01 * sc, -0.02 * sc])
-    c.line(brow_a, brow_b, hair, max(1.0, 0.006 * sc))
-    nose = P(j["nose"][i])
-    nb = nose + np.array([-fwd * 0.03 * sc, 0.012 * sc])
-    nt = nose + np.array([-fwd * 0.025 * sc, -0.03 * sc])
-    tip = nose + np.array([fwd * 0.006 * sc, 0.004 * sc])
-    c.polygon(np.stack([nt, tip, nose + np.array([0.0, 0.012 * sc]), nb]), skin * 0.95, skin * 0.8)
-    mouth_pts = P(0.5 * (j["mouth_left"][i] + j["mouth_right"][i]))
-    c.line(mouth_pts + np.array([-fwd * 0.022 * sc, 0.0]), mouth_pts + np.array([fwd * 0.008 * sc, -0.002 * sc]), skin * 0.55, max(1.0, 0.006 * sc))
+    c.ellipse(eye, 0.009 * sc, 0.0065 * sc, tilt, lambda qx, qy: np.broadcast_to(np.array([245, 245, 240], np.float32), qx.shape + (3,)).astype(np.float32), gloss=0.0)
+    c.ellipse(eye + np.array([fwd * 0.003 * sc, 0.0]), 0.005 * sc, 0.006 * sc, tilt, lambda qx, qy: np.broadcast_to(np.array([40, 30, 25], np.float32), qx.shape + (3,)).astype(np.float32), gloss=0.3)
+    brow = P(np.stack([head_pt(0.075, 0.047), head_pt(0.1, 0.045)]))
+    c.line(brow[0], brow[1], hair, max(1.0, 0.006 * sc))
+    lips = P(np.stack([head_pt(0.085, -0.046), head_pt(0.103, -0.045)]))
+    c.line(lips[0], lips[1], skin * 0.55, max(1.0, 0.005 * sc))
+    nostril = P(head_pt(0.112, -0.016))
+    c.ellipse(nostril, 0.006 * sc, 0.003 * sc, tilt, lambda qx, qy: np.broadcast_to(skin * 0.6, qx.shape + (3,)).astype(np.float32), gloss=0.0)
 
 
 def render_frame(gait: SyntheticGait, i: int, style: RenderStyle = RenderStyle(), background: np.ndarray | None = None) -> np.ndarray:
     """Frame ``i`` as uint8 RGB (height, width, 3)."""
     if background is None:
         background = render_background(gait, style)
-    c = _Canvas(background.copy(), style.light, style.ambient)
+    c = _Canvas(background.copy(), _light(gait, style), style.ambient)
     if _scene_name(gait, style) == "treadmill":
         _draw_belt_marks(c, gait, float(gait.times_s[i]))
     near = gait.params.near_side
