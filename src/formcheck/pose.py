@@ -22,7 +22,7 @@ import numpy as np
 
 from . import landmarks as lm
 from .pose_track import PoseTrack
-from .video import iter_frames, probe_video
+from .video import VideoInfo, iter_frames, probe_video
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_MODEL_NAME = "pose_landmarker_full.task"
@@ -92,23 +92,30 @@ def _leg_rhythm(track: _PersonTrack) -> float:
 
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
-    """Hide the C++ runtime's start-up/shut-down log lines (they go straight to fd 2).
+    """Send the C++ runtime's log lines (written straight to fd 2) to /dev/null.
 
-    Used only around model creation, the first inference and close, so that a user sees
-    formcheck's own one-line messages and progress bar, not the runtime's chatter.
+    Python's own stderr (progress bar, messages) is re-pointed at a duplicate of the original
+    fd 2, so a user sees formcheck's one-line messages and progress, not the runtime's chatter.
+    Re-entrant: an inner use inside an outer one does nothing. ``FORMCHECK_DEBUG=1`` keeps the logs.
     """
-    if os.environ.get("FORMCHECK_DEBUG"):
+    if os.environ.get("FORMCHECK_DEBUG") or getattr(sys.stderr, "_formcheck_silenced", False):
         yield
         return
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved_fd = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
+    original = sys.stderr
+    replacement = os.fdopen(saved_fd, "w", buffering=1, encoding=getattr(original, "encoding", None) or "utf-8", closefd=False)
+    replacement._formcheck_silenced = True  # type: ignore[attr-defined]
     try:
         os.dup2(devnull, 2)
+        sys.stderr = replacement
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        replacement.flush()
+        sys.stderr = original
+        os.dup2(saved_fd, 2)
+        os.close(saved_fd)
         os.close(devnull)
 
 
@@ -124,8 +131,7 @@ def _create_landmarker(model_path: Path, num_poses: int):  # -> vision.PoseLandm
         min_tracking_confidence=0.5,
     )
     try:
-        with _native_stderr_silenced():
-            return vision.PoseLandmarker.create_from_options(options)
+        return vision.PoseLandmarker.create_from_options(options)
     except (RuntimeError, ValueError) as exc:
         raise PoseModelError(f"{model_path}: not a usable MediaPipe Pose Landmarker model ({str(exc).splitlines()[0]})") from exc
 
@@ -146,8 +152,6 @@ def extract_pose_track(
     Raises ``VideoReadError`` (bad input), ``PoseModelError`` (bad model) or
     ``NoPersonError`` (nobody in the clip).
     """
-    import mediapipe as mp
-
     model = Path(model_path) if model_path else default_model_path()
     if not model.is_file():
         raise PoseModelError(f"{model}: pose model not found (pass --model PATH to a pose_landmarker .task file)")
@@ -156,6 +160,37 @@ def extract_pose_track(
     first_time = start_s or 0.0
     last_time = min(end_s, info.duration_s) if end_s is not None else info.duration_s
     expected = max(1, int(round((last_time - first_time) * info.fps)))
+
+    with _native_stderr_silenced():
+        tracks, frame_indices, timestamps, max_seen = _run_model(
+            path, model, info.width, info.height, fps, first_time * (fps / info.fps), max_people, scan_s,
+            start_s, end_s, fps_override, expected, progress,
+        )
+    n = len(frame_indices)
+    if n == 0:
+        raise NoPersonError(f"{path}: no frames in the selected time range")
+    if not tracks:
+        raise NoPersonError(f"{path}: no person found in any of {n} frames")
+    return _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen)
+
+
+def _run_model(
+    path: str | os.PathLike[str],
+    model: Path,
+    width: int,
+    height: int,
+    fps: float,
+    first_time_s: float,
+    max_people: int,
+    scan_s: float,
+    start_s: float | None,
+    end_s: float | None,
+    fps_override: float | None,
+    expected: int,
+    progress: ProgressCallback | None,
+) -> tuple[list[_PersonTrack], list[int], list[float], int]:
+    """Stream frames through the landmarker; returns person tracks, frame indices, times, max people."""
+    import mediapipe as mp
 
     tracks: list[_PersonTrack] = []
     frame_indices: list[int] = []
@@ -166,21 +201,16 @@ def extract_pose_track(
     last_ms = -1
     try:
         for t, frame in enumerate(iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override)):
-            if multi_person and frame.time_s - first_time * (fps / info.fps) > scan_s and max_seen <= 1:
+            if multi_person and frame.time_s - first_time_s > scan_s and max_seen <= 1:
                 # Only one person during the scan: a single-pose landmarker is much faster.
-                with _native_stderr_silenced():
-                    landmarker.close()
+                landmarker.close()
                 landmarker = _create_landmarker(model, 1)
                 multi_person = False
             timestamp_ms = max(last_ms + 1, int(round(frame.time_s * 1000)))
             last_ms = timestamp_ms
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
-            if t == 0:
-                with _native_stderr_silenced():
-                    result = landmarker.detect_for_video(image, timestamp_ms)
-            else:
-                result = landmarker.detect_for_video(image, timestamp_ms)
-            poses = _result_to_arrays(result, info.width, info.height)
+            result = landmarker.detect_for_video(image, timestamp_ms)
+            poses = _result_to_arrays(result, width, height)
             max_seen = max(max_seen, len(poses))
             _link(tracks, poses, t, fps)
             frame_indices.append(frame.index)
@@ -188,14 +218,22 @@ def extract_pose_track(
             if progress is not None:
                 progress(t + 1, expected)
     finally:
-        with _native_stderr_silenced():
-            landmarker.close()
+        landmarker.close()
+    return tracks, frame_indices, timestamps, max_seen
 
+
+def _build_track(
+    path: str | os.PathLike[str],
+    model: Path,
+    info: VideoInfo,
+    fps: float,
+    tracks: list[_PersonTrack],
+    frame_indices: list[int],
+    timestamps: list[float],
+    max_seen: int,
+) -> PoseTrack:
+    """The picked runner's poses as a PoseTrack (NaN in frames where they were not seen)."""
     n = len(frame_indices)
-    if n == 0:
-        raise NoPersonError(f"{path}: no frames in the selected time range")
-    if not tracks:
-        raise NoPersonError(f"{path}: no person found in any of {n} frames")
     runner, reason = _pick_runner(tracks, n)
     data = np.full((n, lm.N_LANDMARKS, 8), np.nan)
     data[runner.frames] = np.stack(runner.poses)
