@@ -148,7 +148,7 @@ def write_side_by_side(
             canvas = np.zeros((panel_h + header, 2 * panel_w, 3), np.uint8)
             for k in range(2):
                 canvas[header:, k * panel_w : (k + 1) * panel_w] = rendered[k].get(schedule[k][j], blank)
-                put_text(canvas, titles[k], (k * panel_w + 8, header - 8), style.text, style, scale=0.55)
+                put_text(canvas, titles[k], (k * panel_w + 8, header - 8), style.text, style, scale=0.7)
             canvas[:, panel_w - 1 : panel_w + 1] = 200
             writer.write(canvas, time_s=j / out_fps)
     return out_path

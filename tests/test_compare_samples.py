@@ -1,0 +1,38 @@
+"""End to end on the bundled rendered pair: before.mp4 overstrides with little hip extension,
+after.mp4 lands near the centre of mass with more extension (their .truth.json say by how much)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from formcheck.analysis import analyze_track
+from formcheck.outputs import LoadedRun, write_compare_outputs
+from formcheck.video import probe_video
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+@pytest.mark.slow
+def test_before_after_pair_gives_the_verdicts_it_was_rendered_for(pose_track_of, tmp_path: Path) -> None:
+    truth = {name: json.loads((SAMPLES / f"{name}.truth.json").read_text())["params"] for name in ("before", "after")}
+    # The pair was rendered with these knobs; the verdicts below follow from them.
+    assert truth["before"]["overstride_pct_leg"] - truth["after"]["overstride_pct_leg"] >= 15
+    assert truth["after"]["hip_extension_deg"] - truth["before"]["hip_extension_deg"] >= 8
+
+    runs = [
+        LoadedRun(analyze_track(pose_track_of(SAMPLES / f"{name}.mp4")), SAMPLES / f"{name}.mp4", name)
+        for name in ("before", "after")
+    ]
+    comparison, written = write_compare_outputs(runs[0], runs[1], tmp_path)
+    assert comparison.change("overstride_pct_leg").verdict == "improved"
+    assert comparison.change("hip_extension_deg").verdict == "improved"
+    assert comparison.change("peak_hip_extension_deg").verdict == "improved"
+    assert comparison.change("step_cadence_spm").verdict == "no clear change"  # both rendered at the same cadence
+    assert comparison.comparability == []
+    assert "overstride (left)" in comparison.findings_resolved or "overstride (right)" in comparison.findings_resolved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.json", "compare.mp4", "report.html"]
+    clip = probe_video(written.paths["side_by_side"])
+    assert clip.codec == "h264" and clip.width > clip.height
+    saved = json.loads((tmp_path / "compare.json").read_text())
+    assert {c["verdict"] for c in saved["changes"] if c["metric"] == "overstride_pct_leg" and c["side"] == "both"} == {"improved"}
