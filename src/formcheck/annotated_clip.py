@@ -32,6 +32,7 @@ from .annotate import (
     flagged_findings,
     overlay_from_analysis,
 )
+from .atomic import atomic_path
 from .video import H264Writer, iter_frames, probe_video
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
@@ -164,13 +165,9 @@ def write_annotated(
 
 def _write_png(path: Path, rgb: np.ndarray) -> None:
     """PNG written to a temp name and renamed, so a failed run leaves no half image."""
-    tmp = path.with_name(path.stem + ".partial.png")
-    try:
+    with atomic_path(path) as tmp:
         if not cv2.imwrite(str(tmp), np.ascontiguousarray(rgb[:, :, ::-1])):
             raise OSError(f"{path}: could not write PNG")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- from an Analysis

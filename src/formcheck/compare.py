@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .atomic import write_text_atomic
+
 Direction = Literal["lower", "higher", "none"]
 Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable"]
 
@@ -107,14 +109,7 @@ class Comparison:
         }
 
     def write_json(self, path: str | os.PathLike[str]) -> Path:
-        path = Path(path)
-        tmp = path.with_name(path.name + ".partial")
-        try:
-            tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return path
+        return write_text_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
 
 def as_dict(analysis: Any) -> dict[str, Any]:

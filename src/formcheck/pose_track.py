@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_path
 from .landmarks import LANDMARK_NAMES, N_LANDMARKS
 
 FORMAT_VERSION = 1
@@ -97,8 +98,7 @@ class PoseTrack:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a compressed ``.npz`` atomically (temp file, then rename)."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".partial.npz")
-        try:
+        with atomic_path(path) as tmp:
             np.savez_compressed(
                 tmp,
                 format_version=np.array(FORMAT_VERSION),
@@ -114,9 +114,6 @@ class PoseTrack:
                 source=np.array(self.source),
                 info_json=np.array(json.dumps(self.info)),
             )
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
         return path
 
     @classmethod
@@ -146,24 +143,19 @@ class PoseTrack:
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """One row per frame: frame, time_s, then x_px, y_px, visibility per landmark."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".partial")
         header = ["frame", "time_s", "detected"]
         for name in LANDMARK_NAMES:
             header += [f"{name}_x_px", f"{name}_y_px", f"{name}_visibility"]
-        try:
-            with open(tmp, "w", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(header)
-                for t in range(self.n_frames):
-                    row: list[Any] = [int(self.frame_indices[t]), f"{self.timestamps_s[t]:.6f}", int(self.detected[t])]
-                    for k in range(N_LANDMARKS):
-                        x, y = self.keypoints_px[t, k]
-                        if np.isnan(x):
-                            row += ["", "", ""]
-                        else:
-                            row += [f"{x:.2f}", f"{y:.2f}", f"{self.visibility[t, k]:.3f}"]
-                    writer.writerow(row)
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for t in range(self.n_frames):
+                row: list[Any] = [int(self.frame_indices[t]), f"{self.timestamps_s[t]:.6f}", int(self.detected[t])]
+                for k in range(N_LANDMARKS):
+                    x, y = self.keypoints_px[t, k]
+                    if np.isnan(x):
+                        row += ["", "", ""]
+                    else:
+                        row += [f"{x:.2f}", f"{y:.2f}", f"{self.visibility[t, k]:.3f}"]
+                writer.writerow(row)
         return path
