@@ -14,8 +14,13 @@ The model is driven from the foot and the hip so that the form knobs are exact:
   solved instead: a lower, more crouched runner has a longer contact).
 * **Swing.** Thigh angle, knee flexion and ankle angle follow smooth Hermite curves from the
   toe-off state (velocity continuous) through peak knee flexion (heel recovery toward the
-  buttock) and peak hip flexion (knee drive) to the contact state, with the heel arriving with a
-  downward velocity (an impact, as in real running).
+  buttock) and peak hip flexion (knee drive) to a final approach (last 10% of the swing, ~50 ms)
+  in which the foot comes down at 0.7 m/s (touchdown = a sharp stop of that descent, as real feet
+  land on the belt at ~0.5-1 m/s) and, relative to the pelvis, is most anterior 15 ms before
+  touchdown and lands moving backwards at up to 0.4 m/s (late-swing retraction; on the real
+  labelled clip the foot's most-anterior instant falls within about a frame of the labelled
+  contact, so the retraction is kept small). After toe-off the toes relax, but their tip never
+  drops below half the height of the ball of the foot: no point of the foot goes below the ground.
 * Pelvis: vertical oscillation with its low point at mid-stance; trunk leaning forward a few
   degrees; head nearly upright; arms swinging opposite to the legs.
 
@@ -24,7 +29,9 @@ z lateral, positive to the runner's RIGHT (right-handed). The pose is projected 
 camera standing on the runner's near side and looking horizontally across the belt; the image
 landmarks follow the team conventions (x right, y down, pixels). All ground truth is computed
 from those projected landmarks with the shared definitions (``formcheck.com``), events in
-continuous time, then rounded to the nearest frame.
+continuous time; the event FRAMES are the first frame at/after the contact instant and the last
+frame at/before the toe-off instant (the first and last frames with the foot on the ground, as in
+the hand labels of the real clip; see :func:`stance_frames`).
 """
 
 from __future__ import annotations
@@ -336,16 +343,18 @@ class _Model:
         self.sigma_c = sig_c
         p = self.p
         Tsw = self.Tsw
-        # Final approach (u > U_APPROACH): the ankle moves on a straight line into the contact
-        # position, backwards relative to the hip a bit slower than the ground and downwards,
-        # with the foot already at its strike angle; the knee follows by inverse kinematics.
+        # Final approach (u > U_APPROACH, the last ~50 ms): the ankle comes down at a constant
+        # vertical speed (APPROACH_DESCENT_M_S; touchdown is a sharp stop of that descent) and,
+        # relative to the pelvis, decelerates forward, is most anterior RETRACT_PEAK_S before
+        # touchdown and lands moving backwards (late-swing retraction) with the foot already at its
+        # strike angle; the knee follows by inverse kinematics. The retraction speed at touchdown is
+        # the largest of RETRACT_SPEEDS_M_S the leg can reach without over-stretching.
         t_c_abs = self.t0 + T
         ankle_c_rel = s1.ankle[0]
         self.ankle_c_abs = ankle_c_rel + np.array([0.0, float(self.hip_height(t_c_abs))])
         ua = self.U_APPROACH
-        # backwards relative to the hip (foot retraction); less so if the leg cannot reach
-        for vx in np.linspace(-0.8 * p.speed_m_s, 0.5, 40):
-            self.v_arrival = np.array([vx, -0.6])
+        for vx in self.RETRACT_SPEEDS_M_S:
+            self.v_retract = float(vx)
             if np.max(np.linalg.norm(self._approach_state(np.linspace(ua, 1.0, 12)).ankle, axis=-1)) <= 0.996 * self.body.leg:
                 break
         a_state = self._approach_state(np.array([ua - eps, ua]))
@@ -383,11 +392,18 @@ class _Model:
             lift += 0.04
 
     U_APPROACH = 0.9
+    APPROACH_DESCENT_M_S = 0.7  # ankle (and lowest foot point) vertical speed over the final approach
+    RETRACT_PEAK_S = 0.015  # foot most anterior relative to the pelvis this long before touchdown
+    RETRACT_SPEEDS_M_S = (-0.4, -0.3, -0.2, -0.1, -0.05)  # foot speed relative to the pelvis at touchdown (backwards)
 
     def _approach_state(self, u: np.ndarray) -> _LegState:
         t = self.t0 + self.tc + u * self.Tsw
         dt = (u - 1.0) * self.Tsw
-        ankle_abs = self.ankle_c_abs + dt[:, None] * self.v_arrival
+        # x relative to the pelvis: parabola with its maximum at -RETRACT_PEAK_S, slope v_retract at 0
+        tp = -self.RETRACT_PEAK_S
+        acc = self.v_retract / (-tp)  # x'(dt) = acc * (dt - tp), x'(0) = v_retract
+        dx = 0.5 * acc * ((dt - tp) ** 2 - tp * tp)
+        ankle_abs = self.ankle_c_abs + np.stack([dx, -self.APPROACH_DESCENT_M_S * dt], axis=-1)  # dt < 0: above
         rel = ankle_abs - np.stack([np.zeros_like(u), self.hip_height(t)], axis=-1)
         theta, kappa = self._ik(rel)
         sigma = np.full_like(u, self.sigma_c)
@@ -421,7 +437,18 @@ class _Model:
             sigma = (1.0 - w) * (-(theta + kappa) + self.sp_delta(ue)) + w * self.sigma_c
             out.theta[early], out.kappa[early], out.sigma[early] = theta, kappa, sigma
             out.ankle[early] = self._fk_ankle(theta, kappa)
-        out.toe_angle = self.toe_to * (1.0 - _smoothstep(u / 0.35))
+        # Toes relax from their push-off dorsiflexion, but never point below the horizontal while
+        # the foot is still pitched heel-up: the toe tip leaves the ground (rises with the ball of
+        # the foot) instead of dipping into it.
+        relax = self.toe_to * (1.0 - _smoothstep(u / 0.35))
+        fp = self.fp
+        t = self.t0 + self.tc + u * self.Tsw
+        mtp_y = out.ankle[:, 1] + self.hip_height(t) + _rot(fp["mtp"] - fp["ankle"], out.sigma)[:, 1]
+        tip = fp["toe"] - fp["mtp"]
+        l_tip = float(tip[0])  # sole under the toe tip, relative to the ball of the foot
+        # toe-tip sole point at least half the height of the ball of the foot
+        floor = -out.sigma - np.arcsin(np.clip(0.5 * np.maximum(mtp_y, 0.0) / l_tip, 0.0, 1.0))
+        out.toe_angle = np.maximum(relax, np.minimum(floor, math.radians(70.0)))
         return out
 
     # ---- whole body
@@ -690,6 +717,13 @@ def _leg_length_px(kp: np.ndarray, side: str) -> float:
     return float(np.nanmedian(thigh + shank))
 
 
+def stance_frames(t_contact: float, t_toe_off: float, fps: float) -> tuple[int, int]:
+    """Event frames of a stance (frame k shows time k / fps): the FIRST frame at/after the contact
+    instant and the LAST frame at/before the toe-off instant, i.e. the first and last frames with the
+    foot on the ground (the hand-label convention; formcheck.events reports detections the same way)."""
+    return int(math.ceil(t_contact * fps - 1e-6)), int(math.floor(t_toe_off * fps + 1e-6))
+
+
 def simulate_gait(params: GaitParams = GaitParams()) -> SyntheticGait:
     """Simulate the runner over ``params.duration_s`` at ``params.fps`` and compute the ground truth."""
     p = params
@@ -732,8 +766,7 @@ def simulate_gait(params: GaitParams = GaitParams()) -> SyntheticGait:
         t_o = t_c + tc
         if t_o > last_t + 0.5 / p.fps:
             continue
-        cf = int(round(t_c * p.fps))
-        of = int(round(t_o * p.fps))
+        cf, of = stance_frames(t_c, t_o, p.fps)
         if cf >= n or of >= n:
             continue
         leg = lm.LEG[side]  # type: ignore[index]

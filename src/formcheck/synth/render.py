@@ -524,7 +524,8 @@ def truth_dict(gait: SyntheticGait, style: RenderStyle | None = None, decimals: 
             "overstride_pct_leg": "heel ahead of the segment-weighted COM at the contact frame, % of the side's leg length (px)",
             "overstride_pct_leg_exact": "same at the continuous contact instant",
             "hip_extension_deg": "thigh angle (hip->knee from the downward vertical, + = knee behind) at the toe-off frame",
-            "contact_frame": "frame nearest the continuous contact time (contact_t_s * fps)",
+            "contact_frame": "first frame at/after the continuous contact time: ceil(contact_t_s * fps), the first frame with the foot down",
+            "toe_off_frame": "last frame at/before the continuous toe-off time: floor(toe_off_t_s * fps), the last frame with the foot down",
         },
         "steps": steps,
         "frames": {
