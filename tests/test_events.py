@@ -38,23 +38,17 @@ def test_real_cadence_within_1pct(real_events):
 
 
 def test_real_near_contacts_match_hand_labels(real_events):
-    """Measured: 14/17 within one frame (misses: 122, labelled uncertain, detected 120; 335; 356 at the clip end)."""
+    """Target >= 90% within one frame. Measured 16/17 (94%): all but 356 (4 frames before the clip end, no
+    stance after it to find). Event frame = first frame at/after the detected instant, the labels' convention."""
     c, ev = real_events
     det = c.frame_indices[ev.contact_indices("left")]
     ok = _within_one(det, LABELS["left"]["contact_frames"])
-    assert np.mean(ok) >= 0.8, ok
+    assert np.mean(ok) >= 0.9, ok
     assert sum(s.contact_method == "landing" for s in ev.for_side("left")) >= 12  # the landing rule times them, not the fallback
 
 
-@pytest.mark.xfail(strict=True, reason="TARGET NOT MET: near-foot contacts within 1 frame of the labels 14/17 (82%), target 90%")
-def test_real_near_contacts_reach_90pct(real_events):
-    c, ev = real_events
-    det = c.frame_indices[ev.contact_indices("left")]
-    assert np.mean(_within_one(det, LABELS["left"]["contact_frames"])) >= 0.9
-
-
 def test_real_near_toe_offs_match_hand_labels(real_events):
-    """Measured: 15/16 within one frame (miss: 173, a label marked uncertain)."""
+    """Measured: 15/16 within one frame (one 2 frames early); event frame = last frame at/before the lift instant."""
     c, ev = real_events
     det = c.frame_indices[ev.toe_off_indices("left")]
     ok = _within_one(det, LABELS["left"]["toe_off_frames"][1:])  # the first toe-off precedes any detected contact
@@ -62,7 +56,7 @@ def test_real_near_toe_offs_match_hand_labels(real_events):
 
 
 def test_real_far_contacts_match_hand_labels(real_events):
-    """Far foot (visibility 0.74 < 0.85): Zeni fallback. Measured 17/17 contacts, 15/17 toe-offs."""
+    """Far foot (visibility 0.76 < 0.85): Zeni fallback. Measured 17/17 contacts, 17/17 toe-offs."""
     c, ev = real_events
     assert np.mean(_within_one(c.frame_indices[ev.contact_indices("right")], LABELS["right"]["contact_frames"])) >= 0.9
     assert np.mean(_within_one(c.frame_indices[ev.toe_off_indices("right")], LABELS["right"]["toe_off_frames"])) >= 0.85
@@ -111,14 +105,16 @@ NEAR_OK = [
     dict(fps=30), dict(fps=60), dict(fps=120, duration_s=4), dict(fps=240, duration_s=3), dict(facing="right"),
     dict(cadence_spm=155, speed_m_s=2.6), dict(cadence_spm=185, speed_m_s=4.0),
     dict(dropout_frames=(50, 51, 52, 200, 201)), dict(swap_frames=tuple(range(100, 105)) + tuple(range(250, 253))),
-    dict(overstride_pct_leg=25, hip_extension_deg=8),
+    pytest.param(dict(overstride_pct_leg=25, hip_extension_deg=8), marks=pytest.mark.xfail(strict=True, reason=(
+        "TARGET NOT MET: overstride 25% / hip ext 8 deg at 60 fps: one of 7 contacts 1 frame early, its overstride "
+        "error 4.3% leg (the heel moves ~4% leg per frame); the other steps exact, median error -0.05"))),
 ]
 
 
 @pytest.mark.parametrize("kw", NEAR_OK, ids=_ID)
 def test_synthetic_near_contact_and_overstride(kw):
-    """Near foot, landing rule: measured contact frame EXACT in all these; overstride error median
-    -0.4..-1.07 % leg (1.07 at 240 fps), max 1.08."""
+    """Near foot, landing rule: measured contact frame EXACT in all these (event frame = first frame at/after
+    the contact instant, truth and detection alike); overstride error median -0.05..-0.97 % leg, max 1.09 (240 fps)."""
     ce, _, oe, _ = _synthetic_errors(near_only=True, **dict(kw))
     assert len(ce) >= 3
     assert np.all(np.abs(ce) <= 1), ce
@@ -126,11 +122,18 @@ def test_synthetic_near_contact_and_overstride(kw):
 
 
 def test_synthetic_near_contact_with_noise_at_30fps():
-    """2 px noise at 30 fps: contacts within 1 frame (measured -1..+1); per-step overstride then errs by up to
-    ~10% leg because one frame at 30 fps moves the heel ~12% leg on a 3 m/s belt (median error -0.3)."""
-    ce, _, oe, _ = _synthetic_errors(near_only=True, fps=30, noise_px=2.0)
+    """2 px noise at 30 fps: contacts within 1 frame (measured: -1 in 6 of 7 steps, +1 once)."""
+    ce, *_ = _synthetic_errors(near_only=True, fps=30, noise_px=2.0)
     assert np.all(np.abs(ce) <= 1), ce
-    assert abs(np.median(oe)) <= 1.5, oe
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "TARGET NOT MET: 2 px noise at 30 fps, near foot: the noisy landing fit runs a fraction of a frame early, so "
+    "6 of 7 contact frames are 1 frame early; one frame at 30 fps moves the heel ~12% leg on a 3 m/s belt: "
+    "overstride error median +6.2% leg, max 10%"))
+def test_synthetic_overstride_with_noise_at_30fps():
+    _, _, oe, _ = _synthetic_errors(near_only=True, fps=30, noise_px=2.0)
+    assert np.max(np.abs(oe)) <= 1.0, oe
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -144,19 +147,26 @@ def test_synthetic_near_contact_hard_cases(kw):
     assert np.all(np.abs(ce) <= 1), ce
 
 
+def test_synthetic_contact_within_one_frame_both_feet_30fps():
+    """At 30 fps the far foot's Zeni fallback (most anterior foot, ~15 ms before touchdown in the model) is within
+    one frame: measured far -1..0, near exact."""
+    ce, *_ = _synthetic_errors(fps=30)
+    assert np.all(np.abs(ce) <= 1), ce
+
+
 @pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET: far foot uses the Zeni fallback (visibility 0.6 < 0.85): contacts 1-11 frames early "
-    "(~40 ms: the model retracts the swing foot before touchdown)."))
-@pytest.mark.parametrize("kw", [dict(fps=30), dict(fps=60), dict(fps=240, duration_s=3)], ids=["30fps", "60fps", "240fps"])
+    "TARGET NOT MET: far foot uses the Zeni fallback (visibility 0.6 < 0.85): its most-anterior instant is ~15 ms "
+    "(model retraction) plus smoothing before touchdown: far contacts -1..-2 frames at 60 fps, -5..-6 at 240 fps."))
+@pytest.mark.parametrize("kw", [dict(fps=60), dict(fps=240, duration_s=3)], ids=["60fps", "240fps"])
 def test_synthetic_contact_within_one_frame_both_feet(kw):
     ce, *_ = _synthetic_errors(**kw)
     assert np.all(np.abs(ce) <= 1), ce
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET: hip extension within 1 deg. Near-foot toe-offs 1-2 frames late at 30 fps, 3 at 60 fps: the "
-    "model's toe tip dips ~1.7 cm BELOW the ground after toe-off (toe angle relaxing) before rising, so the toe "
-    "'lifts' late; hip-extension error median +1.2 deg (30 fps, max 6.5), +2.2 deg (60 fps, max 4.3)."))
+    "TARGET NOT MET: hip extension within 1 deg. Near-foot toe-off frames exact in 6/7 (30 fps) and 5/7 (60 fps), "
+    "the others 1 frame late; the thigh turns ~200 deg/s at toe-off (stance foot moving back at 3 m/s), so one "
+    "frame costs 7 deg at 30 fps, 4 deg at 60 fps: errors median +0.7 / +0.4 deg, max 7.4 / 4.1 deg."))
 @pytest.mark.parametrize("kw", [dict(fps=30), dict(fps=60)], ids=["30fps", "60fps"])
 def test_synthetic_hip_extension_within_one_degree(kw):
     _, te, _, he = _synthetic_errors(near_only=True, **kw)

@@ -12,13 +12,22 @@ and the lowest ankle point is nearer mid-stance than contact (it would understat
   Posture 27:710-714), which alone is a proxy biased early by swing-leg retraction. Legs with poor
   heel/toe visibility (< 0.85, usually the far leg) keep the Zeni instant. See :func:`detect_events`
   and docs/thresholds.md.
-* **Toe-off** = toe lift (toe rises 5% leg above its stance level, extrapolated back to zero
-  height); else peak knee extension in late stance (Fellin, Rose, Royer & Davis 2010, J Sci Med
+* **Toe-off** = toe lift (toe rises 5% leg above its stance level; the instant is the onset of that
+  rise); else peak knee extension in late stance (Fellin, Rose, Royer & Davis 2010, J Sci Med
   Sport 13:646-650); else the toe most posterior relative to the pelvis (Zeni).
 
 Validated on the hand-labelled treadmill clip (tests/test_events.py) and on the synthetic
 gait model (tests/test_events.py, formcheck.synth), which computes contacts from its own
 foot-ground geometry, not from these rules.
+
+Event frames: contact = the FIRST frame at/after the detected (sub-frame) contact instant, toe-off =
+the LAST frame at/before the detected lift instant, i.e. the first and last frames with the foot on the
+ground. This is the convention of the hand labels (tests/fixtures/treadmill_side_01_labels.json) and of
+the synthetic ground truth (formcheck.synth.gait.stance_frames); rounding to the nearest frame put the
+detections 0.5-1.8 frames ahead of the labels on the real clip. Toe-off instant = onset of the toe's
+rise, fitted as rest-then-constant-acceleration on the unsmoothed trace (a foot rolling off its toes
+leaves the ground with ~zero vertical speed); legs below LANDING_MIN_VISIBILITY use the linear
+back-extrapolation of the smoothed rise.
 
 Indices returned here are TRACK indices (0..T-1); ``PoseTrack.frame_indices`` maps them to
 decoded-frame numbers.
@@ -210,13 +219,43 @@ def _time_at(track: PoseTrack, pos: float) -> float:
 TOE_LIFT_FRACTION = 0.05  # toe height (fraction of leg length) that counts as "lifted"
 
 
-def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float) -> tuple[float | None, str]:
-    """Toe-off from the toe leaving the ground: last instant its height above the stance level is 0.
+def _lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
+    """Sub-frame instant a resting landmark starts to rise: least-squares fit of
+    y = b (t < t0), b - a (t - t0)^2 (t >= t0), a >= 0, on samples lo..hi (image y, down = +).
+
+    A foot rolls off its toes: the toe leaves the ground with ~zero vertical speed and rises
+    with roughly constant acceleration, so a linear back-extrapolation of the rise lands late.
+    """
+    lo, hi = max(0, lo), min(len(y) - 1, hi)
+    t = np.arange(lo, hi + 1, dtype=float)
+    v = y[lo : hi + 1]
+    ok = np.isfinite(v)
+    if ok.sum() < 5:
+        return None
+    t, v = t[ok], v[ok]
+    best = None
+    for t0 in np.arange(t[0] + 1.0, t[-1] - 1.0 + 1e-9, 0.02):
+        q = np.maximum(t - t0, 0.0) ** 2
+        a = np.stack([np.ones_like(q), -q], axis=1)
+        coef, *_ = np.linalg.lstsq(a, v, rcond=None)
+        if coef[1] <= 0:
+            continue
+        sse = float(((a @ coef - v) ** 2).sum())
+        if best is None or sse < best[0]:
+            best = (sse, float(t0))
+    return None if best is None else best[1]
+
+
+def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, fps: float | None = None,
+              toe_light: np.ndarray | None = None) -> tuple[float | None, str]:
+    """Toe-off from the toe leaving the ground.
 
     Ground level = the toe's lowest image point (largest y) in the first half stride after
-    contact. From there we walk forward until the toe is higher than 5% of leg length, and
-    extrapolate that rise linearly back to zero height (the threshold only rejects noise; the
-    back-extrapolation removes the delay it would add).
+    contact. From there we walk forward until the toe is higher than 5% of leg length (the
+    threshold only rejects noise). The lift instant is then the onset of that rise: a
+    rest-then-constant-acceleration fit (:func:`_lift_onset`) on the unsmoothed trace
+    ``toe_light`` from 0.1 s before the crossing to the crossing; without ``fps``/``toe_light``,
+    or if the fit fails, the rise is extrapolated linearly back to zero height.
     """
     n = len(toe_y)
     c = int(round(c_pos))
@@ -237,7 +276,18 @@ def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float) -> t
     if slope <= 0:
         return None, "none"
     t_cross = j + (thr - h0) / slope
-    return float(max(t_cross - thr / slope, c_pos + 1.0)), "toe_lift"
+    linear = float(max(t_cross - thr / slope, c_pos + 1.0))
+    if fps is None or toe_light is None:
+        return linear, "toe_lift"
+    back = max(3, int(np.ceil(LIFT_FIT_S * fps)))
+    lo = max(int(np.ceil(c_pos)) + 1, j - back)
+    t0 = _lift_onset(toe_light, lo, j + 1)
+    if t0 is None or not (lo < t0 <= t_cross):
+        return linear, "toe_lift"
+    return float(t0), "toe_lift"
+
+
+LIFT_FIT_S = 0.1  # the toe's rise is fitted over this much time before it crosses the lift threshold
 
 
 def _knee_extension(knee: np.ndarray, c_pos: float, period: float) -> tuple[float | None, str]:
@@ -276,6 +326,7 @@ LAND_MAX_AFTER = 0.35  # |speed after| / speed before: the landmark (nearly) sto
 LAND_STAY_S = 0.1  # ... and does not rise again by more than LAND_MAX_RISE leg within this time
 LAND_MAX_RISE = 0.04
 LAND_BEFORE_ZENI = 0.1  # a landing is searched from 0.1 stride before the most-anterior foot instant
+LAND_AFTER_ZENI = 0.1  # ... to 0.1 stride after it
 LAND_OTHER_NEAR = 0.25  # the foot's other landmark (toe for a heel landing, heel for a toe landing) within this
 
 
@@ -361,6 +412,7 @@ def _stance_base(y: np.ndarray, a: int, b: int) -> float:
     return float(np.sort(seg)[-3:].mean())
 
 
+EVENT_FRAME_TOL = 1e-3  # frames: an instant this close to a frame counts as on it
 LANDING_MIN_VISIBILITY = 0.85  # median foot-landmark visibility a leg needs for the landing rule
 
 
@@ -424,22 +476,24 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None)
             bases = {j: _stance_base(yl, int(round(c_zeni)), stance_end) for j, (yl, _) in ys.items()}
             for j, (yl, ysm) in ys.items() if trust[side] >= LANDING_MIN_VISIBILITY else ():
                 o = "heel" if j == "foot_index" else "foot_index"
-                t_land = _landing(yl, ysm, int(np.floor(c_zeni - LAND_BEFORE_ZENI * period)), int(c_zeni + 0.25 * period), bases[j], scale, fps,
+                t_land = _landing(yl, ysm, int(np.floor(c_zeni - LAND_BEFORE_ZENI * period)), int(c_zeni + LAND_AFTER_ZENI * period), bases[j], scale, fps,
                                   other=(ys[o][0], bases[o]))
                 if t_land is not None:
                     lands.append(t_land)
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
-            to_pos, method = _toe_lift(toe_y, c_pos, period, scale)
+            well_seen = trust[side] >= LANDING_MIN_VISIBILITY
+            to_pos, method = _toe_lift(toe_y, c_pos, period, scale, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             if to_pos is None:
                 to_pos, method = _knee_extension(knee, c_pos, period)
             if to_pos is None:
                 to_pos, method = _toe_posterior(toe, c_pos, period)
+            c_idx = min(n - 1, int(np.ceil(c_pos - EVENT_FRAME_TOL)))
             steps.append(
                 StepEvents(
                     side=side,
-                    contact_index=int(round(c_pos)),
+                    contact_index=c_idx,
                     contact_time_s=_time_at(track, c_pos),
-                    toe_off_index=None if to_pos is None else int(round(to_pos)),
+                    toe_off_index=None if to_pos is None else max(c_idx, int(np.floor(to_pos + EVENT_FRAME_TOL))),
                     toe_off_time_s=None if to_pos is None else _time_at(track, to_pos),
                     toe_off_method=method,
                     contact_method=c_method,
