@@ -21,17 +21,16 @@ from typing import Any
 
 import numpy as np
 
-from . import landmarks as lm
-from .clean import CleanResult, clean_track, leg_trust, near_side
+from .clean import clean_track, near_side
 from .com import hip_midpoint, segment_weighted_com
 from .events import Direction, GaitEvents, detect_direction, detect_events
 from .findings import Finding, make_findings
 from .metrics import StepMetrics, cadence_spm, step_metrics, summarise, trunk_lean_deg
 from .pose_track import PoseTrack
+from .quality import MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, view_check
 
 SCHEMA_VERSION = 1
-MIN_STEPS = 6  # fewer: warning, findings limited
-MIN_STEPS_REFUSE = 4  # fewer: refusal
+# step-count limits live with the other quality checks (formcheck.quality); re-exported here
 
 
 class AnalysisError(Exception):
@@ -131,62 +130,19 @@ def _atomic_write(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _quality_checks(raw: PoseTrack, clean: CleanResult, n_steps: int, walking: bool, facing_conf: float) -> tuple[dict[str, Any], list[str], str | None]:
-    """Warnings and, if the clip is hopeless, a refusal message."""
-    warnings: list[str] = []
-    refuse = None
-    k = clean.track.keypoints_px
-    det = raw.detection_rate
-    w, h = raw.image_size
-    leg = np.nanmedian(np.linalg.norm(k[:, lm.LEFT_HIP] - k[:, lm.LEFT_ANKLE], axis=-1)) if np.isfinite(k).any() else np.nan
-    person_frac = float(leg / h) if np.isfinite(leg) and h else 0.0
-    sh = np.abs(k[:, lm.LEFT_SHOULDER, 0] - k[:, lm.RIGHT_SHOULDER, 0])
-    trunk = np.linalg.norm(k[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(1) - k[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(1), axis=-1)
-    ratio = float(np.nanmedian(sh / trunk)) if np.isfinite(sh / trunk).any() else float("nan")
-    trust = leg_trust(raw)
-    if det < 0.2:
-        refuse = f"a person was found in only {det:.0%} of frames"
-    elif det < 0.6:
-        warnings.append(f"person detected in only {det:.0%} of frames")
-    if person_frac and person_frac < 0.05:
-        refuse = refuse or f"the runner is too small in the frame (leg {person_frac:.0%} of image height)"
-    elif person_frac < 0.15:
-        warnings.append(f"runner small in the frame (leg {person_frac:.0%} of image height): film closer")
-    if np.isfinite(ratio) and ratio > 0.5:
-        warnings.append(f"not a side view (shoulder width {ratio:.2f} x trunk length): film side-on")
-    if n_steps < MIN_STEPS_REFUSE:
-        refuse = refuse or f"only {n_steps} steps found; at least {MIN_STEPS_REFUSE} are needed (film 10 s or more of running)"
-    elif n_steps < MIN_STEPS:
-        warnings.append(f"only {n_steps} steps (< {MIN_STEPS}): figures are rough; film 10 s or more")
-    if min(trust.values()) < 0.5:
-        warnings.append(f"low landmark visibility (left {trust['left']:.2f}, right {trust['right']:.2f})")
-    if walking:
-        warnings.append("no flight phase (duty factor > 0.5): this looks like walking, not running")
-    if facing_conf < 0.5:
-        warnings.append("running direction unclear; pass facing= to set it")
-    if clean.swapped.mean() > 0.2:
-        warnings.append(f"leg labels swapped in {clean.swapped.mean():.0%} of frames; far-leg figures are doubtful")
-    quality = {
-        "detection_rate": round(det, 3),
-        "person_height_fraction": round(person_frac, 3),
-        "side_view_ratio": None if not np.isfinite(ratio) else round(ratio, 3),
-        "leg_visibility": {s: round(v, 3) for s, v in trust.items()},
-        "swapped_frames": int(clean.swapped.sum()),
-        "filled_points": int(clean.filled.sum()),
-        "smoothing_cutoff_hz": clean.cutoff_hz,
-        "n_steps": n_steps,
-        "camera_motion_checked": False,
-        "warnings": warnings,
-    }
-    return quality, warnings, refuse
-
-
 def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: str | None = None) -> Analysis:
     """Analyse a pose track (pure: no video, no model). Raises AnalysisError when it cannot."""
     if track.n_frames < 10 or track.detection_rate == 0:
         raise AnalysisError("no runner found in the clip")
     cleaned = clean_track(track)
     ct = cleaned.track
+    # quality checks that need no gait events; a frontal view is refused before event detection
+    view = view_check(track)
+    gait = gait_kind(ct)
+    passes = direction_changes(ct)
+    if view["verdict"] == "frontal":
+        _, _, refuse = quality_checks(track, cleaned, 0, 1.0, gait=gait, view=view, direction=passes)
+        raise AnalysisError(f"cannot analyse this clip: {refuse}")
     direction = detect_direction(ct)
     if facing is not None and facing not in ("left", "right"):
         raise ValueError("facing must be 'left' or 'right'")
@@ -198,9 +154,10 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     steps = step_metrics(ct, events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility)
     duty = [s.contact_time_s / (events.stride_period_frames / ct.fps) for s in steps if s.contact_time_s]
     flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
-    # walking: feet overlap on the ground (duty factor > 0.5) AND no airborne phase between steps
-    walking = bool(duty) and float(np.median(duty)) > 0.55 and (not flights or float(np.median(flights)) <= 0)
-    quality, warnings, refuse = _quality_checks(track, cleaned, len(steps), walking, 1.0 if facing else direction.confidence)
+    # walking vs running from the pose track alone (pelvis bounce phase, cadence): formcheck.quality.gait_kind
+    walking = bool(gait["walking"])
+    quality, warnings, refuse = quality_checks(track, cleaned, len(steps), 1.0 if facing else direction.confidence,
+                                               gait=gait, view=view, direction=passes)
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
     cad = cadence_spm(events)

@@ -57,8 +57,9 @@ def _evidence(steps: list[StepMetrics], metric: str) -> dict[str, Any]:
 def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: float | None, *, walking: bool) -> list[Finding]:
     out: list[Finding] = []
     if walking:
-        out.append(Finding("no_flight_phase", "No flight phase: this looks like walking", "info", None, None, None,
-                           note="Running findings are not given for walking; film a run."))
+        out.append(Finding("no_flight_phase", "This looks like walking, not running", "info", None, None, None,
+                           note="No flight phase: formcheck analyses running, so running findings are not given for "
+                                "walking; film a run."))
         return out
     for side in ("left", "right"):
         ss = [s for s in steps if s.side == side]

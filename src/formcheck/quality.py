@@ -1,0 +1,459 @@
+"""Quality checks and refusals: is this a side-view clip of a person RUNNING, seen well enough?
+
+Everything here reads the pose track only (no gait events: their contact timing is not needed to tell
+walking from running or a side view from a frontal one), except :func:`camera_motion`, which takes
+a light extra pass over a few video frames.
+
+* :func:`gait_kind` -- running vs walking from the phase of the pelvis' vertical bounce against the
+  fore-aft spread of the ankles. Running: the pelvis is LOWEST mid-stance (legs together under the
+  body) and highest in flight (legs spread), so height and spread rise together (correlation > 0).
+  Walking: the pelvis vaults over the stance leg, HIGHEST mid-stance (legs together) and lowest in
+  double support (legs spread), so the correlation is < 0. Cadence from the spread's periodicity
+  breaks ties.
+* :func:`view_check` -- side view vs frontal/oblique: shoulder and hip widths relative to trunk length,
+  MediaPipe's 3-D hip/shoulder line direction, fore-aft range of the ankles.
+* :func:`direction_changes` -- passes in opposite directions (the analysis assumes one facing).
+* :func:`quality_checks` -- all of the above plus detection rate, size, steps, visibility, as the
+  ``quality`` dict of the analysis, its warnings and an optional refusal message.
+* :func:`camera_motion` / :func:`add_camera_motion` -- background motion outside the person's box.
+
+Thresholds and their sources: docs/thresholds.md ("Quality checks").
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from . import landmarks as lm
+from .pose_track import PoseTrack
+
+# --- thresholds (docs/thresholds.md)
+MIN_STEPS = 6  # fewer: warning, figures rough
+MIN_STEPS_REFUSE = 4  # fewer: refusal
+DETECTION_REFUSE, DETECTION_WARN = 0.2, 0.6  # fraction of frames with a person
+LEG_FRAC_REFUSE, LEG_FRAC_WARN = 0.05, 0.15  # leg length / image height
+VISIBILITY_WARN = 0.5  # median knee/ankle/heel/toe visibility of a leg
+SWAPPED_WARN = 0.2  # fraction of frames with leg labels exchanged by cleaning
+FACING_CONF_WARN = 0.5
+
+GAIT_CORR_WALK, GAIT_CORR_RUN = -0.3, 0.3  # pelvis-height vs ankle-spread correlation
+GAIT_CADENCE_WALK, GAIT_CADENCE_RUN = 135.0, 150.0  # steps/min, tie-break when the correlation is weak
+GAIT_HIGHPASS_HZ = 1.0  # removes drift (camera tilt, turning) below the step frequency
+GAIT_MIN_SPREAD_LEG = 0.1  # sd of the ankle spread (leg lengths) below which no gait is seen
+
+VIEW_WIDE_FRAME = 0.45  # (shoulder width + hip width) / 2 / trunk length above which a frame is frontal/oblique
+VIEW_REFUSE_FRACTION = 0.5  # frontal/oblique in at least this fraction of frames ...
+VIEW_REFUSE_ANKLE_RANGE_LEG = 0.8  # ... and ankles' fore-aft range below this (leg lengths) ...
+VIEW_REFUSE_YAW_DEG = 45.0  # ... or MediaPipe's 3-D hip/shoulder line within this of the image plane -> refuse
+VIEW_WARN_FRACTION = 0.2
+VIEW_WARN_WIDTH = 0.3
+VIEW_WARN_YAW_DEG = 60.0
+SIDE_VIEW_RATIO_WARN = 0.5  # median shoulder width / trunk length (the original check)
+
+DIRECTION_PASS_LEG = 1.5  # a pass = pelvis travel of at least this many leg lengths in one direction
+
+CAMERA_MOTION_WARN_PCT_H_S = 2.0  # background moves more than this % of the person's height per second
+CAMERA_ROLL_WARN_DEG_S = 2.0  # or rotates more than this (degrees per second)
+HEIGHT_PER_LEG = 1.0 / 0.491  # stature / (thigh + shank), Winter 2009 segment lengths
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _segments(ok: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    """Runs of True at least min_len long, as (start, stop)."""
+    out = []
+    edges = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        if b - a >= min_len:
+            out.append((int(a), int(b)))
+    return out
+
+
+def _highpass(x: np.ndarray, fps: float, fc: float) -> np.ndarray:
+    from scipy.signal import butter, filtfilt
+
+    b, a = butter(2, min(fc / (fps / 2.0), 0.99), "high")
+    return filtfilt(b, a, x)
+
+
+def _leg_px(k: np.ndarray) -> float:
+    vals = []
+    for side in ("left", "right"):
+        leg = lm.LEG[side]  # type: ignore[index]
+        d = np.linalg.norm(k[:, leg["hip"]] - k[:, leg["knee"]], axis=-1) + np.linalg.norm(k[:, leg["knee"]] - k[:, leg["ankle"]], axis=-1)
+        d = d[np.isfinite(d)]
+        if d.size:
+            vals.append(float(np.median(d)))
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def _period_frames(segments: list[np.ndarray], fps: float, min_s: float, max_s: float) -> float:
+    """Shortest strong period (frames) of zero-mean signal pieces from their pooled autocorrelation."""
+    lo, hi = max(1, int(min_s * fps)), int(np.ceil(max_s * fps))
+    acc = np.zeros(hi + 2)
+    norm = np.zeros(hi + 2)
+    for x in segments:
+        n = len(x)
+        m = min(n - 1, hi + 1)
+        if m <= lo:
+            continue
+        full = np.correlate(x, x, "full")[n - 1 : n + m]
+        acc[: m + 1] += full
+        norm[: m + 1] += (x * x).sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ac = acc / norm
+    ac = np.where(norm > 0, ac, np.nan)
+    cand = [i for i in range(max(lo, 1), hi + 1) if np.isfinite(ac[i - 1 : i + 2]).all() and ac[i] >= ac[i - 1] and ac[i] >= ac[i + 1]]
+    if not cand:
+        return float("nan")
+    best = max(ac[i] for i in cand)
+    if best < 0.2:
+        return float("nan")
+    i = next(i for i in cand if ac[i] >= 0.8 * best)
+    y0, y1, y2 = ac[i - 1], ac[i], ac[i + 1]
+    den = y0 - 2 * y1 + y2
+    return float(i + (0.5 * (y0 - y2) / den if den != 0 else 0.0))
+
+
+# ---------------------------------------------------------------------------------------------- gait kind
+def gait_kind(track: PoseTrack) -> dict[str, Any]:
+    """Running vs walking from the (cleaned, smoothed) pose track, no event timing.
+
+    Returns ``{"kind": "running"|"walking"|"unclear", "walking": bool, "pelvis_spread_corr": r,
+    "cadence_spm": pose-only cadence or None, "frames_used": n}``. ``r`` is the correlation of the
+    high-passed pelvis height (up = +) with the high-passed fore-aft ankle spread |x_left - x_right|:
+    > 0 running (pelvis low when the legs are together under it), < 0 walking.
+    """
+    k = track.keypoints_px
+    fps = float(track.fps)
+    hip_up = -k[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 1].mean(axis=1)
+    spread = np.abs(k[:, lm.LEFT_ANKLE, 0] - k[:, lm.RIGHT_ANKLE, 0])
+    leg = _leg_px(k)
+    ok = np.isfinite(hip_up) & np.isfinite(spread)
+    hs, ss = [], []
+    for a, b in _segments(ok, max(int(round(1.0 * fps)), 12)):
+        hs.append(_highpass(hip_up[a:b], fps, GAIT_HIGHPASS_HZ))
+        ss.append(_highpass(spread[a:b], fps, GAIT_HIGHPASS_HZ))
+    out: dict[str, Any] = {"kind": "unclear", "walking": False, "pelvis_spread_corr": None, "cadence_spm": None, "frames_used": 0}
+    if not hs or not np.isfinite(leg):
+        return out
+    h, s = np.concatenate(hs), np.concatenate(ss)
+    out["frames_used"] = int(h.size)
+    if float(np.std(s)) < GAIT_MIN_SPREAD_LEG * leg or float(np.std(h)) == 0.0:
+        return out  # legs hardly move fore-aft: no gait to judge
+    r = float(np.corrcoef(h, s)[0, 1])
+    period = _period_frames(ss, fps, 0.25, 1.0)  # the spread repeats every STEP
+    cad = 60.0 * fps / period if np.isfinite(period) else None
+    out["pelvis_spread_corr"] = round(r, 3)
+    out["cadence_spm"] = None if cad is None else round(cad, 1)
+    if r <= GAIT_CORR_WALK:
+        kind = "walking"
+    elif r >= GAIT_CORR_RUN:
+        kind = "running"
+    elif cad is not None and cad < GAIT_CADENCE_WALK:
+        kind = "walking"
+    elif cad is not None and cad > GAIT_CADENCE_RUN:
+        kind = "running"
+    else:
+        kind = "unclear"
+    out["kind"] = kind
+    out["walking"] = kind == "walking"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- view
+def view_check(track: PoseTrack) -> dict[str, Any]:
+    """Side view or frontal/oblique, from the raw pose track.
+
+    Returns ``side_view_ratio`` (median shoulder width / trunk length, as before), ``width_ratio``
+    (median of (shoulder + hip width) / 2 / trunk length), ``frontal_fraction`` (frames whose width ratio
+    exceeds VIEW_WIDE_FRAME), ``yaw_deg`` (median angle of MediaPipe's 3-D hip and shoulder lines out of
+    the image plane: 90 = side view, 0 = frontal), ``ankle_range_leg`` (5-95 % range of the signed
+    fore-aft ankle offset, leg lengths) and ``verdict``: "side" | "borderline" | "frontal".
+    """
+    k = track.keypoints_px
+    sh = np.abs(k[:, lm.LEFT_SHOULDER, 0] - k[:, lm.RIGHT_SHOULDER, 0])
+    hp = np.abs(k[:, lm.LEFT_HIP, 0] - k[:, lm.RIGHT_HIP, 0])
+    trunk = np.linalg.norm(k[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(1) - k[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(1), axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_sh = sh / trunk
+        width = (sh + hp) / 2.0 / trunk
+    fin = np.isfinite(width)
+    w = track.world_m
+
+    def yaw(a: int, b: int) -> np.ndarray:
+        d = w[:, a] - w[:, b]
+        return np.degrees(np.arctan2(np.abs(d[:, 2]), np.abs(d[:, 0])))
+
+    yaws = np.concatenate([yaw(lm.LEFT_HIP, lm.RIGHT_HIP), yaw(lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)])
+    yaws = yaws[np.isfinite(yaws)]
+    dx = k[:, lm.LEFT_ANKLE, 0] - k[:, lm.RIGHT_ANKLE, 0]
+    dx = dx[np.isfinite(dx)]
+    leg = _leg_px(k)
+    out: dict[str, Any] = {
+        "side_view_ratio": round(float(np.nanmedian(r_sh)), 3) if np.isfinite(r_sh).any() else None,
+        "width_ratio": round(float(np.median(width[fin])), 3) if fin.any() else None,
+        "frontal_fraction": round(float((width[fin] > VIEW_WIDE_FRAME).mean()), 3) if fin.any() else None,
+        "yaw_deg": round(float(np.median(yaws)), 1) if yaws.size else None,
+        "ankle_range_leg": round(float((np.percentile(dx, 95) - np.percentile(dx, 5)) / leg), 3) if dx.size and np.isfinite(leg) and leg > 0 else None,
+        "verdict": "side",
+    }
+    ff, wr, yw, ar = out["frontal_fraction"], out["width_ratio"], out["yaw_deg"], out["ankle_range_leg"]
+    if ff is None:
+        return out
+    if ff >= VIEW_REFUSE_FRACTION and ((ar is not None and ar < VIEW_REFUSE_ANKLE_RANGE_LEG) or (yw is not None and yw < VIEW_REFUSE_YAW_DEG)):
+        out["verdict"] = "frontal"
+    elif ff >= VIEW_WARN_FRACTION or (wr is not None and wr > VIEW_WARN_WIDTH) or (yw is not None and yw < VIEW_WARN_YAW_DEG) \
+            or (out["side_view_ratio"] is not None and out["side_view_ratio"] > SIDE_VIEW_RATIO_WARN):
+        out["verdict"] = "borderline"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- direction
+def direction_changes(track: PoseTrack) -> dict[str, Any]:
+    """Passes of the pelvis across the image: ``{"passes": ["left", "right", ...], "changes": n}``.
+
+    A pass is a stretch of steady travel in one direction covering >= DIRECTION_PASS_LEG leg lengths
+    (a treadmill run has none). ``changes`` counts reversals between consecutive passes.
+    """
+    k = track.keypoints_px
+    x = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0].mean(axis=1)
+    leg = _leg_px(k)
+    passes: list[str] = []
+    if not np.isfinite(leg) or np.isfinite(x).sum() < 3:
+        return {"passes": passes, "changes": 0}
+    fps = float(track.fps)
+    t = np.flatnonzero(np.isfinite(x))
+    xs = x[t]
+    win = max(1, int(round(0.5 * fps)))
+    pad = np.pad(xs, (win, win), mode="edge")
+    xs = np.convolve(pad, np.ones(2 * win + 1) / (2 * win + 1), "same")[win:-win]  # smooth out the bounce
+    v = np.sign(np.diff(xs))
+    start = 0
+    runs: list[tuple[int, int]] = []
+    for i in range(1, len(v) + 1):
+        if i == len(v) or v[i] != v[start]:
+            runs.append((start, i))
+            start = i
+    for a, b in runs:
+        d = xs[b] - xs[a]
+        if abs(d) >= DIRECTION_PASS_LEG * leg:
+            name = "right" if d > 0 else "left"
+            if not passes or passes[-1] != name:
+                passes.append(name)
+    return {"passes": passes, "changes": max(0, len(passes) - 1)}
+
+
+# ---------------------------------------------------------------------------------------------- all checks
+def quality_checks(
+    raw: PoseTrack,
+    clean: Any,
+    n_steps: int,
+    facing_conf: float,
+    *,
+    gait: dict[str, Any] | None = None,
+    view: dict[str, Any] | None = None,
+    direction: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[str], str | None]:
+    """(quality dict, warnings, refusal message or None) for a raw track and its CleanResult."""
+    from .clean import leg_trust
+
+    gait = gait if gait is not None else gait_kind(clean.track)
+    view = view if view is not None else view_check(raw)
+    direction = direction if direction is not None else direction_changes(clean.track)
+    warnings: list[str] = []
+    refusals: list[str] = []
+    k = clean.track.keypoints_px
+    det = raw.detection_rate
+    _, h = raw.image_size
+    leg = np.nanmedian(np.linalg.norm(k[:, lm.LEFT_HIP] - k[:, lm.LEFT_ANKLE], axis=-1)) if np.isfinite(k).any() else np.nan
+    person_frac = float(leg / h) if np.isfinite(leg) and h else 0.0
+    trust = leg_trust(raw)
+
+    if det < DETECTION_REFUSE:
+        refusals.append(f"a person was found in only {det:.0%} of frames: film the whole body in good light")
+    elif det < DETECTION_WARN:
+        warnings.append(f"person detected in only {det:.0%} of frames: keep the whole body in view and film in better light")
+    if view["verdict"] == "frontal":
+        refusals.append(
+            f"this is not a side view (the camera sees the runner from the front or at an angle in {view['frontal_fraction']:.0%} "
+            "of frames): film from the side, at right angles to the running direction")
+    elif view["verdict"] == "borderline":
+        warnings.append(
+            f"not a clean side view (shoulders/hips {view['width_ratio']:.2f} x trunk length wide, seen at an angle in "
+            f"{view['frontal_fraction']:.0%} of frames): film side-on, at right angles to the running direction")
+    if person_frac and person_frac < LEG_FRAC_REFUSE:
+        refusals.append(f"the runner is too small in the frame (leg {person_frac:.0%} of image height): film closer or zoom in")
+    elif person_frac < LEG_FRAC_WARN:
+        warnings.append(f"runner small in the frame (leg {person_frac:.0%} of image height): film closer so the runner fills most of the frame height")
+    walking = bool(gait.get("walking"))
+    if walking:
+        cad = gait.get("cadence_spm")
+        msg = "this looks like walking, not running; formcheck analyses running"
+        why = f" (no flight phase: the pelvis is highest mid-stance{f', {cad:.0f} steps/min' if cad else ''})"
+        if n_steps < MIN_STEPS_REFUSE:
+            refusals.append(msg + why)
+        else:
+            warnings.append(msg + why + ": running findings are not given")
+    elif gait.get("kind") == "unclear" and gait.get("pelvis_spread_corr") is not None:
+        warnings.append("running or walking unclear (no clear flight phase): figures assume running")
+    if n_steps < MIN_STEPS_REFUSE:
+        refusals.append(f"only {n_steps} steps found; at least {MIN_STEPS_REFUSE} are needed: film 10 s more of steady running")
+    elif n_steps < MIN_STEPS:
+        warnings.append(f"only {n_steps} steps (< {MIN_STEPS}): figures are rough; film 10 s more of steady running")
+    if min(trust.values()) < VISIBILITY_WARN:
+        warnings.append(f"low landmark visibility (left {trust['left']:.2f}, right {trust['right']:.2f}): film in better light, "
+                        "with nothing hiding the legs")
+    if direction["changes"]:
+        warnings.append(f"the runner changes direction ({' then '.join('moving ' + p for p in direction['passes'])}): figures mix "
+                        "both directions; trim the clip to one pass (--start/--end)")
+    if facing_conf < FACING_CONF_WARN:
+        warnings.append("running direction unclear: set it with --facing left|right")
+    if clean.swapped.mean() > SWAPPED_WARN:
+        warnings.append(f"leg labels swapped in {clean.swapped.mean():.0%} of frames; far-leg figures are doubtful")
+    quality = {
+        "detection_rate": round(det, 3),
+        "person_height_fraction": round(person_frac, 3),
+        "side_view_ratio": view["side_view_ratio"],
+        "view": view,
+        "gait": gait,
+        "direction": direction,
+        "leg_visibility": {s: round(v, 3) for s, v in trust.items()},
+        "swapped_frames": int(clean.swapped.sum()),
+        "filled_points": int(clean.filled.sum()),
+        "smoothing_cutoff_hz": clean.cutoff_hz,
+        "n_steps": n_steps,
+        "camera_motion_checked": False,
+        "camera_motion": None,
+        "warnings": warnings,
+    }
+    return quality, warnings, (refusals[0] if refusals else None)
+
+
+# ---------------------------------------------------------------------------------------------- camera motion
+def _person_box(track: PoseTrack, frame_index: int, margin: float = 0.25) -> tuple[float, float, float, float] | None:
+    """(x0, y0, x1, y1) px box around the person's landmarks in a decoded frame, grown by margin; None if unseen."""
+    hits = np.flatnonzero(track.frame_indices == frame_index)
+    if not hits.size:
+        # nearest tracked frame (tracks may be subsampled); fall back to the whole-clip box
+        if track.n_frames == 0:
+            return None
+        hits = [int(np.argmin(np.abs(track.frame_indices - frame_index)))]
+    p = track.keypoints_px[hits[0]]
+    p = p[np.isfinite(p).all(axis=1)]
+    if len(p) < 4:
+        return None
+    x0, y0 = p.min(axis=0)
+    x1, y1 = p.max(axis=0)
+    mw, mh = margin * (x1 - x0) + 0.05 * (y1 - y0), margin * (y1 - y0)
+    return float(x0 - mw), float(y0 - 1.5 * mh), float(x1 + mw), float(y1 + mh)  # head top is above the landmarks
+
+
+def _pair_motion(g0: np.ndarray, g1: np.ndarray, mask: np.ndarray) -> tuple[float, float, float] | None:
+    """(dx, dy, rotation_deg) of the background from gray frame g0 to g1, or None if too few features.
+
+    Translation = median flow of the RANSAC inliers (robust to a few moving things: a treadmill belt,
+    a passer-by); rotation from the RANSAC similarity fit.
+    """
+    import cv2
+
+    pts = cv2.goodFeaturesToTrack(g0, maxCorners=300, qualityLevel=0.01, minDistance=6, mask=mask)
+    if pts is None or len(pts) < 12:
+        return None
+    nxt, st, _ = cv2.calcOpticalFlowPyrLK(g0, g1, pts, None, winSize=(21, 21), maxLevel=4)
+    if nxt is None:
+        return None
+    good = st.ravel() == 1
+    if good.sum() < 12:
+        return None
+    a, b = pts[good].reshape(-1, 2), nxt[good].reshape(-1, 2)
+    m, inl = cv2.estimateAffinePartial2D(a, b, method=cv2.RANSAC, ransacReprojThreshold=1.0)
+    if m is None or inl is None or inl.sum() < 8:
+        d = np.median(b - a, axis=0)
+        return float(d[0]), float(d[1]), 0.0
+    d = np.median((b - a)[inl.ravel() == 1], axis=0)
+    return float(d[0]), float(d[1]), float(np.degrees(np.arctan2(m[1, 0], m[0, 0])))
+
+
+def camera_motion(video_path: str | os.PathLike[str], track: PoseTrack, *, sample_fps: float = 3.0, max_width: int = 480,
+                  start_s: float | None = None, end_s: float | None = None) -> dict[str, Any]:
+    """Background (camera) motion from a light pass over the video (frames are decoded, ~3 per second analysed).
+
+    Frames about 1/sample_fps apart are downscaled to <= max_width px; corners outside the person's box
+    (from ``track``, in both frames) are followed with pyramidal Lucas-Kanade optical flow; the median
+    flow of the RANSAC-similarity inliers is the image shift between the two frames. Returns medians over
+    the sampled intervals: shift in full-resolution px/s and in % of the person's height per second
+    (height = leg length / 0.491, Winter 2009), rotation in deg/s, the largest excursion of the chained
+    shifts from the first frame (px), and ``warning`` (None when steady). ``checked`` is False when no
+    interval had enough background texture. Pass the same ``start_s``/``end_s`` as for the pose track.
+    """
+    import cv2
+
+    from .video import iter_frames
+
+    fps = float(track.fps) if track.fps else 30.0
+    step = max(1, int(round(fps / sample_fps)))
+    speeds: list[float] = []
+    rolls: list[float] = []
+    pos = np.zeros(2)
+    excursion = 0.0
+    prev = None  # (index, time, gray, scale)
+    for fr in iter_frames(video_path, start_s=start_s, end_s=end_s):
+        if fr.index % step:
+            continue
+        hgt, wid = fr.rgb.shape[:2]
+        scale = min(1.0, max_width / float(wid))
+        gray = cv2.cvtColor(fr.rgb, cv2.COLOR_RGB2GRAY)
+        if scale < 1.0:
+            gray = cv2.resize(gray, (int(round(wid * scale)), int(round(hgt * scale))), interpolation=cv2.INTER_AREA)
+        if prev is not None:
+            i0, t0, g0, sc = prev
+            mask = np.full(g0.shape, 255, np.uint8)
+            for idx in (i0, fr.index):
+                box = _person_box(track, idx)
+                if box is not None:
+                    x0, y0, x1, y1 = (int(round(v * sc)) for v in box)
+                    mask[max(0, y0): max(0, y1), max(0, x0): max(0, x1)] = 0
+            mot = _pair_motion(g0, gray, mask)
+            dt = fr.time_s - t0 if fr.time_s > t0 else (fr.index - i0) / fps
+            if mot is not None:
+                d = np.array(mot[:2]) / sc
+                pos += d
+                excursion = max(excursion, float(np.hypot(*pos)))
+                speeds.append(float(np.hypot(*d)) / dt)
+                rolls.append(abs(mot[2]) / dt)
+        prev = (fr.index, fr.time_s, gray, scale)
+    height_px = _leg_px(track.keypoints_px) * HEIGHT_PER_LEG
+    out: dict[str, Any] = {
+        "checked": bool(speeds),
+        "method": "Lucas-Kanade flow of background corners outside the person's box, RANSAC inliers, ~3 frames/s",
+        "intervals": len(speeds),
+        "median_shift_px_s": None, "p90_shift_px_s": None, "median_shift_pct_height_s": None, "median_roll_deg_s": None,
+        "max_excursion_px": None,
+        "warning": None,
+    }
+    if not speeds:
+        return out
+    med = float(np.median(speeds))
+    out["median_shift_px_s"] = round(med, 2)
+    out["p90_shift_px_s"] = round(float(np.percentile(speeds, 90)), 2)
+    pct = 100.0 * med / height_px if np.isfinite(height_px) and height_px > 0 else None
+    out["median_shift_pct_height_s"] = None if pct is None else round(pct, 2)
+    out["median_roll_deg_s"] = round(float(np.median(rolls)), 3)
+    out["max_excursion_px"] = round(excursion, 1)
+    if (pct is not None and pct > CAMERA_MOTION_WARN_PCT_H_S) or out["median_roll_deg_s"] > CAMERA_ROLL_WARN_DEG_S:
+        what = f"{pct:.0f}% of the runner's height per second" if pct is not None else f"{med:.0f} px/s"
+        out["warning"] = (f"the camera moves (background shifts {what}): put the phone on a tripod or lean it on something "
+                          "steady, and do not pan")
+    return out
+
+
+def add_camera_motion(quality: dict[str, Any], motion: dict[str, Any]) -> None:
+    """Merge a :func:`camera_motion` result into an analysis' ``quality`` dict (in place; adds its warning)."""
+    quality["camera_motion_checked"] = bool(motion.get("checked"))
+    quality["camera_motion"] = motion
+    w = motion.get("warning")
+    if w and w not in quality.setdefault("warnings", []):
+        quality["warnings"].append(w)

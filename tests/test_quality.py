@@ -1,0 +1,222 @@
+"""Quality checks and refusals (formcheck.quality) against independently known cases.
+
+Known cases: the walking clips in ../shared are walking and the running clips running (README of
+../shared/videos and the rendered samples' truth); a runner turned toward the camera is a frontal view
+by construction (the synthetic body rotated about the vertical before projection); a video made by
+sliding a texture a known number of pixels per frame moves by exactly that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck import landmarks as lm
+from formcheck.analysis import AnalysisError, analyze_track
+from formcheck.clean import clean_track
+from formcheck.quality import (
+    MIN_STEPS,
+    add_camera_motion,
+    camera_motion,
+    direction_changes,
+    gait_kind,
+    view_check,
+)
+from formcheck.synth.gait import GaitParams, SyntheticGait, simulate_gait, to_pose_track
+from formcheck.video import H264Writer
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+WALKING = "this looks like walking, not running; formcheck analyses running"
+
+
+def turned(g: SyntheticGait, yaw_deg: float) -> SyntheticGait:
+    """The same runner turned by yaw_deg about the vertical through the pelvis (90 = running at the camera)."""
+    a = np.radians(yaw_deg)
+    m = g.landmarks_m
+    c = m[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1, keepdims=True)
+    c[..., 1] = 0.0
+    r = m - c
+    x, y, z = r[..., 0], r[..., 1], r[..., 2]
+    rot = np.stack([x * np.cos(a) - z * np.sin(a), y, x * np.sin(a) + z * np.cos(a)], axis=-1) + c
+    return dataclasses.replace(g, landmarks_m=rot, landmarks_px=g.camera.project(rot), depth_m=g.camera.depth(rot))
+
+
+@pytest.fixture(scope="module")
+def runner() -> SyntheticGait:
+    return simulate_gait(GaitParams(fps=30, duration_s=6))
+
+
+# ------------------------------------------------------------------------------------------ walking vs running
+@pytest.mark.parametrize("name", ["walk_side_indoor_03.mp4", "walk_side_outdoor_60fps_04.mp4"])
+def test_walking_clips_are_walking(name, shared_videos, pose_track_of):
+    g = gait_kind(clean_track(pose_track_of(shared_videos / name)).track)
+    assert g["kind"] == "walking" and g["walking"]
+    assert g["pelvis_spread_corr"] < -0.5  # measured -0.66 / -0.83
+    assert g["cadence_spm"] < 130  # measured 113 / 106
+
+
+def test_walking_clip_gets_the_walking_finding_and_no_running_findings(shared_videos, pose_track_of):
+    a = analyze_track(pose_track_of(shared_videos / "walk_side_indoor_03.mp4"))
+    assert a.summary["walking"] is True
+    assert any(WALKING in w for w in a.quality["warnings"])
+    assert [f.code for f in a.findings] == ["no_flight_phase"]
+    assert "walking, not running" in a.findings[0].title
+
+
+def test_short_walking_clip_is_refused_as_walking(shared_videos, pose_track_of):
+    """walk_side_outdoor_60fps_04 has 3 steps: refused, and the message says it is walking."""
+    with pytest.raises(AnalysisError, match="looks like walking, not running"):
+        analyze_track(pose_track_of(shared_videos / "walk_side_outdoor_60fps_04.mp4"))
+
+
+def test_real_treadmill_run_is_running(treadmill_track):
+    g = gait_kind(clean_track(treadmill_track).track)
+    assert g["kind"] == "running" and g["pelvis_spread_corr"] > 0.5  # measured 0.92
+    assert abs(g["cadence_spm"] - 168.9) < 3  # README: 168.9 from pixel motion, no pose model
+    a = analyze_track(treadmill_track)
+    assert not a.summary["walking"] and not any(WALKING in w for w in a.quality["warnings"])
+
+
+@pytest.mark.parametrize("name", ["sample_run", "before", "after"])
+def test_rendered_runners_are_running(name, pose_track_of):
+    g = gait_kind(clean_track(pose_track_of(SAMPLES / f"{name}.mp4")).track)
+    assert g["kind"] == "running" and g["pelvis_spread_corr"] > 0.5  # measured 0.87-0.91
+    assert abs(g["cadence_spm"] - 170.0) < 3  # rendered at 170 steps/min
+
+
+@pytest.mark.parametrize("params", [
+    dict(cadence_spm=150, speed_m_s=2.3),  # slow jog
+    dict(treadmill=False, facing="right"),  # overground, other direction
+    dict(cadence_spm=185, speed_m_s=4.5),  # fast, at 30 fps
+    dict(overstride_pct_leg=35, hip_extension_deg=3),  # heavy overstrider
+])
+def test_synthetic_runners_are_running(params):
+    g = gait_kind(clean_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=6, **params)), noise_px=2.0)).track)
+    assert g["kind"] == "running"
+
+
+def test_standing_still_is_not_called_running_or_walking(runner):
+    t = to_pose_track(runner)
+    still = np.repeat(t.keypoints_px[:1], t.n_frames, axis=0) + np.random.default_rng(0).normal(scale=0.5, size=t.keypoints_px.shape)
+    assert gait_kind(t.with_keypoints(still))["kind"] == "unclear"
+
+
+# ------------------------------------------------------------------------------------------ view
+def test_frontal_runner_is_refused(runner):
+    track = to_pose_track(turned(runner, 90), noise_px=1.0)
+    v = view_check(track)
+    assert v["verdict"] == "frontal" and v["frontal_fraction"] > 0.9 and v["yaw_deg"] < 10
+    with pytest.raises(AnalysisError, match="not a side view.*film from the side"):
+        analyze_track(track)
+
+
+def test_frontal_runner_exits_non_zero_with_one_line(runner, tmp_path):
+    from formcheck.cli import EXIT_NOTHING_TO_ANALYSE
+
+    npz = to_pose_track(turned(runner, -90), noise_px=1.0).save(tmp_path / "frontal.npz")
+    r = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(npz), "-o", str(tmp_path / "out")],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert r.returncode == EXIT_NOTHING_TO_ANALYSE and len(lines) == 1, r.stderr
+    assert "not a side view" in lines[0] and "Traceback" not in r.stderr
+
+
+def test_oblique_60_is_refused_45_warned_0_clean(runner):
+    with pytest.raises(AnalysisError, match="not a side view"):
+        analyze_track(to_pose_track(turned(runner, 60), noise_px=1.0))
+    a45 = analyze_track(to_pose_track(turned(runner, 45), noise_px=1.0))
+    assert a45.quality["view"]["verdict"] == "borderline"
+    assert any("not a clean side view" in w for w in a45.quality["warnings"])
+    a0 = analyze_track(to_pose_track(runner, noise_px=1.0))
+    assert a0.quality["view"]["verdict"] == "side" and a0.quality["warnings"] == []
+
+
+@pytest.mark.parametrize("name", ["treadmill_side_01.mp4", "walk_side_indoor_03.mp4", "walk_side_outdoor_60fps_04.mp4"])
+def test_real_side_views_pass(name, shared_videos, pose_track_of):
+    v = view_check(pose_track_of(shared_videos / name))
+    assert v["verdict"] == "side" and v["frontal_fraction"] < 0.05 and v["yaw_deg"] > 70
+
+
+@pytest.mark.parametrize("name", ["sample_run", "before", "after"])
+def test_rendered_side_views_pass(name, pose_track_of):
+    assert view_check(pose_track_of(SAMPLES / f"{name}.mp4"))["verdict"] == "side"
+
+
+def test_direction_change_is_warned(shared_videos, pose_track_of):
+    """walk_side_indoor_03: she walks to the left edge, turns, and walks back to the right."""
+    track = pose_track_of(shared_videos / "walk_side_indoor_03.mp4")
+    assert direction_changes(clean_track(track).track) == {"passes": ["left", "right"], "changes": 1}
+    a = analyze_track(track)
+    assert any("changes direction" in w for w in a.quality["warnings"])
+
+
+def test_treadmill_has_no_passes(treadmill_track):
+    assert direction_changes(clean_track(treadmill_track).track)["changes"] == 0
+
+
+# ------------------------------------------------------------------------------------------ size, steps, visibility
+def test_few_steps_say_what_to_do():
+    with pytest.raises(AnalysisError, match="film 10 s more"):
+        analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=1.0))))
+    a = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=2.0))))
+    assert a.quality["n_steps"] < MIN_STEPS
+    assert any("film 10 s more" in w for w in a.quality["warnings"])
+
+
+def test_small_runner_and_low_visibility_say_what_to_do():
+    t = to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=6, runner_height_frac=0.25)), noise_px=0.5)
+    t = dataclasses.replace(t, visibility=np.minimum(t.visibility, 0.3))
+    w = analyze_track(t).quality["warnings"]
+    assert any("film closer" in x for x in w)
+    assert any("low landmark visibility" in x and "better light" in x for x in w)
+
+
+# ------------------------------------------------------------------------------------------ camera motion
+def _texture_clip(path: Path, shift_px: tuple[float, float], n: int = 45, fps: float = 30.0, size=(640, 360)) -> Path:
+    """A blurred-noise texture seen through a window that slides shift_px per frame (integer px)."""
+    import cv2
+
+    rng = np.random.default_rng(1)
+    w, h = size
+    big = cv2.GaussianBlur((rng.random((h + 400, w + 400)) * 255).astype(np.uint8), (0, 0), 2.0)
+    big = cv2.normalize(big, None, 0, 255, cv2.NORM_MINMAX)
+    with H264Writer(path, fps=fps, size=size, crf=16) as wr:
+        for i in range(n):
+            x0, y0 = 200 + int(round(i * shift_px[0])), 200 + int(round(i * shift_px[1]))
+            g = big[y0 : y0 + h, x0 : x0 + w]
+            wr.write(np.dstack([g, g, g]))
+    return path
+
+
+def _small_runner_track(n: int, fps: float, size=(640, 360)):
+    g = simulate_gait(GaitParams(fps=fps, duration_s=n / fps, image_size=size, runner_height_frac=0.5))
+    return to_pose_track(g)
+
+
+def test_static_video_has_no_camera_motion(tmp_path):
+    clip = _texture_clip(tmp_path / "static.mp4", (0, 0))
+    m = camera_motion(clip, _small_runner_track(45, 30.0))
+    assert m["checked"] and m["median_shift_px_s"] < 0.5 and m["warning"] is None
+
+
+def test_sliding_texture_gives_its_known_motion(tmp_path):
+    # the window slides +3 px right and +1 px down per frame: the image content moves (-3, -1) px/frame
+    clip = _texture_clip(tmp_path / "pan.mp4", (3, 1))
+    track = _small_runner_track(45, 30.0)
+    m = camera_motion(clip, track)
+    expected = np.hypot(3, 1) * 30.0  # 94.9 px/s
+    assert m["checked"] and abs(m["median_shift_px_s"] - expected) < 0.03 * expected
+    assert m["warning"] and "tripod" in m["warning"]
+    q = {"warnings": [], "camera_motion_checked": False}
+    add_camera_motion(q, m)
+    assert q["camera_motion_checked"] and q["camera_motion"] is m and q["warnings"] == [m["warning"]]
+
+
+def test_rendered_sample_camera_is_static(pose_track_of):
+    m = camera_motion(SAMPLES / "sample_run.mp4", pose_track_of(SAMPLES / "sample_run.mp4"))
+    assert m["checked"] and m["median_shift_px_s"] < 0.5 and m["warning"] is None
