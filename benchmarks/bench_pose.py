@@ -5,7 +5,8 @@ Prints, on one clip:
   2. pipeline throughput: ``extract_pose_track`` (decode, orientation, model, runner selection, track);
   3. their ratio (pipeline / bare);
   4. peak resident memory of a fresh process running the pipeline on the clip and on the clip
-     looped 10 times (it must stay flat: frames are streamed, never held).
+     looped 10 times (it must stay flat: frames are streamed, never held), read from the child's
+     VmHWM.
 
     .venv/bin/python benchmarks/bench_pose.py [VIDEO]     # default: ../shared/videos/treadmill_side_01.mp4
 """
@@ -13,7 +14,6 @@ Prints, on one clip:
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -67,10 +67,12 @@ def loop_clip(clip: Path, times: int, out: Path) -> Path:
 
 def peak_rss_mb(clip: Path) -> tuple[float, int]:
     """Peak RSS of a child process that runs the pipeline on ``clip``."""
+    # VmHWM (peak RSS of this process image) is reset by exec; ru_maxrss is not on Linux and
+    # would report the parent's peak instead.
     code = (
-        "import sys, resource; from formcheck.pose import extract_pose_track; "
+        "import sys; from formcheck.pose import extract_pose_track; "
         "t = extract_pose_track(sys.argv[1]); print(t.n_frames); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(clip)], capture_output=True, text=True, check=True).stdout.split()
     return int(out[-1]) / 1024.0, int(out[-2])
@@ -81,7 +83,6 @@ def main() -> None:
     parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_CLIP)
     parser.add_argument("--loops", type=int, default=10)
     args = parser.parse_args()
-    _ = resource  # imported for the child; keeps linters quiet
 
     bare, n = bare_model_fps(args.video)
     print(f"clip: {args.video} ({n} frames)")
