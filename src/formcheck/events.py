@@ -267,10 +267,19 @@ def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, fps:
     base = float(np.max(w))
     j = c + int(np.argmax(w))
     thr = TOE_LIFT_FRACTION * scale
-    while j < hi and np.isfinite(toe_y[j + 1]) and base - toe_y[j + 1] <= thr:
-        j += 1
-    if j >= hi or not np.isfinite(toe_y[j + 1]):
-        return None, "none"
+    stay = max(2, int(round(LIFT_STAY_S * fps))) if fps else 0
+    while True:
+        while j < hi and np.isfinite(toe_y[j + 1]) and base - toe_y[j + 1] <= thr:
+            j += 1
+        if j >= hi or not np.isfinite(toe_y[j + 1]):
+            return None, "none"
+        # a lifted toe stays up: a rise that falls back near the ground within LIFT_STAY_S is a tracking
+        # wobble (e.g. the far foot while the near leg swings past it), not the toe-off
+        after = toe_y[j + 1 : min(n, j + 2 + stay)]
+        back = np.flatnonzero(np.isfinite(after) & (base - after <= 0.5 * thr))
+        if back.size == 0:
+            break
+        j = j + 1 + int(back[0])
     h0, h1 = base - toe_y[j], base - toe_y[j + 1]
     slope = h1 - h0
     if slope <= 0:
@@ -287,6 +296,7 @@ def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, fps:
     return float(t0), "toe_lift"
 
 
+LIFT_STAY_S = 0.1  # ... and must not come back near the ground within this time
 LIFT_FIT_S = 0.1  # the toe's rise is fitted over this much time before it crosses the lift threshold
 
 
