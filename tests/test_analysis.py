@@ -62,10 +62,6 @@ def test_synthetic_far_side_overstride_finding(synthetic_analysis):
     assert any(f.code == "overstride" and f.side == "right" for f in a.findings)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN GAP (near foot, overstride 30%): the model's heel drops to within ~3 px (~1 cm) of the ground ~80 ms "
-    "before its contact and hovers there, so the landing rule fires 4-5 frames early (also without noise) and "
-    "the 30% overstride reads ~3% (median). Zeni on the far foot reads 34%."))
 def test_synthetic_near_side_overstride_finding(synthetic_analysis):
     _, a = synthetic_analysis
     assert any(f.code == "overstride" and f.side == "left" for f in a.findings)
