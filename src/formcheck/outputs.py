@@ -38,19 +38,32 @@ def load_run(
     fps: float | None = None,
     progress: Any = None,
     allow_json: bool = False,
+    check_camera: bool = True,
 ) -> LoadedRun:
-    """Analyse a video, or re-analyse a saved pose track, or (``allow_json``) load a saved analysis."""
+    """Analyse a video, or re-analyse a saved pose track, or (``allow_json``) load a saved analysis.
+
+    With the video at hand, ``check_camera`` adds the camera-motion check (a light second pass
+    over ~3 frames per second, :func:`formcheck.quality.camera_motion`) to ``analysis.quality``.
+    """
+    from .quality import add_camera_motion, camera_motion
+
     path = Path(path)
-    if path.suffix.lower() == ".npz":
-        track = PoseTrack.load(path)
-        video = Path(track.source) if track.source and Path(track.source).is_file() else None
-        return LoadedRun(analyze_track(track, height_cm=height_cm, facing=facing), video, str(path))
     if allow_json and path.suffix.lower() == ".json":
         from .compare import load_analysis_json
 
         return LoadedRun(load_analysis_json(path), None, str(path))
-    analysis = analyze(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps, progress=progress)
-    return LoadedRun(analysis, path, str(path))
+    if path.suffix.lower() == ".npz":
+        track = PoseTrack.load(path)
+        video = Path(track.source) if track.source and Path(track.source).is_file() else None
+        analysis = analyze_track(track, height_cm=height_cm, facing=facing)
+        playback = float(track.fps) / float(track.info.get("video_fps") or track.fps)  # undo a slow-motion override
+        start_s, end_s = float(track.timestamps_s[0]) * playback, float(track.timestamps_s[-1]) * playback
+    else:
+        video = path
+        analysis = analyze(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps, progress=progress)
+    if check_camera and video is not None:
+        add_camera_motion(analysis.quality, camera_motion(video, analysis.raw_track, start_s=start_s, end_s=end_s))
+    return LoadedRun(analysis, video, str(path))
 
 
 @dataclass
