@@ -14,7 +14,6 @@ import dataclasses
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 

@@ -23,11 +23,11 @@ import numpy as np
 
 from .clean import clean_track, near_side
 from .com import hip_midpoint, segment_weighted_com
-from .events import Direction, GaitEvents, detect_direction, detect_events
+from .events import GaitEvents, detect_direction, detect_events
 from .findings import Finding, make_findings
 from .metrics import StepMetrics, cadence_spm, step_metrics, summarise, trunk_lean_deg
 from .pose_track import PoseTrack
-from .quality import MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, view_check
+from .quality import MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, view_check  # noqa: F401 (MIN_STEPS re-exported)
 
 SCHEMA_VERSION = 1
 # step-count limits live with the other quality checks (formcheck.quality); re-exported here

@@ -241,19 +241,7 @@ def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True
             filled[:, j] |= mask
             unsmoothed[:, j, c] = series
             kp[:, j, c] = butterworth_smooth(series, fps, fc) if smooth else series
-    cleaned = PoseTrack(
-        keypoints_px=kp,
-        depth_px=depth,
-        visibility=vis,
-        presence=track.presence,
-        world_m=track.world_m,
-        timestamps_s=track.timestamps_s,
-        frame_indices=track.frame_indices,
-        fps=track.fps,
-        image_size=track.image_size,
-        source=track.source,
-        info={**track.info, "cleaned": True, "cutoff_hz": fc},
-    )
+    cleaned = replace(track, keypoints_px=kp, depth_px=depth, visibility=vis, info={**track.info, "cleaned": True, "cutoff_hz": fc})
     info = {
         "swapped_frames": int(swapped.sum()),
         "outlier_points": int(outliers.sum()),

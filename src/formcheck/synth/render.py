@@ -19,7 +19,7 @@ import json
 import math
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from .. import landmarks as lm
-from .gait import SIDES, SyntheticGait
+from .gait import SyntheticGait
 
 RGB = tuple[int, int, int]
 
