@@ -501,6 +501,17 @@ def _worst_finding(analysis: Any, code: str) -> Any:
     return max(fs, key=lambda f: _SEV_RANK.get(_get(f, "severity"), 0)) if fs else None
 
 
+def _card_verdict(walking: bool, median: float | None, finding: Any, problem: str, ok: str) -> tuple[str, str]:
+    """(verdict text, status) of a headline card: not a run, not measured, the finding's severity, or ok."""
+    if walking:
+        return "Not a run: no flight phase", "info"
+    if median is None:
+        return "Not measured", "info"
+    if finding is not None:
+        return f"{str(_get(finding, 'severity')).capitalize()}{problem}", _get(finding, "severity", "mild")
+    return ok, "ok"
+
+
 def headline_cards(analysis: Any) -> list[Card]:
     """Overstride, hip extension and cadence cards from the summary and the findings."""
     summary = _get(analysis, "summary") or {}
@@ -512,15 +523,7 @@ def headline_cards(analysis: Any) -> list[Card]:
     side = _headline_side(analysis, ("overstride",), "overstride_pct_leg")
     m = _side_metric(summary, side, "overstride_pct_leg") if side else {}
     med = _num(m.get("median"))
-    f = _worst_finding(analysis, "overstride")
-    if walking:
-        verdict, status = "Not a run: no flight phase", "info"
-    elif med is None:
-        verdict, status = "Not measured", "info"
-    elif f is not None:
-        verdict, status = f"{str(_get(f, 'severity')).capitalize()} overstride", _get(f, "severity", "mild")
-    else:
-        verdict, status = "No overstride", "ok"
+    verdict, status = _card_verdict(walking, med, _worst_finding(analysis, "overstride"), " overstride", "No overstride")
     value = "–" if med is None else f"{fmt(med, 0, signed=True)} % leg"
     cm = _num(_side_metric(summary, side, "overstride_cm").get("median")) if side else None
     if cm is not None:
@@ -533,15 +536,9 @@ def headline_cards(analysis: Any) -> list[Card]:
     side = _headline_side(analysis, ("limited_hip_extension",), "peak_hip_extension_deg")
     m = _side_metric(summary, side, "peak_hip_extension_deg") if side else {}
     med = _num(m.get("median"))
-    f = _worst_finding(analysis, "limited_hip_extension")
-    if walking:
-        verdict, status = "Not a run: no flight phase", "info"
-    elif med is None:
-        verdict, status = "Not measured", "info"
-    elif f is not None:
-        verdict, status = f"{str(_get(f, 'severity')).capitalize()}: limited hip extension", _get(f, "severity", "mild")
-    else:
-        verdict, status = "Good hip extension", "ok"
+    verdict, status = _card_verdict(
+        walking, med, _worst_finding(analysis, "limited_hip_extension"), ": limited hip extension", "Good hip extension"
+    )
     value = "–" if med is None else f"{fmt(med, 0, '°', signed=True)}"
     details = [f"Peak thigh angle behind the hip, {side} leg (median)"] if side and med is not None else []
     to = _num(_side_metric(summary, side, "hip_extension_deg").get("median")) if side else None
