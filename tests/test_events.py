@@ -64,118 +64,111 @@ def test_real_far_contacts_match_hand_labels(real_events):
 
 
 def _synthetic_errors(near_only=False, **kw):
-    """Per true step (clip edges excluded): contact-frame, toe-off-frame, overstride (% leg) and hip-extension (deg) errors."""
+    """Per true step: contact-frame and toe-off-frame errors (frames), overstride (% leg) and hip-extension (deg)
+    errors against the truth AT THE CONTINUOUS EVENT INSTANTS (formcheck.metrics reads both at the detected
+    instant, not at the event frame). Steps within 0.3 stride of the clip ends, or while the runner is out of
+    view (overground clips), are left out: no detector can see them."""
     tk = {k: kw.pop(k) for k in ("noise_px", "swap_frames", "dropout_frames") if k in kw}
     g = simulate_gait(GaitParams(**kw))
-    a = analyze_track(to_pose_track(g, seed=3, **tk))
+    track = to_pose_track(g, seed=3, **tk)
+    a = analyze_track(track)
+    in_view = np.isfinite(track.keypoints_px[:, :, 0]).all(axis=1)
     ce, te, oe, he = [], [], [], []
     margin = 0.3 * g.truth["stride_time_s"] * g.params.fps  # peaks at the clip edges cannot be seen
     for st in g.truth["steps"]:
         if not margin <= st["contact_frame"] <= g.truth["n_frames"] - 1 - margin:
             continue
+        if not in_view[max(0, int(st["contact_frame"] - margin)) : int(st["toe_off_frame"] + margin) + 1].all():
+            continue
         if near_only and st["side"] != g.params.near_side:
             continue
         s = min((s for s in a.steps if s.side == st["side"]), key=lambda s: abs(s.contact_frame - st["contact_frame"]))
         ce.append(s.contact_frame - st["contact_frame"])
-        oe.append(s.overstride_pct_leg - st["overstride_pct_leg"])
+        oe.append(s.overstride_pct_leg - st["overstride_pct_leg_exact"])
         if s.toe_off_frame is not None:
             te.append(s.toe_off_frame - st["toe_off_frame"])
-            he.append(s.hip_extension_deg - st["hip_extension_deg"])
+            he.append(s.hip_extension_deg - st["hip_extension_deg_exact"])
     return np.array(ce), np.array(te), np.array(oe), np.array(he)
 
 
+# Noise-free landmark tracks of the gait model (formcheck.synth.gait), the generator's variations.
+OVERGROUND = dict(treadmill=False, runner_height_frac=0.3, duration_s=4.0)  # a wide view: 4 near steps in frame
 VARIATIONS = [
-    dict(fps=30), dict(fps=60), dict(fps=120, duration_s=4), dict(fps=240, duration_s=3),
-    dict(facing="right"), dict(cadence_spm=155, speed_m_s=2.6), dict(noise_px=2.0),
-    dict(swap_frames=tuple(range(100, 105)) + tuple(range(250, 253))),
+    dict(fps=30), dict(fps=60), dict(fps=120, duration_s=4), dict(fps=240, duration_s=3), dict(facing="right"),
+    dict(cadence_spm=155, speed_m_s=2.6), dict(cadence_spm=185, speed_m_s=4.0), OVERGROUND,
+    dict(overstride_pct_leg=25, hip_extension_deg=8), dict(overstride_pct_leg=5, hip_extension_deg=18),
+    dict(dropout_frames=(50, 51, 52, 200, 201)), dict(swap_frames=tuple(range(100, 105)) + tuple(range(250, 253))),
 ]
 _ID = lambda kw: ",".join(f"{k}={v}" for k, v in kw.items() if k not in ("swap_frames", "dropout_frames")) or ("swaps" if "swap_frames" in kw else "dropouts")
 
 
-_NOISY = pytest.mark.xfail(strict=True, reason="2 px noise at 60 fps: near contacts measured -7..+3 frames (>0.1 s once)")
-
-
-@pytest.mark.parametrize("kw", [pytest.param(kw, marks=_NOISY) if kw == dict(noise_px=2.0) else kw for kw in VARIATIONS], ids=_ID)
+@pytest.mark.parametrize("kw", VARIATIONS + [dict(noise_px=2.0)], ids=_ID)
 def test_synthetic_step_count_and_sides(kw):
+    """Every true step of both feet is found on its own side within 0.1 s (measured: within 6 frames at 240 fps,
+    2 frames at 60 fps with 2 px noise)."""
     ce, *_ = _synthetic_errors(**dict(kw))
-    assert np.all(np.abs(ce) <= 0.1 * dict(kw).get("fps", 60))  # every true step found (within 0.1 s)
-
-
-NEAR_OK = [
-    dict(fps=30), dict(fps=60), dict(fps=120, duration_s=4), dict(fps=240, duration_s=3), dict(facing="right"),
-    dict(cadence_spm=155, speed_m_s=2.6), dict(cadence_spm=185, speed_m_s=4.0),
-    dict(dropout_frames=(50, 51, 52, 200, 201)), dict(swap_frames=tuple(range(100, 105)) + tuple(range(250, 253))),
-    pytest.param(dict(overstride_pct_leg=25, hip_extension_deg=8), marks=pytest.mark.xfail(strict=True, reason=(
-        "TARGET NOT MET: overstride 25% / hip ext 8 deg at 60 fps: one of 7 contacts 1 frame early, its overstride "
-        "error 4.3% leg (the heel moves ~4% leg per frame); the other steps exact, median error -0.05"))),
-]
-
-
-@pytest.mark.parametrize("kw", NEAR_OK, ids=_ID)
-def test_synthetic_near_contact_and_overstride(kw):
-    """Near foot, landing rule: measured contact frame EXACT in all these (event frame = first frame at/after
-    the contact instant, truth and detection alike); overstride error median -0.05..-0.97 % leg, max 1.09 (240 fps)."""
-    ce, _, oe, _ = _synthetic_errors(near_only=True, **dict(kw))
     assert len(ce) >= 3
-    assert np.all(np.abs(ce) <= 1), ce
-    assert abs(np.median(oe)) <= 1.1 and np.max(np.abs(oe)) <= 1.5, oe
+    assert np.all(np.abs(ce) <= 0.1 * dict(kw).get("fps", 60)), ce
 
 
-def test_synthetic_near_contact_with_noise_at_30fps():
-    """2 px noise at 30 fps: contacts within 1 frame (measured: -1 in 6 of 7 steps, +1 once)."""
-    ce, *_ = _synthetic_errors(near_only=True, fps=30, noise_px=2.0)
-    assert np.all(np.abs(ce) <= 1), ce
+@pytest.mark.parametrize("kw", VARIATIONS, ids=_ID)
+def test_synthetic_near_contact_overstride_and_hip_extension(kw):
+    """Near foot, every step: contact frame EXACT (measured in all these), overstride within 1 % of leg length
+    of the truth at the contact instant (measured max 0.76, at 30 fps) and hip extension within 1.5 deg of the
+    truth at the toe-off instant, median within 0.5 deg (measured max 1.33, one step at 155 steps/min; 1.03 at
+    30 fps; all others <= 0.5)."""
+    ce, te, oe, he = _synthetic_errors(near_only=True, **dict(kw))
+    assert len(ce) >= 3
+    assert np.all(ce == 0), ce
+    assert np.all(np.abs(te) <= 1), te
+    assert np.max(np.abs(oe)) <= 1.0, oe
+    assert np.max(np.abs(he)) <= 1.5 and abs(np.median(he)) <= 0.5, he
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET: 2 px noise at 30 fps, near foot: the noisy landing fit runs a fraction of a frame early, so "
-    "6 of 7 contact frames are 1 frame early; one frame at 30 fps moves the heel ~12% leg on a 3 m/s belt: "
-    "overstride error median +6.2% leg, max 10%"))
-def test_synthetic_overstride_with_noise_at_30fps():
-    _, _, oe, _ = _synthetic_errors(near_only=True, fps=30, noise_px=2.0)
+    "TARGET NOT MET: hip extension within 1 deg on EVERY step at 30 fps (one step 1.03 deg) and at 155 steps/min "
+    "(one step 1.33 deg: its knee turn, which times the toe-off, is 0.3 frame late)"))
+@pytest.mark.parametrize("kw", [dict(fps=30), dict(cadence_spm=155, speed_m_s=2.6)], ids=["30fps", "slow"])
+def test_synthetic_hip_extension_every_step_within_one_degree(kw):
+    _, _, _, he = _synthetic_errors(near_only=True, **kw)
+    assert np.max(np.abs(he)) <= 1.0, he
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "TARGET NOT MET with landmark noise (i.i.d. Gaussian, every landmark and frame): near contacts -1..+2 frames "
+    "with 1 px, -2..+2 with 2 px at 60 fps; overstride errors up to 11 % leg (one frame of contact timing moves "
+    "the heel ~4 % leg on a 3 m/s belt). MediaPipe's own jitter is smoother: the rendered samples do better "
+    "(tests/test_samples_end_to_end.py)."))
+@pytest.mark.parametrize("noise", [1.0, 2.0])
+def test_synthetic_near_contact_with_noise(noise):
+    ce, _, oe, _ = _synthetic_errors(near_only=True, noise_px=noise)
+    assert np.all(np.abs(ce) <= 1), ce
     assert np.max(np.abs(oe)) <= 1.0, oe
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET on these variations (near foot): 2 px noise at 60 fps contacts -7..+3 frames (landing kink lost "
-    "in noise); overground fixed camera -1..-3 frames; overstride 5% / hip ext 18 deg -6 frames (a heel stop in late "
-    "swing passes the landing tests)."))
-@pytest.mark.parametrize("kw", [dict(noise_px=2.0), dict(treadmill=False), dict(overstride_pct_leg=5, hip_extension_deg=18)],
-                         ids=["noise2px-60fps", "overground", "overstride5"])
-def test_synthetic_near_contact_hard_cases(kw):
-    ce, *_ = _synthetic_errors(near_only=True, **kw)
+def test_synthetic_noise_at_30fps_contacts_within_one_frame():
+    """2 px noise at 30 fps: near contacts within 1 frame (measured -1..0), hip extension median within 1.5 deg
+    (measured -1.2)."""
+    ce, _, _, he = _synthetic_errors(near_only=True, fps=30, noise_px=2.0)
     assert np.all(np.abs(ce) <= 1), ce
+    assert abs(np.median(he)) <= 1.5, he
 
 
-def test_synthetic_contact_within_one_frame_both_feet_30fps():
-    """At 30 fps the far foot's Zeni fallback (most anterior foot, ~15 ms before touchdown in the model) is within
-    one frame: measured far -1..0, near exact."""
-    ce, *_ = _synthetic_errors(fps=30)
-    assert np.all(np.abs(ce) <= 1), ce
+def test_synthetic_far_foot_within_one_frame_at_30fps():
+    """Far foot (visibility 0.6 < 0.85: Zeni fallback for the contact, the knee turn for the toe-off): contacts
+    measured -1..0 frames, toe-offs -1..0 at 30 fps."""
+    ce, te, _, _ = _synthetic_errors(fps=30)
+    assert np.all(np.abs(ce) <= 1) and np.all(np.abs(te) <= 1), (ce, te)
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET: far foot uses the Zeni fallback (visibility 0.6 < 0.85): its most-anterior instant is ~15 ms "
-    "(model retraction) plus smoothing before touchdown: far contacts -1..-2 frames at 60 fps, -5..-6 at 240 fps."))
+    "TARGET NOT MET: far-foot contacts use the Zeni fallback (most anterior foot), which the model puts ~15 ms "
+    "before touchdown (late-swing retraction) plus smoothing: -2 frames at 60 fps, -6 at 240 fps. On the real "
+    "clip the same rule lands within a frame of the hand labels (17/17), so it is not shifted to fit the model."))
 @pytest.mark.parametrize("kw", [dict(fps=60), dict(fps=240, duration_s=3)], ids=["60fps", "240fps"])
-def test_synthetic_contact_within_one_frame_both_feet(kw):
+def test_synthetic_far_foot_contact_within_one_frame(kw):
     ce, *_ = _synthetic_errors(**kw)
     assert np.all(np.abs(ce) <= 1), ce
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET: hip extension within 1 deg. Near-foot toe-off frames exact in 6/7 (30 fps) and 5/7 (60 fps), "
-    "the others 1 frame late; the thigh turns ~200 deg/s at toe-off (stance foot moving back at 3 m/s), so one "
-    "frame costs 7 deg at 30 fps, 4 deg at 60 fps: errors median +0.7 / +0.4 deg, max 7.4 / 4.1 deg."))
-@pytest.mark.parametrize("kw", [dict(fps=30), dict(fps=60)], ids=["30fps", "60fps"])
-def test_synthetic_hip_extension_within_one_degree(kw):
-    _, te, _, he = _synthetic_errors(near_only=True, **kw)
-    assert np.all(np.abs(he) <= 1.0), he
-
-
-def test_synthetic_toe_off_within_two_frames_at_30fps():
-    _, te, _, _ = _synthetic_errors(fps=30)
-    assert np.all(np.abs(te) <= 2), te
 
 
 def test_hinge_recovers_subframe_landing():

@@ -3,8 +3,10 @@
 The clips (sample_videos/*.mp4, 960x540, 60 fps, 8 s, runner facing left, near = LEFT leg) are
 rendered from formcheck.synth with exactly known form; ``<name>.truth.json`` holds per-step truth
 with the same event-frame convention as formcheck.events (contact = first frame at/after the
-instant, toe-off = last frame at/before it). Steps within 10 frames of the clip ends are left out.
-Pose tracks are session-cached by the ``pose_track_of`` fixture (shared with test_compare_samples).
+instant, toe-off = last frame at/before it), and the overstride and hip extension AT THE CONTINUOUS
+EVENT INSTANTS (``*_exact``), which is what formcheck.metrics reports (read at the detected
+instant). Steps within 10 frames of the clip ends are left out. Pose tracks are session-cached by the
+``pose_track_of`` fixture (shared with test_compare_samples).
 
 Statistic: the NEAR foot (the one the findings are about), per step. Targets: contact frame within
 1 frame for >= 90% of steps; median overstride error within 3% leg; median hip-extension error
@@ -45,24 +47,24 @@ def _near_errors(analysis, truth):
             continue
         s = min(det, key=lambda s: abs(s.contact_frame - st["contact_frame"]))
         ce.append(s.contact_frame - st["contact_frame"])
-        oe.append(s.overstride_pct_leg - st["overstride_pct_leg"])
+        oe.append(s.overstride_pct_leg - st["overstride_pct_leg_exact"])
         if s.hip_extension_deg is not None:
-            he.append(s.hip_extension_deg - st["hip_extension_deg"])
+            he.append(s.hip_extension_deg - st["hip_extension_deg_exact"])
     return np.array(ce), np.array(oe), np.array(he)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_near_step_found(analyses, name):
-    """Each true near-foot contact has a detected one within 0.15 s (measured: -7..+2 frames at 60 fps)."""
+    """Each true near-foot contact has a detected one within 0.1 s (measured: -6..+2 frames at 60 fps)."""
     ce, _, _ = _near_errors(*analyses[name])
     assert len(ce) >= 8
-    assert np.all(np.abs(ce) <= 9), ce
+    assert np.all(np.abs(ce) <= 6), ce
 
 
 def test_before_is_told_from_after(analyses):
     """before.mp4 (rendered: overstride 25% leg, hip extension 5 deg) vs after.mp4 (5%, 15 deg): the analysis
-    must see more overstride and less hip extension before. Measured near-foot medians: overstride 14.9 vs
-    -3.3 % leg, hip extension at toe-off 10.2 vs 15.1 deg."""
+    must see more overstride and less hip extension before. Measured near-foot medians: overstride 27.9 vs
+    9.3 % leg, hip extension at toe-off 6.2 vs 16.7 deg."""
     med = {}
     for name in ("before", "after"):
         a, truth = analyses[name]
@@ -70,37 +72,45 @@ def test_before_is_told_from_after(analyses):
         med[name] = (np.median([s.overstride_pct_leg for s in near]),
                      np.median([s.hip_extension_deg for s in near if s.hip_extension_deg is not None]))
     assert med["before"][0] > med["after"][0] + 10.0, med
-    assert med["after"][1] > med["before"][1] + 3.0, med
+    assert med["after"][1] > med["before"][1] + 5.0, med
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET: near contacts within 1 frame measured 3/10 (sample_run), 4/10 (before), 2/10 (after); most "
-    "misses are 5-7 frames EARLY (the landing rule stops on MediaPipe's heel/toe traces before the rendered foot lands)"))
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", ("sample_run", "before"))
 def test_contacts_within_one_frame(analyses, name):
+    """Measured: 10/10 (sample_run), 9/10 (before: one +2)."""
     ce, _, _ = _near_errors(*analyses[name])
     assert np.mean(np.abs(ce) <= 1) >= 0.9, ce
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET: near-foot median overstride error measured -12.5 (sample_run), -3.4 (before), -4.5 (after) % leg; "
-    "per step -20..+7 (mostly the early contact frames: the heel is measured before it is down)"))
-@pytest.mark.parametrize("name", NAMES)
+    "TARGET NOT MET on after.mp4: near contacts within 1 frame 7/10 (-6, -2, -2 the misses). The runner lands "
+    "almost flat-footed (7 deg) with a short contact; MediaPipe's heel trace slows down before the shoe is down, "
+    "the landing rule rejects most of its stops, and the Zeni fallback runs a frame early"))
+def test_contacts_within_one_frame_after(analyses):
+    ce, _, _ = _near_errors(*analyses["after"])
+    assert np.mean(np.abs(ce) <= 1) >= 0.9, ce
+
+
+@pytest.mark.parametrize("name", ("sample_run", "before"))
 def test_overstride_within_3pct_leg(analyses, name):
+    """Median near-foot overstride error, measured +1.4 (sample_run) and +2.98 (before) % leg: MediaPipe places the
+    heel ~2.4 % leg ahead of the rendered heel at contact (a landmark-placement offset, not timing)."""
     _, oe, _ = _near_errors(*analyses[name])
     assert abs(np.median(oe)) <= 3.0, oe
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET for two clips: near-foot median hip-extension error measured +5.6 (sample_run), +7.5 (before) deg; "
-    "after +1.9 deg passes. Toe-offs 2-5 frames late on sample_run/before (MediaPipe toe trace), thigh ~200 deg/s."))
-@pytest.mark.parametrize("name", ("sample_run", "before"))
+    "TARGET NOT MET on after.mp4: median near-foot overstride error +4.2 % leg (the heel-placement offset above plus "
+    "contacts a frame early; one step 6 frames early reads -10 %)"))
+def test_overstride_within_3pct_leg_after(analyses):
+    _, oe, _ = _near_errors(*analyses["after"])
+    assert abs(np.median(oe)) <= 3.0, oe
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_hip_extension_within_3deg(analyses, name):
+    """Median near-foot hip-extension error, measured -0.2 (sample_run), +1.2 (before), +1.9 (after) deg; every step
+    within 2.5 deg."""
     _, _, he = _near_errors(*analyses[name])
     assert abs(np.median(he)) <= 3.0, he
-
-
-def test_hip_extension_within_3deg_after(analyses):
-    """after.mp4: median near-foot hip-extension error measured +1.9 deg (toe-offs exact in 8/10)."""
-    _, _, he = _near_errors(*analyses["after"])
-    assert abs(np.median(he)) <= 3.0, he
+    assert np.max(np.abs(he)) <= 3.0, he

@@ -67,13 +67,15 @@ def test_runner_is_drawn_where_the_truth_says():
 
 @pytest.mark.parametrize("facing", ["left", "right"])
 def test_mediapipe_finds_the_true_joints(tmp_path, facing):
-    """Median error of MediaPipe's hip/knee/ankle vs the true joint centres, per leg, in % of leg length."""
+    """Median error of MediaPipe's hip/knee/ankle vs the true joint centres, per leg, in % of leg length, on a small
+    quick clip (640x360, 30 fps, 3 s = four strides; 1.5 s covered too few strides for a stable median). Measured:
+    hip 2.2-2.5, knee 3.2-4.0, ankle 3.2-4.0. The committed 960x540 60 fps samples do better (README)."""
     pytest.importorskip("mediapipe")
     from formcheck.pose import default_model_path, extract_pose_track
 
     if not default_model_path().is_file():
         pytest.skip("pose model not available")
-    gait = simulate_gait(GaitParams(image_size=(640, 360), fps=30.0, duration_s=1.5, facing=facing, overstride_pct_leg=15.0))
+    gait = simulate_gait(GaitParams(image_size=(640, 360), fps=30.0, duration_s=3.0, facing=facing, overstride_pct_leg=15.0))
     path = render_video(gait, tmp_path / "clip.mp4")
     track = extract_pose_track(path, max_people=1)
     assert track.detection_rate == 1.0

@@ -151,7 +151,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     com = segment_weighted_com(ct.keypoints_px)
     hip_mid = hip_midpoint(ct.keypoints_px)
     events = detect_events(ct, face, light=cleaned.light)
-    steps = step_metrics(ct, events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility)
+    steps = step_metrics(ct, events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility, light=cleaned.light)
     duty = [s.contact_time_s / (events.stride_period_frames / ct.fps) for s in steps if s.contact_time_s]
     flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
     # walking vs running from the pose track alone (pelvis bounce phase, cadence): formcheck.quality.gait_kind

@@ -37,6 +37,10 @@ _SEGMENTS: tuple[tuple[str, float, tuple[int, ...], tuple[int, ...], float], ...
     ),
 )
 SEGMENT_MASS_FRACTIONS: dict[str, float] = {name: mass for name, mass, *_ in _SEGMENTS}
+# joint that stands in for a hand's or foot's COM when its end landmarks are missing
+_END_SEGMENT_ANCHORS: dict[str, int] = {
+    f"{side}_{segment}": lm.INDEX[f"{side}_{joint}"] for side in ("left", "right") for segment, joint in (("hand", "wrist"), ("foot", "ankle"))
+}
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,23 @@ def segment_weighted_com(keypoints: np.ndarray) -> np.ndarray:
     """(T, 33, 2) landmarks -> (T, 2) whole-body COM (de Leva 1996 weights).
 
     A frame where any segment point is missing (NaN) gets NaN: renormalising over the
-    remaining segments would shift the COM towards them and bias overstride.
+    remaining segments would shift the COM towards them and bias overstride. The exception are
+    the hands and feet (0.6 % and 1.4 % of body mass): when their end points are missing (the far
+    foot's heel and toe are the landmarks MediaPipe loses most) their COM is put at the wrist or
+    ankle: that moves the whole-body COM by the segment's mass fraction times the joint-to-segment-COM
+    distance (1.4 % of ~5 cm for a foot): under a millimetre.
     """
     keypoints = np.asarray(keypoints, dtype=float)
     total = np.zeros(keypoints.shape[:1] + keypoints.shape[2:])
-    for _name, mass, proximal, distal, fraction in _SEGMENTS:
+    for name, mass, proximal, distal, fraction in _SEGMENTS:
         p = keypoints[:, list(proximal)].mean(axis=1)
         d = keypoints[:, list(distal)].mean(axis=1)
-        total += mass * (p + fraction * (d - p))
+        c = p + fraction * (d - p)
+        anchor = _END_SEGMENT_ANCHORS.get(name)
+        if anchor is not None:
+            missing = ~np.isfinite(c).all(axis=-1)
+            c[missing] = keypoints[missing, anchor]
+        total += mass * c
     return total / sum(SEGMENT_MASS_FRACTIONS.values())
 
 

@@ -13,8 +13,9 @@ and the lowest ankle point is nearer mid-stance than contact (it would understat
   heel/toe visibility (< 0.85, usually the far leg) keep the Zeni instant. See :func:`detect_events`
   and docs/thresholds.md.
 * **Toe-off** = toe lift (toe rises 5% leg above its stance level; the instant is the onset of that
-  rise); else peak knee extension in late stance (Fellin, Rose, Royer & Davis 2010, J Sci Med
-  Sport 13:646-650); else the toe most posterior relative to the pelvis (Zeni).
+  rise), refined to the knee's turn from extension to flexion when the two agree (peak knee
+  extension: Fellin, Rose, Royer & Davis 2010, J Sci Med Sport 13:646-650); else peak knee
+  extension alone; else the toe most posterior relative to the pelvis (Zeni).
 
 Validated on the hand-labelled treadmill clip (tests/test_events.py) and on the synthetic
 gait model (tests/test_events.py, formcheck.synth), which computes contacts from its own
@@ -221,10 +222,13 @@ TOE_LIFT_FRACTION = 0.05  # toe height (fraction of leg length) that counts as "
 
 def _lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
     """Sub-frame instant a resting landmark starts to rise: least-squares fit of
-    y = b (t < t0), b - a (t - t0)^2 (t >= t0), a >= 0, on samples lo..hi (image y, down = +).
+    y = b (t < t0), b - v (t - t0) - a (t - t0)^2 (t >= t0), v, a >= 0, on samples lo..hi
+    (image y, down = +).
 
-    A foot rolls off its toes: the toe leaves the ground with ~zero vertical speed and rises
-    with roughly constant acceleration, so a linear back-extrapolation of the rise lands late.
+    A foot rolling off its toes leaves the ground with a small vertical speed and rises with
+    growing speed as the knee flexes: a linear back-extrapolation of the rise lands late, a pure
+    constant-acceleration onset lands early when the toe already rises at lift-off; the fit
+    takes whatever mix of the two the trace shows.
     """
     lo, hi = max(0, lo), min(len(y) - 1, hi)
     t = np.arange(lo, hi + 1, dtype=float)
@@ -235,13 +239,16 @@ def _lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
     t, v = t[ok], v[ok]
     best = None
     for t0 in np.arange(t[0] + 1.0, t[-1] - 1.0 + 1e-9, 0.02):
-        q = np.maximum(t - t0, 0.0) ** 2
-        a = np.stack([np.ones_like(q), -q], axis=1)
-        coef, *_ = np.linalg.lstsq(a, v, rcond=None)
-        if coef[1] <= 0:
-            continue
-        sse = float(((a @ coef - v) ** 2).sum())
-        if best is None or sse < best[0]:
+        q = np.maximum(t - t0, 0.0)
+        sse = None
+        # rise = v q + a q^2 with v, a >= 0: both terms, else each alone (a non-negative least-squares fit)
+        for cols in ((q, q * q), (q * q,), (q,)):
+            a = np.stack([np.ones_like(q), *(-c for c in cols)], axis=1)
+            coef, *_ = np.linalg.lstsq(a, v, rcond=None)
+            if np.all(coef[1:] >= 0) and np.any(coef[1:] > 0):
+                sse = float(((a @ coef - v) ** 2).sum())
+                break
+        if sse is not None and (best is None or sse < best[0]):
             best = (sse, float(t0))
     return None if best is None else best[1]
 
@@ -296,6 +303,15 @@ def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, fps:
     return float(t0), "toe_lift"
 
 
+# The knee's turn from extension to flexion (Fellin et al. 2010: peak knee extension ~ toe-off, ~5 ms)
+# replaces the toe lift when it falls from 0.06 s before to 0.1 s after it. The toe is the landmark
+# MediaPipe places worst: on the rendered samples its near toe stays down ~2 frames after the shoe
+# has left the belt and its far toe "lifts" 4-5 frames early (the near leg swinging past), while
+# hip, knee and ankle are placed well. Outside that window (a knee held straight through late
+# stance, a noisy knee trace) the toe lift stands. On the hand-labelled real clip both rules agree
+# within a frame.
+KNEE_AGREE_BEFORE_S = 0.06
+KNEE_AGREE_AFTER_S = 0.1
 LIFT_STAY_S = 0.1  # ... and must not come back near the ground within this time
 LIFT_FIT_S = 0.1  # the toe's rise is fitted over this much time before it crosses the lift threshold
 
@@ -310,6 +326,36 @@ def _knee_extension(knee: np.ndarray, c_pos: float, period: float) -> tuple[floa
     if j in (lo, hi):
         return None, "none"
     return _refine(-knee, j), "knee_extension"
+
+
+def _knee_turn(knee: np.ndarray, guess: float, fps: float) -> float:
+    """Sub-frame instant the knee stops extending and starts to flex, near ``guess``.
+
+    Fit on the unsmoothed trace: a straight extension up to tau, then flexion growing from zero
+    speed (knee = k0 + v (t - tau) before, k0 + c (t - tau)^2 after, v < 0 < c). The knee's
+    extension is cut off at toe-off, when the ground stops pushing, while the swing's flexion
+    builds up: a parabola through the lowest three samples puts that turn late.
+    """
+    n = len(knee)
+    w = max(2, int(round(0.05 * fps)))
+    lo, hi = max(0, int(np.floor(guess)) - w), min(n - 1, int(np.ceil(guess)) + w)
+    t = np.arange(lo, hi + 1, dtype=float)
+    y = knee[lo : hi + 1]
+    ok = np.isfinite(y)
+    if ok.sum() < 5:
+        return guess
+    t, y = t[ok], y[ok]
+    best = None
+    for tau in np.arange(max(t[0] + 1.0, guess - 1.0), min(t[-1] - 1.0, guess + 0.5) + 1e-9, 0.02):
+        d = t - tau
+        a = np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0) ** 2], axis=1)
+        coef, *_ = np.linalg.lstsq(a, y, rcond=None)
+        if not (coef[1] < 0 < coef[2]):
+            continue
+        sse = float(((a @ coef - y) ** 2).sum())
+        if best is None or sse < best[0]:
+            best = (sse, float(tau))
+    return guess if best is None else best[1]
 
 
 def _toe_posterior(toe: np.ndarray, c_pos: float, period: float) -> tuple[float | None, str]:
@@ -332,9 +378,9 @@ def foot_forward(track: PoseTrack, side: str, facing: str) -> np.ndarray:
 LAND_NEAR_GROUND = 0.15  # landmark within this fraction of leg length of its stance level
 LAND_MIN_SPEED = 0.25  # leg lengths / s: slowest descent that counts as a landing
 LAND_NOISE_FACTOR = 4.0  # the kink (speed change x fit half-width) must exceed 4 x the hinge fit's RMS residual
-LAND_MAX_AFTER = 0.35  # |speed after| / speed before: the landmark (nearly) stops
-LAND_STAY_S = 0.1  # ... and does not rise again by more than LAND_MAX_RISE leg within this time
-LAND_MAX_RISE = 0.04
+LAND_MAX_AFTER = 0.3  # |speed after| / speed before: the landmark (nearly) stops
+LAND_STAY_S = 0.06  # ... and does not rise again by more than LAND_MAX_RISE leg within this time
+LAND_MAX_RISE = 0.05
 LAND_BEFORE_ZENI = 0.1  # a landing is searched from 0.1 stride before the most-anterior foot instant
 LAND_AFTER_ZENI = 0.1  # ... to 0.1 stride after it
 LAND_OTHER_NEAR = 0.25  # the foot's other landmark (toe for a heel landing, heel for a toe landing) within this
@@ -437,15 +483,16 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None)
     1. Stances are found with Zeni et al. (2008): foot (mean of heel and toe) most anterior
        relative to the pelvis = candidate contact, toe most posterior = candidate toe-off.
     2. Initial contact = the landing of the heel or of the toe, whichever comes first, searched
-       from 0.1 stride before to 0.25 stride after the candidate (see :func:`_landing`).
-    3. Toe-off = toe lift on the smoothed track (:func:`_toe_lift`), else peak knee extension,
-       else toe most posterior. (The landing rule run backwards in time on the toe was tried: it
-       matched the real labels worse, 9-12/17, and the synthetic model's toe tip dips below the
-       ground after toe-off, so it was not kept.)
+       from 0.1 stride before to 0.1 stride after the candidate (see :func:`_landing`).
+    3. Toe-off = toe lift on the smoothed track (:func:`_toe_lift`), moved to the knee's turn from
+       extension to flexion (:func:`_knee_turn`) when that is within KNEE_AGREE_BEFORE_S before to
+       KNEE_AGREE_AFTER_S after the lift; without a lift, peak knee extension, else toe most
+       posterior. (The landing rule run backwards in time on the toe was tried: it matched the
+       real labels worse, 9-12/17, so it was not kept.)
     Steps where no landing is found keep the Zeni time (``contact_method="zeni"``). A leg whose heel/toe
     MediaPipe places poorly (median visibility of knee/ankle/heel/toe < LANDING_MIN_VISIBILITY,
-    typically the far leg, partly hidden) uses the Zeni rules only: its heel and toe traces jump
-    by more than a landing is deep.
+    typically the far leg, partly hidden) uses the Zeni rule for its contacts: its heel and toe
+    traces jump by more than a landing is deep.
     """
     from .clean import leg_trust
 
@@ -471,6 +518,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None)
         prom = 0.2 * scale if np.isfinite(scale) else 0.0
         contacts = _peaks(sig, int(0.6 * period), prom)
         knee = knee_flexion_deg(k, side)
+        knee_light = knee_flexion_deg(kl, side)
         toe = pelvis_relative(track, leg["foot_index"], facing)
         toe_y = k[:, leg["foot_index"], 1]
         ys = {j: (kl[:, leg[j], 1], k[:, leg[j], 1]) for j in ("heel", "foot_index")}
@@ -493,6 +541,12 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None)
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
             well_seen = trust[side] >= LANDING_MIN_VISIBILITY
             to_pos, method = _toe_lift(toe_y, c_pos, period, scale, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
+            if to_pos is not None:
+                k_pos, _ = _knee_extension(knee_light, c_pos, period)
+                if k_pos is not None:
+                    k_pos = _knee_turn(knee_light, k_pos, fps)
+                if k_pos is not None and -KNEE_AGREE_BEFORE_S * fps <= k_pos - to_pos <= KNEE_AGREE_AFTER_S * fps:
+                    to_pos, method = k_pos, "knee_extension"
             if to_pos is None:
                 to_pos, method = _knee_extension(knee, c_pos, period)
             if to_pos is None:

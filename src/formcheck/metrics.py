@@ -3,7 +3,11 @@
 Definitions follow docs/TEAM_CONTEXT.md (shared with formcheck.synth's ground truth): image
 coordinates (x right, y down), "forward" = running direction, leg length L = |hip-knee| +
 |knee-ankle| per side (median over frames), COM = formcheck.com.segment_weighted_com.
-Per-step values are taken at the event FRAME (the nearest frame to the detected event time).
+Per-step values at contact and toe-off are taken at the detected event INSTANT (sub-frame: linear
+interpolation between the two frames around it), not at the event frame: on a treadmill the stance
+foot moves ~4 % of leg length and the thigh turns ~4 deg per frame at 60 fps (twice that at 30 fps),
+so a value read at the nearest frame would change with the frame rate and the rounding. Event
+FRAMES (``contact_frame``, ``toe_off_frame``) are still reported as frames (see formcheck.events).
 """
 
 from __future__ import annotations
@@ -94,6 +98,39 @@ class StepMetrics:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
 
+def track_position(track: PoseTrack, time_s: float) -> float:
+    """Fractional track index of a clip time (timestamps may be uneven: variable frame rate)."""
+    t = np.asarray(track.timestamps_s, dtype=float)
+    return float(np.interp(time_s, t, np.arange(len(t), dtype=float)))
+
+
+def value_at(series: np.ndarray, pos: float) -> Any:
+    """``series`` (T, ...) linearly interpolated at the fractional track index ``pos``."""
+    n = len(series)
+    i = int(np.clip(np.floor(pos), 0, n - 1))
+    j = min(i + 1, n - 1)
+    w = float(np.clip(pos - i, 0.0, 1.0))
+    return series[i] if w == 0.0 or j == i else (1.0 - w) * series[i] + w * series[j]
+
+
+def value_from_after(series: np.ndarray, pos: float, n_samples: int) -> float:
+    """(T,) ``series`` at the fractional index ``pos``, extrapolated back from the line through the
+    ``n_samples`` samples at/after it.
+
+    For a landmark that changes its motion abruptly at ``pos`` (the heel landing: carried by the
+    belt from then on), interpolating across the kink mixes swing and stance; the stance samples
+    alone, extended back to the instant, do not.
+    """
+    j = int(np.ceil(pos - 1e-6))
+    t = np.arange(j, min(len(series), j + n_samples), dtype=float)
+    y = series[j : j + len(t)]
+    ok = np.isfinite(y)
+    if ok.sum() < 2:
+        return float(value_at(series, pos))
+    coef = np.polyfit(t[ok], y[ok], 1)
+    return float(np.polyval(coef, pos))
+
+
 def _f(x: Any) -> float | None:
     try:
         x = float(x)
@@ -111,8 +148,12 @@ def step_metrics(
     near: str,
     height_cm: float | None = None,
     raw_visibility: np.ndarray | None = None,
+    light: PoseTrack | None = None,
 ) -> list[StepMetrics]:
+    """Per-step metrics. ``light`` = the cleaned track before low-pass filtering (formcheck.clean):
+    the foot's position at the contact instant is read from it (smoothing rounds off the landing)."""
     k = track.keypoints_px
+    kl = (light if light is not None else track).keypoints_px
     n = len(k)
     fwd = forward_sign(facing)
     fps = float(track.fps)
@@ -141,11 +182,17 @@ def step_metrics(
         nxt = next((o for o in steps[i + 1 :] if o.side != s), None)
         if nxt is not None and nxt.contact_time_s - st.contact_time_s > 0.75 * period / fps:
             nxt = None  # missed step in between
-        heel_d = fwd * (k[c, leg["heel"], 0] - com[c, 0])
-        ankle_d = fwd * (k[c, leg["ankle"], 0] - com[c, 0])
-        hip_d = fwd * (k[c, leg["heel"], 0] - hip_mid[c, 0])
+        pc = track_position(track, st.contact_time_s)  # contact instant, fractional track index
+        pto = track_position(track, st.toe_off_time_s) if st.toe_off_time_s is not None else None
+        com_c = value_at(com, pc)
+        n_after = max(3, int(round(0.05 * fps)))
+        heel_x = value_from_after(kl[:, leg["heel"], 0], pc, n_after)
+        heel_d = fwd * (heel_x - com_c[0])
+        ankle_d = fwd * (value_from_after(kl[:, leg["ankle"], 0], pc, n_after) - com_c[0])
+        hip_d = fwd * (heel_x - value_at(hip_mid, pc)[0])
         ct = (st.toe_off_time_s - st.contact_time_s) if st.toe_off_time_s is not None else None
-        th_to = a["thigh"][to] if to is not None else np.nan
+        th_c = value_at(a["thigh"], pc)
+        th_to = value_at(a["thigh"], pto) if pto is not None else np.nan
         peak = np.nan
         mid_knee = np.nan
         fsa = np.nan
@@ -157,7 +204,7 @@ def step_metrics(
             rel = np.abs(k[c : to + 1, leg["ankle"], 0] - hip_mid[c : to + 1, 0])
             if np.isfinite(rel).any():
                 m = c + int(np.nanargmin(rel))
-                fsa = a["foot"][c] - a["foot"][m]
+                fsa = value_at(a["foot"], pc) - a["foot"][m]
         idx = [leg[j] for j in ("hip", "knee", "ankle", "heel", "foot_index")]
         v_frames = [c] + ([to] if to is not None else [])
         visibility = float(np.nanmean(vis[np.ix_(v_frames, idx)]))
@@ -175,12 +222,12 @@ def step_metrics(
                 overstride_hip_pct_leg=_f(100 * hip_d / L),
                 overstride_cm=_f(heel_d / scale) if scale else None,
                 overstride_ankle_cm=_f(ankle_d / scale) if scale else None,
-                shank_angle_deg=_f(a["shank"][c]),
-                thigh_angle_contact_deg=_f(a["thigh"][c]),
+                shank_angle_deg=_f(value_at(a["shank"], pc)),
+                thigh_angle_contact_deg=_f(th_c),
                 hip_extension_deg=_f(th_to),
-                peak_hip_extension_deg=_f(peak),
-                hip_extension_velocity_deg_s=_f((th_to - a["thigh"][c]) / ct) if ct else None,
-                knee_flexion_contact_deg=_f(a["knee"][c]),
+                peak_hip_extension_deg=_f(max(peak, th_to) if np.isfinite(th_to) else peak),
+                hip_extension_velocity_deg_s=_f((th_to - th_c) / ct) if ct else None,
+                knee_flexion_contact_deg=_f(value_at(a["knee"], pc)),
                 knee_flexion_midstance_deg=_f(mid_knee),
                 foot_strike_angle_deg=_f(fsa),
                 visibility=visibility,

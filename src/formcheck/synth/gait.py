@@ -13,10 +13,11 @@ The model is driven from the foot and the hip so that the form knobs are exact:
   ``hip_extension_deg`` (or, if a duty factor / contact time is imposed, the pelvis height is
   solved instead: a lower, more crouched runner has a longer contact).
 * **Swing.** Thigh angle, knee flexion and ankle angle follow smooth Hermite curves from the
-  toe-off state (velocity continuous) through peak knee flexion (heel recovery toward the
-  buttock) and peak hip flexion (knee drive) to a final approach (last 10% of the swing, ~50 ms)
-  in which the foot comes down at 0.7 m/s (touchdown = a sharp stop of that descent, as real feet
-  land on the belt at ~0.5-1 m/s) and, relative to the pelvis, is most anterior 15 ms before
+  toe-off state (thigh velocity continuous; the knee turns from extension to flexion at toe-off,
+  so peak knee extension is the toe-off instant) through peak knee flexion (heel recovery toward
+  the buttock) and peak hip flexion (knee drive) to a final approach (last 15% of the swing,
+  ~75 ms) in which the foot comes down at 1.2 m/s (touchdown = a sharp stop of that descent, as
+  the heel's on the labelled real clip) and, relative to the pelvis, is most anterior 15 ms before
   touchdown and lands moving backwards at up to 0.4 m/s (late-swing retraction; on the real
   labelled clip the foot's most-anterior instant falls within about a frame of the labelled
   contact, so the retraction is kept small). After toe-off the toes relax, but their tip never
@@ -331,7 +332,7 @@ class _Model:
             return float((3 * a[2] - 4 * a[1] + a[0]) / (2 * eps))
 
         th_to, k_to = float(s0.theta[2]), float(s0.kappa[2])
-        dth_to, dk_to = d_end(s0.theta), d_end(s0.kappa)
+        dth_to = d_end(s0.theta)
         sig_to = float(s0.sigma[2])
         delta_to = sig_to + (th_to + k_to)
         ddelta_to = d_end(s0.sigma + s0.theta + s0.kappa)
@@ -343,7 +344,7 @@ class _Model:
         self.sigma_c = sig_c
         p = self.p
         Tsw = self.Tsw
-        # Final approach (u > U_APPROACH, the last ~50 ms): the ankle comes down at a constant
+        # Final approach (u > U_APPROACH, the last ~75 ms): the ankle comes down at a constant
         # vertical speed (APPROACH_DESCENT_M_S; touchdown is a sharp stop of that descent) and,
         # relative to the pelvis, decelerates forward, is most anterior RETRACT_PEAK_S before
         # touchdown and lands moving backwards (late-swing retraction) with the foot already at its
@@ -385,14 +386,22 @@ class _Model:
         for _ in range(20):
             k70 = k_a + (0.45 + lift) * (k_max - k_a)
             d70 = (k_a - k_max) / (ua - 0.42)
-            self.sp_kappa = CubicHermiteSpline([0.0, 0.42, 0.7, ua], [k_to, k_max, k70, k_a], [dk_to * Tsw, 0.0, d70, dk_a])
+            # the knee starts to flex AT toe-off (flexion speed 0 there): peak knee extension is the
+            # toe-off instant (Fellin et al. 2010), as on the labelled real clip (within a frame);
+            # continuing the stance's extension into the swing kept the foot low and pitched
+            # toe-down for ~30 ms after toe-off, which no real runner does
+            self.sp_kappa = CubicHermiteSpline([0.0, 0.42, 0.7, ua], [k_to, k_max, k70, k_a], [0.0, 0.0, d70, dk_a])
             low = self._swing_foot_low(u)
             if low.min() >= -1e-6 and self.sp_kappa(u).min() > math.radians(2.0):
                 break
             lift += 0.04
 
-    U_APPROACH = 0.9
-    APPROACH_DESCENT_M_S = 0.7  # ankle (and lowest foot point) vertical speed over the final approach
+    # The final approach is the last 15 % of the swing (~75 ms) at 1.2 m/s. On the labelled real clip
+    # (MediaPipe, 30 fps) the heel comes down from ~40 % of leg length 130 ms before contact and
+    # stops sharply; an earlier 0.7 m/s / 50 ms approach left the heel hovering within 10 % of
+    # leg length of the belt for ~130 ms, a slow drift MediaPipe cannot time to a frame.
+    U_APPROACH = 0.85
+    APPROACH_DESCENT_M_S = 1.2  # ankle (and lowest foot point) vertical speed over the final approach
     RETRACT_PEAK_S = 0.015  # foot most anterior relative to the pelvis this long before touchdown
     RETRACT_SPEEDS_M_S = (-0.4, -0.3, -0.2, -0.1, -0.05)  # foot speed relative to the pelvis at touchdown (backwards)
 
