@@ -220,6 +220,32 @@ def _time_at(track: PoseTrack, pos: float) -> float:
 TOE_LIFT_FRACTION = 0.05  # toe height (fraction of leg length) that counts as "lifted"
 
 
+def _kink_fit(y: np.ndarray, lo: int, hi: int, tau_lo: float, tau_hi: float, designs, min_samples: int):
+    """Least-squares fit of a curve with a kink at tau on the samples y[lo..hi], tau on a 0.02-sample grid in
+    [tau_lo, tau_hi] (clipped to the samples): for each tau the first of ``designs`` (functions d -> design
+    matrix, d = t - tau, paired with a test of the coefficients) whose coefficients pass is fitted.
+    Returns (sse, tau, coef, n_samples) of the best tau, or None.
+    """
+    lo, hi = max(0, lo), min(len(y) - 1, hi)
+    t = np.arange(lo, hi + 1, dtype=float)
+    v = y[lo : hi + 1]
+    ok = np.isfinite(v)
+    if ok.sum() < min_samples:
+        return None
+    t, v = t[ok], v[ok]
+    best = None
+    for tau in np.arange(max(t[0], tau_lo), min(t[-1], tau_hi) + 1e-9, 0.02):
+        for design, accept in designs:
+            a = design(t - tau)
+            coef, *_ = np.linalg.lstsq(a, v, rcond=None)
+            if accept(coef):
+                sse = float(((a @ coef - v) ** 2).sum())
+                if best is None or sse < best[0]:
+                    best = (sse, float(tau), coef, len(t))
+                break
+    return best
+
+
 def _lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
     """Sub-frame instant a resting landmark starts to rise: least-squares fit of
     y = b (t < t0), b - v (t - t0) - a (t - t0)^2 (t >= t0), v, a >= 0, on samples lo..hi
@@ -230,27 +256,13 @@ def _lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
     constant-acceleration onset lands early when the toe already rises at lift-off; the fit
     takes whatever mix of the two the trace shows.
     """
+    one = np.ones_like
+    rises = lambda c: np.all(c[1:] >= 0) and np.any(c[1:] > 0)  # noqa: E731 (rise = v q + a q^2, v, a >= 0)
+    designs = [(lambda d, cols=cols: np.stack([one(d), *(-f(np.maximum(d, 0.0)) for f in cols)], axis=1), rises)
+               for cols in ((lambda q: q, lambda q: q * q), (lambda q: q * q,), (lambda q: q,))]
     lo, hi = max(0, lo), min(len(y) - 1, hi)
-    t = np.arange(lo, hi + 1, dtype=float)
-    v = y[lo : hi + 1]
-    ok = np.isfinite(v)
-    if ok.sum() < 5:
-        return None
-    t, v = t[ok], v[ok]
-    best = None
-    for t0 in np.arange(t[0] + 1.0, t[-1] - 1.0 + 1e-9, 0.02):
-        q = np.maximum(t - t0, 0.0)
-        sse = None
-        # rise = v q + a q^2 with v, a >= 0: both terms, else each alone (a non-negative least-squares fit)
-        for cols in ((q, q * q), (q * q,), (q,)):
-            a = np.stack([np.ones_like(q), *(-c for c in cols)], axis=1)
-            coef, *_ = np.linalg.lstsq(a, v, rcond=None)
-            if np.all(coef[1:] >= 0) and np.any(coef[1:] > 0):
-                sse = float(((a @ coef - v) ** 2).sum())
-                break
-        if sse is not None and (best is None or sse < best[0]):
-            best = (sse, float(t0))
-    return None if best is None else best[1]
+    fit = _kink_fit(y, lo, hi, lo + 1.0, hi - 1.0, designs, min_samples=5)
+    return None if fit is None else fit[1]
 
 
 def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, fps: float | None = None,
@@ -336,26 +348,12 @@ def _knee_turn(knee: np.ndarray, guess: float, fps: float) -> float:
     extension is cut off at toe-off, when the ground stops pushing, while the swing's flexion
     builds up: a parabola through the lowest three samples puts that turn late.
     """
-    n = len(knee)
     w = max(2, int(round(0.05 * fps)))
-    lo, hi = max(0, int(np.floor(guess)) - w), min(n - 1, int(np.ceil(guess)) + w)
-    t = np.arange(lo, hi + 1, dtype=float)
-    y = knee[lo : hi + 1]
-    ok = np.isfinite(y)
-    if ok.sum() < 5:
-        return guess
-    t, y = t[ok], y[ok]
-    best = None
-    for tau in np.arange(max(t[0] + 1.0, guess - 1.0), min(t[-1] - 1.0, guess + 0.5) + 1e-9, 0.02):
-        d = t - tau
-        a = np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0) ** 2], axis=1)
-        coef, *_ = np.linalg.lstsq(a, y, rcond=None)
-        if not (coef[1] < 0 < coef[2]):
-            continue
-        sse = float(((a @ coef - y) ** 2).sum())
-        if best is None or sse < best[0]:
-            best = (sse, float(tau))
-    return guess if best is None else best[1]
+    lo, hi = max(0, int(np.floor(guess)) - w), min(len(knee) - 1, int(np.ceil(guess)) + w)
+    design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0) ** 2], axis=1)  # noqa: E731
+    fit = _kink_fit(knee, lo, hi, max(lo + 1.0, guess - 1.0), min(hi - 1.0, guess + 0.5),
+                    [(design, lambda c: c[1] < 0 < c[2])], min_samples=5)
+    return guess if fit is None else fit[1]
 
 
 def _toe_posterior(toe: np.ndarray, c_pos: float, period: float) -> tuple[float | None, str]:
@@ -394,23 +392,12 @@ def _hinge(y: np.ndarray, lo: int, hi: int, centre: float, half: float = 1.5) ->
     also between frames; a zero-lag low-pass of the samples does not move it.
     """
     lo, hi = max(0, lo), min(len(y) - 1, hi)
-    t = np.arange(lo, hi + 1, dtype=float)
-    v = y[lo : hi + 1]
-    ok = np.isfinite(v)
-    if ok.sum() < 4:
+    design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0)], axis=1)  # noqa: E731
+    fit = _kink_fit(y, lo, hi, max(lo + 0.5, centre - half), min(hi - 0.5, centre + half), [(design, lambda c: True)], min_samples=4)
+    if fit is None:
         return None
-    t, v = t[ok], v[ok]
-    best = None
-    for tau in np.arange(max(t[0] + 0.5, centre - half), min(t[-1] - 0.5, centre + half) + 1e-9, 0.02):
-        d = t - tau
-        a = np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0)], axis=1)
-        coef, *_ = np.linalg.lstsq(a, v, rcond=None)
-        sse = float(((a @ coef - v) ** 2).sum())
-        if best is None or sse < best[0]:
-            best = (sse, float(tau), float(coef[1]), float(coef[2]), float(coef[0]))
-    if best is None:
-        return None
-    return best[1], best[2], best[3], best[4], float(np.sqrt(best[0] / len(t)))
+    sse, tau, coef, n = fit
+    return tau, float(coef[1]), float(coef[2]), float(coef[0]), float(np.sqrt(sse / n))
 
 
 def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: float, leg: float, fps: float,
