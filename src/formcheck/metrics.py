@@ -3,8 +3,10 @@
 Definitions follow docs/TEAM_CONTEXT.md (shared with formcheck.synth's ground truth): image
 coordinates (x right, y down), "forward" = running direction, leg length L = |hip-knee| +
 |knee-ankle| per side (median over frames), COM = formcheck.com.segment_weighted_com.
-Per-step values at contact and toe-off are taken at the detected event INSTANT (sub-frame: linear
-interpolation between the two frames around it), not at the event frame: on a treadmill the stance
+Per-step values at contact and toe-off are taken at the detected event INSTANT (sub-frame: angles
+and the COM interpolated linearly between the two frames around it; the foot's position at contact
+extrapolated back from its first 0.05 s of stance, see :func:`value_from_after`), not at the event
+frame: on a treadmill the stance
 foot moves ~4 % of leg length and the thigh turns ~4 deg per frame at 60 fps (twice that at 30 fps),
 so a value read at the nearest frame would change with the frame rate and the rounding. Event
 FRAMES (``contact_frame``, ``toe_off_frame``) are still reported as frames (see formcheck.events).
