@@ -55,7 +55,7 @@ def _near_errors(analysis, truth):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_near_step_found(analyses, name):
-    """Each true near-foot contact has a detected one within 0.1 s (measured: -6..+2 frames at 60 fps)."""
+    """Each true near-foot contact has a detected one within 0.1 s (measured: -2..+1 frames at 60 fps)."""
     ce, _, _ = _near_errors(*analyses[name])
     assert len(ce) >= 8
     assert np.all(np.abs(ce) <= 6), ce
@@ -63,8 +63,8 @@ def test_every_near_step_found(analyses, name):
 
 def test_before_is_told_from_after(analyses):
     """before.mp4 (rendered: overstride 25% leg, hip extension 5 deg) vs after.mp4 (5%, 15 deg): the analysis
-    must see more overstride and less hip extension before. Measured near-foot medians: overstride 27.9 vs
-    9.3 % leg, hip extension at toe-off 6.2 vs 16.7 deg."""
+    must see more overstride and less hip extension before. Measured near-foot medians: overstride 27.7 vs
+    9.9 % leg, hip extension at toe-off 6.2 vs 16.7 deg."""
     med = {}
     for name in ("before", "after"):
         a, truth = analyses[name]
@@ -75,33 +75,25 @@ def test_before_is_told_from_after(analyses):
     assert med["after"][1] > med["before"][1] + 5.0, med
 
 
-@pytest.mark.parametrize("name", ("sample_run", "before"))
+@pytest.mark.parametrize("name", NAMES)
 def test_contacts_within_one_frame(analyses, name):
-    """Measured: 10/10 (sample_run), 9/10 (before: one +2)."""
+    """Measured: 10/10 (sample_run), 10/10 (before), 9/10 (after: one -2)."""
     ce, _, _ = _near_errors(*analyses[name])
-    assert np.mean(np.abs(ce) <= 1) >= 0.9, ce
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET on after.mp4: near contacts within 1 frame 7/10 (-6, -2, -2 the misses). The runner lands "
-    "almost flat-footed (7 deg) with a short contact; MediaPipe's heel trace slows down before the shoe is down, "
-    "the landing rule rejects most of its stops, and the Zeni fallback runs a frame early"))
-def test_contacts_within_one_frame_after(analyses):
-    ce, _, _ = _near_errors(*analyses["after"])
     assert np.mean(np.abs(ce) <= 1) >= 0.9, ce
 
 
 @pytest.mark.parametrize("name", ("sample_run", "before"))
 def test_overstride_within_3pct_leg(analyses, name):
-    """Median near-foot overstride error, measured +1.4 (sample_run) and +2.98 (before) % leg: MediaPipe places the
+    """Median near-foot overstride error, measured +2.2 (sample_run) and +2.6 (before) % leg: MediaPipe places the
     heel ~2.4 % leg ahead of the rendered heel at contact (a landmark-placement offset, not timing)."""
     _, oe, _ = _near_errors(*analyses[name])
     assert abs(np.median(oe)) <= 3.0, oe
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET on after.mp4: median near-foot overstride error +4.2 % leg (the heel-placement offset above plus "
-    "contacts a frame early; one step 6 frames early reads -10 %)"))
+    "TARGET NOT MET on after.mp4: median near-foot overstride error +4.7 % leg: the heel-placement offset above "
+    "plus contacts a frame early on 7 of 10 steps (the runner lands almost flat-footed, 7 deg, and MediaPipe's "
+    "heel slows down before the shoe is down; one frame is ~4 % leg of heel travel on the 3 m/s belt)"))
 def test_overstride_within_3pct_leg_after(analyses):
     _, oe, _ = _near_errors(*analyses["after"])
     assert abs(np.median(oe)) <= 3.0, oe

@@ -406,8 +406,8 @@ def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: 
 
     y is image y (down = +). Candidate frames are the decelerations of the SMOOTHED trace
     (local minima of its second difference); each is timed by a hinge fit on the LIGHT
-    (unsmoothed) trace over +-max(2, 0.05 s) samples. Accepted when the landmark came down at
-    >= LAND_MIN_SPEED leg/s, afterwards moves at most LAND_MAX_AFTER of that speed, and is
+    (unsmoothed) trace over +-max(2, 0.065 s) samples (2 at 30 fps, 4 at 60 fps). Accepted when the
+    landmark came down at >= LAND_MIN_SPEED leg/s, afterwards moves at most LAND_MAX_AFTER of that speed, and is
     within LAND_NEAR_GROUND leg of its stance level ``base``, and it does not rise again by more
     than LAND_MAX_RISE leg within LAND_STAY_S (a foot on the ground stays there); ``other`` =
     (trace, stance level) of the foot's other landmark, which must be within LAND_OTHER_NEAR leg
@@ -418,7 +418,7 @@ def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: 
     if hi <= lo or not np.isfinite(base) or not np.isfinite(leg):
         return None
     d2 = y_smooth[2:] - 2 * y_smooth[1:-1] + y_smooth[:-2]  # d2[i-1] is at frame i
-    w = max(2, int(round(0.05 * fps)))
+    w = max(2, int(round(0.065 * fps)))
     vmin = LAND_MIN_SPEED * leg / fps
     for i in range(lo, hi + 1):
         a, b, c = d2[i - 2], d2[i - 1], d2[i]
