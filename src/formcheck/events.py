@@ -256,10 +256,14 @@ def _lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
     constant-acceleration onset lands early when the toe already rises at lift-off; the fit
     takes whatever mix of the two the trace shows.
     """
-    one = np.ones_like
-    rises = lambda c: np.all(c[1:] >= 0) and np.any(c[1:] > 0)  # noqa: E731 (rise = v q + a q^2, v, a >= 0)
-    designs = [(lambda d, cols=cols: np.stack([one(d), *(-f(np.maximum(d, 0.0)) for f in cols)], axis=1), rises)
-               for cols in ((lambda q: q, lambda q: q * q), (lambda q: q * q,), (lambda q: q,))]
+    def rise(*powers: int):
+        """Design matrix of y = b - sum_p c_p max(t - t0, 0)^p (image y falls as the landmark rises)."""
+        return lambda d: np.stack([np.ones_like(d), *(-np.maximum(d, 0.0) ** p for p in powers)], axis=1)
+
+    def rising(c: np.ndarray) -> bool:  # speed and acceleration of the rise both >= 0, not both 0
+        return bool(np.all(c[1:] >= 0) and np.any(c[1:] > 0))
+
+    designs = [(rise(1, 2), rising), (rise(2), rising), (rise(1), rising)]
     lo, hi = max(0, lo), min(len(y) - 1, hi)
     fit = _kink_fit(y, lo, hi, lo + 1.0, hi - 1.0, designs, min_samples=5)
     return None if fit is None else fit[1]
