@@ -56,21 +56,22 @@ def test_real_near_toe_offs_match_hand_labels(real_events):
 
 
 def test_real_far_contacts_match_hand_labels(real_events):
-    """Far foot (visibility 0.76 < 0.85): Zeni fallback. Measured 17/17 contacts, 17/17 toe-offs."""
+    """Far foot (median visibility 0.75: between LANDING_MIN_VISIBILITY and WELL_SEEN_VISIBILITY, so the landing
+    rule must find its landing inside the searched span, else the Zeni time stands). Measured 17/17 contacts
+    (6 by the landing rule, 11 Zeni), 16/17 toe-offs within a frame."""
     c, ev = real_events
     assert np.mean(_within_one(c.frame_indices[ev.contact_indices("right")], LABELS["right"]["contact_frames"])) >= 0.9
     assert np.mean(_within_one(c.frame_indices[ev.toe_off_indices("right")], LABELS["right"]["toe_off_frames"])) >= 0.85
-    assert all(s.contact_method == "zeni" for s in ev.for_side("right"))
 
 
-def _synthetic_errors(near_only=False, **kw):
+def _synthetic_errors(near_only=False, side=None, noise_seed=3, **kw):
     """Per true step: contact-frame and toe-off-frame errors (frames), overstride (% leg) and hip-extension (deg)
     errors against the truth AT THE CONTINUOUS EVENT INSTANTS (formcheck.metrics reads both at the detected
     instant, not at the event frame). Steps within 0.3 stride of the clip ends, or while the runner is out of
     view (overground clips), are left out: no detector can see them."""
     tk = {k: kw.pop(k) for k in ("noise_px", "swap_frames", "dropout_frames") if k in kw}
     g = simulate_gait(GaitParams(**kw))
-    track = to_pose_track(g, seed=3, **tk)
+    track = to_pose_track(g, seed=noise_seed, **tk)
     a = analyze_track(track)
     in_view = np.isfinite(track.keypoints_px[:, :, 0]).all(axis=1)
     ce, te, oe, he = [], [], [], []
@@ -80,7 +81,7 @@ def _synthetic_errors(near_only=False, **kw):
             continue
         if not in_view[max(0, int(st["contact_frame"] - margin)) : int(st["toe_off_frame"] + margin) + 1].all():
             continue
-        if near_only and st["side"] != g.params.near_side:
+        if (near_only and st["side"] != g.params.near_side) or (side is not None and st["side"] != side):
             continue
         s = min((s for s in a.steps if s.side == st["side"]), key=lambda s: abs(s.contact_frame - st["contact_frame"]))
         ce.append(s.contact_frame - st["contact_frame"])
@@ -112,37 +113,52 @@ def test_synthetic_step_count_and_sides(kw):
 
 
 @pytest.mark.parametrize("kw", VARIATIONS, ids=_ID)
-def test_synthetic_near_contact_overstride_and_hip_extension(kw):
-    """Near foot, every step: contact frame within 1 frame (measured exact in all these but one step facing right,
-    +1: its instant sits on a frame boundary, overstride error 0.27), overstride within 1 % of leg length of the
-    truth at the contact instant (measured max 0.76, at 30 fps) and hip extension within 1.5 deg of the truth at
-    the toe-off instant, median within 0.5 deg (measured max 1.33, one step at 155 steps/min; 1.03 at 30 fps; all
-    others <= 0.5)."""
-    ce, te, oe, he = _synthetic_errors(near_only=True, **dict(kw))
-    assert len(ce) >= 3
+def test_synthetic_contact_overstride_and_hip_extension(kw):
+    """Every step of BOTH feet: contact frame within 1 frame, mostly exact (measured: exact on the near foot in all
+    but one step facing right; 0.88-1.0 of both feet), toe-off within 1 frame, overstride within 1 % of leg length
+    of the truth at the contact instant (measured max 0.78, at 30 fps) and hip extension within 1 deg of the truth
+    at the toe-off instant (measured max 0.96 at 30 fps, all others <= 0.74; medians within 0.53)."""
+    ce, te, oe, he = _synthetic_errors(**dict(kw))
+    assert len(ce) >= 6
     assert np.all(np.abs(ce) <= 1) and np.mean(ce == 0) >= 0.85, ce
     assert np.all(np.abs(te) <= 1), te
     assert np.max(np.abs(oe)) <= 1.0, oe
-    assert np.max(np.abs(he)) <= 1.5 and abs(np.median(he)) <= 0.5, he
+    assert np.max(np.abs(he)) <= 1.0 and abs(np.median(he)) <= 0.6, he
+
+
+def _per_side_medians(noise, seed):
+    """Median overstride / hip-extension error of each foot over the clip, with i.i.d. landmark noise."""
+    out = []
+    for side in ("left", "right"):
+        _, _, oe, he = _synthetic_errors(side=side, noise_px=noise, noise_seed=seed)
+        out.append((np.median(oe), np.median(he)))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("noise", [0.5, 1.0])
+def test_synthetic_noise_contacts_and_per_side_medians(noise):
+    """I.i.d. Gaussian landmark noise at 60 fps (every landmark, every frame; 1 px = 0.45 % of this runner's leg,
+    about MediaPipe's hip jitter on the real clip relative to its leg). Contacts of both feet within 1 frame, and
+    the figures a runner is shown (each foot's median over the clip) within 1 % leg / 1 deg of the truth.
+    Measured over 6 noise seeds (3-8): 0.5 px contacts all within a frame, per-foot overstride medians
+    -0.29..+0.53 % leg, hip extension medians +0.11..+0.39 deg; 1 px contacts 94-100 % within a frame (seed 3, tested:
+    all), overstride medians -0.75..+0.87 % leg, hip extension medians -0.06..+0.60 deg."""
+    ce, *_ = _synthetic_errors(noise_px=noise)
+    assert np.all(np.abs(ce) <= 1), ce
+    med = _per_side_medians(noise, seed=3)
+    assert np.all(np.abs(med[:, 0]) <= 1.0), med
+    assert np.all(np.abs(med[:, 1]) <= 1.0), med
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET: hip extension within 1 deg on EVERY step at 30 fps (one step 1.03 deg) and at 155 steps/min "
-    "(one step 1.33 deg: its knee turn, which times the toe-off, is 0.3 frame late)"))
-@pytest.mark.parametrize("kw", [dict(fps=30), dict(cadence_spm=155, speed_m_s=2.6)], ids=["30fps", "slow"])
-def test_synthetic_hip_extension_every_step_within_one_degree(kw):
-    _, _, _, he = _synthetic_errors(near_only=True, **kw)
-    assert np.max(np.abs(he)) <= 1.0, he
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET with landmark noise (i.i.d. Gaussian, every landmark and frame) at 60 fps: 1 px: near contacts "
-    "within a frame (-1..+1) but overstride errors up to 4.7 % leg; 2 px: contacts -1..+2, overstride up to 9.8 % "
-    "(one frame of contact timing moves the heel ~4 % leg on a 3 m/s belt). MediaPipe's own jitter is smoother: "
-    "the rendered samples do better (tests/test_samples_end_to_end.py)."))
+    "TARGET NOT MET, and not reachable by event timing: with i.i.d. landmark noise the per-step overstride error is "
+    "the contact-timing error times the belt speed (one frame at 60 fps = 5.8 % leg on a 3 m/s belt; measured "
+    "correlation of the two ~1). 1 px noise times contacts with an SD of ~0.35 frame, 2 px ~0.7 frame (a least-"
+    "squares hinge on the heel; adding the heel's horizontal kink or longer fit windows did not beat it): single "
+    "steps off by up to 7.7 % leg at 1 px and 12 % at 2 px over 6 seeds. The per-foot medians hold (test above)."))
 @pytest.mark.parametrize("noise", [1.0, 2.0])
-def test_synthetic_near_contact_with_noise(noise):
-    ce, _, oe, _ = _synthetic_errors(near_only=True, noise_px=noise)
+def test_synthetic_every_step_overstride_with_noise(noise):
+    ce, _, oe, _ = _synthetic_errors(noise_px=noise)
     assert np.all(np.abs(ce) <= 1), ce
     assert np.max(np.abs(oe)) <= 1.0, oe
 
@@ -153,23 +169,6 @@ def test_synthetic_noise_at_30fps_contacts_within_one_frame():
     ce, _, _, he = _synthetic_errors(near_only=True, fps=30, noise_px=2.0)
     assert np.all(np.abs(ce) <= 1), ce
     assert abs(np.median(he)) <= 1.5, he
-
-
-def test_synthetic_far_foot_within_one_frame_at_30fps():
-    """Far foot (visibility 0.6 < 0.85: Zeni fallback for the contact, the knee turn for the toe-off): contacts
-    measured -1..0 frames, toe-offs -1..0 at 30 fps."""
-    ce, te, _, _ = _synthetic_errors(fps=30)
-    assert np.all(np.abs(ce) <= 1) and np.all(np.abs(te) <= 1), (ce, te)
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET: far-foot contacts use the Zeni fallback (most anterior foot), which the model puts ~15 ms "
-    "before touchdown (late-swing retraction) plus smoothing: -2 frames at 60 fps, -6 at 240 fps. On the real "
-    "clip the same rule lands within a frame of the hand labels (17/17), so it is not shifted to fit the model."))
-@pytest.mark.parametrize("kw", [dict(fps=60), dict(fps=240, duration_s=3)], ids=["60fps", "240fps"])
-def test_synthetic_far_foot_contact_within_one_frame(kw):
-    ce, *_ = _synthetic_errors(**kw)
-    assert np.all(np.abs(ce) <= 1), ce
 
 
 def test_hinge_recovers_subframe_landing():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from formcheck.metrics import track_position, value_at, value_from_after
+from formcheck.metrics import smooth_value_at, track_position, value_at, value_from_after
 from formcheck.pose_track import PoseTrack
 
 
@@ -39,3 +39,19 @@ def test_track_position_follows_uneven_timestamps():
     )
     assert track_position(track, 0.045) == pytest.approx(2.5)
     assert track_position(track, 0.02) == pytest.approx(1.5)
+
+
+def test_smooth_value_at_is_exact_for_a_cubic_and_beats_the_chord_near_a_peak():
+    """A thigh angle near its turning point, 30 * cos(0.3 t) deg: at t = 0.5 it is 30 cos(0.15) = 29.6627 deg.
+    The chord between frames 0 and 1 gives (30 + 30 cos 0.3) / 2 = 29.3300 (0.33 deg low); the cubic through frames
+    -1..2 is off by < 0.01 deg. A cubic polynomial is reproduced exactly; next to a gap or the ends, linear."""
+    t = np.arange(-5, 6, dtype=float)
+    y = 30 * np.cos(0.3 * t)
+    assert value_at(y, 5.5) == pytest.approx(29.3300, abs=1e-3)
+    assert smooth_value_at(y, 5.5) == pytest.approx(29.6627, abs=0.01)
+    p = 0.5 * t**3 - 2 * t**2 + t - 4
+    assert smooth_value_at(p, 7.3) == pytest.approx(0.5 * 2.3**3 - 2 * 2.3**2 + 2.3 - 4, abs=1e-9)
+    q = p.copy()
+    q[9] = np.nan
+    assert smooth_value_at(q, 7.3) == pytest.approx(0.7 * p[7] + 0.3 * p[8])
+    assert smooth_value_at(p, 0.4) == pytest.approx(0.6 * p[0] + 0.4 * p[1])

@@ -10,8 +10,8 @@ and the lowest ankle point is nearer mid-stance than contact (it would understat
   level), timed by a sub-frame hinge fit on the cleaned, unsmoothed track, searched around the
   instant the foot is most anterior relative to the pelvis (Zeni, Richards & Higginson 2008, Gait
   Posture 27:710-714), which alone is a proxy biased early by swing-leg retraction. Legs with poor
-  heel/toe visibility (< 0.85, usually the far leg) keep the Zeni instant. See :func:`detect_events`
-  and docs/thresholds.md.
+  heel/toe visibility (< 0.5) keep the Zeni instant; partly hidden legs (< 0.85, usually the far leg)
+  must land inside the searched span. See :func:`detect_events` and docs/thresholds.md.
 * **Toe-off** = toe lift (toe rises 5% leg above its stance level; the instant is the onset of that
   rise), refined to the knee's turn from extension to flexion when the two agree (peak knee
   extension: Fellin, Rose, Royer & Davis 2010, J Sci Med Sport 13:646-650); else peak knee
@@ -27,7 +27,7 @@ ground. This is the convention of the hand labels (tests/fixtures/treadmill_side
 the synthetic ground truth (formcheck.synth.gait.stance_frames); rounding to the nearest frame put the
 detections 0.5-1.8 frames ahead of the labels on the real clip. Toe-off instant = onset of the toe's
 rise, fitted as rest-then-constant-acceleration on the unsmoothed trace (a foot rolling off its toes
-leaves the ground with ~zero vertical speed); legs below LANDING_MIN_VISIBILITY use the linear
+leaves the ground with ~zero vertical speed); legs below WELL_SEEN_VISIBILITY use the linear
 back-extrapolation of the smoothed rise.
 
 Indices returned here are TRACK indices (0..T-1); ``PoseTrack.frame_indices`` maps them to
@@ -335,8 +335,8 @@ LIFT_FIT_S = 0.1  # the toe's rise is fitted over this much time before it cross
 def _knee_extension(knee: np.ndarray, c_pos: float, period: float) -> tuple[float | None, str]:
     """Toe-off at peak knee extension in late stance (Fellin et al. 2010)."""
     lo = int(np.ceil(c_pos + 0.15 * period))
-    hi = int(np.floor(c_pos + 0.60 * period))
-    if hi >= len(knee) - 1 or lo >= hi or np.isfinite(knee[lo : hi + 1]).sum() < 3:
+    hi = min(len(knee) - 2, int(np.floor(c_pos + 0.60 * period)))  # near the clip's end: an interior minimum still counts
+    if lo >= hi or np.isfinite(knee[lo : hi + 1]).sum() < 3:
         return None, "none"
     j = lo + int(np.nanargmax(-knee[lo : hi + 1]))
     if j in (lo, hi):
@@ -405,7 +405,7 @@ def _hinge(y: np.ndarray, lo: int, hi: int, centre: float, half: float = 1.5) ->
 
 
 def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: float, leg: float, fps: float,
-             other: tuple[np.ndarray, float] | None = None) -> float | None:
+             other: tuple[np.ndarray, float] | None = None, within_span: bool = False) -> float | None:
     """First landing of one landmark in frames lo..hi: a fast descent that stops near the ground.
 
     y is image y (down = +). Candidate frames are the decelerations of the SMOOTHED trace
@@ -432,6 +432,8 @@ def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: 
         if fit is None:
             continue
         tau, v1, v2, y_tau, rms = fit
+        if within_span and tau < lo:
+            continue  # the kink lies before the searched span (the hinge may reach 1.5 samples out)
         if (v1 - v2) * w < LAND_NOISE_FACTOR * rms:
             continue  # a kink no bigger than the scatter around it: jitter, not a timed landing
         if not (v1 >= vmin and abs(v2) <= LAND_MAX_AFTER * v1 and base - y_tau <= LAND_NEAR_GROUND * leg):
@@ -460,7 +462,9 @@ def _stance_base(y: np.ndarray, a: int, b: int) -> float:
 
 
 EVENT_FRAME_TOL = 1e-3  # frames: an instant this close to a frame counts as on it
-LANDING_MIN_VISIBILITY = 0.85  # median foot-landmark visibility a leg needs for the landing rule
+LANDING_MIN_VISIBILITY = 0.5  # median foot-landmark visibility a leg needs for the landing rule (else Zeni)
+WELL_SEEN_VISIBILITY = 0.85  # ... above which its landing may lie anywhere the hinge puts it and its toe lift is
+# timed on the unsmoothed trace; between the two (typically the far leg) the landing must lie inside the searched span
 
 
 def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None) -> GaitEvents:
@@ -481,9 +485,10 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None)
        posterior. (The landing rule run backwards in time on the toe was tried: it matched the
        real labels worse, 9-12/17, so it was not kept.)
     Steps where no landing is found keep the Zeni time (``contact_method="zeni"``). A leg whose heel/toe
-    MediaPipe places poorly (median visibility of knee/ankle/heel/toe < LANDING_MIN_VISIBILITY,
-    typically the far leg, partly hidden) uses the Zeni rule for its contacts: its heel and toe
-    traces jump by more than a landing is deep.
+    MediaPipe places poorly (median visibility of knee/ankle/heel/toe < LANDING_MIN_VISIBILITY) uses the
+    Zeni rule for its contacts: its heel and toe traces jump by more than a landing is deep. A partly
+    hidden leg (< WELL_SEEN_VISIBILITY, typically the far leg) must land inside the searched span, and
+    its toe lift is timed on the smoothed trace.
     """
     from .clean import leg_trust
 
@@ -523,14 +528,14 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None)
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
             lands = []
             bases = {j: _stance_base(yl, int(round(c_zeni)), stance_end) for j, (yl, _) in ys.items()}
+            well_seen = trust[side] >= WELL_SEEN_VISIBILITY
             for j, (yl, ysm) in ys.items() if trust[side] >= LANDING_MIN_VISIBILITY else ():
                 o = "heel" if j == "foot_index" else "foot_index"
                 t_land = _landing(yl, ysm, int(np.floor(c_zeni - LAND_BEFORE_ZENI * period)), int(c_zeni + LAND_AFTER_ZENI * period), bases[j], scale, fps,
-                                  other=(ys[o][0], bases[o]))
+                                  other=(ys[o][0], bases[o]), within_span=not well_seen)
                 if t_land is not None:
                     lands.append(t_land)
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
-            well_seen = trust[side] >= LANDING_MIN_VISIBILITY
             to_pos, method = _toe_lift(toe_y, c_pos, period, scale, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             if to_pos is not None:
                 k_pos, _ = _knee_extension(knee_light, c_pos, period)

@@ -115,6 +115,24 @@ def value_at(series: np.ndarray, pos: float) -> Any:
     return series[i] if w == 0.0 or j == i else (1.0 - w) * series[i] + w * series[j]
 
 
+def smooth_value_at(series: np.ndarray, pos: float) -> float:
+    """(T,) ``series`` at the fractional index ``pos`` by cubic (Lagrange) interpolation through the 4
+    samples around it, linear where those are not all finite.
+
+    For smooth angle curves read near their turning points (the thigh at toe-off), the straight
+    chord between two frames cuts the corner: about 0.3 deg at 30 fps for the thigh.
+    """
+    i = int(np.floor(pos))
+    if not 1 <= i < len(series) - 2:
+        return float(value_at(series, pos))
+    y = np.asarray(series[i - 1 : i + 3], dtype=float)
+    if not np.isfinite(y).all():
+        return float(value_at(series, pos))
+    u = pos - i  # nodes at -1, 0, 1, 2
+    w = np.array([-u * (u - 1) * (u - 2) / 6, (u + 1) * (u - 1) * (u - 2) / 2, -(u + 1) * u * (u - 2) / 2, (u + 1) * u * (u - 1) / 6])
+    return float(w @ y)
+
+
 def value_from_after(series: np.ndarray, pos: float, n_samples: int) -> float:
     """(T,) ``series`` at the fractional index ``pos``, extrapolated back from the line through the
     ``n_samples`` samples at/after it.
@@ -193,8 +211,8 @@ def step_metrics(
         ankle_d = fwd * (value_from_after(kl[:, leg["ankle"], 0], pc, n_after) - com_c[0])
         hip_d = fwd * (heel_x - value_at(hip_mid, pc)[0])
         ct = (st.toe_off_time_s - st.contact_time_s) if st.toe_off_time_s is not None else None
-        th_c = value_at(a["thigh"], pc)
-        th_to = value_at(a["thigh"], pto) if pto is not None else np.nan
+        th_c = smooth_value_at(a["thigh"], pc)
+        th_to = smooth_value_at(a["thigh"], pto) if pto is not None else np.nan
         peak = np.nan
         mid_knee = np.nan
         fsa = np.nan
