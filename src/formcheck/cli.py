@@ -199,6 +199,11 @@ SUMMARY_METRICS = (
 )
 
 
+def _digits(unit: str) -> int:
+    """Decimals to print for a unit: no more than the measurement carries (s: 0.01, deg/s: 1, else 0.1)."""
+    return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min") else 1
+
+
 def _check_facing(facing: str | None) -> None:
     if facing not in (None, "left", "right"):
         fail(f"--facing must be 'left' or 'right', not {facing!r}", 2)
@@ -225,9 +230,10 @@ def _print_analysis(result: Any, name: str) -> None:
         table.add_column(f"{side}{' (near)' if side == result.near_side else ' (far)'}: median [IQR], confidence")
     for key, label, unit in SUMMARY_METRICS:
         cells = []
+        d = _digits(unit)
         for side in ("left", "right"):
             v = s[side][key]
-            cells.append("-" if v["median"] is None else f"{v['median']:.2f} [{v['iqr'][0]:.2f}, {v['iqr'][1]:.2f}] {v['confidence']}")
+            cells.append("-" if v["median"] is None else f"{v['median']:.{d}f} [{v['iqr'][0]:.{d}f}, {v['iqr'][1]:.{d}f}] {v['confidence']}")
         if any(c != "-" for c in cells):
             table.add_row(f"{label} ({unit})", *cells)
     out.print(table)
@@ -321,8 +327,9 @@ def compare(
     for c in comparison.changes:
         if c.side != "both":
             continue
-        change = "-" if c.difference is None else f"{c.difference:+.2f} [{c.ci95[0]:+.2f}, {c.ci95[1]:+.2f}]"
-        fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+        d = _digits(c.unit)
+        change = "-" if c.difference is None else f"{c.difference:+.{d}f} [{c.ci95[0]:+.{d}f}, {c.ci95[1]:+.{d}f}]"
+        fmt = lambda v: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
         table.add_row(f"{c.label} ({c.unit})", fmt(c.before_median), fmt(c.after_median), change, f"{c.sdc:g}", verdict)
     out.print(table)
