@@ -8,6 +8,11 @@ Usage:
 Prints, per joint (hip, knee, ankle, heel, foot index) and per leg (near/far), the median over
 frames of |MediaPipe - truth| in % of leg length (the side's true leg length in pixels), the
 90th percentile, the median signed offsets along x/y, and how often MediaPipe swapped the legs.
+
+By default the landmarks are those formcheck analyses: MediaPipe's single-pose VIDEO-mode
+landmarker, which filters its landmarks over time (a one-euro filter inside MediaPipe; it lags
+moving joints by about a frame at 60 fps). ``--unfiltered`` runs the two-pose landmarker instead,
+which MediaPipe does not filter: the model's own per-frame placement.
 """
 
 from __future__ import annotations
@@ -85,6 +90,8 @@ def main() -> None:
     ap.add_argument("--hip-extension", type=float, default=12.0)
     ap.add_argument("--overground", action="store_true")
     ap.add_argument("--json", type=Path, help="write the summary numbers as JSON")
+    ap.add_argument("--unfiltered", action="store_true",
+                    help="MediaPipe's per-frame landmarks, without its temporal filter (two-pose landmarker)")
     args = ap.parse_args()
 
     if args.render:
@@ -103,7 +110,9 @@ def main() -> None:
     else:
         from formcheck.pose import extract_pose_track
 
-        track = extract_pose_track(args.clip, max_people=1)
+        # two-pose landmarker for the whole clip (no single-pose switch after the scan): MediaPipe
+        # applies its landmark smoothing only to a single pose
+        track = extract_pose_track(args.clip, max_people=2, scan_s=float("inf")) if args.unfiltered else extract_pose_track(args.clip, max_people=1)
         if args.track_cache:
             track.save(args.track_cache)
     fwd = -1.0 if truth["summary"]["facing"] == "left" else 1.0

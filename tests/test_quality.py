@@ -68,10 +68,21 @@ def test_walking_clip_gets_the_walking_finding_and_no_running_findings(shared_vi
     assert "walking, not running" in a.findings[0].title
 
 
+def _first_frames(track, n: int):
+    arrays = ("keypoints_px", "depth_px", "visibility", "presence", "world_m", "timestamps_s", "frame_indices")
+    return dataclasses.replace(track, **{name: getattr(track, name)[:n] for name in arrays})
+
+
 def test_short_walking_clip_is_refused_as_walking(shared_videos, pose_track_of):
-    """walk_side_outdoor_60fps_04 has 3 steps: refused, and the message says it is walking."""
+    """walk_side_outdoor_60fps_04 (2.3 s of walking at ~107 steps/min): 5 contacts (0.13, 0.59, 1.21, 1.54, 2.04 s):
+    analysed, with the walking warning and only the walking finding. Its first 1.35 s (3 contacts): refused, and
+    the message says it is walking."""
+    track = pose_track_of(shared_videos / "walk_side_outdoor_60fps_04.mp4")
+    a = analyze_track(track)
+    assert any(WALKING in w for w in a.quality["warnings"])
+    assert [f.code for f in a.findings] == ["no_flight_phase"]
     with pytest.raises(AnalysisError, match="looks like walking, not running"):
-        analyze_track(pose_track_of(shared_videos / "walk_side_outdoor_60fps_04.mp4"))
+        analyze_track(_first_frames(track, int(1.35 * track.fps)))
 
 
 def test_real_treadmill_run_is_running(treadmill_track):

@@ -63,8 +63,8 @@ def test_every_near_step_found(analyses, name):
 
 def test_before_is_told_from_after(analyses):
     """before.mp4 (rendered: overstride 25% leg, hip extension 5 deg) vs after.mp4 (5%, 15 deg): the analysis
-    must see more overstride and less hip extension before. Measured near-foot medians: overstride 27.7 vs
-    9.9 % leg, hip extension at toe-off 6.2 vs 16.7 deg."""
+    must see more overstride and less hip extension before. Measured near-foot medians: overstride 27.4 vs
+    9.0 % leg, hip extension at toe-off 6.3 vs 16.8 deg."""
     med = {}
     for name in ("before", "after"):
         a, truth = analyses[name]
@@ -84,16 +84,18 @@ def test_contacts_within_one_frame(analyses, name):
 
 @pytest.mark.parametrize("name", ("sample_run", "before"))
 def test_overstride_within_3pct_leg(analyses, name):
-    """Median near-foot overstride error, measured +2.2 (sample_run) and +2.6 (before) % leg: MediaPipe places the
+    """Median near-foot overstride error, measured +2.0 (sample_run) and +2.5 (before) % leg: MediaPipe places the
     heel ~2.4 % leg ahead of the rendered heel at contact (a landmark-placement offset, not timing)."""
     _, oe, _ = _near_errors(*analyses[name])
     assert abs(np.median(oe)) <= 3.0, oe
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "TARGET NOT MET on after.mp4: median near-foot overstride error +4.7 % leg: the heel-placement offset above "
-    "plus contacts a frame early on 7 of 10 steps (the runner lands almost flat-footed, 7 deg, and MediaPipe's "
-    "heel slows down before the shoe is down; one frame is ~4 % leg of heel travel on the 3 m/s belt)"))
+    "TARGET NOT MET on after.mp4: median near-foot overstride error +4.0 % leg: the heel-placement offset above "
+    "plus contacts a frame early on 6 of 10 steps (the runner lands almost flat-footed, 7 deg; MediaPipe's "
+    "time-filtered heel slows to about half its descent speed a frame before the shoe is down and stops "
+    "0.5-2.5 frames after it, bobbing up again, so the landing rule rejects it and the Zeni fallback, which runs early, times 7 of the 10; "
+    "one frame is ~5.8 % leg of heel travel on the 3 m/s belt)"))
 def test_overstride_within_3pct_leg_after(analyses):
     _, oe, _ = _near_errors(*analyses["after"])
     assert abs(np.median(oe)) <= 3.0, oe
@@ -101,7 +103,7 @@ def test_overstride_within_3pct_leg_after(analyses):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_hip_extension_within_3deg(analyses, name):
-    """Median near-foot hip-extension error, measured -0.2 (sample_run), +1.2 (before), +1.9 (after) deg; every step
+    """Median near-foot hip-extension error, measured +0.2 (sample_run), +1.2 (before), +1.9 (after) deg; every step
     within 2.5 deg."""
     _, _, he = _near_errors(*analyses[name])
     assert abs(np.median(he)) <= 3.0, he

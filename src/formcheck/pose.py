@@ -3,8 +3,9 @@
 VIDEO mode tracks the person from frame to frame (the detector only runs when tracking is
 lost), which is both faster and steadier than detecting in every frame. To pick the runner when
 several people are in view, the first seconds are scanned for up to ``max_people`` poses; if
-only one person shows up, the rest of the clip runs with a single-pose landmarker (detecting
-several poses makes the detector run on every frame, about 40% slower). Otherwise every frame
+only one person shows up, the whole clip is run with a single-pose landmarker (detecting
+several poses makes the detector run on every frame, about 40% slower; the scanned second is run
+again so that every frame gets the single-pose landmarker's temporal filtering). Otherwise every frame
 keeps all poses, they are linked into tracks by position, and the track that stays in view and
 moves its legs in an alternating rhythm is kept as the runner.
 """
@@ -199,18 +200,31 @@ def _run_model(
     multi_person = max_people > 1
     landmarker = _create_landmarker(model, max_people if multi_person else 1)
     last_ms = -1
+
+    def detect(frame, t: int) -> list[np.ndarray]:
+        nonlocal last_ms
+        timestamp_ms = max(last_ms + 1, int(round(frame.time_s * 1000)))
+        last_ms = timestamp_ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
+        return _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), width, height)
+
     try:
         for t, frame in enumerate(iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override)):
             if multi_person and frame.time_s - first_time_s > scan_s and max_seen <= 1:
-                # Only one person during the scan: a single-pose landmarker is much faster.
+                # Only one person during the scan: a single-pose landmarker is much faster. It also
+                # smooths its landmarks over time (MediaPipe's one-euro filter, single pose only),
+                # the multi-pose one does not: the scanned frames are run again with it, so that the
+                # whole clip has the same filtering (same lag and jitter for the event rules).
                 landmarker.close()
                 landmarker = _create_landmarker(model, 1)
                 multi_person = False
-            timestamp_ms = max(last_ms + 1, int(round(frame.time_s * 1000)))
-            last_ms = timestamp_ms
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
-            result = landmarker.detect_for_video(image, timestamp_ms)
-            poses = _result_to_arrays(result, width, height)
+                last_ms = -1  # a new landmarker: its own timestamps start again
+                tracks.clear()
+                rerun = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override)
+                for t_again, frame_again in zip(range(t), rerun):
+                    _link(tracks, detect(frame_again, t_again), t_again, fps)
+                rerun.close()
+            poses = detect(frame, t)
             max_seen = max(max_seen, len(poses))
             _link(tracks, poses, t, fps)
             frame_indices.append(frame.index)
