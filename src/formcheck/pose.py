@@ -201,7 +201,7 @@ def _run_model(
     landmarker = _create_landmarker(model, max_people if multi_person else 1)
     last_ms = -1
 
-    def detect(frame, t: int) -> list[np.ndarray]:
+    def detect(frame) -> list[np.ndarray]:
         nonlocal last_ms
         timestamp_ms = max(last_ms + 1, int(round(frame.time_s * 1000)))
         last_ms = timestamp_ms
@@ -222,9 +222,9 @@ def _run_model(
                 tracks.clear()
                 rerun = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override)
                 for t_again, frame_again in zip(range(t), rerun):
-                    _link(tracks, detect(frame_again, t_again), t_again, fps)
+                    _link(tracks, detect(frame_again), t_again, fps)
                 rerun.close()
-            poses = detect(frame, t)
+            poses = detect(frame)
             max_seen = max(max_seen, len(poses))
             _link(tracks, poses, t, fps)
             frame_indices.append(frame.index)
