@@ -15,7 +15,6 @@ within 3 deg.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -102,22 +101,15 @@ def test_overstride_within_3pct_leg_after(analyses):
     assert abs(np.median(oe)) <= 3.0, oe
 
 
-def _measure_module():
-    spec = importlib.util.spec_from_file_location("measure_synthetic_landmarks", SAMPLES.parent / "scripts" / "measure_synthetic_landmarks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
 @pytest.mark.parametrize("name", NAMES)
-def test_overstride_at_true_contact_instants(pose_track_of, name):
+def test_overstride_at_true_contact_instants(pose_track_of, landmark_measure, name):
     """Overstride error budget: formcheck's metrics fed the RENDERED contact instants (so only the landmarks, the COM
     model and the leg length can be wrong). Measured median +2.71 (sample_run), +2.46 (before), +2.80 (after) % leg,
     every step within 3.8 except one after.mp4 step (+9.9: MediaPipe swaps or mixes up the legs in the frames just after that contact, 221-225, which the heel is read from): MediaPipe places the
     landing heel ~1.5 % leg ahead of the rendered one. Also checks the split itself: the detected-instant errors
     are the reported ones."""
     truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
-    rows = _measure_module().overstride_error_budget(pose_track_of(SAMPLES / f"{name}.mp4"), truth)
+    rows = landmark_measure.overstride_error_budget(pose_track_of(SAMPLES / f"{name}.mp4"), truth)
     at_true = np.array([r["at_true_instant_pct_leg"] for r in rows])
     assert len(rows) >= 8
     assert 0.0 < np.median(at_true) <= 3.0, at_true

@@ -14,7 +14,6 @@ landmarks from the same model on the same clips:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -29,25 +28,18 @@ JOINTS = ("hip", "knee", "ankle")
 pytestmark = pytest.mark.skipif(not (SAMPLES / "sample_run.mp4").exists(), reason="sample clips not rendered")
 
 
-def _measure_module():
-    spec = importlib.util.spec_from_file_location("measure_synthetic_landmarks", ROOT / "scripts" / "measure_synthetic_landmarks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-def _medians(track, name: str) -> dict[tuple[str, str], float]:
+def _medians(measure, track, name: str) -> dict[tuple[str, str], float]:
     truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
-    errors = _measure_module().landmark_errors(track, truth)["errors"]
+    errors = measure.landmark_errors(track, truth)["errors"]
     return {(role, j): float(np.nanmedian(errors[(role, j)]["err"])) for role in ("near", "far") for j in JOINTS}
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_unfiltered_landmarks_within_3pct_leg(pose_track_of, name):
+def test_unfiltered_landmarks_within_3pct_leg(pose_track_of, landmark_measure, name):
     """Measured (near/far, % leg): sample_run hip 2.25/1.91, knee 1.70/2.23, ankle 1.98/2.55; before 2.40/1.51,
     1.64/2.27, 1.67/2.11; after 2.21/2.12, 1.76/2.25, 2.35/2.90."""
     track = pose_track_of(SAMPLES / f"{name}.mp4", max_people=2, scan_s=float("inf"))
-    med = _medians(track, name)
+    med = _medians(landmark_measure, track, name)
     assert max(med.values()) < 3.0, med
 
 
@@ -61,6 +53,6 @@ def test_unfiltered_landmarks_within_3pct_leg(pose_track_of, name):
     "rises 1-2 frames before the labelled toe-off; the filter's lag had hidden it), and after.mp4's overstride at the "
     "true contact instants gets worse (+2.8 -> +3.9 % leg, two-pose landmarker)."))
 @pytest.mark.parametrize("name", NAMES)
-def test_analysed_landmarks_within_3pct_leg(pose_track_of, name):
-    med = _medians(pose_track_of(SAMPLES / f"{name}.mp4"), name)
+def test_analysed_landmarks_within_3pct_leg(pose_track_of, landmark_measure, name):
+    med = _medians(landmark_measure, pose_track_of(SAMPLES / f"{name}.mp4"), name)
     assert max(med.values()) < 3.0, med
