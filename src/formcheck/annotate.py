@@ -689,16 +689,26 @@ def overlay_from_analysis(analysis) -> OverlayData:
     """OverlayData from a :class:`formcheck.analysis.Analysis` (its public fields only).
 
     Positions come from the analysis' cleaned keypoints and COM trajectory at each step's
-    contact track index; values and flags from its StepMetrics and findings.
+    contact track index; values and flags from its StepMetrics and findings. The contact marker
+    sits at the measured overstride from that frame's COM (the value its label shows, taken at
+    the sub-frame contact instant), so bar and label agree; the heel drawn in the contact frame
+    can be up to a frame of foot travel behind it (the frame is the first one at/after contact).
     """
+    from .clean import leg_length_px
+    from .events import forward_sign
+
     track = analysis.track
     k = np.asarray(track.keypoints_px, dtype=float)
     com = np.asarray(analysis.com_px, dtype=float)
+    legs = {side: leg_length_px(k, side) for side in ("left", "right")}  # what metrics divides by
+    fwd = forward_sign(analysis.facing)
     flagged = flagged_findings(analysis)
     marks = []
     for n, (ev, sm) in enumerate(zip(analysis.events.steps, analysis.steps), start=1):
         c = int(ev.contact_index)
-        heel = k[c, lm.LEG[sm.side]["heel"]]  # type: ignore[index]
+        heel = k[c, lm.LEG[sm.side]["heel"]].copy()  # type: ignore[index]
+        if sm.overstride_pct_leg is not None and np.isfinite(legs[sm.side]) and np.isfinite(com[c, 0]):
+            heel[0] = com[c, 0] + fwd * sm.overstride_pct_leg / 100.0 * legs[sm.side]
         flags = tuple(
             STEP_FINDINGS[f.code][4]
             for f in flagged
