@@ -82,7 +82,7 @@ class StepMarks:
     side: str  # "left" / "right" (anatomical)
     contact_frame: int  # decoded-frame index of initial contact
     toe_off_frame: int | None
-    foot_xy: tuple[float, float]  # heel (or foot) position at contact, pixels
+    foot_xy: tuple[float, float]  # where the foot landed, pixels (from an analysis: x = measured overstride, y = heel)
     com_x: float  # COM x at contact, pixels
     overstride_pct: float | None = None  # % leg length, + = foot ahead of COM
     overstride_cm: float | None = None
@@ -706,9 +706,9 @@ def overlay_from_analysis(analysis) -> OverlayData:
     marks = []
     for n, (ev, sm) in enumerate(zip(analysis.events.steps, analysis.steps), start=1):
         c = int(ev.contact_index)
-        heel = k[c, lm.LEG[sm.side]["heel"]].copy()  # type: ignore[index]
+        landing = k[c, lm.LEG[sm.side]["heel"]].copy()  # type: ignore[index]
         if sm.overstride_pct_leg is not None and np.isfinite(legs[sm.side]) and np.isfinite(com[c, 0]):
-            heel[0] = com[c, 0] + fwd * sm.overstride_pct_leg / 100.0 * legs[sm.side]
+            landing[0] = com[c, 0] + fwd * sm.overstride_pct_leg / 100.0 * legs[sm.side]
         flags = tuple(
             STEP_FINDINGS[f.code][4]
             for f in flagged
@@ -720,7 +720,7 @@ def overlay_from_analysis(analysis) -> OverlayData:
                 side=sm.side,
                 contact_frame=int(sm.contact_frame),
                 toe_off_frame=sm.toe_off_frame,
-                foot_xy=(float(heel[0]), float(heel[1])),
+                foot_xy=(float(landing[0]), float(landing[1])),
                 com_x=float(com[c, 0]),
                 overstride_pct=sm.overstride_pct_leg,
                 overstride_cm=sm.overstride_cm,
@@ -789,7 +789,7 @@ def steps_from_events(
                 side=side,
                 contact_frame=int(c),
                 toe_off_frame=None if t is None else int(t),
-                foot_xy=(float(heel[0]), float(heel[1])),
+                foot_xy=(float(landing[0]), float(landing[1])),
                 com_x=float(com[r, 0]),
                 overstride_pct=float(100 * d / legs[side]),
                 overstride_cm=float(d / px_per_cm) if px_per_cm else None,
