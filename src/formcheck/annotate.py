@@ -789,7 +789,7 @@ def steps_from_events(
                 side=side,
                 contact_frame=int(c),
                 toe_off_frame=None if t is None else int(t),
-                foot_xy=(float(landing[0]), float(landing[1])),
+                foot_xy=(float(heel[0]), float(heel[1])),
                 com_x=float(com[r, 0]),
                 overstride_pct=float(100 * d / legs[side]),
                 overstride_cm=float(d / px_per_cm) if px_per_cm else None,
