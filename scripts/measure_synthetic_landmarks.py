@@ -71,23 +71,20 @@ def landmark_errors(track: PoseTrack, truth: dict, *, fix_swaps: bool = True) ->
     return out
 
 
-def overstride_error_budget(track: PoseTrack, truth: dict, margin_frames: int = 10) -> list[dict]:
+def overstride_error_budget(analysis, truth: dict, margin_frames: int = 10) -> list[dict]:
     """Per true near-foot step: overstride error (% leg) at the true contact instant and at the detected one.
 
-    The true-instant value is formcheck.metrics' own overstride, fed the rendered contact/toe-off instants
-    instead of detected ones, so the two rows differ only by event timing. Steps within ``margin_frames``
-    of the clip ends are left out (as in tests/test_samples_end_to_end.py).
+    ``analysis`` is formcheck's Analysis of the clip. The true-instant value is formcheck.metrics' own
+    overstride on the same cleaned track, fed the rendered contact/toe-off instants instead of detected
+    ones, so the two rows differ only by event timing. Steps within ``margin_frames`` of the clip ends are
+    left out (as in tests/test_samples_end_to_end.py).
     """
-    from formcheck.analysis import analyze_track
-    from formcheck.clean import clean_track, near_side
-    from formcheck.com import hip_midpoint, segment_weighted_com
-    from formcheck.events import GaitEvents, StepEvents, detect_direction
+    from formcheck.clean import clean_track
+    from formcheck.events import GaitEvents, StepEvents
     from formcheck.metrics import step_metrics
 
-    analysis = analyze_track(track)
-    cleaned = clean_track(track)
-    ct = cleaned.track
-    facing = detect_direction(ct).facing
+    light = clean_track(analysis.raw_track).light  # the unsmoothed cleaned track metrics reads the heel from
+    ct = analysis.track
     near = truth["summary"]["near_side"]
     fps = float(truth["summary"]["fps"])
     n = truth["summary"]["n_frames"]
@@ -97,15 +94,13 @@ def overstride_error_budget(track: PoseTrack, truth: dict, margin_frames: int = 
         steps=[StepEvents(side=near, contact_index=int(st["contact_frame"]), contact_time_s=float(st["contact_t_s"]),
                           toe_off_index=int(st["toe_off_frame"]), toe_off_time_s=float(st["toe_off_t_s"]), toe_off_method="truth",
                           contact_method="truth") for st in true_steps],
-        stride_period_frames=analysis.events.stride_period_frames, facing=facing)
-    at_truth = step_metrics(ct, true_events, segment_weighted_com(ct.keypoints_px), hip_midpoint(ct.keypoints_px), facing,
-                            near_side(facing), None, raw_visibility=ct.visibility, light=cleaned.light)
-    detected = [e for e in analysis.events.steps if e.side == near]
-    metrics_by_time = {round(m_ev.contact_time_s, 9): m for m_ev, m in zip(analysis.events.steps, analysis.steps)}
+        stride_period_frames=analysis.events.stride_period_frames, facing=analysis.facing)
+    at_truth = step_metrics(ct, true_events, analysis.com_px, analysis.hip_mid_px, analysis.facing, analysis.near_side, None,
+                            raw_visibility=ct.visibility, light=light)
+    detected = [(ev, m) for ev, m in zip(analysis.events.steps, analysis.steps) if ev.side == near]
     rows = []
     for st, m_true in zip(true_steps, at_truth):
-        ev = min(detected, key=lambda e: abs(e.contact_time_s - st["contact_t_s"]))
-        m_det = metrics_by_time[round(ev.contact_time_s, 9)]
+        ev, m_det = min(detected, key=lambda pair: abs(pair[0].contact_time_s - st["contact_t_s"]))
         rows.append({
             "true_contact_frame": st["contact_frame"],
             "timing_error_frames": (ev.contact_time_s - st["contact_t_s"]) * fps,
@@ -184,7 +179,9 @@ def main() -> None:
     result = landmark_errors(track, truth)
     print(f"{args.clip}: MediaPipe vs true joint centres, % of leg length (fwd = offset in the running direction, down = image y)")
     print(summarise(result, fwd))
-    budget = overstride_error_budget(track, truth)
+    from formcheck.analysis import analyze_track
+
+    budget = overstride_error_budget(analyze_track(track), truth)
     print(summarise_budget(budget))
     if args.json:
         numbers = {f"{role}_{j}": {"median_pct_leg": float(np.nanmedian(r["err"])), "p90_pct_leg": float(np.nanpercentile(r["err"], 90)),

@@ -102,18 +102,18 @@ def test_overstride_within_3pct_leg_after(analyses):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_overstride_at_true_contact_instants(pose_track_of, landmark_measure, name):
+def test_overstride_at_true_contact_instants(analyses, landmark_measure, name):
     """Overstride error budget: formcheck's metrics fed the RENDERED contact instants (so only the landmarks, the COM
     model and the leg length can be wrong). Measured median +2.71 (sample_run), +2.46 (before), +2.80 (after) % leg,
     every step within 3.8 except one after.mp4 step (+9.9: MediaPipe swaps or mixes up the legs in frames 221-225,
     just after that contact, which the heel is read from); MediaPipe places the landing heel ~1.5 % leg ahead of the
     rendered one. Also checks the split itself: the detected-instant errors are the reported ones."""
-    truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
-    rows = landmark_measure.overstride_error_budget(pose_track_of(SAMPLES / f"{name}.mp4"), truth)
+    analysis, truth = analyses[name]
+    rows = landmark_measure.overstride_error_budget(analysis, truth)
     at_true = np.array([r["at_true_instant_pct_leg"] for r in rows])
     assert len(rows) >= 8
     assert 0.0 < np.median(at_true) <= 3.0, at_true
-    _, oe, _ = _near_errors(analyze_track(pose_track_of(SAMPLES / f"{name}.mp4")), truth)
+    _, oe, _ = _near_errors(analysis, truth)
     assert np.allclose(sorted(oe), sorted(r["at_detected_instant_pct_leg"] for r in rows)), (oe, rows)
 
 

@@ -25,7 +25,9 @@ import cv2
 import numpy as np
 
 from . import landmarks as lm
+from .clean import leg_length_px
 from .com import hip_midpoint, segment_weighted_com
+from .events import forward_sign
 
 Color = tuple[int, int, int]
 
@@ -694,9 +696,6 @@ def overlay_from_analysis(analysis) -> OverlayData:
     the sub-frame contact instant), so bar and label agree; the heel drawn in the contact frame
     can be up to a frame of foot travel behind it (the frame is the first one at/after contact).
     """
-    from .clean import leg_length_px
-    from .events import forward_sign
-
     track = analysis.track
     k = np.asarray(track.keypoints_px, dtype=float)
     com = np.asarray(analysis.com_px, dtype=float)
@@ -763,15 +762,9 @@ def steps_from_events(
     the thigh angle at the toe-off frame (the shared definitions in docs/TEAM_CONTEXT.md).
     """
     com = segment_weighted_com(keypoints) if com is None else com
-    sign = 1.0 if facing == "right" else -1.0
+    sign = forward_sign(facing)
     lut = {int(f): i for i, f in enumerate(frame_indices)}
-    legs = {}
-    for side in ("left", "right"):
-        leg = lm.LEG[side]  # type: ignore[index]
-        v = np.linalg.norm(keypoints[:, leg["hip"]] - keypoints[:, leg["knee"]], axis=-1) + np.linalg.norm(
-            keypoints[:, leg["knee"]] - keypoints[:, leg["ankle"]], axis=-1
-        )
-        legs[side] = float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
+    legs = {side: leg_length_px(keypoints, side) for side in ("left", "right")}
     out = []
     for n, (side, c, t) in enumerate(sorted(events, key=lambda e: e[1]), start=1):
         leg = lm.LEG[side]  # type: ignore[index]
