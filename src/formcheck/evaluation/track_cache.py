@@ -1,0 +1,86 @@
+"""Pose tracks cached on disk, keyed by the clip's bytes, the model's bytes and the options.
+
+MediaPipe is the slow part of every whole-clip test and benchmark (about 10 s per 360 frames
+on one core); running it once per clip and machine, not once per test session, keeps the test
+tiers and the evaluation harness fast. The cache is only a speed-up: deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..pose import default_model_path, extract_pose_track
+from ..pose_track import PoseTrack
+
+# Bump when extract_pose_track's output changes for the same clip, model and options.
+TRACK_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    """$FORMCHECK_CACHE, else $XDG_CACHE_HOME/formcheck (usually ~/.cache/formcheck)."""
+    env = os.environ.get("FORMCHECK_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "formcheck"
+
+
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def cache_key(path: str | os.PathLike[str], model_path: str | os.PathLike[str] | None, options: dict[str, Any]) -> str:
+    """Hex key of (clip bytes, model bytes, options, TRACK_FORMAT)."""
+    model = Path(model_path) if model_path else default_model_path()
+    payload = json.dumps(
+        {"clip": file_digest(path), "model": file_digest(model), "options": options, "format": TRACK_FORMAT},
+        sort_keys=True, default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def cached_pose_track(
+    path: str | os.PathLike[str],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    model_path: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> PoseTrack:
+    """:func:`formcheck.pose.extract_pose_track` of ``path``, from the disk cache when it holds it.
+
+    ``options`` are passed on to extract_pose_track (start_s, end_s, fps_override, max_people).
+    The track's ``source`` is set to ``path`` as given, so a cached track points at the clip it
+    was asked for even when the same bytes were cached under another name.
+    """
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    folder = folder / "pose_tracks"
+    entry = folder / f"{Path(path).stem}-{cache_key(path, model_path, options)}.npz"
+    if entry.is_file():
+        try:
+            track = PoseTrack.load(entry)
+        except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed, never trusted
+            entry.unlink(missing_ok=True)
+        else:
+            return _with_source(track, path)
+    track = extract_pose_track(path, model_path=model_path, **options)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = entry.with_name(f"{entry.stem}.{os.getpid()}.tmp.npz")
+    track.save(tmp)
+    tmp.replace(entry)
+    # what the next call will load (the .npz stores float32): a miss and a hit give the same analysis
+    return _with_source(PoseTrack.load(entry), path)
+
+
+def _with_source(track: PoseTrack, path: str | os.PathLike[str]) -> PoseTrack:
+    from dataclasses import replace
+
+    return track if track.source == str(path) else replace(track, source=str(path))
