@@ -15,12 +15,12 @@ import io
 from collections.abc import Mapping, Sequence
 
 import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display; must happen before pyplot is imported
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from . import landmarks as lm  # noqa: E402
+from . import landmarks as lm
 
 SIDES = ("left", "right")
 
@@ -96,14 +96,21 @@ _STYLE = {
 }
 
 
-def _png(fig: "plt.Figure") -> bytes:
+def _figure(figsize: tuple[float, float]) -> Figure:
+    """A figure drawn by Agg (no display, no pyplot, no global backend switch: importing this module
+    leaves the caller's matplotlib backend alone), and freed with its last reference."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=130, bbox_inches="tight", facecolor="white")
-    plt.close(fig)
     return buf.getvalue()
 
 
-def _legend_below(ax: "plt.Axes") -> None:
+def _legend_below(ax: Axes) -> None:
     """Legend under the axes, side by side: never hides data on a narrow screen."""
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.26), ncol=1, frameon=False, handletextpad=0.3)
 
@@ -174,8 +181,9 @@ def thigh_cycle_plot(
     ``curves[side]`` is (n_cycles, n_points) as from :func:`gait_cycle_curves`; sides with no cycles are skipped.
     """
     colors = dict(colors or side_colors(near_side))
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(5.2, 4.0))
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure((5.2, 4.0))
+        ax = fig.subplots()
         drawn = False
         # toe-off label placement: the earlier toe-off's label goes left of its line, the later one's right
         med_to = {}
@@ -244,8 +252,9 @@ def foot_ahead_plot(
     t = np.asarray(times_s, dtype=float)
     v = np.asarray([np.nan if x is None else float(x) for x in values_pct], dtype=float)
     s = np.asarray(list(sides))
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(5.2, 4.0))
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure((5.2, 4.0))
+        ax = fig.subplots()
         for side, marker in (("left", "o"), ("right", "s")):
             m = (s == side) & np.isfinite(v) & np.isfinite(t)
             if m.any():
@@ -282,8 +291,9 @@ def cadence_contact_plot(
     cad = np.asarray([np.nan if x is None else float(x) for x in cadence_spm], dtype=float)
     ct = np.asarray([np.nan if x is None else float(x) for x in contact_ms], dtype=float)
     s = np.asarray(list(sides) if sides is not None else ["?"] * len(t))
-    with plt.rc_context(_STYLE):
-        fig, (a1, a2) = plt.subplots(2, 1, figsize=(5.2, 5.6), sharex=True)
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure((5.2, 5.6))
+        a1, a2 = fig.subplots(2, 1, sharex=True)
         m = np.isfinite(cad)
         if m.any():
             a1.plot(t[m], cad[m], color="0.2", linewidth=2.0, marker="o", markersize=7)
