@@ -1,0 +1,258 @@
+"""How well formcheck times every contact and toe-off: one table over all clips with known events.
+
+Clips: the hand-labelled real clips in ../shared/videos (skipped with a note when absent), each of
+them degraded by code (motion blur, 480p, small runner in portrait, doubled frames, crf 40; labels
+carried over), the rendered samples in sample_videos/ and, when formcheck.synth.scenarios is
+importable, its hard-condition scenarios. Pose tracks come from the disk cache
+(formcheck.evaluation.track_cache): MediaPipe runs once per clip and machine.
+
+    .venv/bin/python benchmarks/eval_events.py [--only NAME] [--json PATH] [--details]
+
+Columns: IC / TO = events within tolerance / labelled (left, right, both); err = median signed
+error (detected - labelled, container frames; + = late); miss / spur = missed labels / spurious
+detections; cad% = cadence error; over = median overstride error (% leg) and ct = median
+contact-time error (ms), rendered clips only. tol = tolerance in container frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.evaluation.degrade import degraded_clip, runner_extent, standard_degradations
+from formcheck.evaluation.events import ClipScore, EventLabels, load_labels, score_detection, score_track
+from formcheck.evaluation.track_cache import cached_pose_track, default_cache_dir
+from formcheck.synth.render import truth_path_for
+from formcheck.video import probe_video
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_VIDEOS = Path(os.environ.get("FORMCHECK_SHARED_VIDEOS", REPO.parent / "shared" / "videos"))
+FIXTURES = REPO / "tests" / "fixtures"
+REAL_CLIPS = ("treadmill_side_01", "track_side_short_02")  # labelled as tests/fixtures/<name>_labels.json
+SAMPLES = ("sample_run", "before", "after")
+
+
+@dataclass(frozen=True)
+class Clip:
+    name: str
+    path: Path
+    labels: EventLabels
+
+
+def real_clips(notes: list[str]) -> Iterator[Clip]:
+    """Each hand-labelled real clip that is present (a note for each one that is not)."""
+    for name in REAL_CLIPS:
+        video, label_file = SHARED_VIDEOS / f"{name}.mp4", FIXTURES / f"{name}_labels.json"
+        if not label_file.is_file():
+            notes.append(f"{name}: no labels yet ({label_file.relative_to(REPO)}), skipped")
+            continue
+        if not video.is_file():
+            notes.append(f"{name}: clip not found in {SHARED_VIDEOS}, skipped with its degraded versions")
+            continue
+        labels = load_labels(label_file)
+        yield Clip(name, video, labels)
+
+
+def degraded_versions(clip: Clip, notes: list[str], wanted: str | None) -> Iterator[Clip]:
+    """Each standard degradation of a real clip (made once, then from the cache) with its labels carried over."""
+    info = probe_video(clip.path)
+    size = (info.width, info.height)
+    try:
+        extent = runner_extent(_track(clip))
+    except ValueError as exc:
+        notes.append(f"{clip.name}: no portrait framing ({exc})")
+        extent = None
+    for d in standard_degradations(size, extent):
+        if d.canvas_wh is None and d.scale >= 1.0 and d.blur_px <= 1 and d.repeat == 1 and d.name.endswith("p"):
+            notes.append(f"{clip.name}: already <= {max(size)} px, no {d.name} version")
+            continue
+        name = f"{clip.name}/{d.name}"
+        if wanted and wanted not in name:
+            continue
+        out = degraded_clip(clip.path, clip.labels, d)
+        yield Clip(name, out.path, out.labels)
+
+
+def rendered_samples(notes: list[str]) -> Iterator[Clip]:
+    for name in SAMPLES:
+        video = REPO / "sample_videos" / f"{name}.mp4"
+        truth = truth_path_for(video)
+        if not (video.is_file() and truth.is_file()):
+            notes.append(f"{name}: sample or its truth missing, skipped")
+            continue
+        yield Clip(f"synth/{name}", video, load_labels(truth))
+
+
+def scenario_clips(notes: list[str], wanted: str | None) -> Iterator[Clip]:
+    """Hard-condition scenarios, rendered once into the cache (keyed by the scenarios module's source)."""
+    try:
+        scenarios = importlib.import_module("formcheck.synth.scenarios")
+    except ImportError:
+        notes.append("formcheck.synth.scenarios not importable yet: no hard-condition scenarios")
+        return
+    source = Path(scenarios.__file__).read_bytes()
+    key = hashlib.sha256(source).hexdigest()[:12]
+    for name in scenarios.SCENARIOS:
+        label = f"scenario/{name}"
+        if wanted and wanted not in label:
+            continue
+        out_dir = default_cache_dir() / "scenarios" / f"{name}-{key}"
+        existing = sorted(out_dir.glob("*.mp4")) if out_dir.is_dir() else []
+        existing = [p for p in existing if truth_path_for(p).is_file() and ".partial" not in p.name]
+        try:
+            video = existing[0] if existing else Path(scenarios.render_scenario(name, out_dir))
+        except Exception as exc:  # noqa: BLE001 - a scenario that cannot render is reported, not fatal
+            notes.append(f"{label}: could not render ({type(exc).__name__}: {exc})")
+            continue
+        yield Clip(label, video, load_labels(truth_path_for(video)))
+
+
+def _track(clip: Clip):
+    options = {"fps_override": clip.labels.real_fps} if clip.labels.capture_fps else {}
+    return cached_pose_track(clip.path, **options)
+
+
+def evaluate(clip: Clip) -> ClipScore:
+    try:
+        track = _track(clip)
+    except Exception as exc:  # noqa: BLE001 - unreadable clip or no pose: scored all missed, reason kept
+        return score_detection(clip.name, clip.labels, None, error=f"pose: {type(exc).__name__}: {exc}")
+    return score_track(clip.name, clip.labels, track)
+
+
+def all_clips(wanted: str | None, notes: list[str]) -> Iterator[Clip]:
+    for clip in real_clips(notes):
+        if not wanted or wanted in clip.name:
+            yield clip
+        yield from degraded_versions(clip, notes, wanted)
+    for clip in rendered_samples(notes):
+        if not wanted or wanted in clip.name:
+            yield clip
+    yield from scenario_clips(notes, wanted)
+
+
+# ------------------------------------------------------------------------------------------------ table
+
+
+def _frac(s: ClipScore, kind: str) -> str:
+    sc = s.scores
+    return f"{sc[(kind, 'left')].hits}/{sc[(kind, 'left')].n_labels} {sc[(kind, 'right')].hits}/{sc[(kind, 'right')].n_labels} " \
+           f"{sc[(kind, 'both')].hits}/{sc[(kind, 'both')].n_labels}"
+
+
+def _num(v: float | None, fmt: str) -> str:
+    return "-" if v is None else format(v, fmt)
+
+
+HEADER = f"{'clip':34s} {'tol':>4s}  {'IC L R both':>17s}  {'TO L R both':>17s}  {'ICerr':>5s} {'TOerr':>5s} " \
+         f"{'miss':>5s} {'spur':>5s} {'cad%':>6s} {'over':>5s} {'ct ms':>6s}"
+
+
+def table_line(s: ClipScore) -> str:
+    ic, to = s.scores[("ic", "both")], s.scores[("to", "both")]
+    ct_ms = None if s.contact_time_error_s is None else 1000 * s.contact_time_error_s
+    line = (f"{s.name[:34]:34s} {s.tolerance_frames:4.1f}  {_frac(s, 'ic'):>17s}  {_frac(s, 'to'):>17s}  "
+            f"{_num(ic.median_error_frames, '+.1f'):>5s} {_num(to.median_error_frames, '+.1f'):>5s} "
+            f"{f'{ic.missed}/{to.missed}':>5s} {f'{ic.spurious}/{to.spurious}':>5s} {_num(s.cadence_error_pct, '+.2f'):>6s} "
+            f"{_num(s.overstride_error_pct_leg, '+.1f'):>5s} {_num(ct_ms, '+.0f'):>6s}")
+    if s.error:
+        line += f"  REFUSED: {s.error}"
+    return line
+
+
+def total_row(scores: list[ClipScore]) -> dict[str, object]:
+    """Pooled counts over all clips; pooled median event errors; mean |error| of the per-clip figures."""
+    out: dict[str, object] = {"clip": "TOTAL", "clips": len(scores)}
+    for kind in ("ic", "to"):
+        for side in ("left", "right", "both"):
+            out[f"{kind}_{side}_hits"] = sum(s.scores[(kind, side)].hits for s in scores)
+            out[f"{kind}_{side}_labels"] = sum(s.scores[(kind, side)].n_labels for s in scores)
+        errs = [e.error_frames for s in scores for e in s.events if e.kind == kind and e.error_frames is not None]
+        out[f"{kind}_median_error_frames"] = round(float(np.median(errs)), 2) if errs else None
+        out[f"{kind}_missed"] = sum(s.scores[(kind, "both")].missed for s in scores)
+        out[f"{kind}_spurious"] = sum(s.scores[(kind, "both")].spurious for s in scores)
+    for key, vals in (("mean_abs_cadence_error_pct", [s.cadence_error_pct for s in scores]),
+                      ("mean_abs_overstride_error_pct_leg", [s.overstride_error_pct_leg for s in scores]),
+                      ("mean_abs_contact_time_error_s", [s.contact_time_error_s for s in scores])):
+        v = [abs(x) for x in vals if x is not None]
+        out[key] = round(float(np.mean(v)), 4) if v else None
+    out["refused"] = sum(s.error is not None for s in scores)
+    return out
+
+
+def total_line(t: dict[str, object]) -> str:
+    def frac(kind: str) -> str:
+        return " ".join(f"{t[f'{kind}_{side}_hits']}/{t[f'{kind}_{side}_labels']}" for side in ("left", "right", "both"))
+
+    ct = t["mean_abs_contact_time_error_s"]
+    return (f"{'TOTAL (' + str(t['clips']) + ' clips)':34s} {'':4s}  {frac('ic'):>17s}  {frac('to'):>17s}  "
+            f"{_num(t['ic_median_error_frames'], '+.1f'):>5s} {_num(t['to_median_error_frames'], '+.1f'):>5s} "
+            f"{str(t['ic_missed']) + '/' + str(t['to_missed']):>5s} {str(t['ic_spurious']) + '/' + str(t['to_spurious']):>5s} "
+            f"{_num(t['mean_abs_cadence_error_pct'], '.2f'):>6s} {_num(t['mean_abs_overstride_error_pct_leg'], '.1f'):>5s} "
+            f"{_num(None if ct is None else 1000 * ct, '.0f'):>6s}   (|cad%|, |over|, |ct| = mean abs of the clip figures)")
+
+
+def details(s: ClipScore) -> list[str]:
+    lines = [f"  {s.name}: tolerance {s.tolerance_frames:.2f} frames, window +-{s.window_frames:.1f}"]
+    for e in s.events:
+        if e.detected_frame is None:
+            lines.append(f"    {e.side:5s} {e.kind.upper()} label {e.label_frame:5d}  MISSED")
+        else:
+            lines.append(f"    {e.side:5s} {e.kind.upper()} label {e.label_frame:5d}  detected {e.detected_frame:5d}  "
+                         f"{e.error_frames:+4.0f} fr {e.error_ms:+6.1f} ms  {'ok' if e.hit else 'OFF'}")
+    for (kind, side), frames in s.spurious.items():
+        if frames:
+            lines.append(f"    {side:5s} {kind.upper()} spurious at {frames}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", help="only clips whose name contains this (e.g. treadmill, doubled, synth)")
+    ap.add_argument("--json", type=Path, help="save the table (and every event) as JSON")
+    ap.add_argument("--details", action="store_true", help="print every event's error")
+    args = ap.parse_args(argv)
+
+    notes: list[str] = []
+    scores: list[ClipScore] = []
+    print(HEADER)
+    for clip in all_clips(args.only, notes):
+        s = evaluate(clip)
+        scores.append(s)
+        print(table_line(s), flush=True)
+        if args.details:
+            print("\n".join(details(s)), flush=True)
+    if not scores:
+        print("(no clip)")
+        total = None
+    else:
+        total = total_row(scores)
+        print(total_line(total))
+    for n in notes:
+        print(f"note: {n}")
+    if args.json:
+        payload = {
+            "rows": [s.row() for s in scores],
+            "total": total,
+            "notes": notes,
+            "events": {s.name: [e.__dict__ for e in s.events] for s in scores},
+            "spurious": {s.name: {f"{k}_{side}": v for (k, side), v in s.spurious.items()} for s in scores},
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.json.with_name(args.json.name + ".partial")
+        tmp.write_text(json.dumps(payload, indent=1))
+        tmp.replace(args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

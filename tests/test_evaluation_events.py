@@ -1,0 +1,239 @@
+"""Evaluation harness: event matching, tolerance, spurious and cadence scoring, degraded clips and their labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.evaluation.degrade import (
+    Degradation, RunnerExtent, compressed, degraded_clip, downscale, frames_doubled, motion_blur, portrait_small,
+    standard_degradations,
+)
+from formcheck.evaluation.events import (
+    Detection, EventLabels, SideLabels, TruthStep, labels_from_dict, load_labels, match_events, score_detection,
+)
+from formcheck.video import H264Writer, iter_frames
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _labels(left_ic, left_to, right_ic=(), right_to=(), *, fps=30.0, image_fps=None, capture_fps=None, in_view=None, truth=()):
+    arr = lambda v: np.asarray(v, dtype=int)  # noqa: E731
+    return EventLabels(
+        video="x.mp4", fps=fps, image_fps=image_fps or fps, capture_fps=capture_fps,
+        sides={"left": SideLabels(arr(left_ic), arr(left_to)), "right": SideLabels(arr(right_ic), arr(right_to))},
+        in_view=in_view, truth_steps=tuple(truth),
+    )
+
+
+def _detection(left_ic=(), left_to=(), right_ic=(), right_to=(), cadence=None, steps=()):
+    arr = lambda v: np.asarray(v, dtype=int)  # noqa: E731
+    return Detection({("left", "ic"): arr(left_ic), ("left", "to"): arr(left_to), ("right", "ic"): arr(right_ic),
+                      ("right", "to"): arr(right_to)}, cadence, list(steps))
+
+
+# ------------------------------------------------------------------------------------------ tolerance
+
+
+def test_tolerance_is_one_real_image_or_17ms_real_time():
+    assert _labels([], []).tolerance_frames == pytest.approx(1.0)  # 30 fps: one frame (33 ms > 17)
+    assert _labels([], [], fps=60).tolerance_frames == pytest.approx(1.02)  # 60 fps: 17 ms = 1.02 frames
+    assert _labels([], [], fps=60, image_fps=30).tolerance_frames == pytest.approx(2.0)  # every frame shown twice
+    slowmo = _labels([], [], fps=30, capture_fps=270)  # 9x slow motion stored at 30 fps
+    assert slowmo.real_fps == pytest.approx(270)
+    assert slowmo.tolerance_frames == pytest.approx(0.017 * 270)  # ~4.6 container frames
+    assert slowmo.ms_per_frame == pytest.approx(1000 / 270)
+
+
+# ------------------------------------------------------------------------------------------ matching
+
+
+def test_match_signed_errors_hits_and_ms():
+    m = match_events(np.array([10, 30, 50]), np.array([10, 31, 48]), window_frames=5, tolerance_frames=1, ms_per_frame=1000 / 30,
+                     span=(10, 50))
+    assert [e.error_frames for e in m.events] == [0, 1, -2]
+    assert [e.hit for e in m.events] == [True, True, False]
+    assert m.events[2].error_ms == pytest.approx(-66.67, abs=0.01)
+    assert m.spurious_frames == [] and m.ignored_frames == []
+
+
+def test_match_is_one_to_one_extra_detection_is_spurious():
+    m = match_events(np.array([10, 30]), np.array([11, 10, 30]), window_frames=5, tolerance_frames=1, ms_per_frame=33.3, span=(10, 30))
+    assert [e.detected_frame for e in m.events] == [10, 30]  # the nearest wins
+    assert m.spurious_frames == [11]
+
+
+def test_match_window_outside_is_missed_and_spurious():
+    m = match_events(np.array([10, 30]), np.array([20, 30]), window_frames=5, tolerance_frames=1, ms_per_frame=33.3, span=(10, 30))
+    assert m.events[0].detected_frame is None and not m.events[0].hit
+    assert m.spurious_frames == [20]
+
+
+def test_unmatched_outside_span_or_unlabelled_frames_not_spurious():
+    in_view = np.zeros(100, dtype=bool)
+    in_view[:40] = True
+    m = match_events(np.array([10, 30]), np.array([2, 10, 20, 30, 35, 60]), window_frames=3, tolerance_frames=1, ms_per_frame=33.3,
+                     span=(5, 38), in_view=in_view)
+    assert m.spurious_frames == [20, 35]
+    assert m.ignored_frames == [2, 60]  # before the first / after the last labelled frame
+    in_view[30:] = False
+    m = match_events(np.array([10, 30]), np.array([10, 30, 35]), window_frames=3, tolerance_frames=1, ms_per_frame=33.3,
+                     span=(5, 38), in_view=in_view)
+    assert m.spurious_frames == [] and m.ignored_frames == [35]
+    # a foot with no labels: nothing it detects can be called spurious
+    m = match_events(np.array([], dtype=int), np.array([10, 30]), window_frames=3, tolerance_frames=1, ms_per_frame=33.3, span=None)
+    assert m.spurious_frames == [] and m.ignored_frames == [10, 30]
+
+
+# ------------------------------------------------------------------------------------------ clip score
+
+
+def test_score_counts_cadence_and_window():
+    # 30 fps, stride 20 frames (0.667 s) on each foot -> 180 steps/min; right foot lands half a stride later
+    lab = _labels([10, 30, 50, 70], [16, 36, 56, 76], [20, 40, 60, 80], [26, 46, 66, 86])
+    assert lab.step_frames() == pytest.approx(10)
+    assert lab.cadence_spm() == pytest.approx(180)
+    det = _detection([10, 31, 50, 73], [16, 36, 56], [20, 40, 44, 60, 80], [26, 46, 66, 86], cadence=171.0)
+    s = score_detection("x", lab, det)
+    assert s.window_frames == pytest.approx(5)
+    ic = s.scores[("ic", "both")]
+    assert (ic.n_labels, ic.hits, ic.missed, ic.spurious) == (8, 7, 0, 1)  # 73 is 3 late: matched, not a hit; 44 spurious
+    assert s.scores[("ic", "left")].hits == 3 and s.scores[("ic", "right")].hits == 4
+    assert s.spurious[("ic", "right")] == [44]
+    to = s.scores[("to", "both")]
+    assert (to.hits, to.missed, to.spurious) == (7, 1, 0)
+    assert ic.median_error_frames == 0.0
+    assert s.cadence_error_pct == pytest.approx(-5.0)
+    assert s.row()["ic_both_hits"] == 7
+
+
+def test_cadence_uses_complete_strides_only():
+    lab = _labels([10, 30, 70, 90], [])  # one contact (50) not labelled: the 40-frame gap is two strides
+    assert lab.cadence_spm() == pytest.approx(180)
+
+
+def test_refused_analysis_scores_all_missed_and_keeps_message():
+    lab = _labels([10, 30], [16, 36], [20, 40], [26, 46])
+    s = score_detection("x", lab, None, error="cannot analyse this clip: too few steps")
+    assert s.scores[("ic", "both")].missed == 4 and s.scores[("to", "both")].missed == 4
+    assert s.scores[("ic", "both")].hits == 0 and s.error.startswith("cannot analyse")
+    assert s.cadence_error_pct is None
+
+
+def test_truth_errors_of_matched_steps():
+    truth = [TruthStep("left", 10, 16, 10.0, 0.20), TruthStep("right", 20, 26, 12.0, 0.20), TruthStep("left", 30, 36, 14.0, 0.20)]
+    lab = _labels([10, 30], [16, 36], [20], [26], truth=truth)
+    det = _detection([11, 30], [16, 36], [20], [26], steps=[("left", 11, 13.0, 0.21), ("right", 20, 13.0, 0.19), ("left", 30, 15.0, 0.22),
+                                                           ("right", 90, 50.0, 1.0)])
+    s = score_detection("x", lab, det)
+    assert s.overstride_error_pct_leg == pytest.approx(1.0)  # errors +3, +1, +1 (the unmatched step at 90 is not used)
+    assert s.contact_time_error_s == pytest.approx(0.01)
+
+
+# ------------------------------------------------------------------------------------------ label files
+
+
+def test_label_json_loads_with_confidences_and_in_view():
+    d = json.loads((FIXTURES / "treadmill_side_01_labels.json").read_text())
+    lab = labels_from_dict(d)
+    assert lab.fps == 30 and lab.tolerance_frames == 1 and lab.near_side == "left" and lab.in_view is None
+    assert lab.sides["left"].contact_frames[0] == 15 and len(lab.sides["right"].toe_off_frames) == 17
+    assert lab.cadence_spm() == pytest.approx(168.9, abs=0.2)  # the clip's cadence measured from pixel motion: 168.9
+    d["left"]["contact_confidence_frames"] = [1] * 17
+    d["in_view_frames"] = [0, 32]
+    lab = labels_from_dict(d)
+    assert lab.sides["left"].contact_confidence_frames.shape == (17,)
+    assert lab.in_view[:33].all() and not lab.in_view[33:].any()
+    d["in_view_frames"] = [[0, 5], [10, 12]]
+    assert np.flatnonzero(labels_from_dict(d).in_view).tolist() == [0, 1, 2, 3, 4, 5, 10, 11, 12]
+    back = EventLabels.from_json_dict(json.loads(json.dumps(lab.to_json_dict())))
+    assert np.array_equal(back.sides["left"].contact_frames, lab.sides["left"].contact_frames)
+
+
+def test_truth_json_loads_steps_and_values():
+    lab = load_labels(REPO / "sample_videos" / "sample_run.truth.json")
+    assert lab.origin == "truth" and lab.fps == 60 and lab.near_side == "left"
+    assert lab.sides["left"].contact_frames[0] == 7 and lab.sides["left"].toe_off_frames[0] == 19
+    assert lab.truth_steps[0].overstride_pct_leg == pytest.approx(14.9289)  # the continuous-instant value
+    assert lab.cadence_spm() == pytest.approx(170, abs=0.1)
+
+
+# ------------------------------------------------------------------------------------------ degradations
+
+
+@pytest.fixture(scope="module")
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, EventLabels]:
+    """20 frames, 10 fps, 160x96: a white rectangle moving 4 px a frame on dark grey, with made-up labels."""
+    path = tmp_path_factory.mktemp("tiny") / "tiny.mp4"
+    with H264Writer(path, 10.0, (160, 96), crf=12) as w:
+        for i in range(20):
+            img = np.full((96, 160, 3), 40, dtype=np.uint8)
+            img[30:70, 20 + 4 * i:40 + 4 * i] = 255
+            w.write(img, i / 10)
+    labels = _labels([3, 10, 17], [6, 13], [7, 14], [1, 9, 16], fps=10.0, truth=[TruthStep("left", 3, 6, 5.0, 0.3)])
+    return path, labels
+
+
+def _decoded(path: Path) -> list[np.ndarray]:
+    return [f.rgb for f in iter_frames(path)]
+
+
+def test_doubled_frames_map_ic_to_2f_and_to_to_2f_plus_1(tiny_clip, tmp_path):
+    src, labels = tiny_clip
+    out = degraded_clip(src, labels, frames_doubled(), cache_dir=tmp_path)
+    frames = _decoded(out.path)
+    assert len(frames) == 40
+    assert out.labels.fps == 20 and out.labels.image_fps == 10 and out.labels.tolerance_frames == 2
+    assert out.labels.sides["left"].contact_frames.tolist() == [6, 20, 34]
+    assert out.labels.sides["left"].toe_off_frames.tolist() == [13, 27]
+    assert out.labels.sides["right"].toe_off_frames.tolist() == [3, 19, 33]
+    assert out.labels.truth_steps[0].contact_frame == 6 and out.labels.truth_steps[0].toe_off_frame == 13
+    assert np.abs(frames[6].astype(int) - frames[7].astype(int)).mean() < 2  # the two copies are one image
+    assert np.abs(frames[7].astype(int) - frames[8].astype(int)).mean() > 3  # the next image has moved (4 px: mean 4.5)
+    assert out.labels.cadence_spm() == pytest.approx(labels.cadence_spm())  # real time unchanged
+    # the labels JSON beside the clip says the same, and a second call reuses the cache
+    again = degraded_clip(src, labels, frames_doubled(), cache_dir=tmp_path)
+    assert again.path == out.path and again.labels.sides["left"].toe_off_frames.tolist() == [13, 27]
+    assert len(list(tmp_path.glob("degraded/*.mp4"))) == 1
+
+
+@pytest.mark.parametrize("make, size", [
+    (lambda: motion_blur(9), (160, 96)),
+    (lambda: downscale((160, 96), 80), (80, 48)),
+    (lambda: compressed(40), (160, 96)),
+    (lambda: portrait_small((160, 96), RunnerExtent(40.0, 30.0, 106.0, 50.0), 0.125), (90, 160)),
+])
+def test_degradations_keep_frames_and_labels(tiny_clip, tmp_path, make, size):
+    src, labels = tiny_clip
+    d: Degradation = make()
+    out = degraded_clip(src, labels, d, cache_dir=tmp_path)
+    frames = _decoded(out.path)
+    assert len(frames) == 20 and frames[0].shape[1::-1] == size
+    for side in ("left", "right"):
+        assert out.labels.sides[side].contact_frames.tolist() == labels.sides[side].contact_frames.tolist()
+        assert out.labels.sides[side].toe_off_frames.tolist() == labels.sides[side].toe_off_frames.tolist()
+    assert out.labels.fps == 10 and out.labels.tolerance_frames == 1
+
+
+def test_motion_blur_smears_horizontally_only(tiny_clip, tmp_path):
+    src, labels = tiny_clip
+    sharp = _decoded(src)[0].astype(int)
+    blurred = _decoded(degraded_clip(src, labels, motion_blur(9), cache_dir=tmp_path).path)[0].astype(int)
+    row, col = 50, 30
+    assert np.count_nonzero((blurred[row, :, 1] > 70) & (blurred[row, :, 1] < 220)) >= 6  # ramps at both edges
+    assert np.count_nonzero((sharp[row, :, 1] > 70) & (sharp[row, :, 1] < 220)) <= 2
+    assert np.abs(blurred[:, col, 1] - sharp[:, col, 1])[35:65].max() < 15  # inside the rectangle vertically unchanged
+
+
+def test_portrait_small_puts_runner_at_the_target_size():
+    ext = RunnerExtent(hip_ankle_px=250.0, hip_x_min_px=260.0, hip_x_max_px=330.0, centre_y_px=1000.0)
+    d = portrait_small((720, 1280), ext, hip_ankle_frac=0.1)
+    assert d.canvas_wh == (720, 1280) and d.scale * 250 == pytest.approx(128, abs=0.1)
+    wide = portrait_small((480, 352), RunnerExtent(60.0, 20.0, 460.0, 200.0))  # runner crossing the frame: travel must fit
+    assert wide.canvas_wh == (270, 480) and wide.scale * (440 + 120) <= 270 + 1e-6
+    kinds = [x.name for x in standard_degradations((720, 1280), ext)]
+    assert kinds == ["blur25", "480p", "portrait_small", "doubled", "crf40"]
