@@ -237,3 +237,19 @@ def test_portrait_small_puts_runner_at_the_target_size():
     assert wide.canvas_wh == (270, 480) and wide.scale * (440 + 120) <= 270 + 1e-6
     kinds = [x.name for x in standard_degradations((720, 1280), ext)]
     assert kinds == ["blur25", "480p", "portrait_small", "doubled", "crf40"]
+
+
+def test_events_seen_but_not_labelled_are_not_spurious():
+    m = match_events(np.array([10, 30]), np.array([10, 22, 30]), window_frames=4, tolerance_frames=1, ms_per_frame=33.3,
+                     span=(10, 30), not_labelled=np.array([21]))
+    assert m.spurious_frames == [] and m.ignored_frames == [22]
+
+
+def test_track_short_labels_in_view_and_not_labelled():
+    lab = load_labels(FIXTURES / "track_side_short_02_labels.json")
+    assert np.flatnonzero(lab.in_view).tolist() == list(range(5, 29))  # [5, 28] = first and last frame in view
+    assert lab.not_labelled == (("left", "ic", 31),)
+    assert lab.sides["right"].contact_confidence_frames.tolist() == [0, 1]
+    doubled = lab.remapped(np.arange(47) * 2, repeat=2)
+    assert doubled.not_labelled == (("left", "ic", 62),)
+    assert doubled.in_view[10:58].all() and not doubled.in_view[58:].any() and not doubled.in_view[:10].any()

@@ -75,6 +75,7 @@ class EventLabels:
     facing: str | None = None
     in_view: np.ndarray | None = None  # (n_frames,) bool: frames that were labelled; None = all
     truth_steps: tuple[TruthStep, ...] = ()
+    not_labelled: tuple[tuple[str, str, int], ...] = ()  # (side, "ic"/"to", approximate frame) of events seen but left out
     origin: str = "labels"  # "labels" (hand) | "truth" (rendered)
     extra: dict[str, Any] = field(default_factory=dict)  # method notes etc., carried as given
 
@@ -157,8 +158,13 @@ class EventLabels:
                 m, ok_to = move(np.array([t.toe_off_frame]), True)
                 to = int(m[0]) if ok_to[0] else None
             truth.append(replace(t, contact_frame=int(ic[0]), toe_off_frame=to))
+        skipped = []
+        for side, kind, f in self.not_labelled:
+            m, ok = move(np.array([f]), kind == "to")
+            if ok[0]:
+                skipped.append((side, kind, int(m[0])))
         return replace(self, video=video or self.video, fps=self.fps * repeat, sides=sides, n_frames=n_out,
-                       in_view=in_view, truth_steps=tuple(truth))
+                       in_view=in_view, truth_steps=tuple(truth), not_labelled=tuple(skipped))
 
     def to_json_dict(self) -> dict[str, Any]:
         """Our label format (readable by :func:`labels_from_dict`)."""
@@ -177,6 +183,8 @@ class EventLabels:
             d["in_view_frames"] = np.flatnonzero(self.in_view).tolist()
         if self.truth_steps:
             d["truth_steps"] = [t.__dict__ for t in self.truth_steps]
+        if self.not_labelled:
+            d["not_labelled"] = [{"side": a, "event": "contact" if k == "ic" else "toe_off", "approx_frame": f} for a, k, f in self.not_labelled]
         return d
 
     @classmethod
@@ -229,12 +237,15 @@ def labels_from_dict(d: dict[str, Any]) -> EventLabels:
     fps = float(d["fps"])
     n = d.get("frames")
     truth = tuple(TruthStep(**t) for t in d.get("truth_steps", []))
-    known = {"video", "frames", "fps", "image_fps", "capture_fps", "facing", "near_side", "origin", "left", "right", "in_view_frames", "truth_steps"}
+    known = {"video", "frames", "fps", "image_fps", "capture_fps", "facing", "near_side", "origin", "left", "right", "in_view_frames",
+             "truth_steps", "not_labelled"}
+    skipped = tuple((str(x["side"]), "to" if "toe" in str(x.get("event", "")) else "ic", int(x["approx_frame"]))
+                    for x in d.get("not_labelled", []) if x.get("approx_frame") is not None)
     return EventLabels(
         video=str(d.get("video", "")), fps=fps, image_fps=float(d.get("image_fps") or fps),
         capture_fps=None if d.get("capture_fps") is None else float(d["capture_fps"]), sides=sides,
         n_frames=None if n is None else int(n), near_side=d.get("near_side"), facing=d.get("facing"),
-        in_view=_in_view_mask(d.get("in_view_frames"), None if n is None else int(n)), truth_steps=truth,
+        in_view=_in_view_mask(d.get("in_view_frames"), None if n is None else int(n)), truth_steps=truth, not_labelled=skipped,
         origin=str(d.get("origin", "labels")), extra={k: v for k, v in d.items() if k not in known},
     )
 
@@ -305,11 +316,13 @@ def match_events(
     kind: str = "",
     span: tuple[int, int] | None = None,
     in_view: np.ndarray | None = None,
+    not_labelled: np.ndarray | None = None,
 ) -> EventMatch:
     """One-to-one nearest matching (closest pairs first) within ``window_frames``.
 
     An unmatched detection is spurious only inside ``span`` (first..last labelled frame of the
-    foot; None = no labels, nothing spurious) and in a frame ``in_view`` marks as labelled.
+    foot; None = no labels, nothing spurious), in a frame ``in_view`` marks as labelled, and not
+    within the window of an event the labeller saw but left out (``not_labelled`` frames).
     """
     lab = np.asarray(label_frames, dtype=int)
     det = np.asarray(detected_frames, dtype=int)
@@ -338,6 +351,8 @@ def match_events(
         counted = span is not None and span[0] <= d <= span[1]
         if counted and in_view is not None:
             counted = bool(0 <= d < len(in_view) and in_view[d])
+        if counted and not_labelled is not None and len(not_labelled):
+            counted = bool(np.min(np.abs(np.asarray(not_labelled) - d)) > window_frames)
         (spurious if counted else ignored).append(int(d))
     return EventMatch(events, spurious, ignored)
 
@@ -456,7 +471,8 @@ def score_detection(name: str, labels: EventLabels, detection: Detection | None,
             lab = labels.sides[side].frames(kind) if side in labels.sides else np.zeros(0, dtype=int)
             det = detection.frames[(side, kind)] if detection is not None else np.zeros(0, dtype=int)
             m = match_events(lab, det, window_frames=window, tolerance_frames=tol, ms_per_frame=labels.ms_per_frame,
-                             side=side, kind=kind, span=labels.labelled_span(side), in_view=labels.in_view)
+                             side=side, kind=kind, span=labels.labelled_span(side), in_view=labels.in_view,
+                             not_labelled=np.array([f for a, k, f in labels.not_labelled if a == side and k == kind], dtype=int))
             scores[(kind, side)] = EventScore.of(m.events, len(m.spurious_frames))
             spurious[(kind, side)] = m.spurious_frames
             per_kind.extend(m.events)
