@@ -25,7 +25,8 @@ from formcheck.annotate import (
     findings_grader,
 )
 from formcheck.annotated_clip import StillSpec, write_annotated
-from formcheck.com import hip_midpoint, segment_weighted_com
+from formcheck.com import segment_weighted_com
+from formcheck.geometry import hip_midpoint
 from formcheck.video import H264Writer, probe_video
 
 SIZE = 720  # square test frames: Style.for_image gives 4-px lines
@@ -306,21 +307,3 @@ def test_contact_marker_at_the_measured_landing_point():
     assert len(marker_err) >= 10
     assert np.max(np.abs(marker_err)) <= 1.0, marker_err
     assert np.max(np.abs(heel_err)) > 3.0, heel_err  # the frame's own heel really is off: the test has teeth
-
-
-def test_overlay_from_track_with_hand_given_events():
-    """Overlays without an analysis: the contact marker is the heel of the contact frame and the overstride its
-    distance ahead of the COM in % of the median leg (the figure's left leg: 132.0 + 130.0 px)."""
-    from formcheck.annotate import overlay_from_track
-    from formcheck.pose_track import PoseTrack
-
-    n = 12
-    k = np.repeat(figure()[None], n, axis=0)
-    track = PoseTrack(keypoints_px=k, depth_px=np.zeros(k.shape[:2]), visibility=np.ones(k.shape[:2]),
-                      presence=np.ones(k.shape[:2]), world_m=np.full((*k.shape[:2], 3), np.nan),
-                      timestamps_s=np.arange(n) / 25.0, frame_indices=np.arange(n), fps=25.0, image_size=(SIZE, SIZE))
-    data = overlay_from_track(track, facing="left", events=[("left", 4, 9)])
-    (step,) = data.steps
-    com_x = segment_weighted_com(k)[4, 0]
-    assert step.foot_xy == (240.0, 660.0)
-    assert step.overstride_pct == pytest.approx(100 * (com_x - 240.0) / (np.hypot(55, 120) + np.hypot(50, 120)))

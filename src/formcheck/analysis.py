@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from .clean import clean_track, near_side
-from .com import hip_midpoint, segment_weighted_com
+from .clean import clean_track
+from .com import segment_weighted_com
 from .events import GaitEvents, detect_direction, detect_events
 from .findings import Finding, make_findings
-from .metrics import StepMetrics, cadence_spm, step_metrics, summarise, trunk_lean_deg
+from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
+from .metrics import StepMetrics, cadence_spm, px_per_cm, step_metrics, summarise
 from .pose_track import PoseTrack
 from .quality import MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, view_check  # noqa: F401 (MIN_STEPS re-exported)
 
@@ -198,9 +199,6 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
 
 def _vertical_oscillation(com: np.ndarray, events: GaitEvents, track: PoseTrack, steps: list[StepMetrics], height_cm: float | None, near: str) -> dict[str, Any]:
     """Peak-to-peak COM height per stride of the near foot: px, % leg, cm (if height given)."""
-    from .clean import leg_length_px
-    from .metrics import px_per_cm
-
     c = events.contact_indices(near)
     y = com[:, 1]
     vals = [float(np.nanmax(y[a:b]) - np.nanmin(y[a:b])) for a, b in zip(c[:-1], c[1:]) if b - a > 2]

@@ -25,9 +25,7 @@ import cv2
 import numpy as np
 
 from . import landmarks as lm
-from .clean import leg_length_px
-from .com import hip_midpoint, segment_weighted_com
-from .events import forward_sign
+from .geometry import SIDES, body_scale_px, forward_sign, leg_length_px, other_side, thigh_angle_deg
 
 Color = tuple[int, int, int]
 
@@ -136,13 +134,7 @@ class OverlayData:
         lut = np.full(int(frames.max()) + 1 if n else 0, -1, dtype=np.int64)
         lut[frames] = np.arange(n)
         object.__setattr__(self, "_row_lut", lut)
-        sign = 1.0 if self.facing == "right" else -1.0
-        thigh = {}
-        for side in ("left", "right"):
-            leg = lm.LEG[side]  # type: ignore[index]
-            d = self.keypoints[:, leg["knee"]] - self.keypoints[:, leg["hip"]]
-            thigh[side] = np.degrees(np.arctan2(-sign * d[:, 0], d[:, 1]))
-        object.__setattr__(self, "thigh_deg", thigh)
+        object.__setattr__(self, "thigh_deg", {side: thigh_angle_deg(self.keypoints, side, self.facing) for side in SIDES})
         # Per-row "which step's overlay is active" tables; later steps overwrite earlier ones.
         contact = np.full(n, -1, dtype=np.int64)
         toe = np.full(n, -1, dtype=np.int64)
@@ -173,11 +165,11 @@ class OverlayData:
 
     @property
     def far_side(self) -> str:
-        return "right" if self.near_side == "left" else "left"
+        return other_side(self.near_side)
 
     @property
     def forward(self) -> float:
-        return 1.0 if self.facing == "right" else -1.0
+        return forward_sign(self.facing)
 
     def row_of(self, frame_index: int) -> int:
         """Track row of a decoded frame, -1 when the track does not cover it."""
@@ -585,15 +577,8 @@ def _leg_px(d: OverlayData) -> float:
     """Typical leg length in the current coordinates (for sizing overlays), cached on the data."""
     cached = getattr(d, "_leg_cache", None)
     if cached is None:
-        vals = []
-        for side in ("left", "right"):
-            leg = lm.LEG[side]  # type: ignore[index]
-            k = d.keypoints
-            v = np.linalg.norm(k[:, leg["hip"]] - k[:, leg["knee"]], axis=-1) + np.linalg.norm(k[:, leg["knee"]] - k[:, leg["ankle"]], axis=-1)
-            v = v[np.isfinite(v)]
-            if v.size:
-                vals.append(float(np.median(v)))
-        cached = float(np.mean(vals)) if vals else 0.25 * d.image_size[1]
+        cached = body_scale_px(d.keypoints)
+        cached = cached if np.isfinite(cached) else 0.25 * d.image_size[1]
         object.__setattr__(d, "_leg_cache", cached)
     return cached
 
@@ -699,7 +684,7 @@ def overlay_from_analysis(analysis) -> OverlayData:
     track = analysis.track
     k = np.asarray(track.keypoints_px, dtype=float)
     com = np.asarray(analysis.com_px, dtype=float)
-    legs = {side: leg_length_px(k, side) for side in ("left", "right")}  # what metrics divides by
+    legs = {side: leg_length_px(k, side) for side in SIDES}  # what metrics divides by
     fwd = forward_sign(analysis.facing)
     flagged = flagged_findings(analysis)
     marks = []
@@ -743,78 +728,4 @@ def overlay_from_analysis(analysis) -> OverlayData:
         cadence_spm=None if cad is None else float(cad),
         grader=findings_grader(),
         summary_flags=summary_flags,
-    )
-
-
-def steps_from_events(
-    keypoints: np.ndarray,
-    frame_indices: np.ndarray,
-    facing: str,
-    events: Sequence[tuple[str, int, int | None]],
-    *,
-    com: np.ndarray | None = None,
-    px_per_cm: float | None = None,
-) -> tuple[StepMarks, ...]:
-    """StepMarks from hand-given (side, contact_frame, toe_off_frame) events and keypoints.
-
-    For building overlays without a full analysis (tests, development): overstride is the
-    heel's horizontal distance ahead of the COM in % of the median leg length, hip extension
-    the thigh angle at the toe-off frame (the shared definitions in docs/TEAM_CONTEXT.md).
-    """
-    com = segment_weighted_com(keypoints) if com is None else com
-    sign = forward_sign(facing)
-    lut = {int(f): i for i, f in enumerate(frame_indices)}
-    legs = {side: leg_length_px(keypoints, side) for side in ("left", "right")}
-    out = []
-    for n, (side, c, t) in enumerate(sorted(events, key=lambda e: e[1]), start=1):
-        leg = lm.LEG[side]  # type: ignore[index]
-        r = lut[int(c)]
-        heel = keypoints[r, leg["heel"]]
-        d = sign * (heel[0] - com[r, 0])
-        hip_ext = None
-        if t is not None and int(t) in lut:
-            rt = lut[int(t)]
-            dk = keypoints[rt, leg["knee"]] - keypoints[rt, leg["hip"]]
-            hip_ext = float(np.degrees(np.arctan2(-sign * dk[0], dk[1])))
-        out.append(
-            StepMarks(
-                number=n,
-                side=side,
-                contact_frame=int(c),
-                toe_off_frame=None if t is None else int(t),
-                foot_xy=(float(heel[0]), float(heel[1])),
-                com_x=float(com[r, 0]),
-                overstride_pct=float(100 * d / legs[side]),
-                overstride_cm=float(d / px_per_cm) if px_per_cm else None,
-                hip_extension_deg=hip_ext,
-            )
-        )
-    return tuple(out)
-
-
-def overlay_from_track(
-    track,  # formcheck.pose_track.PoseTrack
-    *,
-    facing: str,
-    events: Sequence[tuple[str, int, int | None]] = (),
-    near_side: str | None = None,
-    cadence_spm: float | None = None,
-    grader: Grader = neutral_grader,
-    px_per_cm: float | None = None,
-) -> OverlayData:
-    """OverlayData from a pose track and hand-given events (no Analysis needed)."""
-    k = np.asarray(track.keypoints_px, dtype=float)
-    com = segment_weighted_com(k)
-    return OverlayData(
-        image_size=tuple(track.image_size),
-        frame_indices=np.asarray(track.frame_indices),
-        keypoints=k,
-        com=com,
-        hip=hip_midpoint(k),
-        facing=facing,
-        near_side=near_side or facing,
-        steps=steps_from_events(k, track.frame_indices, facing, events, com=com, px_per_cm=px_per_cm),
-        fps=float(track.fps),
-        cadence_spm=cadence_spm,
-        grader=grader,
     )

@@ -18,8 +18,8 @@ Order matters and is fixed by :func:`clean_track`:
    cut-off follows the frame rate: ``min(12 Hz, 0.25 * fps)`` (7.5 Hz at 30 fps, 12 Hz at 60 fps
    and above), in the 6-12 Hz range used for running kinematics (Winter 2009).
 
-Near/far leg: :func:`near_side` says which leg faces the camera (facing left -> left leg
-near), and :func:`leg_trust` returns a per-side 0-1 trust from MediaPipe's visibility, which
+Near/far leg: :func:`formcheck.geometry.near_side` says which leg faces the camera (facing left ->
+left leg near), and :func:`leg_trust` returns a per-side 0-1 trust from MediaPipe's visibility, which
 is lower for the far leg, whose heel and toe MediaPipe places poorly.
 """
 
@@ -34,6 +34,7 @@ from scipy.ndimage import median_filter
 from scipy.signal import butter, filtfilt
 
 from . import landmarks as lm
+from .geometry import SIDES, body_scale_px
 from .pose_track import PoseTrack
 
 LEG_JOINTS = (lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)
@@ -70,23 +71,6 @@ class CleanResult:
 def swap_sides(keypoints: np.ndarray) -> np.ndarray:
     """(..., 33, k) array with the left/right LEG landmarks (hip, knee, ankle, heel, toe) exchanged."""
     return keypoints[..., _SWAP_PERM, :]
-
-
-def leg_length_px(keypoints: np.ndarray, side: str) -> float:
-    """Median over frames of |hip-knee| + |knee-ankle| for one side (pixels); NaN if unknown."""
-    leg = lm.LEG[side]  # type: ignore[index]
-    thigh = np.linalg.norm(keypoints[:, leg["hip"]] - keypoints[:, leg["knee"]], axis=-1)
-    shank = np.linalg.norm(keypoints[:, leg["knee"]] - keypoints[:, leg["ankle"]], axis=-1)
-    total = thigh + shank
-    total = total[np.isfinite(total)]
-    return float(np.median(total)) if total.size else float("nan")
-
-
-def body_scale_px(keypoints: np.ndarray) -> float:
-    """Mean leg length over both sides (pixels), a scale for pixel thresholds."""
-    values = [leg_length_px(keypoints, s) for s in ("left", "right")]
-    values = [v for v in values if np.isfinite(v)]
-    return float(np.mean(values)) if values else float("nan")
 
 
 def repair_leg_swaps(keypoints: np.ndarray, swap_prior: float = 0.04) -> np.ndarray:
@@ -255,15 +239,10 @@ def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True
     return CleanResult(track=cleaned, swapped=swapped, filled=filled | outliers, cutoff_hz=fc, info=info, light=light)
 
 
-def near_side(facing: str) -> str:
-    """The leg toward the camera: a runner facing image-left shows their left side."""
-    return "left" if facing == "left" else "right"
-
-
 def leg_trust(track: PoseTrack) -> dict[str, float]:
     """Per side, the median visibility of knee/ankle/heel/toe (0-1): how much to trust that leg."""
     out = {}
-    for side in ("left", "right"):
+    for side in SIDES:
         leg = lm.LEG[side]  # type: ignore[index]
         idx = [leg["knee"], leg["ankle"], leg["heel"], leg["foot_index"]]
         v = track.visibility[:, idx]

@@ -7,12 +7,11 @@ values (Adjustments to Zatsiorsky-Seluyanov's segment inertia parameters, J Biom
 taken at the midpoint of the ears and the trunk runs from mid-shoulder (≈ suprasternale) to
 mid-hip; the hand's COM is 79% of the way from the wrist to the knuckles (index/pinky midpoint).
 
-The hip midpoint, the usual single-point stand-in, is kept as a secondary reference.
+The hip midpoint (:func:`formcheck.geometry.hip_midpoint`), the usual single-point stand-in, is kept
+as a secondary reference.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,14 +42,6 @@ _END_SEGMENT_ANCHORS: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True)
-class CentreOfMass:
-    """COM trajectories in the same coordinates as the input (pixels for a pose track)."""
-
-    body: np.ndarray  # (T, 2) segment-weighted whole-body COM
-    hip_midpoint: np.ndarray  # (T, 2) midpoint of the two hip landmarks
-
-
 def segment_weighted_com(keypoints: np.ndarray) -> np.ndarray:
     """(T, 33, 2) landmarks -> (T, 2) whole-body COM (de Leva 1996 weights).
 
@@ -73,13 +64,3 @@ def segment_weighted_com(keypoints: np.ndarray) -> np.ndarray:
             c[missing] = keypoints[missing, anchor]
         total += mass * c
     return total / sum(SEGMENT_MASS_FRACTIONS.values())
-
-
-def hip_midpoint(keypoints: np.ndarray) -> np.ndarray:
-    """(T, 33, 2) -> (T, 2) midpoint of the hips."""
-    keypoints = np.asarray(keypoints, dtype=float)
-    return keypoints[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)
-
-
-def centre_of_mass(keypoints: np.ndarray) -> CentreOfMass:
-    return CentreOfMass(body=segment_weighted_com(keypoints), hip_midpoint=hip_midpoint(keypoints))

@@ -28,7 +28,7 @@ from .annotate import (
     overlay_from_analysis,
     put_text,
 )
-from .clean import leg_length_px
+from .geometry import leg_length_px
 from .video import H264Writer, iter_frames
 
 

@@ -20,8 +20,18 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .clean import leg_length_px
-from .events import GaitEvents, forward_sign, knee_flexion_deg
+from .events import GaitEvents
+from .geometry import (
+    SIDES,
+    foot_angle_deg,
+    forward_sign,
+    hip_midpoint,
+    knee_flexion_deg,
+    leg_length_px,
+    shank_angle_deg,
+    shoulder_midpoint,
+    thigh_angle_deg,
+)
 from .pose_track import PoseTrack
 
 # Winter (2009) segment lengths as fractions of standing height: thigh+shank 0.491 (hip joint
@@ -30,41 +40,10 @@ LEG_FRACTION_OF_HEIGHT = 0.491
 TRUNK_FRACTION_OF_HEIGHT = 0.288
 
 
-def thigh_angle_deg(k: np.ndarray, side: str, facing: str) -> np.ndarray:
-    """(T,) hip->knee angle from the downward vertical, + when the knee is BEHIND the hip."""
-    leg = lm.LEG[side]  # type: ignore[index]
-    d = k[:, leg["knee"]] - k[:, leg["hip"]]
-    return np.degrees(np.arctan2(-forward_sign(facing) * d[:, 0], d[:, 1]))
-
-
-def shank_angle_deg(k: np.ndarray, side: str, facing: str) -> np.ndarray:
-    """(T,) knee->ankle angle from vertical, + when the ankle is AHEAD of the knee."""
-    leg = lm.LEG[side]  # type: ignore[index]
-    d = k[:, leg["ankle"]] - k[:, leg["knee"]]
-    return np.degrees(np.arctan2(forward_sign(facing) * d[:, 0], d[:, 1]))
-
-
-def foot_angle_deg(k: np.ndarray, side: str, facing: str) -> np.ndarray:
-    """(T,) heel->toe angle above the horizontal, + when the toe is up."""
-    leg = lm.LEG[side]  # type: ignore[index]
-    d = k[:, leg["foot_index"]] - k[:, leg["heel"]]
-    return np.degrees(np.arctan2(-d[:, 1], forward_sign(facing) * d[:, 0]))
-
-
-def trunk_lean_deg(k: np.ndarray, facing: str) -> np.ndarray:
-    """(T,) hip-mid->shoulder-mid angle from vertical, + when leaning forward."""
-    hip = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)
-    sh = k[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=1)
-    d = sh - hip
-    return np.degrees(np.arctan2(forward_sign(facing) * d[:, 0], -d[:, 1]))
-
-
 def px_per_cm(k: np.ndarray, height_cm: float, near: str) -> float:
     """Image scale from the runner's height: (near leg + trunk) in px over the same fraction of height."""
     leg = leg_length_px(k, near)
-    hip = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1)
-    sh = k[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=1)
-    trunk = np.linalg.norm(sh - hip, axis=-1)
+    trunk = np.linalg.norm(shoulder_midpoint(k) - hip_midpoint(k), axis=-1)
     trunk = float(np.median(trunk[np.isfinite(trunk)])) if np.isfinite(trunk).any() else float("nan")
     return (leg + trunk) / ((LEG_FRACTION_OF_HEIGHT + TRUNK_FRACTION_OF_HEIGHT) * height_cm)
 
@@ -179,7 +158,7 @@ def step_metrics(
     fps = float(track.fps)
     scale = px_per_cm(k, height_cm, near) if height_cm else None
     vis = track.visibility if raw_visibility is None else raw_visibility
-    legs = {s: leg_length_px(k, s) for s in ("left", "right")}
+    legs = {s: leg_length_px(k, s) for s in SIDES}
     angles = {
         s: {
             "thigh": thigh_angle_deg(k, s, facing),
@@ -187,7 +166,7 @@ def step_metrics(
             "knee": knee_flexion_deg(k, s),
             "foot": foot_angle_deg(k, s, facing),
         }
-        for s in ("left", "right")
+        for s in SIDES
     }
     steps = events.steps
     out = []
@@ -272,7 +251,7 @@ def cadence_spm(events: GaitEvents) -> float | None:
     contact cancels; the landing time can switch between heel and toe from step to step.
     """
     strides = []
-    for side in ("left", "right"):
+    for side in SIDES:
         t = np.array([_marker(s) for s in events.for_side(side)])
         if len(t) < 2:
             continue
@@ -311,7 +290,7 @@ _HIP_METRICS = {"hip_extension_deg", "peak_hip_extension_deg", "hip_extension_ve
 def summarise(steps: list[StepMetrics]) -> dict[str, Any]:
     """Per side: median + IQR + n + confidence of each metric; asymmetry (left - right, and %)."""
     per_side: dict[str, Any] = {}
-    for side in ("left", "right"):
+    for side in SIDES:
         ss = [s for s in steps if s.side == side]
         vis = float(np.mean([s.visibility for s in ss])) if ss else 0.0
         d = {}

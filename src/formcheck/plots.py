@@ -20,9 +20,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import landmarks as lm
+from .geometry import SIDES
 
-SIDES = ("left", "right")
 
 # Okabe-Ito palette: distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
@@ -116,19 +115,6 @@ def _legend_below(ax: Axes) -> None:
 
 
 # ---------------------------------------------------------------- data helpers
-
-def forward_sign(facing: str) -> float:
-    return 1.0 if facing == "right" else -1.0
-
-
-def thigh_angle_deg(keypoints: np.ndarray, side: str, facing: str) -> np.ndarray:
-    """(T,) thigh angle from (T,33,2) image keypoints: hip->knee from the downward vertical, + = knee behind hip."""
-    hip = keypoints[:, lm.LEG[side]["hip"]]  # type: ignore[index]
-    knee = keypoints[:, lm.LEG[side]["knee"]]  # type: ignore[index]
-    back = -forward_sign(facing) * (knee[:, 0] - hip[:, 0])
-    down = knee[:, 1] - hip[:, 1]
-    return np.degrees(np.arctan2(back, down))
-
 
 def gait_cycle_curves(
     signal: np.ndarray,

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
+from .geometry import body_scale_px
 from .pose_track import PoseTrack
 
 # --- thresholds (docs/thresholds.md)
@@ -78,17 +79,6 @@ def _highpass(x: np.ndarray, fps: float, fc: float) -> np.ndarray:
     return filtfilt(b, a, x)
 
 
-def _leg_px(k: np.ndarray) -> float:
-    vals = []
-    for side in ("left", "right"):
-        leg = lm.LEG[side]  # type: ignore[index]
-        d = np.linalg.norm(k[:, leg["hip"]] - k[:, leg["knee"]], axis=-1) + np.linalg.norm(k[:, leg["knee"]] - k[:, leg["ankle"]], axis=-1)
-        d = d[np.isfinite(d)]
-        if d.size:
-            vals.append(float(np.median(d)))
-    return float(np.mean(vals)) if vals else float("nan")
-
-
 def _period_frames(segments: list[np.ndarray], fps: float, min_s: float, max_s: float) -> float:
     """Shortest strong period (frames) of zero-mean signal pieces from their pooled autocorrelation."""
     lo, hi = max(1, int(min_s * fps)), int(np.ceil(max_s * fps))
@@ -130,7 +120,7 @@ def gait_kind(track: PoseTrack) -> dict[str, Any]:
     fps = float(track.fps)
     hip_up = -k[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 1].mean(axis=1)
     spread = np.abs(k[:, lm.LEFT_ANKLE, 0] - k[:, lm.RIGHT_ANKLE, 0])
-    leg = _leg_px(k)
+    leg = body_scale_px(k)
     ok = np.isfinite(hip_up) & np.isfinite(spread)
     hs, ss = [], []
     for a, b in _segments(ok, max(int(round(1.0 * fps)), 12)):
@@ -191,7 +181,7 @@ def view_check(track: PoseTrack) -> dict[str, Any]:
     yaws = yaws[np.isfinite(yaws)]
     dx = k[:, lm.LEFT_ANKLE, 0] - k[:, lm.RIGHT_ANKLE, 0]
     dx = dx[np.isfinite(dx)]
-    leg = _leg_px(k)
+    leg = body_scale_px(k)
     out: dict[str, Any] = {
         "side_view_ratio": round(float(np.nanmedian(r_sh)), 3) if np.isfinite(r_sh).any() else None,
         "width_ratio": round(float(np.median(width[fin])), 3) if fin.any() else None,
@@ -220,7 +210,7 @@ def direction_changes(track: PoseTrack) -> dict[str, Any]:
     """
     k = track.keypoints_px
     x = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0].mean(axis=1)
-    leg = _leg_px(k)
+    leg = body_scale_px(k)
     passes: list[str] = []
     if not np.isfinite(leg) or np.isfinite(x).sum() < 3:
         return {"passes": passes, "changes": 0}
@@ -425,7 +415,7 @@ def camera_motion(video_path: str | os.PathLike[str], track: PoseTrack, *, sampl
                 speeds.append(float(np.hypot(*d)) / dt)
                 rolls.append(abs(mot[2]) / dt)
         prev = (fr.index, fr.time_s, gray, scale)
-    height_px = _leg_px(track.keypoints_px) * HEIGHT_PER_LEG
+    height_px = body_scale_px(track.keypoints_px) * HEIGHT_PER_LEG
     out: dict[str, Any] = {
         "checked": bool(speeds),
         "method": "Lucas-Kanade flow of background corners outside the person's box, RANSAC inliers, ~3 frames/s",

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from . import plots
+from .geometry import thigh_angle_deg
 from .atomic import write_text_atomic
 
 __all__ = [
@@ -614,7 +615,7 @@ def report_plots(analysis: Any, colors: Mapping[str, str] | None = None) -> list
         curves, pcts = {}, {}
         for side in ("left", "right"):
             st = ev.for_side(side)
-            th = plots.thigh_angle_deg(np.asarray(track.keypoints_px, float), side, facing)
+            th = thigh_angle_deg(np.asarray(track.keypoints_px, float), side, facing)
             curves[side], pcts[side] = plots.gait_cycle_curves(
                 th, [s.contact_index for s in st], [s.toe_off_index for s in st])
         out.append(Image(
