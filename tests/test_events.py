@@ -56,7 +56,7 @@ def test_real_near_toe_offs_match_hand_labels(real_events):
 
 
 def test_real_far_contacts_match_hand_labels(real_events):
-    """Far foot (median visibility 0.75: between LANDING_MIN_VISIBILITY and WELL_SEEN_VISIBILITY, so the landing
+    """Far foot (median visibility 0.75: between landing_min_visibility and well_seen_visibility, so the landing
     rule must find its landing inside the searched span, else the Zeni time stands). Measured 16/17 contacts
     (6 by the landing rule, 11 Zeni; one 2 frames late), 15/17 toe-offs within a frame."""
     c, ev = real_events
@@ -173,11 +173,11 @@ def test_synthetic_noise_at_30fps_contacts_within_one_frame():
 
 def test_hinge_recovers_subframe_landing():
     """A landmark descending 7 px/frame that stops at t=10.3 is timed at 10.3, with the smeared (zero-lag) trace too."""
-    from formcheck.events import _hinge, _landing
+    from formcheck.events import EventParams, _hinge, _landing
 
     t = np.arange(30, dtype=float)
     y = np.where(t < 10.3, 500 + 7 * (t - 10.3), 500.0)
     tau, v1, v2, y_tau, rms = _hinge(y, 7, 13, 10.0)
     assert abs(tau - 10.3) < 0.03 and abs(v1 - 7) < 1e-6 and abs(v2) < 1e-6
-    assert abs(_landing(y, y, 5, 15, base=500.0, leg=200.0, fps=30.0) - 10.3) < 0.03
-    assert _landing(y, y, 5, 15, base=560.0, leg=200.0, fps=30.0) is None  # stopped 30% leg above the ground: not a landing
+    assert abs(_landing(y, y, 5, 15, base=500.0, leg=200.0, fps=30.0, p=EventParams()) - 10.3) < 0.03
+    assert _landing(y, y, 5, 15, base=560.0, leg=200.0, fps=30.0, p=EventParams()) is None  # stopped 30% leg above the ground: not a landing

@@ -27,7 +27,7 @@ ground. This is the convention of the hand labels (tests/fixtures/treadmill_side
 the synthetic ground truth (formcheck.synth.gait.stance_frames); rounding to the nearest frame put the
 detections 0.5-1.8 frames ahead of the labels on the real clip. Toe-off instant = onset of the toe's
 rise, fitted as rest-then-constant-acceleration on the unsmoothed trace (a foot rolling off its toes
-leaves the ground with ~zero vertical speed); legs below WELL_SEEN_VISIBILITY use the linear
+leaves the ground with ~zero vertical speed); legs below well_seen_visibility use the linear
 back-extrapolation of the smoothed rise.
 
 Indices returned here are TRACK indices (0..T-1); ``PoseTrack.frame_indices`` maps them to
@@ -41,16 +41,47 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import landmarks as lm
+from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg
 from .pose_track import PoseTrack
 
-SIDES = ("left", "right")
 
+@dataclass(frozen=True)
+class EventParams:
+    """Every tunable of :func:`detect_events`, with its unit; the defaults are the measured ones.
 
-def forward_sign(facing: str) -> float:
-    """+1 when forward is +x (facing right), -1 when facing left."""
-    if facing not in ("left", "right"):
-        raise ValueError(f"facing must be 'left' or 'right', not {facing!r}")
-    return 1.0 if facing == "right" else -1.0
+    Fractions of a stride are of the stride period found from the clip; ``_leg`` values are
+    fractions of the runner's leg length (hip-knee-ankle, :func:`formcheck.geometry.body_scale_px`);
+    ``_s`` values are seconds of clip time. docs/thresholds.md says how each was chosen.
+    """
+
+    # Stance candidates (Zeni et al. 2008): the foot most anterior relative to the pelvis
+    zeni_min_distance_stride: float = 0.6  # candidate contacts of one foot at least this far apart
+    zeni_min_prominence_leg: float = 0.2  # ... and standing out by this much
+    toe_posterior_from_stride: float = 0.15  # toe most posterior searched from here after contact ...
+    toe_posterior_to_stride: float = 0.70  # ... to here
+    # Initial contact: the heel or toe landing (a fast descent that stops near the stance level)
+    landing_before_zeni_stride: float = 0.1  # landing searched from this much before the Zeni instant ...
+    landing_after_zeni_stride: float = 0.1  # ... to this much after it
+    landing_fit_half_width_s: float = 0.065  # hinge fitted over +-this (at least 2 samples a side)
+    landing_near_ground_leg: float = 0.15  # landmark within this of its stance level
+    landing_min_speed_leg_s: float = 0.25  # slowest descent that counts as a landing
+    landing_noise_factor: float = 4.0  # the kink (speed change x half-width) must exceed this x the fit's RMS residual
+    landing_max_after_ratio: float = 0.3  # |speed after| / speed before: the landmark (nearly) stops
+    landing_stay_s: float = 0.06  # ... and does not rise again by more than landing_max_rise_leg within this
+    landing_max_rise_leg: float = 0.05
+    landing_other_near_leg: float = 0.25  # the foot's other landmark (toe for a heel landing) within this of its level
+    landing_min_visibility: float = 0.5  # median foot-landmark visibility a leg needs for the landing rule (else Zeni)
+    well_seen_visibility: float = 0.85  # above: landing anywhere the hinge puts it, toe lift timed on the unsmoothed trace
+    # Toe-off: the toe leaving the ground, refined to the knee's turn from extension to flexion
+    toe_lift_leg: float = 0.05  # toe height that counts as lifted
+    lift_stay_s: float = 0.1  # a lifted toe does not come back near the ground within this
+    lift_fit_s: float = 0.1  # the toe's rise is fitted over this much time before it crosses the lift height
+    knee_agree_before_s: float = 0.06  # the knee's turn replaces the toe lift from this much before it ...
+    knee_agree_after_s: float = 0.1  # ... to this much after it (Fellin et al. 2010)
+    knee_turn_half_width_s: float = 0.05  # the knee's turn is fitted over +-this around peak extension
+    knee_extension_from_stride: float = 0.15  # peak knee extension searched from here after contact ...
+    knee_extension_to_stride: float = 0.60  # ... to here
+    event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
 
 
 @dataclass(frozen=True)
@@ -73,10 +104,10 @@ def detect_direction(track: PoseTrack) -> Direction:
     ears = k[:, [lm.LEFT_EAR, lm.RIGHT_EAR], 0].mean(axis=1)
     cue_head = k[:, lm.NOSE, 0] - ears
     feet = (k[:, [lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX], 0] - k[:, [lm.LEFT_HEEL, lm.RIGHT_HEEL], 0]).ravel()
-    hip = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0].mean(axis=1)
+    hip = hip_midpoint(k)[:, 0]
     ok = np.isfinite(hip)
     travel = float(hip[ok][-1] - hip[ok][0]) if ok.sum() >= 2 else 0.0
-    leg = _leg_scale(k)
+    leg = body_scale_px(k)
     cues = {}
     votes = 0.0
     weights = 0.0
@@ -96,33 +127,6 @@ def detect_direction(track: PoseTrack) -> Direction:
     facing = "right" if votes > 0 else "left"
     conf = float(abs(votes) / weights) if weights else 0.0
     return Direction(facing=facing, mode="overground" if overground else "treadmill", confidence=conf, cues=cues)
-
-
-def _leg_scale(k: np.ndarray) -> float:
-    vals = []
-    for side in SIDES:
-        leg = lm.LEG[side]  # type: ignore[index]
-        d = np.linalg.norm(k[:, leg["hip"]] - k[:, leg["knee"]], axis=-1) + np.linalg.norm(k[:, leg["knee"]] - k[:, leg["ankle"]], axis=-1)
-        d = d[np.isfinite(d)]
-        if d.size:
-            vals.append(np.median(d))
-    return float(np.mean(vals)) if vals else float("nan")
-
-
-def pelvis_relative(track: PoseTrack, index: int, facing: str) -> np.ndarray:
-    """(T,) forward position of a landmark relative to the hip midpoint (pixels, + = ahead)."""
-    k = track.keypoints_px
-    hip = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0].mean(axis=1)
-    return forward_sign(facing) * (k[:, index, 0] - hip)
-
-
-def knee_flexion_deg(keypoints: np.ndarray, side: str) -> np.ndarray:
-    """(T,) knee flexion = 180 - interior hip-knee-ankle angle (0 = straight)."""
-    leg = lm.LEG[side]  # type: ignore[index]
-    u = keypoints[:, leg["hip"]] - keypoints[:, leg["knee"]]
-    v = keypoints[:, leg["ankle"]] - keypoints[:, leg["knee"]]
-    cos = (u * v).sum(-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
-    return 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
 def stride_period(signal: np.ndarray, fps: float, min_s: float = 0.45, max_s: float = 2.0) -> float:
@@ -217,9 +221,6 @@ def _time_at(track: PoseTrack, pos: float) -> float:
     return float(t[i] + (pos - i) * (t[i + 1] - t[i]))
 
 
-TOE_LIFT_FRACTION = 0.05  # toe height (fraction of leg length) that counts as "lifted"
-
-
 def _kink_fit(y: np.ndarray, lo: int, hi: int, tau_lo: float, tau_hi: float, designs, min_samples: int):
     """Least-squares fit of a curve with a kink at tau on the samples y[lo..hi], tau on a 0.02-sample grid in
     [tau_lo, tau_hi] (clipped to the samples): for each tau the first of ``designs`` (functions d -> design
@@ -269,12 +270,12 @@ def _lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
     return None if fit is None else fit[1]
 
 
-def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, fps: float | None = None,
+def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, p: EventParams, fps: float | None = None,
               toe_light: np.ndarray | None = None) -> tuple[float | None, str]:
     """Toe-off from the toe leaving the ground.
 
     Ground level = the toe's lowest image point (largest y) in the first half stride after
-    contact. From there we walk forward until the toe is higher than 5% of leg length (the
+    contact. From there we walk forward until the toe is higher than ``p.toe_lift_leg`` (the
     threshold only rejects noise). The lift instant is then the onset of that rise: a
     rest-then-constant-acceleration fit (:func:`_lift_onset`) on the unsmoothed trace
     ``toe_light`` from 0.1 s before the crossing to the crossing; without ``fps``/``toe_light``,
@@ -289,14 +290,14 @@ def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, fps:
         return None, "none"
     base = float(np.max(w))
     j = c + int(np.argmax(w))
-    thr = TOE_LIFT_FRACTION * scale
-    stay = max(2, int(round(LIFT_STAY_S * fps))) if fps else 0
+    thr = p.toe_lift_leg * scale
+    stay = max(2, int(round(p.lift_stay_s * fps))) if fps else 0
     while True:
         while j < hi and np.isfinite(toe_y[j + 1]) and base - toe_y[j + 1] <= thr:
             j += 1
         if j >= hi or not np.isfinite(toe_y[j + 1]):
             return None, "none"
-        # a lifted toe stays up: a rise that falls back near the ground within LIFT_STAY_S is a tracking
+        # a lifted toe stays up: a rise that falls back near the ground within lift_stay_s is a tracking
         # wobble (e.g. the far foot while the near leg swings past it), not the toe-off
         after = toe_y[j + 1 : min(n, j + 2 + stay)]
         back = np.flatnonzero(np.isfinite(after) & (base - after <= 0.5 * thr))
@@ -311,7 +312,7 @@ def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, fps:
     linear = float(max(t_cross - thr / slope, c_pos + 1.0))
     if fps is None or toe_light is None:
         return linear, "toe_lift"
-    back = max(3, int(np.ceil(LIFT_FIT_S * fps)))
+    back = max(3, int(np.ceil(p.lift_fit_s * fps)))
     lo = max(int(np.ceil(c_pos)) + 1, j - back)
     t0 = _lift_onset(toe_light, lo, j + 1)
     if t0 is None or not (lo < t0 <= t_cross):
@@ -320,22 +321,19 @@ def _toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, fps:
 
 
 # The knee's turn from extension to flexion (Fellin et al. 2010: peak knee extension ~ toe-off, ~5 ms)
-# replaces the toe lift when it falls from 0.06 s before to 0.1 s after it. The toe is the landmark
+# replaces the toe lift when it falls from knee_agree_before_s (0.06 s) before to knee_agree_after_s
+# (0.1 s) after it. The toe is the landmark
 # MediaPipe places worst: on the rendered samples its near toe stays down ~2 frames after the shoe
 # has left the belt and its far toe "lifts" 4-5 frames early (the near leg swinging past), while
 # hip, knee and ankle are placed well. Outside that window (a knee held straight through late
 # stance, a noisy knee trace) the toe lift stands. On the hand-labelled real clip both rules agree
 # within a frame.
-KNEE_AGREE_BEFORE_S = 0.06
-KNEE_AGREE_AFTER_S = 0.1
-LIFT_STAY_S = 0.1  # ... and must not come back near the ground within this time
-LIFT_FIT_S = 0.1  # the toe's rise is fitted over this much time before it crosses the lift threshold
 
 
-def _knee_extension(knee: np.ndarray, c_pos: float, period: float) -> tuple[float | None, str]:
+def _knee_extension(knee: np.ndarray, c_pos: float, period: float, p: EventParams) -> tuple[float | None, str]:
     """Toe-off at peak knee extension in late stance (Fellin et al. 2010)."""
-    lo = int(np.ceil(c_pos + 0.15 * period))
-    hi = min(len(knee) - 2, int(np.floor(c_pos + 0.60 * period)))  # near the clip's end: an interior minimum still counts
+    lo = int(np.ceil(c_pos + p.knee_extension_from_stride * period))
+    hi = min(len(knee) - 2, int(np.floor(c_pos + p.knee_extension_to_stride * period)))  # near the clip's end: an interior minimum still counts
     if lo >= hi or np.isfinite(knee[lo : hi + 1]).sum() < 3:
         return None, "none"
     j = lo + int(np.nanargmax(-knee[lo : hi + 1]))
@@ -344,7 +342,7 @@ def _knee_extension(knee: np.ndarray, c_pos: float, period: float) -> tuple[floa
     return _refine(-knee, j), "knee_extension"
 
 
-def _knee_turn(knee: np.ndarray, guess: float, fps: float) -> float:
+def _knee_turn(knee: np.ndarray, guess: float, fps: float, p: EventParams) -> float:
     """Sub-frame instant the knee stops extending and starts to flex, near ``guess``.
 
     Fit on the unsmoothed trace: a straight extension up to tau, then flexion growing from zero
@@ -352,7 +350,7 @@ def _knee_turn(knee: np.ndarray, guess: float, fps: float) -> float:
     extension is cut off at toe-off, when the ground stops pushing, while the swing's flexion
     builds up: a parabola through the lowest three samples puts that turn late.
     """
-    w = max(2, int(round(0.05 * fps)))
+    w = max(2, int(round(p.knee_turn_half_width_s * fps)))
     lo, hi = max(0, int(np.floor(guess)) - w), min(len(knee) - 1, int(np.ceil(guess)) + w)
     design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0) ** 2], axis=1)  # noqa: E731
     fit = _kink_fit(knee, lo, hi, max(lo + 1.0, guess - 1.0), min(hi - 1.0, guess + 0.5),
@@ -360,10 +358,10 @@ def _knee_turn(knee: np.ndarray, guess: float, fps: float) -> float:
     return guess if fit is None else fit[1]
 
 
-def _toe_posterior(toe: np.ndarray, c_pos: float, period: float) -> tuple[float | None, str]:
+def _toe_posterior(toe: np.ndarray, c_pos: float, period: float, p: EventParams) -> tuple[float | None, str]:
     """Toe-off when the toe is most posterior relative to the pelvis (Zeni et al. 2008)."""
-    lo = int(np.ceil(c_pos + 0.15 * period))
-    hi = int(np.floor(c_pos + 0.70 * period))
+    lo = int(np.ceil(c_pos + p.toe_posterior_from_stride * period))
+    hi = int(np.floor(c_pos + p.toe_posterior_to_stride * period))
     if hi >= len(toe) - 1 or lo >= hi or np.isfinite(toe[lo : hi + 1]).sum() < 3:
         return None, "none"
     j = lo + int(np.nanargmax(-toe[lo : hi + 1]))
@@ -373,19 +371,11 @@ def _toe_posterior(toe: np.ndarray, c_pos: float, period: float) -> tuple[float 
 def foot_forward(track: PoseTrack, side: str, facing: str) -> np.ndarray:
     """(T,) forward position of the foot (mean of heel and toe) relative to the pelvis, pixels."""
     leg = lm.LEG[side]  # type: ignore[index]
-    return 0.5 * (pelvis_relative(track, leg["heel"], facing) + pelvis_relative(track, leg["foot_index"], facing))
+    k = track.keypoints_px
+    return 0.5 * (forward_of_pelvis_px(k, leg["heel"], facing) + forward_of_pelvis_px(k, leg["foot_index"], facing))
 
 
 # ------------------------------------------------------------------------------------- landing / lift
-LAND_NEAR_GROUND = 0.15  # landmark within this fraction of leg length of its stance level
-LAND_MIN_SPEED = 0.25  # leg lengths / s: slowest descent that counts as a landing
-LAND_NOISE_FACTOR = 4.0  # the kink (speed change x fit half-width) must exceed 4 x the hinge fit's RMS residual
-LAND_MAX_AFTER = 0.3  # |speed after| / speed before: the landmark (nearly) stops
-LAND_STAY_S = 0.06  # ... and does not rise again by more than LAND_MAX_RISE leg within this time
-LAND_MAX_RISE = 0.05
-LAND_BEFORE_ZENI = 0.1  # a landing is searched from 0.1 stride before the most-anterior foot instant
-LAND_AFTER_ZENI = 0.1  # ... to 0.1 stride after it
-LAND_OTHER_NEAR = 0.25  # the foot's other landmark (toe for a heel landing, heel for a toe landing) within this
 
 
 def _hinge(y: np.ndarray, lo: int, hi: int, centre: float, half: float = 1.5) -> tuple[float, float, float, float, float] | None:
@@ -405,16 +395,16 @@ def _hinge(y: np.ndarray, lo: int, hi: int, centre: float, half: float = 1.5) ->
 
 
 def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: float, leg: float, fps: float,
-             other: tuple[np.ndarray, float] | None = None, within_span: bool = False) -> float | None:
+             p: EventParams, other: tuple[np.ndarray, float] | None = None, within_span: bool = False) -> float | None:
     """First landing of one landmark in frames lo..hi: a fast descent that stops near the ground.
 
     y is image y (down = +). Candidate frames are the decelerations of the SMOOTHED trace
     (local minima of its second difference); each is timed by a hinge fit on the LIGHT
-    (unsmoothed) trace over +-max(2, 0.065 s) samples (2 at 30 fps, 4 at 60 fps). Accepted when the
-    landmark came down at >= LAND_MIN_SPEED leg/s, afterwards moves at most LAND_MAX_AFTER of that speed, and is
-    within LAND_NEAR_GROUND leg of its stance level ``base``, and it does not rise again by more
-    than LAND_MAX_RISE leg within LAND_STAY_S (a foot on the ground stays there); ``other`` =
-    (trace, stance level) of the foot's other landmark, which must be within LAND_OTHER_NEAR leg
+    (unsmoothed) trace over +-max(2, landing_fit_half_width_s) samples (2 at 30 fps, 4 at 60 fps). Accepted
+    when the landmark came down at >= landing_min_speed_leg_s, afterwards moves at most landing_max_after_ratio
+    of that speed, is within landing_near_ground_leg of its stance level ``base``, and does not rise again by
+    more than landing_max_rise_leg within landing_stay_s (a foot on the ground stays there); ``other`` =
+    (trace, stance level) of the foot's other landmark, which must be within landing_other_near_leg
     of its level (a foot landing on the heel has its toe a few cm up, not a quarter leg).
     """
     n = len(y_light)
@@ -422,8 +412,8 @@ def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: 
     if hi <= lo or not np.isfinite(base) or not np.isfinite(leg):
         return None
     d2 = y_smooth[2:] - 2 * y_smooth[1:-1] + y_smooth[:-2]  # d2[i-1] is at frame i
-    w = max(2, int(round(0.065 * fps)))
-    vmin = LAND_MIN_SPEED * leg / fps
+    w = max(2, int(round(p.landing_fit_half_width_s * fps)))
+    vmin = p.landing_min_speed_leg_s * leg / fps
     for i in range(lo, hi + 1):
         a, b, c = d2[i - 2], d2[i - 1], d2[i]
         if not (np.isfinite([a, b, c]).all() and b < 0 and b <= a and b < c):
@@ -434,19 +424,19 @@ def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: 
         tau, v1, v2, y_tau, rms = fit
         if within_span and tau < lo:
             continue  # the kink lies before the searched span (the hinge may reach 1.5 samples out)
-        if (v1 - v2) * w < LAND_NOISE_FACTOR * rms:
+        if (v1 - v2) * w < p.landing_noise_factor * rms:
             continue  # a kink no bigger than the scatter around it: jitter, not a timed landing
-        if not (v1 >= vmin and abs(v2) <= LAND_MAX_AFTER * v1 and base - y_tau <= LAND_NEAR_GROUND * leg):
+        if not (v1 >= vmin and abs(v2) <= p.landing_max_after_ratio * v1 and base - y_tau <= p.landing_near_ground_leg * leg):
             continue
         j0 = int(np.ceil(tau))
-        after = y_smooth[j0 : int(np.ceil(tau + LAND_STAY_S * fps)) + 1]
+        after = y_smooth[j0 : int(np.ceil(tau + p.landing_stay_s * fps)) + 1]
         after = after[np.isfinite(after)]
-        if after.size and y_smooth[j0] - after.min() > LAND_MAX_RISE * leg:
+        if after.size and y_smooth[j0] - after.min() > p.landing_max_rise_leg * leg:
             continue  # stopped in the air (e.g. the toe while the foot rotates heel-down) and rose again
         if other is not None:
             y_o, base_o = other
             h_o = base_o - float(np.interp(tau, np.arange(n), y_o))
-            if np.isfinite(h_o) and h_o > LAND_OTHER_NEAR * leg:
+            if np.isfinite(h_o) and h_o > p.landing_other_near_leg * leg:
                 continue  # the rest of the foot is still high: a stop in the swing, not a landing
         return tau
     return None
@@ -461,13 +451,7 @@ def _stance_base(y: np.ndarray, a: int, b: int) -> float:
     return float(np.sort(seg)[-3:].mean())
 
 
-EVENT_FRAME_TOL = 1e-3  # frames: an instant this close to a frame counts as on it
-LANDING_MIN_VISIBILITY = 0.5  # median foot-landmark visibility a leg needs for the landing rule (else Zeni)
-WELL_SEEN_VISIBILITY = 0.85  # ... above which its landing may lie anywhere the hinge puts it and its toe lift is
-# timed on the unsmoothed trace; between the two (typically the far leg) the landing must lie inside the searched span
-
-
-def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None) -> GaitEvents:
+def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None, params: EventParams = EventParams()) -> GaitEvents:
     """Contacts and toe-offs of both feet on a CLEANED track (see formcheck.clean).
 
     ``track`` is the cleaned, smoothed track; ``light`` the same track cleaned but NOT low-pass
@@ -478,16 +462,16 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None)
     1. Stances are found with Zeni et al. (2008): foot (mean of heel and toe) most anterior
        relative to the pelvis = candidate contact, toe most posterior = candidate toe-off.
     2. Initial contact = the landing of the heel or of the toe, whichever comes first, searched
-       from 0.1 stride before to 0.1 stride after the candidate (see :func:`_landing`).
+       from landing_before_zeni_stride before to landing_after_zeni_stride after the candidate (:func:`_landing`).
     3. Toe-off = toe lift on the smoothed track (:func:`_toe_lift`), moved to the knee's turn from
-       extension to flexion (:func:`_knee_turn`) when that is within KNEE_AGREE_BEFORE_S before to
-       KNEE_AGREE_AFTER_S after the lift; without a lift, peak knee extension, else toe most
+       extension to flexion (:func:`_knee_turn`) when that is within knee_agree_before_s before to
+       knee_agree_after_s after the lift; without a lift, peak knee extension, else toe most
        posterior. (The landing rule run backwards in time on the toe was tried: it matched the
        real labels worse, 9-12/17, so it was not kept.)
     Steps where no landing is found keep the Zeni time (``contact_method="zeni"``). A leg whose heel/toe
-    MediaPipe places poorly (median visibility of knee/ankle/heel/toe < LANDING_MIN_VISIBILITY) uses the
+    MediaPipe places poorly (median visibility of knee/ankle/heel/toe < landing_min_visibility) uses the
     Zeni rule for its contacts: its heel and toe traces jump by more than a landing is deep. A partly
-    hidden leg (< WELL_SEEN_VISIBILITY, typically the far leg) must land inside the searched span, and
+    hidden leg (< well_seen_visibility, typically the far leg) must land inside the searched span, and
     its toe lift is timed on the smoothed trace.
     """
     from .clean import leg_trust
@@ -498,7 +482,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None)
     k = track.keypoints_px
     kl = light.keypoints_px
     n = len(k)
-    scale = _leg_scale(k)
+    p = params
+    scale = body_scale_px(k)
     fwd = {side: foot_forward(track, side, facing) for side in SIDES}
     periods = [stride_period(fwd[s], fps) for s in SIDES]
     periods = [p for p in periods if np.isfinite(p)]
@@ -511,49 +496,51 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None)
         if not np.isfinite(sig).any():
             continue
         leg = lm.LEG[side]  # type: ignore[index]
-        prom = 0.2 * scale if np.isfinite(scale) else 0.0
-        contacts = _peaks(sig, int(0.6 * period), prom)
+        prom = p.zeni_min_prominence_leg * scale if np.isfinite(scale) else 0.0
+        contacts = _peaks(sig, int(p.zeni_min_distance_stride * period), prom)
         knee = knee_flexion_deg(k, side)
         knee_light = knee_flexion_deg(kl, side)
-        toe = pelvis_relative(track, leg["foot_index"], facing)
+        toe = forward_of_pelvis_px(k, leg["foot_index"], facing)
         toe_y = k[:, leg["foot_index"], 1]
         ys = {j: (kl[:, leg[j], 1], k[:, leg[j], 1]) for j in ("heel", "foot_index")}
         for c in contacts:
             c_zeni = _refine(sig, c)
             # candidate toe-off: toe most posterior (Zeni)
-            p_lo, p_hi = int(np.ceil(c_zeni + 0.15 * period)), int(np.floor(c_zeni + 0.70 * period))
+            p_lo = int(np.ceil(c_zeni + p.toe_posterior_from_stride * period))
+            p_hi = int(np.floor(c_zeni + p.toe_posterior_to_stride * period))
             p_zeni = None
             if p_hi < n - 1 and p_lo < p_hi and np.isfinite(toe[p_lo : p_hi + 1]).sum() >= 3:
                 p_zeni = p_lo + int(np.nanargmax(-toe[p_lo : p_hi + 1]))
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
             lands = []
             bases = {j: _stance_base(yl, int(round(c_zeni)), stance_end) for j, (yl, _) in ys.items()}
-            well_seen = trust[side] >= WELL_SEEN_VISIBILITY
-            for j, (yl, ysm) in ys.items() if trust[side] >= LANDING_MIN_VISIBILITY else ():
+            well_seen = trust[side] >= p.well_seen_visibility
+            for j, (yl, ysm) in ys.items() if trust[side] >= p.landing_min_visibility else ():
                 o = "heel" if j == "foot_index" else "foot_index"
-                t_land = _landing(yl, ysm, int(np.floor(c_zeni - LAND_BEFORE_ZENI * period)), int(c_zeni + LAND_AFTER_ZENI * period), bases[j], scale, fps,
+                t_land = _landing(yl, ysm, int(np.floor(c_zeni - p.landing_before_zeni_stride * period)),
+                                  int(c_zeni + p.landing_after_zeni_stride * period), bases[j], scale, fps, p,
                                   other=(ys[o][0], bases[o]), within_span=not well_seen)
                 if t_land is not None:
                     lands.append(t_land)
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
-            to_pos, method = _toe_lift(toe_y, c_pos, period, scale, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
+            to_pos, method = _toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             if to_pos is not None:
-                k_pos, _ = _knee_extension(knee_light, c_pos, period)
+                k_pos, _ = _knee_extension(knee_light, c_pos, period, p)
                 if k_pos is not None:
-                    k_pos = _knee_turn(knee_light, k_pos, fps)
-                if k_pos is not None and -KNEE_AGREE_BEFORE_S * fps <= k_pos - to_pos <= KNEE_AGREE_AFTER_S * fps:
+                    k_pos = _knee_turn(knee_light, k_pos, fps, p)
+                if k_pos is not None and -p.knee_agree_before_s * fps <= k_pos - to_pos <= p.knee_agree_after_s * fps:
                     to_pos, method = k_pos, "knee_extension"
             if to_pos is None:
-                to_pos, method = _knee_extension(knee, c_pos, period)
+                to_pos, method = _knee_extension(knee, c_pos, period, p)
             if to_pos is None:
-                to_pos, method = _toe_posterior(toe, c_pos, period)
-            c_idx = min(n - 1, int(np.ceil(c_pos - EVENT_FRAME_TOL)))
+                to_pos, method = _toe_posterior(toe, c_pos, period, p)
+            c_idx = min(n - 1, int(np.ceil(c_pos - p.event_frame_tol_frames)))
             steps.append(
                 StepEvents(
                     side=side,
                     contact_index=c_idx,
                     contact_time_s=_time_at(track, c_pos),
-                    toe_off_index=None if to_pos is None else max(c_idx, int(np.floor(to_pos + EVENT_FRAME_TOL))),
+                    toe_off_index=None if to_pos is None else max(c_idx, int(np.floor(to_pos + p.event_frame_tol_frames))),
                     toe_off_time_s=None if to_pos is None else _time_at(track, to_pos),
                     toe_off_method=method,
                     contact_method=c_method,
