@@ -17,7 +17,6 @@ contact-time error (ms), rendered clips only. tol = tolerance in container frame
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import json
 import os
@@ -93,23 +92,18 @@ def rendered_samples(notes: list[str]) -> Iterator[Clip]:
 
 
 def scenario_clips(notes: list[str], wanted: str | None) -> Iterator[Clip]:
-    """Hard-condition scenarios, rendered once into the cache (keyed by the scenarios module's source)."""
+    """Hard-condition scenarios (formcheck.synth.scenarios), rendered once into the cache folder."""
     try:
         scenarios = importlib.import_module("formcheck.synth.scenarios")
     except ImportError:
         notes.append("formcheck.synth.scenarios not importable yet: no hard-condition scenarios")
         return
-    source = Path(scenarios.__file__).read_bytes()
-    key = hashlib.sha256(source).hexdigest()[:12]
     for name in scenarios.SCENARIOS:
         label = f"scenario/{name}"
         if wanted and wanted not in label:
             continue
-        out_dir = default_cache_dir() / "scenarios" / f"{name}-{key}"
-        existing = sorted(out_dir.glob("*.mp4")) if out_dir.is_dir() else []
-        existing = [p for p in existing if truth_path_for(p).is_file() and ".partial" not in p.name]
-        try:
-            video = existing[0] if existing else Path(scenarios.render_scenario(name, out_dir))
+        try:  # render_scenario reuses a complete rendering of the same scenario version
+            video = Path(scenarios.render_scenario(name, default_cache_dir() / "scenarios"))
         except Exception as exc:  # noqa: BLE001 - a scenario that cannot render is reported, not fatal
             notes.append(f"{label}: could not render ({type(exc).__name__}: {exc})")
             continue

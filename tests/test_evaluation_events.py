@@ -306,3 +306,16 @@ def test_treadmill_clip_and_degraded_versions_meet_floors(shared_videos: Path, v
     assert ic.missed <= floor["ic_missed"] and to.missed <= floor["to_missed"]
     assert ic.spurious <= floor["ic_spurious"] and to.spurious <= floor["to_spurious"]
     assert abs(s.cadence_error_pct) <= floor["cadence_pct"]
+
+
+def test_truth_events_marked_not_visible_are_not_labels():
+    """Hard-condition scenarios flag events of a hidden or out-of-image foot: neither labels nor spurious."""
+    steps = [dict(side="left", contact_frame=10, toe_off_frame=22, contact_visible=True, toe_off_visible=False),
+             dict(side="right", contact_frame=31, toe_off_frame=43, contact_visible=False, toe_off_visible=True)]
+    d = {"format": "formcheck-synthetic-truth", "summary": {"fps": 60.0, "n_frames": 60, "facing": "left", "near_side": "left"},
+         "steps": steps}
+    lab = labels_from_dict(d)
+    assert lab.sides["left"].contact_frames.tolist() == [10] and lab.sides["left"].toe_off_frames.tolist() == []
+    assert lab.sides["right"].contact_frames.tolist() == [] and lab.sides["right"].toe_off_frames.tolist() == [43]
+    assert set(lab.not_labelled) == {("left", "to", 22), ("right", "ic", 31)}
+    assert [t.contact_frame for t in lab.truth_steps] == [10]

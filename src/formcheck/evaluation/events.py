@@ -254,12 +254,19 @@ def _labels_from_truth(d: dict[str, Any]) -> EventLabels:
     summ = d["summary"]
     fps = float(summ["fps"])
     n = int(summ["n_frames"])
-    steps = [s for s in d["steps"] if 0 <= int(s["contact_frame"]) < n]
+    # hard-condition scenarios mark events of a foot outside the image or hidden: not to be counted
+    def inside(f: Any) -> bool:
+        return f is not None and 0 <= int(f) < n
+
+    steps = [s for s in d["steps"] if inside(s["contact_frame"]) and s.get("contact_visible", True)]
     sides = {}
+    hidden = []
     for name in SIDES:
         mine = [s for s in d["steps"] if s["side"] == name]
-        ic = [int(s["contact_frame"]) for s in mine if 0 <= int(s["contact_frame"]) < n]
-        to = [int(s["toe_off_frame"]) for s in mine if s.get("toe_off_frame") is not None and 0 <= int(s["toe_off_frame"]) < n]
+        ic = [int(s["contact_frame"]) for s in mine if inside(s["contact_frame"]) and s.get("contact_visible", True)]
+        to = [int(s["toe_off_frame"]) for s in mine if inside(s.get("toe_off_frame")) and s.get("toe_off_visible", True)]
+        hidden += [(name, "ic", int(s["contact_frame"])) for s in mine if inside(s["contact_frame"]) and not s.get("contact_visible", True)]
+        hidden += [(name, "to", int(s["toe_off_frame"])) for s in mine if inside(s.get("toe_off_frame")) and not s.get("toe_off_visible", True)]
         sides[name] = SideLabels(np.asarray(ic, dtype=int), np.asarray(to, dtype=int))
     truth = tuple(
         TruthStep(
@@ -271,7 +278,8 @@ def _labels_from_truth(d: dict[str, Any]) -> EventLabels:
         for s in steps
     )
     return EventLabels(video=str(d.get("video", "")), fps=fps, image_fps=fps, capture_fps=None, sides=sides, n_frames=n,
-                       near_side=summ.get("near_side"), facing=summ.get("facing"), truth_steps=truth, origin="truth")
+                       near_side=summ.get("near_side"), facing=summ.get("facing"), truth_steps=truth, not_labelled=tuple(hidden),
+                       origin="truth")
 
 
 def load_labels(path: str | os.PathLike[str]) -> EventLabels:
