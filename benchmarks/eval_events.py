@@ -71,9 +71,6 @@ def degraded_versions(clip: Clip, notes: list[str], wanted: str | None) -> Itera
         notes.append(f"{clip.name}: no portrait framing ({exc})")
         extent = None
     for d in standard_degradations(size, extent):
-        if d.canvas_wh is None and d.scale >= 1.0 and d.blur_px <= 1 and d.repeat == 1 and d.name.endswith("p"):
-            notes.append(f"{clip.name}: already <= {max(size)} px, no {d.name} version")
-            continue
         name = f"{clip.name}/{d.name}"
         if wanted and wanted not in name:
             continue

@@ -199,6 +199,8 @@ def test_doubled_frames_map_ic_to_2f_and_to_to_2f_plus_1(tiny_clip, tmp_path):
     again = degraded_clip(src, labels, frames_doubled(), cache_dir=tmp_path)
     assert again.path == out.path and again.labels.sides["left"].toe_off_frames.tolist() == [13, 27]
     assert len(list(tmp_path.glob("degraded/*.mp4"))) == 1
+    labels_file = json.loads(next(tmp_path.glob("degraded/*.labels.json")).read_text())
+    assert labels_file["left"]["toe_off_frames"] == [13, 27] and labels_file["fps"] == 20
 
 
 @pytest.mark.parametrize("make, size", [

@@ -129,17 +129,19 @@ def portrait_small(size_wh: tuple[int, int], extent: RunnerExtent, hip_ankle_fra
 
 
 def standard_degradations(size_wh: tuple[int, int], extent: RunnerExtent | None) -> list[Degradation]:
-    """The set the harness runs on every labelled clip (portrait framing only when the runner was placed).
+    """The set the harness runs on every labelled clip (480p only for larger clips, portrait only when the runner was placed).
 
     The portrait runner's hip-to-ankle is a quarter of the frame height, or half its present
     share of the long side when it is already that small (treadmill_side_01, a portrait phone
     clip, has it at 0.195): the framing must make the runner smaller to test anything.
     """
-    out = [motion_blur(25), downscale(size_wh, 480), frames_doubled(), compressed(40)]
+    out = [motion_blur(25)]
+    if max(size_wh) > 480:  # a clip already that small has no 480p version
+        out.append(downscale(size_wh, 480))
     if extent is not None:
         frac = min(0.25, 0.5 * extent.hip_ankle_px / max(size_wh))
-        out.insert(2, portrait_small(size_wh, extent, hip_ankle_frac=round(frac, 3)))
-    return out
+        out.append(portrait_small(size_wh, extent, hip_ankle_frac=round(frac, 3)))
+    return out + [frames_doubled(), compressed(40)]
 
 
 def apply_to_frame(rgb: np.ndarray, d: Degradation) -> np.ndarray:
@@ -179,25 +181,36 @@ def degraded_clip(
 ) -> DegradedClip:
     """The degraded version of ``source`` (made once, then read from the cache) and its labels.
 
-    The labels JSON (our label format, :meth:`EventLabels.to_json_dict`) is written beside the
-    clip as ``<clip>.labels.json``.
+    The cache holds the clip and its frame map (``<clip>.map.json``); the labels are mapped
+    afresh on every call, so edited label files never meet a stale copy. They are also written
+    beside the clip as ``<clip>.labels.json`` (our label format) for inspection.
     """
     folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / "degraded"
     stem = f"{Path(source).stem}-{file_digest(source)[:16]}-{degradation.name}-{degradation.key()}"
     clip = folder / f"{stem}.mp4"
-    label_path = folder / f"{stem}.labels.json"
-    if clip.is_file() and label_path.is_file():
+    map_path = folder / f"{stem}.map.json"
+    frame_map = None
+    if clip.is_file() and map_path.is_file():
         try:
-            return DegradedClip(clip, EventLabels.from_json_dict(json.loads(label_path.read_text())), degradation)
+            frame_map = np.asarray(json.loads(map_path.read_text())["first_out"], dtype=int)
         except (ValueError, KeyError, json.JSONDecodeError):
-            pass  # a damaged entry is rebuilt
-    folder.mkdir(parents=True, exist_ok=True)
-    frame_map = write_degraded(source, clip, degradation)
+            frame_map = None  # a damaged entry is rebuilt
+    if frame_map is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        frame_map = write_degraded(source, clip, degradation)
+        _atomic_text(map_path, json.dumps({"first_out": frame_map.tolist(), "repeat": degradation.repeat}))
     mapped = labels.remapped(frame_map, repeat=degradation.repeat, video=clip.name)
-    tmp = label_path.with_name(f"{label_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(mapped.to_json_dict(), indent=1))
-    tmp.replace(label_path)
+    _atomic_text(folder / f"{stem}.labels.json", json.dumps(mapped.to_json_dict(), indent=1))
     return DegradedClip(clip, mapped, degradation)
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_degraded(source: str | os.PathLike[str], out: str | os.PathLike[str], d: Degradation) -> np.ndarray:
