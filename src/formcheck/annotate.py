@@ -614,62 +614,30 @@ def annotate_frame(image: np.ndarray, ctx: FrameContext, annotators: Iterable[An
 
 
 # --------------------------------------------------------------------------- building OverlayData
-def findings_grader() -> Grader:
-    """Grade values with the thresholds of :mod:`formcheck.findings` (read at call time, not copied).
-
-    good = below the finding's first (mild) level, warn = mild, bad = moderate or worse.
-    """
-    from . import findings as fd
-
-    def level(value: float, limits: Sequence[float], higher_is_worse: bool) -> int:
-        return sum(1 for lim in limits if ((value > lim) if higher_is_worse else (value < lim)))
-
-    def grade(metric: str, value: float) -> str:
-        if metric == "overstride_pct":
-            lvl = level(value, fd.OVERSTRIDE_PCT_LEG, True)
-        elif metric == "hip_extension_deg":
-            lvl = level(value, fd.HIP_EXTENSION_LIMITED_DEG, False)
-        elif metric == "cadence_spm":
-            lvl = level(value, fd.CADENCE_LOW_SPM, False)
-        elif metric == "shank_angle_deg":
-            lvl = level(value, (fd.SHANK_ANGLE_DEG,), True)
-        else:
-            return NEUTRAL
-        return GOOD if lvl == 0 else WARN if lvl == 1 else BAD
-
-    return grade
-
-
-# Findings that can be pinned on single steps: code -> (StepMetrics field, mild limit name in
-# formcheck.findings and its index (None = scalar), higher is worse, short label, still frame).
-STEP_FINDINGS: dict[str, tuple[str, str, int | None, bool, str, str]] = {
-    "overstride": ("overstride_pct_leg", "OVERSTRIDE_PCT_LEG", 0, True, "overstride", "contact"),
-    "limited_hip_extension": ("peak_hip_extension_deg", "HIP_EXTENSION_LIMITED_DEG", 0, False, "limited hip extension", "toe_off"),
-    "shank_reaching": ("shank_angle_deg", "SHANK_ANGLE_DEG", None, True, "shank reaching", "contact"),
-    "long_contact": ("contact_time_s", "CONTACT_TIME_LONG_S", None, True, "long contact", "contact"),
+# Annotator metric names -> the finding whose limits grade them
+_GRADED_BY = {
+    "overstride_pct": "overstride",
+    "hip_extension_deg": "limited_hip_extension",
+    "cadence_spm": "low_cadence",
+    "shank_angle_deg": "shank_reaching",
 }
 
 
-def _mild_limit(name: str, index: int | None) -> float:
-    from . import findings as fd
+def findings_grader() -> Grader:
+    """Grade values with the limits of :data:`formcheck.findings.FINDING_SPECS`.
 
-    value = getattr(fd, name)
-    return float(value if index is None else value[index])
+    good = below the finding's first (mild) level, warn = mild, bad = moderate or worse.
+    """
+    from .findings import FINDING_SPECS
 
+    def grade(metric: str, value: float) -> str:
+        code = _GRADED_BY.get(metric)
+        if code is None:
+            return NEUTRAL
+        lvl = FINDING_SPECS[code].level(value)
+        return GOOD if lvl == 0 else WARN if lvl == 1 else BAD
 
-def step_is_flagged(code: str, step_metrics: object) -> bool:
-    """True when this step's own value is past the finding's mild threshold."""
-    field_name, limit, index, higher, *_ = STEP_FINDINGS[code]
-    value = getattr(step_metrics, field_name, None)
-    if value is None or not np.isfinite(value):
-        return False
-    lim = _mild_limit(limit, index)
-    return value > lim if higher else value < lim
-
-
-def flagged_findings(analysis) -> list:  # list[formcheck.findings.Finding]
-    """Findings worth a flag (not 'info' notes)."""
-    return [f for f in analysis.findings if f.severity != "info"]
+    return grade
 
 
 def overlay_from_analysis(analysis) -> OverlayData:
@@ -686,7 +654,10 @@ def overlay_from_analysis(analysis) -> OverlayData:
     com = np.asarray(analysis.com_px, dtype=float)
     legs = {side: leg_length_px(k, side) for side in SIDES}  # what metrics divides by
     fwd = forward_sign(analysis.facing)
-    flagged = flagged_findings(analysis)
+    from .findings import FINDING_SPECS
+
+    flagged = [f for f in analysis.findings if f.severity != "info"]
+    step_specs = [(f, FINDING_SPECS[f.code]) for f in flagged if f.code in FINDING_SPECS and FINDING_SPECS[f.code].per_side]
     marks = []
     for n, (ev, sm) in enumerate(zip(analysis.events.steps, analysis.steps), start=1):
         c = int(ev.contact_index)
@@ -694,9 +665,7 @@ def overlay_from_analysis(analysis) -> OverlayData:
         if sm.overstride_pct_leg is not None and np.isfinite(legs[sm.side]) and np.isfinite(com[c, 0]):
             landing[0] = com[c, 0] + fwd * sm.overstride_pct_leg / 100.0 * legs[sm.side]
         flags = tuple(
-            STEP_FINDINGS[f.code][4]
-            for f in flagged
-            if f.code in STEP_FINDINGS and f.side in (None, sm.side) and step_is_flagged(f.code, sm)
+            spec.flag_label for f, spec in step_specs if f.side in (None, sm.side) and spec.past_mild(getattr(sm, spec.metric))
         )
         marks.append(
             StepMarks(
@@ -714,7 +683,7 @@ def overlay_from_analysis(analysis) -> OverlayData:
             )
         )
     cad = analysis.summary.get("cadence_spm")
-    summary_flags = tuple(f.title for f in flagged if f.code not in STEP_FINDINGS)
+    summary_flags = tuple(f.title for f in flagged if f.code not in FINDING_SPECS or not FINDING_SPECS[f.code].per_side)
     return OverlayData(
         image_size=tuple(track.image_size),
         frame_indices=np.asarray(track.frame_indices),

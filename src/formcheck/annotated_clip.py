@@ -22,14 +22,12 @@ import cv2
 import numpy as np
 
 from .annotate import (
-    STEP_FINDINGS,
     Annotator,
     OverlayData,
     StepMarks,
     Style,
     annotate_frame,
     default_annotators,
-    flagged_findings,
     overlay_from_analysis,
 )
 from .atomic import atomic_path
@@ -172,39 +170,10 @@ def _write_png(path: Path, rgb: np.ndarray) -> None:
 
 # --------------------------------------------------------------------------- from an Analysis
 def still_specs(analysis: Any, data: OverlayData) -> list[StillSpec]:
-    """The stills the report embeds.
+    """The stills the report embeds, as chosen by :func:`formcheck.stills.choose_stills`."""
+    from .stills import choose_stills
 
-    * ``<finding code>``: one per flagged (non-info) step-level finding, at its worst step on
-      the finding's side (contact frame; toe-off frame for limited hip extension);
-    * ``contact``: contact frame of the median step (by overstride) of the near leg;
-    * ``toe_off``: toe-off frame of the median step (by hip extension at toe-off) of the near leg.
-    """
-    pairs = list(zip(analysis.steps, data.steps))
-    specs: list[StillSpec] = []
-    for f in flagged_findings(analysis):
-        if f.code not in STEP_FINDINGS:
-            continue
-        field_name, _, _, higher, _, kind = STEP_FINDINGS[f.code]
-        cands = [
-            (getattr(sm, field_name), mark)
-            for sm, mark in pairs
-            if f.side in (None, sm.side) and getattr(sm, field_name) is not None and (kind == "contact" or mark.toe_off_frame is not None)
-        ]
-        if cands:
-            _, worst = (max if higher else min)(cands, key=lambda c: c[0])
-            specs.append(StillSpec(f.code if f.side is None else f"{f.code}_{f.side}", worst, kind))
-    for name, field_name, kind in (("contact", "overstride_pct_leg", "contact"), ("toe_off", "hip_extension_deg", "toe_off")):
-        for side in (analysis.near_side, None):
-            cands = [
-                (getattr(sm, field_name), mark)
-                for sm, mark in pairs
-                if (side is None or sm.side == side) and getattr(sm, field_name) is not None and (kind == "contact" or mark.toe_off_frame is not None)
-            ]
-            if cands:
-                cands.sort(key=lambda c: c[0])
-                specs.append(StillSpec(name, cands[len(cands) // 2][1], kind))
-                break
-    return specs
+    return [StillSpec(c.name, data.steps[c.step_index], c.kind) for c in choose_stills(analysis.steps, analysis.findings, analysis.near_side)]
 
 
 def write_annotated_outputs(
