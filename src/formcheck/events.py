@@ -185,12 +185,12 @@ class StepEvents:
 
     side: str
     contact_index: int  # nearest track index of initial contact
-    contact_time_s: float  # sub-frame time of initial contact (s, clip time)
+    contact_at_s: float  # instant of initial contact (sub-frame, s of clip time)
     toe_off_index: int | None  # None when the clip ends before toe-off
-    toe_off_time_s: float | None
+    toe_off_at_s: float | None  # instant of toe-off (s of clip time)
     toe_off_method: str  # "toe_lift" | "knee_extension" | "toe_posterior" | "none"
     contact_method: str = "landing"  # "landing" (heel/toe landing) | "zeni" (most anterior foot, fallback)
-    candidate_time_s: float | None = None  # Zeni most-anterior instant (periodic marker used for cadence)
+    candidate_at_s: float | None = None  # Zeni most-anterior instant (periodic marker used for cadence)
 
 
 @dataclass(frozen=True)
@@ -539,13 +539,13 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 StepEvents(
                     side=side,
                     contact_index=c_idx,
-                    contact_time_s=_time_at(track, c_pos),
+                    contact_at_s=_time_at(track, c_pos),
                     toe_off_index=None if to_pos is None else max(c_idx, int(np.floor(to_pos + p.event_frame_tol_frames))),
-                    toe_off_time_s=None if to_pos is None else _time_at(track, to_pos),
+                    toe_off_at_s=None if to_pos is None else _time_at(track, to_pos),
                     toe_off_method=method,
                     contact_method=c_method,
-                    candidate_time_s=_time_at(track, c_zeni),
+                    candidate_at_s=_time_at(track, c_zeni),
                 )
             )
-    steps.sort(key=lambda s: s.contact_time_s)
+    steps.sort(key=lambda s: s.contact_at_s)
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing)

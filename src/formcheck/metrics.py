@@ -179,17 +179,17 @@ def step_metrics(
         to = st.toe_off_index
         a = angles[s]
         nxt = next((o for o in steps[i + 1 :] if o.side != s), None)
-        if nxt is not None and nxt.contact_time_s - st.contact_time_s > 0.75 * period / fps:
+        if nxt is not None and nxt.contact_at_s - st.contact_at_s > 0.75 * period / fps:
             nxt = None  # missed step in between
-        pc = track_position(track, st.contact_time_s)  # contact instant, fractional track index
-        pto = track_position(track, st.toe_off_time_s) if st.toe_off_time_s is not None else None
+        pc = track_position(track, st.contact_at_s)  # contact instant, fractional track index
+        pto = track_position(track, st.toe_off_at_s) if st.toe_off_at_s is not None else None
         com_c = value_at(com, pc)
         n_after = max(3, int(round(0.05 * fps)))
         heel_x = value_from_after(kl[:, leg["heel"], 0], pc, n_after)
         heel_d = fwd * (heel_x - com_c[0])
         ankle_d = fwd * (value_from_after(kl[:, leg["ankle"], 0], pc, n_after) - com_c[0])
         hip_d = fwd * (heel_x - value_at(hip_mid, pc)[0])
-        ct = (st.toe_off_time_s - st.contact_time_s) if st.toe_off_time_s is not None else None
+        ct = (st.toe_off_at_s - st.contact_at_s) if st.toe_off_at_s is not None else None
         th_c = smooth_value_at(a["thigh"], pc)
         th_to = smooth_value_at(a["thigh"], pto) if pto is not None else np.nan
         peak = np.nan
@@ -215,7 +215,7 @@ def step_metrics(
                 toe_off_frame=None if to is None else int(track.frame_indices[to]),
                 contact_time_s=_f(ct),
                 step_time_s=_f(_marker(nxt) - _marker(st)) if nxt else None,
-                flight_time_s=_f(nxt.contact_time_s - st.toe_off_time_s) if (nxt and st.toe_off_time_s is not None) else None,
+                flight_time_s=_f(nxt.contact_at_s - st.toe_off_at_s) if (nxt and st.toe_off_at_s is not None) else None,
                 overstride_pct_leg=_f(100 * heel_d / L),
                 overstride_ankle_pct_leg=_f(100 * ankle_d / L),
                 overstride_hip_pct_leg=_f(100 * hip_d / L),
@@ -240,7 +240,7 @@ def _marker(st: Any) -> float:
     """Periodic per-stance time for step/stride durations: the Zeni instant when known (the same rule on
     both feet, so a left->right step is not biased when one foot's contact is timed by its landing and the
     other's by the fallback), else the contact time."""
-    return st.candidate_time_s if st.candidate_time_s is not None else st.contact_time_s
+    return st.candidate_at_s if st.candidate_at_s is not None else st.contact_at_s
 
 
 def cadence_spm(events: GaitEvents) -> float | None:

@@ -574,7 +574,7 @@ def _step_times(analysis: Any) -> list[float]:
     ev = _get(analysis, "events")
     ev_steps = list(_get(ev, "steps") or []) if ev is not None else []
     if len(ev_steps) == len(steps) and all(e.side == s.side for e, s in zip(ev_steps, steps)):
-        return [float(e.contact_time_s) for e in ev_steps]
+        return [float(e.contact_at_s) for e in ev_steps]
     fps = float(_get(analysis, "video", {}).get("fps") or 30.0)
     return [s.contact_frame / fps for s in steps]
 
