@@ -274,7 +274,7 @@ def test_atomic_write_keeps_old_report_on_failure(synthetic_analysis, tmp_path, 
 def test_compare_report_side_by_side(synthetic_analysis, fake_stills, tmp_path):
     better = simulate_gait(GaitParams(overstride_pct_leg=8, hip_extension_deg=14, duration_s=5, fps=30, image_size=(640, 360)))
     after = analyze_track(to_pose_track(better, noise_px=1.0))
-    from formcheck.compare import compare  # the lead's module
+    from formcheck.compare import compare
 
     comparison = compare(synthetic_analysis, after)
     out = report.write_compare_report(comparison, tmp_path / "compare.html", before=synthetic_analysis,

@@ -1,7 +1,7 @@
 """The annotated clip (``annotated.mp4``) and the annotated stills used by the report.
 
 One decoding pass over the source video: each frame covered by the analysis is resized (if a
-scale is asked for), annotated with :mod:`formcheck.annotate` and written with the lead's
+scale is asked for), annotated with :mod:`formcheck.annotate` and written with
 :class:`formcheck.video.H264Writer` (H.264 yuv420p, +faststart, atomic rename), keeping each
 frame's own presentation time, so the clip has the input's frame count and timing. With
 ``slowmo_contacts=N`` each initial-contact frame is held for N extra frames (later frames are

@@ -1,6 +1,6 @@
 """Per-step and summary running metrics from a cleaned track and its gait events.
 
-Definitions follow docs/TEAM_CONTEXT.md (shared with formcheck.synth's ground truth): image
+Definitions follow docs/definitions.md (shared with formcheck.synth's ground truth): image
 coordinates (x right, y down), "forward" = running direction, leg length L = |hip-knee| +
 |knee-ankle| per side (median over frames), COM = formcheck.com.segment_weighted_com.
 Per-step values at contact and toe-off are taken at the detected event INSTANT (sub-frame: angles

@@ -5,7 +5,7 @@ and the before/after comparison can feed them from any source. The figures are m
 screen: few lines, large fonts, a colour-blind-safe palette (Okabe & Ito 2008), and the same
 left/right colours as the annotated clip when ``formcheck.annotate`` defines them.
 
-Angle conventions follow docs/TEAM_CONTEXT.md: thigh angle = angle of hip->knee from the downward
+Angle conventions follow docs/definitions.md: thigh angle = angle of hip->knee from the downward
 vertical, positive when the knee is behind the hip (extension).
 """
 
