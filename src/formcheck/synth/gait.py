@@ -27,7 +27,8 @@ The model is driven from the foot and the hip so that the form knobs are exact:
 
 World coordinates are metres: x forward (running direction), y up (0 = running surface),
 z lateral, positive to the runner's RIGHT (right-handed). The pose is projected with a pinhole
-camera standing on the runner's near side and looking horizontally across the belt; the image
+camera standing on the runner's near side and looking across the belt (horizontally, or pitched
+up/down by ``camera_tilt_deg``, e.g. a phone on the floor at belt height); the image
 landmarks follow the team conventions (x right, y down, pixels). All ground truth is computed
 from those projected landmarks with the shared definitions (``formcheck.com``), events in
 continuous time; the event FRAMES are the first frame at/after the contact instant and the last
@@ -92,6 +93,12 @@ class GaitParams:
     arm_swing_deg: float = 30.0  # upper-arm amplitude (each way)
     start_phase: float = 0.15  # fraction of a stride between t=0 and the first LEFT contact
     seed: int = 0
+    # Added later (written to the truth JSON only when set): camera pitch, degrees, + = looking UP
+    # (rotation about the camera's horizontal image axis); and an explicit focal length in pixels
+    # (then px_per_m / runner_height_frac are ignored; 1 m at the runner's mid-plane is
+    # camera_focal_px / camera_distance_m pixels).
+    camera_tilt_deg: float = 0.0
+    camera_focal_px: float | None = None
 
     @property
     def near_side(self) -> str:
@@ -178,17 +185,36 @@ class Body:
 # --------------------------------------------------------------------------------------------- camera
 @dataclass(frozen=True)
 class Camera:
-    """Pinhole camera on the runner's near side, optical axis horizontal along +-z."""
+    """Pinhole camera on the runner's near side, looking across the running direction (+-z).
+
+    ``tilt_deg`` pitches the optical axis up (+) or down (-) about the image's horizontal axis
+    (default 0: optical axis horizontal). The image's horizontal axis stays along the running
+    direction, so horizontal lines along x stay horizontal in the image at any tilt.
+    """
 
     position: tuple[float, float, float]  # metres, world
     facing: Facing  # the runner's facing in the image
     focal_px: float
     image_size: tuple[int, int]
+    tilt_deg: float = 0.0
+
+    @property
+    def _level_view(self) -> np.ndarray:
+        return np.array([0.0, 0.0, 1.0]) if self.facing == "left" else np.array([0.0, 0.0, -1.0])
 
     @property
     def view(self) -> np.ndarray:
         # facing left: camera on the runner's left (-z) looking +z; image right = -x.
-        return np.array([0.0, 0.0, 1.0]) if self.facing == "left" else np.array([0.0, 0.0, -1.0])
+        if self.tilt_deg == 0.0:
+            return self._level_view
+        a = math.radians(self.tilt_deg)
+        return math.cos(a) * self._level_view + math.sin(a) * np.array([0.0, 1.0, 0.0])
+
+    @property
+    def up(self) -> np.ndarray:
+        """World direction of the image's upward axis (y up when the camera is level)."""
+        a = math.radians(self.tilt_deg)
+        return -math.sin(a) * self._level_view + math.cos(a) * np.array([0.0, 1.0, 0.0])
 
     @property
     def right(self) -> np.ndarray:
@@ -203,7 +229,10 @@ class Camera:
         rel = np.asarray(points, float) - np.array(self.position)
         z = rel @ self.view
         u = self.focal_px * (rel @ self.right) / z + self.image_size[0] / 2.0
-        v = -self.focal_px * rel[..., 1] / z + self.image_size[1] / 2.0
+        if self.tilt_deg == 0.0:
+            v = -self.focal_px * rel[..., 1] / z + self.image_size[1] / 2.0
+        else:
+            v = -self.focal_px * (rel @ self.up) / z + self.image_size[1] / 2.0
         return np.stack([u, v], axis=-1)
 
 
@@ -713,10 +742,14 @@ class SyntheticGait:
 
 def _make_camera(p: GaitParams, body: Body, centre_x: float) -> Camera:
     w, h = p.image_size
-    ppm = p.px_per_m if p.px_per_m is not None else p.runner_height_frac * h / p.height_m
-    focal = ppm * p.camera_distance_m
+    if p.camera_focal_px is not None:
+        focal = p.camera_focal_px
+    else:
+        ppm = p.px_per_m if p.px_per_m is not None else p.runner_height_frac * h / p.height_m
+        focal = ppm * p.camera_distance_m
     z = -p.camera_distance_m if p.facing == "left" else p.camera_distance_m
-    return Camera(position=(float(centre_x), float(p.camera_height_m), float(z)), facing=p.facing, focal_px=float(focal), image_size=(int(w), int(h)))
+    return Camera(position=(float(centre_x), float(p.camera_height_m), float(z)), facing=p.facing, focal_px=float(focal), image_size=(int(w), int(h)),
+                  tilt_deg=float(p.camera_tilt_deg))
 
 
 def _leg_length_px(kp: np.ndarray, side: str) -> float:
@@ -909,7 +942,7 @@ def to_pose_track(
     # MediaPipe-like world landmarks: origin at the hip midpoint, x image-right, y down, z away from the camera
     w = gait.landmarks_m - gait.landmarks_m[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1, keepdims=True)
     cam = gait.camera
-    world = np.stack([w @ cam.right, -w[..., 1], w @ cam.view], axis=-1)
+    world = np.stack([w @ cam.right, -w[..., 1] if cam.tilt_deg == 0.0 else -(w @ cam.up), w @ cam.view], axis=-1)
     swap = np.asarray(list(swap_frames), dtype=int)
     if swap.size:
         for a, b in lm.LEG_PAIRS:

@@ -11,6 +11,13 @@ handrails) or a running track (overground).
 
 Every drawn shape is placed from the simulated 3-D joints, so the true joint centres in the
 ground truth are exactly where the drawn joints are.
+
+Harder conditions (all off by default; :mod:`formcheck.synth.scenarios` uses them): any camera
+from the gait parameters (height, pitch ``camera_tilt_deg``, focal length ``camera_focal_px``); a
+shutter (``RenderStyle.shutter_s`` / ``shutter_subframes``: each frame the mean of sub-frame
+renders over an exposure centred on the frame time); an :class:`Occluder` drawn in depth order
+with the figure; runners partly or wholly outside the image (overground). :func:`foot_visibility`
+and ``truth_dict(..., visibility=True)`` say which feet and events a detector can see.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import json
 import math
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +37,33 @@ from .. import landmarks as lm
 from .gait import SyntheticGait
 
 RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Occluder:
+    """An opaque upright panel standing on the running surface (a console stand, a post, a bag...).
+
+    It is a rectangle in the vertical plane at ``lateral_m`` from the runner's mid-plane toward the
+    runner's FAR side, spanning ``x_m`` along the running direction (metres, forward +, relative
+    to the camera's x: on a treadmill the runner's mean position) and ``height_m`` up from the
+    running surface. It is drawn in depth order with the figure: between the legs' planes
+    (0 < lateral_m < the hip half width, the default) it hides the far foot and leg only and the
+    near leg passes in front of it, as the near leg, a near upright or a handrail hide the far
+    foot in real side-view clips.
+    """
+
+    x_m: tuple[float, float] = (0.0, 0.6)
+    height_m: float = 0.42
+    lateral_m: float = 0.04
+    colour: RGB = (58, 60, 68)
+
+    def corners(self, gait: SyntheticGait) -> np.ndarray:
+        """(4, 3) world corners: bottom-rear, bottom-front, top-front, top-rear."""
+        cx = gait.camera.position[0]
+        far_sign = 1.0 if gait.params.near_side == "left" else -1.0  # +z is the runner's right
+        z = far_sign * self.lateral_m
+        x0, x1 = cx + self.x_m[0], cx + self.x_m[1]
+        return np.array([[x0, 0.0, z], [x1, 0.0, z], [x1, self.height_m, z], [x0, self.height_m, z]])
 
 
 @dataclass(frozen=True)
@@ -60,6 +94,22 @@ class RenderStyle:
     collar_m: float = -0.01  # raise (+) or lower (-) the shoe collar (m, for a 1.75 m runner)
     glute: float = 0.95  # size of the buttocks (0: none)
     seed: int = 0
+    # Added later (written to the truth JSON only when set).
+    # Shutter: each frame is the mean of shutter_subframes renders at instants spread evenly over an
+    # exposure of shutter_s seconds CENTRED on the frame time (sub-frame k of n at
+    # t + ((k + 0.5) / n - 0.5) * shutter_s), then blurred and grained once; 0 / 1 = instantaneous.
+    shutter_s: float = 0.0
+    shutter_subframes: int = 1
+    occluder: Occluder | None = None
+
+
+_ADDED_PARAM_DEFAULTS: dict[str, Any] = {"camera_tilt_deg": 0.0, "camera_focal_px": None}
+_ADDED_STYLE_DEFAULTS: dict[str, Any] = {"shutter_s": 0.0, "shutter_subframes": 1, "occluder": None}
+
+
+def _without_unset(d: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
+    """Drop fields added after truth format version 1 while they hold their defaults (old truth files stay byte-identical)."""
+    return {k: v for k, v in d.items() if not (k in added and v == added[k])}
 
 
 # radius profiles (metres, for a 1.75 m runner) along the bone, proximal -> distal
@@ -471,21 +521,82 @@ def _draw_torso_head(c: _Canvas, gait: SyntheticGait, i: int, style: RenderStyle
     c.ellipse(nostril, 0.006 * sc, 0.003 * sc, tilt, lambda qx, qy: np.broadcast_to(skin * 0.6, qx.shape + (3,)).astype(np.float32), gloss=0.0)
 
 
-def render_frame(gait: SyntheticGait, i: int, style: RenderStyle = RenderStyle(), background: np.ndarray | None = None) -> np.ndarray:
-    """Frame ``i`` as uint8 RGB (height, width, 3)."""
-    if background is None:
-        background = render_background(gait, style)
+def _draw_occluder(c: _Canvas, gait: SyntheticGait, occ: Occluder) -> None:
+    cam = gait.camera
+    q = occ.corners(gait)
+    col = np.asarray(occ.colour, np.float32)
+    c.polygon(cam.project(q), col * 1.15, col * 0.8)
+    lip = q.copy()
+    lip[:2, 1] = occ.height_m - 0.025 * gait.params.height_m / 1.75  # a lighter top rail
+    c.polygon(cam.project(lip), col * 1.6, col * 1.3)
+
+
+def _draw_scene(gait: SyntheticGait, i: int, style: RenderStyle, background: np.ndarray) -> np.ndarray:
+    """Scene and figure at gait.times_s[i], float32, before the camera blur and grain."""
     c = _Canvas(background.copy(), _light(gait, style), style.ambient)
     if _scene_name(gait, style) == "treadmill":
         _draw_belt_marks(c, gait, float(gait.times_s[i]))
     near = gait.params.near_side
     far = "right" if near == "left" else "left"
-    _draw_arm(c, gait, i, far, True, style)
-    _draw_leg(c, gait, i, far, True, style)
-    _draw_torso_head(c, gait, i, style)
-    _draw_leg(c, gait, i, near, False, style)
-    _draw_arm(c, gait, i, near, False, style)
-    img = c.img
+    j = gait.joints_m
+    layers = [
+        (j[f"{far}_shoulder"][i], lambda: _draw_arm(c, gait, i, far, True, style)),
+        (j[f"{far}_hip"][i], lambda: _draw_leg(c, gait, i, far, True, style)),
+        (j["pelvis"][i], lambda: _draw_torso_head(c, gait, i, style)),
+        (j[f"{near}_hip"][i], lambda: _draw_leg(c, gait, i, near, False, style)),
+        (j[f"{near}_shoulder"][i], lambda: _draw_arm(c, gait, i, near, False, style)),
+    ]
+    occ = style.occluder
+    occ_depth = float(gait.camera.depth(occ.corners(gait).mean(axis=0))) if occ is not None else -math.inf
+    for point, draw in layers:
+        if occ is not None and float(gait.camera.depth(point)) < occ_depth:
+            _draw_occluder(c, gait, occ)  # everything from here on is in front of it
+            occ = None
+        draw()
+    if occ is not None:
+        _draw_occluder(c, gait, occ)
+    return c.img
+
+
+def shutter_offsets_s(style: RenderStyle) -> np.ndarray:
+    """Sub-frame instants relative to the frame time (s); [0.0] for an instantaneous shutter."""
+    n = int(style.shutter_subframes)
+    if n <= 1 or style.shutter_s <= 0:
+        return np.zeros(1)
+    return ((np.arange(n) + 0.5) / n - 0.5) * float(style.shutter_s)
+
+
+def gait_at_times(gait: SyntheticGait, times_s: np.ndarray) -> SyntheticGait:
+    """The same runner and camera sampled at arbitrary instants (for rendering only: times_s and joints_m
+    are replaced; landmarks, truth and stance still describe the original frames)."""
+    times = np.atleast_1d(np.asarray(times_s, float))
+    return replace(gait, times_s=times, joints_m=gait.joints_at(times))
+
+
+def render_frame(gait: SyntheticGait, i: int, style: RenderStyle = RenderStyle(), background: np.ndarray | None = None,
+                 *, subframes: tuple[SyntheticGait, int] | None = None) -> np.ndarray:
+    """Frame ``i`` as uint8 RGB (height, width, 3).
+
+    With a shutter (style.shutter_s / shutter_subframes) the frame is the mean of the sub-frame
+    renders (see :func:`shutter_offsets_s`); ``subframes`` = (a gait_at_times view holding them, index
+    of this frame's first one) avoids recomputing the joints (render_frames passes it).
+    """
+    if background is None:
+        background = render_background(gait, style)
+    offsets = shutter_offsets_s(style)
+    if len(offsets) == 1:
+        img = _draw_scene(gait, i, style, background)
+    else:
+        sub, k0 = subframes if subframes is not None else (gait_at_times(gait, gait.times_s[i] + offsets), 0)
+        img = np.zeros_like(background, dtype=np.float32)
+        for k in range(len(offsets)):
+            img += _draw_scene(sub, k0 + k, style, background)
+        img /= np.float32(len(offsets))
+    return _finish(img, i, style)
+
+
+def _finish(img: np.ndarray, i: int, style: RenderStyle) -> np.ndarray:
+    """Camera blur, sensor grain (seeded by the frame index) and 8-bit quantisation."""
     if style.blur_sigma > 0:
         img = cv2.GaussianBlur(img, (0, 0), style.blur_sigma)
     if style.grain > 0:
@@ -497,51 +608,147 @@ def render_frame(gait: SyntheticGait, i: int, style: RenderStyle = RenderStyle()
 def render_frames(gait: SyntheticGait, style: RenderStyle = RenderStyle(), frames: range | list[int] | None = None) -> Iterator[np.ndarray]:
     """Yield uint8 RGB frames (all, or the listed frame indices)."""
     background = render_background(gait, style)
+    offsets = shutter_offsets_s(style)
+    sub = gait_at_times(gait, (gait.times_s[:, None] + offsets[None, :]).ravel()) if len(offsets) > 1 else None
     for i in frames if frames is not None else range(gait.n_frames):
-        yield render_frame(gait, i, style, background)
+        yield render_frame(gait, i, style, background, subframes=None if sub is None else (sub, i * len(offsets)))
+
+
+# --------------------------------------------------------------------------------------------- visibility
+FOOT_LANDMARKS = ("heel", "ankle", "foot_index")
+LEG_IN_VIEW_LANDMARKS = ("hip", "knee", "ankle", "heel", "foot_index")
+
+
+def _inside_convex(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """(..., 2) points inside the convex polygon (k, 2) (either winding)."""
+    pts = np.asarray(points, float)
+    signs = []
+    for a, b in zip(poly, np.roll(poly, -1, axis=0)):
+        e = b - a
+        signs.append(e[0] * (pts[..., 1] - a[1]) - e[1] * (pts[..., 0] - a[0]))
+    sg = np.stack(signs, axis=-1)
+    return np.all(sg >= 0, axis=-1) | np.all(sg <= 0, axis=-1)
+
+
+def foot_visibility(gait: SyntheticGait, style: RenderStyle | None = None) -> dict[str, np.ndarray]:
+    """side -> (T,) bool: the side's hip, knee, ankle, heel and toe landmarks are all inside the image
+    (a foot alone at the frame edge, its leg still outside, does not count: no pose model can time it)
+    and none of the foot's (heel, ankle, toe) is behind ``style.occluder`` (in front of the foot and
+    covering it in the image). Hiding by the runner's own other leg is not counted (it happens in
+    every side view)."""
+    w, h = gait.camera.image_size
+    out = {}
+    occ = style.occluder if style is not None else None
+    for side in ("left", "right"):
+        leg = gait.landmarks_px[:, [lm.INDEX[f"{side}_{n}"] for n in LEG_IN_VIEW_LANDMARKS]]
+        vis = ((leg[..., 0] >= 0) & (leg[..., 0] < w) & (leg[..., 1] >= 0) & (leg[..., 1] < h)).all(axis=1)
+        idx = [lm.INDEX[f"{side}_{n}"] for n in FOOT_LANDMARKS]
+        kp = gait.landmarks_px[:, idx]
+        if occ is not None:
+            q = occ.corners(gait)
+            behind = gait.depth_m[:, idx] > float(gait.camera.depth(q.mean(axis=0)))
+            covered = _inside_convex(kp, gait.camera.project(q)) & behind
+            vis &= ~covered.any(axis=1)
+        out[side] = vis
+    return out
+
+
+def event_visible(visible: np.ndarray, frame: int, fps: float) -> bool:
+    """An event is visible when its foot is visible in the event frame and every frame within
+    max(1, round(0.02 * fps)) frames of it (inside the clip)."""
+    k = max(1, int(round(0.02 * fps)))
+    lo, hi = max(0, frame - k), min(len(visible) - 1, frame + k)
+    return bool(0 <= frame < len(visible) and visible[lo:hi + 1].all())
 
 
 # --------------------------------------------------------------------------------------------- output
-def truth_dict(gait: SyntheticGait, style: RenderStyle | None = None, decimals: int = 2) -> dict[str, Any]:
-    """Ground truth for a rendered clip, JSON-serialisable."""
+def truth_dict(gait: SyntheticGait, style: RenderStyle | None = None, decimals: int = 2, *, visibility: bool = False,
+               extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Ground truth for a rendered clip, JSON-serialisable.
+
+    visibility: add per-frame foot visibility (``frames.foot_visible_<side>``) and per-step
+    ``contact_visible`` / ``toe_off_visible`` (see :func:`foot_visibility`, :func:`event_visible`).
+    A style with a shutter adds an ``exposure`` block and per-step down fractions. ``extra``: more
+    top-level keys (e.g. the scenario). Without these options the output is as in version 1.
+    """
     p = gait.params
-    params = asdict(p)
+    params = _without_unset(asdict(p), _ADDED_PARAM_DEFAULTS)
     params["image_size"] = list(p.image_size)
     truth = {k: v for k, v in gait.truth.items() if k != "steps"}
     steps = [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()} for s in gait.truth["steps"]]
     kp = np.round(gait.landmarks_px, decimals)
-    return {
+    camera = {"position_m": list(gait.camera.position), "focal_px": gait.camera.focal_px, "image_size": list(gait.camera.image_size),
+              "facing": gait.camera.facing}
+    if gait.camera.tilt_deg != 0.0:
+        camera["tilt_deg"] = gait.camera.tilt_deg
+    definitions = {
+        "landmarks_px": "true 2-D joint centres, image pixels (x right, y down), MediaPipe landmark order, per frame",
+        "overstride_pct_leg": "heel ahead of the segment-weighted COM at the contact frame, % of the side's leg length (px)",
+        "overstride_pct_leg_exact": "same at the continuous contact instant",
+        "hip_extension_deg": "thigh angle (hip->knee from the downward vertical, + = knee behind) at the toe-off frame",
+        "contact_frame": "first frame at/after the continuous contact time: ceil(contact_t_s * fps), the first frame with the foot down",
+        "toe_off_frame": "last frame at/before the continuous toe-off time: floor(toe_off_t_s * fps), the last frame with the foot down",
+    }
+    frames: dict[str, Any] = {
+        "time_s": [round(float(t), 6) for t in gait.times_s],
+        "landmarks_px": kp.tolist(),
+        "stance_left": gait.stance["left"].astype(int).tolist(),
+        "stance_right": gait.stance["right"].astype(int).tolist(),
+    }
+    out_extra: dict[str, Any] = {}
+    offsets = shutter_offsets_s(style) if style is not None else np.zeros(1)
+    if len(offsets) > 1:
+        S = float(style.shutter_s)  # type: ignore[union-attr]
+        out_extra["exposure"] = {
+            "shutter_s": S, "subframes": len(offsets), "subframe_offsets_s": [round(float(o), 9) for o in offsets],
+            "frame_instant": "centre",
+            "description": "frame k is the mean of renders at k/fps + subframe_offsets_s (an exposure of shutter_s centred on k/fps); "
+                           "it represents the instant k/fps: frames.time_s, landmarks_px, stance and the event frames refer to that "
+                           "centre instant",
+        }
+        for st, raw in zip(steps, gait.truth["steps"]):
+            tc, to = raw["contact_t_s"], raw["toe_off_t_s"]
+            st["contact_frame_down_fraction"] = round(float(np.clip((raw["contact_frame"] / gait.fps + S / 2 - tc) / S, 0, 1)), 4)
+            st["toe_off_frame_down_fraction"] = round(float(np.clip((to - (raw["toe_off_frame"] / gait.fps - S / 2)) / S, 0, 1)), 4)
+        definitions["contact_frame_down_fraction"] = "fraction of the contact frame's exposure with the foot down"
+        definitions["toe_off_frame_down_fraction"] = "fraction of the toe-off frame's exposure with the foot down"
+    if visibility:
+        vis = foot_visibility(gait, style)
+        for st in steps:
+            st["contact_visible"] = event_visible(vis[st["side"]], st["contact_frame"], gait.fps)
+            st["toe_off_visible"] = event_visible(vis[st["side"]], st["toe_off_frame"], gait.fps)
+        for side in ("left", "right"):
+            frames[f"foot_visible_{side}"] = vis[side].astype(int).tolist()
+        definitions["foot_visible"] = ("frames.foot_visible_<side>: 1 when the side's hip, knee, ankle, heel and toe landmarks are all inside the "
+                                       "image and none of the foot's (heel, ankle, toe) is hidden by the scene's occluder (the runner's own "
+                                       "legs are not counted)")
+        definitions["contact_visible"] = ("the foot is visible (foot_visible) in the contact frame and every frame within max(1, round(0.02 * fps)) "
+                                          "frames of it; events not visible are not to be counted as missed")
+        definitions["toe_off_visible"] = "same for the toe-off frame"
+    out = {
         "format": "formcheck-synthetic-truth",
         "version": 1,
         "params": params,
-        "style": asdict(style) if style is not None else None,
-        "camera": {"position_m": list(gait.camera.position), "focal_px": gait.camera.focal_px, "image_size": list(gait.camera.image_size),
-                   "facing": gait.camera.facing},
+        "style": _without_unset(asdict(style), _ADDED_STYLE_DEFAULTS) if style is not None else None,
+        "camera": camera,
         "summary": truth,
         "landmark_names": list(lm.LANDMARK_NAMES),
-        "definitions": {
-            "landmarks_px": "true 2-D joint centres, image pixels (x right, y down), MediaPipe landmark order, per frame",
-            "overstride_pct_leg": "heel ahead of the segment-weighted COM at the contact frame, % of the side's leg length (px)",
-            "overstride_pct_leg_exact": "same at the continuous contact instant",
-            "hip_extension_deg": "thigh angle (hip->knee from the downward vertical, + = knee behind) at the toe-off frame",
-            "contact_frame": "first frame at/after the continuous contact time: ceil(contact_t_s * fps), the first frame with the foot down",
-            "toe_off_frame": "last frame at/before the continuous toe-off time: floor(toe_off_t_s * fps), the last frame with the foot down",
-        },
+        "definitions": definitions,
         "steps": steps,
-        "frames": {
-            "time_s": [round(float(t), 6) for t in gait.times_s],
-            "landmarks_px": kp.tolist(),
-            "stance_left": gait.stance["left"].astype(int).tolist(),
-            "stance_right": gait.stance["right"].astype(int).tolist(),
-        },
+        "frames": frames,
     }
+    out.update(out_extra)
+    if extra:
+        out.update(extra)
+    return out
 
 
-def write_truth_json(gait: SyntheticGait, path: str | os.PathLike[str], style: RenderStyle | None = None) -> Path:
+def write_truth_json(gait: SyntheticGait, path: str | os.PathLike[str], style: RenderStyle | None = None, *, visibility: bool = False,
+                     extra: dict[str, Any] | None = None) -> Path:
     path = Path(path)
     tmp = path.with_name(path.name + ".partial")
     try:
-        tmp.write_text(json.dumps(truth_dict(gait, style), separators=(",", ":")))
+        tmp.write_text(json.dumps(truth_dict(gait, style, visibility=visibility, extra=extra), separators=(",", ":")))
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -562,8 +769,11 @@ def render_video(
     crf: int = 26,
     preset: str = "medium",
     write_truth: bool = True,
+    visibility: bool = False,
+    truth_extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Render all frames to an H.264 yuv420p MP4 (atomic) and write ``<clip>.truth.json`` beside it."""
+    """Render all frames to an H.264 yuv420p MP4 (atomic) and write ``<clip>.truth.json`` beside it
+    (``visibility`` / ``truth_extra``: see :func:`truth_dict`)."""
     from ..video import H264Writer
 
     path = Path(path)
@@ -571,8 +781,8 @@ def render_video(
         for i, frame in enumerate(render_frames(gait, style)):
             writer.write(frame, float(gait.times_s[i]))
     if write_truth:
-        write_truth_json(gait, truth_path_for(path), style)
+        write_truth_json(gait, truth_path_for(path), style, visibility=visibility, extra=truth_extra)
     return path
 
 
-__all__ = ["RenderStyle", "render_background", "render_frame", "render_frames", "render_video", "truth_dict", "truth_path_for", "write_truth_json"]
+__all__ = ["Occluder", "RenderStyle", "event_visible", "foot_visibility", "gait_at_times", "shutter_offsets_s", "render_background", "render_frame", "render_frames", "render_video", "truth_dict", "truth_path_for", "write_truth_json"]
