@@ -126,7 +126,7 @@ class EventLabels:
         """
         first_out = np.asarray(first_out, dtype=int)
 
-        def move(frames: np.ndarray, last: bool) -> np.ndarray:
+        def move(frames: np.ndarray, last: bool) -> tuple[np.ndarray, np.ndarray]:  # (moved frames, which were kept)
             f = np.asarray(frames, dtype=int)
             ok = (f >= 0) & (f < len(first_out))
             ok[ok] &= first_out[f[ok]] >= 0
