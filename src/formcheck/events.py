@@ -70,6 +70,8 @@ class EventParams:
     landing_stay_s: float = 0.06  # ... and does not rise again by more than landing_max_rise_leg within this
     landing_max_rise_leg: float = 0.05
     landing_other_near_leg: float = 0.25  # the foot's other landmark (toe for a heel landing) within this of its level
+    landing_settle_stride: float = 0.1  # after a landing, over this long (at least 2 frames) ...
+    landing_max_settle_ratio: float = 0.35  # ... the landmark descends at most this fraction of its approach speed
     landing_min_visibility: float = 0.5  # median foot-landmark visibility a leg needs for the landing rule (else Zeni)
     well_seen_visibility: float = 0.85  # above: landing anywhere the hinge puts it, toe lift timed on the unsmoothed trace
     # Toe-off: the toe leaving the ground, refined to the knee's turn from extension to flexion
@@ -82,6 +84,7 @@ class EventParams:
     knee_extension_from_stride: float = 0.15  # peak knee extension searched from here after contact ...
     knee_extension_to_stride: float = 0.60  # ... to here
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
+    frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
 
 
 @dataclass(frozen=True)
@@ -395,7 +398,8 @@ def _hinge(y: np.ndarray, lo: int, hi: int, centre: float, half: float = 1.5) ->
 
 
 def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: float, leg: float, fps: float,
-             p: EventParams, other: tuple[np.ndarray, float] | None = None, within_span: bool = False) -> float | None:
+             p: EventParams, other: tuple[np.ndarray, float] | None = None, within_span: bool = False,
+             period: float | None = None) -> float | None:
     """First landing of one landmark in frames lo..hi: a fast descent that stops near the ground.
 
     y is image y (down = +). Candidate frames are the decelerations of the SMOOTHED trace
@@ -414,6 +418,7 @@ def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: 
     d2 = y_smooth[2:] - 2 * y_smooth[1:-1] + y_smooth[:-2]  # d2[i-1] is at frame i
     w = max(2, int(round(p.landing_fit_half_width_s * fps)))
     vmin = p.landing_min_speed_leg_s * leg / fps
+    settle = max(2, int(round(p.landing_settle_stride * period))) if period else 0
     for i in range(lo, hi + 1):
         a, b, c = d2[i - 2], d2[i - 1], d2[i]
         if not (np.isfinite([a, b, c]).all() and b < 0 and b <= a and b < c):
@@ -433,6 +438,10 @@ def _landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: 
         after = after[np.isfinite(after)]
         if after.size and y_smooth[j0] - after.min() > p.landing_max_rise_leg * leg:
             continue  # stopped in the air (e.g. the toe while the foot rotates heel-down) and rose again
+        if settle > 0 and j0 + settle < n:
+            descent = (y_light[j0 + settle] - y_tau) / (j0 + settle - tau)
+            if np.isfinite(descent) and descent > p.landing_max_settle_ratio * v1:
+                continue  # a pause in the descent: the landmark keeps coming down afterwards
         if other is not None:
             y_o, base_o = other
             h_o = base_o - float(np.interp(tau, np.arange(n), y_o))
@@ -496,21 +505,13 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         if not np.isfinite(sig).any():
             continue
         leg = lm.LEG[side]  # type: ignore[index]
-        prom = p.zeni_min_prominence_leg * scale if np.isfinite(scale) else 0.0
-        contacts = _peaks(sig, int(p.zeni_min_distance_stride * period), prom)
         knee = knee_flexion_deg(k, side)
         knee_light = knee_flexion_deg(kl, side)
         toe = forward_of_pelvis_px(k, leg["foot_index"], facing)
         toe_y = k[:, leg["foot_index"], 1]
         ys = {j: (kl[:, leg[j], 1], k[:, leg[j], 1]) for j in ("heel", "foot_index")}
-        for c in contacts:
-            c_zeni = _refine(sig, c)
-            # candidate toe-off: toe most posterior (Zeni)
-            p_lo = int(np.ceil(c_zeni + p.toe_posterior_from_stride * period))
-            p_hi = int(np.floor(c_zeni + p.toe_posterior_to_stride * period))
-            p_zeni = None
-            if p_hi < n - 1 and p_lo < p_hi and np.isfinite(toe[p_lo : p_hi + 1]).sum() >= 3:
-                p_zeni = p_lo + int(np.nanargmax(-toe[p_lo : p_hi + 1]))
+        in_frame = _in_frame(track, side, p.frame_margin_frac)
+        for c_zeni, p_zeni in _zeni_candidates(track, sig, toe, period, scale, p):
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
             lands = []
             bases = {j: _stance_base(yl, int(round(c_zeni)), stance_end) for j, (yl, _) in ys.items()}
@@ -519,7 +520,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 o = "heel" if j == "foot_index" else "foot_index"
                 t_land = _landing(yl, ysm, int(np.floor(c_zeni - p.landing_before_zeni_stride * period)),
                                   int(c_zeni + p.landing_after_zeni_stride * period), bases[j], scale, fps, p,
-                                  other=(ys[o][0], bases[o]), within_span=not well_seen)
+                                  other=(ys[o][0], bases[o]), within_span=not well_seen, period=period)
                 if t_land is not None:
                     lands.append(t_land)
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
@@ -535,6 +536,9 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             if to_pos is None:
                 to_pos, method = _toe_posterior(toe, c_pos, period, p)
             c_idx = min(n - 1, int(np.ceil(c_pos - p.event_frame_tol_frames)))
+            seen_until = n - 1 if to_pos is None else min(n - 1, int(np.floor(to_pos)) + 1)
+            if not in_frame[max(0, c_idx - 1) : seen_until + 1].all():
+                continue  # the foot is at or beyond the image border during this stance: its events cannot be seen
             steps.append(
                 StepEvents(
                     side=side,
@@ -549,3 +553,31 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             )
     steps.sort(key=lambda s: s.contact_at_s)
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing)
+
+
+def _zeni_candidates(track: PoseTrack, fwd: np.ndarray, toe: np.ndarray, period: float, scale: float,
+                     p: EventParams) -> list[tuple[float, int | None]]:
+    """(foot most anterior, toe most posterior after it) of each stride of one foot, fractional / track indices."""
+    n = len(fwd)
+    prom = p.zeni_min_prominence_leg * scale if np.isfinite(scale) else 0.0
+    out = []
+    for c in _peaks(fwd, int(p.zeni_min_distance_stride * period), prom):
+        c_zeni = _refine(fwd, c)
+        p_lo = int(np.ceil(c_zeni + p.toe_posterior_from_stride * period))
+        p_hi = int(np.floor(c_zeni + p.toe_posterior_to_stride * period))
+        p_zeni = None
+        if p_hi < n - 1 and p_lo < p_hi and np.isfinite(toe[p_lo : p_hi + 1]).sum() >= 3:
+            p_zeni = p_lo + int(np.nanargmax(-toe[p_lo : p_hi + 1]))
+        out.append((c_zeni, p_zeni))
+    return out
+
+
+def _in_frame(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
+    """(T,) bool: none of heel, ankle and toe of one foot is at or beyond the image border."""
+    w, h = track.image_size
+    leg = lm.LEG[side]  # type: ignore[index]
+    pts = track.keypoints_px[:, [leg["heel"], leg["ankle"], leg["foot_index"]]]
+    mx, my = margin_frac * w, margin_frac * h
+    with np.errstate(invalid="ignore"):
+        outside = (pts[..., 0] < mx) | (pts[..., 0] > w - 1 - mx) | (pts[..., 1] < my) | (pts[..., 1] > h - 1 - my)
+    return ~outside.any(axis=1)  # a missing (NaN) landmark is not evidence of the border
