@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -44,11 +42,3 @@ def treadmill_track(shared_videos: Path, pose_track_of: Callable[..., PoseTrack]
     """Pose track of ../shared/videos/treadmill_side_01.mp4 (360 frames, 30 fps, runner facing left)."""
     return pose_track_of(shared_videos / "treadmill_side_01.mp4")
 
-
-@pytest.fixture(scope="session")
-def landmark_measure() -> ModuleType:
-    """scripts/measure_synthetic_landmarks.py as a module (a script, not part of the package), for its measurements."""
-    spec = importlib.util.spec_from_file_location("measure_synthetic_landmarks", REPO / "scripts" / "measure_synthetic_landmarks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module

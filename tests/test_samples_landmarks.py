@@ -1,7 +1,7 @@
 """MediaPipe's hip, knee and ankle on the committed rendered samples, against the rendered joint centres.
 
-Measured with the repo's script (scripts/measure_synthetic_landmarks.py: median over frames of the
-distance in % of the side's true leg length, legs compared both ways round per frame). Two sets of
+Measured with formcheck.evaluation.landmarks (scripts/measure_synthetic_landmarks.py prints it: median over
+frames of the distance in % of the side's true leg length, legs compared both ways round per frame). Two sets of
 landmarks from the same model on the same clips:
 
 * unfiltered: the two-pose landmarker, which MediaPipe does not filter over time; this is the
@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from formcheck.evaluation.landmarks import landmark_errors
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
 NAMES = ("sample_run", "before", "after")
@@ -28,18 +30,18 @@ JOINTS = ("hip", "knee", "ankle")
 pytestmark = pytest.mark.skipif(not (SAMPLES / "sample_run.mp4").exists(), reason="sample clips not rendered")
 
 
-def _medians(measure, track, name: str) -> dict[tuple[str, str], float]:
+def _medians(track, name: str) -> dict[tuple[str, str], float]:
     truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
-    errors = measure.landmark_errors(track, truth)["errors"]
+    errors = landmark_errors(track, truth)["errors"]
     return {(role, j): float(np.nanmedian(errors[(role, j)]["err"])) for role in ("near", "far") for j in JOINTS}
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_unfiltered_landmarks_within_3pct_leg(pose_track_of, landmark_measure, name):
+def test_unfiltered_landmarks_within_3pct_leg(pose_track_of, name):
     """Measured (near/far, % leg): sample_run hip 2.25/1.91, knee 1.70/2.23, ankle 1.98/2.55; before 2.40/1.51,
     1.64/2.27, 1.67/2.11; after 2.21/2.12, 1.76/2.25, 2.35/2.90."""
     track = pose_track_of(SAMPLES / f"{name}.mp4", max_people=2, scan_s=float("inf"))
-    med = _medians(landmark_measure, track, name)
+    med = _medians(track, name)
     assert max(med.values()) < 3.0, med
 
 
@@ -53,6 +55,6 @@ def test_unfiltered_landmarks_within_3pct_leg(pose_track_of, landmark_measure, n
     "rises 1-2 frames before the labelled toe-off; the filter's lag had hidden it), and after.mp4's overstride at the "
     "true contact instants gets worse (+2.8 -> +3.9 % leg, two-pose landmarker)."))
 @pytest.mark.parametrize("name", NAMES)
-def test_analysed_landmarks_within_3pct_leg(pose_track_of, landmark_measure, name):
-    med = _medians(landmark_measure, pose_track_of(SAMPLES / f"{name}.mp4"), name)
+def test_analysed_landmarks_within_3pct_leg(pose_track_of, name):
+    med = _medians(pose_track_of(SAMPLES / f"{name}.mp4"), name)
     assert max(med.values()) < 3.0, med
