@@ -1,4 +1,4 @@
-"""Shared fixtures: the real clips in ../shared (skipped when absent) and session-cached pose tracks."""
+"""Shared fixtures: the real clips in ../shared (skipped when absent) and pose tracks cached on disk."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.pose import extract_pose_track
+from formcheck.evaluation.track_cache import cached_pose_track
 from formcheck.pose_track import PoseTrack
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,14 +24,19 @@ def shared_videos() -> Path:
 
 
 @pytest.fixture(scope="session")
-def pose_track_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., PoseTrack]:
-    """Run the pose model on a clip once per test session (MediaPipe is the slow part)."""
+def pose_track_of() -> Callable[..., PoseTrack]:
+    """Pose track of a clip (extract_pose_track's options), run through MediaPipe once per clip and machine.
+
+    MediaPipe is the slow part: tracks are kept on disk by formcheck.evaluation.track_cache (in
+    $FORMCHECK_CACHE, else ~/.cache/formcheck; keyed by the clip's and the model's bytes and the
+    options, so a changed clip or model is rerun) and in memory for the session.
+    """
     cache: dict[tuple, PoseTrack] = {}
 
     def get(path: Path, **options: object) -> PoseTrack:
         key = (str(path), tuple(sorted(options.items())))
         if key not in cache:
-            cache[key] = extract_pose_track(path, **options)
+            cache[key] = cached_pose_track(path, **options)
         return cache[key]
 
     return get
