@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from formcheck.analysis import AnalysisError, analyze_track
+from formcheck.result import AnalysisResult, ResultFormatError
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "src/formcheck/schema/analysis.schema.json").read_text())
@@ -51,9 +52,45 @@ def test_synthetic_output_validates_and_writes(synthetic_analysis, tmp_path):
     assert not list(tmp_path.glob("*.partial"))
 
 
+def assert_round_trip(a, tmp_path):
+    """The saved file reads back to the same dict, and to a result equal to the computed one."""
+    path = a.write(tmp_path)["json"]
+    with open(path) as f:
+        saved = json.load(f)
+    loaded = AnalysisResult.from_dict(saved)
+    assert loaded.to_dict() == saved
+    assert loaded == a.result == AnalysisResult.load(path)
+    assert loaded.to_json() + "\n" == path.read_text()
+
+
+def test_saved_result_round_trips(synthetic_analysis, tmp_path):
+    _, a = synthetic_analysis
+    assert_round_trip(a, tmp_path)
+    assert a.summary.left.metric("overstride_pct_leg").n == a.summary.to_dict()["left"]["overstride_pct_leg"]["n"]
+    assert a.summary["left"]["overstride_pct_leg"]["median"] == a.summary.left.metric("overstride_pct_leg").median
+
+
+def test_loading_something_else_fails_clearly(tmp_path):
+    with pytest.raises(ResultFormatError, match="steps"):
+        AnalysisResult.from_dict({"facing": "left", "summary": {}})
+    (tmp_path / "x.json").write_text("[1, 2]")
+    with pytest.raises(ResultFormatError):
+        AnalysisResult.load(tmp_path / "x.json")
+
+
+def test_camera_motion_makes_a_new_result(synthetic_analysis):
+    _, a = synthetic_analysis
+    motion = {"checked": True, "warning": "the camera moves"}
+    b = a.with_result(quality=a.quality.with_camera_motion(motion))
+    assert b.quality.camera_motion_checked and b.quality.warnings[-1] == "the camera moves"
+    assert not a.quality.camera_motion_checked and "the camera moves" not in a.quality.warnings
+    assert b.quality.with_camera_motion(motion).warnings.count("the camera moves") == 1  # not added twice
+    assert b.track is a.track and b.steps == a.steps
+
+
 def test_synthetic_cadence(synthetic_analysis):
     g, a = synthetic_analysis
-    assert abs(a.summary["cadence_spm"] - g.params.cadence_spm) < 0.01 * g.params.cadence_spm
+    assert abs(a.summary.cadence_spm - g.params.cadence_spm) < 0.01 * g.params.cadence_spm
 
 
 def test_synthetic_far_side_overstride_finding(synthetic_analysis):
@@ -78,10 +115,11 @@ def test_too_short_clip_is_refused():
         analyze_track(to_pose_track(g))
 
 
-def test_real_clip(treadmill_track):
+def test_real_clip(treadmill_track, tmp_path):
     a = analyze_track(treadmill_track, height_cm=175)
     validate(json.loads(a.to_json()), SCHEMA)
     assert a.facing == "left" and a.near_side == "left"
-    assert abs(a.summary["cadence_spm"] - 168.9) / 168.9 < 0.01
-    assert not a.summary["walking"]
-    assert a.summary["left"]["n_steps"] >= 15
+    assert abs(a.summary.cadence_spm - 168.9) / 168.9 < 0.01
+    assert not a.summary.walking
+    assert a.summary.left.n_steps >= 15
+    assert_round_trip(a, tmp_path)

@@ -8,18 +8,21 @@ import pytest
 from formcheck.analysis import analyze_track
 from formcheck.compare import METRICS, bootstrap_median_difference, compare, verdict
 from formcheck.compare_clip import write_side_by_side
+from formcheck.metrics import StepMetrics
 from formcheck.pose_track import PoseTrack
+from formcheck.result import STEP_FIELDS, AnalysisResult, ClipSummary, Quality, VideoInfo
 from formcheck.video import probe_video
 
 
-def _steps(values: dict[str, list[float]], side: str = "left") -> list[dict]:
+def _steps(values: dict[str, list[float]], side: str = "left") -> list[StepMetrics]:
     n = len(next(iter(values.values())))
-    return [{"side": side, **{k: v[i] for k, v in values.items()}} for i in range(n)]
+    blank = {**dict.fromkeys(STEP_FIELDS), "side": side, "near": True, "visibility": 1.0, "toe_off_method": "knee_extension"}
+    return [StepMetrics(**{**blank, "contact_frame": 10 * i, **{k: float(v[i]) for k, v in values.items()}}) for i in range(n)]
 
 
-def _analysis(steps: list[dict], **extra) -> dict:
-    return {"steps": steps, "summary": {"cadence_spm": 170.0}, "video": {"fps": 60.0}, "facing": "left", "mode": "treadmill",
-            "findings": [], "quality": {"warnings": [], "person_height_fraction": 0.3}, **extra}
+def _analysis(steps: list[StepMetrics], *, facing: str = "left", cadence: float = 170.0, fps: float = 60.0) -> AnalysisResult:
+    return AnalysisResult(video=VideoInfo(fps=fps), facing=facing, mode="treadmill", steps=tuple(steps),
+                          summary=ClipSummary(cadence_spm=cadence), quality=Quality(person_height_fraction=0.3))
 
 
 def test_verdict_needs_both_an_interval_excluding_zero_and_the_sdc() -> None:
@@ -55,9 +58,7 @@ def test_synthetic_improvement_and_no_change() -> None:
 
 def test_comparability_warnings() -> None:
     a = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}))
-    b = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}), facing="right")
-    b["summary"] = {"cadence_spm": 150.0}
-    b["video"] = {"fps": 30.0}
+    b = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}), facing="right", cadence=150.0, fps=30.0)
     warnings = " ".join(compare(a, b).comparability)
     assert "different sides" in warnings and "cadence differs" in warnings and "frame rates" in warnings
 
@@ -90,12 +91,12 @@ def _part(track: PoseTrack, part: slice) -> PoseTrack:
 
 @pytest.mark.slow
 def test_real_clip_against_itself_and_its_halves(treadmill_track: PoseTrack) -> None:
-    whole = analyze_track(treadmill_track)
+    whole = analyze_track(treadmill_track).result
     self_comparison = compare(whole, whole)
     assert {c.verdict for c in self_comparison.changes} == {"no clear change"}
     assert all(c.difference == 0 for c in self_comparison.changes)
     half = treadmill_track.n_frames // 2
-    first, second = analyze_track(_part(treadmill_track, slice(0, half))), analyze_track(_part(treadmill_track, slice(half, None)))
+    first, second = (analyze_track(_part(treadmill_track, part)).result for part in (slice(0, half), slice(half, None)))
     halves = compare(first, second)
     assert not [c for c in halves.changes if c.verdict in ("improved", "worse")], [
         (c.metric, c.side, c.difference, c.ci95) for c in halves.changes if c.verdict in ("improved", "worse")

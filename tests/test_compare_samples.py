@@ -51,7 +51,7 @@ def test_hip_extension_at_toe_off_improves_on_the_rendered_pair(pose_track_of) -
     before, after = (analyze_track(pose_track_of(SAMPLES / f"{name}.mp4")) for name in ("before", "after"))
     from formcheck.compare import compare
 
-    assert compare(before, after).change("hip_extension_deg").verdict == "improved"
+    assert compare(before.result, after.result).change("hip_extension_deg").verdict == "improved"
 
 
 @pytest.mark.slow
@@ -60,4 +60,4 @@ def test_near_leg_hip_extension_at_toe_off_improves_on_the_rendered_pair(pose_tr
     before, after = (analyze_track(pose_track_of(SAMPLES / f"{name}.mp4")) for name in ("before", "after"))
     from formcheck.compare import compare
 
-    assert compare(before, after).change("hip_extension_deg", "left").verdict == "improved"
+    assert compare(before.result, after.result).change("hip_extension_deg", "left").verdict == "improved"

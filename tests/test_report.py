@@ -24,6 +24,7 @@ import pytest
 from formcheck import report
 from formcheck.analysis import analyze_track
 from formcheck.findings import Finding
+from formcheck.result import AnalysisResult
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -139,24 +140,24 @@ def synthetic_analysis(raw_synthetic_analysis):
     detector's verdicts (those are tested in test_analysis/test_findings): overstride (moderate) and
     shank reaching on the left, limited hip extension (mild) on the left, low cadence."""
     a = raw_synthetic_analysis
-    left = a.summary["left"]
+    left = a.summary.left
     findings = [
-        _finding("overstride", "left", "moderate", left["overstride_pct_leg"]["median"] or 30.0, 25.0,
+        _finding("overstride", "left", "moderate", left.metric("overstride_pct_leg").median or 30.0, 25.0,
                  "Overstriding: the foot lands well ahead of the body", "Land with the foot under your centre of mass.",
                  "Cadence +5-10% with a metronome; 'quiet feet' strides."),
         _finding("shank_reaching", "left", "mild", 12.0, 10.0, "Shank reaching forward at contact",
                  "Let the shin land near vertical.", "A-skips, landing under the knee."),
-        _finding("limited_hip_extension", "left", "mild", left["peak_hip_extension_deg"]["median"] or 5.0, 10.0,
+        _finding("limited_hip_extension", "left", "mild", left.metric("peak_hip_extension_deg").median or 5.0, 10.0,
                  "Limited hip extension at push-off", "Drive the thigh back.", "Glute bridges & B-skips."),
         _finding("low_cadence", None, "mild", 160.0, 165.0, "Low cadence", "Quicker, shorter steps.", "Metronome runs."),
     ]
-    return dataclasses.replace(a, findings=findings, summary={**a.summary, "walking": False},
-                               quality={**a.quality, "warnings": []})
+    return a.with_result(findings=tuple(findings), summary=dataclasses.replace(a.summary, walking=False),
+                         quality=dataclasses.replace(a.quality, warnings=()))
 
 
 @pytest.fixture(scope="module")
 def fake_stills(tmp_path_factory) -> dict[str, Path]:
-    """Stills named as formcheck.annotated_clip.still_specs names them; two findings share one worst frame."""
+    """Stills named as formcheck.stills.choose_stills names them; two findings share one worst frame."""
     d = tmp_path_factory.mktemp("stills")
     out = {}
     for name, color in (("overstride_left", (0, 0, 255)), ("shank_reaching_left", (0, 0, 255)),
@@ -188,11 +189,11 @@ def test_headline_numbers_equal_summary(synthetic_analysis, synthetic_report):
     text = synthetic_report.read_text(encoding="utf-8")
     side = "left"  # both sides flagged alike: the near leg (left, facing left) is the headline
     assert a.near_side == side
-    os_med = a.summary[side]["overstride_pct_leg"]["median"]
+    os_med = a.summary.side(side).metric("overstride_pct_leg").median
     assert _card_value(text, "overstride") == f"{os_med:+.0f} % leg"
-    he_med = a.summary[side]["peak_hip_extension_deg"]["median"]
+    he_med = a.summary.side(side).metric("peak_hip_extension_deg").median
     assert _card_value(text, "hip_extension") == f"{he_med:+.0f}°"
-    assert _card_value(text, "cadence") == f"{a.summary['cadence_spm']:.0f} steps/min"
+    assert _card_value(text, "cadence") == f"{a.summary.cadence_spm:.0f} steps/min"
     assert re.search(r'data-key="overstride"><div class="label">Overstride</div><div class="verdict">Moderate overstride<', text)
     assert re.search(r'data-key="hip_extension">.*?<div class="verdict">Mild: limited hip extension<', text, re.S)
     assert re.search(r'data-key="cadence">.*?<div class="verdict">Mild: low cadence<', text, re.S)
@@ -201,9 +202,10 @@ def test_headline_numbers_equal_summary(synthetic_analysis, synthetic_report):
 def test_walking_clip_verdict(raw_synthetic_analysis, tmp_path):
     from formcheck.findings import Finding as F  # noqa: N817
 
-    a = dataclasses.replace(raw_synthetic_analysis, summary={**raw_synthetic_analysis.summary, "walking": True},
-                            findings=[F("no_flight_phase", "No flight phase: this looks like walking", "info", None, None, None,
-                                        note="Running findings are not given for walking; film a run.")])
+    a = raw_synthetic_analysis.with_result(
+        summary=dataclasses.replace(raw_synthetic_analysis.summary, walking=True),
+        findings=(F("no_flight_phase", "No flight phase: this looks like walking", "info", None, None, None,
+                    note="Running findings are not given for walking; film a run."),))
     text = report.write_report(a, tmp_path / "r.html").read_text(encoding="utf-8")
     assert text.count("Not a run: no flight phase") == 2  # overstride and hip extension cards
     assert "Running findings are not given for walking; film a run." in text
@@ -235,8 +237,8 @@ def test_self_contained_and_counts(synthetic_analysis, synthetic_report):
 def test_text_is_escaped(synthetic_analysis, fake_stills, tmp_path):
     evil = "<script>alert('x')</script> & <b>"
     f0 = dataclasses.replace(synthetic_analysis.findings[0], cue=evil, title="T<i>")
-    a = dataclasses.replace(synthetic_analysis, findings=[f0, *synthetic_analysis.findings[1:]],
-                            quality={**synthetic_analysis.quality, "warnings": ["<img src=x onerror=alert(1)>"]})
+    a = synthetic_analysis.with_result(findings=(f0, *synthetic_analysis.findings[1:]),
+                                       quality=dataclasses.replace(synthetic_analysis.quality, warnings=("<img src=x onerror=alert(1)>",)))
     out = report.write_report(a, tmp_path / "r.html", stills=fake_stills)
     text = out.read_text(encoding="utf-8")
     assert "<script>" not in text and "<img src=x" not in text and "<i>" not in text
@@ -246,13 +248,14 @@ def test_text_is_escaped(synthetic_analysis, fake_stills, tmp_path):
 def test_low_quality_shows_warnings_and_filming_guide(synthetic_analysis, synthetic_report, tmp_path):
     good = synthetic_report.read_text(encoding="utf-8")
     assert 'id="quality-banner"' not in good and '<details id="filming">' in good  # guide folded away
-    a = dataclasses.replace(synthetic_analysis, quality={**synthetic_analysis.quality,
-                                                         "warnings": ["runner small in the frame: film closer"]})
+    a = synthetic_analysis.with_result(quality=dataclasses.replace(synthetic_analysis.quality,
+                                                                   warnings=("runner small in the frame: film closer",)))
     text = report.write_report(a, tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'id="quality-banner"' in text and "runner small in the frame: film closer" in text
     assert '<details id="filming" open>' in text and html.escape(report.FILMING_TIPS[0]) in text
-    # no stills given and no video: the section says so instead of showing broken images
-    assert "No key frames" in text and len(re.findall(r"<img ", text)) == 3
+    # no stills given: the section says so, and why, instead of showing broken images
+    assert "No key frames: the annotated stills were not produced for this run." in text
+    assert len(re.findall(r"<img ", text)) == 3
 
 
 def test_atomic_write_keeps_old_report_on_failure(synthetic_analysis, tmp_path, monkeypatch):
@@ -276,19 +279,20 @@ def test_compare_report_side_by_side(synthetic_analysis, fake_stills, tmp_path):
     after = analyze_track(to_pose_track(better, noise_px=1.0))
     from formcheck.compare import compare
 
-    comparison = compare(synthetic_analysis, after)
+    comparison = compare(synthetic_analysis.result, after.result)
+    saved = AnalysisResult.from_dict(json.loads(after.to_json()))  # as loaded from its analysis.json
     out = report.write_compare_report(comparison, tmp_path / "compare.html", before=synthetic_analysis,
-                                      after=after.to_dict(), before_stills=fake_stills)
+                                      after=saved, before_stills=fake_stills)
     text = out.read_text(encoding="utf-8")
     assert 'id="before"' in text and 'id="after"' in text and 'id="changes"' in text
-    b = synthetic_analysis.summary["left"]["overstride_pct_leg"]["median"]
+    b = synthetic_analysis.summary.left.metric("overstride_pct_leg").median
     assert _card_value(text, "overstride") == f"{b:+.0f} % leg"  # first card = before
     assert text.count('data-key="overstride"') == 2
     both = [c for c in comparison.changes if c.side == "both"]
     assert len(re.findall(r"<tr><td>", text.split('id="changes"')[1].split("</table>")[0])) == len(both)
     for c in both:
         assert re.search(rf"<td>{re.escape(html.escape(c.label))}</td><td>[^<]* → [^<]*</td><td>{c.verdict}[ <]", text)
-    # before: three stills + three plots; after from its analysis.json dict: no keypoints, so no thigh plot
+    # before: three stills + three plots; after from its analysis.json: no keypoints, so no thigh plot, no stills
     assert len(re.findall(r"<img ", text)) == 3 + 3 + 2
     assert "<script" not in text.lower()
 
@@ -301,7 +305,7 @@ def test_real_clip_report(treadmill_track, tmp_path):
     for key, metric, unit in (("overstride", "overstride_pct_leg", " % leg"), ("hip_extension", "peak_hip_extension_deg", "°")):
         value = _card_value(text, key)
         side = re.search(rf'data-key="{key}">.*?, (left|right) leg \(median\)', text, re.S).group(1)
-        assert value == f"{a.summary[side][metric]['median']:+.0f}{unit}"
+        assert value == f"{a.summary.side(side).metric(metric).median:+.0f}{unit}"
     assert text.count('<div class="finding ') == len(a.findings)
     assert text.count("<tr class=") == len(a.steps)
 

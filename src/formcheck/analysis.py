@@ -5,6 +5,7 @@ Python API::
     from formcheck.analysis import analyze, analyze_track
     result = analyze("run.mp4", height_cm=178)            # runs the pose model, then analyze_track
     result = analyze_track(PoseTrack.load("run.npz"))     # pure, no video
+    result.result                                          # the saved part: formcheck.result.AnalysisResult
     result.to_dict(); result.write(outdir)                 # analysis.json + steps.csv (atomic)
 
 Refusals raise :class:`AnalysisError` (the CLI prints its message and exits non-zero).
@@ -12,10 +13,8 @@ Refusals raise :class:`AnalysisError` (the CLI prints its message and exits non-
 
 from __future__ import annotations
 
-import csv
-import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,9 @@ from .findings import Finding, make_findings
 from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, px_per_cm, step_metrics, summarise
 from .pose_track import PoseTrack
+from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, view_check  # noqa: F401 (MIN_STEPS re-exported)
 
-SCHEMA_VERSION = 1
 # step-count limits live with the other quality checks (formcheck.quality); re-exported here
 
 
@@ -40,10 +39,11 @@ class AnalysisError(Exception):
 
 @dataclass(frozen=True, eq=False)
 class Analysis:
-    """Result of analysing one clip.
+    """Result of analysing one clip: the saved :class:`~formcheck.result.AnalysisResult` plus the arrays.
 
-    Arrays for drawing (annotated clip, report) without recomputing, all indexed by TRACK
-    index t (``track.frame_indices[t]`` is the decoded-frame number):
+    ``result`` is what ``analysis.json`` holds (also reachable as ``analysis.steps``,
+    ``analysis.summary``, ...). The arrays are for drawing (annotated clip, report) without
+    recomputing, all indexed by TRACK index t (``track.frame_indices[t]`` is the decoded-frame number):
 
     * ``track``: cleaned PoseTrack (swap-repaired, gap-filled, Butterworth-smoothed keypoints_px).
     * ``raw_track``: the PoseTrack as it came from the pose model.
@@ -52,18 +52,10 @@ class Analysis:
     * ``contact_index`` / ``toe_off_index``: dict side -> (n,) int arrays of track indices
       (toe-off -1 where the clip ends before it).
     * ``swapped``: (T,) bool frames whose leg labels were exchanged by cleaning.
-    * ``events``: GaitEvents with sub-frame times; ``steps``: per-step StepMetrics.
+    * ``events``: GaitEvents with sub-frame times.
     """
 
-    video: dict[str, Any]
-    facing: str
-    facing_source: str  # "detected" | "given"
-    mode: str  # "treadmill" | "overground"
-    near_side: str
-    steps: list[StepMetrics]
-    summary: dict[str, Any]
-    findings: list[Finding]
-    quality: dict[str, Any]
+    result: AnalysisResult
     track: PoseTrack
     raw_track: PoseTrack
     com_px: np.ndarray
@@ -72,63 +64,62 @@ class Analysis:
     toe_off_index: dict[str, np.ndarray]
     swapped: np.ndarray
     events: GaitEvents
-    height_cm: float | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
+    # the saved result's fields, read through
+    @property
+    def video(self) -> VideoInfo:
+        return self.result.video
+
+    @property
+    def facing(self) -> str:
+        return self.result.facing
+
+    @property
+    def facing_source(self) -> str:
+        return self.result.facing_source
+
+    @property
+    def mode(self) -> str:
+        return self.result.mode
+
+    @property
+    def near_side(self) -> str:
+        return self.result.near_side
+
+    @property
+    def height_cm(self) -> float | None:
+        return self.result.height_cm
+
+    @property
+    def steps(self) -> tuple[StepMetrics, ...]:
+        return self.result.steps
+
+    @property
+    def summary(self) -> ClipSummary:
+        return self.result.summary
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.result.findings
+
+    @property
+    def quality(self) -> Quality:
+        return self.result.quality
+
+    def with_result(self, **changes: Any) -> Analysis:
+        """A copy whose result has ``changes`` (dataclasses.replace on the result), arrays shared."""
+        return replace(self, result=replace(self.result, **changes))
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "video": self.video,
-            "facing": self.facing,
-            "facing_source": self.facing_source,
-            "mode": self.mode,
-            "near_side": self.near_side,
-            "height_cm": self.height_cm,
-            "steps": [s.to_dict() for s in self.steps],
-            "summary": self.summary,
-            "findings": [f.to_dict() for f in self.findings],
-            "quality": self.quality,
-        }
+        return self.result.to_dict()
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, default=_json_default)
+        return self.result.to_json()
 
     def write(self, outdir: str | os.PathLike[str]) -> dict[str, Path]:
         """Write OUTDIR/analysis.json and OUTDIR/steps.csv atomically (temp file, then rename)."""
-        outdir = Path(outdir)
-        outdir.mkdir(parents=True, exist_ok=True)
-        paths = {"json": outdir / "analysis.json", "csv": outdir / "steps.csv"}
-        _atomic_write(paths["json"], self.to_json() + "\n")
-        rows = [s.to_dict() for s in self.steps]
-        header = list(StepMetrics.__dataclass_fields__)
-        tmp = paths["csv"].with_name(paths["csv"].name + ".partial")
-        try:
-            with open(tmp, "w", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=header)
-                w.writeheader()
-                for r in rows:
-                    w.writerow({k: ("" if r[k] is None else r[k]) for k in header})
-            tmp.replace(paths["csv"])
-        finally:
-            tmp.unlink(missing_ok=True)
-        return paths
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(type(o))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        tmp.write_text(text)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        return self.result.write(outdir)
 
 
 def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: str | None = None) -> Analysis:
@@ -180,20 +171,23 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     ci = {s: events.contact_indices(s) for s in ("left", "right")}
     ti = {s: np.array([st.toe_off_index if st.toe_off_index is not None else -1 for st in events.for_side(s)], dtype=int) for s in ("left", "right")}
     w, h = track.image_size
-    video = {
-        "source": track.source,
-        "fps": float(track.fps),
-        "frame_count": int(track.n_frames),
-        "width": int(w),
-        "height": int(h),
-        "duration_s": round(float(track.n_frames / track.fps), 3),
-        "first_frame": int(track.frame_indices[0]),
-    }
-    return Analysis(
+    video = VideoInfo(  # the file as stored, whatever time base the analysis ran on
+        source=track.source,
+        fps=float(track.fps),
+        frame_count=int(track.n_frames),
+        width=int(w),
+        height=int(h),
+        duration_s=round(float(track.n_frames / track.fps), 3),
+        first_frame=int(track.frame_indices[0]),
+    )
+    result = AnalysisResult(
         video=video, facing=face, facing_source="given" if facing else "detected", mode=direction.mode, near_side=near,
-        steps=steps, summary=summary, findings=findings, quality=quality, track=ct, raw_track=track, com_px=com,
-        hip_mid_px=hip_mid, contact_index=ci, toe_off_index=ti, swapped=cleaned.swapped, events=events,
-        height_cm=height_cm, info={"direction": direction.__dict__, "clean": cleaned.info},
+        height_cm=height_cm, steps=tuple(saved_step(s) for s in steps), summary=ClipSummary.from_dict(summary),
+        findings=tuple(findings), quality=Quality.from_dict(quality),
+    )
+    return Analysis(
+        result=result, track=ct, raw_track=track, com_px=com, hip_mid_px=hip_mid, contact_index=ci, toe_off_index=ti,
+        swapped=cleaned.swapped, events=events, info={"direction": direction.__dict__, "clean": cleaned.info},
     )
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,6 +25,9 @@ from . import __version__
 from .pose import NoPersonError, PoseModelError, extract_pose_track
 from .pose_track import PoseTrackFormatError
 from .video import VideoReadError, probe_video
+
+if TYPE_CHECKING:
+    from .result import AnalysisResult
 
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 3
@@ -218,13 +221,13 @@ def _check_input(path: Path) -> None:
     probe_video(path)
 
 
-def _print_analysis(result: Any, name: str) -> None:
+def _print_analysis(result: AnalysisResult, name: str) -> None:
     from rich.table import Table
 
     out = Console()
     s = result.summary
-    cadence = f"{s['cadence_spm']:.0f} steps/min" if s.get("cadence_spm") else "cadence unknown"
-    table = Table(title=f"{name}: facing {result.facing}, {result.mode}, {s['n_steps']} steps, {cadence}", title_justify="left")
+    cadence = f"{s.cadence_spm:.0f} steps/min" if s.cadence_spm else "cadence unknown"
+    table = Table(title=f"{name}: facing {result.facing}, {result.mode}, {s.n_steps} steps, {cadence}", title_justify="left")
     table.add_column("metric")
     for side in ("left", "right"):
         table.add_column(f"{side}{' (near)' if side == result.near_side else ' (far)'}: median [IQR], confidence")
@@ -232,14 +235,14 @@ def _print_analysis(result: Any, name: str) -> None:
         cells = []
         d = _digits(unit)
         for side in ("left", "right"):
-            v = s[side][key]
-            cells.append("-" if v["median"] is None else f"{v['median']:.{d}f} [{v['iqr'][0]:.{d}f}, {v['iqr'][1]:.{d}f}] {v['confidence']}")
+            v = s.side(side).metric(key)
+            cells.append("-" if v.median is None or v.iqr is None else f"{v.median:.{d}f} [{v.iqr[0]:.{d}f}, {v.iqr[1]:.{d}f}] {v.confidence}")
         if any(c != "-" for c in cells):
             table.add_row(f"{label} ({unit})", *cells)
     out.print(table)
     for f in result.findings:
         out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + (f": {f.cue}" if f.cue else ""), soft_wrap=True)
-    for w in result.quality["warnings"]:
+    for w in result.quality.warnings:
         out.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=True)
 
 
@@ -262,6 +265,7 @@ def analyze(
     quiet: QuietOpt = False,
 ) -> None:
     """Analyse a side-view running clip: each step's contact, overstride and hip extension, findings, annotated clip and report."""
+    from .analysis import Analysis
     from .outputs import load_run, write_analysis_outputs
 
     _check_facing(facing)
@@ -269,17 +273,18 @@ def analyze(
     outdir = outdir or Path(f"{video.stem}_formcheck")
     with frame_progress("pose", quiet or as_json) as progress:
         run = load_run(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress)
+    assert isinstance(run.analysis, Analysis)  # a video or pose track, never a saved JSON here
     with frame_progress("annotate", quiet or as_json or no_video) as progress:
         written = write_analysis_outputs(
             run.analysis, run.video, outdir, annotated_video=not no_video, video_scale=video_scale,
             slowmo_contacts=slowmo_contacts, report=not no_report, progress=progress,
         )
     if as_json:
-        sys.stdout.write(run.analysis.to_json() + "\n")
+        sys.stdout.write(run.result.to_json() + "\n")
         return
     if quiet:
         return
-    _print_analysis(run.analysis, video.name)
+    _print_analysis(run.result, video.name)
     for note in written.notes:
         stderr.print(f"note: {note}", soft_wrap=True)
     files = [p for key, p in written.paths.items() if not key.startswith("still:")]

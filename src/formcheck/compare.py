@@ -7,8 +7,9 @@ interval excludes zero AND the difference is at least the metric's smallest dete
 change (SDC, table below); otherwise it is "no clear change". The SDCs and their sources are in
 :data:`METRICS` and docs/compare.md.
 
-Inputs are analyses (``formcheck.analysis.Analysis``) or their saved ``analysis.json`` dicts:
-the comparison itself only needs per-step values, so a past run need not be re-processed.
+Inputs are :class:`formcheck.result.AnalysisResult` s, computed (``Analysis.result``) or loaded
+from a saved ``analysis.json`` (:func:`load_analysis_json`): the comparison itself only needs
+per-step values, so a past run need not be re-processed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .atomic import write_text_atomic
+from .result import AnalysisResult, ResultFormatError
 
 Direction = Literal["lower", "higher", "none"]
 Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable"]
@@ -113,29 +115,22 @@ class Comparison:
         return write_text_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
 
-def as_dict(analysis: Any) -> dict[str, Any]:
-    """An Analysis or its saved JSON, as the JSON dict."""
-    return analysis if isinstance(analysis, dict) else analysis.to_dict()
-
-
-def load_analysis_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+def load_analysis_json(path: str | os.PathLike[str]) -> AnalysisResult:
+    """A saved analysis.json; :class:`formcheck.analysis.AnalysisError` when it is not one."""
     from .analysis import AnalysisError
 
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return AnalysisResult.load(path)
+    except (OSError, ResultFormatError) as exc:
         raise AnalysisError(f"{path}: not a formcheck analysis.json ({exc})") from exc
-    if not isinstance(data, dict) or "steps" not in data or "summary" not in data:
-        raise AnalysisError(f"{path}: not a formcheck analysis.json (no steps/summary)")
-    return data
 
 
-def _step_values(analysis: dict[str, Any], spec: MetricSpec, side: str) -> np.ndarray:
-    steps = [s for s in analysis["steps"] if side == "both" or s["side"] == side]
+def _step_values(analysis: AnalysisResult, spec: MetricSpec, side: str) -> np.ndarray:
+    steps = [s for s in analysis.steps if side == "both" or s.side == side]
     if spec.key == "step_cadence_spm":
-        values = [60.0 / s["step_time_s"] for s in steps if s.get("step_time_s")]
+        values = [60.0 / s.step_time_s for s in steps if s.step_time_s]
     else:
-        values = [s.get(spec.key) for s in steps]
+        values = [getattr(s, spec.key) for s in steps]
     return np.array([v for v in values if v is not None and np.isfinite(v)], dtype=float)
 
 
@@ -173,9 +168,9 @@ def _sdc_for(spec: MetricSpec, fps: float) -> float:
     return spec.sdc
 
 
-def compare_metric(before: dict[str, Any], after: dict[str, Any], spec: MetricSpec, side: str, *, seed: int = 0) -> MetricChange:
+def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, side: str, *, seed: int = 0) -> MetricChange:
     b, a = _step_values(before, spec, side), _step_values(after, spec, side)
-    fps = min(float(before.get("video", {}).get("fps") or 0), float(after.get("video", {}).get("fps") or 0))
+    fps = min(float(before.video.fps or 0), float(after.video.fps or 0))
     sdc = _sdc_for(spec, fps)
     common = dict(metric=spec.key, label=spec.label, unit=spec.unit, side=side, n_before=int(b.size), n_after=int(a.size),
                   sdc=sdc, sdc_source=spec.sdc_source, better=spec.better)
@@ -195,23 +190,23 @@ def compare_metric(before: dict[str, Any], after: dict[str, Any], spec: MetricSp
     )
 
 
-def comparability_warnings(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> list[str]:
     """Reasons the two clips may not be comparable, and how each limits the verdicts."""
     warnings = []
-    if before.get("facing") != after.get("facing"):
+    if before.facing != after.facing:
         warnings.append(
-            f"filmed from different sides (facing {before.get('facing')} vs {after.get('facing')}): the near and far legs "
+            f"filmed from different sides (facing {before.facing} vs {after.facing}): the near and far legs "
             "swap, and the far leg is measured less well; compare per side with care"
         )
-    if before.get("mode") != after.get("mode"):
-        warnings.append(f"{before.get('mode')} vs {after.get('mode')} running: treadmill and overground form differ")
-    cadence_b, cadence_a = before["summary"].get("cadence_spm"), after["summary"].get("cadence_spm")
+    if before.mode != after.mode:
+        warnings.append(f"{before.mode} vs {after.mode} running: treadmill and overground form differ")
+    cadence_b, cadence_a = before.summary.cadence_spm, after.summary.cadence_spm
     if cadence_b and cadence_a and abs(cadence_a - cadence_b) / cadence_b > 0.08:
         warnings.append(
             f"cadence differs by {abs(cadence_a - cadence_b) / cadence_b:.0%} ({cadence_b:.0f} vs {cadence_a:.0f} steps/min): "
             "probably a different speed; overstride and hip extension grow with speed"
         )
-    fps_b, fps_a = before["video"].get("fps"), after["video"].get("fps")
+    fps_b, fps_a = before.video.fps, after.video.fps
     if fps_b and fps_a and abs(fps_a - fps_b) / fps_b > 0.05:
         warnings.append(f"different frame rates ({fps_b:.0f} vs {fps_a:.0f} fps): event timing and contact time are less comparable")
     leg_b, leg_a = _leg_fraction_of_frame(before), _leg_fraction_of_frame(after)
@@ -221,23 +216,24 @@ def comparability_warnings(before: dict[str, Any], after: dict[str, Any]) -> lis
             "different zoom or distance; % leg-length figures stay comparable, lens distortion may not"
         )
     for label, data in (("before", before), ("after", after)):
-        for warning in data.get("quality", {}).get("warnings", []):
+        for warning in data.quality.warnings:
             warnings.append(f"{label} clip: {warning}")
     return warnings
 
 
-def _leg_fraction_of_frame(analysis: dict[str, Any]) -> float | None:
-    fraction = analysis.get("quality", {}).get("person_height_fraction")
+def _leg_fraction_of_frame(analysis: AnalysisResult) -> float | None:
+    fraction = analysis.quality.person_height_fraction
     return float(fraction) if fraction else None
 
 
-def _finding_codes(analysis: dict[str, Any]) -> set[str]:
-    return {f"{f['code']}" + (f" ({f['side']})" if f.get("side") else "") for f in analysis.get("findings", [])}
+def _finding_codes(analysis: AnalysisResult) -> set[str]:
+    return {f"{f.code}" + (f" ({f.side})" if f.side else "") for f in analysis.findings}
 
 
-def compare(before: Any, after: Any, *, before_source: str = "before", after_source: str = "after", seed: int = 0) -> Comparison:
-    """Compare two analyses (Analysis objects or analysis.json dicts)."""
-    b, a = as_dict(before), as_dict(after)
+def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str = "before", after_source: str = "after",
+            seed: int = 0) -> Comparison:
+    """Compare two analysis results (``Analysis.result``, or loaded with :func:`load_analysis_json`)."""
+    b, a = before, after
     changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in SIDES]
     found_b, found_a = _finding_codes(b), _finding_codes(a)
     keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
@@ -249,6 +245,6 @@ def compare(before: Any, after: Any, *, before_source: str = "before", after_sou
         findings_resolved=sorted(found_b - found_a),
         findings_persisting=sorted(found_a & found_b),
         comparability=comparability_warnings(b, a),
-        before_summary={k: b["summary"].get(k) for k in keys},
-        after_summary={k: a["summary"].get(k) for k in keys},
+        before_summary={k: getattr(b.summary, k) for k in keys},
+        after_summary={k: getattr(a.summary, k) for k in keys},
     )

@@ -11,9 +11,10 @@ contact distance are drawn on both with the annotated clip's annotators.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -31,6 +32,10 @@ from .annotate import (
 from .geometry import leg_length_px
 from .video import H264Writer, iter_frames
 
+if TYPE_CHECKING:
+    from .analysis import Analysis
+    from .metrics import StepMetrics
+
 
 class SideBySideError(Exception):
     """The two clips cannot be put side by side (e.g. fewer than two right-foot contacts)."""
@@ -47,9 +52,9 @@ class _Panel:
     title: str
 
 
-def right_strides(analysis: Any) -> list[tuple[int, int]]:
+def right_strides(steps: Sequence[StepMetrics]) -> list[tuple[int, int]]:
     """Consecutive right-foot contacts (decoded frames) whose spacing is a plausible stride."""
-    contacts = sorted(s.contact_frame for s in analysis.steps if s.side == "right")
+    contacts = sorted(s.contact_frame for s in steps if s.side == "right")
     pairs = list(zip(contacts[:-1], contacts[1:]))
     if not pairs:
         return []
@@ -57,8 +62,8 @@ def right_strides(analysis: Any) -> list[tuple[int, int]]:
     return [(a, b) for a, b in pairs if 0.75 * median <= b - a <= 1.25 * median]
 
 
-def _panel(analysis: Any, title: str, leg_out_px: float) -> _Panel:
-    strides = right_strides(analysis)
+def _panel(analysis: Analysis, title: str, leg_out_px: float) -> _Panel:
+    strides = right_strides(analysis.steps)
     if not strides:
         raise SideBySideError(f"{title}: fewer than two right-foot contacts, nothing to align")
     keypoints = np.asarray(analysis.track.keypoints_px)
@@ -89,9 +94,9 @@ def _render_panel(rgb: np.ndarray, frame_index: int, panel: _Panel, size: tuple[
 
 
 def write_side_by_side(
-    before: Any,
+    before: Analysis,
     before_video: str | os.PathLike[str],
-    after: Any,
+    after: Analysis,
     after_video: str | os.PathLike[str],
     out_path: str | os.PathLike[str],
     *,
@@ -137,8 +142,8 @@ def write_side_by_side(
             text += f"  foot {over:+.0f}% leg"
         if hip is not None:
             text += f"  hip ext {hip:.0f} deg"
-        if summary.get("cadence_spm"):
-            text += f"  {summary['cadence_spm']:.0f} spm"
+        if summary.cadence_spm:
+            text += f"  {summary.cadence_spm:.0f} spm"
         titles.append(text)
 
     out_path = Path(out_path)
@@ -154,6 +159,6 @@ def write_side_by_side(
     return out_path
 
 
-def _median_both(analysis: Any, key: str) -> float | None:
+def _median_both(analysis: Analysis, key: str) -> float | None:
     values = [getattr(s, key) for s in analysis.steps if getattr(s, key) is not None]
     return float(np.median(values)) if values else None

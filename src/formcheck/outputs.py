@@ -10,21 +10,29 @@ Inputs may be a video, a saved pose track (``.npz``, no model rerun) or, for com
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .analysis import Analysis, analyze, analyze_track
+from .compare import Comparison
 from .pose_track import PoseTrack
+from .result import AnalysisResult
 
 
 @dataclass(frozen=True)
 class LoadedRun:
-    """One run ready for output: its analysis (object, or dict from a saved JSON) and its video."""
+    """One run ready for output: its analysis (with the arrays, or only the result of a saved JSON) and its video."""
 
-    analysis: Any  # Analysis, or the analysis.json dict
+    analysis: Analysis | AnalysisResult
     video: Path | None  # source clip, when available (needed for clips and stills)
     source: str
+
+    @property
+    def result(self) -> AnalysisResult:
+        """What analysis.json holds, computed or loaded alike."""
+        return self.analysis.result if isinstance(self.analysis, Analysis) else self.analysis
 
 
 def load_run(
@@ -36,16 +44,17 @@ def load_run(
     start_s: float | None = None,
     end_s: float | None = None,
     fps: float | None = None,
-    progress: Any = None,
+    progress: Callable[[int, int], None] | None = None,
     allow_json: bool = False,
     check_camera: bool = True,
 ) -> LoadedRun:
     """Analyse a video, or re-analyse a saved pose track, or (``allow_json``) load a saved analysis.
 
     With the video at hand, ``check_camera`` adds the camera-motion check (a light second pass
-    over ~3 frames per second, :func:`formcheck.quality.camera_motion`) to ``analysis.quality``.
+    over ~3 frames per second, :func:`formcheck.quality.camera_motion`) to the result's quality
+    (a new result: :meth:`formcheck.result.Quality.with_camera_motion`).
     """
-    from .quality import add_camera_motion, camera_motion
+    from .quality import camera_motion
 
     path = Path(path)
     if allow_json and path.suffix.lower() == ".json":
@@ -62,7 +71,8 @@ def load_run(
         video = path
         analysis = analyze(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps, progress=progress)
     if check_camera and video is not None:
-        add_camera_motion(analysis.quality, camera_motion(video, analysis.raw_track, start_s=start_s, end_s=end_s))
+        motion = camera_motion(video, analysis.raw_track, start_s=start_s, end_s=end_s)
+        analysis = analysis.with_result(quality=analysis.quality.with_camera_motion(motion))
     return LoadedRun(analysis, video, str(path))
 
 
@@ -81,11 +91,12 @@ def write_analysis_outputs(
     video_scale: float = 1.0,
     slowmo_contacts: int = 0,
     report: bool = True,
-    progress: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> WrittenOutputs:
     """Write OUTDIR/analysis.json, steps.csv, annotated.mp4, stills/ and report.html."""
     from .annotated_clip import write_annotated_outputs
     from .report import write_report
+    from .report_view import NO_STILLS_REASON
 
     outdir = Path(outdir)
     written = WrittenOutputs()
@@ -102,8 +113,24 @@ def write_analysis_outputs(
     else:
         written.notes.append("source video not found: no annotated clip or stills")
     if report:
-        written.paths["report"] = write_report(analysis, outdir / "report.html", stills=stills, video_path=video)
+        written.paths["report"] = write_report(analysis, outdir / "report.html", stills=stills,
+                                               no_stills_reason=_NO_VIDEO if video is None else NO_STILLS_REASON)
     return written
+
+
+_NO_VIDEO = "the source video was not found, so there is no annotated clip to take them from"
+_NO_POSE = "a saved analysis.json has no pose data to draw them on"
+
+
+def _run_stills(run: LoadedRun, tmpdir: Path) -> tuple[dict[str, Path], str]:
+    """(the annotated stills of one compared run, written to ``tmpdir`` for the report to embed; why none)."""
+    from .annotated_clip import write_annotated_outputs
+
+    if not isinstance(run.analysis, Analysis):
+        return {}, _NO_POSE
+    if run.video is None:
+        return {}, _NO_VIDEO
+    return dict(write_annotated_outputs(run.video, run.analysis, tmpdir, video=False).stills), ""
 
 
 def write_compare_outputs(
@@ -113,7 +140,7 @@ def write_compare_outputs(
     *,
     side_by_side: bool = True,
     report: bool = True,
-) -> tuple[Any, WrittenOutputs]:
+) -> tuple[Comparison, WrittenOutputs]:
     """Compare two runs; write OUTDIR/compare.json, compare.mp4 (when both have video) and report.html."""
     from .compare import compare
     from .compare_clip import SideBySideError, write_side_by_side
@@ -121,22 +148,22 @@ def write_compare_outputs(
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    comparison = compare(before.analysis, after.analysis, before_source=before.source, after_source=after.source)
+    comparison = compare(before.result, after.result, before_source=before.source, after_source=after.source)
     written = WrittenOutputs()
     written.paths["json"] = comparison.write_json(outdir / "compare.json")
-    have_video = all(isinstance(r.analysis, Analysis) and r.video is not None for r in (before, after))
-    if side_by_side and have_video:
+    b, a = before.analysis, after.analysis
+    if side_by_side and isinstance(b, Analysis) and isinstance(a, Analysis) and before.video and after.video:
         try:
-            written.paths["side_by_side"] = write_side_by_side(
-                before.analysis, before.video, after.analysis, after.video, outdir / "compare.mp4"
-            )
+            written.paths["side_by_side"] = write_side_by_side(b, before.video, a, after.video, outdir / "compare.mp4")
         except SideBySideError as exc:
             written.notes.append(f"no side-by-side clip: {exc}")
     elif side_by_side:
         written.notes.append("no side-by-side clip: it needs both videos (a saved analysis.json has no pose data)")
     if report:
-        written.paths["report"] = write_compare_report(
-            comparison, outdir / "report.html", before=before.analysis, after=after.analysis,
-            before_video=before.video, after_video=after.video,
-        )
+        with tempfile.TemporaryDirectory(prefix="formcheck-stills-") as tmp:
+            (sb, why_b), (sa, why_a) = (_run_stills(run, Path(tmp) / label) for run, label in ((before, "before"), (after, "after")))
+            written.paths["report"] = write_compare_report(
+                comparison, outdir / "report.html", before=before.analysis, after=after.analysis,
+                before_stills=sb, after_stills=sa, no_stills_reasons=(why_b, why_a),
+            )
     return comparison, written

@@ -1,0 +1,446 @@
+"""From an analysis to the report's view model: which numbers, verdicts, stills and plots the page shows.
+
+Everything here reads the typed :class:`~formcheck.result.AnalysisResult` (computed, or loaded
+from a saved ``analysis.json``); the thigh-angle plot and the steps' sub-frame contact times also
+need the arrays of a computed :class:`~formcheck.analysis.Analysis` and are left out (or read from
+frames) without them. Findings read their units and thresholds from
+:data:`formcheck.findings.FINDING_SPECS`; stills take their titles and captions from
+:func:`formcheck.stills.choose_stills`, the choice the annotated clip named its PNGs by.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import plots
+from .analysis import Analysis
+from .compare import Comparison
+from .findings import FINDING_SPECS, Finding
+from .geometry import thigh_angle_deg
+from .report_model import Card, FindingView, Image, ReportModel, fmt, num
+from .result import AnalysisResult, ClipSummary, MetricSummary
+from .stills import StillChoice, choose_stills
+
+StillPaths = Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]]
+
+_SEV_RANK = {"marked": 3, "moderate": 2, "mild": 1}
+NO_STILLS_REASON = "the annotated stills were not produced for this run"
+
+
+def split(analysis: Analysis | AnalysisResult) -> tuple[AnalysisResult, Analysis | None]:
+    """(the saved result, the computed analysis with its arrays or None)."""
+    return (analysis.result, analysis) if isinstance(analysis, Analysis) else (analysis, None)
+
+
+def _metric(summary: ClipSummary, side: str | None, name: str | None) -> MetricSummary | None:
+    if side not in ("left", "right") or name is None:
+        return None
+    return summary.side(side).metrics.get(name)
+
+
+def _median(summary: ClipSummary, side: str | None, name: str) -> float | None:
+    m = _metric(summary, side, name)
+    return None if m is None else num(m.median)
+
+
+# ------------------------------------------------------------------ findings
+def _evidence_text(f: Finding) -> str:
+    spec = FINDING_SPECS.get(f.code)
+    unit, scale, digits = (spec.unit, spec.display_scale, spec.digits) if spec else ("", 1.0, 1)
+    value, thr = num(f.value), num(f.threshold)
+    parts = []
+    if value is not None:
+        s = f"median {fmt(value * scale, digits)}{unit}"
+        if thr is not None:
+            s += f" (threshold {fmt(thr * scale, digits)}{unit})"
+        parts.append(s)
+    steps = (f.evidence or {}).get("steps") or []
+    vals = [(v, st.get("contact_frame")) for st in steps if (v := num(st.get("value"))) is not None]
+    if vals:
+        lo = min(v for v, _ in vals) * scale
+        hi = max(v for v, _ in vals) * scale
+        worst = (max if spec is None or spec.higher_is_worse else min)(vals, key=lambda p: p[0])
+        parts.append(f"{len(vals)} steps, range {fmt(lo, digits)} to {fmt(hi, digits)}{unit}, "
+                     f"most marked at frame {worst[1]} ({fmt(worst[0] * scale, digits)}{unit})")
+    return "; ".join(parts)
+
+
+def finding_views(result: AnalysisResult) -> list[FindingView]:
+    """The findings as shown: most severe first, the near leg before the far one."""
+    near = result.near_side
+    views = []
+    for f in result.findings:
+        spec = FINDING_SPECS.get(f.code)
+        m = _metric(result.summary, f.side, spec.metric) if spec is not None and spec.per_side else None
+        side = f.side
+        label_side = f"{side} (near camera)" if side and side == near else (f"{side} (far from camera)" if side else None)
+        views.append(FindingView(
+            title=f.title, severity=f.severity, side=label_side, evidence=_evidence_text(f),
+            cue=f.cue, drill=f.drill, note=f.note, confidence=m.confidence if m is not None else "",
+        ))
+    order = {"marked": 0, "moderate": 1, "mild": 2}
+    views.sort(key=lambda v: (order.get(v.severity, 3), 0 if (v.side or "").endswith("(near camera)") else 1))
+    return views
+
+
+# ------------------------------------------------------------------ headline cards
+def _side_lines(summary: ClipSummary, near: str, metric: str, unit: str, signed: bool = True) -> list[str]:
+    lines = []
+    for which in ("near", "far"):
+        s = near if which == "near" else ("right" if near == "left" else "left")
+        m = _metric(summary, s, metric)
+        med = None if m is None else num(m.median)
+        if m is None or med is None:
+            lines.append(f"{s.capitalize()} leg ({which}): not measured")
+            continue
+        txt = f"{s.capitalize()} leg ({which}): {fmt(med, 0, unit, signed)}"
+        if m.iqr is not None:
+            txt += f" (middle half {fmt(m.iqr[0], 0)} to {fmt(m.iqr[1], 0)}{unit})"
+        txt += f", {m.n} steps, confidence {m.confidence}"
+        lines.append(txt)
+    return lines
+
+
+def _headline_side(result: AnalysisResult, codes: Sequence[str], metric: str) -> str:
+    """The side the headline number is about: the side of the most severe finding, else the near side."""
+    near = result.near_side
+    best, rank = None, 0
+    for f in result.findings:
+        if f.code in codes and f.side in ("left", "right"):
+            r = _SEV_RANK.get(f.severity, 0)
+            if r > rank or (r == rank and f.side == near):
+                best, rank = f.side, r
+    if best:
+        return best
+    for s in (near, "left", "right"):
+        if _median(result.summary, s, metric) is not None:
+            return s
+    return near
+
+
+def _worst_finding(result: AnalysisResult, code: str) -> Finding | None:
+    fs = [f for f in result.findings if f.code == code]
+    return max(fs, key=lambda f: _SEV_RANK.get(f.severity, 0)) if fs else None
+
+
+def _card_verdict(walking: bool, median: float | None, finding: Finding | None, problem: str, ok: str) -> tuple[str, str]:
+    """(verdict text, status) of a headline card: not a run, not measured, the finding's severity, or ok."""
+    if walking:
+        return "Not a run: no flight phase", "info"
+    if median is None:
+        return "Not measured", "info"
+    if finding is not None:
+        return f"{finding.severity.capitalize()}{problem}", finding.severity or "mild"
+    return ok, "ok"
+
+
+def headline_cards(result: AnalysisResult) -> list[Card]:
+    """Overstride, hip extension and cadence cards from the summary and the findings."""
+    summary, near = result.summary, result.near_side
+    walking = bool(summary.walking)
+    cards = []
+
+    # -- overstride
+    side = _headline_side(result, ("overstride",), "overstride_pct_leg")
+    m = _metric(summary, side, "overstride_pct_leg")
+    med = _median(summary, side, "overstride_pct_leg")
+    verdict, status = _card_verdict(walking, med, _worst_finding(result, "overstride"), " overstride", "No overstride")
+    value = "–" if med is None else f"{fmt(med, 0, signed=True)} % leg"
+    cm = _median(summary, side, "overstride_cm")
+    if cm is not None:
+        value += f" ({fmt(cm, 0, signed=True)} cm)"
+    details = [f"Heel ahead of the centre of mass at contact, {side} leg (median)"] if med is not None else []
+    details += _side_lines(summary, near, "overstride_pct_leg", " %", signed=True)
+    cards.append(Card("overstride", "Overstride", verdict, value, status, m.confidence if m else "", tuple(details)))
+
+    # -- hip extension (verdict on the peak thigh angle, as the findings)
+    side = _headline_side(result, ("limited_hip_extension",), "peak_hip_extension_deg")
+    m = _metric(summary, side, "peak_hip_extension_deg")
+    med = _median(summary, side, "peak_hip_extension_deg")
+    verdict, status = _card_verdict(
+        walking, med, _worst_finding(result, "limited_hip_extension"), ": limited hip extension", "Good hip extension"
+    )
+    value = "–" if med is None else f"{fmt(med, 0, '°', signed=True)}"
+    details = [f"Peak thigh angle behind the hip, {side} leg (median)"] if med is not None else []
+    to = _median(summary, side, "hip_extension_deg")
+    if to is not None:
+        details.append(f"At toe-off: {fmt(to, 0, '°', signed=True)}")
+    details += _side_lines(summary, near, "peak_hip_extension_deg", "°", signed=True)
+    cards.append(Card("hip_extension", "Hip extension", verdict, value, status, m.confidence if m else "", tuple(details)))
+
+    # -- cadence and contact time
+    cad = num(summary.cadence_spm)
+    f = _worst_finding(result, "low_cadence")
+    ct, ft = num(summary.contact_time_s), num(summary.flight_time_s)
+    details = []
+    if ct is not None:
+        details.append(f"Ground contact {fmt(ct * 1000, 0)} ms (median, both feet)")
+    if ft is not None:
+        details.append(f"Flight {fmt(ft * 1000, 0)} ms")
+    if f is not None:
+        verdict, status = f"{f.severity.capitalize()}: low cadence", f.severity or "mild"
+    elif cad is None:
+        verdict, status = "Not measured", "info"
+    else:
+        verdict, status = "In the usual range", "ok"
+    cards.append(Card("cadence", "Cadence", verdict, "–" if cad is None else f"{fmt(cad, 0)} steps/min", status, "",
+                      tuple(details)))
+    return cards
+
+
+# ------------------------------------------------------------------ step table and plots
+def step_times(result: AnalysisResult, analysis: Analysis | None = None) -> list[float]:
+    """Each step's contact time in s: the events' sub-frame instants when at hand, else its frame over the fps."""
+    steps = result.steps
+    ev_steps = list(analysis.events.steps) if analysis is not None else []
+    if len(ev_steps) == len(steps) and all(e.side == s.side for e, s in zip(ev_steps, steps)):
+        return [float(e.contact_at_s) for e in ev_steps]
+    fps = float(result.video.fps or 30.0)
+    return [s.contact_frame / fps for s in steps]
+
+
+def step_table(result: AnalysisResult, times: Sequence[float]) -> tuple[list[str], list[list[str]], list[str]]:
+    """(columns, rows, row classes = side) of the per-step table."""
+    steps = result.steps
+    has_cm = any(num(s.overstride_cm) is not None for s in steps)
+    cols = ["#", "Leg", "Frame", "Time (s)", "Heel ahead of COM (% leg)"]
+    if has_cm:
+        cols.append("Heel ahead (cm)")
+    cols += ["Shank at contact (°)", "Thigh at toe-off (°)", "Peak extension (°)", "Contact (ms)", "Flight (ms)",
+             "Knee bend at contact (°)"]
+
+    def ms(v: float | None) -> str:
+        return fmt(None if v is None else v * 1000, 0)
+
+    rows, classes = [], []
+    for i, (s, t) in enumerate(zip(steps, times), 1):
+        r = [str(i), f"{s.side} ({'near' if s.near else 'far'})", str(s.contact_frame), fmt(t, 2),
+             fmt(s.overstride_pct_leg, 0, signed=True)]
+        if has_cm:
+            r.append(fmt(s.overstride_cm, 0, signed=True))
+        r += [fmt(s.shank_angle_deg, 0, signed=True), fmt(s.hip_extension_deg, 0, signed=True),
+              fmt(s.peak_hip_extension_deg, 0, signed=True), ms(s.contact_time_s), ms(s.flight_time_s),
+              fmt(s.knee_flexion_contact_deg, 0)]
+        rows.append(r)
+        classes.append(s.side)
+    return cols, rows, classes
+
+
+def report_plots(result: AnalysisResult, analysis: Analysis | None = None, colors: Mapping[str, str] | None = None) -> list[Image]:
+    """The plots of one analysis: thigh angle over the stride (needs the arrays), foot landing, cadence/contact."""
+    colors = dict(colors or plots.side_colors(result.near_side))
+    near = result.near_side
+    out = []
+    if analysis is not None:
+        curves, pcts = {}, {}
+        for side in ("left", "right"):
+            st = analysis.events.for_side(side)
+            th = thigh_angle_deg(np.asarray(analysis.track.keypoints_px, float), side, result.facing)
+            curves[side], pcts[side] = plots.gait_cycle_curves(th, [s.contact_index for s in st], [s.toe_off_index for s in st])
+        out.append(Image(
+            "Thigh angle over the stride",
+            plots.thigh_cycle_plot(curves, pcts, colors=colors, near_side=near),
+            "Line = average stride per leg, band = stride-to-stride spread, dashed line and dot = toe-off. "
+            "Above zero the knee is behind the hip (extension); the higher the curve near toe-off, the more hip extension.",
+            alt="Thigh angle over the gait cycle, left and right leg"))
+    steps = result.steps
+    if steps:
+        times = step_times(result, analysis)
+        sides = [s.side for s in steps]
+        out.append(Image(
+            "Where the foot lands",
+            plots.foot_ahead_plot(times, sides, [s.overstride_pct_leg for s in steps],
+                                  threshold_pct=FINDING_SPECS["overstride"].limits[0], colors=colors, near_side=near),
+            "One mark per foot contact: how far the heel lands ahead of the centre of mass, in % of leg length. "
+            "Marks above the dashed line count as overstriding.",
+            alt="Heel position relative to the centre of mass at each contact"))
+        cad = [None if not s.step_time_s else 60.0 / s.step_time_s for s in steps]
+        contact_ms = [None if s.contact_time_s is None else 1000 * s.contact_time_s for s in steps]
+        out.append(Image(
+            "Cadence and contact time",
+            plots.cadence_contact_plot(times, cad, contact_ms, sides, colors=colors, near_side=near),
+            "Top: steps per minute from each step to the next. Bottom: how long each foot stays on the ground.",
+            alt="Cadence and ground contact time over the clip"))
+    return out
+
+
+# ------------------------------------------------------------------ stills
+def _is_portrait(data: bytes) -> bool:
+    import cv2  # noqa: PLC0415
+
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_8)
+    return img is not None and img.shape[0] > img.shape[1]
+
+
+def _shrink_image(data: bytes, max_side: int = 960) -> tuple[bytes, str]:
+    """Re-encode a still as JPEG no larger than ``max_side`` px (keeps the HTML light on a phone)."""
+    import cv2  # noqa: PLC0415
+
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError("not an image")
+    h, w = img.shape[:2]
+    f = min(1.0, max_side / max(h, w))
+    if f < 1.0:
+        img = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise ValueError("could not encode")
+    return buf.tobytes(), "image/jpeg"
+
+
+def load_stills(stills: StillPaths | None, choices: Sequence[StillChoice] = ()) -> tuple[list[Image], list[str]]:
+    """Images for the key-frame section from the annotated clip's PNGs (name -> path, or paths named ``<name>.png``).
+
+    Titles, captions and order come from the :class:`~formcheck.stills.StillChoice` of the same name.
+    Identical frames (two findings on the same worst step) are shown once, under both titles.
+    Returns (images, problems): unreadable files are skipped and reported, not fatal.
+    """
+    if not stills:
+        return [], []
+    items = list(stills.items()) if isinstance(stills, Mapping) else [(Path(p).stem, p) for p in stills]
+    by_name = {c.name: c for c in choices}
+    keyed: list[tuple[int, Image]] = []
+    problems: list[str] = []
+    seen: dict[bytes, int] = {}
+    for name, p in items:
+        try:
+            raw = Path(p).read_bytes()
+            data, mime = _shrink_image(raw)
+        except (OSError, ValueError) as exc:
+            problems.append(f"key frame {name!r} could not be read ({exc})")
+            continue
+        choice = by_name.get(str(name))
+        title, caption, order = (choice.title, choice.caption, choice.order) if choice else (str(name), "", 1000)
+        digest = hashlib.sha1(raw).digest()
+        if digest in seen:
+            i = seen[digest]
+            o, im = keyed[i]
+            extra = title.removeprefix("Worst step: ")
+            keyed[i] = (o, dataclasses.replace(im, title=f"{im.title}; {extra}", alt=f"{im.alt}; {extra}"))
+            continue
+        seen[digest] = len(keyed)
+        keyed.append((order, Image(title, data, caption, mime=mime, alt=title, kind="still", portrait=_is_portrait(data))))
+    keyed.sort(key=lambda kv: kv[0])  # findings' worst steps (in findings order), then typical landing, push-off
+    return [im for _, im in keyed], problems
+
+
+# ------------------------------------------------------------------ one analysis
+def _subtitle(result: AnalysisResult) -> tuple[str, ...]:
+    v = result.video
+    bits = []
+    if num(v.duration_s) is not None:
+        bits.append(f"{fmt(v.duration_s, 1)} s at {fmt(v.fps, 0)} fps")
+    if result.facing:
+        bits.append(f"running toward image {result.facing} ({result.near_side} leg nearer the camera)")
+    if result.mode:
+        bits.append(str(result.mode))
+    bits.append(f"{result.summary.n_steps} steps")
+    h = num(result.height_cm)
+    if h is not None:
+        bits.append(f"height {fmt(h, 0)} cm")
+    return (" · ".join(bits),)
+
+
+def _is_low_quality(cards: Sequence[Card], warnings: Sequence[str]) -> bool:
+    if warnings:
+        return True
+    confs = [c.confidence for c in cards if c.confidence]
+    return bool(confs) and all(c == "low" for c in confs)
+
+
+def model_from_analysis(
+    analysis: Analysis | AnalysisResult,
+    *,
+    stills: StillPaths | None = None,
+    no_stills_reason: str = NO_STILLS_REASON,
+    title: str | None = None,
+    extra_warnings: Sequence[str] = (),
+) -> ReportModel:
+    """ReportModel of one analysis (a computed :class:`Analysis`, or a loaded :class:`AnalysisResult`).
+
+    ``stills``: the annotated clip's PNGs (name -> path, e.g. ``AnnotatedOutputs.stills``). Without
+    any, the key-frame section says so, and why (``no_stills_reason``).
+    """
+    from . import __version__ as version  # noqa: PLC0415
+
+    result, arrays = split(analysis)
+    colors = plots.side_colors(result.near_side)
+    cards = headline_cards(result)
+    warnings = [str(w) for w in result.quality.warnings]
+    images, problems = load_stills(stills, choose_stills(result.steps, result.findings, result.near_side))
+    note = "" if images else f"No key frames: {no_stills_reason}."
+    cols, rows, classes = step_table(result, step_times(result, arrays))
+    source = str(result.video.source or "")
+    return ReportModel(
+        title=title or "Your running form",
+        source=Path(source).name if source else "",
+        subtitle=((f"Clip: {Path(source).name}",) if source else ()) + _subtitle(result),
+        cards=cards,
+        findings=finding_views(result),
+        stills=images,
+        stills_note=note,
+        plots=report_plots(result, arrays, colors),
+        table_columns=cols,
+        table_rows=rows,
+        table_row_classes=classes,
+        warnings=warnings + [*problems, *extra_warnings],
+        low_quality=_is_low_quality(cards, warnings),
+        footer=(
+            f"formcheck {version} · made {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')} · works offline, nothing was uploaded.",
+            "Overstride = horizontal distance from the centre of mass to the heel at first contact, in % of leg length "
+            "(hip to knee to ankle). Thigh angle = hip-to-knee line from vertical, + when the knee is behind the hip. "
+            "Measured from one 2-D camera with a pose model: angles carry a few degrees of error; the far leg is less reliable.",
+        ),
+        colors=colors,
+    )
+
+
+# ------------------------------------------------------------------ before / after
+def _change_value(v: float | None, unit: str) -> str:
+    x = num(v)
+    if x is None:
+        return "–"
+    if unit == "s":
+        return f"{x * 1000:.0f} ms"
+    unit = {"deg": "°", "% leg": " % leg", "deg/s": " °/s", "steps/min": " steps/min"}.get(unit, f" {unit}")
+    return f"{x:.0f}{unit}" if unit != "°" else f"{x:+.0f}°"
+
+
+def change_rows(comparison: Comparison) -> list[dict[str, str]]:
+    """The both-legs rows of "What changed": metric, before, after, change (95% interval), verdict, as text."""
+    rows = []
+    for c in comparison.changes:
+        if c.side != "both":
+            continue
+        diff = num(c.difference)
+        if diff is None:
+            change = "–"
+        else:
+            scale, u = (1000.0, " ms") if c.unit == "s" else (1.0, {"deg": "°", "% leg": " % leg"}.get(c.unit, f" {c.unit}"))
+            change = f"{diff * scale:+.1f}{u}"
+            if c.ci95:
+                change += f", {c.ci95[0] * scale:+.1f} to {c.ci95[1] * scale:+.1f}"
+        rows.append({"metric": c.label or c.metric, "before": _change_value(c.before_median, c.unit),
+                     "after": _change_value(c.after_median, c.unit), "change": change, "verdict": c.verdict})
+    return rows
+
+
+def compare_notes(comparison: Comparison) -> list[str]:
+    """Findings resolved / new / still there, comparability warnings, and what counts as a change."""
+    notes = []
+    for items, label in ((comparison.findings_resolved, "Resolved"), (comparison.findings_appeared, "New"),
+                         (comparison.findings_persisting, "Still there")):
+        if items:
+            notes.append(f"{label}: " + ", ".join(str(i).replace("_", " ") for i in items))
+    notes += [f"Comparability: {w}" for w in comparison.comparability]
+    notes.append("A change counts only when its 95% interval excludes zero and it is larger than the smallest "
+                 "change the method can detect.")
+    return notes
