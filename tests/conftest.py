@@ -15,6 +15,15 @@ SHARED_VIDEOS = REPO.parent / "shared" / "videos"
 SAMPLE_VIDEOS = REPO / "sample_videos"
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs a pose track of a whole clip (pose_track_of, directly or through a fixture such as
+    treadmill_track) is in the slow tier, like the tests that run MediaPipe themselves (marked where they do)."""
+    for item in items:
+        if "pose_track_of" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def shared_videos() -> Path:
     """../shared/videos beside the checkout; tests using it skip in a fresh clone without it."""

@@ -67,7 +67,8 @@ BAD_INPUTS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.slow) if case == "no person" else case  # runs MediaPipe
+                                  for case in sorted(BAD_INPUTS)])
 def test_pose_command_rejects_bad_input(case: str, tmp_path: Path) -> None:
     make, code, fragment = BAD_INPUTS[case]
     source = make(tmp_path)

@@ -65,6 +65,7 @@ def test_runner_is_drawn_where_the_truth_says():
     assert body.mean() < 0.15  # a figure, not a filled frame
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("facing", ["left", "right"])
 def test_mediapipe_finds_the_true_joints(tmp_path, facing):
     """Median error of MediaPipe's hip/knee/ankle vs the true joint centres, per leg, in % of leg length, on a small
