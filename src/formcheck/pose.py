@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,6 @@ from . import landmarks as lm
 from .pose_track import PoseTrack
 from .video import VideoInfo, iter_frames, probe_video
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_MODEL_NAME = "pose_landmarker_full.task"
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
@@ -40,9 +40,27 @@ class NoPersonError(Exception):
 
 
 def default_model_path() -> Path:
-    """The bundled model: ``$FORMCHECK_MODEL`` if set, else ``models/`` of this checkout."""
+    """The model to use when none is given: ``$FORMCHECK_MODEL`` if set, else :func:`bundled_model_path`."""
     env = os.environ.get("FORMCHECK_MODEL")
-    return Path(env) if env else MODELS_DIR / DEFAULT_MODEL_NAME
+    return Path(env) if env else bundled_model_path()
+
+
+def bundled_model_path() -> Path:
+    """The model shipped with formcheck.
+
+    The repo keeps it in its top-level ``models/``, which pyproject installs as the package
+    ``formcheck.models``: read from there (an installed wheel, or an editable install that maps
+    the package), else from ``models/`` of this source checkout (an editable install that only
+    puts ``src/`` on the path).
+    """
+    try:
+        resource = resources.files("formcheck.models") / DEFAULT_MODEL_NAME
+    except ModuleNotFoundError:
+        pass
+    else:
+        if isinstance(resource, Path) and resource.is_file():
+            return resource
+    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
 
 
 @dataclass
