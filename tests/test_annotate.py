@@ -160,8 +160,10 @@ def test_panel_colours_follow_findings_thresholds(monkeypatch):
     assert grade("overstride_pct", mid + 1) == BAD
     assert grade("hip_extension_deg", findings.HIP_EXTENSION_LIMITED_DEG[0] + 1) == GOOD
     assert grade("cadence_spm", findings.CADENCE_LOW_SPM[-1] - 1) == BAD
-    # thresholds are read from the findings module, not copied
-    monkeypatch.setattr(findings, "OVERSTRIDE_PCT_LEG", (50.0, 60.0, 70.0))
+    # limits are read from the one findings table, not copied
+    from dataclasses import replace
+
+    monkeypatch.setitem(findings.FINDING_SPECS, "overstride", replace(findings.FINDING_SPECS["overstride"], limits=(50.0, 60.0, 70.0)))
     assert grade("overstride_pct", mid + 1) == GOOD
     # the panel draws something legible in the top-left corner only
     img = PanelAnnotator().annotate(blank(), overlay().context(10))

@@ -27,6 +27,7 @@ from .findings import Finding, make_findings
 from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, px_per_cm, step_metrics, summarise
 from .pose_track import PoseTrack
+from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, view_check  # noqa: F401 (MIN_STEPS re-exported)
 
@@ -126,6 +127,8 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     """Analyse a pose track (pure: no video, no model). Raises AnalysisError when it cannot."""
     if track.n_frames < 10 or track.detection_rate == 0:
         raise AnalysisError("no runner found in the clip")
+    source_track = track
+    track, timebase = real_time_track(track, fps_given=fps_was_given(track))
     cleaned = clean_track(track)
     ct = cleaned.track
     # quality checks that need no gait events; a frontal view is refused before event detection
@@ -152,13 +155,22 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
                                                gait=gait, view=view, direction=passes)
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
-    cad = cadence_spm(events)
+    if timebase.repeated_dropped or timebase.slow_motion:
+        quality["time_base"] = {"repeated_frames_dropped": timebase.repeated_dropped,
+                                "slow_motion_factor": round(timebase.slow_motion_factor, 2)}
+    if timebase.repeated_dropped:
+        steps = [replace(s, toe_off_frame=last_frame_showing(s.toe_off_frame, source_track)) if s.toe_off_frame is not None else s
+                 for s in steps]
+    if timebase.slow_motion:
+        steps = [withhold_durations(s) for s in steps]
+        quality["warnings"].append(slow_motion_warning(timebase))
+    cad = None if timebase.slow_motion else cadence_spm(events)
     summary = summarise(steps)
     all_ct = [s.contact_time_s for s in steps if s.contact_time_s]
     summary.update({
         "cadence_spm": None if cad is None else round(cad, 2),
         "step_time_s": None if cad is None else round(60.0 / cad, 4),
-        "stride_time_s": round(events.stride_period_frames / ct.fps, 4),
+        "stride_time_s": None if timebase.slow_motion else round(events.stride_period_frames / ct.fps, 4),
         "duty_factor": round(float(np.median(duty)), 3) if duty else None,
         "contact_time_s": round(float(np.median(all_ct)), 4) if all_ct else None,
         "flight_time_s": round(float(np.median(flights)), 4) if flights else None,
@@ -170,15 +182,15 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     findings = make_findings(steps, summary, cad, walking=walking) if len(steps) >= MIN_STEPS_REFUSE else []
     ci = {s: events.contact_indices(s) for s in ("left", "right")}
     ti = {s: np.array([st.toe_off_index if st.toe_off_index is not None else -1 for st in events.for_side(s)], dtype=int) for s in ("left", "right")}
-    w, h = track.image_size
+    w, h = source_track.image_size
     video = VideoInfo(  # the file as stored, whatever time base the analysis ran on
-        source=track.source,
-        fps=float(track.fps),
-        frame_count=int(track.n_frames),
+        source=source_track.source,
+        fps=float(source_track.fps),
+        frame_count=int(source_track.n_frames),
         width=int(w),
         height=int(h),
-        duration_s=round(float(track.n_frames / track.fps), 3),
-        first_frame=int(track.frame_indices[0]),
+        duration_s=round(float(source_track.n_frames / source_track.fps), 3),
+        first_frame=int(source_track.frame_indices[0]),
     )
     result = AnalysisResult(
         video=video, facing=face, facing_source="given" if facing else "detected", mode=direction.mode, near_side=near,
@@ -186,7 +198,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         findings=tuple(findings), quality=Quality.from_dict(quality),
     )
     return Analysis(
-        result=result, track=ct, raw_track=track, com_px=com, hip_mid_px=hip_mid, contact_index=ci, toe_off_index=ti,
+        result=result, track=ct, raw_track=source_track, com_px=com, hip_mid_px=hip_mid, contact_index=ci, toe_off_index=ti,
         swapped=cleaned.swapped, events=events, info={"direction": direction.__dict__, "clean": cleaned.info},
     )
 

@@ -133,6 +133,9 @@ class OverlayData:
         n = len(frames)
         lut = np.full(int(frames.max()) + 1 if n else 0, -1, dtype=np.int64)
         lut[frames] = np.arange(n)
+        if n:  # frames between rows (repeats of an image, dropped from the analysis) show the row before them
+            covered = np.maximum.accumulate(lut[frames[0]:])
+            lut[frames[0]:] = covered
         object.__setattr__(self, "_row_lut", lut)
         object.__setattr__(self, "thigh_deg", {side: thigh_angle_deg(self.keypoints, side, self.facing) for side in SIDES})
         # Per-row "which step's overlay is active" tables; later steps overwrite earlier ones.

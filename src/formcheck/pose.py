@@ -181,7 +181,7 @@ def extract_pose_track(
     expected = max(1, int(round((last_time - first_time) * info.fps)))
 
     with _native_stderr_silenced():
-        tracks, frame_indices, timestamps, max_seen = _run_model(
+        tracks, frame_indices, timestamps, max_seen, repeated = _run_model(
             path, model, info.width, info.height, fps, first_time * (fps / info.fps), max_people, scan_s,
             start_s, end_s, fps_override, expected, progress,
         )
@@ -190,7 +190,7 @@ def extract_pose_track(
         raise NoPersonError(f"{path}: no frames in the selected time range")
     if not tracks:
         raise NoPersonError(f"{path}: no person found in any of {n} frames")
-    return _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen)
+    return _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated)
 
 
 def _run_model(
@@ -218,6 +218,8 @@ def _run_model(
     multi_person = max_people > 1
     landmarker = _create_landmarker(model, max_people if multi_person else 1)
     last_ms = -1
+    previous: tuple[np.ndarray, list[np.ndarray]] | None = None  # last frame's thumbnail and poses
+    repeated: list[int] = []  # decoded frames that show the previous frame's image again
 
     def detect(frame) -> list[np.ndarray]:
         nonlocal last_ms
@@ -239,10 +241,20 @@ def _run_model(
                 last_ms = -1  # a new landmarker: its own timestamps start again
                 tracks.clear()
                 rerun = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override)
+                again: list[np.ndarray] = []
+                shown_before = set(repeated)
                 for t_again, frame_again in zip(range(t), rerun):
-                    _link(tracks, detect(frame_again), t_again, fps)
+                    if frame_again.index not in shown_before:
+                        again = detect(frame_again)
+                    _link(tracks, again, t_again, fps)
                 rerun.close()
-            poses = detect(frame)
+            thumb = _thumbnail(frame.rgb)
+            if previous is not None and _same_image(thumb, previous[0]):
+                poses = previous[1]  # the image shown again (conformed or doubled frames): same pose, no new model call
+                repeated.append(frame.index)
+            else:
+                poses = detect(frame)
+            previous = (thumb, poses)
             max_seen = max(max_seen, len(poses))
             _link(tracks, poses, t, fps)
             frame_indices.append(frame.index)
@@ -251,7 +263,30 @@ def _run_model(
                 progress(t + 1, expected)
     finally:
         landmarker.close()
-    return tracks, frame_indices, timestamps, max_seen
+    return tracks, frame_indices, timestamps, max_seen, repeated
+
+
+# A repeated image (a clip conformed to a higher rate, every frame doubled) decodes to the same
+# pixels up to compression noise; two real frames differ where the runner moves, even at 240 fps
+# (a swinging foot moves ~10 px a frame there). Measured on treadmill_side_01 with every frame
+# doubled and encoded at crf 23: repeats mean 0.01-0.13 / max 1-4 grey levels, new frames mean >= 1.2
+# / max >= 77.
+_THUMB_SIZE = (64, 36)
+_SAME_MEAN_DIFF = 0.3  # mean |difference| of the area-averaged thumbnails, grey levels
+_SAME_MAX_DIFF = 8.0  # largest |difference| of one thumbnail pixel (a 20x20 px block at 720p)
+
+
+def _thumbnail(rgb: np.ndarray) -> np.ndarray:
+    """Small area-averaged grey image of a frame, for telling a repeated image from a new one."""
+    import cv2
+
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(grey, _THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _same_image(a: np.ndarray, b: np.ndarray) -> bool:
+    d = np.abs(a - b)
+    return float(d.mean()) < _SAME_MEAN_DIFF and float(d.max()) < _SAME_MAX_DIFF
 
 
 def _build_track(
@@ -263,6 +298,7 @@ def _build_track(
     frame_indices: list[int],
     timestamps: list[float],
     max_seen: int,
+    repeated: list[int],
 ) -> PoseTrack:
     """The picked runner's poses as a PoseTrack (NaN in frames where they were not seen)."""
     n = len(frame_indices)
@@ -287,6 +323,7 @@ def _build_track(
             "person_picked": reason,
             "video_fps": info.fps,
             "rotation_deg": info.rotation_deg,
+            "repeated_frames": repeated,
         },
     )
 

@@ -378,14 +378,12 @@ class Detection:
 
 
 def detection_from_analysis(analysis: Any) -> Detection:
-    """Events of :func:`formcheck.analysis.analyze_track`'s result (``events.steps``, ``track.frame_indices``, ``steps``)."""
-    fi = np.asarray(analysis.track.frame_indices)
+    """Events as formcheck reports them: each step's ``contact_frame`` / ``toe_off_frame`` (decoded frames)."""
     frames: dict[tuple[str, str], list[int]] = {(s, k): [] for s in SIDES for k in KINDS}
-    for st in analysis.events.steps:
-        if st.contact_index is not None:
-            frames[(st.side, "ic")].append(int(fi[st.contact_index]))
-        if st.toe_off_index is not None and st.toe_off_index >= 0:
-            frames[(st.side, "to")].append(int(fi[st.toe_off_index]))
+    for st in analysis.steps:
+        frames[(st.side, "ic")].append(int(st.contact_frame))
+        if st.toe_off_frame is not None:
+            frames[(st.side, "to")].append(int(st.toe_off_frame))
     summary = getattr(analysis, "summary", None) or {}
     cad = summary.get("cadence_spm")
     values = [(m.side, int(m.contact_frame), m.overstride_pct_leg, m.contact_time_s) for m in analysis.steps]

@@ -1,0 +1,141 @@
+"""The clip's own time base: slow motion stored at a normal frame rate, and repeated frames.
+
+Phones export slow motion at 30 fps (a 240 fps capture plays 8x slower) and editors conform
+footage to 25 or 50 fps by showing each image twice. formcheck's rules are written in strides and
+leg lengths, but cleaning (its low-pass cut-off) and a few event windows are in seconds, and the
+stride finder looks for strides of running length. So before anything else:
+
+* **Repeated frames** (an image shown again, found from the pixels by :mod:`formcheck.pose` and
+  listed in ``track.info["repeated_frames"]``) are dropped: the analysis runs on the real images,
+  at their real rate, and events fall on the first frame that shows them.
+* **Slow motion** is recognised from the stride: a running stride lasts 0.6-0.85 s and a walking one
+  up to about 1.25 s, so a clip whose stride lasts longer than ``SLOW_MOTION_MIN_STRIDE_S`` is played
+  slower than it was filmed. The track is re-timed to a typical running stride
+  (``TYPICAL_STRIDE_S``): frame timing, events and angles are then right, but durations and cadence
+  are only as good as that assumption, so they are withheld and the user is asked for ``--fps``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import landmarks as lm
+from .geometry import SIDES, forward_of_pelvis_px, hip_midpoint
+from .metrics import StepMetrics
+from .pose_track import PoseTrack
+
+SLOW_MOTION_MIN_STRIDE_S = 1.35  # longer strides are slow motion (walking strides measured 1.05-1.21 s)
+TYPICAL_STRIDE_S = 0.72  # a running stride at ~167 steps/min, the re-timed clip's assumed stride
+MIN_REPEATED_FRACTION = 0.2  # fewer repeated frames than this are left in (occasional dropped-frame duplicates)
+
+
+@dataclass(frozen=True)
+class TimeBase:
+    """How the analysed track's time relates to the file's: what was undone and why."""
+
+    repeated_dropped: int = 0  # frames dropped as repeats of the previous image
+    slow_motion_factor: float = 1.0  # > 1: the clip plays this many times slower than it was filmed (estimated)
+    stride_s: float | None = None  # stride period measured in the file's own time
+
+    @property
+    def slow_motion(self) -> bool:
+        return self.slow_motion_factor > 1.0
+
+
+def drop_repeated_frames(track: PoseTrack) -> tuple[PoseTrack, int]:
+    """The track without frames that repeat the previous image (when there are enough to matter).
+
+    The remaining rows keep their decoded-frame numbers, so an event lands on the first frame that
+    shows its image; ``fps`` becomes the rate of real images.
+    """
+    repeated = np.zeros(track.n_frames, dtype=bool)
+    listed = np.asarray(track.info.get("repeated_frames", []), dtype=int)
+    if listed.size == 0:
+        return track, 0
+    rows = np.searchsorted(track.frame_indices, listed)
+    ok = (rows < track.n_frames) & (track.frame_indices[np.minimum(rows, track.n_frames - 1)] == listed)
+    repeated[rows[ok]] = True
+    if repeated.mean() < MIN_REPEATED_FRACTION:
+        return track, 0
+    keep = ~repeated
+    # the rate of real images from their typical spacing: a stretch of identical frames (an empty, still
+    # scene) does not lower it
+    real_fps = 1.0 / float(np.median(np.diff(track.timestamps_s[keep])))
+    return replace(
+        track,
+        keypoints_px=track.keypoints_px[keep], depth_px=track.depth_px[keep], visibility=track.visibility[keep],
+        presence=track.presence[keep], world_m=track.world_m[keep], timestamps_s=track.timestamps_s[keep],
+        frame_indices=track.frame_indices[keep], fps=real_fps,
+        info={**track.info, "repeated_dropped": int(repeated.sum()), "container_fps": float(track.fps)},
+    ), int(repeated.sum())
+
+
+def stride_period_s(track: PoseTrack, max_s: float = 20.0) -> float | None:
+    """Stride period (s of the clip's time) from both feet's fore-aft motion about the pelvis.
+
+    Landmarks are used as they come (jitter does not move an autocorrelation peak); the search runs
+    from 0.3 s to ``max_s`` or 40 % of the clip, so a slow-motion stride is found too.
+    """
+    from .events import stride_period  # the stride finder the event detector uses
+
+    k = track.keypoints_px
+    if not np.isfinite(hip_midpoint(k)[:, 0]).any():
+        return None
+    periods = []
+    for side in SIDES:
+        leg = lm.LEG[side]  # type: ignore[index]
+        # facing only flips the sign, which an autocorrelation does not see
+        fore_aft = forward_of_pelvis_px(k, leg["ankle"], "right")
+        longest = min(max_s, 0.4 * track.n_frames / float(track.fps))
+        p = stride_period(fore_aft, float(track.fps), 0.3, longest)
+        if np.isfinite(p):
+            periods.append(p / float(track.fps))
+    return float(np.median(periods)) if periods else None
+
+
+def retime(track: PoseTrack, factor: float) -> PoseTrack:
+    """The track as if filmed ``factor`` times faster (what ``--fps`` does for slow motion)."""
+    t0 = float(track.timestamps_s[0])
+    return replace(track, fps=float(track.fps) * factor, timestamps_s=t0 + (track.timestamps_s - t0) / factor,
+                   info={**track.info, "slow_motion_factor": factor})
+
+
+def real_time_track(track: PoseTrack, *, fps_given: bool = False) -> tuple[PoseTrack, TimeBase]:
+    """Repeated frames dropped and slow motion undone (unless the real rate was given with --fps)."""
+    track, dropped = drop_repeated_frames(track)
+    stride = stride_period_s(track)
+    if fps_given or stride is None or stride < SLOW_MOTION_MIN_STRIDE_S:
+        return track, TimeBase(dropped, 1.0, stride)
+    factor = stride / TYPICAL_STRIDE_S
+    return retime(track, factor), TimeBase(dropped, factor, stride)
+
+
+def fps_was_given(track: PoseTrack) -> bool:
+    """True when the track's rate is not the file's own (the user gave the real rate with --fps)."""
+    stored = track.info.get("video_fps")
+    return stored is not None and abs(float(stored) - float(track.fps)) > 1e-6 * float(track.fps)
+
+
+def slow_motion_warning(tb: TimeBase) -> str:
+    """What was assumed for a slow-motion clip and how to get real durations."""
+    return (f"this looks like slow motion (a stride lasts {tb.stride_s:.1f} s of the clip, about "
+            f"{tb.slow_motion_factor:.0f}x slower than running): events and angles are measured, cadence and times are "
+            "not; give the real capture rate with --fps (e.g. --fps 240) to get them")
+
+
+def withhold_durations(step: StepMetrics) -> StepMetrics:
+    """A step without its durations (contact, step and flight time, hip-extension speed): for re-timed slow motion."""
+    return replace(step, contact_time_s=None, step_time_s=None, flight_time_s=None, hip_extension_velocity_deg_s=None)
+
+
+def last_frame_showing(frame: int, track: PoseTrack) -> int:
+    """The last decoded frame that still shows ``frame``'s image (itself unless repeats follow it).
+
+    A toe-off is the LAST frame with the toe down: with doubled frames that is the second copy.
+    """
+    repeated = set(int(f) for f in track.info.get("repeated_frames", []))
+    while frame + 1 in repeated:
+        frame += 1
+    return frame

@@ -1,0 +1,114 @@
+"""The clip's time base: repeated frames dropped, slow motion recognised and undone (formcheck.timebase)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from formcheck.analysis import analyze_track
+from formcheck.pose import _same_image, _thumbnail
+from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+from formcheck.timebase import (
+    SLOW_MOTION_MIN_STRIDE_S,
+    drop_repeated_frames,
+    last_frame_showing,
+    real_time_track,
+    stride_period_s,
+)
+
+PARAMS = dict(fps=60.0, duration_s=6.0, cadence_spm=170.0, speed_m_s=3.0, facing="left", treadmill=True, seed=0)
+
+
+@pytest.fixture(scope="module")
+def gait():
+    return simulate_gait(GaitParams(**PARAMS))
+
+
+@pytest.fixture(scope="module")
+def track(gait):
+    return to_pose_track(gait, noise_px=0.5, seed=1)
+
+
+def doubled(track):
+    """Every frame shown twice at twice the rate, as an editor conforming 60 to 120 fps writes it."""
+    rows = np.repeat(np.arange(track.n_frames), 2)
+    n = len(rows)
+    return replace(
+        track, keypoints_px=track.keypoints_px[rows], depth_px=track.depth_px[rows], visibility=track.visibility[rows],
+        presence=track.presence[rows], world_m=track.world_m[rows], timestamps_s=np.arange(n) / (2 * track.fps),
+        frame_indices=np.arange(n), fps=2 * track.fps, info={**track.info, "repeated_frames": list(range(1, n, 2))},
+    )
+
+
+def stored_at(track, fps):
+    """The same frames stored at ``fps`` (a high-speed capture exported as slow motion, no --fps given)."""
+    return replace(track, timestamps_s=np.arange(track.n_frames) / fps, fps=fps, info={**track.info, "video_fps": fps})
+
+
+@pytest.fixture(scope="module")
+def fast_track():
+    """A 480 fps capture of the same runner (3 s)."""
+    return to_pose_track(simulate_gait(GaitParams(**{**PARAMS, "fps": 480.0, "duration_s": 3.0})), noise_px=0.5, seed=1)
+
+
+def test_repeated_frames_dropped_at_the_real_rate(track):
+    d = doubled(track)
+    real, dropped = drop_repeated_frames(d)
+    assert dropped == track.n_frames
+    assert real.fps == pytest.approx(track.fps)
+    assert np.array_equal(real.frame_indices, 2 * np.arange(track.n_frames))  # first frame showing each image
+    assert np.array_equal(real.keypoints_px, track.keypoints_px)
+    assert last_frame_showing(10, d) == 11 and last_frame_showing(11, d) == 11
+
+
+def test_few_repeats_are_left_in(track):
+    few = replace(track, info={**track.info, "repeated_frames": [5, 40]})  # a phone's occasional duplicate
+    assert drop_repeated_frames(few)[1] == 0
+
+
+def test_doubled_clip_gives_the_same_events(track):
+    """Events of the doubled clip land on the first copy (contact) and the last copy (toe-off) of each image."""
+    a, b = analyze_track(track), analyze_track(doubled(track))
+    assert [2 * s.contact_frame for s in a.steps] == [s.contact_frame for s in b.steps]
+    assert [2 * s.toe_off_frame + 1 for s in a.steps if s.toe_off_frame is not None] == \
+        [s.toe_off_frame for s in b.steps if s.toe_off_frame is not None]
+    assert b.summary["cadence_spm"] == pytest.approx(a.summary["cadence_spm"], rel=1e-6)
+
+
+def test_slow_motion_is_recognised_from_the_stride(track, fast_track):
+    stride = 120.0 / PARAMS["cadence_spm"]  # 0.706 s
+    assert stride_period_s(track) == pytest.approx(stride, rel=0.02)
+    slow = stored_at(fast_track, 60.0)  # 8x slow motion
+    assert stride_period_s(slow) == pytest.approx(8 * stride, rel=0.02)
+    assert 8 * stride > SLOW_MOTION_MIN_STRIDE_S
+    _, tb = real_time_track(slow)
+    assert tb.slow_motion and tb.slow_motion_factor == pytest.approx(8 * stride / 0.72, rel=0.02)
+    # with the real rate given (--fps), nothing is guessed; a clip at its real rate is left as it is
+    assert not real_time_track(slow, fps_given=True)[1].slow_motion
+    assert not real_time_track(track)[1].slow_motion
+
+
+def test_slow_motion_events_match_and_durations_are_withheld(fast_track):
+    """8x slow motion without --fps: the same contact and toe-off frames and overstride as the clip analysed at its
+    real rate; cadence and times are not stated (they would only echo the assumed stride), and a warning says so."""
+    a, b = analyze_track(fast_track), analyze_track(stored_at(fast_track, 60.0))
+    assert len(a.steps) >= 6
+    assert [s.contact_frame for s in b.steps] == [s.contact_frame for s in a.steps]
+    assert [s.toe_off_frame for s in b.steps] == [s.toe_off_frame for s in a.steps]
+    assert np.allclose([s.overstride_pct_leg for s in b.steps], [s.overstride_pct_leg for s in a.steps], atol=1.0)
+    assert b.summary["cadence_spm"] is None and all(s.contact_time_s is None for s in b.steps)
+    assert a.summary["cadence_spm"] == pytest.approx(PARAMS["cadence_spm"], rel=0.02)
+    assert any("slow motion" in w for w in b.quality["warnings"])
+    assert not any(f.code in ("low_cadence", "long_contact") for f in b.findings)
+
+
+def test_thumbnails_tell_a_repeated_image_from_a_new_one():
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, size=(360, 640, 3), dtype=np.uint8)
+    noisy = np.clip(frame.astype(int) + rng.integers(-2, 3, size=frame.shape), 0, 255).astype(np.uint8)  # re-encoded copy
+    moved = frame.copy()
+    moved[200:260, 300:330] = moved[200:260, 290:320]  # a foot-sized patch moved by 10 px
+    assert _same_image(_thumbnail(frame), _thumbnail(noisy))
+    assert not _same_image(_thumbnail(frame), _thumbnail(moved))
