@@ -106,7 +106,7 @@ def test_synthetic_near_side_overstride_finding(synthetic_analysis):
 def test_arrays_for_drawing(synthetic_analysis):
     _, a = synthetic_analysis
     assert a.com_px.shape == (a.track.n_frames, 2)
-    assert a.contact_index["left"].dtype.kind == "i" and len(a.contact_index["left"]) >= 5
+    assert a.events.contact_indices("left").dtype.kind == "i" and len(a.events.contact_indices("left")) >= 5
 
 
 def test_too_short_clip_is_refused():

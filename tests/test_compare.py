@@ -22,7 +22,7 @@ def _steps(values: dict[str, list[float]], side: str = "left") -> list[StepMetri
 
 def _analysis(steps: list[StepMetrics], *, facing: str = "left", cadence: float = 170.0, fps: float = 60.0) -> AnalysisResult:
     return AnalysisResult(video=VideoInfo(fps=fps), facing=facing, mode="treadmill", steps=tuple(steps),
-                          summary=ClipSummary(cadence_spm=cadence), quality=Quality(person_height_fraction=0.3))
+                          summary=ClipSummary(cadence_spm=cadence), quality=Quality(leg_height_fraction=0.3))
 
 
 def test_verdict_needs_both_an_interval_excluding_zero_and_the_sdc() -> None:

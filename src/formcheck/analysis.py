@@ -50,9 +50,6 @@ class Analysis:
     * ``raw_track``: the PoseTrack as it came from the pose model.
     * ``com_px``: (T, 2) segment-weighted (de Leva) centre of mass, pixels.
     * ``hip_mid_px``: (T, 2) hip midpoint, pixels (secondary COM reference).
-    * ``contact_index`` / ``toe_off_index``: dict side -> (n,) int arrays of track indices
-      (toe-off -1 where the clip ends before it).
-    * ``swapped``: (T,) bool frames whose leg labels were exchanged by cleaning.
     * ``events``: GaitEvents with sub-frame times.
     """
 
@@ -61,9 +58,6 @@ class Analysis:
     raw_track: PoseTrack
     com_px: np.ndarray
     hip_mid_px: np.ndarray
-    contact_index: dict[str, np.ndarray]
-    toe_off_index: dict[str, np.ndarray]
-    swapped: np.ndarray
     events: GaitEvents
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -180,8 +174,6 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         "n_steps": len(steps),
     })
     findings = make_findings(steps, summary, cad, walking=walking) if len(steps) >= MIN_STEPS_REFUSE else []
-    ci = {s: events.contact_indices(s) for s in ("left", "right")}
-    ti = {s: np.array([st.toe_off_index if st.toe_off_index is not None else -1 for st in events.for_side(s)], dtype=int) for s in ("left", "right")}
     w, h = source_track.image_size
     video = VideoInfo(  # the file as stored, whatever time base the analysis ran on
         source=source_track.source,
@@ -198,8 +190,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         findings=tuple(findings), quality=Quality.from_dict(quality),
     )
     return Analysis(
-        result=result, track=ct, raw_track=source_track, com_px=com, hip_mid_px=hip_mid, contact_index=ci, toe_off_index=ti,
-        swapped=cleaned.swapped, events=events, info={"direction": direction.__dict__, "clean": cleaned.info},
+        result=result, track=ct, raw_track=source_track, com_px=com, hip_mid_px=hip_mid, events=events, info={"direction": direction.__dict__, "clean": cleaned.info},
     )
 
 

@@ -25,7 +25,7 @@ import numpy as np
 from .atomic import write_text_atomic
 from .result import AnalysisResult, ResultFormatError
 
-Direction = Literal["lower", "higher", "none"]
+Better = Literal["lower", "higher", "none"]  # which way a metric improves
 Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable"]
 
 
@@ -36,7 +36,7 @@ class MetricSpec:
     key: str
     label: str
     unit: str
-    better: Direction
+    better: Better
     sdc: float  # smallest detectable change, in the metric's unit
     sdc_source: str
 
@@ -148,7 +148,7 @@ def bootstrap_median_difference(before: np.ndarray, after: np.ndarray, *, n_resa
     return float(low), float(high)
 
 
-def verdict(difference: float, ci95: tuple[float, float], sdc: float, better: Direction) -> Verdict:
+def verdict(difference: float, ci95: tuple[float, float], sdc: float, better: Better) -> Verdict:
     """Improved/worse only if the interval excludes zero and the change reaches the SDC."""
     real = (ci95[0] > 0 or ci95[1] < 0) and abs(difference) >= sdc
     if not real:
@@ -222,7 +222,7 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
 
 
 def _leg_fraction_of_frame(analysis: AnalysisResult) -> float | None:
-    fraction = analysis.quality.person_height_fraction
+    fraction = analysis.quality.leg_height_fraction
     return float(fraction) if fraction else None
 
 

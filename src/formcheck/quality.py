@@ -259,7 +259,7 @@ def quality_checks(
     det = raw.detection_rate
     _, h = raw.image_size
     leg = np.nanmedian(np.linalg.norm(k[:, lm.LEFT_HIP] - k[:, lm.LEFT_ANKLE], axis=-1)) if np.isfinite(k).any() else np.nan
-    person_frac = float(leg / h) if np.isfinite(leg) and h else 0.0
+    leg_frac = float(leg / h) if np.isfinite(leg) and h else 0.0
     trust = leg_trust(raw)
 
     if det < DETECTION_REFUSE:
@@ -274,10 +274,10 @@ def quality_checks(
         warnings.append(
             f"not a clean side view (shoulders/hips {view['width_ratio']:.2f} x trunk length wide, seen at an angle in "
             f"{view['frontal_fraction']:.0%} of frames): film side-on, at right angles to the running direction")
-    if person_frac and person_frac < LEG_FRAC_REFUSE:
-        refusals.append(f"the runner is too small in the frame (leg {person_frac:.0%} of image height): film closer or zoom in")
-    elif person_frac < LEG_FRAC_WARN:
-        warnings.append(f"runner small in the frame (leg {person_frac:.0%} of image height): film closer so the runner fills most of the frame height")
+    if leg_frac and leg_frac < LEG_FRAC_REFUSE:
+        refusals.append(f"the runner is too small in the frame (leg {leg_frac:.0%} of image height): film closer or zoom in")
+    elif leg_frac < LEG_FRAC_WARN:
+        warnings.append(f"runner small in the frame (leg {leg_frac:.0%} of image height): film closer so the runner fills most of the frame height")
     walking = bool(gait.get("walking"))
     if walking:
         cad = gait.get("cadence_spm")
@@ -305,7 +305,7 @@ def quality_checks(
         warnings.append(f"leg labels swapped in {clean.swapped.mean():.0%} of frames; far-leg figures are doubtful")
     quality = {
         "detection_rate": round(det, 3),
-        "person_height_fraction": round(person_frac, 3),
+        "leg_height_fraction": round(leg_frac, 3),
         "side_view_ratio": view["side_view_ratio"],
         "view": view,
         "gait": gait,

@@ -227,7 +227,7 @@ class Quality(_ReadAsDict):
     """
 
     detection_rate: float = 1.0
-    person_height_fraction: float = 0.0
+    leg_height_fraction: float = 0.0  # hip-to-ankle length / image height (median)
     side_view_ratio: float | None = None
     view: dict[str, Any] = field(default_factory=dict)
     gait: dict[str, Any] = field(default_factory=dict)
@@ -259,6 +259,7 @@ class Quality(_ReadAsDict):
         known = _known(cls)
         kwargs = {k: v for k, v in d.items() if k in known}
         kwargs["warnings"] = tuple(str(w) for w in d.get("warnings") or ())
+        d = {("leg_height_fraction" if k == "person_height_fraction" else k): v for k, v in d.items()}  # its name in files written before 2026-12
         return cls(**kwargs, extra=_unknown(cls, d))
 
 
