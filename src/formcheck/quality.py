@@ -33,7 +33,7 @@ from .pose_track import PoseTrack
 
 # --- thresholds (docs/thresholds.md)
 MIN_STEPS = 6  # fewer: warning, figures rough
-MIN_STEPS_REFUSE = 4  # fewer: refusal
+MIN_STEPS_REFUSE = 3  # fewer: refusal (a runner crossing the frame shows 3-6 steps: analysed, with a warning)
 DETECTION_REFUSE, DETECTION_WARN = 0.2, 0.6  # fraction of frames with a person
 LEG_FRAC_REFUSE, LEG_FRAC_WARN = 0.05, 0.15  # leg length / image height
 VISIBILITY_WARN = 0.5  # median knee/ankle/heel/toe visibility of a leg
