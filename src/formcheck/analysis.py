@@ -29,7 +29,7 @@ from .metrics import StepMetrics, cadence_spm, px_per_cm, step_metrics, summaris
 from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
-from .quality import MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, view_check  # noqa: F401 (MIN_STEPS re-exported)
+from .quality import MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, timing_evidence, view_check  # noqa: F401 (MIN_STEPS re-exported)
 
 # step-count limits live with the other quality checks (formcheck.quality); re-exported here
 
@@ -159,7 +159,10 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         steps = [withhold_durations(s) for s in steps]
         quality["warnings"].append(slow_motion_warning(timebase))
     cad = None if timebase.slow_motion else cadence_spm(events)
-    summary = summarise(steps)
+    evidence, evidence_warnings = timing_evidence(cleaned, steps, near)
+    quality["timing_evidence"] = evidence
+    quality["warnings"].extend(evidence_warnings)
+    summary = summarise(steps, evidence_poor=bool(evidence_warnings))
     all_ct = [s.contact_time_s for s in steps if s.contact_time_s]
     summary.update({
         "cadence_spm": None if cad is None else round(cad, 2),

@@ -36,7 +36,7 @@ decoded-frame numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -85,6 +85,7 @@ class EventParams:
     knee_extension_to_stride: float = 0.60  # ... to here
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
     frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
+    doubt_offset_stride: float = 0.1  # a step whose timing departs this far from its leg's median is uncertain
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,6 @@ def stride_period(signal: np.ndarray, fps: float, min_s: float = 0.45, max_s: fl
     return float(lo + i + off)
 
 
-def _refine(sig: np.ndarray, i: int) -> float:
 def alternation_period(separation: np.ndarray, fps: float, scale: float, p: EventParams) -> float:
     """Stride period (frames) from the feet overtaking each other, for clips too short for an autocorrelation.
 
@@ -185,6 +185,7 @@ def alternation_period(separation: np.ndarray, fps: float, scale: float, p: Even
     return 2.0 * float(np.median(steps)) if steps else float("nan")
 
 
+def _refine(sig: np.ndarray, i: int) -> float:
     """Sub-sample position of a maximum at i (parabola through i-1, i, i+1)."""
     if i <= 0 or i >= len(sig) - 1 or not np.isfinite(sig[i - 1 : i + 2]).all():
         return float(i)
@@ -217,6 +218,7 @@ class StepEvents:
     toe_off_method: str  # "toe_lift" | "knee_extension" | "toe_posterior" | "none"
     contact_method: str = "landing"  # "landing" (heel/toe landing) | "zeni" (most anterior foot, fallback)
     candidate_at_s: float | None = None  # Zeni most-anterior instant (periodic marker used for cadence)
+    doubts: tuple[str, ...] = ()  # why this step's timing is uncertain (empty: the evidence agrees)
 
 
 @dataclass(frozen=True)
@@ -522,7 +524,6 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     period = float(np.median(periods)) if periods else alternation_period(fwd["left"] - fwd["right"], fps, scale, p)
     if not np.isfinite(period):
         return GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing)
-    period = float(np.median(periods))
     steps: list[StepEvents] = []
     for side in SIDES:
         sig = fwd[side]
@@ -549,6 +550,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                     lands.append(t_land)
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
             to_pos, method = _toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
+            lift_seen = to_pos is not None
             if to_pos is not None:
                 k_pos, _ = _knee_extension(knee_light, c_pos, period, p)
                 if k_pos is not None:
@@ -573,10 +575,39 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                     toe_off_method=method,
                     contact_method=c_method,
                     candidate_at_s=_time_at(track, c_zeni),
+                    doubts=() if lift_seen or to_pos is None else ("no toe lift seen",),
                 )
             )
+    steps = _with_doubts(steps, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing)
+
+
+def _with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> list[StepEvents]:
+    """Each step with the reasons its timing disagrees with the other evidence.
+
+    A runner's strides repeat: on one leg, the contact's offset from the foot's most anterior instant
+    and the contact time are nearly the same from step to step (within 0.03 stride on the hand-labelled
+    clip's well-timed steps). A step that departs from its leg's median by more than
+    ``doubt_offset_stride`` was timed on something else (a pause in the descent, a toe that wobbles);
+    a toe-off found without a toe lift is a fallback.
+    """
+    out = []
+    for side in SIDES:
+        mine = [s for s in steps if s.side == side]
+        offsets = np.array([s.contact_at_s - s.candidate_at_s if s.candidate_at_s is not None else np.nan for s in mine])
+        contact = np.array([s.toe_off_at_s - s.contact_at_s if s.toe_off_at_s is not None else np.nan for s in mine])
+        enough = len(mine) >= 3
+        med_off = float(np.nanmedian(offsets)) if enough and np.isfinite(offsets).any() else np.nan
+        med_ct = float(np.nanmedian(contact)) if enough and np.isfinite(contact).any() else np.nan
+        for s, off, ct in zip(mine, offsets, contact):
+            doubts = list(s.doubts)
+            if np.isfinite(med_off) and abs(off - med_off) > p.doubt_offset_stride * stride_s:
+                doubts.append("contact timed unlike this leg's other steps")
+            if np.isfinite(med_ct) and np.isfinite(ct) and abs(ct - med_ct) > p.doubt_offset_stride * stride_s:
+                doubts.append("contact time unlike this leg's other steps")
+            out.append(replace(s, doubts=tuple(doubts)) if doubts else s)
+    return out
 
 
 def _zeni_candidates(track: PoseTrack, fwd: np.ndarray, toe: np.ndarray, period: float, scale: float,

@@ -74,6 +74,8 @@ class StepMetrics:
     foot_strike_angle_deg: float | None  # foot angle at contact minus at mid-stance (+ = toe up, heel strike)
     visibility: float  # mean visibility of the leg's landmarks at contact and toe-off
     toe_off_method: str
+    timing_uncertain: bool = False  # the evidence for this step's events disagrees: left out of the medians
+    timing_note: str | None = None  # why
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -231,6 +233,8 @@ def step_metrics(
                 foot_strike_angle_deg=_f(fsa),
                 visibility=visibility,
                 toe_off_method=st.toe_off_method,
+                timing_uncertain=bool(st.doubts),
+                timing_note="; ".join(st.doubts) or None,
             )
         )
     return out
@@ -273,10 +277,13 @@ def spread(values: list[float | None]) -> dict[str, Any]:
     return {"median": round(float(np.median(v)), 3), "iqr": [round(float(q1), 3), round(float(q3), 3)], "n": int(v.size)}
 
 
-def confidence(n_steps: int, visibility: float, extra_error: bool = False) -> str:
-    """high / medium / low from the number of steps (>=7 per side as in manual 2-D studies) and visibility."""
+def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_timing: bool = False) -> str:
+    """high / medium / low from the number of steps (>=7 per side as in manual 2-D studies) and visibility;
+    one notch lower when the clip shows its events poorly (``poor_timing``)."""
     score = min(1.0, n_steps / 7.0) * visibility * (0.8 if extra_error else 1.0)
-    return "high" if score >= 0.75 else ("medium" if score >= 0.45 else "low")
+    levels = ("low", "medium", "high")
+    level = 2 if score >= 0.75 else (1 if score >= 0.45 else 0)
+    return levels[max(0, level - 1) if poor_timing else level]
 
 
 BILATERAL = (
@@ -287,16 +294,27 @@ BILATERAL = (
 _HIP_METRICS = {"hip_extension_deg", "peak_hip_extension_deg", "hip_extension_velocity_deg_s"}
 
 
-def summarise(steps: list[StepMetrics]) -> dict[str, Any]:
-    """Per side: median + IQR + n + confidence of each metric; asymmetry (left - right, and %)."""
+MIN_CERTAIN_STEPS = 3  # a leg's medians leave out its uncertain steps when at least this many others remain
+
+
+def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[str, Any]:
+    """Per side: median + IQR + n + confidence of each metric; asymmetry (left - right, and %).
+
+    Steps whose timing is uncertain are left out when enough others remain; otherwise they count, and
+    the confidence says so. ``evidence_poor`` (the clip shows its events badly: formcheck.quality's
+    timing warnings) lowers every confidence one notch.
+    """
     per_side: dict[str, Any] = {}
     for side in SIDES:
         ss = [s for s in steps if s.side == side]
         vis = float(np.mean([s.visibility for s in ss])) if ss else 0.0
+        certain = [s for s in ss if not s.timing_uncertain]
+        counted = certain if len(certain) >= MIN_CERTAIN_STEPS else ss
+        doubtful = len(counted) > len(certain)
         d = {}
         for m in BILATERAL:
-            sp = spread([getattr(s, m) for s in ss])
-            sp["confidence"] = confidence(sp["n"], vis, m in _HIP_METRICS)
+            sp = spread([getattr(s, m) for s in counted])
+            sp["confidence"] = confidence(sp["n"], vis, m in _HIP_METRICS, poor_timing=doubtful or evidence_poor)
             d[m] = sp
         d["n_steps"] = len(ss)
         d["visibility"] = round(vis, 3)

@@ -32,6 +32,8 @@ from .metrics import StepMetrics
 
 SCHEMA_VERSION = 1
 STEP_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StepMetrics))
+# fields added later have defaults: files written before them still load
+_REQUIRED_STEP_FIELDS = tuple(f.name for f in dataclasses.fields(StepMetrics) if f.default is dataclasses.MISSING)
 
 
 class ResultFormatError(ValueError):
@@ -257,9 +259,9 @@ class Quality(_ReadAsDict):
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Quality:
         known = _known(cls)
+        d = {("leg_height_fraction" if k == "person_height_fraction" else k): v for k, v in d.items()}  # its name in files written before 2026-12
         kwargs = {k: v for k, v in d.items() if k in known}
         kwargs["warnings"] = tuple(str(w) for w in d.get("warnings") or ())
-        d = {("leg_height_fraction" if k == "person_height_fraction" else k): v for k, v in d.items()}  # its name in files written before 2026-12
         return cls(**kwargs, extra=_unknown(cls, d))
 
 
@@ -287,10 +289,10 @@ class VideoInfo(_ReadAsDict):
 
 def step_from_dict(d: Mapping[str, Any]) -> StepMetrics:
     """A saved step (a row of ``analysis.json``'s ``steps``) as :class:`~formcheck.metrics.StepMetrics`."""
-    missing = [k for k in STEP_FIELDS if k not in d]
+    missing = [k for k in _REQUIRED_STEP_FIELDS if k not in d]
     if missing:
         raise ResultFormatError(f"step without {', '.join(missing)}")
-    return StepMetrics(**{k: d[k] for k in STEP_FIELDS})
+    return StepMetrics(**{k: d[k] for k in STEP_FIELDS if k in d})
 
 
 def saved_step(step: StepMetrics) -> StepMetrics:

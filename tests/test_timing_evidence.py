@@ -1,0 +1,76 @@
+"""Saying how sure the event timing is: per-step doubts, medians without them, clip warnings, confidence."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from formcheck.analysis import analyze_track
+from formcheck.events import EventParams, StepEvents, _with_doubts
+from formcheck.metrics import summarise
+from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+PARAMS = dict(fps=60.0, duration_s=6.0, cadence_spm=170.0, speed_m_s=3.0, facing="left", treadmill=True, seed=0)
+
+
+def _steps(offsets_s, contact_s=0.25, stride_s=0.7):
+    """One leg's stances, contact ``offset`` after the foot's most anterior instant."""
+    return [StepEvents(side="left", contact_index=0, contact_at_s=i * stride_s + off, toe_off_index=0,
+                       toe_off_at_s=i * stride_s + off + contact_s, toe_off_method="toe_lift", candidate_at_s=i * stride_s)
+            for i, off in enumerate(offsets_s)]
+
+
+def test_a_step_timed_unlike_its_leg_is_doubted():
+    """Contacts 0.02 s after the anterior instant, one at 0.12 s (0.14 stride from the median): only it is doubted,
+    and for both its contact and its contact time (its toe-off stayed put)."""
+    steps = _steps([0.02, 0.021, 0.019, 0.12, 0.02, 0.022])
+    steps[3] = replace(steps[3], toe_off_at_s=steps[3].toe_off_at_s - 0.1)
+    out = sorted(_with_doubts(steps, 0.7, EventParams()), key=lambda s: s.contact_at_s)
+    assert [bool(s.doubts) for s in out] == [False, False, False, True, False, False]
+    assert out[3].doubts == ("contact timed unlike this leg's other steps", "contact time unlike this leg's other steps")
+
+
+def test_two_steps_are_too_few_to_doubt():
+    assert not any(s.doubts for s in _with_doubts(_steps([0.0, 0.2]), 0.7, EventParams()))
+
+
+def test_medians_leave_out_doubted_steps(clean_analysis):
+    """The summary's medians are those of the certain steps when at least 3 remain on the leg."""
+    steps = list(clean_analysis.steps)
+    left = [i for i, s in enumerate(steps) if s.side == "left"]
+    doubted = left[0]
+    steps[doubted] = replace(steps[doubted], overstride_pct_leg=99.0, timing_uncertain=True, timing_note="test")
+    certain = [s.overstride_pct_leg for i, s in enumerate(steps) if s.side == "left" and i != doubted]
+    assert summarise(steps)["left"]["overstride_pct_leg"]["median"] == pytest.approx(np.median(certain), abs=1e-3)
+    assert summarise(steps)["left"]["overstride_pct_leg"]["n"] == len(certain)
+
+
+@pytest.fixture(scope="module")
+def clean_analysis():
+    return analyze_track(to_pose_track(simulate_gait(GaitParams(**PARAMS)), noise_px=0.5, seed=1))
+
+
+def test_poor_timing_evidence_gets_a_warning_and_lower_confidence(clean_analysis):
+    """The same runner with 8 px of landmark noise (feet jittering by about 3 % of leg length; what crf-40 compression and
+    motion blur do to MediaPipe's feet on real clips, and worse): a jitter warning, and every leg metric's
+    confidence one notch lower than on the clean track."""
+    gait = simulate_gait(GaitParams(**PARAMS))
+    noisy = analyze_track(to_pose_track(gait, noise_px=8.0, seed=1))
+    leg_px = clean_analysis.quality["timing_evidence"]["foot_jitter_pct_leg"]
+    assert not any("jitter" in w or "uncertain" in w for w in clean_analysis.quality["warnings"]), clean_analysis.quality["warnings"]
+    assert leg_px < 1.0
+    assert noisy.quality["timing_evidence"]["foot_jitter_pct_leg"] > 2.5
+    assert any("jitter" in w for w in noisy.quality["warnings"])
+    rank = {"low": 0, "medium": 1, "high": 2}
+    for metric in ("overstride_pct_leg", "shank_angle_deg", "contact_time_s"):
+        assert rank[noisy.summary["left"][metric]["confidence"]] < rank[clean_analysis.summary["left"][metric]["confidence"]]
+
+
+def test_a_camera_at_ground_level_is_told_to_move_up():
+    """Near and far feet land on the same image line when the camera is at the running surface (0.05 m up)."""
+    low = analyze_track(to_pose_track(simulate_gait(GaitParams(**PARAMS, camera_height_m=0.05)), noise_px=0.5, seed=1))
+    hip = analyze_track(to_pose_track(simulate_gait(GaitParams(**PARAMS, camera_height_m=1.0)), noise_px=0.5, seed=1))
+    assert any("ground level" in w for w in low.quality["warnings"])
+    assert not any("ground level" in w for w in hip.quality["warnings"])
