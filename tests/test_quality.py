@@ -73,16 +73,16 @@ def _first_frames(track, n: int):
     return dataclasses.replace(track, **{name: getattr(track, name)[:n] for name in arrays})
 
 
-def test_short_walking_clip_is_refused_as_walking(shared_videos, pose_track_of):
+def test_short_walking_clip_is_told_walking(shared_videos, pose_track_of):
     """walk_side_outdoor_60fps_04 (2.3 s of walking at ~107 steps/min): 5 contacts (0.13, 0.59, 1.21, 1.54, 2.04 s):
-    analysed, with the walking warning and only the walking finding. Its first 1.35 s (3 contacts): refused, and
-    the message says it is walking."""
+    analysed, with the walking warning and only the walking finding. Its first 1.35 s (3 contacts) is as long as a
+    runner crossing the frame, which is analysed since short passes are: it too is called walking, with no
+    running finding."""
     track = pose_track_of(shared_videos / "walk_side_outdoor_60fps_04.mp4")
-    a = analyze_track(track)
-    assert any(WALKING in w for w in a.quality["warnings"])
-    assert [f.code for f in a.findings] == ["no_flight_phase"]
-    with pytest.raises(AnalysisError, match="looks like walking, not running"):
-        analyze_track(_first_frames(track, int(1.35 * track.fps)))
+    for clip in (track, _first_frames(track, int(1.35 * track.fps))):
+        a = analyze_track(clip)
+        assert any(WALKING in w for w in a.quality["warnings"])
+        assert [f.code for f in a.findings] == ["no_flight_phase"]
 
 
 def test_real_treadmill_run_is_running(treadmill_track):
