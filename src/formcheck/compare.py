@@ -60,7 +60,7 @@ METRICS: tuple[MetricSpec, ...] = (
                "about 2% of a typical 170 steps/min at 60 fps, scaled with the frame period below it (6 at 30 fps): "
                "each step timed to within a frame, the difference of two ~8-step medians"),
 )
-SIDES = ("left", "right", "both")
+COMPARED_SIDES = ("left", "right", "both")
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
             seed: int = 0) -> Comparison:
     """Compare two analysis results (``Analysis.result``, or loaded with :func:`load_analysis_json`)."""
     b, a = before, after
-    changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in SIDES]
+    changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in COMPARED_SIDES]
     found_b, found_a = _finding_codes(b), _finding_codes(a)
     keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
     return Comparison(

@@ -34,10 +34,10 @@ import cv2
 import numpy as np
 
 from . import landmarks as lm
+from .geometry import SIDES
 from .pose_track import PoseTrack
 from .video import iter_frames
 
-SIDES = ("left", "right")
 PARTS = ("shoe", "heel", "toe", "ground")
 
 

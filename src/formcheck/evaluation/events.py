@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-SIDES = ("left", "right")
+from ..geometry import SIDES
+
 KINDS = ("ic", "to")
 TOLERANCE_REAL_S = 0.017  # floor of the hit tolerance on slow-motion clips (17 ms of real time)
 DEFAULT_STEP_S = 0.35  # step time used for the search window when the labels give no stride
