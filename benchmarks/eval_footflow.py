@@ -35,7 +35,7 @@ from formcheck.analysis import AnalysisError, analyze_track  # noqa: E402
 from formcheck.clean import clean_track  # noqa: E402
 from formcheck.evaluation.events import ClipScore, Detection, detection_from_analysis, score_detection  # noqa: E402
 from formcheck.evaluation.track_cache import default_cache_dir, file_digest  # noqa: E402
-from formcheck.events import stride_period  # noqa: E402
+from formcheck.gait_cycle import stride_period  # noqa: E402
 from formcheck.footflow import (EvidenceParams, FlowParams, FootFlow, contact_evidence, measure_foot_flow,  # noqa: E402
                                 pixel_events, refine_contact, refine_toe_off)
 from formcheck.pose_track import PoseTrack  # noqa: E402

@@ -173,11 +173,12 @@ def test_synthetic_noise_at_30fps_contacts_within_one_frame():
 
 def test_hinge_recovers_subframe_landing():
     """A landmark descending 7 px/frame that stops at t=10.3 is timed at 10.3, with the smeared (zero-lag) trace too."""
-    from formcheck.events import EventParams, _hinge, _landing
+    from formcheck.event_fits import hinge, landing
+    from formcheck.events import EventParams
 
     t = np.arange(30, dtype=float)
     y = np.where(t < 10.3, 500 + 7 * (t - 10.3), 500.0)
-    tau, v1, v2, y_tau, rms = _hinge(y, 7, 13, 10.0)
+    tau, v1, v2, y_tau, rms = hinge(y, 7, 13, 10.0)
     assert abs(tau - 10.3) < 0.03 and abs(v1 - 7) < 1e-6 and abs(v2) < 1e-6
-    assert abs(_landing(y, y, 5, 15, base=500.0, leg=200.0, fps=30.0, p=EventParams()) - 10.3) < 0.03
-    assert _landing(y, y, 5, 15, base=560.0, leg=200.0, fps=30.0, p=EventParams()) is None  # stopped 30% leg above the ground: not a landing
+    assert abs(landing(y, y, 5, 15, base=500.0, leg=200.0, fps=30.0, p=EventParams()) - 10.3) < 0.03
+    assert landing(y, y, 5, 15, base=560.0, leg=200.0, fps=30.0, p=EventParams()) is None  # stopped 30% leg above the ground: not a landing

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import analyze_track
-from formcheck.events import EventParams, StepEvents, _with_doubts
+from formcheck.events import EventParams, StepEvents, with_doubts
 from formcheck.metrics import summarise
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
@@ -27,13 +27,13 @@ def test_a_step_timed_unlike_its_leg_is_doubted():
     and for both its contact and its contact time (its toe-off stayed put)."""
     steps = _steps([0.02, 0.021, 0.019, 0.12, 0.02, 0.022])
     steps[3] = replace(steps[3], toe_off_at_s=steps[3].toe_off_at_s - 0.1)
-    out = sorted(_with_doubts(steps, 0.7, EventParams()), key=lambda s: s.contact_at_s)
+    out = sorted(with_doubts(steps, 0.7, EventParams()), key=lambda s: s.contact_at_s)
     assert [bool(s.doubts) for s in out] == [False, False, False, True, False, False]
     assert out[3].doubts == ("contact timed unlike this leg's other steps", "contact time unlike this leg's other steps")
 
 
 def test_two_steps_are_too_few_to_doubt():
-    assert not any(s.doubts for s in _with_doubts(_steps([0.0, 0.2]), 0.7, EventParams()))
+    assert not any(s.doubts for s in with_doubts(_steps([0.0, 0.2]), 0.7, EventParams()))
 
 
 def test_medians_leave_out_doubted_steps(clean_analysis):

@@ -24,7 +24,7 @@ from .clean import clean_track
 from .com import segment_weighted_com
 from .events import GaitEvents, detect_direction, detect_events
 from .findings import Finding, make_findings
-from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
+from .geometry import hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, px_per_cm, step_metrics, summarise
 from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations

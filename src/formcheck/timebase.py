@@ -78,7 +78,7 @@ def stride_period_s(track: PoseTrack, max_s: float = 20.0) -> float | None:
     Landmarks are used as they come (jitter does not move an autocorrelation peak); the search runs
     from 0.3 s to ``max_s`` or 40 % of the clip, so a slow-motion stride is found too.
     """
-    from .events import stride_period  # the stride finder the event detector uses
+    from .gait_cycle import stride_period  # the stride finder the event detector uses
 
     k = track.keypoints_px
     if not np.isfinite(hip_midpoint(k)[:, 0]).any():

@@ -1,0 +1,244 @@
+"""Sub-frame fits that time one landing or one lift of a landmark (used by :mod:`formcheck.events`).
+
+Each fits a curve with a kink to a few samples of the cleaned but unsmoothed track (a low-pass
+smears a landing over ~3 frames) and returns the kink's instant between frames, or None when the
+samples do not show the event clearly. Thresholds come from :class:`formcheck.events.EventParams`;
+docs/thresholds.md says how each was measured. Indices are TRACK indices (fractional).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .gait_cycle import refine_peak
+
+if TYPE_CHECKING:
+    from .events import EventParams
+
+
+def kink_fit(y: np.ndarray, lo: int, hi: int, tau_lo: float, tau_hi: float, designs, min_samples: int):
+    """Least-squares fit of a curve with a kink at tau on the samples y[lo..hi], tau on a 0.02-sample grid in
+    [tau_lo, tau_hi] (clipped to the samples): for each tau the first of ``designs`` (functions d -> design
+    matrix, d = t - tau, paired with a test of the coefficients) whose coefficients pass is fitted.
+    Returns (sse, tau, coef, n_samples) of the best tau, or None.
+    """
+    lo, hi = max(0, lo), min(len(y) - 1, hi)
+    t = np.arange(lo, hi + 1, dtype=float)
+    v = y[lo : hi + 1]
+    ok = np.isfinite(v)
+    if ok.sum() < min_samples:
+        return None
+    t, v = t[ok], v[ok]
+    best = None
+    for tau in np.arange(max(t[0], tau_lo), min(t[-1], tau_hi) + 1e-9, 0.02):
+        for design, accept in designs:
+            a = design(t - tau)
+            coef, *_ = np.linalg.lstsq(a, v, rcond=None)
+            if accept(coef):
+                sse = float(((a @ coef - v) ** 2).sum())
+                if best is None or sse < best[0]:
+                    best = (sse, float(tau), coef, len(t))
+                break
+    return best
+
+
+def lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
+    """Sub-frame instant a resting landmark starts to rise: least-squares fit of
+    y = b (t < t0), b - v (t - t0) - a (t - t0)^2 (t >= t0), v, a >= 0, on samples lo..hi
+    (image y, down = +).
+
+    A foot rolling off its toes leaves the ground with a small vertical speed and rises with
+    growing speed as the knee flexes: a linear back-extrapolation of the rise lands late, a pure
+    constant-acceleration onset lands early when the toe already rises at lift-off; the fit
+    takes whatever mix of the two the trace shows.
+    """
+    def rise(*powers: int):
+        """Design matrix of y = b - sum_p c_p max(t - t0, 0)^p (image y falls as the landmark rises)."""
+        return lambda d: np.stack([np.ones_like(d), *(-np.maximum(d, 0.0) ** p for p in powers)], axis=1)
+
+    def rising(c: np.ndarray) -> bool:  # speed and acceleration of the rise both >= 0, not both 0
+        return bool(np.all(c[1:] >= 0) and np.any(c[1:] > 0))
+
+    designs = [(rise(1, 2), rising), (rise(2), rising), (rise(1), rising)]
+    lo, hi = max(0, lo), min(len(y) - 1, hi)
+    fit = kink_fit(y, lo, hi, lo + 1.0, hi - 1.0, designs, min_samples=5)
+    return None if fit is None else fit[1]
+
+
+def toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, p: EventParams, fps: float | None = None,
+              toe_light: np.ndarray | None = None) -> tuple[float | None, str]:
+    """Toe-off from the toe leaving the ground.
+
+    Ground level = the toe's lowest image point (largest y) in the first half stride after
+    contact. From there we walk forward until the toe is higher than ``p.toe_lift_leg`` (the
+    threshold only rejects noise). The lift instant is then the onset of that rise: a
+    rest-then-constant-acceleration fit (:func:`lift_onset`) on the unsmoothed trace
+    ``toe_light`` from 0.1 s before the crossing to the crossing; without ``fps``/``toe_light``,
+    or if the fit fails, the rise is extrapolated linearly back to zero height.
+    """
+    n = len(toe_y)
+    c = int(round(c_pos))
+    w_end = min(n, int(c + 0.5 * period) + 1)
+    hi = min(n - 1, int(c + 0.8 * period))
+    w = toe_y[c:w_end]
+    if len(w) < 3 or not np.isfinite(w).all() or not np.isfinite(scale):
+        return None, "none"
+    base = float(np.max(w))
+    j = c + int(np.argmax(w))
+    thr = p.toe_lift_leg * scale
+    stay = max(2, int(round(p.lift_stay_s * fps))) if fps else 0
+    while True:
+        while j < hi and np.isfinite(toe_y[j + 1]) and base - toe_y[j + 1] <= thr:
+            j += 1
+        if j >= hi or not np.isfinite(toe_y[j + 1]):
+            return None, "none"
+        # a lifted toe stays up: a rise that falls back near the ground within lift_stay_s is a tracking
+        # wobble (e.g. the far foot while the near leg swings past it), not the toe-off
+        after = toe_y[j + 1 : min(n, j + 2 + stay)]
+        back = np.flatnonzero(np.isfinite(after) & (base - after <= 0.5 * thr))
+        if back.size == 0:
+            break
+        j = j + 1 + int(back[0])
+    h0, h1 = base - toe_y[j], base - toe_y[j + 1]
+    slope = h1 - h0
+    if slope <= 0:
+        return None, "none"
+    t_cross = j + (thr - h0) / slope
+    linear = float(max(t_cross - thr / slope, c_pos + 1.0))
+    if fps is None or toe_light is None:
+        return linear, "toe_lift"
+    back = max(3, int(np.ceil(p.lift_fit_s * fps)))
+    lo = max(int(np.ceil(c_pos)) + 1, j - back)
+    t0 = lift_onset(toe_light, lo, j + 1)
+    if t0 is None or not (lo < t0 <= t_cross):
+        return linear, "toe_lift"
+    return float(t0), "toe_lift"
+
+
+# The knee's turn from extension to flexion (Fellin et al. 2010: peak knee extension ~ toe-off, ~5 ms)
+# replaces the toe lift when it falls from knee_agree_before_s (0.06 s) before to knee_agree_after_s
+# (0.1 s) after it. The toe is the landmark
+# MediaPipe places worst: on the rendered samples its near toe stays down ~2 frames after the shoe
+# has left the belt and its far toe "lifts" 4-5 frames early (the near leg swinging past), while
+# hip, knee and ankle are placed well. Outside that window (a knee held straight through late
+# stance, a noisy knee trace) the toe lift stands. On the hand-labelled real clip both rules agree
+# within a frame.
+
+
+def knee_extension(knee: np.ndarray, c_pos: float, period: float, p: EventParams) -> tuple[float | None, str]:
+    """Toe-off at peak knee extension in late stance (Fellin et al. 2010)."""
+    lo = int(np.ceil(c_pos + p.knee_extension_from_stride * period))
+    hi = min(len(knee) - 2, int(np.floor(c_pos + p.knee_extension_to_stride * period)))  # near the clip's end: an interior minimum still counts
+    if lo >= hi or np.isfinite(knee[lo : hi + 1]).sum() < 3:
+        return None, "none"
+    j = lo + int(np.nanargmax(-knee[lo : hi + 1]))
+    if j in (lo, hi):
+        return None, "none"
+    return refine_peak(-knee, j), "knee_extension"
+
+
+def knee_turn(knee: np.ndarray, guess: float, fps: float, p: EventParams) -> float:
+    """Sub-frame instant the knee stops extending and starts to flex, near ``guess``.
+
+    Fit on the unsmoothed trace: a straight extension up to tau, then flexion growing from zero
+    speed (knee = k0 + v (t - tau) before, k0 + c (t - tau)^2 after, v < 0 < c). The knee's
+    extension is cut off at toe-off, when the ground stops pushing, while the swing's flexion
+    builds up: a parabola through the lowest three samples puts that turn late.
+    """
+    w = max(2, int(round(p.knee_turn_half_width_s * fps)))
+    lo, hi = max(0, int(np.floor(guess)) - w), min(len(knee) - 1, int(np.ceil(guess)) + w)
+    design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0) ** 2], axis=1)  # noqa: E731
+    fit = kink_fit(knee, lo, hi, max(lo + 1.0, guess - 1.0), min(hi - 1.0, guess + 0.5),
+                    [(design, lambda c: c[1] < 0 < c[2])], min_samples=5)
+    return guess if fit is None else fit[1]
+
+
+def toe_posterior(toe: np.ndarray, c_pos: float, period: float, p: EventParams) -> tuple[float | None, str]:
+    """Toe-off when the toe is most posterior relative to the pelvis (Zeni et al. 2008)."""
+    lo = int(np.ceil(c_pos + p.toe_posterior_from_stride * period))
+    hi = int(np.floor(c_pos + p.toe_posterior_to_stride * period))
+    if hi >= len(toe) - 1 or lo >= hi or np.isfinite(toe[lo : hi + 1]).sum() < 3:
+        return None, "none"
+    j = lo + int(np.nanargmax(-toe[lo : hi + 1]))
+    return refine_peak(-toe, j), "toe_posterior"
+
+
+def hinge(y: np.ndarray, lo: int, hi: int, centre: float, half: float = 1.5) -> tuple[float, float, float, float, float] | None:
+    """Least-squares fit of two lines joined at a kink tau in y[lo..hi]; tau searched in centre +- half.
+
+    Returns (tau, v_before, v_after, y_at_tau, rms_residual) in samples / px per sample, or None. For a
+    landmark that moves at constant speed and stops (a landing), tau is the landing instant,
+    also between frames; a zero-lag low-pass of the samples does not move it.
+    """
+    lo, hi = max(0, lo), min(len(y) - 1, hi)
+    design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0)], axis=1)  # noqa: E731
+    fit = kink_fit(y, lo, hi, max(lo + 0.5, centre - half), min(hi - 0.5, centre + half), [(design, lambda c: True)], min_samples=4)
+    if fit is None:
+        return None
+    sse, tau, coef, n = fit
+    return tau, float(coef[1]), float(coef[2]), float(coef[0]), float(np.sqrt(sse / n))
+
+
+def landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: float, leg: float, fps: float,
+             p: EventParams, other: tuple[np.ndarray, float] | None = None, within_span: bool = False,
+             period: float | None = None) -> float | None:
+    """First landing of one landmark in frames lo..hi: a fast descent that stops near the ground.
+
+    y is image y (down = +). Candidate frames are the decelerations of the SMOOTHED trace
+    (local minima of its second difference); each is timed by a hinge fit on the LIGHT
+    (unsmoothed) trace over +-max(2, landing_fit_half_width_s) samples (2 at 30 fps, 4 at 60 fps). Accepted
+    when the landmark came down at >= landing_min_speed_leg_s, afterwards moves at most landing_max_after_ratio
+    of that speed, is within landing_near_ground_leg of its stance level ``base``, and does not rise again by
+    more than landing_max_rise_leg within landing_stay_s (a foot on the ground stays there); ``other`` =
+    (trace, stance level) of the foot's other landmark, which must be within landing_other_near_leg
+    of its level (a foot landing on the heel has its toe a few cm up, not a quarter leg).
+    """
+    n = len(y_light)
+    lo, hi = max(2, lo), min(n - 3, hi)
+    if hi <= lo or not np.isfinite(base) or not np.isfinite(leg):
+        return None
+    d2 = y_smooth[2:] - 2 * y_smooth[1:-1] + y_smooth[:-2]  # d2[i-1] is at frame i
+    w = max(2, int(round(p.landing_fit_half_width_s * fps)))
+    vmin = p.landing_min_speed_leg_s * leg / fps
+    settle = max(2, int(round(p.landing_settle_stride * period))) if period else 0
+    for i in range(lo, hi + 1):
+        a, b, c = d2[i - 2], d2[i - 1], d2[i]
+        if not (np.isfinite([a, b, c]).all() and b < 0 and b <= a and b < c):
+            continue
+        fit = hinge(y_light, i - w, i + w, float(i))
+        if fit is None:
+            continue
+        tau, v1, v2, y_tau, rms = fit
+        if within_span and tau < lo:
+            continue  # the kink lies before the searched span (the hinge may reach 1.5 samples out)
+        if (v1 - v2) * w < p.landing_noise_factor * rms:
+            continue  # a kink no bigger than the scatter around it: jitter, not a timed landing
+        if not (v1 >= vmin and abs(v2) <= p.landing_max_after_ratio * v1 and base - y_tau <= p.landing_near_ground_leg * leg):
+            continue
+        j0 = int(np.ceil(tau))
+        after = y_smooth[j0 : int(np.ceil(tau + p.landing_stay_s * fps)) + 1]
+        after = after[np.isfinite(after)]
+        if after.size and y_smooth[j0] - after.min() > p.landing_max_rise_leg * leg:
+            continue  # stopped in the air (e.g. the toe while the foot rotates heel-down) and rose again
+        if settle > 0 and j0 + settle < n:
+            descent = (y_light[j0 + settle] - y_tau) / (j0 + settle - tau)
+            if np.isfinite(descent) and descent > p.landing_max_settle_ratio * v1:
+                continue  # a pause in the descent: the landmark keeps coming down afterwards
+        if other is not None:
+            y_o, base_o = other
+            h_o = base_o - float(np.interp(tau, np.arange(n), y_o))
+            if np.isfinite(h_o) and h_o > p.landing_other_near_leg * leg:
+                continue  # the rest of the foot is still high: a stop in the swing, not a landing
+        return tau
+    return None
+
+
+def stance_base(y: np.ndarray, a: int, b: int) -> float:
+    """Stance level of a landmark: mean of its 3 lowest image points (largest y) in frames a..b."""
+    seg = y[max(0, a) : max(0, b) + 1]
+    seg = seg[np.isfinite(seg)]
+    if seg.size < 3:
+        return float("nan")
+    return float(np.sort(seg)[-3:].mean())

@@ -1,0 +1,167 @@
+"""The gait cycle before its precise events: running direction, stride period, stance candidates.
+
+Everything here works on foot positions RELATIVE TO THE PELVIS (hip midpoint), which makes a
+treadmill and an overground run look the same: relative to the pelvis, the stance foot moves
+backwards at running speed in both cases. Each foot's most anterior instant (Zeni, Richards &
+Higginson 2008, Gait Posture 27:710-714) marks one stance per stride; :mod:`formcheck.events` times
+the contact and toe-off of that stance precisely. Indices are TRACK indices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import landmarks as lm
+from .geometry import body_scale_px, forward_of_pelvis_px, hip_midpoint
+from .pose_track import PoseTrack
+
+if TYPE_CHECKING:
+    from .events import EventParams
+
+
+@dataclass(frozen=True)
+class Direction:
+    """Running direction found from the data."""
+
+    facing: str  # "left" / "right": direction the runner faces in the image
+    mode: str  # "treadmill" (pelvis stays in place: treadmill or a camera panning with the runner) or "overground"
+    confidence: float  # 0-1 agreement of the cues
+    cues: dict[str, float] = field(default_factory=dict)
+
+
+def detect_direction(track: PoseTrack) -> Direction:
+    """Facing from nose-vs-ears, toes-vs-heels and pelvis travel; treadmill vs overground from travel.
+
+    Each cue gives a signed pixel offset (positive = facing right); the cues vote weighted by
+    how consistent they are over frames.
+    """
+    k = track.keypoints_px
+    ears = k[:, [lm.LEFT_EAR, lm.RIGHT_EAR], 0].mean(axis=1)
+    cue_head = k[:, lm.NOSE, 0] - ears
+    feet = (k[:, [lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX], 0] - k[:, [lm.LEFT_HEEL, lm.RIGHT_HEEL], 0]).ravel()
+    hip = hip_midpoint(k)[:, 0]
+    ok = np.isfinite(hip)
+    travel = float(hip[ok][-1] - hip[ok][0]) if ok.sum() >= 2 else 0.0
+    leg = body_scale_px(k)
+    cues = {}
+    votes = 0.0
+    weights = 0.0
+    for name, values in (("head", cue_head), ("feet", feet)):
+        v = values[np.isfinite(values)]
+        if v.size == 0:
+            continue
+        agree = abs(float(np.mean(np.sign(v))))  # 1 = always same sign
+        cues[name] = float(np.median(v))
+        votes += np.sign(np.median(v)) * agree
+        weights += 1.0
+    overground = np.isfinite(leg) and abs(travel) > 1.0 * leg
+    if overground:
+        cues["travel"] = travel
+        votes += 2.0 * np.sign(travel)
+        weights += 2.0
+    facing = "right" if votes > 0 else "left"
+    conf = float(abs(votes) / weights) if weights else 0.0
+    return Direction(facing=facing, mode="overground" if overground else "treadmill", confidence=conf, cues=cues)
+
+
+def stride_period(signal: np.ndarray, fps: float, min_s: float = 0.45, max_s: float = 2.0) -> float:
+    """Stride period (frames) of a periodic 1-D signal from its autocorrelation; NaN if none."""
+    x = np.asarray(signal, dtype=float)
+    ok = np.isfinite(x)
+    if ok.sum() < 10:
+        return float("nan")
+    x = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
+    x = x - x.mean()
+    n = len(x)
+    lo, hi = max(2, int(min_s * fps)), min(n - 2, int(max_s * fps))
+    if hi <= lo + 1:
+        return float("nan")
+    ac = np.array([np.dot(x[:-lag], x[lag:]) / (n - lag) for lag in range(lo, hi + 1)])
+    ac0 = np.dot(x, x) / n
+    if ac0 <= 0:
+        return float("nan")
+    ac = ac / ac0
+    # first strong local maximum
+    cands = [i for i in range(1, len(ac) - 1) if ac[i] >= ac[i - 1] and ac[i] >= ac[i + 1] and ac[i] > 0.3]
+    if not cands:
+        return float("nan")
+    best = max(ac[cands])
+    i = next(c for c in cands if ac[c] >= 0.8 * best)
+    a, b, c = ac[i - 1], ac[i], ac[i + 1]
+    den = a - 2 * b + c
+    off = 0.5 * (a - c) / den if den != 0 else 0.0
+    return float(lo + i + off)
+
+
+def alternation_period(separation: np.ndarray, fps: float, scale: float, p: EventParams) -> float:
+    """Stride period (frames) from the feet overtaking each other, for clips too short for an autocorrelation.
+
+    ``separation`` = left foot minus right foot, forward of the pelvis (px). Its extremes alternate once
+    per step (left ahead, right ahead); two steps make a stride. A runner crossing the frame shows
+    one or two strides, and MediaPipe loses some frames: only alternating extremes that stand out by
+    ``zeni_min_prominence_leg`` and lie 0.25-1 s apart count. NaN when fewer than two steps are seen.
+    """
+    from scipy.signal import find_peaks
+
+    x = np.asarray(separation, dtype=float)
+    if not np.isfinite(scale) or np.isfinite(x).sum() < 5:
+        return float("nan")
+    filled = np.interp(np.arange(len(x)), np.flatnonzero(np.isfinite(x)), x[np.isfinite(x)])
+    prom = p.zeni_min_prominence_leg * scale
+    lo_s, hi_s = 0.25, 1.0  # a running step lasts 0.3-0.45 s
+    ups, _ = find_peaks(filled, prominence=prom, distance=max(1, int(lo_s * fps)))
+    downs, _ = find_peaks(-filled, prominence=prom, distance=max(1, int(lo_s * fps)))
+    extremes = sorted([(int(i), 1) for i in ups if np.isfinite(x[i])] + [(int(i), -1) for i in downs if np.isfinite(x[i])])
+    steps = [b[0] - a[0] for a, b in zip(extremes, extremes[1:]) if a[1] != b[1] and lo_s * fps <= b[0] - a[0] <= hi_s * fps]
+    return 2.0 * float(np.median(steps)) if steps else float("nan")
+
+
+def refine_peak(sig: np.ndarray, i: int) -> float:
+    """Sub-sample position of a maximum at i (parabola through i-1, i, i+1)."""
+    if i <= 0 or i >= len(sig) - 1 or not np.isfinite(sig[i - 1 : i + 2]).all():
+        return float(i)
+    a, b, c = sig[i - 1], sig[i], sig[i + 1]
+    den = a - 2 * b + c
+    if den >= 0:
+        return float(i)
+    return float(i + np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+
+
+def peaks_apart(sig: np.ndarray, min_distance: int, min_prominence: float) -> list[int]:
+    """Local maxima at least ``min_distance`` apart, tallest first, with a prominence floor."""
+    from scipy.signal import find_peaks
+
+    x = np.where(np.isfinite(sig), sig, -np.inf)
+    idx, _ = find_peaks(np.nan_to_num(x, neginf=np.nanmin(sig[np.isfinite(sig)]) if np.isfinite(sig).any() else 0.0),
+                        distance=max(1, min_distance), prominence=min_prominence)
+    return [int(i) for i in idx if np.isfinite(sig[i])]
+
+
+def foot_forward(track: PoseTrack, side: str, facing: str) -> np.ndarray:
+    """(T,) forward position of the foot (mean of heel and toe) relative to the pelvis, pixels."""
+    leg = lm.LEG[side]  # type: ignore[index]
+    k = track.keypoints_px
+    return 0.5 * (forward_of_pelvis_px(k, leg["heel"], facing) + forward_of_pelvis_px(k, leg["foot_index"], facing))
+
+
+# ------------------------------------------------------------------------------------- landing / lift
+
+
+def zeni_candidates(track: PoseTrack, fwd: np.ndarray, toe: np.ndarray, period: float, scale: float,
+                     p: EventParams) -> list[tuple[float, int | None]]:
+    """(foot most anterior, toe most posterior after it) of each stride of one foot, fractional / track indices."""
+    n = len(fwd)
+    prom = p.zeni_min_prominence_leg * scale if np.isfinite(scale) else 0.0
+    out = []
+    for c in peaks_apart(fwd, int(p.zeni_min_distance_stride * period), prom):
+        c_zeni = refine_peak(fwd, c)
+        p_lo = int(np.ceil(c_zeni + p.toe_posterior_from_stride * period))
+        p_hi = int(np.floor(c_zeni + p.toe_posterior_to_stride * period))
+        p_zeni = None
+        if p_hi < n - 1 and p_lo < p_hi and np.isfinite(toe[p_lo : p_hi + 1]).sum() >= 3:
+            p_zeni = p_lo + int(np.nanargmax(-toe[p_lo : p_hi + 1]))
+        out.append((c_zeni, p_zeni))
+    return out
