@@ -30,7 +30,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from formcheck.analysis import analyze_track
-    from formcheck.annotate import annotate_frame, overlay_from_analysis
+    from formcheck.annotate import annotate_frame
+    from formcheck.overlay import overlay_from_analysis
     from formcheck.annotated_clip import write_annotated, write_annotated_outputs
     from formcheck.pose import extract_pose_track
     from formcheck.pose_track import PoseTrack

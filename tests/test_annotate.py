@@ -10,23 +10,17 @@ import pytest
 
 from formcheck import landmarks as lm
 from formcheck.annotate import (
-    BAD,
-    GOOD,
-    WARN,
     ComLineAnnotator,
     ContactAnnotator,
-    OverlayData,
     PanelAnnotator,
     SkeletonAnnotator,
-    StepMarks,
-    Style,
     ThighAngleAnnotator,
     annotate_frame,
-    findings_grader,
 )
 from formcheck.annotated_clip import StillSpec, write_annotated
 from formcheck.com import segment_weighted_com
 from formcheck.geometry import hip_midpoint
+from formcheck.overlay import BAD, GOOD, WARN, OverlayData, StepMarks, Style, findings_grader
 from formcheck.video import H264Writer, probe_video
 
 SIZE = 720  # square test frames: Style.for_image gives 4-px lines
@@ -287,7 +281,7 @@ def test_contact_marker_at_the_measured_landing_point():
     within 0.8 % leg on every step; the heel drawn in the contact frame (what the bar used to end at) is 2-11 %
     leg behind it."""
     from formcheck.analysis import analyze_track
-    from formcheck.annotate import overlay_from_analysis
+    from formcheck.overlay import overlay_from_analysis
     from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
     gait = simulate_gait(GaitParams(fps=30.0, duration_s=6.0))

@@ -21,15 +21,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .annotate import (
-    Annotator,
-    OverlayData,
-    StepMarks,
-    Style,
-    annotate_frame,
-    default_annotators,
-    overlay_from_analysis,
-)
+from .annotate import Annotator, annotate_frame, default_annotators
+from .overlay import OverlayData, StepMarks, Style, overlay_from_analysis
 from .atomic import atomic_path
 from .video import H264Writer, iter_frames, probe_video
 

@@ -19,16 +19,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from .annotate import (
-    ComLineAnnotator,
-    ContactAnnotator,
-    OverlayData,
-    SkeletonAnnotator,
-    Style,
-    annotate_frame,
-    overlay_from_analysis,
-    put_text,
-)
+from .annotate import ComLineAnnotator, ContactAnnotator, SkeletonAnnotator, annotate_frame, put_text
+from .overlay import OverlayData, Style, overlay_from_analysis
 from .geometry import leg_length_px
 from .video import H264Writer, iter_frames
 

@@ -62,7 +62,7 @@ def side_colors(near_side: str | None = None) -> dict[str, str]:
     """
     if near_side in SIDES:
         try:
-            from .annotate import Style  # noqa: PLC0415 (another helper's module)
+            from .overlay import Style  # noqa: PLC0415 (drawing colours, imported only when asked)
 
             near_c, far_c = _hex(Style.near_leg), _hex(Style.far_leg)
         except Exception:  # pragma: no cover - depends on what exists in the tree
