@@ -42,7 +42,7 @@ import numpy as np
 
 from . import landmarks as lm
 from .event_fits import knee_extension, knee_turn, landing, stance_base, toe_lift, toe_posterior
-from .gait_cycle import Direction, alternation_period, detect_direction, foot_forward, stride_period, zeni_candidates
+from .gait_cycle import Direction, detect_direction, foot_forward, stride_period, zeni_candidates
 from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, knee_flexion_deg
 from .pose_track import PoseTrack
 
@@ -171,9 +171,9 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     fwd = {side: foot_forward(track, side, facing) for side in SIDES}
     periods = [stride_period(fwd[s], fps) for s in SIDES]
     periods = [p for p in periods if np.isfinite(p)]
-    period = float(np.median(periods)) if periods else alternation_period(fwd["left"] - fwd["right"], fps, scale, p)
-    if not np.isfinite(period):
+    if not periods:
         return GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing)
+    period = float(np.median(periods))
     steps: list[StepEvents] = []
     for side in SIDES:
         sig = fwd[side]

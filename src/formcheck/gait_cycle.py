@@ -96,29 +96,6 @@ def stride_period(signal: np.ndarray, fps: float, min_s: float = 0.45, max_s: fl
     return float(lo + i + off)
 
 
-def alternation_period(separation: np.ndarray, fps: float, scale: float, p: EventParams) -> float:
-    """Stride period (frames) from the feet overtaking each other, for clips too short for an autocorrelation.
-
-    ``separation`` = left foot minus right foot, forward of the pelvis (px). Its extremes alternate once
-    per step (left ahead, right ahead); two steps make a stride. A runner crossing the frame shows
-    one or two strides, and MediaPipe loses some frames: only alternating extremes that stand out by
-    ``zeni_min_prominence_leg`` and lie 0.25-1 s apart count. NaN when fewer than two steps are seen.
-    """
-    from scipy.signal import find_peaks
-
-    x = np.asarray(separation, dtype=float)
-    if not np.isfinite(scale) or np.isfinite(x).sum() < 5:
-        return float("nan")
-    filled = np.interp(np.arange(len(x)), np.flatnonzero(np.isfinite(x)), x[np.isfinite(x)])
-    prom = p.zeni_min_prominence_leg * scale
-    lo_s, hi_s = 0.25, 1.0  # a running step lasts 0.3-0.45 s
-    ups, _ = find_peaks(filled, prominence=prom, distance=max(1, int(lo_s * fps)))
-    downs, _ = find_peaks(-filled, prominence=prom, distance=max(1, int(lo_s * fps)))
-    extremes = sorted([(int(i), 1) for i in ups if np.isfinite(x[i])] + [(int(i), -1) for i in downs if np.isfinite(x[i])])
-    steps = [b[0] - a[0] for a, b in zip(extremes, extremes[1:]) if a[1] != b[1] and lo_s * fps <= b[0] - a[0] <= hi_s * fps]
-    return 2.0 * float(np.median(steps)) if steps else float("nan")
-
-
 def refine_peak(sig: np.ndarray, i: int) -> float:
     """Sub-sample position of a maximum at i (parabola through i-1, i, i+1)."""
     if i <= 0 or i >= len(sig) - 1 or not np.isfinite(sig[i - 1 : i + 2]).all():
