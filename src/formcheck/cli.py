@@ -18,15 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from . import __version__
-from .pose import NoPersonError, PoseModelError, extract_pose_track
-from .pose_track import PoseTrackFormatError
-from .video import VideoReadError, probe_video
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from .result import AnalysisResult
 
 EXIT_INTERNAL = 1
@@ -40,27 +37,43 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich costs ~0.1 s of imports on every --help
 )
-stderr = Console(stderr=True)
-
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Exception types -> exit code. Other stages register theirs with `register_error`.
-_ERROR_CODES: dict[type[BaseException], int] = {
-    VideoReadError: EXIT_BAD_INPUT,
-    PoseTrackFormatError: EXIT_BAD_INPUT,
-    NoPersonError: EXIT_NOTHING_TO_ANALYSE,
-    PoseModelError: EXIT_MODEL,
+# Library errors (by module and class name, so that `--help` imports none of the stages) -> exit code.
+_ERROR_CODES: dict[str, int] = {
+    "formcheck.video.VideoReadError": EXIT_BAD_INPUT,
+    "formcheck.pose_track.PoseTrackFormatError": EXIT_BAD_INPUT,
+    "formcheck.pose.NoPersonError": EXIT_NOTHING_TO_ANALYSE,
+    "formcheck.pose.PoseModelError": EXIT_MODEL,
+    "formcheck.analysis.AnalysisError": EXIT_NOTHING_TO_ANALYSE,
+    "formcheck.compare_clip.SideBySideError": EXIT_NOTHING_TO_ANALYSE,
 }
 
 
 def register_error(exception: type[BaseException], exit_code: int) -> None:
     """Let a library error end the CLI with one line and ``exit_code`` instead of a traceback."""
-    _ERROR_CODES[exception] = exit_code
+    _ERROR_CODES[f"{exception.__module__}.{exception.__qualname__}"] = exit_code
+
+
+def _exit_code_for(exc: BaseException) -> int | None:
+    for kind in type(exc).__mro__:
+        code = _ERROR_CODES.get(f"{kind.__module__}.{kind.__qualname__}")
+        if code is not None:
+            return code
+    return None
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A rich console (imported on first use: rich costs ~0.1 s, which `--help` need not pay)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr)
 
 
 def fail(message: str, exit_code: int) -> None:
-    stderr.print(f"[bold red]formcheck: error:[/] {message}", highlight=False, soft_wrap=True)
+    console(stderr=True).print(f"[bold red]formcheck: error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code)
 
 
@@ -74,14 +87,14 @@ def handle_errors(command: F) -> F:
         except typer.Exit:
             raise
         except KeyboardInterrupt:
-            stderr.print("formcheck: interrupted")
+            console(stderr=True).print("formcheck: interrupted")
             raise typer.Exit(130)
         except Exception as exc:  # noqa: BLE001 - the CLI's one place for last-resort handling
             if os.environ.get("FORMCHECK_DEBUG"):
                 raise
-            for kind, code in _ERROR_CODES.items():
-                if isinstance(exc, kind):
-                    fail(str(exc), code)
+            code = _exit_code_for(exc)
+            if code is not None:
+                fail(str(exc), code)
             fail(f"internal error: {type(exc).__name__}: {exc} (set FORMCHECK_DEBUG=1 for the traceback)", EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
@@ -93,13 +106,15 @@ def frame_progress(description: str, quiet: bool) -> Iterator[Callable[[int, int
     if quiet:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("frames  {task.fields[rate]:>5.1f} frames/s"),
         TimeRemainingColumn(),
-        console=stderr,
+        console=console(stderr=True),
         transient=True,  # the bar vanishes when done (or failed): errors stay one line
     )
     task = progress.add_task(description, total=None, rate=0.0)
@@ -156,6 +171,9 @@ def pose(
     quiet: QuietOpt = False,
 ) -> None:
     """Run the pose model over VIDEO and save the runner's pose track (rerun analyses without the model)."""
+    from .pose import extract_pose_track
+    from .video import probe_video
+
     output = output or Path(video.stem + ".pose.npz")
     if output.suffix != ".npz":
         fail(f"{output}: the pose track is saved as .npz (use --csv for CSV)", 2)
@@ -168,7 +186,7 @@ def pose(
     if csv is not None:
         track.to_csv(csv)
     if not quiet:
-        stderr.print(
+        console(stderr=True).print(
             f"{track.n_frames} frames in {elapsed:.1f} s ({track.n_frames / elapsed:.1f} frames/s), person found in "
             f"{track.detection_rate:.1%} of them; picked {track.info['person_picked']}.\n"
             f"Wrote {output}" + (f" and {csv}" if csv else ""),
@@ -178,16 +196,6 @@ def pose(
 
 
 # ------------------------------------------------------------------ analyze / compare
-def _register_analysis_errors() -> None:
-    from .analysis import AnalysisError
-    from .compare_clip import SideBySideError
-
-    register_error(AnalysisError, EXIT_NOTHING_TO_ANALYSE)
-    register_error(SideBySideError, EXIT_NOTHING_TO_ANALYSE)
-
-
-_register_analysis_errors()
-
 HeightOpt = Annotated[Optional[float], typer.Option("--height", min=80.0, max=250.0, help="Runner's height in cm: overstride also in cm.")]
 FacingOpt = Annotated[Optional[str], typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected).")]
 SUMMARY_METRICS = (
@@ -214,6 +222,8 @@ def _check_facing(facing: str | None) -> None:
 
 def _check_input(path: Path) -> None:
     """Fail fast (before any progress bar) on input that is neither a video nor a saved run."""
+    from .video import VideoReadError, probe_video
+
     if path.suffix.lower() in (".npz", ".json"):
         if not path.is_file():
             raise VideoReadError(f"{path}: no such file")
@@ -224,7 +234,7 @@ def _check_input(path: Path) -> None:
 def _print_analysis(result: AnalysisResult, name: str) -> None:
     from rich.table import Table
 
-    out = Console()
+    out = console()
     s = result.summary
     cadence = f"{s.cadence_spm:.0f} steps/min" if s.cadence_spm else "cadence unknown"
     table = Table(title=f"{name}: facing {result.facing}, {result.mode}, {s.n_steps} steps, {cadence}", title_justify="left")
@@ -286,9 +296,9 @@ def analyze(
         return
     _print_analysis(run.result, video.name)
     for note in written.notes:
-        stderr.print(f"note: {note}", soft_wrap=True)
+        console(stderr=True).print(f"note: {note}", soft_wrap=True)
     files = [p for key, p in written.paths.items() if not key.startswith("still:")]
-    Console().print("Wrote " + ", ".join(str(p) for p in files), soft_wrap=True, highlight=False)
+    console().print("Wrote " + ", ".join(str(p) for p in files), soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -324,7 +334,7 @@ def compare(
         return
     if quiet:
         return
-    out = Console()
+    out = console()
     table = Table(title=f"{before.name} -> {after.name} (both legs)", title_justify="left")
     for column in ("metric", "before median", "after median", "change [95% CI]", "SDC", "verdict"):
         table.add_column(column)
@@ -344,7 +354,7 @@ def compare(
     for warning in comparison.comparability:
         out.print(f"[yellow]not fully comparable:[/yellow] {warning}", soft_wrap=True)
     for note in written.notes:
-        stderr.print(f"note: {note}", soft_wrap=True)
+        console(stderr=True).print(f"note: {note}", soft_wrap=True)
     out.print("Wrote " + ", ".join(str(p) for p in written.paths.values()), soft_wrap=True, highlight=False)
 
 
