@@ -114,6 +114,12 @@ class GaitEvents:
     steps: list[StepEvents]
     stride_period_frames: float
     facing: str
+    fps: float | None = None  # the track's rate (frames per second of real time)
+
+    @property
+    def stride_period_s(self) -> float | None:
+        """The stride period in seconds of (real) time, when the events carry the rate they were found at."""
+        return None if self.fps is None or not np.isfinite(self.stride_period_frames) else self.stride_period_frames / self.fps
 
     def for_side(self, side: str) -> list[StepEvents]:
         return [s for s in self.steps if s.side == side]
@@ -172,7 +178,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     periods = [stride_period(fwd[s], fps) for s in SIDES]
     periods = [p for p in periods if np.isfinite(p)]
     if not periods:
-        return GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing)
+        return GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing, fps=fps)
     period = float(np.median(periods))
     steps: list[StepEvents] = []
     for side in SIDES:
@@ -230,7 +236,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             )
     steps = with_doubts(steps, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
-    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing)
+    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
 
 
 def with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> list[StepEvents]:

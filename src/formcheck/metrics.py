@@ -247,12 +247,19 @@ def _marker(st: Any) -> float:
     return st.candidate_at_s if st.candidate_at_s is not None else st.contact_at_s
 
 
+MIN_CADENCE_STRIDES = 3  # whole strides (both feet together) needed to state a cadence
+
+
 def cadence_spm(events: GaitEvents) -> float | None:
     """Steps per minute from the mean stride time of each foot (sub-frame).
 
     Uses each stance's Zeni instant (foot most anterior relative to the pelvis) when known: a
     periodic marker found the same way in every stride, so its constant offset from the true
     contact cancels; the landing time can switch between heel and toe from step to step.
+
+    Only whole strides count (within 0.75-1.25 of the stride period the events were found with: a missed
+    contact makes a double stride), and at least MIN_CADENCE_STRIDES of them: a runner crossing the frame
+    in one stride a leg gives no cadence rather than a guess.
     """
     strides = []
     for side in SIDES:
@@ -260,10 +267,9 @@ def cadence_spm(events: GaitEvents) -> float | None:
         if len(t) < 2:
             continue
         d = np.diff(t)
-        med = np.median(d)
-        d = d[(d > 0.75 * med) & (d < 1.25 * med)]  # drop strides with a missed contact
-        strides.extend(d.tolist())
-    if not strides:
+        ref = np.median(d) if events.stride_period_s is None else events.stride_period_s
+        strides.extend(d[(d > 0.75 * ref) & (d < 1.25 * ref)].tolist())
+    if len(strides) < MIN_CADENCE_STRIDES:
         return None
     return 120.0 / float(np.mean(strides))
 
