@@ -59,3 +59,29 @@ def test_shape_mismatch_is_refused() -> None:
     track = _track()
     with pytest.raises(ValueError, match="visibility"):
         PoseTrack(**{**track.__dict__, "visibility": np.zeros((3, N_LANDMARKS))})
+
+
+def test_small_runner_gets_a_closer_look():
+    """A runner 25 % of the frame tall (landmarks spread over 0.30-0.55 of the height) is looked at again within
+    the region they occupy, widened by ROI_MARGIN; a runner filling the frame, or crossing all of it, is not."""
+    from dataclasses import replace
+
+    from formcheck.pose import ROI_MARGIN, runner_roi
+
+    n, w, h = 20, 1080, 1920
+    rng = np.random.default_rng(0)
+    k = np.empty((n, 33, 2))
+    k[..., 0] = rng.uniform(500, 600, size=(n, 33))
+    k[..., 1] = rng.uniform(0.30 * h, 0.55 * h, size=(n, 33))
+    track = PoseTrack(keypoints_px=k, depth_px=np.zeros((n, 33)), visibility=np.ones((n, 33)), presence=np.ones((n, 33)),
+                      world_m=np.zeros((n, 33, 3)), timestamps_s=np.arange(n) / 30.0, frame_indices=np.arange(n), fps=30.0,
+                      image_size=(w, h))
+    x0, y0, x1, y1 = runner_roi(track)
+    y_lo, y_hi = np.percentile(k[..., 1], [1, 99])
+    assert y0 < y_lo and y1 > y_hi and (y1 - y0) == pytest.approx((y_hi - y_lo) * (1 + 2 * ROI_MARGIN), abs=2)
+    assert x0 < 500 and x1 > 600 and abs((x1 - x0) - (y1 - y0)) <= 1  # square, as the detector's own input
+    assert (x1 - x0) * (y1 - y0) < 0.35 * w * h
+    tall = replace(track, keypoints_px=np.stack([k[..., 0], 0.05 * h + (k[..., 1] - 0.30 * h) * 3.6], axis=-1))
+    assert runner_roi(tall) is None  # fills 90 % of the height, found in every frame
+    crossing = replace(track, keypoints_px=np.stack([rng.uniform(0, w, size=(n, 33)), k[..., 1]], axis=-1))
+    assert runner_roi(crossing) is None  # its region is most of the frame: nothing to gain

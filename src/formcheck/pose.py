@@ -180,17 +180,59 @@ def extract_pose_track(
     last_time = min(end_s, info.duration_s) if end_s is not None else info.duration_s
     expected = max(1, int(round((last_time - first_time) * info.fps)))
 
-    with _native_stderr_silenced():
-        tracks, frame_indices, timestamps, max_seen, repeated = _run_model(
-            path, model, info.width, info.height, fps, first_time * (fps / info.fps), max_people, scan_s,
-            start_s, end_s, fps_override, expected, progress,
-        )
-    n = len(frame_indices)
-    if n == 0:
-        raise NoPersonError(f"{path}: no frames in the selected time range")
-    if not tracks:
-        raise NoPersonError(f"{path}: no person found in any of {n} frames")
-    return _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated)
+    def run(crop: tuple[int, int, int, int] | None) -> PoseTrack:
+        with _native_stderr_silenced():
+            tracks, frame_indices, timestamps, max_seen, repeated = _run_model(
+                path, model, info.width, info.height, fps, first_time * (fps / info.fps), max_people, scan_s,
+                start_s, end_s, fps_override, expected, progress, crop,
+            )
+        n = len(frame_indices)
+        if n == 0:
+            raise NoPersonError(f"{path}: no frames in the selected time range")
+        if not tracks:
+            raise NoPersonError(f"{path}: no person found in any of {n} frames")
+        return _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, crop)
+
+    track = run(None)
+    roi = runner_roi(track)
+    if roi is None:
+        return track
+    closer = run(roi)  # the runner is small in the frame: look again, closer
+    return closer if closer.detection_rate >= track.detection_rate else track
+
+
+# A runner small in the frame is found in few frames (MediaPipe's person detector looks at the whole
+# image at 224x224): on treadmill_side_01 shrunk into a portrait frame with the leg 10 % of its height,
+# in 27 % of frames. The clip is then run again on the region the runner occupies.
+ROI_SMALL_RUNNER_FRAC = 0.4  # runner (landmark extent) shorter than this fraction of the image height ...
+ROI_LOW_DETECTION = 0.9  # ... or found in fewer frames than this: look again within their region
+ROI_MARGIN = 0.35  # the region: the runner's extent over the clip, widened by this fraction on each side
+ROI_MAX_AREA = 0.6  # not worth a second pass when the region covers more of the image than this
+
+
+def runner_roi(track: PoseTrack) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) px of the region the runner occupies over the clip, when a second, closer pass
+    is worth it (small runner or few detections, and a region much smaller than the frame); else None."""
+    w, h = track.image_size
+    k = track.keypoints_px[np.isfinite(track.keypoints_px).all(axis=2).all(axis=1)]
+    if len(k) < 3:
+        return None
+    x = k[..., 0].ravel()
+    y = k[..., 1].ravel()
+    x_lo, x_hi = np.percentile(x, [1, 99])
+    y_lo, y_hi = np.percentile(y, [1, 99])
+    heights = k[..., 1].max(axis=1) - k[..., 1].min(axis=1)
+    small = float(np.median(heights)) < ROI_SMALL_RUNNER_FRAC * h
+    if not (small or track.detection_rate < ROI_LOW_DETECTION):
+        return None
+    bw, bh = x_hi - x_lo, y_hi - y_lo
+    side = max(bw, bh) * (1 + 2 * ROI_MARGIN)  # square-ish: the detector's own input is square
+    cx, cy = 0.5 * (x_lo + x_hi), 0.5 * (y_lo + y_hi)
+    x0, x1 = int(max(0, cx - 0.5 * side)), int(min(w, cx + 0.5 * side))
+    y0, y1 = int(max(0, cy - 0.5 * side)), int(min(h, cy + 0.5 * side))
+    if (x1 - x0) * (y1 - y0) > ROI_MAX_AREA * w * h or x1 - x0 < 16 or y1 - y0 < 16:
+        return None
+    return x0, y0, x1, y1
 
 
 def _run_model(
@@ -207,8 +249,11 @@ def _run_model(
     fps_override: float | None,
     expected: int,
     progress: ProgressCallback | None,
-) -> tuple[list[_PersonTrack], list[int], list[float], int]:
-    """Stream frames through the landmarker; returns person tracks, frame indices, times, max people."""
+    crop: tuple[int, int, int, int] | None = None,
+) -> tuple[list[_PersonTrack], list[int], list[float], int, list[int]]:
+    """Stream frames through the landmarker; returns person tracks, frame indices, times, max people and
+    the frames that repeat the previous image. With ``crop`` (x0, y0, x1, y1) the model sees only that
+    region; landmarks come back in full-frame pixels."""
     import mediapipe as mp
 
     tracks: list[_PersonTrack] = []
@@ -225,8 +270,16 @@ def _run_model(
         nonlocal last_ms
         timestamp_ms = max(last_ms + 1, int(round(frame.time_s * 1000)))
         last_ms = timestamp_ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
-        return _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), width, height)
+        if crop is None:
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
+            return _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), width, height)
+        x0, y0, x1, y1 = crop
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.rgb[y0:y1, x0:x1]))
+        poses = _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), x1 - x0, y1 - y0)
+        for pose in poses:
+            pose[:, 0] += x0
+            pose[:, 1] += y0
+        return poses
 
     try:
         for t, frame in enumerate(iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override)):
@@ -299,6 +352,7 @@ def _build_track(
     timestamps: list[float],
     max_seen: int,
     repeated: list[int],
+    crop: tuple[int, int, int, int] | None = None,
 ) -> PoseTrack:
     """The picked runner's poses as a PoseTrack (NaN in frames where they were not seen)."""
     n = len(frame_indices)
@@ -324,6 +378,7 @@ def _build_track(
             "video_fps": info.fps,
             "rotation_deg": info.rotation_deg,
             "repeated_frames": repeated,
+            "model_region": None if crop is None else list(crop),
         },
     )
 
