@@ -16,15 +16,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from .annotate import Annotator, annotate_frame, default_annotators
-from .overlay import OverlayData, StepMarks, Style, overlay_from_analysis
 from .atomic import atomic_path
+from .overlay import OverlayData, StepMarks, Style, overlay_from_analysis
 from .video import H264Writer, iter_frames, probe_video
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
 
@@ -162,7 +165,7 @@ def _write_png(path: Path, rgb: np.ndarray) -> None:
 
 
 # --------------------------------------------------------------------------- from an Analysis
-def still_specs(analysis: Any, data: OverlayData) -> list[StillSpec]:
+def still_specs(analysis: Analysis, data: OverlayData) -> list[StillSpec]:
     """The stills the report embeds, as chosen by :func:`formcheck.stills.choose_stills`."""
     from .stills import choose_stills
 
@@ -171,7 +174,7 @@ def still_specs(analysis: Any, data: OverlayData) -> list[StillSpec]:
 
 def write_annotated_outputs(
     video_path: str | os.PathLike[str],
-    analysis: Any,
+    analysis: Analysis,
     outdir: str | os.PathLike[str],
     *,
     video: bool = True,

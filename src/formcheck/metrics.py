@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .events import GaitEvents
+from .events import GaitEvents, StepEvents
 from .geometry import (
     SIDES,
     foot_angle_deg,
@@ -240,7 +240,7 @@ def step_metrics(
     return out
 
 
-def _marker(st: Any) -> float:
+def _marker(st: StepEvents) -> float:
     """Periodic per-stance time for step/stride durations: the Zeni instant when known (the same rule on
     both feet, so a left->right step is not biased when one foot's contact is timed by its landing and the
     other's by the fallback), else the contact time."""

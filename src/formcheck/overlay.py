@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from . import landmarks as lm
 from .geometry import SIDES, forward_sign, leg_length_px, other_side, thigh_angle_deg
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 Color = tuple[int, int, int]
 
@@ -286,7 +290,7 @@ def findings_grader() -> Grader:
     return grade
 
 
-def overlay_from_analysis(analysis) -> OverlayData:
+def overlay_from_analysis(analysis: Analysis) -> OverlayData:
     """OverlayData from a :class:`formcheck.analysis.Analysis` (its public fields only).
 
     Positions come from the analysis' cleaned keypoints and COM trajectory at each step's
