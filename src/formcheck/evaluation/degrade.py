@@ -38,6 +38,40 @@ CLEAN_CRF = 17
 
 
 @dataclass(frozen=True)
+class CameraPath:
+    """A phone that follows the runner: a crop window of the source that pans, shakes and zooms.
+
+    The window (``window_wh`` source px at zoom 1, written at that size) is centred at
+    ``centre_from`` until ``pan_start`` (fraction of the clip), then swings to ``centre_to`` as a
+    damped spring (``overshoot``: fraction of the swing it goes past before settling) over
+    ``pan_time`` (fraction of the clip). Handheld shake is band-limited noise (``shake_hz``),
+    seeded, with RMS ``shake_px`` (each axis) and ``shake_deg``; the zoom grows linearly to
+    ``zoom_end`` (1.04 = 4 % closer at the end). Window corners must stay inside the source.
+    """
+
+    window_wh: tuple[int, int]
+    centre_from: tuple[float, float]
+    centre_to: tuple[float, float]
+    pan_start: float = 0.2
+    pan_time: float = 0.35
+    overshoot: float = 0.15
+    shake_px: float = 0.0
+    shake_deg: float = 0.0
+    shake_hz: tuple[float, float] = (2.0, 8.0)
+    zoom_end: float = 1.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SceneCut:
+    """``frames`` frames of ``other`` (resized to cover the source's frame size, centred) put before the source."""
+
+    other: str
+    frames: int
+    other_start: int = 0
+
+
+@dataclass(frozen=True)
 class Degradation:
     """One way to make a clip worse; the steps apply in field order (blur, resize/frame, repeat, encode).
 
@@ -53,10 +87,13 @@ class Degradation:
     centre_xy_px: tuple[float, float] | None = None  # source point put at the canvas centre
     repeat: int = 1  # each source frame written this many times (container fps x repeat)
     crf: int = CLEAN_CRF  # libx264 constant rate factor of the written clip
+    camera: CameraPath | None = None  # a moving crop window (pan, shake, zoom): replaces resize/canvas
+    join: SceneCut | None = None  # another clip's frames put before this one's (a scene cut)
 
     def key(self) -> str:
-        """Short hex digest of the parameters (cache file names)."""
-        payload = json.dumps({**asdict(self), "format": DEGRADE_FORMAT}, sort_keys=True)
+        """Short hex digest of the parameters (cache file names; unset camera/join leave older keys as they were)."""
+        params = {k: v for k, v in asdict(self).items() if not (k in ("camera", "join") and v is None)}
+        payload = json.dumps({**params, "format": DEGRADE_FORMAT}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
@@ -128,6 +165,105 @@ def portrait_small(size_wh: tuple[int, int], extent: RunnerExtent, hip_ankle_fra
                        centre_xy_px=(round(centre[0], 1), round(centre[1], 1)))
 
 
+def _runner_box(track: PoseTrack, pad_frac: float = 0.04) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) source px holding 99 % of every landmark over the clip, padded by ``pad_frac`` of its height."""
+    k = track.keypoints_px.reshape(-1, 2)
+    k = k[np.isfinite(k).all(axis=1)]
+    if not len(k):
+        raise ValueError("no landmarks: cannot place the runner")
+    x0, y0 = np.percentile(k, 0.5, axis=0)
+    x1, y1 = np.percentile(k, 99.5, axis=0)
+    pad = pad_frac * (y1 - y0)
+    return float(x0 - pad), float(y0 - 1.5 * pad - 0.12 * (y1 - y0)), float(x1 + pad), float(y1 + pad)  # head above the landmarks
+
+
+def following_camera(size_wh: tuple[int, int], track: PoseTrack, *, name: str = "panning", width_frac: float = 0.7,
+                     pan: bool = True, shake_px: float = 2.0, shake_deg: float = 0.5, zoom_end: float = 1.04,
+                     seed: int = 18) -> Degradation:
+    """A crop window of ``width_frac`` x 92 % of the frame that keeps the runner in view while it pans, shakes and zooms.
+
+    The pan swings across the whole range the runner's box allows (with overshoot, and back),
+    leaving room for the shake (3 x its RMS), the roll and the zoom; ``pan=False`` keeps the
+    window in the middle of that range (a handheld phone held still).
+    """
+    w, h = size_wh
+    x0, y0, x1, y1 = _runner_box(track)
+    for height_frac in (0.92, 0.88, 0.84, 0.8):  # the tallest window that leaves room for the shake
+        ww, hh = int(round(width_frac * w)) // 2 * 2, int(round(height_frac * h)) // 2 * 2
+        vw, vh = ww / zoom_end, hh / zoom_end  # smallest window seen
+        roll = np.radians(3 * shake_deg)
+        mx = 3 * shake_px + np.sin(roll) * hh / 2 + 2
+        my = 3 * shake_px + np.sin(roll) * ww / 2 + 2
+        lo_x, hi_x = max(x1 - vw / 2, ww / 2 + mx), min(x0 + vw / 2, w - ww / 2 - mx)
+        lo_y, hi_y = max(y1 - vh / 2, hh / 2 + my), min(y0 + vh / 2, h - hh / 2 - my)
+        if lo_x <= hi_x and lo_y <= hi_y:
+            break
+    else:
+        raise ValueError(f"a {ww}x{hh} window cannot follow this runner with that shake (x {lo_x:.0f}>{hi_x:.0f} or y {lo_y:.0f}>{hi_y:.0f})")
+    cy = float(lo_y + hi_y) / 2
+    overshoot = 0.15
+    if pan:  # out and back: p runs -overshoot .. 1 + overshoot, which spans the allowed range
+        swing = float(hi_x - lo_x) / (1 + 2 * overshoot)
+        a = float(lo_x) + overshoot * swing
+        centre_from, centre_to = (round(a + swing, 1), round(cy, 1)), (round(a, 1), round(cy, 1))  # right to left, then back
+    else:
+        centre_from = centre_to = (round(float(lo_x + hi_x) / 2, 1), round(cy, 1))
+    cam = CameraPath(window_wh=(ww, hh), centre_from=centre_from, centre_to=centre_to, overshoot=overshoot,
+                     shake_px=shake_px, shake_deg=shake_deg, zoom_end=zoom_end, seed=seed)
+    return Degradation(name=name, camera=cam)
+
+
+def handheld(size_wh: tuple[int, int], track: PoseTrack) -> Degradation:
+    """A phone held by hand, not panning: 4 px / 1 deg RMS shake at 2-8 Hz, no zoom."""
+    return following_camera(size_wh, track, name="handheld", pan=False, shake_px=4.0, shake_deg=1.0, zoom_end=1.0, seed=7)
+
+
+def scene_cut(other: str | os.PathLike[str], frames: int, other_start: int = 0) -> Degradation:
+    """``frames`` frames of another clip, then a cut to the (whole, labelled) source clip."""
+    return Degradation(name="cut", join=SceneCut(other=str(other), frames=int(frames), other_start=int(other_start)))
+
+
+def _spring(u: np.ndarray, overshoot: float) -> np.ndarray:
+    """Step response 0 -> 1 of a damped spring over u in [0, 1] that goes ``overshoot`` past 1 once and settles."""
+    zeta = -np.log(overshoot) / np.sqrt(np.pi**2 + np.log(overshoot) ** 2) if overshoot > 0 else 1.0
+    wn = 7.0  # settles (2 %) within u = 1 for these dampings
+    wd = wn * np.sqrt(max(1e-9, 1 - zeta**2))
+    uu = np.clip(u, 0, None)
+    r = 1 - np.exp(-zeta * wn * uu) * (np.cos(wd * uu) + zeta / np.sqrt(max(1e-9, 1 - zeta**2)) * np.sin(wd * uu))
+    return np.where(u <= 0, 0.0, r)
+
+
+def _band_noise(n: int, fps: float, band_hz: tuple[float, float], rng: np.random.Generator) -> np.ndarray:
+    """Unit-RMS noise band-limited to ``band_hz`` (zero-phase Butterworth), n samples at fps."""
+    from scipy.signal import butter, sosfiltfilt
+
+    lo, hi = band_hz[0] / (fps / 2), min(band_hz[1] / (fps / 2), 0.95)
+    x = rng.standard_normal(n + 200)
+    y = sosfiltfilt(butter(2, [lo, hi], "band", output="sos"), x)[100:100 + n]
+    return y / (np.sqrt(np.mean(y**2)) or 1.0)
+
+
+def camera_matrices(cam: CameraPath, n: int, fps: float) -> np.ndarray:
+    """(n, 2, 3) source -> output px matrices of each frame's window (roll about the window centre, zoom)."""
+    t = np.arange(n) / max(n - 1, 1)
+    a, b = np.asarray(cam.centre_from, float), np.asarray(cam.centre_to, float)
+    back = cam.pan_start + cam.pan_time + 0.1  # and back again
+    p = _spring((t - cam.pan_start) / cam.pan_time, cam.overshoot) - _spring((t - back) / cam.pan_time, cam.overshoot)
+    centre = a + p[:, None] * (b - a)
+    rng = np.random.default_rng(cam.seed)
+    shake = np.stack([_band_noise(n, fps, cam.shake_hz, rng) for _ in range(3)], axis=1) if n > 1 else np.zeros((n, 3))
+    centre = centre + cam.shake_px * shake[:, :2]
+    angle = np.radians(cam.shake_deg * shake[:, 2])
+    zoom = 1.0 + (cam.zoom_end - 1.0) * t
+    ww, hh = cam.window_wh
+    c, s = np.cos(angle), np.sin(angle)
+    out = np.zeros((n, 2, 3))
+    # out = z R(-angle) (src - centre) + (ww/2, hh/2)
+    out[:, 0, 0], out[:, 0, 1], out[:, 1, 0], out[:, 1, 1] = zoom * c, zoom * s, -zoom * s, zoom * c
+    out[:, :, 2] = np.array([ww / 2, hh / 2]) - np.einsum("nij,nj->ni", out[:, :, :2], centre)
+    return out
+
+
 def standard_degradations(size_wh: tuple[int, int], extent: RunnerExtent | None) -> list[Degradation]:
     """The set the harness runs on every labelled clip (480p only for larger clips, portrait only when the runner was placed).
 
@@ -144,12 +280,19 @@ def standard_degradations(size_wh: tuple[int, int], extent: RunnerExtent | None)
     return out + [frames_doubled(), compressed(40)]
 
 
-def apply_to_frame(rgb: np.ndarray, d: Degradation) -> np.ndarray:
-    """One source frame (H, W, 3 uint8) -> the degraded picture (before repetition and encoding)."""
+def apply_to_frame(rgb: np.ndarray, d: Degradation, window: np.ndarray | None = None) -> np.ndarray:
+    """One source frame (H, W, 3 uint8) -> the degraded picture (before repetition and encoding).
+
+    ``window``: this frame's source -> output matrix when ``d.camera`` is set (:func:`camera_matrices`).
+    """
     out = rgb
     if d.blur_px > 1:
         kernel = np.full((1, d.blur_px), 1.0 / d.blur_px, dtype=np.float32)
         out = cv2.filter2D(out, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+    if d.camera is not None:
+        if window is None:
+            raise ValueError("a moving-camera degradation needs the frame's window matrix")
+        return cv2.warpAffine(out, window, d.camera.window_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     if d.canvas_wh is None:
         if d.scale != 1.0:
             h, w = out.shape[:2]
@@ -204,6 +347,25 @@ def degraded_clip(
     return DegradedClip(clip, mapped, degradation)
 
 
+def _other_frames(join: SceneCut, size_wh: tuple[int, int]):
+    """The joined clip's frames, resized to cover ``size_wh`` and centre-cropped."""
+    w, h = size_wh
+    n = 0
+    for frame in iter_frames(join.other):
+        if frame.index < join.other_start:
+            continue
+        if n >= join.frames:
+            break
+        src = frame.rgb
+        s = max(w / src.shape[1], h / src.shape[0])
+        big = cv2.resize(src, (max(w, int(np.ceil(src.shape[1] * s))), max(h, int(np.ceil(src.shape[0] * s)))), interpolation=cv2.INTER_AREA)
+        y0, x0 = (big.shape[0] - h) // 2, (big.shape[1] - w) // 2
+        yield np.ascontiguousarray(big[y0:y0 + h, x0:x0 + w])
+        n += 1
+    if n < join.frames:
+        raise ValueError(f"{join.other}: only {n} frames to join, {join.frames} wanted")
+
+
 def _atomic_text(path: Path, text: str) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
@@ -225,11 +387,16 @@ def write_degraded(source: str | os.PathLike[str], out: str | os.PathLike[str], 
     first_out: list[tuple[int, int]] = []
     writer: H264Writer | None = None
     n_out = 0
+    windows = camera_matrices(d.camera, info.n_frames + 8, info.fps) if d.camera is not None else None
     try:
         for frame in iter_frames(source):
-            pic = apply_to_frame(frame.rgb, d)
+            pic = apply_to_frame(frame.rgb, d, None if windows is None else windows[min(frame.index, len(windows) - 1)])
             if writer is None:
                 writer = H264Writer(tmp, fps_out, (pic.shape[1], pic.shape[0]), crf=d.crf, preset="veryfast")
+                if d.join is not None:  # the other clip first, then the cut
+                    for other in _other_frames(d.join, (pic.shape[1], pic.shape[0])):
+                        writer.write(other, n_out / fps_out)
+                        n_out += 1
             first_out.append((frame.index, n_out))
             for _ in range(d.repeat):
                 writer.write(pic, n_out / fps_out)
@@ -251,7 +418,24 @@ def write_degraded(source: str | os.PathLike[str], out: str | os.PathLike[str], 
 
 
 __all__ = [
-    "CLEAN_CRF", "Degradation", "DegradedClip", "RunnerExtent", "apply_to_frame", "compressed", "degraded_clip",
-    "downscale", "frames_doubled", "motion_blur", "portrait_small", "runner_extent", "standard_degradations",
+    "CLEAN_CRF",
+    "CameraPath",
+    "Degradation",
+    "DegradedClip",
+    "RunnerExtent",
+    "SceneCut",
+    "apply_to_frame",
+    "camera_matrices",
+    "compressed",
+    "degraded_clip",
+    "downscale",
+    "following_camera",
+    "frames_doubled",
+    "handheld",
+    "motion_blur",
+    "portrait_small",
+    "runner_extent",
+    "scene_cut",
+    "standard_degradations",
     "write_degraded",
 ]
