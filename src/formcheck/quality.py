@@ -1,8 +1,8 @@
 """Quality checks and refusals: is this a side-view clip of a person RUNNING, seen well enough?
 
 Everything here reads the pose track only (no gait events: their contact timing is not needed to tell
-walking from running or a side view from a frontal one), except :func:`camera_motion`, which takes
-a light extra pass over a few video frames.
+walking from running or a side view from a frontal one), except :func:`camera_motion`, which reads
+the video (:mod:`formcheck.camera`).
 
 * :func:`gait_kind` -- running vs walking from the phase of the pelvis' vertical bounce against the
   fore-aft spread of the ankles. Running: the pelvis is LOWEST mid-stance (legs together under the
@@ -15,7 +15,7 @@ a light extra pass over a few video frames.
 * :func:`direction_changes` -- passes in opposite directions (the analysis assumes one facing).
 * :func:`quality_checks` -- all of the above plus detection rate, size, steps, visibility, as the
   ``quality`` dict of the analysis, its warnings and an optional refusal message.
-* :func:`camera_motion` / :func:`add_camera_motion` -- background motion outside the person's box.
+* :func:`camera_motion` / :func:`add_camera_motion` -- background motion outside the person's box (formcheck.camera).
 
 Thresholds and their sources: docs/thresholds.md ("Quality checks").
 """
@@ -323,121 +323,20 @@ def quality_checks(
 
 
 # ---------------------------------------------------------------------------------------------- camera motion
-def _person_box(track: PoseTrack, frame_index: int, margin: float = 0.25) -> tuple[float, float, float, float] | None:
-    """(x0, y0, x1, y1) px box around the person's landmarks in a decoded frame, grown by margin; None if unseen."""
-    hits = np.flatnonzero(track.frame_indices == frame_index)
-    if not hits.size:
-        # nearest tracked frame (tracks may be subsampled); fall back to the whole-clip box
-        if track.n_frames == 0:
-            return None
-        hits = [int(np.argmin(np.abs(track.frame_indices - frame_index)))]
-    p = track.keypoints_px[hits[0]]
-    p = p[np.isfinite(p).all(axis=1)]
-    if len(p) < 4:
-        return None
-    x0, y0 = p.min(axis=0)
-    x1, y1 = p.max(axis=0)
-    mw, mh = margin * (x1 - x0) + 0.05 * (y1 - y0), margin * (y1 - y0)
-    return float(x0 - mw), float(y0 - 1.5 * mh), float(x1 + mw), float(y1 + mh)  # head top is above the landmarks
-
-
-def _pair_motion(g0: np.ndarray, g1: np.ndarray, mask: np.ndarray) -> tuple[float, float, float] | None:
-    """(dx, dy, rotation_deg) of the background from gray frame g0 to g1, or None if too few features.
-
-    Translation = median flow of the RANSAC inliers (robust to a few moving things: a treadmill belt,
-    a passer-by); rotation from the RANSAC similarity fit.
-    """
-    import cv2
-
-    pts = cv2.goodFeaturesToTrack(g0, maxCorners=300, qualityLevel=0.01, minDistance=6, mask=mask)
-    if pts is None or len(pts) < 12:
-        return None
-    nxt, st, _ = cv2.calcOpticalFlowPyrLK(g0, g1, pts, None, winSize=(21, 21), maxLevel=4)
-    if nxt is None:
-        return None
-    good = st.ravel() == 1
-    if good.sum() < 12:
-        return None
-    a, b = pts[good].reshape(-1, 2), nxt[good].reshape(-1, 2)
-    m, inl = cv2.estimateAffinePartial2D(a, b, method=cv2.RANSAC, ransacReprojThreshold=1.0)
-    if m is None or inl is None or inl.sum() < 8:
-        d = np.median(b - a, axis=0)
-        return float(d[0]), float(d[1]), 0.0
-    d = np.median((b - a)[inl.ravel() == 1], axis=0)
-    return float(d[0]), float(d[1]), float(np.degrees(np.arctan2(m[1, 0], m[0, 0])))
-
-
-def camera_motion(video_path: str | os.PathLike[str], track: PoseTrack, *, sample_fps: float = 3.0, max_width: int = 480,
+def camera_motion(video_path: str | os.PathLike[str], track: PoseTrack, *, max_width: int = 640,
                   start_s: float | None = None, end_s: float | None = None) -> dict[str, Any]:
-    """Background (camera) motion from a light pass over the video (frames are decoded, ~3 per second analysed).
+    """Background (camera) motion on every frame: :func:`formcheck.camera.measure_camera_motion`, summarised.
 
-    Frames about 1/sample_fps apart are downscaled to <= max_width px; corners outside the person's box
-    (from ``track``, in both frames) are followed with pyramidal Lucas-Kanade optical flow; the median
-    flow of the RANSAC-similarity inliers is the image shift between the two frames. Returns medians over
-    the sampled intervals: shift in full-resolution px/s and in % of the person's height per second
-    (height = leg length / 0.491, Winter 2009), rotation in deg/s, the largest excursion of the chained
-    shifts from the first frame (px), and ``warning`` (None when steady). ``checked`` is False when no
-    interval had enough background texture. Pass the same ``start_s``/``end_s`` as for the pose track.
+    Corners outside the person's box (from ``track``) are followed with pyramidal Lucas-Kanade flow on
+    downscaled grey frames (long side <= ``max_width`` px) and a RANSAC similarity is fitted per frame.
+    Returns medians over frame pairs: shift in full-resolution px/s and in % of the person's height per
+    second (height = leg length / 0.491, Winter 2009), rotation in deg/s, the largest excursion from the
+    first frame (px), scene cuts, and ``warning`` (None when steady). ``checked`` is False when no frame
+    pair had enough background texture. Pass the same ``start_s``/``end_s`` as for the pose track.
     """
-    import cv2
+    from .camera import measure_camera_motion, motion_summary
 
-    from .video import iter_frames
-
-    fps = float(track.fps) if track.fps else 30.0
-    step = max(1, int(round(fps / sample_fps)))
-    speeds: list[float] = []
-    rolls: list[float] = []
-    pos = np.zeros(2)
-    excursion = 0.0
-    prev = None  # (index, time, gray, scale)
-    for fr in iter_frames(video_path, start_s=start_s, end_s=end_s):
-        if fr.index % step:
-            continue
-        hgt, wid = fr.rgb.shape[:2]
-        scale = min(1.0, max_width / float(wid))
-        gray = cv2.cvtColor(fr.rgb, cv2.COLOR_RGB2GRAY)
-        if scale < 1.0:
-            gray = cv2.resize(gray, (int(round(wid * scale)), int(round(hgt * scale))), interpolation=cv2.INTER_AREA)
-        if prev is not None:
-            i0, t0, g0, sc = prev
-            mask = np.full(g0.shape, 255, np.uint8)
-            for idx in (i0, fr.index):
-                box = _person_box(track, idx)
-                if box is not None:
-                    x0, y0, x1, y1 = (int(round(v * sc)) for v in box)
-                    mask[max(0, y0): max(0, y1), max(0, x0): max(0, x1)] = 0
-            mot = _pair_motion(g0, gray, mask)
-            dt = fr.time_s - t0 if fr.time_s > t0 else (fr.index - i0) / fps
-            if mot is not None:
-                d = np.array(mot[:2]) / sc
-                pos += d
-                excursion = max(excursion, float(np.hypot(*pos)))
-                speeds.append(float(np.hypot(*d)) / dt)
-                rolls.append(abs(mot[2]) / dt)
-        prev = (fr.index, fr.time_s, gray, scale)
-    height_px = body_scale_px(track.keypoints_px) * HEIGHT_PER_LEG
-    out: dict[str, Any] = {
-        "checked": bool(speeds),
-        "method": "Lucas-Kanade flow of background corners outside the person's box, RANSAC inliers, ~3 frames/s",
-        "intervals": len(speeds),
-        "median_shift_px_s": None, "p90_shift_px_s": None, "median_shift_pct_height_s": None, "median_roll_deg_s": None,
-        "max_excursion_px": None,
-        "warning": None,
-    }
-    if not speeds:
-        return out
-    med = float(np.median(speeds))
-    out["median_shift_px_s"] = round(med, 2)
-    out["p90_shift_px_s"] = round(float(np.percentile(speeds, 90)), 2)
-    pct = 100.0 * med / height_px if np.isfinite(height_px) and height_px > 0 else None
-    out["median_shift_pct_height_s"] = None if pct is None else round(pct, 2)
-    out["median_roll_deg_s"] = round(float(np.median(rolls)), 3)
-    out["max_excursion_px"] = round(excursion, 1)
-    if (pct is not None and pct > CAMERA_MOTION_WARN_PCT_H_S) or out["median_roll_deg_s"] > CAMERA_ROLL_WARN_DEG_S:
-        what = f"{pct:.0f}% of the runner's height per second" if pct is not None else f"{med:.0f} px/s"
-        out["warning"] = (f"the camera moves (background shifts {what}): put the phone on a tripod or lean it on something "
-                          "steady, and do not pan")
-    return out
+    return motion_summary(measure_camera_motion(video_path, track, start_s=start_s, end_s=end_s, max_side=max_width), track)
 
 
 def add_camera_motion(quality: dict[str, Any], motion: dict[str, Any]) -> None:

@@ -1,0 +1,559 @@
+"""Camera motion on every frame, from the background, and a pose track referred to the ground.
+
+A friend who follows the runner with a phone pans, shakes and sometimes zooms: the whole image
+moves, so a stance foot slides across the picture although it stands still on the ground.
+:func:`measure_camera_motion` estimates, for every decoded frame, the similarity transform
+(translation, rotation, scale) that maps it onto a reference frame, from background features
+outside the runner; :func:`stabilised` maps a pose track through it, so the feet move relative to
+the ground again and the gait events follow the same rules as on a still camera.
+
+How (one decoding pass, :func:`formcheck.video.iter_frames`):
+
+* frames are turned grey and downscaled (long side <= ``max_side`` px);
+* corners (``cv2.goodFeaturesToTrack``) are found on a KEY frame outside the runner's box (the pose
+  track's landmarks, padded; the head is above the landmarks) and followed frame to frame with
+  pyramidal Lucas-Kanade flow, with a forward-backward check;
+* the key-frame -> current-frame similarity is fitted with RANSAC (robust to other moving people,
+  a treadmill belt, a runner who walks into the tracked points); points that fall in the runner's
+  box or are RANSAC outliers are dropped; when too few are left, the current frame becomes the new
+  key frame (its transform to the reference is chained, so drift builds up only at key changes);
+* a scene cut is a frame where tracking collapses AND the picture changes at once (a spike of the
+  frame difference); it starts a new segment with its own reference frame;
+* frames where the background cannot be followed keep ``ok`` False and get a transform
+  interpolated from their neighbours in the same segment.
+
+:func:`prepare_track` turns this into what the analysis needs (longest segment between cuts,
+stabilise when the camera moved more than the camera-motion warning threshold, refuse when the
+background cannot carry it); :func:`motion_summary` is the camera-motion quality check
+(:func:`formcheck.quality.camera_motion`).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .geometry import body_scale_px
+from .pose_track import PoseTrack
+
+# --- estimation
+MAX_SIDE_PX = 640  # frames are downscaled so the long side is at most this
+MAX_CORNERS = 400
+MIN_TRACKED = 24  # fewer good points on the key frame's features: the frame is not estimated
+REKEY_POINTS = 80  # fewer surviving points than this (or than half the key frame's): new key frame
+MIN_INLIERS = 15
+MIN_INLIER_FRACTION = 0.3
+RANSAC_PX = 1.0  # RANSAC reprojection threshold, downscaled px
+FB_MAX_PX = 0.7  # forward-backward LK disagreement above which a point is dropped
+BOX_PAD = 0.25  # runner box padding, fraction of its size
+# --- scene cuts
+CUT_DIFF_FACTOR = 4.0  # thumbnail difference > this x the running median (+ CUT_DIFF_MIN) ...
+CUT_DIFF_MIN = 8.0  # grey levels
+# --- what the analysis accepts
+FAILED_REFUSE_FRACTION = 0.2  # the camera moved and the background could not be followed on more frames than this: refuse
+ZOOM_REFUSE_PCT_S = 8.0  # the picture's scale changes faster than this (% per second over 0.5 s): refuse
+ZOOM_REFUSE_TOTAL_PCT = 30.0  # or by more than this over the analysed stretch
+MIN_SEGMENT_S = 2.0  # a stretch between cuts shorter than this is not analysed
+
+
+@dataclass(frozen=True, eq=False)
+class CameraMotion:
+    """Per decoded frame: the similarity mapping the frame's pixels onto its segment's reference frame.
+
+    ``to_ref[i]`` is a 2x3 matrix (full-resolution px) ``[[s c, -s n, tx], [s n, s c, ty]]`` applied to
+    ``(x, y, 1)``; the reference frame of each segment is its first frame (identity).
+    """
+
+    frame_indices: np.ndarray  # (N,) decoded frame numbers
+    timestamps_s: np.ndarray  # (N,)
+    to_ref: np.ndarray  # (N, 2, 3)
+    ok: np.ndarray  # (N,) bool: estimated from the background (else interpolated)
+    inliers: np.ndarray  # (N,) int: RANSAC inliers of the frame's fit (0 = not estimated)
+    segment: np.ndarray  # (N,) int: 0, 1, ... (a scene cut starts a new one)
+    image_size: tuple[int, int]
+    fps: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.frame_indices)
+
+    @property
+    def scale(self) -> np.ndarray:
+        """(N,) size of the frame's picture in reference units per frame pixel (> 1: the camera zoomed out)."""
+        return np.hypot(self.to_ref[:, 0, 0], self.to_ref[:, 1, 0])
+
+    @property
+    def rotation_deg(self) -> np.ndarray:
+        return np.degrees(np.arctan2(self.to_ref[:, 1, 0], self.to_ref[:, 0, 0]))
+
+    @property
+    def translation_px(self) -> np.ndarray:
+        return self.to_ref[:, :, 2]
+
+    @property
+    def cuts(self) -> list[int]:
+        """Decoded frame numbers where a new shot starts."""
+        return [int(self.frame_indices[i]) for i in np.flatnonzero(np.diff(self.segment)) + 1]
+
+    def segments(self) -> list[tuple[int, int]]:
+        """(first, last) decoded frame number of each stretch between cuts."""
+        out = []
+        for s in np.unique(self.segment):
+            idx = np.flatnonzero(self.segment == s)
+            out.append((int(self.frame_indices[idx[0]]), int(self.frame_indices[idx[-1]])))
+        return out
+
+    def rows(self, frame_indices: np.ndarray) -> np.ndarray:
+        """Row of each decoded frame number (-1 where the frame was not measured)."""
+        f = np.asarray(frame_indices, dtype=np.int64)
+        if not self.n_frames:
+            return np.full(f.shape, -1, dtype=np.int64)
+        pos = np.clip(np.searchsorted(self.frame_indices, f), 0, self.n_frames - 1)
+        return np.where(self.frame_indices[pos] == f, pos, -1)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _sim(m23: np.ndarray) -> np.ndarray:
+    out = np.eye(3)
+    out[:2] = m23
+    return out
+
+
+def _runner_boxes(track: PoseTrack | None, pad: float = BOX_PAD) -> tuple[np.ndarray, np.ndarray] | None:
+    """(frame_indices, (T, 4) x0 y0 x1 y1 boxes, NaN where unseen) around the person, padded; the head above."""
+    if track is None or track.n_frames == 0:
+        return None
+    k = track.keypoints_px
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames
+        x0, y0 = np.nanmin(k[..., 0], axis=1), np.nanmin(k[..., 1], axis=1)
+        x1, y1 = np.nanmax(k[..., 0], axis=1), np.nanmax(k[..., 1], axis=1)
+    w, h = x1 - x0, y1 - y0
+    boxes = np.stack([x0 - pad * w - 0.05 * h, y0 - 1.5 * pad * h, x1 + pad * w + 0.05 * h, y1 + pad * h], axis=1)
+    # frames without a pose borrow the nearest box (the runner does not vanish, the model lost them)
+    ok = np.isfinite(boxes).all(axis=1)
+    if not ok.any():
+        return None
+    idx = np.flatnonzero(ok)
+    near = idx[np.clip(np.searchsorted(idx, np.arange(len(ok))), 0, len(idx) - 1)]
+    boxes = boxes[near]
+    return np.asarray(track.frame_indices, dtype=np.int64), boxes
+
+
+def _box_at(boxes: tuple[np.ndarray, np.ndarray] | None, frame_index: int) -> np.ndarray | None:
+    if boxes is None:
+        return None
+    fi, b = boxes
+    return b[int(np.argmin(np.abs(fi - frame_index)))]
+
+
+def _mask(shape: tuple[int, int], box: np.ndarray | None, sc: float) -> np.ndarray:
+    m = np.full(shape, 255, np.uint8)
+    border = 4
+    m[:border], m[-border:], m[:, :border], m[:, -border:] = 0, 0, 0, 0
+    if box is not None:
+        x0, y0, x1, y1 = (int(round(v * sc)) for v in box)
+        m[max(0, y0): max(0, y1), max(0, x0): max(0, x1)] = 0
+    return m
+
+
+def _inside(pts: np.ndarray, box: np.ndarray | None, sc: float) -> np.ndarray:
+    if box is None:
+        return np.zeros(len(pts), dtype=bool)
+    x0, y0, x1, y1 = box * sc
+    return (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+
+
+def _corners(gray: np.ndarray, box: np.ndarray | None, sc: float) -> np.ndarray:
+    import cv2
+
+    p = cv2.goodFeaturesToTrack(gray, maxCorners=MAX_CORNERS, qualityLevel=0.01, minDistance=7, mask=_mask(gray.shape, box, sc))
+    return np.zeros((0, 2), np.float32) if p is None else p.reshape(-1, 2).astype(np.float32)
+
+
+def _fit(prev: np.ndarray, gray: np.ndarray, kf_pts: np.ndarray, cur_pts: np.ndarray, box: np.ndarray | None, sc: float,
+         lk: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int] | None:
+    """Follow ``cur_pts`` (on ``prev``) into ``gray`` and fit the key -> current similarity.
+
+    Returns (2x3 matrix, indices of the points kept, their new positions (all points), inliers) or None.
+    """
+    import cv2
+
+    p1, st, _ = cv2.calcOpticalFlowPyrLK(prev, gray, cur_pts.reshape(-1, 1, 2), None, **lk)
+    if p1 is None:
+        return None
+    p0b, stb, _ = cv2.calcOpticalFlowPyrLK(gray, prev, p1, None, **lk)
+    p1 = p1.reshape(-1, 2)
+    good = (st.ravel() == 1) & (stb.ravel() == 1) & (np.linalg.norm(p0b.reshape(-1, 2) - cur_pts, axis=1) < FB_MAX_PX)
+    good &= ~_inside(p1, box, sc)
+    if good.sum() < MIN_TRACKED:
+        return None
+    m, inl = cv2.estimateAffinePartial2D(kf_pts[good], p1[good], method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX,
+                                         maxIters=2000, confidence=0.995)
+    if m is None or inl is None:
+        return None
+    inl = inl.ravel().astype(bool)
+    n_in = int(inl.sum())
+    if n_in < MIN_INLIERS or n_in < MIN_INLIER_FRACTION * good.sum():
+        return None
+    return m, np.flatnonzero(good)[inl], p1, n_in
+
+
+def _interpolate_failed(to_ref: np.ndarray, ok: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Frames not estimated get (scale, angle, tx, ty) interpolated between estimated frames of their segment."""
+    out = to_ref.copy()
+    s = np.hypot(to_ref[:, 0, 0], to_ref[:, 1, 0])
+    a = np.arctan2(to_ref[:, 1, 0], to_ref[:, 0, 0])
+    params = np.stack([np.log(np.maximum(s, 1e-9)), a, to_ref[:, 0, 2], to_ref[:, 1, 2]], axis=1)
+    for seg in np.unique(segment):
+        idx = np.flatnonzero(segment == seg)
+        good = idx[ok[idx]]
+        bad = idx[~ok[idx]]
+        if not bad.size or not good.size:
+            continue
+        p = np.stack([np.interp(bad, good, params[good, j]) for j in range(4)], axis=1)
+        sc, c, n = np.exp(p[:, 0]), np.cos(p[:, 1]), np.sin(p[:, 1])
+        out[bad] = np.stack([np.stack([sc * c, -sc * n, p[:, 2]], 1), np.stack([sc * n, sc * c, p[:, 3]], 1)], 1)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- estimation
+def measure_camera_motion(
+    video_path: str | os.PathLike[str],
+    track: PoseTrack | None = None,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    max_side: int = MAX_SIDE_PX,
+) -> CameraMotion:
+    """Every frame's similarity to its segment's reference frame, from background features outside the runner.
+
+    ``track`` (the pose track of the same clip and window) masks the runner; pass the same
+    ``start_s``/``end_s`` as for it. One decoding pass; frames are grey and downscaled.
+    """
+    import cv2
+
+    from .video import iter_frames
+
+    boxes = _runner_boxes(track)
+    lk = dict(winSize=(21, 21), maxLevel=4, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
+    idxs: list[int] = []
+    times: list[float] = []
+    mats: list[np.ndarray] = []
+    oks: list[bool] = []
+    inl_n: list[int] = []
+    segs: list[int] = []
+    diffs: list[float] = []
+    size = (0, 0)
+    sc = 1.0
+    seg = 0
+    prev = None  # grey of the previous frame
+    prev_index = 0
+    prev_thumb = None
+    kf_to_ref = np.eye(3)  # key frame -> reference (downscaled px)
+    cur_to_ref = np.eye(3)
+    kf_pts = cur_pts = np.zeros((0, 2), np.float32)  # features on the key frame and where they are now
+    kf_n = 0
+
+    def new_key(gray: np.ndarray, box: np.ndarray | None) -> None:
+        nonlocal kf_pts, cur_pts, kf_n, kf_to_ref
+        kf_pts = _corners(gray, box, sc)
+        cur_pts = kf_pts.copy()
+        kf_n = len(kf_pts)
+        kf_to_ref = cur_to_ref.copy()
+
+    for fr in iter_frames(video_path, start_s=start_s, end_s=end_s):
+        hgt, wid = fr.rgb.shape[:2]
+        size = (wid, hgt)
+        sc = min(1.0, max_side / float(max(wid, hgt)))
+        gray = cv2.cvtColor(fr.rgb, cv2.COLOR_RGB2GRAY)
+        if sc < 1.0:
+            gray = cv2.resize(gray, (int(round(wid * sc)), int(round(hgt * sc))), interpolation=cv2.INTER_AREA)
+        thumb = cv2.resize(gray, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
+        box = _box_at(boxes, fr.index)
+        ok, n_in = False, 0
+        if prev is None:
+            new_key(gray, box)
+            ok, n_in = True, kf_n
+        else:
+            diff = float(np.mean(np.abs(thumb - prev_thumb)))
+            recent = diffs[-30:]
+            spike = diff > CUT_DIFF_FACTOR * (float(np.median(recent)) if recent else 0.0) + CUT_DIFF_MIN
+            diffs.append(diff)
+            est = None
+            if len(cur_pts) >= MIN_TRACKED:
+                fit = _fit(prev, gray, kf_pts, cur_pts, box, sc, lk)
+                if fit is not None:
+                    est, keep, p1, n_in = fit
+                    kf_pts, cur_pts = kf_pts[keep], p1[keep]
+            if est is not None:
+                cur_to_ref = kf_to_ref @ np.linalg.inv(_sim(est))
+                ok = True
+                if len(cur_pts) < max(REKEY_POINTS, 0.5 * kf_n):
+                    new_key(gray, box)
+            else:
+                # the key frame's points are lost: can fresh corners of the previous frame be followed here?
+                prev_box = _box_at(boxes, prev_index)
+                p0 = _corners(prev, prev_box, sc)
+                fit = _fit(prev, gray, p0, p0, box, sc, lk) if len(p0) >= MIN_TRACKED else None
+                if fit is not None:
+                    cur_to_ref = cur_to_ref @ np.linalg.inv(_sim(fit[0]))
+                    ok, n_in = True, fit[3]
+                    new_key(gray, box)
+                elif spike or (len(p0) >= 3 * MIN_TRACKED and len(_corners(gray, box, sc)) >= 3 * MIN_TRACKED):
+                    # both pictures have texture yet nothing carries over, or the picture jumped: a new shot
+                    seg += 1
+                    cur_to_ref = np.eye(3)
+                    new_key(gray, box)
+                    ok, n_in = True, kf_n
+                    diffs.clear()
+                else:  # background lost (blur, no texture): carry on from the last estimate, start again here
+                    new_key(gray, box)
+        idxs.append(fr.index)
+        times.append(fr.time_s)
+        mats.append(cur_to_ref[:2].copy())
+        oks.append(ok)
+        inl_n.append(n_in)
+        segs.append(seg)
+        prev, prev_thumb, prev_index = gray, thumb, fr.index
+    if not idxs:
+        raise ValueError(f"{video_path}: no frames decoded")
+    m = np.asarray(mats)
+    ok_a = np.asarray(oks)
+    seg_a = np.asarray(segs)
+    m = _interpolate_failed(m, ok_a, seg_a)
+    # downscaled px -> full resolution: A_full = S^-1 A S with S = diag(sc, sc)
+    m[:, :, 2] /= sc
+    fps = float(track.fps) if track is not None and track.fps else (1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 30.0)
+    return CameraMotion(
+        frame_indices=np.asarray(idxs, dtype=np.int64), timestamps_s=np.asarray(times, dtype=float), to_ref=m, ok=ok_a,
+        inliers=np.asarray(inl_n, dtype=np.int64), segment=seg_a, image_size=size, fps=fps,
+        info={"downscale": round(sc, 4), "method": "Lucas-Kanade flow of background corners outside the runner's box, "
+                                                    "RANSAC similarity to a key frame, every frame; speeds over 1/3 s"},
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the ground-referenced track
+def _apply(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """(T, 2, 3) matrices applied to (T, K, 2) points."""
+    return np.einsum("tij,tkj->tki", m[:, :, :2], pts) + m[:, None, :, 2]
+
+
+def _invert(m: np.ndarray) -> np.ndarray:
+    a = m[:, :, :2]
+    ai = np.linalg.inv(a)
+    return np.concatenate([ai, -np.einsum("tij,tj->ti", ai, m[:, :, 2])[:, :, None]], axis=2)
+
+
+def track_matrices(track_frames: np.ndarray, motion: CameraMotion) -> np.ndarray:
+    """(T, 2, 3) frame -> reference matrix of each decoded frame number (NaN where not measured)."""
+    rows = motion.rows(track_frames)
+    out = np.full((len(rows), 2, 3), np.nan)
+    out[rows >= 0] = motion.to_ref[rows[rows >= 0]]
+    return out
+
+
+def stabilised(track: PoseTrack, motion: CameraMotion) -> PoseTrack:
+    """The track's keypoints in its reference frame's pixel coordinates (a stance foot stays put although it slid in the image).
+
+    Each frame's similarity maps positions; lengths grow by the frame's scale factor, so the
+    runner keeps the size they have in the reference frame all through a zoom (as on a still
+    camera) and ratios to the leg length, angles and overstride are those of the frame.
+    ``depth_px`` is scaled likewise. Frames the motion does not cover get NaN keypoints.
+    """
+    m = track_matrices(track.frame_indices, motion)
+    k = _apply(m, np.asarray(track.keypoints_px, dtype=float))
+    s = np.hypot(m[:, 0, 0], m[:, 1, 0])
+    depth = np.asarray(track.depth_px, dtype=float) * s[:, None]
+    out = track.with_keypoints(k, camera={"stabilised": True, "reference_frame": int(motion.frame_indices[0])})
+    return replace(out, depth_px=depth)
+
+
+def unstabilised_points(points: np.ndarray, frame_indices: np.ndarray, motion: CameraMotion) -> np.ndarray:
+    """Reference-frame points ((T, 2) or (T, K, 2)) back to each frame's image position."""
+    m = _invert(track_matrices(frame_indices, motion))
+    p = np.asarray(points, dtype=float)
+    return _apply(m, p[:, None, :])[:, 0, :] if p.ndim == 2 else _apply(m, p)
+
+
+# ---------------------------------------------------------------------------------------------- the quality check
+def motion_summary(motion: CameraMotion, track: PoseTrack, *, rows: np.ndarray | None = None) -> dict[str, Any]:
+    """The camera-motion quality check: how fast the background moves (formcheck.quality.camera_motion's fields).
+
+    Speeds are over ~1/3 s (frame pairs of the same segment, both estimated), in full-resolution
+    px/s and % of the person's height per second; rotation in deg/s; ``max_excursion_px`` is the
+    largest shift from the segment's reference frame. ``rows`` restricts it to some frames.
+    """
+    from .quality import (
+        CAMERA_MOTION_WARN_PCT_H_S,
+        CAMERA_ROLL_WARN_DEG_S,
+        HEIGHT_PER_LEG,
+    )
+
+    r = np.arange(motion.n_frames) if rows is None else np.asarray(rows)
+    t, ok, seg = motion.timestamps_s[r], motion.ok[r], motion.segment[r]
+    tr = motion.translation_px[r]
+    rot = motion.rotation_deg[r]
+    scl = motion.scale[r]
+    # over intervals of ~1/3 s (as the sampled check did): per-frame estimates carry ~0.02 px of noise
+    k = max(1, min(int(round(motion.fps / 3.0)), len(r) - 1))
+    pair = ok[k:] & ok[:-k] & (seg[k:] == seg[:-k])
+    dt = t[k:] - t[:-k]
+    dt = np.where(dt > 0, dt, k / motion.fps)
+    # the background's image shift: where the reference frame's centre is seen in each frame
+    w, h = motion.image_size
+    pts = _apply(_invert(motion.to_ref[r]), np.tile([[w / 2.0, h / 2.0]], (len(r), 1, 1)))[:, 0, :]
+    speeds = (np.linalg.norm(pts[k:] - pts[:-k], axis=1) / dt)[pair]
+    rolls = (np.abs(rot[k:] - rot[:-k]) / dt)[pair]
+    zoom = (np.abs(np.log(scl[k:] / scl[:-k])) / dt)[pair]
+    height_px = body_scale_px(track.keypoints_px) * HEIGHT_PER_LEG
+    n_cuts = int(np.count_nonzero(np.diff(seg)))
+    out: dict[str, Any] = {
+        "checked": bool(speeds.size),
+        "method": motion.info.get("method", ""),
+        "intervals": int(speeds.size),
+        "median_shift_px_s": None, "p90_shift_px_s": None, "median_shift_pct_height_s": None, "median_roll_deg_s": None,
+        "max_excursion_px": None,
+        "frames": len(r),
+        "frames_estimated": int(ok.sum()),
+        "scene_cuts": n_cuts,
+        "scale_range_pct": round(float(100 * (np.max(scl) / np.min(scl) - 1)), 2) if len(scl) else None,
+        "warning": None,
+    }
+    if not speeds.size:
+        return out
+    med = float(np.median(speeds))
+    out["median_shift_px_s"] = round(med, 2)
+    out["p90_shift_px_s"] = round(float(np.percentile(speeds, 90)), 2)
+    pct = 100.0 * med / height_px if np.isfinite(height_px) and height_px > 0 else None
+    out["median_shift_pct_height_s"] = None if pct is None else round(pct, 2)
+    out["median_roll_deg_s"] = round(float(np.median(rolls)), 3)
+    out["max_excursion_px"] = round(float(np.max(np.linalg.norm(tr[ok], axis=1))) if ok.any() else 0.0, 1)
+    out["median_zoom_pct_s"] = round(float(100 * np.median(zoom)), 3)
+    if (pct is not None and pct > CAMERA_MOTION_WARN_PCT_H_S) or out["median_roll_deg_s"] > CAMERA_ROLL_WARN_DEG_S:
+        what = f"{pct:.0f}% of the runner's height per second" if pct is not None else f"{med:.0f} px/s"
+        out["warning"] = (f"the camera moves (background shifts {what}): put the phone on a tripod or lean it on something "
+                          "steady, and do not pan")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- for the analysis
+@dataclass(frozen=True, eq=False)
+class PreparedTrack:
+    """What the analysis runs on: the (longest stretch of the) track, ground-referenced when the camera moved."""
+
+    track: PoseTrack  # to analyse
+    original: PoseTrack  # the same frames, image positions (for drawing)
+    motion: CameraMotion
+    summary: dict[str, Any]  # motion_summary of the analysed frames + what was done
+    stabilised: bool
+    warnings: tuple[str, ...] = ()
+
+    def finish(self, analysis: Any) -> Any:
+        """The analysis with its drawing arrays back at the image positions, and the camera check in its quality."""
+        if self.stabilised:
+            ct = analysis.track
+            k = unstabilised_points(ct.keypoints_px, ct.frame_indices, self.motion)
+            analysis = replace(
+                analysis, track=ct.with_keypoints(k), raw_track=self.original,
+                com_px=unstabilised_points(analysis.com_px, ct.frame_indices, self.motion),
+                hip_mid_px=unstabilised_points(analysis.hip_mid_px, ct.frame_indices, self.motion),
+                info={**analysis.info, "camera": self.summary},
+            )
+        else:
+            analysis = replace(analysis, info={**analysis.info, "camera": self.summary})
+        q = analysis.quality.with_camera_motion(self.summary)
+        extra = tuple(w for w in self.warnings if w not in q.warnings)
+        return analysis.with_result(quality=replace(q, warnings=q.warnings + extra))
+
+
+def _subset(track: PoseTrack, keep: np.ndarray) -> PoseTrack:
+    return PoseTrack(
+        keypoints_px=track.keypoints_px[keep], depth_px=track.depth_px[keep], visibility=track.visibility[keep],
+        presence=track.presence[keep], world_m=track.world_m[keep], timestamps_s=track.timestamps_s[keep],
+        frame_indices=track.frame_indices[keep], fps=track.fps, image_size=track.image_size, source=track.source, info=dict(track.info),
+    )
+
+
+def _zoom_rate_pct_s(motion: CameraMotion, rows: np.ndarray) -> float:
+    """Largest scale change over any 0.5 s window, % per second."""
+    s = np.log(motion.scale[rows])
+    t = motion.timestamps_s[rows]
+    n = max(1, int(round(0.5 * motion.fps)))
+    if len(s) <= n:
+        return 0.0
+    return float(100 * np.max(np.abs(s[n:] - s[:-n]) / np.maximum(t[n:] - t[:-n], 1e-6)))
+
+
+def prepare_track(
+    track: PoseTrack,
+    video_path: str | os.PathLike[str] | None = None,
+    *,
+    motion: CameraMotion | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+) -> PreparedTrack:
+    """Measure the camera (unless ``motion`` is given), keep the longest stretch between scene cuts, and stabilise
+    the track when the camera moved more than the camera-motion warning threshold.
+
+    Raises :class:`formcheck.analysis.AnalysisError` when the camera moved and the background
+    cannot carry the correction (too few features on too many frames, a fast zoom), or when no
+    stretch between cuts is long enough.
+    """
+    from .analysis import AnalysisError
+
+    if motion is None:
+        if video_path is None:
+            raise ValueError("prepare_track needs the video or a measured motion")
+        motion = measure_camera_motion(video_path, track, start_s=start_s, end_s=end_s)
+    notes: list[str] = []
+    segs = motion.segments()
+    analysed = (int(track.frame_indices[0]), int(track.frame_indices[-1]))
+    original = track
+    if len(segs) > 1:
+        a, b = max(segs, key=lambda ab: ab[1] - ab[0])
+        if (b - a + 1) / motion.fps < MIN_SEGMENT_S:
+            raise AnalysisError(f"cannot analyse this clip: it has {len(segs) - 1} scene cuts and no stretch between them lasts "
+                                f"{MIN_SEGMENT_S:.0f} s: film one continuous take of 10 s or more")
+        keep = (track.frame_indices >= a) & (track.frame_indices <= b)
+        original = _subset(track, keep)
+        analysed = (a, b)
+        t0, t1 = motion.timestamps_s[motion.rows(np.array([a, b]))]
+        notes.append(f"the clip has {len(segs) - 1} scene cut{'s' if len(segs) > 2 else ''}: only the longest stretch without "
+                        f"one ({t0:.1f}-{t1:.1f} s) was analysed; film one continuous take")
+    rows = motion.rows(original.frame_indices)
+    rows = np.unique(rows[rows >= 0])
+    summary = motion_summary(motion, original, rows=rows)
+    summary["analysed_frames"] = list(analysed)
+    summary["scene_cut_frames"] = motion.cuts
+    moved = summary["warning"] is not None
+    stab = False
+    if moved:
+        failed = 1.0 - summary["frames_estimated"] / max(1, summary["frames"])
+        zoom_rate = _zoom_rate_pct_s(motion, rows)
+        total_zoom = summary["scale_range_pct"] or 0.0
+        summary["failed_fraction"] = round(failed, 3)
+        summary["max_zoom_pct_s"] = round(zoom_rate, 2)
+        if failed > FAILED_REFUSE_FRACTION:
+            raise AnalysisError(
+                f"cannot analyse this clip: the camera moves and the background has too little texture to follow it on "
+                f"{failed:.0%} of the frames: film from a tripod, or keep a textured background (fence, trees, track markings) in view")
+        if zoom_rate > ZOOM_REFUSE_PCT_S or total_zoom > ZOOM_REFUSE_TOTAL_PCT:
+            raise AnalysisError(
+                f"cannot analyse this clip: the camera zooms during the clip (up to {zoom_rate:.0f}% per second, {total_zoom:.0f}% in all): "
+                "keep the zoom fixed while filming")
+        stab = True
+    summary["stabilised"] = stab
+    analysed_track = stabilised(original, motion) if stab else original
+    return PreparedTrack(analysed_track, original, motion, summary, stab, tuple(notes))
+
+
+__all__ = [
+    "CameraMotion", "PreparedTrack", "measure_camera_motion", "motion_summary", "prepare_track", "stabilised", "track_matrices",
+    "unstabilised_points",
+]

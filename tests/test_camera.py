@@ -1,0 +1,294 @@
+"""Camera motion per frame (formcheck.camera) and the ground-referenced track.
+
+Fast: a textured scene filmed through a window with a known pan / roll / zoom (the same warp as
+the test material in formcheck.evaluation.degrade), a cut between two scenes, the refusals.
+Slow (pose tracks of real and rendered clips): the panning and handheld versions of
+treadmill_side_01 and sample_run against the still originals.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from formcheck.analysis import AnalysisError
+from formcheck.camera import (
+    measure_camera_motion,
+    prepare_track,
+    stabilised,
+    unstabilised_points,
+)
+from formcheck.evaluation.degrade import CameraPath, camera_matrices
+from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+from formcheck.video import H264Writer
+
+REPO = Path(__file__).resolve().parents[1]
+SIZE = (480, 320)  # output window
+FPS = 30.0
+
+
+def _scene(seed: int = 1, size=(900, 700)) -> np.ndarray:
+    """A textured 'background': blobs and edges at several scales (corners for the tracker)."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    img = cv2.GaussianBlur((rng.random((h, w)) * 255).astype(np.uint8), (0, 0), 2.5)
+    img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX)
+    for _ in range(60):
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        cv2.rectangle(img, (x, y), (x + int(rng.integers(8, 40)), y + int(rng.integers(8, 40))), int(rng.integers(0, 255)), -1)
+    return np.dstack([img, img, img])
+
+
+def _filmed(path: Path, cam: CameraPath, n: int, scene: np.ndarray, *, other: np.ndarray | None = None, cut_at: int | None = None,
+            blank_from: int | None = None) -> np.ndarray:
+    """Write the scene seen through the camera path; returns the (n, 2, 3) source -> frame matrices."""
+    mats = camera_matrices(cam, n, FPS)
+    with H264Writer(path, fps=FPS, size=cam.window_wh, crf=16) as wr:
+        for i in range(n):
+            src = other if (cut_at is not None and i >= cut_at) else scene
+            pic = cv2.warpAffine(src, mats[i], cam.window_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            if blank_from is not None and i >= blank_from:
+                pic = np.full_like(pic, 128)
+            wr.write(pic)
+    return mats
+
+
+def _true_to_ref(mats: np.ndarray, ref: int = 0) -> np.ndarray:
+    """frame i -> frame ``ref`` matrices from the source -> frame ones."""
+    def full(m):
+        out = np.tile(np.eye(3), (len(m), 1, 1))
+        out[:, :2] = m
+        return out
+    f = full(mats)
+    return (f[ref] @ np.linalg.inv(f))[:, :2]
+
+
+def _pan_cam(**kw) -> CameraPath:
+    base = dict(window_wh=SIZE, centre_from=(560.0, 350.0), centre_to=(340.0, 350.0), pan_start=0.1, pan_time=0.4,
+                shake_px=2.0, shake_deg=0.7, zoom_end=1.04, seed=3)
+    base.update(kw)
+    return CameraPath(**base)
+
+
+def test_known_pan_roll_and_zoom_are_recovered(tmp_path):
+    n = 60
+    mats = _filmed(tmp_path / "pan.mp4", _pan_cam(), n, _scene())
+    motion = measure_camera_motion(tmp_path / "pan.mp4")
+    truth = _true_to_ref(mats)
+    assert motion.n_frames == n and motion.ok.all() and motion.cuts == []
+    corners = np.array([[0, 0], [SIZE[0], 0], [0, SIZE[1]], [SIZE[0], SIZE[1]], [SIZE[0] / 2, SIZE[1] / 2]], float)
+    est = np.einsum("nij,kj->nki", motion.to_ref[:, :, :2], corners) + motion.to_ref[:, None, :, 2]
+    tru = np.einsum("nij,kj->nki", truth[:, :, :2], corners) + truth[:, None, :, 2]
+    err = np.linalg.norm(est - tru, axis=-1)
+    assert np.median(err) < 0.5 and err.max() < 2.0, (np.median(err), err.max())
+    true_rot = np.degrees(np.arctan2(truth[:, 1, 0], truth[:, 0, 0]))
+    assert np.abs(motion.rotation_deg - true_rot).max() < 0.1
+    assert np.abs(motion.scale / np.hypot(truth[:, 0, 0], truth[:, 1, 0]) - 1).max() < 0.003
+    # the image moved by 220 px over the pan: far beyond the warning threshold
+    assert np.abs(motion.translation_px[:, 0]).max() > 150
+
+
+def test_a_runner_sized_moving_object_does_not_pull_the_estimate(tmp_path):
+    # a patch of the other texture glued to the window (moves with the camera, like a followed runner), masked by the track
+    n = 45
+    cam = _pan_cam(zoom_end=1.0, shake_px=0.0, shake_deg=0.0)
+    mats = camera_matrices(cam, n, FPS)
+    scene, runner = _scene(1), _scene(9)
+    with H264Writer(tmp_path / "follow.mp4", fps=FPS, size=SIZE, crf=16) as wr:
+        for i in range(n):
+            pic = cv2.warpAffine(scene, mats[i], SIZE, borderMode=cv2.BORDER_REPLICATE)
+            pic[60:300, 200:300] = runner[60:300, 200:300]
+            wr.write(pic)
+    track = _track_with_box(n, (210, 90, 290, 290))
+    motion = measure_camera_motion(tmp_path / "follow.mp4", track)
+    truth = _true_to_ref(mats)
+    assert np.abs(motion.translation_px - truth[:, :, 2]).max() < 1.0
+
+
+def _track_with_box(n: int, box, fps: float = FPS):
+    """A pose track whose landmarks fill ``box`` (x0, y0, x1, y1) on every frame."""
+    g = simulate_gait(GaitParams(fps=fps, duration_s=n / fps, image_size=SIZE, runner_height_frac=0.5))
+    t = to_pose_track(g)
+    k = np.array(t.keypoints_px, float)
+    x0, y0, x1, y1 = box
+    lo, hi = np.nanmin(k, axis=1, keepdims=True), np.nanmax(k, axis=1, keepdims=True)
+    k = (k - lo) / (hi - lo) * np.array([x1 - x0, y1 - y0]) + np.array([x0, y0])
+    return t.with_keypoints(k[:n])
+
+
+def test_scene_cut_starts_a_new_segment(tmp_path):
+    n, cut = 60, 35
+    cam = _pan_cam(zoom_end=1.0)
+    _filmed(tmp_path / "cut.mp4", cam, n, _scene(1), other=_scene(5), cut_at=cut)
+    motion = measure_camera_motion(tmp_path / "cut.mp4")
+    assert motion.cuts == [cut]
+    assert motion.segments() == [(0, cut - 1), (cut, n - 1)]
+    assert np.allclose(motion.to_ref[cut], [[1, 0, 0], [0, 1, 0]])
+
+
+def test_stabilised_maps_into_the_reference_and_back():
+    """A point fixed in the scene lands on one reference position on every frame; mapping back restores the image."""
+    n = 40
+    cam = _pan_cam()
+    mats = camera_matrices(cam, n, FPS)
+    truth = _true_to_ref(mats)
+    from formcheck.camera import CameraMotion
+
+    motion = CameraMotion(frame_indices=np.arange(n), timestamps_s=np.arange(n) / FPS, to_ref=truth, ok=np.ones(n, bool),
+                          inliers=np.full(n, 100), segment=np.zeros(n, int), image_size=SIZE, fps=FPS)
+    track = _track_with_box(n, (200, 60, 300, 300))
+    ground = np.array([450.0, 420.0, 1.0])  # a scene point (the stance foot's spot on the ground)
+    k = np.array(track.keypoints_px)
+    k[:, 31] = np.einsum("nij,j->ni", mats, ground)  # left foot index stands on it while the image pans
+    track = track.with_keypoints(k)
+    st = stabilised(track, motion)
+    foot = st.keypoints_px[:, 31]
+    assert np.ptp(foot, axis=0).max() < 1e-6  # still in ground coordinates
+    # lengths scale with the frame's zoom only; angles unchanged
+    seg = lambda kp: kp[:, 25] - kp[:, 27]
+    s = np.hypot(truth[:, 0, 0], truth[:, 1, 0])
+    assert np.allclose(np.linalg.norm(seg(st.keypoints_px), axis=1), s * np.linalg.norm(seg(k), axis=1))
+    rot = np.arctan2(truth[:, 1, 0], truth[:, 0, 0])
+    ang = lambda v: np.arctan2(v[:, 1], v[:, 0])
+    assert np.allclose(np.angle(np.exp(1j * (ang(seg(st.keypoints_px)) - ang(seg(k))))), rot)
+    back = unstabilised_points(st.keypoints_px, st.frame_indices, motion)
+    assert np.allclose(back, k, atol=1e-6)
+    assert st.info["camera"]["stabilised"]
+
+
+def test_still_camera_is_left_alone(tmp_path):
+    n = 45
+    cam = _pan_cam(centre_to=(560.0, 350.0), shake_px=0.0, shake_deg=0.0, zoom_end=1.0)
+    _filmed(tmp_path / "still.mp4", cam, n, _scene())
+    track = _track_with_box(n, (200, 60, 300, 300))
+    prep = prepare_track(track, tmp_path / "still.mp4")
+    assert not prep.stabilised and prep.track is track and prep.summary["warning"] is None
+    assert prep.summary["median_shift_px_s"] < 0.5
+
+
+def test_panning_clip_is_stabilised(tmp_path):
+    n = 60
+    _filmed(tmp_path / "pan.mp4", _pan_cam(), n, _scene())
+    track = _track_with_box(n, (200, 60, 300, 300))
+    prep = prepare_track(track, tmp_path / "pan.mp4")
+    assert prep.stabilised and prep.summary["warning"] and "tripod" in prep.summary["warning"]
+    assert prep.summary["stabilised"] is True and prep.track.info["camera"]["stabilised"]
+    json.dumps(prep.summary)  # goes into analysis.json
+
+
+def test_textureless_background_is_refused(tmp_path):
+    n = 60
+    _filmed(tmp_path / "blank.mp4", _pan_cam(), n, _scene(), blank_from=25)
+    track = _track_with_box(n, (200, 60, 300, 300))
+    with pytest.raises(AnalysisError, match="too little texture") as e:
+        prepare_track(track, tmp_path / "blank.mp4")
+    assert "tripod" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_fast_zoom_is_refused(tmp_path):
+    n = 60
+    _filmed(tmp_path / "zoom.mp4", _pan_cam(zoom_end=1.5, shake_px=0.0, shake_deg=0.0), n, _scene())
+    track = _track_with_box(n, (200, 60, 300, 300))
+    with pytest.raises(AnalysisError, match="zooms") as e:
+        prepare_track(track, tmp_path / "zoom.mp4")
+    assert "keep the zoom fixed" in str(e.value)
+
+
+def test_cut_keeps_the_longest_stretch_with_a_warning(tmp_path):
+    n, cut = 90, 25
+    _filmed(tmp_path / "cut.mp4", _pan_cam(zoom_end=1.0, shake_px=0.0, shake_deg=0.0, centre_to=(560.0, 350.0)), n, _scene(1),
+            other=_scene(5), cut_at=cut)
+    track = _track_with_box(n, (200, 60, 300, 300))
+    prep = prepare_track(track, tmp_path / "cut.mp4")
+    assert list(prep.track.frame_indices) == list(range(cut, n))
+    assert prep.summary["analysed_frames"] == [cut, n - 1] and prep.summary["scene_cut_frames"] == [cut]
+    assert any("scene cut" in w and "longest stretch" in w for w in prep.warnings)
+
+
+def test_cut_with_no_long_stretch_is_refused(tmp_path):
+    n = 50
+    _filmed(tmp_path / "cut.mp4", _pan_cam(zoom_end=1.0, shake_px=0.0, shake_deg=0.0, centre_to=(560.0, 350.0)), n, _scene(1),
+            other=_scene(5), cut_at=25)
+    track = _track_with_box(n, (200, 60, 300, 300))
+    with pytest.raises(AnalysisError, match="one continuous take"):
+        prepare_track(track, tmp_path / "cut.mp4")
+
+
+# ------------------------------------------------------------------------------------------ slow: against the still originals
+def _agreement(still, moving) -> dict[str, float]:
+    """Share of the still clip's events the moving version has within one frame; cadence and overstride differences."""
+    def frames(a):
+        out: dict[tuple[str, str], list[int]] = {}
+        for s in a.steps:
+            out.setdefault((s.side, "ic"), []).append(int(s.contact_frame))
+            if s.toe_off_frame is not None:
+                out.setdefault((s.side, "to"), []).append(int(s.toe_off_frame))
+        return out
+
+    fs, fm = frames(still), frames(moving)
+    n = hits = 0
+    for key, evs in fs.items():
+        other = np.asarray(fm.get(key, []), dtype=int)
+        for f in evs:
+            n += 1
+            hits += bool(other.size) and int(np.min(np.abs(other - f))) <= 1
+    cad_s, cad_m = still.summary.cadence_spm, moving.summary.cadence_spm
+
+    def over(a):
+        v = [s.overstride_pct_leg for s in a.steps if s.overstride_pct_leg is not None]
+        return float(np.median(v)) if v else float("nan")
+
+    return {"events_within_1": hits / n if n else 0.0, "n_events": n,
+            "cadence_pct": 100 * abs(cad_m - cad_s) / cad_s if cad_s and cad_m else float("inf"),
+            "overstride_pct_leg": abs(over(moving) - over(still))}
+
+
+def _moving_pair(video: Path, labels, kind: str, pose_track_of):
+    from formcheck.analysis import analyze_track
+    from formcheck.evaluation.degrade import degraded_clip, following_camera, handheld
+    from formcheck.video import probe_video
+
+    track = pose_track_of(video)
+    info = probe_video(video)
+    make = following_camera if kind == "panning" else handheld
+    clip = degraded_clip(video, labels, make((info.width, info.height), track))
+    still = analyze_track(track)
+    prep = prepare_track(pose_track_of(clip.path), clip.path)
+    moving = prep.finish(analyze_track(prep.track))
+    return still, moving, prep
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+@pytest.mark.parametrize("kind", [
+    pytest.param("panning", marks=pytest.mark.xfail(reason="issue 18: 89 % of events within one frame (59/66), target 90 %")),
+    pytest.param("handheld", marks=pytest.mark.xfail(reason="issue 18: median overstride 4.0 % leg off the still clip's, target 2")),
+])
+def test_moving_treadmill_clip_matches_the_still_one(kind, shared_videos, pose_track_of):
+    from formcheck.evaluation.events import load_labels
+
+    labels = load_labels(REPO / "tests" / "fixtures" / "treadmill_side_01_labels.json")
+    still, moving, prep = _moving_pair(shared_videos / "treadmill_side_01.mp4", labels, kind, pose_track_of)
+    assert prep.stabilised
+    a = _agreement(still, moving)
+    assert a["events_within_1"] >= 0.9 and a["cadence_pct"] <= 2.0 and a["overstride_pct_leg"] <= 2.0, a
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["panning", "handheld"])
+@pytest.mark.xfail(reason="issue 18: only 67-70 % of sample_run's events within one frame (60 fps) of the still clip's, target 90 %")
+def test_moving_rendered_clip_matches_the_still_one(kind, pose_track_of):
+    from formcheck.evaluation.events import load_labels
+    from formcheck.synth.render import truth_path_for
+
+    video = REPO / "sample_videos" / "sample_run.mp4"
+    still, moving, prep = _moving_pair(video, load_labels(truth_path_for(video)), kind, pose_track_of)
+    assert prep.stabilised
+    a = _agreement(still, moving)
+    assert a["events_within_1"] >= 0.9 and a["cadence_pct"] <= 2.0 and a["overstride_pct_leg"] <= 2.0, a
+    # drawing arrays are back at the image positions of the moving clip's frames
+    assert np.nanmax(np.abs(moving.raw_track.keypoints_px - prep.original.keypoints_px)) == 0
