@@ -220,11 +220,23 @@ def analyze(
     end_s: float | None = None,
     fps: float | None = None,
     progress: Any = None,
+    check_camera: bool = True,
 ) -> Analysis:
-    """Run the pose model on a video (formcheck.pose) and analyse the track."""
+    """Run the pose model on a video (formcheck.pose) and analyse the track.
+
+    ``check_camera``: measure the camera's motion on every frame (formcheck.camera): a clip with
+    scene cuts is analysed on its longest stretch, and one whose camera moved beyond the
+    camera-motion warning threshold on a ground-referenced track (drawing arrays stay at image
+    positions); the check lands in ``quality.camera_motion``.
+    """
     from .pose import default_model_path, extract_pose_track
 
     track = extract_pose_track(
         path, model_path=model or default_model_path(), start_s=start_s, end_s=end_s, fps_override=fps, progress=progress
     )
-    return analyze_track(track, height_cm=height_cm, facing=facing)
+    if not check_camera:
+        return analyze_track(track, height_cm=height_cm, facing=facing)
+    from .camera import prepare_track
+
+    prepared = prepare_track(track, path, start_s=start_s, end_s=end_s)  # may refuse (AnalysisError)
+    return prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing))

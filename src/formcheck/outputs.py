@@ -50,11 +50,12 @@ def load_run(
 ) -> LoadedRun:
     """Analyse a video, or re-analyse a saved pose track, or (``allow_json``) load a saved analysis.
 
-    With the video at hand, ``check_camera`` adds the camera-motion check (a light second pass
-    over ~3 frames per second, :func:`formcheck.quality.camera_motion`) to the result's quality
-    (a new result: :meth:`formcheck.result.Quality.with_camera_motion`).
+    With the video at hand, ``check_camera`` measures the camera's motion on every frame
+    (:func:`formcheck.camera.prepare_track`, inside :func:`formcheck.analysis.analyze` for a
+    video): the longest stretch between scene cuts is analysed, on a ground-referenced track when
+    the camera moved, and the check is in the result's quality (``camera_motion``).
     """
-    from .quality import camera_motion
+    from .camera import prepare_track
 
     path = Path(path)
     if allow_json and path.suffix.lower() == ".json":
@@ -64,15 +65,17 @@ def load_run(
     if path.suffix.lower() == ".npz":
         track = PoseTrack.load(path)
         video = Path(track.source) if track.source and Path(track.source).is_file() else None
-        analysis = analyze_track(track, height_cm=height_cm, facing=facing)
         playback = float(track.fps) / float(track.info.get("video_fps") or track.fps)  # undo a slow-motion override
         start_s, end_s = float(track.timestamps_s[0]) * playback, float(track.timestamps_s[-1]) * playback
+        if check_camera and video is not None:
+            prepared = prepare_track(track, video, start_s=start_s, end_s=end_s)  # may refuse (AnalysisError)
+            analysis = prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing))
+        else:
+            analysis = analyze_track(track, height_cm=height_cm, facing=facing)
     else:
         video = path
-        analysis = analyze(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps, progress=progress)
-    if check_camera and video is not None:
-        motion = camera_motion(video, analysis.raw_track, start_s=start_s, end_s=end_s)
-        analysis = analysis.with_result(quality=analysis.quality.with_camera_motion(motion))
+        analysis = analyze(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps,
+                           progress=progress, check_camera=check_camera)
     return LoadedRun(analysis, video, str(path))
 
 
