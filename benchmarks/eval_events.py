@@ -2,11 +2,16 @@
 
 Clips: the hand-labelled real clips in ../shared/videos (skipped with a note when absent), each of
 them degraded by code (motion blur, 480p, small runner in portrait, doubled frames, crf 40; labels
-carried over), the rendered samples in sample_videos/ and, when formcheck.synth.scenarios is
+carried over), moving-camera versions of them and of the rendered sample_run (a crop window that
+pans and shakes, a handheld one, a scene cut from another clip), the rendered samples in sample_videos/ and, when formcheck.synth.scenarios is
 importable, its hard-condition scenarios. Pose tracks come from the disk cache
 (formcheck.evaluation.track_cache): MediaPipe runs once per clip and machine.
 
-    .venv/bin/python benchmarks/eval_events.py [--only NAME] [--json PATH] [--details]
+    .venv/bin/python benchmarks/eval_events.py [--only NAME] [--json PATH] [--details] [--no-camera]
+
+Moving-camera clips go through formcheck.camera.prepare_track as formcheck.analysis.analyze does
+(longest stretch between cuts, ground-referenced track when the camera moved); --no-camera scores
+their raw pose tracks instead (the figures before stabilisation).
 
 Columns: IC / TO = events within tolerance / labelled (left, right, both); err = median signed
 error (detected - labelled, container frames; + = late); miss / spur = missed labels / spurious
@@ -27,7 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.evaluation.degrade import degraded_clip, runner_extent, standard_degradations
+from formcheck.evaluation.degrade import (
+    degraded_clip, following_camera, handheld, runner_extent, scene_cut, standard_degradations,
+)
 from formcheck.evaluation.events import ClipScore, EventLabels, load_labels, score_detection, score_track
 from formcheck.evaluation.track_cache import cached_pose_track, default_cache_dir
 from formcheck.synth.render import truth_path_for
@@ -38,6 +45,9 @@ SHARED_VIDEOS = Path(os.environ.get("FORMCHECK_SHARED_VIDEOS", REPO.parent / "sh
 FIXTURES = REPO / "tests" / "fixtures"
 REAL_CLIPS = ("treadmill_side_01", "track_side_short_02")  # labelled as tests/fixtures/<name>_labels.json
 SAMPLES = ("sample_run", "before", "after")
+MOVING_SAMPLES = ("sample_run",)  # rendered samples that also get moving-camera versions
+CUT_SOURCE = "walk_side_indoor_03"  # ../shared clip whose first 3 s are joined before a real clip (a scene cut)
+CUT_FRAMES = 90
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class Clip:
     name: str
     path: Path
     labels: EventLabels
+    moving: bool = False  # a moving-camera version: analysed through formcheck.camera.prepare_track
 
 
 def real_clips(notes: list[str]) -> Iterator[Clip]:
@@ -76,6 +87,29 @@ def degraded_versions(clip: Clip, notes: list[str], wanted: str | None) -> Itera
             continue
         out = degraded_clip(clip.path, clip.labels, d)
         yield Clip(name, out.path, out.labels)
+    yield from moving_versions(clip, notes, wanted, cut=True)
+
+
+def moving_versions(clip: Clip, notes: list[str], wanted: str | None, *, cut: bool) -> Iterator[Clip]:
+    """A panning crop window, a handheld one and (``cut``) a scene cut from CUT_SOURCE, labels carried over."""
+    info = probe_video(clip.path)
+    size = (info.width, info.height)
+    versions = []
+    try:
+        versions += [following_camera(size, _track(clip)), handheld(size, _track(clip))]
+    except ValueError as exc:
+        notes.append(f"{clip.name}: no moving-camera framing ({exc})")
+    other = SHARED_VIDEOS / f"{CUT_SOURCE}.mp4"
+    if cut and other.is_file():
+        versions.append(scene_cut(other, min(CUT_FRAMES, info.n_frames // 3)))  # the labelled part stays the longer one
+    elif cut:
+        notes.append(f"{clip.name}: {other} not found, no scene-cut version")
+    for d in versions:
+        name = f"{clip.name}/{d.name}"
+        if wanted and wanted not in name:
+            continue
+        out = degraded_clip(clip.path, clip.labels, d)
+        yield Clip(name, out.path, out.labels, moving=True)
 
 
 def rendered_samples(notes: list[str]) -> Iterator[Clip]:
@@ -86,6 +120,14 @@ def rendered_samples(notes: list[str]) -> Iterator[Clip]:
             notes.append(f"{name}: sample or its truth missing, skipped")
             continue
         yield Clip(f"synth/{name}", video, load_labels(truth))
+
+
+def rendered_moving(notes: list[str], wanted: str | None) -> Iterator[Clip]:
+    for name in MOVING_SAMPLES:
+        video = REPO / "sample_videos" / f"{name}.mp4"
+        truth = truth_path_for(video)
+        if video.is_file() and truth.is_file():
+            yield from moving_versions(Clip(f"synth/{name}", video, load_labels(truth)), notes, wanted, cut=False)
 
 
 def scenario_clips(notes: list[str], wanted: str | None) -> Iterator[Clip]:
@@ -112,11 +154,19 @@ def _track(clip: Clip):
     return cached_pose_track(clip.path, **options)
 
 
-def evaluate(clip: Clip) -> ClipScore:
+def evaluate(clip: Clip, camera: bool = True) -> ClipScore:
     try:
         track = _track(clip)
     except Exception as exc:  # noqa: BLE001 - unreadable clip or no pose: scored all missed, reason kept
         return score_detection(clip.name, clip.labels, None, error=f"pose: {type(exc).__name__}: {exc}")
+    if clip.moving and camera:
+        from formcheck.analysis import AnalysisError
+        from formcheck.camera import prepare_track
+
+        try:
+            track = prepare_track(track, clip.path).track
+        except AnalysisError as exc:
+            return score_detection(clip.name, clip.labels, None, error=str(exc))
     return score_track(clip.name, clip.labels, track)
 
 
@@ -128,6 +178,7 @@ def all_clips(wanted: str | None, notes: list[str]) -> Iterator[Clip]:
     for clip in rendered_samples(notes):
         if not wanted or wanted in clip.name:
             yield clip
+    yield from rendered_moving(notes, wanted)
     yield from scenario_clips(notes, wanted)
 
 
@@ -211,13 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="only clips whose name contains this (e.g. treadmill, doubled, synth)")
     ap.add_argument("--json", type=Path, help="save the table (and every event) as JSON")
     ap.add_argument("--details", action="store_true", help="print every event's error")
+    ap.add_argument("--no-camera", action="store_true", help="score moving-camera clips without the camera stage (before stabilisation)")
     args = ap.parse_args(argv)
 
     notes: list[str] = []
     scores: list[ClipScore] = []
     print(HEADER)
     for clip in all_clips(args.only, notes):
-        s = evaluate(clip)
+        s = evaluate(clip, camera=not args.no_camera)
         scores.append(s)
         print(table_line(s), flush=True)
         if args.details:
