@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 def kink_fit(y: np.ndarray, lo: int, hi: int, tau_lo: float, tau_hi: float, designs, min_samples: int):
     """Least-squares fit of a curve with a kink at tau on the samples y[lo..hi], tau on a 0.02-sample grid in
     [tau_lo, tau_hi] (clipped to the samples): for each tau the first of ``designs`` (functions d -> design
-    matrix, d = t - tau, paired with a test of the coefficients) whose coefficients pass is fitted.
+    matrix (..., n, k), d = t - tau, paired with a test of the coefficients) whose coefficients pass is fitted.
     Returns (sse, tau, coef, n_samples) of the best tau, or None.
+
+    All taus of a design are solved at once (batched pseudo-inverse): the grid has 50 taus per sample
+    and this runs a few hundred times per clip.
     """
     lo, hi = max(0, lo), min(len(y) - 1, hi)
     t = np.arange(lo, hi + 1, dtype=float)
@@ -31,17 +34,29 @@ def kink_fit(y: np.ndarray, lo: int, hi: int, tau_lo: float, tau_hi: float, desi
     if ok.sum() < min_samples:
         return None
     t, v = t[ok], v[ok]
-    best = None
-    for tau in np.arange(max(t[0], tau_lo), min(t[-1], tau_hi) + 1e-9, 0.02):
-        for design, accept in designs:
-            a = design(t - tau)
-            coef, *_ = np.linalg.lstsq(a, v, rcond=None)
+    taus = np.arange(max(t[0], tau_lo), min(t[-1], tau_hi) + 1e-9, 0.02)
+    if taus.size == 0:
+        return None
+    chosen: list[tuple[float, np.ndarray] | None] = [None] * len(taus)
+    for design, accept in designs:
+        todo = [i for i, c in enumerate(chosen) if c is None]
+        if not todo:
+            break
+        a = design(t[None, :] - taus[todo, None])  # (n_tau, n, k)
+        # singular values below lstsq's default cut-off (eps x the larger dimension) count as zero, as in lstsq
+        coefs = np.einsum("tkn,n->tk", np.linalg.pinv(a, rtol=np.finfo(float).eps * max(a.shape[1:])), v)
+        sse = ((np.einsum("tnk,tk->tn", a, coefs) - v) ** 2).sum(axis=1)
+        for i, coef, e in zip(todo, coefs, sse):
             if accept(coef):
-                sse = float(((a @ coef - v) ** 2).sum())
-                if best is None or sse < best[0]:
-                    best = (sse, float(tau), coef, len(t))
-                break
-    return best
+                chosen[i] = (float(e), coef)
+    fitted = [(c[0], float(tau), c[1]) for tau, c in zip(taus, chosen) if c is not None]
+    if not fitted:
+        return None
+    # Between two samples a kink fits equally well anywhere (the SSE is flat up to rounding): take the
+    # earliest tau of the best fits, so the choice does not hang on the last bits of the arithmetic.
+    least = min(f[0] for f in fitted)
+    sse, tau, coef = next(f for f in fitted if f[0] <= least + 1e-9 * (1.0 + least))
+    return sse, tau, coef, len(t)
 
 
 def lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
@@ -56,7 +71,7 @@ def lift_onset(y: np.ndarray, lo: int, hi: int) -> float | None:
     """
     def rise(*powers: int):
         """Design matrix of y = b - sum_p c_p max(t - t0, 0)^p (image y falls as the landmark rises)."""
-        return lambda d: np.stack([np.ones_like(d), *(-np.maximum(d, 0.0) ** p for p in powers)], axis=1)
+        return lambda d: np.stack([np.ones_like(d), *(-np.maximum(d, 0.0) ** p for p in powers)], axis=-1)
 
     def rising(c: np.ndarray) -> bool:  # speed and acceleration of the rise both >= 0, not both 0
         return bool(np.all(c[1:] >= 0) and np.any(c[1:] > 0))
@@ -149,7 +164,7 @@ def knee_turn(knee: np.ndarray, guess: float, fps: float, p: EventParams) -> flo
     """
     w = max(2, int(round(p.knee_turn_half_width_s * fps)))
     lo, hi = max(0, int(np.floor(guess)) - w), min(len(knee) - 1, int(np.ceil(guess)) + w)
-    design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0) ** 2], axis=1)  # noqa: E731
+    design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0) ** 2], axis=-1)  # noqa: E731
     fit = kink_fit(knee, lo, hi, max(lo + 1.0, guess - 1.0), min(hi - 1.0, guess + 0.5),
                     [(design, lambda c: c[1] < 0 < c[2])], min_samples=5)
     return guess if fit is None else fit[1]
@@ -173,7 +188,7 @@ def hinge(y: np.ndarray, lo: int, hi: int, centre: float, half: float = 1.5) -> 
     also between frames; a zero-lag low-pass of the samples does not move it.
     """
     lo, hi = max(0, lo), min(len(y) - 1, hi)
-    design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0)], axis=1)  # noqa: E731
+    design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0)], axis=-1)  # noqa: E731
     fit = kink_fit(y, lo, hi, max(lo + 0.5, centre - half), min(hi - 0.5, centre + half), [(design, lambda c: True)], min_samples=4)
     if fit is None:
         return None
