@@ -141,8 +141,6 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     hip_mid = hip_midpoint(ct.keypoints_px)
     events = detect_events(ct, face, light=cleaned.light)
     steps = step_metrics(ct, events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility, light=cleaned.light)
-    duty = [s.contact_time_s / (events.stride_period_frames / ct.fps) for s in steps if s.contact_time_s]
-    flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
     # walking vs running from the pose track alone (pelvis bounce phase, cadence): formcheck.quality.gait_kind
     walking = bool(gait["walking"])
     quality, warnings, refuse = quality_checks(track, cleaned, len(steps), 1.0 if facing else direction.confidence,
@@ -158,6 +156,9 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     if timebase.slow_motion:
         steps = [withhold_durations(s) for s in steps]
         quality["warnings"].append(slow_motion_warning(timebase))
+    # after durations were withheld (slow motion): a guessed flight time must not reach the summary
+    duty = [s.contact_time_s / (events.stride_period_frames / ct.fps) for s in steps if s.contact_time_s]
+    flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
     cad = None if timebase.slow_motion else cadence_spm(events)
     evidence, evidence_warnings = timing_evidence(cleaned, steps, near)
     quality["timing_evidence"] = evidence
@@ -226,8 +227,8 @@ def analyze(
 
     ``check_camera``: measure the camera's motion on every frame (formcheck.camera): a clip with
     scene cuts is analysed on its longest stretch, and one whose camera moved beyond the
-    camera-motion warning threshold on a ground-referenced track (drawing arrays stay at image
-    positions); the check lands in ``quality.camera_motion``.
+    camera-motion warning threshold is analysed on a ground-referenced track (drawing arrays stay at
+    image positions); the check lands in ``quality.camera_motion``.
     """
     from .pose import default_model_path, extract_pose_track
 

@@ -238,7 +238,7 @@ def measure_camera_motion(
     """
     import cv2
 
-    from .video import iter_frames
+    from .video import VideoReadError, iter_frames
 
     boxes = _runner_boxes(track)
     lk = dict(winSize=(21, 21), maxLevel=4, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
@@ -322,14 +322,16 @@ def measure_camera_motion(
         segs.append(seg)
         prev, prev_thumb, prev_index = gray, thumb, fr.index
     if not idxs:
-        raise ValueError(f"{video_path}: no frames decoded")
+        raise VideoReadError(f"{video_path}: no frames decoded")
     m = np.asarray(mats)
     ok_a = np.asarray(oks)
     seg_a = np.asarray(segs)
     m = _interpolate_failed(m, ok_a, seg_a)
     # downscaled px -> full resolution: A_full = S^-1 A S with S = diag(sc, sc)
     m[:, :, 2] /= sc
-    fps = float(track.fps) if track is not None and track.fps else (1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 30.0)
+    # the file's own rate, from the decoded timestamps: the track's may be a --fps override (slow motion), while
+    # frames here are decoded-frame numbers in file time
+    fps = 1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 30.0
     return CameraMotion(
         frame_indices=np.asarray(idxs, dtype=np.int64), timestamps_s=np.asarray(times, dtype=float), to_ref=m, ok=ok_a,
         inliers=np.asarray(inl_n, dtype=np.int64), segment=seg_a, image_size=size, fps=fps,

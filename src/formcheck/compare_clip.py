@@ -99,8 +99,8 @@ def write_side_by_side(
     """Write the side-by-side H.264 clip; returns its path. Raises SideBySideError if impossible."""
     panels = [_panel(before, labels[0], leg_px), _panel(after, labels[1], leg_px)]
     n_cycles = min(cycles, *(len(p.strides) for p in panels))
-    out_fps = max(float(before.track.fps), float(after.track.fps))
-    stride_s = max(float(np.median([b - a for a, b in p.strides])) / float(a.track.fps) for p, a in zip(panels, (before, after)))
+    out_fps = max(float(before.video.fps), float(after.video.fps))  # decoded frames per second
+    stride_s = max(float(np.median([b - a for a, b in p.strides])) / float(a.video.fps) for p, a in zip(panels, (before, after)))
     frames_per_cycle = max(8, int(round(stride_s * out_fps)))
     panel_w, panel_h = int(2.3 * leg_px) // 2 * 2, int(2.9 * leg_px) // 2 * 2
     header = max(28, leg_px // 5) // 2 * 2

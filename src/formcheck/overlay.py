@@ -343,7 +343,7 @@ def overlay_from_analysis(analysis: Analysis) -> OverlayData:
         facing=analysis.facing,
         near_side=analysis.near_side,
         steps=tuple(marks),
-        fps=float(track.fps),
+        fps=float(analysis.video.fps),  # decoded frames per second: the steps' frame numbers are decoded frames
         cadence_spm=None if cad is None else float(cad),
         grader=findings_grader(),
         summary_flags=summary_flags,
