@@ -93,10 +93,6 @@ def dashed_line(image: np.ndarray, p0: tuple[int, int], p1: tuple[int, int], col
         cv2.line(image, q0, q1, color, thickness, cv2.LINE_AA)
 
 
-def fmt_signed(value: float, unit: str = "") -> str:
-    return f"{value:+.0f}{unit}"
-
-
 # --------------------------------------------------------------------------- annotators
 _TRUNK = lm.SKELETON_EDGES["trunk"] + ((lm.LEFT_EAR, lm.RIGHT_EAR),)
 

@@ -52,11 +52,6 @@ _ERROR_CODES: dict[str, int] = {
 }
 
 
-def register_error(exception: type[BaseException], exit_code: int) -> None:
-    """Let a library error end the CLI with one line and ``exit_code`` instead of a traceback."""
-    _ERROR_CODES[f"{exception.__module__}.{exception.__qualname__}"] = exit_code
-
-
 def _exit_code_for(exc: BaseException) -> int | None:
     for kind in type(exc).__mro__:
         code = _ERROR_CODES.get(f"{kind.__module__}.{kind.__qualname__}")

@@ -1,4 +1,8 @@
-"""Gait events from a cleaned pose track: running direction, initial contact, toe-off.
+"""Gait events from a cleaned pose track: each foot's initial contact and toe-off, and how sure they are.
+
+The running direction, the stride period and one candidate stance per stride come from
+:mod:`formcheck.gait_cycle`; the sub-frame fits that time a landing or a lift from
+:mod:`formcheck.event_fits`.
 
 Everything here works on foot positions RELATIVE TO THE PELVIS (hip midpoint), which makes a
 treadmill and an overground run look the same: relative to the pelvis, the stance foot moves
@@ -176,7 +180,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     scale = body_scale_px(k)
     fwd = {side: foot_forward(track, side, facing) for side in SIDES}
     periods = [stride_period(fwd[s], fps) for s in SIDES]
-    periods = [p for p in periods if np.isfinite(p)]
+    periods = [period for period in periods if np.isfinite(period)]
     if not periods:
         return GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing, fps=fps)
     period = float(np.median(periods))
