@@ -1,4 +1,4 @@
-"""Pixel evidence for ground contact (formcheck.footflow) against hand labels and rendered truth.
+"""Pixel evidence for ground contact (formcheck.evaluation.footflow) against hand labels and rendered truth.
 
 For every clip of benchmarks/eval_events.py (real clips, their degraded versions, the rendered
 samples, the hard-condition scenarios) this prints, per event kind (IC / TO), events within
@@ -36,7 +36,7 @@ from formcheck.clean import clean_track  # noqa: E402
 from formcheck.evaluation.events import ClipScore, Detection, detection_from_analysis, score_detection  # noqa: E402
 from formcheck.evaluation.track_cache import default_cache_dir, file_digest  # noqa: E402
 from formcheck.gait_cycle import stride_period  # noqa: E402
-from formcheck.footflow import (EvidenceParams, FlowParams, FootFlow, contact_evidence, measure_foot_flow,  # noqa: E402
+from formcheck.evaluation.footflow import (EvidenceParams, FlowParams, FootFlow, contact_evidence, measure_foot_flow,  # noqa: E402
                                 pixel_events, refine_contact, refine_toe_off)
 from formcheck.pose_track import PoseTrack  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""formcheck.footflow: shoe and ground motion from pixels, and the contact evidence built on it.
+"""formcheck.evaluation.footflow: shoe and ground motion from pixels, and the contact evidence built on it.
 
 The fast tests render a small clip with known motion: a textured "belt" scrolling at a constant
 speed and a textured "shoe" patch that comes down and forwards, lands (joins the belt's motion)
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from formcheck import landmarks as lm
-from formcheck.footflow import (EvidenceParams, FlowParams, contact_evidence, measure_foot_flow, pixel_events,
+from formcheck.evaluation.footflow import (EvidenceParams, FlowParams, contact_evidence, measure_foot_flow, pixel_events,
                                 refine_contact, refine_toe_off)
 from formcheck.pose_track import PoseTrack
 from formcheck.video import H264Writer

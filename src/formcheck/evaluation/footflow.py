@@ -33,10 +33,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from . import landmarks as lm
-from .geometry import SIDES
-from .pose_track import PoseTrack
-from .video import iter_frames
+from .. import landmarks as lm
+from ..geometry import SIDES
+from ..pose_track import PoseTrack
+from ..video import iter_frames
 
 PARTS = ("shoe", "heel", "toe", "ground")
 
