@@ -395,6 +395,16 @@ def _landmark_com_x(pts: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- solving
+def _first_root(f, grid: np.ndarray, message) -> float:
+    """The first root of ``f`` along ``grid`` (a sign change, then Brent's method); ValueError(message(values)) if none."""
+    vals = np.array([f(g) for g in grid])
+    idx = np.nonzero(np.sign(vals[:-1]) != np.sign(vals[1:]))[0]
+    if len(idx) == 0:
+        raise ValueError(message(vals))
+    i = idx[0]
+    return brentq(f, grid[i], grid[i + 1], xtol=1e-10)
+
+
 def _solve_model(p: GaitParams) -> _Model:
     body = Body(p.height_m)
     L = body.leg
@@ -434,31 +444,17 @@ def _solve_model(p: GaitParams) -> _Model:
             def f_tc(tcv: float) -> float:
                 return ext_at(quick(x_c, tcv, hip_mean)) - target_ext
 
-            grid = np.linspace(0.2 * p.step_time_s, 0.97 * p.step_time_s, 40)
-            vals = np.array([f_tc(g) for g in grid])
-            idx = np.nonzero(np.sign(vals[:-1]) != np.sign(vals[1:]))[0]
-            if len(idx) == 0:
-                raise ValueError(
-                    f"hip extension {p.hip_extension_deg} deg at toe-off is not reachable with these parameters "
-                    f"(range {math.degrees(vals.min() + target_ext):.1f}..{math.degrees(vals.max() + target_ext):.1f} deg)"
-                )
-            i = idx[0]
-            tc = brentq(f_tc, grid[i], grid[i + 1], xtol=1e-10)
+            tc = _first_root(f_tc, np.linspace(0.2 * p.step_time_s, 0.97 * p.step_time_s, 40), lambda vals: (
+                f"hip extension {p.hip_extension_deg} deg at toe-off is not reachable with these parameters "
+                f"(range {math.degrees(vals.min() + target_ext):.1f}..{math.degrees(vals.max() + target_ext):.1f} deg)"))
         else:
             def f_h(h: float) -> float:
                 return ext_at(quick(x_c, tc, h)) - target_ext
 
-            grid = body.standing_hip_height - np.linspace(-0.01, 0.16, 35)
-            vals = np.array([f_h(g) for g in grid])
-            idx = np.nonzero(np.sign(vals[:-1]) != np.sign(vals[1:]))[0]
-            if len(idx) == 0:
-                raise ValueError(
-                    f"contact time {tc:.3f} s cannot be combined with overstride {p.overstride_pct_leg}% and hip extension "
-                    f"{p.hip_extension_deg} deg at {p.speed_m_s} m/s without an unrealistic crouch; leave duty_factor/"
-                    "contact_time_s unset to let the contact time follow, or change the speed"
-                )
-            i = idx[0]
-            hip_mean = brentq(f_h, grid[i], grid[i + 1], xtol=1e-10)
+            hip_mean = _first_root(f_h, body.standing_hip_height - np.linspace(-0.01, 0.16, 35), lambda vals: (
+                f"contact time {tc:.3f} s cannot be combined with overstride {p.overstride_pct_leg}% and hip extension "
+                f"{p.hip_extension_deg} deg at {p.speed_m_s} m/s without an unrealistic crouch; leave duty_factor/"
+                "contact_time_s unset to let the contact time follow, or change the speed"))
         # the leg must not be over-stretched during stance: lower the pelvis if needed (free mode)
         reach = max_reach(quick(x_c, tc, hip_mean))
         if reach > 0.995:
