@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .geometry import SIDES
-from .metrics import StepMetrics
+from .metrics import StepMetrics, counted_steps
 
 # Thresholds: see docs/thresholds.md for the source and rationale of each.
 OVERSTRIDE_PCT_LEG = (15.0, 25.0, 35.0)  # mild / moderate / marked, heel ahead of COM, % leg (formcheck heuristic)
@@ -139,11 +139,12 @@ def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: fl
                                float(MIN_STEPS_PER_SIDE), note="Film at least 10 s of steady running."))
             continue
         far_note = "" if ss[0].near else _FAR_NOTE
+        counted = counted_steps(ss)  # the steps the summary's medians were taken over
         for spec in (s for s in FINDING_SPECS.values() if s.per_side):
             median = summary[side][spec.metric]["median"]
             if median is not None and (lvl := spec.level(median)):
                 note = (_NOTES.get(spec.code, "") + far_note).strip()
-                out.append(_finding(spec, lvl, side, median, _evidence(ss, spec.metric), note))
+                out.append(_finding(spec, lvl, side, median, _evidence(counted, spec.metric), note))
     for spec in (s for s in FINDING_SPECS.values() if not s.per_side):
         value = cadence if spec.metric == "cadence_spm" else summary.get(spec.metric)
         if value is not None and (lvl := spec.level(value)):

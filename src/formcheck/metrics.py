@@ -303,6 +303,13 @@ _HIP_METRICS = {"hip_extension_deg", "peak_hip_extension_deg", "hip_extension_ve
 MIN_CERTAIN_STEPS = 3  # a leg's medians leave out its uncertain steps when at least this many others remain
 
 
+def counted_steps(steps: list[StepMetrics]) -> list[StepMetrics]:
+    """One leg's steps that its medians (and a finding's evidence) are taken over: the certain ones when at
+    least MIN_CERTAIN_STEPS remain, else all of them."""
+    certain = [s for s in steps if not s.timing_uncertain]
+    return certain if len(certain) >= MIN_CERTAIN_STEPS else list(steps)
+
+
 def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[str, Any]:
     """Per side: median + IQR + n + confidence of each metric; asymmetry (left - right, and %).
 
@@ -314,9 +321,8 @@ def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[
     for side in SIDES:
         ss = [s for s in steps if s.side == side]
         vis = float(np.mean([s.visibility for s in ss])) if ss else 0.0
-        certain = [s for s in ss if not s.timing_uncertain]
-        counted = certain if len(certain) >= MIN_CERTAIN_STEPS else ss
-        doubtful = len(counted) > len(certain)
+        counted = counted_steps(ss)
+        doubtful = any(s.timing_uncertain for s in counted)
         d = {}
         for m in BILATERAL:
             sp = spread([getattr(s, m) for s in counted])
