@@ -245,7 +245,7 @@ class Quality(_ReadAsDict):
     extra: dict[str, Any] = field(default_factory=dict)  # checks this version does not know, kept as read
 
     def with_camera_motion(self, motion: Mapping[str, Any]) -> Quality:
-        """A copy with a :func:`formcheck.quality.camera_motion` result and its warning (if new) added."""
+        """A copy with a :func:`formcheck.camera.motion_summary` result and its warning (if new) added."""
         w = motion.get("warning")
         warnings = self.warnings + (w,) if w and w not in self.warnings else self.warnings
         return dataclasses.replace(self, camera_motion_checked=bool(motion.get("checked")), camera_motion=dict(motion),
