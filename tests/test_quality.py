@@ -237,3 +237,11 @@ def test_sliding_texture_gives_its_known_motion(tmp_path):
 def test_rendered_sample_camera_is_static(pose_track_of):
     m = camera_motion(SAMPLES / "sample_run.mp4", pose_track_of(SAMPLES / "sample_run.mp4"))
     assert m["checked"] and m["median_shift_px_s"] < 0.5 and m["warning"] is None
+
+
+def test_a_short_pass_is_refused_with_advice_for_a_pass():
+    """A runner crossing the frame in one second (overground, 2 steps): the refusal says the runner crossed the
+    frame and how to film a longer pass, not 'film 10 s more' (which a friend filming a pass cannot do)."""
+    g = simulate_gait(GaitParams(fps=30, duration_s=1.0, treadmill=False, runner_height_frac=0.3))
+    with pytest.raises(AnalysisError, match="crossed the frame .*stand further back"):
+        analyze_track(to_pose_track(g))

@@ -236,6 +236,18 @@ def direction_changes(track: PoseTrack) -> dict[str, Any]:
     return {"passes": passes, "changes": max(0, len(passes) - 1)}
 
 
+def too_few_steps_message(n_steps: int, raw: PoseTrack, direction: dict[str, Any]) -> str:
+    """Why a clip with too few steps is refused, and what to film instead: a runner crossing the frame needs a
+    longer pass, a runner in place (treadmill) a longer clip."""
+    need = f"at least {MIN_STEPS_REFUSE} are needed"
+    if direction.get("passes"):
+        hips = raw.keypoints_px[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0]
+        seen = f"{np.isfinite(hips).all(axis=1).sum() / float(raw.fps):.1f} s"
+        return (f"only {n_steps} steps found while the runner crossed the frame ({seen} in view; {need}): stand further "
+                "back so the pass shows 6 or more steps, or follow the runner with the camera")
+    return f"only {n_steps} steps found; {need}: film 10 s more of steady running"
+
+
 # ---------------------------------------------------------------------------------------------- all checks
 def quality_checks(
     raw: PoseTrack,
@@ -290,7 +302,7 @@ def quality_checks(
     elif gait.get("kind") == "unclear" and gait.get("pelvis_spread_corr") is not None:
         warnings.append("running or walking unclear (no clear flight phase): figures assume running")
     if n_steps < MIN_STEPS_REFUSE:
-        refusals.append(f"only {n_steps} steps found; at least {MIN_STEPS_REFUSE} are needed: film 10 s more of steady running")
+        refusals.append(too_few_steps_message(n_steps, raw, direction))
     elif n_steps < MIN_STEPS:
         warnings.append(f"only {n_steps} steps (< {MIN_STEPS}): figures are rough; film 10 s more of steady running")
     if min(trust.values()) < VISIBILITY_WARN:
