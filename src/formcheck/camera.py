@@ -148,8 +148,11 @@ def _runner_boxes(track: PoseTrack | None, pad: float = BOX_PAD) -> tuple[np.nda
 def _box_at(boxes: tuple[np.ndarray, np.ndarray] | None, frame_index: int) -> np.ndarray | None:
     if boxes is None:
         return None
-    fi, b = boxes
-    return b[int(np.argmin(np.abs(fi - frame_index)))]
+    fi, b = boxes  # frame indices ascending: the nearest row by bisection (this runs on every frame)
+    i = int(np.clip(np.searchsorted(fi, frame_index), 1, len(fi) - 1)) if len(fi) > 1 else 0
+    if i > 0 and abs(fi[i - 1] - frame_index) <= abs(fi[i] - frame_index):
+        i -= 1
+    return b[i]
 
 
 def _mask(shape: tuple[int, int], box: np.ndarray | None, sc: float) -> np.ndarray:
@@ -474,14 +477,6 @@ class PreparedTrack:
         return analysis.with_result(quality=replace(q, warnings=q.warnings + extra))
 
 
-def _subset(track: PoseTrack, keep: np.ndarray) -> PoseTrack:
-    return PoseTrack(
-        keypoints_px=track.keypoints_px[keep], depth_px=track.depth_px[keep], visibility=track.visibility[keep],
-        presence=track.presence[keep], world_m=track.world_m[keep], timestamps_s=track.timestamps_s[keep],
-        frame_indices=track.frame_indices[keep], fps=track.fps, image_size=track.image_size, source=track.source, info=dict(track.info),
-    )
-
-
 def _zoom_rate_pct_s(motion: CameraMotion, rows: np.ndarray) -> float:
     """Largest scale change over any 0.5 s window, % per second."""
     s = np.log(motion.scale[rows])
@@ -523,7 +518,7 @@ def prepare_track(
             raise AnalysisError(f"cannot analyse this clip: it has {len(segs) - 1} scene cuts and no stretch between them lasts "
                                 f"{MIN_SEGMENT_S:.0f} s: film one continuous take of 10 s or more")
         keep = (track.frame_indices >= a) & (track.frame_indices <= b)
-        original = _subset(track, keep)
+        original = track.take(keep)
         analysed = (a, b)
         t0, t1 = motion.timestamps_s[motion.rows(np.array([a, b]))]
         notes.append(f"the clip has {len(segs) - 1} scene cut{'s' if len(segs) > 2 else ''}: only the longest stretch without "

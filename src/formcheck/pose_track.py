@@ -78,6 +78,15 @@ class PoseTrack:
         """(T, 2) pixel trajectory of one landmark."""
         return self.keypoints_px[:, index, :]
 
+    def take(self, rows: np.ndarray) -> "PoseTrack":
+        """The track's rows ``rows`` (a boolean mask or indices) only: every per-frame array cut alike."""
+        return PoseTrack(
+            keypoints_px=self.keypoints_px[rows], depth_px=self.depth_px[rows], visibility=self.visibility[rows],
+            presence=self.presence[rows], world_m=self.world_m[rows], timestamps_s=self.timestamps_s[rows],
+            frame_indices=self.frame_indices[rows], fps=self.fps, image_size=self.image_size, source=self.source,
+            info=dict(self.info),
+        )
+
     def with_keypoints(self, keypoints_px: np.ndarray, **info: Any) -> "PoseTrack":
         """A copy with new 2-D keypoints (e.g. after cleaning), other arrays unchanged."""
         return PoseTrack(

@@ -64,10 +64,7 @@ def drop_repeated_frames(track: PoseTrack) -> tuple[PoseTrack, int]:
     # scene) does not lower it
     real_fps = 1.0 / float(np.median(np.diff(track.timestamps_s[keep])))
     return replace(
-        track,
-        keypoints_px=track.keypoints_px[keep], depth_px=track.depth_px[keep], visibility=track.visibility[keep],
-        presence=track.presence[keep], world_m=track.world_m[keep], timestamps_s=track.timestamps_s[keep],
-        frame_indices=track.frame_indices[keep], fps=real_fps,
+        track.take(keep), fps=real_fps,
         info={**track.info, "repeated_dropped": int(repeated.sum()), "container_fps": float(track.fps)},
     ), int(repeated.sum())
 
