@@ -93,6 +93,7 @@ class EventParams:
     knee_extension_to_stride: float = 0.60  # ... to here
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
     frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
+    symmetry_tolerance_stride: float = 0.05  # a less visible leg's contact time this far from the other leg's is checked
     doubt_offset_stride: float = 0.1  # a step whose timing departs this far from its leg's median is uncertain
 
 
@@ -185,6 +186,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         return GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing, fps=fps)
     period = float(np.median(periods))
     steps: list[StepEvents] = []
+    knee_alternative: dict[tuple[str, int], float | None] = {}  # knee turn that disagreed with the toe lift
     for side in SIDES:
         sig = fwd[side]
         if not np.isfinite(sig).any():
@@ -211,12 +213,14 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
             to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             lift_seen = to_pos is not None
+            k_pos = None
             if to_pos is not None:
                 k_pos, _ = knee_extension(knee_light, c_pos, period, p)
                 if k_pos is not None:
                     k_pos = knee_turn(knee_light, k_pos, fps, p)
                 if k_pos is not None and -p.knee_agree_before_s * fps <= k_pos - to_pos <= p.knee_agree_after_s * fps:
                     to_pos, method = k_pos, "knee_extension"
+                    k_pos = None
             if to_pos is None:
                 to_pos, method = knee_extension(knee, c_pos, period, p)
             if to_pos is None:
@@ -225,6 +229,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             seen_until = n - 1 if to_pos is None else min(n - 1, int(np.floor(to_pos)) + 1)
             if not in_frame[max(0, c_idx - 1) : seen_until + 1].all():
                 continue  # the foot is at or beyond the image border during this stance: its events cannot be seen
+            knee_alternative[(side, c_idx)] = k_pos
             steps.append(
                 StepEvents(
                     side=side,
@@ -238,9 +243,42 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                     doubts=() if lift_seen or to_pos is None else ("no toe lift seen",),
                 )
             )
+    steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
     steps = with_doubts(steps, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
+
+
+def toe_offs_by_symmetry(steps: list[StepEvents], knee_alternative: dict[tuple[str, int], float | None],
+                         trust: dict[str, float], track: PoseTrack, period: float, p: EventParams) -> list[StepEvents]:
+    """The less visible leg's toe-offs checked against the better seen leg's contact times.
+
+    A runner's two legs spend nearly the same time on the ground (asymmetries of a few percent of a
+    stride). The toe of the far foot is what MediaPipe loses when the near leg swings past it: it
+    "lifts" early, and the knee's turn, which disagreed with that lift, was the toe-off. When the less
+    visible leg's toe-lift contact time departs from the well-seen leg's median by more than
+    ``symmetry_tolerance_stride`` and the knee's turn comes closer to it, the knee's turn is taken.
+    """
+    fps = float(track.fps)
+    better, worse = sorted(SIDES, key=lambda s: -trust[s])
+    if trust[better] < p.well_seen_visibility:
+        return steps
+    ref = [s.toe_off_at_s - s.contact_at_s for s in steps if s.side == better and s.toe_off_at_s is not None]
+    if len(ref) < 2:
+        return steps
+    ref_ct = float(np.median(ref))
+    tol = p.symmetry_tolerance_stride * period / fps
+    out = []
+    for s in steps:
+        k_pos = knee_alternative.get((s.side, s.contact_index))
+        if s.side == worse and k_pos is not None and s.toe_off_at_s is not None and s.toe_off_method == "toe_lift":
+            ct_lift = s.toe_off_at_s - s.contact_at_s
+            ct_knee = _time_at(track, k_pos) - s.contact_at_s
+            if abs(ct_lift - ref_ct) > tol and abs(ct_knee - ref_ct) < abs(ct_lift - ref_ct):
+                s = replace(s, toe_off_index=max(s.contact_index, int(np.floor(k_pos + p.event_frame_tol_frames))),
+                            toe_off_at_s=_time_at(track, k_pos), toe_off_method="knee_extension")
+        out.append(s)
+    return out
 
 
 def with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> list[StepEvents]:
