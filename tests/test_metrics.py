@@ -55,3 +55,73 @@ def test_smooth_value_at_is_exact_for_a_cubic_and_beats_the_chord_near_a_peak():
     q[9] = np.nan
     assert smooth_value_at(q, 7.3) == pytest.approx(0.7 * p[7] + 0.3 * p[8])
     assert smooth_value_at(p, 0.4) == pytest.approx(0.6 * p[0] + 0.4 * p[1])
+
+
+# ------------------------------------------------------------------------------------------ only complete steps
+def _synthetic_runner_60fps():
+    from formcheck.synth.gait import GaitParams, simulate_gait
+
+    return simulate_gait(GaitParams(fps=60, duration_s=6))
+
+
+def test_a_stance_the_clip_ends_inside_gets_no_metrics():
+    """The synthetic runner's last stance (left foot, true contact 5.753 s = frame 346, toe-off 5.960 s) cut 0.1 s after
+    its contact: the clip shows the landing but not the lift. Before this rule the step was reported with an
+    overstride (14.4 % leg) and no toe-off; now it is not measured at all, and is counted as cut off. Every step that
+    is reported has its toe-off at least TOE_OFF_TRAIL_S before the clip's last frame, and the steps before it are the
+    same as in the uncut clip."""
+    from formcheck.analysis import analyze_track
+    from formcheck.metrics import TOE_OFF_TRAIL_S
+    from formcheck.synth.gait import to_pose_track
+
+    g = _synthetic_runner_60fps()
+    last = g.steps[-1]
+    assert last["contact_frame"] == 346 and last["toe_off_t_s"] > 5.9
+    full = analyze_track(to_pose_track(g, noise_px=0.5))
+    n = int(round((last["contact_t_s"] + 0.1) * 60))  # frames 0..350: ends 0.1 s into the 0.207 s stance
+    cut = analyze_track(to_pose_track(g, noise_px=0.5).take(np.arange(n)))
+    assert all(abs(s.contact_frame - last["contact_frame"]) > 3 for s in cut.steps)
+    assert cut.quality["incomplete_steps"] >= 1
+    end_s = (n - 1) / 60
+    assert all(s.toe_off_frame is not None and s.toe_off_frame / 60 + TOE_OFF_TRAIL_S <= end_s + 1 / 60 for s in cut.steps)
+    assert len(cut.steps) == len(cut.events.steps)  # the events drawn on the clip are the measured steps
+    before_cut = [s for s in full.steps if s.toe_off_frame is not None and s.toe_off_frame / 60 + TOE_OFF_TRAIL_S <= end_s]
+    assert [(s.side, s.contact_frame, s.toe_off_frame) for s in cut.steps] == [(s.side, s.contact_frame, s.toe_off_frame) for s in before_cut]
+
+
+def test_a_stance_the_runner_is_out_of_view_for_gets_no_metrics():
+    """The person is not detected for 12 frames (0.2 s, longer than cleaning fills) around the toe-off of the left stance
+    at frames 176-188. Before this rule that stance was measured with a "toe-off" at frame 196, after the gap, and a hip
+    extension of 4.0 deg (truth ~12); now it gets no metrics. The stances clear of the gap are still measured."""
+    from formcheck.analysis import analyze_track
+    from formcheck.synth.gait import to_pose_track
+
+    g = _synthetic_runner_60fps()
+    st = g.steps[8]
+    assert (st["side"], st["contact_frame"], st["toe_off_frame"]) == ("left", 176, 188)
+    gap = set(range(184, 196))
+    a = analyze_track(to_pose_track(g, noise_px=0.5, dropout_frames=sorted(gap)))
+    assert all(abs(s.contact_frame - 176) > 3 for s in a.steps)
+    for s in a.steps:  # no measured stance touches the gap
+        assert not gap & set(range(s.contact_frame - 4, s.toe_off_frame + 7))
+    truth_clear = [t for t in g.steps if t["toe_off_frame"] + 7 < 184 or t["contact_frame"] - 4 > 195]
+    assert len(a.steps) >= len(truth_clear) - 4  # the first and last stances of the clip are not seen whole either
+
+
+@pytest.mark.slow
+def test_sample_runs_cut_off_last_step_is_not_measured_or_drawn(pose_track_of):
+    """sample_run.mp4 (480 frames at 60 fps) ends 0.11 s into a left stance (contact frame 473). It was measured as a
+    0.076 s contact with -21.6 deg of hip extension at a "toe-off" on frame 476, and the annotated clip wrote that
+    angle beside a foot flat on the belt. Now the step is gone from the steps, the events and the clip's overlay."""
+    from pathlib import Path
+
+    from formcheck.analysis import analyze_track
+    from formcheck.overlay import overlay_from_analysis
+
+    a = analyze_track(pose_track_of(Path(__file__).resolve().parents[1] / "sample_videos" / "sample_run.mp4"))
+    assert all(s.contact_frame < 470 for s in a.steps)
+    assert min(s.contact_time_s for s in a.steps) > 0.12  # rendered at ~0.21 s a contact; the cut one read 0.076
+    assert all(s.hip_extension_deg > -5 for s in a.steps)
+    marks = overlay_from_analysis(a).steps
+    assert [m.contact_frame for m in marks] == [s.contact_frame for s in a.steps]
+    assert all(m.toe_off_frame is None or m.toe_off_frame < 470 for m in marks)

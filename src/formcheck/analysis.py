@@ -25,7 +25,7 @@ from .com import segment_weighted_com
 from .events import GaitEvents, detect_direction, detect_events
 from .findings import Finding, make_findings
 from .geometry import hip_midpoint, leg_length_px, near_side, trunk_lean_deg
-from .metrics import StepMetrics, cadence_spm, px_per_cm, step_metrics, summarise
+from .metrics import StepMetrics, cadence_spm, complete_events, px_per_cm, step_metrics, summarise
 from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
@@ -139,14 +139,17 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     near = near_side(face)
     com = segment_weighted_com(ct.keypoints_px)
     hip_mid = hip_midpoint(ct.keypoints_px)
-    events = detect_events(ct, face, light=cleaned.light)
-    steps = step_metrics(ct, events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility, light=cleaned.light)
+    all_events = detect_events(ct, face, light=cleaned.light)
+    # only complete stances are measured (formcheck.metrics.incomplete_reason); every stance still times the cadence
+    steps = step_metrics(ct, all_events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility, light=cleaned.light)
+    events = complete_events(ct, all_events)
     # walking vs running from the pose track alone (pelvis bounce phase, cadence): formcheck.quality.gait_kind
     walking = bool(gait["walking"])
     quality, warnings, refuse = quality_checks(track, cleaned, len(steps), 1.0 if facing else direction.confidence,
                                                gait=gait, view=view, direction=passes)
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
+    quality["incomplete_steps"] = len(all_events.steps) - len(events.steps)  # stances the clip cuts off: not measured
     if timebase.repeated_dropped or timebase.slow_motion:
         quality["time_base"] = {"repeated_frames_dropped": timebase.repeated_dropped,
                                 "slow_motion_factor": round(timebase.slow_motion_factor, 2)}
@@ -159,7 +162,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     # after durations were withheld (slow motion): a guessed flight time must not reach the summary
     duty = [s.contact_time_s / (events.stride_period_frames / ct.fps) for s in steps if s.contact_time_s]
     flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
-    cad = None if timebase.slow_motion else cadence_spm(events)
+    cad = None if timebase.slow_motion else cadence_spm(all_events)
     evidence, evidence_warnings = timing_evidence(cleaned, steps, near)
     quality["timing_evidence"] = evidence
     quality["warnings"].extend(evidence_warnings)

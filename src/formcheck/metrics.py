@@ -10,17 +10,22 @@ frame: on a treadmill the stance
 foot moves ~4 % of leg length and the thigh turns ~4 deg per frame at 60 fps (twice that at 30 fps),
 so a value read at the nearest frame would change with the frame rate and the rounding. Event
 FRAMES (``contact_frame``, ``toe_off_frame``) are still reported as frames (see formcheck.events).
+
+Only COMPLETE steps are measured (:func:`incomplete_reason`): a stance whose landing or lift the clip
+does not show in full (the clip starts or ends inside it, or the runner is out of view) gets no
+metrics at all; a "toe-off" at the clip's last frame is the clip ending, not the foot leaving the
+ground (sample_run's last step read a 0.076 s contact and -21.6 deg of hip extension that way).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from . import landmarks as lm
-from .events import GaitEvents, StepEvents
+from .events import EventParams, GaitEvents, StepEvents
 from .geometry import (
     SIDES,
     foot_angle_deg,
@@ -132,6 +137,56 @@ def value_from_after(series: np.ndarray, pos: float, n_samples: int) -> float:
     return float(np.polyval(coef, pos))
 
 
+# A stance is complete when the clip shows, with the runner in view, everything its events were timed on:
+CONTACT_LEAD_S = EventParams().landing_fit_half_width_s  # the landing is fitted over +-this (0.065 s) around it
+TOE_OFF_TRAIL_S = EventParams().lift_stay_s  # a lift counts once the toe stays up this long (0.1 s) after it
+
+
+def leg_in_view(track: PoseTrack, side: str) -> np.ndarray:
+    """(T,) bool: every landmark of the leg (hip, knee, ankle, heel, toe) is placed on this frame of the
+    (cleaned) track; cleaning fills only short gaps, so False where the runner was not seen."""
+    leg = lm.LEG[side]  # type: ignore[index]
+    idx = [leg[j] for j in ("hip", "knee", "ankle", "heel", "foot_index")]
+    return np.isfinite(track.keypoints_px[:, idx]).all(axis=(1, 2))
+
+
+def _shown(track: PoseTrack, seen: np.ndarray, from_s: float, to_s: float) -> bool:
+    """The clip covers [from_s, to_s] (clip time) and the leg is in view on every frame of it."""
+    t = np.asarray(track.timestamps_s, dtype=float)
+    if from_s < t[0] - 1e-9 or to_s > t[-1] + 1e-9:
+        return False
+    i = int(np.floor(track_position(track, from_s) + 1e-6))
+    j = int(np.ceil(track_position(track, to_s) - 1e-6))
+    return bool(seen[i : j + 1].all())
+
+
+def incomplete_reason(track: PoseTrack, st: StepEvents, seen: np.ndarray | None = None) -> str | None:
+    """Why the clip does not show this stance whole (None: it does, and the step is measured).
+
+    Complete = it has a toe-off, and from CONTACT_LEAD_S before its contact to TOE_OFF_TRAIL_S after its
+    toe-off lies inside the clip with the leg in view on every frame: the spans the landing fit and the
+    lift's confirmation read. Anything less and the "contact" may be a foot already down when the clip
+    starts, the "toe-off" the clip's last frame.
+    """
+    seen = leg_in_view(track, st.side) if seen is None else seen
+    t = np.asarray(track.timestamps_s, dtype=float)
+    if st.toe_off_at_s is None:
+        return "no toe-off in view"
+    if st.contact_at_s - CONTACT_LEAD_S < t[0] - 1e-9:
+        return "contact at the clip's start"
+    if st.toe_off_at_s + TOE_OFF_TRAIL_S > t[-1] + 1e-9:
+        return "toe-off at the clip's end"
+    if not _shown(track, seen, st.contact_at_s - CONTACT_LEAD_S, st.toe_off_at_s + TOE_OFF_TRAIL_S):
+        return "runner out of view during the stance"
+    return None
+
+
+def complete_events(track: PoseTrack, events: GaitEvents) -> GaitEvents:
+    """``events`` with only the complete stances: the ones :func:`step_metrics` measures, in the same order."""
+    seen = {s: leg_in_view(track, s) for s in SIDES}
+    return replace(events, steps=[st for st in events.steps if incomplete_reason(track, st, seen[st.side]) is None])
+
+
 def _f(x: Any) -> float | None:
     try:
         x = float(x)
@@ -151,8 +206,12 @@ def step_metrics(
     raw_visibility: np.ndarray | None = None,
     light: PoseTrack | None = None,
 ) -> list[StepMetrics]:
-    """Per-step metrics. ``light`` = the cleaned track before low-pass filtering (formcheck.clean):
-    the foot's position at the contact instant is read from it (smoothing rounds off the landing)."""
+    """Per-step metrics of the COMPLETE stances of ``events`` (:func:`complete_events`, same order).
+
+    ``light`` = the cleaned track before low-pass filtering (formcheck.clean): the foot's position at the
+    contact instant is read from it (smoothing rounds off the landing). Step and flight time run to the
+    other foot's next contact, which need only be in view itself (its stance may end after the clip).
+    """
     k = track.keypoints_px
     kl = (light if light is not None else track).keypoints_px
     n = len(k)
@@ -173,8 +232,11 @@ def step_metrics(
     steps = events.steps
     out = []
     period = events.stride_period_frames
+    seen = {side: leg_in_view(track, side) for side in SIDES}
     for i, st in enumerate(steps):
         s = st.side
+        if incomplete_reason(track, st, seen[s]) is not None:
+            continue
         leg = lm.LEG[s]  # type: ignore[index]
         L = legs[s]
         c = st.contact_index
@@ -183,6 +245,8 @@ def step_metrics(
         nxt = next((o for o in steps[i + 1 :] if o.side != s), None)
         if nxt is not None and nxt.contact_at_s - st.contact_at_s > 0.75 * period / fps:
             nxt = None  # missed step in between
+        if nxt is not None and not _shown(track, seen[nxt.side], nxt.contact_at_s - CONTACT_LEAD_S, nxt.contact_at_s + CONTACT_LEAD_S):
+            nxt = None  # the next landing is not seen whole: no step or flight time to it
         pc = track_position(track, st.contact_at_s)  # contact instant, fractional track index
         pto = track_position(track, st.toe_off_at_s) if st.toe_off_at_s is not None else None
         com_c = value_at(com, pc)
