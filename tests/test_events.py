@@ -182,3 +182,52 @@ def test_hinge_recovers_subframe_landing():
     assert abs(tau - 10.3) < 0.03 and abs(v1 - 7) < 1e-6 and abs(v2) < 1e-6
     assert abs(landing(y, y, 5, 15, base=500.0, leg=200.0, fps=30.0, p=EventParams()) - 10.3) < 0.03
     assert landing(y, y, 5, 15, base=560.0, leg=200.0, fps=30.0, p=EventParams()) is None  # stopped 30% leg above the ground: not a landing
+
+
+def _stance(side, contact_s, toe_off_s, candidate_s, contact_method="landing", toe_off_method="toe_lift", fps=100.0):
+    from formcheck.events import StepEvents
+
+    return StepEvents(side=side, contact_index=int(np.ceil(contact_s * fps)), contact_at_s=contact_s,
+                      toe_off_index=int(np.floor(toe_off_s * fps)), toe_off_at_s=toe_off_s, toe_off_method=toe_off_method,
+                      contact_method=contact_method, candidate_at_s=candidate_s)
+
+
+def _clock_track(n=200, fps=100.0):
+    """A pose track that only carries a clock (the cross-leg checks need nothing else)."""
+    from formcheck.pose_track import PoseTrack
+
+    return PoseTrack(keypoints_px=np.full((n, 33, 2), np.nan), depth_px=np.zeros((n, 33)), visibility=np.ones((n, 33)),
+                     presence=np.ones((n, 33)), world_m=np.zeros((n, 33, 3)), timestamps_s=np.arange(n) / fps,
+                     frame_indices=np.arange(n), fps=fps, image_size=(640, 480))
+
+
+def test_far_zeni_contacts_take_the_near_legs_landing_offset():
+    """Near landings 20 ms after their Zeni instants -> a far Zeni contact moves 20 ms later (0.02 s = 2 frames)."""
+    from formcheck.events import EventParams, far_zeni_contacts
+
+    near = [_stance("left", c + 0.02, c + 0.25, c) for c in (0.1, 0.8, 1.5)]
+    far = _stance("right", 0.45, 0.70, 0.45, contact_method="zeni")
+    out = far_zeni_contacts(near + [far], {"left": 0.99, "right": 0.9}, _clock_track(), period=70.0, p=EventParams())
+    moved = out[-1]
+    assert moved.contact_at_s == pytest.approx(0.47)
+    assert moved.contact_index == 47
+    assert out[:3] == near  # the well-seen leg is left alone
+    # an offset that would be an advance (near landings before their Zeni instants) moves nothing
+    early = [_stance("left", c - 0.02, c + 0.25, c) for c in (0.1, 0.8, 1.5)]
+    assert far_zeni_contacts(early + [far], {"left": 0.99, "right": 0.9}, _clock_track(), 70.0, EventParams())[-1] == far
+
+
+def test_far_toe_off_by_symmetry_takes_the_knee_turn_when_closer():
+    """Near contact times 0.25 s; a far toe lift at 0.12 s is 0.13 s short, the knee's turn at 0.24 s wins."""
+    from formcheck.events import EventParams, toe_offs_by_symmetry
+
+    near = [_stance("left", c, c + 0.25, c) for c in (0.1, 0.8, 1.5)]
+    far = _stance("right", 0.45, 0.57, 0.45)
+    knee = {("right", far.contact_index): 0.69 * 100.0}  # track index of the knee's turn (100 fps)
+    out = toe_offs_by_symmetry(near + [far], knee, {"left": 0.99, "right": 0.9}, _clock_track(), 70.0, EventParams())
+    assert out[-1].toe_off_at_s == pytest.approx(0.69)
+    assert out[-1].toe_off_index == 69 and out[-1].toe_off_method == "knee_extension"
+    # a lift that agrees with the near leg (0.24 s) stays
+    ok = _stance("right", 0.45, 0.69, 0.45)
+    assert toe_offs_by_symmetry(near + [ok], {("right", ok.contact_index): 75.0}, {"left": 0.99, "right": 0.9},
+                                _clock_track(), 70.0, EventParams())[-1] == ok

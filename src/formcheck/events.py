@@ -93,6 +93,8 @@ class EventParams:
     knee_extension_to_stride: float = 0.60  # ... to here
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
     frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
+    offset_min_landings: int = 3  # well-seen landings needed to lend their Zeni offset to the other leg ...
+    zeni_max_shift_stride: float = 0.05  # ... a delay of at most this
     symmetry_tolerance_stride: float = 0.05  # a less visible leg's contact time this far from the other leg's is checked
     doubt_offset_stride: float = 0.1  # a step whose timing departs this far from its leg's median is uncertain
 
@@ -244,6 +246,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 )
             )
     steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
+    steps = far_zeni_contacts(steps, trust, track, period, p)
     steps = with_doubts(steps, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
@@ -277,6 +280,40 @@ def toe_offs_by_symmetry(steps: list[StepEvents], knee_alternative: dict[tuple[s
             if abs(ct_lift - ref_ct) > tol and abs(ct_knee - ref_ct) < abs(ct_lift - ref_ct):
                 s = replace(s, toe_off_index=max(s.contact_index, int(np.floor(k_pos + p.event_frame_tol_frames))),
                             toe_off_at_s=_time_at(track, k_pos), toe_off_method="knee_extension")
+        out.append(s)
+    return out
+
+
+def far_zeni_contacts(steps: list[StepEvents], trust: dict[str, float], track: PoseTrack, period: float,
+                      p: EventParams) -> list[StepEvents]:
+    """The less visible leg's Zeni-timed contacts, moved by the well-seen leg's landing-to-Zeni offset.
+
+    The foot is most anterior relative to the pelvis a little before it lands (swing-leg retraction),
+    by a time that is nearly the same on both legs of one runner. Where the landing rule could not time
+    the less visible leg, its Zeni instant is moved by the median offset the well-seen leg's landings
+    show from their own Zeni instants, when that offset is a delay of at most ``zeni_max_shift_stride``.
+    """
+    better, worse = sorted(SIDES, key=lambda s: -trust[s])
+    if trust[better] < p.well_seen_visibility:
+        return steps
+    offsets = [s.contact_at_s - s.candidate_at_s for s in steps
+               if s.side == better and s.contact_method == "landing" and s.candidate_at_s is not None]
+    if len(offsets) < p.offset_min_landings:
+        return steps
+    fps = float(track.fps)
+    shift = float(np.median(offsets))
+    if not 0.0 < shift <= p.zeni_max_shift_stride * period / fps:
+        return steps
+    t = np.asarray(track.timestamps_s, dtype=float)
+    out = []
+    for s in steps:
+        if s.side == worse and s.contact_method == "zeni":
+            at = s.contact_at_s + shift
+            if s.toe_off_at_s is None or at < s.toe_off_at_s:
+                pos = float(np.interp(at, t, np.arange(len(t))))
+                idx = min(len(t) - 1, int(np.ceil(pos - p.event_frame_tol_frames)))
+                s = replace(s, contact_at_s=at, contact_index=idx,
+                            toe_off_index=None if s.toe_off_index is None else max(idx, s.toe_off_index))
         out.append(s)
     return out
 
