@@ -1,8 +1,12 @@
 """The last stage: everything ``formcheck analyze`` and ``formcheck compare`` write to OUTDIR.
 
 One analysis -> ``analysis.json``, ``steps.csv``, ``annotated.mp4``, ``stills/*.png`` and
-``report.html``; two -> ``compare.json``, ``compare.mp4`` and ``report.html``. Every file is
-written atomically by its own stage; nothing is written before the analysis has succeeded.
+``report.html``; two -> ``compare.json``, ``compare.mp4`` and ``report.html``. OUTDIR is written
+as a whole (:class:`formcheck.atomic.OutputFolder`): every stage writes into a staging folder,
+whose files replace formcheck's files in OUTDIR only when the whole run has succeeded; files
+formcheck made last time and not this time are removed, the user's own files are never touched.
+Pass an open :class:`~formcheck.atomic.OutputFolder` instead of a path to lock and check OUTDIR
+before the (slow) analysis, as the CLI does.
 Inputs may be a video, a saved pose track (``.npz``, no model rerun) or, for compare, a saved
 ``analysis.json`` (no pose data: the side-by-side clip is then skipped).
 """
@@ -11,14 +15,18 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .analysis import Analysis, analyze, analyze_track
-from .compare import Comparison
-from .pose_track import PoseTrack
-from .result import AnalysisResult
+from .atomic import OutputFolder
+
+if TYPE_CHECKING:  # the stages are imported when used: the CLI checks OUTDIR before paying for them
+    from .analysis import Analysis
+    from .compare import Comparison
+    from .result import AnalysisResult
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,8 @@ class LoadedRun:
     @property
     def result(self) -> AnalysisResult:
         """What analysis.json holds, computed or loaded alike."""
+        from .analysis import Analysis
+
         return self.analysis.result if isinstance(self.analysis, Analysis) else self.analysis
 
 
@@ -47,15 +57,20 @@ def load_run(
     progress: Callable[[int, int], None] | None = None,
     allow_json: bool = False,
     check_camera: bool = True,
+    allow_walking: bool = False,
 ) -> LoadedRun:
     """Analyse a video, or re-analyse a saved pose track, or (``allow_json``) load a saved analysis.
+
+    ``allow_walking``: analyse a walking clip (running findings off) instead of refusing it.
 
     With the video at hand, ``check_camera`` measures the camera's motion on every frame
     (:func:`formcheck.camera.prepare_track`, inside :func:`formcheck.analysis.analyze` for a
     video): the longest stretch between scene cuts is analysed, on a ground-referenced track when
     the camera moved, and the check is in the result's quality (``camera_motion``).
     """
+    from .analysis import analyze, analyze_track
     from .camera import prepare_track
+    from .pose_track import PoseTrack
 
     path = Path(path)
     if allow_json and path.suffix.lower() == ".json":
@@ -69,26 +84,55 @@ def load_run(
         start_s, end_s = float(track.timestamps_s[0]) * playback, float(track.timestamps_s[-1]) * playback
         if check_camera and video is not None:
             prepared = prepare_track(track, video, start_s=start_s, end_s=end_s)  # may refuse (AnalysisError)
-            analysis = prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing))
+            analysis = prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing, allow_walking=allow_walking))
         else:
-            analysis = analyze_track(track, height_cm=height_cm, facing=facing)
+            analysis = analyze_track(track, height_cm=height_cm, facing=facing, allow_walking=allow_walking)
     else:
         video = path
         analysis = analyze(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps,
-                           progress=progress, check_camera=check_camera)
+                           progress=progress, check_camera=check_camera, allow_walking=allow_walking)
     return LoadedRun(analysis, video, str(path))
+
+
+# What each command may write in OUTDIR (globs allowed): checked against the inputs before any work.
+ANALYSIS_OUTPUTS = ("analysis.json", "steps.csv", "annotated.mp4", "report.html", "stills/*.png")
+COMPARE_OUTPUTS = ("compare.json", "compare.mp4", "report.html")
+
+
+def analysis_output_folder(outdir: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()) -> OutputFolder:
+    """OUTDIR of ``formcheck analyze``, not yet opened (``with`` it: checks, locks, stages)."""
+    return OutputFolder(outdir, inputs=inputs, names=ANALYSIS_OUTPUTS, command="analyze")
+
+
+def compare_output_folder(outdir: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()) -> OutputFolder:
+    """OUTDIR of ``formcheck compare``, not yet opened."""
+    return OutputFolder(outdir, inputs=inputs, names=COMPARE_OUTPUTS, command="compare")
+
+
+@contextmanager
+def _staged(outdir: str | os.PathLike[str] | OutputFolder, make: Callable[[], OutputFolder]) -> Iterator[OutputFolder]:
+    """An open OutputFolder: the caller's (committed by the caller), or a new one committed on success."""
+    if isinstance(outdir, OutputFolder):
+        yield outdir
+        return
+    with make() as folder:
+        yield folder
 
 
 @dataclass
 class WrittenOutputs:
-    paths: dict[str, Path] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)  # where each file is (or lands, once OUTDIR is committed)
     notes: list[str] = field(default_factory=list)  # what was skipped and why
+
+    def landed(self, folder: OutputFolder) -> WrittenOutputs:
+        """The same with staged paths mapped to their places in OUTDIR."""
+        return WrittenOutputs({k: folder.final(p) for k, p in self.paths.items()}, list(self.notes))
 
 
 def write_analysis_outputs(
     analysis: Analysis,
     video: str | os.PathLike[str] | None,
-    outdir: str | os.PathLike[str],
+    outdir: str | os.PathLike[str] | OutputFolder,
     *,
     annotated_video: bool = True,
     video_scale: float = 1.0,
@@ -96,12 +140,27 @@ def write_analysis_outputs(
     report: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> WrittenOutputs:
-    """Write OUTDIR/analysis.json, steps.csv, annotated.mp4, stills/ and report.html."""
+    """Write OUTDIR/analysis.json, steps.csv, annotated.mp4, stills/ and report.html, as a whole."""
+    with _staged(outdir, lambda: analysis_output_folder(outdir, [video] if video else [])) as folder:  # type: ignore[arg-type]
+        return _write_analysis(analysis, video, folder.staging, annotated_video=annotated_video, video_scale=video_scale,
+                               slowmo_contacts=slowmo_contacts, report=report, progress=progress).landed(folder)
+
+
+def _write_analysis(
+    analysis: Analysis,
+    video: str | os.PathLike[str] | None,
+    outdir: Path,
+    *,
+    annotated_video: bool,
+    video_scale: float,
+    slowmo_contacts: int,
+    report: bool,
+    progress: Callable[[int, int], None] | None,
+) -> WrittenOutputs:
     from .annotated_clip import write_annotated_outputs
     from .report import write_report
     from .report_view import NO_STILLS_REASON
 
-    outdir = Path(outdir)
     written = WrittenOutputs()
     written.paths.update(analysis.write(outdir))
     stills: dict[str, Path] = {}
@@ -127,6 +186,7 @@ _NO_POSE = "a saved analysis.json has no pose data to draw them on"
 
 def _run_stills(run: LoadedRun, tmpdir: Path) -> tuple[dict[str, Path], str]:
     """(the annotated stills of one compared run, written to ``tmpdir`` for the report to embed; why none)."""
+    from .analysis import Analysis
     from .annotated_clip import write_annotated_outputs
 
     if not isinstance(run.analysis, Analysis):
@@ -139,18 +199,24 @@ def _run_stills(run: LoadedRun, tmpdir: Path) -> tuple[dict[str, Path], str]:
 def write_compare_outputs(
     before: LoadedRun,
     after: LoadedRun,
-    outdir: str | os.PathLike[str],
+    outdir: str | os.PathLike[str] | OutputFolder,
     *,
     side_by_side: bool = True,
     report: bool = True,
 ) -> tuple[Comparison, WrittenOutputs]:
-    """Compare two runs; write OUTDIR/compare.json, compare.mp4 (when both have video) and report.html."""
+    """Compare two runs; write OUTDIR/compare.json, compare.mp4 (when both have video) and report.html, as a whole."""
+    inputs = [p for run in (before, after) for p in (run.source, run.video) if p]
+    with _staged(outdir, lambda: compare_output_folder(outdir, inputs)) as folder:  # type: ignore[arg-type]
+        comparison, written = _write_compare(before, after, folder.staging, side_by_side=side_by_side, report=report)
+        return comparison, written.landed(folder)
+
+
+def _write_compare(before: LoadedRun, after: LoadedRun, outdir: Path, *, side_by_side: bool, report: bool) -> tuple[Comparison, WrittenOutputs]:
+    from .analysis import Analysis
     from .compare import compare
     from .compare_clip import SideBySideError, write_side_by_side
     from .report import write_compare_report
 
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
     comparison = compare(before.result, after.result, before_source=before.source, after_source=after.source)
     written = WrittenOutputs()
     written.paths["json"] = comparison.write_json(outdir / "compare.json")
@@ -163,7 +229,7 @@ def write_compare_outputs(
     elif side_by_side:
         written.notes.append("no side-by-side clip: it needs both videos (a saved analysis.json has no pose data)")
     if report:
-        with tempfile.TemporaryDirectory(prefix="formcheck-stills-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="formcheck-stills-") as tmp:  # embedded in the report, not kept
             (sb, why_b), (sa, why_a) = (_run_stills(run, Path(tmp) / label) for run, label in ((before, "before"), (after, "after")))
             written.paths["report"] = write_compare_report(
                 comparison, outdir / "report.html", before=before.analysis, after=after.analysis,
