@@ -14,7 +14,7 @@ from formcheck.video import H264Writer
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "formcheck", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *fragments: str) -> None:
@@ -118,3 +118,156 @@ def test_analyze_refuses_a_clip_too_short_for_a_stride(shared_videos: Path, tmp_
 def test_analyze_rejects_bad_facing_as_usage_error(tmp_path: Path) -> None:
     result = run_cli("analyze", "whatever.mp4", "--facing", "up", cwd=tmp_path)
     assert_one_line_error(result, 2, "--facing")
+
+
+# ------------------------------------------------------------- options checked before any work (issue 15)
+SAMPLE_60FPS = Path(__file__).resolve().parents[1] / "sample_videos" / "sample_run.mp4"  # 8.00 s at 60 fps
+
+
+def cli_in_process(*args: str) -> tuple[int, str, str]:
+    """The CLI in this process, so that the pose model can be replaced: exit code, stdout, stderr."""
+    from typer.testing import CliRunner
+
+    from formcheck.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+class PoseModelReached(Exception):
+    """Raised by the stand-in pose model: the run got past every check."""
+
+
+@pytest.fixture()
+def pose_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Replace the pose model: each call's options are recorded, then the run stops (exit 4)."""
+    from formcheck.pose import NoPersonError
+
+    calls: list[dict[str, object]] = []
+
+    def record(path: object, **options: object) -> None:
+        calls.append(options)
+        raise NoPersonError("stand-in pose model")
+
+    for name in ("extract_pose_track", "extract_pose_and_camera"):  # the model's entry points (analyze uses the second)
+        monkeypatch.setattr(f"formcheck.pose.{name}", record, raising=False)
+    return calls
+
+
+def assert_usage_error(code: int, err: str, *fragments: str) -> None:
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("formcheck: error:"), err
+    for fragment in fragments:
+        assert fragment in lines[0], err
+
+
+@pytest.mark.parametrize("command", ["analyze", "pose"])
+def test_end_before_start_is_a_usage_error(command: str, tmp_path: Path, pose_calls: list) -> None:
+    """The issue: `--start 5 --end 2` exited 3, as if the video were unreadable."""
+    code, _, err = cli_in_process(command, str(SAMPLE_60FPS), "--start", "5", "--end", "2", "-o", str(tmp_path / "o.npz"))
+    assert_usage_error(code, err, "--end 2 s must be after --start (5 s)", "8.00 s long")
+    assert pose_calls == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_start_past_the_end_is_a_usage_error(tmp_path: Path, pose_calls: list) -> None:
+    code, _, err = cli_in_process("analyze", str(SAMPLE_60FPS), "--start", "9", "-o", str(tmp_path / "out"))
+    assert_usage_error(code, err, "--start 9 s is past the end", "below 8.00 s")
+    assert pose_calls == []
+
+
+@pytest.mark.parametrize("command", ["analyze", "pose", "compare"])
+def test_fps_below_the_files_own_rate_is_impossible(command: str, tmp_path: Path, pose_calls: list) -> None:
+    """The issue: `--fps 30` on a 60 fps file gave 85 steps/min and a "low cadence" finding, no warning."""
+    inputs = [str(SAMPLE_60FPS)] * (2 if command == "compare" else 1)
+    code, _, err = cli_in_process(command, *inputs, "--fps", "30", "-o", str(tmp_path / ("o.npz" if command == "pose" else "out")))
+    assert_usage_error(code, err, "--fps 30 is impossible", "60 frames/s", "60 to 1000")
+    assert pose_calls == []
+
+
+def test_fps_far_above_any_phone_is_refused(tmp_path: Path, pose_calls: list) -> None:
+    """The issue: `--fps 100000` ran and ended in "only 0 steps found ... film 10 s more"."""
+    code, _, err = cli_in_process("analyze", str(SAMPLE_60FPS), "--fps", "100000", "-o", str(tmp_path / "out"))
+    assert code == 2
+    assert "--fps" in err and "1000" in err
+    assert pose_calls == []
+
+
+def test_slow_motion_fps_still_reaches_the_pose_model(tmp_path: Path, pose_calls: list) -> None:
+    """A 15 fps container filmed at 240 fps: --fps 240 is the real rate and is passed on."""
+    clip = _no_person_clip(tmp_path / "slowmo.mp4")
+    code, _, err = cli_in_process("analyze", str(clip), "--fps", "240", "-o", str(tmp_path / "out"), "-q")
+    assert code == EXIT_NOTHING_TO_ANALYSE, err  # the stand-in model stops the run
+    assert [c["fps_override"] for c in pose_calls] == [240.0]
+    code, _, err = cli_in_process("pose", str(clip), "--fps", "15", "-o", str(tmp_path / "t.npz"), "-q")  # its own rate is fine
+    assert code == EXIT_NOTHING_TO_ANALYSE, err
+    assert pose_calls[-1]["fps_override"] == 15.0
+    assert not (tmp_path / "out").exists() and not (tmp_path / "t.npz").exists()
+
+
+def test_video_options_on_a_saved_track_are_a_usage_error(tmp_path: Path) -> None:
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    track = to_pose_track(simulate_gait(GaitParams(fps=30.0, duration_s=2.0))).save(tmp_path / "t.npz")
+    code, _, err = cli_in_process("analyze", str(track), "--fps", "240", "--start", "1", "-o", str(tmp_path / "out"))
+    assert_usage_error(code, err, "--start and --fps only apply to a video", "saved pose track")
+
+
+# ------------------------------------------------------------------------------ exit codes and words
+def test_text_file_named_npz_gets_a_plain_message(tmp_path: Path) -> None:
+    """The issue: numpy's "allow_pickle" advice was quoted to the user."""
+    fake = tmp_path / "track.npz"
+    fake.write_text("frame,time_s\n0,0.0\n")
+    result = run_cli("analyze", str(fake), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert_one_line_error(result, EXIT_BAD_INPUT, "not a formcheck pose track", "formcheck pose")
+    assert "pickle" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("content", ["{bad json", '{"schema_version": 1}', "[1, 2]", '{"video": 5, "facing": []}'])
+def test_compare_of_a_malformed_analysis_json_is_unreadable_input(content: str, tmp_path: Path) -> None:
+    """The issue: it exited 4 (nothing to analyse); the README says unreadable input is 3."""
+    bad = tmp_path / "analysis.json"
+    bad.write_text(content)
+    result = run_cli("compare", str(bad), str(bad), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert_one_line_error(result, EXIT_BAD_INPUT, "not a formcheck analysis.json")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["", "pose", "analyze", "compare"])
+def test_help_shows_plain_names(command: str, tmp_path: Path) -> None:
+    """The issue: `<bool>` after plain flags and `{video}` in the usage line."""
+    result = run_cli(*([command] if command else []), "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "<bool>" not in result.stdout
+    usage = result.stdout.splitlines()[0]
+    assert "{" not in usage and "}" not in usage
+    expected = {"": "COMMAND", "pose": "VIDEO", "analyze": "VIDEO", "compare": "BEFORE AFTER"}[command]
+    assert usage.endswith(expected) or expected in usage
+
+
+def test_compare_prints_finding_labels_not_codes(tmp_path: Path) -> None:
+    """The issue: compare printed "limited_hip_extension" and "no_flight_phase"."""
+    import json
+
+    from formcheck.analysis import analyze_track
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    def saved(name: str, **form: float) -> Path:
+        result = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30.0, duration_s=6.0, **form)))).result
+        return result.write(tmp_path / name)["json"]
+
+    before, after = saved("before", hip_extension_deg=2.0), saved("after")
+    data = json.loads(after.read_text())
+    data["findings"].append({"code": "no_flight_phase", "title": "This looks like walking, not running", "severity": "info",
+                             "side": None, "value": None, "threshold": None, "evidence": {}, "cue": "", "drill": "", "note": ""})
+    after.write_text(json.dumps(data))
+    code, out, err = cli_in_process("compare", str(before), str(after), "-o", str(tmp_path / "cmp"))
+    assert code == 0, err
+    assert "Findings resolved: limited hip extension (left), limited hip extension (right)" in out
+    assert "Findings new: This looks like walking, not running" in out
+    assert "limited_hip_extension" not in out and "no_flight_phase" not in out
+    assert f"Wrote {tmp_path / 'cmp' / 'compare.json'}" in out

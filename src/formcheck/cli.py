@@ -1,8 +1,13 @@
 """The ``formcheck`` command line: parse, call the library, print.
 
-Exit codes: 0 ok; 1 internal error; 2 usage error (typer); 3 unreadable input (not a video,
-corrupt, empty, no such file); 4 nothing to analyse (no person, too few steps, not a usable
-view); 5 pose model missing or unusable; 130 interrupted.
+Exit codes: 0 ok; 1 internal error; 2 usage error (typer's, and option values checked against
+the input: --start/--end, --fps); 3 unreadable input (not a video, corrupt, empty, no such file,
+not a pose track or analysis.json); 4 nothing to analyse (no person, too few steps, not a usable
+view); 5 pose model missing or unusable; 6 the output cannot be written where asked (-o not a
+folder or not writable, an output that is an input, another run writing there); 130 interrupted.
+
+Everything that can be checked without the pose model is checked first, so a bad option or
+output fails in a fraction of a second, not after the pose work.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperCommand
 
 from . import __version__
 
@@ -25,11 +32,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .result import AnalysisResult
+    from .video import VideoInfo
 
 EXIT_INTERNAL = 1
+EXIT_USAGE = 2
 EXIT_BAD_INPUT = 3
 EXIT_NOTHING_TO_ANALYSE = 4
 EXIT_MODEL = 5
+EXIT_OUTPUT = 6
+MAX_FPS = 1000.0  # phones film slow motion at up to 960 fps; above this --fps is a typo
 
 app = typer.Typer(
     name="formcheck",
@@ -41,6 +52,13 @@ app = typer.Typer(
 )
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+class _Command(TyperCommand):
+    """A command whose usage line names its arguments plainly (typer writes a required VIDEO as ``{video}``)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
+
 # Library errors (by module and class name, so that `--help` imports none of the stages) -> exit code.
 _ERROR_CODES: dict[str, int] = {
     "formcheck.video.VideoReadError": EXIT_BAD_INPUT,
@@ -49,6 +67,7 @@ _ERROR_CODES: dict[str, int] = {
     "formcheck.pose.PoseModelError": EXIT_MODEL,
     "formcheck.analysis.AnalysisError": EXIT_NOTHING_TO_ANALYSE,
     "formcheck.compare_clip.SideBySideError": EXIT_NOTHING_TO_ANALYSE,
+    "formcheck.atomic.OutputPathError": EXIT_OUTPUT,
 }
 
 
@@ -81,10 +100,10 @@ def handle_errors(command: F) -> F:
             return command(*args, **kwargs)
         except typer.Exit:
             raise
-        except KeyboardInterrupt:
-            console(stderr=True).print("formcheck: interrupted")
+        except KeyboardInterrupt:  # outputs are staged (formcheck.atomic): the previous results are left as they were
+            console(stderr=True).print("formcheck: interrupted", highlight=False)
             raise typer.Exit(130)
-        except Exception as exc:  # noqa: BLE001 - the CLI's one place for last-resort handling
+        except Exception as exc:
             if os.environ.get("FORMCHECK_DEBUG"):
                 raise
             code = _exit_code_for(exc)
@@ -101,7 +120,13 @@ def frame_progress(description: str, quiet: bool) -> Iterator[Callable[[int, int
     if quiet:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -127,13 +152,14 @@ def frame_progress(description: str, quiet: bool) -> Iterator[Callable[[int, int
 
 
 # --------------------------------------------------------------------------- shared options
-VideoArg = Annotated[Path, typer.Argument(help="Side-view running clip (MP4/MOV/...), filmed from the side.", show_default=False)]
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="A MediaPipe pose_landmarker .task file (lite/full/heavy). Default: the bundled full model.")]
-StartOpt = Annotated[Optional[float], typer.Option("--start", min=0.0, help="Start at this time (seconds of the clip as it plays).")]
-EndOpt = Annotated[Optional[float], typer.Option("--end", min=0.0, help="Stop at this time (seconds of the clip as it plays).")]
+VideoArg = Annotated[Path, typer.Argument(metavar="VIDEO", help="Side-view running clip (MP4/MOV/...), filmed from the side.", show_default=False)]
+ModelOpt = Annotated[Path | None, typer.Option("--model", help="A MediaPipe pose_landmarker .task file (lite/full/heavy). Default: the bundled full model.")]
+StartOpt = Annotated[float | None, typer.Option("--start", min=0.0, help="Start at this time (seconds of the clip as it plays).")]
+EndOpt = Annotated[float | None, typer.Option("--end", min=0.0, help="Stop at this time (seconds of the clip as it plays).")]
 FpsOpt = Annotated[
-    Optional[float],
-    typer.Option("--fps", min=1.0, help="Real capture frame rate for slow-motion exports (e.g. 240 for 240 fps footage stored at 30 fps)."),
+    float | None,
+    typer.Option("--fps", min=1.0, max=MAX_FPS, help="Real capture frame rate for slow-motion exports (e.g. 240 for 240 fps footage "
+                 "stored at 30 fps); not below the file's own rate."),
 ]
 MaxPeopleOpt = Annotated[int, typer.Option("--max-people", min=1, max=5, help="People to look for when choosing the runner.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors still go to stderr.")]
@@ -152,12 +178,12 @@ def main(
     """Check running form from a side-view video: overstride and hip extension, step by step."""
 
 
-@app.command()
+@app.command(cls=_Command)
 @handle_errors
 def pose(
     video: VideoArg,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Pose track to write (.npz). Default: VIDEO name + .pose.npz in the current folder.")] = None,
-    csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write the landmarks as CSV (one row per frame).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Pose track to write (.npz). Default: VIDEO name + .pose.npz in the current folder.")] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the landmarks as CSV (one row per frame).")] = None,
     model: ModelOpt = None,
     start: StartOpt = None,
     end: EndOpt = None,
@@ -166,20 +192,28 @@ def pose(
     quiet: QuietOpt = False,
 ) -> None:
     """Run the pose model over VIDEO and save the runner's pose track (rerun analyses without the model)."""
-    from .pose import extract_pose_track
+    from .atomic import OutputFiles
     from .video import probe_video
 
     output = output or Path(video.stem + ".pose.npz")
     if output.suffix != ".npz":
-        fail(f"{output}: the pose track is saved as .npz (use --csv for CSV)", 2)
-    probe_video(video)  # fail fast, before the progress bar, on input that is not a video
-    started = time.perf_counter()
-    with frame_progress("pose", quiet) as progress:
-        track = extract_pose_track(video, model_path=model, start_s=start, end_s=end, fps_override=fps, max_people=max_people, progress=progress)
-    elapsed = time.perf_counter() - started
-    track.save(output)
-    if csv is not None:
-        track.to_csv(csv)
+        fail(f"{output}: the pose track is saved as .npz (use --csv for CSV)", EXIT_USAGE)
+    if csv is not None and csv.resolve() == output.resolve():
+        fail(f"--csv and -o both name {output}", EXIT_USAGE)
+    item = _Input(video, "video", info=probe_video(video))  # fail fast, before the progress bar, on input that is not a video
+    _check_options(item, start=start, end=end, fps=fps)
+    targets = [output] + ([csv] if csv is not None else [])
+    with OutputFiles(targets, inputs=_inputs(item, model=model)) as files:  # checked and locked before the pose work
+        from .pose import extract_pose_track  # MediaPipe's import takes seconds: only once the outputs are known good
+
+        started = time.perf_counter()
+        with frame_progress("pose", quiet) as progress:
+            track = extract_pose_track(video, model_path=model, start_s=start, end_s=end, fps_override=fps, max_people=max_people,
+                                       progress=progress)
+        elapsed = time.perf_counter() - started
+        track.save(files.staged(output))
+        if csv is not None:
+            track.to_csv(files.staged(csv))
     if not quiet:
         console(stderr=True).print(
             f"{track.n_frames} frames in {elapsed:.1f} s ({track.n_frames / elapsed:.1f} frames/s), person found in "
@@ -191,8 +225,8 @@ def pose(
 
 
 # ------------------------------------------------------------------ analyze / compare
-HeightOpt = Annotated[Optional[float], typer.Option("--height", min=80.0, max=250.0, help="Runner's height in cm: overstride also in cm.")]
-FacingOpt = Annotated[Optional[str], typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected).")]
+HeightOpt = Annotated[float | None, typer.Option("--height", min=80.0, max=250.0, help="Runner's height in cm: overstride also in cm.")]
+FacingOpt = Annotated[str | None, typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected).")]
 SUMMARY_METRICS = (
     ("overstride_pct_leg", "Overstride (heel ahead of COM)", "% leg"),
     ("overstride_cm", "Overstride", "cm"),
@@ -215,15 +249,94 @@ def _check_facing(facing: str | None) -> None:
         fail(f"--facing must be 'left' or 'right', not {facing!r}", 2)
 
 
-def _check_input(path: Path) -> None:
-    """Fail fast (before any progress bar) on input that is neither a video nor a saved run."""
+@dataclass(frozen=True)
+class _Input:
+    """One input as checked up front: a video (with its header), a saved pose track or a saved analysis."""
+
+    path: Path
+    kind: str  # "video" | "pose track" | "analysis"
+    info: VideoInfo | None = None  # a video's header
+    source: Path | None = None  # a pose track's video, when it is still there
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file the run reads (none may be overwritten by an output)."""
+        return [self.path] + ([self.source] if self.source else [])
+
+
+_TRACK_KEYS = ("format_version", "keypoints_px", "timestamps_s", "frame_indices", "fps", "source")
+
+
+def _check_input(path: Path, *, allow_json: bool = False) -> _Input:
+    """Fail fast (before any progress bar) on input that is neither a video nor a saved run (exit 3)."""
     from .video import VideoReadError, probe_video
 
-    if path.suffix.lower() in (".npz", ".json"):
-        if not path.is_file():
+    suffix = path.suffix.lower()
+    if suffix == ".npz" or (allow_json and suffix == ".json"):
+        if not path.exists():
             raise VideoReadError(f"{path}: no such file")
+        if not path.is_file():
+            raise VideoReadError(f"{path}: is a directory, not a file")
+        if suffix == ".npz":
+            return _Input(path, "pose track", source=_track_source(path))
+        _check_analysis_json(path)
+        return _Input(path, "analysis")
+    return _Input(path, "video", info=probe_video(path))
+
+
+def _track_source(path: Path) -> Path | None:
+    """The video a saved pose track was made from (when it is still there); a clear error for anything else."""
+    import zipfile
+
+    import numpy as np
+
+    what = f"{path}: not a formcheck pose track"
+    if not zipfile.is_zipfile(path):
+        fail(f"{what} (not an .npz archive; `formcheck pose VIDEO -o {path.name}` makes one)", EXIT_BAD_INPUT)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in _TRACK_KEYS if k not in data.files]
+            if missing:
+                fail(f"{what} (an .npz without {', '.join(missing)})", EXIT_BAD_INPUT)
+            source = str(data["source"])
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        fail(f"{what} (its arrays cannot be read)", EXIT_BAD_INPUT)
+    return Path(source) if source and Path(source).is_file() else None
+
+
+def _check_analysis_json(path: Path) -> None:
+    """A saved analysis.json that cannot be read is unreadable input (exit 3), found before any work."""
+    from .result import AnalysisResult
+
+    try:
+        AnalysisResult.load(path)
+    except Exception as exc:  # noqa: BLE001 - any failure to read it back is the same answer to the user
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        fail(f"{path}: not a formcheck analysis.json ({reason})", EXIT_BAD_INPUT)
+
+
+def _check_options(item: _Input, *, start: float | None = None, end: float | None = None, fps: float | None = None) -> None:
+    """--start/--end/--fps against the input itself (usage errors, exit 2), before any work."""
+    given = [name for name, value in (("--start", start), ("--end", end), ("--fps", fps)) if value is not None]
+    if item.kind != "video":
+        if given:
+            fail(f"{' and '.join(given)} only apply to a video; {item.path} is a saved {item.kind}, whose time range and "
+                 "frame rate were fixed when it was made (`formcheck pose` takes them)", EXIT_USAGE)
         return
-    probe_video(path)
+    info = item.info
+    assert info is not None
+    length = f"{item.path.name} is {info.duration_s:.2f} s long"
+    if start is not None and info.duration_s > 0 and start >= info.duration_s:
+        fail(f"--start {start:g} s is past the end of the clip ({length}): it must be below {info.duration_s:.2f} s", EXIT_USAGE)
+    if end is not None and end <= (start or 0.0):
+        fail(f"--end {end:g} s must be after --start ({start or 0:g} s); {length}", EXIT_USAGE)
+    if fps is not None and info.fps > 0 and fps < info.fps * 0.99:
+        fail(f"--fps {fps:g} is impossible for {item.path.name}: the file itself holds {info.fps:g} frames/s, and --fps is the "
+             f"real capture rate of slow-motion footage, so it must be {info.fps:g} to {MAX_FPS:g}", EXIT_USAGE)
+
+
+def _inputs(*items: _Input, model: Path | None = None) -> list[Path]:
+    return [f for item in items for f in item.files] + ([model] if model is not None else [])
 
 
 def _print_analysis(result: AnalysisResult, name: str) -> None:
@@ -251,11 +364,12 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
         out.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=True)
 
 
-@app.command()
+@app.command(cls=_Command)
 @handle_errors
 def analyze(
-    video: Annotated[Path, typer.Argument(help="Side-view running clip, or a pose track saved by `formcheck pose` (.npz).", show_default=False)],
-    outdir: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output folder (default: VIDEO name + _formcheck).")] = None,
+    video: Annotated[Path, typer.Argument(metavar="VIDEO", help="Side-view running clip, or a pose track saved by `formcheck pose` (.npz).",
+                                          show_default=False)],
+    outdir: Annotated[Path | None, typer.Option("--output", "-o", help="Output folder (default: VIDEO name + _formcheck).")] = None,
     height: HeightOpt = None,
     facing: FacingOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the analysis JSON to stdout (files are still written).")] = False,
@@ -270,20 +384,24 @@ def analyze(
     quiet: QuietOpt = False,
 ) -> None:
     """Analyse a side-view running clip: each step's contact, overstride and hip extension, findings, annotated clip and report."""
-    from .analysis import Analysis
-    from .outputs import load_run, write_analysis_outputs
+    from .outputs import analysis_output_folder, load_run, write_analysis_outputs
 
     _check_facing(facing)
-    _check_input(video)
+    item = _check_input(video)
+    _check_options(item, start=start, end=end, fps=fps)
     outdir = outdir or Path(f"{video.stem}_formcheck")
-    with frame_progress("pose", quiet or as_json) as progress:
-        run = load_run(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress)
-    assert isinstance(run.analysis, Analysis)  # a video or pose track, never a saved JSON here
-    with frame_progress("annotate", quiet or as_json or no_video) as progress:
-        written = write_analysis_outputs(
-            run.analysis, run.video, outdir, annotated_video=not no_video, video_scale=video_scale,
-            slowmo_contacts=slowmo_contacts, report=not no_report, progress=progress,
-        )
+    with analysis_output_folder(outdir, _inputs(item, model=model)) as folder:  # checked and locked before the pose work
+        from .analysis import Analysis  # the stages' imports take seconds: only once OUTDIR is known good
+
+        with frame_progress("pose", quiet or as_json) as progress:
+            run = load_run(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress)
+        assert isinstance(run.analysis, Analysis)  # a video or pose track, never a saved JSON here
+        with frame_progress("annotate", quiet or as_json or no_video) as progress:
+            written = write_analysis_outputs(
+                run.analysis, run.video, folder, annotated_video=not no_video, video_scale=video_scale,
+                slowmo_contacts=slowmo_contacts, report=not no_report, progress=progress,
+            )
+    # OUTDIR now holds this run's files, and only formcheck's files of this run
     if as_json:
         sys.stdout.write(run.result.to_json() + "\n")
         return
@@ -292,15 +410,28 @@ def analyze(
     _print_analysis(run.result, video.name)
     for note in written.notes:
         console(stderr=True).print(f"note: {note}", soft_wrap=True)
-    files = [p for key, p in written.paths.items() if not key.startswith("still:")]
-    console().print("Wrote " + ", ".join(str(p) for p in files), soft_wrap=True, highlight=False)
+    console().print("Wrote " + ", ".join(_written_list(written.paths)), soft_wrap=True, highlight=False)
 
 
-@app.command()
+def _written_list(paths: dict[str, Path]) -> list[str]:
+    """The files written, with the stills as one entry: ``out/stills/ (4 images)``."""
+    items: list[str] = []
+    stills = [p for key, p in paths.items() if key.startswith("still:")]
+    for key, path in paths.items():
+        if not key.startswith("still:"):
+            items.append(str(path))
+        elif path == stills[0]:
+            items.append(f"{path.parent}{os.sep} ({len(stills)} image{'s' if len(stills) != 1 else ''})")
+    return items
+
+
+@app.command(cls=_Command)
 @handle_errors
 def compare(
-    before: Annotated[Path, typer.Argument(help="Earlier run: a video, a pose track (.npz) or a saved analysis.json.", show_default=False)],
-    after: Annotated[Path, typer.Argument(help="Later run: a video, a pose track (.npz) or a saved analysis.json.", show_default=False)],
+    before: Annotated[Path, typer.Argument(metavar="BEFORE", help="Earlier run: a video, a pose track (.npz) or a saved analysis.json.",
+                                           show_default=False)],
+    after: Annotated[Path, typer.Argument(metavar="AFTER", help="Later run: a video, a pose track (.npz) or a saved analysis.json.",
+                                          show_default=False)],
     outdir: Annotated[Path, typer.Option("--output", "-o", help="Output folder for compare.json, compare.mp4, report.html.")] = Path("formcheck_compare"),
     height: HeightOpt = None,
     facing: FacingOpt = None,
@@ -314,16 +445,19 @@ def compare(
     """Did form change between BEFORE and AFTER? Per-metric differences with 95% intervals and verdicts."""
     from rich.table import Table
 
-    from .outputs import load_run, write_compare_outputs
+    from .outputs import compare_output_folder, load_run, write_compare_outputs
 
     _check_facing(facing)
-    _check_input(before)
-    _check_input(after)
+    items = [_check_input(before, allow_json=True), _check_input(after, allow_json=True)]
+    if fps is not None:
+        for item in items:
+            _check_options(item, fps=fps)
     runs = []
-    for label, path in (("before", before), ("after", after)):
-        with frame_progress(f"pose ({label})", quiet or as_json) as progress:
-            runs.append(load_run(path, height_cm=height, facing=facing, model=model, fps=fps, progress=progress, allow_json=True))
-    comparison, written = write_compare_outputs(runs[0], runs[1], outdir, side_by_side=not no_video, report=not no_report)
+    with compare_output_folder(outdir, _inputs(*items, model=model)) as folder:  # checked and locked before the pose work
+        for label, path in (("before", before), ("after", after)):
+            with frame_progress(f"pose ({label})", quiet or as_json) as progress:
+                runs.append(load_run(path, height_cm=height, facing=facing, model=model, fps=fps, progress=progress, allow_json=True))
+        comparison, written = write_compare_outputs(runs[0], runs[1], folder, side_by_side=not no_video, report=not no_report)
     if as_json:
         sys.stdout.write(json.dumps(comparison.to_dict(), indent=2) + "\n")
         return
@@ -339,18 +473,34 @@ def compare(
             continue
         d = _digits(c.unit)
         change = "-" if c.difference is None else f"{c.difference:+.{d}f} [{c.ci95[0]:+.{d}f}, {c.ci95[1]:+.{d}f}]"
-        fmt = lambda v: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
+        fmt = lambda v, d=d: "-" if v is None else f"{v:.{d}f}"
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
         table.add_row(f"{c.label} ({c.unit})", fmt(c.before_median), fmt(c.after_median), change, f"{c.sdc:g}", verdict)
     out.print(table)
-    for label, items in (("resolved", comparison.findings_resolved), ("new", comparison.findings_appeared)):
-        if items:
-            out.print(f"Findings {label}: " + ", ".join(items), soft_wrap=True)
+    names = _finding_labels(run.result for run in runs)
+    for label, codes in (("resolved", comparison.findings_resolved), ("new", comparison.findings_appeared)):
+        if codes:
+            out.print(f"Findings {label}: " + ", ".join(_finding_label(code, names) for code in codes), soft_wrap=True, highlight=False)
     for warning in comparison.comparability:
         out.print(f"[yellow]not fully comparable:[/yellow] {warning}", soft_wrap=True)
     for note in written.notes:
         console(stderr=True).print(f"note: {note}", soft_wrap=True)
-    out.print("Wrote " + ", ".join(str(p) for p in written.paths.values()), soft_wrap=True, highlight=False)
+    out.print("Wrote " + ", ".join(_written_list(written.paths)), soft_wrap=True, highlight=False)
+
+
+def _finding_labels(results: Iterator[AnalysisResult] | Any) -> dict[str, str]:
+    """Finding code -> a short human label: the finding's flag label, else its title as the analysis gave it."""
+    from .findings import FINDING_SPECS
+
+    labels = {f.code: f.title for result in results for f in result.findings}
+    labels.update({code: spec.flag_label for code, spec in FINDING_SPECS.items()})
+    return labels
+
+
+def _finding_label(code: str, labels: dict[str, str]) -> str:
+    """``"limited_hip_extension (left)"`` -> ``"limited hip extension (left)"``."""
+    base, _, side = code.partition(" ")
+    return labels.get(base, base.replace("_", " ")) + (f" {side}" if side else "")
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

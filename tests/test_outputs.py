@@ -1,0 +1,469 @@
+"""Output folders nothing can damage (issue 15): written as a whole, locked, never over an input.
+
+Fast: the runs are synthetic runners (formcheck.synth: landmark tracks with known form, no
+MediaPipe) saved as pose tracks whose source video is a small still clip of the same length, so
+`formcheck analyze track.npz` makes the whole folder (clip, stills, report) in a few seconds.
+Each case was first run against the code before this change (git show HEAD~:src/formcheck/...
+in a temporary copy): the folders mixed, lost or kept files as the issue describes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from formcheck.atomic import (
+    LOCK_NAME,
+    MANIFEST_NAME,
+    OutputBusyError,
+    OutputFolder,
+    OutputPathError,
+    read_manifest,
+)
+from formcheck.cli import EXIT_OUTPUT, app
+
+
+# ------------------------------------------------------------------------------------------- runs
+def _make_run(folder: Path, name: str, duration_s: float = 6.0, **form: float) -> Path:
+    """A synthetic runner's pose track (``name.npz``) and its source clip (``name.mp4``, the empty scene)."""
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+    from formcheck.synth.render import render_background
+    from formcheck.video import H264Writer
+
+    gait = simulate_gait(GaitParams(fps=30.0, duration_s=duration_s, image_size=(320, 180), **form))
+    clip = folder / f"{name}.mp4"
+    background = np.clip(render_background(gait), 0, 255).astype(np.uint8)
+    with H264Writer(clip, gait.fps, gait.params.image_size) as writer:
+        for i in range(gait.n_frames):
+            writer.write(background, float(gait.times_s[i]))
+    track = replace(to_pose_track(gait), source=str(clip))
+    track.info["video_fps"] = gait.fps
+    return track.save(folder / f"{name}.npz")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """plain: no findings (stills contact, toe_off); overstrider: overstride stills on both legs."""
+    folder = tmp_path_factory.mktemp("runs")
+    return {"plain": _make_run(folder, "plain"), "overstrider": _make_run(folder, "overstrider", overstride_pct_leg=24.0)}
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """The CLI in this process (so that stages can be monkeypatched): exit code, stdout, stderr."""
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones too) -> its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(outdir: Path) -> list[str]:
+    """Staging folders or lock files a run left behind, beside or inside OUTDIR."""
+    beside = [p.name for p in outdir.parent.iterdir() if ".formcheck-tmp-" in p.name]
+    inside = [p.name for p in outdir.iterdir() if ".formcheck-tmp-" in p.name or p.name == LOCK_NAME] if outdir.is_dir() else []
+    return beside + inside
+
+
+def formcheck_files(outdir: Path) -> set[str]:
+    return {rel for rel in snapshot(outdir) if rel != MANIFEST_NAME}
+
+
+@pytest.fixture(scope="module")
+def previous(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete earlier run of the overstrider (clip, four stills, report), to copy as OUTDIR."""
+    out = tmp_path_factory.mktemp("previous") / "out"
+    code, _, err = cli("analyze", str(runs["overstrider"]), "-o", str(out), "-q")
+    assert code == 0, err
+    return out
+
+
+def copy_folder(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.fixture()
+def no_pose_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to run the pose model fails the test (the checks must come first)."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the pose model ran before the output was checked")
+
+    for name in ("extract_pose_track", "extract_pose_and_camera"):  # the model's entry points (analyze uses the second)
+        monkeypatch.setattr(f"formcheck.pose.{name}", refuse, raising=False)
+
+
+# ------------------------------------------------------------------------- a run makes a whole folder
+def test_previous_run_is_complete_and_listed(previous: Path) -> None:
+    manifest = json.loads((previous / MANIFEST_NAME).read_text())
+    assert manifest["complete"] is True
+    assert set(manifest["files"]) == formcheck_files(previous)
+    assert {"stills/overstride_left.png", "stills/overstride_right.png", "annotated.mp4", "report.html"} <= set(manifest["files"])
+    assert leftovers(previous) == []
+
+
+def test_stale_outputs_go_and_the_users_files_stay(previous: Path, runs: dict[str, Path], tmp_path: Path) -> None:
+    """The issue: an earlier clip's stills/overstride_left.png and, after --no-video, the old annotated.mp4 stayed."""
+    out = copy_folder(previous, tmp_path / "out")
+    (out / "notes.txt").write_text("my notes\n")
+    (out / "stills" / "mine.png").write_bytes(b"my own picture")
+    code, stdout, err = cli("analyze", str(runs["plain"]), "-o", str(out), "--no-video")
+    assert code == 0, err
+    files = formcheck_files(out)
+    assert "annotated.mp4" not in files
+    assert "stills/overstride_left.png" not in files and "stills/overstride_right.png" not in files
+    assert {"analysis.json", "steps.csv", "report.html", "stills/contact.png", "stills/toe_off.png"} <= files
+    assert (out / "notes.txt").read_text() == "my notes\n"
+    assert (out / "stills" / "mine.png").read_bytes() == b"my own picture"
+    assert set(read_manifest(out)) == files - {"notes.txt", "stills/mine.png"}
+    assert json.loads((out / "analysis.json").read_text())["video"]["source"].endswith("plain.mp4")
+    assert f"{out / 'stills'}{os.sep} (2 images)" in stdout  # the Wrote line names stills/
+    assert leftovers(out) == []
+
+
+def test_compare_removes_its_old_side_by_side_clip(runs: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    code, _, err = cli("compare", str(runs["overstrider"]), str(runs["plain"]), "-o", str(out), "-q", "--no-report")
+    assert code == 0, err
+    assert formcheck_files(out) == {"compare.json", "compare.mp4"}
+    code, stdout, err = cli("compare", str(runs["overstrider"]), str(runs["plain"]), "-o", str(out), "--no-video", "--no-report")
+    assert code == 0, err
+    assert formcheck_files(out) == {"compare.json"}
+    assert "Findings resolved: overstride (left), overstride (right)" in stdout
+
+
+def test_stills_folder_left_when_the_user_keeps_files_there(previous: Path, runs: dict[str, Path], tmp_path: Path) -> None:
+    """A stills/ emptied of formcheck's files goes; with the user's file in it, it stays."""
+    out = copy_folder(previous, tmp_path / "out")
+    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "--no-video", "--no-report", "-q")
+    assert code == 0, err
+    assert (out / "stills").is_dir()  # plain's own stills are there
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    manifest["files"].remove("stills/contact.png")  # pretend a user's file
+    (out / MANIFEST_NAME).write_text(json.dumps(manifest))
+    import shutil
+
+    shutil.rmtree(out / "stills")
+    (out / "stills").mkdir()
+    (out / "stills" / "contact.png").write_bytes(b"user's")
+    folder = OutputFolder(out, names=("analysis.json",))
+    with folder:
+        (folder.staging / "analysis.json").write_text("{}")
+    assert (out / "stills" / "contact.png").read_bytes() == b"user's"
+
+
+# ------------------------------------------------------------------------------- interrupted runs
+def test_ctrl_c_during_the_clip_leaves_the_previous_folder_byte_for_byte(
+    previous: Path, runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue: Ctrl-C after analysis.json was written left new analysis.json/steps.csv beside the old clip."""
+    from formcheck.video import H264Writer
+
+    out = copy_folder(previous, tmp_path / "out")
+    before = snapshot(out)
+    real_write = H264Writer.write
+    frames = []
+
+    def write_then_interrupt(self: H264Writer, rgb: np.ndarray, time_s: float | None = None) -> None:
+        frames.append(time_s)
+        if len(frames) == 20:
+            raise KeyboardInterrupt
+        real_write(self, rgb, time_s)
+
+    monkeypatch.setattr(H264Writer, "write", write_then_interrupt)
+    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out))
+    assert code == 130, err
+    assert "interrupted" in err
+    assert len(frames) == 20  # it was stopped inside the clip, after analysis.json and steps.csv were made
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_ctrl_c_during_the_stills_leaves_the_previous_folder_byte_for_byte(
+    previous: Path, runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from formcheck import annotated_clip
+
+    out = copy_folder(previous, tmp_path / "out")
+    before = snapshot(out)
+    real_png = annotated_clip._write_png
+    written: list[Path] = []
+
+    def png_then_interrupt(path: Path, rgb: np.ndarray) -> None:
+        if written:
+            raise KeyboardInterrupt
+        real_png(path, rgb)
+        written.append(path)
+
+    monkeypatch.setattr(annotated_clip, "_write_png", png_then_interrupt)
+    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "--no-video")
+    assert code == 130, err
+    assert len(written) == 1 and ".out.formcheck-tmp-" in written[0].parent.parent.name  # one new still was made, staged
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_a_failed_first_run_leaves_no_folder(runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("formcheck.report.write_report", fail)
+    out = tmp_path / "new" / "out"
+    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "--no-video")
+    assert code == 1, err  # an unexpected error: internal, but nothing half-written
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.slow  # a real process encoding a 20 s clip (~10 s); the in-process interrupts above are the fast tier's
+def test_sigint_to_a_real_run_leaves_the_previous_folder_byte_for_byte(previous: Path, tmp_path: Path) -> None:
+    """Ctrl-C as the terminal sends it, to a separate process, while it encodes the annotated clip."""
+    long_run = _make_run(tmp_path, "long", duration_s=20.0)
+    out = copy_folder(previous, tmp_path / "out")
+    before = snapshot(out)
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "analyze", str(long_run), "-o", str(out), "-q", "--slowmo-contacts", "20"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    partial = None
+    while time.monotonic() < deadline and proc.poll() is None and partial is None:
+        partial = next((p for p in tmp_path.glob(".out.formcheck-tmp-*/annotated.partial.mp4")), None)
+        time.sleep(0.02)
+    assert partial is not None, "the run never reached the clip"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+# ------------------------------------------------------------------------------------ two at once
+def test_second_run_into_a_locked_folder_is_refused_at_once(previous: Path, runs: dict[str, Path], tmp_path: Path) -> None:
+    out = copy_folder(previous, tmp_path / "out")
+    before = snapshot(out)
+    holder = OutputFolder(out, names=("analysis.json",)).open()  # another run is writing here
+    try:
+        started = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(runs["plain"]), "-o", str(out)],
+                              capture_output=True, text=True, timeout=120, check=False)
+        seconds = time.perf_counter() - started
+        assert proc.returncode == EXIT_OUTPUT, proc.stderr
+        assert "another formcheck run is writing there" in proc.stderr
+        assert f"process {os.getpid()}" in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+    finally:
+        holder.close(success=False)  # the other run fails: it commits nothing
+    print(f"refused in {seconds:.2f} s")
+    assert snapshot(out) == before  # the refused run touched nothing
+
+
+@pytest.mark.slow  # two real processes racing (~10 s); the deterministic lock test above is the fast tier's
+def test_two_concurrent_runs_one_refused_the_other_complete(previous: Path, runs: dict[str, Path], tmp_path: Path) -> None:
+    """The issue: one failed with an internal error, the other reported success over the first one's files."""
+    out = copy_folder(previous, tmp_path / "out")
+    procs = {name: subprocess.Popen([sys.executable, "-m", "formcheck", "analyze", str(runs[name]), "-o", str(out), "-q"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("plain", "overstrider")}
+    results = {name: (proc.wait(timeout=300), proc.stderr.read()) for name, proc in procs.items()}
+    codes = sorted(code for code, _ in results.values())
+    assert codes == [0, EXIT_OUTPUT], results
+    winner = next(name for name, (code, _) in results.items() if code == 0)
+    loser_err = next(err for code, err in results.values() if code != 0)
+    assert "another formcheck run is writing there" in loser_err and "internal error" not in loser_err
+    files = formcheck_files(out)
+    assert set(read_manifest(out)) == files
+    assert json.loads((out / "analysis.json").read_text())["video"]["source"].endswith(f"{winner}.mp4")
+    overstride_stills = {"stills/overstride_left.png", "stills/overstride_right.png"}
+    assert (overstride_stills <= files) == (winner == "overstrider")
+    assert leftovers(out) == []
+
+
+def test_lock_is_released_and_stale_staging_removed(previous: Path, tmp_path: Path) -> None:
+    out = copy_folder(previous, tmp_path / "out")
+    killed = tmp_path / ".out.formcheck-tmp-abcd1234"  # a run killed with SIGKILL left this
+    killed.mkdir()
+    (killed / "analysis.json").write_text("{}")
+    folder = OutputFolder(out, names=("analysis.json",))
+    with folder:
+        with pytest.raises(OutputBusyError):
+            OutputFolder(out).open()
+        (folder.staging / "analysis.json").write_text('{"new": true}\n')
+    assert not killed.exists()
+    assert not (out / LOCK_NAME).exists()
+    with OutputFolder(out):  # free again
+        pass
+    assert read_manifest(out) == []  # the last run wrote nothing, so nothing of formcheck's is left ...
+    assert not (out / "analysis.json").exists() and not (out / "stills").exists()
+
+
+# ------------------------------------------------------------------------ outputs never over inputs
+def test_input_named_like_an_output_in_outdir_is_refused(runs: dict[str, Path], tmp_path: Path, no_pose_model: None) -> None:
+    """The issue: `-o` at the input's folder with the input named annotated.mp4 overwrote the input."""
+    clip = tmp_path / "annotated.mp4"
+    clip.write_bytes(Path(str(runs["plain"])[:-4] + ".mp4").read_bytes())
+    original = clip.read_bytes()
+    code, _, err = cli("analyze", str(clip), "-o", str(tmp_path))
+    assert code == EXIT_OUTPUT
+    assert "annotated.mp4 is the input" in err and "choose another output folder" in err
+    assert clip.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["annotated.mp4"]
+
+
+def test_a_pose_tracks_video_in_outdir_is_refused(runs: dict[str, Path], tmp_path: Path) -> None:
+    """The clip a .npz was made from is an input too (the annotated clip is drawn on it)."""
+    from formcheck.pose_track import PoseTrack
+
+    clip = tmp_path / "annotated.mp4"
+    clip.write_bytes(Path(str(runs["plain"])[:-4] + ".mp4").read_bytes())
+    track = replace(PoseTrack.load(runs["plain"]), source=str(clip)).save(tmp_path / "t.npz")
+    code, _, err = cli("analyze", str(track), "-o", str(tmp_path))
+    assert code == EXIT_OUTPUT and "is the input" in err
+
+
+def test_hard_link_to_the_input_is_refused(runs: dict[str, Path], tmp_path: Path, no_pose_model: None) -> None:
+    clip = Path(str(runs["plain"])[:-4] + ".mp4")
+    out = tmp_path / "out"
+    out.mkdir()
+    os.link(clip, out / "report.html")
+    code, _, err = cli("analyze", str(clip), "-o", str(out))
+    assert code == EXIT_OUTPUT and "report.html is the input" in err
+
+
+def test_pose_csv_onto_the_video_is_refused(runs: dict[str, Path], tmp_path: Path, no_pose_model: None) -> None:
+    """The issue: `formcheck pose clip.mp4 -o t.npz --csv clip.mp4` replaced the video with a CSV."""
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(Path(str(runs["plain"])[:-4] + ".mp4").read_bytes())
+    original = clip.read_bytes()
+    code, _, err = cli("pose", str(clip), "-o", str(tmp_path / "t.npz"), "--csv", str(clip))
+    assert code == EXIT_OUTPUT
+    assert "is the input" in err
+    assert clip.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_an_input_listed_by_the_last_run_is_not_removed(previous: Path, tmp_path: Path, runs: dict[str, Path]) -> None:
+    """Analysing last run's annotated.mp4 with --no-video: it is an input now, not a stale output."""
+    out = copy_folder(previous, tmp_path / "out")
+    track = Path(str(runs["plain"]))
+    from formcheck.pose_track import PoseTrack
+
+    moved = replace(PoseTrack.load(track), source=str(out / "annotated.mp4")).save(tmp_path / "t.npz")
+    original = (out / "annotated.mp4").read_bytes()
+    folder = OutputFolder(out, inputs=[moved, out / "annotated.mp4"], names=("analysis.json",))
+    with folder:
+        (folder.staging / "analysis.json").write_text("{}")
+    assert (out / "annotated.mp4").read_bytes() == original
+    assert read_manifest(out) == ["analysis.json"]
+
+
+def test_manifest_entries_outside_the_folder_are_ignored(tmp_path: Path) -> None:
+    """A tampered manifest cannot make formcheck delete files elsewhere."""
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (out / MANIFEST_NAME).write_text(json.dumps({"files": ["../victim.txt", str(victim), "report.html"]}))
+    (out / "report.html").write_text("old")
+    with OutputFolder(out):
+        pass
+    assert victim.read_text() == "keep me"
+    assert not (out / "report.html").exists()
+
+
+# ------------------------------------------------------------------------------------ bad -o, early
+def _clip(runs: dict[str, Path]) -> Path:
+    return Path(str(runs["plain"])[:-4] + ".mp4")
+
+
+@pytest.mark.parametrize("command", ["analyze", "pose"])
+def test_output_that_is_a_file(runs: dict[str, Path], tmp_path: Path, no_pose_model: None, command: str) -> None:
+    """-o an existing file for analyze (a folder is wanted); an existing folder for pose (a file is wanted)."""
+    target = tmp_path / "existing.txt"
+    target.write_text("mine")
+    folder = tmp_path / "t.npz"
+    folder.mkdir()
+    code, _, err = cli(command, str(_clip(runs)), "-o", str(target if command == "analyze" else folder))
+    assert code == EXIT_OUTPUT, err
+    assert ("is a file, not a folder" if command == "analyze" else "is a folder, not a file") in err
+    assert len(err.strip().splitlines()) == 1 and "internal error" not in err
+    assert target.read_text() == "mine" and list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["analyze", "pose", "compare"])
+def test_output_under_a_file(runs: dict[str, Path], tmp_path: Path, no_pose_model: None, command: str) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("mine")
+    args = {"analyze": ["analyze", str(_clip(runs)), "-o", str(blocker / "out")],
+            "pose": ["pose", str(_clip(runs)), "-o", str(blocker / "t.npz")],
+            "compare": ["compare", str(_clip(runs)), str(_clip(runs)), "-o", str(blocker / "out")]}[command]
+    code, _, err = cli(*args)
+    assert code == EXIT_OUTPUT, err
+    assert "afile is a file, not a folder" in err and "internal error" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """``folder`` read-only: chmod for a normal user; for root (whom modes do not stop) the immutable flag."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("running as root without chattr +i: no way to make a folder read-only for root")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_output_in_a_read_only_folder(runs: dict[str, Path], tmp_path: Path, no_pose_model: None) -> None:
+    locked = tmp_path / "readonly"
+    locked.mkdir()
+    with read_only(locked):
+        for out in (locked, locked / "sub"):
+            code, _, err = cli("analyze", str(_clip(runs)), "-o", str(out))
+            assert code == EXIT_OUTPUT, err
+            assert str(out) in err and "internal error" not in err
+        code, _, err = cli("pose", str(_clip(runs)), "-o", str(locked / "t.npz"))
+        assert code == EXIT_OUTPUT and "cannot write there" in err
+    assert list(locked.iterdir()) == []
+
+
+def test_library_api_writes_a_whole_folder(runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """write_analysis_outputs(path) from Python: the same whole-folder guarantee as the CLI."""
+    from formcheck.outputs import load_run, write_analysis_outputs
+
+    run = load_run(runs["plain"], check_camera=False)
+    out = tmp_path / "out"
+    written = write_analysis_outputs(run.analysis, run.video, out, annotated_video=False)
+    assert all(p.parent in (out, out / "stills") and p.is_file() for p in written.paths.values())
+    before = snapshot(out)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("report failed")
+
+    monkeypatch.setattr("formcheck.report.write_report", broken)
+    with pytest.raises(RuntimeError):
+        write_analysis_outputs(run.analysis, run.video, out, annotated_video=False)
+    assert snapshot(out) == before
+    with pytest.raises(OutputPathError):
+        write_analysis_outputs(run.analysis, run.video, run.video.parent / run.video.name)  # OUTDIR is the clip: a file
