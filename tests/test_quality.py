@@ -61,7 +61,8 @@ def test_walking_clips_are_walking(name, shared_videos, pose_track_of):
 
 
 def test_walking_clip_gets_the_walking_finding_and_no_running_findings(shared_videos, pose_track_of):
-    a = analyze_track(pose_track_of(shared_videos / "walk_side_indoor_03.mp4"))
+    """Allowed (refused otherwise: tests/test_walking.py), a walking clip gets only the walking note."""
+    a = analyze_track(pose_track_of(shared_videos / "walk_side_indoor_03.mp4"), allow_walking=True)
     assert a.summary["walking"] is True
     assert any(WALKING in w for w in a.quality["warnings"])
     assert [f.code for f in a.findings] == ["no_flight_phase"]
@@ -75,15 +76,17 @@ def _first_frames(track, n: int):
 
 def test_short_walking_clip_is_told_walking(shared_videos, pose_track_of):
     """walk_side_outdoor_60fps_04 (2.3 s of walking at ~107 steps/min): 5 contacts (0.13, 0.59, 1.21, 1.54, 2.04 s):
-    analysed, with the walking warning and only the walking finding. Its first 1.35 s (3 contacts) is as short as
-    a runner crossing the frame: whether its steps are enough to analyse or not, it is called walking, never
-    analysed as running."""
+    refused as walking; allowed, analysed with the walking warning and only the walking finding. Its first 1.35 s
+    (3 contacts) is as short as a runner crossing the frame: whether its steps are enough to analyse or not, it is
+    called walking, never analysed as running."""
     track = pose_track_of(shared_videos / "walk_side_outdoor_60fps_04.mp4")
-    a = analyze_track(track)
+    with pytest.raises(AnalysisError, match=WALKING):
+        analyze_track(track)
+    a = analyze_track(track, allow_walking=True)
     assert any(WALKING in w for w in a.quality["warnings"])
     assert [f.code for f in a.findings] == ["no_flight_phase"]
     try:
-        short = analyze_track(_first_frames(track, int(1.35 * track.fps)))
+        short = analyze_track(_first_frames(track, int(1.35 * track.fps)), allow_walking=True)
     except AnalysisError as exc:
         assert WALKING in str(exc)
     else:
@@ -168,7 +171,7 @@ def test_direction_change_is_warned(shared_videos, pose_track_of):
     """walk_side_indoor_03: she walks to the left edge, turns, and walks back to the right."""
     track = pose_track_of(shared_videos / "walk_side_indoor_03.mp4")
     assert direction_changes(clean_track(track).track) == {"passes": ["left", "right"], "changes": 1}
-    a = analyze_track(track)
+    a = analyze_track(track, allow_walking=True)
     assert any("changes direction" in w for w in a.quality["warnings"])
 
 

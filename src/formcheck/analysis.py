@@ -117,8 +117,13 @@ class Analysis:
         return self.result.write(outdir)
 
 
-def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: str | None = None) -> Analysis:
-    """Analyse a pose track (pure: no video, no model). Raises AnalysisError when it cannot."""
+def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: str | None = None,
+                  allow_walking: bool = False) -> Analysis:
+    """Analyse a pose track (pure: no video, no model). Raises AnalysisError when it cannot.
+
+    A walking clip is refused (formcheck.quality.gait_kind) unless ``allow_walking``: then it is analysed
+    with the running-specific findings switched off (one "walking" note instead) and a warning.
+    """
     if track.n_frames < 10 or track.detection_rate == 0:
         raise AnalysisError("no runner found in the clip")
     source_track = track
@@ -146,7 +151,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     # walking vs running from the pose track alone (pelvis bounce phase, cadence): formcheck.quality.gait_kind
     walking = bool(gait["walking"])
     quality, warnings, refuse = quality_checks(track, cleaned, len(steps), 1.0 if facing else direction.confidence,
-                                               gait=gait, view=view, direction=passes)
+                                               gait=gait, view=view, direction=passes, allow_walking=allow_walking)
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
     quality["incomplete_steps"] = len(all_events.steps) - len(events.steps)  # stances the clip cuts off: not measured
@@ -192,13 +197,20 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         first_frame=int(source_track.frame_indices[0]),
     )
     result = AnalysisResult(
-        video=video, facing=face, facing_source="given" if facing else "detected", mode=direction.mode, near_side=near,
+        video=video, facing=face, facing_source="given" if facing else "detected", mode=_mode(gait, direction.mode), near_side=near,
         height_cm=height_cm, steps=tuple(saved_step(s) for s in steps), summary=ClipSummary.from_dict(summary),
         findings=tuple(findings), quality=Quality.from_dict(quality),
     )
     return Analysis(
         result=result, track=ct, raw_track=source_track, com_px=com, hip_mid_px=hip_mid, events=events, info={"direction": direction.__dict__, "clean": cleaned.info},
     )
+
+
+def _mode(gait: dict[str, Any], travel_mode: str) -> str:
+    """Treadmill or overground from the feet's stance motion (formcheck.stance_motion: a treadmill stance foot moves
+    back with the belt, an overground one stays put); from the pelvis' travel only when the feet do not show it."""
+    mode = (gait.get("stance") or {}).get("mode")
+    return mode if mode in ("treadmill", "overground") else travel_mode
 
 
 def _vertical_oscillation(com: np.ndarray, events: GaitEvents, track: PoseTrack, steps: list[StepMetrics], height_cm: float | None, near: str) -> dict[str, Any]:
@@ -225,8 +237,11 @@ def analyze(
     fps: float | None = None,
     progress: Any = None,
     check_camera: bool = True,
+    allow_walking: bool = False,
 ) -> Analysis:
     """Run the pose model on a video (formcheck.pose) and analyse the track.
+
+    ``allow_walking``: analyse a walking clip (running findings off) instead of refusing it (:func:`analyze_track`).
 
     ``check_camera``: measure the camera's motion on every frame (formcheck.camera): a clip with
     scene cuts is analysed on its longest stretch, and one whose camera moved beyond the
@@ -239,8 +254,8 @@ def analyze(
         path, model_path=model or default_model_path(), start_s=start_s, end_s=end_s, fps_override=fps, progress=progress
     )
     if not check_camera:
-        return analyze_track(track, height_cm=height_cm, facing=facing)
+        return analyze_track(track, height_cm=height_cm, facing=facing, allow_walking=allow_walking)
     from .camera import prepare_track
 
     prepared = prepare_track(track, path, start_s=start_s, end_s=end_s)  # may refuse (AnalysisError)
-    return prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing))
+    return prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing, allow_walking=allow_walking))

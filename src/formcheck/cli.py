@@ -381,6 +381,7 @@ def analyze(
     start: StartOpt = None,
     end: EndOpt = None,
     fps: FpsOpt = None,
+    allow_walking: Annotated[bool, typer.Option("--allow-walking", help="Analyse a walking clip (without the running findings) instead of refusing it.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Analyse a side-view running clip: each step's contact, overstride and hip extension, findings, annotated clip and report."""
@@ -394,7 +395,8 @@ def analyze(
         from .analysis import Analysis  # the stages' imports take seconds: only once OUTDIR is known good
 
         with frame_progress("pose", quiet or as_json) as progress:
-            run = load_run(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress)
+            run = load_run(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress,
+                           allow_walking=allow_walking)
         assert isinstance(run.analysis, Analysis)  # a video or pose track, never a saved JSON here
         with frame_progress("annotate", quiet or as_json or no_video) as progress:
             written = write_analysis_outputs(

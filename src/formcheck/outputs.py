@@ -57,8 +57,11 @@ def load_run(
     progress: Callable[[int, int], None] | None = None,
     allow_json: bool = False,
     check_camera: bool = True,
+    allow_walking: bool = False,
 ) -> LoadedRun:
     """Analyse a video, or re-analyse a saved pose track, or (``allow_json``) load a saved analysis.
+
+    ``allow_walking``: analyse a walking clip (running findings off) instead of refusing it.
 
     With the video at hand, ``check_camera`` measures the camera's motion on every frame
     (:func:`formcheck.camera.prepare_track`, inside :func:`formcheck.analysis.analyze` for a
@@ -81,13 +84,13 @@ def load_run(
         start_s, end_s = float(track.timestamps_s[0]) * playback, float(track.timestamps_s[-1]) * playback
         if check_camera and video is not None:
             prepared = prepare_track(track, video, start_s=start_s, end_s=end_s)  # may refuse (AnalysisError)
-            analysis = prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing))
+            analysis = prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing, allow_walking=allow_walking))
         else:
-            analysis = analyze_track(track, height_cm=height_cm, facing=facing)
+            analysis = analyze_track(track, height_cm=height_cm, facing=facing, allow_walking=allow_walking)
     else:
         video = path
         analysis = analyze(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps,
-                           progress=progress, check_camera=check_camera)
+                           progress=progress, check_camera=check_camera, allow_walking=allow_walking)
     return LoadedRun(analysis, video, str(path))
 
 

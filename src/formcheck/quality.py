@@ -4,12 +4,13 @@ Everything here reads the pose track only (no gait events: their contact timing 
 walking from running or a side view from a frontal one), except :func:`camera_motion`, which reads
 the video (:mod:`formcheck.camera`).
 
-* :func:`gait_kind` -- running vs walking from the phase of the pelvis' vertical bounce against the
-  fore-aft spread of the ankles. Running: the pelvis is LOWEST mid-stance (legs together under the
-  body) and highest in flight (legs spread), so height and spread rise together (correlation > 0).
-  Walking: the pelvis vaults over the stance leg, HIGHEST mid-stance (legs together) and lowest in
-  double support (legs spread), so the correlation is < 0. Cadence from the spread's periodicity
-  breaks ties.
+* :func:`gait_kind` -- running vs walking, by three independent cues that vote: the phase of the
+  pelvis' vertical bounce against the fore-aft spread of the ankles (running: the pelvis is LOWEST
+  mid-stance, legs together under the body, and highest in flight, legs spread: correlation > 0;
+  walking: it vaults over the stance leg, HIGHEST mid-stance and lowest in double support:
+  correlation < 0), double support (both feet on the ground together, :mod:`formcheck.stance_motion`:
+  walking has it, running has a flight phase instead) and cadence. Two of three decide. The same
+  stance motion says treadmill or overground (``gait["stance"]["mode"]``).
 * :func:`view_check` -- side view vs frontal/oblique: shoulder and hip widths relative to trunk length,
   MediaPipe's 3-D hip/shoulder line direction, fore-aft range of the ankles.
 * :func:`direction_changes` -- passes in opposite directions (the analysis assumes one facing).
@@ -41,7 +42,9 @@ SWAPPED_WARN = 0.2  # fraction of frames with leg labels exchanged by cleaning
 FACING_CONF_WARN = 0.5
 
 GAIT_CORR_WALK, GAIT_CORR_RUN = -0.3, 0.3  # pelvis-height vs ankle-spread correlation
-GAIT_CADENCE_WALK, GAIT_CADENCE_RUN = 135.0, 150.0  # steps/min, tie-break when the correlation is weak
+GAIT_CADENCE_WALK, GAIT_CADENCE_RUN = 135.0, 150.0  # steps/min
+GAIT_DOUBLE_SUPPORT_WALK = 0.05  # both feet on the ground on at least this fraction of frames: a walking vote, else running
+GAIT_VOTES = 2  # cues (of correlation, double support, cadence) that must agree
 GAIT_HIGHPASS_HZ = 1.0  # removes drift (camera tilt, turning) below the step frequency
 GAIT_MIN_SPREAD_LEG = 0.1  # sd of the ankle spread (leg lengths) below which no gait is seen
 
@@ -112,12 +115,18 @@ def gait_kind(track: PoseTrack) -> dict[str, Any]:
     """Running vs walking from the (cleaned, smoothed) pose track, no event timing.
 
     Returns ``{"kind": "running"|"walking"|"unclear", "walking": bool, "pelvis_spread_corr": r,
-    "cadence_spm": pose-only cadence or None, "frames_used": n}``. ``r`` is the correlation of the
-    high-passed pelvis height (up = +) with the high-passed fore-aft ankle spread |x_left - x_right|:
-    > 0 running (pelvis low when the legs are together under it), < 0 walking.
+    "cadence_spm": pose-only cadence or None, "double_support": fraction of frames with both feet down,
+    "votes": {"walking": n, "running": n}, "frames_used": n, "stance": StanceMotion as a dict}``.
+    ``r`` is the correlation of the high-passed pelvis height (up = +) with the high-passed fore-aft
+    ankle spread |x_left - x_right|: > 0 running (pelvis low when the legs are together under it),
+    < 0 walking. Each cue votes walking, running or neither; GAIT_VOTES agreeing votes decide, else
+    "unclear". Legs that hardly move fore-aft: "unclear", no vote counted.
     """
+    from .stance_motion import stance_motion
+
     k = track.keypoints_px
     fps = float(track.fps)
+    stance = stance_motion(track)
     hip_up = -k[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 1].mean(axis=1)
     spread = np.abs(k[:, lm.LEFT_ANKLE, 0] - k[:, lm.RIGHT_ANKLE, 0])
     leg = body_scale_px(k)
@@ -126,7 +135,10 @@ def gait_kind(track: PoseTrack) -> dict[str, Any]:
     for a, b in _segments(ok, max(int(round(1.0 * fps)), 12)):
         hs.append(_highpass(hip_up[a:b], fps, GAIT_HIGHPASS_HZ))
         ss.append(_highpass(spread[a:b], fps, GAIT_HIGHPASS_HZ))
-    out: dict[str, Any] = {"kind": "unclear", "walking": False, "pelvis_spread_corr": None, "cadence_spm": None, "frames_used": 0}
+    ds = stance.double_support
+    out: dict[str, Any] = {"kind": "unclear", "walking": False, "pelvis_spread_corr": None, "cadence_spm": None,
+                           "double_support": None if ds is None else round(ds, 3), "votes": {"walking": 0, "running": 0},
+                           "frames_used": 0, "stance": stance.to_dict()}
     if not hs or not np.isfinite(leg):
         return out
     h, s = np.concatenate(hs), np.concatenate(ss)
@@ -138,16 +150,10 @@ def gait_kind(track: PoseTrack) -> dict[str, Any]:
     cad = 60.0 * fps / period if np.isfinite(period) else None
     out["pelvis_spread_corr"] = round(r, 3)
     out["cadence_spm"] = None if cad is None else round(cad, 1)
-    if r <= GAIT_CORR_WALK:
-        kind = "walking"
-    elif r >= GAIT_CORR_RUN:
-        kind = "running"
-    elif cad is not None and cad < GAIT_CADENCE_WALK:
-        kind = "walking"
-    elif cad is not None and cad > GAIT_CADENCE_RUN:
-        kind = "running"
-    else:
-        kind = "unclear"
+    walk = (r <= GAIT_CORR_WALK) + (ds is not None and ds >= GAIT_DOUBLE_SUPPORT_WALK) + (cad is not None and cad < GAIT_CADENCE_WALK)
+    run = (r >= GAIT_CORR_RUN) + (ds is not None and ds < GAIT_DOUBLE_SUPPORT_WALK) + (cad is not None and cad > GAIT_CADENCE_RUN)
+    out["votes"] = {"walking": int(walk), "running": int(run)}
+    kind = "walking" if walk >= GAIT_VOTES and walk > run else "running" if run >= GAIT_VOTES and run > walk else "unclear"
     out["kind"] = kind
     out["walking"] = kind == "walking"
     return out
@@ -248,6 +254,22 @@ def too_few_steps_message(n_steps: int, raw: PoseTrack, direction: dict[str, Any
     return f"only {n_steps} steps found; {need}: film 10 s more of steady running"
 
 
+WALKING_MESSAGE = "this looks like walking, not running; formcheck analyses running"
+
+
+def walking_evidence(gait: dict[str, Any]) -> str:
+    """What was seen that says walking, for the message: cadence, double support, the pelvis' vault."""
+    seen = []
+    if gait.get("cadence_spm"):
+        seen.append(f"{gait['cadence_spm']:.0f} steps/min")
+    if gait.get("double_support") is not None and gait["double_support"] >= GAIT_DOUBLE_SUPPORT_WALK:
+        seen.append(f"both feet on the ground together {gait['double_support']:.0%} of the time, no flight phase")
+    r = gait.get("pelvis_spread_corr")
+    if r is not None and r <= GAIT_CORR_WALK:
+        seen.append("the pelvis highest mid-stance")
+    return f" ({', '.join(seen)})" if seen else ""
+
+
 # ---------------------------------------------------------------------------------------------- all checks
 def quality_checks(
     raw: PoseTrack,
@@ -258,8 +280,12 @@ def quality_checks(
     gait: dict[str, Any] | None = None,
     view: dict[str, Any] | None = None,
     direction: dict[str, Any] | None = None,
+    allow_walking: bool = False,
 ) -> tuple[dict[str, Any], list[str], str | None]:
-    """(quality dict, warnings, refusal message or None) for a raw track and its CleanResult."""
+    """(quality dict, warnings, refusal message or None) for a raw track and its CleanResult.
+
+    Walking is refused unless ``allow_walking`` (then it is a warning, and the caller gives no running findings).
+    """
     from .clean import leg_trust
 
     gait = gait if gait is not None else gait_kind(clean.track)
@@ -292,13 +318,13 @@ def quality_checks(
         warnings.append(f"runner small in the frame (leg {leg_frac:.0%} of image height): film closer so the runner fills most of the frame height")
     walking = bool(gait.get("walking"))
     if walking:
-        cad = gait.get("cadence_spm")
-        msg = "this looks like walking, not running; formcheck analyses running"
-        why = f" (no flight phase: the pelvis is highest mid-stance{f', {cad:.0f} steps/min' if cad else ''})"
-        if n_steps < MIN_STEPS_REFUSE:
-            refusals.append(msg + why)
+        if allow_walking and n_steps < MIN_STEPS_REFUSE:
+            refusals.append(WALKING_MESSAGE + walking_evidence(gait) + "; " + too_few_steps_message(n_steps, raw, direction))
+        elif allow_walking:
+            warnings.append(WALKING_MESSAGE + walking_evidence(gait) + ": analysed as walking (allowed), running findings are not given")
         else:
-            warnings.append(msg + why + ": running findings are not given")
+            refusals.append(WALKING_MESSAGE + walking_evidence(gait) + ": film 10 s or more of running at your usual pace, side-on; "
+                            "to analyse walking anyway, allow it (--allow-walking)")
     elif gait.get("kind") == "unclear" and gait.get("pelvis_spread_corr") is not None:
         warnings.append("running or walking unclear (no clear flight phase): figures assume running")
     if n_steps < MIN_STEPS_REFUSE:
