@@ -507,3 +507,153 @@ def _finding_label(code: str, labels: dict[str, str]) -> str:
 
 def run() -> None:  # pragma: no cover - console entry point alias
     sys.exit(app())
+# ------------------------------------------------------------------ batch / history
+@contextmanager
+def batch_progress(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
+    """A rich progress bar over clips (done, running, failed, time left); yields formcheck.batch's callback."""
+    if quiet:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(TextColumn("[bold]clips"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[state]}"),
+                        TimeRemainingColumn(), console=console(stderr=True), transient=True)
+    task = progress.add_task("clips", total=None, state="")
+
+    def update(p: Any) -> None:
+        if not progress.live.is_started and p.total:
+            progress.start()
+        skipped = f", {p.skipped} already done" if p.skipped else ""
+        progress.update(task, completed=p.done + p.failed, total=p.total,
+                        state=f"{p.running} running, {p.failed} failed{skipped}")
+
+    try:
+        yield update
+    finally:
+        progress.stop()
+
+
+@app.command(cls=_Command)
+@handle_errors
+def batch(
+    inputs: Annotated[list[Path], typer.Argument(metavar="INPUT...", show_default=False,
+                                                 help="Clips, folders of clips, or CSV manifests (columns path, runner, date, "
+                                                      "height_cm, facing, fps, note; only path is needed).")],
+    outdir: Annotated[Path, typer.Option("--output", "-o", help="Output folder: OUTDIR/runner=NAME/DATE_CLIP/ per clip, and OUTDIR/batch.csv.",
+                                         show_default=False)],
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Clips analysed at once on this machine (default: one per core).")] = None,
+    cluster: Annotated[str | None, typer.Option("--cluster", metavar="ADDRESS", help="Run on a Dask cluster: its scheduler's address "
+                                                "(tcp://host:8786). Needs pip install 'formcheck[cluster]'.")] = None,
+    no_video: Annotated[bool, typer.Option("--no-video", help="Skip the annotated clips (stills and reports are still made).")] = False,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
+    model: ModelOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Analyse many clips, one per core or on a Dask cluster; a re-run does only what is missing. OUTDIR/batch.csv lists every clip."""
+    from contextlib import nullcontext
+
+    from .batch import (
+        DONE,
+        FAILED,
+        SKIPPED,
+        BatchInputError,
+        ClusterError,
+        Options,
+        cluster_executor,
+    )
+    from .batch import run as run_batch
+
+    if workers is not None and cluster is not None:
+        fail("--workers is for this machine; with --cluster the cluster's workers run the clips", EXIT_USAGE)
+    if model is not None and not model.is_file():
+        fail(f"{model}: no such pose model file", EXIT_MODEL)
+    options = Options(annotated_video=not no_video, report=not no_report, model=str(model.absolute()) if model else None)
+    try:
+        with (cluster_executor(cluster) if cluster else nullcontext()) as executor, batch_progress(quiet) as progress:
+            report = run_batch(inputs, outdir, executor=executor, workers=workers, options=options, progress=progress)
+    except BatchInputError as exc:
+        fail(str(exc), exc.exit_code)
+    except ClusterError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except KeyboardInterrupt:
+        console(stderr=True).print(f"formcheck: interrupted; finished clips are kept and {outdir / 'batch.csv'} lists them. "
+                                   "Run the same command again to do the rest.", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    if not quiet:
+        out = console()
+        counts = [f"{report.count(DONE)} done", f"{report.count(FAILED)} failed"] + (
+            [f"{report.count(SKIPPED)} already done (skipped)"] if report.count(SKIPPED) else [])
+        out.print(f"{len(report.rows)} clips: " + ", ".join(counts), highlight=False)
+        for row in report.failed:
+            where = "" if row.message.startswith(row.clip.path) else f"{row.clip.path}: "
+            console(stderr=True).print(f"[red]failed[/red] {where}{row.message} (exit {row.exit_code})", soft_wrap=True, highlight=False)
+        out.print(f"Wrote {report.csv_path}", soft_wrap=True, highlight=False)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+@app.command(cls=_Command)
+@handle_errors
+def history(
+    outdir: Annotated[Path, typer.Argument(metavar="OUTDIR", help="A folder written by `formcheck batch`.", show_default=False)],
+    runner: Annotated[str | None, typer.Option("--runner", help="Only this runner (default: the whole squad).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Page to write (default: OUTDIR/history.html; "
+                                                "history.json beside it).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Each runner's recordings in date order: medians, change since the previous and the first, who needs attention."""
+    from rich.table import Table
+
+    from .history import HistoryError, build_history, write_history
+
+    try:
+        hist = build_history(outdir, runner)
+    except HistoryError as exc:
+        fail(str(exc), exc.exit_code)
+    written = write_history(hist, output)
+    if quiet:
+        return
+    out = console()
+    colour = {"improved": "green", "worse": "red"}
+
+    def verdict(change: Any) -> str:
+        if change is None:
+            return "-"
+        d = _digits(change.unit)
+        diff = "" if change.difference is None else f" ({change.difference:+.{d}f})"
+        return f"[{colour[change.verdict]}]{change.verdict}[/]{diff}" if change.verdict in colour else f"{change.verdict}{diff}"
+
+    if len(hist.runners) > 1:
+        squad = Table(title="Squad (latest recording; change since the previous)", title_justify="left")
+        for column in ("runner", "recordings", "latest", "overstride (% leg)", "peak hip ext. (deg)", "needs attention"):
+            squad.add_column(column)
+        for r in hist.runners:
+            o, h = r.trend("overstride_pct_leg").latest, r.trend("peak_hip_extension_deg").latest
+            squad.add_row(r.runner, str(len(r.recordings)), r.latest.date,
+                          f"{'-' if o.median is None else f'{o.median:.1f}'} {verdict(o.since_previous)}",
+                          f"{'-' if h.median is None else f'{h.median:.1f}'} {verdict(h.since_previous)}",
+                          "; ".join(r.attention) or "no")
+        out.print(squad)
+    else:
+        r = hist.runners[0]
+        dates = ", ".join(rec.date for rec in r.recordings)
+        table = Table(title=f"{r.runner}: {len(r.recordings)} recordings ({dates})", title_justify="left")
+        for column in ("metric", "first", "latest", "since previous", "since first"):
+            table.add_column(column)
+        for t in r.trends:
+            d = _digits(t.spec.unit)
+            first, latest = (("-" if p.median is None else f"{p.median:.{d}f}") for p in (t.points[0], t.latest))
+            table.add_row(f"{t.spec.label} ({t.spec.unit})", first, latest,
+                          verdict(t.latest.since_previous), verdict(t.latest.since_first))
+        out.print(table)
+        for reason in r.attention:
+            out.print(f"[yellow]needs attention:[/yellow] {reason}", soft_wrap=True)
+    out.print(f"Wrote {written['html']} and {written['json']}", soft_wrap=True, highlight=False)
+
+

@@ -1,0 +1,265 @@
+"""Each runner's recordings over time, from the folder ``formcheck batch`` wrote, and who needs attention.
+
+Python API::
+
+    from formcheck.history import build_history, write_history
+    history = build_history("out/")                 # every runner; runner="Ana" for one
+    ana = history.runner("Ana")
+    ana.trend("overstride_pct_leg").points[-1].since_previous.verdict   # "improved" / "worse" / "no clear change"
+    write_history(history, "out/history.html")      # and out/history.json
+
+A recording is a clip folder the batch finished (``OUTDIR/runner=NAME/DATE_CLIP/`` with its
+``batch.json``); a runner's recordings are taken in date order. For each metric of
+:data:`formcheck.compare.METRICS` (both legs' steps together, as ``formcheck compare``'s headline
+table), every recording gets its median and interquartile range, and, from the second on, the
+change since the previous recording and since the first, judged by
+:func:`formcheck.compare.compare_metric`: "improved" or "worse" only when the 95 % bootstrap
+interval excludes zero and the change reaches the metric's smallest detectable change, else
+"no clear change". Reasons two recordings may not be comparable (facing, treadmill vs overground,
+cadence, frame rate) come from :func:`formcheck.compare.comparability_warnings`.
+
+A runner needs attention when their latest recording has a moderate or marked finding, or a
+metric got worse since the previous recording or since the first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .compare import (
+    METRICS,
+    MetricChange,
+    MetricSpec,
+    comparability_warnings,
+    compare_metric,
+)
+from .result import AnalysisResult
+
+ATTENTION_SEVERITIES = ("moderate", "marked")
+SIDE = "both"  # both legs' steps together, as compare's headline
+
+
+class HistoryError(Exception):
+    """No history can be made: not a batch's folder, no finished recordings, no such runner."""
+
+    def __init__(self, message: str, exit_code: int = 3) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One finished clip of a runner."""
+
+    runner: str
+    date: str
+    recorded_at: str
+    clip: str
+    folder: Path
+    result: AnalysisResult
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def page(self) -> Path:
+        """What a link to this recording opens: its report, else its analysis.json (``--no-report``)."""
+        report = self.folder / "report.html"
+        return report if report.is_file() else self.folder / "analysis.json"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One metric in one recording, and how it changed."""
+
+    median: float | None
+    iqr: tuple[float, float] | None
+    n: int
+    since_previous: MetricChange | None = None  # None for the first recording
+    since_first: MetricChange | None = None
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One metric over a runner's recordings (``points`` in recording order)."""
+
+    spec: MetricSpec
+    points: tuple[Point, ...]
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def latest(self) -> Point:
+        return self.points[-1]
+
+
+@dataclass(frozen=True)
+class RunnerHistory:
+    runner: str
+    recordings: tuple[Recording, ...]
+    trends: tuple[Trend, ...]
+    comparability: tuple[tuple[str, ...], ...]  # per recording: why it may not compare with the previous one
+    attention: tuple[str, ...]
+
+    def trend(self, metric: str) -> Trend:
+        return next(t for t in self.trends if t.key == metric)
+
+    @property
+    def latest(self) -> Recording:
+        return self.recordings[-1]
+
+
+@dataclass(frozen=True)
+class History:
+    outdir: Path
+    runners: tuple[RunnerHistory, ...]
+    unreadable: tuple[str, ...] = ()  # recording folders whose analysis.json could not be read
+
+    def runner(self, name: str) -> RunnerHistory:
+        for r in self.runners:
+            if r.runner == name:
+                return r
+        raise KeyError(name)
+
+    def to_dict(self, page_dir: Path | None = None) -> dict[str, Any]:
+        """Everything, JSON-ready; recording links relative to ``page_dir`` (default OUTDIR)."""
+        base = page_dir or self.outdir
+        return {
+            "outdir": str(self.outdir),
+            "side": SIDE,
+            "runners": [_runner_dict(r, base) for r in self.runners],
+            "unreadable": list(self.unreadable),
+        }
+
+
+def _runner_dict(r: RunnerHistory, base: Path) -> dict[str, Any]:
+    return {
+        "runner": r.runner,
+        "attention": list(r.attention),
+        "recordings": [
+            {"name": rec.name, "date": rec.date, "recorded_at": rec.recorded_at, "clip": rec.clip,
+             "page": relative_link(rec.page, base), "steps": rec.result.summary.n_steps,
+             "findings": [_finding_text(f) for f in rec.result.findings], "not_comparable_with_previous": list(notes)}
+            for rec, notes in zip(r.recordings, r.comparability, strict=True)
+        ],
+        "metrics": {
+            t.key: {
+                "label": t.spec.label, "unit": t.spec.unit, "better": t.spec.better, "sdc": t.spec.sdc,
+                "points": [{"median": p.median, "iqr": None if p.iqr is None else list(p.iqr), "n": p.n,
+                            "since_previous": None if p.since_previous is None else dataclasses.asdict(p.since_previous),
+                            "since_first": None if p.since_first is None else dataclasses.asdict(p.since_first)}
+                           for p in t.points],
+            }
+            for t in r.trends
+        },
+    }
+
+
+def relative_link(target: Path, page_dir: Path) -> str:
+    """``target`` as a link from a page in ``page_dir`` (POSIX separators)."""
+    return Path(os.path.relpath(target.resolve(), page_dir.resolve())).as_posix()
+
+
+def _finding_text(f: Any) -> str:
+    return f"{f.title} ({f.severity}{', ' + f.side if f.side else ''})"
+
+
+# ------------------------------------------------------------------------------------------ loading
+def load_recordings(outdir: str | os.PathLike[str]) -> tuple[list[Recording], list[str]]:
+    """(every finished recording under OUTDIR, the folders that could not be read)."""
+    from .batch import MARKER, PARTITION, finished_key
+
+    outdir = Path(outdir)
+    found, unreadable = [], []
+    for marker in sorted(outdir.glob(f"{PARTITION}=*/*/{MARKER}")):
+        folder = marker.parent
+        if folder.name.startswith(".") or finished_key(folder) is None:
+            continue
+        try:
+            meta = json.loads(marker.read_text(encoding="utf-8"))
+            result = AnalysisResult.load(folder / "analysis.json")
+        except Exception:  # noqa: BLE001 - one damaged folder is listed, not fatal
+            unreadable.append(str(folder))
+            continue
+        runner = str(meta.get("runner") or folder.parent.name.partition("=")[2])
+        found.append(Recording(runner, str(meta.get("date", "")), str(meta.get("recorded_at") or meta.get("date", "")),
+                               Path(str(meta.get("clip", ""))).name, folder, result))
+    return found, unreadable
+
+
+def _own(result: AnalysisResult, spec: MetricSpec) -> Point:
+    """A recording's own median and IQR, taken over the steps compare takes."""
+    c = compare_metric(result, result, spec, SIDE)
+    return Point(c.after_median, c.after_iqr, c.n_after)
+
+
+def _runner_history(runner: str, recordings: list[Recording]) -> RunnerHistory:
+    recs = sorted(recordings, key=lambda r: (r.date, r.recorded_at, r.name))
+    first = recs[0].result
+    trends = []
+    for spec in METRICS:
+        points = []
+        for i, rec in enumerate(recs):
+            own = _own(rec.result, spec)
+            if i == 0:
+                points.append(own)
+                continue
+            previous = compare_metric(recs[i - 1].result, rec.result, spec, SIDE)
+            since_first = previous if i == 1 else compare_metric(first, rec.result, spec, SIDE)
+            points.append(dataclasses.replace(own, since_previous=previous, since_first=since_first))
+        trends.append(Trend(spec, tuple(points)))
+    comparability = tuple(() if i == 0 else tuple(comparability_warnings(recs[i - 1].result, rec.result))
+                          for i, rec in enumerate(recs))
+    return RunnerHistory(runner, tuple(recs), tuple(trends), comparability, _attention(recs, trends))
+
+
+def _attention(recs: list[Recording], trends: list[Trend]) -> tuple[str, ...]:
+    """Why this runner needs a look now (empty: nothing)."""
+    reasons = [f"{_finding_text(f)} in the latest recording" for f in recs[-1].result.findings if f.severity in ATTENTION_SEVERITIES]
+    for t in trends:
+        p = t.latest
+        if p.since_previous is not None and p.since_previous.verdict == "worse":
+            reasons.append(f"{t.spec.label} worse since {recs[-2].date}")
+        elif p.since_first is not None and p.since_first.verdict == "worse":
+            reasons.append(f"{t.spec.label} worse since the first recording ({recs[0].date})")
+    return tuple(reasons)
+
+
+def build_history(outdir: str | os.PathLike[str], runner: str | None = None) -> History:
+    """Every runner's history (or ``runner``'s) from a batch's OUTDIR; HistoryError when there is none."""
+    outdir = Path(outdir)
+    if not outdir.is_dir():
+        raise HistoryError(f"{outdir}: no such folder (give the -o folder of `formcheck batch`)")
+    recordings, unreadable = load_recordings(outdir)
+    if not recordings:
+        raise HistoryError(f"{outdir}: no finished recordings of `formcheck batch` here (OUTDIR/runner=NAME/DATE_CLIP/)")
+    by_runner: dict[str, list[Recording]] = {}
+    for rec in recordings:
+        by_runner.setdefault(rec.runner, []).append(rec)
+    if runner is not None:
+        if runner not in by_runner:
+            raise HistoryError(f"no runner {runner!r} in {outdir} (runners: {', '.join(sorted(by_runner))})", 2)
+        by_runner = {runner: by_runner[runner]}
+    runners = tuple(_runner_history(name, recs) for name, recs in sorted(by_runner.items(), key=lambda kv: kv[0].lower()))
+    return History(outdir, runners, tuple(unreadable))
+
+
+def write_history(history: History, path: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Write history.html (default OUTDIR/history.html) and history.json beside it; atomic each."""
+    from .atomic import write_text_atomic
+    from .history_html import render_history_html
+
+    page = Path(path) if path is not None else history.outdir / "history.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    data = page.with_suffix(".json")
+    write_text_atomic(page, render_history_html(history, page.parent))
+    write_text_atomic(data, json.dumps(history.to_dict(page.parent), indent=1) + "\n")
+    return {"html": page, "json": data}

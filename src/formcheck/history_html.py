@@ -1,0 +1,211 @@
+"""history.html: the squad and each runner's trends, one self-contained page like the report.
+
+Same page frame and style as the report (:mod:`formcheck.report_html`: inline CSS, images as
+``data:`` URIs, no JavaScript, no external URL; every text escaped). A trend plot per metric
+shows each recording's median with its interquartile range over the recording dates, with the
+finding thresholds of :data:`formcheck.findings.FINDING_SPECS` shaded (mild, moderate, marked).
+Each recording links to its own report by a path relative to the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+from . import plots
+from .compare import MetricChange
+from .findings import FINDING_SPECS, FindingSpec
+from .history import History, RunnerHistory, Trend, relative_link
+from .report_html import _e, _page, data_uri
+
+# compare's per-step cadence is judged against the clip cadence's finding
+_SPEC_FOR_METRIC = {spec.metric: spec for spec in FINDING_SPECS.values()} | {"step_cadence_spm": FINDING_SPECS["low_cadence"]}
+SQUAD_METRICS = {  # the squad table's columns: short labels for a phone
+    "overstride_pct_leg": "Overstride (% leg)", "hip_extension_deg": "Hip ext. at toe-off (°)",
+    "peak_hip_extension_deg": "Peak hip ext. (°)", "step_cadence_spm": "Cadence (steps/min)",
+}
+BAND_COLORS = {"mild": "#b88600", "moderate": "#D55E00", "marked": "#b3261e"}
+_SEVERITIES = ("mild", "moderate", "marked")
+_VERDICT_CLASS = {"improved": "v-good", "worse": "v-bad"}
+
+_EXTRA_CSS = """<style>
+.v-good{color:#007a5a;font-weight:700}.v-bad{color:#b3261e;font-weight:700}
+.att{color:#b3261e;font-weight:700}.calm{color:var(--muted)}
+td.l,th.l{text-align:left;white-space:normal}
+.runner-nav{display:flex;flex-wrap:wrap;gap:6px 14px;margin:.4em 0}
+</style>"""
+
+
+def _digits(unit: str) -> int:
+    return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min") else 1
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    return "–" if value is None else f"{value:.{_digits(unit)}f}"
+
+
+def bands(spec: FindingSpec) -> list[tuple[float, float, str]]:
+    """(low, high, severity) value ranges of a finding's levels (infinite at the open end)."""
+    limits = list(spec.limits)
+    out = []
+    for i, lim in enumerate(limits):
+        nxt = limits[i + 1] if i + 1 < len(limits) else (np.inf if spec.higher_is_worse else -np.inf)
+        low, high = (lim, nxt) if spec.higher_is_worse else (nxt, lim)
+        out.append((low, high, _SEVERITIES[i]))
+    return out
+
+
+def trend_plot(dates: Sequence[dt.date], medians: Sequence[float | None], iqrs: Sequence[tuple[float, float] | None], *,
+               title: str, unit: str, spec: FindingSpec | None) -> bytes:
+    """Median and IQR per recording over the dates, threshold bands shaded."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter
+
+    x = np.array(dates, dtype="datetime64[D]").astype(dt.date)
+    med = np.array([np.nan if m is None else m for m in medians], dtype=float)
+    lo = np.array([np.nan if q is None else q[0] for q in iqrs], dtype=float)
+    hi = np.array([np.nan if q is None else q[1] for q in iqrs], dtype=float)
+    with matplotlib.rc_context(plots._STYLE):
+        fig = plots._figure((5.2, 3.6))
+        ax = fig.subplots()
+        ok = np.isfinite(med)
+        if ok.any():
+            yerr = np.vstack([med - np.where(np.isfinite(lo), lo, med), np.where(np.isfinite(hi), hi, med) - med])
+            ax.errorbar(x[ok], med[ok], yerr=yerr[:, ok], color="0.15", marker="o", markersize=8, capsize=5, linewidth=2.2,
+                        elinewidth=1.6, label="median, IQR of steps")
+            values = np.concatenate([med[ok], lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
+            y0, y1 = float(values.min()), float(values.max())
+        else:
+            ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center")
+            y0, y1 = 0.0, 1.0
+        if spec is not None:
+            first = spec.limits[0]
+            y0, y1 = min(y0, first), max(y1, first)
+        pad = max(0.12 * (y1 - y0), 1e-3 if unit == "s" else 1.0)
+        y0, y1 = y0 - pad, y1 + pad
+        if spec is not None:
+            for low, high, severity in bands(spec):
+                if high > y0 and low < y1:
+                    ax.axhspan(max(low, y0), min(high, y1), color=BAND_COLORS[severity], alpha=0.13, linewidth=0)
+                    ax.text(1.0, (max(low, y0) + min(high, y1)) / 2, f" {severity}", transform=ax.get_yaxis_transform(),
+                            ha="right", va="center", fontsize=12, color=BAND_COLORS[severity])
+        ax.set_ylim(y0, y1)
+        if len(x):
+            span = (max(x) - min(x)).days if len(x) > 1 else 0
+            margin = dt.timedelta(days=max(2, span // 12))
+            ax.set_xlim(min(x) - margin, max(x) + margin)
+        if 0 < len(set(x)) <= 5:  # few recordings: a tick at each one's date
+            ax.set_xticks(sorted(set(x)))
+            ax.xaxis.set_major_formatter(DateFormatter("%d %b\n%Y"))
+        else:
+            locator = AutoDateLocator(minticks=2, maxticks=5)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.set_ylabel(unit)
+        ax.set_title(title, fontsize=15)
+        return plots._png(fig)
+
+
+def _verdict_html(change: MetricChange | None) -> str:
+    """"worse (+4.1 [+2.0, +6.3])", coloured; the change and its 95% interval in the metric's unit."""
+    if change is None:
+        return '<span class="calm">first recording</span>'
+    text = _e(change.verdict)
+    if change.difference is not None and change.ci95 is not None:
+        d, ci = _digits(change.unit), change.ci95
+        text += f" ({change.difference:+.{d}f} [{ci[0]:+.{d}f}, {ci[1]:+.{d}f}])"
+    cls = _VERDICT_CLASS.get(change.verdict, "")
+    return f'<span class="{cls}">{text}</span>' if cls else text
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 1, table_id: str = "") -> str:
+    """A table of ready HTML cells (already escaped); the first ``left`` columns left-aligned."""
+    def cls(i: int) -> str:
+        return ' class="l"' if i < left else ""
+
+    head = "".join(f'<th scope="col"{cls(i)}>{_e(c)}</th>' for i, c in enumerate(columns))
+    body = "".join("<tr>" + "".join(f"<td{cls(i)}>{v}</td>" for i, v in enumerate(r)) + "</tr>" for r in rows)
+    tid = f' id="{_e(table_id)}"' if table_id else ""
+    return f'<div class="tablewrap"><table{tid}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _anchor(runner: str) -> str:
+    return "runner-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", runner).strip("-") or "x")
+
+
+def _squad_html(history: History) -> str:
+    units = {t.key: t.spec.unit for t in history.runners[0].trends}
+    cols = ["Runner", "Recordings", "Latest", *SQUAD_METRICS.values(), "Needs attention"]
+    rows = []
+    for r in sorted(history.runners, key=lambda r: (not r.attention, r.runner.lower())):
+        cells = [f'<a href="#{_anchor(r.runner)}">{_e(r.runner)}</a>', str(len(r.recordings)), _e(r.latest.date)]
+        for key in SQUAD_METRICS:
+            p = r.trend(key).latest
+            cells.append(f"{_fmt(p.median, units[key])}<br>{_verdict_html(p.since_previous)}")
+        cells.append('<span class="att">' + "<br>".join(_e(a) for a in r.attention) + "</span>" if r.attention
+                     else '<span class="calm">no</span>')
+        rows.append(cells)
+    return ('<section id="squad"><h2>Squad</h2><p class="sub">Latest median of each runner and the change since their '
+            "previous recording; runners who need attention first.</p>" + _table(cols, rows, table_id="squad-table") + "</section>")
+
+
+def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
+    out = [f'<section class="runner" id="{_anchor(r.runner)}"><h2>{_e(r.runner)}</h2>']
+    if r.attention:
+        out.append('<div class="warn"><b>Needs attention</b><ul>' + "".join(f"<li>{_e(a)}</li>" for a in r.attention) + "</ul></div>")
+    rec_rows = []
+    for rec, notes in zip(r.recordings, r.comparability, strict=True):
+        link = f'<a href="{_e(relative_link(rec.page, page_dir))}">{_e(rec.name)}</a>'
+        findings = "<br>".join(_e(f"{f.title} ({f.severity}{', ' + f.side if f.side else ''})") for f in rec.result.findings) or "none"
+        caution = "<br>".join(_e(n) for n in notes) or '<span class="calm">–</span>'
+        rec_rows.append([_e(rec.date), link, str(rec.result.summary.n_steps), findings, caution])
+    out.append("<h3>Recordings</h3>" + _table(["Date", "Recording (opens its report)", "Steps", "Findings", "Not fully comparable with the previous"],
+                                               rec_rows, left=5))
+    change_rows = []
+    for t in r.trends:
+        first, last = t.points[0], t.latest
+        change_rows.append([_e(f"{t.spec.label} ({t.spec.unit})"), _fmt(first.median, t.spec.unit), _fmt(last.median, t.spec.unit),
+                            _verdict_html(last.since_previous), _verdict_html(last.since_first)])
+    out.append(f"<h3>Changes (latest: {_e(r.latest.date)})</h3>"
+               + _table(["Metric", f"First ({r.recordings[0].date})", "Latest", "Since previous", "Since first"], change_rows, left=1))
+    figures = []
+    dates = [dt.date.fromisoformat(rec.date) for rec in r.recordings]
+    for t in r.trends:
+        if all(p.median is None for p in t.points):
+            continue
+        spec = _SPEC_FOR_METRIC.get(t.key)
+        png = trend_plot(dates, [p.median for p in t.points], [p.iqr for p in t.points], title=t.spec.label, unit=t.spec.unit, spec=spec)
+        caption = _trend_caption(t, spec)
+        figures.append(f'<figure class="plot"><img src="{data_uri(png)}" alt="{_e(t.spec.label)} over time" loading="eager">'
+                       f"<figcaption>{caption}</figcaption></figure>")
+    out.append('<h3>Trends</h3><div class="grid2">' + "".join(figures) + "</div></section>")
+    return "".join(out)
+
+
+def _trend_caption(t: Trend, spec: FindingSpec | None) -> str:
+    better = {"lower": "lower is better", "higher": "higher is better", "none": "no better direction"}[t.spec.better]
+    text = f"<b>{_e(t.spec.label)}</b> – {_e(better)}; changes under {t.spec.sdc:g} {_e(t.spec.unit)} are not counted."
+    if spec is not None:
+        text += f" Shaded: the {_e(spec.flag_label)} finding's levels."
+    return text
+
+
+def render_history_html(history: History, page_dir: Path) -> str:
+    """The whole page; links to the recordings are relative to ``page_dir`` (where the page is written)."""
+    n_rec = sum(len(r.recordings) for r in history.runners)
+    dates = sorted(rec.date for r in history.runners for rec in r.recordings)
+    title = "Squad history" if len(history.runners) > 1 else f"History: {history.runners[0].runner}"
+    header = (f"<h1>{_e(title)}</h1><p class=\"sub\">{len(history.runners)} runner{'s' if len(history.runners) != 1 else ''}, "
+              f"{n_rec} recording{'s' if n_rec != 1 else ''}, {_e(dates[0])} to {_e(dates[-1])}. Both legs' steps together. "
+              "A change is called improved or worse only when its 95% interval excludes zero and it reaches the metric's "
+              "smallest detectable change, as in formcheck compare.</p>")
+    nav = '<nav class="runner-nav">' + "".join(f'<a href="#{_anchor(r.runner)}">{_e(r.runner)}</a>' for r in history.runners) + "</nav>"
+    body = _EXTRA_CSS + nav + _squad_html(history) + "".join(_runner_html(r, page_dir) for r in history.runners)
+    if history.unreadable:
+        body += '<p class="note">Not read (damaged analysis.json): ' + ", ".join(_e(u) for u in history.unreadable) + "</p>"
+    footer = ("Made by formcheck history from the folders formcheck batch wrote; each recording's own report has the details.",)
+    return _page(title, header, body, footer)
