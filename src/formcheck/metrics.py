@@ -152,7 +152,7 @@ def leg_in_view(track: PoseTrack, side: str) -> np.ndarray:
     dropped 1-5 measurable steps from each degraded copy of treadmill_side_01.
     """
     leg = lm.LEG[side]  # type: ignore[index]
-    idx = [leg[j] for j in ("hip", "knee", "ankle", "heel", "foot_index")]
+    idx = [leg[j] for j in ("hip", "knee")]
     return np.isfinite(track.keypoints_px[:, idx]).all(axis=(1, 2))
 
 
