@@ -505,8 +505,6 @@ def _finding_label(code: str, labels: dict[str, str]) -> str:
     return labels.get(base, base.replace("_", " ")) + (f" {side}" if side else "")
 
 
-def run() -> None:  # pragma: no cover - console entry point alias
-    sys.exit(app())
 # ------------------------------------------------------------------ batch / history
 @contextmanager
 def batch_progress(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
@@ -657,3 +655,5 @@ def history(
     out.print(f"Wrote {written['html']} and {written['json']}", soft_wrap=True, highlight=False)
 
 
+def run() -> None:  # pragma: no cover - console entry point alias
+    sys.exit(app())
