@@ -231,3 +231,19 @@ def test_far_toe_off_by_symmetry_takes_the_knee_turn_when_closer():
     ok = _stance("right", 0.45, 0.69, 0.45)
     assert toe_offs_by_symmetry(near + [ok], {("right", ok.contact_index): 75.0}, {"left": 0.99, "right": 0.9},
                                 _clock_track(), 70.0, EventParams())[-1] == ok
+
+
+def test_toe_off_by_regularity_takes_the_candidate_that_matches_the_leg():
+    """Contact times 0.25 s on three stances; a fourth at 0.12 s (a toe 'lift' on a wobble) has a knee turn
+    at 0.24 s: the knee's turn becomes its toe-off. A stance with no agreeing candidate keeps its toe-off."""
+    from formcheck.events import EventParams, toe_offs_by_regularity
+
+    fps = 100.0
+    regular = [_stance("left", c, c + 0.25, c) for c in (0.1, 0.8, 1.5)]
+    odd = _stance("left", 1.2, 1.32, 1.2)  # candidate_at_s 1.2 -> track index 120
+    other = {("left", 120.0): {"toe_lift": 132.0, "knee_extension": 144.0}}
+    out = toe_offs_by_regularity(regular + [odd], other, _clock_track(), period=70.0, p=EventParams())
+    assert out[-1].toe_off_at_s == pytest.approx(1.44) and out[-1].toe_off_method == "knee_extension"
+    assert out[:3] == regular
+    none_agrees = {("left", 120.0): {"toe_lift": 132.0, "knee_extension": 1.2 * fps + 35.0}}  # 0.35 s: off too
+    assert toe_offs_by_regularity(regular + [odd], none_agrees, _clock_track(), 70.0, EventParams())[-1] == odd

@@ -189,6 +189,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     period = float(np.median(periods))
     steps: list[StepEvents] = []
     knee_alternative: dict[tuple[str, int], float | None] = {}  # knee turn that disagreed with the toe lift
+    alternatives: dict[tuple[str, float], dict[str, float]] = {}  # every toe-off candidate of a stance (track index)
     for side in SIDES:
         sig = fwd[side]
         if not np.isfinite(sig).any():
@@ -215,6 +216,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
             to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             lift_seen = to_pos is not None
+            lift_pos = to_pos
             k_pos = None
             if to_pos is not None:
                 k_pos, _ = knee_extension(knee_light, c_pos, period, p)
@@ -232,6 +234,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             if not in_frame[max(0, c_idx - 1) : seen_until + 1].all():
                 continue  # the foot is at or beyond the image border during this stance: its events cannot be seen
             knee_alternative[(side, c_idx)] = k_pos
+            alternatives[(side, round(c_zeni, 6))] = {m: q for m, q in (("toe_lift", lift_pos), ("knee_extension", k_pos))
+                                                      if q is not None}
             steps.append(
                 StepEvents(
                     side=side,
@@ -247,6 +251,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             )
     steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
     steps = far_zeni_contacts(steps, trust, track, period, p)
+    steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = with_doubts(steps, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
@@ -316,6 +321,42 @@ def far_zeni_contacts(steps: list[StepEvents], trust: dict[str, float], track: P
                             toe_off_index=None if s.toe_off_index is None else max(idx, s.toe_off_index))
         out.append(s)
     return out
+
+
+def toe_offs_by_regularity(steps: list[StepEvents], alternatives: dict[tuple[str, float], dict[str, float]],
+                           track: PoseTrack, period: float, p: EventParams) -> list[StepEvents]:
+    """A toe-off whose contact time departs from its leg's median, replaced by the candidate that agrees.
+
+    One runner's contact time repeats from stride to stride (within 0.03 stride on treadmill_side_01's
+    well-timed steps). When a stance's contact time departs from its leg's median by more than
+    ``doubt_offset_stride`` and another toe-off candidate of that stance (the toe lift or the knee's turn,
+    whichever was not taken) lands within that tolerance of the median, that candidate is the toe-off.
+    """
+    fps = float(track.fps)
+    tol = p.doubt_offset_stride * period / fps
+    out = list(steps)
+    for side in SIDES:
+        idx = [i for i, s in enumerate(out) if s.side == side and s.toe_off_at_s is not None]
+        if len(idx) < 3:
+            continue
+        med = float(np.median([out[i].toe_off_at_s - out[i].contact_at_s for i in idx]))
+        for i in idx:
+            s = out[i]
+            if abs(s.toe_off_at_s - s.contact_at_s - med) <= tol or s.candidate_at_s is None:
+                continue
+            options = [(abs(_time_at(track, q) - s.contact_at_s - med), m, q)
+                       for m, q in alternatives.get((side, round(_index_at(track, s.candidate_at_s), 6)), {}).items()]
+            options = [o for o in options if o[0] <= tol and _time_at(track, o[2]) > s.contact_at_s]
+            if options:
+                _, m, q = min(options)
+                out[i] = replace(s, toe_off_index=max(s.contact_index, int(np.floor(q + p.event_frame_tol_frames))),
+                                 toe_off_at_s=_time_at(track, q), toe_off_method=m)
+    return out
+
+
+def _index_at(track: PoseTrack, at_s: float) -> float:
+    t = np.asarray(track.timestamps_s, dtype=float)
+    return float(np.interp(at_s, t, np.arange(len(t))))
 
 
 def with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> list[StepEvents]:
