@@ -68,8 +68,8 @@ def _true_to_ref(mats: np.ndarray, ref: int = 0) -> np.ndarray:
 
 
 def _pan_cam(**kw) -> CameraPath:
-    base = dict(window_wh=SIZE, centre_from=(560.0, 350.0), centre_to=(340.0, 350.0), pan_start=0.1, pan_time=0.4,
-                shake_px=2.0, shake_deg=0.7, zoom_end=1.04, seed=3)
+    base = {"window_wh": SIZE, "centre_from": (560.0, 350.0), "centre_to": (340.0, 350.0), "pan_start": 0.1, "pan_time": 0.4,
+            "shake_px": 2.0, "shake_deg": 0.7, "zoom_end": 1.04, "seed": 3}
     base.update(kw)
     return CameraPath(**base)
 

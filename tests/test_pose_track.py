@@ -41,7 +41,8 @@ def test_npz_round_trip_keeps_everything(tmp_path: Path) -> None:
 
 def test_csv_has_a_row_per_frame_and_blank_cells_for_missing(tmp_path: Path) -> None:
     track = _track()
-    rows = list(csv.reader(open(track.to_csv(tmp_path / "t.csv"))))
+    with open(track.to_csv(tmp_path / "t.csv")) as fh:
+        rows = list(csv.reader(fh))
     assert len(rows) == 1 + track.n_frames
     assert rows[0][:3] == ["frame", "time_s", "detected"] and len(rows[0]) == 3 + 3 * len(LANDMARK_NAMES)
     assert rows[3][0] == "12" and rows[3][2] == "0" and rows[3][3] == ""
@@ -85,3 +86,130 @@ def test_small_runner_gets_a_closer_look():
     assert runner_roi(tall) is None  # fills 90 % of the height, found in every frame
     crossing = replace(track, keypoints_px=np.stack([rng.uniform(0, w, size=(n, 33)), k[..., 1]], axis=-1))
     assert runner_roi(crossing) is None  # its region is most of the frame: nothing to gain
+
+
+# ------------------------------------------------------------------ the camera check in the pose model's pass
+def _panning_clip(path: Path, n: int = 40) -> None:
+    """A textured scene panning 2 px a frame, with a grey 'runner' block that moves across it."""
+    import cv2
+
+    from formcheck.video import H264Writer
+
+    rng = np.random.default_rng(5)
+    scene = cv2.GaussianBlur((rng.random((300, 700)) * 255).astype(np.uint8), (0, 0), 2.0)
+    scene = np.dstack([scene] * 3)
+    with H264Writer(path, fps=30.0, size=(320, 240), crf=16) as writer:
+        for i in range(n):
+            img = np.ascontiguousarray(scene[20:260, 2 * i: 2 * i + 320])
+            img[60:200, 100 + 3 * i: 160 + 3 * i] = 128
+            writer.write(img)
+
+
+def _poses(n: int, seen: np.ndarray) -> list[list[np.ndarray]]:
+    """One pose per frame over the block (landmark spread inside it), none where ``seen`` is False."""
+    rng = np.random.default_rng(6)
+    out = []
+    for i in range(n):
+        pose = np.zeros((N_LANDMARKS, 8))
+        pose[:, 0] = rng.uniform(105 + 3 * i, 155 + 3 * i, N_LANDMARKS)
+        pose[:, 1] = rng.uniform(70, 190, N_LANDMARKS)
+        out.append([pose] if seen[i] else [])
+    return out
+
+
+def test_camera_measured_during_the_pose_pass_is_the_separate_pass(tmp_path: Path) -> None:
+    """The camera follower (formcheck.pose) gives a frame without a pose the next seen frame's box and the last
+    frames the last box, as formcheck.camera does with the finished track, so its estimate is exactly that of
+    measure_camera_motion; a track whose boxes differ from the ones it used is caught by boxes_agree."""
+    from formcheck.camera import boxes_agree, camera_frame, measure_camera_motion
+    from formcheck.pose import _CameraFollower
+    from formcheck.video import iter_frames
+
+    clip = tmp_path / "pan.mp4"
+    n = 40
+    _panning_clip(clip, n)
+    seen = np.ones(n, dtype=bool)
+    seen[[0, 7, 8, 9, 20, 37, 38, 39]] = False  # unseen at the start, in runs, and at the end
+    poses = _poses(n, seen)
+    follower = _CameraFollower(30.0)
+    frames = list(iter_frames(clip, derive=camera_frame))
+    for frame, found in zip(frames, poses):
+        follower.add(frame.index, frame.playback_s, frame.derived, found)
+    estimator = follower.finish()
+    assert estimator is not None and len(estimator.idxs) == n
+    keypoints = np.full((n, N_LANDMARKS, 2), np.nan)
+    for i, found in enumerate(poses):
+        if found:
+            keypoints[i] = found[0][:, :2]
+    track = PoseTrack(keypoints_px=keypoints, depth_px=np.zeros((n, N_LANDMARKS)), visibility=np.ones((n, N_LANDMARKS)),
+                      presence=np.ones((n, N_LANDMARKS)), world_m=np.zeros((n, N_LANDMARKS, 3)),
+                      timestamps_s=np.array([f.time_s for f in frames]), frame_indices=np.arange(n), fps=30.0, image_size=(320, 240))
+    assert boxes_agree(estimator, track)
+    during, separate = estimator.finish(clip), measure_camera_motion(clip, track)
+    for name in ("frame_indices", "timestamps_s", "to_ref", "ok", "inliers", "segment"):
+        assert np.array_equal(getattr(during, name), getattr(separate, name)), name
+    assert abs(during.translation_px[-1, 0] - 2 * (n - 1)) < 1.0  # the pan was measured, not a trivial identity
+    moved = keypoints.copy()
+    moved[8] = keypoints[10] + 5.0  # the final track saw the runner where the follower had borrowed a box
+    assert not boxes_agree(estimator, track.with_keypoints(moved))
+
+
+def test_camera_follower_gives_up_on_a_long_wait_and_on_several_people() -> None:
+    """Frames wait for the next pose's box; past the wait limit (memory stays bounded) or with several people
+    in a frame (whose box is the runner's is known only at the end) the estimate is given up (None)."""
+    from formcheck.pose import _CameraFollower
+
+    small = (np.zeros((24, 32), np.uint8), np.zeros((64, 64), np.float32), (32, 24))
+    nobody = _CameraFollower(30.0, max_wait_s=1.0)
+    for i in range(40):
+        nobody.add(i, i / 30.0, small, [])
+    assert nobody.finish() is None
+    two = _CameraFollower(30.0)
+    pose = np.zeros((N_LANDMARKS, 8))
+    two.add(0, 0.0, small, [pose])
+    two.add(1, 1 / 30.0, small, [pose, pose + 50.0])
+    assert two.finish() is None
+
+
+@pytest.mark.slow
+def test_one_pass_pose_and_camera_match_separate_runs(shared_videos: Path, pose_track_of) -> None:
+    """extract_pose_and_camera on a one-person clip: the track is the single-pose run from the first frame (no frame
+    run twice; the people scan runs beside it), and the camera, measured in the same decoding pass without a second
+    one, equals measure_camera_motion's separate pass."""
+    from formcheck import camera
+    from formcheck.pose import extract_pose_and_camera
+
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "sample_run.mp4"
+    separate_passes = []
+    original = camera.measure_camera_motion
+
+    def counted(*args, **kwargs):
+        separate_passes.append(args)
+        return original(*args, **kwargs)
+
+    camera.measure_camera_motion = counted
+    try:
+        track, motion = extract_pose_and_camera(clip)
+    finally:
+        camera.measure_camera_motion = original
+    assert separate_passes == []
+    single = pose_track_of(clip, max_people=1)  # cached: float32 on disk
+    assert track.info["max_people_in_a_frame"] == 1 and track.n_frames == single.n_frames
+    assert np.nanmax(np.abs(track.keypoints_px - single.keypoints_px)) < 1e-3
+    reference = original(clip, track)
+    for name in ("frame_indices", "timestamps_s", "to_ref", "ok", "inliers", "segment"):
+        assert np.array_equal(getattr(motion, name), getattr(reference, name)), name
+
+
+@pytest.mark.slow
+def test_people_scan_still_finds_the_second_person(shared_videos: Path) -> None:
+    """walk_side_multiperson_05 (a woman walks in front, a man jumps on a box behind): the sampled scan of the first
+    second sees two people, so every pose is kept and the walker (hips in the lower 40 % of the frame) is picked."""
+    from formcheck import landmarks as lm
+    from formcheck.pose import extract_pose_and_camera
+
+    track, motion = extract_pose_and_camera(shared_videos / "walk_side_multiperson_05.mp4")
+    assert track.info["max_people_in_a_frame"] == 2 and "people" in track.info["person_picked"]
+    hips = track.keypoints_px[track.detected][:, [lm.LEFT_HIP, lm.RIGHT_HIP], :].mean(axis=1)
+    assert len(hips) > 100 and np.all(hips[:, 1] > 0.6 * track.image_size[1])
+    assert motion.n_frames == track.n_frames

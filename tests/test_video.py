@@ -98,10 +98,9 @@ def test_writer_is_h264_yuv420p_and_crops_odd_sizes(tmp_path: Path) -> None:
 
 def test_writer_leaves_nothing_behind_on_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.mp4"
-    with pytest.raises(RuntimeError):
-        with H264Writer(path, fps=30, size=(64, 48)) as writer:
-            writer.write(np.zeros((48, 64, 3), np.uint8))
-            raise RuntimeError("simulated failure mid-clip")
+    with pytest.raises(RuntimeError), H264Writer(path, fps=30, size=(64, 48)) as writer:
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+        raise RuntimeError("simulated failure mid-clip")
     assert list(tmp_path.iterdir()) == []
 
 

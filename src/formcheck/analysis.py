@@ -248,14 +248,13 @@ def analyze(
     camera-motion warning threshold is analysed on a ground-referenced track (drawing arrays stay at
     image positions); the check lands in ``quality.camera_motion``.
     """
-    from .pose import default_model_path, extract_pose_track
+    from .pose import default_model_path, extract_pose_and_camera, extract_pose_track
 
-    track = extract_pose_track(
-        path, model_path=model or default_model_path(), start_s=start_s, end_s=end_s, fps_override=fps, progress=progress
-    )
+    options = {"model_path": model or default_model_path(), "start_s": start_s, "end_s": end_s, "fps_override": fps, "progress": progress}
     if not check_camera:
-        return analyze_track(track, height_cm=height_cm, facing=facing, allow_walking=allow_walking)
+        return analyze_track(extract_pose_track(path, **options), height_cm=height_cm, facing=facing, allow_walking=allow_walking)
     from .camera import prepare_track
 
-    prepared = prepare_track(track, path, start_s=start_s, end_s=end_s)  # may refuse (AnalysisError)
+    track, motion = extract_pose_and_camera(path, **options)  # the camera measured in the model's decoding pass
+    prepared = prepare_track(track, motion=motion)  # may refuse (AnalysisError)
     return prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing, allow_walking=allow_walking))

@@ -128,13 +128,7 @@ def _runner_boxes(track: PoseTrack | None, pad: float = BOX_PAD) -> tuple[np.nda
     """(frame_indices, (T, 4) x0 y0 x1 y1 boxes, NaN where unseen) around the person, padded; the head above."""
     if track is None or track.n_frames == 0:
         return None
-    k = track.keypoints_px
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames
-        x0, y0 = np.nanmin(k[..., 0], axis=1), np.nanmin(k[..., 1], axis=1)
-        x1, y1 = np.nanmax(k[..., 0], axis=1), np.nanmax(k[..., 1], axis=1)
-    w, h = x1 - x0, y1 - y0
-    boxes = np.stack([x0 - pad * w - 0.05 * h, y0 - 1.5 * pad * h, x1 + pad * w + 0.05 * h, y1 + pad * h], axis=1)
+    boxes = person_boxes(track.keypoints_px, pad)
     # frames without a pose borrow the nearest box (the runner does not vanish, the model lost them)
     ok = np.isfinite(boxes).all(axis=1)
     if not ok.any():
@@ -143,6 +137,16 @@ def _runner_boxes(track: PoseTrack | None, pad: float = BOX_PAD) -> tuple[np.nda
     near = idx[np.clip(np.searchsorted(idx, np.arange(len(ok))), 0, len(idx) - 1)]
     boxes = boxes[near]
     return np.asarray(track.frame_indices, dtype=np.int64), boxes
+
+
+def person_boxes(k: np.ndarray, pad: float = BOX_PAD) -> np.ndarray:
+    """(T, 4) x0 y0 x1 y1 box around each frame's keypoints ((T, 33, 2) px), padded, the head above; NaN where unseen."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames
+        x0, y0 = np.nanmin(k[..., 0], axis=1), np.nanmin(k[..., 1], axis=1)
+        x1, y1 = np.nanmax(k[..., 0], axis=1), np.nanmax(k[..., 1], axis=1)
+    w, h = x1 - x0, y1 - y0
+    return np.stack([x0 - pad * w - 0.05 * h, y0 - 1.5 * pad * h, x1 + pad * w + 0.05 * h, y1 + pad * h], axis=1)
 
 
 def _box_at(boxes: tuple[np.ndarray, np.ndarray] | None, frame_index: int) -> np.ndarray | None:
@@ -160,7 +164,7 @@ def _mask(shape: tuple[int, int], box: np.ndarray | None, sc: float) -> np.ndarr
     border = 4
     m[:border], m[-border:], m[:, :border], m[:, -border:] = 0, 0, 0, 0
     if box is not None:
-        x0, y0, x1, y1 = (int(round(v * sc)) for v in box)
+        x0, y0, x1, y1 = (round(v * sc) for v in box)
         m[max(0, y0): max(0, y1), max(0, x0): max(0, x1)] = 0
     return m
 
@@ -226,6 +230,146 @@ def _interpolate_failed(to_ref: np.ndarray, ok: np.ndarray, segment: np.ndarray)
 
 
 # ---------------------------------------------------------------------------------------------- estimation
+def camera_frame(rgb: np.ndarray, max_side: int = MAX_SIDE_PX) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """What the camera check keeps of a frame: (grey downscaled to ``max_side``, 64x64 thumbnail, full (w, h)).
+
+    Cheap and independent of the pose, so it can run on the decoding thread while the model looks at the frame.
+    """
+    import cv2
+
+    hgt, wid = rgb.shape[:2]
+    sc = min(1.0, max_side / float(max(wid, hgt)))
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if sc < 1.0:
+        gray = cv2.resize(gray, (round(wid * sc), round(hgt * sc)), interpolation=cv2.INTER_AREA)
+    thumb = cv2.resize(gray, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
+    return gray, thumb, (wid, hgt)
+
+
+class CameraEstimator:
+    """The camera check fed one frame at a time (what :func:`measure_camera_motion` runs on every frame).
+
+    ``add`` takes a frame from :func:`camera_frame` and the runner's box on it (full-resolution px, or None);
+    ``finish`` returns the :class:`CameraMotion`. The boxes used are kept (``boxes_used``), so that an estimate made
+    while the pose model was still running can be checked against the final track's boxes
+    (:func:`boxes_agree`).
+    """
+
+    def __init__(self, max_side: int = MAX_SIDE_PX) -> None:
+        import cv2
+
+        self.max_side = max_side
+        self._lk = {"winSize": (21, 21), "maxLevel": 4, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}
+        self.idxs: list[int] = []
+        self.times: list[float] = []
+        self.boxes_used: list[np.ndarray | None] = []
+        self._mats: list[np.ndarray] = []
+        self._oks: list[bool] = []
+        self._inl: list[int] = []
+        self._segs: list[int] = []
+        self._diffs: list[float] = []
+        self._size = (0, 0)
+        self._sc = 1.0
+        self._seg = 0
+        self._prev: np.ndarray | None = None  # grey of the previous frame
+        self._prev_box: np.ndarray | None = None
+        self._prev_thumb: np.ndarray | None = None
+        self._kf_to_ref = np.eye(3)  # key frame -> reference (downscaled px)
+        self._cur_to_ref = np.eye(3)
+        self._kf_pts = self._cur_pts = np.zeros((0, 2), np.float32)  # features on the key frame and where they are now
+        self._kf_n = 0
+
+    def _new_key(self, gray: np.ndarray, box: np.ndarray | None) -> None:
+        self._kf_pts = _corners(gray, box, self._sc)
+        self._cur_pts = self._kf_pts.copy()
+        self._kf_n = len(self._kf_pts)
+        self._kf_to_ref = self._cur_to_ref.copy()
+
+    def add(self, index: int, time_s: float, frame: tuple[np.ndarray, np.ndarray, tuple[int, int]], box: np.ndarray | None) -> None:
+        gray, thumb, (wid, hgt) = frame
+        self._size = (wid, hgt)
+        sc = self._sc = min(1.0, self.max_side / float(max(wid, hgt)))
+        ok, n_in = False, 0
+        if self._prev is None:
+            self._new_key(gray, box)
+            ok, n_in = True, self._kf_n
+        else:
+            prev = self._prev
+            diff = float(np.mean(np.abs(thumb - self._prev_thumb)))
+            recent = self._diffs[-30:]
+            spike = diff > CUT_DIFF_FACTOR * (float(np.median(recent)) if recent else 0.0) + CUT_DIFF_MIN
+            self._diffs.append(diff)
+            est = None
+            if len(self._cur_pts) >= MIN_TRACKED:
+                fit = _fit(prev, gray, self._kf_pts, self._cur_pts, box, sc, self._lk)
+                if fit is not None:
+                    est, keep, p1, n_in = fit
+                    self._kf_pts, self._cur_pts = self._kf_pts[keep], p1[keep]
+            if est is not None:
+                self._cur_to_ref = self._kf_to_ref @ np.linalg.inv(_sim(est))
+                ok = True
+                if len(self._cur_pts) < max(REKEY_POINTS, 0.5 * self._kf_n):
+                    self._new_key(gray, box)
+            else:
+                # the key frame's points are lost: can fresh corners of the previous frame be followed here?
+                p0 = _corners(prev, self._prev_box, sc)
+                fit = _fit(prev, gray, p0, p0, box, sc, self._lk) if len(p0) >= MIN_TRACKED else None
+                if fit is not None:
+                    self._cur_to_ref = self._cur_to_ref @ np.linalg.inv(_sim(fit[0]))
+                    ok, n_in = True, fit[3]
+                    self._new_key(gray, box)
+                elif spike or (len(p0) >= 3 * MIN_TRACKED and len(_corners(gray, box, sc)) >= 3 * MIN_TRACKED):
+                    # both pictures have texture yet nothing carries over, or the picture jumped: a new shot
+                    self._seg += 1
+                    self._cur_to_ref = np.eye(3)
+                    self._new_key(gray, box)
+                    ok, n_in = True, self._kf_n
+                    self._diffs.clear()
+                else:  # background lost (blur, no texture): carry on from the last estimate, start again here
+                    self._new_key(gray, box)
+        self.idxs.append(index)
+        self.times.append(time_s)
+        self.boxes_used.append(box)
+        self._mats.append(self._cur_to_ref[:2].copy())
+        self._oks.append(ok)
+        self._inl.append(n_in)
+        self._segs.append(self._seg)
+        self._prev, self._prev_thumb, self._prev_box = gray, thumb, box
+
+    def finish(self, video_path: str | os.PathLike[str]) -> CameraMotion:
+        from .video import VideoReadError
+
+        if not self.idxs:
+            raise VideoReadError(f"{video_path}: no frames decoded")
+        sc, times = self._sc, self.times
+        m = np.asarray(self._mats)
+        ok_a = np.asarray(self._oks)
+        seg_a = np.asarray(self._segs)
+        m = _interpolate_failed(m, ok_a, seg_a)
+        # downscaled px -> full resolution: A_full = S^-1 A S with S = diag(sc, sc)
+        m[:, :, 2] /= sc
+        # the file's own rate, from the decoded timestamps: the track's may be a --fps override (slow motion), while
+        # frames here are decoded-frame numbers in file time
+        fps = 1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 30.0
+        return CameraMotion(
+            frame_indices=np.asarray(self.idxs, dtype=np.int64), timestamps_s=np.asarray(times, dtype=float), to_ref=m, ok=ok_a,
+            inliers=np.asarray(self._inl, dtype=np.int64), segment=seg_a, image_size=self._size, fps=fps,
+            info={"downscale": round(sc, 4), "method": "Lucas-Kanade flow of background corners outside the runner's box, "
+                                                        "RANSAC similarity to a key frame, every frame; speeds over 1/3 s"},
+        )
+
+
+def boxes_agree(estimator: CameraEstimator, track: PoseTrack | None) -> bool:
+    """True when every box the estimator used is the one :func:`measure_camera_motion` would use with ``track``
+    (its estimate is then exactly that of a separate pass)."""
+    boxes = _runner_boxes(track)
+    for index, used in zip(estimator.idxs, estimator.boxes_used):
+        final = _box_at(boxes, index)
+        if (used is None) != (final is None) or (used is not None and not np.array_equal(used, final)):
+            return False
+    return True
+
+
 def measure_camera_motion(
     video_path: str | os.PathLike[str],
     track: PoseTrack | None = None,
@@ -237,110 +381,16 @@ def measure_camera_motion(
     """Every frame's similarity to its segment's reference frame, from background features outside the runner.
 
     ``track`` (the pose track of the same clip and window) masks the runner; pass the same
-    ``start_s``/``end_s`` as for it. One decoding pass; frames are grey and downscaled.
+    ``start_s``/``end_s`` as for it. One decoding pass; frames are grey and downscaled (on the decoding
+    thread). :func:`formcheck.pose.extract_pose_and_camera` runs the same estimator during the pose pass.
     """
-    import cv2
-
-    from .video import VideoReadError, iter_frames
+    from .video import iter_frames
 
     boxes = _runner_boxes(track)
-    lk = dict(winSize=(21, 21), maxLevel=4, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
-    idxs: list[int] = []
-    times: list[float] = []
-    mats: list[np.ndarray] = []
-    oks: list[bool] = []
-    inl_n: list[int] = []
-    segs: list[int] = []
-    diffs: list[float] = []
-    size = (0, 0)
-    sc = 1.0
-    seg = 0
-    prev = None  # grey of the previous frame
-    prev_index = 0
-    prev_thumb = None
-    kf_to_ref = np.eye(3)  # key frame -> reference (downscaled px)
-    cur_to_ref = np.eye(3)
-    kf_pts = cur_pts = np.zeros((0, 2), np.float32)  # features on the key frame and where they are now
-    kf_n = 0
-
-    def new_key(gray: np.ndarray, box: np.ndarray | None) -> None:
-        nonlocal kf_pts, cur_pts, kf_n, kf_to_ref
-        kf_pts = _corners(gray, box, sc)
-        cur_pts = kf_pts.copy()
-        kf_n = len(kf_pts)
-        kf_to_ref = cur_to_ref.copy()
-
-    for fr in iter_frames(video_path, start_s=start_s, end_s=end_s):
-        hgt, wid = fr.rgb.shape[:2]
-        size = (wid, hgt)
-        sc = min(1.0, max_side / float(max(wid, hgt)))
-        gray = cv2.cvtColor(fr.rgb, cv2.COLOR_RGB2GRAY)
-        if sc < 1.0:
-            gray = cv2.resize(gray, (int(round(wid * sc)), int(round(hgt * sc))), interpolation=cv2.INTER_AREA)
-        thumb = cv2.resize(gray, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
-        box = _box_at(boxes, fr.index)
-        ok, n_in = False, 0
-        if prev is None:
-            new_key(gray, box)
-            ok, n_in = True, kf_n
-        else:
-            diff = float(np.mean(np.abs(thumb - prev_thumb)))
-            recent = diffs[-30:]
-            spike = diff > CUT_DIFF_FACTOR * (float(np.median(recent)) if recent else 0.0) + CUT_DIFF_MIN
-            diffs.append(diff)
-            est = None
-            if len(cur_pts) >= MIN_TRACKED:
-                fit = _fit(prev, gray, kf_pts, cur_pts, box, sc, lk)
-                if fit is not None:
-                    est, keep, p1, n_in = fit
-                    kf_pts, cur_pts = kf_pts[keep], p1[keep]
-            if est is not None:
-                cur_to_ref = kf_to_ref @ np.linalg.inv(_sim(est))
-                ok = True
-                if len(cur_pts) < max(REKEY_POINTS, 0.5 * kf_n):
-                    new_key(gray, box)
-            else:
-                # the key frame's points are lost: can fresh corners of the previous frame be followed here?
-                prev_box = _box_at(boxes, prev_index)
-                p0 = _corners(prev, prev_box, sc)
-                fit = _fit(prev, gray, p0, p0, box, sc, lk) if len(p0) >= MIN_TRACKED else None
-                if fit is not None:
-                    cur_to_ref = cur_to_ref @ np.linalg.inv(_sim(fit[0]))
-                    ok, n_in = True, fit[3]
-                    new_key(gray, box)
-                elif spike or (len(p0) >= 3 * MIN_TRACKED and len(_corners(gray, box, sc)) >= 3 * MIN_TRACKED):
-                    # both pictures have texture yet nothing carries over, or the picture jumped: a new shot
-                    seg += 1
-                    cur_to_ref = np.eye(3)
-                    new_key(gray, box)
-                    ok, n_in = True, kf_n
-                    diffs.clear()
-                else:  # background lost (blur, no texture): carry on from the last estimate, start again here
-                    new_key(gray, box)
-        idxs.append(fr.index)
-        times.append(fr.time_s)
-        mats.append(cur_to_ref[:2].copy())
-        oks.append(ok)
-        inl_n.append(n_in)
-        segs.append(seg)
-        prev, prev_thumb, prev_index = gray, thumb, fr.index
-    if not idxs:
-        raise VideoReadError(f"{video_path}: no frames decoded")
-    m = np.asarray(mats)
-    ok_a = np.asarray(oks)
-    seg_a = np.asarray(segs)
-    m = _interpolate_failed(m, ok_a, seg_a)
-    # downscaled px -> full resolution: A_full = S^-1 A S with S = diag(sc, sc)
-    m[:, :, 2] /= sc
-    # the file's own rate, from the decoded timestamps: the track's may be a --fps override (slow motion), while
-    # frames here are decoded-frame numbers in file time
-    fps = 1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 30.0
-    return CameraMotion(
-        frame_indices=np.asarray(idxs, dtype=np.int64), timestamps_s=np.asarray(times, dtype=float), to_ref=m, ok=ok_a,
-        inliers=np.asarray(inl_n, dtype=np.int64), segment=seg_a, image_size=size, fps=fps,
-        info={"downscale": round(sc, 4), "method": "Lucas-Kanade flow of background corners outside the runner's box, "
-                                                    "RANSAC similarity to a key frame, every frame; speeds over 1/3 s"},
-    )
+    est = CameraEstimator(max_side)
+    for fr in iter_frames(video_path, start_s=start_s, end_s=end_s, derive=lambda rgb: camera_frame(rgb, max_side), keep_rgb=False):
+        est.add(fr.index, fr.playback_s, fr.derived, _box_at(boxes, fr.index))
+    return est.finish(video_path)
 
 
 # ---------------------------------------------------------------------------------------------- the ground-referenced track
@@ -406,7 +456,7 @@ def motion_summary(motion: CameraMotion, track: PoseTrack, *, rows: np.ndarray |
     rot = motion.rotation_deg[r]
     scl = motion.scale[r]
     # over intervals of ~1/3 s (as the sampled check did): per-frame estimates carry ~0.02 px of noise
-    k = max(1, min(int(round(motion.fps / 3.0)), len(r) - 1))
+    k = max(1, min(round(motion.fps / 3.0), len(r) - 1))
     pair = ok[k:] & ok[:-k] & (seg[k:] == seg[:-k])
     dt = t[k:] - t[:-k]
     dt = np.where(dt > 0, dt, k / motion.fps)
@@ -481,7 +531,7 @@ def _zoom_rate_pct_s(motion: CameraMotion, rows: np.ndarray) -> float:
     """Largest scale change over any 0.5 s window, % per second."""
     s = np.log(motion.scale[rows])
     t = motion.timestamps_s[rows]
-    n = max(1, int(round(0.5 * motion.fps)))
+    n = max(1, round(0.5 * motion.fps))
     if len(s) <= n:
         return 0.0
     return float(100 * np.max(np.abs(s[n:] - s[:-n]) / np.maximum(t[n:] - t[:-n], 1e-6)))
@@ -551,6 +601,6 @@ def prepare_track(
 
 
 __all__ = [
-    "CameraMotion", "PreparedTrack", "measure_camera_motion", "motion_summary", "prepare_track", "stabilised", "track_matrices",
-    "unstabilised_points",
+    "CameraEstimator", "CameraMotion", "PreparedTrack", "boxes_agree", "camera_frame", "measure_camera_motion", "motion_summary",
+    "person_boxes", "prepare_track", "stabilised", "track_matrices", "unstabilised_points",
 ]

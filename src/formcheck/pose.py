@@ -2,29 +2,43 @@
 
 VIDEO mode tracks the person from frame to frame (the detector only runs when tracking is
 lost), which is both faster and steadier than detecting in every frame. To pick the runner when
-several people are in view, the first seconds are scanned for up to ``max_people`` poses; if
-only one person shows up, the whole clip is run with a single-pose landmarker (detecting
-several poses makes the detector run on every frame, about 40% slower; the scanned second is run
-again so that every frame gets the single-pose landmarker's temporal filtering). Otherwise every frame
-keeps all poses, they are linked into tracks by position, and the track that stays in view and
-moves its legs in an alternating rhythm is kept as the runner.
+several people are in view, every ``SCAN_EVERY``-th frame of the first second is looked at by a
+landmarker that finds up to ``max_people`` poses, on a second thread while the single-pose
+landmarker runs over the clip from its first frame. If only one person shows up, that single-pose
+run is the result: every frame goes through the model once (detecting several poses makes the
+detector run on every frame, about 40% slower, and only the single-pose landmarker smooths its
+landmarks over time). Otherwise the clip is run again from the start keeping all poses, they are
+linked into tracks by position, and the track that stays in view and moves its legs in an
+alternating rhythm is kept as the runner.
+
+:func:`extract_pose_and_camera` also runs the camera-motion check (:mod:`formcheck.camera`) in the
+same decoding pass: the decoding thread keeps a small grey copy of each frame, and a third thread
+follows the background with the runner's box from the pose just found. When the final track's boxes
+are those it used (one person, seen throughout, the usual case) its estimate is exactly the one a
+separate pass would make; otherwise the camera is measured again in a separate pass.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import landmarks as lm
 from .pose_track import PoseTrack
 from .video import VideoInfo, iter_frames, probe_video
+
+if TYPE_CHECKING:
+    from .camera import CameraEstimator, CameraMotion
 
 DEFAULT_MODEL_NAME = "pose_landmarker_full.task"
 
@@ -171,6 +185,51 @@ def extract_pose_track(
     Raises ``VideoReadError`` (bad input), ``PoseModelError`` (bad model) or
     ``NoPersonError`` (nobody in the clip).
     """
+    track, _ = _extract(path, model_path, start_s, end_s, fps_override, max_people, scan_s, progress, camera=False)
+    return track
+
+
+def extract_pose_and_camera(
+    path: str | os.PathLike[str],
+    *,
+    model_path: str | os.PathLike[str] | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    fps_override: float | None = None,
+    max_people: int = 2,
+    scan_s: float = 1.0,
+    progress: ProgressCallback | None = None,
+) -> tuple[PoseTrack, CameraMotion]:
+    """:func:`extract_pose_track` and the camera's motion over the same frames, in one decoding pass.
+
+    The motion equals ``formcheck.camera.measure_camera_motion(path, track, start_s=..., end_s=...)``: it
+    is measured while the model runs and kept when the boxes it masked are the final track's,
+    else measured again in a second pass.
+    """
+    from .camera import measure_camera_motion
+
+    track, motion = _extract(path, model_path, start_s, end_s, fps_override, max_people, scan_s, progress, camera=True)
+    if motion is None:
+        motion = measure_camera_motion(path, track, start_s=start_s, end_s=end_s)
+    return track, motion
+
+
+class _SeveralPeople(Exception):
+    """The people scan saw more than one person: the clip is run again keeping every pose."""
+
+
+def _extract(
+    path: str | os.PathLike[str],
+    model_path: str | os.PathLike[str] | None,
+    start_s: float | None,
+    end_s: float | None,
+    fps_override: float | None,
+    max_people: int,
+    scan_s: float,
+    progress: ProgressCallback | None,
+    *,
+    camera: bool,
+) -> tuple[PoseTrack, CameraMotion | None]:
     model = Path(model_path) if model_path else default_model_path()
     if not model.is_file():
         raise PoseModelError(f"{model}: pose model not found (pass --model PATH to a pose_landmarker .task file)")
@@ -178,27 +237,37 @@ def extract_pose_track(
     fps = float(fps_override or info.fps)
     first_time = start_s or 0.0
     last_time = min(end_s, info.duration_s) if end_s is not None else info.duration_s
-    expected = max(1, int(round((last_time - first_time) * info.fps)))
+    expected = max(1, round((last_time - first_time) * info.fps))
 
-    def run(crop: tuple[int, int, int, int] | None) -> PoseTrack:
+    def run(crop: tuple[int, int, int, int] | None, people: int, scan: bool) -> tuple[PoseTrack, CameraEstimator | None]:
         with _native_stderr_silenced():
-            tracks, frame_indices, timestamps, max_seen, repeated = _run_model(
-                path, model, info.width, info.height, fps, first_time * (fps / info.fps), max_people, scan_s,
-                start_s, end_s, fps_override, expected, progress, crop,
+            tracks, frame_indices, timestamps, max_seen, repeated, estimator = _run_model(
+                path, model, info.width, info.height, fps, first_time * (fps / info.fps), people, max_people if scan else 1,
+                scan_s, start_s, end_s, fps_override, expected, progress, crop, camera,
             )
         n = len(frame_indices)
         if n == 0:
             raise NoPersonError(f"{path}: no frames in the selected time range")
         if not tracks:
             raise NoPersonError(f"{path}: no person found in any of {n} frames")
-        return _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, crop)
+        return _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, crop), estimator
 
-    track = run(None)
+    try:
+        track, estimator = run(None, 1, max_people > 1)
+        people = 1
+    except _SeveralPeople:
+        track, estimator = run(None, max_people, False)
+        people = max_people
     roi = runner_roi(track)
-    if roi is None:
-        return track
-    closer = run(roi)  # the runner is small in the frame: look again, closer
-    return closer if closer.detection_rate >= track.detection_rate else track
+    if roi is not None:
+        closer, closer_estimator = run(roi, people, False)  # the runner is small in the frame: look again, closer
+        if closer.detection_rate >= track.detection_rate:
+            track, estimator = closer, closer_estimator
+    if estimator is None:
+        return track, None
+    from .camera import boxes_agree
+
+    return track, (estimator.finish(path) if boxes_agree(estimator, track) else None)
 
 
 # A runner small in the frame is found in few frames (MediaPipe's person detector looks at the whole
@@ -235,6 +304,14 @@ def runner_roi(track: PoseTrack) -> tuple[int, int, int, int] | None:
     return x0, y0, x1, y1
 
 
+# The people scan: every SCAN_EVERY-th frame of the first ``scan_s`` seconds is looked at for more than one
+# person, by a VIDEO-mode landmarker that keeps up to max_people poses, on its own thread. VIDEO mode, because
+# it finds a second person while it tracks the first: on walk_side_multiperson_05 (a man on a box behind the
+# walker) it counts two people in 7 of the first 32 frames, in IMAGE mode in none; every 2nd frame finds them
+# (2 of 16), every 3rd or 4th does not.
+SCAN_EVERY = 2
+
+
 def _run_model(
     path: str | os.PathLike[str],
     model: Path,
@@ -243,6 +320,7 @@ def _run_model(
     fps: float,
     first_time_s: float,
     max_people: int,
+    scan_people: int,
     scan_s: float,
     start_s: float | None,
     end_s: float | None,
@@ -250,57 +328,63 @@ def _run_model(
     expected: int,
     progress: ProgressCallback | None,
     crop: tuple[int, int, int, int] | None = None,
-) -> tuple[list[_PersonTrack], list[int], list[float], int, list[int]]:
-    """Stream frames through the landmarker; returns person tracks, frame indices, times, max people and
-    the frames that repeat the previous image. With ``crop`` (x0, y0, x1, y1) the model sees only that
-    region; landmarks come back in full-frame pixels."""
+    camera: bool = False,
+) -> tuple[list[_PersonTrack], list[int], list[float], int, list[int], CameraEstimator | None]:
+    """Stream frames through the landmarker; returns person tracks, frame indices, times, max people, the frames
+    that repeat the previous image and (``camera``) the camera estimator fed on the way. With ``crop``
+    (x0, y0, x1, y1) the model sees only that region; landmarks come back in full-frame pixels.
+    ``scan_people`` > 1: sample the first ``scan_s`` seconds for that many people; raise
+    :class:`_SeveralPeople` when more than one shows up."""
     import mediapipe as mp
 
     tracks: list[_PersonTrack] = []
     frame_indices: list[int] = []
     timestamps: list[float] = []
     max_seen = 0
-    multi_person = max_people > 1
-    landmarker = _create_landmarker(model, max_people if multi_person else 1)
+    landmarker = _create_landmarker(model, max_people)
     last_ms = -1
     previous: tuple[np.ndarray, list[np.ndarray]] | None = None  # last frame's thumbnail and poses
     repeated: list[int] = []  # decoded frames that show the previous frame's image again
+    scanner = _PeopleScan(model, scan_people) if scan_people > 1 else None
+    follower = _CameraFollower(fps) if camera else None
+
+    def image_of(frame) -> np.ndarray:
+        if crop is None:
+            return frame.rgb
+        x0, y0, x1, y1 = crop
+        return np.ascontiguousarray(frame.rgb[y0:y1, x0:x1])
 
     def detect(frame) -> list[np.ndarray]:
         nonlocal last_ms
-        timestamp_ms = max(last_ms + 1, int(round(frame.time_s * 1000)))
+        timestamp_ms = max(last_ms + 1, round(frame.time_s * 1000))
         last_ms = timestamp_ms
         if crop is None:
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
             return _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), width, height)
         x0, y0, x1, y1 = crop
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.rgb[y0:y1, x0:x1]))
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=image_of(frame))
         poses = _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), x1 - x0, y1 - y0)
         for pose in poses:
             pose[:, 0] += x0
             pose[:, 1] += y0
         return poses
 
+    derive = None
+    if follower is not None:
+        from .camera import camera_frame
+
+        derive = camera_frame
+    frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive)
     try:
-        for t, frame in enumerate(iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override)):
-            if multi_person and frame.time_s - first_time_s > scan_s and max_seen <= 1:
-                # Only one person during the scan: a single-pose landmarker is much faster. It also
-                # smooths its landmarks over time (MediaPipe's one-euro filter, single pose only),
-                # the multi-pose one does not: the scanned frames are run again with it, so that the
-                # whole clip has the same filtering (same lag and jitter for the event rules).
-                landmarker.close()
-                landmarker = _create_landmarker(model, 1)
-                multi_person = False
-                last_ms = -1  # a new landmarker: its own timestamps start again
-                tracks.clear()
-                rerun = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override)
-                again: list[np.ndarray] = []
-                shown_before = set(repeated)
-                for t_again, frame_again in zip(range(t), rerun):
-                    if frame_again.index not in shown_before:
-                        again = detect(frame_again)
-                    _link(tracks, again, t_again, fps)
-                rerun.close()
+        for t, frame in enumerate(frames):
+            if scanner is not None:
+                if frame.time_s - first_time_s > scan_s:
+                    max_seen = max(max_seen, scanner.verdict())
+                    scanner = None
+                    if max_seen > 1:
+                        raise _SeveralPeople
+                elif t % SCAN_EVERY == 0:
+                    scanner.look(image_of(frame), frame.time_s)
             thumb = _thumbnail(frame.rgb)
             if previous is not None and _same_image(thumb, previous[0]):
                 poses = previous[1]  # the image shown again (conformed or doubled frames): same pose, no new model call
@@ -310,13 +394,133 @@ def _run_model(
             previous = (thumb, poses)
             max_seen = max(max_seen, len(poses))
             _link(tracks, poses, t, fps)
+            if follower is not None:
+                follower.add(frame.index, frame.playback_s, frame.derived, poses)
             frame_indices.append(frame.index)
             timestamps.append(frame.time_s)
             if progress is not None:
                 progress(t + 1, expected)
+        if scanner is not None:  # a clip shorter than the scan
+            max_seen = max(max_seen, scanner.verdict())
+            scanner = None
+            if max_seen > 1:
+                raise _SeveralPeople
     finally:
+        frames.close()
         landmarker.close()
-    return tracks, frame_indices, timestamps, max_seen, repeated
+        if scanner is not None:
+            scanner.verdict()
+        estimator = follower.finish() if follower is not None else None
+    return tracks, frame_indices, timestamps, max_seen, repeated, estimator
+
+
+class _PeopleScan:
+    """A landmarker that keeps up to ``people`` poses, on its own thread, counting people on the frames it is given."""
+
+    def __init__(self, model: Path, people: int) -> None:
+        self._landmarker = _create_landmarker(model, people)
+        self._frames: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=2)  # full frames: hold few
+        self._last_ms = -1
+        self.most = 0
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="formcheck-people-scan", daemon=True)
+        self._thread.start()
+
+    def look(self, rgb: np.ndarray, time_s: float) -> None:
+        self._last_ms = max(self._last_ms + 1, round(time_s * 1000))
+        self._frames.put((rgb, self._last_ms))
+
+    def _work(self) -> None:
+        import mediapipe as mp
+
+        try:
+            while (item := self._frames.get()) is not None:
+                rgb, timestamp_ms = item
+                result = self._landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), timestamp_ms)
+                self.most = max(self.most, len(getattr(result, "pose_landmarks", None) or []))
+        except BaseException as exc:  # noqa: BLE001 - handed to verdict()
+            self._error = exc
+
+    def verdict(self) -> int:
+        """The most people seen in one frame (waits for the frames given so far)."""
+        self._frames.put(None)
+        self._thread.join()
+        self._landmarker.close()
+        if self._error is not None:
+            raise self._error
+        return self.most
+
+
+class _CameraFollower:
+    """Feeds :class:`formcheck.camera.CameraEstimator` on its own thread while the model runs.
+
+    The runner's box on a frame is the pose just found there; a frame without a pose gets the next
+    frame's that has one (as :func:`formcheck.camera.measure_camera_motion` does with a finished track),
+    so frames wait here until one comes. Past ``max_wait`` waiting frames the estimate is given up (memory
+    stays bounded; the camera is then measured in a separate pass).
+    """
+
+    def __init__(self, fps: float, max_wait_s: float = 3.0) -> None:
+        from .camera import CameraEstimator
+
+        self.estimator = CameraEstimator()
+        self._items: queue.Queue[Any] = queue.Queue(maxsize=8)
+        self._waiting: list[tuple[int, float, Any]] = []
+        self._max_wait = max(30, int(max_wait_s * fps))
+        self._last_box: np.ndarray | None = None
+        self._given_up = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="formcheck-camera", daemon=True)
+        self._thread.start()
+
+    def add(self, index: int, playback_s: float | None, small: Any, poses: list[np.ndarray]) -> None:
+        if self._given_up:
+            return
+        box = None
+        if len(poses) == 1:
+            from .camera import person_boxes
+
+            box = person_boxes(poses[0][None, :, :2])[0]
+        elif poses:  # several people: which box is the runner's is known only at the end
+            self._given_up = True
+            return
+        self._items.put((index, playback_s, small, box))
+
+    def _work(self) -> None:
+        try:
+            while (item := self._items.get()) is not None:
+                if self._given_up:
+                    continue  # drained until finish()
+                index, playback_s, small, box = item
+                self._waiting.append((index, playback_s, small))
+                if box is not None:
+                    self._flush(box)
+                    self._last_box = box
+                elif len(self._waiting) > self._max_wait:
+                    self._given_up = True
+                    self._waiting.clear()
+        except BaseException as exc:  # noqa: BLE001 - the camera is then measured in a separate pass
+            self._error = exc
+            self._given_up = True
+            while self._items.get() is not None:  # let finish() and add() through
+                pass
+
+    def _flush(self, box: np.ndarray | None) -> None:
+        for index, playback_s, small in self._waiting:
+            self.estimator.add(index, playback_s, small, box)
+        self._waiting.clear()
+
+    def finish(self) -> CameraEstimator | None:
+        """The fed estimator, or None when the estimate was given up or failed."""
+        self._items.put(None)
+        self._thread.join()
+        if self._given_up or self._error is not None:
+            return None
+        try:
+            self._flush(self._last_box)  # frames after the last pose take the last box
+        except Exception:  # noqa: BLE001 - measured again in a separate pass
+            return None
+        return self.estimator if self.estimator.idxs else None
 
 
 # A repeated image (a clip conformed to a higher rate, every frame doubled) decodes to the same

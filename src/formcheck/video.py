@@ -14,11 +14,12 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Self
 
 import av
 import numpy as np
@@ -49,7 +50,9 @@ class VideoInfo:
 class Frame:
     index: int  # 0-based index among all decoded frames of the file
     time_s: float  # presentation time from the start of the clip (after any slow-motion override)
-    rgb: np.ndarray  # (H, W, 3) uint8, display orientation
+    rgb: np.ndarray | None  # (H, W, 3) uint8, display orientation (None when iter_frames was told not to keep it)
+    playback_s: float | None = None  # presentation time as the file plays (no slow-motion override)
+    derived: Any = None  # what iter_frames' ``derive`` made of the frame on the decoding thread
 
 
 def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
@@ -85,7 +88,7 @@ def _rotation_deg(stream: av.video.stream.VideoStream, first_frame: av.VideoFram
     if first_frame is not None:
         rotation = float(first_frame.rotation or 0.0)
     # FFmpeg's display-matrix angle is counter-clockwise; the frame must be turned back by it.
-    return int(round(-rotation / 90.0)) % 4 * 90
+    return round(-rotation / 90.0) % 4 * 90
 
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
@@ -129,6 +132,8 @@ def _decode(
     end_s: float | None,
     time_scale: float,
     declared_frames: int,
+    derive: Callable[[np.ndarray], Any] | None = None,
+    keep_rgb: bool = True,
 ) -> Iterator[Frame]:
     container = _open(path)
     try:
@@ -150,7 +155,9 @@ def _decode(
                     continue
                 if end_s is not None and clip_time > end_s + 1e-6:
                     break
-                yield Frame(index, clip_time * time_scale, _to_display_rgb(frame, rotation or 0))
+                rgb = _to_display_rgb(frame, rotation or 0)
+                derived = None if derive is None else derive(rgb)
+                yield Frame(index, clip_time * time_scale, rgb if keep_rgb else None, clip_time, derived)
             decoded = index + 1
             if end_s is None and declared_frames > 10 and decoded < 0.9 * declared_frames:
                 raise VideoReadError(f"{path}: video is truncated: {decoded} of {declared_frames} frames could be decoded")
@@ -172,12 +179,16 @@ def iter_frames(
     end_s: float | None = None,
     fps_override: float | None = None,
     prefetch: int = 4,
+    derive: Callable[[np.ndarray], Any] | None = None,
+    keep_rgb: bool = True,
 ) -> Iterator[Frame]:
     """Yield frames in display orientation with real timestamps, decoded ahead on a thread.
 
     ``start_s``/``end_s`` trim in seconds of the clip as it plays. ``fps_override`` is for
     slow-motion exports (e.g. 240 fps footage stored at 30 fps): times are rescaled so that
-    the stored frame rate becomes ``fps_override``.
+    the stored frame rate becomes ``fps_override``. ``derive(rgb)`` runs on the decoding thread
+    (so it overlaps with the consumer's work) and lands in ``Frame.derived``, e.g. the small grey
+    image another stage needs; ``keep_rgb=False`` then drops the full frame (``Frame.rgb`` None).
     """
     info = probe_video(path)
     time_scale = info.fps / fps_override if fps_override else 1.0
@@ -189,7 +200,7 @@ def iter_frames(
 
     def produce() -> None:
         try:
-            for item in _decode(path, start_s, end_s, time_scale, info.n_frames):
+            for item in _decode(path, start_s, end_s, time_scale, info.n_frames, derive, keep_rgb):
                 while not stop.is_set():
                     try:
                         buffer.put(item, timeout=0.1)
@@ -199,7 +210,7 @@ def iter_frames(
                 if stop.is_set():
                     return
             buffer.put(_END)
-        except BaseException as exc:  # handed to the consumer, re-raised there
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
             buffer.put(exc)
 
     worker = threading.Thread(target=produce, name="formcheck-decode", daemon=True)
@@ -248,7 +259,7 @@ class H264Writer:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[: self.height, : self.width, :3]), format="rgb24")
         if time_s is None:
             time_s = self._count / float(self._rate)
-        pts = max(int(round(time_s * 90000)), self._last_pts + 1)
+        pts = max(round(time_s * 90000), self._last_pts + 1)
         frame.pts, frame.time_base = pts, Fraction(1, 90000)
         self._last_pts = pts
         self._count += 1
@@ -272,7 +283,7 @@ class H264Writer:
         else:
             self.partial.unlink(missing_ok=True)
 
-    def __enter__(self) -> "H264Writer":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
