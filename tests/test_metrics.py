@@ -78,7 +78,7 @@ def test_a_stance_the_clip_ends_inside_gets_no_metrics():
     last = g.steps[-1]
     assert last["contact_frame"] == 346 and last["toe_off_t_s"] > 5.9
     full = analyze_track(to_pose_track(g, noise_px=0.5))
-    n = int(round((last["contact_t_s"] + 0.1) * 60))  # frames 0..350: ends 0.1 s into the 0.207 s stance
+    n = round((last["contact_t_s"] + 0.1) * 60)  # frames 0..350: ends 0.1 s into the 0.207 s stance
     cut = analyze_track(to_pose_track(g, noise_px=0.5).take(np.arange(n)))
     assert all(abs(s.contact_frame - last["contact_frame"]) > 3 for s in cut.steps)
     assert cut.quality["incomplete_steps"] >= 1

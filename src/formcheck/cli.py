@@ -358,8 +358,14 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
         if any(c != "-" for c in cells):
             table.add_row(f"{label} ({unit})", *cells)
     out.print(table)
+    from rich.markup import escape
+
+    from .findings import interval_text
+
     for f in result.findings:
-        out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + (f": {f.cue}" if f.cue else ""), soft_wrap=True)
+        why = escape(f" [{interval_text(f)}]") if f.borderline else ""  # within measurement error of the threshold: say how near
+        out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + why + (f": {f.cue}" if f.cue else ""),
+                  soft_wrap=True, highlight=False)
     for w in result.quality.warnings:
         out.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=True)
 

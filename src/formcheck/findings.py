@@ -1,8 +1,14 @@
 """Coaching findings from the summary, with thresholds documented (and sourced) in docs/thresholds.md.
 
-Each finding has a severity ("info" / "mild" / "moderate" / "marked"), the evidence (side,
-steps, values), a one-line cue and a drill. A finding is only stated when the clip supports it
+Each finding has a severity ("info" / "borderline" / "mild" / "moderate" / "marked"), the evidence
+(side, steps, values), a one-line cue and a drill. A finding is only stated when the clip supports it
 (enough steps on the side, no walking flag); otherwise an "insufficient" note says why.
+
+A per-side finding is judged on the median over that leg's steps, and carries the median's 95 %
+interval (``interval``, :func:`formcheck.metrics.median_ci95`). When that interval reaches across the
+first (mild) threshold, the verdict is within measurement error of it: the finding is "borderline",
+whichever side of the threshold the median itself falls, so that the same footage re-encoded (a
+median moving by a point or two) does not flip between flagged and not flagged.
 """
 
 from __future__ import annotations
@@ -37,12 +43,24 @@ class Finding:
     cue: str = ""
     drill: str = ""
     note: str = ""
+    interval: tuple[float, float] | None = None  # the median's 95 % interval (per-side findings); None: not computed
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if self.interval is None:
+            d.pop("interval")  # as files written before it: they load and save unchanged
+        else:
+            d["interval"] = list(self.interval)
+        return d
+
+    @property
+    def borderline(self) -> bool:
+        """The median's interval reaches across the threshold: not clearly past it, not clearly short of it."""
+        return self.severity == BORDERLINE
 
 
 _SEV = {1: "mild", 2: "moderate", 3: "marked"}
+BORDERLINE = "borderline"
 
 
 @dataclass(frozen=True)
@@ -82,6 +100,10 @@ class FindingSpec:
         """True when a (step's) value is past the mild limit."""
         return value is not None and bool(np.isfinite(value)) and self.level(float(value)) > 0
 
+    def straddles(self, interval: tuple[float, float] | None) -> bool:
+        """True when one end of ``interval`` is past the mild limit and the other is not."""
+        return interval is not None and self.past_mild(interval[0]) != self.past_mild(interval[1])
+
 
 FINDING_SPECS: dict[str, FindingSpec] = {
     spec.code: spec
@@ -115,13 +137,40 @@ _NOTES = {
 }
 
 
+def interval_text(f: Finding) -> str:
+    """"median 15 % of leg length, 95 % interval 9-21 (threshold 15)" for a per-side finding; "" without an interval."""
+    spec = FINDING_SPECS.get(f.code)
+    if spec is None or f.interval is None or f.value is None:
+        return ""
+    u = _unit(spec)
+    thr = "" if f.threshold is None else f" (threshold {_fmt(spec, f.threshold)}{u})"
+    return f"median {_fmt(spec, f.value)}{u}, 95 % interval {_fmt(spec, f.interval[0])}-{_fmt(spec, f.interval[1])}{thr}"
+
+
+def _unit(spec: FindingSpec) -> str:
+    return spec.unit if spec.unit.startswith(" ") or spec.unit == "°" else f" {spec.unit}"
+
+
+def _fmt(spec: FindingSpec, value: float) -> str:
+    return f"{value * spec.display_scale:.{spec.digits}f}"
+
+
 def _evidence(steps: list[StepMetrics], metric: str) -> dict[str, Any]:
     return {"steps": [{"contact_frame": s.contact_frame, "value": round(v, 2)} for s in steps if (v := getattr(s, metric)) is not None]}
 
 
-def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evidence: dict[str, Any], note: str) -> Finding:
+def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evidence: dict[str, Any], note: str,
+             interval: tuple[float, float] | None = None) -> Finding:
+    """Past ``level`` (1 = mild ...); level 0 with an interval = borderline, judged against the mild limit."""
+    if level == 0:
+        lo, hi = interval  # type: ignore[misc]
+        u = _unit(spec)
+        note = (f"Borderline: the median's 95 % interval ({_fmt(spec, lo)}-{_fmt(spec, hi)}{u}) reaches across the threshold "
+                f"({_fmt(spec, spec.limits[0])}{u}), so this is within measurement error of it; film again to tell. " + note).strip()
+        return Finding(spec.code, spec.title, BORDERLINE, side, value, spec.limits[0], evidence, cue=spec.cue, drill=spec.drill,
+                       note=note, interval=interval)
     return Finding(spec.code, spec.title, _SEV[level], side, value, spec.limits[level - 1], evidence, cue=spec.cue,
-                   drill=spec.drill, note=note)
+                   drill=spec.drill, note=note, interval=interval)
 
 
 def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: float | None, *, walking: bool) -> list[Finding]:
@@ -141,10 +190,15 @@ def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: fl
         far_note = "" if ss[0].near else _FAR_NOTE
         counted = counted_steps(ss)  # the steps the summary's medians were taken over
         for spec in (s for s in FINDING_SPECS.values() if s.per_side):
-            median = summary[side][spec.metric]["median"]
-            if median is not None and (lvl := spec.level(median)):
+            m = summary[side][spec.metric]
+            median, ci = m["median"], m.get("ci95")
+            interval = None if ci is None else (float(ci[0]), float(ci[1]))
+            if median is None:
+                continue
+            lvl = 0 if spec.straddles(interval) else spec.level(median)
+            if lvl or spec.straddles(interval):
                 note = (_NOTES.get(spec.code, "") + far_note).strip()
-                out.append(_finding(spec, lvl, side, median, _evidence(counted, spec.metric), note))
+                out.append(_finding(spec, lvl, side, median, _evidence(counted, spec.metric), note, interval))
     for spec in (s for s in FINDING_SPECS.values() if not s.per_side):
         value = cadence if spec.metric == "cadence_spm" else summary.get(spec.metric)
         if value is not None and (lvl := spec.level(value)):

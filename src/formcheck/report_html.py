@@ -26,7 +26,7 @@ def data_uri(data: bytes, mime: str = "image/png") -> str:
 
 _CSS = """
 :root{--fg:#1b1b1b;--muted:#555;--bg:#fff;--panel:#f4f5f7;--line:#d9dce1;
---ok:#009E73;--mild:#b88600;--moderate:#D55E00;--marked:#b3261e;--info:#0072B2;
+--ok:#009E73;--borderline:#7a7a7a;--mild:#b88600;--moderate:#D55E00;--marked:#b3261e;--info:#0072B2;
 --left:%(left)s;--right:%(right)s}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%%;text-size-adjust:100%%}
@@ -47,10 +47,10 @@ p{margin:.4em 0}
 .conf{display:inline-block;font-size:.85rem;padding:1px 8px;border-radius:99px;background:#fff;border:1px solid var(--line);margin-top:.3em}
 .badge{display:inline-block;font-size:.8rem;font-weight:700;color:#fff;padding:1px 9px;border-radius:99px;
 vertical-align:middle;text-transform:uppercase;letter-spacing:.03em;background:var(--info)}
-.b-ok{background:var(--ok)}.b-mild{background:var(--mild)}.b-moderate{background:var(--moderate)}
+.b-ok{background:var(--ok)}.b-borderline{background:var(--borderline)}.b-mild{background:var(--mild)}.b-moderate{background:var(--moderate)}
 .b-marked{background:var(--marked)}.b-info{background:var(--info)}
 .finding{background:var(--panel);border-radius:12px;padding:12px 16px;margin:10px 0;border-left:8px solid var(--info)}
-.s-ok{border-color:var(--ok)}.s-mild{border-color:var(--mild)}.s-moderate{border-color:var(--moderate)}
+.s-ok{border-color:var(--ok)}.s-borderline{border-color:var(--borderline)}.s-mild{border-color:var(--mild)}.s-moderate{border-color:var(--moderate)}
 .s-marked{border-color:var(--marked)}.s-info{border-color:var(--info)}
 .cue{font-size:1.15rem;font-weight:700;margin:.4em 0}
 .drill,.evidence,.note{font-size:.95rem}

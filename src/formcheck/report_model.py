@@ -22,7 +22,7 @@ FILMING_TIPS: tuple[str, ...] = (
     "On a treadmill, film from the side the console does not hide.",
 )
 
-SEVERITY_ORDER = {"marked": 0, "moderate": 1, "mild": 2, "info": 3, "ok": 4}
+SEVERITY_ORDER = {"marked": 0, "moderate": 1, "mild": 2, "borderline": 3, "info": 4, "ok": 5}
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Card:
     label: str
     verdict: str
     value: str
-    status: str = "info"  # "ok" | "mild" | "moderate" | "marked" | "info" (colour of the card)
+    status: str = "info"  # "ok" | "borderline" | "mild" | "moderate" | "marked" | "info" (colour of the card)
     confidence: str = ""  # "high" / "medium" / "low" / ""
     details: tuple[str, ...] = ()  # short lines: per side values, spread
 

@@ -30,7 +30,7 @@ from .stills import StillChoice, choose_stills
 
 StillPaths = Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]]
 
-_SEV_RANK = {"marked": 3, "moderate": 2, "mild": 1}
+_SEV_RANK = {"marked": 4, "moderate": 3, "mild": 2, "borderline": 1}
 NO_STILLS_REASON = "the annotated stills were not produced for this run"
 
 
@@ -58,6 +58,8 @@ def _evidence_text(f: Finding) -> str:
     parts = []
     if value is not None:
         s = f"median {fmt(value * scale, digits)}{unit}"
+        if f.interval is not None:  # the median's 95 % interval: a borderline verdict reaches across the threshold
+            s += f", 95 % interval {fmt(f.interval[0] * scale, digits)} to {fmt(f.interval[1] * scale, digits)}{unit}"
         if thr is not None:
             s += f" (threshold {fmt(thr * scale, digits)}{unit})"
         parts.append(s)
@@ -85,7 +87,7 @@ def finding_views(result: AnalysisResult) -> list[FindingView]:
             title=f.title, severity=f.severity, side=label_side, evidence=_evidence_text(f),
             cue=f.cue, drill=f.drill, note=f.note, confidence=m.confidence if m is not None else "",
         ))
-    order = {"marked": 0, "moderate": 1, "mild": 2}
+    order = {"marked": 0, "moderate": 1, "mild": 2, "borderline": 3}
     views.sort(key=lambda v: (order.get(v.severity, 3), 0 if (v.side or "").endswith("(near camera)") else 1))
     return views
 
@@ -136,6 +138,8 @@ def _card_verdict(walking: bool, median: float | None, finding: Finding | None, 
         return "Not a run: no flight phase", "info"
     if median is None:
         return "Not measured", "info"
+    if finding is not None and finding.borderline:
+        return f"Borderline{problem} (within measurement error of the threshold)", "borderline"
     if finding is not None:
         return f"{finding.severity.capitalize()}{problem}", finding.severity or "mild"
     return ok, "ok"

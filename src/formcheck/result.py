@@ -80,21 +80,25 @@ def _need(d: Mapping[str, Any], key: str, what: str) -> Any:
 # ------------------------------------------------------------------------------------------ summaries
 @dataclass(frozen=True)
 class MetricSummary(_ReadAsDict):
-    """One metric over one side's steps: median, interquartile range, count, confidence."""
+    """One metric over one side's steps: median, interquartile range, count, confidence, and the median's 95 %
+    interval (:func:`formcheck.metrics.median_ci95`; None in files written before it, and then not saved)."""
 
     median: float | None = None
     iqr: tuple[float, float] | None = None
     n: int = 0
     confidence: str = "low"
+    ci95: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"median": self.median, "iqr": None if self.iqr is None else list(self.iqr), "n": self.n,
-                "confidence": self.confidence}
+        d = {"median": self.median, "iqr": None if self.iqr is None else list(self.iqr), "n": self.n,
+             "confidence": self.confidence}
+        return d if self.ci95 is None else {**d, "ci95": list(self.ci95)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> MetricSummary:
-        iqr = d.get("iqr")
-        return cls(d.get("median"), None if iqr is None else (iqr[0], iqr[1]), d.get("n", 0), d.get("confidence", "low"))
+        iqr, ci = d.get("iqr"), d.get("ci95")
+        return cls(d.get("median"), None if iqr is None else (iqr[0], iqr[1]), d.get("n", 0), d.get("confidence", "low"),
+                   None if ci is None else (ci[0], ci[1]))
 
 
 _SIDE_SCALARS = ("n_steps", "visibility")
@@ -302,8 +306,11 @@ def saved_step(step: StepMetrics) -> StepMetrics:
 
 def finding_from_dict(d: Mapping[str, Any]) -> Finding:
     known = {f.name for f in dataclasses.fields(Finding)}
+    kwargs = {k: v for k, v in d.items() if k in known}
+    if kwargs.get("interval") is not None:
+        kwargs["interval"] = tuple(kwargs["interval"])
     try:
-        return Finding(**{k: v for k, v in d.items() if k in known})
+        return Finding(**kwargs)
     except TypeError as exc:
         raise ResultFormatError(f"finding: {exc}") from None
 
