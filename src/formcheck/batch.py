@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .atomic import OutputBusyError, OutputPathError, write_text_atomic
+from .atomic import LOCK_NAME, OutputBusyError, OutputPathError, write_text_atomic
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mts", ".3gp")
 MANIFEST_COLUMNS = ("path", "runner", "date", "height_cm", "facing", "fps", "note")
@@ -486,6 +486,10 @@ def _discard_staging(outdir: Path, clip: Clip) -> None:
         shutil.rmtree(stale, ignore_errors=True)
     for stale in folder.glob(".formcheck-tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    with contextlib.suppress(OSError):  # a first run killed: the folder holds nothing but its dead run's lock file
+        if [p.name for p in folder.iterdir()] == [LOCK_NAME]:
+            (folder / LOCK_NAME).unlink()
+            folder.rmdir()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,169 @@
+"""formcheck history: each runner's recordings judged with compare's rules, the squad view, history.html.
+
+Fast tier: a batch of synthetic runners (formcheck.synth pose tracks, no video): Ana improves
+(overstride 30 -> 12 % leg), Cara is Ana's two recordings in the opposite order (so gets worse),
+Ben has one recording. Slow tier: the rendered before/after sample pair as two dated
+recordings of one runner says overstride improved.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck import batch
+from formcheck.compare import METRICS, compare_metric
+from formcheck.findings import FINDING_SPECS
+from formcheck.history import build_history, write_history
+from formcheck.history_html import bands
+from formcheck.result import AnalysisResult
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "sample_videos"
+OVERSTRIDE = next(m for m in METRICS if m.key == "overstride_pct_leg")
+
+
+@pytest.fixture(scope="module")
+def squad_out(tmp_path_factory) -> Path:
+    from test_batch import synthetic_squad
+
+    manifest = synthetic_squad(tmp_path_factory.mktemp("squad"))
+    out = tmp_path_factory.mktemp("history") / "out"
+    with cf.ThreadPoolExecutor(2) as pool:
+        report = batch.run([manifest], out, executor=pool)
+    assert [r.status for r in report.rows] == ["done", "done", "done", "failed"]
+    # Cara: Ana's recordings copied with their dates swapped (the same analyses, the other way round)
+    for src, date in (("2026-01-05_week1", "2026-02-02"), ("2026-02-02_week2", "2026-01-05")):
+        dst = out / "runner=Cara" / f"{date}_{src.split('_')[1]}"
+        shutil.copytree(out / "runner=Ana" / src, dst)
+        meta = json.loads((dst / "batch.json").read_text())
+        meta.update(runner="Cara", date=date, recorded_at=date)
+        (dst / "batch.json").write_text(json.dumps(meta))
+    return out
+
+
+@pytest.fixture(scope="module")
+def squad_page(squad_out, tmp_path_factory) -> tuple[Path, object]:
+    """history.html written away from OUTDIR (links must work from wherever the page is)."""
+    history = build_history(squad_out)
+    page = tmp_path_factory.mktemp("elsewhere") / "squad.html"
+    written = write_history(history, page)
+    assert written["json"].is_file()
+    return page, history
+
+
+def _steps(folder: Path, key: str) -> np.ndarray:
+    steps = json.loads((folder / "analysis.json").read_text())["steps"]
+    return np.array([s[key] for s in steps if s[key] is not None], dtype=float)
+
+
+def test_recordings_in_date_order_with_medians_and_compares_verdicts(squad_out):
+    history = build_history(squad_out)
+    assert [r.runner for r in history.runners] == ["Ana", "Ben", "Cara"]
+    ana = history.runner("Ana")
+    assert [rec.name for rec in ana.recordings] == ["2026-01-05_week1", "2026-02-02_week2"]
+    first, latest = (squad_out / "runner=Ana" / n for n in ("2026-01-05_week1", "2026-02-02_week2"))
+    trend = ana.trend("overstride_pct_leg")
+    assert [p.median for p in trend.points] == pytest.approx([np.median(_steps(first, "overstride_pct_leg")),
+                                                              np.median(_steps(latest, "overstride_pct_leg"))], abs=1e-3)
+    expected = compare_metric(AnalysisResult.load(first / "analysis.json"), AnalysisResult.load(latest / "analysis.json"), OVERSTRIDE, "both")
+    assert trend.latest.since_previous == expected and trend.latest.since_first == expected
+    assert expected.verdict == "improved"  # 30 -> 12 % leg: far past the 3 % leg SDC
+    assert trend.points[0].since_previous is None
+    ben = history.runner("Ben")
+    assert len(ben.recordings) == 1 and ben.trend("overstride_pct_leg").latest.since_previous is None
+
+
+def test_who_needs_attention(squad_out):
+    history = build_history(squad_out)
+    cara, ana = history.runner("Cara"), history.runner("Ana")
+    assert cara.trend("overstride_pct_leg").latest.since_previous.verdict == "worse"
+    assert "Overstride (heel ahead of COM) worse since 2026-01-05" in cara.attention
+    latest = AnalysisResult.load(ana.latest.folder / "analysis.json")
+    serious = [f for f in latest.findings if f.severity in ("moderate", "marked")]
+    assert not [a for a in ana.attention if "worse" in a]
+    assert len(ana.attention) == len(serious)
+
+
+def test_one_runner_only(squad_out):
+    history = build_history(squad_out, runner="Ben")
+    assert [r.runner for r in history.runners] == ["Ben"]
+    with pytest.raises(Exception, match="no runner 'Zed'.*Ana, Ben, Cara"):
+        build_history(squad_out, runner="Zed")
+
+
+def test_threshold_bands_follow_the_findings():
+    assert bands(FINDING_SPECS["overstride"]) == [(15.0, 25.0, "mild"), (25.0, 35.0, "moderate"), (35.0, np.inf, "marked")]
+    assert bands(FINDING_SPECS["limited_hip_extension"]) == [(5.0, 10.0, "mild"), (-np.inf, 5.0, "moderate")]
+
+
+def test_page_is_self_contained_and_links_each_recording_to_its_report(squad_page):
+    page, history = squad_page
+    text = page.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text and "<script" not in text
+    plotted = sum(1 for r in history.runners for t in r.trends if any(p.median is not None for p in t.points))
+    assert len(re.findall(r'<img src="data:image/png;base64,', text)) == plotted
+    links = [html.unescape(h) for h in re.findall(r'href="([^"#][^"]*)"', text)]
+    assert len(links) == sum(len(r.recordings) for r in history.runners)
+    assert all((page.parent / link).resolve().name == "report.html" and (page.parent / link).is_file() for link in links)
+    squad_rows = re.search(r'<table id="squad-table">.*?<tbody>(.*?)</tbody>', text, re.DOTALL).group(1)
+    order = [re.search(r">([^<]+)</a>", row).group(1) for row in squad_rows.split("</tr>")[:-1]]
+    needing = [r.runner for r in history.runners if r.attention]
+    assert "Cara" in needing and "Ben" not in needing
+    assert order[:len(needing)] == sorted(needing) and sorted(order) == ["Ana", "Ben", "Cara"]  # who needs attention first
+
+
+def test_renders_in_chromium_at_phone_and_desktop_widths(squad_page, tmp_path):
+    from test_report import CHROMIUM, _chromium, probe_page
+
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium not installed (/usr/bin/chromium; apt-get install chromium)")
+    page, history = squad_page
+    plotted = sum(1 for r in history.runners for t in r.trends if any(p.median is not None for p in t.points))
+    for size in ((390, 844), (1280, 900)):
+        result = probe_page(page, tmp_path, size)
+        assert result["chromium_console"] == [] and result["console"] == [] and result["errors"] == [], result
+        assert result["resources"] == []
+        assert result["h1"] and result["images"] == plotted and result["images_loaded"] == plotted
+        assert result["page_width"] <= result["viewport"] == size[0], result  # tables scroll inside their own box
+        assert result["image_min_width"] >= (300 if size[0] < 600 else 380)
+        shot = tmp_path / f"history-{size[0]}.png"
+        _chromium([f"--window-size={max(size[0], 500)},{size[1]}", f"--screenshot={shot}", page.as_uri()], tmp_path)
+        assert shot.stat().st_size > 10_000
+
+
+def test_cli_history_prints_the_runner_and_writes_the_page(squad_out):
+    result = subprocess.run([sys.executable, "-m", "formcheck", "history", str(squad_out), "--runner", "Ana"],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if "Overstride" in line)
+    assert line.count("improved") == 2  # since previous and since first
+    assert (squad_out / "history.html").is_file()
+
+
+@pytest.mark.slow
+def test_before_after_pair_as_two_recordings_says_overstride_improved(pose_track_of, tmp_path):
+    """The rendered pair (pose tracks cached by the other sample tests; the clips beside them for the camera check)."""
+    for name in ("before", "after"):
+        pose_track_of(SAMPLES / f"{name}.mp4").save(tmp_path / f"{name}.npz")
+    manifest = tmp_path / "pair.csv"
+    manifest.write_text(f"path,runner,date\n{tmp_path / 'after.npz'},Sam,2026-03-02\n{tmp_path / 'before.npz'},Sam,2026-02-02\n")
+    out = tmp_path / "out"
+    with cf.ThreadPoolExecutor(2) as pool:
+        report = batch.run([manifest], out, executor=pool, options=batch.Options(annotated_video=False, report=False))
+    assert report.exit_code == 0, report.rows
+    result = subprocess.run([sys.executable, "-m", "formcheck", "history", str(out)], capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "improved" in next(line for line in result.stdout.splitlines() if "Overstride" in line)
+    sam = build_history(out).runner("Sam")
+    assert [rec.clip for rec in sam.recordings] == ["before.npz", "after.npz"]
+    assert sam.trend("overstride_pct_leg").latest.since_previous.verdict == "improved"
