@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from formcheck.clean import clean_track
-from formcheck.events import detect_direction, detect_events
+from formcheck.events import EventParams, detect_direction, detect_events
 from formcheck.metrics import cadence_spm
 from formcheck.analysis import analyze_track
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
@@ -67,8 +67,9 @@ def test_real_far_contacts_match_hand_labels(real_events):
 def _synthetic_errors(near_only=False, side=None, noise_seed=3, **kw):
     """Per true step: contact-frame and toe-off-frame errors (frames), overstride (% leg) and hip-extension (deg)
     errors against the truth AT THE CONTINUOUS EVENT INSTANTS (formcheck.metrics reads both at the detected
-    instant, not at the event frame). Steps within 0.3 stride of the clip ends, or while the runner is out of
-    view (overground clips), are left out: no detector can see them."""
+    instant, not at the event frame). Steps within 0.3 stride of the clip ends, whose toe-off the clip ends too
+    soon after to confirm (formcheck.metrics.incomplete_reason), or while the runner is out of view (overground
+    clips), are left out: no detector can see them."""
     tk = {k: kw.pop(k) for k in ("noise_px", "swap_frames", "dropout_frames") if k in kw}
     g = simulate_gait(GaitParams(**kw))
     track = to_pose_track(g, seed=noise_seed, **tk)
@@ -79,6 +80,8 @@ def _synthetic_errors(near_only=False, side=None, noise_seed=3, **kw):
     for st in g.truth["steps"]:
         if not margin <= st["contact_frame"] <= g.truth["n_frames"] - 1 - margin:
             continue
+        if st["toe_off_frame"] + EventParams().lift_stay_s * g.params.fps > g.truth["n_frames"] - 1:
+            continue  # the clip ends before the lift is confirmed: an incomplete step, rightly not measured
         if not in_view[max(0, int(st["contact_frame"] - margin)) : int(st["toe_off_frame"] + margin) + 1].all():
             continue
         if (near_only and st["side"] != g.params.near_side) or (side is not None and st["side"] != side):
