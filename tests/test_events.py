@@ -250,3 +250,19 @@ def test_toe_off_by_regularity_takes_the_candidate_that_matches_the_leg():
     assert out[:3] == regular
     none_agrees = {("left", 120.0): {"toe_lift": 132.0, "knee_extension": 1.2 * fps + 35.0}}  # 0.35 s: off too
     assert toe_offs_by_regularity(regular + [odd], none_agrees, _clock_track(), 70.0, EventParams())[-1] == odd
+
+
+def test_contact_by_rhythm_retimes_an_odd_contact_and_keeps_a_doubt():
+    """Three landings 20 ms after their Zeni instants; a fourth 90 ms before its own (a pause in a jittery
+    descent) is moved to Zeni + 20 ms, marked 'rhythm' and keeps a doubt; one within tolerance is left alone."""
+    from formcheck.events import EventParams, contacts_by_rhythm
+
+    regular = [_stance("left", c + 0.02, c + 0.27, c) for c in (0.1, 0.8, 1.5)]
+    odd = _stance("left", 1.11, 1.45, 1.2)
+    out = contacts_by_rhythm(regular + [odd], _clock_track(), period=70.0, p=EventParams())
+    fixed = out[-1]
+    assert fixed.contact_at_s == pytest.approx(1.22) and fixed.contact_index == 122
+    assert fixed.contact_method == "rhythm" and fixed.doubts
+    assert out[:3] == regular
+    close = _stance("left", 1.19, 1.45, 1.2)  # 30 ms from the rhythm: within 0.1 stride (70 ms)
+    assert contacts_by_rhythm(regular + [close], _clock_track(), 70.0, EventParams())[-1] == close

@@ -109,7 +109,7 @@ class StepEvents:
     toe_off_index: int | None  # None when the clip ends before toe-off
     toe_off_at_s: float | None  # instant of toe-off (s of clip time)
     toe_off_method: str  # "toe_lift" | "knee_extension" | "toe_posterior" | "none"
-    contact_method: str = "landing"  # "landing" (heel/toe landing) | "zeni" (most anterior foot, fallback)
+    contact_method: str = "landing"  # "landing" (heel/toe landing) | "zeni" (most anterior foot) | "rhythm" (see contacts_by_rhythm)
     candidate_at_s: float | None = None  # Zeni most-anterior instant (periodic marker used for cadence)
     doubts: tuple[str, ...] = ()  # why this step's timing is uncertain (empty: the evidence agrees)
 
@@ -251,6 +251,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             )
     steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
     steps = far_zeni_contacts(steps, trust, track, period, p)
+    steps = contacts_by_rhythm(steps, track, period, p)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = with_doubts(steps, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
@@ -320,6 +321,38 @@ def far_zeni_contacts(steps: list[StepEvents], trust: dict[str, float], track: P
                 s = replace(s, contact_at_s=at, contact_index=idx,
                             toe_off_index=None if s.toe_off_index is None else max(idx, s.toe_off_index))
         out.append(s)
+    return out
+
+
+def contacts_by_rhythm(steps: list[StepEvents], track: PoseTrack, period: float, p: EventParams) -> list[StepEvents]:
+    """A contact timed unlike its leg's other steps, re-timed from the leg's rhythm and marked uncertain.
+
+    The foot is most anterior relative to the pelvis (the Zeni instant) a nearly constant time before it
+    lands, stride after stride (within 0.03 stride on treadmill_side_01's well-timed steps). A contact
+    whose offset from its Zeni instant departs from the median of its leg's landings (>= 3) by more than
+    ``doubt_offset_stride`` was timed on something else (a pause in a jittery descent, a wobble): it is
+    moved to its Zeni instant plus that median (``contact_method="rhythm"``) and keeps a doubt, so the
+    medians leave it out while enough measured steps remain.
+    """
+    fps = float(track.fps)
+    tol = p.doubt_offset_stride * period / fps
+    out = list(steps)
+    for side in SIDES:
+        idx = [i for i, s in enumerate(out) if s.side == side and s.candidate_at_s is not None]
+        landed = [out[i].contact_at_s - out[i].candidate_at_s for i in idx if out[i].contact_method == "landing"]
+        if len(landed) < p.offset_min_landings:
+            continue
+        med = float(np.median(landed))
+        for i in idx:
+            s = out[i]
+            at = s.candidate_at_s + med
+            if abs(s.contact_at_s - at) <= tol or (s.toe_off_at_s is not None and at >= s.toe_off_at_s):
+                continue
+            q = _index_at(track, at)
+            c_idx = min(len(track.timestamps_s) - 1, int(np.ceil(q - p.event_frame_tol_frames)))
+            out[i] = replace(s, contact_at_s=at, contact_index=c_idx, contact_method="rhythm",
+                             toe_off_index=None if s.toe_off_index is None else max(c_idx, s.toe_off_index),
+                             doubts=(*s.doubts, "contact timed from this leg's rhythm (its own evidence disagreed)"))
     return out
 
 
