@@ -66,6 +66,7 @@ _ERROR_CODES: dict[str, int] = {
     "formcheck.pose.NoPersonError": EXIT_NOTHING_TO_ANALYSE,
     "formcheck.pose.PoseModelError": EXIT_MODEL,
     "formcheck.analysis.AnalysisError": EXIT_NOTHING_TO_ANALYSE,
+    "formcheck.compare.NotComparableError": EXIT_NOTHING_TO_ANALYSE,  # two runs that cannot be compared (--force)
     "formcheck.compare_clip.SideBySideError": EXIT_NOTHING_TO_ANALYSE,
     "formcheck.atomic.OutputPathError": EXIT_OUTPUT,
 }
@@ -448,6 +449,7 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print compare.json to stdout.")] = False,
     model: ModelOpt = None,
     fps: FpsOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Compare runs that cannot fairly be compared (walking vs running, different pace, camera or scale).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Did form change between BEFORE and AFTER? Per-metric differences with 95% intervals and verdicts."""
@@ -465,7 +467,8 @@ def compare(
         for label, path in (("before", before), ("after", after)):
             with frame_progress(f"pose ({label})", quiet or as_json) as progress:
                 runs.append(load_run(path, height_cm=height, facing=facing, model=model, fps=fps, progress=progress, allow_json=True))
-        comparison, written = write_compare_outputs(runs[0], runs[1], folder, side_by_side=not no_video, report=not no_report)
+        comparison, written = write_compare_outputs(runs[0], runs[1], folder, side_by_side=not no_video, report=not no_report,
+                                                    force=force)
     if as_json:
         sys.stdout.write(json.dumps(comparison.to_dict(), indent=2) + "\n")
         return

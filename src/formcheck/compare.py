@@ -10,6 +10,14 @@ change (SDC, table below); otherwise it is "no clear change". The SDCs and their
 Inputs are :class:`formcheck.result.AnalysisResult` s, computed (``Analysis.result``) or loaded
 from a saved ``analysis.json`` (:func:`load_analysis_json`): the comparison itself only needs
 per-step values, so a past run need not be re-processed.
+
+Two runs that cannot be compared (:func:`comparability_refusals`: walking against running, very
+different speeds, one camera moving and the other still, very different scale) raise
+:class:`NotComparableError` unless ``force``; then the reasons head the comparability warnings.
+Legs are compared by anatomical side ("left", "right"), both together ("both"), and, when the
+clips were filmed from opposite sides, also by their place relative to the camera ("near", "far"):
+the near leg is seen and measured better, so near against near is the like-for-like comparison
+(and the one under which a mirrored copy of a clip shows no change).
 """
 
 from __future__ import annotations
@@ -60,7 +68,17 @@ METRICS: tuple[MetricSpec, ...] = (
                "about 2% of a typical 170 steps/min at 60 fps, scaled with the frame period below it (6 at 30 fps): "
                "each step timed to within a frame, the difference of two ~8-step medians"),
 )
-COMPARED_SIDES = ("left", "right", "both")
+COMPARED_SIDES = ("left", "right", "both")  # plus "near" and "far" when the camera sides differ
+
+# Refusals (docs/compare.md): beyond these the two runs are not the same kind of run, filmed the same way.
+REFUSE_CADENCE_DIFF = 0.15  # cadences differ by more than 15 % (~3 km/h at running speeds): a different pace
+# (speed itself is not used: the feet's ground speed read from MediaPipe on the rendered samples, all at 3.0 m/s,
+# came out 2.1-3.8 leg lengths/s)
+REFUSE_SCALE_RATIO = 2.0  # the leg fills over twice the share of the frame height in one clip
+
+
+class NotComparableError(Exception):
+    """Two runs that cannot be compared (message says why, and that ``force`` compares them anyway)."""
 
 
 @dataclass(frozen=True)
@@ -125,8 +143,18 @@ def load_analysis_json(path: str | os.PathLike[str]) -> AnalysisResult:
         raise AnalysisError(f"{path}: not a formcheck analysis.json ({exc})") from exc
 
 
+def _anatomical(analysis: AnalysisResult, side: str) -> str:
+    """"near"/"far" as the anatomical leg of this clip (the near leg faces the camera); others as they are."""
+    if side == "near":
+        return analysis.near_side
+    if side == "far":
+        return "right" if analysis.near_side == "left" else "left"
+    return side
+
+
 def _step_values(analysis: AnalysisResult, spec: MetricSpec, side: str) -> np.ndarray:
-    steps = [s for s in analysis.steps if side == "both" or s.side == side]
+    leg = _anatomical(analysis, side)
+    steps = [s for s in analysis.steps if leg == "both" or s.side == leg]
     if spec.key == "step_cadence_spm":
         values = [60.0 / s.step_time_s for s in steps if s.step_time_s]
     else:
@@ -190,13 +218,40 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
     )
 
 
+def _camera_moved(analysis: AnalysisResult) -> bool | None:
+    motion = analysis.quality.camera_motion or {}
+    return bool(motion.get("warning")) if motion.get("checked") else None
+
+
+def comparability_refusals(before: AnalysisResult, after: AnalysisResult) -> list[str]:
+    """Why the two runs cannot be compared at all (empty: they can). Thresholds: docs/compare.md."""
+    reasons = []
+    walk_b, walk_a = bool(before.summary.walking), bool(after.summary.walking)
+    if walk_b != walk_a:
+        kinds = ("walking" if walk_b else "running", "walking" if walk_a else "running")
+        reasons.append(f"before is {kinds[0]} and after is {kinds[1]}: walking and running form cannot be compared")
+    cadence_b, cadence_a = before.summary.cadence_spm, after.summary.cadence_spm
+    if cadence_b and cadence_a and abs(cadence_a - cadence_b) / cadence_b > REFUSE_CADENCE_DIFF:
+        reasons.append(f"cadence {cadence_b:.0f} vs {cadence_a:.0f} steps/min ({abs(cadence_a - cadence_b) / cadence_b:.0%} apart): "
+                       "a different pace; film both at the same speed")
+    moved_b, moved_a = _camera_moved(before), _camera_moved(after)
+    if moved_b is not None and moved_a is not None and moved_b != moved_a:
+        which = "before" if moved_b else "after"
+        reasons.append(f"the {which} clip was filmed with a moving camera and the other with a still one: film both from a tripod")
+    leg_b, leg_a = _leg_fraction_of_frame(before), _leg_fraction_of_frame(after)
+    if leg_b and leg_a and max(leg_a, leg_b) / min(leg_a, leg_b) > REFUSE_SCALE_RATIO:
+        reasons.append(f"the runner fills {leg_b:.0%} vs {leg_a:.0%} of the frame height (leg): film both from the same distance")
+    return reasons
+
+
 def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> list[str]:
     """Reasons the two clips may not be comparable, and how each limits the verdicts."""
     warnings = []
     if before.facing != after.facing:
         warnings.append(
-            f"filmed from different sides (facing {before.facing} vs {after.facing}): the near and far legs "
-            "swap, and the far leg is measured less well; compare per side with care"
+            f"filmed from different sides (facing {before.facing} vs {after.facing}): the near leg is the {before.near_side} "
+            f"before and the {after.near_side} after; 'left' and 'right' compare the same leg (anatomical side), seen better "
+            "in one clip than in the other; 'near' and 'far' compare like with like"
         )
     if before.mode != after.mode:
         warnings.append(f"{before.mode} vs {after.mode} running: treadmill and overground form differ")
@@ -231,10 +286,17 @@ def _finding_codes(analysis: AnalysisResult) -> set[str]:
 
 
 def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str = "before", after_source: str = "after",
-            seed: int = 0) -> Comparison:
-    """Compare two analysis results (``Analysis.result``, or loaded with :func:`load_analysis_json`)."""
+            seed: int = 0, force: bool = False) -> Comparison:
+    """Compare two analysis results (``Analysis.result``, or loaded with :func:`load_analysis_json`).
+
+    Raises :class:`NotComparableError` when :func:`comparability_refusals` finds a reason, unless ``force``.
+    """
     b, a = before, after
-    changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in COMPARED_SIDES]
+    refusals = comparability_refusals(b, a)
+    if refusals and not force:
+        raise NotComparableError("cannot compare these runs: " + "; ".join(refusals) + " (--force compares them anyway)")
+    sides = COMPARED_SIDES + (("near", "far") if b.facing != a.facing else ())
+    changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in sides]
     found_b, found_a = _finding_codes(b), _finding_codes(a)
     keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
     return Comparison(
@@ -244,7 +306,7 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
         findings_appeared=sorted(found_a - found_b),
         findings_resolved=sorted(found_b - found_a),
         findings_persisting=sorted(found_a & found_b),
-        comparability=comparability_warnings(b, a),
+        comparability=[f"compared although {r}" for r in refusals] + comparability_warnings(b, a),
         before_summary={k: getattr(b.summary, k) for k in keys},
         after_summary={k: getattr(a.summary, k) for k in keys},
     )

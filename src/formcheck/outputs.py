@@ -203,21 +203,25 @@ def write_compare_outputs(
     *,
     side_by_side: bool = True,
     report: bool = True,
+    force: bool = False,
 ) -> tuple[Comparison, WrittenOutputs]:
-    """Compare two runs; write OUTDIR/compare.json, compare.mp4 (when both have video) and report.html, as a whole."""
+    """Compare two runs; write OUTDIR/compare.json, compare.mp4 (when both have video) and report.html, as a whole.
+
+    ``force``: compare runs that :func:`formcheck.compare.compare` would refuse as not comparable."""
     inputs = [p for run in (before, after) for p in (run.source, run.video) if p]
     with _staged(outdir, lambda: compare_output_folder(outdir, inputs)) as folder:  # type: ignore[arg-type]
-        comparison, written = _write_compare(before, after, folder.staging, side_by_side=side_by_side, report=report)
+        comparison, written = _write_compare(before, after, folder.staging, side_by_side=side_by_side, report=report, force=force)
         return comparison, written.landed(folder)
 
 
-def _write_compare(before: LoadedRun, after: LoadedRun, outdir: Path, *, side_by_side: bool, report: bool) -> tuple[Comparison, WrittenOutputs]:
+def _write_compare(before: LoadedRun, after: LoadedRun, outdir: Path, *, side_by_side: bool, report: bool,
+                   force: bool = False) -> tuple[Comparison, WrittenOutputs]:
     from .analysis import Analysis
     from .compare import compare
     from .compare_clip import SideBySideError, write_side_by_side
     from .report import write_compare_report
 
-    comparison = compare(before.result, after.result, before_source=before.source, after_source=after.source)
+    comparison = compare(before.result, after.result, before_source=before.source, after_source=after.source, force=force)
     written = WrittenOutputs()
     written.paths["json"] = comparison.write_json(outdir / "compare.json")
     b, a = before.analysis, after.analysis

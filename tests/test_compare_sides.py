@@ -1,0 +1,121 @@
+"""compare refuses runs that cannot be compared (unless forced) and compares legs right when the camera side differs.
+
+Known cases: a clip compared with its own mirror image is the same running (the mirror's near leg is labelled
+"right" by MediaPipe, as measured on treadmill_side_01 flipped with PyAV: every near/far and pooled row equal within
+noise); a synthetic runner at 150 against 185 steps/min, or filmed at a third of the size, is a different pace or a
+different camera by construction; a result marked walking is walking.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from formcheck import landmarks as lm
+from formcheck.analysis import analyze_track
+from formcheck.compare import NotComparableError, compare
+from formcheck.pose_track import PoseTrack
+from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+
+def mirrored(track: PoseTrack) -> PoseTrack:
+    """The track of the clip flipped left-right: x mirrored, and left/right labels exchanged as MediaPipe does for the
+    mirror image (a runner facing the other way, whose near leg is their right)."""
+    w, _ = track.image_size
+    names = lm.LANDMARK_NAMES
+    perm = [names.index(n.replace("left", "@").replace("right", "left").replace("@", "right")) for n in names]
+    k = track.keypoints_px.copy()
+    k[..., 0] = w - 1 - k[..., 0]
+    world = track.world_m.copy()
+    world[..., 0] *= -1
+    return dataclasses.replace(track, keypoints_px=k[:, perm], world_m=world[:, perm], depth_px=track.depth_px[:, perm],
+                               visibility=track.visibility[:, perm], presence=track.presence[:, perm])
+
+
+@pytest.fixture(scope="module")
+def runner():
+    return analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, overstride_pct_leg=18)), noise_px=1.0)).result
+
+
+def test_a_mirrored_clip_compares_as_no_change_near_with_near(runner):
+    """Before: only left/right/both rows, so the near leg (left) was compared with the mirror's far leg. Now, filmed
+    from opposite sides, 'near' and 'far' rows compare like with like: no change, difference 0; 'left'/'right' still
+    compare the anatomical legs, which in a mirror image are the other leg."""
+    track = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, overstride_pct_leg=18)), noise_px=1.0)
+    flipped = analyze_track(mirrored(track)).result
+    assert (runner.facing, flipped.facing, runner.near_side, flipped.near_side) == ("left", "right", "left", "right")
+    c = compare(runner, flipped)
+    for metric in ("overstride_pct_leg", "hip_extension_deg", "peak_hip_extension_deg", "shank_angle_deg"):
+        for side in ("near", "far", "both"):
+            ch = c.change(metric, side)
+            assert ch.verdict == "no clear change" and ch.difference == pytest.approx(0.0, abs=1e-6), (metric, side)
+        assert c.change(metric, "left").before_median == c.change(metric, "near").before_median
+        assert c.change(metric, "left").after_median == c.change(metric, "far").after_median
+    assert any("'near' and 'far' compare like with like" in w for w in c.comparability)
+
+
+def test_same_side_runs_get_no_near_far_rows(runner):
+    assert {ch.side for ch in compare(runner, runner).changes} == {"left", "right", "both"}
+
+
+def _walking(result):
+    return dataclasses.replace(result, summary=dataclasses.replace(result.summary, walking=True, cadence_spm=113.0))
+
+
+def test_walking_against_running_is_refused_unless_forced(runner):
+    """The issue: a walk (113 steps/min) against a run (169) came out 'improved' six times under a warning."""
+    with pytest.raises(NotComparableError, match="walking and running form cannot be compared") as exc:
+        compare(_walking(runner), runner)
+    assert "cadence 113 vs" in str(exc.value) and "--force" in str(exc.value)
+    forced = compare(_walking(runner), runner, force=True)
+    assert forced.comparability[0].startswith("compared although before is walking")
+
+
+def test_a_different_pace_and_a_different_scale_are_refused():
+    slow = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, cadence_spm=150, speed_m_s=2.3)))).result
+    fast = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, cadence_spm=185, speed_m_s=4.5)))).result
+    with pytest.raises(NotComparableError, match=r"cadence 150 vs 185 steps/min \(23% apart\)"):
+        compare(slow, fast)
+    near = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, runner_height_frac=0.7)))).result
+    far = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, runner_height_frac=0.25)))).result
+    ratio = near.quality.leg_height_fraction / far.quality.leg_height_fraction
+    assert ratio == pytest.approx(0.7 / 0.25, rel=0.05)
+    with pytest.raises(NotComparableError, match="of the frame height"):
+        compare(near, far)
+    compare(near, near)  # the same clip is comparable
+
+
+def test_a_moving_camera_against_a_still_one_is_refused(runner):
+    still = dataclasses.replace(runner, quality=dataclasses.replace(runner.quality, camera_motion={"checked": True, "warning": None}))
+    moving = dataclasses.replace(runner, quality=dataclasses.replace(runner.quality, camera_motion={
+        "checked": True, "warning": "the camera moves (background shifts 9 % of the runner's height a second)"}))
+    with pytest.raises(NotComparableError, match="after clip was filmed with a moving camera"):
+        compare(still, moving)
+    compare(moving, moving)
+
+
+def test_cli_compare_refuses_with_exit_4_and_forces(runner, tmp_path):
+    from formcheck.cli import EXIT_NOTHING_TO_ANALYSE
+
+    walk = _walking(runner).write(tmp_path / "walk")["json"]
+    run = runner.write(tmp_path / "run")["json"]
+    base = [sys.executable, "-m", "formcheck", "compare", str(walk), str(run), "--no-video", "--no-report", "-q"]
+    r = subprocess.run([*base, "-o", str(tmp_path / "refused")], capture_output=True, text=True, timeout=300, check=False)
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert r.returncode == EXIT_NOTHING_TO_ANALYSE and len(lines) == 1 and "walking" in lines[0], r.stderr
+    r = subprocess.run([*base, "--force", "-o", str(tmp_path / "forced")], capture_output=True, text=True, timeout=300, check=False)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "forced" / "compare.json").is_file()
+
+
+@pytest.mark.slow
+def test_treadmill_clip_against_its_mirror_image(treadmill_track):
+    """treadmill_side_01 against its mirrored track: every near, far and pooled row 'no clear change'."""
+    a, b = analyze_track(treadmill_track).result, analyze_track(mirrored(treadmill_track)).result
+    c = compare(a, b)
+    assert all(ch.verdict in ("no clear change", "not measurable") for ch in c.changes if ch.side in ("near", "far", "both"))
+    assert np.isclose(c.change("hip_extension_deg", "both").difference, 0.0, atol=1e-6)
