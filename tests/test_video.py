@@ -111,3 +111,60 @@ def test_truncated_fast_start_clip_is_reported(tmp_path: Path) -> None:
     cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
     with pytest.raises(VideoReadError, match="truncated|corrupt"):
         list(iter_frames(cut))
+
+
+def _counting_frames(n: int = 12, size: tuple[int, int] = (96, 64)) -> list[np.ndarray]:
+    """Frames whose brightness encodes their number (10 grey levels apart): order survives compression."""
+    w, h = size
+    return [np.full((h, w, 3), 10 * i + 5, np.uint8) for i in range(n)]
+
+
+def test_background_writer_writes_the_same_clip(tmp_path: Path) -> None:
+    """Encoding on the writer's thread: same frames, order and timestamps as writing in the caller's thread."""
+    frames = _counting_frames()
+    times = [0.0, 0.04, 0.1, 0.13, 0.2, 0.21, 0.3, 0.33, 0.4, 0.5, 0.52, 0.6]  # variable frame rate
+    for background in (False, True):
+        with H264Writer(tmp_path / f"bg{background}.mp4", fps=25, size=(96, 64), background=background) as writer:
+            for rgb, t in zip(frames, times):
+                writer.write(rgb, time_s=t)
+    plain, threaded = (list(iter_frames(tmp_path / f"bg{b}.mp4")) for b in (False, True))
+    assert len(plain) == len(threaded) == len(frames)
+    assert [f.time_s for f in threaded] == pytest.approx(times, abs=1e-4)
+    levels = [float(f.rgb.mean()) for f in threaded]
+    assert levels == pytest.approx([10 * i + 5 for i in range(len(frames))], abs=1.5)
+    assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(plain, threaded))
+
+
+def test_background_writer_error_is_raised_and_leaves_nothing(tmp_path: Path) -> None:
+    """An encoder error on the writer's thread (here a frame of the wrong depth) reaches the caller; no file stays."""
+    path = tmp_path / "bad.mp4"
+    with pytest.raises(ValueError), H264Writer(path, fps=25, size=(96, 64), background=True) as writer:
+        writer.write(np.zeros((64, 96, 3), np.uint8))
+        writer.write(np.zeros((64, 96, 3), np.float64))  # from_ndarray refuses float frames
+        for _ in range(10):
+            writer.write(np.zeros((64, 96, 3), np.uint8))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_only_yields_the_asked_frames_unchanged(tmp_path: Path) -> None:
+    """``only``: the listed frames come out with the same pixels and times as in a full decode, the rest not at all."""
+    path = tmp_path / "count.mp4"
+    with H264Writer(path, fps=25, size=(96, 64)) as writer:
+        for rgb in _counting_frames():
+            writer.write(rgb)
+    everything = {f.index: f for f in iter_frames(path)}
+    picked = list(iter_frames(path, only={2, 7, 11}))
+    assert [f.index for f in picked] == [2, 7, 11]
+    for f in picked:
+        assert f.time_s == everything[f.index].time_s and np.array_equal(f.rgb, everything[f.index].rgb)
+
+
+def test_derive_runs_on_each_frame_and_keep_rgb_drops_the_frame(tmp_path: Path) -> None:
+    path = tmp_path / "count.mp4"
+    with H264Writer(path, fps=25, size=(96, 64)) as writer:
+        for rgb in _counting_frames(5):
+            writer.write(rgb)
+    means = [f.derived for f in iter_frames(path, derive=lambda rgb: float(rgb.mean()), keep_rgb=False)]
+    full = [float(f.rgb.mean()) for f in iter_frames(path)]
+    assert means == full and len(means) == 5
+    assert all(f.rgb is None and f.playback_s == f.time_s for f in iter_frames(path, keep_rgb=False))

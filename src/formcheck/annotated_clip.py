@@ -3,7 +3,10 @@
 One decoding pass over the source video: each frame covered by the analysis is resized (if a
 scale is asked for), annotated with :mod:`formcheck.annotate` and written with
 :class:`formcheck.video.H264Writer` (H.264 yuv420p, +faststart, atomic rename), keeping each
-frame's own presentation time, so the clip has the input's frame count and timing. With
+frame's own presentation time, so the clip has the input's frame count and timing. Three stages
+overlap: decoding (its own thread), drawing (the caller's thread) and encoding (the writer's
+thread and libx264's own). Without a clip, only the stills' frames are converted from the
+decoder's YUV, and the pass stops at the last one. With
 ``slowmo_contacts=N`` each initial-contact frame is held for N extra frames (later frames are
 shifted by that time), so the landing can be seen. Stills (PNG, full resolution) are grabbed
 during the same pass.
@@ -94,7 +97,7 @@ def write_annotated(
     first_frame, last_frame = int(data.frame_indices[0]), int(data.frame_indices[-1])
 
     w, h = data.image_size
-    out_w, out_h = (w, h) if scale == 1.0 else (max(2, int(round(w * scale))), max(2, int(round(h * scale))))
+    out_w, out_h = (w, h) if scale == 1.0 else (max(2, round(w * scale)), max(2, round(h * scale)))
     scaled = data.scaled(out_w / w)
     style = Style.for_image(out_w, out_h)
     full_style = Style.for_image(w, h)
@@ -116,7 +119,8 @@ def write_annotated(
         t0: float | None = None
         shift = 0.0
         dt = 1.0 / data.fps
-        for frame in iter_frames(video_path, start_s=start_s, end_s=end_s, fps_override=override):
+        only = set(wanted) if clip_path is None else None  # stills only: convert just their frames
+        for frame in iter_frames(video_path, start_s=start_s, end_s=end_s, fps_override=override, only=only):
             if frame.index < first_frame:
                 continue
             if frame.index > last_frame:
@@ -131,7 +135,7 @@ def write_annotated(
                     break
                 continue
             if writer is None:
-                writer = H264Writer(clip_path, data.fps, (out_w, out_h), crf=crf, preset=preset)
+                writer = H264Writer(clip_path, data.fps, (out_w, out_h), crf=crf, preset=preset, background=True)
             if t0 is None:
                 t0 = frame.time_s
             rgb = frame.rgb if (out_w, out_h) == (w, h) else cv2.resize(frame.rgb, (out_w, out_h), interpolation=cv2.INTER_AREA)

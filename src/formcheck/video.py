@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -134,6 +134,7 @@ def _decode(
     declared_frames: int,
     derive: Callable[[np.ndarray], Any] | None = None,
     keep_rgb: bool = True,
+    only: Collection[int] | None = None,
 ) -> Iterator[Frame]:
     container = _open(path)
     try:
@@ -155,6 +156,8 @@ def _decode(
                     continue
                 if end_s is not None and clip_time > end_s + 1e-6:
                     break
+                if only is not None and index not in only:
+                    continue  # decoded (later frames need it) but not converted
                 rgb = _to_display_rgb(frame, rotation or 0)
                 derived = None if derive is None else derive(rgb)
                 yield Frame(index, clip_time * time_scale, rgb if keep_rgb else None, clip_time, derived)
@@ -181,6 +184,7 @@ def iter_frames(
     prefetch: int = 4,
     derive: Callable[[np.ndarray], Any] | None = None,
     keep_rgb: bool = True,
+    only: Collection[int] | None = None,
 ) -> Iterator[Frame]:
     """Yield frames in display orientation with real timestamps, decoded ahead on a thread.
 
@@ -189,6 +193,8 @@ def iter_frames(
     the stored frame rate becomes ``fps_override``. ``derive(rgb)`` runs on the decoding thread
     (so it overlaps with the consumer's work) and lands in ``Frame.derived``, e.g. the small grey
     image another stage needs; ``keep_rgb=False`` then drops the full frame (``Frame.rgb`` None).
+    ``only``: yield just these decoded-frame numbers (the others are decoded but not converted to RGB,
+    about half the cost of a frame); the consumer stops when it has what it wants.
     """
     info = probe_video(path)
     time_scale = info.fps / fps_override if fps_override else 1.0
@@ -200,7 +206,7 @@ def iter_frames(
 
     def produce() -> None:
         try:
-            for item in _decode(path, start_s, end_s, time_scale, info.n_frames, derive, keep_rgb):
+            for item in _decode(path, start_s, end_s, time_scale, info.n_frames, derive, keep_rgb, only):
                 while not stop.is_set():
                     try:
                         buffer.put(item, timeout=0.1)
@@ -239,9 +245,17 @@ class H264Writer:
     writer closes without error; on error the partial file is removed. Odd frame sizes are
     cropped by one pixel (yuv420p needs even sizes). Pass each frame's ``time_s`` to keep the
     input's timing (variable frame rate included); without it frames are spaced 1/fps.
+
+    libx264 runs on its own threads (PyAV's default: slices of each frame in parallel; frame-parallel
+    threads were not faster on 2 cores and encode a held frame visibly less like its original).
+    ``background=True`` also moves the RGB -> YUV conversion and the calls into the encoder to a
+    thread of this writer, so the caller can draw the next frame meanwhile; ``write`` then blocks
+    only when ``queue_frames`` frames are waiting (memory stays bounded), and an encoder error is
+    raised by the next ``write`` or by ``close``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], fps: float, size: tuple[int, int], *, crf: int = 23, preset: str = "veryfast") -> None:
+    def __init__(self, path: str | os.PathLike[str], fps: float, size: tuple[int, int], *, crf: int = 23,
+                 preset: str = "veryfast", background: bool = False, queue_frames: int = 3) -> None:
         self.path = Path(path)
         self.partial = self.path.with_name(self.path.stem + ".partial.mp4")
         self.width, self.height = size[0] - size[0] % 2, size[1] - size[1] % 2
@@ -254,16 +268,40 @@ class H264Writer:
         self._stream.codec_context.time_base = Fraction(1, 90000)
         self._count = 0
         self._last_pts = -1
+        self._queue: queue.Queue[object] | None = None
+        self._worker: threading.Thread | None = None
+        self._error: BaseException | None = None
+        if background:
+            self._queue = queue.Queue(maxsize=max(1, queue_frames))
+            self._worker = threading.Thread(target=self._drain, name="formcheck-encode", daemon=True)
+            self._worker.start()
 
     def write(self, rgb: np.ndarray, time_s: float | None = None) -> None:
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[: self.height, : self.width, :3]), format="rgb24")
         if time_s is None:
             time_s = self._count / float(self._rate)
         pts = max(round(time_s * 90000), self._last_pts + 1)
-        frame.pts, frame.time_base = pts, Fraction(1, 90000)
         self._last_pts = pts
         self._count += 1
+        if self._queue is None:
+            self._encode(rgb, pts)
+            return
+        if self._error is not None:
+            raise self._error
+        self._queue.put((rgb, pts))
+
+    def _encode(self, rgb: np.ndarray, pts: int) -> None:
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[: self.height, : self.width, :3]), format="rgb24")
+        frame.pts, frame.time_base = pts, Fraction(1, 90000)
         self._container.mux(self._stream.encode(frame))
+
+    def _drain(self) -> None:
+        assert self._queue is not None
+        while (item := self._queue.get()) is not _END:
+            if self._error is None:
+                try:
+                    self._encode(*item)  # type: ignore[misc]
+                except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                    self._error = exc
 
     @property
     def frames_written(self) -> int:
@@ -272,16 +310,28 @@ class H264Writer:
     def close(self, success: bool = True) -> None:
         if self._container is None:
             return
+        ok = success
         try:
-            if success:
+            if self._worker is not None:
+                self._queue.put(_END)  # type: ignore[union-attr]
+                self._worker.join()
+                self._worker = None
+                if self._error is not None:
+                    ok = False
+                    if success:
+                        raise self._error
+            if ok:
                 self._container.mux(self._stream.encode(None))
+        except BaseException:
+            ok = False
+            raise
         finally:
             self._container.close()
             self._container = None  # type: ignore[assignment]
-        if success and self._count > 0:
-            self.partial.replace(self.path)
-        else:
-            self.partial.unlink(missing_ok=True)
+            if ok and self._count > 0:
+                self.partial.replace(self.path)
+            else:
+                self.partial.unlink(missing_ok=True)
 
     def __enter__(self) -> Self:
         return self
