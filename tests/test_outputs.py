@@ -233,8 +233,9 @@ def test_a_failed_first_run_leaves_no_folder(runs: dict[str, Path], tmp_path: Pa
 
 
 @pytest.mark.slow  # a real process encoding a 20 s clip (~10 s); the in-process interrupts above are the fast tier's
-def test_sigint_to_a_real_run_leaves_the_previous_folder_byte_for_byte(previous: Path, tmp_path: Path) -> None:
-    """Ctrl-C as the terminal sends it, to a separate process, while it encodes the annotated clip."""
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_to_a_real_run_leaves_the_previous_folder_byte_for_byte(previous: Path, tmp_path: Path, signum: int, code: int) -> None:
+    """Ctrl-C as the terminal sends it (or kill's SIGTERM), to a separate process, while it encodes the annotated clip."""
     long_run = _make_run(tmp_path, "long", duration_s=20.0)
     out = copy_folder(previous, tmp_path / "out")
     before = snapshot(out)
@@ -246,9 +247,9 @@ def test_sigint_to_a_real_run_leaves_the_previous_folder_byte_for_byte(previous:
         partial = next((p for p in tmp_path.glob(".out.formcheck-tmp-*/annotated.partial.mp4")), None)
         time.sleep(0.02)
     assert partial is not None, "the run never reached the clip"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert snapshot(out) == before
     assert leftovers(out) == []
 

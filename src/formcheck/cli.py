@@ -92,13 +92,34 @@ def fail(message: str, exit_code: int) -> None:
     raise typer.Exit(exit_code)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """SIGTERM (kill, a closing terminal session) unwinds like Ctrl-C: staged outputs are removed, the lock freed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def handle_errors(command: F) -> F:
     """Turn known library errors into one line on stderr and a distinct exit code."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with _terminate_cleanly():
+                return command(*args, **kwargs)
         except typer.Exit:
             raise
         except KeyboardInterrupt:  # outputs are staged (formcheck.atomic): the previous results are left as they were
@@ -205,7 +226,8 @@ def pose(
     _check_options(item, start=start, end=end, fps=fps)
     targets = [output] + ([csv] if csv is not None else [])
     with OutputFiles(targets, inputs=_inputs(item, model=model)) as files:  # checked and locked before the pose work
-        from .pose import extract_pose_track  # MediaPipe's import takes seconds: only once the outputs are known good
+        # MediaPipe's import takes seconds: only once the outputs are known good
+        from .pose import extract_pose_track
 
         started = time.perf_counter()
         with frame_progress("pose", quiet) as progress:
@@ -321,7 +343,8 @@ def _check_options(item: _Input, *, start: float | None = None, end: float | Non
     given = [name for name, value in (("--start", start), ("--end", end), ("--fps", fps)) if value is not None]
     if item.kind != "video":
         if given:
-            fail(f"{' and '.join(given)} only apply to a video; {item.path} is a saved {item.kind}, whose time range and "
+            verb = "applies" if len(given) == 1 else "apply"
+            fail(f"{' and '.join(given)} only {verb} to a video; {item.path} is a saved {item.kind}, whose time range and "
                  "frame rate were fixed when it was made (`formcheck pose` takes them)", EXIT_USAGE)
         return
     info = item.info
@@ -399,7 +422,8 @@ def analyze(
     _check_options(item, start=start, end=end, fps=fps)
     outdir = outdir or Path(f"{video.stem}_formcheck")
     with analysis_output_folder(outdir, _inputs(item, model=model)) as folder:  # checked and locked before the pose work
-        from .analysis import Analysis  # the stages' imports take seconds: only once OUTDIR is known good
+        # the stages' imports take seconds: only once OUTDIR is known good
+        from .analysis import Analysis
 
         with frame_progress("pose", quiet or as_json) as progress:
             run = load_run(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress,
