@@ -29,7 +29,9 @@ from .metrics import StepMetrics, cadence_spm, complete_events, px_per_cm, step_
 from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
-from .quality import MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, timing_evidence, view_check  # noqa: F401 (MIN_STEPS re-exported)
+from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
+    MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
+)
 
 # step-count limits live with the other quality checks (formcheck.quality); re-exported here
 
@@ -117,6 +119,25 @@ class Analysis:
         return self.result.write(outdir)
 
 
+def side_on_part(track: PoseTrack) -> tuple[PoseTrack, str | None]:
+    """The part of a turning view where the runner is side-on, with a warning saying what was left out.
+
+    When the runner is side-on over only part of the clip but long enough (:func:`formcheck.quality.side_on_stretch`:
+    a runner followed from three-quarter to side-on), only that stretch is analysed. Otherwise the track is
+    returned whole (and :func:`formcheck.quality.view_check` judges it as a whole).
+    """
+    part = side_on_stretch(track)
+    if part is None:
+        return track, None
+    a, b = part
+    cut = track.take(np.arange(a, b + 1))
+    if view_check(cut)["verdict"] == "frontal":
+        return track, None
+    t = np.asarray(track.timestamps_s, dtype=float)
+    return cut, (f"the runner is seen side-on only from {t[a]:.1f} s to {t[b]:.1f} s of the clip (turned towards or away "
+                 f"from the camera elsewhere): only that part was analysed; film at right angles to the running direction")
+
+
 def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: str | None = None,
                   allow_walking: bool = False) -> Analysis:
     """Analyse a pose track (pure: no video, no model). Raises AnalysisError when it cannot.
@@ -126,6 +147,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     """
     if track.n_frames < 10 or track.detection_rate == 0:
         raise AnalysisError("no runner found in the clip")
+    track, turned_note = side_on_part(track)
     source_track = track
     track, timebase = real_time_track(track, fps_given=fps_was_given(track))
     cleaned = clean_track(track)
@@ -171,6 +193,8 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     evidence, evidence_warnings = timing_evidence(cleaned, steps, near)
     quality["timing_evidence"] = evidence
     quality["warnings"].extend(evidence_warnings)
+    if turned_note:
+        quality["warnings"].append(turned_note)
     summary = summarise(steps, evidence_poor=bool(evidence_warnings))
     all_ct = [s.contact_time_s for s in steps if s.contact_time_s]
     summary.update({
