@@ -533,12 +533,12 @@ def run(
     with _batch_lock(outdir):
         outcomes: dict[int, Outcome] = {}
         todo: list[int] = []
+        keys: dict[int, dict[str, Any]] = {}
         for i, clip in enumerate(clips):
-            key = None
             if Path(clip.path).is_file():
                 with contextlib.suppress(OSError):
-                    key = resume_key(clip, options, file_sha256(clip.path))
-            if key is not None and finished_key(outdir / clip.folder) == key:
+                    keys[i] = resume_key(clip, options, file_sha256(clip.path))
+            if i in keys and finished_key(outdir / clip.folder) == keys[i]:
                 outcomes[i] = Outcome(clip, SKIPPED)
             else:
                 todo.append(i)
@@ -581,7 +581,11 @@ def run(
                 _stop_local(pool)
                 pool = None
             for i in todo:
-                if i not in outcomes:
+                if i in outcomes:
+                    continue
+                if i in keys and finished_key(outdir / clips[i].folder) == keys[i]:  # its folder was swapped in as Ctrl-C came
+                    outcomes[i] = Outcome(clips[i], DONE, 0, "finished as the batch was interrupted")
+                else:
                     _discard_staging(outdir, clips[i])
             snapshot(None, 0)
             raise

@@ -147,7 +147,7 @@ def _runner_dict(r: RunnerHistory, base: Path) -> dict[str, Any]:
         "recordings": [
             {"name": rec.name, "date": rec.date, "recorded_at": rec.recorded_at, "clip": rec.clip,
              "page": relative_link(rec.page, base), "steps": rec.result.summary.n_steps,
-             "findings": [_finding_text(f) for f in rec.result.findings], "not_comparable_with_previous": list(notes)}
+             "findings": [finding_text(f) for f in rec.result.findings], "not_comparable_with_previous": list(notes)}
             for rec, notes in zip(r.recordings, r.comparability, strict=True)
         ],
         "metrics": {
@@ -168,8 +168,12 @@ def relative_link(target: Path, page_dir: Path) -> str:
     return Path(os.path.relpath(target.resolve(), page_dir.resolve())).as_posix()
 
 
-def _finding_text(f: Any) -> str:
-    return f"{f.title} ({f.severity}{', ' + f.side if f.side else ''})"
+def finding_text(f: Any) -> str:
+    """``"overstride (moderate, left)"``: the finding's short label, its severity and leg."""
+    from .findings import FINDING_SPECS
+
+    spec = FINDING_SPECS.get(f.code)
+    return f"{spec.flag_label if spec else f.title} ({f.severity}{', ' + f.side if f.side else ''})"
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -223,7 +227,7 @@ def _runner_history(runner: str, recordings: list[Recording]) -> RunnerHistory:
 
 def _attention(recs: list[Recording], trends: list[Trend]) -> tuple[str, ...]:
     """Why this runner needs a look now (empty: nothing)."""
-    reasons = [f"{_finding_text(f)} in the latest recording" for f in recs[-1].result.findings if f.severity in ATTENTION_SEVERITIES]
+    reasons = [f"{finding_text(f)} in the latest recording" for f in recs[-1].result.findings if f.severity in ATTENTION_SEVERITIES]
     for t in trends:
         p = t.latest
         if p.since_previous is not None and p.since_previous.verdict == "worse":

@@ -20,7 +20,7 @@ import numpy as np
 from . import plots
 from .compare import MetricChange
 from .findings import FINDING_SPECS, FindingSpec
-from .history import History, RunnerHistory, Trend, relative_link
+from .history import History, RunnerHistory, Trend, finding_text, relative_link
 from .report_html import _e, _page, data_uri
 
 # compare's per-step cadence is judged against the clip cadence's finding
@@ -160,7 +160,7 @@ def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
     rec_rows = []
     for rec, notes in zip(r.recordings, r.comparability, strict=True):
         link = f'<a href="{_e(relative_link(rec.page, page_dir))}">{_e(rec.name)}</a>'
-        findings = "<br>".join(_e(f"{f.title} ({f.severity}{', ' + f.side if f.side else ''})") for f in rec.result.findings) or "none"
+        findings = "<br>".join(_e(finding_text(f)) for f in rec.result.findings) or "none"
         caution = "<br>".join(_e(n) for n in notes) or '<span class="calm">–</span>'
         rec_rows.append([_e(rec.date), link, str(rec.result.summary.n_steps), findings, caution])
     out.append("<h3>Recordings</h3>" + _table(["Date", "Recording (opens its report)", "Steps", "Findings", "Not fully comparable with the previous"],
