@@ -254,6 +254,60 @@ def test_a_signal_to_a_real_run_leaves_the_previous_folder_byte_for_byte(previou
     assert leftovers(out) == []
 
 
+# ------------------------------------------------------------------------- one command per folder
+def test_compare_into_an_analysis_folder_is_refused_and_deletes_nothing(
+    previous: Path, runs: dict[str, Path], tmp_path: Path, no_pose_model: None
+) -> None:
+    """The review: compare's commit removed every file the analyze run had listed, as stale."""
+    out = copy_folder(previous, tmp_path / "out")
+    before = snapshot(out)
+    code, _, err = cli("compare", str(runs["plain"]), str(runs["overstrider"]), "-o", str(out), "--no-video")
+    assert code == EXIT_OUTPUT, err
+    assert err.strip() == f"formcheck: error: output folder {out}: holds a formcheck analyze run; write the comparison to another folder (-o)"
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_analyze_into_a_compare_folder_is_refused_and_deletes_nothing(runs: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    code, _, err = cli("compare", str(runs["plain"]), str(runs["overstrider"]), "-o", str(out), "--no-video", "-q")
+    assert code == 0, err
+    assert {"compare.json", "report.html"} <= set(read_manifest(out))
+    before = snapshot(out)
+    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "--no-video")
+    assert code == EXIT_OUTPUT, err
+    assert "holds a formcheck compare run; write the analysis to another folder" in err
+    assert len(err.strip().splitlines()) == 1
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize(("listed", "owner"), [(["analysis.json", "steps.csv"], "analyze"), (["compare.json", "report.html"], "compare"),
+                                               (["run.pose.npz"], "pose")])
+def test_an_old_manifest_without_a_command_names_it_by_its_files(tmp_path: Path, listed: list[str], owner: str) -> None:
+    from formcheck.atomic import OutputOwnedError, manifest_command
+    from formcheck.outputs import analysis_output_folder, compare_output_folder
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MANIFEST_NAME).write_text(json.dumps({"files": listed}))  # written before the command was recorded
+    for name in listed:
+        (out / name).write_text("old")
+    before = snapshot(out)
+    assert manifest_command(out) == owner
+    for make, command in ((analysis_output_folder, "analyze"), (compare_output_folder, "compare")):
+        if command == owner:
+            continue
+        with pytest.raises(OutputOwnedError, match=f"holds a formcheck {owner} run"), make(out):
+            pass
+        assert snapshot(out) == before
+    same = {"analyze": analysis_output_folder, "compare": compare_output_folder}.get(owner)
+    if same is not None:  # the same command may replace its own run
+        with same(out):
+            pass
+        assert formcheck_files(out) == set()
+
+
 # ------------------------------------------------------------------------------------ two at once
 def test_second_run_into_a_locked_folder_is_refused_at_once(previous: Path, runs: dict[str, Path], tmp_path: Path) -> None:
     out = copy_folder(previous, tmp_path / "out")

@@ -6,7 +6,9 @@
   staging folder beside OUTDIR; :meth:`OutputFolder.commit` moves formcheck's files into OUTDIR
   only when the run has succeeded, removes the files formcheck made last time and not this time
   (listed in ``OUTDIR/.formcheck-files.json``) and never touches other files. A failed or
-  interrupted run removes its staging folder and leaves OUTDIR as it was, byte for byte.
+  interrupted run removes its staging folder and leaves OUTDIR as it was, byte for byte. The
+  manifest records the command; a run of another command into the folder is refused up front
+  (its commit would remove that run's files as stale).
 * :class:`OutputFiles` (``pose``): the same for single files (the ``.npz`` and the CSV).
 * Both check, before any work, that the outputs can be created and written, that no output is an
   input, and take a lock (``OUTDIR/.formcheck.lock``, ``flock``: released by the kernel if the
@@ -58,6 +60,10 @@ class OutputBusyError(OutputPathError):
 
 class OutputIsInputError(OutputPathError):
     """An output path is (resolves to) one of the run's inputs."""
+
+
+class OutputOwnedError(OutputPathError):
+    """The output folder holds another formcheck command's run (whose files this run would remove)."""
 
 
 # ------------------------------------------------------------------------------------------ one file
@@ -259,14 +265,40 @@ def _safe_relative(rel: str) -> bool:
     return bool(parts) and not Path(rel).is_absolute() and ".." not in parts and rel not in (MANIFEST_NAME, LOCK_NAME)
 
 
-def read_manifest(folder: str | os.PathLike[str]) -> list[str]:
-    """The files formcheck wrote to ``folder`` last time (empty when it holds no readable manifest)."""
+def _read_manifest_data(folder: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         data = json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
-        files = data["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_manifest(folder: str | os.PathLike[str]) -> list[str]:
+    """The files formcheck wrote to ``folder`` last time (empty when it holds no readable manifest)."""
+    files = _read_manifest_data(folder).get("files")
     return [f for f in files if isinstance(f, str) and _safe_relative(f)] if isinstance(files, list) else []
+
+
+# An old manifest (before the command was recorded) names its command by the file only that command writes.
+_COMMAND_BY_FILE = (("analysis.json", "analyze"), ("compare.json", "compare"))
+
+
+def manifest_command(folder: str | os.PathLike[str]) -> str | None:
+    """The formcheck command whose run ``folder`` holds (``analyze``, ``compare``, ``pose``); None when unknown."""
+    data = _read_manifest_data(folder)
+    command = data.get("command")
+    if isinstance(command, str) and command:
+        return command
+    files = read_manifest(folder)
+    for name, cmd in _COMMAND_BY_FILE:
+        if name in files:
+            return cmd
+    if any(f.endswith(".npz") for f in files):
+        return "pose"
+    return None
+
+
+_RESULT_NOUN = {"analyze": "the analysis", "compare": "the comparison", "pose": "the pose track"}
 
 
 # -------------------------------------------------------------------------------- a whole folder
@@ -309,6 +341,7 @@ class OutputFolder:
         try:
             self._lock = _Lock(self.path / LOCK_NAME, what)
             self._lock.acquire()
+            self._check_owner()  # under the lock: no run of another command can write the manifest meanwhile
             self._remove_stale_staging()
             self.staging = self._make_staging()
         except BaseException:
@@ -328,6 +361,15 @@ class OutputFolder:
                             f"output folder {self.path}: its {target.relative_to(self.path).as_posix()} is the input {item}; "
                             "formcheck would overwrite it, so choose another output folder (-o)"
                         )
+
+    def _check_owner(self) -> None:
+        """Refuse a folder another command wrote: committing would remove that run's files as stale."""
+        if not self.command:
+            return
+        owner = manifest_command(self.path)
+        if owner is not None and owner != self.command:
+            noun = _RESULT_NOUN.get(self.command, f"the {self.command} run")
+            raise OutputOwnedError(f"output folder {self.path}: holds a formcheck {owner} run; write {noun} to another folder (-o)")
 
     def _staging_prefix(self, inside: bool) -> str:
         return _STAGING_TAG if inside else f".{self.path.resolve().name}{_STAGING_TAG}"
