@@ -227,6 +227,42 @@ def test_text_file_named_npz_gets_a_plain_message(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def _damaged_track(folder: Path, fraction: float) -> Path:
+    """A compressed pose track with 16 bytes flipped ``fraction`` of the way into keypoints_px's deflate stream."""
+    import zipfile
+
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    good = to_pose_track(simulate_gait(GaitParams(fps=30.0, duration_s=2.0))).save(folder / "good.npz")
+    with zipfile.ZipFile(good) as archive:
+        member = archive.getinfo("keypoints_px.npy")
+    data = bytearray(good.read_bytes())
+    name_len, extra_len = (int.from_bytes(data[member.header_offset + k:member.header_offset + k + 2], "little") for k in (26, 28))
+    at = member.header_offset + 30 + name_len + extra_len + int(member.compress_size * fraction)  # inside the compressed array
+    data[at:at + 16] = bytes(b ^ 0xFF for b in data[at:at + 16])
+    damaged = folder / "damaged.npz"
+    damaged.write_bytes(bytes(data))
+    return damaged
+
+
+# 0.01: the deflate stream breaks (zlib.error); 0.5: it inflates to wrong bytes (zipfile's CRC check)
+@pytest.mark.parametrize(("fraction", "cause"), [(0.01, "decompressing"), (0.5, "CRC")])
+@pytest.mark.parametrize("command", ["analyze", "compare"])
+def test_a_damaged_pose_track_is_unreadable_input(command: str, fraction: float, cause: str, tmp_path: Path, pose_calls: list) -> None:
+    """The review: a byte-flipped .npz gave "internal error" (exit 1) from zlib or zipfile."""
+    from formcheck.pose_track import PoseTrack, PoseTrackFormatError
+
+    damaged = _damaged_track(tmp_path, fraction)
+    with pytest.raises(PoseTrackFormatError, match=f"not a readable pose track .*{cause}"):
+        PoseTrack.load(damaged)
+    args = [str(damaged)] * (2 if command == "compare" else 1)
+    code, _, err = cli_in_process(command, *args, "-o", str(tmp_path / "out"))
+    assert code == EXIT_BAD_INPUT, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{damaged}: not a readable pose track (the file is damaged" in lines[0] and cause in lines[0], err
+    assert pose_calls == [] and not (tmp_path / "out").exists()  # refused before the lock and any work
+
+
 @pytest.mark.parametrize("content", ["{bad json", '{"schema_version": 1}', "[1, 2]", '{"video": 5, "facing": []}'])
 def test_compare_of_a_malformed_analysis_json_is_unreadable_input(content: str, tmp_path: Path) -> None:
     """The issue: it exited 4 (nothing to analyse); the README says unreadable input is 3."""

@@ -308,10 +308,16 @@ def _check_input(path: Path, *, allow_json: bool = False) -> _Input:
 
 
 def _track_source(path: Path) -> Path | None:
-    """The video a saved pose track was made from (when it is still there); a clear error for anything else."""
+    """The video a saved pose track was made from (when it is still there); a clear error for anything else.
+
+    Every array is read (decompressed, CRC-checked), so a damaged file fails here, before the
+    output is locked and any pose work starts.
+    """
     import zipfile
 
     import numpy as np
+
+    from .pose_track import NPZ_DAMAGE_ERRORS
 
     what = f"{path}: not a formcheck pose track"
     if not zipfile.is_zipfile(path):
@@ -321,8 +327,13 @@ def _track_source(path: Path) -> Path | None:
             missing = [k for k in _TRACK_KEYS if k not in data.files]
             if missing:
                 fail(f"{what} (an .npz without {', '.join(missing)})", EXIT_BAD_INPUT)
+            for key in data.files:
+                data[key]
             source = str(data["source"])
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+    except NPZ_DAMAGE_ERRORS as exc:
+        fail(f"{path}: not a readable pose track (the file is damaged: {exc}); `formcheck pose VIDEO -o {path.name}` makes it again",
+             EXIT_BAD_INPUT)
+    except (OSError, ValueError, KeyError):
         fail(f"{what} (its arrays cannot be read)", EXIT_BAD_INPUT)
     return Path(source) if source and Path(source).is_file() else None
 

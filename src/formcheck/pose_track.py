@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,11 @@ FORMAT_VERSION = 1
 
 class PoseTrackFormatError(ValueError):
     """A file that is not a formcheck pose track (or from an incompatible version)."""
+
+
+# What reading a damaged .npz raises: a bad CRC or zip structure, a corrupt deflate stream, a cut file,
+# a compression method zipfile lacks. Anything of these means the file cannot be read, not a bug.
+NPZ_DAMAGE_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,7 +85,7 @@ class PoseTrack:
         """(T, 2) pixel trajectory of one landmark."""
         return self.keypoints_px[:, index, :]
 
-    def take(self, rows: np.ndarray) -> "PoseTrack":
+    def take(self, rows: np.ndarray) -> PoseTrack:
         """The track's rows ``rows`` (a boolean mask or indices) only: every per-frame array cut alike."""
         return PoseTrack(
             keypoints_px=self.keypoints_px[rows], depth_px=self.depth_px[rows], visibility=self.visibility[rows],
@@ -87,7 +94,7 @@ class PoseTrack:
             info=dict(self.info),
         )
 
-    def with_keypoints(self, keypoints_px: np.ndarray, **info: Any) -> "PoseTrack":
+    def with_keypoints(self, keypoints_px: np.ndarray, **info: Any) -> PoseTrack:
         """A copy with new 2-D keypoints (e.g. after cleaning), other arrays unchanged."""
         return PoseTrack(
             keypoints_px=keypoints_px,
@@ -126,7 +133,7 @@ class PoseTrack:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "PoseTrack":
+    def load(cls, path: str | os.PathLike[str]) -> PoseTrack:
         try:
             with np.load(path, allow_pickle=False) as data:
                 if int(data["format_version"]) != FORMAT_VERSION:
@@ -144,7 +151,9 @@ class PoseTrack:
                     source=str(data["source"]),
                     info=json.loads(str(data["info_json"])),
                 )
-        except (KeyError, ValueError, OSError, EOFError) as exc:
+        except NPZ_DAMAGE_ERRORS as exc:
+            raise PoseTrackFormatError(f"{path}: not a readable pose track (the file is damaged: {exc})") from exc
+        except (KeyError, ValueError, OSError) as exc:
             if isinstance(exc, PoseTrackFormatError):
                 raise
             raise PoseTrackFormatError(f"{path}: not a formcheck pose track ({exc})") from exc
