@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from formcheck.metrics import smooth_value_at, track_position, value_at, value_from_after
+from formcheck.metrics import (
+    smooth_value_at,
+    track_position,
+    value_at,
+    value_from_after,
+)
 from formcheck.pose_track import PoseTrack
 
 
@@ -125,3 +130,22 @@ def test_sample_runs_cut_off_last_step_is_not_measured_or_drawn(pose_track_of):
     marks = overlay_from_analysis(a).steps
     assert [m.contact_frame for m in marks] == [s.contact_frame for s in a.steps]
     assert all(m.toe_off_frame is None or m.toe_off_frame < 470 for m in marks)
+
+
+@pytest.mark.parametrize(("n", "j"), [(5, 1), (6, 1), (10, 2), (16, 4), (1023, 480), (1024, 481), (2000, None)])
+def test_median_ci95_order_statistics_at_any_step_count(n: int, j: int | None) -> None:
+    """The j-th and (n+1-j)-th of n sorted values, j the largest with P(Binomial(n, 1/2) <= j-1) <= 2.5 %.
+
+    j by hand for small n (n = 10: P(B <= 1) = 11/1024 = 1.1 %, P(B <= 2) = 56/1024 = 5.5 % -> 2nd..9th;
+    n = 16: 697/65536 = 1.06 %, 2517/65536 = 3.8 % -> 4th..13th); for 2000 from scipy's binomial. The
+    review: 2.0**n overflowed from 1024 values per side on."""
+    from scipy.stats import binom
+
+    from formcheck.metrics import median_ci95
+
+    if j is None:
+        j = int(binom.ppf(0.025, n, 0.5))  # smallest k with P(B <= k) >= 2.5 %
+        j -= binom.cdf(j - 1, n, 0.5) > 0.025
+        assert binom.cdf(j - 1, n, 0.5) <= 0.025 < binom.cdf(j, n, 0.5)
+    values = np.random.default_rng(n).permutation(np.arange(1.0, n + 1) * 0.5)  # the k-th smallest is k / 2
+    assert median_ci95(values) == (j * 0.5, (n + 1 - j) * 0.5)

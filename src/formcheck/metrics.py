@@ -19,7 +19,6 @@ ground (sample_run's last step read a 0.076 s contact and -21.6 deg of hip exten
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -348,13 +347,20 @@ def cadence_spm(events: GaitEvents) -> float | None:
 def median_ci95(values: np.ndarray) -> tuple[float, float] | None:
     """Distribution-free 95 % interval of the median: the order statistics x_(j), x_(n+1-j) with the largest j
     for which P(Binomial(n, 1/2) < j) <= 2.5 % (Conover 1999, Practical Nonparametric Statistics, 3.6). Fewer
-    than 6 values cannot reach 95 %: their range (coverage 1 - 2^(1-n): 94 % at n = 5, 88 % at 4)."""
+    than 6 values cannot reach 95 %: their range (coverage 1 - 2^(1-n): 94 % at n = 5, 88 % at 4).
+
+    Exact integer arithmetic (P(B <= i) <= 1/40 as 40 * sum C(n, k) <= 2^n): floats overflow at 2^1024."""
     v = np.sort(np.asarray(values, dtype=float))
     n = v.size
     if n == 0:
         return None
-    cdf = np.cumsum([math.comb(n, i) for i in range(n + 1)]) / 2.0**n  # P(B <= i)
-    j = max(1, int(np.searchsorted(cdf, 0.025, side="right")))  # P(B <= j-1) <= 0.025
+    total, below, term, j = 2**n, 0, 1, 1  # term = C(n, i); below = sum of C(n, k) for k <= i
+    for i in range(n // 2 + 1):
+        below += term
+        if 40 * below > total:
+            break
+        j = i + 1  # P(B <= j-1) <= 0.025
+        term = term * (n - i) // (i + 1)
     return float(v[j - 1]), float(v[n - j])
 
 
