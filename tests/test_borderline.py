@@ -67,6 +67,29 @@ def test_a_median_just_either_side_of_the_threshold_is_borderline_both_times():
     assert verdicts == ["borderline", "borderline"]
 
 
+@pytest.mark.parametrize(("left", "name"), [([10.0, 13.0, 17.0, 20.0], "range of 4 steps"), ([10.0, 12.0, 13.0, 17.0, 18.0], "range of 5 steps"),
+                                            ([10.0, 12.0, 13.0, 14.0, 17.0, 18.0, 20.0], "95 % interval")])
+def test_under_six_steps_the_interval_is_called_the_range(left: list[float], name: str):
+    """The review: with 4 steps the "95 % interval" is the steps' range, which covers the median 87.5 % of the time
+    (1 - 2 / 2^4); 5 steps 94 %. It is called what it is on the CLI line, the report and the note, and nowhere
+    "measurement error" (it is the step-to-step spread of the median)."""
+    from formcheck.findings import interval_text
+    from formcheck.report_view import _card_verdict, _evidence_text
+
+    values = {"left": left, "right": [5.0, 6.0, 7.0, 8.0, 6.5, 7.5]}
+    found = [f for f in make_findings(_steps(values), _summary(values), 170.0, walking=False) if f.code == "overstride"]
+    assert [(f.side, f.severity) for f in found] == [("left", "borderline")]
+    f = found[0]
+    assert f.n_steps == len(left) and f.interval_name == name
+    lo, hi = min(left), max(left)  # n = 7 is still the range, but it covers 1 - 2 / 2^7 = 98.4 %
+    assert f.interval == (lo, hi)
+    assert interval_text(f) == f"median {f.value:.0f} % of leg length, {name} {lo:.0f}-{hi:.0f} (threshold 15 % of leg length)"
+    assert name in f.note and name in _evidence_text(f)
+    assert ("95 %" in interval_text(f) + f.note + _evidence_text(f)) == (len(left) >= 6)
+    card, _ = _card_verdict(False, f.value, f, " overstride", "ok")
+    assert "measurement error" not in f.note + card and "borderline" in card.lower()
+
+
 def test_clear_verdicts_stay_clear():
     """Far past the threshold (interval 24-29 % leg): moderate; far short of it (5-8): no finding."""
     values = {"left": [24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 26.5], "right": [5.0, 6.0, 7.0, 8.0, 6.5, 7.5]}

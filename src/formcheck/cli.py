@@ -398,7 +398,7 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
     from .findings import interval_text
 
     for f in result.findings:
-        why = escape(f" [{interval_text(f)}]") if f.borderline else ""  # within measurement error of the threshold: say how near
+        why = escape(f" [{interval_text(f)}]") if f.borderline else ""  # too near the threshold for the steps to tell: say how near
         out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + why + (f": {f.cue}" if f.cue else ""),
                   soft_wrap=True, highlight=False)
     for w in result.quality.warnings:

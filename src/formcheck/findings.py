@@ -5,10 +5,13 @@ Each finding has a severity ("info" / "borderline" / "mild" / "moderate" / "mark
 (enough steps on the side, no walking flag); otherwise an "insufficient" note says why.
 
 A per-side finding is judged on the median over that leg's steps, and carries the median's 95 %
-interval (``interval``, :func:`formcheck.metrics.median_ci95`). When that interval reaches across the
-first (mild) threshold, the verdict is within measurement error of it: the finding is "borderline",
-whichever side of the threshold the median itself falls, so that the same footage re-encoded (a
-median moving by a point or two) does not flip between flagged and not flagged.
+interval (``interval``, :func:`formcheck.metrics.median_ci95`): how far the median could move given
+the step-to-step spread (not the pose model's error). Under 6 steps the interval is the steps' range,
+which covers less than 95 % (75 % at 3, 87.5 % at 4, 94 % at 5), and is called that wherever it is
+shown (:func:`interval_name`). When the interval reaches across the first (mild) threshold, the
+steps cannot tell which side of it the run is: the finding is "borderline", whichever side of the
+threshold the median itself falls, so that the same footage re-encoded (a median moving by a point
+or two) does not flip between flagged and not flagged.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ HIP_EXTENSION_LIMITED_DEG = (10.0, 5.0)  # peak thigh extension below: mild / mo
 CADENCE_LOW_SPM = (165.0, 155.0)  # below: mild / moderate (Heiderscheit et al. 2011 context)
 CONTACT_TIME_LONG_S = 0.30  # formcheck heuristic for recreational running
 MIN_STEPS_PER_SIDE = 3  # below: no side-specific finding
+CI95_MIN_STEPS = 6  # below: median_ci95 is the steps' range, covering 1 - 2^(1-n) of the time, not 95 %
 ANGLE_NOISE_DEG = 5.0  # markerless hip angles: treadmill RMSE ~5-6 deg vs markers
 
 
@@ -43,7 +47,7 @@ class Finding:
     cue: str = ""
     drill: str = ""
     note: str = ""
-    interval: tuple[float, float] | None = None  # the median's 95 % interval (per-side findings); None: not computed
+    interval: tuple[float, float] | None = None  # the median's 95 % interval (per-side findings; under 6 steps their range); None: not computed
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -52,6 +56,16 @@ class Finding:
         else:
             d["interval"] = list(self.interval)
         return d
+
+    @property
+    def n_steps(self) -> int | None:
+        """The steps the median (and its interval) was taken over; None when the evidence does not list them."""
+        return _steps_with_values(self.evidence)
+
+    @property
+    def interval_name(self) -> str:
+        """What :attr:`interval` is: "95 % interval", or "range of 4 steps" when too few steps reach 95 %."""
+        return interval_name(self.n_steps)
 
     @property
     def borderline(self) -> bool:
@@ -137,14 +151,29 @@ _NOTES = {
 }
 
 
+def interval_name(n_steps: int | None) -> str:
+    """"95 % interval", or "range of N steps" under CI95_MIN_STEPS, where the median's interval is the steps' range
+    and covers only 1 - 2^(1-n) (75 % at 3 steps, 87.5 % at 4, 94 % at 5)."""
+    if n_steps is not None and n_steps < CI95_MIN_STEPS:
+        return f"range of {n_steps} step{'s' if n_steps != 1 else ''}"
+    return "95 % interval"
+
+
 def interval_text(f: Finding) -> str:
-    """"median 15 % of leg length, 95 % interval 9-21 (threshold 15)" for a per-side finding; "" without an interval."""
+    """"median 15 % of leg length, 95 % interval 9-21 (threshold 15)" for a per-side finding ("range of 4 steps 9-21"
+    under 6 steps); "" without an interval."""
     spec = FINDING_SPECS.get(f.code)
     if spec is None or f.interval is None or f.value is None:
         return ""
     u = _unit(spec)
     thr = "" if f.threshold is None else f" (threshold {_fmt(spec, f.threshold)}{u})"
-    return f"median {_fmt(spec, f.value)}{u}, 95 % interval {_fmt(spec, f.interval[0])}-{_fmt(spec, f.interval[1])}{thr}"
+    return f"median {_fmt(spec, f.value)}{u}, {f.interval_name} {_fmt(spec, f.interval[0])}-{_fmt(spec, f.interval[1])}{thr}"
+
+
+def _steps_with_values(evidence: dict[str, Any] | None) -> int | None:
+    """How many steps ``evidence`` lists with a value (the median's n); None when it lists none (an old file)."""
+    steps = (evidence or {}).get("steps")
+    return sum(1 for s in steps if isinstance(s, dict) and s.get("value") is not None) if isinstance(steps, list) else None
 
 
 def _unit(spec: FindingSpec) -> str:
@@ -165,8 +194,11 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
     if level == 0:
         lo, hi = interval  # type: ignore[misc]
         u = _unit(spec)
-        note = (f"Borderline: the median's 95 % interval ({_fmt(spec, lo)}-{_fmt(spec, hi)}{u}) reaches across the threshold "
-                f"({_fmt(spec, spec.limits[0])}{u}), so this is within measurement error of it; film again to tell. " + note).strip()
+        name = interval_name(_steps_with_values(evidence))
+        what = f"the median's {name}" if name.startswith("95") else f"the {name}"
+        note = (f"Borderline: {what} ({_fmt(spec, lo)}-{_fmt(spec, hi)}{u}) reaches across the threshold "
+                f"({_fmt(spec, spec.limits[0])}{u}): the steps vary too much to tell which side of it this run is; "
+                "film again (more steps) to tell. " + note).strip()
         return Finding(spec.code, spec.title, BORDERLINE, side, value, spec.limits[0], evidence, cue=spec.cue, drill=spec.drill,
                        note=note, interval=interval)
     return Finding(spec.code, spec.title, _SEV[level], side, value, spec.limits[level - 1], evidence, cue=spec.cue,

@@ -58,8 +58,8 @@ def _evidence_text(f: Finding) -> str:
     parts = []
     if value is not None:
         s = f"median {fmt(value * scale, digits)}{unit}"
-        if f.interval is not None:  # the median's 95 % interval: a borderline verdict reaches across the threshold
-            s += f", 95 % interval {fmt(f.interval[0] * scale, digits)} to {fmt(f.interval[1] * scale, digits)}{unit}"
+        if f.interval is not None:  # the median's 95 % interval (under 6 steps their range): a borderline one reaches across the threshold
+            s += f", {f.interval_name} {fmt(f.interval[0] * scale, digits)} to {fmt(f.interval[1] * scale, digits)}{unit}"
         if thr is not None:
             s += f" (threshold {fmt(thr * scale, digits)}{unit})"
         parts.append(s)
@@ -139,7 +139,7 @@ def _card_verdict(walking: bool, median: float | None, finding: Finding | None, 
     if median is None:
         return "Not measured", "info"
     if finding is not None and finding.borderline:
-        return f"Borderline{problem} (within measurement error of the threshold)", "borderline"
+        return f"Borderline{problem} (too close to the threshold for the steps to tell)", "borderline"
     if finding is not None:
         return f"{finding.severity.capitalize()}{problem}", finding.severity or "mild"
     return ok, "ok"
