@@ -62,6 +62,33 @@ def test_same_side_runs_get_no_near_far_rows(runner):
     assert {ch.side for ch in compare(runner, runner).changes} == {"left", "right", "both"}
 
 
+def _with_findings(result, *severities_by_code):
+    """``result`` with its findings replaced: (code, side, severity) each; severity None leaves it out."""
+    from formcheck.findings import Finding
+
+    findings = [Finding(code, code, sev, side, 15.0, 15.0, interval=(12.0, 18.0) if sev == "borderline" else None)
+                for code, side, sev in severities_by_code if sev is not None]
+    return dataclasses.replace(result, findings=findings)
+
+
+@pytest.mark.parametrize(("before", "after", "new", "resolved", "persisting", "borderline"), [
+    ("borderline", None, [], [], [], ["overstride (left)"]),  # the review: this was "resolved"
+    (None, "borderline", [], [], [], ["overstride (left)"]),  # ... and this "new"
+    ("borderline", "mild", [], [], [], ["overstride (left)"]),
+    ("mild", "borderline", [], [], [], ["overstride (left)"]),
+    ("mild", None, [], ["overstride (left)"], [], []),  # clear changes are still counted
+    (None, "moderate", ["overstride (left)"], [], [], []),
+    ("mild", "moderate", [], [], ["overstride (left)"], []),
+])
+def test_borderline_findings_are_not_counted_as_new_or_resolved(runner, before, after, new, resolved, persisting, borderline):
+    b = _with_findings(runner, ("overstride", "left", before), ("low_cadence", None, "mild"))
+    a = _with_findings(runner, ("overstride", "left", after), ("low_cadence", None, "mild"))
+    c = compare(b, a)
+    assert (c.findings_appeared, c.findings_resolved, c.findings_borderline) == (new, resolved, borderline)
+    assert c.findings_persisting == sorted(persisting + ["low_cadence"])
+    assert c.to_dict()["findings"]["borderline"] == borderline
+
+
 def _walking(result):
     return dataclasses.replace(result, summary=dataclasses.replace(result.summary, walking=True, cadence_spm=113.0))
 

@@ -524,9 +524,10 @@ def compare(
         table.add_row(f"{c.label} ({c.unit})", fmt(c.before_median), fmt(c.after_median), change, f"{c.sdc:g}", verdict)
     out.print(table)
     names = _finding_labels(run.result for run in runs)
-    for label, codes in (("resolved", comparison.findings_resolved), ("new", comparison.findings_appeared)):
+    for label, codes in (("Findings resolved", comparison.findings_resolved), ("Findings new", comparison.findings_appeared),
+                         ("Borderline (not counted as new or resolved)", comparison.findings_borderline)):
         if codes:
-            out.print(f"Findings {label}: " + ", ".join(_finding_label(code, names) for code in codes), soft_wrap=True, highlight=False)
+            out.print(f"{label}: " + ", ".join(_finding_label(code, names) for code in codes), soft_wrap=True, highlight=False)
     for warning in comparison.comparability:
         out.print(f"[yellow]not fully comparable:[/yellow] {warning}", soft_wrap=True)
     for note in written.notes:

@@ -18,6 +18,10 @@ Legs are compared by anatomical side ("left", "right"), both together ("both"), 
 clips were filmed from opposite sides, also by their place relative to the camera ("near", "far"):
 the near leg is seen and measured better, so near against near is the like-for-like comparison
 (and the one under which a mirrored copy of a clip shows no change).
+
+Findings are new, resolved or still there only when clearly stated in the runs concerned: a
+borderline finding (its median's interval reaches across the threshold) is neither present nor
+absent, so a finding borderline in either run is listed as borderline instead (``findings_borderline``).
 """
 
 from __future__ import annotations
@@ -114,6 +118,7 @@ class Comparison:
     comparability: list[str]  # warnings: why the two clips may not be comparable
     before_summary: dict[str, Any] = field(default_factory=dict)
     after_summary: dict[str, Any] = field(default_factory=dict)
+    findings_borderline: list[str] = field(default_factory=list)  # borderline in either run: not counted as new or resolved
 
     def change(self, metric: str, side: str = "both") -> MetricChange:
         return next(c for c in self.changes if c.metric == metric and c.side == side)
@@ -124,7 +129,8 @@ class Comparison:
             "after": self.after_source,
             "comparability_warnings": self.comparability,
             "changes": [asdict(c) for c in self.changes],
-            "findings": {"appeared": self.findings_appeared, "resolved": self.findings_resolved, "persisting": self.findings_persisting},
+            "findings": {"appeared": self.findings_appeared, "resolved": self.findings_resolved, "persisting": self.findings_persisting,
+                         "borderline": self.findings_borderline},
             "before_summary": self.before_summary,
             "after_summary": self.after_summary,
         }
@@ -200,8 +206,8 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
     b, a = _step_values(before, spec, side), _step_values(after, spec, side)
     fps = min(float(before.video.fps or 0), float(after.video.fps or 0))
     sdc = _sdc_for(spec, fps)
-    common = dict(metric=spec.key, label=spec.label, unit=spec.unit, side=side, n_before=int(b.size), n_after=int(a.size),
-                  sdc=sdc, sdc_source=spec.sdc_source, better=spec.better)
+    common: dict[str, Any] = {"metric": spec.key, "label": spec.label, "unit": spec.unit, "side": side, "n_before": int(b.size),
+                              "n_after": int(a.size), "sdc": sdc, "sdc_source": spec.sdc_source, "better": spec.better}
     if b.size < 3 or a.size < 3:
         return MetricChange(
             before_median=round(float(np.median(b)), 3) if b.size else None, before_iqr=_iqr(b) if b.size else None,
@@ -281,8 +287,9 @@ def _leg_fraction_of_frame(analysis: AnalysisResult) -> float | None:
     return float(fraction) if fraction else None
 
 
-def _finding_codes(analysis: AnalysisResult) -> set[str]:
-    return {f"{f.code}" + (f" ({f.side})" if f.side else "") for f in analysis.findings}
+def _finding_codes(analysis: AnalysisResult, *, borderline: bool = False) -> set[str]:
+    """``"overstride (left)"`` for each finding stated (``borderline``: each borderline one) in the run."""
+    return {f"{f.code}" + (f" ({f.side})" if f.side else "") for f in analysis.findings if f.borderline == borderline}
 
 
 def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str = "before", after_source: str = "after",
@@ -298,15 +305,17 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
     sides = COMPARED_SIDES + (("near", "far") if b.facing != a.facing else ())
     changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in sides]
     found_b, found_a = _finding_codes(b), _finding_codes(a)
+    near_b, near_a = _finding_codes(b, borderline=True), _finding_codes(a, borderline=True)
     keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
     return Comparison(
         before_source=before_source,
         after_source=after_source,
         changes=changes,
-        findings_appeared=sorted(found_a - found_b),
-        findings_resolved=sorted(found_b - found_a),
+        findings_appeared=sorted(found_a - found_b - near_b),  # absent before, not merely not past the threshold
+        findings_resolved=sorted(found_b - found_a - near_a),
         findings_persisting=sorted(found_a & found_b),
         comparability=[f"compared although {r}" for r in refusals] + comparability_warnings(b, a),
         before_summary={k: getattr(b.summary, k) for k in keys},
         after_summary={k: getattr(a.summary, k) for k in keys},
+        findings_borderline=sorted(near_b | near_a),
     )
