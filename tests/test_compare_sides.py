@@ -105,8 +105,10 @@ def test_walking_against_running_is_refused_unless_forced(runner):
 def test_a_different_pace_and_a_different_scale_are_refused():
     slow = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, cadence_spm=150, speed_m_s=2.3)))).result
     fast = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, cadence_spm=185, speed_m_s=4.5)))).result
-    with pytest.raises(NotComparableError, match=r"cadence 150 vs 185 steps/min \(23% apart\)"):
+    with pytest.raises(NotComparableError, match=r"cadence 150 vs 185 steps/min \(the higher 23% above the lower\)"):
         compare(slow, fast)
+    with pytest.raises(NotComparableError, match=r"cadence 185 vs 150 steps/min \(the higher 23% above the lower\)"):
+        compare(fast, slow)
     near = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, runner_height_frac=0.7)))).result
     far = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, runner_height_frac=0.25)))).result
     ratio = near.quality.leg_height_fraction / far.quality.leg_height_fraction
@@ -114,6 +116,25 @@ def test_a_different_pace_and_a_different_scale_are_refused():
     with pytest.raises(NotComparableError, match="of the frame height"):
         compare(near, far)
     compare(near, near)  # the same clip is comparable
+
+
+def _at_cadence(result, cadence_spm):
+    return dataclasses.replace(result, summary=dataclasses.replace(result.summary, cadence_spm=cadence_spm))
+
+
+@pytest.mark.parametrize(("before", "after", "refused"), [
+    (147.0, 170.0, False), (170.0, 147.0, False),  # the review: refused one way (15.6 % of 147), not the other (13.5 % of 170)
+    (150.0, 165.0, False), (165.0, 150.0, False),  # a runner who took the low-cadence cue's +10 %
+    (150.0, 180.5, True), (180.5, 150.0, True),  # 1.203: past 1.20 either way
+])
+def test_the_cadence_rule_is_symmetric_and_lets_the_cue_through(runner, before, after, refused):
+    b, a = _at_cadence(runner, before), _at_cadence(runner, after)
+    if refused:
+        with pytest.raises(NotComparableError, match="a different pace"):
+            compare(b, a)
+    else:
+        c = compare(b, a)
+        assert any(w.startswith(f"cadence differs by {max(before, after) / min(before, after) - 1:.0%}") for w in c.comparability)
 
 
 def test_a_moving_camera_against_a_still_one_is_refused(runner):
@@ -137,6 +158,32 @@ def test_cli_compare_refuses_with_exit_4_and_forces(runner, tmp_path):
     r = subprocess.run([*base, "--force", "-o", str(tmp_path / "forced")], capture_output=True, text=True, timeout=300, check=False)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "forced" / "compare.json").is_file()
+
+
+def test_cli_compare_of_walks_from_pose_tracks(shared_videos, pose_track_of, tmp_path):
+    """The review: compare loaded its runs refusing walking (and told the user to add --allow-walking, which compare
+    lacks), so its own walking-vs-running rule was unreachable from videos and pose tracks. Now two walks compare,
+    a walk against a run is refused by compare's rule (exit 4) unless --force."""
+    from typer.testing import CliRunner
+
+    from formcheck.cli import EXIT_NOTHING_TO_ANALYSE, app
+
+    walk = pose_track_of(shared_videos / "walk_side_outdoor_60fps_04.mp4").save(tmp_path / "walk.npz")
+    run = pose_track_of(shared_videos / "treadmill_side_01.mp4").save(tmp_path / "run.npz")
+
+    def cli(*args):
+        r = CliRunner().invoke(app, ["compare", *args, "--no-video", "--no-report", "-q"])
+        return r.exit_code, r.stderr
+
+    code, err = cli(str(walk), str(walk), "-o", str(tmp_path / "walks"))
+    assert code == 0, err
+    assert (tmp_path / "walks" / "compare.json").is_file()
+    code, err = cli(str(walk), str(run), "-o", str(tmp_path / "refused"))
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert code == EXIT_NOTHING_TO_ANALYSE and len(lines) == 1, err
+    assert "before is walking and after is running" in lines[0] and "--force" in lines[0] and "--allow-walking" not in lines[0]
+    code, err = cli(str(walk), str(run), "--force", "-o", str(tmp_path / "forced"))
+    assert code == 0, err
 
 
 @pytest.mark.slow

@@ -501,7 +501,9 @@ def compare(
     with compare_output_folder(outdir, _inputs(*items, model=model)) as folder:  # checked and locked before the pose work
         for label, path in (("before", before), ("after", after)):
             with frame_progress(f"pose ({label})", quiet or as_json) as progress:
-                runs.append(load_run(path, height_cm=height, facing=facing, model=model, fps=fps, progress=progress, allow_json=True))
+                # allow_walking: compare's own rule decides (two walks compare; a walk against a run is refused unless --force)
+                runs.append(load_run(path, height_cm=height, facing=facing, model=model, fps=fps, progress=progress, allow_json=True,
+                                     allow_walking=True))
         comparison, written = write_compare_outputs(runs[0], runs[1], folder, side_by_side=not no_video, report=not no_report,
                                                     force=force)
     if as_json:

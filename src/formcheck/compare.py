@@ -75,7 +75,9 @@ METRICS: tuple[MetricSpec, ...] = (
 COMPARED_SIDES = ("left", "right", "both")  # plus "near" and "far" when the camera sides differ
 
 # Refusals (docs/compare.md): beyond these the two runs are not the same kind of run, filmed the same way.
-REFUSE_CADENCE_DIFF = 0.15  # cadences differ by more than 15 % (~3 km/h at running speeds): a different pace
+REFUSE_CADENCE_RATIO = 1.20  # the larger cadence over the smaller (either order): beyond it a different pace. Well above
+# the +5-10 % the low-cadence cue asks a runner for, so a run that followed it still compares
+WARN_CADENCE_RATIO = 1.08  # beyond it a warning: probably a different speed
 # (speed itself is not used: the feet's ground speed read from MediaPipe on the rendered samples, all at 3.0 m/s,
 # came out 2.1-3.8 leg lengths/s)
 REFUSE_SCALE_RATIO = 2.0  # the leg fills over twice the share of the frame height in one clip
@@ -236,10 +238,10 @@ def comparability_refusals(before: AnalysisResult, after: AnalysisResult) -> lis
     if walk_b != walk_a:
         kinds = ("walking" if walk_b else "running", "walking" if walk_a else "running")
         reasons.append(f"before is {kinds[0]} and after is {kinds[1]}: walking and running form cannot be compared")
-    cadence_b, cadence_a = before.summary.cadence_spm, after.summary.cadence_spm
-    if cadence_b and cadence_a and abs(cadence_a - cadence_b) / cadence_b > REFUSE_CADENCE_DIFF:
-        reasons.append(f"cadence {cadence_b:.0f} vs {cadence_a:.0f} steps/min ({abs(cadence_a - cadence_b) / cadence_b:.0%} apart): "
-                       "a different pace; film both at the same speed")
+    ratio = _cadence_ratio(before, after)
+    if ratio is not None and ratio > REFUSE_CADENCE_RATIO:
+        reasons.append(f"cadence {before.summary.cadence_spm:.0f} vs {after.summary.cadence_spm:.0f} steps/min "
+                       f"(the higher {ratio - 1:.0%} above the lower): a different pace; film both at the same speed")
     moved_b, moved_a = _camera_moved(before), _camera_moved(after)
     if moved_b is not None and moved_a is not None and moved_b != moved_a:
         which = "before" if moved_b else "after"
@@ -261,10 +263,10 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
         )
     if before.mode != after.mode:
         warnings.append(f"{before.mode} vs {after.mode} running: treadmill and overground form differ")
-    cadence_b, cadence_a = before.summary.cadence_spm, after.summary.cadence_spm
-    if cadence_b and cadence_a and abs(cadence_a - cadence_b) / cadence_b > 0.08:
+    ratio = _cadence_ratio(before, after)
+    if ratio is not None and ratio > WARN_CADENCE_RATIO:
         warnings.append(
-            f"cadence differs by {abs(cadence_a - cadence_b) / cadence_b:.0%} ({cadence_b:.0f} vs {cadence_a:.0f} steps/min): "
+            f"cadence differs by {ratio - 1:.0%} ({before.summary.cadence_spm:.0f} vs {after.summary.cadence_spm:.0f} steps/min): "
             "probably a different speed; overstride and hip extension grow with speed"
         )
     fps_b, fps_a = before.video.fps, after.video.fps
@@ -280,6 +282,14 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
         for warning in data.quality.warnings:
             warnings.append(f"{label} clip: {warning}")
     return warnings
+
+
+def _cadence_ratio(before: AnalysisResult, after: AnalysisResult) -> float | None:
+    """The larger cadence over the smaller: the same for before -> after as for after -> before."""
+    cadence_b, cadence_a = before.summary.cadence_spm, after.summary.cadence_spm
+    if not cadence_b or not cadence_a:
+        return None
+    return max(cadence_a, cadence_b) / min(cadence_a, cadence_b)
 
 
 def _leg_fraction_of_frame(analysis: AnalysisResult) -> float | None:
