@@ -43,7 +43,8 @@ FACING_CONF_WARN = 0.5
 
 GAIT_CORR_WALK, GAIT_CORR_RUN = -0.3, 0.3  # pelvis-height vs ankle-spread correlation
 GAIT_CADENCE_WALK, GAIT_CADENCE_RUN = 135.0, 150.0  # steps/min
-GAIT_DOUBLE_SUPPORT_WALK = 0.05  # both feet on the ground on at least this fraction of frames: a walking vote, else running
+GAIT_DOUBLE_SUPPORT_WALK = 0.10  # both feet on the ground on at least this fraction of frames: a walking vote, else running
+# (a foot starting its swing slowly is counted down a little long: a duty 0.48 jog reads 0.05-0.08; walks 0.18-0.22)
 GAIT_VOTES = 2  # cues (of correlation, double support, cadence) that must agree
 GAIT_HIGHPASS_HZ = 1.0  # removes drift (camera tilt, turning) below the step frequency
 GAIT_MIN_SPREAD_LEG = 0.1  # sd of the ankle spread (leg lengths) below which no gait is seen
