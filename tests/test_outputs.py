@@ -9,6 +9,7 @@ in a temporary copy): the folders mixed, lost or kept files as the issue describ
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -223,13 +224,71 @@ def test_ctrl_c_during_the_stills_leaves_the_previous_folder_byte_for_byte(
 
 def test_a_failed_first_run_leaves_no_folder(runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> None:
-        raise OSError(28, "No space left on device")
+        raise RuntimeError("a bug in the report")
 
     monkeypatch.setattr("formcheck.report.write_report", fail)
     out = tmp_path / "new" / "out"
     code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "--no-video")
-    assert code == 1, err  # an unexpected error: internal, but nothing half-written
+    assert code == 1 and "internal error" in err, err  # an unexpected error: internal, but nothing half-written
     assert not (tmp_path / "new").exists()
+
+
+WRITE_FAILURES = [(errno.ENOSPC, "No space left on device", "free some space"), (errno.EDQUOT, "Disk quota exceeded", "free some space"),
+                  (errno.EROFS, "Read-only file system", "choose another output")]
+
+
+@pytest.mark.parametrize(("code_", "reason", "advice"), WRITE_FAILURES)
+def test_a_full_disk_while_writing_is_an_output_error(
+    previous: Path, runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code_: int, reason: str, advice: str
+) -> None:
+    """The review: a full disk while writing the outputs gave "internal error", exit 1. Now exit 6, one line, and the
+    previous results left as they were (a first run leaves no folder)."""
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(code_, reason, str(tmp_path / "staged" / "report.html"))
+
+    monkeypatch.setattr("formcheck.report.write_report", full)
+    out = copy_folder(previous, tmp_path / "out")
+    before = snapshot(out)
+    for target in (out, tmp_path / "new" / "out"):
+        code, _, err = cli("analyze", str(runs["plain"]), "-o", str(target), "--no-video")
+        assert code == EXIT_OUTPUT, err
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1 and "internal error" not in err, err
+        assert f"output folder {target}: cannot write the outputs ({reason}: " in lines[0] and advice in lines[0]
+    assert snapshot(out) == before and leftovers(out) == []
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_full_disk_while_saving_a_pose_track_is_an_output_error(runs: dict[str, Path], tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from formcheck.pose_track import PoseTrack
+
+    track = PoseTrack.load(runs["plain"])
+    monkeypatch.setattr("formcheck.pose.extract_pose_track", lambda *args, **kwargs: track)
+
+    def full(self: PoseTrack, path: Path) -> Path:
+        Path(path).write_bytes(b"half a track")
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(PoseTrack, "save", full)
+    code, _, err = cli("pose", str(_clip(runs)), "-o", str(tmp_path / "t.npz"), "-q")
+    assert code == EXIT_OUTPUT and "cannot write the outputs (No space left on device" in err and "internal error" not in err, err
+    assert list(tmp_path.iterdir()) == []  # the half-written staged file is gone too
+
+
+def test_a_full_disk_anywhere_else_is_an_output_error_too() -> None:
+    """Outside an output folder's own handling (a cache, a temporary file): the CLI maps it the same way."""
+    import typer
+
+    from formcheck.cli import handle_errors
+
+    @handle_errors
+    def command() -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/tmp/formcheck-stills-x/a.png")
+
+    with pytest.raises(typer.Exit) as exc:
+        command()
+    assert exc.value.exit_code == EXIT_OUTPUT
 
 
 @pytest.mark.slow  # a real process encoding a 20 s clip (~10 s); the in-process interrupts above are the fast tier's

@@ -25,6 +25,7 @@ run still knows every file formcheck put there and cleans up.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -36,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeGuard
 
 try:
     import fcntl
@@ -64,6 +65,26 @@ class OutputIsInputError(OutputPathError):
 
 class OutputOwnedError(OutputPathError):
     """The output folder holds another formcheck command's run (whose files this run would remove)."""
+
+
+class OutputWriteError(OutputPathError):
+    """Writing the outputs failed for want of room or permission: a full disk, a quota, a read-only file system."""
+
+
+# errno values that mean "the output cannot be written there", not a bug: reported as OutputWriteError
+WRITE_FAILURE_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EROFS) if e is not None)
+
+
+def is_write_failure(exc: BaseException | None) -> TypeGuard[OSError]:
+    """A full disk, an exceeded quota or a read-only file system (an OSError with one of those errno values)."""
+    return isinstance(exc, OSError) and exc.errno in WRITE_FAILURE_ERRNOS
+
+
+def write_failure_message(what: str | None, exc: OSError) -> str:
+    """"output folder out: cannot write the outputs (No space left on device: out/x.mp4); free some space ..."."""
+    where = f": {exc.filename}" if exc.filename else ""
+    advice = "choose another output (-o)" if exc.errno == errno.EROFS else "free some space or choose another output (-o)"
+    return f"{what + ': ' if what else ''}cannot write the outputs ({_reason(exc)}{where}); {advice}"
 
 
 # ------------------------------------------------------------------------------------------ one file
@@ -424,7 +445,14 @@ class OutputFolder:
         return self.open()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close(success=exc_type is None)
+        try:
+            self.close(success=exc_type is None)
+        except OSError as failed:  # the commit itself
+            if is_write_failure(failed):
+                raise OutputWriteError(write_failure_message(f"output folder {self.path}", failed)) from failed
+            raise
+        if is_write_failure(exc):  # a stage writing into the staging folder (discarded above)
+            raise OutputWriteError(write_failure_message(f"output folder {self.path}", exc)) from exc
 
     # ----------------------------------------------------------------- paths
     def final(self, staged: str | os.PathLike[str]) -> Path:
@@ -531,6 +559,7 @@ class OutputFiles:
         return self._staged[Path(target)]
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        what = f"output {self.targets[0]}"
         try:
             if exc_type is None:
                 for tmp in self._staged.values():
@@ -542,8 +571,14 @@ class OutputFiles:
                 self._done = True
                 for folder in {t.parent for t in self._staged}:
                     _fsync(folder, directory=True)
+        except OSError as failed:
+            if is_write_failure(failed):
+                raise OutputWriteError(write_failure_message(what, failed)) from failed
+            raise
         finally:
             self._discard()
+        if is_write_failure(exc):  # writing a staged file (removed above)
+            raise OutputWriteError(write_failure_message(what, exc)) from exc
 
     def _discard(self) -> None:
         for tmp in self._staged.values():

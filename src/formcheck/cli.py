@@ -4,7 +4,9 @@ Exit codes: 0 ok; 1 internal error; 2 usage error (typer's, and option values ch
 the input: --start/--end, --fps); 3 unreadable input (not a video, corrupt, empty, no such file,
 not a pose track or analysis.json); 4 nothing to analyse (no person, too few steps, not a usable
 view); 5 pose model missing or unusable; 6 the output cannot be written where asked (-o not a
-folder or not writable, an output that is an input, another run writing there); 130 interrupted.
+folder or not writable, an output that is an input, another run writing there, a folder of
+another command's run, a full disk or read-only file system while writing); 130 interrupted
+(Ctrl-C); 143 terminated (SIGTERM).
 
 Everything that can be checked without the pose model is checked first, so a bad option or
 output fails in a fraction of a second, not after the pose work.
@@ -131,6 +133,10 @@ def handle_errors(command: F) -> F:
             code = _exit_code_for(exc)
             if code is not None:
                 fail(str(exc), code)
+            from .atomic import is_write_failure, write_failure_message
+
+            if is_write_failure(exc):  # a full disk, quota or read-only file system outside the output folder's own checks
+                fail(write_failure_message(None, exc), EXIT_OUTPUT)
             fail(f"internal error: {type(exc).__name__}: {exc} (set FORMCHECK_DEBUG=1 for the traceback)", EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
