@@ -13,9 +13,8 @@ column but ``path`` optional, paths relative to the manifest's folder. A clip's 
 manifest's, else the video's creation time, else the file's modification time; its runner is the
 manifest's, else the folder under a given folder that holds it, else ``unknown``.
 
-Each clip goes through what ``formcheck analyze`` does (:func:`formcheck.outputs.load_run` and
-:func:`formcheck.outputs.write_analysis_outputs` in an
-:func:`~formcheck.outputs.analysis_output_folder`, written as a whole) into
+Each clip goes through the code path of ``formcheck analyze`` (:func:`formcheck.outputs.analyze_to_folder`,
+written as a whole) into
 ``OUTDIR/runner=NAME/DATE_CLIP/``, which also gets ``steps.parquet`` and ``summary.parquet``
 (:mod:`formcheck.store`; ``runner=`` is a Hive partition) and ``batch.json``: the clip's content
 hash, formcheck's version and the options. A clip whose folder already holds the same three is
@@ -195,8 +194,9 @@ def analyse_clip(clip: Clip, outdir: str, options: Options) -> Outcome:
 
 
 def _analyse_into(clip: Clip, outdir: Path, options: Options) -> None:
-    """``formcheck analyze``'s own steps (cli.analyze), plus the Parquet tables and the resume marker."""
-    from .outputs import analysis_output_folder, load_run, write_analysis_outputs
+    """``formcheck analyze``'s own code path (:func:`formcheck.outputs.analyze_to_folder`), plus the Parquet tables and
+    the resume marker in the same folder."""
+    from .outputs import analyze_to_folder
     from .store import write_tables
 
     path = Path(clip.path)
@@ -209,13 +209,9 @@ def _analyse_into(clip: Clip, outdir: Path, options: Options) -> None:
     model = Path(options.model) if options.model else None
     folder_path = outdir / clip.folder
     inputs = [path] + ([model] if model else [])
-    with analysis_output_folder(folder_path, inputs) as folder:  # checked and locked before the pose work
-        from .analysis import Analysis
 
-        run = load_run(path, height_cm=clip.height_cm, facing=clip.facing, model=model, fps=clip.fps)
-        assert isinstance(run.analysis, Analysis)
-        write_analysis_outputs(run.analysis, run.video, folder, annotated_video=options.annotated_video, report=options.report)
-        write_tables(run.result, folder.staging, recording=Path(clip.folder).name, date=dt.date.fromisoformat(clip.date),
+    def tables_and_marker(run, staging: Path) -> None:
+        write_tables(run.result, staging, recording=Path(clip.folder).name, date=dt.date.fromisoformat(clip.date),
                      recorded_at=clip.recorded_at, clip=path.name)
         marker = {
             "about": "what formcheck batch made this folder from; a batch skips the clip while all of 'key' matches",
@@ -223,7 +219,11 @@ def _analyse_into(clip: Clip, outdir: Path, options: Options) -> None:
             "clip": str(path), "runner": clip.runner, "date": clip.date, "recorded_at": clip.recorded_at,
             "date_source": clip.date_source,
         }
-        (folder.staging / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
+        (staging / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
+
+    # the same code path as `formcheck analyze` (checked and locked before the pose work), plus the tables
+    analyze_to_folder(path, folder_path, inputs=inputs, height_cm=clip.height_cm, facing=clip.facing, model=model,
+                      fps=clip.fps, annotated_video=options.annotated_video, report=options.report, extra=tables_and_marker)
 
 
 # ------------------------------------------------------------------------------------------ the inputs

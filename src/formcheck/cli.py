@@ -432,25 +432,19 @@ def analyze(
     quiet: QuietOpt = False,
 ) -> None:
     """Analyse a side-view running clip: each step's contact, overstride and hip extension, findings, annotated clip and report."""
-    from .outputs import analysis_output_folder, load_run, write_analysis_outputs
+    from .outputs import analyze_to_folder
 
     _check_facing(facing)
     item = _check_input(video)
     _check_options(item, start=start, end=end, fps=fps)
     outdir = outdir or Path(f"{video.stem}_formcheck")
-    with analysis_output_folder(outdir, _inputs(item, model=model)) as folder:  # checked and locked before the pose work
-        # the stages' imports take seconds: only once OUTDIR is known good
-        from .analysis import Analysis
-
-        with frame_progress("pose", quiet or as_json) as progress:
-            run = load_run(video, height_cm=height, facing=facing, model=model, start_s=start, end_s=end, fps=fps, progress=progress,
-                           allow_walking=allow_walking)
-        assert isinstance(run.analysis, Analysis)  # a video or pose track, never a saved JSON here
-        with frame_progress("annotate", quiet or as_json or no_video) as progress:
-            written = write_analysis_outputs(
-                run.analysis, run.video, folder, annotated_video=not no_video, video_scale=video_scale,
-                slowmo_contacts=slowmo_contacts, report=not no_report, progress=progress,
-            )
+    # OUTDIR is checked and locked before the pose work (the stages' imports take seconds)
+    run, written = analyze_to_folder(
+        video, outdir, inputs=_inputs(item, model=model), height_cm=height, facing=facing, model=model, start_s=start,
+        end_s=end, fps=fps, allow_walking=allow_walking, annotated_video=not no_video, video_scale=video_scale,
+        slowmo_contacts=slowmo_contacts, report=not no_report,
+        stage_progress=lambda stage: frame_progress(stage, quiet or as_json or (stage == "annotate" and no_video)),
+    )
     # OUTDIR now holds this run's files, and only formcheck's files of this run
     if as_json:
         sys.stdout.write(run.result.to_json() + "\n")

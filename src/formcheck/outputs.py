@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,6 +144,50 @@ def write_analysis_outputs(
     with _staged(outdir, lambda: analysis_output_folder(outdir, [video] if video else [])) as folder:  # type: ignore[arg-type]
         return _write_analysis(analysis, video, folder.staging, annotated_video=annotated_video, video_scale=video_scale,
                                slowmo_contacts=slowmo_contacts, report=report, progress=progress).landed(folder)
+
+
+def analyze_to_folder(
+    path: str | os.PathLike[str],
+    outdir: str | os.PathLike[str],
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    height_cm: float | None = None,
+    facing: str | None = None,
+    model: str | os.PathLike[str] | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    fps: float | None = None,
+    allow_walking: bool = False,
+    annotated_video: bool = True,
+    video_scale: float = 1.0,
+    slowmo_contacts: int = 0,
+    report: bool = True,
+    stage_progress: Callable[[str], AbstractContextManager[Callable[[int, int], None] | None]] | None = None,
+    extra: Callable[[LoadedRun, Path], None] | None = None,
+) -> tuple[LoadedRun, WrittenOutputs]:
+    """``formcheck analyze``'s whole job, for the CLI and for ``formcheck batch`` alike.
+
+    OUTDIR is checked and locked before the pose work (``inputs``: the files no output may overwrite);
+    the run's files are staged and land together. ``stage_progress(stage)`` ("pose", "annotate") gives a
+    context yielding that stage's frame-progress callback; ``extra(run, staging_folder)`` adds files of
+    the caller's (batch's tables) to the same folder before it lands.
+    """
+    from .analysis import Analysis
+
+    progress = stage_progress or (lambda stage: nullcontext(None))
+    with analysis_output_folder(outdir, inputs or [path]) as folder:
+        with progress("pose") as on_frames:
+            run = load_run(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps,
+                           progress=on_frames, allow_walking=allow_walking)
+        if not isinstance(run.analysis, Analysis):  # a video or a pose track, never a saved JSON here
+            raise TypeError(f"{path}: analyze needs a video or a pose track")
+        with progress("annotate") as on_frames:
+            written = write_analysis_outputs(run.analysis, run.video, folder, annotated_video=annotated_video,
+                                             video_scale=video_scale, slowmo_contacts=slowmo_contacts, report=report,
+                                             progress=on_frames)
+        if extra is not None:
+            extra(run, folder.staging)
+    return run, written
 
 
 def _write_analysis(
