@@ -50,6 +50,14 @@ from typing import Any
 
 from . import __version__
 from .atomic import LOCK_NAME, OutputBusyError, OutputPathError, write_text_atomic
+from .exit_codes import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    MAX_FPS,
+    exit_code_for,
+    fps_problem,
+)
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mts", ".3gp")
 MANIFEST_COLUMNS = ("path", "runner", "date", "height_cm", "facing", "fps", "note")
@@ -58,12 +66,10 @@ MARKER = "batch.json"  # in each clip's folder: what it was made from (the resum
 CSV_COLUMNS = ("path", "runner", "date", "output", "status", "exit_code", "message", "seconds", "note")
 UNKNOWN_RUNNER = "unknown"
 PARTITION = "runner"  # OUTDIR/runner=NAME/: a Hive partition (formcheck.store.PARTITION_KEY)
-MAX_FPS = 1000.0  # as the CLI's --fps
 HEIGHT_RANGE_CM = (80.0, 250.0)  # as the CLI's --height
 
 DONE, FAILED, SKIPPED, INTERRUPTED = "done", "failed", "skipped (already done)", "interrupted"
 
-EXIT_USAGE, EXIT_BAD_INPUT = 2, 3
 
 
 class BatchInputError(Exception):
@@ -158,9 +164,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _exit_code(exc: BaseException) -> int:
     """The exit code ``formcheck analyze`` gives for this error (the CLI's table), 1 for anything unforeseen."""
-    from .cli import _exit_code_for
-
-    return _exit_code_for(exc) or 1
+    return exit_code_for(exc) or EXIT_INTERNAL
 
 
 def _check_fps(clip: Clip) -> None:
@@ -169,10 +173,9 @@ def _check_fps(clip: Clip) -> None:
 
     if clip.fps is None or Path(clip.path).suffix.lower() == ".npz":
         return
-    info = probe_video(clip.path)
-    if info.fps > 0 and clip.fps < info.fps * 0.99:
-        raise BatchInputError(f"fps {clip.fps:g} is impossible for {Path(clip.path).name}: the file itself holds {info.fps:g} "
-                              f"frames/s (fps is the real capture rate of slow-motion footage)", EXIT_USAGE)
+    problem = fps_problem(clip.fps, probe_video(clip.path).fps, Path(clip.path).name)
+    if problem:
+        raise BatchInputError(problem.replace("--fps", "fps"), EXIT_USAGE)
 
 
 def analyse_clip(clip: Clip, outdir: str, options: Options) -> Outcome:

@@ -36,13 +36,17 @@ if TYPE_CHECKING:
     from .result import AnalysisResult
     from .video import VideoInfo
 
-EXIT_INTERNAL = 1
-EXIT_USAGE = 2
-EXIT_BAD_INPUT = 3
-EXIT_NOTHING_TO_ANALYSE = 4
-EXIT_MODEL = 5
-EXIT_OUTPUT = 6
-MAX_FPS = 1000.0  # phones film slow motion at up to 960 fps; above this --fps is a typo
+from .exit_codes import (  # noqa: F401 (the codes are re-exported: tests and callers import them from here)
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_MODEL,
+    EXIT_NOTHING_TO_ANALYSE,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    MAX_FPS,
+    exit_code_for,
+    fps_problem,
+)
 
 app = typer.Typer(
     name="formcheck",
@@ -60,27 +64,6 @@ class _Command(TyperCommand):
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
-
-# Library errors (by module and class name, so that `--help` imports none of the stages) -> exit code.
-_ERROR_CODES: dict[str, int] = {
-    "formcheck.video.VideoReadError": EXIT_BAD_INPUT,
-    "formcheck.pose_track.PoseTrackFormatError": EXIT_BAD_INPUT,
-    "formcheck.pose.NoPersonError": EXIT_NOTHING_TO_ANALYSE,
-    "formcheck.pose.PoseModelError": EXIT_MODEL,
-    "formcheck.analysis.AnalysisError": EXIT_NOTHING_TO_ANALYSE,
-    "formcheck.compare.NotComparableError": EXIT_NOTHING_TO_ANALYSE,  # two runs that cannot be compared (--force)
-    "formcheck.compare_clip.SideBySideError": EXIT_NOTHING_TO_ANALYSE,
-    "formcheck.atomic.OutputPathError": EXIT_OUTPUT,
-}
-
-
-def _exit_code_for(exc: BaseException) -> int | None:
-    for kind in type(exc).__mro__:
-        code = _ERROR_CODES.get(f"{kind.__module__}.{kind.__qualname__}")
-        if code is not None:
-            return code
-    return None
-
 
 def console(*, stderr: bool = False) -> Console:
     """A rich console (imported on first use: rich costs ~0.1 s, which `--help` need not pay)."""
@@ -130,7 +113,7 @@ def handle_errors(command: F) -> F:
         except Exception as exc:
             if os.environ.get("FORMCHECK_DEBUG"):
                 raise
-            code = _exit_code_for(exc)
+            code = exit_code_for(exc)
             if code is not None:
                 fail(str(exc), code)
             from .atomic import is_write_failure, write_failure_message
@@ -371,9 +354,9 @@ def _check_options(item: _Input, *, start: float | None = None, end: float | Non
         fail(f"--start {start:g} s is past the end of the clip ({length}): it must be below {info.duration_s:.2f} s", EXIT_USAGE)
     if end is not None and end <= (start or 0.0):
         fail(f"--end {end:g} s must be after --start ({start or 0:g} s); {length}", EXIT_USAGE)
-    if fps is not None and info.fps > 0 and fps < info.fps * 0.99:
-        fail(f"--fps {fps:g} is impossible for {item.path.name}: the file itself holds {info.fps:g} frames/s, and --fps is the "
-             f"real capture rate of slow-motion footage, so it must be {info.fps:g} to {MAX_FPS:g}", EXIT_USAGE)
+    problem = fps_problem(fps, info.fps, item.path.name)
+    if problem:
+        fail(problem, EXIT_USAGE)
 
 
 def _inputs(*items: _Input, model: Path | None = None) -> list[Path]:
