@@ -213,3 +213,26 @@ def test_people_scan_still_finds_the_second_person(shared_videos: Path) -> None:
     hips = track.keypoints_px[track.detected][:, [lm.LEFT_HIP, lm.RIGHT_HIP], :].mean(axis=1)
     assert len(hips) > 100 and np.all(hips[:, 1] > 0.6 * track.image_size[1])
     assert motion.n_frames == track.n_frames
+
+
+@pytest.mark.slow
+def test_a_4k_clip_is_looked_at_shrunk_and_mapped_back(shared_videos: Path, pose_track_of, tmp_path: Path) -> None:
+    """A 4K copy of treadmill_side_01 (3x each side; the model and the camera check see it shrunk to
+    WORKING_MAX_SIDE_PX): landmarks come back in the 4K frame's pixels, 3x the 720p clip's up to resampling."""
+    import cv2
+
+    from formcheck.pose import extract_pose_and_camera
+    from formcheck.video import H264Writer, iter_frames
+
+    clip = shared_videos / "treadmill_side_01.mp4"
+    big = tmp_path / "4k.mp4"
+    with H264Writer(big, 30.0, (2160, 3840), preset="ultrafast", crf=18) as writer:
+        for frame, _ in zip(iter_frames(clip), range(45)):
+            writer.write(cv2.resize(frame.rgb, (2160, 3840), interpolation=cv2.INTER_CUBIC), time_s=frame.time_s)
+    track, motion = extract_pose_and_camera(big, max_people=1)
+    small = pose_track_of(clip, max_people=1)
+    assert track.image_size == (2160, 3840) and track.n_frames == 45 and motion.image_size == (2160, 3840)
+    both = track.detected & small.detected[:45]
+    assert both.sum() >= 40
+    err = np.linalg.norm(track.keypoints_px[both] / 3.0 - small.keypoints_px[:45][both], axis=2)
+    assert np.median(err) < 3.0  # 720p px; the landmarks of a 720p runner's joints scatter about this much

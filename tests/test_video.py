@@ -168,3 +168,22 @@ def test_derive_runs_on_each_frame_and_keep_rgb_drops_the_frame(tmp_path: Path) 
     full = [float(f.rgb.mean()) for f in iter_frames(path)]
     assert means == full and len(means) == 5
     assert all(f.rgb is None and f.playback_s == f.time_s for f in iter_frames(path, keep_rgb=False))
+
+
+def test_max_side_shrinks_big_frames_in_the_decoder(tmp_path: Path) -> None:
+    """A frame longer than ``max_side`` comes out shrunk to it (area average from the decoder's YUV), like a resize of
+    the full frame; ``derive`` sees the shrunk frame; smaller clips come out untouched."""
+    import cv2
+
+    path = tmp_path / "big.mp4"
+    rng = np.random.default_rng(2)
+    scene = cv2.GaussianBlur((rng.random((1200, 2000, 3)) * 255).astype(np.uint8), (0, 0), 6.0)
+    with H264Writer(path, fps=25, size=(2000, 1200), crf=12) as writer:
+        for _ in range(3):
+            writer.write(scene)
+    full = next(iter_frames(path)).rgb
+    small = next(iter_frames(path, max_side=1000, derive=lambda rgb: rgb.shape))
+    assert small.rgb.shape == (600, 1000, 3) and small.derived == (600, 1000, 3)
+    expected = cv2.resize(full, (1000, 600), interpolation=cv2.INTER_AREA)
+    assert np.abs(small.rgb.astype(int) - expected).mean() < 2.0
+    assert next(iter_frames(path, max_side=2000)).rgb.shape == (1200, 2000, 3)

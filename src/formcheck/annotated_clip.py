@@ -9,7 +9,10 @@ thread and libx264's own). Without a clip, only the stills' frames are converted
 decoder's YUV, and the pass stops at the last one. With
 ``slowmo_contacts=N`` each initial-contact frame is held for N extra frames (later frames are
 shifted by that time), so the landing can be seen. Stills (PNG, full resolution) are grabbed
-during the same pass.
+during the same pass. The clip and the stills are at most ``ANNOTATED_MAX_SIDE_PX`` (1280 px) on
+their long side: the decoder's YUV is shrunk straight to that size, so a 1080p or 4K source never
+costs a full-size RGB frame, and the encoder's memory and time stay those of a 720p clip (a 4K
+source at 1920 px: +80 MB in libx264 alone, 2.2x the encoding time).
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
     from .analysis import Analysis
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
+
+ANNOTATED_MAX_SIDE_PX = 1280  # long side of the annotated clip and stills at most (720p-class; phones, the report)
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,15 @@ def write_annotated(
     first_frame, last_frame = int(data.frame_indices[0]), int(data.frame_indices[-1])
 
     w, h = data.image_size
-    out_w, out_h = (w, h) if scale == 1.0 else (max(2, round(w * scale)), max(2, round(h * scale)))
+    # frames come out of the decoder at most ANNOTATED_MAX_SIDE_PX long; the clip and the stills are that size at most
+    cap = min(1.0, ANNOTATED_MAX_SIDE_PX / max(w, h))
+    dw, dh = (w, h) if cap == 1.0 else (max(2, round(w * cap)), max(2, round(h * cap)))
+    scale = min(scale, cap) if cap < 1.0 else scale  # a small clip may still be enlarged (--video-scale up to 4)
+    out_w, out_h = (dw, dh) if scale == cap else (max(2, round(w * scale)), max(2, round(h * scale)))
     scaled = data.scaled(out_w / w)
     style = Style.for_image(out_w, out_h)
-    full_style = Style.for_image(w, h)
+    still_data = data if cap == 1.0 else data.scaled(dw / w)
+    full_style = Style.for_image(dw, dh)
     contact_frames = {s.contact_frame for s in data.steps} if slowmo_contacts else set()
     wanted: dict[int, list[StillSpec]] = {}
     for spec in stills:
@@ -120,13 +130,14 @@ def write_annotated(
         shift = 0.0
         dt = 1.0 / data.fps
         only = set(wanted) if clip_path is None else None  # stills only: convert just their frames
-        for frame in iter_frames(video_path, start_s=start_s, end_s=end_s, fps_override=override, only=only):
+        for frame in iter_frames(video_path, start_s=start_s, end_s=end_s, fps_override=override, only=only,
+                                 max_side=ANNOTATED_MAX_SIDE_PX):
             if frame.index < first_frame:
                 continue
             if frame.index > last_frame:
                 break
             for spec in wanted.pop(frame.index, ()):
-                img = annotate_frame(frame.rgb.copy(), data.still_context(spec.step, spec.kind, full_style), annotators)
+                img = annotate_frame(frame.rgb.copy(), still_data.still_context(spec.step, spec.kind, full_style), annotators)
                 path = Path(stills_dir) / f"{spec.name}.png"  # type: ignore[arg-type]
                 _write_png(path, img)
                 still_paths[spec.name] = path
@@ -138,7 +149,7 @@ def write_annotated(
                 writer = H264Writer(clip_path, data.fps, (out_w, out_h), crf=crf, preset=preset, background=True)
             if t0 is None:
                 t0 = frame.time_s
-            rgb = frame.rgb if (out_w, out_h) == (w, h) else cv2.resize(frame.rgb, (out_w, out_h), interpolation=cv2.INTER_AREA)
+            rgb = frame.rgb if (out_w, out_h) == (dw, dh) else cv2.resize(frame.rgb, (out_w, out_h), interpolation=cv2.INTER_AREA)
             img = annotate_frame(rgb if rgb is not frame.rgb else rgb.copy(), scaled.context(frame.index, style, time_s=frame.time_s), annotators)
             writer.write(img, time_s=frame.time_s - t0 + shift)
             written += 1

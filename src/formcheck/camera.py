@@ -255,10 +255,11 @@ class CameraEstimator:
     (:func:`boxes_agree`).
     """
 
-    def __init__(self, max_side: int = MAX_SIDE_PX) -> None:
+    def __init__(self, max_side: int = MAX_SIDE_PX, image_size: tuple[int, int] | None = None) -> None:
         import cv2
 
         self.max_side = max_side
+        self.image_size = image_size  # the clip's (w, h) when frames come shrunk (formcheck.video.WORKING_MAX_SIDE_PX)
         self._lk = {"winSize": (21, 21), "maxLevel": 4, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}
         self.idxs: list[int] = []
         self.times: list[float] = []
@@ -287,6 +288,7 @@ class CameraEstimator:
 
     def add(self, index: int, time_s: float, frame: tuple[np.ndarray, np.ndarray, tuple[int, int]], box: np.ndarray | None) -> None:
         gray, thumb, (wid, hgt) = frame
+        wid, hgt = self.image_size or (wid, hgt)  # boxes and the result are in the clip's own pixels
         self._size = (wid, hgt)
         sc = self._sc = min(1.0, self.max_side / float(max(wid, hgt)))
         ok, n_in = False, 0
@@ -384,11 +386,13 @@ def measure_camera_motion(
     ``start_s``/``end_s`` as for it. One decoding pass; frames are grey and downscaled (on the decoding
     thread). :func:`formcheck.pose.extract_pose_and_camera` runs the same estimator during the pose pass.
     """
-    from .video import iter_frames
+    from .video import WORKING_MAX_SIDE_PX, iter_frames, probe_video
 
     boxes = _runner_boxes(track)
-    est = CameraEstimator(max_side)
-    for fr in iter_frames(video_path, start_s=start_s, end_s=end_s, derive=lambda rgb: camera_frame(rgb, max_side), keep_rgb=False):
+    info = probe_video(video_path)
+    est = CameraEstimator(max_side, (info.width, info.height))
+    for fr in iter_frames(video_path, start_s=start_s, end_s=end_s, derive=lambda rgb: camera_frame(rgb, max_side), keep_rgb=False,
+                          max_side=WORKING_MAX_SIDE_PX):  # as the pose pass decodes them
         est.add(fr.index, fr.playback_s, fr.derived, _box_at(boxes, fr.index))
     return est.finish(video_path)
 

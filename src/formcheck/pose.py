@@ -35,7 +35,7 @@ import numpy as np
 
 from . import landmarks as lm
 from .pose_track import PoseTrack
-from .video import VideoInfo, iter_frames, probe_video
+from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video
 
 if TYPE_CHECKING:
     from .camera import CameraEstimator, CameraMotion
@@ -346,27 +346,33 @@ def _run_model(
     previous: tuple[np.ndarray, list[np.ndarray]] | None = None  # last frame's thumbnail and poses
     repeated: list[int] = []  # decoded frames that show the previous frame's image again
     scanner = _PeopleScan(model, scan_people) if scan_people > 1 else None
-    follower = _CameraFollower(fps) if camera else None
+    follower = _CameraFollower(fps, (width, height)) if camera else None
+
+    def region(frame) -> tuple[int, int, int, int]:
+        """The crop in the pixels of the frame as decoded (shrunk when larger than WORKING_MAX_SIDE_PX)."""
+        sc = frame.rgb.shape[1] / width
+        return tuple(round(v * sc) for v in crop) if sc != 1.0 else crop  # type: ignore[return-value,union-attr]
 
     def image_of(frame) -> np.ndarray:
         if crop is None:
             return frame.rgb
-        x0, y0, x1, y1 = crop
+        x0, y0, x1, y1 = region(frame)
         return np.ascontiguousarray(frame.rgb[y0:y1, x0:x1])
 
     def detect(frame) -> list[np.ndarray]:
         nonlocal last_ms
         timestamp_ms = max(last_ms + 1, round(frame.time_s * 1000))
         last_ms = timestamp_ms
-        if crop is None:
+        if crop is None:  # landmarks are normalised to the image: full-frame pixels whatever size the model saw
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
             return _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), width, height)
-        x0, y0, x1, y1 = crop
+        sc = frame.rgb.shape[1] / width
+        x0, y0, x1, y1 = region(frame)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=image_of(frame))
-        poses = _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), x1 - x0, y1 - y0)
+        poses = _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), (x1 - x0) / sc, (y1 - y0) / sc)
         for pose in poses:
-            pose[:, 0] += x0
-            pose[:, 1] += y0
+            pose[:, 0] += x0 / sc
+            pose[:, 1] += y0 / sc
         return poses
 
     derive = None
@@ -374,7 +380,7 @@ def _run_model(
         from .camera import camera_frame
 
         derive = camera_frame
-    frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive)
+    frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive, max_side=WORKING_MAX_SIDE_PX)
     try:
         for t, frame in enumerate(frames):
             if scanner is not None:
@@ -419,7 +425,7 @@ class _PeopleScan:
 
     def __init__(self, model: Path, people: int) -> None:
         self._landmarker = _create_landmarker(model, people)
-        self._frames: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=2)  # full frames: hold few
+        self._frames: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=1)  # whole frames: hold few
         self._last_ms = -1
         self.most = 0
         self._error: BaseException | None = None
@@ -460,10 +466,10 @@ class _CameraFollower:
     stays bounded; the camera is then measured in a separate pass).
     """
 
-    def __init__(self, fps: float, max_wait_s: float = 3.0) -> None:
+    def __init__(self, fps: float, image_size: tuple[int, int] | None = None, max_wait_s: float = 3.0) -> None:
         from .camera import CameraEstimator
 
-        self.estimator = CameraEstimator()
+        self.estimator = CameraEstimator(image_size=image_size)
         self._items: queue.Queue[Any] = queue.Queue(maxsize=8)
         self._waiting: list[tuple[int, float, Any]] = []
         self._max_wait = max(30, int(max_wait_s * fps))

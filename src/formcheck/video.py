@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,35 @@ import numpy as np
 
 # Containers FFmpeg opens as a "video" but that hold a single still picture.
 _IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "gif", "apng")
+
+
+def _big_buffers_back_to_the_os() -> None:
+    """Have glibc map every block of 1 MB or more (a frame) on its own and give it back when freed.
+
+    By default glibc raises that threshold to the largest block freed so far (up to 32 MB), after which
+    frames are carved out of per-thread heaps that rarely shrink: with frames made and freed on the
+    decoding, camera and encoding threads, the peak memory of the same run varied by 100 MB (484-592
+    MB on treadmill_side_01) and grew with resolution. Fixed at 1 MB it is 466-468 MB, run after run.
+    Linux/glibc only; elsewhere nothing is done.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+_big_buffers_back_to_the_os()
+
+# The pose model and the camera check look at frames shrunk to this long side at most (a 4K frame, 3840 px,
+# is halved). MediaPipe resizes whatever it gets to 224x224 to find the person and to 256x256 around them
+# for the landmarks, and the camera check works at 640 px: a runner more than ~1/4 of the frame tall loses
+# no detail the model uses. A 4K frame at full size cost ~250 MB of memory in the landmarker alone, and
+# ~170 MB more in RGB copies. Clips up to 1920 px (1080p) are looked at as they are.
+WORKING_MAX_SIDE_PX = 1920
 
 
 class VideoReadError(Exception):
@@ -135,11 +165,14 @@ def _decode(
     derive: Callable[[np.ndarray], Any] | None = None,
     keep_rgb: bool = True,
     only: Collection[int] | None = None,
+    max_side: int | None = None,
 ) -> Iterator[Frame]:
     container = _open(path)
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        if (stream.codec_context.width or 0) * (stream.codec_context.height or 0) > _BIG_FRAME_PX:
+            stream.codec_context.thread_count = 2  # each frame thread holds 4K frames of its own (a 4K clip: -25 MB)
         origin: float | None = None
         rotation: int | None = None
         index = -1
@@ -158,6 +191,10 @@ def _decode(
                     break
                 if only is not None and index not in only:
                     continue  # decoded (later frames need it) but not converted
+                if max_side is not None and max(frame.width, frame.height) > max_side:
+                    sc = max_side / max(frame.width, frame.height)  # shrunk by swscale: no full-size RGB copy
+                    frame = frame.reformat(width=max(2, round(frame.width * sc)), height=max(2, round(frame.height * sc)),
+                                           format="rgb24", interpolation="AREA")
                 rgb = _to_display_rgb(frame, rotation or 0)
                 derived = None if derive is None else derive(rgb)
                 yield Frame(index, clip_time * time_scale, rgb if keep_rgb else None, clip_time, derived)
@@ -173,6 +210,7 @@ def _decode(
 
 
 _END = object()
+_BIG_FRAME_PX = 2560 * 1440  # above this, two decoding threads (they keep up with the model; each holds frames)
 
 
 def iter_frames(
@@ -185,6 +223,7 @@ def iter_frames(
     derive: Callable[[np.ndarray], Any] | None = None,
     keep_rgb: bool = True,
     only: Collection[int] | None = None,
+    max_side: int | None = None,
 ) -> Iterator[Frame]:
     """Yield frames in display orientation with real timestamps, decoded ahead on a thread.
 
@@ -194,7 +233,9 @@ def iter_frames(
     (so it overlaps with the consumer's work) and lands in ``Frame.derived``, e.g. the small grey
     image another stage needs; ``keep_rgb=False`` then drops the full frame (``Frame.rgb`` None).
     ``only``: yield just these decoded-frame numbers (the others are decoded but not converted to RGB,
-    about half the cost of a frame); the consumer stops when it has what it wants.
+    about half the cost of a frame); the consumer stops when it has what it wants. ``max_side``:
+    frames larger than this (long side, px) come out shrunk to it (area average, in the conversion
+    from the decoder's YUV), so a 4K clip never holds a 4K RGB frame (see WORKING_MAX_SIDE_PX).
     """
     info = probe_video(path)
     time_scale = info.fps / fps_override if fps_override else 1.0
@@ -206,7 +247,7 @@ def iter_frames(
 
     def produce() -> None:
         try:
-            for item in _decode(path, start_s, end_s, time_scale, info.n_frames, derive, keep_rgb, only):
+            for item in _decode(path, start_s, end_s, time_scale, info.n_frames, derive, keep_rgb, only, max_side):
                 while not stop.is_set():
                     try:
                         buffer.put(item, timeout=0.1)
