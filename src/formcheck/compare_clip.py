@@ -10,6 +10,7 @@ contact distance are drawn on both with the annotated clip's annotators.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,9 +20,15 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from .annotate import ComLineAnnotator, ContactAnnotator, SkeletonAnnotator, annotate_frame, put_text
-from .overlay import OverlayData, Style, overlay_from_analysis
+from .annotate import (
+    ComLineAnnotator,
+    ContactAnnotator,
+    SkeletonAnnotator,
+    annotate_frame,
+    put_text,
+)
 from .geometry import leg_length_px
+from .overlay import OverlayData, Style, overlay_from_analysis
 from .video import H264Writer, iter_frames
 
 if TYPE_CHECKING:
@@ -47,7 +54,7 @@ class _Panel:
 def right_strides(steps: Sequence[StepMetrics]) -> list[tuple[int, int]]:
     """Consecutive right-foot contacts (decoded frames) whose spacing is a plausible stride."""
     contacts = sorted(s.contact_frame for s in steps if s.side == "right")
-    pairs = list(zip(contacts[:-1], contacts[1:]))
+    pairs = list(itertools.pairwise(contacts))
     if not pairs:
         return []
     median = float(np.median([b - a for a, b in pairs]))
@@ -68,7 +75,7 @@ def _panel(analysis: Analysis, title: str, leg_out_px: float) -> _Panel:
 
 def _source_frame(stride: tuple[int, int], phase: float) -> int:
     start, end = stride
-    return int(round(start + phase * (end - start)))
+    return round(start + phase * (end - start))
 
 
 def _render_panel(rgb: np.ndarray, frame_index: int, panel: _Panel, size: tuple[int, int], annotators: list) -> np.ndarray:
@@ -101,7 +108,7 @@ def write_side_by_side(
     n_cycles = min(cycles, *(len(p.strides) for p in panels))
     out_fps = max(float(before.video.fps), float(after.video.fps))  # decoded frames per second
     stride_s = max(float(np.median([b - a for a, b in p.strides])) / float(a.video.fps) for p, a in zip(panels, (before, after)))
-    frames_per_cycle = max(8, int(round(stride_s * out_fps)))
+    frames_per_cycle = max(8, round(stride_s * out_fps))
     panel_w, panel_h = int(2.3 * leg_px) // 2 * 2, int(2.9 * leg_px) // 2 * 2
     header = max(28, leg_px // 5) // 2 * 2
 
@@ -116,7 +123,7 @@ def write_side_by_side(
         needed = set(wanted)
         last = max(needed)
         frames: dict[int, np.ndarray] = {}
-        for frame in iter_frames(video):
+        for frame in iter_frames(video, only=needed):  # the others are decoded, not converted to RGB
             if frame.index in needed:
                 frames[frame.index] = _render_panel(frame.rgb, frame.index, panel, (panel_w, panel_h), annotators)
             if frame.index >= last:
