@@ -32,7 +32,9 @@ def test_before_after_pair_gives_the_verdicts_it_was_rendered_for(pose_track_of,
     assert comparison.change("step_cadence_spm").verdict == "no clear change"  # both rendered at the same cadence
     assert comparison.comparability == []
     assert "overstride (left)" in comparison.findings_resolved or "overstride (right)" in comparison.findings_resolved
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.json", "compare.mp4", "report.html"]
+    # formcheck's own list of what it wrote (.formcheck-files.json) sits beside them, hidden
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["compare.json", "compare.mp4", "report.html"]
+    assert (tmp_path / ".formcheck-files.json").is_file()
     clip = probe_video(written.paths["side_by_side"])
     assert clip.codec == "h264" and clip.width > clip.height
     saved = json.loads((tmp_path / "compare.json").read_text())
