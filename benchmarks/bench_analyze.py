@@ -9,7 +9,7 @@ Prints, in one run on one clip (default ``../shared/videos/treadmill_side_01.mp4
 2. a stage breakdown in one process: each stage alone (decode, model, camera check, analysis,
    drawing, encoding, report; wall and CPU seconds) and the phases of the real pipeline, whose
    stages overlap (pose + camera pass, analysis, annotated clip, stills-only pass, report);
-3. peak memory (the child's own peak RSS, from ``wait4``) of both analyze commands on the clip,
+3. peak memory (the process's own peak RSS, VmHWM) of both analyze commands on the clip,
    on a 4K copy of it and on the clip looped ten times (both made in a temporary directory at
    benchmark time, never kept).
 
@@ -59,23 +59,46 @@ landmarker.close()
 """
 
 
+# Runs formcheck in this process and writes its peak RSS (VmHWM) at exit: a child's ru_maxrss from wait4 is at
+# least the RSS its parent had when it forked, whereas VmHWM starts again at exec.
+PEAK_WRAPPER = r"""
+import atexit, os, runpy, sys
+
+def _peak():
+    with open("/proc/self/status") as fh, open(os.environ["BENCH_PEAK_FILE"], "w") as out:
+        out.write(next(line.split()[1] for line in fh if line.startswith("VmHWM")))
+
+atexit.register(_peak)
+sys.argv = ["formcheck", *sys.argv[1:]]
+runpy.run_module("formcheck", run_name="__main__", alter_sys=True)
+"""
+
+
+def peak_run(args: list[str], tmp: Path) -> tuple[float, float]:
+    """(wall s, peak RSS MB) of ``formcheck ARGS`` in a fresh process."""
+    peak_file = tmp / "peak.txt"
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *args], capture_output=True, text=True, check=False,
+                          env={**os.environ, "BENCH_PEAK_FILE": str(peak_file)})
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"formcheck {' '.join(args)} failed ({proc.returncode}): {proc.stderr[-500:]}")
+    return wall, int(peak_file.read_text()) / 1024.0
+
+
 def load() -> float:
     """1-minute load average (how busy the machine was)."""
     return os.getloadavg()[0]
 
 
-def run_process(cmd: list[str], *, check: bool = True) -> tuple[float, float, int]:
-    """(wall s, peak RSS MB, exit code) of one child process; its peak RSS from wait4 (this child only)."""
+def run_process(cmd: list[str], *, check: bool = True) -> float:
+    """Wall seconds of one child process."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     wall = time.perf_counter() - started
     if check and proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-500:]}")
-    return wall, usage.ru_maxrss / 1024.0, proc.returncode
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    return wall
 
 
 def commands(clip: Path, out: Path, model: Path) -> dict[str, tuple[list[str], bool]]:
@@ -96,7 +119,7 @@ def whole_processes(clip: Path, runs: int, model: Path) -> None:
         for _ in range(runs):
             for name, (cmd, check) in cmds.items():  # interleaved: a busy spell hits every command alike
                 loads[name].append(load())
-                walls[name].append(run_process(cmd, check=check)[0])
+                walls[name].append(run_process(cmd, check=check))
     bare = statistics.median(walls["bare script"])
     print(f"\n1. whole processes, median of {runs} (interleaved), load = 1-min load average at each start")
     print(f"   {'command':<20} {'median s':>9} {'vs bare':>8}   runs s                 load")
@@ -237,7 +260,7 @@ def memory(clip: Path, loops: int) -> None:
         for label, path in ((f"{clip.stem}", clip), ("4K copy (3x each side)", big), (f"looped {loops}x", long)):
             for name, extra in (("analyze --no-video", ["--no-video"]), ("analyze", [])):
                 ld = load()
-                wall, peak, _ = run_process([*FORMCHECK, "analyze", str(path), "-o", str(tmp / "out"), "-q", *extra])
+                wall, peak = peak_run(["analyze", str(path), "-o", str(tmp / "out"), "-q", *extra], tmp)
                 base.setdefault(name, peak)
                 print(f"   {label:<28} {name:<20} {peak:8.0f} {peak / base[name]:7.2f}x {wall:7.1f} {ld:5.1f}")
 
