@@ -84,10 +84,11 @@ def test_runner_picked_over_a_distractor(shared_videos: Path, pose_track_of) -> 
 
 
 def test_one_person_clip_is_filtered_the_same_from_its_first_frame(pose_track_of) -> None:
-    """MediaPipe filters landmarks over time only in its single-pose landmarker. The first second of a clip is
-    scanned with the two-pose one (to find the runner among several people); with one person in view that second
-    is run again single-pose, so the whole track matches a single-pose run (measured max difference 3e-5 px; before
-    the re-run the first second differed, the rest of the clip too, as MediaPipe's tracking carried it on)."""
+    """MediaPipe filters landmarks over time only in its single-pose landmarker. Every frame goes through the
+    single-pose one; the two-pose one looks for other people on a side thread (every 2nd frame of the first
+    second) and only when it sees two is the clip run again to pick the runner. With one person in view the whole
+    track is therefore a single-pose run's (measured max difference 3e-5 px; when the first second was taken from
+    the two-pose landmarker, it differed, the rest of the clip too, as MediaPipe's tracking carried it on)."""
     sample = Path(__file__).resolve().parents[1] / "sample_videos" / "sample_run.mp4"
     scanned = pose_track_of(sample)
     single = pose_track_of(sample, max_people=1)
