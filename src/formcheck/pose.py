@@ -182,8 +182,9 @@ def extract_pose_track(
 ) -> PoseTrack:
     """Run the pose model over ``path`` and return the runner's :class:`PoseTrack`.
 
-    Raises ``VideoReadError`` (bad input), ``PoseModelError`` (bad model) or
-    ``NoPersonError`` (nobody in the clip).
+    ``scan_s`` = inf with ``max_people`` > 1 runs the multi-pose landmarker on every frame (its landmarks are
+    not filtered over time: the model's own placement, used to measure it). Raises ``VideoReadError`` (bad
+    input), ``PoseModelError`` (bad model) or ``NoPersonError`` (nobody in the clip).
     """
     track, _ = _extract(path, model_path, start_s, end_s, fps_override, max_people, scan_s, progress, camera=False)
     return track
@@ -252,12 +253,18 @@ def _extract(
             raise NoPersonError(f"{path}: no person found in any of {n} frames")
         return _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, crop), estimator
 
-    try:
-        track, estimator = run(None, 1, max_people > 1)
-        people = 1
-    except _SeveralPeople:
+    if max_people > 1 and not np.isfinite(scan_s):
+        # asked to scan the whole clip: the multi-pose landmarker gives every frame's landmarks, which
+        # MediaPipe does not filter over time (formcheck.evaluation.landmarks measures the model's own placement so)
         track, estimator = run(None, max_people, False)
         people = max_people
+    else:
+        try:
+            track, estimator = run(None, 1, max_people > 1)
+            people = 1
+        except _SeveralPeople:
+            track, estimator = run(None, max_people, False)
+            people = max_people
     roi = runner_roi(track)
     if roi is not None:
         closer, closer_estimator = run(roi, people, False)  # the runner is small in the frame: look again, closer
