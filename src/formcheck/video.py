@@ -36,7 +36,8 @@ def _big_buffers_back_to_the_os() -> None:
     frames are carved out of per-thread heaps that rarely shrink: with frames made and freed on the
     decoding, camera and encoding threads, the peak memory of the same run varied by 100 MB (484-592
     MB on treadmill_side_01) and grew with resolution. Fixed at 1 MB it is 466-468 MB, run after run.
-    Linux/glibc only; elsewhere nothing is done.
+    Linux/glibc only; elsewhere nothing is done. Called when decoding starts (:func:`iter_frames`), not on
+    import: importing formcheck leaves a host program's allocator alone until formcheck decodes a clip.
     """
     if not sys.platform.startswith("linux"):
         return
@@ -47,8 +48,6 @@ def _big_buffers_back_to_the_os() -> None:
     except (OSError, AttributeError):
         pass
 
-
-_big_buffers_back_to_the_os()
 
 # The pose model and the camera check look at frames shrunk to this long side at most (a 4K frame, 3840 px,
 # is halved). MediaPipe resizes whatever it gets to 224x224 to find the person and to 256x256 around them
@@ -237,6 +236,7 @@ def iter_frames(
     frames larger than this (long side, px) come out shrunk to it (area average, in the conversion
     from the decoder's YUV), so a 4K clip never holds a 4K RGB frame (see WORKING_MAX_SIDE_PX).
     """
+    _big_buffers_back_to_the_os()
     info = probe_video(path)
     time_scale = info.fps / fps_override if fps_override else 1.0
     if start_s is not None and end_s is not None and end_s <= start_s:
