@@ -17,6 +17,10 @@ import pytest
 
 from formcheck.analysis import AnalysisError
 from formcheck.camera import (
+    STILL_FRAMES,
+    STILL_STRIDE,
+    CameraEstimator,
+    camera_frame,
     measure_camera_motion,
     prepare_track,
     stabilised,
@@ -24,7 +28,7 @@ from formcheck.camera import (
 )
 from formcheck.evaluation.degrade import CameraPath, camera_matrices
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
-from formcheck.video import H264Writer
+from formcheck.video import H264Writer, iter_frames
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (480, 320)  # output window
@@ -90,6 +94,23 @@ def test_known_pan_roll_and_zoom_are_recovered(tmp_path):
     assert np.abs(motion.scale / np.hypot(truth[:, 0, 0], truth[:, 1, 0]) - 1).max() < 0.003
     # the image moved by 220 px over the pan: far beyond the warning threshold
     assert np.abs(motion.translation_px[:, 0]).max() > 150
+
+
+def test_still_then_panning_camera_is_followed_on_every_frame_once_it_moves(tmp_path):
+    """A still start is followed on every 3rd frame (the flow is the check's cost); the pan after it,
+    which the still stride would smear, is still recovered frame by frame."""
+    n = 90
+    mats = _filmed(tmp_path / "late_pan.mp4", _pan_cam(pan_start=0.5, pan_time=0.3, shake_px=0.0, shake_deg=0.0, zoom_end=1.0), n,
+                   _scene())
+    est = CameraEstimator(image_size=SIZE)
+    for fr in iter_frames(tmp_path / "late_pan.mp4", derive=camera_frame, keep_rgb=False):
+        est.add(fr.index, fr.playback_s, fr.derived, None)
+    motion = est.finish(tmp_path / "late_pan.mp4")
+    truth = _true_to_ref(mats)
+    assert motion.n_frames == n and motion.ok.all()
+    assert np.abs(motion.translation_px - truth[:, :, 2]).max() < 0.5
+    # the first 45 frames are still: after STILL_FRAMES of them, only every STILL_STRIDE-th is followed
+    assert est.frames_followed < n - (45 - STILL_FRAMES) * (1 - 1 / STILL_STRIDE) + STILL_STRIDE
 
 
 def test_a_runner_sized_moving_object_does_not_pull_the_estimate(tmp_path):

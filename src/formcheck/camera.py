@@ -20,7 +20,11 @@ How (one decoding pass, :func:`formcheck.video.iter_frames`):
 * a scene cut is a frame where tracking collapses AND the picture changes at once (a spike of the
   frame difference); it starts a new segment with its own reference frame;
 * frames where the background cannot be followed keep ``ok`` False and get a transform
-  interpolated from their neighbours in the same segment.
+  interpolated from their neighbours in the same segment;
+* a camera that has stood still for STILL_FRAMES frames is followed on every STILL_STRIDE-th
+  frame only (the flow is most of the check's CPU, which the pose model needs on 2 cores): the
+  frames between are held, take the unchanged transform when the stride's last frame shows no
+  motion (< STILL_PX), and are followed one by one when it does, so a pan is never smeared.
 
 :func:`prepare_track` turns this into what the analysis needs (longest segment between cuts,
 stabilise when the camera moved more than the camera-motion warning threshold, refuse when the
@@ -50,6 +54,10 @@ MIN_INLIER_FRACTION = 0.3
 RANSAC_PX = 1.0  # RANSAC reprojection threshold, downscaled px
 FB_MAX_PX = 0.7  # forward-backward LK disagreement above which a point is dropped
 BOX_PAD = 0.25  # runner box padding, fraction of its size
+# --- a still camera is followed on every STILL_STRIDE-th frame (the flow is most of the check's CPU)
+STILL_STRIDE = 3
+STILL_FRAMES = 10  # frames in a row that moved less than STILL_PX / STILL_STRIDE before striding starts
+STILL_PX = 0.3  # a stride counts as still when the picture moved less than this (downscaled px) over it
 # --- scene cuts
 CUT_DIFF_FACTOR = 4.0  # thumbnail difference > this x the running median (+ CUT_DIFF_MIN) ...
 CUT_DIFF_MIN = 8.0  # grey levels
@@ -274,11 +282,14 @@ class CameraEstimator:
         self._seg = 0
         self._prev: np.ndarray | None = None  # grey of the previous frame
         self._prev_box: np.ndarray | None = None
-        self._prev_thumb: np.ndarray | None = None
         self._kf_to_ref = np.eye(3)  # key frame -> reference (downscaled px)
         self._cur_to_ref = np.eye(3)
         self._kf_pts = self._cur_pts = np.zeros((0, 2), np.float32)  # features on the key frame and where they are now
         self._kf_n = 0
+        self._pending: list[tuple[int, float, tuple[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray | None, bool]] = []
+        self._still_run = 0  # frames in a row the camera has not moved
+        self._last_thumb: np.ndarray | None = None  # of the last frame added (cuts are looked for on every frame)
+        self.frames_followed = 0  # frames whose flow was measured (the rest lie within a still stride)
 
     def _new_key(self, gray: np.ndarray, box: np.ndarray | None) -> None:
         self._kf_pts = _corners(gray, box, self._sc)
@@ -287,7 +298,67 @@ class CameraEstimator:
         self._kf_to_ref = self._cur_to_ref.copy()
 
     def add(self, index: int, time_s: float, frame: tuple[np.ndarray, np.ndarray, tuple[int, int]], box: np.ndarray | None) -> None:
-        gray, thumb, (wid, hgt) = frame
+        """Take the next frame. While the camera stands still only every STILL_STRIDE-th frame's flow is
+        measured: the frames between are held, and get the (unchanged) transform when the stride's last frame
+        shows the picture did not move, else they are followed one by one after all."""
+        thumb = frame[1]
+        diff = float(np.mean(np.abs(thumb - self._last_thumb))) if self._last_thumb is not None else 0.0
+        recent = self._diffs[-30:]
+        spike = diff > CUT_DIFF_FACTOR * (float(np.median(recent)) if recent else 0.0) + CUT_DIFF_MIN
+        if self._last_thumb is not None:
+            self._diffs.append(diff)
+        self._last_thumb = thumb
+        self._pending.append((index, time_s, frame, box, spike))
+        striding = self._prev is not None and not spike and self._still_run >= STILL_FRAMES
+        if not striding or (len(self._pending) == STILL_STRIDE and not self._stride_still()):
+            self._flush()
+
+    def _flush(self) -> None:
+        """Follow every held frame one by one."""
+        pending, self._pending = self._pending, []
+        for item in pending:
+            before = self._cur_to_ref.copy()
+            self._follow(*item)
+            moved = float(np.abs(self._cur_to_ref[:2, 2] - before[:2, 2]).max() + 100 * np.abs(self._cur_to_ref[:2, :2] - before[:2, :2]).max())
+            self._still_run = self._still_run + 1 if self._oks[-1] and moved < STILL_PX / STILL_STRIDE else 0
+
+    def _stride_still(self) -> bool:
+        """The held stride's last frame against the last followed one: still -> every held frame takes the transform."""
+        frame, box = self._pending[-1][2:4]
+        gray = frame[0]
+        if len(self._cur_pts) < max(REKEY_POINTS, 0.5 * self._kf_n, MIN_TRACKED):
+            return False
+        fit = _fit(self._prev, gray, self._kf_pts, self._cur_pts, box, self._sc, self._lk)
+        if fit is None:
+            return False
+        est, keep, p1, n_in = fit
+        cur_to_ref = self._kf_to_ref @ np.linalg.inv(_sim(est))
+        moved = float(np.abs(cur_to_ref[:2, 2] - self._cur_to_ref[:2, 2]).max() + 100 * np.abs(cur_to_ref[:2, :2] - self._cur_to_ref[:2, :2]).max())
+        if moved >= STILL_PX or len(keep) < max(REKEY_POINTS, 0.5 * self._kf_n):
+            return False
+        self._kf_pts, self._cur_pts = self._kf_pts[keep], p1[keep]
+        self._cur_to_ref = cur_to_ref
+        for idx, t, _, b, _ in self._pending:
+            self._record(idx, t, b, True, n_in)
+        self._prev, self._prev_box = gray, box
+        self._pending = []
+        self.frames_followed += 1
+        return True
+
+    def _record(self, index: int, time_s: float, box: np.ndarray | None, ok: bool, n_in: int) -> None:
+        self.idxs.append(index)
+        self.times.append(time_s)
+        self.boxes_used.append(box)
+        self._mats.append(self._cur_to_ref[:2].copy())
+        self._oks.append(ok)
+        self._inl.append(n_in)
+        self._segs.append(self._seg)
+
+    def _follow(self, index: int, time_s: float, frame: tuple[np.ndarray, np.ndarray, tuple[int, int]], box: np.ndarray | None,
+                spike: bool) -> None:
+        """Measure one frame's flow from the last followed frame and fit its transform."""
+        gray, _, (wid, hgt) = frame
+        self.frames_followed += 1
         wid, hgt = self.image_size or (wid, hgt)  # boxes and the result are in the clip's own pixels
         self._size = (wid, hgt)
         sc = self._sc = min(1.0, self.max_side / float(max(wid, hgt)))
@@ -297,10 +368,6 @@ class CameraEstimator:
             ok, n_in = True, self._kf_n
         else:
             prev = self._prev
-            diff = float(np.mean(np.abs(thumb - self._prev_thumb)))
-            recent = self._diffs[-30:]
-            spike = diff > CUT_DIFF_FACTOR * (float(np.median(recent)) if recent else 0.0) + CUT_DIFF_MIN
-            self._diffs.append(diff)
             est = None
             if len(self._cur_pts) >= MIN_TRACKED:
                 fit = _fit(prev, gray, self._kf_pts, self._cur_pts, box, sc, self._lk)
@@ -329,17 +396,13 @@ class CameraEstimator:
                     self._diffs.clear()
                 else:  # background lost (blur, no texture): carry on from the last estimate, start again here
                     self._new_key(gray, box)
-        self.idxs.append(index)
-        self.times.append(time_s)
-        self.boxes_used.append(box)
-        self._mats.append(self._cur_to_ref[:2].copy())
-        self._oks.append(ok)
-        self._inl.append(n_in)
-        self._segs.append(self._seg)
-        self._prev, self._prev_thumb, self._prev_box = gray, thumb, box
+        self._record(index, time_s, box, ok, n_in)
+        self._prev, self._prev_box = gray, box
 
     def finish(self, video_path: str | os.PathLike[str]) -> CameraMotion:
         from .video import VideoReadError
+
+        self._flush()  # a stride the clip ended inside
 
         if not self.idxs:
             raise VideoReadError(f"{video_path}: no frames decoded")
@@ -357,7 +420,8 @@ class CameraEstimator:
             frame_indices=np.asarray(self.idxs, dtype=np.int64), timestamps_s=np.asarray(times, dtype=float), to_ref=m, ok=ok_a,
             inliers=np.asarray(self._inl, dtype=np.int64), segment=seg_a, image_size=self._size, fps=fps,
             info={"downscale": round(sc, 4), "method": "Lucas-Kanade flow of background corners outside the runner's box, "
-                                                        "RANSAC similarity to a key frame, every frame; speeds over 1/3 s"},
+                                                        "RANSAC similarity to a key frame, every frame (1 in "
+                                                        f"{STILL_STRIDE} while the camera stands still); speeds over 1/3 s"},
         )
 
 
