@@ -29,9 +29,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
-from scipy.ndimage import median_filter
-from scipy.signal import butter, filtfilt
 
 from . import landmarks as lm
 from .geometry import SIDES, body_scale_px
@@ -141,6 +138,9 @@ def reject_outliers(keypoints: np.ndarray, fps: float, threshold_leg: float = 0.
     the lower-body landmarks. Real foot motion is smooth at that scale; jumps of a few frames
     are model errors.
     """
+    # SciPy on first use (formcheck.analysis.analyze imports it during the pose pass)
+    from scipy.ndimage import median_filter
+
     kp = np.asarray(keypoints, dtype=float)
     n = len(kp)
     out = np.zeros(kp.shape[:2], dtype=bool)
@@ -169,6 +169,8 @@ def fill_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
     if ok.sum() < 2 or ok.all():
         return x, mask
     idx = np.flatnonzero(ok)
+    from scipy.interpolate import PchipInterpolator
+
     interp = PchipInterpolator(idx, x[ok], extrapolate=False)
     bad = np.flatnonzero(~ok)
     # split missing samples into runs
@@ -191,6 +193,8 @@ def butterworth_smooth(x: np.ndarray, fps: float, cutoff: float | None = None, o
     fc = cutoff_hz(fps) if cutoff is None else cutoff
     if fc >= 0.5 * fps * 0.95:
         return x.copy()
+    from scipy.signal import butter, filtfilt
+
     b, a = butter(order, fc / (0.5 * fps))
     y = x.copy()
     ok = np.isfinite(x)
