@@ -382,18 +382,24 @@ def _run_model(
             pose[:, 1] += y0 / sc
         return poses
 
-    derive = None
+    to_camera: Callable[[np.ndarray], Any] | None = None
     cv_threads = None
     if follower is not None:
         import cv2
 
         from .camera import camera_frame
 
-        derive = camera_frame
+        to_camera = camera_frame
         # the model keeps one core busy: OpenCV's own worker threads for the camera's optical flow only contend
         # with it (same results, point by point; ~10-15 % less CPU for the camera check measured)
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
+
+    def derive(rgb: np.ndarray) -> tuple[np.ndarray, Any]:
+        """On the decoding thread (~5 ms a 720p frame the model's thread need not spend): the repeated-image
+        thumbnail and what the camera check keeps."""
+        return _thumbnail(rgb), None if to_camera is None else to_camera(rgb)
+
     frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive, max_side=WORKING_MAX_SIDE_PX)
     try:
         for t, frame in enumerate(frames):
@@ -405,7 +411,7 @@ def _run_model(
                         raise _SeveralPeople
                 elif t % SCAN_EVERY == 0:
                     scanner.look(image_of(frame), frame.time_s)
-            thumb = _thumbnail(frame.rgb)
+            thumb, small = frame.derived
             if previous is not None and _same_image(thumb, previous[0]):
                 poses = previous[1]  # the image shown again (conformed or doubled frames): same pose, no new model call
                 repeated.append(frame.index)
@@ -415,7 +421,7 @@ def _run_model(
             max_seen = max(max_seen, len(poses))
             _link(tracks, poses, t, fps)
             if follower is not None:
-                follower.add(frame.index, frame.playback_s, frame.derived, poses)
+                follower.add(frame.index, frame.playback_s, small, poses)
             frame_indices.append(frame.index)
             timestamps.append(frame.time_s)
             if progress is not None:
