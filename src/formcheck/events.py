@@ -50,7 +50,8 @@ from .gait_cycle import Direction, detect_direction, foot_forward, stride_period
 from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, knee_flexion_deg
 from .pose_track import PoseTrack
 
-__all__ = ["Direction", "EventParams", "GaitEvents", "StepEvents", "detect_direction", "detect_events", "stride_period"]
+__all__ = ["Direction", "EventParams", "GaitEvents", "StepEvents", "detect_direction", "detect_events", "planted_runs", "short_pass_events",
+           "stride_period"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,15 @@ class EventParams:
     zeni_max_shift_stride: float = 0.05  # ... a delay of at most this
     symmetry_tolerance_stride: float = 0.05  # a less visible leg's contact time this far from the other leg's is checked
     doubt_offset_stride: float = 0.1  # a step whose timing departs this far from its leg's median is uncertain
+    # A short pass (no stride period): stances are the feet standing still in the image (see short_pass_events)
+    pass_min_strides: float = 2.5  # a clip shorter than this many strides (or too short for a period) ...
+    pass_min_travel_leg: float = 1.5  # ... in which the pelvis crosses at least this much of the image is a short pass
+    planted_max_speed_run: float = 0.35  # a foot moving less than this x the pelvis's speed (px/frame) is planted ...
+    planted_min_s: float = 0.06  # ... for at least this long (and 3 frames)
+    planted_ground_leg: float = 0.025  # contact: the foot's lowest landmark within this of its stance level
+    planted_off_ground_leg: float = 0.08  # a planted run this far above the runs' median ground level is in the air
+    planted_step_min_leg: float = 0.5  # consecutive stances lie at least this far apart along the pass
+    planted_min_contact_s: float = 0.1  # a toe lift sooner after contact is landmark jitter: the foot's planted end instead
 
 
 @dataclass(frozen=True)
@@ -184,8 +194,10 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     fwd = {side: foot_forward(track, side, facing) for side in SIDES}
     periods = [stride_period(fwd[s], fps) for s in SIDES]
     periods = [period for period in periods if np.isfinite(period)]
-    if not periods:
-        return GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing, fps=fps)
+    if not periods or n < p.pass_min_strides * float(np.median(periods)):  # a runner crossing the frame in a stride or two?
+        short = short_pass_events(track, light, facing, p)
+        if short.steps or not periods:
+            return short
     period = float(np.median(periods))
     steps: list[StepEvents] = []
     knee_alternative: dict[tuple[str, int], float | None] = {}  # knee turn that disagreed with the toe lift
@@ -417,6 +429,113 @@ def with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> lis
                 doubts.append("contact time unlike this leg's other steps")
             out.append(replace(s, doubts=tuple(doubts)) if doubts else s)
     return out
+
+
+def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) -> list[tuple[str, int, int, float]]:
+    """Stretches where a foot stands still in the image while the body passes: (leg label, first, last frame, x).
+
+    A foot is planted while its heel-toe midpoint moves less than ``planted_max_speed_run`` x the pelvis's
+    speed, for ``planted_min_s``, with its lowest landmark at the ground (within ``planted_off_ground_leg``
+    of the runs' median level: a foot slowing in the air at the end of its swing is not on the ground).
+    The same foot seen by both leg labels counts once, and so does a foot whose heel and toe stop in turn
+    (consecutive stances lie ``planted_step_min_leg`` apart along the pass).
+    """
+    from .geometry import hip_midpoint
+
+    kl = light.keypoints_px
+    pelvis_x = hip_midpoint(kl)[:, 0]
+    speed = np.abs(np.diff(pelvis_x))
+    if not np.isfinite(speed).any():
+        return []
+    limit = p.planted_max_speed_run * float(np.nanmedian(speed))
+    min_frames = max(3, int(round(p.planted_min_s * float(light.fps))))
+    runs: list[tuple[str, int, int, float]] = []
+    for side in SIDES:
+        leg = lm.LEG[side]  # type: ignore[index]
+        x = 0.5 * (kl[:, leg["heel"], 0] + kl[:, leg["foot_index"], 0])
+        with np.errstate(invalid="ignore"):
+            still = np.abs(np.diff(x)) < limit  # still[i]: from frame i to i+1
+        i = 0
+        while i < len(still):
+            if not still[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(still) and still[j + 1]:
+                j += 1
+            if j - i + 2 >= min_frames:
+                runs.append((side, i, j + 1, float(np.nanmedian(x[i : j + 2]))))
+            i = j + 1
+
+    def lowest(r: tuple[str, int, int, float]) -> float:  # the run's lowest foot point (image y)
+        leg = lm.LEG[r[0]]  # type: ignore[index]
+        return float(np.nanmax(np.fmax(kl[r[1] : r[2] + 1, leg["heel"], 1], kl[r[1] : r[2] + 1, leg["foot_index"], 1])))
+
+    if runs:
+        ground = float(np.median([lowest(r) for r in runs]))
+        runs = [r for r in runs if ground - lowest(r) <= p.planted_off_ground_leg * scale]
+    runs.sort(key=lambda r: r[1])
+    sign = 1.0 if facing == "right" else -1.0
+    merged: list[tuple[str, int, int, float]] = []
+    for r in runs:
+        if merged and sign * (r[3] - merged[-1][3]) < p.planted_step_min_leg * scale:
+            q = merged[-1]  # the same foot again (the other label, or its toe after its heel): one stance
+            merged[-1] = (q[0], min(q[1], r[1]), max(q[2], r[2]), q[3])
+        else:
+            merged.append(r)
+    return merged
+
+
+def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventParams = EventParams()) -> GaitEvents:
+    """Events of a runner crossing the frame in too few strides for a stride period (overground, still camera).
+
+    Overground a stance foot stands still on the ground, so in the image of a still (or stabilised)
+    camera it stops while the body passes at running speed (:func:`planted_runs`). MediaPipe swaps and
+    merges the legs of a small runner, so the sides ALTERNATE along the pass, the parity chosen by the
+    leg labels; a stance whose label contradicts the alternation is dropped (the landmarks there are the
+    other leg's, and so would be its metrics). Contact = the first frame, from just before the foot stops, with its lowest landmark at
+    its stance level (a landing foot may still slide a little); toe-off = the last frame the toe is
+    still planted and down.
+    """
+    from .geometry import hip_midpoint
+
+    fps = float(track.fps)
+    kl = light.keypoints_px
+    n = len(kl)
+    scale = body_scale_px(track.keypoints_px)
+    none = GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing, fps=fps)
+    pelvis_x = hip_midpoint(kl)[:, 0]
+    if not np.isfinite(scale) or np.isfinite(pelvis_x).sum() < 3:
+        return none
+    if float(np.nanmax(pelvis_x) - np.nanmin(pelvis_x)) < p.pass_min_travel_leg * scale:
+        return none  # not a pass: a treadmill clip too short for a stride
+    runs = planted_runs(light, facing, scale, p)
+    agree = sum(r[0] == SIDES[i % 2] for i, r in enumerate(runs))
+    first = 0 if agree >= len(runs) - agree else 1
+    contacts = []
+    for label, a, b, _ in runs:
+        leg = lm.LEG[label]  # type: ignore[index]
+        low = np.fmax(kl[:, leg["heel"], 1], kl[:, leg["foot_index"], 1])  # image y: the foot's lowest landmark
+        base = float(np.nanmax(low[a : b + 1]))
+        contacts.append(next((f for f in range(max(0, a - 2), a + 1)
+                              if np.isfinite(low[f]) and base - low[f] <= p.planted_ground_leg * scale), a))
+    period = 2.0 * float(np.median(np.diff(contacts))) if len(contacts) >= 2 else float("nan")
+    steps: list[StepEvents] = []
+    for i, ((label, a, b, _), c) in enumerate(zip(runs, contacts)):
+        leg = lm.LEG[label]  # type: ignore[index]
+        to_pos, method = (toe_lift(track.keypoints_px[:, leg["foot_index"], 1], float(c), period, scale, p, fps,
+                                   kl[:, leg["foot_index"], 1]) if np.isfinite(period) else (None, "none"))
+        if to_pos is None or to_pos - c < p.planted_min_contact_s * fps:  # no running stance is that short: jitter
+            to_pos, method = float(b), "foot_planted"  # the last frame the foot stood still
+        o = max(c, int(np.floor(to_pos + p.event_frame_tol_frames)))
+        if not _in_frame(light, label, p.frame_margin_frac)[max(0, c - 1) : min(n, o + 2)].all():
+            continue
+        if label != SIDES[(i + first) % 2]:
+            continue  # MediaPipe put this foot on the other leg's label here: its leg's angles would be the other leg's
+        steps.append(StepEvents(side=SIDES[(i + first) % 2], contact_index=c, contact_at_s=_time_at(track, c), toe_off_index=o,
+                                toe_off_at_s=_time_at(track, to_pos), toe_off_method=method, contact_method="planted",
+                                candidate_at_s=_time_at(track, c)))
+    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
 
 
 def _in_frame(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
