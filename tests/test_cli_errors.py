@@ -79,6 +79,7 @@ def test_pose_command_rejects_bad_input(case: str, tmp_path: Path) -> None:
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_truncated_video_is_refused(tmp_path: Path) -> None:
     full = tmp_path / "full.mp4"
     rng = np.random.default_rng(0)
@@ -285,6 +286,7 @@ def test_help_shows_plain_names(command: str, tmp_path: Path) -> None:
     assert usage.endswith(expected) or expected in usage
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_compare_prints_finding_labels_not_codes(tmp_path: Path) -> None:
     """The issue: compare printed "limited_hip_extension" and "no_flight_phase"."""
     import json

@@ -102,6 +102,7 @@ def test_walking_against_running_is_refused_unless_forced(runner):
     assert forced.comparability[0].startswith("compared although before is walking")
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_a_different_pace_and_a_different_scale_are_refused():
     slow = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, cadence_spm=150, speed_m_s=2.3)))).result
     fast = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6, cadence_spm=185, speed_m_s=4.5)))).result
@@ -146,6 +147,7 @@ def test_a_moving_camera_against_a_still_one_is_refused(runner):
     compare(moving, moving)
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_cli_compare_refuses_with_exit_4_and_forces(runner, tmp_path):
     from formcheck.cli import EXIT_NOTHING_TO_ANALYSE
 

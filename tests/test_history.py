@@ -122,6 +122,7 @@ def test_page_is_self_contained_and_links_each_recording_to_its_report(squad_pag
     assert order[:len(needing)] == sorted(needing) and sorted(order) == ["Ana", "Ben", "Cara"]  # who needs attention first
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_renders_in_chromium_at_phone_and_desktop_widths(squad_page, tmp_path):
     from test_report import CHROMIUM, _chromium, probe_page
 
@@ -141,6 +142,7 @@ def test_renders_in_chromium_at_phone_and_desktop_widths(squad_page, tmp_path):
         assert shot.stat().st_size > 10_000
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_cli_history_prints_the_runner_and_writes_the_page(squad_out):
     result = subprocess.run([sys.executable, "-m", "formcheck", "history", str(squad_out), "--runner", "Ana"],
                             capture_output=True, text=True, timeout=300, check=False)

@@ -140,6 +140,7 @@ def test_stale_outputs_go_and_the_users_files_stay(previous: Path, runs: dict[st
     assert leftovers(out) == []
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_compare_removes_its_old_side_by_side_clip(runs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     code, _, err = cli("compare", str(runs["overstrider"]), str(runs["plain"]), "-o", str(out), "-q", "--no-report")
@@ -327,6 +328,7 @@ def test_compare_into_an_analysis_folder_is_refused_and_deletes_nothing(
     assert leftovers(out) == []
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_analyze_into_a_compare_folder_is_refused_and_deletes_nothing(runs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     code, _, err = cli("compare", str(runs["plain"]), str(runs["overstrider"]), "-o", str(out), "--no-video", "-q")

@@ -314,6 +314,7 @@ def test_real_clip_report(treadmill_track, tmp_path):
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed (/usr/bin/chromium; apt-get install chromium)")
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 @needs_chromium
 @pytest.mark.parametrize("size", [(412, 915), (1280, 900)], ids=["phone", "desktop"])
 def test_renders_in_chromium(synthetic_analysis, synthetic_report, tmp_path, size):

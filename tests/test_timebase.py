@@ -90,6 +90,7 @@ def test_slow_motion_is_recognised_from_the_stride(track, fast_track):
     assert not real_time_track(track)[1].slow_motion
 
 
+@pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_slow_motion_events_match_and_durations_are_withheld(fast_track):
     """8x slow motion without --fps: the same contact and toe-off frames and overstride as the clip analysed at its
     real rate; cadence and times are not stated (they would only echo the assumed stride), and a warning says so."""
