@@ -201,26 +201,32 @@ def _write_analysis(
     report: bool,
     progress: Callable[[int, int], None] | None,
 ) -> WrittenOutputs:
+    from concurrent.futures import ThreadPoolExecutor
+
     from .annotated_clip import write_annotated_outputs
     from .report import write_report
-    from .report_view import NO_STILLS_REASON
+    from .report_view import NO_STILLS_REASON, analysis_plots
 
     written = WrittenOutputs()
     written.paths.update(analysis.write(outdir))
     stills: dict[str, Path] = {}
-    if video is not None:
-        annotated = write_annotated_outputs(
-            video, analysis, outdir, video=annotated_video, scale=video_scale, slowmo_contacts=slowmo_contacts, progress=progress
-        )
-        if annotated.clip is not None:
-            written.paths["annotated"] = annotated.clip
-        stills = dict(annotated.stills)
-        written.paths.update({f"still:{name}": p for name, p in stills.items()})
-    else:
-        written.notes.append("source video not found: no annotated clip or stills")
-    if report:
-        written.paths["report"] = write_report(analysis, outdir / "report.html", stills=stills,
-                                               no_stills_reason=_NO_VIDEO if video is None else NO_STILLS_REASON)
+    # the report's plots (Matplotlib, this thread's only user of it) are drawn while the clip and stills are
+    # decoded, drawn and encoded (OpenCV and PyAV release the GIL): the report needs the stills, its plots do not
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-plots") as pool:
+        plot_images = pool.submit(analysis_plots, analysis) if report else None
+        if video is not None:
+            annotated = write_annotated_outputs(
+                video, analysis, outdir, video=annotated_video, scale=video_scale, slowmo_contacts=slowmo_contacts, progress=progress
+            )
+            if annotated.clip is not None:
+                written.paths["annotated"] = annotated.clip
+            stills = dict(annotated.stills)
+            written.paths.update({f"still:{name}": p for name, p in stills.items()})
+        else:
+            written.notes.append("source video not found: no annotated clip or stills")
+        if plot_images is not None:
+            written.paths["report"] = write_report(analysis, outdir / "report.html", stills=stills, plot_images=plot_images.result(),
+                                                   no_stills_reason=_NO_VIDEO if video is None else NO_STILLS_REASON)
     return written
 
 

@@ -58,14 +58,16 @@ def write_report(
     stills: StillPaths | None = None,
     no_stills_reason: str = NO_STILLS_REASON,
     title: str | None = None,
+    plot_images: list[Image] | None = None,
 ) -> Path:
     """Write the single-file HTML report of one analysis (``formcheck analyze ... -o OUTDIR`` -> OUTDIR/report.html).
 
     ``stills``: the annotated clip's PNGs by name (``AnnotatedOutputs.stills``) or a list of paths;
     without them the key-frame section says why there are none (``no_stills_reason``). A loaded
-    :class:`AnalysisResult` has no keypoints: its report leaves out the thigh-angle plot. Atomic write.
+    :class:`AnalysisResult` has no keypoints: its report leaves out the thigh-angle plot.
+    ``plot_images``: its plots made beforehand (``report_view.analysis_plots``). Atomic write.
     """
-    model = model_from_analysis(analysis, stills=stills, no_stills_reason=no_stills_reason, title=title)
+    model = model_from_analysis(analysis, stills=stills, no_stills_reason=no_stills_reason, title=title, plot_images=plot_images)
     return write_atomic(out_path, render_html(model))
 
 

@@ -237,6 +237,12 @@ def step_table(result: AnalysisResult, times: Sequence[float]) -> tuple[list[str
     return cols, rows, classes
 
 
+def analysis_plots(analysis: Analysis | AnalysisResult) -> list[Image]:
+    """The report's plots of one analysis, as :func:`model_from_analysis` makes them."""
+    result, arrays = split(analysis)
+    return report_plots(result, arrays, plots.side_colors(result.near_side))
+
+
 def report_plots(result: AnalysisResult, analysis: Analysis | None = None, colors: Mapping[str, str] | None = None) -> list[Image]:
     """The plots of one analysis: thigh angle over the stride (needs the arrays), foot landing, cadence/contact."""
     colors = dict(colors or plots.side_colors(result.near_side))
@@ -367,11 +373,13 @@ def model_from_analysis(
     no_stills_reason: str = NO_STILLS_REASON,
     title: str | None = None,
     extra_warnings: Sequence[str] = (),
+    plot_images: list[Image] | None = None,
 ) -> ReportModel:
     """ReportModel of one analysis (a computed :class:`Analysis`, or a loaded :class:`AnalysisResult`).
 
     ``stills``: the annotated clip's PNGs (name -> path, e.g. ``AnnotatedOutputs.stills``). Without
-    any, the key-frame section says so, and why (``no_stills_reason``).
+    any, the key-frame section says so, and why (``no_stills_reason``). ``plot_images``: the
+    :func:`analysis_plots` already made (e.g. on a thread while the clip was written).
     """
     from . import __version__ as version  # noqa: PLC0415
 
@@ -391,7 +399,7 @@ def model_from_analysis(
         findings=finding_views(result),
         stills=images,
         stills_note=note,
-        plots=report_plots(result, arrays, colors),
+        plots=report_plots(result, arrays, colors) if plot_images is None else plot_images,
         table_columns=cols,
         table_rows=rows,
         table_row_classes=classes,
