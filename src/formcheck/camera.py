@@ -23,8 +23,9 @@ How (one decoding pass, :func:`formcheck.video.iter_frames`):
   interpolated from their neighbours in the same segment;
 * a camera that has stood still for STILL_FRAMES frames is followed on every STILL_STRIDE-th
   frame only (the flow is most of the check's CPU, which the pose model needs on 2 cores): the
-  frames between are held, take the unchanged transform when the stride's last frame shows no
-  motion (< STILL_PX), and are followed one by one when it does, so a pan is never smeared.
+  frames between are held, take the transform fitted at the stride's last frame when it shows no
+  motion (< STILL_PX), and are followed one by one when it does, so a pan is never smeared (a
+  jolt that is back in place within the stride is not seen).
 
 :func:`prepare_track` turns this into what the analysis needs (longest segment between cuts,
 stabilise when the camera moved more than the camera-motion warning threshold, refuse when the
@@ -299,8 +300,9 @@ class CameraEstimator:
 
     def add(self, index: int, time_s: float, frame: tuple[np.ndarray, np.ndarray, tuple[int, int]], box: np.ndarray | None) -> None:
         """Take the next frame. While the camera stands still only every STILL_STRIDE-th frame's flow is
-        measured: the frames between are held, and get the (unchanged) transform when the stride's last frame
-        shows the picture did not move, else they are followed one by one after all."""
+        measured: the frames between are held, and take the transform fitted at the stride's last frame when
+        that shows the picture moved less than STILL_PX since the last followed frame, else they are followed
+        one by one after all. (A jolt inside a stride that is back in place by its end is not seen.)"""
         thumb = frame[1]
         diff = float(np.mean(np.abs(thumb - self._last_thumb))) if self._last_thumb is not None else 0.0
         recent = self._diffs[-30:]
@@ -311,10 +313,10 @@ class CameraEstimator:
         self._pending.append((index, time_s, frame, box, spike))
         striding = self._prev is not None and not spike and self._still_run >= STILL_FRAMES
         if not striding or (len(self._pending) == STILL_STRIDE and not self._stride_still()):
-            self._flush()
+            self.flush()
 
-    def _flush(self) -> None:
-        """Follow every held frame one by one."""
+    def flush(self) -> None:
+        """Follow every held frame one by one (``finish`` does it; call it before reading ``boxes_used``)."""
         pending, self._pending = self._pending, []
         for item in pending:
             before = self._cur_to_ref.copy()
@@ -402,7 +404,7 @@ class CameraEstimator:
     def finish(self, video_path: str | os.PathLike[str]) -> CameraMotion:
         from .video import VideoReadError
 
-        self._flush()  # a stride the clip ended inside
+        self.flush()  # a stride the clip ended inside
 
         if not self.idxs:
             raise VideoReadError(f"{video_path}: no frames decoded")

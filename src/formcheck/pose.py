@@ -548,6 +548,7 @@ class _CameraFollower:
             return None
         try:
             self._flush(self._last_box)  # frames after the last pose take the last box
+            self.estimator.flush()  # a still stride the clip ended inside: its boxes are then in boxes_used
         except Exception:  # noqa: BLE001 - measured again in a separate pass
             return None
         return self.estimator if self.estimator.idxs else None
