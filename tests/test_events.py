@@ -279,7 +279,7 @@ def _short_pass(fps: float, duration_s: float = 1.2, **track_kw):
 
 @pytest.mark.parametrize("fps", [30, 60])
 def test_short_pass_stances_are_the_planted_feet(fps):
-    """1.2 s of an overground pass is too short for a stride period: the stances are where each foot stands
+    """1.2 s of an overground pass (under pass_min_strides strides): the stances are where each foot stands
     still in the image. Every true stance is found on its side, contact and toe-off within a frame of the
     model's own foot-ground truth (measured: contacts exact at 60 fps, 1 early at 30; toe-offs exact but
     one, 1 early)."""
@@ -304,8 +304,17 @@ def test_short_pass_stance_on_the_other_legs_label_is_left_out():
     assert [(s.side, s.contact_index) for s in short_pass_events(swapped, swapped, facing).steps] == [truth[0], truth[2]]
 
 
+def test_the_planted_feet_need_a_runner_crossing_the_frame():
+    """The planted-feet rule is for a pass: the pelvis must travel pass_min_travel_leg leg lengths."""
+    g = simulate_gait(GaitParams(fps=60, duration_s=1.2, treadmill=False, runner_height_frac=0.3))
+    track = to_pose_track(g)
+    facing = detect_direction(track).facing
+    assert len(short_pass_events(track, track, facing).steps) == 3
+    assert short_pass_events(track, track, facing, EventParams(pass_min_travel_leg=100.0)).steps == []
+
+
 def test_a_short_treadmill_clip_has_no_planted_stances():
-    """On a treadmill the pelvis stays put (no pass): the planted-feet rule is not used."""
+    """On a treadmill the pelvis stays put and the feet move with the belt: no planted stance is found."""
     g = simulate_gait(GaitParams(fps=60, duration_s=1.0, treadmill=True))
     cleaned = clean_track(to_pose_track(g))
     events = detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light)

@@ -175,6 +175,9 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
        knee_agree_after_s after the lift; without a lift, peak knee extension, else toe most
        posterior. (The landing rule run backwards in time on the toe was tried: it matched the
        real labels worse, 9-12/17, so it was not kept.)
+    A clip of a stride or two in which the runner crosses the frame (no stride period, or fewer than
+    ``pass_min_strides``) is also timed by the planted feet (:func:`short_pass_events`), which is kept
+    when it finds at least as many stances (always, without a period).
     Steps where no landing is found keep the Zeni time (``contact_method="zeni"``). A leg whose heel/toe
     MediaPipe places poorly (median visibility of knee/ankle/heel/toe < landing_min_visibility) uses the
     Zeni rule for its contacts: its heel and toe traces jump by more than a landing is deep. A partly
@@ -194,9 +197,10 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     fwd = {side: foot_forward(track, side, facing) for side in SIDES}
     periods = [stride_period(fwd[s], fps) for s in SIDES]
     periods = [period for period in periods if np.isfinite(period)]
+    short = None
     if not periods or n < p.pass_min_strides * float(np.median(periods)):  # a runner crossing the frame in a stride or two?
         short = short_pass_events(track, light, facing, p)
-        if short.steps or not periods:
+        if not periods:
             return short
     period = float(np.median(periods))
     steps: list[StepEvents] = []
@@ -267,6 +271,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = with_doubts(steps, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
+    if short is not None and short.steps and len(short.steps) >= len(steps):
+        return short  # the planted feet found at least as many stances as a period this clip barely shows
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
 
 
@@ -487,15 +493,17 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
 
 
 def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventParams = EventParams()) -> GaitEvents:
-    """Events of a runner crossing the frame in too few strides for a stride period (overground, still camera).
+    """Events of a runner crossing the frame in a stride or two (overground, still or stabilised camera).
 
     Overground a stance foot stands still on the ground, so in the image of a still (or stabilised)
     camera it stops while the body passes at running speed (:func:`planted_runs`). MediaPipe swaps and
     merges the legs of a small runner, so the sides ALTERNATE along the pass, the parity chosen by the
     leg labels; a stance whose label contradicts the alternation is dropped (the landmarks there are the
-    other leg's, and so would be its metrics). Contact = the first frame, from just before the foot stops, with its lowest landmark at
-    its stance level (a landing foot may still slide a little); toe-off = the last frame the toe is
-    still planted and down.
+    other leg's, and so would be its metrics). Contact = the first frame, from 2 frames before the foot
+    stops, with its lowest landmark at its stance level (a landing foot may still slide a little);
+    toe-off = the toe lift (:func:`formcheck.event_fits.toe_lift`, stride = twice the median step),
+    unless it comes less than ``planted_min_contact_s`` after contact (landmark jitter), then the last
+    frame the foot stood still.
     """
     from .geometry import hip_midpoint
 
