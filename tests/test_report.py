@@ -344,3 +344,11 @@ def test_probe_catches_a_broken_page(tmp_path):
     assert result["chromium_console"]
     with pytest.raises(AssertionError):
         assert_clean_render(result, cards=0, findings=0, images=1, rows=0)
+
+
+def test_plots_made_beforehand_are_the_report_plots(synthetic_analysis):
+    """formcheck.outputs draws the plots on a thread while the clip is written and hands them in: the same plots."""
+    from formcheck.report_view import analysis_plots, model_from_analysis
+
+    made = model_from_analysis(synthetic_analysis).plots
+    assert made and model_from_analysis(synthetic_analysis, plot_images=analysis_plots(synthetic_analysis)).plots == made

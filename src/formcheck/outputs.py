@@ -210,8 +210,9 @@ def _write_analysis(
     written = WrittenOutputs()
     written.paths.update(analysis.write(outdir))
     stills: dict[str, Path] = {}
-    # the report's plots (Matplotlib, this thread's only user of it) are drawn while the clip and stills are
-    # decoded, drawn and encoded (OpenCV and PyAV release the GIL): the report needs the stills, its plots do not
+    # the report's plots are drawn while the clip and stills are decoded, drawn and encoded (OpenCV and PyAV
+    # release the GIL): the report needs the stills, its plots do not. Matplotlib (global rcParams) must stay
+    # out of the clip and stills code, which runs meanwhile on this thread.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-plots") as pool:
         plot_images = pool.submit(analysis_plots, analysis) if report else None
         if video is not None:
