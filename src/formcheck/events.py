@@ -47,7 +47,7 @@ import numpy as np
 from . import landmarks as lm
 from .event_fits import knee_extension, knee_turn, landing, stance_base, toe_lift, toe_posterior
 from .gait_cycle import Direction, detect_direction, foot_forward, stride_period, zeni_candidates
-from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, knee_flexion_deg
+from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg
 from .pose_track import PoseTrack
 
 __all__ = ["Direction", "EventParams", "GaitEvents", "StepEvents", "detect_direction", "detect_events", "planted_runs", "short_pass_events",
@@ -446,8 +446,6 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
     The same foot seen by both leg labels counts once, and so does a foot whose heel and toe stop in turn
     (consecutive stances lie ``planted_step_min_leg`` apart along the pass).
     """
-    from .geometry import hip_midpoint
-
     kl = light.keypoints_px
     pelvis_x = hip_midpoint(kl)[:, 0]
     speed = np.abs(np.diff(pelvis_x))
@@ -460,18 +458,10 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
         leg = lm.LEG[side]  # type: ignore[index]
         x = 0.5 * (kl[:, leg["heel"], 0] + kl[:, leg["foot_index"], 0])
         with np.errstate(invalid="ignore"):
-            still = np.abs(np.diff(x)) < limit  # still[i]: from frame i to i+1
-        i = 0
-        while i < len(still):
-            if not still[i]:
-                i += 1
-                continue
-            j = i
-            while j + 1 < len(still) and still[j + 1]:
-                j += 1
-            if j - i + 2 >= min_frames:
-                runs.append((side, i, j + 1, float(np.nanmedian(x[i : j + 2]))))
-            i = j + 1
+            still = np.flatnonzero(np.abs(np.diff(x)) < limit)  # i: the foot hardly moved from frame i to i+1
+        for run in np.split(still, np.flatnonzero(np.diff(still) > 1) + 1):
+            if run.size + 1 >= min_frames:  # frames run[0] .. run[-1] + 1
+                runs.append((side, int(run[0]), int(run[-1]) + 1, float(np.nanmedian(x[run[0] : run[-1] + 2]))))
 
     def lowest(r: tuple[str, int, int, float]) -> float:  # the run's lowest foot point (image y)
         leg = lm.LEG[r[0]]  # type: ignore[index]
@@ -505,8 +495,6 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
     unless it comes less than ``planted_min_contact_s`` after contact (landmark jitter), then the last
     frame the foot stood still.
     """
-    from .geometry import hip_midpoint
-
     fps = float(track.fps)
     kl = light.keypoints_px
     n = len(kl)
