@@ -220,6 +220,12 @@ def _fit(prev: np.ndarray, gray: np.ndarray, kf_pts: np.ndarray, cur_pts: np.nda
     return m, np.flatnonzero(good)[inl], p1, n_in
 
 
+def _moved_px(a: np.ndarray, b: np.ndarray) -> float:
+    """How far the picture moved between two frame -> reference transforms (downscaled px; a linear-part
+    change of 0.01, i.e. 1 % scale or 0.6 deg, counts as 1 px)."""
+    return float(np.abs(b[:2, 2] - a[:2, 2]).max() + 100 * np.abs(b[:2, :2] - a[:2, :2]).max())
+
+
 def _interpolate_failed(to_ref: np.ndarray, ok: np.ndarray, segment: np.ndarray) -> np.ndarray:
     """Frames not estimated get (scale, angle, tx, ty) interpolated between estimated frames of their segment."""
     out = to_ref.copy()
@@ -321,7 +327,7 @@ class CameraEstimator:
         for item in pending:
             before = self._cur_to_ref.copy()
             self._follow(*item)
-            moved = float(np.abs(self._cur_to_ref[:2, 2] - before[:2, 2]).max() + 100 * np.abs(self._cur_to_ref[:2, :2] - before[:2, :2]).max())
+            moved = _moved_px(before, self._cur_to_ref)
             self._still_run = self._still_run + 1 if self._oks[-1] and moved < STILL_PX / STILL_STRIDE else 0
 
     def _stride_still(self) -> bool:
@@ -335,7 +341,7 @@ class CameraEstimator:
             return False
         est, keep, p1, n_in = fit
         cur_to_ref = self._kf_to_ref @ np.linalg.inv(_sim(est))
-        moved = float(np.abs(cur_to_ref[:2, 2] - self._cur_to_ref[:2, 2]).max() + 100 * np.abs(cur_to_ref[:2, :2] - self._cur_to_ref[:2, :2]).max())
+        moved = _moved_px(self._cur_to_ref, cur_to_ref)
         if moved >= STILL_PX or len(keep) < max(REKEY_POINTS, 0.5 * self._kf_n):
             return False
         self._kf_pts, self._cur_pts = self._kf_pts[keep], p1[keep]
