@@ -196,7 +196,12 @@ def _num(v: float | None, fmt: str) -> str:
 
 
 HEADER = f"{'clip':34s} {'tol':>4s}  {'IC L R both':>17s}  {'TO L R both':>17s}  {'ICerr':>5s} {'TOerr':>5s} " \
-         f"{'miss':>5s} {'spur':>5s} {'cad%':>6s} {'over':>5s} {'ct ms':>6s}"
+         f"{'miss':>5s} {'spur':>5s} {'cad%':>6s} {'over':>5s} {'ct ms':>6s} {'flagged off|ok':>14s}"
+
+
+def _flags(c: dict[str, int]) -> str:
+    """Events timed outside the tolerance that the analysis marked uncertain, and on-time events it marked all the same."""
+    return f"{c['off_flagged']}/{c['off']}|{c['hits_flagged']}/{c['hits']}"
 
 
 def table_line(s: ClipScore) -> str:
@@ -205,7 +210,7 @@ def table_line(s: ClipScore) -> str:
     line = (f"{s.name[:34]:34s} {s.tolerance_frames:4.1f}  {_frac(s, 'ic'):>17s}  {_frac(s, 'to'):>17s}  "
             f"{_num(ic.median_error_frames, '+.1f'):>5s} {_num(to.median_error_frames, '+.1f'):>5s} "
             f"{f'{ic.missed}/{to.missed}':>5s} {f'{ic.spurious}/{to.spurious}':>5s} {_num(s.cadence_error_pct, '+.2f'):>6s} "
-            f"{_num(s.overstride_error_pct_leg, '+.1f'):>5s} {_num(ct_ms, '+.0f'):>6s}")
+            f"{_num(s.overstride_error_pct_leg, '+.1f'):>5s} {_num(ct_ms, '+.0f'):>6s} {_flags(s.flag_counts()):>14s}")
     if s.error:
         line += f"  REFUSED: {s.error}"
     return line
@@ -228,6 +233,8 @@ def total_row(scores: list[ClipScore]) -> dict[str, object]:
         v = [abs(x) for x in vals if x is not None]
         out[key] = round(float(np.mean(v)), 4) if v else None
     out["refused"] = sum(s.error is not None for s in scores)
+    for key in ("off", "off_flagged", "hits", "hits_flagged"):
+        out[f"events_{key}"] = sum(s.flag_counts()[key] for s in scores)
     return out
 
 
@@ -240,7 +247,9 @@ def total_line(t: dict[str, object]) -> str:
             f"{_num(t['ic_median_error_frames'], '+.1f'):>5s} {_num(t['to_median_error_frames'], '+.1f'):>5s} "
             f"{str(t['ic_missed']) + '/' + str(t['to_missed']):>5s} {str(t['ic_spurious']) + '/' + str(t['to_spurious']):>5s} "
             f"{_num(t['mean_abs_cadence_error_pct'], '.2f'):>6s} {_num(t['mean_abs_overstride_error_pct_leg'], '.1f'):>5s} "
-            f"{_num(None if ct is None else 1000 * ct, '.0f'):>6s}   (|cad%|, |over|, |ct| = mean abs of the clip figures)")
+            f"{_num(None if ct is None else 1000 * ct, '.0f'):>6s} "
+            f"{_flags({k: int(t[f'events_{k}']) for k in ('off', 'off_flagged', 'hits', 'hits_flagged')}):>14s}"
+            "   (|cad%|, |over|, |ct| = mean abs of the clip figures; flagged: marked timing-uncertain)")
 
 
 def details(s: ClipScore) -> list[str]:
@@ -250,7 +259,8 @@ def details(s: ClipScore) -> list[str]:
             lines.append(f"    {e.side:5s} {e.kind.upper()} label {e.label_frame:5d}  MISSED")
         else:
             lines.append(f"    {e.side:5s} {e.kind.upper()} label {e.label_frame:5d}  detected {e.detected_frame:5d}  "
-                         f"{e.error_frames:+4.0f} fr {e.error_ms:+6.1f} ms  {'ok' if e.hit else 'OFF'}")
+                         f"{e.error_frames:+4.0f} fr {e.error_ms:+6.1f} ms  {'ok' if e.hit else 'OFF'}"
+                         f"{'  (marked uncertain)' if e.flagged else ''}")
     for (kind, side), frames in s.spurious.items():
         if frames:
             lines.append(f"    {side:5s} {kind.upper()} spurious at {frames}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,17 @@ def test_score_counts_cadence_and_window():
     assert ic.median_error_frames == 0.0
     assert s.cadence_error_pct == pytest.approx(-5.0)
     assert s.row()["ic_both_hits"] == 7
+
+
+def test_flag_counts_say_how_many_off_events_were_marked_uncertain():
+    lab = _labels([10, 30, 50, 70], [16, 36, 56, 76])
+    # left contacts: 31 on time, 73 three frames late, 13 three late; the analysis marked the steps at 13 and 31 uncertain
+    det = _detection([13, 31, 50, 73], [16, 36, 56, 76])
+    det = replace(det, uncertain={("left", "ic"): frozenset({13, 31}), ("left", "to"): frozenset({16})})
+    s = score_detection("x", lab, det)
+    assert s.flag_counts() == {"off": 2, "off_flagged": 1, "hits": 6, "hits_flagged": 2}  # off: 13 (flagged), 73; hits: 31, 16 flagged
+    assert [e.flagged for e in s.events if e.kind == "ic"] == [True, True, False, False]
+    assert s.row()["events_off_flagged"] == 1
 
 
 def test_cadence_uses_complete_strides_only():

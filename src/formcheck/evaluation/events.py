@@ -303,6 +303,7 @@ class MatchedEvent:
     error_frames: float | None  # detected - labelled (+ = late)
     error_ms: float | None  # same, real time
     hit: bool
+    flagged: bool = False  # the analysis marked the detected step's timing uncertain (left out of its medians)
 
 
 @dataclass(frozen=True)
@@ -376,19 +377,25 @@ class Detection:
     frames: dict[tuple[str, str], np.ndarray]  # (side, kind) -> frames
     cadence_spm: float | None
     step_values: list[tuple[str, int, float | None, float | None]]  # side, contact frame, overstride % leg, contact time s
+    uncertain: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)  # (side, kind) -> frames of steps marked uncertain
 
 
 def detection_from_analysis(analysis: Any) -> Detection:
     """Events as formcheck reports them: each step's ``contact_frame`` / ``toe_off_frame`` (decoded frames)."""
     frames: dict[tuple[str, str], list[int]] = {(s, k): [] for s in SIDES for k in KINDS}
+    uncertain: dict[tuple[str, str], set[int]] = {(s, k): set() for s in SIDES for k in KINDS}
     for st in analysis.steps:
-        frames[(st.side, "ic")].append(int(st.contact_frame))
-        if st.toe_off_frame is not None:
-            frames[(st.side, "to")].append(int(st.toe_off_frame))
+        step_frames = {"ic": int(st.contact_frame), "to": None if st.toe_off_frame is None else int(st.toe_off_frame)}
+        for kind, frame in step_frames.items():
+            if frame is not None:
+                frames[(st.side, kind)].append(frame)
+                if getattr(st, "timing_uncertain", False):
+                    uncertain[(st.side, kind)].add(frame)
     summary = getattr(analysis, "summary", None) or {}
     cad = summary.get("cadence_spm")
     values = [(m.side, int(m.contact_frame), m.overstride_pct_leg, m.contact_time_s) for m in analysis.steps]
-    return Detection({k: np.asarray(sorted(v), dtype=int) for k, v in frames.items()}, None if cad is None else float(cad), values)
+    return Detection({k: np.asarray(sorted(v), dtype=int) for k, v in frames.items()}, None if cad is None else float(cad), values,
+                     {k: frozenset(v) for k, v in uncertain.items()})
 
 
 @dataclass(frozen=True)
@@ -433,6 +440,14 @@ class ClipScore:
     contact_time_error_s: float | None  # median over matched steps, detected - truth (rendered clips)
     error: str | None = None  # AnalysisError message: everything counted missed
 
+    def flag_counts(self) -> dict[str, int]:
+        """How well the analysis said how sure it was: of the events it timed outside the tolerance, how many it
+        marked uncertain (``off_flagged`` of ``off``), and how many of its on-time events it marked all the same."""
+        off = [e for e in self.events if e.detected_frame is not None and not e.hit]
+        hits = [e for e in self.events if e.hit]
+        return {"off": len(off), "off_flagged": sum(e.flagged for e in off),
+                "hits": len(hits), "hits_flagged": sum(e.flagged for e in hits)}
+
     @property
     def cadence_error_pct(self) -> float | None:
         if self.cadence_labelled_spm is None or self.cadence_detected_spm is None:
@@ -457,6 +472,7 @@ class ClipScore:
             "cadence_error_pct": _round(self.cadence_error_pct, 2), "overstride_error_pct_leg": _round(self.overstride_error_pct_leg, 2),
             "contact_time_error_s": _round(self.contact_time_error_s, 4), "error": self.error,
         })
+        r.update({f"events_{k}": v for k, v in self.flag_counts().items()})
         return r
 
 
@@ -480,6 +496,8 @@ def score_detection(name: str, labels: EventLabels, detection: Detection | None,
             m = match_events(lab, det, window_frames=window, tolerance_frames=tol, ms_per_frame=labels.ms_per_frame,
                              side=side, kind=kind, span=labels.labelled_span(side), in_view=labels.in_view,
                              not_labelled=np.array([f for a, k, f in labels.not_labelled if a == side and k == kind], dtype=int))
+            flagged = detection.uncertain.get((side, kind), frozenset()) if detection is not None else frozenset()
+            m = replace(m, events=[replace(e, flagged=e.detected_frame in flagged) for e in m.events])
             scores[(kind, side)] = EventScore.of(m.events, len(m.spurious_frames))
             spurious[(kind, side)] = m.spurious_frames
             per_kind.extend(m.events)
