@@ -98,6 +98,7 @@ class EventParams:
     zeni_max_shift_stride: float = 0.05  # ... a delay of at most this
     symmetry_tolerance_stride: float = 0.05  # a less visible leg's contact time this far from the other leg's is checked
     doubt_offset_stride: float = 0.1  # a step whose timing departs this far from its leg's median is uncertain
+    unseen_frames: int = 2  # ... and so is a step whose foot was not tracked in this many frames before contact / after toe-off
     # A short pass (no stride period): stances are the feet standing still in the image (see short_pass_events)
     pass_min_strides: float = 2.5  # a clip shorter than this many strides (or too short for a period) ...
     pass_min_travel_leg: float = 1.5  # ... in which the pelvis crosses at least this much of the image is a short pass
@@ -270,6 +271,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = contacts_by_rhythm(steps, track, period, p)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = with_doubts(steps, period / fps, p)
+    steps = with_unseen_doubts(steps, light, p)
     steps.sort(key=lambda s: s.contact_at_s)
     if short is not None and short.steps and len(short.steps) >= len(steps):
         return short  # the planted feet found at least as many stances as a period this clip barely shows
@@ -437,6 +439,33 @@ def with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> lis
     return out
 
 
+def with_unseen_doubts(steps: list[StepEvents], light: PoseTrack, p: EventParams) -> list[StepEvents]:
+    """Each step with a doubt when its foot was not tracked just before contact or just after toe-off.
+
+    An event is timed on the foot's landmarks: where MediaPipe lost the foot (no heel or toe, or the
+    cleaning dropped them) in the ``unseen_frames`` before a contact, the foot may have landed while
+    unseen, so the contact found is the first one SEEN and can be late (on track_side_short_02 the far
+    foot is lost for 4 frames and its contact is found 3 frames after the labelled one); likewise a
+    toe-off just before the foot is lost can be early. The start and end of the track count as unseen.
+    """
+    k = light.keypoints_px
+    n = len(k)
+    out = []
+    for s in steps:
+        leg = lm.LEG[s.side]  # type: ignore[index]
+        seen = np.isfinite(k[:, [leg["heel"], leg["foot_index"]], 1]).any(axis=1)
+        before = range(s.contact_index - p.unseen_frames, s.contact_index)
+        doubts = list(s.doubts)
+        if not all(0 <= f < n and seen[f] for f in before):
+            doubts.append("the foot was not tracked just before contact: it may have landed earlier")
+        if s.toe_off_index is not None:
+            after = range(s.toe_off_index + 1, s.toe_off_index + 1 + p.unseen_frames)
+            if not all(0 <= f < n and seen[f] for f in after):
+                doubts.append("the foot was not tracked just after toe-off: it may have left later")
+        out.append(replace(s, doubts=tuple(doubts)) if len(doubts) > len(s.doubts) else s)
+    return out
+
+
 def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) -> list[tuple[str, int, int, float]]:
     """Stretches where a foot stands still in the image while the body passes: (leg label, first, last frame, x).
 
@@ -531,7 +560,7 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
         steps.append(StepEvents(side=SIDES[(i + first) % 2], contact_index=c, contact_at_s=_time_at(track, c), toe_off_index=o,
                                 toe_off_at_s=_time_at(track, to_pos), toe_off_method=method, contact_method="planted",
                                 candidate_at_s=_time_at(track, c)))
-    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
+    return GaitEvents(steps=with_unseen_doubts(steps, light, p), stride_period_frames=period, facing=facing, fps=fps)
 
 
 def _in_frame(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
