@@ -246,9 +246,22 @@ def test_rendered_sample_camera_is_static(pose_track_of):
     assert m["checked"] and m["median_shift_px_s"] < 0.5 and m["warning"] is None
 
 
-def test_a_short_pass_is_refused_with_advice_for_a_pass():
-    """A runner crossing the frame in one second (overground, 2 steps): the refusal says the runner crossed the
-    frame and how to film a longer pass, not 'film 10 s more' (which a friend filming a pass cannot do)."""
+def test_a_pass_of_one_stride_is_measured_with_a_warning_and_no_findings():
+    """A runner crossing the frame in one second (overground, one stride): each of its two steps is measured (the
+    model's own contact and toe-off frames, within one), with a warning that says the runner crossed the frame and
+    how to film a longer pass, not 'film 10 s more' (which a friend filming a pass cannot do); no findings from 2 steps."""
     g = simulate_gait(GaitParams(fps=30, duration_s=1.0, treadmill=False, runner_height_frac=0.3))
-    with pytest.raises(AnalysisError, match="crossed the frame .*stand further back"):
+    a = analyze_track(to_pose_track(g))
+    truth = {s["side"]: (s["contact_frame"], s["toe_off_frame"]) for s in g.truth["steps"]}
+    assert sorted(s.side for s in a.steps) == ["left", "right"]
+    for s in a.steps:
+        assert abs(s.contact_frame - truth[s.side][0]) <= 1 and abs(s.toe_off_frame - truth[s.side][1]) <= 1
+    assert a.findings == ()
+    assert any("only 2 steps seen while the runner crossed the frame" in w and "too few for findings" in w
+               and "stand further back" in w for w in a.quality["warnings"])
+
+
+def test_a_pass_shorter_than_a_stride_is_refused_with_advice_for_a_pass():
+    g = simulate_gait(GaitParams(fps=30, duration_s=0.6, treadmill=False, runner_height_frac=0.3))
+    with pytest.raises(AnalysisError, match="only [01] steps found while the runner crossed the frame .*stand further back"):
         analyze_track(to_pose_track(g))

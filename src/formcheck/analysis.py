@@ -31,7 +31,7 @@ from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
-    MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
+    MIN_STEPS, MIN_STEPS_FINDINGS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
 )
 
 # step-count limits live with the other quality checks (formcheck.quality); re-exported here
@@ -174,7 +174,8 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     # walking vs running from the pose track alone (pelvis bounce phase, cadence): formcheck.quality.gait_kind
     walking = bool(gait["walking"])
     quality, warnings, refuse = quality_checks(track, cleaned, len(steps), 1.0 if facing else direction.confidence,
-                                               gait=gait, view=view, direction=passes, allow_walking=allow_walking)
+                                               gait=gait, view=view, direction=passes, allow_walking=allow_walking,
+                                               planted=bool(all_events.steps) and all(s.contact_method == "planted" for s in all_events.steps))
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
     quality["incomplete_steps"] = len(all_events.steps) - len(events.steps)  # stances the clip cuts off: not measured
@@ -210,7 +211,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         "walking": walking,
         "n_steps": len(steps),
     })
-    findings = make_findings(steps, summary, cad, walking=walking) if len(steps) >= MIN_STEPS_REFUSE else []
+    findings = make_findings(steps, summary, cad, walking=walking) if len(steps) >= MIN_STEPS_FINDINGS else []
     w, h = source_track.image_size
     video = VideoInfo(  # the file as stored, whatever time base the analysis ran on
         source=source_track.source,

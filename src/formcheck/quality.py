@@ -34,7 +34,9 @@ from .pose_track import PoseTrack
 
 # --- thresholds (docs/thresholds.md)
 MIN_STEPS = 6  # fewer: warning, figures rough
-MIN_STEPS_REFUSE = 3  # fewer: refusal (a runner crossing the frame shows 3-6 steps: analysed, with a warning)
+MIN_STEPS_FINDINGS = 3  # fewer: each step is measured, but no finding is drawn from so few
+MIN_STEPS_REFUSE = 3  # fewer: refusal (a runner crossing the frame shows 3-6 steps: analysed, with a warning) ...
+MIN_PASS_STEPS_REFUSE = 2  # ... but a pass timed by its planted feet needs only a stride's two steps (see quality_checks)
 DETECTION_REFUSE, DETECTION_WARN = 0.2, 0.6  # fraction of frames with a person
 LEG_FRAC_REFUSE, LEG_FRAC_WARN = 0.05, 0.15  # leg length / image height
 VISIBILITY_WARN = 0.5  # median knee/ankle/heel/toe visibility of a leg
@@ -280,16 +282,34 @@ def direction_changes(track: PoseTrack) -> dict[str, Any]:
     return {"passes": passes, "changes": max(0, len(passes) - 1)}
 
 
-def too_few_steps_message(n_steps: int, raw: PoseTrack, direction: dict[str, Any]) -> str:
-    """Why a clip with too few steps is refused, and what to film instead: a runner crossing the frame needs a
+def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_steps: int = MIN_STEPS_REFUSE) -> str:
+    """Why a clip with too few steps is refused, and what to film instead: a runner ``crossing`` the frame needs a
     longer pass, a runner in place (treadmill) a longer clip."""
-    need = f"at least {MIN_STEPS_REFUSE} are needed"
-    if direction.get("passes"):
-        hips = raw.keypoints_px[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0]
-        seen = f"{np.isfinite(hips).all(axis=1).sum() / float(raw.fps):.1f} s"
-        return (f"only {n_steps} steps found while the runner crossed the frame ({seen} in view; {need}): stand further "
-                "back so the pass shows 6 or more steps, or follow the runner with the camera")
+    need = f"at least {need_steps} are needed"
+    if crossing:
+        return (f"only {n_steps} steps found while the runner crossed the frame ({_seen_s(raw)} in view; {need}): "
+                f"{PASS_ADVICE}")
     return f"only {n_steps} steps found; {need}: film 10 s more of steady running"
+
+
+PASS_ADVICE = "stand further back so the pass shows 6 or more steps, or follow the runner with the camera"
+
+
+def _seen_s(raw: PoseTrack) -> str:
+    """How long both hips were in view, e.g. "1.0 s"."""
+    hips = raw.keypoints_px[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0]
+    return f"{np.isfinite(hips).all(axis=1).sum() / float(raw.fps):.1f} s"
+
+
+def few_steps_warning(n_steps: int, raw: PoseTrack, crossing: bool, activity: str = "running") -> str:
+    """The warning for a clip analysed with fewer than MIN_STEPS steps: what it means and what to film instead."""
+    if n_steps < MIN_STEPS_FINDINGS:
+        meaning = f"each step is measured, but {n_steps} steps are too few for findings (they need {MIN_STEPS_FINDINGS} or more)"
+    else:
+        meaning = "figures are rough"
+    if crossing:
+        return f"only {n_steps} steps seen while the runner crossed the frame ({_seen_s(raw)} in view): {meaning}; {PASS_ADVICE}"
+    return f"only {n_steps} steps (< {MIN_STEPS}): {meaning}; film 10 s more of steady {activity}"
 
 
 WALKING_MESSAGE = "this looks like walking, not running; formcheck analyses running"
@@ -319,16 +339,23 @@ def quality_checks(
     view: dict[str, Any] | None = None,
     direction: dict[str, Any] | None = None,
     allow_walking: bool = False,
+    planted: bool = False,
 ) -> tuple[dict[str, Any], list[str], str | None]:
     """(quality dict, warnings, refusal message or None) for a raw track and its CleanResult.
 
     Walking is refused unless ``allow_walking`` (then it is a warning, and the caller gives no running findings).
+    ``planted``: the steps were timed by the planted feet of a runner crossing the frame
+    (:func:`formcheck.events.short_pass_events`), each stance seen standing still on the ground with
+    the sides alternating, so a single stride (MIN_PASS_STEPS_REFUSE steps) is measured; the periodic
+    rules need MIN_STEPS_REFUSE, as two steps cannot confirm the rhythm they are found by.
     """
     from .clean import leg_trust
 
     gait = gait if gait is not None else gait_kind(clean.track)
     view = view if view is not None else view_check(raw)
     direction = direction if direction is not None else direction_changes(clean.track)
+    need_steps = MIN_PASS_STEPS_REFUSE if planted else MIN_STEPS_REFUSE
+    crossing = planted or bool(direction.get("passes"))
     warnings: list[str] = []
     refusals: list[str] = []
     k = clean.track.keypoints_px
@@ -356,8 +383,8 @@ def quality_checks(
         warnings.append(f"runner small in the frame (leg {leg_frac:.0%} of image height): film closer so the runner fills most of the frame height")
     walking = bool(gait.get("walking"))
     if walking:
-        if allow_walking and n_steps < MIN_STEPS_REFUSE:
-            refusals.append(WALKING_MESSAGE + walking_evidence(gait) + "; " + too_few_steps_message(n_steps, raw, direction))
+        if allow_walking and n_steps < need_steps:
+            refusals.append(WALKING_MESSAGE + walking_evidence(gait) + "; " + too_few_steps_message(n_steps, raw, crossing, need_steps))
         elif allow_walking:
             warnings.append(WALKING_MESSAGE + walking_evidence(gait) + ": analysed as walking (allowed), running findings are not given")
         else:
@@ -365,10 +392,10 @@ def quality_checks(
                             "to analyse walking anyway, allow it (--allow-walking)")
     elif gait.get("kind") == "unclear" and gait.get("pelvis_spread_corr") is not None:
         warnings.append("running or walking unclear (no clear flight phase): figures assume running")
-    if n_steps < MIN_STEPS_REFUSE:
-        refusals.append(too_few_steps_message(n_steps, raw, direction))
+    if n_steps < need_steps:
+        refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps))
     elif n_steps < MIN_STEPS:
-        warnings.append(f"only {n_steps} steps (< {MIN_STEPS}): figures are rough; film 10 s more of steady running")
+        warnings.append(few_steps_warning(n_steps, raw, crossing, "walking" if walking and allow_walking else "running"))
     if min(trust.values()) < VISIBILITY_WARN:
         warnings.append(f"low landmark visibility (left {trust['left']:.2f}, right {trust['right']:.2f}): film in better light, "
                         "with nothing hiding the legs")
