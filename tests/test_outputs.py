@@ -292,6 +292,33 @@ def test_a_full_disk_anywhere_else_is_an_output_error_too() -> None:
     assert exc.value.exit_code == EXIT_OUTPUT
 
 
+def test_ctrl_c_turned_into_another_error_is_still_an_interruption() -> None:
+    """Ctrl-C landing while a C extension module initialises comes out as "ImportError: initialization failed"
+    (seen once in 9 interrupted runs): exit 130, "interrupted", not an internal error. Another error without a
+    Ctrl-C stays an internal error, and the SIGINT handler is put back afterwards."""
+    import typer
+
+    from formcheck.cli import EXIT_INTERNAL, handle_errors
+
+    @handle_errors
+    def interrupted_import() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1.0)  # the handler runs here
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None
+
+    @handle_errors
+    def broken() -> None:
+        raise ImportError("initialization failed")
+
+    for command, code in ((interrupted_import, 130), (broken, EXIT_INTERNAL)):
+        with pytest.raises(typer.Exit) as exc:
+            command()
+        assert exc.value.exit_code == code
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 @pytest.mark.slow  # a real process encoding a 20 s clip (~10 s); the in-process interrupts above are the fast tier's
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_to_a_real_run_leaves_the_previous_folder_byte_for_byte(previous: Path, tmp_path: Path, signum: int, code: int) -> None:

@@ -82,19 +82,33 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 @contextmanager
-def _terminate_cleanly() -> Iterator[None]:
-    """SIGTERM (kill, a closing terminal session) unwinds like Ctrl-C: staged outputs are removed, the lock freed."""
+def _terminate_cleanly(interrupts: list[int]) -> Iterator[None]:
+    """SIGTERM (kill, a closing terminal session) unwinds like Ctrl-C: staged outputs are removed, the lock freed.
+
+    Ctrl-C is noted in ``interrupts`` as it raises KeyboardInterrupt: one that lands while a C extension module
+    initialises comes out as another error (ImportError: initialization failed), and is still an interruption.
+    A SIGINT handler other than Python's default (ignored, say, in a background job) is left alone.
+    """
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+
+    def interrupted(signum: int, frame: object) -> None:
+        interrupts.append(signum)
+        raise KeyboardInterrupt
+
     previous = signal.signal(signal.SIGTERM, _terminated)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupted)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def handle_errors(command: F) -> F:
@@ -102,15 +116,19 @@ def handle_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        interrupts: list[int] = []
         try:
-            with _terminate_cleanly():
+            with _terminate_cleanly(interrupts):
                 return command(*args, **kwargs)
         except typer.Exit:
             raise
         except KeyboardInterrupt:  # outputs are staged (formcheck.atomic): the previous results are left as they were
             console(stderr=True).print("formcheck: interrupted", highlight=False)
-            raise typer.Exit(130)
+            raise typer.Exit(130) from None
         except Exception as exc:
+            if interrupts:  # Ctrl-C turned into another error on its way out (see _terminate_cleanly)
+                console(stderr=True).print("formcheck: interrupted", highlight=False)
+                raise typer.Exit(130) from None
             if os.environ.get("FORMCHECK_DEBUG"):
                 raise
             code = exit_code_for(exc)
