@@ -211,11 +211,19 @@ def test_fps_below_the_files_own_rate_is_impossible(command: str, tmp_path: Path
     assert pose_calls == []
 
 
-def test_fps_far_above_any_phone_is_refused(tmp_path: Path, pose_calls: list) -> None:
-    """The issue: `--fps 100000` ran and ended in "only 0 steps found ... film 10 s more"."""
-    code, _, err = cli_in_process("analyze", str(SAMPLE_60FPS), "--fps", "100000", "-o", str(tmp_path / "out"))
-    assert code == 2
-    assert "--fps" in err and "1000" in err
+@pytest.mark.parametrize(("command", "fps", "said"), [
+    ("analyze", "100000", "--fps 100000 is above any phone's frame rate"),
+    ("compare", "100000", "--fps 100000 is above any phone's frame rate"),
+    ("analyze", "0.5", "--fps 0.5 is not a frame rate"),
+    ("analyze", "-30", "--fps -30 is not a frame rate"),
+])
+def test_fps_far_above_any_phone_or_below_one_is_refused_with_the_range(command: str, fps: str, said: str, tmp_path: Path,
+                                                                        pose_calls: list) -> None:
+    """The issue: `--fps 100000` ran and ended in "only 0 steps found ... film 10 s more"; then typer's own bound
+    said only "Input should be less than or equal to 1000", without the range the file allows."""
+    inputs = [str(SAMPLE_60FPS)] * (2 if command == "compare" else 1)
+    code, _, err = cli_in_process(command, *inputs, f"--fps={fps}", "-o", str(tmp_path / "out"))
+    assert_usage_error(code, err, said, "60 to 1000")
     assert pose_calls == []
 
 

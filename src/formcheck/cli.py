@@ -187,8 +187,9 @@ StartOpt = Annotated[float | None, typer.Option("--start", min=0.0, help="Start 
 EndOpt = Annotated[float | None, typer.Option("--end", min=0.0, help="Stop at this time (seconds of the clip as it plays).")]
 FpsOpt = Annotated[
     float | None,
-    typer.Option("--fps", min=1.0, max=MAX_FPS, help="Real capture frame rate for slow-motion exports (e.g. 240 for 240 fps footage "
-                 "stored at 30 fps); not below the file's own rate."),
+    # no min/max here: formcheck.exit_codes.fps_problem checks it against the file and says the allowed range
+    typer.Option("--fps", help="Real capture frame rate for slow-motion exports (e.g. 240 for 240 fps footage "
+                 f"stored at 30 fps); from the file's own rate to {MAX_FPS:g}."),
 ]
 MaxPeopleOpt = Annotated[int, typer.Option("--max-people", min=1, max=5, help="People to look for when choosing the runner.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors still go to stderr.")]

@@ -42,8 +42,11 @@ def fps_problem(fps: float | None, file_fps: float, name: str) -> str | None:
     frames per second, or None when it can."""
     if fps is None:
         return None
+    allowed = f"{file_fps:g} to {MAX_FPS:g}" if file_fps > 0 else f"1 to {MAX_FPS:g}"
+    if not fps >= 1.0:  # NaN too
+        return f"--fps {fps:g} is not a frame rate: give the real capture rate of the footage, {allowed}"
     if fps > MAX_FPS:
-        return f"--fps {fps:g} is above any phone's frame rate (at most {MAX_FPS:g})"
+        return f"--fps {fps:g} is above any phone's frame rate: give the real capture rate of the footage, {allowed}"
     if file_fps > 0 and fps < file_fps * 0.99:
         return (f"--fps {fps:g} is impossible for {name}: the file itself holds {file_fps:g} frames/s, and --fps is the "
                 f"real capture rate of slow-motion footage, so it must be {file_fps:g} to {MAX_FPS:g}")
