@@ -78,6 +78,25 @@ def test_loading_something_else_fails_clearly(tmp_path):
         AnalysisResult.load(tmp_path / "x.json")
 
 
+@pytest.mark.parametrize(("edit", "said"), [
+    ({"schema_version": 99}, "written by a newer formcheck (schema_version 99"),
+    ({"schema_version": "1"}, "is not a version number"),
+    ({"facing": 42}, "facing is 42, not 'left' or 'right'"),
+    ({"steps": None}, "steps is not a list of step records"),
+    ({"steps": ["a"]}, "steps is not a list of step records"),
+    ({"summary": "x"}, "summary is not a JSON object"),
+    ({"findings": [5]}, "a field holds the wrong kind of value"),
+])
+def test_a_hand_edited_analysis_says_what_is_wrong_in_plain_words(synthetic_analysis, edit, said):
+    """A newcomer's test: these gave "'NoneType' object is not iterable", "'str' object has no attribute 'get'",
+    a 30-field list, or were accepted (a schema from the future, facing 42)."""
+    _, a = synthetic_analysis
+    d = {**json.loads(a.result.to_json()), **edit}
+    with pytest.raises(ResultFormatError) as exc:
+        AnalysisResult.from_dict(d)
+    assert said in str(exc.value) and "object" not in str(exc.value).replace("JSON object", "")
+
+
 def test_camera_motion_makes_a_new_result(synthetic_analysis):
     _, a = synthetic_analysis
     motion = {"checked": True, "warning": "the camera moves"}

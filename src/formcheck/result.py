@@ -352,19 +352,37 @@ class AnalysisResult:
         if not isinstance(d, Mapping):
             raise ResultFormatError("not a JSON object")
         what = "analysis"
-        return cls(
-            video=VideoInfo.from_dict(d.get("video") or {}),
-            facing=_need(d, "facing", what),
-            facing_source=d.get("facing_source", "detected"),
-            mode=d.get("mode", "overground"),
-            near_side=d.get("near_side") or ("left" if d["facing"] == "left" else "right"),
-            height_cm=d.get("height_cm"),
-            steps=tuple(step_from_dict(s) for s in _need(d, "steps", what)),
-            summary=ClipSummary.from_dict(_need(d, "summary", what)),
-            findings=tuple(finding_from_dict(f) for f in d.get("findings") or ()),
-            quality=Quality.from_dict(d.get("quality") or {}),
-            schema_version=d.get("schema_version", SCHEMA_VERSION),
-        )
+        version = d.get("schema_version", SCHEMA_VERSION)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ResultFormatError(f"schema_version {version!r} is not a version number")
+        if version > SCHEMA_VERSION:
+            raise ResultFormatError(f"written by a newer formcheck (schema_version {version}; this one reads up to "
+                                    f"{SCHEMA_VERSION}): update formcheck")
+        facing = _need(d, "facing", what)
+        if facing not in ("left", "right"):
+            raise ResultFormatError(f"facing is {facing!r}, not 'left' or 'right'")
+        steps = _need(d, "steps", what)
+        if not isinstance(steps, list) or not all(isinstance(s, Mapping) for s in steps):
+            raise ResultFormatError("steps is not a list of step records")
+        for key in ("summary", "video", "quality"):
+            if key in d and d[key] is not None and not isinstance(d[key], Mapping):
+                raise ResultFormatError(f"{key} is not a JSON object")
+        try:
+            return cls(
+                video=VideoInfo.from_dict(d.get("video") or {}),
+                facing=facing,
+                facing_source=d.get("facing_source", "detected"),
+                mode=d.get("mode", "overground"),
+                near_side=d.get("near_side") or ("left" if facing == "left" else "right"),
+                height_cm=d.get("height_cm"),
+                steps=tuple(step_from_dict(s) for s in steps),
+                summary=ClipSummary.from_dict(_need(d, "summary", what)),
+                findings=tuple(finding_from_dict(f) for f in d.get("findings") or ()),
+                quality=Quality.from_dict(d.get("quality") or {}),
+                schema_version=version,
+            )
+        except (TypeError, AttributeError, KeyError, IndexError) as exc:  # a field of the right name holding the wrong kind of value
+            raise ResultFormatError("a field holds the wrong kind of value (hand-edited?)") from exc
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=_json_default)
