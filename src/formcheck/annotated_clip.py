@@ -38,6 +38,13 @@ if TYPE_CHECKING:
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
 
 ANNOTATED_MAX_SIDE_PX = 1280  # long side of the annotated clip and stills at most (720p-class; phones, the report)
+# libx264 settings of the annotated clip, chosen by measurement (annotated 720x1280 frames of treadmill_side_01,
+# README "Benchmarks"): superfast at crf 25 matches veryfast at crf 23 in PSNR against the drawn frames (33.8 /
+# 33.6 dB) with ~20 % less encoder CPU (23 / 29 ms a frame), for a file 1.3x the size (3.6 / 2.7 MB per 12 s).
+# ultrafast (16 ms, 5.2 MB at crf 26) was not kept: it re-encodes a held picture (slow-motion contacts, doubled
+# frames) a little differently each time, 1-2 grey levels of drift over 3 holds, where superfast holds it exactly.
+ANNOTATED_PRESET = "superfast"
+ANNOTATED_CRF = 25
 
 
 @dataclass(frozen=True)
@@ -81,8 +88,8 @@ def write_annotated(
     scale: float = 1.0,
     slowmo_contacts: int = 0,
     annotators: Sequence[Annotator] | None = None,
-    crf: int = 23,
-    preset: str = "veryfast",
+    crf: int = ANNOTATED_CRF,
+    preset: str = ANNOTATED_PRESET,
     time_range_s: tuple[float, float] | None = None,
     progress: ProgressCallback | None = None,
 ) -> AnnotatedOutputs:
@@ -150,7 +157,10 @@ def write_annotated(
             if t0 is None:
                 t0 = frame.time_s
             rgb = frame.rgb if (out_w, out_h) == (dw, dh) else cv2.resize(frame.rgb, (out_w, out_h), interpolation=cv2.INTER_AREA)
-            img = annotate_frame(rgb if rgb is not frame.rgb else rgb.copy(), scaled.context(frame.index, style, time_s=frame.time_s), annotators)
+            # the decoded frame is this loop's own (its stills were drawn on copies above): draw on it in place,
+            # as a 720x1280 copy costs ~2.4 ms a frame
+            img = annotate_frame(rgb if rgb.flags.writeable else rgb.copy(), scaled.context(frame.index, style, time_s=frame.time_s),
+                                 annotators)
             writer.write(img, time_s=frame.time_s - t0 + shift)
             written += 1
             if frame.index in contact_frames:
@@ -195,8 +205,8 @@ def write_annotated_outputs(
     video: bool = True,
     scale: float = 1.0,
     slowmo_contacts: int = 0,
-    crf: int = 23,
-    preset: str = "veryfast",
+    crf: int = ANNOTATED_CRF,
+    preset: str = ANNOTATED_PRESET,
     progress: ProgressCallback | None = None,
 ) -> AnnotatedOutputs:
     """Write ``OUTDIR/annotated.mp4`` (unless ``video=False``) and ``OUTDIR/stills/*.png``.

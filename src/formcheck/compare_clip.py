@@ -27,6 +27,7 @@ from .annotate import (
     annotate_frame,
     put_text,
 )
+from .annotated_clip import ANNOTATED_CRF, ANNOTATED_PRESET
 from .geometry import leg_length_px
 from .overlay import OverlayData, Style, overlay_from_analysis
 from .video import H264Writer, iter_frames
@@ -146,7 +147,7 @@ def write_side_by_side(
         titles.append(text)
 
     out_path = Path(out_path)
-    with H264Writer(out_path, fps=out_fps, size=(2 * panel_w, panel_h + header)) as writer:
+    with H264Writer(out_path, fps=out_fps, size=(2 * panel_w, panel_h + header), crf=ANNOTATED_CRF, preset=ANNOTATED_PRESET) as writer:
         blank = np.full((panel_h, panel_w, 3), 24, np.uint8)
         for j in range(n_cycles * frames_per_cycle):
             canvas = np.zeros((panel_h + header, 2 * panel_w, 3), np.uint8)
