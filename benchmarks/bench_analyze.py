@@ -161,7 +161,7 @@ def stages(clip: Path) -> None:
 
     from formcheck.analysis import analyze_track
     from formcheck.annotate import annotate_frame, default_annotators
-    from formcheck.annotated_clip import write_annotated_outputs
+    from formcheck.annotated_clip import ANNOTATED_CRF, ANNOTATED_PRESET, write_annotated_outputs
     from formcheck.camera import measure_camera_motion, prepare_track
     from formcheck.overlay import Style, overlay_from_analysis
     from formcheck.pose import (
@@ -214,12 +214,12 @@ def stages(clip: Path) -> None:
 
         drawn = alone("drawing, 60 frames", draw)
 
-        def encode(preset: str) -> None:
-            with H264Writer(out / f"enc_{preset}.mp4", info.fps, (info.width, info.height), preset=preset) as writer:
+        def encode(preset: str, crf: int) -> None:
+            with H264Writer(out / f"enc_{preset}.mp4", info.fps, (info.width, info.height), preset=preset, crf=crf) as writer:
                 for img in drawn:
                     writer.write(img)
 
-        alone("H.264 encoding (veryfast), 60 frames", encode, "veryfast")
+        alone(f"H.264 encoding ({ANNOTATED_PRESET}, crf {ANNOTATED_CRF}), 60 frames", encode, ANNOTATED_PRESET, ANNOTATED_CRF)
         alone("report", write_report, result, out / "report2.html", stills=stills)
     pipeline.print(f"2a. the pipeline's phases ({n} frames; the stages inside a phase overlap on threads)")
     alone.print(f"2b. each stage alone ({n} frames unless said)")
