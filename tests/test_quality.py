@@ -256,8 +256,8 @@ def test_a_pass_of_one_stride_is_measured_with_a_warning_and_no_findings():
     assert sorted(s.side for s in a.steps) == ["left", "right"]
     for s in a.steps:
         assert abs(s.contact_frame - truth[s.side][0]) <= 1 and abs(s.toe_off_frame - truth[s.side][1]) <= 1
-    assert a.findings == ()
-    assert any("only 2 steps seen while the runner crossed the frame" in w and "too few for findings" in w
+    assert sorted((f.code, f.side) for f in a.findings) == [("insufficient_steps", "left"), ("insufficient_steps", "right")]
+    assert any("only 2 steps seen while the runner crossed the frame" in w and "fewer than 3 steps gets no findings" in w
                and "stand further back" in w for w in a.quality["warnings"])
 
 

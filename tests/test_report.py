@@ -211,6 +211,21 @@ def test_walking_clip_verdict(raw_synthetic_analysis, tmp_path):
     assert "Running findings are not given for walking; film a run." in text
 
 
+def test_too_few_steps_is_not_judged_ok(raw_synthetic_analysis, tmp_path):
+    """A leg with too few steps for a finding (a runner crossing the frame in one stride) showed "No overstride"
+    at +30 % leg and "No form issue found" in the report: its cards now say it is not judged."""
+    from formcheck.findings import make_findings
+
+    steps = [s for s in raw_synthetic_analysis.steps][:2]
+    findings = make_findings(steps, raw_synthetic_analysis.summary.to_dict(), None, walking=False)
+    assert [f.code for f in findings] == ["insufficient_steps", "insufficient_steps"]
+    a = raw_synthetic_analysis.with_result(findings=tuple(findings))
+    text = report.write_report(a, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert text.count("Too few steps to judge") == 2  # overstride and hip extension cards
+    assert "No overstride" not in text and "Good hip extension" not in text and "No form issue found" not in text
+    assert "Too few left steps for findings" in text
+
+
 def test_every_finding_with_cue_and_drill(synthetic_analysis, synthetic_report):
     text = synthetic_report.read_text(encoding="utf-8")
     assert len(synthetic_analysis.findings) >= 2

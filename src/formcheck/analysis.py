@@ -31,7 +31,7 @@ from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
-    MIN_STEPS, MIN_STEPS_FINDINGS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
+    MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
 )
 
 # step-count limits live with the other quality checks (formcheck.quality); re-exported here
@@ -211,7 +211,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         "walking": walking,
         "n_steps": len(steps),
     })
-    findings = make_findings(steps, summary, cad, walking=walking) if len(steps) >= MIN_STEPS_FINDINGS else []
+    findings = make_findings(steps, summary, cad, walking=walking)  # a leg with too few steps gets "insufficient_steps"
     w, h = source_track.image_size
     video = VideoInfo(  # the file as stored, whatever time base the analysis ran on
         source=source_track.source,

@@ -217,7 +217,8 @@ def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: fl
         ss = [s for s in steps if s.side == side]
         if len(ss) < MIN_STEPS_PER_SIDE:
             out.append(Finding("insufficient_steps", f"Too few {side} steps for findings", "info", side, float(len(ss)),
-                               float(MIN_STEPS_PER_SIDE), note="Film at least 10 s of steady running."))
+                               float(MIN_STEPS_PER_SIDE), note=f"A finding needs {MIN_STEPS_PER_SIDE} or more steps of a leg: film more "
+                               "steps (the warnings say how)."))
             continue
         far_note = "" if ss[0].near else _FAR_NOTE
         counted = counted_steps(ss)  # the steps the summary's medians were taken over

@@ -34,7 +34,6 @@ from .pose_track import PoseTrack
 
 # --- thresholds (docs/thresholds.md)
 MIN_STEPS = 6  # fewer: warning, figures rough
-MIN_STEPS_FINDINGS = 3  # fewer: each step is measured, but no finding is drawn from so few
 MIN_STEPS_REFUSE = 3  # fewer: refusal (a runner crossing the frame shows 3-6 steps: analysed, with a warning) ...
 MIN_PASS_STEPS_REFUSE = 2  # ... but a pass timed by its planted feet needs only a stride's two steps (see quality_checks)
 DETECTION_REFUSE, DETECTION_WARN = 0.2, 0.6  # fraction of frames with a person
@@ -303,10 +302,7 @@ def _seen_s(raw: PoseTrack) -> str:
 
 def few_steps_warning(n_steps: int, raw: PoseTrack, crossing: bool, activity: str = "running") -> str:
     """The warning for a clip analysed with fewer than MIN_STEPS steps: what it means and what to film instead."""
-    if n_steps < MIN_STEPS_FINDINGS:
-        meaning = f"each step is measured, but {n_steps} steps are too few for findings (they need {MIN_STEPS_FINDINGS} or more)"
-    else:
-        meaning = "figures are rough"
+    meaning = "each step is measured, but the figures are rough and a leg seen in fewer than 3 steps gets no findings"
     if crossing:
         return f"only {n_steps} steps seen while the runner crossed the frame ({_seen_s(raw)} in view): {meaning}; {PASS_ADVICE}"
     return f"only {n_steps} steps (< {MIN_STEPS}): {meaning}; film 10 s more of steady {activity}"

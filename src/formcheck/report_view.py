@@ -132,12 +132,16 @@ def _worst_finding(result: AnalysisResult, code: str) -> Finding | None:
     return max(fs, key=lambda f: _SEV_RANK.get(f.severity, 0)) if fs else None
 
 
-def _card_verdict(walking: bool, median: float | None, finding: Finding | None, problem: str, ok: str) -> tuple[str, str]:
-    """(verdict text, status) of a headline card: not a run, not measured, the finding's severity, or ok."""
+def _card_verdict(walking: bool, median: float | None, finding: Finding | None, problem: str, ok: str,
+                  judged: bool = True) -> tuple[str, str]:
+    """(verdict text, status) of a headline card: not a run, not measured, not judged (too few steps of the leg
+    for a finding), the finding's severity, or ok."""
     if walking:
         return "Not a run: no flight phase", "info"
     if median is None:
         return "Not measured", "info"
+    if not judged and finding is None:
+        return "Too few steps to judge", "info"
     if finding is not None and finding.borderline:
         return f"Borderline{problem} (too close to the threshold for the steps to tell)", "borderline"
     if finding is not None:
@@ -155,7 +159,9 @@ def headline_cards(result: AnalysisResult) -> list[Card]:
     side = _headline_side(result, ("overstride",), "overstride_pct_leg")
     m = _metric(summary, side, "overstride_pct_leg")
     med = _median(summary, side, "overstride_pct_leg")
-    verdict, status = _card_verdict(walking, med, _worst_finding(result, "overstride"), " overstride", "No overstride")
+    unjudged = {f.side for f in result.findings if f.code == "insufficient_steps"}
+    verdict, status = _card_verdict(walking, med, _worst_finding(result, "overstride"), " overstride", "No overstride",
+                                    judged=side not in unjudged)
     value = "–" if med is None else f"{fmt(med, 0, signed=True)} % leg"
     cm = _median(summary, side, "overstride_cm")
     if cm is not None:
@@ -169,7 +175,8 @@ def headline_cards(result: AnalysisResult) -> list[Card]:
     m = _metric(summary, side, "peak_hip_extension_deg")
     med = _median(summary, side, "peak_hip_extension_deg")
     verdict, status = _card_verdict(
-        walking, med, _worst_finding(result, "limited_hip_extension"), ": limited hip extension", "Good hip extension"
+        walking, med, _worst_finding(result, "limited_hip_extension"), ": limited hip extension", "Good hip extension",
+        judged=side not in unjudged,
     )
     value = "–" if med is None else f"{fmt(med, 0, '°', signed=True)}"
     details = [f"Peak thigh angle behind the hip, {side} leg (median)"] if med is not None else []
