@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from formcheck import landmarks as lm
 from formcheck.clean import clean_track
 from formcheck.events import EventParams, detect_direction, detect_events, short_pass_events
 from formcheck.metrics import cadence_spm
@@ -266,6 +267,26 @@ def test_contact_by_rhythm_retimes_an_odd_contact_and_keeps_a_doubt():
     assert out[:3] == regular
     close = _stance("left", 1.19, 1.45, 1.2)  # 30 ms from the rhythm: within 0.1 stride (70 ms)
     assert contacts_by_rhythm(regular + [close], _clock_track(), 70.0, EventParams())[-1] == close
+
+
+# ------------------------------------------------------------------- a foot lost around an event
+@pytest.mark.parametrize("gap", [2, 4])
+def test_a_foot_lost_just_before_contact_makes_its_step_uncertain(gap):
+    """A foot's heel and toe missing for ``gap`` frames right before a true contact (at 30 fps the cleaning
+    interpolates gaps of up to 0.1 s: the 2-frame gap is filled in, the 4-frame one left empty; either way the
+    foot was not seen there): that step's contact may be late, so it carries a doubt; the others do not."""
+    g = simulate_gait(GaitParams(fps=30, duration_s=6.0))
+    track = to_pose_track(g)
+    true = g.truth["steps"][4]
+    leg = lm.LEG[true["side"]]
+    kp = track.keypoints_px.copy()
+    kp[true["contact_frame"] - gap : true["contact_frame"], [leg["heel"], leg["foot_index"]], :] = np.nan
+    cleaned = clean_track(track.with_keypoints(kp))
+    events = detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light, filled=cleaned.filled)
+    lost = [s for s in events.steps if s.side == true["side"] and abs(s.contact_index - true["contact_frame"]) <= 2]
+    assert len(lost) == 1 and any("not tracked just before contact" in d for d in lost[0].doubts)
+    others = [s for s in events.steps if s is not lost[0]]
+    assert len(others) >= 8 and not any("not tracked" in d for s in others[1:-1] for d in s.doubts)
 
 
 # ------------------------------------------------------------------- a runner crossing the frame in a stride or two

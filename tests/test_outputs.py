@@ -312,11 +312,38 @@ def test_ctrl_c_turned_into_another_error_is_still_an_interruption() -> None:
     def broken() -> None:
         raise ImportError("initialization failed")
 
-    for command, code in ((interrupted_import, 130), (broken, EXIT_INTERNAL)):
+    @handle_errors
+    def terminated_import() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1.0)
+        except SystemExit:
+            raise ImportError("initialization failed") from None
+
+    for command, code in ((interrupted_import, 130), (terminated_import, 128 + signal.SIGTERM), (broken, EXIT_INTERNAL)):
         with pytest.raises(typer.Exit) as exc:
             command()
         assert exc.value.exit_code == code
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_an_ignored_ctrl_c_stays_ignored() -> None:
+    """A run started with SIGINT ignored (a background job of a shell script) must not start answering it."""
+    from formcheck.cli import handle_errors
+
+    @handle_errors
+    def command() -> str:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+        return "done"
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert command() == "done"
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.slow  # a real process encoding a 20 s clip (~10 s); the in-process interrupts above are the fast tier's

@@ -31,7 +31,7 @@ from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
-    MIN_STEPS, MIN_STEPS_REFUSE, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
+    MIN_STEPS, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
 )
 
 # step-count limits live with the other quality checks (formcheck.quality); re-exported here
@@ -167,7 +167,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     near = near_side(face)
     com = segment_weighted_com(ct.keypoints_px)
     hip_mid = hip_midpoint(ct.keypoints_px)
-    all_events = detect_events(ct, face, light=cleaned.light)
+    all_events = detect_events(ct, face, light=cleaned.light, filled=cleaned.filled)
     # only complete stances are measured (formcheck.metrics.incomplete_reason); every stance still times the cadence
     steps = step_metrics(ct, all_events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility, light=cleaned.light)
     events = complete_events(ct, all_events)
@@ -175,7 +175,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     walking = bool(gait["walking"])
     quality, warnings, refuse = quality_checks(track, cleaned, len(steps), 1.0 if facing else direction.confidence,
                                                gait=gait, view=view, direction=passes, allow_walking=allow_walking,
-                                               planted=bool(all_events.steps) and all(s.contact_method == "planted" for s in all_events.steps))
+                                               planted=_one_stride_planted(all_events))
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
     quality["incomplete_steps"] = len(all_events.steps) - len(events.steps)  # stances the clip cuts off: not measured
@@ -230,6 +230,12 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     return Analysis(
         result=result, track=ct, raw_track=source_track, com_px=com, hip_mid_px=hip_mid, events=events, info={"direction": direction.__dict__, "clean": cleaned.info},
     )
+
+
+def _one_stride_planted(events: GaitEvents) -> bool:
+    """The stances were timed by the planted feet of a runner crossing the frame and show both legs (a stride)."""
+    steps = events.steps
+    return bool(steps) and all(s.contact_method == "planted" for s in steps) and {s.side for s in steps} == {"left", "right"}
 
 
 def _mode(gait: dict[str, Any], travel_mode: str) -> str:

@@ -77,17 +77,14 @@ def fail(message: str, exit_code: int) -> None:
     raise typer.Exit(exit_code)
 
 
-def _terminated(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 @contextmanager
 def _terminate_cleanly(interrupts: list[int]) -> Iterator[None]:
     """SIGTERM (kill, a closing terminal session) unwinds like Ctrl-C: staged outputs are removed, the lock freed.
 
-    Ctrl-C is noted in ``interrupts`` as it raises KeyboardInterrupt: one that lands while a C extension module
-    initialises comes out as another error (ImportError: initialization failed), and is still an interruption.
-    A SIGINT handler other than Python's default (ignored, say, in a background job) is left alone.
+    Each signal is noted in ``interrupts`` as it raises (KeyboardInterrupt for Ctrl-C, SystemExit(128 + N) for
+    SIGTERM): one that lands while a C extension module initialises comes out as another error (ImportError:
+    initialization failed), and is still an interruption. A SIGINT handler other than Python's default
+    (ignored, say, in a background job) is left alone.
     """
     import signal
     import threading
@@ -100,15 +97,20 @@ def _terminate_cleanly(interrupts: list[int]) -> Iterator[None]:
         interrupts.append(signum)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _terminated)
-    previous_int = signal.getsignal(signal.SIGINT)
-    if previous_int is signal.default_int_handler:
+    def terminated(signum: int, frame: object) -> None:
+        interrupts.append(signum)
+        raise SystemExit(128 + signum)
+
+    previous_term = signal.signal(signal.SIGTERM, terminated)
+    replace_int = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if replace_int:
         signal.signal(signal.SIGINT, interrupted)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term if previous_term is not None else signal.SIG_DFL)
+        if replace_int:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def handle_errors(command: F) -> F:
@@ -126,9 +128,12 @@ def handle_errors(command: F) -> F:
             console(stderr=True).print("formcheck: interrupted", highlight=False)
             raise typer.Exit(130) from None
         except Exception as exc:
-            if interrupts:  # Ctrl-C turned into another error on its way out (see _terminate_cleanly)
-                console(stderr=True).print("formcheck: interrupted", highlight=False)
-                raise typer.Exit(130) from None
+            if interrupts:  # a signal turned into another error on its way out (see _terminate_cleanly)
+                import signal
+
+                if interrupts[0] == signal.SIGINT:
+                    console(stderr=True).print("formcheck: interrupted", highlight=False)
+                raise typer.Exit(130 if interrupts[0] == signal.SIGINT else 128 + interrupts[0]) from None
             if os.environ.get("FORMCHECK_DEBUG"):
                 raise
             code = exit_code_for(exc)

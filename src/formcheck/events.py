@@ -159,7 +159,8 @@ def _time_at(track: PoseTrack, pos: float) -> float:
     return float(t[i] + (pos - i) * (t[i + 1] - t[i]))
 
 
-def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None, params: EventParams = EventParams()) -> GaitEvents:
+def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None, params: EventParams = EventParams(),
+                  filled: np.ndarray | None = None) -> GaitEvents:
     """Contacts and toe-offs of both feet on a CLEANED track (see formcheck.clean).
 
     ``track`` is the cleaned, smoothed track; ``light`` the same track cleaned but NOT low-pass
@@ -179,6 +180,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     A clip of a stride or two in which the runner crosses the frame (no stride period, or fewer than
     ``pass_min_strides``) is also timed by the planted feet (:func:`short_pass_events`), which is kept
     when it finds at least as many stances (always, without a period).
+    ``filled`` ((T, 33) bool, :attr:`formcheck.clean.CleanResult.filled`): landmarks the cleaning interpolated
+    or replaced; a foot that was only interpolated around an event is not seen there (:func:`with_unseen_doubts`).
     Steps where no landing is found keep the Zeni time (``contact_method="zeni"``). A leg whose heel/toe
     MediaPipe places poorly (median visibility of knee/ankle/heel/toe < landing_min_visibility) uses the
     Zeni rule for its contacts: its heel and toe traces jump by more than a landing is deep. A partly
@@ -200,7 +203,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     periods = [period for period in periods if np.isfinite(period)]
     short = None
     if not periods or n < p.pass_min_strides * float(np.median(periods)):  # a runner crossing the frame in a stride or two?
-        short = short_pass_events(track, light, facing, p)
+        short = short_pass_events(track, light, facing, p, filled)
         if not periods:
             return short
     period = float(np.median(periods))
@@ -271,7 +274,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = contacts_by_rhythm(steps, track, period, p)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = with_doubts(steps, period / fps, p)
-    steps = with_unseen_doubts(steps, light, p)
+    steps = with_unseen_doubts(steps, light, p, filled)
     steps.sort(key=lambda s: s.contact_at_s)
     if short is not None and short.steps and len(short.steps) >= len(steps):
         return short  # the planted feet found at least as many stances as a period this clip barely shows
@@ -439,21 +442,27 @@ def with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> lis
     return out
 
 
-def with_unseen_doubts(steps: list[StepEvents], light: PoseTrack, p: EventParams) -> list[StepEvents]:
+def with_unseen_doubts(steps: list[StepEvents], light: PoseTrack, p: EventParams,
+                       filled: np.ndarray | None = None) -> list[StepEvents]:
     """Each step with a doubt when its foot was not tracked just before contact or just after toe-off.
 
-    An event is timed on the foot's landmarks: where MediaPipe lost the foot (no heel or toe, or the
-    cleaning dropped them) in the ``unseen_frames`` before a contact, the foot may have landed while
-    unseen, so the contact found is the first one SEEN and can be late (on track_side_short_02 the far
-    foot is lost for 4 frames and its contact is found 3 frames after the labelled one); likewise a
-    toe-off just before the foot is lost can be early. The start and end of the track count as unseen.
+    An event is timed on the foot's landmarks: where MediaPipe lost the foot (neither heel nor toe
+    measured: missing, or dropped by the cleaning, whether or not the gap was then interpolated, see
+    ``filled``) in the ``unseen_frames`` before a contact, the foot may have landed while unseen, so the
+    contact found is the first one SEEN and can be late (on track_side_short_02 the far foot is lost
+    for 4 frames and its contact is found 3 frames after the labelled one); likewise a toe-off just
+    before the foot is lost can be early. The start and end of the track count as unseen.
     """
     k = light.keypoints_px
     n = len(k)
     out = []
     for s in steps:
         leg = lm.LEG[s.side]  # type: ignore[index]
-        seen = np.isfinite(k[:, [leg["heel"], leg["foot_index"]], 1]).any(axis=1)
+        cols = [leg["heel"], leg["foot_index"]]
+        measured = np.isfinite(k[:, cols, 1])
+        if filled is not None:
+            measured &= ~np.asarray(filled, dtype=bool)[:, cols]
+        seen = measured.any(axis=1)
         before = range(s.contact_index - p.unseen_frames, s.contact_index)
         doubts = list(s.doubts)
         if not all(0 <= f < n and seen[f] for f in before):
@@ -511,7 +520,8 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
     return merged
 
 
-def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventParams = EventParams()) -> GaitEvents:
+def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventParams = EventParams(),
+                      filled: np.ndarray | None = None) -> GaitEvents:
     """Events of a runner crossing the frame in a stride or two (overground, still or stabilised camera).
 
     Overground a stance foot stands still on the ground, so in the image of a still (or stabilised)
@@ -560,7 +570,7 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
         steps.append(StepEvents(side=SIDES[(i + first) % 2], contact_index=c, contact_at_s=_time_at(track, c), toe_off_index=o,
                                 toe_off_at_s=_time_at(track, to_pos), toe_off_method=method, contact_method="planted",
                                 candidate_at_s=_time_at(track, c)))
-    return GaitEvents(steps=with_unseen_doubts(steps, light, p), stride_period_frames=period, facing=facing, fps=fps)
+    return GaitEvents(steps=with_unseen_doubts(steps, light, p, filled), stride_period_frames=period, facing=facing, fps=fps)
 
 
 def _in_frame(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:

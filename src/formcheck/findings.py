@@ -218,7 +218,7 @@ def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: fl
         if len(ss) < MIN_STEPS_PER_SIDE:
             out.append(Finding("insufficient_steps", f"Too few {side} steps for findings", "info", side, float(len(ss)),
                                float(MIN_STEPS_PER_SIDE), note=f"A finding needs {MIN_STEPS_PER_SIDE} or more steps of a leg: film more "
-                               "steps (the warnings say how)."))
+                               "steps of it."))
             continue
         far_note = "" if ss[0].near else _FAR_NOTE
         counted = counted_steps(ss)  # the steps the summary's medians were taken over

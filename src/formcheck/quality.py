@@ -302,7 +302,9 @@ def _seen_s(raw: PoseTrack) -> str:
 
 def few_steps_warning(n_steps: int, raw: PoseTrack, crossing: bool, activity: str = "running") -> str:
     """The warning for a clip analysed with fewer than MIN_STEPS steps: what it means and what to film instead."""
-    meaning = "each step is measured, but the figures are rough and a leg seen in fewer than 3 steps gets no findings"
+    from .findings import MIN_STEPS_PER_SIDE
+
+    meaning = f"each step is measured, but the figures are rough and a leg seen in fewer than {MIN_STEPS_PER_SIDE} steps gets no findings"
     if crossing:
         return f"only {n_steps} steps seen while the runner crossed the frame ({_seen_s(raw)} in view): {meaning}; {PASS_ADVICE}"
     return f"only {n_steps} steps (< {MIN_STEPS}): {meaning}; film 10 s more of steady {activity}"
@@ -342,7 +344,7 @@ def quality_checks(
     Walking is refused unless ``allow_walking`` (then it is a warning, and the caller gives no running findings).
     ``planted``: the steps were timed by the planted feet of a runner crossing the frame
     (:func:`formcheck.events.short_pass_events`), each stance seen standing still on the ground with
-    the sides alternating, so a single stride (MIN_PASS_STEPS_REFUSE steps) is measured; the periodic
+    the sides alternating, and both legs are among them, so a single stride (MIN_PASS_STEPS_REFUSE steps) is measured; the periodic
     rules need MIN_STEPS_REFUSE, as two steps cannot confirm the rhythm they are found by.
     """
     from .clean import leg_trust
