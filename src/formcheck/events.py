@@ -457,19 +457,20 @@ def with_unseen_doubts(steps: list[StepEvents], light: PoseTrack, p: EventParams
     """
     k = light.keypoints_px
     n = len(k)
-    out = []
-    for s in steps:
-        leg = lm.LEG[s.side]  # type: ignore[index]
-        cols = [leg["heel"], leg["foot_index"]]
+    seen = {}  # side -> (T,) the heel or the toe was measured (not missing, not interpolated)
+    for side in SIDES:
+        cols = [lm.LEG[side]["heel"], lm.LEG[side]["foot_index"]]  # type: ignore[index]
         measured = np.isfinite(k[:, cols, 1])
         if filled is not None:
             measured &= ~np.asarray(filled, dtype=bool)[:, cols]
-        seen = measured.any(axis=1)
+        seen[side] = measured.any(axis=1)
+    out = []
+    for s in steps:
         before = range(s.contact_index - p.unseen_frames, s.contact_index)
-        doubts = list(s.doubts)
-        if not all(0 <= f < n and seen[f] for f in before):
-            doubts.append("the foot was not tracked just before contact: it may have landed earlier")
-        out.append(replace(s, doubts=tuple(doubts)) if len(doubts) > len(s.doubts) else s)
+        if all(0 <= f < n and seen[s.side][f] for f in before):
+            out.append(s)
+        else:
+            out.append(replace(s, doubts=(*s.doubts, "the foot was not tracked just before contact: it may have landed earlier")))
     return out
 
 
