@@ -91,17 +91,22 @@ def repair_leg_swaps(keypoints: np.ndarray, swap_prior: float = 0.04) -> np.ndar
     options = np.stack([legs, legs[:, ::-1]], axis=1)  # (T, state, side, joint, xy)
     valid = np.isfinite(options).all(axis=(1, 2, 3, 4))
 
-    def jump(a: np.ndarray, b: np.ndarray) -> float:
-        d = np.linalg.norm(a - b, axis=-1)
-        return float(np.nanmean(d)) / scale if np.isfinite(d).any() else 0.0
+    def jump(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # mean leg-landmark distance over (side, joint), in leg lengths
+        return np.linalg.norm(a - b, axis=-1).mean(axis=(-2, -1)) / scale
 
+    # Every transition's jump at once (a frame with a missing leg landmark costs nothing, as its jumps are unused):
+    # from state a at t-1 to b at t, and from the constant-velocity prediction of (z at t-2, a at t-1).
+    with np.errstate(invalid="ignore"):
+        to_prev = jump(options[1:, None, :], options[:-1, :, None])  # (T-1, a, b): frame t = index + 1
+        pred = 2 * options[1:-1, None, :] - options[:-2, :, None]  # (T-2, z, a, side, joint, xy): frame t = index + 2
+        to_pred = jump(options[2:, None, None, :], pred[:, :, :, None])  # (T-2, z, a, b)
     # Second-order Viterbi: state = (s_{t-1}, s_t); cost uses constant-velocity prediction.
     inf = float("inf")
     cost = np.full((n, 2, 2), inf)
     back = np.zeros((n, 2, 2), dtype=np.int8)
     for b in range(2):
         for a in range(2):
-            cost[1, a, b] = swap_prior * (a + b) + (jump(options[1, b], options[0, a]) if valid[0] and valid[1] else 0.0)
+            cost[1, a, b] = swap_prior * (a + b) + (float(to_prev[0, a, b]) if valid[0] and valid[1] else 0.0)
     for t in range(2, n):
         for b in range(2):
             for a in range(2):
@@ -111,10 +116,9 @@ def repair_leg_swaps(keypoints: np.ndarray, swap_prior: float = 0.04) -> np.ndar
                     if not np.isfinite(prev):
                         continue
                     if valid[t] and valid[t - 1] and valid[t - 2]:
-                        pred = 2 * options[t - 1, a] - options[t - 2, z]
-                        step = 0.5 * jump(options[t, b], pred) + 0.5 * jump(options[t, b], options[t - 1, a])
+                        step = 0.5 * float(to_pred[t - 2, z, a, b]) + 0.5 * float(to_prev[t - 1, a, b])
                     elif valid[t] and valid[t - 1]:
-                        step = jump(options[t, b], options[t - 1, a])
+                        step = float(to_prev[t - 1, a, b])
                     else:
                         step = 0.0
                     c = prev + step + swap_prior * b
