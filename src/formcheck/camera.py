@@ -505,6 +505,27 @@ def stabilised(track: PoseTrack, motion: CameraMotion) -> PoseTrack:
     return replace(out, depth_px=depth)
 
 
+def levelled(motion: CameraMotion, rows: np.ndarray) -> CameraMotion:
+    """The motion with its reference turned to the camera's median roll over ``rows`` (about the image centre).
+
+    The reference frame is the segment's first, held however the phone happened to be tilted then; a
+    stabilised track in its coordinates carries that tilt into every horizontal distance (1 deg turns
+    about 2 % of a leg length of the foot's height below the centre of mass into overstride). The person
+    filming means to hold the phone level and shakes about that, so the median orientation is the
+    level one; a still or only panning camera's median roll is ~0 and nothing changes.
+    """
+    angles = motion.rotation_deg[rows]
+    angles = angles[np.isfinite(angles)]
+    if not angles.size:
+        return motion
+    a = np.radians(-float(np.median(angles)))
+    cx, cy = (motion.image_size[0] - 1) / 2.0, (motion.image_size[1] - 1) / 2.0
+    c, n = np.cos(a), np.sin(a)
+    turn = np.array([[c, -n, cx - c * cx + n * cy], [n, c, cy - n * cx - c * cy], [0.0, 0.0, 1.0]])
+    full = np.concatenate([motion.to_ref, np.tile([[[0.0, 0.0, 1.0]]], (motion.n_frames, 1, 1))], axis=1)
+    return replace(motion, to_ref=np.einsum("ij,njk->nik", turn, full)[:, :2, :])
+
+
 def unstabilised_points(points: np.ndarray, frame_indices: np.ndarray, motion: CameraMotion) -> np.ndarray:
     """Reference-frame points ((T, 2) or (T, K, 2)) back to each frame's image position."""
     m = _invert(track_matrices(frame_indices, motion))
@@ -671,6 +692,7 @@ def prepare_track(
                 f"cannot analyse this clip: the camera zooms during the clip (up to {zoom_rate:.0f}% per second, {total_zoom:.0f}% in all): "
                 "keep the zoom fixed while filming")
         stab = True
+        motion = levelled(motion, rows)
     summary["stabilised"] = stab
     analysed_track = stabilised(original, motion) if stab else original
     return PreparedTrack(analysed_track, original, motion, summary, stab, tuple(notes))
@@ -678,5 +700,5 @@ def prepare_track(
 
 __all__ = [
     "CameraEstimator", "CameraMotion", "PreparedTrack", "boxes_agree", "camera_frame", "measure_camera_motion", "motion_summary",
-    "person_boxes", "prepare_track", "stabilised", "track_matrices", "unstabilised_points",
+    "levelled", "person_boxes", "prepare_track", "stabilised", "track_matrices", "unstabilised_points",
 ]
