@@ -459,8 +459,9 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
                 if odd:
                     out[i] = replace(s, doubts=(*s.doubts, UNLIKE_STRIDES))
                     continue
-                if abs(q - _index_at(track, s.contact_at_s)) < p.template_min_move_frames:
-                    continue
+                if abs(q - _index_at(track, s.contact_at_s)) < p.template_min_move_frames or (
+                        s.toe_off_at_s is not None and _time_at(track, q) >= s.toe_off_at_s):
+                    continue  # within the detector's precision, or it would land after its own toe-off
                 c_idx = min(n - 1, max(0, int(np.ceil(q - p.event_frame_tol_frames))))
                 out[i] = replace(s, contact_at_s=_time_at(track, q), contact_index=c_idx,
                                  toe_off_index=None if s.toe_off_index is None else max(c_idx, s.toe_off_index))
@@ -473,7 +474,7 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
                 if odd:
                     out[i] = replace(s, doubts=(*s.doubts, UNLIKE_STRIDES)) if UNLIKE_STRIDES not in s.doubts else s
                     continue
-                if abs(q - _index_at(track, s.toe_off_at_s)) < p.template_min_move_frames:
+                if abs(q - _index_at(track, s.toe_off_at_s)) < p.template_min_move_frames or _time_at(track, q) <= s.contact_at_s:
                     continue
                 out[i] = replace(s, toe_off_at_s=_time_at(track, q),
                                  toe_off_index=max(s.contact_index, min(n - 1, int(np.floor(q + p.event_frame_tol_frames)))))
