@@ -224,6 +224,11 @@ def test_panning_clip_is_stabilised(tmp_path):
     prep = prepare_track(track, tmp_path / "pan.mp4")
     assert prep.stabilised and prep.summary["warning"] and "tripod" in prep.summary["warning"]
     assert prep.summary["stabilised"] is True and prep.track.info["camera"]["stabilised"]
+    # the motion handed on is the levelled one the track was stabilised with: it maps the track back exactly
+    rows = prep.motion.rows(prep.track.frame_indices)
+    assert abs(np.median(prep.motion.rotation_deg[rows[rows >= 0]])) < 1e-6
+    back = unstabilised_points(prep.track.keypoints_px, prep.track.frame_indices, prep.motion)
+    assert np.allclose(back, prep.original.keypoints_px, atol=1e-6, equal_nan=True)
     json.dumps(prep.summary)  # goes into analysis.json
 
 

@@ -270,6 +270,57 @@ def test_contact_by_rhythm_retimes_an_odd_contact_and_keeps_a_doubt():
     assert contacts_by_rhythm(regular + [close], _clock_track(), 70.0, EventParams())[-1] == close
 
 
+# ------------------------------------------------------------------- the stride template
+def _template_case():
+    from formcheck.events import _index_at
+
+    g = simulate_gait(GaitParams(fps=30, duration_s=6.0))
+    cleaned = clean_track(to_pose_track(g, noise_px=0.5, seed=4))
+    ev = detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light)
+    return cleaned, ev, _index_at
+
+
+def test_stride_template_brings_a_contact_put_two_frames_early_back():
+    """A detector slip: one contact (and nothing else) put 2 frames early. The leg's stride template returns it to
+    within half a frame of where the detector had it, with its frame and toe-off order intact."""
+    from dataclasses import replace
+
+    from formcheck.events import aligned_on_stride_template
+
+    cleaned, ev, index_at = _template_case()
+    steps = list(ev.steps)
+    i = next(k for k, s in enumerate(steps) if s.side == "left" and index_at(cleaned.track, s.contact_at_s) > 40)
+    good = steps[i]
+    fps = float(cleaned.track.fps)
+    steps[i] = replace(good, contact_at_s=good.contact_at_s - 2.0 / fps, contact_index=good.contact_index - 2)
+    out = aligned_on_stride_template(steps, cleaned.light, cleaned.track, ev.facing, ev.stride_period_frames, EventParams())
+    back = out[i]
+    assert abs(back.contact_at_s - good.contact_at_s) * fps <= 0.5
+    assert abs(back.contact_index - good.contact_index) <= 1
+    assert back.contact_at_s < back.toe_off_at_s and back.contact_index <= back.toe_off_index
+
+
+def test_stride_template_never_moves_a_contact_past_its_toe_off():
+    """The same slip, but the step's toe-off (wrongly) half a frame after the slipped contact: the contact the template
+    wants is later than that toe-off, so the step keeps its order (contact, then toe-off)."""
+    from dataclasses import replace
+
+    from formcheck.events import aligned_on_stride_template
+
+    cleaned, ev, index_at = _template_case()
+    steps = list(ev.steps)
+    i = next(k for k, s in enumerate(steps) if s.side == "left" and index_at(cleaned.track, s.contact_at_s) > 40)
+    good = steps[i]
+    fps = float(cleaned.track.fps)
+    early = good.contact_at_s - 2.0 / fps
+    steps[i] = replace(good, contact_at_s=early, contact_index=good.contact_index - 2,
+                       toe_off_at_s=early + 0.5 / fps, toe_off_index=good.contact_index - 2)
+    out = aligned_on_stride_template(steps, cleaned.light, cleaned.track, ev.facing, ev.stride_period_frames, EventParams())
+    s = out[i]
+    assert s.contact_at_s < s.toe_off_at_s and s.contact_index <= s.toe_off_index
+    assert s.contact_at_s == early  # not moved: it would have crossed its toe-off
+
+
 # ------------------------------------------------------------------- a foot lost around an event
 @pytest.mark.parametrize("gap", [2, 4])
 def test_a_foot_lost_just_before_contact_makes_its_step_uncertain(gap):

@@ -74,7 +74,8 @@ class CameraMotion:
     """Per decoded frame: the similarity mapping the frame's pixels onto its segment's reference frame.
 
     ``to_ref[i]`` is a 2x3 matrix (full-resolution px) ``[[s c, -s n, tx], [s n, s c, ty]]`` applied to
-    ``(x, y, 1)``; the reference frame of each segment is its first frame (identity).
+    ``(x, y, 1)``; the reference frame of each segment is its first frame (identity), turned to the camera's
+    median roll by :func:`levelled` when the track is stabilised (``info["level_deg"]``).
     """
 
     frame_indices: np.ndarray  # (N,) decoded frame numbers
@@ -523,7 +524,8 @@ def levelled(motion: CameraMotion, rows: np.ndarray) -> CameraMotion:
     c, n = np.cos(a), np.sin(a)
     turn = np.array([[c, -n, cx - c * cx + n * cy], [n, c, cy - n * cx - c * cy], [0.0, 0.0, 1.0]])
     full = np.concatenate([motion.to_ref, np.tile([[[0.0, 0.0, 1.0]]], (motion.n_frames, 1, 1))], axis=1)
-    return replace(motion, to_ref=np.einsum("ij,njk->nik", turn, full)[:, :2, :])
+    return replace(motion, to_ref=np.einsum("ij,njk->nik", turn, full)[:, :2, :],
+                   info={**motion.info, "level_deg": round(float(np.degrees(a)), 3)})
 
 
 def unstabilised_points(points: np.ndarray, frame_indices: np.ndarray, motion: CameraMotion) -> np.ndarray:
@@ -693,6 +695,7 @@ def prepare_track(
                 "keep the zoom fixed while filming")
         stab = True
         motion = levelled(motion, rows)
+        summary["level_deg"] = motion.info.get("level_deg", 0.0)  # the reference turned by this to the median roll
     summary["stabilised"] = stab
     analysed_track = stabilised(original, motion) if stab else original
     return PreparedTrack(analysed_track, original, motion, summary, stab, tuple(notes))

@@ -107,7 +107,7 @@ class EventParams:
     # Stride template (formcheck.stride_template): each leg's events re-aligned on the trace its foot repeats
     template_min_steps: int = 4  # a leg with fewer steps keeps the detector's frames
     template_half_width_stride: float = 0.3  # the foot's trace compared over +-this around each event ...
-    template_max_shift_stride: float = 0.1  # ... each event moved at most this from where the detector put it
+    template_max_shift_stride: float = 0.1  # ... each event searched within this of where the detector put it
     template_iterations: int = 3
     template_min_move_frames: float = 0.5  # an event the template puts closer than this to the detector's instant keeps that instant
     template_shape_only_travel_leg: float = 1.0  # a pelvis travelling this far across the image: strides compared by shape only
@@ -432,8 +432,9 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
     track, in leg lengths), toe-offs on the toe's alone (the heel is already up). The detector's median
     timing is kept; what changes is each step's frame, set by its whole stride instead of the few jittery
     samples around its event. On the 25 clips of benchmarks/eval_events.py it took contacts within
-    tolerance from 409 to 439 of 475 and toe-offs from 396 to 438 of 479, no clip worse by more than one
-    event (docs/thresholds.md). A leg with fewer than ``template_min_steps`` steps is left as found.
+    tolerance from 409 to 438 of 475 and toe-offs from 396 to 434 of 479, one event lost in all
+    (docs/thresholds.md). A leg with fewer than ``template_min_steps`` steps is left as found, and so is a
+    step whose foot is not measured over most of its window (no misfit to judge the move by).
     """
     kl = light.keypoints_px
     n = len(kl)
@@ -454,12 +455,12 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
         if len(mine) >= p.template_min_steps:
             at, misfit = align_to_template(foot, np.array([_index_at(track, out[i].contact_at_s) for i in mine]), half, shift,
                                            p.template_iterations, shape_only=crossing)
-            for i, q, odd in zip(mine, at, _unlike(misfit, p)):
+            for i, q, odd, fit in zip(mine, at, _unlike(misfit, p), misfit):
                 s = out[i]
                 if odd:
                     out[i] = replace(s, doubts=(*s.doubts, UNLIKE_STRIDES))
                     continue
-                if abs(q - _index_at(track, s.contact_at_s)) < p.template_min_move_frames or (
+                if not np.isfinite(fit) or abs(q - _index_at(track, s.contact_at_s)) < p.template_min_move_frames or (
                         s.toe_off_at_s is not None and _time_at(track, q) >= s.toe_off_at_s):
                     continue  # within the detector's precision, or it would land after its own toe-off
                 c_idx = min(n - 1, max(0, int(np.ceil(q - p.event_frame_tol_frames))))
@@ -469,12 +470,13 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
         if len(lifted) >= p.template_min_steps:
             at, misfit = align_to_template(toe, np.array([_index_at(track, out[i].toe_off_at_s) for i in lifted]), half, shift,
                                            p.template_iterations, shape_only=crossing)
-            for i, q, odd in zip(lifted, at, _unlike(misfit, p)):
+            for i, q, odd, fit in zip(lifted, at, _unlike(misfit, p), misfit):
                 s = out[i]
                 if odd:
                     out[i] = replace(s, doubts=(*s.doubts, UNLIKE_STRIDES)) if UNLIKE_STRIDES not in s.doubts else s
                     continue
-                if abs(q - _index_at(track, s.toe_off_at_s)) < p.template_min_move_frames or _time_at(track, q) <= s.contact_at_s:
+                if (not np.isfinite(fit) or abs(q - _index_at(track, s.toe_off_at_s)) < p.template_min_move_frames
+                        or _time_at(track, q) <= s.contact_at_s):
                     continue
                 out[i] = replace(s, toe_off_at_s=_time_at(track, q),
                                  toe_off_index=max(s.contact_index, min(n - 1, int(np.floor(q + p.event_frame_tol_frames)))))
@@ -482,13 +484,16 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
 
 
 UNLIKE_STRIDES = "the foot's path around this event is unlike this leg's other strides"
+MISFIT_FLOOR_LEG = 1e-3  # a template misfit this small (leg lengths RMS) is a perfect match, whatever the ratio
 
 
 def _unlike(misfit: np.ndarray, p: EventParams) -> np.ndarray:
     """(N,) bool: steps whose misfit to the stride template is ``template_max_misfit_ratio`` x the leg's median or more."""
-    with np.errstate(all="ignore"):
-        typical = float(np.nanmedian(misfit)) if np.isfinite(misfit).any() else np.nan
-        return np.isfinite(misfit) & (misfit >= p.template_max_misfit_ratio * typical) if np.isfinite(typical) else np.zeros(len(misfit), bool)
+    if not np.isfinite(misfit).any():
+        return np.zeros(len(misfit), dtype=bool)
+    typical = max(float(np.nanmedian(misfit)), MISFIT_FLOOR_LEG)  # noise-free strides match to ~0: no ratio then
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(misfit) & (misfit > p.template_max_misfit_ratio * typical)
 
 
 def _index_at(track: PoseTrack, at_s: float) -> float:

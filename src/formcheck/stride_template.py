@@ -38,10 +38,9 @@ def sample(signal: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """``signal`` (T, C) read at fractional track positions (any shape) by linear interpolation; NaN outside."""
     positions = np.asarray(positions, dtype=float)
     n = len(signal)
-    i0 = np.floor(positions).astype(int)
-    frac = (positions - i0)[..., None]
-    inside = (i0 >= 0) & (i0 + 1 < n)
-    i0 = np.clip(i0, 0, max(0, n - 2))
+    inside = (positions >= 0) & (positions <= n - 1)
+    i0 = np.clip(np.floor(np.nan_to_num(positions)).astype(int), 0, max(0, n - 2))  # the last frame: 1 x the frame before's ...
+    frac = (positions - i0)[..., None]  # ... neighbour, so both ends are read exactly
     i1 = np.minimum(i0 + 1, n - 1)
     out = signal[i0] * (1.0 - frac) + signal[i1] * frac
     out[~inside] = np.nan
@@ -66,8 +65,9 @@ def align_to_template(signal: np.ndarray, positions: np.ndarray, half_width_fram
     per-sample median of every step's window (``half_width_frames`` either side) at the current positions,
     then gives each step the position within ``max_shift_frames`` of its detected one (on a
     ``shift_step_frames`` grid) with the least mean squared difference from it; a step whose window is less
-    than ``min_coverage`` measured keeps its position. The result is re-centred so its median difference
-    from ``positions`` is zero. Returns (positions, misfit): misfit (N,) is each step's root mean squared
+    than ``min_coverage`` measured is not searched. All are then re-centred together so their median
+    difference from ``positions`` is zero (which can add a little to a step's move, and moves an unsearched
+    step by that common amount only). Returns (positions, misfit): misfit (N,) is each step's root mean squared
     difference from the final template at its position (signal units; NaN when its window is not measured
     enough), how unlike its leg's other strides the step is.
 
@@ -80,7 +80,8 @@ def align_to_template(signal: np.ndarray, positions: np.ndarray, half_width_fram
     positions = np.asarray(positions, dtype=float)
     if positions.size == 0:
         return positions.copy(), np.zeros(0)
-    grid = np.arange(-half_width_frames, half_width_frames + 1e-9, 1.0)
+    reach = int(np.floor(half_width_frames))
+    grid = np.arange(-reach, reach + 1, dtype=float)  # whole frames, symmetric about the event
     shifts = np.arange(-max_shift_frames, max_shift_frames + 1e-9, shift_step_frames)
     current = positions.copy()
     for _ in range(iterations):
