@@ -453,38 +453,44 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
         toe = np.column_stack(traces["foot_index"])
         mine = [i for i, s in enumerate(out) if s.side == side]
         if len(mine) >= p.template_min_steps:
-            at, misfit = align_to_template(foot, np.array([_index_at(track, out[i].contact_at_s) for i in mine]), half, shift,
-                                           p.template_iterations, shape_only=crossing)
-            for i, q, odd, fit in zip(mine, at, _unlike(misfit, p), misfit):
+            targets, odd = _template_targets(foot, [out[i].contact_at_s for i in mine], track, half, shift, p, crossing)
+            for i, q, unlike in zip(mine, targets, odd):
                 s = out[i]
-                if odd:
+                if unlike:
                     out[i] = replace(s, doubts=(*s.doubts, UNLIKE_STRIDES))
-                    continue
-                if not np.isfinite(fit) or abs(q - _index_at(track, s.contact_at_s)) < p.template_min_move_frames or (
-                        s.toe_off_at_s is not None and _time_at(track, q) >= s.toe_off_at_s):
-                    continue  # within the detector's precision, or it would land after its own toe-off
-                c_idx = min(n - 1, max(0, int(np.ceil(q - p.event_frame_tol_frames))))
-                out[i] = replace(s, contact_at_s=_time_at(track, q), contact_index=c_idx,
-                                 toe_off_index=None if s.toe_off_index is None else max(c_idx, s.toe_off_index))
+                elif np.isfinite(q) and (s.toe_off_at_s is None or _time_at(track, q) < s.toe_off_at_s):  # not past its toe-off
+                    c_idx = min(n - 1, max(0, int(np.ceil(q - p.event_frame_tol_frames))))
+                    out[i] = replace(s, contact_at_s=_time_at(track, q), contact_index=c_idx,
+                                     toe_off_index=None if s.toe_off_index is None else max(c_idx, s.toe_off_index))
         lifted = [i for i in mine if out[i].toe_off_at_s is not None]
         if len(lifted) >= p.template_min_steps:
-            at, misfit = align_to_template(toe, np.array([_index_at(track, out[i].toe_off_at_s) for i in lifted]), half, shift,
-                                           p.template_iterations, shape_only=crossing)
-            for i, q, odd, fit in zip(lifted, at, _unlike(misfit, p), misfit):
+            targets, odd = _template_targets(toe, [out[i].toe_off_at_s for i in lifted], track, half, shift, p, crossing)
+            for i, q, unlike in zip(lifted, targets, odd):
                 s = out[i]
-                if odd:
-                    out[i] = replace(s, doubts=(*s.doubts, UNLIKE_STRIDES)) if UNLIKE_STRIDES not in s.doubts else s
-                    continue
-                if (not np.isfinite(fit) or abs(q - _index_at(track, s.toe_off_at_s)) < p.template_min_move_frames
-                        or _time_at(track, q) <= s.contact_at_s):
-                    continue
-                out[i] = replace(s, toe_off_at_s=_time_at(track, q),
-                                 toe_off_index=max(s.contact_index, min(n - 1, int(np.floor(q + p.event_frame_tol_frames)))))
+                if unlike:
+                    out[i] = s if UNLIKE_STRIDES in s.doubts else replace(s, doubts=(*s.doubts, UNLIKE_STRIDES))
+                elif np.isfinite(q) and _time_at(track, q) > s.contact_at_s:  # not before its contact
+                    out[i] = replace(s, toe_off_at_s=_time_at(track, q),
+                                     toe_off_index=max(s.contact_index, min(n - 1, int(np.floor(q + p.event_frame_tol_frames)))))
     return out
 
 
 UNLIKE_STRIDES = "the foot's path around this event is unlike this leg's other strides"
 MISFIT_FLOOR_LEG = 1e-3  # a template misfit this small (leg lengths RMS) is a perfect match, whatever the ratio
+
+
+def _template_targets(signal: np.ndarray, at_s: list[float], track: PoseTrack, half: float, shift: float, p: EventParams,
+                      shape_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """One leg's events on its stride template: (new track positions, NaN = keep the detector's; unlike its strides).
+
+    Kept: a move under ``template_min_move_frames`` (within the detector's sub-frame precision), a step whose
+    window is not measured enough to judge (NaN misfit), and a step unlike the leg's other strides.
+    """
+    detected = np.array([_index_at(track, t) for t in at_s])
+    at, misfit = align_to_template(signal, detected, half, shift, p.template_iterations, shape_only=shape_only)
+    odd = _unlike(misfit, p)
+    keep = odd | ~np.isfinite(misfit) | (np.abs(at - detected) < p.template_min_move_frames)
+    return np.where(keep, np.nan, at), odd
 
 
 def _unlike(misfit: np.ndarray, p: EventParams) -> np.ndarray:
