@@ -109,7 +109,7 @@ class EventParams:
     template_half_width_stride: float = 0.3  # the foot's trace compared over +-this around each event ...
     template_max_shift_stride: float = 0.1  # ... each event searched within this of where the detector put it
     template_iterations: int = 3
-    template_min_move_frames: float = 0.5  # an event the template puts closer than this to the detector's instant keeps that instant
+    template_min_move_frames: float = 0.75  # an event the template puts closer than this to the detector's instant keeps that instant
     template_shape_only_travel_leg: float = 1.0  # a pelvis travelling this far across the image: strides compared by shape only
     template_max_misfit_ratio: float = 6.0  # a step whose foot path departs this x the leg's median from the template keeps its timing, uncertain
     # A short pass (no stride period): stances are the feet standing still in the image (see short_pass_events)
@@ -432,7 +432,7 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
     track, in leg lengths), toe-offs on the toe's alone (the heel is already up). The detector's median
     timing is kept; what changes is each step's frame, set by its whole stride instead of the few jittery
     samples around its event. On the 25 clips of benchmarks/eval_events.py it took contacts within
-    tolerance from 409 to 438 of 475 and toe-offs from 396 to 434 of 479, one event lost in all
+    tolerance from 409 to 439 of 475 and toe-offs from 396 to 430 of 479, no clip worse but for one far toe-off
     (docs/thresholds.md). A leg with fewer than ``template_min_steps`` steps is left as found, and so is a
     step whose foot is not measured over most of its window (no misfit to judge the move by).
     """
