@@ -110,7 +110,6 @@ class EventParams:
     template_max_shift_stride: float = 0.1  # ... each event searched within this of where the detector put it
     template_iterations: int = 3
     template_min_move_frames: float = 0.75  # an event the template puts closer than this to the detector's instant keeps that instant
-    template_shape_only_travel_leg: float = 1.0  # a pelvis travelling this far across the image: strides compared by shape only
     template_max_misfit_ratio: float = 6.0  # a step whose foot path departs this x the leg's median from the template keeps its timing, uncertain
     # A short pass (no stride period): stances are the feet standing still in the image (see short_pass_events)
     pass_min_strides: float = 2.5  # a clip shorter than this many strides (or too short for a period) ...
@@ -441,9 +440,7 @@ def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track:
     if not np.isfinite(scale) or not np.isfinite(period):
         return steps
     half, shift = p.template_half_width_stride * period, p.template_max_shift_stride * period
-    pelvis_x = hip_midpoint(kl)[:, 0]
-    crossing = bool(np.isfinite(pelvis_x).any()
-                    and np.subtract(*np.nanpercentile(pelvis_x, [95, 5])) > p.template_shape_only_travel_leg * scale)
+    crossing = detect_direction(track).mode == "overground"  # seen from a changing angle: shapes compared, not levels
     out = list(steps)
     for side in SIDES:
         leg = lm.LEG[side]  # type: ignore[index]
