@@ -96,6 +96,24 @@ def test_writer_is_h264_yuv420p_and_crops_odd_sizes(tmp_path: Path) -> None:
         assert sum(1 for _ in container.decode(stream)) == 5
 
 
+def test_writer_keeps_colours(tmp_path: Path) -> None:
+    """Flat patches of the overlay's colours (and grey levels) decode back as written: the RGB -> YUV conversion
+    uses the BT.601 limited-range matrix a player assumes for an untagged clip (a wrong matrix or range shifts
+    saturated colours by 10-40 levels)."""
+    colours = [(255, 255, 255), (0, 0, 0), (128, 128, 128), (230, 40, 40), (40, 200, 80), (40, 90, 230), (250, 200, 20)]
+    image = np.zeros((64, 32 * len(colours), 3), np.uint8)
+    for i, c in enumerate(colours):
+        image[:, 32 * i : 32 * (i + 1)] = c
+    path = tmp_path / "colours.mp4"
+    with H264Writer(path, fps=25, size=(image.shape[1], image.shape[0]), crf=18) as writer:
+        for _ in range(3):
+            writer.write(image)
+    decoded = next(iter_frames(path)).rgb.astype(int)
+    for i, c in enumerate(colours):
+        patch = decoded[16:48, 32 * i + 8 : 32 * i + 24].reshape(-1, 3)  # the patch's centre, away from chroma edges
+        assert np.abs(np.median(patch, axis=0) - c).max() <= 4, (c, np.median(patch, axis=0))
+
+
 def test_writer_leaves_nothing_behind_on_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.mp4"
     with pytest.raises(RuntimeError), H264Writer(path, fps=30, size=(64, 48)) as writer:
