@@ -26,7 +26,7 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -266,10 +266,14 @@ def _extract(
             track, estimator = run(None, max_people, False)
             people = max_people
     roi = runner_roi(track)
+    crop = None
     if roi is not None:
         closer, closer_estimator = run(roi, people, False)  # the runner is small in the frame: look again, closer
         if closer.detection_rate >= track.detection_rate:
-            track, estimator = closer, closer_estimator
+            track, estimator, crop = closer, closer_estimator, roi
+    if people == 1:  # one person: a fresh single-pose tracker started on the runner follows the runner
+        with _native_stderr_silenced():
+            track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override, crop=crop)
     if estimator is None:
         return track, None
     from .camera import boxes_agree
@@ -319,6 +323,37 @@ def runner_roi(track: PoseTrack) -> tuple[int, int, int, int] | None:
 SCAN_EVERY = 2
 
 
+def _crop_region(rgb: np.ndarray, width: int, crop: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The crop (full-frame px) in the pixels of the frame as decoded (shrunk when larger than WORKING_MAX_SIDE_PX)."""
+    sc = rgb.shape[1] / width
+    return tuple(round(v * sc) for v in crop) if sc != 1.0 else crop  # type: ignore[return-value]
+
+
+def _model_image(rgb: np.ndarray, width: int, crop: tuple[int, int, int, int] | None) -> np.ndarray:
+    """What the model is shown of a decoded frame: the whole frame, or the crop."""
+    if crop is None:
+        return rgb
+    x0, y0, x1, y1 = _crop_region(rgb, width, crop)
+    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
+
+
+def _detect(landmarker: Any, rgb: np.ndarray, timestamp_ms: int, width: int, height: int,
+            crop: tuple[int, int, int, int] | None) -> list[np.ndarray]:
+    """The poses the landmarker finds on a decoded frame (or its crop), in full-frame pixels."""
+    import mediapipe as mp
+
+    image = mp.Image(image_format=mp.ImageFormat.SRGB, data=_model_image(rgb, width, crop))
+    if crop is None:  # landmarks are normalised to the image: full-frame pixels whatever size the model saw
+        return _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), width, height)
+    sc = rgb.shape[1] / width
+    x0, y0, x1, y1 = _crop_region(rgb, width, crop)
+    poses = _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), (x1 - x0) / sc, (y1 - y0) / sc)
+    for pose in poses:
+        pose[:, 0] += x0 / sc
+        pose[:, 1] += y0 / sc
+    return poses
+
+
 def _run_model(
     path: str | os.PathLike[str],
     model: Path,
@@ -342,8 +377,6 @@ def _run_model(
     (x0, y0, x1, y1) the model sees only that region; landmarks come back in full-frame pixels.
     ``scan_people`` > 1: sample the first ``scan_s`` seconds for that many people; raise
     :class:`_SeveralPeople` when more than one shows up."""
-    import mediapipe as mp
-
     tracks: list[_PersonTrack] = []
     frame_indices: list[int] = []
     timestamps: list[float] = []
@@ -355,32 +388,14 @@ def _run_model(
     scanner = _PeopleScan(model, scan_people) if scan_people > 1 else None
     follower = _CameraFollower(fps, (width, height)) if camera else None
 
-    def region(frame) -> tuple[int, int, int, int]:
-        """The crop in the pixels of the frame as decoded (shrunk when larger than WORKING_MAX_SIDE_PX)."""
-        sc = frame.rgb.shape[1] / width
-        return tuple(round(v * sc) for v in crop) if sc != 1.0 else crop  # type: ignore[return-value,union-attr]
-
     def image_of(frame) -> np.ndarray:
-        if crop is None:
-            return frame.rgb
-        x0, y0, x1, y1 = region(frame)
-        return np.ascontiguousarray(frame.rgb[y0:y1, x0:x1])
+        return _model_image(frame.rgb, width, crop)
 
     def detect(frame) -> list[np.ndarray]:
         nonlocal last_ms
         timestamp_ms = max(last_ms + 1, round(frame.time_s * 1000))
         last_ms = timestamp_ms
-        if crop is None:  # landmarks are normalised to the image: full-frame pixels whatever size the model saw
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
-            return _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), width, height)
-        sc = frame.rgb.shape[1] / width
-        x0, y0, x1, y1 = region(frame)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=image_of(frame))
-        poses = _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), (x1 - x0) / sc, (y1 - y0) / sc)
-        for pose in poses:
-            pose[:, 0] += x0 / sc
-            pose[:, 1] += y0 / sc
-        return poses
+        return _detect(landmarker, frame.rgb, timestamp_ms, width, height, crop)
 
     to_camera: Callable[[np.ndarray], Any] | None = None
     cv_threads = None
@@ -442,6 +457,104 @@ def _run_model(
 
             cv2.setNumThreads(cv_threads)
     return tracks, frame_indices, timestamps, max_seen, repeated, estimator
+
+
+# The person detector finds a blurred or small runner late, while the tracker, once it has them, follows them
+# through the same images: track_side_short_02 blurred along the run (a 25 px streak) is detected from frame 20
+# of 47 only, and tracked back from there it is found in every earlier frame. So the frames of a gap that ends in a
+# detection are run again in reverse order from that frame, by a fresh VIDEO-mode landmarker.
+BACKTRACK_MAX_S = 5.0  # a longer gap is filled over its last BACKTRACK_MAX_S only
+BACKTRACK_BUDGET_BYTES = 96 * 2**20  # decoded frames held at once for a reverse run (taken in chunks)
+BACKTRACK_MAX_JUMP = 0.5  # a pose further than this (torso lengths) from the one of the frame after it ends the run
+
+
+BACKTRACK_EDGE_FRAC = 0.02  # a runner with a landmark this close to the image border is entering or leaving
+
+
+def _gaps_before_a_pose(track: PoseTrack, max_frames: int) -> list[tuple[int, int]]:
+    """(first frame to fill, the frame with a pose after it) of each run of frames without a pose that ends in
+    one, at most ``max_frames`` long (a longer run: its last ``max_frames``). A run that ends with the runner at
+    the image border is left alone: they were entering the frame, partly outside it, which is why the detector
+    did not find them, and no step there could be measured."""
+    detected = track.detected
+    missing = np.flatnonzero(~detected)
+    w, h = track.image_size
+    mx, my = BACKTRACK_EDGE_FRAC * w, BACKTRACK_EDGE_FRAC * h
+    gaps = []
+    for run in np.split(missing, np.flatnonzero(np.diff(missing) > 1) + 1) if missing.size else []:
+        seed = int(run[-1]) + 1
+        if seed >= len(detected):
+            continue
+        x, y = track.keypoints_px[seed, :, 0], track.keypoints_px[seed, :, 1]
+        with np.errstate(invalid="ignore"):
+            at_border = bool(((x < mx) | (x > w - 1 - mx) | (y < my) | (y > h - 1 - my)).any())
+        if not at_border:
+            gaps.append((max(int(run[0]), seed - max_frames), seed))
+    return gaps
+
+
+def _tracked_back(path: str | os.PathLike[str], model: Path, track: PoseTrack, *, start_s: float | None,
+                  end_s: float | None, fps_override: float | None, crop: tuple[int, int, int, int] | None) -> PoseTrack:
+    """``track`` with the frames of each gap before a detection filled by tracking the runner back from it.
+
+    Each reverse run starts on the frame that ends the gap and is kept only where it finds the runner there
+    again (within ``BACKTRACK_MAX_JUMP`` torso lengths); it stops at the first frame without a pose or with a
+    jump. Frames are decoded again (in chunks of at most ``BACKTRACK_BUDGET_BYTES``), so memory stays bounded.
+    """
+    width, height = track.image_size
+    gaps = _gaps_before_a_pose(track, max(1, int(round(BACKTRACK_MAX_S * track.fps))))
+    if not gaps:
+        return track
+    data = np.concatenate([track.keypoints_px, track.depth_px[..., None], track.visibility[..., None],
+                           track.presence[..., None], track.world_m], axis=2)  # (T, 33, 8) as _build_track's
+    sc = min(1.0, WORKING_MAX_SIDE_PX / max(width, height))
+    chunk = max(4, int(BACKTRACK_BUDGET_BYTES // max(1, round(width * sc) * round(height * sc) * 3)))
+    step_ms = max(1, round(1000.0 / track.fps))
+    filled = 0
+    for first, seed in gaps:
+        landmarker = _create_landmarker(model, 1)
+        try:
+            previous = data[seed].copy()
+            k, ms = seed, 0
+            while k >= first:
+                lo = max(first, k - chunk + 1)
+                wanted = {int(track.frame_indices[j]): j for j in range(lo, k + 1)}
+                images: dict[int, np.ndarray] = {}
+                frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, only=set(wanted),
+                                     max_side=WORKING_MAX_SIDE_PX)
+                try:
+                    for frame in frames:
+                        images[wanted[frame.index]] = frame.rgb
+                        if len(images) == len(wanted):
+                            break
+                finally:
+                    frames.close()
+                lost = False
+                for j in range(k, lo - 1, -1):
+                    poses = _detect(landmarker, images.pop(j), ms, width, height, crop) if j in images else []
+                    ms += step_ms
+                    centre, size = _centre_and_size(previous)
+                    near = [q for q in poses if np.linalg.norm(_centre_and_size(q)[0] - centre) <= BACKTRACK_MAX_JUMP * size]
+                    if not near:
+                        lost = True
+                        break
+                    if j != seed:  # the seed keeps its forward pose: it only anchors the run
+                        data[j] = near[0]
+                        filled += 1
+                    previous = near[0]
+                images.clear()
+                if lost:
+                    break
+                k = lo - 1
+        finally:
+            landmarker.close()
+    if not filled:
+        return track
+    return replace(track, keypoints_px=data[:, :, 0:2], depth_px=data[:, :, 2], visibility=np.nan_to_num(data[:, :, 3]),
+                   presence=np.nan_to_num(data[:, :, 4]), world_m=data[:, :, 5:8],
+                   info={**track.info, "tracked_back_frames": filled,
+                         "person_picked": f"{track.info.get('person_picked', 'the runner')}, then tracked back over {filled} "
+                                          "frames before they were first found"})
 
 
 class _PeopleScan:
