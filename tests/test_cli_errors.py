@@ -121,21 +121,23 @@ def test_analyze_measures_the_steps_of_a_runner_crossing_the_frame(shared_videos
     """track_side_short_02: a runner in view for about 3 steps, "the least a user may hand in; what those steps show
     can still be measured, with a warning that few were seen" (../shared/videos/README.md). Its hand labels
     (tests/fixtures/track_side_short_02_labels.json): right contact 4, toe-off 11; left contact 13 (+-1), toe-off 20;
-    the third stance (right, 23) MediaPipe puts on the left leg's landmarks, so it is left out. The left foot is lost
-    for 4 frames before it lands: its contact is found late, and the step says so."""
+    right contact 23 (+-1), which MediaPipe puts on the left leg's landmarks: it is kept on the right, relabelled, and
+    marked uncertain. The left foot is lost for 4 frames before it lands: its contact is found late, and the step
+    says so."""
     import json
 
     out = tmp_path / "out"
     result = run_cli("analyze", str(shared_videos / "track_side_short_02.mp4"), "--no-video", "-o", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     a = json.loads((out / "analysis.json").read_text())
-    steps = {s["side"]: s for s in a["steps"]}
-    assert len(a["steps"]) == 2 and steps["right"]["contact_frame"] == 4 and abs(steps["right"]["toe_off_frame"] - 11) <= 1
-    assert not steps["right"]["timing_uncertain"]
-    assert steps["left"]["timing_uncertain"] and "not tracked just before contact" in steps["left"]["timing_note"]
-    assert sorted(f["code"] for f in a["findings"]) == ["insufficient_steps", "insufficient_steps"]  # no verdict from 1 step a leg
-    assert any("only 2 steps seen while the runner crossed the frame" in w for w in a["quality"]["warnings"])
-    assert "only 2 steps seen while the runner crossed the frame" in result.stdout + result.stderr
+    steps = a["steps"]
+    assert [(s["side"], s["contact_frame"]) for s in steps][::2] == [("right", 4), ("right", 23)] and steps[1]["side"] == "left"
+    assert abs(steps[0]["toe_off_frame"] - 11) <= 1 and not steps[0]["timing_uncertain"]
+    assert steps[1]["timing_uncertain"] and "not tracked just before contact" in steps[1]["timing_note"]
+    assert steps[2]["timing_uncertain"] and "other leg's landmarks" in steps[2]["timing_note"]
+    assert sorted(f["code"] for f in a["findings"]) == ["insufficient_steps", "insufficient_steps"]  # no verdict from < 3 steps a leg
+    assert any("only 3 steps seen while the runner crossed the frame" in w for w in a["quality"]["warnings"])
+    assert "only 3 steps seen while the runner crossed the frame" in result.stdout + result.stderr
 
 
 def test_analyze_rejects_bad_facing_as_usage_error(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from formcheck import landmarks as lm
-from formcheck.clean import clean_track
-from formcheck.events import EventParams, detect_direction, detect_events, short_pass_events
+from formcheck.clean import clean_track, with_legs_swapped
+from formcheck.events import OTHER_LABEL, EventParams, detect_direction, detect_events, label_swap_frames, short_pass_events
 from formcheck.metrics import cadence_spm
 from formcheck.analysis import analyze_track
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
@@ -364,17 +364,26 @@ def test_short_pass_stances_are_the_planted_feet(fps):
     assert events.stride_period_frames == pytest.approx(2 * np.median(np.diff([c for _, c, _ in truth])), abs=2)
 
 
-def test_short_pass_stance_on_the_other_legs_label_is_left_out():
-    """MediaPipe swaps a small runner's leg labels for a whole stance (longer than formcheck.clean repairs): that
-    stance would have the other leg's angles, so it is dropped; the sides of the others still follow the
-    alternation. (The rule on the swapped track itself, before cleaning.)"""
+def test_short_pass_stance_on_the_other_legs_label_is_relabelled():
+    """MediaPipe swaps a small runner's leg labels for a whole stance (longer than formcheck.clean repairs): the
+    sides follow the alternation, so that stance keeps its true side, is marked ``other_label`` (and doubtful),
+    and with the frames label_swap_frames gives exchanged back, its stance has the unswapped track's landmarks:
+    its angles are its own leg's. (The rule on the swapped track itself, before cleaning.)"""
     g = simulate_gait(GaitParams(fps=60, duration_s=1.2, treadmill=False, runner_height_frac=0.3))
     truth = [(s["side"], s["contact_frame"]) for s in g.truth["steps"]]
     _, c, o = (g.truth["steps"][1][k] for k in ("side", "contact_frame", "toe_off_frame"))
     plain, swapped = to_pose_track(g), to_pose_track(g, swap_frames=tuple(range(c - 6, o + 7)))
     facing = detect_direction(plain).facing
     assert [(s.side, s.contact_index) for s in short_pass_events(plain, plain, facing).steps] == truth
-    assert [(s.side, s.contact_index) for s in short_pass_events(swapped, swapped, facing).steps] == [truth[0], truth[2]]
+    events = short_pass_events(swapped, swapped, facing)
+    assert [(s.side, s.contact_index) for s in events.steps] == truth
+    assert [s.other_label for s in events.steps] == [False, True, False]
+    assert OTHER_LABEL in events.steps[1].doubts and not events.steps[0].doubts
+    span = label_swap_frames(events, swapped.n_frames)
+    assert span[c : o + 1].all() and not span[: events.steps[0].toe_off_index + 1].any()
+    assert not span[: c - 6].any()
+    relabelled = with_legs_swapped(swapped, span)  # the stance, where its metrics are read
+    np.testing.assert_allclose(relabelled.keypoints_px[c : o + 1], plain.keypoints_px[c : o + 1])
 
 
 def test_the_planted_feet_need_a_runner_crossing_the_frame():

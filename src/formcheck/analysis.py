@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .clean import clean_track
+from .clean import clean_track, with_legs_swapped
 from .com import segment_weighted_com
-from .events import GaitEvents, detect_direction, detect_events
+from .events import GaitEvents, detect_direction, detect_events, label_swap_frames
 from .findings import Finding, make_findings
 from .geometry import hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, complete_events, px_per_cm, step_metrics, summarise
@@ -168,6 +168,11 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     com = segment_weighted_com(ct.keypoints_px)
     hip_mid = hip_midpoint(ct.keypoints_px)
     all_events = detect_events(ct, face, light=cleaned.light, filled=cleaned.filled)
+    relabel = label_swap_frames(all_events, ct.n_frames)  # a short pass's stance MediaPipe put on the other leg's label
+    if relabel.any():
+        ct = with_legs_swapped(ct, relabel)
+        cleaned = replace(cleaned, track=ct, light=with_legs_swapped(cleaned.light, relabel), swapped=cleaned.swapped ^ relabel,
+                          info={**cleaned.info, "relabelled_frames": int(relabel.sum())})
     # only complete stances are measured (formcheck.metrics.incomplete_reason); every stance still times the cadence
     steps = step_metrics(ct, all_events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility, light=cleaned.light)
     events = complete_events(ct, all_events)

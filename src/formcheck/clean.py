@@ -213,6 +213,20 @@ def butterworth_smooth(x: np.ndarray, fps: float, cutoff: float | None = None, o
     return y
 
 
+def with_legs_swapped(track: PoseTrack, frames: np.ndarray) -> PoseTrack:
+    """``track`` with the left/right leg landmarks (and their visibility, presence, depth, world points) exchanged
+    on ``frames`` ((T,) bool)."""
+    frames = np.asarray(frames, dtype=bool)
+    if not frames.any():
+        return track
+    arrays = {}
+    for name in ("keypoints_px", "depth_px", "visibility", "presence", "world_m"):
+        a = np.array(getattr(track, name), dtype=float)
+        a[frames] = a[frames][:, _SWAP_PERM]
+        arrays[name] = a
+    return replace(track, **arrays)
+
+
 def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True) -> CleanResult:
     """Swap repair, outlier rejection, gap filling and zero-lag smoothing of a whole track."""
     kp = np.array(track.keypoints_px, dtype=float)

@@ -135,6 +135,7 @@ class StepEvents:
     contact_method: str = "landing"  # "landing" (heel/toe landing) | "zeni" (most anterior foot) | "rhythm" (see contacts_by_rhythm)
     candidate_at_s: float | None = None  # Zeni most-anterior instant (periodic marker used for cadence)
     doubts: tuple[str, ...] = ()  # why this step's timing is uncertain (empty: the evidence agrees)
+    other_label: bool = False  # the pose model had this foot on the other leg's landmarks (see label_swap_frames)
 
 
 @dataclass(frozen=True)
@@ -614,8 +615,9 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
     Overground a stance foot stands still on the ground, so in the image of a still (or stabilised)
     camera it stops while the body passes at running speed (:func:`planted_runs`). MediaPipe swaps and
     merges the legs of a small runner, so the sides ALTERNATE along the pass, the parity chosen by the
-    leg labels; a stance whose label contradicts the alternation is dropped (the landmarks there are the
-    other leg's, and so would be its metrics). Contact = the first frame, from 2 frames before the foot
+    leg labels; a stance whose label contradicts the alternation gets the alternation's side and
+    ``other_label`` (its landmarks are under the other leg's label: the analysis exchanges the labels there,
+    :func:`label_swap_frames`). Contact = the first frame, from 2 frames before the foot
     stops, with its lowest landmark at its stance level (a landing foot may still slide a little);
     toe-off = the toe lift (:func:`formcheck.event_fits.toe_lift`, stride = twice the median step),
     unless it comes less than ``planted_min_contact_s`` after contact (landmark jitter), then the last
@@ -652,12 +654,39 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
         o = max(c, int(np.floor(to_pos + p.event_frame_tol_frames)))
         if not _in_frame(light, label, p.frame_margin_frac)[max(0, c - 1) : min(n, o + 2)].all():
             continue
-        if label != SIDES[(i + first) % 2]:
-            continue  # MediaPipe put this foot on the other leg's label here: its leg's angles would be the other leg's
-        steps.append(StepEvents(side=SIDES[(i + first) % 2], contact_index=c, contact_at_s=_time_at(track, c), toe_off_index=o,
-                                toe_off_at_s=_time_at(track, to_pos), toe_off_method=method, contact_method="planted",
-                                candidate_at_s=_time_at(track, c)))
-    return GaitEvents(steps=with_unseen_doubts(steps, light, p, filled), stride_period_frames=period, facing=facing, fps=fps)
+        step = StepEvents(side=label, contact_index=c, contact_at_s=_time_at(track, c), toe_off_index=o,
+                          toe_off_at_s=_time_at(track, to_pos), toe_off_method=method, contact_method="planted",
+                          candidate_at_s=_time_at(track, c))
+        (step,) = with_unseen_doubts([step], light, p, filled)  # read on the label the foot's landmarks are under
+        side = SIDES[(i + first) % 2]
+        if label != side:  # its landmarks are re-labelled by the analysis, but a model that mixed the legs up is doubtful
+            step = replace(step, side=side, other_label=True, doubts=(*step.doubts, OTHER_LABEL))
+        steps.append(step)
+    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
+
+
+OTHER_LABEL = "the pose model had this foot on the other leg's landmarks"
+
+
+def label_swap_frames(events: GaitEvents, n_frames: int) -> np.ndarray:
+    """(T,) bool: frames whose left/right leg landmarks belong to the other label, by the stances that say so.
+
+    A stance with ``other_label`` (a short pass whose alternation puts this foot on the other leg than MediaPipe
+    labelled it) spans from halfway through the flight before its contact to halfway through the flight after
+    its toe-off: both legs' labels are exchanged there, so its angles are its own leg's.
+    """
+    swap = np.zeros(n_frames, dtype=bool)
+    steps = sorted(events.steps, key=lambda s: s.contact_index)
+    for i, s in enumerate(steps):
+        if not s.other_label:
+            continue
+        end = s.toe_off_index if s.toe_off_index is not None else n_frames - 1
+        before = steps[i - 1].toe_off_index if i > 0 and steps[i - 1].toe_off_index is not None else None
+        after = steps[i + 1].contact_index if i + 1 < len(steps) else None
+        lo = 0 if before is None else (before + s.contact_index + 1) // 2
+        hi = n_frames - 1 if after is None else (end + after) // 2
+        swap[lo : hi + 1] = True
+    return swap
 
 
 def _in_frame(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
