@@ -1,6 +1,7 @@
 """Event detection: real treadmill clip vs hand labels, and the synthetic gait model."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,8 @@ import pytest
 
 from formcheck import landmarks as lm
 from formcheck.clean import clean_track, with_legs_swapped
-from formcheck.events import OTHER_LABEL, EventParams, detect_direction, detect_events, label_swap_frames, short_pass_events
+from formcheck.events import (OTHER_LABEL, EventParams, GaitEvents, StepEvents, detect_direction, detect_events,
+                              label_swap_frames, short_pass_events)
 from formcheck.metrics import cadence_spm
 from formcheck.analysis import analyze_track
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
@@ -384,6 +386,27 @@ def test_short_pass_stance_on_the_other_legs_label_is_relabelled():
     assert not span[: c - 6].any()
     relabelled = with_legs_swapped(swapped, span)  # the stance, where its metrics are read
     np.testing.assert_allclose(relabelled.keypoints_px[c : o + 1], plain.keypoints_px[c : o + 1])
+
+
+def _pass_stance(side: str, contact: int, toe_off: int, other_label: bool = False) -> StepEvents:
+    return StepEvents(side=side, contact_index=contact, contact_at_s=contact / 60, toe_off_index=toe_off,
+                      toe_off_at_s=toe_off / 60, toe_off_method="toe_lift", contact_method="planted", other_label=other_label)
+
+
+def test_the_relabelled_span_covers_the_stance_and_half_of_each_flight():
+    """Flights of 8 frames: a relabelled stance spans 4 frames either side (halfway), never the next stances, and
+    its own contact and toe-off even where the events of its neighbours overlap them."""
+    def span(*steps: StepEvents) -> list[int]:
+        return np.flatnonzero(label_swap_frames(GaitEvents(steps=list(steps), stride_period_frames=40.0, facing="right",
+                                                            fps=60.0), 70)).tolist()
+
+    middle = [_pass_stance("left", 0, 12), _pass_stance("right", 20, 32, True), _pass_stance("left", 40, 52)]
+    assert span(*middle) == list(range(16, 37))
+    assert span(_pass_stance("left", 10, 22, True), _pass_stance("right", 30, 42)) == list(range(6, 27))  # the first: half a flight before
+    assert span(*middle[:1], _pass_stance("right", 20, 32, True)) == list(range(16, 37))  # the last: half a flight after
+    overlapping = [_pass_stance("left", 0, 21), _pass_stance("right", 20, 32, True), _pass_stance("left", 31, 52)]
+    assert {20, 32} <= set(span(*overlapping))
+    assert span(*[replace(s, other_label=False) for s in middle]) == []
 
 
 def test_the_planted_feet_need_a_runner_crossing_the_frame():

@@ -1,12 +1,14 @@
 """Frames before a late detection are tracked back from it (formcheck.pose._tracked_back)."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from formcheck.landmarks import N_LANDMARKS
-from formcheck.pose import _gaps_before_a_pose
+from formcheck import landmarks as lm
+from formcheck.pose import _lead_in_to_track_back, _tracked_back
 from formcheck.pose_track import PoseTrack
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -25,20 +27,102 @@ def _track(detected: list[bool], centre_x: float = 320.0) -> PoseTrack:
                      timestamps_s=np.arange(n) / 30.0, frame_indices=np.arange(n), fps=30.0, image_size=(640, 480))
 
 
-def test_only_gaps_that_end_in_a_pose_are_tracked_back() -> None:
-    # frames 0-2 missing (then seen), 5-6 missing (then seen), 9-10 missing to the end: nothing to start from
+def test_only_a_lead_in_before_the_first_pose_is_tracked_back() -> None:
     seen = [False, False, False, True, True, False, False, True, True, False, False]
-    assert _gaps_before_a_pose(_track(seen), max_frames=100) == [(0, 3), (5, 7)]
+    assert _lead_in_to_track_back(_track(seen), max_frames=100) == (0, 3)  # later gaps: interpolated or left
+    assert _lead_in_to_track_back(_track([False] * 10 + [True]), max_frames=4) == (6, 10)  # its last 4 frames only
+    assert _lead_in_to_track_back(_track([True, False, True]), max_frames=100) is None
 
 
-def test_a_long_gap_is_filled_over_its_last_frames_only() -> None:
-    assert _gaps_before_a_pose(_track([False] * 10 + [True]), max_frames=4) == [(6, 10)]
+def test_a_runner_entering_at_the_side_of_the_image_is_not_tracked_back() -> None:
+    """First seen with a landmark at the left or right border: they were coming into view, partly outside."""
+    assert _lead_in_to_track_back(_track([False, False, True, True], centre_x=30.0), max_frames=100) is None
+    assert _lead_in_to_track_back(_track([False, False, True, True], centre_x=610.0), max_frames=100) is None
+    assert _lead_in_to_track_back(_track([False, False, True, True], centre_x=320.0), max_frames=100) == (0, 2)
 
 
-def test_a_runner_entering_at_the_image_border_is_not_tracked_back() -> None:
-    """Seen first with a landmark at the border: they were coming into view, partly outside the image."""
-    assert _gaps_before_a_pose(_track([False, False, True, True], centre_x=30.0), max_frames=100) == []
-    assert _gaps_before_a_pose(_track([True, True, True]), max_frames=100) == []
+def _pose(x: float) -> np.ndarray:
+    """(33, 8) pose: every landmark at (x, 300), shoulders 50 px above the hips (torso 50 px)."""
+    pose = np.zeros((N_LANDMARKS, 8))
+    pose[:, 0], pose[:, 1], pose[:, 3] = x, 300.0, 0.9
+    pose[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER], 1] = 250.0
+    return pose
+
+
+@pytest.fixture()
+def fake_model(monkeypatch):
+    """_tracked_back with the model replaced: frame j's image carries j, and the 'model' finds ``poses[j]``."""
+    import formcheck.pose as pose_module
+
+    calls: dict[str, list] = {"chunks": [], "order": []}
+    poses: dict[int, list[np.ndarray]] = {}
+
+    class Landmarker:
+        def close(self) -> None:
+            calls["closed"] = True
+
+    def frames(path, track, indices, **_):
+        calls["chunks"].append((indices.start, indices.stop - 1))
+        return {j: np.full((2, 2, 3), j, np.uint8) for j in indices}
+
+    def detect(landmarker, rgb, ms, width, height, crop):
+        j = int(rgb[0, 0, 0])
+        calls["order"].append((j, ms))
+        return [p.copy() for p in poses.get(j, [])]
+
+    monkeypatch.setattr(pose_module, "_create_landmarker", lambda model, n: Landmarker())
+    monkeypatch.setattr(pose_module, "_frames_by_track_index", frames)
+    monkeypatch.setattr(pose_module, "_detect", detect)
+    return poses, calls
+
+
+def _lead_in_track(n: int, first_seen: int) -> PoseTrack:
+    """A runner moving 10 px a frame from x=200, seen by the forward pass from ``first_seen`` on."""
+    track = _track([j >= first_seen for j in range(n)])
+    keypoints = track.keypoints_px.copy()
+    for j in range(first_seen, n):
+        keypoints[j] = _pose(200.0 + 10 * j)[:, :2]
+        keypoints[j, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]] = (200.0 + 10 * j, 250.0)
+    return replace(track, keypoints_px=keypoints)
+
+
+def test_the_lead_in_is_filled_back_from_the_first_pose(fake_model, monkeypatch) -> None:
+    import formcheck.pose as pose_module
+
+    poses, calls = fake_model
+    monkeypatch.setattr(pose_module, "BACKTRACK_BUDGET_BYTES", 1)  # 4 frames a chunk
+    track = _lead_in_track(12, first_seen=6)
+    for j in range(12):
+        poses[j] = [_pose(200.0 + 10 * j)]
+    out = _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, crop=None)
+    assert out.info["tracked_back_frames"] == 6 and out.detected.all()
+    np.testing.assert_allclose(out.keypoints_px[:6, 0, 0], 200.0 + 10 * np.arange(6))
+    np.testing.assert_array_equal(out.keypoints_px[6:], track.keypoints_px[6:])  # the forward pass's frames untouched
+    assert calls["chunks"] == [(3, 6), (0, 2)]  # from the first pose backwards, 4 frames a chunk
+    assert [j for j, _ in calls["order"]] == [6, 5, 4, 3, 2, 1, 0]
+    assert [ms for _, ms in calls["order"]] == sorted({ms for _, ms in calls["order"]})  # time runs forward for the model
+    assert calls["closed"]
+
+
+def test_tracking_back_stops_where_the_runner_is_lost_or_jumps(fake_model) -> None:
+    poses, _ = fake_model
+    track = _lead_in_track(10, first_seen=6)
+    for j in range(10):
+        poses[j] = [_pose(200.0 + 10 * j)]
+    poses[2] = []  # nobody found
+    out = _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, crop=None)
+    assert out.detected.tolist() == [False] * 3 + [True] * 7
+    poses[2] = [_pose(220.0)]
+    poses[4] = [_pose(400.0)]  # someone else, 4 torsos away: not the runner
+    out = _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, crop=None)
+    assert out.detected.tolist() == [False] * 5 + [True] * 5 and out.info["tracked_back_frames"] == 1
+
+
+def test_nothing_found_leaves_the_track_as_it_was(fake_model) -> None:
+    poses, _ = fake_model
+    track = _lead_in_track(8, first_seen=4)
+    poses[4] = [_pose(240.0)]
+    assert _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, crop=None) is track
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import av
 import numpy as np
 import pytest
 
-from formcheck.video import H264Writer, VideoReadError, iter_frames, probe_video
+from formcheck.video import H264Writer, VideoReadError, iter_frames, probe_video, rgb_to_i420
 
 
 def _marker_frame(width: int = 128, height: int = 64) -> np.ndarray:
@@ -112,6 +112,23 @@ def test_writer_keeps_colours(tmp_path: Path) -> None:
     for i, c in enumerate(colours):
         patch = decoded[16:48, 32 * i + 8 : 32 * i + 24].reshape(-1, 3)  # the patch's centre, away from chroma edges
         assert np.abs(np.median(patch, axis=0) - c).max() <= 4, (c, np.median(patch, axis=0))
+
+
+def test_chroma_is_each_2x2_blocks_mean_colour() -> None:
+    """One red pixel in every 2x2 block of blue: the block's chroma is that of its mean colour, wherever the red
+    pixel sits (point-sampled chroma would give all red or all blue), by the BT.601 limited-range equations."""
+    blue, red = np.array([40, 90, 230]), np.array([230, 40, 40])
+    mean = (3 * blue + red) / 4
+    u_true = 128 + (-38 * mean[0] - 74 * mean[1] + 112 * mean[2]) / 256
+    v_true = 128 + (112 * mean[0] - 94 * mean[1] - 18 * mean[2]) / 256
+    for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        image = np.tile(blue.astype(np.uint8), (8, 8, 1))  # (U, V planes 4x4 each after the 64 Y values)
+        image[dy::2, dx::2] = red
+        yuv = rgb_to_i420(image).ravel()
+        u, v = yuv[64:80], yuv[80:]
+        assert np.abs(u.astype(float) - u_true).max() <= 1.5 and np.abs(v.astype(float) - v_true).max() <= 1.5, (dy, dx, u, v)
+    odd_half = rgb_to_i420(np.tile(red.astype(np.uint8), (6, 10, 1)))  # 10x6: chroma planes of 3x5
+    assert odd_half.shape == (9, 10) and np.ptp(odd_half.ravel()[60:75]) == 0 and np.ptp(odd_half.ravel()[75:]) == 0
 
 
 def test_writer_leaves_nothing_behind_on_error(tmp_path: Path) -> None:

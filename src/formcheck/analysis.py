@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .clean import clean_track, with_legs_swapped
+from .clean import clean_track, swap_sides, with_legs_swapped
 from .com import segment_weighted_com
 from .events import GaitEvents, detect_direction, detect_events, label_swap_frames
 from .findings import Finding, make_findings
@@ -171,8 +171,10 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     relabel = label_swap_frames(all_events, ct.n_frames)  # a short pass's stance MediaPipe put on the other leg's label
     if relabel.any():
         ct = with_legs_swapped(ct, relabel)
-        cleaned = replace(cleaned, track=ct, light=with_legs_swapped(cleaned.light, relabel), swapped=cleaned.swapped ^ relabel,
-                          info={**cleaned.info, "relabelled_frames": int(relabel.sum())})
+        filled = cleaned.filled.copy()
+        filled[relabel] = swap_sides(filled[relabel][..., None])[..., 0]
+        cleaned = replace(cleaned, track=ct, light=with_legs_swapped(cleaned.light, relabel), filled=filled,
+                          info={**cleaned.info, "relabelled_frames": int(relabel.sum())})  # .swapped: the cleaner's own repairs
     # only complete stances are measured (formcheck.metrics.incomplete_reason); every stance still times the cadence
     steps = step_metrics(ct, all_events, com, hip_mid, face, near, height_cm, raw_visibility=ct.visibility, light=cleaned.light)
     events = complete_events(ct, all_events)

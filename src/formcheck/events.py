@@ -665,7 +665,7 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
 
 
-OTHER_LABEL = "the pose model had this foot on the other leg's landmarks"
+OTHER_LABEL = "the pose model had this foot on the other leg's landmarks: its timing and angles are doubtful"
 
 
 def label_swap_frames(events: GaitEvents, n_frames: int) -> np.ndarray:
@@ -673,19 +673,23 @@ def label_swap_frames(events: GaitEvents, n_frames: int) -> np.ndarray:
 
     A stance with ``other_label`` (a short pass whose alternation puts this foot on the other leg than MediaPipe
     labelled it) spans from halfway through the flight before its contact to halfway through the flight after
-    its toe-off: both legs' labels are exchanged there, so its angles are its own leg's.
+    its toe-off, at most half the pass's median flight either side (at least one frame), its contact and toe-off
+    always included: both legs' labels are exchanged there, so its angles are its own leg's.
     """
     swap = np.zeros(n_frames, dtype=bool)
     steps = sorted(events.steps, key=lambda s: s.contact_index)
+    flights = [b.contact_index - a.toe_off_index for a, b in zip(steps, steps[1:])
+               if a.toe_off_index is not None and b.contact_index > a.toe_off_index]
+    reach = max(1, int(np.median(flights)) // 2) if flights else 1
     for i, s in enumerate(steps):
         if not s.other_label:
             continue
         end = s.toe_off_index if s.toe_off_index is not None else n_frames - 1
-        before = steps[i - 1].toe_off_index if i > 0 and steps[i - 1].toe_off_index is not None else None
+        before = steps[i - 1].toe_off_index if i > 0 else None
         after = steps[i + 1].contact_index if i + 1 < len(steps) else None
-        lo = 0 if before is None else (before + s.contact_index + 1) // 2
-        hi = n_frames - 1 if after is None else (end + after) // 2
-        swap[lo : hi + 1] = True
+        lo = s.contact_index - reach if before is None else max(s.contact_index - reach, (before + s.contact_index + 1) // 2)
+        hi = end + reach if after is None else min(end + reach, (end + after) // 2)
+        swap[max(0, min(lo, s.contact_index)) : min(n_frames - 1, max(hi, end)) + 1] = True
     return swap
 
 

@@ -461,100 +461,101 @@ def _run_model(
 
 # The person detector finds a blurred or small runner late, while the tracker, once it has them, follows them
 # through the same images: track_side_short_02 blurred along the run (a 25 px streak) is detected from frame 20
-# of 47 only, and tracked back from there it is found in every earlier frame. So the frames of a gap that ends in a
-# detection are run again in reverse order from that frame, by a fresh VIDEO-mode landmarker.
-BACKTRACK_MAX_S = 5.0  # a longer gap is filled over its last BACKTRACK_MAX_S only
-BACKTRACK_BUDGET_BYTES = 96 * 2**20  # decoded frames held at once for a reverse run (taken in chunks)
-BACKTRACK_MAX_JUMP = 0.5  # a pose further than this (torso lengths) from the one of the frame after it ends the run
+# of 47 only, and tracked back from there it is found in every earlier frame. So the frames before the first
+# detection are run again in reverse order from it, by a fresh VIDEO-mode landmarker. (Only the first: a later
+# gap would need the clip decoded from its start once per chunk; gaps up to 0.1 s are interpolated by cleaning.)
+BACKTRACK_MAX_S = 5.0  # a longer lead-in is filled over its last BACKTRACK_MAX_S only
+BACKTRACK_BUDGET_BYTES = 96 * 2**20  # decoded frames held at once for the reverse run (taken in chunks)
+BACKTRACK_MAX_SPEED_TORSO_S = 25.0  # the runner's centre moves at most this (torso lengths a second; a sprint ~20) ...
+BACKTRACK_MIN_JUMP_TORSO = 0.3  # ... or this much a frame: a pose further from the next frame's ends the run
+BACKTRACK_EDGE_FRAC = 0.02  # a runner first seen with a landmark this close to the left or right border is entering
 
 
-BACKTRACK_EDGE_FRAC = 0.02  # a runner with a landmark this close to the image border is entering or leaving
+def _lead_in_to_track_back(track: PoseTrack, max_frames: int) -> tuple[int, int] | None:
+    """(first frame to fill, the first frame with a pose) when the clip starts without the runner, at most the
+    last ``max_frames`` of that lead-in; None when there is none, or when the runner is first seen at the left or
+    right border: they were entering the frame, partly outside it (which is why the detector did not find them),
+    and no step there could be measured."""
+    seen = np.flatnonzero(track.detected)
+    if not seen.size or seen[0] == 0:
+        return None
+    first_seen = int(seen[0])
+    x = track.keypoints_px[first_seen, :, 0]
+    margin = BACKTRACK_EDGE_FRAC * track.image_size[0]
+    with np.errstate(invalid="ignore"):
+        if bool(((x < margin) | (x > track.image_size[0] - 1 - margin)).any()):
+            return None
+    return max(0, first_seen - max_frames), first_seen
 
 
-def _gaps_before_a_pose(track: PoseTrack, max_frames: int) -> list[tuple[int, int]]:
-    """(first frame to fill, the frame with a pose after it) of each run of frames without a pose that ends in
-    one, at most ``max_frames`` long (a longer run: its last ``max_frames``). A run that ends with the runner at
-    the image border is left alone: they were entering the frame, partly outside it, which is why the detector
-    did not find them, and no step there could be measured."""
-    detected = track.detected
-    missing = np.flatnonzero(~detected)
-    w, h = track.image_size
-    mx, my = BACKTRACK_EDGE_FRAC * w, BACKTRACK_EDGE_FRAC * h
-    gaps = []
-    for run in np.split(missing, np.flatnonzero(np.diff(missing) > 1) + 1) if missing.size else []:
-        seed = int(run[-1]) + 1
-        if seed >= len(detected):
-            continue
-        x, y = track.keypoints_px[seed, :, 0], track.keypoints_px[seed, :, 1]
-        with np.errstate(invalid="ignore"):
-            at_border = bool(((x < mx) | (x > w - 1 - mx) | (y < my) | (y > h - 1 - my)).any())
-        if not at_border:
-            gaps.append((max(int(run[0]), seed - max_frames), seed))
-    return gaps
+def _frames_by_track_index(path: str | os.PathLike[str], track: PoseTrack, indices: range, *, start_s: float | None,
+                           end_s: float | None, fps_override: float | None) -> dict[int, np.ndarray]:
+    """The decoded frames (as the model's pass saw them) of these track indices, keyed by track index."""
+    wanted = {int(track.frame_indices[j]): j for j in indices}
+    images: dict[int, np.ndarray] = {}
+    frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, only=set(wanted),
+                         max_side=WORKING_MAX_SIDE_PX)
+    try:
+        for frame in frames:
+            images[wanted[frame.index]] = frame.rgb
+            if len(images) == len(wanted):
+                break
+    finally:
+        frames.close()
+    return images
 
 
 def _tracked_back(path: str | os.PathLike[str], model: Path, track: PoseTrack, *, start_s: float | None,
                   end_s: float | None, fps_override: float | None, crop: tuple[int, int, int, int] | None) -> PoseTrack:
-    """``track`` with the frames of each gap before a detection filled by tracking the runner back from it.
+    """``track`` with the frames before the runner's first detection filled by tracking them back from it.
 
-    Each reverse run starts on the frame that ends the gap and is kept only where it finds the runner there
-    again (within ``BACKTRACK_MAX_JUMP`` torso lengths); it stops at the first frame without a pose or with a
-    jump. Frames are decoded again (in chunks of at most ``BACKTRACK_BUDGET_BYTES``), so memory stays bounded.
+    The reverse run starts on the first frame with a pose and is kept only where it finds the runner there again;
+    it stops at the first frame without a pose, or whose pose jumped further from the next frame's than the runner
+    can move (``BACKTRACK_MAX_SPEED_TORSO_S``). Frames are decoded again, in chunks of at most
+    ``BACKTRACK_BUDGET_BYTES`` (each chunk decodes the clip up to it, which the lead-in keeps short). The track's
+    info records ``tracked_back_frames``.
     """
     width, height = track.image_size
-    gaps = _gaps_before_a_pose(track, max(1, int(round(BACKTRACK_MAX_S * track.fps))))
-    if not gaps:
+    lead_in = _lead_in_to_track_back(track, max(1, int(round(BACKTRACK_MAX_S * track.fps))))
+    if lead_in is None:
         return track
+    first, seed = lead_in
     data = np.concatenate([track.keypoints_px, track.depth_px[..., None], track.visibility[..., None],
                            track.presence[..., None], track.world_m], axis=2)  # (T, 33, 8) as _build_track's
     sc = min(1.0, WORKING_MAX_SIDE_PX / max(width, height))
     chunk = max(4, int(BACKTRACK_BUDGET_BYTES // max(1, round(width * sc) * round(height * sc) * 3)))
     step_ms = max(1, round(1000.0 / track.fps))
+    max_jump = max(BACKTRACK_MIN_JUMP_TORSO, BACKTRACK_MAX_SPEED_TORSO_S / float(track.fps))
     filled = 0
-    for first, seed in gaps:
-        landmarker = _create_landmarker(model, 1)
-        try:
-            previous = data[seed].copy()
-            k, ms = seed, 0
-            while k >= first:
-                lo = max(first, k - chunk + 1)
-                wanted = {int(track.frame_indices[j]): j for j in range(lo, k + 1)}
-                images: dict[int, np.ndarray] = {}
-                frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, only=set(wanted),
-                                     max_side=WORKING_MAX_SIDE_PX)
-                try:
-                    for frame in frames:
-                        images[wanted[frame.index]] = frame.rgb
-                        if len(images) == len(wanted):
-                            break
-                finally:
-                    frames.close()
-                lost = False
-                for j in range(k, lo - 1, -1):
-                    poses = _detect(landmarker, images.pop(j), ms, width, height, crop) if j in images else []
-                    ms += step_ms
-                    centre, size = _centre_and_size(previous)
-                    near = [q for q in poses if np.linalg.norm(_centre_and_size(q)[0] - centre) <= BACKTRACK_MAX_JUMP * size]
-                    if not near:
-                        lost = True
-                        break
-                    if j != seed:  # the seed keeps its forward pose: it only anchors the run
-                        data[j] = near[0]
-                        filled += 1
-                    previous = near[0]
-                images.clear()
-                if lost:
+    landmarker = _create_landmarker(model, 1)
+    try:
+        previous = data[seed].copy()
+        k, ms = seed, 0
+        while k >= first:
+            lo = max(first, k - chunk + 1)
+            images = _frames_by_track_index(path, track, range(lo, k + 1), start_s=start_s, end_s=end_s,
+                                            fps_override=fps_override)
+            for j in range(k, lo - 1, -1):
+                poses = _detect(landmarker, images.pop(j), ms, width, height, crop) if j in images else []
+                ms += step_ms
+                centre, size = _centre_and_size(previous)
+                near = [q for q in poses if np.linalg.norm(_centre_and_size(q)[0] - centre) <= max_jump * size]
+                if not near:
+                    k = -1  # lost: the frames before stay without a pose
                     break
+                if j != seed:  # the seed keeps its forward pose: it only anchors the run
+                    data[j] = near[0]
+                    filled += 1
+                previous = near[0]
+            else:
                 k = lo - 1
-        finally:
-            landmarker.close()
+    finally:
+        landmarker.close()
     if not filled:
         return track
     return replace(track, keypoints_px=data[:, :, 0:2], depth_px=data[:, :, 2], visibility=np.nan_to_num(data[:, :, 3]),
                    presence=np.nan_to_num(data[:, :, 4]), world_m=data[:, :, 5:8],
-                   info={**track.info, "tracked_back_frames": filled,
-                         "person_picked": f"{track.info.get('person_picked', 'the runner')}, then tracked back over {filled} "
-                                          "frames before they were first found"})
+                   info={**track.info, "tracked_back_frames": filled})
 
 
 class _PeopleScan:
