@@ -217,7 +217,7 @@ def test_overground_runner_crosses_the_frame():
 
 
 # ----------------------------------------------------------------------------------------- defaults
-def test_defaults_keep_the_committed_sample_truth_byte_identical():
+def test_defaults_keep_the_committed_sample_truth():
     spec = importlib.util.spec_from_file_location("render_samples", ROOT / "scripts" / "render_samples.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
@@ -225,8 +225,27 @@ def test_defaults_keep_the_committed_sample_truth_byte_identical():
     committed = ROOT / "sample_videos" / "sample_run.truth.json"
     if not committed.is_file():
         pytest.skip("sample not rendered")
-    text = json.dumps(truth_dict(simulate_gait(params), style), separators=(",", ":"))
-    assert text == committed.read_text()
+    made = json.loads(json.dumps(truth_dict(simulate_gait(params), style)))
+    _assert_same_json(made, json.loads(committed.read_text()))
+
+
+def _assert_same_json(made, committed, path="") -> None:
+    """Equal structure, strings and integers; floats equal to 1e-9 relative. NumPy's vectorised sin, cos and exp
+    differ in the last bits between CPUs (SIMD code paths), so the file is byte-identical only on the machine
+    that wrote it; a changed default moves numbers by far more than that."""
+    assert type(made) is type(committed) or {type(made), type(committed)} <= {int, float}, path
+    if isinstance(made, dict):
+        assert made.keys() == committed.keys(), path
+        for k in made:
+            _assert_same_json(made[k], committed[k], f"{path}.{k}")
+    elif isinstance(made, list):
+        assert len(made) == len(committed), path
+        for i, (a, b) in enumerate(zip(made, committed)):
+            _assert_same_json(a, b, f"{path}[{i}]")
+    elif isinstance(made, float) or isinstance(committed, float):
+        assert made == pytest.approx(committed, rel=1e-9, abs=1e-12), path
+    else:
+        assert made == committed, path
 
 
 def test_scenario_registry():
