@@ -343,6 +343,28 @@ def test_a_foot_lost_just_before_contact_makes_its_step_uncertain(gap):
     assert len(others) >= 8 and not any("not tracked" in d for s in others[1:-1] for d in s.doubts)
 
 
+@pytest.mark.parametrize("seen_after_contact", [3, 6, 10])
+def test_a_runner_lost_for_good_gives_no_contact_at_the_loss(seen_after_contact):
+    """The runner leaves the frame (or the model loses them) ``seen_after_contact`` frames after a true contact at
+    60 fps, and the track is empty from there to the end. Measured before the rule: a spurious contact of the
+    other foot at the last frames seen (at 6 and 10 frames; the overground pass's cadence was +3.2 % from it).
+    Now every contact found is a true one within a frame, and the last true contact is kept once its foot was seen
+    standing 0.1 s (6 frames); seen for 3 frames (50 ms, shorter than any running stance) it is not a contact."""
+    g = simulate_gait(GaitParams(fps=60, duration_s=4.0))
+    track = to_pose_track(g)
+    last = g.truth["steps"][-3]
+    kp = track.keypoints_px.copy()
+    kp[last["contact_frame"] + seen_after_contact :] = np.nan
+    cleaned = clean_track(track.with_keypoints(kp))
+    events = detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light, filled=cleaned.filled)
+    truth = [t for t in g.truth["steps"] if t["contact_frame"] <= last["contact_frame"]]
+    spurious = [(s.side, s.contact_index) for s in events.steps
+                if not any(t["side"] == s.side and abs(s.contact_index - t["contact_frame"]) <= 1 for t in truth)]
+    assert not spurious, spurious
+    kept = any(s.side == last["side"] and abs(s.contact_index - last["contact_frame"]) <= 1 for s in events.steps)
+    assert kept == (seen_after_contact >= 6)
+
+
 # ------------------------------------------------------------------- a runner crossing the frame in a stride or two
 def _short_pass(fps: float, duration_s: float = 1.2, **track_kw):
     g = simulate_gait(GaitParams(fps=fps, duration_s=duration_s, treadmill=False, runner_height_frac=0.3))

@@ -99,6 +99,7 @@ class EventParams:
     knee_extension_to_stride: float = 0.60  # ... to here
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
     frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
+    lost_stance_s: float = 0.1  # a foot lost for good this soon after contact (runner leaving): no event
     offset_min_landings: int = 3  # well-seen landings needed to lend their Zeni offset to the other leg ...
     zeni_max_shift_stride: float = 0.05  # ... a delay of at most this
     symmetry_tolerance_stride: float = 0.05  # a less visible leg's contact time this far from the other leg's is checked
@@ -234,6 +235,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         toe_y = k[:, leg["foot_index"], 1]
         ys = {j: (kl[:, leg[j], 1], k[:, leg[j], 1]) for j in ("heel", "foot_index")}
         in_frame = _in_frame(track, side, p.frame_margin_frac)
+        seen_foot = np.isfinite(k[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 0]).all(axis=1)
         for c_zeni, p_zeni in zeni_candidates(track, sig, toe, period, scale, p):
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
             lands = []
@@ -266,6 +268,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             seen_until = n - 1 if to_pos is None else min(n - 1, int(np.floor(to_pos)) + 1)
             if not in_frame[max(0, c_idx - 1) : seen_until + 1].all():
                 continue  # the foot is at or beyond the image border during this stance: its events cannot be seen
+            if to_pos is None and _vanishes_within(seen_foot, c_idx, p.lost_stance_s * fps):
+                continue  # the runner left the frame (or was lost) before any stance could have ended: not a contact
             knee_alternative[(side, c_idx)] = k_pos
             alternatives[(side, round(c_zeni, 6))] = {m: q for m, q in (("toe_lift", lift_pos), ("knee_extension", k_pos))
                                                       if q is not None}
@@ -691,6 +695,19 @@ def label_swap_frames(events: GaitEvents, n_frames: int) -> np.ndarray:
         hi = end + reach if after is None else min(end + reach, (end + after) // 2)
         swap[max(0, min(lo, s.contact_index)) : min(n_frames - 1, max(hi, end)) + 1] = True
     return swap
+
+
+def _vanishes_within(seen: np.ndarray, start: int, frames: float) -> bool:
+    """True when the foot, seen at ``start``, is lost for good (to the clip's end) within ``frames`` of it.
+
+    A runner leaving the frame, or lost by the model, in the first ~0.1 s of a stance (shorter than any running
+    contact) shows a foot coming down but never its stance: a clip that simply ends there is not such a loss.
+    """
+    gone = np.flatnonzero(~seen[start:])
+    if gone.size == 0:
+        return False
+    first_gone = start + int(gone[0])
+    return first_gone - start < frames and not seen[first_gone:].any()
 
 
 def _in_frame(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
