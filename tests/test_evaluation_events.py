@@ -292,7 +292,7 @@ def test_track_short_labels_in_view_and_not_labelled():
 # Machines differ: the frames the model sees are not bit-identical between CPUs (libswscale's YUV -> RGB picks a
 # SIMD path by CPU, and so do MediaPipe's XNNPACK kernels), and on the blurred copy a few toe-offs sit at the edge
 # of the one-frame tolerance. Its toe-offs were 33/34 when the floors were set (the copy's frames then converted to
-# YUV by libswscale); made as now (formcheck.video.rgb_to_i420, bit-exact), 31/34 on CI (2026-12-02) and 32/34 on
+# YUV by libswscale); made as now (formcheck.video.rgb_to_i420), 31/34 on CI (2026-12-02) and 32/34 on
 # an AMD EPYC (2026-12-03, cadence -0.08 %). Its toe-off floor is the lowest seen; the others did not move.
 REAL_FLOORS: dict[str, dict[str, float]] = {
     #                 IC hits  TO hits  IC missed  TO missed  IC spurious  TO spurious  |cadence error| %
