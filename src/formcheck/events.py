@@ -235,7 +235,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         toe_y = k[:, leg["foot_index"], 1]
         ys = {j: (kl[:, leg[j], 1], k[:, leg[j], 1]) for j in ("heel", "foot_index")}
         in_frame = _in_frame(track, side, p.frame_margin_frac)
-        seen_foot = np.isfinite(k[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 0]).all(axis=1)
+        # the foot is lost where none of its landmarks is placed (the cleaning also drops a single outlier point)
+        seen_foot = np.isfinite(k[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 0]).any(axis=1)
         for c_zeni, p_zeni in zeni_candidates(track, sig, toe, period, scale, p):
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
             lands = []
