@@ -222,3 +222,35 @@ def test_max_side_shrinks_big_frames_in_the_decoder(tmp_path: Path) -> None:
     expected = cv2.resize(full, (1000, 600), interpolation=cv2.INTER_AREA)
     assert np.abs(small.rgb.astype(int) - expected).mean() < 2.0
     assert next(iter_frames(path, max_side=2000)).rgb.shape == (1200, 2000, 3)
+
+
+def _shaking_frames(n: int = 30, size: tuple[int, int] = (320, 240)) -> list[np.ndarray]:
+    """The sample's first frame filmed by a shaking, panning camera: whole-frame motion, as in a handheld clip."""
+    import cv2
+
+    texture = next(iter(iter_frames(Path(__file__).parents[1] / "sample_videos" / "sample_run.mp4"))).rgb
+    frames = []
+    for i in range(n):
+        dx, dy = 40 + 12 * np.sin(i / 3.0) + i, 30 + 8 * np.cos(i / 2.3)
+        shift = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]])
+        frames.append(cv2.warpAffine(texture, shift, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+    return frames
+
+
+def test_writer_repeats_its_bytes_exactly(tmp_path: Path) -> None:
+    """The same frames give the same file, whatever the process did with its memory in between.
+
+    Clips made at test time (degraded copies, rendered runners) are inputs to floors; with x264's
+    macroblock-tree on, these 30 frames gave 4 different files in 4 encodes in one process.
+    The allocations between frames stir the heap the way a real pipeline does."""
+    frames = _shaking_frames()
+    rng = np.random.default_rng(0)
+    digests = set()
+    for k in range(4):
+        path = tmp_path / f"take{k}.mp4"
+        with H264Writer(path, fps=60, size=(320, 240), crf=17, preset="veryfast") as writer:
+            for i, rgb in enumerate(frames):
+                writer.write(rgb, i / 60)
+                _stir = [rng.bytes(int(rng.integers(1_000, 400_000))) for _ in range(10)]
+        digests.add(path.read_bytes())
+    assert len(digests) == 1

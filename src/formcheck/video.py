@@ -314,6 +314,11 @@ class H264Writer:
 
     libx264 runs on its own threads (PyAV's default: slices of each frame in parallel; frame-parallel
     threads were not faster on 2 cores and encode a held frame visibly less like its original).
+    Macroblock-tree rate control is off: with it, the same frames gave different bytes from one run
+    to the next (7 distinct clips in 8 encodes of the same frames in one process, also with one
+    encoder thread; none with ``asm=0``, so x264's SIMD reads memory it never wrote). Clips made for
+    tests and the evaluation must repeat exactly. The superfast and ultrafast presets (the annotated
+    clip's) have it off anyway.
     ``background=True`` also moves the RGB -> YUV conversion and the calls into the encoder to a
     thread of this writer, so the caller can draw the next frame meanwhile; ``write`` then blocks
     only when ``queue_frames`` frames are waiting (memory stays bounded), and an encoder error is
@@ -330,7 +335,7 @@ class H264Writer:
         self._stream = self._container.add_stream("libx264", rate=self._rate)
         self._stream.width, self._stream.height = self.width, self.height
         self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._stream.options = {"crf": str(crf), "preset": preset, "x264-params": "mbtree=0"}
         self._stream.codec_context.time_base = Fraction(1, 90000)
         self._count = 0
         self._last_pts = -1

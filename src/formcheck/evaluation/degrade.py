@@ -30,7 +30,7 @@ from .events import EventLabels
 from .track_cache import default_cache_dir, file_digest
 
 # Bump when the same parameters would now produce different pixels or labels.
-DEGRADE_FORMAT = 1
+DEGRADE_FORMAT = 2  # 2: H.264 without macroblock-tree (repeatable bytes)
 
 # H.264 quality of clips whose degradation is not compression: near-transparent, so the
 # degradation under test is the only change.

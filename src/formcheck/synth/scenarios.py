@@ -38,7 +38,7 @@ from typing import Any
 from .gait import GaitParams, SyntheticGait, simulate_gait
 from .render import Occluder, RenderStyle, render_video, truth_path_for
 
-SCENARIO_FORMAT = 1  # bump to invalidate renderings made by an older version of this module
+SCENARIO_FORMAT = 2  # bump to invalidate renderings made by an older version of this module (2: repeatable H.264)
 
 
 @dataclass(frozen=True)
