@@ -299,7 +299,16 @@ def _agreement(still, moving) -> dict[str, float]:
             "overstride_pct_leg": abs(over(moving) - over(still))}
 
 
-def _moving_pair(video: Path, labels, kind: str, pose_track_of):
+# Three encodings of each moving copy (crf 16, 17, 18 of the same warped frames). Imperceptible encoding differences
+# move single results a lot: the rendered handheld copy's overstride median was 0.5, 2.2 and 0.5 % leg off the still
+# clip's over these three, and 3.2 on CI on a fourth. So the bounds judge the three together: events pooled, and
+# the median of the three overstride and cadence differences.
+ENCODING_CRF_STEPS = (-1, 0, 1)
+
+
+def _moving_agreement(video: Path, labels, kind: str, pose_track_of) -> dict[str, float]:
+    import dataclasses
+
     from formcheck.analysis import analyze_track
     from formcheck.evaluation.degrade import degraded_clip, following_camera, handheld
     from formcheck.video import probe_video
@@ -307,47 +316,47 @@ def _moving_pair(video: Path, labels, kind: str, pose_track_of):
     track = pose_track_of(video)
     info = probe_video(video)
     make = following_camera if kind == "panning" else handheld
-    clip = degraded_clip(video, labels, make((info.width, info.height), track))
     still = analyze_track(track)
-    prep = prepare_track(pose_track_of(clip.path), clip.path)
-    moving = prep.finish(analyze_track(prep.track))
-    return still, moving, prep
+    each = []
+    for step in ENCODING_CRF_STEPS:
+        d = make((info.width, info.height), track)
+        clip = degraded_clip(video, labels, dataclasses.replace(d, crf=d.crf + step))
+        prep = prepare_track(pose_track_of(clip.path), clip.path)
+        moving = prep.finish(analyze_track(prep.track))
+        assert prep.stabilised
+        # drawing arrays are back at the image positions of the moving clip's frames
+        assert np.nanmax(np.abs(moving.raw_track.keypoints_px - prep.original.keypoints_px)) == 0
+        each.append(_agreement(still, moving))
+    n = sum(a["n_events"] for a in each)
+    return {"events_within_1": sum(a["events_within_1"] * a["n_events"] for a in each) / n, "n_events": n,
+            "cadence_pct": float(np.median([a["cadence_pct"] for a in each])),
+            "overstride_pct_leg": float(np.median([a["overstride_pct_leg"] for a in each])),
+            "each": each}
 
 
 @pytest.mark.slow
 @pytest.mark.shared
 @pytest.mark.parametrize("kind", ["panning", "handheld"])
 def test_moving_treadmill_clip_matches_the_still_one(kind, shared_videos, pose_track_of):
-    """Measured: events within a frame 97 % (panning) / 100 % (handheld) of 66, cadence within 0.1 %, median
-    overstride 1.4 / 0.4 % leg off the still clip's (85 % and 3.2-3.8 % leg before the stride template and the
-    levelled reference)."""
+    """Measured (crf 16/17/18): events within a frame 97/94/97 % (panning) and 98/100/98 % (handheld) of 66,
+    cadence within 0.1 %, median overstride 0.2/1.4/0.4 and 0.7/1.4/1.2 % leg off the still clip's (85 % and
+    3.2-3.8 % leg before the stride template and the levelled reference, crf 17)."""
     from formcheck.evaluation.events import load_labels
 
     labels = load_labels(REPO / "tests" / "fixtures" / "treadmill_side_01_labels.json")
-    still, moving, prep = _moving_pair(shared_videos / "treadmill_side_01.mp4", labels, kind, pose_track_of)
-    assert prep.stabilised
-    a = _agreement(still, moving)
+    a = _moving_agreement(shared_videos / "treadmill_side_01.mp4", labels, kind, pose_track_of)
     assert a["events_within_1"] >= 0.9 and a["cadence_pct"] <= 2.0 and a["overstride_pct_leg"] <= 2.0, a
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["panning", "handheld"])
 def test_moving_rendered_clip_matches_the_still_one(kind, pose_track_of):
-    """Measured: events within a frame (60 fps) 93 % of 44 for both, cadence within 0.11 %, median overstride 0.6 /
-    0.6 % leg off the still clip's (70-77 % of events before the stride template).
-
-    The moving copy is made at test time, and its bytes are not the same on every run: of 5 makes on one machine
-    (2026-12-03), 2 gave other bytes (pixels within a few levels), and on one such copy the handheld pair agreed on
-    89 % of events (39 of 44) with the overstride medians 2.2 % leg apart. The cause is not found yet (the frame
-    warp and the encoder each repeat exactly within a process), so the bounds leave room for one more event and
-    0.5 % leg: 85 % and 2.5 % leg."""
+    """Measured (crf 16/17/18): events within a frame (60 fps) 95/100/95 % (panning) and 93/86/95 % (handheld) of
+    44, cadence within 0.2 %, median overstride 0.6/0.6/0.7 and 0.5/2.2/0.5 % leg off the still clip's (70-77 % of
+    events before the stride template)."""
     from formcheck.evaluation.events import load_labels
     from formcheck.synth.render import truth_path_for
 
     video = REPO / "sample_videos" / "sample_run.mp4"
-    still, moving, prep = _moving_pair(video, load_labels(truth_path_for(video)), kind, pose_track_of)
-    assert prep.stabilised
-    a = _agreement(still, moving)
-    assert a["events_within_1"] >= 0.85 and a["cadence_pct"] <= 2.0 and a["overstride_pct_leg"] <= 2.5, a
-    # drawing arrays are back at the image positions of the moving clip's frames
-    assert np.nanmax(np.abs(moving.raw_track.keypoints_px - prep.original.keypoints_px)) == 0
+    a = _moving_agreement(video, load_labels(truth_path_for(video)), kind, pose_track_of)
+    assert a["events_within_1"] >= 0.9 and a["cadence_pct"] <= 2.0 and a["overstride_pct_leg"] <= 2.0, a

@@ -271,8 +271,9 @@ def test_track_short_labels_in_view_and_not_labelled():
 
 # ------------------------------------------------------------------------------------------ the real clip, as the harness sees it
 
-# Floors = what the detector achieves (2026-12-02, with the stride template of formcheck.stride_template; pose
-# tracks from formcheck.evaluation.track_cache format 4), measured by benchmarks/eval_events.py; in brackets the
+# What the detector achieved on one encoding of each copy when the floors were first set (2026-12-02, with the
+# stride template of formcheck.stride_template; pose tracks from formcheck.evaluation.track_cache format 4),
+# measured by benchmarks/eval_events.py; in brackets the
 # figures before the stride template (after the cross-leg and rhythm checks), and when the harness was written
 # (events.py at b5daf33).
 #
@@ -291,17 +292,33 @@ def test_track_short_labels_in_view_and_not_labelled():
 #
 # Machines differ: the frames the model sees are not bit-identical between CPUs (libswscale's YUV -> RGB picks a
 # SIMD path by CPU, and so do MediaPipe's XNNPACK kernels), and on the blurred copy a few toe-offs sit at the edge
-# of the one-frame tolerance. Its toe-offs were 33/34 when the floors were set (the copy's frames then converted to
-# YUV by libswscale); made as now (formcheck.video.rgb_to_i420), 31/34 on CI (2026-12-02) and 32/34 on
-# an AMD EPYC (2026-12-03, cadence -0.08 %). Its toe-off floor is the lowest seen; the others did not move.
+# of the one-frame tolerance (31/34 on CI, 32/34 here, same bytes).
+#
+# Encodings differ too, and on the degraded copies that matters more. Each copy is made three
+# times from the same degraded frames, at crf 16, 17 and 18 (39, 40, 41 for crf40): differences nobody can see,
+# yet the blurred copy's toe-offs came out 28, 31 and 28 of 34 and its contacts 32, 30 and 33 (and 32/33 when the
+# encoder still used macroblock-tree, whose bytes changed from run to run). So the degraded copies are judged on
+# the three encodings pooled: hits and misses summed over them (of 102 labels), the worst |cadence error|.
+# Measured pooled (2026-12-03, AMD EPYC, DEGRADE_FORMAT 2):
+#
+#   copy              IC       TO       missed IC/TO   spurious   worst |cadence|
+#   blur25            95/102   87/102   4/4            0/0        0.58 %
+#   480p              99/102   95/102   3/3            0/0        0.15 %
+#   portrait_small    99/102   97/102   3/3            0/0        0.15 %
+#   doubled           99/102   99/102   3/3            0/0        0.15 %
+#   crf40 (39/40/41)  98/102   94/102   3/3            0/0        0.25 %
+#
+# Floors leave one event per encoding (three pooled) and one more miss for another machine's model; no spurious
+# event is allowed anywhere. The source clip is not re-encoded and keeps its exact floor (CI has met it each run).
+ENCODING_CRF_STEPS = (-1, 0, 1)
 REAL_FLOORS: dict[str, dict[str, float]] = {
     #                 IC hits  TO hits  IC missed  TO missed  IC spurious  TO spurious  |cadence error| %
     "source":         dict(ic=33, to=33, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
-    "blur25":         dict(ic=33, to=31, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.5),
-    "480p":           dict(ic=33, to=33, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
-    "portrait_small": dict(ic=33, to=32, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
-    "doubled":        dict(ic=33, to=32, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
-    "crf40":          dict(ic=27, to=30, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=1.4),
+    "blur25":         dict(ic=92, to=84, ic_missed=5, to_missed=5, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
+    "480p":           dict(ic=96, to=92, ic_missed=4, to_missed=4, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
+    "portrait_small": dict(ic=96, to=94, ic_missed=4, to_missed=4, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
+    "doubled":        dict(ic=96, to=96, ic_missed=4, to_missed=4, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
+    "crf40":          dict(ic=95, to=91, ic_missed=4, to_missed=4, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
 }
 
 
@@ -309,6 +326,8 @@ REAL_FLOORS: dict[str, dict[str, float]] = {
 @pytest.mark.shared
 @pytest.mark.parametrize("version", list(REAL_FLOORS))
 def test_treadmill_clip_and_degraded_versions_meet_floors(shared_videos: Path, version: str):
+    import dataclasses
+
     from formcheck.evaluation.degrade import runner_extent
     from formcheck.evaluation.events import score_track
     from formcheck.evaluation.track_cache import cached_pose_track
@@ -316,19 +335,25 @@ def test_treadmill_clip_and_degraded_versions_meet_floors(shared_videos: Path, v
 
     video = shared_videos / "treadmill_side_01.mp4"
     labels = load_labels(FIXTURES / "treadmill_side_01_labels.json")
-    if version != "source":
+    if version == "source":
+        clips = [(video, labels)]
+    else:
         info = probe_video(video)
         wanted = {d.name: d for d in standard_degradations((info.width, info.height), runner_extent(cached_pose_track(video)))}
-        out = degraded_clip(video, labels, wanted[version])
-        video, labels = out.path, out.labels
-    s = score_track(version, labels, cached_pose_track(video))
+        made = [degraded_clip(video, labels, dataclasses.replace(wanted[version], crf=wanted[version].crf + step))
+                for step in ENCODING_CRF_STEPS]
+        clips = [(out.path, out.labels) for out in made]
+    scores = [score_track(version, lab, cached_pose_track(path)) for path, lab in clips]
+    assert all(s.error is None for s in scores)
+    total = {key: sum(getattr(s.scores[(kind, "both")], field) for s in scores)
+             for key, kind, field in [("ic", "ic", "hits"), ("to", "to", "hits"), ("ic_missed", "ic", "missed"),
+                                      ("to_missed", "to", "missed"), ("ic_spurious", "ic", "spurious"),
+                                      ("to_spurious", "to", "spurious")]}
     floor = REAL_FLOORS[version]
-    ic, to = s.scores[("ic", "both")], s.scores[("to", "both")]
-    assert s.error is None
-    assert ic.hits >= floor["ic"] and to.hits >= floor["to"]
-    assert ic.missed <= floor["ic_missed"] and to.missed <= floor["to_missed"]
-    assert ic.spurious <= floor["ic_spurious"] and to.spurious <= floor["to_spurious"]
-    assert abs(s.cadence_error_pct) <= floor["cadence_pct"]
+    assert total["ic"] >= floor["ic"] and total["to"] >= floor["to"], total
+    assert total["ic_missed"] <= floor["ic_missed"] and total["to_missed"] <= floor["to_missed"], total
+    assert total["ic_spurious"] <= floor["ic_spurious"] and total["to_spurious"] <= floor["to_spurious"], total
+    assert max(abs(s.cadence_error_pct) for s in scores) <= floor["cadence_pct"]
 
 
 def test_truth_events_marked_not_visible_are_not_labels():
