@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import av
 import numpy as np
 import pytest
@@ -248,6 +249,17 @@ def test_no_partial_file_when_writing_fails(tmp_path):
         write_annotated(src, small_overlay(20), clip_path=tmp_path / "annotated.mp4",
                         annotators=[Boom()])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+def test_a_still_that_cannot_be_written_fails_the_run_and_leaves_no_image(tmp_path, monkeypatch):
+    """Stills are compressed on a thread of their own: its failure still reaches the caller, and the clip is not kept."""
+    src = synthetic_clip(tmp_path / "in.mp4")
+    monkeypatch.setattr(cv2, "imwrite", lambda path, img: False)  # a full disk, say
+    spec = StillSpec("contact", small_overlay(20).steps[0], "contact")
+    with pytest.raises(OSError, match="could not write PNG"):
+        write_annotated(src, small_overlay(20), clip_path=tmp_path / "annotated.mp4", stills=[spec], stills_dir=tmp_path / "stills")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "stills"]
+    assert not list((tmp_path / "stills").iterdir())
 
 
 # --------------------------------------------------------------------------- real clip, end to end

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -132,6 +133,10 @@ def write_annotated(
     ok = False
     written = 0
     expected = last_frame - first_frame + 1
+    # PNGs are compressed on a thread of their own (OpenCV releases the GIL) while the next frames are decoded:
+    # 7 stills of a 720x1280 clip took 0.35 s of the 0.84 s stills-only pass in the loop's thread
+    png_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-png")
+    pngs: list[Future[None]] = []
     try:
         t0: float | None = None
         shift = 0.0
@@ -146,7 +151,7 @@ def write_annotated(
             for spec in wanted.pop(frame.index, ()):
                 img = annotate_frame(frame.rgb.copy(), still_data.still_context(spec.step, spec.kind, full_style), annotators)
                 path = Path(stills_dir) / f"{spec.name}.png"  # type: ignore[arg-type]
-                _write_png(path, img)
+                pngs.append(png_pool.submit(_write_png, path, img))
                 still_paths[spec.name] = path
             if clip_path is None:
                 if not wanted:
@@ -170,8 +175,11 @@ def write_annotated(
                 shift += slowmo_contacts * dt
             if progress is not None:
                 progress(frame.index - first_frame + 1, expected)
+        for png in pngs:
+            png.result()  # a failed write is raised here
         ok = True
     finally:
+        png_pool.shutdown(wait=True)
         if writer is not None:
             writer.close(success=ok)
     return AnnotatedOutputs(
@@ -185,7 +193,7 @@ def write_annotated(
 def _write_png(path: Path, rgb: np.ndarray) -> None:
     """PNG written to a temp name and renamed, so a failed run leaves no half image."""
     with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), np.ascontiguousarray(rgb[:, :, ::-1])):
+        if not cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
             raise OSError(f"{path}: could not write PNG")
 
 
