@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import av
+import cv2
 import numpy as np
 import pytest
 

@@ -296,8 +296,8 @@ def test_track_short_labels_in_view_and_not_labelled():
 #
 # Encodings differ too, and on the degraded copies that matters more. Each copy is made three
 # times from the same degraded frames, at crf 16, 17 and 18 (39, 40, 41 for crf40): differences nobody can see,
-# yet the blurred copy's toe-offs came out 28, 31 and 28 of 34 and its contacts 32, 30 and 33 (and 32/33 when the
-# encoder still used macroblock-tree, whose bytes changed from run to run). So the degraded copies are judged on
+# yet the blurred copy's toe-offs came out 31, 28 and 28 of 34 and its contacts 30, 32 and 33 (toe-offs 32 and
+# contacts 33 when the encoder still used macroblock-tree, whose bytes changed from run to run). So the degraded copies are judged on
 # the three encodings pooled: hits and misses summed over them (of 102 labels), the worst |cadence error|.
 # Measured pooled (2026-12-03, AMD EPYC, DEGRADE_FORMAT 2):
 #
