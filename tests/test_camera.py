@@ -302,15 +302,12 @@ def _agreement(still, moving) -> dict[str, float]:
 # Three encodings of each moving copy (crf 16, 17, 18 of the same warped frames). Imperceptible encoding differences
 # move single results a lot: the rendered handheld copy's overstride median was 0.5, 2.2 and 0.5 % leg off the still
 # clip's over these three, and 3.2 on CI on a fourth. So the bounds judge the three together: events pooled, and
-# the median of the three overstride and cadence differences.
-ENCODING_CRF_STEPS = (-1, 0, 1)
+# the median of the three overstride and cadence differences (formcheck.evaluation.degrade.reencoded).
 
 
 def _moving_agreement(video: Path, labels, kind: str, pose_track_of) -> dict[str, float]:
-    import dataclasses
-
     from formcheck.analysis import analyze_track
-    from formcheck.evaluation.degrade import degraded_clip, following_camera, handheld
+    from formcheck.evaluation.degrade import degraded_clip, following_camera, handheld, reencoded
     from formcheck.video import probe_video
 
     track = pose_track_of(video)
@@ -318,9 +315,8 @@ def _moving_agreement(video: Path, labels, kind: str, pose_track_of) -> dict[str
     make = following_camera if kind == "panning" else handheld
     still = analyze_track(track)
     each = []
-    for step in ENCODING_CRF_STEPS:
-        d = make((info.width, info.height), track)
-        clip = degraded_clip(video, labels, dataclasses.replace(d, crf=d.crf + step))
+    for d in reencoded(make((info.width, info.height), track)):
+        clip = degraded_clip(video, labels, d)
         prep = prepare_track(pose_track_of(clip.path), clip.path)
         moving = prep.finish(analyze_track(prep.track))
         assert prep.stabilised

@@ -11,7 +11,7 @@ import pytest
 
 from formcheck.evaluation.degrade import (
     Degradation, RunnerExtent, compressed, degraded_clip, downscale, frames_doubled, motion_blur, portrait_small,
-    standard_degradations,
+    reencoded, standard_degradations,
 )
 from formcheck.evaluation.events import (
     Detection, EventLabels, SideLabels, TruthStep, labels_from_dict, load_labels, match_events, score_detection,
@@ -253,6 +253,16 @@ def test_portrait_small_puts_runner_at_the_target_size():
     assert kinds == ["blur25", "480p", "portrait_small", "doubled", "crf40"]
 
 
+def test_reencoded_copies_differ_only_in_their_crf():
+    blur, crf40 = motion_blur(25), compressed(40)
+    assert [d.crf for d in reencoded(blur)] == [blur.crf - 1, blur.crf, blur.crf + 1]
+    assert [d.crf for d in reencoded(crf40)] == [39, 40, 41] and reencoded(crf40, 1) == [crf40]
+    assert all(replace(d, crf=blur.crf) == blur for d in reencoded(blur))
+    assert len({d.key() for d in reencoded(blur, 5)}) == 5  # each its own cached clip
+    with pytest.raises(ValueError, match="odd"):
+        reencoded(blur, 2)
+
+
 def test_events_seen_but_not_labelled_are_not_spurious():
     m = match_events(np.array([10, 30]), np.array([10, 22, 30]), window_frames=4, tolerance_frames=1, ms_per_frame=33.3,
                      span=(10, 30), not_labelled=np.array([21]))
@@ -310,7 +320,6 @@ def test_track_short_labels_in_view_and_not_labelled():
 #
 # Floors leave one event per encoding (three pooled) and one more miss for another machine's model; no spurious
 # event is allowed anywhere. The source clip is not re-encoded and keeps its exact floor (CI has met it each run).
-ENCODING_CRF_STEPS = (-1, 0, 1)
 REAL_FLOORS: dict[str, dict[str, float]] = {
     #                 IC hits  TO hits  IC missed  TO missed  IC spurious  TO spurious  |cadence error| %
     "source":         dict(ic=33, to=33, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
@@ -326,8 +335,6 @@ REAL_FLOORS: dict[str, dict[str, float]] = {
 @pytest.mark.shared
 @pytest.mark.parametrize("version", list(REAL_FLOORS))
 def test_treadmill_clip_and_degraded_versions_meet_floors(shared_videos: Path, version: str):
-    import dataclasses
-
     from formcheck.evaluation.degrade import runner_extent
     from formcheck.evaluation.events import score_track
     from formcheck.evaluation.track_cache import cached_pose_track
@@ -340,8 +347,7 @@ def test_treadmill_clip_and_degraded_versions_meet_floors(shared_videos: Path, v
     else:
         info = probe_video(video)
         wanted = {d.name: d for d in standard_degradations((info.width, info.height), runner_extent(cached_pose_track(video)))}
-        made = [degraded_clip(video, labels, dataclasses.replace(wanted[version], crf=wanted[version].crf + step))
-                for step in ENCODING_CRF_STEPS]
+        made = [degraded_clip(video, labels, d) for d in reencoded(wanted[version])]
         clips = [(out.path, out.labels) for out in made]
     scores = [score_track(version, lab, cached_pose_track(path)) for path, lab in clips]
     assert all(s.error is None for s in scores)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -264,6 +264,18 @@ def camera_matrices(cam: CameraPath, n: int, fps: float) -> np.ndarray:
     return out
 
 
+def reencoded(d: Degradation, n: int = 3) -> list[Degradation]:
+    """``d`` at ``n`` neighbouring crf values (crf-1, crf, crf+1 for n=3): the same degraded frames, encoded in ways
+    nobody can tell apart.
+
+    Single results on a degraded copy move by several events between such encodings (the blurred treadmill copy's
+    toe-offs: 31, 28 and 28 of 34 at crf 16, 17 and 18), so floors and before/after comparisons pool them.
+    """
+    if n < 1 or n % 2 == 0:
+        raise ValueError(f"the number of encodings must be odd and at least 1, not {n}")
+    return [replace(d, crf=d.crf + k) for k in range(-(n // 2), n // 2 + 1)]
+
+
 def standard_degradations(size_wh: tuple[int, int], extent: RunnerExtent | None) -> list[Degradation]:
     """The set the harness runs on every labelled clip (480p only for larger clips, portrait only when the runner was placed).
 
@@ -434,6 +446,7 @@ __all__ = [
     "handheld",
     "motion_blur",
     "portrait_small",
+    "reencoded",
     "runner_extent",
     "scene_cut",
     "standard_degradations",
