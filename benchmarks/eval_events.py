@@ -7,11 +7,14 @@ pans and shakes, a handheld one, a scene cut from another clip), the rendered sa
 importable, its hard-condition scenarios. Pose tracks come from the disk cache
 (formcheck.evaluation.track_cache): MediaPipe runs once per clip and machine.
 
-    .venv/bin/python benchmarks/eval_events.py [--only NAME] [--json PATH] [--details] [--no-camera]
+    .venv/bin/python benchmarks/eval_events.py [--only NAME] [--json PATH] [--details] [--no-camera] [--encodings N]
 
 Moving-camera clips go through formcheck.camera.prepare_track as formcheck.analysis.analyze does
 (longest stretch between cuts, ground-referenced track when the camera moved); --no-camera scores
-their raw pose tracks instead (the figures before stabilisation).
+their raw pose tracks instead (the figures before stabilisation). --encodings 3 scores every copy made by
+code at crf-1, crf and crf+1 as well (formcheck.evaluation.degrade.reencoded: the same frames, encodings nobody can
+tell apart, which move single figures by several events); the total then pools them, which is the steadier
+figure to compare a detector change by.
 
 Columns: IC / TO = events within tolerance / labelled (left, right, both); err = median signed
 error (detected - labelled, container frames; + = late); miss / spur = missed labels / spurious
@@ -33,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.evaluation.degrade import (
-    degraded_clip, following_camera, handheld, runner_extent, scene_cut, standard_degradations,
+    Degradation, degraded_clip, following_camera, handheld, reencoded, runner_extent, scene_cut, standard_degradations,
 )
 from formcheck.evaluation.events import ClipScore, EventLabels, load_labels, score_detection, score_track
 from formcheck.evaluation.track_cache import cached_pose_track, default_cache_dir
@@ -72,7 +75,15 @@ def real_clips(notes: list[str]) -> Iterator[Clip]:
         yield Clip(name, video, labels)
 
 
-def degraded_versions(clip: Clip, notes: list[str], wanted: str | None) -> Iterator[Clip]:
+def encoded_copies(clip: Clip, d: Degradation, encodings: int, *, moving: bool = False) -> Iterator[Clip]:
+    """``clip`` degraded by ``d`` (made once, then from the cache), at ``encodings`` neighbouring crf values."""
+    for e in reencoded(d, encodings):
+        out = degraded_clip(clip.path, clip.labels, e)
+        suffix = "" if e.crf == d.crf else f"@crf{e.crf}"
+        yield Clip(f"{clip.name}/{d.name}{suffix}", out.path, out.labels, moving=moving)
+
+
+def degraded_versions(clip: Clip, notes: list[str], wanted: str | None, encodings: int = 1) -> Iterator[Clip]:
     """Each standard degradation of a real clip (made once, then from the cache) with its labels carried over."""
     info = probe_video(clip.path)
     size = (info.width, info.height)
@@ -85,12 +96,11 @@ def degraded_versions(clip: Clip, notes: list[str], wanted: str | None) -> Itera
         name = f"{clip.name}/{d.name}"
         if wanted and wanted not in name:
             continue
-        out = degraded_clip(clip.path, clip.labels, d)
-        yield Clip(name, out.path, out.labels)
-    yield from moving_versions(clip, notes, wanted, cut=True)
+        yield from encoded_copies(clip, d, encodings)
+    yield from moving_versions(clip, notes, wanted, cut=True, encodings=encodings)
 
 
-def moving_versions(clip: Clip, notes: list[str], wanted: str | None, *, cut: bool) -> Iterator[Clip]:
+def moving_versions(clip: Clip, notes: list[str], wanted: str | None, *, cut: bool, encodings: int = 1) -> Iterator[Clip]:
     """A panning crop window, a handheld one and (``cut``) a scene cut from CUT_SOURCE, labels carried over."""
     info = probe_video(clip.path)
     size = (info.width, info.height)
@@ -108,8 +118,7 @@ def moving_versions(clip: Clip, notes: list[str], wanted: str | None, *, cut: bo
         name = f"{clip.name}/{d.name}"
         if wanted and wanted not in name:
             continue
-        out = degraded_clip(clip.path, clip.labels, d)
-        yield Clip(name, out.path, out.labels, moving=True)
+        yield from encoded_copies(clip, d, encodings, moving=True)
 
 
 def rendered_samples(notes: list[str]) -> Iterator[Clip]:
@@ -122,12 +131,13 @@ def rendered_samples(notes: list[str]) -> Iterator[Clip]:
         yield Clip(f"synth/{name}", video, load_labels(truth))
 
 
-def rendered_moving(notes: list[str], wanted: str | None) -> Iterator[Clip]:
+def rendered_moving(notes: list[str], wanted: str | None, encodings: int = 1) -> Iterator[Clip]:
     for name in MOVING_SAMPLES:
         video = REPO / "sample_videos" / f"{name}.mp4"
         truth = truth_path_for(video)
         if video.is_file() and truth.is_file():
-            yield from moving_versions(Clip(f"synth/{name}", video, load_labels(truth)), notes, wanted, cut=False)
+            yield from moving_versions(Clip(f"synth/{name}", video, load_labels(truth)), notes, wanted, cut=False,
+                                       encodings=encodings)
 
 
 def scenario_clips(notes: list[str], wanted: str | None) -> Iterator[Clip]:
@@ -170,15 +180,15 @@ def evaluate(clip: Clip, camera: bool = True) -> ClipScore:
     return score_track(clip.name, clip.labels, track)
 
 
-def all_clips(wanted: str | None, notes: list[str]) -> Iterator[Clip]:
+def all_clips(wanted: str | None, notes: list[str], encodings: int = 1) -> Iterator[Clip]:
     for clip in real_clips(notes):
         if not wanted or wanted in clip.name:
             yield clip
-        yield from degraded_versions(clip, notes, wanted)
+        yield from degraded_versions(clip, notes, wanted, encodings)
     for clip in rendered_samples(notes):
         if not wanted or wanted in clip.name:
             yield clip
-    yield from rendered_moving(notes, wanted)
+    yield from rendered_moving(notes, wanted, encodings)
     yield from scenario_clips(notes, wanted)
 
 
@@ -195,7 +205,7 @@ def _num(v: float | None, fmt: str) -> str:
     return "-" if v is None else format(v, fmt)
 
 
-HEADER = f"{'clip':34s} {'tol':>4s}  {'IC L R both':>17s}  {'TO L R both':>17s}  {'ICerr':>5s} {'TOerr':>5s} " \
+HEADER = f"{'clip':40s} {'tol':>4s}  {'IC L R both':>17s}  {'TO L R both':>17s}  {'ICerr':>5s} {'TOerr':>5s} " \
          f"{'miss':>5s} {'spur':>5s} {'cad%':>6s} {'over':>5s} {'ct ms':>6s} {'flagged off|ok':>14s}"
 
 
@@ -207,7 +217,7 @@ def _flags(c: dict[str, int]) -> str:
 def table_line(s: ClipScore) -> str:
     ic, to = s.scores[("ic", "both")], s.scores[("to", "both")]
     ct_ms = None if s.contact_time_error_s is None else 1000 * s.contact_time_error_s
-    line = (f"{s.name[:34]:34s} {s.tolerance_frames:4.1f}  {_frac(s, 'ic'):>17s}  {_frac(s, 'to'):>17s}  "
+    line = (f"{s.name[:40]:40s} {s.tolerance_frames:4.1f}  {_frac(s, 'ic'):>17s}  {_frac(s, 'to'):>17s}  "
             f"{_num(ic.median_error_frames, '+.1f'):>5s} {_num(to.median_error_frames, '+.1f'):>5s} "
             f"{f'{ic.missed}/{to.missed}':>5s} {f'{ic.spurious}/{to.spurious}':>5s} {_num(s.cadence_error_pct, '+.2f'):>6s} "
             f"{_num(s.overstride_error_pct_leg, '+.1f'):>5s} {_num(ct_ms, '+.0f'):>6s} {_flags(s.flag_counts()):>14s}")
@@ -243,7 +253,7 @@ def total_line(t: dict[str, object]) -> str:
         return " ".join(f"{t[f'{kind}_{side}_hits']}/{t[f'{kind}_{side}_labels']}" for side in ("left", "right", "both"))
 
     ct = t["mean_abs_contact_time_error_s"]
-    return (f"{'TOTAL (' + str(t['clips']) + ' clips)':34s} {'':4s}  {frac('ic'):>17s}  {frac('to'):>17s}  "
+    return (f"{'TOTAL (' + str(t['clips']) + ' clips)':40s} {'':4s}  {frac('ic'):>17s}  {frac('to'):>17s}  "
             f"{_num(t['ic_median_error_frames'], '+.1f'):>5s} {_num(t['to_median_error_frames'], '+.1f'):>5s} "
             f"{str(t['ic_missed']) + '/' + str(t['to_missed']):>5s} {str(t['ic_spurious']) + '/' + str(t['to_spurious']):>5s} "
             f"{_num(t['mean_abs_cadence_error_pct'], '.2f'):>6s} {_num(t['mean_abs_overstride_error_pct_leg'], '.1f'):>5s} "
@@ -273,12 +283,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="save the table (and every event) as JSON")
     ap.add_argument("--details", action="store_true", help="print every event's error")
     ap.add_argument("--no-camera", action="store_true", help="score moving-camera clips without the camera stage (before stabilisation)")
+    ap.add_argument("--encodings", type=int, default=1, metavar="N",
+                    help="score each copy made by code at N neighbouring crf values (odd; 3 = crf-1, crf, crf+1), pooled in the total")
     args = ap.parse_args(argv)
 
     notes: list[str] = []
     scores: list[ClipScore] = []
     print(HEADER)
-    for clip in all_clips(args.only, notes):
+    if args.encodings < 1 or args.encodings % 2 == 0:
+        ap.error("--encodings must be odd and at least 1")
+    for clip in all_clips(args.only, notes, args.encodings):
         s = evaluate(clip, camera=not args.no_camera)
         scores.append(s)
         print(table_line(s), flush=True)
