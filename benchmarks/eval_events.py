@@ -286,12 +286,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--encodings", type=int, default=1, metavar="N",
                     help="score each copy made by code at N neighbouring crf values (odd; 3 = crf-1, crf, crf+1), pooled in the total")
     args = ap.parse_args(argv)
+    if args.encodings < 1 or args.encodings % 2 == 0:
+        ap.error("--encodings must be odd and at least 1")
 
     notes: list[str] = []
     scores: list[ClipScore] = []
     print(HEADER)
-    if args.encodings < 1 or args.encodings % 2 == 0:
-        ap.error("--encodings must be odd and at least 1")
     for clip in all_clips(args.only, notes, args.encodings):
         s = evaluate(clip, camera=not args.no_camera)
         scores.append(s)

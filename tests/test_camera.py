@@ -299,13 +299,14 @@ def _agreement(still, moving) -> dict[str, float]:
             "overstride_pct_leg": abs(over(moving) - over(still))}
 
 
-# Three encodings of each moving copy (crf 16, 17, 18 of the same warped frames). Imperceptible encoding differences
-# move single results a lot: the rendered handheld copy's overstride median was 0.5, 2.2 and 0.5 % leg off the still
-# clip's over these three, and 3.2 on CI on a fourth. So the bounds judge the three together: events pooled, and
-# the median of the three overstride and cadence differences (formcheck.evaluation.degrade.reencoded).
-
-
 def _moving_agreement(video: Path, labels, kind: str, pose_track_of) -> dict[str, float]:
+    """:func:`_agreement` of the still clip with three encodings of its moving copy, pooled.
+
+    The copies are the same warped frames at crf 16, 17 and 18 (formcheck.evaluation.degrade.reencoded).
+    Imperceptible encoding differences move single results a lot: the rendered handheld copy's overstride median
+    was 0.5, 2.2 and 0.5 % leg off the still clip's over these three, and 3.2 on CI on a fourth. So the events are
+    pooled, and the overstride and cadence differences are the median of the three.
+    """
     from formcheck.analysis import analyze_track
     from formcheck.evaluation.degrade import degraded_clip, following_camera, handheld, reencoded
     from formcheck.video import probe_video
