@@ -365,6 +365,28 @@ def test_a_runner_lost_for_good_gives_no_contact_at_the_loss(seen_after_contact)
     assert kept == (seen_after_contact >= 6)
 
 
+# ------------------------------------------------------------------- the clip's first and last stances
+def _events_of(track):
+    cleaned = clean_track(track)
+    return detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light, filled=cleaned.filled)
+
+
+def test_a_toe_that_jumps_as_the_clip_ends_is_not_a_toe_off():
+    """The clip ends 3 frames (0.1 s, a third of a stance) after a contact at 30 fps, and the toe landmark jumps 8 %
+    of leg length up in the last frame (MediaPipe's toe on the panning copy of treadmill_side_01 did: a "toe-off"
+    0.007 s after contact). The stance's ground level is not in the clip, so it has no toe-off (before: one, 1-2
+    frames after contact)."""
+    g = simulate_gait(GaitParams(fps=30, duration_s=3.0))
+    last = g.truth["steps"][-3]
+    track = to_pose_track(g).take(np.arange(0, last["contact_frame"] + 4))
+    kp = track.keypoints_px.copy()
+    toe = lm.LEG[last["side"]]["foot_index"]
+    kp[-1, toe, 1] -= 0.08 * g.truth["leg_length_px"][last["side"]]
+    events = _events_of(track.with_keypoints(kp))
+    cut = [s for s in events.steps if s.side == last["side"] and abs(s.contact_index - last["contact_frame"]) <= 1]
+    assert len(cut) == 1 and cut[0].toe_off_index is None
+
+
 # ------------------------------------------------------------------- a runner crossing the frame in a stride or two
 def _short_pass(fps: float, duration_s: float = 1.2, **track_kw):
     g = simulate_gait(GaitParams(fps=fps, duration_s=duration_s, treadmill=False, runner_height_frac=0.3))

@@ -87,17 +87,21 @@ def toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, p: Ev
     """Toe-off from the toe leaving the ground.
 
     Ground level = the toe's lowest image point (largest y) in the first half stride after
-    contact. From there we walk forward until the toe is higher than ``p.toe_lift_leg`` (the
-    threshold only rejects noise). The lift instant is then the onset of that rise: a
-    rest-then-constant-acceleration fit (:func:`lift_onset`) on the unsmoothed trace
-    ``toe_light`` from 0.1 s before the crossing to the crossing; without ``fps``/``toe_light``,
-    or if the fit fails, the rise is extrapolated linearly back to zero height.
+    contact (none when the clip ends within ``toe_ground_min_stride`` of contact: a stance cut that
+    short shows no ground level, and its last frames would pass for a lift). From there we walk
+    forward until the toe is higher than ``p.toe_lift_leg`` (the threshold only rejects noise).
+    The lift instant is then the onset of that rise: a rest-then-constant-acceleration fit
+    (:func:`lift_onset`) on the unsmoothed trace ``toe_light`` from 0.1 s before the crossing to
+    the crossing; without ``fps``/``toe_light``, or if the fit fails, the rise is extrapolated
+    linearly back to zero height.
     """
     n = len(toe_y)
     c = int(round(c_pos))
     w_end = min(n, int(c + 0.5 * period) + 1)
     hi = min(n - 1, int(c + 0.8 * period))
     w = toe_y[c:w_end]
+    if c + p.toe_ground_min_stride * period > n - 1:
+        return None, "none"  # the clip ends before the toe's ground level is seen: a lift cannot be told from it
     if len(w) < 3 or not np.isfinite(w).all() or not np.isfinite(scale):
         return None, "none"
     base = float(np.max(w))

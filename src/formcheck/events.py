@@ -90,6 +90,7 @@ class EventParams:
     well_seen_visibility: float = 0.85  # above: landing anywhere the hinge puts it, toe lift timed on the unsmoothed trace
     # Toe-off: the toe leaving the ground, refined to the knee's turn from extension to flexion
     toe_lift_leg: float = 0.05  # toe height that counts as lifted
+    toe_ground_min_stride: float = 0.25  # the clip shows at least this much of a stance for its toe lift to be timed
     lift_stay_s: float = 0.1  # a lifted toe does not come back near the ground within this
     lift_fit_s: float = 0.1  # the toe's rise is fitted over this much time before it crosses the lift height
     knee_agree_before_s: float = 0.06  # the knee's turn replaces the toe lift from this much before it ...
