@@ -47,10 +47,12 @@ def gait():
 
 def test_turning_runner_is_analysed_where_side_on(gait):
     track = to_pose_track(gait, seed=3)
-    turned = _turned(track, _yaw(track.n_frames, track.fps, turned_until_s=3.5))
+    yaw = _yaw(track.n_frames, track.fps, turned_until_s=3.5)
+    turned = _turned(track, yaw)
     assert view_check(track)["verdict"] == "side"
     a, b = side_on_stretch(turned)
     assert 3.0 <= a / track.fps <= 3.5 and b == track.n_frames - 1  # side-on from within the turn (3.0-3.5 s) on
+    assert yaw[a] <= 10.0  # measured 8.3 deg (33 before the stretch moved in by half its median window)
 
     result = analyze_track(turned)
     contacts_s = [s.contact_frame / track.fps for s in result.steps]
