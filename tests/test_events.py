@@ -371,6 +371,40 @@ def _events_of(track):
     return detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light, filled=cleaned.filled)
 
 
+@pytest.mark.parametrize("fps", [60, 120])
+def test_a_contact_soon_after_the_clip_starts_is_found(fps):
+    """The clip starts 0.1 s before a true contact, so the foot's forward swing before it is partly cut off: the
+    most-anterior peak stands out from the clip's start by less than zeni_min_prominence_leg (measured 0.11-0.19
+    leg on the renders and the synthetic model), and the stance was dropped. Its fall is seen whole, and the landing
+    is seen whole: the contact is found within a frame (before: missed at 60 and 120 fps)."""
+    g = simulate_gait(GaitParams(fps=fps, duration_s=4.0))
+    first = g.truth["steps"][2]
+    start = first["contact_frame"] - round(0.1 * fps)
+    events = _events_of(to_pose_track(g).take(np.arange(start, round(4.0 * fps))))
+    found = [s for s in events.steps if s.side == first["side"] and abs(s.contact_index - (first["contact_frame"] - start)) <= 1]
+    assert len(found) == 1 and found[0].contact_method == "landing"
+    assert abs(found[0].toe_off_index - (first["toe_off_frame"] - start)) <= 1
+
+
+@pytest.mark.parametrize("fps", [30, 60])
+def test_a_clip_starting_anywhere_in_the_stride_gives_only_true_events(fps):
+    """The model cut to start at every frame of one stride (and to end at a different phase too): every contact and
+    toe-off found is within a frame of a true one (the model's strides continued one stride beyond its listed
+    steps), i.e. a swing the clip cuts gives no contact unless its landing is seen whole. (Without the landing's
+    margin from the clip's start, a 30 fps clip starting 2 frames before a contact got it 2 frames late.)"""
+    g = simulate_gait(GaitParams(fps=fps, duration_s=3.0))
+    track, stride = to_pose_track(g), g.truth["stride_time_s"] * fps
+    truth = [(s["side"], s["contact_frame"] + k * stride, s["toe_off_frame"] + k * stride) for s in g.truth["steps"] for k in (-1, 0, 1)]
+    wrong = []
+    for start in range(round(stride)):
+        for end in (track.n_frames, track.n_frames - start // 2 - 1):
+            for s in _events_of(track.take(np.arange(start, end))).steps:
+                near = [t for t in truth if t[0] == s.side and abs(s.contact_index + start - t[1]) <= 1]
+                if not near or (s.toe_off_index is not None and abs(s.toe_off_index + start - near[0][2]) > 1):
+                    wrong.append((start, end, s.side, s.contact_index, s.toe_off_index))
+    assert not wrong, wrong
+
+
 def test_a_toe_that_jumps_as_the_clip_ends_is_not_a_toe_off():
     """The clip ends 3 frames (0.1 s, a third of a stance) after a contact at 30 fps, and the toe landmark jumps 8 %
     of leg length up in the last frame (MediaPipe's toe on the panning copy of treadmill_side_01 did: a "toe-off"

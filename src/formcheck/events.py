@@ -15,7 +15,9 @@ and the lowest ankle point is nearer mid-stance than contact (it would understat
   instant the foot is most anterior relative to the pelvis (Zeni, Richards & Higginson 2008, Gait
   Posture 27:710-714), which alone is a proxy biased early by swing-leg retraction. Legs with poor
   heel/toe visibility (< 0.5) keep the Zeni instant; partly hidden legs (< 0.85, usually the far leg)
-  must land inside the searched span. See :func:`detect_events` and docs/thresholds.md.
+  must land inside the searched span. A swing the clip's start or end cuts (its most anterior instant
+  stands out on one side only) is a contact only where a landing confirms it, its fit clear of the
+  clip's edge. See :func:`detect_events` and docs/thresholds.md.
 * **Toe-off** = toe lift (toe rises 5% leg above its stance level; the instant is the onset of that
   rise), refined to the knee's turn from extension to flexion when the two agree (peak knee
   extension: Fellin, Rose, Royer & Davis 2010, J Sci Med Sport 13:646-650); else peak knee
@@ -222,6 +224,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         if not periods:
             return short
     period = float(np.median(periods))
+    edge_margin = max(2, int(round(p.landing_fit_half_width_s * fps))) + 1  # the samples a landing's fit spans on each side, and one
     steps: list[StepEvents] = []
     knee_alternative: dict[tuple[str, int], float | None] = {}  # knee turn that disagreed with the toe lift
     alternatives: dict[tuple[str, float], dict[str, float]] = {}  # every toe-off candidate of a stance (track index)
@@ -238,7 +241,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         in_frame = _in_frame(track, side, p.frame_margin_frac)
         # the foot is lost where none of its landmarks is placed (the cleaning also drops a single outlier point)
         seen_foot = np.isfinite(k[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 0]).any(axis=1)
-        for c_zeni, p_zeni in zeni_candidates(track, sig, toe, period, scale, p):
+        for candidate in zeni_candidates(track, sig, toe, period, scale, p):
+            c_zeni, p_zeni = candidate.contact, candidate.toe_off
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
             lands = []
             bases = {j: stance_base(yl, int(round(c_zeni)), stance_end) for j, (yl, _) in ys.items()}
@@ -250,6 +254,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                                   other=(ys[o][0], bases[o]), within_span=not well_seen, period=period)
                 if t_land is not None:
                     lands.append(t_land)
+            if candidate.at_clip_edge and not (lands and 2 <= c_zeni <= n - 3 and edge_margin <= min(lands) <= n - 1 - edge_margin):
+                continue  # a swing the clip cuts: only a landing seen whole, clear of the clip's edge, makes it a contact
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
             to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             lift_seen = to_pos is not None

@@ -107,14 +107,36 @@ def refine_peak(sig: np.ndarray, i: int) -> float:
     return float(i + np.clip(0.5 * (a - c) / den, -0.5, 0.5))
 
 
-def peaks_apart(sig: np.ndarray, min_distance: int, min_prominence: float) -> list[int]:
-    """Local maxima at least ``min_distance`` apart, tallest first, with a prominence floor."""
-    from scipy.signal import find_peaks
+def peaks_and_edge_peaks(sig: np.ndarray, min_distance: int, min_prominence: float) -> list[tuple[int, bool]]:
+    """(index, at the clip's edge) of the local maxima at least ``min_distance`` apart with a prominence floor.
 
-    x = np.where(np.isfinite(sig), sig, -np.inf)
-    idx, _ = find_peaks(np.nan_to_num(x, neginf=np.nanmin(sig[np.isfinite(sig)]) if np.isfinite(sig).any() else 0.0),
-                        distance=max(1, min_distance), prominence=min_prominence)
-    return [int(i) for i in idx if np.isfinite(sig[i])]
+    A maximum near the clip's start or end may have risen (or go on to fall) outside the clip: its prominence
+    on that side is unknown, not small. Such a maximum (its contour on one side runs into the clip's edge)
+    is kept, flagged, when the side inside the clip alone drops by ``min_prominence`` and it lies
+    ``min_distance`` from the others; a caller must confirm it with other evidence.
+    """
+    from scipy.signal import find_peaks, peak_prominences
+
+    finite = np.isfinite(sig)
+    if not finite.any():
+        return []
+    x = np.where(finite, sig, np.nanmin(sig))
+    idx, _ = find_peaks(x, distance=max(1, min_distance), prominence=min_prominence)
+    out = [(int(i), False) for i in idx if finite[i]]
+    every, _ = find_peaks(x)
+    if every.size:
+        prom, left, right = peak_prominences(x, every)
+        for i, q, lo, hi in zip(every, prom, left, right):
+            if q >= min_prominence or not finite[i]:
+                continue
+            # each side's drop within its contour (up to a higher point, or the clip's edge); a side that runs into
+            # the clip's edge without dropping enough is cut, not low: judge the peak by the other side alone
+            rise, fall = x[i] - x[lo : i + 1].min(), x[i] - x[i : hi + 1].min()
+            rise_cut = rise < min_prominence and bool((x[:i] < x[i]).all())
+            fall_cut = fall < min_prominence and bool((x[i + 1 :] < x[i]).all())
+            if rise_cut != fall_cut and max(rise, fall) >= min_prominence and all(abs(int(i) - j) >= min_distance for j, _ in out):
+                out.append((int(i), True))
+    return sorted(out)
 
 
 def foot_forward(track: PoseTrack, side: str, facing: str) -> np.ndarray:
@@ -127,18 +149,27 @@ def foot_forward(track: PoseTrack, side: str, facing: str) -> np.ndarray:
 # ------------------------------------------------------------------------------------- landing / lift
 
 
+@dataclass(frozen=True)
+class StanceCandidate:
+    """One stride of one foot by Zeni et al. (2008), fractional / track indices."""
+
+    contact: float  # the foot most anterior relative to the pelvis
+    toe_off: int | None  # the toe most posterior after it (None: past the clip's end)
+    at_clip_edge: bool = False  # the clip starts or ends inside this swing: kept only where a landing confirms it
+
+
 def zeni_candidates(track: PoseTrack, fwd: np.ndarray, toe: np.ndarray, period: float, scale: float,
-                     p: EventParams) -> list[tuple[float, int | None]]:
-    """(foot most anterior, toe most posterior after it) of each stride of one foot, fractional / track indices."""
+                    p: EventParams) -> list[StanceCandidate]:
+    """(foot most anterior, toe most posterior after it) of each stride of one foot."""
     n = len(fwd)
     prom = p.zeni_min_prominence_leg * scale if np.isfinite(scale) else 0.0
     out = []
-    for c in peaks_apart(fwd, int(p.zeni_min_distance_stride * period), prom):
+    for c, at_edge in peaks_and_edge_peaks(fwd, int(p.zeni_min_distance_stride * period), prom):
         c_zeni = refine_peak(fwd, c)
         p_lo = int(np.ceil(c_zeni + p.toe_posterior_from_stride * period))
         p_hi = int(np.floor(c_zeni + p.toe_posterior_to_stride * period))
         p_zeni = None
         if p_hi < n - 1 and p_lo < p_hi and np.isfinite(toe[p_lo : p_hi + 1]).sum() >= 3:
             p_zeni = p_lo + int(np.nanargmax(-toe[p_lo : p_hi + 1]))
-        out.append((c_zeni, p_zeni))
+        out.append(StanceCandidate(c_zeni, p_zeni, at_edge))
     return out
