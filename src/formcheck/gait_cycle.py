@@ -108,35 +108,40 @@ def refine_peak(sig: np.ndarray, i: int) -> float:
 
 
 def peaks_and_edge_peaks(sig: np.ndarray, min_distance: int, min_prominence: float) -> list[tuple[int, bool]]:
-    """(index, at the clip's edge) of the local maxima at least ``min_distance`` apart with a prominence floor.
+    """(index, at an edge) of the local maxima at least ``min_distance`` apart with a prominence floor.
 
-    A maximum near the clip's start or end may have risen (or go on to fall) outside the clip: its prominence
-    on that side is unknown, not small. Such a maximum (its contour on one side runs into the clip's edge)
-    is kept, flagged, when the side inside the clip alone drops by ``min_prominence`` and it lies
-    ``min_distance`` from the others; a caller must confirm it with other evidence.
+    The signal's edges are its first and last samples seen (a runner entering or leaving the frame is seen
+    from or until then; gaps inside count as low). Filling the unseen start with the signal's minimum made
+    the first sample seen a maximum whenever it was higher than the next, and that false peak hid the true
+    one beside it. A maximum near an edge may have risen (or go on to fall) where it is not seen: its
+    prominence on that side is unknown, not small. Such a maximum (its contour on one side runs into the
+    edge with no higher point) is kept, flagged, when the other side alone drops by ``min_prominence`` and
+    it lies ``min_distance`` from the others; a caller must confirm it with other evidence.
     """
     from scipy.signal import find_peaks, peak_prominences
 
-    finite = np.isfinite(sig)
-    if not finite.any():
+    seen = np.flatnonzero(np.isfinite(sig))
+    if seen.size < 3:
         return []
-    x = np.where(finite, sig, np.nanmin(sig))
+    first = int(seen[0])
+    x = np.asarray(sig[first : int(seen[-1]) + 1], dtype=float)
+    x = np.where(np.isfinite(x), x, np.nanmin(x))
     idx, _ = find_peaks(x, distance=max(1, min_distance), prominence=min_prominence)
-    out = [(int(i), False) for i in idx if finite[i]]
+    out = [(int(i), False) for i in idx]
     every, _ = find_peaks(x)
     if every.size:
         prom, left, right = peak_prominences(x, every)
         for i, q, lo, hi in zip(every, prom, left, right):
-            if q >= min_prominence or not finite[i]:
+            if q >= min_prominence:
                 continue
-            # each side's drop within its contour (up to a higher point, or the clip's edge); a side that runs into
-            # the clip's edge without dropping enough is cut, not low: judge the peak by the other side alone
+            # each side's drop within its contour (up to a higher point, or the edge); a side that runs into
+            # the edge without dropping enough is cut, not low: judge the peak by the other side alone
             rise, fall = x[i] - x[lo : i + 1].min(), x[i] - x[i : hi + 1].min()
             rise_cut = rise < min_prominence and bool((x[:i] < x[i]).all())
             fall_cut = fall < min_prominence and bool((x[i + 1 :] < x[i]).all())
             if rise_cut != fall_cut and max(rise, fall) >= min_prominence and all(abs(int(i) - j) >= min_distance for j, _ in out):
                 out.append((int(i), True))
-    return sorted(out)
+    return sorted((first + i, at_edge) for i, at_edge in out)
 
 
 def foot_forward(track: PoseTrack, side: str, facing: str) -> np.ndarray:
