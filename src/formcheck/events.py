@@ -241,6 +241,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         in_frame = _in_frame(track, side, p.frame_margin_frac)
         # the foot is lost where none of its landmarks is placed (the cleaning also drops a single outlier point)
         seen_foot = np.isfinite(k[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 0]).any(axis=1)
+        first_seen, last_seen = np.flatnonzero(np.isfinite(sig))[[0, -1]]  # the edges of what zeni_candidates looks at
         for candidate in zeni_candidates(track, sig, toe, period, scale, p):
             c_zeni, p_zeni = candidate.contact, candidate.toe_off
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
@@ -254,8 +255,9 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                                   other=(ys[o][0], bases[o]), within_span=not well_seen, period=period)
                 if t_land is not None:
                     lands.append(t_land)
-            if candidate.at_clip_edge and not (lands and 2 <= c_zeni <= n - 3 and edge_margin <= min(lands) <= n - 1 - edge_margin):
-                continue  # a swing the clip cuts: only a landing seen whole, clear of the clip's edge, makes it a contact
+            if candidate.at_clip_edge and not (lands and first_seen + 2 <= c_zeni <= last_seen - 2
+                                               and first_seen + edge_margin <= min(lands) <= last_seen - edge_margin):
+                continue  # a swing the clip cuts: only a landing seen whole, clear of the edge, makes it a contact
             c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
             to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             lift_seen = to_pos is not None
