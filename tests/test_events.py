@@ -371,6 +371,19 @@ def _events_of(track):
     return detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light, filled=cleaned.filled)
 
 
+def _untrue_events(g, steps, shift: int = 0) -> list[tuple]:
+    """Steps (track indices + ``shift`` = the model's frames) whose contact, or toe-off, is not within a frame of a
+    true one; the model's strides are continued one stride before and after its listed steps."""
+    stride = g.truth["stride_time_s"] * g.truth["fps"]
+    truth = [(t["side"], t["contact_frame"] + k * stride, t["toe_off_frame"] + k * stride) for t in g.truth["steps"] for k in (-1, 0, 1)]
+    wrong = []
+    for s in steps:
+        near = [t for t in truth if t[0] == s.side and abs(s.contact_index + shift - t[1]) <= 1]
+        if not near or (s.toe_off_index is not None and abs(s.toe_off_index + shift - near[0][2]) > 1):
+            wrong.append((shift, s.side, s.contact_index, s.toe_off_index))
+    return wrong
+
+
 @pytest.mark.parametrize("fps", [60, 120])
 def test_a_contact_soon_after_the_clip_starts_is_found(fps):
     """The clip starts 0.1 s before a true contact, so the foot's forward swing before it is partly cut off: the
@@ -393,15 +406,9 @@ def test_a_clip_starting_anywhere_in_the_stride_gives_only_true_events(fps):
     steps), i.e. a swing the clip cuts gives no contact unless its landing is seen whole. (Without the landing's
     margin from the clip's start, a 30 fps clip starting 2 frames before a contact got it 2 frames late.)"""
     g = simulate_gait(GaitParams(fps=fps, duration_s=3.0))
-    track, stride = to_pose_track(g), g.truth["stride_time_s"] * fps
-    truth = [(s["side"], s["contact_frame"] + k * stride, s["toe_off_frame"] + k * stride) for s in g.truth["steps"] for k in (-1, 0, 1)]
-    wrong = []
-    for start in range(round(stride)):
-        for end in (track.n_frames, track.n_frames - start // 2 - 1):
-            for s in _events_of(track.take(np.arange(start, end))).steps:
-                near = [t for t in truth if t[0] == s.side and abs(s.contact_index + start - t[1]) <= 1]
-                if not near or (s.toe_off_index is not None and abs(s.toe_off_index + start - near[0][2]) > 1):
-                    wrong.append((start, end, s.side, s.contact_index, s.toe_off_index))
+    track = to_pose_track(g)
+    wrong = [w for start in range(round(g.truth["stride_time_s"] * fps)) for end in (track.n_frames, track.n_frames - start // 2 - 1)
+             for w in _untrue_events(g, _events_of(track.take(np.arange(start, end))).steps, shift=start)]
     assert not wrong, wrong
 
 
@@ -413,16 +420,12 @@ def test_a_runner_first_seen_mid_stride_gives_only_true_events(fps):
     back: a contact there at 11 of 22 start frames at 30 fps and 27 of 42 at 60 fps (on the rendered overground
     pass such a false peak hid the near foot's true one: a contact missed)."""
     g = simulate_gait(GaitParams(fps=fps, duration_s=3.0))
-    track, stride = to_pose_track(g), g.truth["stride_time_s"] * fps
-    truth = [(s["side"], s["contact_frame"] + k * stride, s["toe_off_frame"] + k * stride) for s in g.truth["steps"] for k in (-1, 0, 1)]
+    track = to_pose_track(g)
     wrong = []
-    for first_seen in range(10, 10 + round(stride)):
+    for first_seen in range(10, 10 + round(g.truth["stride_time_s"] * fps)):
         kp = track.keypoints_px.copy()
         kp[:first_seen] = np.nan
-        for s in _events_of(track.with_keypoints(kp)).steps:
-            near = [t for t in truth if t[0] == s.side and abs(s.contact_index - t[1]) <= 1]
-            if not near or (s.toe_off_index is not None and abs(s.toe_off_index - near[0][2]) > 1):
-                wrong.append((first_seen, s.side, s.contact_index, s.toe_off_index))
+        wrong += [(first_seen, *w) for w in _untrue_events(g, _events_of(track.with_keypoints(kp)).steps)]
     assert not wrong, wrong
 
 
