@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from formcheck import landmarks as lm
 from formcheck.analysis import analyze_track
 from formcheck.events import EventParams, StepEvents, with_doubts
 from formcheck.metrics import summarise
@@ -74,3 +75,25 @@ def test_a_camera_at_ground_level_is_told_to_move_up():
     hip = analyze_track(to_pose_track(simulate_gait(GaitParams(**PARAMS, camera_height_m=1.0)), noise_px=0.5, seed=1))
     assert any("ground level" in w for w in low.quality["warnings"])
     assert not any("ground level" in w for w in hip.quality["warnings"])
+
+
+def test_feet_never_seen_landing_get_a_warning_and_lower_confidence(clean_analysis):
+    """The same runner with the heel and toe heights averaged over 0.15 s (both feet), so no landing stops sharply,
+    as MediaPipe's filtered heel does on a small or blurred foot (the far-foot-hidden render: 0 of 10 contacts timed
+    by a landing): every contact falls back on the foot's most-forward instant, a warning says so, and the
+    contact metrics' confidence drops a notch. The clean track: every contact timed by a landing, no warning."""
+    track = to_pose_track(simulate_gait(GaitParams(**PARAMS)), noise_px=0.5, seed=1)
+    kp = track.keypoints_px.copy()
+    width = 9  # frames at 60 fps
+    for side in ("left", "right"):
+        for joint in ("heel", "foot_index"):
+            y = np.pad(kp[:, lm.LEG[side][joint], 1], width // 2, mode="edge")
+            kp[:, lm.LEG[side][joint], 1] = np.convolve(y, np.ones(width) / width, mode="valid")
+    soft = analyze_track(track.with_keypoints(kp))
+    assert {s.contact_method for s in soft.events.steps} == {"zeni"}
+    assert soft.quality["timing_evidence"]["landing_timed_contacts"] == 0.0
+    assert any("not seen landing" in w for w in soft.quality["warnings"])
+    assert clean_analysis.quality["timing_evidence"]["landing_timed_contacts"] == 1.0
+    assert not any("not seen landing" in w for w in clean_analysis.quality["warnings"])
+    rank = {"low": 0, "medium": 1, "high": 2}
+    assert rank[soft.summary["left"]["overstride_pct_leg"]["confidence"]] < rank[clean_analysis.summary["left"]["overstride_pct_leg"]["confidence"]]

@@ -24,6 +24,7 @@ Thresholds and their sources: docs/thresholds.md ("Quality checks").
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -460,14 +461,20 @@ JITTER_WARN_PCT_LEG = 2.5  # near foot's landmarks scatter (unsmoothed - smoothe
 # (measured: treadmill_side_01 1.6, with 25 px motion blur 1.9, crf 40 2.1; rendered runners 0.9-1.2)
 UNCERTAIN_WARN_FRACTION = 0.25  # more of the steps with disagreeing timing evidence than this: warn
 GROUND_LEVEL_CAMERA_PCT_LEG = 1.5  # near and far feet stand at the same image height within this: camera at the ground
+LANDED_WARN_FRACTION = 0.25  # fewer of the contacts timed by a seen landing than this: warn (formcheck.events' Zeni fallback)
+# (measured 2026-12-03 on the harness: every clip 0.5-1.0 but the far-foot-hidden render, 0 of 10)
 # (a camera at hip height 3-5 m away sees the far foot's ground line 3-8 % of leg length higher; at belt height 0.4 %)
 
 
-def timing_evidence(clean: Any, steps: list[Any], near: str) -> tuple[dict[str, Any], list[str]]:
+def timing_evidence(clean: Any, steps: list[Any], near: str,
+                    contact_methods: Sequence[str] = ()) -> tuple[dict[str, Any], list[str]]:
     """How well the clip shows when each foot lands and lifts: figures for quality, and warnings with the fix.
 
     * landmark jitter of the near foot (heel, toe, ankle), % of leg length;
     * steps whose contact or toe-off disagrees with the rest of the evidence (``timing_uncertain``);
+    * the share of contacts (``contact_methods``: every stance's ``StepEvents.contact_method``) timed by a
+      landing seen in the heel or toe: the rest fall back on the instant the foot is furthest forward, which
+      comes 1-2 frames before the foot is down (a short pass's planted feet are timed otherwise: not counted);
     * a camera at ground level (near and far feet's ground lines at the same image height), which sees
       the sole edge-on: the moment it meets the ground is hard to see, for a person and for the model.
     """
@@ -484,9 +491,12 @@ def timing_evidence(clean: Any, steps: list[Any], near: str) -> tuple[dict[str, 
         levels[side] = float(np.nanpercentile(ys, 95)) if np.isfinite(ys).any() else np.nan
     ground_gap = 100 * (levels[near] - levels[other_side(near)]) / scale
     uncertain = sum(bool(getattr(s, "timing_uncertain", False)) for s in steps)
+    periodic = [m for m in contact_methods if m != "planted"]
+    landed = sum(m == "landing" for m in periodic) / len(periodic) if periodic else None
     figures = {"foot_jitter_pct_leg": None if jitter is None else round(jitter, 2),
                "uncertain_steps": uncertain,
-               "ground_line_gap_pct_leg": round(float(ground_gap), 2) if np.isfinite(ground_gap) else None}
+               "ground_line_gap_pct_leg": round(float(ground_gap), 2) if np.isfinite(ground_gap) else None,
+               "landing_timed_contacts": None if landed is None else round(landed, 2)}
     warnings = []
     if jitter is not None and jitter > JITTER_WARN_PCT_LEG:
         warnings.append(f"the feet's landmarks jitter ({jitter:.1f} % of leg length from frame to frame): contacts may be a frame "
@@ -494,6 +504,10 @@ def timing_evidence(clean: Any, steps: list[Any], near: str) -> tuple[dict[str, 
     if steps and uncertain / len(steps) > UNCERTAIN_WARN_FRACTION:
         warnings.append(f"contact or toe-off timing is uncertain on {uncertain} of {len(steps)} steps (they are left out of the "
                         "medians): film at 60 fps or more with the whole foot in view and sharp")
+    if landed is not None and landed < LANDED_WARN_FRACTION:
+        warnings.append(f"the feet are not seen landing on most steps ({round(100 * landed)} % of contacts timed by a landing): "
+                        "the others are taken from when the foot is furthest forward, usually a frame or two before it is "
+                        "down, so overstride may read high; film at 60 fps or more with the feet large and sharp in the frame")
     if np.isfinite(ground_gap) and ground_gap < GROUND_LEVEL_CAMERA_PCT_LEG:
         warnings.append("the camera seems to be at ground level (both feet land on the same image line): the sole is seen edge-on; "
                         "raise the camera to hip height")
