@@ -461,9 +461,9 @@ JITTER_WARN_PCT_LEG = 2.5  # near foot's landmarks scatter (unsmoothed - smoothe
 # (measured: treadmill_side_01 1.6, with 25 px motion blur 1.9, crf 40 2.1; rendered runners 0.9-1.2)
 UNCERTAIN_WARN_FRACTION = 0.25  # more of the steps with disagreeing timing evidence than this: warn
 GROUND_LEVEL_CAMERA_PCT_LEG = 1.5  # near and far feet stand at the same image height within this: camera at the ground
+# (a camera at hip height 3-5 m away sees the far foot's ground line 3-8 % of leg length higher; at belt height 0.4 %)
 LANDED_WARN_FRACTION = 0.25  # fewer of the contacts timed by a seen landing than this: warn (formcheck.events' Zeni fallback)
 # (measured 2026-12-03 on the harness: every clip 0.5-1.0 but the far-foot-hidden render, 0 of 10)
-# (a camera at hip height 3-5 m away sees the far foot's ground line 3-8 % of leg length higher; at belt height 0.4 %)
 
 
 def timing_evidence(clean: Any, steps: list[Any], near: str,
