@@ -210,18 +210,20 @@ def _clock_track(n=200, fps=100.0):
 
 def test_far_zeni_contacts_take_the_near_legs_landing_offset():
     """Near landings 20 ms after their Zeni instants -> a far Zeni contact moves 20 ms later (0.02 s = 2 frames)."""
-    from formcheck.events import EventParams, far_zeni_contacts
+    from formcheck.events import EventParams, zeni_contacts_with_borrowed_delay
 
     near = [_stance("left", c + 0.02, c + 0.25, c) for c in (0.1, 0.8, 1.5)]
     far = _stance("right", 0.45, 0.70, 0.45, contact_method="zeni")
-    out = far_zeni_contacts(near + [far], {"left": 0.99, "right": 0.9}, _clock_track(), period=70.0, p=EventParams())
+    out = zeni_contacts_with_borrowed_delay(near + [far], {"left": 0.99, "right": 0.9}, _clock_track(),
+                                            period=70.0, p=EventParams())
     moved = out[-1]
     assert moved.contact_at_s == pytest.approx(0.47)
     assert moved.contact_index == 47
     assert out[:3] == near  # the well-seen leg is left alone
     # an offset that would be an advance (near landings before their Zeni instants) moves nothing
     early = [_stance("left", c - 0.02, c + 0.25, c) for c in (0.1, 0.8, 1.5)]
-    assert far_zeni_contacts(early + [far], {"left": 0.99, "right": 0.9}, _clock_track(), 70.0, EventParams())[-1] == far
+    unmoved = zeni_contacts_with_borrowed_delay(early + [far], {"left": 0.99, "right": 0.9}, _clock_track(), 70.0, EventParams())
+    assert unmoved[-1] == far
 
 
 def test_far_toe_off_by_symmetry_takes_the_knee_turn_when_closer():

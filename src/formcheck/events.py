@@ -224,7 +224,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         if not periods:
             return short
     period = float(np.median(periods))
-    edge_margin = max(2, int(round(p.landing_fit_half_width_s * fps))) + 1  # the samples a landing's fit spans on each side, and one
+    # the samples a landing's fit spans on each side, and one: a landing at a swing the clip cuts needs them in view
+    edge_margin = max(2, int(round(p.landing_fit_half_width_s * fps))) + 1
     steps: list[StepEvents] = []
     knee_alternative: dict[tuple[str, int], float | None] = {}  # knee turn that disagreed with the toe lift
     alternatives: dict[tuple[str, float], dict[str, float]] = {}  # every toe-off candidate of a stance (track index)
@@ -297,7 +298,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 )
             )
     steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
-    steps = far_zeni_contacts(steps, trust, track, period, p)
+    steps = zeni_contacts_with_borrowed_delay(steps, trust, track, period, p)
     steps = contacts_by_rhythm(steps, track, period, p)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
@@ -341,8 +342,8 @@ def toe_offs_by_symmetry(steps: list[StepEvents], knee_alternative: dict[tuple[s
     return out
 
 
-def far_zeni_contacts(steps: list[StepEvents], trust: dict[str, float], track: PoseTrack, period: float,
-                      p: EventParams) -> list[StepEvents]:
+def zeni_contacts_with_borrowed_delay(steps: list[StepEvents], trust: dict[str, float], track: PoseTrack,
+                                      period: float, p: EventParams) -> list[StepEvents]:
     """One leg's Zeni-timed contacts, moved by the other leg's landing-to-Zeni offset.
 
     The foot is most anterior relative to the pelvis a little before it lands (swing-leg retraction),
