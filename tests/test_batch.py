@@ -124,7 +124,8 @@ def test_every_clip_reported_and_a_corrupt_one_does_not_stop_the_rest(threaded_b
     assert [(Path(r["path"]).name, r["status"], r["exit_code"]) for r in rows] == [
         ("week1.npz", "done", "0"), ("week2.npz", "done", "0"), ("other.npz", "done", "0"), ("x.mp4", "failed", "3")]
     assert "not a readable video" in rows[3]["message"] and rows[3]["note"] == "broken"
-    assert all(float(r["seconds"]) > 0 for r in rows)
+    # every clip has its time; a corrupt file can fail in under 5 ms, which rounds to 0.00
+    assert all(float(r["seconds"]) > 0 for r in rows[:3]) and float(rows[3]["seconds"]) >= 0
     assert report.exit_code == 3
     assert not (out / rows[3]["output"]).exists()  # a failed clip leaves no folder
     for r in rows[:3]:
