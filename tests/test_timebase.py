@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import analyze_track
+from formcheck.camera import small_grey
 from formcheck.pose import _same_image, _thumbnail
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 from formcheck.timebase import (
@@ -107,9 +108,14 @@ def test_slow_motion_events_match_and_durations_are_withheld(fast_track):
 
 def test_thumbnails_tell_a_repeated_image_from_a_new_one():
     rng = np.random.default_rng(0)
-    frame = rng.integers(0, 255, size=(360, 640, 3), dtype=np.uint8)
+    frame = rng.integers(0, 255, size=(720, 1280, 3), dtype=np.uint8)  # shrunk to 640 px first, as in the pose pass
     noisy = np.clip(frame.astype(int) + rng.integers(-2, 3, size=frame.shape), 0, 255).astype(np.uint8)  # re-encoded copy
     moved = frame.copy()
-    moved[200:260, 300:330] = moved[200:260, 290:320]  # a foot-sized patch moved by 10 px
-    assert _same_image(_thumbnail(frame), _thumbnail(noisy))
-    assert not _same_image(_thumbnail(frame), _thumbnail(moved))
+    moved[400:520, 600:660] = moved[400:520, 580:640]  # a foot-sized patch moved by 20 px
+
+    def thumb(rgb: np.ndarray) -> np.ndarray:
+        return _thumbnail(small_grey(rgb))
+
+    assert small_grey(frame).shape == (360, 640)
+    assert _same_image(thumb(frame), thumb(noisy))
+    assert not _same_image(thumb(frame), thumb(moved))

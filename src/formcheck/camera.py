@@ -246,11 +246,8 @@ def _interpolate_failed(to_ref: np.ndarray, ok: np.ndarray, segment: np.ndarray)
 
 
 # ---------------------------------------------------------------------------------------------- estimation
-def camera_frame(rgb: np.ndarray, max_side: int = MAX_SIDE_PX) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
-    """What the camera check keeps of a frame: (grey downscaled to ``max_side``, 64x64 thumbnail, full (w, h)).
-
-    Cheap and independent of the pose, so it can run on the decoding thread while the model looks at the frame.
-    """
+def small_grey(rgb: np.ndarray, max_side: int = MAX_SIDE_PX) -> np.ndarray:
+    """The frame in grey, area-downscaled so its long side is at most ``max_side`` (what the camera check follows)."""
     import cv2
 
     hgt, wid = rgb.shape[:2]
@@ -258,6 +255,20 @@ def camera_frame(rgb: np.ndarray, max_side: int = MAX_SIDE_PX) -> tuple[np.ndarr
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     if sc < 1.0:
         gray = cv2.resize(gray, (round(wid * sc), round(hgt * sc)), interpolation=cv2.INTER_AREA)
+    return gray
+
+
+def camera_frame(rgb: np.ndarray, max_side: int = MAX_SIDE_PX, *, grey: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """What the camera check keeps of a frame: (grey downscaled to ``max_side``, 64x64 thumbnail, full (w, h)).
+
+    Cheap and independent of the pose, so it can run on the decoding thread while the model looks at the frame.
+    ``grey``: ``small_grey(rgb, max_side)`` when the caller already made it (the pose pass shares it).
+    """
+    import cv2
+
+    hgt, wid = rgb.shape[:2]
+    gray = small_grey(rgb, max_side) if grey is None else grey
     thumb = cv2.resize(gray, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
     return gray, thumb, (wid, hgt)
 
@@ -702,6 +713,6 @@ def prepare_track(
 
 
 __all__ = [
-    "CameraEstimator", "CameraMotion", "PreparedTrack", "boxes_agree", "camera_frame", "measure_camera_motion", "motion_summary",
+    "CameraEstimator", "CameraMotion", "PreparedTrack", "boxes_agree", "camera_frame", "small_grey", "measure_camera_motion", "motion_summary",
     "levelled", "person_boxes", "prepare_track", "stabilised", "track_matrices", "unstabilised_points",
 ]
