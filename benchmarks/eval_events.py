@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.evaluation.degrade import (
-    Degradation, degraded_clip, following_camera, handheld, reencoded, runner_extent, scene_cut, standard_degradations,
+    Degradation, degraded_clip, following_camera, handheld, reencoded, runner_extent, scene_cut, slow_motion_export,
+    standard_degradations,
 )
 from formcheck.evaluation.events import ClipScore, EventLabels, load_labels, score_detection, score_track
 from formcheck.evaluation.track_cache import cached_pose_track, default_cache_dir
@@ -51,6 +52,7 @@ SAMPLES = ("sample_run", "before", "after")
 MOVING_SAMPLES = ("sample_run",)  # rendered samples that also get moving-camera versions
 CUT_SOURCE = "walk_side_indoor_03"  # ../shared clip whose first 3 s are joined before a real clip (a scene cut)
 CUT_FRAMES = 90
+SLOW_MOTION_SCENARIOS = ("fps240",)  # also scored as exported slow motion (30 fps container), analysed without --fps
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Clip:
     path: Path
     labels: EventLabels
     moving: bool = False  # a moving-camera version: analysed through formcheck.camera.prepare_track
+    fps_given: bool = True  # False: analysed without the real rate of a slow-motion clip (formcheck estimates it)
 
 
 def real_clips(notes: list[str]) -> Iterator[Clip]:
@@ -149,18 +152,25 @@ def scenario_clips(notes: list[str], wanted: str | None) -> Iterator[Clip]:
         return
     for name in scenarios.SCENARIOS:
         label = f"scenario/{name}"
-        if wanted and wanted not in label:
+        export = slow_motion_export(scenarios.scenario(name).params.fps) if name in SLOW_MOTION_SCENARIOS else None
+        names = [label] + ([f"{label}/{export.name}"] if export is not None else [])
+        if wanted and not any(wanted in n for n in names):
             continue
         try:  # render_scenario reuses a complete rendering of the same scenario version
             video = Path(scenarios.render_scenario(name, default_cache_dir() / "scenarios"))
         except Exception as exc:  # noqa: BLE001 - a scenario that cannot render is reported, not fatal
             notes.append(f"{label}: could not render ({type(exc).__name__}: {exc})")
             continue
-        yield Clip(label, video, load_labels(truth_path_for(video)))
+        clip = Clip(label, video, load_labels(truth_path_for(video)))
+        if not wanted or wanted in label:
+            yield clip
+        if export is not None and (not wanted or wanted in names[1]):  # as a phone saves it: 30 fps, no real rate in the file
+            out = degraded_clip(video, clip.labels, export)
+            yield Clip(f"{label}/{out.degradation.name}", out.path, out.labels, fps_given=False)
 
 
 def _track(clip: Clip):
-    options = {"fps_override": clip.labels.real_fps} if clip.labels.capture_fps else {}
+    options = {"fps_override": clip.labels.real_fps} if clip.labels.capture_fps and clip.fps_given else {}
     return cached_pose_track(clip.path, **options)
 
 

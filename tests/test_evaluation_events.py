@@ -11,7 +11,7 @@ import pytest
 
 from formcheck.evaluation.degrade import (
     Degradation, RunnerExtent, compressed, degraded_clip, downscale, frames_doubled, motion_blur, portrait_small,
-    reencoded, standard_degradations,
+    reencoded, slow_motion_export, standard_degradations,
 )
 from formcheck.evaluation.events import (
     Detection, EventLabels, SideLabels, TruthStep, labels_from_dict, load_labels, match_events, score_detection,
@@ -213,6 +213,21 @@ def test_doubled_frames_map_ic_to_2f_and_to_to_2f_plus_1(tiny_clip, tmp_path):
     assert len(list(tmp_path.glob("degraded/*.mp4"))) == 1
     labels_file = json.loads(next(tmp_path.glob("degraded/*.labels.json")).read_text())
     assert labels_file["left"]["toe_off_frames"] == [13, 27] and labels_file["fps"] == 20
+
+
+def test_slow_motion_export_keeps_every_frame_and_the_real_time(tiny_clip, tmp_path):
+    src, labels = tiny_clip
+    d = slow_motion_export(10.0, playback_fps=2.5)  # a 10 fps "capture" saved to play 4x slower
+    assert d.name == "slowmo4x" and replace(d, playback_fps=None).key() == Degradation("slowmo4x").key()
+    out = degraded_clip(src, labels, d, cache_dir=tmp_path)
+    from formcheck.video import probe_video
+
+    assert probe_video(out.path).fps == pytest.approx(2.5) and len(_decoded(out.path)) == 20
+    for side in ("left", "right"):
+        assert out.labels.sides[side].contact_frames.tolist() == labels.sides[side].contact_frames.tolist()
+        assert out.labels.sides[side].toe_off_frames.tolist() == labels.sides[side].toe_off_frames.tolist()
+    assert (out.labels.fps, out.labels.image_fps, out.labels.capture_fps, out.labels.real_fps) == (2.5, 2.5, 10.0, 10.0)
+    assert out.labels.tolerance_frames == 1 and out.labels.cadence_spm() == pytest.approx(labels.cadence_spm())
 
 
 @pytest.mark.parametrize("make, size", [

@@ -119,3 +119,27 @@ def test_thumbnails_tell_a_repeated_image_from_a_new_one():
     assert small_grey(frame).shape == (360, 640)
     assert _same_image(thumb(frame), thumb(noisy))
     assert not _same_image(thumb(frame), thumb(moved))
+
+
+@pytest.mark.slow
+def test_slow_motion_export_is_timed_without_being_told_its_rate():
+    """A 240 fps capture saved the way phones do (every frame, a 30 fps container, the real rate nowhere in the file),
+    analysed without --fps: the slow motion is recognised and the events land where the rendered truth puts them,
+    within 17 ms of real time (4 frames)."""
+    from formcheck.evaluation.degrade import degraded_clip, slow_motion_export
+    from formcheck.evaluation.events import load_labels, score_track
+    from formcheck.evaluation.track_cache import cached_pose_track, default_cache_dir
+    from formcheck.synth.render import truth_path_for
+    from formcheck.synth.scenarios import render_scenario
+
+    video = render_scenario("fps240", default_cache_dir() / "scenarios")  # reused by benchmarks/eval_events.py
+    out = degraded_clip(video, load_labels(truth_path_for(video)), slow_motion_export(240.0))
+    track = cached_pose_track(out.path)
+    assert track.fps == pytest.approx(30.0)
+    result = analyze_track(track)
+    assert result.quality["time_base"]["slow_motion_factor"] == pytest.approx(8.0, rel=0.05)
+    assert result.summary["cadence_spm"] is None  # a cadence from an estimated rate would be circular
+    score = score_track("fps240/slowmo8x", out.labels, track)
+    ic, to = score.scores[("ic", "both")], score.scores[("to", "both")]
+    assert out.labels.tolerance_frames == pytest.approx(4.08)
+    assert ic.hits >= 7 and to.hits >= 7 and ic.spurious == to.spurious == 0, (ic, to)  # 8/8 and 8/8 when written

@@ -89,10 +89,11 @@ class Degradation:
     crf: int = CLEAN_CRF  # libx264 constant rate factor of the written clip
     camera: CameraPath | None = None  # a moving crop window (pan, shake, zoom): replaces resize/canvas
     join: SceneCut | None = None  # another clip's frames put before this one's (a scene cut)
+    playback_fps: float | None = None  # the container's rate when exported as slow motion (None: the source's)
 
     def key(self) -> str:
-        """Short hex digest of the parameters (cache file names; unset camera/join leave older keys as they were)."""
-        params = {k: v for k, v in asdict(self).items() if not (k in ("camera", "join") and v is None)}
+        """Short hex digest of the parameters (cache file names; unset camera/join/playback_fps leave older keys as they were)."""
+        params = {k: v for k, v in asdict(self).items() if not (k in ("camera", "join", "playback_fps") and v is None)}
         payload = json.dumps({**params, "format": DEGRADE_FORMAT}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
@@ -115,6 +116,12 @@ def downscale(size_wh: tuple[int, int], long_side_px: int = 480) -> Degradation:
 def frames_doubled() -> Degradation:
     """Every frame shown twice (30 fps footage exported at 60 fps): container fps doubles."""
     return Degradation(name="doubled", repeat=2)
+
+
+def slow_motion_export(capture_fps: float, playback_fps: float = 30.0) -> Degradation:
+    """A high-rate capture exported as slow motion, the way phones save it: every frame kept, the container
+    at ``playback_fps`` (a 240 fps capture at 30 fps plays 8x slower), nothing in the file telling the real rate."""
+    return Degradation(name=f"slowmo{capture_fps / playback_fps:g}x", playback_fps=float(playback_fps))
 
 
 def compressed(crf: int = 40) -> Degradation:
@@ -355,6 +362,9 @@ def degraded_clip(
         frame_map = write_degraded(source, clip, degradation)
         _atomic_text(map_path, json.dumps({"first_out": frame_map.tolist(), "repeat": degradation.repeat}))
     mapped = labels.remapped(frame_map, repeat=degradation.repeat, video=clip.name)
+    if degradation.playback_fps is not None:  # same frames, slower container: real time is the capture's
+        playback = degradation.playback_fps
+        mapped = replace(mapped, fps=playback * degradation.repeat, image_fps=playback, capture_fps=labels.capture_fps or labels.image_fps)
     _atomic_text(folder / f"{stem}.labels.json", json.dumps(mapped.to_json_dict(), indent=1))
     return DegradedClip(clip, mapped, degradation)
 
@@ -394,7 +404,7 @@ def write_degraded(source: str | os.PathLike[str], out: str | os.PathLike[str], 
     """
     out = Path(out)
     info = probe_video(source)
-    fps_out = info.fps * d.repeat
+    fps_out = (d.playback_fps or info.fps) * d.repeat
     tmp = out.with_name(f"{out.stem}.{os.getpid()}.tmp.mp4")
     first_out: list[tuple[int, int]] = []
     writer: H264Writer | None = None
