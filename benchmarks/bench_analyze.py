@@ -159,7 +159,7 @@ def stages(clip: Path) -> None:
     import mediapipe as mp
     import numpy as np
 
-    from formcheck.analysis import ANALYSIS_IMPORTS, _import_in_background, analyze_track
+    from formcheck.analysis import analyze_track
     from formcheck.annotate import annotate_frame, default_annotators
     from formcheck.annotated_clip import ANNOTATED_CRF, ANNOTATED_PRESET, write_annotated_outputs
     from formcheck.camera import measure_camera_motion, prepare_track
@@ -191,8 +191,6 @@ def stages(clip: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-stages-") as tmp:
         out = Path(tmp)
         pipeline = Timer()
-        # as formcheck.analysis.analyze does: SciPy's ~1 s of imports run while the model does, not in the analysis
-        _import_in_background(ANALYSIS_IMPORTS)
         track, motion = pipeline("pose + camera, one pass (decode, model, camera)", extract_pose_and_camera, clip)
 
         def analysis():

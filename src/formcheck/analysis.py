@@ -13,7 +13,6 @@ Refusals raise :class:`AnalysisError` (the CLI prints its message and exits non-
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -265,23 +264,6 @@ def _vertical_oscillation(com: np.ndarray, events: GaitEvents, track: PoseTrack,
     return {"median_px": round(med, 2), "pct_leg": round(100 * med / L, 2), "cm": None if cm is None else round(cm, 2)}
 
 
-# What the analysis imports on first use: SciPy's filters cost ~0.5 s of imports, paid while the pose model runs.
-ANALYSIS_IMPORTS = ("scipy.ndimage", "scipy.interpolate", "scipy.signal")
-
-
-def _import_in_background(modules: tuple[str, ...]) -> None:
-    """Import ``modules`` on a daemon thread (a later import of one waits for it; a failure shows then)."""
-    import importlib
-    import threading
-
-    def work() -> None:
-        for name in modules:
-            with contextlib.suppress(Exception):  # the real import, later, reports it
-                importlib.import_module(name)
-
-    threading.Thread(target=work, name="formcheck-imports", daemon=True).start()
-
-
 def analyze(
     path: str | os.PathLike[str],
     *,
@@ -306,7 +288,6 @@ def analyze(
     """
     from .pose import default_model_path, extract_pose_and_camera, extract_pose_track
 
-    _import_in_background(ANALYSIS_IMPORTS)  # while the model runs, not after it
     options = {"model_path": model or default_model_path(), "start_s": start_s, "end_s": end_s, "fps_override": fps, "progress": progress}
     if not check_camera:
         return analyze_track(extract_pose_track(path, **options), height_cm=height_cm, facing=facing, allow_walking=allow_walking)

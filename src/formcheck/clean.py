@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
+from .filters import butter, filtfilt, median_filter_nearest, pchip
 from .geometry import SIDES, body_scale_px
 from .pose_track import PoseTrack
 
@@ -142,9 +143,6 @@ def reject_outliers(keypoints: np.ndarray, fps: float, threshold_leg: float = 0.
     the lower-body landmarks. Real foot motion is smooth at that scale; jumps of a few frames
     are model errors.
     """
-    # SciPy on first use (formcheck.analysis.analyze imports it during the pose pass)
-    from scipy.ndimage import median_filter
-
     kp = np.asarray(keypoints, dtype=float)
     n = len(kp)
     out = np.zeros(kp.shape[:2], dtype=bool)
@@ -160,7 +158,7 @@ def reject_outliers(keypoints: np.ndarray, fps: float, threshold_leg: float = 0.
             if ok.sum() < win:
                 continue
             filled = np.interp(np.arange(n), np.flatnonzero(ok), x[ok])
-            med = median_filter(filled, size=win, mode="nearest")
+            med = median_filter_nearest(filled, win)
             out[:, j] |= ok & (np.abs(x - med) > thr)
     return out
 
@@ -173,16 +171,14 @@ def fill_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
     if ok.sum() < 2 or ok.all():
         return x, mask
     idx = np.flatnonzero(ok)
-    from scipy.interpolate import PchipInterpolator
-
-    interp = PchipInterpolator(idx, x[ok], extrapolate=False)
+    known = x[ok]
     bad = np.flatnonzero(~ok)
     # split missing samples into runs
     runs = np.split(bad, np.flatnonzero(np.diff(bad) > 1) + 1)
     for run in runs:
         if len(run) == 0 or len(run) > max_gap or run[0] == 0 or run[-1] == len(x) - 1:
             continue
-        x[run] = interp(run)
+        x[run] = pchip(idx, known, run)
         mask[run] = True
     return x, mask
 
@@ -197,8 +193,6 @@ def butterworth_smooth(x: np.ndarray, fps: float, cutoff: float | None = None, o
     fc = cutoff_hz(fps) if cutoff is None else cutoff
     if fc >= 0.5 * fps * 0.95:
         return x.copy()
-    from scipy.signal import butter, filtfilt
-
     b, a = butter(order, fc / (0.5 * fps))
     y = x.copy()
     ok = np.isfinite(x)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import landmarks as lm
+from .filters import find_peaks, peak_prominences
 from .geometry import body_scale_px, forward_of_pelvis_px, hip_midpoint
 from .pose_track import PoseTrack
 
@@ -118,17 +119,15 @@ def peaks_and_edge_peaks(sig: np.ndarray, min_distance: int, min_prominence: flo
     edge with no higher point) is kept, flagged, when the other side alone drops by ``min_prominence`` and
     it lies ``min_distance`` from the others; a caller must confirm it with other evidence.
     """
-    from scipy.signal import find_peaks, peak_prominences
-
     seen = np.flatnonzero(np.isfinite(sig))
     if seen.size < 3:
         return []
     first = int(seen[0])
     x = np.asarray(sig[first : int(seen[-1]) + 1], dtype=float)
     x = np.where(np.isfinite(x), x, np.nanmin(x))
-    idx, _ = find_peaks(x, distance=max(1, min_distance), prominence=min_prominence)
+    idx = find_peaks(x, distance=max(1, min_distance), prominence=min_prominence)
     out = [(int(i), False) for i in idx]
-    every, _ = find_peaks(x)
+    every = find_peaks(x)
     if every.size:
         prom, left, right = peak_prominences(x, every)
         for i, q, lo, hi in zip(every, prom, left, right):

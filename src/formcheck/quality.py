@@ -79,7 +79,7 @@ def _segments(ok: np.ndarray, min_len: int) -> list[tuple[int, int]]:
 
 
 def _highpass(x: np.ndarray, fps: float, fc: float) -> np.ndarray:
-    from scipy.signal import butter, filtfilt
+    from .filters import butter, filtfilt
 
     b, a = butter(2, min(fc / (fps / 2.0), 0.99), "high")
     return filtfilt(b, a, x)
