@@ -337,12 +337,20 @@ def _model_image(rgb: np.ndarray, width: int, crop: tuple[int, int, int, int] | 
     return np.ascontiguousarray(rgb[y0:y1, x0:x1])
 
 
-def _detect(landmarker: Any, rgb: np.ndarray, timestamp_ms: int, width: int, height: int,
-            crop: tuple[int, int, int, int] | None) -> list[np.ndarray]:
-    """The poses the landmarker finds on a decoded frame (or its crop), in full-frame pixels."""
+def _model_input(rgb: np.ndarray, width: int, crop: tuple[int, int, int, int] | None) -> Any:
+    """The MediaPipe image of what the model is shown (a copy of the pixels: ~2.7 ms a 720p frame)."""
     import mediapipe as mp
 
-    image = mp.Image(image_format=mp.ImageFormat.SRGB, data=_model_image(rgb, width, crop))
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=_model_image(rgb, width, crop))
+
+
+def _detect(landmarker: Any, rgb: np.ndarray, timestamp_ms: int, width: int, height: int,
+            crop: tuple[int, int, int, int] | None, image: Any = None) -> list[np.ndarray]:
+    """The poses the landmarker finds on a decoded frame (or its crop), in full-frame pixels.
+
+    ``image``: :func:`_model_input` of the frame when it was made ahead (on the decoding thread)."""
+    if image is None:
+        image = _model_input(rgb, width, crop)
     if crop is None:  # landmarks are normalised to the image: full-frame pixels whatever size the model saw
         return _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), width, height)
     sc = rgb.shape[1] / width
@@ -395,7 +403,7 @@ def _run_model(
         nonlocal last_ms
         timestamp_ms = max(last_ms + 1, round(frame.time_s * 1000))
         last_ms = timestamp_ms
-        return _detect(landmarker, frame.rgb, timestamp_ms, width, height, crop)
+        return _detect(landmarker, frame.rgb, timestamp_ms, width, height, crop, image=frame.derived[2])
 
     from .camera import camera_frame, small_grey
 
@@ -408,11 +416,12 @@ def _run_model(
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
 
-    def derive(rgb: np.ndarray) -> tuple[np.ndarray, Any]:
-        """On the decoding thread (~2 ms a 720p frame the model's thread need not spend): the repeated-image
-        thumbnail and what the camera check keeps, both from one grey 640 px copy of the frame."""
+    def derive(rgb: np.ndarray) -> tuple[np.ndarray, Any, Any]:
+        """On the decoding thread, ~5 ms a 720p frame the model's thread would otherwise spend between two model
+        calls: the repeated-image thumbnail and what the camera check keeps, both from one grey 640 px copy of
+        the frame, and the model's input image (the pixels copied into MediaPipe's own frame)."""
         grey = small_grey(rgb)
-        return _thumbnail(grey), None if follower is None else camera_frame(rgb, grey=grey)
+        return _thumbnail(grey), None if follower is None else camera_frame(rgb, grey=grey), _model_input(rgb, width, crop)
 
     frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive, max_side=WORKING_MAX_SIDE_PX)
     try:
@@ -425,7 +434,7 @@ def _run_model(
                         raise _SeveralPeople
                 elif t % SCAN_EVERY == 0:
                     scanner.look(image_of(frame), frame.time_s)
-            thumb, small = frame.derived
+            thumb, small, _ = frame.derived
             if previous is not None and _same_image(thumb, previous[0]):
                 poses = previous[1]  # the image shown again (conformed or doubled frames): same pose, no new model call
                 repeated.append(frame.index)
