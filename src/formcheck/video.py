@@ -36,6 +36,10 @@ def _big_buffers_back_to_the_os() -> None:
     frames are carved out of per-thread heaps that rarely shrink: with frames made and freed on the
     decoding, camera and encoding threads, the peak memory of the same run varied by 100 MB (484-592
     MB on treadmill_side_01) and grew with resolution. Fixed at 1 MB it is 466-468 MB, run after run.
+    The price is kernel time: every frame buffer is a fresh mapping, faulted in page by page (2026-12-03,
+    ``analyze --no-video``, peak MB for 720p / its 4K copy / looped 10x, and system CPU on 720p): fixed at 1 MB
+    401 / 464 / 394 MB, 2.1 s; glibc's default 410 / 529 / 450 MB, 0.9 s; fixed at 4 MB 413 / 469 / 612 MB, 0.9 s.
+    Only the 1 MB setting keeps a long clip's peak at a short one's, so it stays.
     Linux/glibc only; elsewhere nothing is done. Called when decoding starts (:func:`iter_frames`), not on
     import: importing formcheck leaves a host program's allocator alone until formcheck decodes a clip.
     """
