@@ -104,6 +104,41 @@ def test_peaks_and_prominences_match_scipy(seed):
         np.testing.assert_array_equal(ours, ref)
 
 
+def test_edge_cases_match_scipy():
+    flat = np.full(30, 2.0)
+    assert filters.find_peaks(flat).size == 0 == signal.find_peaks(flat)[0].size
+    short = np.array([0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(filters.find_peaks(short, distance=2.5, prominence=0.5), [1])
+    x = np.round(np.cumsum(np.random.default_rng(3).normal(size=200)))
+    np.testing.assert_array_equal(filters.find_peaks(x, distance=6.5), signal.find_peaks(x, distance=6.5)[0])  # a float distance
+    with pytest.raises(ValueError):
+        filters.find_peaks(flat, distance=0.5)
+    with pytest.raises(ValueError):
+        filters.peak_prominences(short, [3])
+    np.testing.assert_allclose(filters.pchip([0.0, 2.0], [1.0, 5.0], [0.0, 0.5, 2.0]), [1.0, 2.0, 5.0])  # 2 points: a line
+    np.testing.assert_allclose(filters.pchip([0.0, 1.0, 3.0], [4.0, 4.0, 4.0], [0.5, 2.0]), [4.0, 4.0])
+    np.testing.assert_allclose(filters.filtfilt([0.5], [1.0], np.arange(5.0)), 0.25 * np.arange(5.0))  # one tap: a gain
+    b, a = filters.butter(2, 0.3)
+    np.testing.assert_allclose(filters.filtfilt(b, a, flat), flat)
+
+
+def test_the_analysis_does_not_import_scipy():
+    """The point of formcheck.filters: an analysis (of a synthetic runner) never loads SciPy (1.2 s of CPU)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track\n"
+            "track = to_pose_track(simulate_gait(GaitParams(fps=30.0, duration_s=4.0, seed=1)))\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'scipy')\n"  # the synthetic runner uses SciPy
+            "for m in loaded: del sys.modules[m]\n"
+            "from formcheck.analysis import analyze_track\n"
+            "analyze_track(track)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_peaks_by_hand():
     x = np.array([0, 2, 2, 2, 0, 5, 1, 3, 0, 0.0])
     assert filters.find_peaks(x).tolist() == [2, 5, 7]  # a plateau counts once, at its middle

@@ -170,16 +170,15 @@ def fill_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
     mask = np.zeros(len(x), dtype=bool)
     if ok.sum() < 2 or ok.all():
         return x, mask
-    idx = np.flatnonzero(ok)
-    known = x[ok]
     bad = np.flatnonzero(~ok)
-    # split missing samples into runs
+    # split missing samples into runs; the short inner ones are filled, all in one interpolation
     runs = np.split(bad, np.flatnonzero(np.diff(bad) > 1) + 1)
     for run in runs:
         if len(run) == 0 or len(run) > max_gap or run[0] == 0 or run[-1] == len(x) - 1:
             continue
-        x[run] = pchip(idx, known, run)
         mask[run] = True
+    if mask.any():
+        x[mask] = pchip(np.flatnonzero(ok), x[ok], np.flatnonzero(mask))
     return x, mask
 
 

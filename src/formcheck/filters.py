@@ -14,7 +14,10 @@ algorithms behind the SciPy functions formcheck used, written to give the same n
 - :func:`find_peaks` / :func:`peak_prominences`: local maxima (a plateau's middle sample), thinned by a
   minimum distance, tallest first, then by prominence.
 
-Series here are short (a clip's frames), so the per-sample loops are plain Python.
+The per-sample loops are plain Python: the series are a clip's frames. Measured 2026-12-03: a 360-frame
+clip's whole analysis 0.22 s either way; on a 5-minute 60 fps clip (18,000 frames) the Butterworth
+passes take ~15 ms a series (SciPy ~1 ms), about 1 s over the 66 landmark coordinates, against the
+1.2 s of CPU importing ``scipy.signal`` cost every clip.
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ def filtfilt(b: np.ndarray, a: np.ndarray, x: np.ndarray, padlen: int | None = N
     n = max(len(a), len(b))
     a = np.concatenate([a, np.zeros(n - len(a))])
     b = np.concatenate([b, np.zeros(n - len(b))])
+    if n == 1:  # no feedback, no delay: each pass only scales
+        return x * (b[0] * b[0])
     edge = 3 * n if padlen is None else int(padlen)
     if x.ndim != 1 or len(x) <= edge:
         raise ValueError(f"filtfilt needs a 1-D series longer than its padding ({edge} samples), got shape {x.shape}")
@@ -137,7 +142,7 @@ def pchip(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    at = np.asarray(at, dtype=float)
+    at = np.atleast_1d(np.asarray(at, dtype=float))
     if len(x) < 2:
         raise ValueError("pchip needs at least 2 points")
     h = np.diff(x)
@@ -150,8 +155,7 @@ def pchip(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
         w1, w2 = 2 * h[1:] + h[:-1], h[1:] + 2 * h[:-1]
         with np.errstate(divide="ignore", invalid="ignore"):
             harmonic = (w1 / m[:-1] + w2 / m[1:]) / (w1 + w2)
-            inner = np.where(flat, 0.0, 1.0 / harmonic)
-        d[1:-1] = np.where(flat, 0.0, inner)
+            d[1:-1] = np.where(flat, 0.0, 1.0 / harmonic)
         d[0] = _pchip_end_slope(h[0], h[1], m[0], m[1])
         d[-1] = _pchip_end_slope(h[-1], h[-2], m[-1], m[-2])
     # each interval as c3 + c2 s + c1 s^2 + c0 s^3 with s from its left sample
@@ -188,8 +192,11 @@ def peak_prominences(x: np.ndarray, peaks: np.ndarray) -> tuple[np.ndarray, np.n
     """(prominence, left base, right base) of each peak: how far it stands above the higher of the lowest
     points on each side before the series rises above it (or ends)."""
     xs = np.asarray(x, dtype=float).tolist()
+    peaks = np.asarray(peaks, dtype=int)
+    if peaks.size and (peaks.min() < 0 or peaks.max() >= len(xs)):
+        raise ValueError(f"peaks must be indices of x (0..{len(xs) - 1})")
     prom, lefts, rights = [], [], []
-    for peak in np.asarray(peaks, dtype=int).tolist():
+    for peak in peaks.tolist():
         top = xs[peak]
         base_l, low_l, i = peak, top, peak
         while i >= 0 and xs[i] <= top:
@@ -211,10 +218,10 @@ def find_peaks(x: np.ndarray, distance: float | None = None, prominence: float |
     """Indices of the local maxima of ``x``; with ``distance``, the tallest first and none closer than it to a
     kept one; then, with ``prominence``, only those standing out by at least that much."""
     x = np.asarray(x, dtype=float)
+    if distance is not None and distance < 1:
+        raise ValueError(f"distance must be at least 1, not {distance}")
     peaks = np.array(_local_maxima(x.tolist()), dtype=np.intp)
     if distance is not None and peaks.size:
-        if distance < 1:
-            raise ValueError(f"distance must be at least 1, not {distance}")
         gap = int(np.ceil(distance))
         keep = np.ones(peaks.size, dtype=bool)
         pos = peaks.tolist()
