@@ -218,7 +218,7 @@ def test_doubled_frames_map_ic_to_2f_and_to_to_2f_plus_1(tiny_clip, tmp_path):
 def test_slow_motion_export_keeps_every_frame_and_the_real_time(tiny_clip, tmp_path):
     src, labels = tiny_clip
     d = slow_motion_export(10.0, playback_fps=2.5)  # a 10 fps "capture" saved to play 4x slower
-    assert d.name == "slowmo4x" and replace(d, playback_fps=None).key() == Degradation("slowmo4x").key()
+    assert d.name == "slowmo4x" and replace(d, playback_fps=None, capture_fps=None).key() == Degradation("slowmo4x").key()
     out = degraded_clip(src, labels, d, cache_dir=tmp_path)
     from formcheck.video import probe_video
 
@@ -228,6 +228,20 @@ def test_slow_motion_export_keeps_every_frame_and_the_real_time(tiny_clip, tmp_p
         assert out.labels.sides[side].toe_off_frames.tolist() == labels.sides[side].toe_off_frames.tolist()
     assert (out.labels.fps, out.labels.image_fps, out.labels.capture_fps, out.labels.real_fps) == (2.5, 2.5, 10.0, 10.0)
     assert out.labels.tolerance_frames == 1 and out.labels.cadence_spm() == pytest.approx(labels.cadence_spm())
+    with pytest.raises(ValueError, match="made for a 20 fps capture"):  # the name would say 8x of a 4x clip
+        degraded_clip(src, labels, slow_motion_export(20.0, playback_fps=2.5), cache_dir=tmp_path)
+
+
+def test_slow_motion_export_of_a_doubled_clip_keeps_its_real_rate(tiny_clip, tmp_path):
+    src, labels = tiny_clip
+    doubled = degraded_clip(src, labels, frames_doubled(), cache_dir=tmp_path)  # 20 fps container, 10 images a second
+    out = degraded_clip(doubled.path, doubled.labels, slow_motion_export(10.0, playback_fps=5.0), cache_dir=tmp_path)
+    from formcheck.video import probe_video
+
+    assert probe_video(out.path).fps == pytest.approx(5.0) and len(_decoded(out.path)) == 40
+    # every image still shown twice, now 2.5 images a container second; real time: 20 frames, 10 images a second
+    assert (out.labels.fps, out.labels.image_fps, out.labels.capture_fps, out.labels.real_fps) == (5.0, 2.5, 10.0, 20.0)
+    assert out.labels.tolerance_frames == 2 and out.labels.cadence_spm() == pytest.approx(labels.cadence_spm())
 
 
 @pytest.mark.parametrize("make, size", [

@@ -90,10 +90,12 @@ class Degradation:
     camera: CameraPath | None = None  # a moving crop window (pan, shake, zoom): replaces resize/canvas
     join: SceneCut | None = None  # another clip's frames put before this one's (a scene cut)
     playback_fps: float | None = None  # the container's rate when exported as slow motion (None: the source's)
+    capture_fps: float | None = None  # ... of a source showing this many real images a second (checked against its labels)
 
     def key(self) -> str:
-        """Short hex digest of the parameters (cache file names; unset camera/join/playback_fps leave older keys as they were)."""
-        params = {k: v for k, v in asdict(self).items() if not (k in ("camera", "join", "playback_fps") and v is None)}
+        """Short hex digest of the parameters (cache file names; unset optional fields leave older keys as they were)."""
+        optional = ("camera", "join", "playback_fps", "capture_fps")
+        params = {k: v for k, v in asdict(self).items() if not (k in optional and v is None)}
         payload = json.dumps({**params, "format": DEGRADE_FORMAT}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
@@ -121,7 +123,7 @@ def frames_doubled() -> Degradation:
 def slow_motion_export(capture_fps: float, playback_fps: float = 30.0) -> Degradation:
     """A high-rate capture exported as slow motion, the way phones save it: every frame kept, the container
     at ``playback_fps`` (a 240 fps capture at 30 fps plays 8x slower), nothing in the file telling the real rate."""
-    return Degradation(name=f"slowmo{capture_fps / playback_fps:g}x", playback_fps=float(playback_fps))
+    return Degradation(name=f"slowmo{capture_fps / playback_fps:g}x", playback_fps=float(playback_fps), capture_fps=float(capture_fps))
 
 
 def compressed(crf: int = 40) -> Degradation:
@@ -364,9 +366,18 @@ def degraded_clip(
     mapped = labels.remapped(frame_map, repeat=degradation.repeat, video=clip.name)
     if degradation.playback_fps is not None:  # same frames, slower container: real time is the capture's
         playback = degradation.playback_fps
-        mapped = replace(mapped, fps=playback * degradation.repeat, image_fps=playback, capture_fps=labels.capture_fps or labels.image_fps)
+        mapped = replace(mapped, fps=playback * degradation.repeat, image_fps=playback * labels.image_fps / labels.fps,
+                         capture_fps=_real_image_rate(labels, degradation))
     _atomic_text(folder / f"{stem}.labels.json", json.dumps(mapped.to_json_dict(), indent=1))
     return DegradedClip(clip, mapped, degradation)
+
+
+def _real_image_rate(labels: EventLabels, d: Degradation) -> float:
+    """Distinct images per second of real time in the source: what a slow-motion export keeps as its capture rate."""
+    rate = labels.capture_fps or labels.image_fps
+    if d.capture_fps is not None and abs(rate - d.capture_fps) > 1e-6 * rate:
+        raise ValueError(f"{d.name}: made for a {d.capture_fps:g} fps capture, but the source shows {rate:g} images a second")
+    return rate
 
 
 def _other_frames(join: SceneCut, size_wh: tuple[int, int]):
@@ -400,7 +411,7 @@ def _atomic_text(path: Path, text: str) -> None:
 def write_degraded(source: str | os.PathLike[str], out: str | os.PathLike[str], d: Degradation) -> np.ndarray:
     """Write the degraded clip atomically; return the first output frame of each source frame (-1 = dropped).
 
-    Output frames are evenly spaced at ``repeat`` x the source's nominal rate.
+    Output frames are evenly spaced at ``repeat`` x the source's nominal rate, or x ``d.playback_fps`` when set.
     """
     out = Path(out)
     info = probe_video(source)
@@ -459,6 +470,7 @@ __all__ = [
     "reencoded",
     "runner_extent",
     "scene_cut",
+    "slow_motion_export",
     "standard_degradations",
     "write_degraded",
 ]
