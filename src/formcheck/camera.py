@@ -263,7 +263,8 @@ def camera_frame(rgb: np.ndarray, max_side: int = MAX_SIDE_PX, *, grey: np.ndarr
     """What the camera check keeps of a frame: (grey downscaled to ``max_side``, 64x64 thumbnail, full (w, h)).
 
     Cheap and independent of the pose, so it can run on the decoding thread while the model looks at the frame.
-    ``grey``: ``small_grey(rgb, max_side)`` when the caller already made it (the pose pass shares it).
+    ``grey``: ``small_grey(rgb, max_side)`` when the caller already made it (the pose pass shares it); it is
+    then taken as it is (``rgb`` gives only the full size).
     """
     import cv2
 

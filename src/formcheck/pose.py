@@ -416,12 +416,18 @@ def _run_model(
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
 
+    last_thumb: list[np.ndarray] = []  # the decoding thread's previous frame, for the same test the loop makes
+
     def derive(rgb: np.ndarray) -> tuple[np.ndarray, Any, Any]:
         """On the decoding thread, ~5 ms a 720p frame the model's thread would otherwise spend between two model
         calls: the repeated-image thumbnail and what the camera check keeps, both from one grey 640 px copy of
-        the frame, and the model's input image (the pixels copied into MediaPipe's own frame)."""
+        the frame, and the model's input image (the pixels copied into MediaPipe's own frame), not made for a
+        repeated image, which the model does not see."""
         grey = small_grey(rgb)
-        return _thumbnail(grey), None if follower is None else camera_frame(rgb, grey=grey), _model_input(rgb, width, crop)
+        thumb = _thumbnail(grey)
+        repeated = bool(last_thumb) and _same_image(thumb, last_thumb[0])
+        last_thumb[:] = [thumb]
+        return thumb, None if follower is None else camera_frame(rgb, grey=grey), None if repeated else _model_input(rgb, width, crop)
 
     frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive, max_side=WORKING_MAX_SIDE_PX)
     try:
