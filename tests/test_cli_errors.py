@@ -341,3 +341,51 @@ def test_compare_prints_finding_labels_not_codes(tmp_path: Path) -> None:
     assert "Findings new: This looks like walking, not running" in out
     assert "limited_hip_extension" not in out and "no_flight_phase" not in out
     assert f"Wrote {tmp_path / 'cmp' / 'compare.json'}" in out
+
+
+def run_cli_in_a_terminal(*args: str, cwd: Path) -> tuple[int, str]:
+    """(exit code, what the terminal showed, escape codes removed) of formcheck run on a pseudo-terminal, where
+    the progress bar runs (captured output, as in run_cli, never shows it)."""
+    import os
+    import pty
+    import re
+    import select
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120"}
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", *args], cwd=cwd, stdin=follower, stdout=follower,
+                            stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        elif proc.poll() is not None:
+            break
+    code = proc.wait(timeout=300)
+    os.close(leader)
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode("utf-8", "replace"))
+
+
+@pytest.mark.slow  # runs MediaPipe (on 0.5 s and 2.5 s of the sample)
+def test_a_terminal_gets_the_bar_and_then_the_message(tmp_path: Path) -> None:
+    """On a terminal the progress bar starts inside the pose stage's silencing of the C++ logs; when it stopped, rich
+    put back a stream closed by then, and every later message failed: exit 120, "lost sys.stderr", for a refusal
+    and for a finished analysis alike."""
+    sample = Path(__file__).resolve().parents[1] / "sample_videos" / "sample_run.mp4"
+    code, shown = run_cli_in_a_terminal("analyze", str(sample), "--end", "0.5", "-o", str(tmp_path / "short"), cwd=tmp_path)
+    assert code == EXIT_NOTHING_TO_ANALYSE, shown
+    assert "formcheck: error: cannot analyse this clip" in shown and "lost sys.stderr" not in shown
+    assert not (tmp_path / "short").exists()
+    code, shown = run_cli_in_a_terminal("analyze", str(sample), "--end", "2.5", "--no-video", "-o", str(tmp_path / "ok"),
+                                        cwd=tmp_path)
+    assert code == 0, shown
+    assert "steps/min" in shown and "Wrote" in shown and "Traceback" not in shown and "lost sys.stderr" not in shown
+    assert (tmp_path / "ok" / "analysis.json").is_file()

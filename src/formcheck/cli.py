@@ -170,6 +170,12 @@ def frame_progress(description: str, quiet: bool) -> Iterator[Callable[[int, int
         TimeRemainingColumn(),
         console=console(stderr=True),
         transient=True,  # the bar vanishes when done (or failed): errors stay one line
+        # rich would put its own proxy in sys.stderr while the bar runs and put back, when it stops, the stream it
+        # found: the bar starts on the first frame, inside the pose stage's silencing of the C++ runtime's logs
+        # (formcheck.pose._native_stderr_silenced), whose temporary sys.stderr is closed by then. On a terminal
+        # every later message then failed ("lost sys.stderr", exit 120). Nothing prints while a bar runs.
+        redirect_stdout=False,
+        redirect_stderr=False,
     )
     task = progress.add_task(description, total=None, rate=0.0)
 
@@ -577,7 +583,8 @@ def batch_progress(quiet: bool) -> Iterator[Callable[[Any], None] | None]:
     )
 
     progress = Progress(TextColumn("[bold]clips"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[state]}"),
-                        TimeRemainingColumn(), console=console(stderr=True), transient=True)
+                        TimeRemainingColumn(), console=console(stderr=True), transient=True,
+                        redirect_stdout=False, redirect_stderr=False)  # see frame_progress: sys.stderr is left alone
     task = progress.add_task("clips", total=None, state="")
 
     def update(p: Any) -> None:
