@@ -391,7 +391,7 @@ def _run_model(
     max_seen = 0
     landmarker = _create_landmarker(model, max_people)
     last_ms = -1
-    previous: tuple[np.ndarray, list[np.ndarray]] | None = None  # last frame's thumbnail and poses
+    poses: list[np.ndarray] = []  # the last frame's, kept for a frame that repeats its image (never the first)
     repeated: list[int] = []  # decoded frames that show the previous frame's image again
     scanner = _PeopleScan(model, scan_people) if scan_people > 1 else None
     follower = _CameraFollower(fps, (width, height)) if camera else None
@@ -403,7 +403,7 @@ def _run_model(
         nonlocal last_ms
         timestamp_ms = max(last_ms + 1, round(frame.time_s * 1000))
         last_ms = timestamp_ms
-        return _detect(landmarker, frame.rgb, timestamp_ms, width, height, crop, image=frame.derived[2])
+        return _detect(landmarker, frame.rgb, timestamp_ms, width, height, crop, image=frame.derived[1])
 
     from .camera import camera_frame, small_grey
 
@@ -416,18 +416,18 @@ def _run_model(
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
 
-    last_thumb: list[np.ndarray] = []  # the decoding thread's previous frame, for the same test the loop makes
+    last_thumb: list[np.ndarray] = []  # the decoding thread's previous frame
 
-    def derive(rgb: np.ndarray) -> tuple[np.ndarray, Any, Any]:
+    def derive(rgb: np.ndarray) -> tuple[Any, Any]:
         """On the decoding thread, ~5 ms a 720p frame the model's thread would otherwise spend between two model
-        calls: the repeated-image thumbnail and what the camera check keeps, both from one grey 640 px copy of
-        the frame, and the model's input image (the pixels copied into MediaPipe's own frame), not made for a
-        repeated image, which the model does not see."""
+        calls: what the camera check keeps and the model's input image (the pixels copied into MediaPipe's own
+        frame), or None when the frame repeats the previous image (its thumbnail, like the camera's grey copy,
+        from one grey 640 px copy of the frame)."""
         grey = small_grey(rgb)
         thumb = _thumbnail(grey)
         repeated = bool(last_thumb) and _same_image(thumb, last_thumb[0])
         last_thumb[:] = [thumb]
-        return thumb, None if follower is None else camera_frame(rgb, grey=grey), None if repeated else _model_input(rgb, width, crop)
+        return None if follower is None else camera_frame(rgb, grey=grey), None if repeated else _model_input(rgb, width, crop)
 
     frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive, max_side=WORKING_MAX_SIDE_PX)
     try:
@@ -440,13 +440,11 @@ def _run_model(
                         raise _SeveralPeople
                 elif t % SCAN_EVERY == 0:
                     scanner.look(image_of(frame), frame.time_s)
-            thumb, small, _ = frame.derived
-            if previous is not None and _same_image(thumb, previous[0]):
-                poses = previous[1]  # the image shown again (conformed or doubled frames): same pose, no new model call
+            small, image = frame.derived
+            if image is None:  # the image shown again (conformed or doubled frames): same pose, no new model call
                 repeated.append(frame.index)
             else:
                 poses = detect(frame)
-            previous = (thumb, poses)
             max_seen = max(max_seen, len(poses))
             _link(tracks, poses, t, fps)
             if follower is not None:
