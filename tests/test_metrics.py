@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from formcheck.metrics import (
+    flight_time_s,
     smooth_value_at,
     track_position,
     value_at,
@@ -149,3 +150,15 @@ def test_median_ci95_order_statistics_at_any_step_count(n: int, j: int | None) -
         assert binom.cdf(j - 1, n, 0.5) <= 0.025 < binom.cdf(j, n, 0.5)
     values = np.random.default_rng(n).permutation(np.arange(1.0, n + 1) * 0.5)  # the k-th smallest is k / 2
     assert median_ci95(values) == (j * 0.5, (n + 1 - j) * 0.5)
+
+
+@pytest.mark.parametrize(("gap_s", "fps", "expected"), [
+    (0.07, 30.0, 0.07),     # a flight
+    (-0.006, 30.0, 0.0),    # treadmill_side_01's -6 ms: an overlap within one 33 ms frame, i.e. no flight measured
+    (-0.017, 30.0, 0.0),
+    (-0.05, 30.0, -0.05),   # 1.5 frames of both feet down: kept, it is not timing noise
+    (-0.006, 240.0, -0.006),  # at 240 fps a frame is 4.2 ms: 6 ms of overlap is measured
+    (float("nan"), 30.0, None),
+])
+def test_flight_time_reads_an_overlap_under_a_frame_as_zero(gap_s: float, fps: float, expected: float | None) -> None:
+    assert flight_time_s(gap_s, fps) == expected

@@ -193,6 +193,19 @@ def complete_events(track: PoseTrack, events: GaitEvents) -> GaitEvents:
     return replace(events, steps=[st for st in events.steps if incomplete_reason(track, st, seen[st.side]) is None])
 
 
+def flight_time_s(gap_s: float, fps: float) -> float | None:
+    """Flight time from a toe-off to the other foot's next contact, in s.
+
+    Both events are timed to about a frame, so a gap between minus one frame and zero is "no measurable
+    flight", reported as 0 s (a coach reading "-6 ms" would take it for an error). A longer overlap is both
+    feet on the ground (walking, or a missed event) and stays negative, for the quality checks to see.
+    """
+    gap = _f(gap_s)
+    if gap is None:
+        return None
+    return 0.0 if -1.0 / fps < gap < 0.0 else gap
+
+
 def _f(x: Any) -> float | None:
     try:
         x = float(x)
@@ -287,7 +300,7 @@ def step_metrics(
                 toe_off_frame=None if to is None else int(track.frame_indices[to]),
                 contact_time_s=_f(ct),
                 step_time_s=_f(_marker(nxt) - _marker(st)) if nxt else None,
-                flight_time_s=_f(nxt.contact_at_s - st.toe_off_at_s) if (nxt and st.toe_off_at_s is not None) else None,
+                flight_time_s=flight_time_s(nxt.contact_at_s - st.toe_off_at_s, fps) if (nxt and st.toe_off_at_s is not None) else None,
                 overstride_pct_leg=_f(100 * heel_d / L),
                 overstride_ankle_pct_leg=_f(100 * ankle_d / L),
                 overstride_hip_pct_leg=_f(100 * hip_d / L),
