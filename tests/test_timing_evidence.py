@@ -97,3 +97,19 @@ def test_feet_never_seen_landing_get_a_warning_and_lower_confidence(clean_analys
     assert not any("not seen landing" in w for w in clean_analysis.quality["warnings"])
     rank = {"low": 0, "medium": 1, "high": 2}
     assert rank[soft.summary["left"]["overstride_pct_leg"]["confidence"]] < rank[clean_analysis.summary["left"]["overstride_pct_leg"]["confidence"]]
+
+
+def test_the_far_leg_is_never_trusted_highly(clean_analysis):
+    """A clean synthetic track, 10 steps a leg. With MediaPipe saying both legs are well visible (0.95, as it
+    often does for the hidden leg of a real clip), the near leg's overstride is "high" and the far leg's
+    "medium": its knee and foot are guessed behind the near leg. The cap is not a second penalty: a far leg
+    already "medium" from its visibility stays "medium"."""
+    near = clean_analysis.near_side
+    far = "right" if near == "left" else "left"
+    steps = [replace(s, visibility=0.95) for s in clean_analysis.steps]
+    summary = summarise(steps)
+    assert summary[near]["n_steps"] >= 7 and summary[far]["n_steps"] >= 7
+    assert summary[near]["overstride_pct_leg"]["confidence"] == "high"
+    assert summary[far]["overstride_pct_leg"]["confidence"] == "medium"
+    seen_less = summarise([replace(s, visibility=0.95 if s.near else 0.6) for s in clean_analysis.steps])
+    assert seen_less[far]["overstride_pct_leg"]["confidence"] == "medium"

@@ -388,12 +388,17 @@ def spread(values: list[float | None]) -> dict[str, Any]:
             "ci95": [round(lo, 3), round(hi, 3)]}
 
 
-def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_timing: bool = False) -> str:
+def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_timing: bool = False,
+               far_leg: bool = False) -> str:
     """high / medium / low from the number of steps (>=7 per side as in manual 2-D studies) and visibility;
-    one notch lower when the clip shows its events poorly (``poor_timing``)."""
+    never "high" for the leg away from the camera (``far_leg``): MediaPipe may report it as visible, but its
+    knee and foot are guessed behind the near leg (on the harness its toe-offs are the least reliable
+    events); one notch lower when the clip shows its events poorly (``poor_timing``)."""
     score = min(1.0, n_steps / 7.0) * visibility * (0.8 if extra_error else 1.0)
     levels = ("low", "medium", "high")
     level = 2 if score >= 0.75 else (1 if score >= 0.45 else 0)
+    if far_leg:
+        level = min(level, 1)
     return levels[max(0, level - 1) if poor_timing else level]
 
 
@@ -420,7 +425,7 @@ def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[
 
     Steps whose timing is uncertain are left out when enough others remain; otherwise they count, and
     the confidence says so. ``evidence_poor`` (the clip shows its events badly: formcheck.quality's
-    timing warnings) lowers every confidence one notch.
+    timing warnings) lowers every confidence one notch; the far leg's are at most "medium".
     """
     per_side: dict[str, Any] = {}
     for side in SIDES:
@@ -428,10 +433,12 @@ def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[
         vis = float(np.mean([s.visibility for s in ss])) if ss else 0.0
         counted = counted_steps(ss)
         doubtful = any(s.timing_uncertain for s in counted)
+        far = bool(ss) and not any(s.near for s in ss)
         d = {}
         for m in BILATERAL:
             sp = spread([getattr(s, m) for s in counted])
-            sp["confidence"] = confidence(sp["n"], vis, m in _HIP_METRICS, poor_timing=doubtful or evidence_poor)
+            sp["confidence"] = confidence(sp["n"], vis, m in _HIP_METRICS, poor_timing=doubtful or evidence_poor,
+                                          far_leg=far)
             d[m] = sp
         d["n_steps"] = len(ss)
         d["visibility"] = round(vis, 3)
