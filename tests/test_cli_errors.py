@@ -107,6 +107,20 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
     assert "Missing argument" in result.stderr
 
 
+@pytest.mark.parametrize(("args", "fragments"), [
+    (("analyze", "clip.mp4", "--height", "20"), ("--height", "20.0 is not in the range 80.0<=x<=250.0", "formcheck analyze --help")),
+    (("analyze",), ("Missing argument 'VIDEO'", "formcheck analyze --help")),
+    (("compare", "a.mp4"), ("Missing argument 'AFTER'",)),
+    (("analyze", "clip.mp4", "--bogus"), ("No such option: --bogus",)),
+    (("bogus",), ("No such command 'bogus'", "formcheck --help")),
+])
+def test_usage_errors_take_one_line(args: tuple[str, ...], fragments: tuple[str, ...], tmp_path: Path) -> None:
+    """Click's own usage errors (a range, a missing argument, an unknown option or command) in formcheck's one-line
+    shape, not click's usage line, hint and error on three."""
+    result = run_cli(*args, cwd=tmp_path)
+    assert_usage_error(result.returncode, result.stderr, *fragments)
+
+
 @pytest.mark.slow
 def test_analyze_refuses_a_clip_too_short_for_a_stride(shared_videos: Path, tmp_path: Path) -> None:
     """The first 0.5 s of treadmill_side_01: less than a stride (0.71 s)."""

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperCommand
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer 0.28 (pinned) carries its own click
+from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 
@@ -48,22 +49,62 @@ from .exit_codes import (  # noqa: F401 (the codes are re-exported: tests and ca
     fps_problem,
 )
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _OneLineUsageError(UsageError):
+    """A usage error in formcheck's one-line shape (click prints usage, a hint and the error on three lines)."""
+
+    def show(self, file: Any = None) -> None:
+        where = self.ctx.command_path if self.ctx is not None else "formcheck"
+        message = self.format_message().rstrip(".")
+        typer.echo(f"formcheck: error: {message} (see '{where} --help')", file=file, err=file is None)
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except UsageError as exc:
+        if isinstance(exc, (_OneLineUsageError, NoArgsIsHelpError)):  # the latter prints the help
+            raise
+        raise _OneLineUsageError(exc.format_message(), exc.ctx) from None
+
+
+class _Group(TyperGroup):
+    """The ``formcheck`` group: an unknown command or option is a one-line error, like every other."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        with _one_line_usage_errors():
+            return super().resolve_command(ctx, args)
+
+
+class _Command(TyperCommand):
+    """A command whose usage line names its arguments plainly (typer writes a required VIDEO as ``{video}``)
+    and whose usage errors take one line, like every other error."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+
 app = typer.Typer(
     name="formcheck",
+    cls=_Group,
     help="Check running form from a side-view video: overstride and hip extension, step by step.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: rendering it with rich costs ~0.1 s of imports on every --help
 )
-F = TypeVar("F", bound=Callable[..., Any])
 
-
-class _Command(TyperCommand):
-    """A command whose usage line names its arguments plainly (typer writes a required VIDEO as ``{video}``)."""
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
 
 def console(*, stderr: bool = False) -> Console:
     """A rich console (imported on first use: rich costs ~0.1 s, which `--help` need not pay)."""
