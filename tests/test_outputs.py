@@ -140,6 +140,33 @@ def test_stale_outputs_go_and_the_users_files_stay(previous: Path, runs: dict[st
     assert leftovers(out) == []
 
 
+def test_a_users_own_report_is_never_replaced(runs: dict[str, Path], tmp_path: Path, no_pose_model: None) -> None:
+    """A folder the user keeps their own report.html in (no formcheck run wrote it): refused before any work,
+    one line naming the file, exit 6, the folder byte for byte as it was."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("<p>my coach's notes</p>\n")
+    before = snapshot(out)
+    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "-q")
+    assert code == EXIT_OUTPUT
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "report.html was not written by formcheck" in lines[0], err
+    assert snapshot(out) == before and leftovers(out) == []
+
+
+def test_a_users_file_named_like_a_still_stops_the_commit(runs: dict[str, Path], tmp_path: Path) -> None:
+    """A still's name is known only when the run ends: a user's own stills/contact.png is found at the commit, the
+    run refused and the folder left as it was (the run's files are not half moved in)."""
+    out = tmp_path / "out"
+    (out / "stills").mkdir(parents=True)
+    (out / "stills" / "contact.png").write_bytes(b"my own picture")
+    before = snapshot(out)
+    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "-q", "--no-video")
+    assert code == EXIT_OUTPUT
+    assert "stills/contact.png was not written by formcheck" in err
+    assert snapshot(out) == before and leftovers(out) == []
+
+
 @pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier
 def test_compare_removes_its_old_side_by_side_clip(runs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "cmp"

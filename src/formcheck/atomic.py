@@ -67,6 +67,10 @@ class OutputOwnedError(OutputPathError):
     """The output folder holds another formcheck command's run (whose files this run would remove)."""
 
 
+class OutputNotOursError(OutputPathError):
+    """A file where formcheck would write one of its outputs was not written by formcheck (it would be replaced)."""
+
+
 class OutputWriteError(OutputPathError):
     """Writing the outputs failed for want of room or permission: a full disk, a quota, a read-only file system."""
 
@@ -363,6 +367,7 @@ class OutputFolder:
             self._lock = _Lock(self.path / LOCK_NAME, what)
             self._lock.acquire()
             self._check_owner()  # under the lock: no run of another command can write the manifest meanwhile
+            self._check_not_ours()
             self._remove_stale_staging()
             self.staging = self._make_staging()
         except BaseException:
@@ -391,6 +396,25 @@ class OutputFolder:
         if owner is not None and owner != self.command:
             noun = _RESULT_NOUN.get(self.command, f"the {self.command} run")
             raise OutputOwnedError(f"output folder {self.path}: holds a formcheck {owner} run; write {noun} to another folder (-o)")
+
+    def _check_not_ours(self) -> None:
+        """Refuse to replace a file formcheck did not put there (a user's own ``report.html`` in OUTDIR, say):
+        only the files listed in the folder's manifest are formcheck's to replace."""
+        self._refuse_replacing([rel for rel in self.names if "*" not in rel], read_manifest(self.path))
+
+    def _refuse_replacing(self, names: Iterable[str], ours: Iterable[str]) -> None:
+        """OutputNotOursError when one of ``names`` (relative to OUTDIR) exists and is not in ``ours``.
+
+        Checked before any work for the fixed names, and again at the commit for every file (a still's name,
+        ``stills/overstride_left.png``, is known only then)."""
+        ours = set(ours)
+        for name in names:
+            target = self.path / name
+            if (target.is_file() or target.is_symlink()) and name not in ours:
+                raise OutputNotOursError(
+                    f"output folder {self.path}: its {name} was not written by formcheck and would be replaced; "
+                    "move it or choose another output folder (-o)"
+                )
 
     def _staging_prefix(self, inside: bool) -> str:
         return _STAGING_TAG if inside else f".{self.path.resolve().name}{_STAGING_TAG}"
@@ -472,6 +496,7 @@ class OutputFolder:
                 p = self.path / parent
                 if parent != Path(".") and p.exists() and not p.is_dir():
                     raise OutputPathError(f"output folder {self.path}: {parent} there is a file, so formcheck cannot make its {parent}/ folder")
+        self._refuse_replacing(new, old)
         stale = [rel for rel in old if rel not in new and _is_input(self.path / rel, self.inputs) is None]
         for rel in new:
             _fsync(self.staging / rel)
