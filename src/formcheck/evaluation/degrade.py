@@ -2,7 +2,7 @@
 
 Phone clips are worse than the clips formcheck was tuned on: motion blur from a slow shutter,
 low resolution, a small runner in a portrait frame, frames shown twice (a 30 fps camera
-exported at 60 fps), heavy compression. Each :class:`Degradation` turns a labelled clip into
+exported at 60 fps), heavy compression, an app's watermark over the feet. Each :class:`Degradation` turns a labelled clip into
 such a clip and maps its labels through the change (only frame doubling moves frames), so the
 event detector can be measured on it against the same hand labels.
 
@@ -72,6 +72,16 @@ class SceneCut:
 
 
 @dataclass(frozen=True)
+class Watermark:
+    """A static overlay an app burns in after capture (a handle, a logo): white text with a dark outline,
+    blended at ``alpha`` and sized to fill ``box_px`` (x0, y0, x1, y1, source pixels) across."""
+
+    text: str
+    box_px: tuple[int, int, int, int]
+    alpha: float = 0.7
+
+
+@dataclass(frozen=True)
 class Degradation:
     """One way to make a clip worse; the steps apply in field order (blur, resize/frame, repeat, encode).
 
@@ -91,10 +101,11 @@ class Degradation:
     join: SceneCut | None = None  # another clip's frames put before this one's (a scene cut)
     playback_fps: float | None = None  # the container's rate when exported as slow motion (None: the source's)
     capture_fps: float | None = None  # ... of a source showing this many real images a second (checked against its labels)
+    watermark: Watermark | None = None  # burnt in after the blur, before any resize (source pixels)
 
     def key(self) -> str:
         """Short hex digest of the parameters (cache file names; unset optional fields leave older keys as they were)."""
-        optional = ("camera", "join", "playback_fps", "capture_fps")
+        optional = ("camera", "join", "playback_fps", "capture_fps", "watermark")
         params = {k: v for k, v in asdict(self).items() if not (k in optional and v is None)}
         payload = json.dumps({**params, "format": DEGRADE_FORMAT}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
@@ -129,6 +140,43 @@ def slow_motion_export(capture_fps: float, playback_fps: float = 30.0) -> Degrad
 def compressed(crf: int = 40) -> Degradation:
     """Strong H.264 compression (blocking, smeared feet)."""
     return Degradation(name=f"crf{crf}", crf=int(crf))
+
+
+def watermark_over_landing(size_wh: tuple[int, int], extent: RunnerExtent, text: str = "@runclub.films") -> Degradation:
+    """A social app's handle burnt in across the band where the feet land (25 fps portrait treadmill clips come so).
+
+    The band spans from 0.05 to 0.45 hip-to-ankle below the ankles' median height (swing included), where the
+    stance foot is (treadmill_side_01: the letters over the shoe on the belt), and the hips' horizontal travel plus 0.7 hip-to-ankle each side (a foot
+    lands ahead of the hip and leaves behind it), within the frame.
+    """
+    w, h = size_wh
+    ankle_y = extent.centre_y_px + extent.hip_ankle_px / 2
+    reach = 0.7 * extent.hip_ankle_px
+    box = (int(max(0, extent.hip_x_min_px - reach)), int(max(0, ankle_y + 0.05 * extent.hip_ankle_px)),
+           int(min(w, extent.hip_x_max_px + reach)), int(min(h, ankle_y + 0.45 * extent.hip_ankle_px)))
+    return Degradation(name="watermark", watermark=Watermark(text, box))
+
+
+def burn_in(rgb: np.ndarray, mark: Watermark) -> np.ndarray:
+    """``rgb`` with ``mark`` blended over it (a new array)."""
+    x0, y0, x1, y1 = mark.box_px
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return rgb
+    font, thickness = cv2.FONT_HERSHEY_DUPLEX, 1
+    (tw, th), base = cv2.getTextSize(mark.text, font, 1.0, thickness)
+    scale = min((x1 - x0) / tw, 0.8 * (y1 - y0) / (th + base))
+    thickness = max(1, int(round(2 * scale)))
+    (tw, th), base = cv2.getTextSize(mark.text, font, scale, thickness)
+    org = (x0 + (x1 - x0 - tw) // 2, y0 + (y1 - y0 + th) // 2)
+    letters = np.zeros(rgb.shape[:2], dtype=np.uint8)
+    cv2.putText(letters, mark.text, org, font, scale, 255, thickness, cv2.LINE_AA)
+    ring = 2 * thickness + 1
+    cover = cv2.dilate(letters, np.ones((ring, ring), np.uint8)).astype(np.float32) / 255.0  # letters and a dark outline
+    cover[:y0], cover[y1:], cover[:, :x0], cover[:, x1:] = 0, 0, 0, 0  # kept inside the box
+    white = letters.astype(np.float32)[..., None] / 255.0
+    ink = 255.0 * white + 20.0 * (1.0 - white)
+    a = mark.alpha * cover[..., None]
+    return np.clip(rgb.astype(np.float32) * (1.0 - a) + ink * a, 0, 255).astype(np.uint8)
 
 
 @dataclass(frozen=True)
@@ -286,7 +334,8 @@ def reencoded(d: Degradation, n: int = 3) -> list[Degradation]:
 
 
 def standard_degradations(size_wh: tuple[int, int], extent: RunnerExtent | None) -> list[Degradation]:
-    """The set the harness runs on every labelled clip (480p only for larger clips, portrait only when the runner was placed).
+    """The set the harness runs on every labelled clip (480p only for larger clips, portrait and watermark only when the
+    runner was placed).
 
     The portrait runner's hip-to-ankle is a quarter of the frame height, or half its present
     share of the long side when it is already that small (treadmill_side_01, a portrait phone
@@ -298,7 +347,10 @@ def standard_degradations(size_wh: tuple[int, int], extent: RunnerExtent | None)
     if extent is not None:
         frac = min(0.25, 0.5 * extent.hip_ankle_px / max(size_wh))
         out.append(portrait_small(size_wh, extent, hip_ankle_frac=round(frac, 3)))
-    return out + [frames_doubled(), compressed(40)]
+    out += [frames_doubled(), compressed(40)]
+    if extent is not None:  # appended: the older copies keep their place in the harness's table
+        out.append(watermark_over_landing(size_wh, extent))
+    return out
 
 
 def apply_to_frame(rgb: np.ndarray, d: Degradation, window: np.ndarray | None = None) -> np.ndarray:
@@ -310,6 +362,8 @@ def apply_to_frame(rgb: np.ndarray, d: Degradation, window: np.ndarray | None = 
     if d.blur_px > 1:
         kernel = np.full((1, d.blur_px), 1.0 / d.blur_px, dtype=np.float32)
         out = cv2.filter2D(out, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+    if d.watermark is not None:
+        out = burn_in(out, d.watermark)
     if d.camera is not None:
         if window is None:
             raise ValueError("a moving-camera degradation needs the frame's window matrix")
