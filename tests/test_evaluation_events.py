@@ -427,3 +427,26 @@ def test_truth_events_marked_not_visible_are_not_labels():
     assert set(lab.not_labelled) == {("left", "to", 22), ("right", "ic", 31)}
     assert [t.contact_frame for t in lab.truth_steps] == [10]
 
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_a_watermark_over_the_feet_is_said_and_trusted_less(shared_videos: Path):
+    """The watermark copy's near toe-offs come out 2-3 frames early (its floor above): the analysis must say the
+    feet are not seen meeting the ground, and trust the near leg's contact and toe-off figures a notch less than on
+    the clean clip, which gets no such warning."""
+    from formcheck.analysis import analyze_track
+    from formcheck.evaluation.degrade import runner_extent
+    from formcheck.evaluation.track_cache import cached_pose_track
+    from formcheck.video import probe_video
+
+    video = shared_videos / "treadmill_side_01.mp4"
+    labels = load_labels(FIXTURES / "treadmill_side_01_labels.json")
+    info = probe_video(video)
+    mark = watermark_over_landing((info.width, info.height), runner_extent(cached_pose_track(video)))
+    clean, marked = (analyze_track(cached_pose_track(path)) for path in (video, degraded_clip(video, labels, mark).path))
+    said = [w for w in marked.quality["warnings"] if "watermark" in w]
+    assert said and not any("watermark" in w for w in clean.quality["warnings"])
+    rank = {"low": 0, "medium": 1, "high": 2}
+    near = clean.near_side
+    for metric in ("overstride_pct_leg", "contact_time_s"):
+        assert rank[marked.summary[near][metric]["confidence"]] < rank[clean.summary[near][metric]["confidence"]], metric

@@ -73,7 +73,7 @@ def test_a_camera_at_ground_level_is_told_to_move_up():
     """Near and far feet land on the same image line when the camera is at the running surface (0.05 m up)."""
     low = analyze_track(to_pose_track(simulate_gait(GaitParams(**PARAMS, camera_height_m=0.05)), noise_px=0.5, seed=1))
     hip = analyze_track(to_pose_track(simulate_gait(GaitParams(**PARAMS, camera_height_m=1.0)), noise_px=0.5, seed=1))
-    assert any("ground level" in w for w in low.quality["warnings"])
+    assert any("camera is at ground level" in w for w in low.quality["warnings"])
     assert not any("ground level" in w for w in hip.quality["warnings"])
 
 

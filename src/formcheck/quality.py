@@ -476,7 +476,9 @@ def timing_evidence(clean: Any, steps: list[Any], near: str,
       landing seen in the heel or toe: the rest fall back on the instant the foot is furthest forward, which
       comes 1-2 frames before the foot is down (a short pass's planted feet are timed otherwise: not counted);
     * a camera at ground level (near and far feet's ground lines at the same image height), which sees
-      the sole edge-on: the moment it meets the ground is hard to see, for a person and for the model.
+      the sole edge-on: the moment it meets the ground is hard to see, for a person and for the model. An
+      overlay over the feet (an app's watermark, measured on the harness's watermark copy) gives the same
+      sign: MediaPipe puts the shoe under the letters where the far foot lands, and times its toe-offs early.
     """
     from .geometry import other_side
 
@@ -509,6 +511,7 @@ def timing_evidence(clean: Any, steps: list[Any], near: str,
                         "the others are taken from when the foot is furthest forward, usually a frame or two before it is "
                         "down, so overstride may read high; film at 60 fps or more with the feet large and sharp in the frame")
     if np.isfinite(ground_gap) and ground_gap < GROUND_LEVEL_CAMERA_PCT_LEG:
-        warnings.append("the camera seems to be at ground level (both feet land on the same image line): the sole is seen edge-on; "
-                        "raise the camera to hip height")
+        warnings.append("both feet seem to land on the same image line: the camera is at ground level (the sole seen edge-on) or "
+                        "something over the feet (a watermark, a caption) hides where they meet the ground, so contacts and "
+                        "toe-offs may be a frame or more off; film from hip height, and export without overlays")
     return figures, warnings
