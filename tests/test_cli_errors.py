@@ -108,7 +108,8 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "fragments"), [
-    (("analyze", "clip.mp4", "--height", "20"), ("--height", "20.0 is not in the range 80.0<=x<=250.0", "formcheck analyze --help")),
+    (("analyze", "clip.mp4", "--height", "20"),
+     ("--height", "20.0 is not in the range 80.0<=x<=250.0", "formcheck analyze --help")),
     (("analyze",), ("Missing argument 'VIDEO'", "formcheck analyze --help")),
     (("compare", "a.mp4"), ("Missing argument 'AFTER'",)),
     (("analyze", "clip.mp4", "--bogus"), ("No such option: --bogus",)),

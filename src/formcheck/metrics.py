@@ -300,7 +300,8 @@ def step_metrics(
                 toe_off_frame=None if to is None else int(track.frame_indices[to]),
                 contact_time_s=_f(ct),
                 step_time_s=_f(_marker(nxt) - _marker(st)) if nxt else None,
-                flight_time_s=flight_time_s(nxt.contact_at_s - st.toe_off_at_s, fps) if (nxt and st.toe_off_at_s is not None) else None,
+                flight_time_s=(flight_time_s(nxt.contact_at_s - st.toe_off_at_s, fps)
+                               if (nxt and st.toe_off_at_s is not None) else None),
                 overstride_pct_leg=_f(100 * heel_d / L),
                 overstride_ankle_pct_leg=_f(100 * ankle_d / L),
                 overstride_hip_pct_leg=_f(100 * hip_d / L),

@@ -2,9 +2,10 @@
 
 Phone clips are worse than the clips formcheck was tuned on: motion blur from a slow shutter,
 low resolution, a small runner in a portrait frame, frames shown twice (a 30 fps camera
-exported at 60 fps), heavy compression, an app's watermark over the feet. Each :class:`Degradation` turns a labelled clip into
-such a clip and maps its labels through the change (only frame doubling moves frames), so the
-event detector can be measured on it against the same hand labels.
+exported at 60 fps), heavy compression, an app's watermark over the feet. Each
+:class:`Degradation` turns a labelled clip into such a clip and maps its labels through the
+change (only frame doubling moves frames), so the event detector can be measured on it against
+the same hand labels.
 
 Clips are decoded with :func:`formcheck.video.iter_frames` (PyAV, display orientation, the way
 formcheck reads them) and written with :class:`formcheck.video.H264Writer` (libx264, yuv420p),
@@ -146,8 +147,8 @@ def watermark_over_landing(size_wh: tuple[int, int], extent: RunnerExtent, text:
     """A social app's handle burnt in across the band where the feet land (25 fps portrait treadmill clips come so).
 
     The band spans from 0.05 to 0.45 hip-to-ankle below the ankles' median height (swing included), where the
-    stance foot is (treadmill_side_01: the letters over the shoe on the belt), and the hips' horizontal travel plus 0.7 hip-to-ankle each side (a foot
-    lands ahead of the hip and leaves behind it), within the frame.
+    stance foot is (treadmill_side_01: the letters over the shoe on the belt), and the hips' horizontal travel
+    plus 0.7 hip-to-ankle each side (a foot lands ahead of the hip and leaves behind it), within the frame.
     """
     w, h = size_wh
     ankle_y = extent.centre_y_px + extent.hip_ankle_px / 2
