@@ -140,18 +140,29 @@ def test_stale_outputs_go_and_the_users_files_stay(previous: Path, runs: dict[st
     assert leftovers(out) == []
 
 
-def test_a_users_own_report_is_never_replaced(runs: dict[str, Path], tmp_path: Path, no_pose_model: None) -> None:
-    """A folder the user keeps their own report.html in (no formcheck run wrote it): refused before any work,
-    one line naming the file, exit 6, the folder byte for byte as it was."""
+def test_a_users_own_report_is_never_replaced(runs: dict[str, Path], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder the user keeps their own report.html in (no formcheck run wrote it): refused before any work
+    (the run's loading stage would fail the test), one line naming the file, exit 6, the folder byte for byte
+    as it was. With --no-report the run writes no report.html, and goes ahead."""
     out = tmp_path / "out"
     out.mkdir()
     (out / "report.html").write_text("<p>my coach's notes</p>\n")
     before = snapshot(out)
-    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "-q")
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the run started before its output folder was checked")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("formcheck.outputs.load_run", no_work)
+        code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "-q")
     assert code == EXIT_OUTPUT
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and "report.html was not written by formcheck" in lines[0], err
+    assert len(lines) == 1 and "its report.html is not one formcheck wrote there" in lines[0], err
     assert snapshot(out) == before and leftovers(out) == []
+    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "-q", "--no-report", "--no-video")
+    assert code == 0, err
+    assert (out / "report.html").read_text() == "<p>my coach's notes</p>\n" and (out / "analysis.json").is_file()
 
 
 def test_a_users_file_named_like_a_still_stops_the_commit(runs: dict[str, Path], tmp_path: Path) -> None:
@@ -163,7 +174,7 @@ def test_a_users_file_named_like_a_still_stops_the_commit(runs: dict[str, Path],
     before = snapshot(out)
     code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "-q", "--no-video")
     assert code == EXIT_OUTPUT
-    assert "stills/contact.png was not written by formcheck" in err
+    assert "its stills/contact.png is not one formcheck wrote there" in err
     assert snapshot(out) == before and leftovers(out) == []
 
 

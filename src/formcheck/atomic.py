@@ -412,8 +412,8 @@ class OutputFolder:
             target = self.path / name
             if (target.is_file() or target.is_symlink()) and name not in ours:
                 raise OutputNotOursError(
-                    f"output folder {self.path}: its {name} was not written by formcheck and would be replaced; "
-                    "move it or choose another output folder (-o)"
+                    f"output folder {self.path}: its {name} is not one formcheck wrote there (not in {MANIFEST_NAME}) "
+                    "and would be replaced; move it or choose another output folder (-o)"
                 )
 
     def _staging_prefix(self, inside: bool) -> str:

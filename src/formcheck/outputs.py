@@ -99,14 +99,21 @@ ANALYSIS_OUTPUTS = ("analysis.json", "steps.csv", "annotated.mp4", "report.html"
 COMPARE_OUTPUTS = ("compare.json", "compare.mp4", "report.html")
 
 
-def analysis_output_folder(outdir: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()) -> OutputFolder:
-    """OUTDIR of ``formcheck analyze``, not yet opened (``with`` it: checks, locks, stages)."""
-    return OutputFolder(outdir, inputs=inputs, names=ANALYSIS_OUTPUTS, command="analyze")
+def analysis_output_folder(outdir: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = (), *,
+                           annotated_video: bool = True, report: bool = True) -> OutputFolder:
+    """OUTDIR of ``formcheck analyze``, not yet opened (``with`` it: checks, locks, stages); the names checked
+    before any work are those this run writes (no ``annotated.mp4`` with ``--no-video``)."""
+    left_out = {"annotated.mp4": not annotated_video, "report.html": not report}
+    names = tuple(n for n in ANALYSIS_OUTPUTS if not left_out.get(n, False))
+    return OutputFolder(outdir, inputs=inputs, names=names, command="analyze")
 
 
-def compare_output_folder(outdir: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()) -> OutputFolder:
-    """OUTDIR of ``formcheck compare``, not yet opened."""
-    return OutputFolder(outdir, inputs=inputs, names=COMPARE_OUTPUTS, command="compare")
+def compare_output_folder(outdir: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = (), *,
+                          side_by_side: bool = True, report: bool = True) -> OutputFolder:
+    """OUTDIR of ``formcheck compare``, not yet opened; the names checked are those this run may write."""
+    left_out = {"compare.mp4": not side_by_side, "report.html": not report}
+    names = tuple(n for n in COMPARE_OUTPUTS if not left_out.get(n, False))
+    return OutputFolder(outdir, inputs=inputs, names=names, command="compare")
 
 
 @contextmanager
@@ -141,7 +148,12 @@ def write_analysis_outputs(
     progress: Callable[[int, int], None] | None = None,
 ) -> WrittenOutputs:
     """Write OUTDIR/analysis.json, steps.csv, annotated.mp4, stills/ and report.html, as a whole."""
-    with _staged(outdir, lambda: analysis_output_folder(outdir, [video] if video else [])) as folder:  # type: ignore[arg-type]
+
+    def make() -> OutputFolder:  # only when outdir is a path
+        return analysis_output_folder(outdir, [video] if video else [], annotated_video=annotated_video,  # type: ignore[arg-type]
+                                      report=report)
+
+    with _staged(outdir, make) as folder:
         return _write_analysis(analysis, video, folder.staging, annotated_video=annotated_video, video_scale=video_scale,
                                slowmo_contacts=slowmo_contacts, report=report, progress=progress).landed(folder)
 
@@ -175,7 +187,7 @@ def analyze_to_folder(
     from .analysis import Analysis
 
     progress = stage_progress or (lambda stage: nullcontext(None))
-    with analysis_output_folder(outdir, inputs or [path]) as folder:
+    with analysis_output_folder(outdir, inputs or [path], annotated_video=annotated_video, report=report) as folder:
         with progress("pose") as on_frames:
             run = load_run(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps,
                            progress=on_frames, allow_walking=allow_walking)
@@ -260,7 +272,10 @@ def write_compare_outputs(
 
     ``force``: compare runs that :func:`formcheck.compare.compare` would refuse as not comparable."""
     inputs = [p for run in (before, after) for p in (run.source, run.video) if p]
-    with _staged(outdir, lambda: compare_output_folder(outdir, inputs)) as folder:  # type: ignore[arg-type]
+    def make() -> OutputFolder:  # only when outdir is a path
+        return compare_output_folder(outdir, inputs, side_by_side=side_by_side, report=report)  # type: ignore[arg-type]
+
+    with _staged(outdir, make) as folder:
         comparison, written = _write_compare(before, after, folder.staging, side_by_side=side_by_side, report=report, force=force)
         return comparison, written.landed(folder)
 
