@@ -111,9 +111,11 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
     (("analyze", "clip.mp4", "--height", "20"),
      ("--height", "20.0 is not in the range 80.0<=x<=250.0", "formcheck analyze --help")),
     (("analyze",), ("Missing argument 'VIDEO'", "formcheck analyze --help")),
-    (("compare", "a.mp4"), ("Missing argument 'AFTER'",)),
-    (("analyze", "clip.mp4", "--bogus"), ("No such option: --bogus",)),
+    (("compare", "a.mp4"), ("Missing argument 'AFTER'", "formcheck compare --help")),
+    (("analyze", "clip.mp4", "--bogus"), ("No such option: --bogus", "formcheck analyze --help")),
+    (("analyze", "clip.mp4", "--facing"), ("Option '--facing' requires an argument", "formcheck analyze --help")),
     (("bogus",), ("No such command 'bogus'", "formcheck --help")),
+    (("--",), ("Missing command", "formcheck --help")),
 ])
 def test_usage_errors_take_one_line(args: tuple[str, ...], fragments: tuple[str, ...], tmp_path: Path) -> None:
     """Click's own usage errors (a range, a missing argument, an unknown option or command) in formcheck's one-line

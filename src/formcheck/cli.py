@@ -62,25 +62,27 @@ class _OneLineUsageError(UsageError):
 
 
 @contextmanager
-def _one_line_usage_errors() -> Iterator[None]:
+def _one_line_usage_errors(ctx: Any = None) -> Iterator[None]:
+    """Click's usage errors raised inside, re-raised one-line; ``ctx`` names the command when the error has none
+    (the parser's "requires an argument")."""
     try:
         yield
     except UsageError as exc:
         if isinstance(exc, (_OneLineUsageError, NoArgsIsHelpError)):  # the latter prints the help
             raise
-        raise _OneLineUsageError(exc.format_message(), exc.ctx) from None
+        raise _OneLineUsageError(exc.format_message(), exc.ctx or ctx) from None
 
 
 class _Group(TyperGroup):
-    """The ``formcheck`` group: an unknown command or option is a one-line error, like every other."""
+    """The ``formcheck`` group: an unknown or missing command or option is a one-line error, like every other."""
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         with _one_line_usage_errors():
             return super().make_context(info_name, args, parent=parent, **extra)
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        with _one_line_usage_errors():
-            return super().resolve_command(ctx, args)
+    def invoke(self, ctx: Any) -> Any:
+        with _one_line_usage_errors(ctx):
+            return super().invoke(ctx)
 
 
 class _Command(TyperCommand):
@@ -90,9 +92,9 @@ class _Command(TyperCommand):
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
 
-    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
-        with _one_line_usage_errors():
-            return super().make_context(info_name, args, parent=parent, **extra)
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        with _one_line_usage_errors(ctx):
+            return super().parse_args(ctx, args)
 
 
 app = typer.Typer(
@@ -554,7 +556,8 @@ def compare(
         for item in items:
             _check_options(item, fps=fps)
     runs = []
-    with compare_output_folder(outdir, _inputs(*items, model=model)) as folder:  # checked and locked before the pose work
+    # checked and locked before the pose work
+    with compare_output_folder(outdir, _inputs(*items, model=model), side_by_side=not no_video, report=not no_report) as folder:
         for label, path in (("before", before), ("after", after)):
             with frame_progress(f"pose ({label})", quiet or as_json) as progress:
                 # allow_walking: compare's own rule decides (two walks compare; a walk against a run is refused unless --force)
