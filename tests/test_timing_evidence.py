@@ -113,3 +113,6 @@ def test_the_far_leg_is_never_trusted_highly(clean_analysis):
     assert summary[far]["overstride_pct_leg"]["confidence"] == "medium"
     seen_less = summarise([replace(s, visibility=0.95 if s.near else 0.6) for s in clean_analysis.steps])
     assert seen_less[far]["overstride_pct_leg"]["confidence"] == "medium"
+    poorly_timed = summarise(steps, evidence_poor=True)  # a clip that shows its events badly: one notch off both
+    assert poorly_timed[near]["overstride_pct_leg"]["confidence"] == "medium"
+    assert poorly_timed[far]["overstride_pct_leg"]["confidence"] == "low"

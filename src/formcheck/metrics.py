@@ -198,7 +198,7 @@ def flight_time_s(gap_s: float, fps: float) -> float | None:
 
     Both events are timed to about a frame, so a gap between minus one frame and zero is "no measurable
     flight", reported as 0 s (a coach reading "-6 ms" would take it for an error). A longer overlap is both
-    feet on the ground (walking, or a missed event) and stays negative, for the quality checks to see.
+    feet on the ground (walking, or a missed event), not timing noise, and stays negative.
     """
     gap = _f(gap_s)
     if gap is None:
@@ -394,7 +394,8 @@ def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_
     """high / medium / low from the number of steps (>=7 per side as in manual 2-D studies) and visibility;
     never "high" for the leg away from the camera (``far_leg``): MediaPipe may report it as visible, but its
     knee and foot are guessed behind the near leg (on the harness its toe-offs are the least reliable
-    events); one notch lower when the clip shows its events poorly (``poor_timing``)."""
+    events); then one notch lower when the clip shows its events poorly (``poor_timing``), so on such a clip
+    the far leg stays a notch below a near leg seen as well."""
     score = min(1.0, n_steps / 7.0) * visibility * (0.8 if extra_error else 1.0)
     levels = ("low", "medium", "high")
     level = 2 if score >= 0.75 else (1 if score >= 0.45 else 0)
@@ -426,7 +427,7 @@ def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[
 
     Steps whose timing is uncertain are left out when enough others remain; otherwise they count, and
     the confidence says so. ``evidence_poor`` (the clip shows its events badly: formcheck.quality's
-    timing warnings) lowers every confidence one notch; the far leg's are at most "medium".
+    timing warnings) lowers every confidence one notch, after the far leg's are capped at "medium".
     """
     per_side: dict[str, Any] = {}
     for side in SIDES:
