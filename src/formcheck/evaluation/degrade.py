@@ -84,7 +84,8 @@ class Watermark:
 
 @dataclass(frozen=True)
 class Degradation:
-    """One way to make a clip worse; the steps apply in field order (blur, resize/frame, repeat, encode).
+    """One way to make a clip worse; the steps apply in field order (blur, resize/frame, repeat, encode), a
+    watermark right after the blur (an app burns it into the captured picture).
 
     ``canvas_wh``/``scale``/``centre_xy_px`` frame the picture: the source is resized by ``scale``
     and placed so that the source point ``centre_xy_px`` lands at the canvas centre; the rest of
@@ -151,10 +152,12 @@ def watermark_over_landing(size_wh: tuple[int, int], extent: RunnerExtent, text:
     plus 0.7 hip-to-ankle each side (a foot lands ahead of the hip and leaves behind it), within the frame.
     """
     w, h = size_wh
-    ankle_y = extent.centre_y_px + extent.hip_ankle_px / 2
-    reach = 0.7 * extent.hip_ankle_px
-    box = (int(max(0, extent.hip_x_min_px - reach)), int(max(0, ankle_y + 0.05 * extent.hip_ankle_px)),
-           int(min(w, extent.hip_x_max_px + reach)), int(min(h, ankle_y + 0.45 * extent.hip_ankle_px)))
+    ha = extent.hip_ankle_px
+    ankle_y = extent.centre_y_px + ha / 2
+    reach = 0.7 * ha
+    bottom = min(h, ankle_y + 0.45 * ha)  # feet near the frame's bottom edge: the band moves up, never off the frame
+    box = (int(max(0, extent.hip_x_min_px - reach)), int(max(0, bottom - 0.4 * ha)),
+           int(min(w, extent.hip_x_max_px + reach)), int(bottom))
     return Degradation(name="watermark", watermark=Watermark(text, box))
 
 
