@@ -103,7 +103,22 @@ def test_slow_motion_events_match_and_durations_are_withheld(fast_track):
     assert b.summary["cadence_spm"] is None and all(s.contact_time_s is None for s in b.steps)
     assert a.summary["cadence_spm"] == pytest.approx(PARAMS["cadence_spm"], rel=0.02)
     assert any("slow motion" in w for w in b.quality["warnings"])
+    assert any("probably --fps 480" in w for w in b.quality["warnings"])  # the rate it was captured at
     assert not any(f.code in ("low_cadence", "long_contact") for f in b.findings)
+
+
+@pytest.mark.parametrize(("file_fps", "factor", "capture_fps"), [
+    (30.0, 7.86, 240.0),   # the 240 fps render saved as 8x slow motion, factor as formcheck estimated it
+    (25.0, 2.36, 60.0),    # 60 fps conformed to 25 fps (2.4x)
+    (50.0, 2.36, 120.0),   # ... then every frame doubled to 50: --fps is relative to the file's frames, so 120
+    (29.97, 4.2, 120.0),
+    (30.0, 5.0, 150.0),    # no camera rate within 15 %: the product, rounded
+])
+def test_the_fps_to_give_for_slow_motion(file_fps: float, factor: float, capture_fps: float) -> None:
+    from formcheck.timebase import TimeBase, likely_capture_fps, slow_motion_warning
+
+    assert likely_capture_fps(file_fps, factor) == capture_fps
+    assert f"probably --fps {capture_fps:g}" in slow_motion_warning(TimeBase(0, factor, 5.0, file_fps))
 
 
 def test_thumbnails_tell_a_repeated_image_from_a_new_one():

@@ -38,6 +38,7 @@ class TimeBase:
     repeated_dropped: int = 0  # frames dropped as repeats of the previous image
     slow_motion_factor: float = 1.0  # > 1: the clip plays this many times slower than it was filmed (estimated)
     stride_s: float | None = None  # stride period measured in the file's own time
+    file_fps: float | None = None  # the container's frame rate (what --fps is given relative to)
 
     @property
     def slow_motion(self) -> bool:
@@ -101,12 +102,13 @@ def retime(track: PoseTrack, factor: float) -> PoseTrack:
 
 def real_time_track(track: PoseTrack, *, fps_given: bool = False) -> tuple[PoseTrack, TimeBase]:
     """Repeated frames dropped and slow motion undone (unless the real rate was given with --fps)."""
+    file_fps = float(track.info.get("video_fps", track.fps))
     track, dropped = drop_repeated_frames(track)
     stride = stride_period_s(track)
     if fps_given or stride is None or stride < SLOW_MOTION_MIN_STRIDE_S:
-        return track, TimeBase(dropped, 1.0, stride)
+        return track, TimeBase(dropped, 1.0, stride, file_fps)
     factor = stride / TYPICAL_STRIDE_S
-    return retime(track, factor), TimeBase(dropped, factor, stride)
+    return retime(track, factor), TimeBase(dropped, factor, stride, file_fps)
 
 
 def fps_was_given(track: PoseTrack) -> bool:
@@ -115,11 +117,26 @@ def fps_was_given(track: PoseTrack) -> bool:
     return stored is not None and abs(float(stored) - float(track.fps)) > 1e-6 * float(track.fps)
 
 
+PHONE_CAPTURE_FPS = (48.0, 50.0, 60.0, 100.0, 120.0, 200.0, 240.0, 480.0, 960.0)  # rates phones and cameras film at
+
+
+def likely_capture_fps(file_fps: float, factor: float) -> float:
+    """The ``--fps`` that undoes an estimated slow-motion ``factor``: the file's rate times it, snapped to a rate
+    cameras film at when within 15 % (the factor assumes a typical stride, so it is only that close)."""
+    raw = file_fps * factor
+    nearest = min(PHONE_CAPTURE_FPS, key=lambda r: abs(np.log(r / raw)))
+    return nearest if abs(nearest / raw - 1.0) <= 0.15 else float(round(raw))
+
+
 def slow_motion_warning(tb: TimeBase) -> str:
-    """What was assumed for a slow-motion clip and how to get real durations."""
+    """What was assumed for a slow-motion clip and how to get real durations (the ``--fps`` to give, estimated)."""
+    hint = "--fps (e.g. --fps 240)"
+    if tb.file_fps:
+        hint = (f"--fps (probably --fps {likely_capture_fps(tb.file_fps, tb.slow_motion_factor):g}: the file's "
+                f"{tb.file_fps:g} fps x {tb.slow_motion_factor:.1f})")
     return (f"this looks like slow motion (a stride lasts {tb.stride_s:.1f} s of the clip, about "
-            f"{tb.slow_motion_factor:.0f}x slower than running): events and angles are measured, cadence and times are "
-            "not; give the real capture rate with --fps (e.g. --fps 240) to get them")
+            f"{tb.slow_motion_factor:.2g}x slower than running): events and angles are measured, cadence and times are "
+            f"not; give the real capture rate with {hint} to get them")
 
 
 def withhold_durations(step: StepMetrics) -> StepMetrics:
