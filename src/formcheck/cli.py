@@ -557,7 +557,8 @@ def compare(
             _check_options(item, fps=fps)
     runs = []
     # checked and locked before the pose work
-    with compare_output_folder(outdir, _inputs(*items, model=model), side_by_side=not no_video, report=not no_report) as folder:
+    with compare_output_folder(outdir, _inputs(*items, model=model), side_by_side=not no_video,
+                               report=not no_report) as folder:
         for label, path in (("before", before), ("after", after)):
             with frame_progress(f"pose ({label})", quiet or as_json) as progress:
                 # allow_walking: compare's own rule decides (two walks compare; a walk against a run is refused unless --force)

@@ -427,7 +427,8 @@ def _run_model(
         thumb = _thumbnail(grey)
         repeated = bool(last_thumb) and _same_image(thumb, last_thumb[0])
         last_thumb[:] = [thumb]
-        return None if follower is None else camera_frame(rgb, grey=grey), None if repeated else _model_input(rgb, width, crop)
+        camera = None if follower is None else camera_frame(rgb, grey=grey)
+        return camera, None if repeated else _model_input(rgb, width, crop)
 
     frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive, max_side=WORKING_MAX_SIDE_PX)
     try:

@@ -513,5 +513,6 @@ def timing_evidence(clean: Any, steps: list[Any], near: str,
     if np.isfinite(ground_gap) and ground_gap < GROUND_LEVEL_CAMERA_PCT_LEG:
         warnings.append("both feet seem to land on the same image line: the camera is at ground level (the sole seen "
                         "edge-on) or something over the feet (a watermark, a caption) hides where they meet the ground, so "
-                        "contacts and toe-offs may be a frame or more off; film from hip height, and export without overlays")
+                        "contacts and toe-offs may be a frame or more off; film from hip height, and export without "
+                        "overlays")
     return figures, warnings

@@ -136,7 +136,8 @@ def frames_doubled() -> Degradation:
 def slow_motion_export(capture_fps: float, playback_fps: float = 30.0) -> Degradation:
     """A high-rate capture exported as slow motion, the way phones save it: every frame kept, the container
     at ``playback_fps`` (a 240 fps capture at 30 fps plays 8x slower), nothing in the file telling the real rate."""
-    return Degradation(name=f"slowmo{capture_fps / playback_fps:g}x", playback_fps=float(playback_fps), capture_fps=float(capture_fps))
+    return Degradation(name=f"slowmo{capture_fps / playback_fps:g}x", playback_fps=float(playback_fps),
+                       capture_fps=float(capture_fps))
 
 
 def compressed(crf: int = 40) -> Degradation:
@@ -434,7 +435,8 @@ def _real_image_rate(labels: EventLabels, d: Degradation) -> float:
     """Distinct images per second of real time in the source: what a slow-motion export keeps as its capture rate."""
     rate = labels.capture_fps or labels.image_fps
     if d.capture_fps is not None and abs(rate - d.capture_fps) > 1e-6 * rate:
-        raise ValueError(f"{d.name}: made for a {d.capture_fps:g} fps capture, but the source shows {rate:g} images a second")
+        raise ValueError(f"{d.name}: made for a {d.capture_fps:g} fps capture, "
+                         f"but the source shows {rate:g} images a second")
     return rate
 
 
