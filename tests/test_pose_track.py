@@ -175,7 +175,8 @@ def test_camera_follower_gives_up_on_a_long_wait_and_on_several_people() -> None
 def test_one_pass_pose_and_camera_match_separate_runs(shared_videos: Path, pose_track_of) -> None:
     """extract_pose_and_camera on a one-person clip: the track is the single-pose run from the first frame (no frame
     run twice; the people scan runs beside it), and the camera, measured in the same decoding pass without a second
-    one, equals measure_camera_motion's separate pass."""
+    one, equals measure_camera_motion's separate pass. The shoes' blur is measured beside the camera, one frame in 2
+    (the rendered runner is sharp: under 2 % of the foot's length)."""
     from formcheck import camera
     from formcheck.pose import extract_pose_and_camera
 
@@ -193,6 +194,9 @@ def test_one_pass_pose_and_camera_match_separate_runs(shared_videos: Path, pose_
     finally:
         camera.measure_camera_motion = original
     assert separate_passes == []
+    for side in ("left", "right"):
+        blur = track.info["foot_blur"][side]
+        assert blur["frames"] >= 0.4 * track.n_frames and abs(blur["streak_pct_foot"]) < 2.0, track.info["foot_blur"]
     single = pose_track_of(clip, max_people=1)  # cached: float32 on disk
     assert track.info["max_people_in_a_frame"] == 1 and track.n_frames == single.n_frames
     assert np.nanmax(np.abs(track.keypoints_px - single.keypoints_px)) < 1e-3

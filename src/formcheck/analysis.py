@@ -24,6 +24,7 @@ from .clean import clean_track, swap_sides, with_legs_swapped
 from .com import segment_weighted_com
 from .events import GaitEvents, detect_direction, detect_events, label_swap_frames
 from .findings import Finding, make_findings
+from .foot_blur import near_foot_streak_pct
 from .geometry import hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, complete_events, px_per_cm, step_metrics, summarise
 from .pose_track import PoseTrack
@@ -198,7 +199,8 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     duty = [s.contact_time_s / (events.stride_period_frames / ct.fps) for s in steps if s.contact_time_s]
     flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
     cad = None if timebase.slow_motion else cadence_spm(all_events)
-    evidence, evidence_warnings = timing_evidence(cleaned, steps, near, [s.contact_method for s in all_events.steps])
+    evidence, evidence_warnings = timing_evidence(cleaned, steps, near, [s.contact_method for s in all_events.steps],
+                                                  foot_streak_pct=near_foot_streak_pct(track.info.get("foot_blur"), near))
     quality["timing_evidence"] = evidence
     quality["warnings"].extend(evidence_warnings)
     if turned_note:

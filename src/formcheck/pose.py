@@ -242,7 +242,7 @@ def _extract(
 
     def run(crop: tuple[int, int, int, int] | None, people: int, scan: bool) -> tuple[PoseTrack, CameraEstimator | None]:
         with _native_stderr_silenced():
-            tracks, frame_indices, timestamps, max_seen, repeated, estimator = _run_model(
+            tracks, frame_indices, timestamps, max_seen, repeated, estimator, foot_blur = _run_model(
                 path, model, info.width, info.height, fps, first_time * (fps / info.fps), people, max_people if scan else 1,
                 scan_s, start_s, end_s, fps_override, expected, progress, crop, camera,
             )
@@ -251,7 +251,8 @@ def _extract(
             raise NoPersonError(f"{path}: no frames in the selected time range")
         if not tracks:
             raise NoPersonError(f"{path}: no person found in any of {n} frames")
-        return _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, crop), estimator
+        track = _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, crop)
+        return (replace(track, info={**track.info, "foot_blur": foot_blur}) if foot_blur else track), estimator
 
     if max_people > 1 and not np.isfinite(scan_s):
         # asked to scan the whole clip: the multi-pose landmarker gives every frame's landmarks, which
@@ -379,9 +380,10 @@ def _run_model(
     progress: ProgressCallback | None,
     crop: tuple[int, int, int, int] | None = None,
     camera: bool = False,
-) -> tuple[list[_PersonTrack], list[int], list[float], int, list[int], CameraEstimator | None]:
+) -> tuple[list[_PersonTrack], list[int], list[float], int, list[int], CameraEstimator | None, dict[str, Any] | None]:
     """Stream frames through the landmarker; returns person tracks, frame indices, times, max people, the frames
-    that repeat the previous image and (``camera``) the camera estimator fed on the way. With ``crop``
+    that repeat the previous image and (``camera``) the camera estimator fed on the way and the shoes' motion blur
+    measured beside it (:class:`formcheck.foot_blur.FootBlurMeter`'s summary). With ``crop``
     (x0, y0, x1, y1) the model sees only that region; landmarks come back in full-frame pixels.
     ``scan_people`` > 1: sample the first ``scan_s`` seconds for that many people; raise
     :class:`_SeveralPeople` when more than one shows up."""
@@ -465,11 +467,12 @@ def _run_model(
         if scanner is not None:
             scanner.verdict()
         estimator = follower.finish() if follower is not None else None
+        foot_blur = follower.foot_blur.summary() if follower is not None else None
         if cv_threads is not None:
             import cv2
 
             cv2.setNumThreads(cv_threads)
-    return tracks, frame_indices, timestamps, max_seen, repeated, estimator
+    return tracks, frame_indices, timestamps, max_seen, repeated, estimator, foot_blur
 
 
 # The person detector finds a blurred or small runner late, while the tracker, once it has them, follows them
@@ -609,7 +612,8 @@ class _PeopleScan:
 
 
 class _CameraFollower:
-    """Feeds :class:`formcheck.camera.CameraEstimator` on its own thread while the model runs.
+    """Feeds :class:`formcheck.camera.CameraEstimator` on its own thread while the model runs, and
+    :class:`formcheck.foot_blur.FootBlurMeter` with the same grey copies and each frame's single pose.
 
     The runner's box on a frame is the pose just found there; a frame without a pose gets the next
     frame's that has one (as :func:`formcheck.camera.measure_camera_motion` does with a finished track),
@@ -619,8 +623,11 @@ class _CameraFollower:
 
     def __init__(self, fps: float, image_size: tuple[int, int] | None = None, max_wait_s: float = 3.0) -> None:
         from .camera import CameraEstimator
+        from .foot_blur import FootBlurMeter
 
         self.estimator = CameraEstimator(image_size=image_size)
+        self.foot_blur = FootBlurMeter()
+        self._width = image_size[0] if image_size else None
         self._items: queue.Queue[Any] = queue.Queue(maxsize=8)
         self._waiting: list[tuple[int, float, Any]] = []
         self._max_wait = max(30, int(max_wait_s * fps))
@@ -633,22 +640,25 @@ class _CameraFollower:
     def add(self, index: int, playback_s: float | None, small: Any, poses: list[np.ndarray]) -> None:
         if self._given_up:
             return
-        box = None
+        box = pose = None
         if len(poses) == 1:
             from .camera import person_boxes
 
-            box = person_boxes(poses[0][None, :, :2])[0]
+            pose = poses[0]
+            box = person_boxes(pose[None, :, :2])[0]
         elif poses:  # several people: which box is the runner's is known only at the end
             self._given_up = True
             return
-        self._items.put((index, playback_s, small, box))
+        self._items.put((index, playback_s, small, box, pose))
 
     def _work(self) -> None:
         try:
             while (item := self._items.get()) is not None:
                 if self._given_up:
                     continue  # drained until finish()
-                index, playback_s, small, box = item
+                index, playback_s, small, box, pose = item
+                if pose is not None and self._width:
+                    self.foot_blur.add(index, small[0], pose, self._width)
                 self._waiting.append((index, playback_s, small))
                 if box is not None:
                     self._flush(box)

@@ -462,12 +462,15 @@ JITTER_WARN_PCT_LEG = 2.5  # near foot's landmarks scatter (unsmoothed - smoothe
 UNCERTAIN_WARN_FRACTION = 0.25  # more of the steps with disagreeing timing evidence than this: warn
 GROUND_LEVEL_CAMERA_PCT_LEG = 1.5  # near and far feet stand at the same image height within this: camera at the ground
 # (a camera at hip height 3-5 m away sees the far foot's ground line 3-8 % of leg length higher; at belt height 0.4 %)
+FOOT_BLUR_WARN_PCT_FOOT = 10.0  # the shoes smeared along the run over more than this % of their length: warn
+# (formcheck.foot_blur, measured 2026-12-03: sharp clips -0.4..4.3 % whatever their resolution, size or compression,
+# a 1/60 s shutter render 1.7-2.2; treadmill_side_01 blurred by 25 px along the run 17.8-18.4, its toe-offs 28/34 within a frame)
 LANDED_WARN_FRACTION = 0.25  # fewer of the contacts timed by a seen landing than this: warn (formcheck.events' Zeni fallback)
 # (measured 2026-12-03 on the harness: every clip 0.5-1.0 but the far-foot-hidden render, 0 of 10)
 
 
 def timing_evidence(clean: Any, steps: list[Any], near: str,
-                    contact_methods: Sequence[str] = ()) -> tuple[dict[str, Any], list[str]]:
+                    contact_methods: Sequence[str] = (), foot_streak_pct: float | None = None) -> tuple[dict[str, Any], list[str]]:
     """How well the clip shows when each foot lands and lifts: figures for quality, and warnings with the fix.
 
     * landmark jitter of the near foot (heel, toe, ankle), % of leg length;
@@ -475,6 +478,8 @@ def timing_evidence(clean: Any, steps: list[Any], near: str,
     * the share of contacts (``contact_methods``: every stance's ``StepEvents.contact_method``) timed by a
       landing seen in the heel or toe: the rest fall back on the instant the foot is furthest forward, which
       comes 1-2 frames before the foot is down (a short pass's planted feet are timed otherwise: not counted);
+    * the shoes' motion blur along the run (``foot_streak_pct``: the near foot's streak in % of its length,
+      :mod:`formcheck.foot_blur`, measured on the pose pass's frames; None when the pixels were not looked at);
     * a camera at ground level (near and far feet's ground lines at the same image height), which sees
       the sole edge-on: the moment it meets the ground is hard to see, for a person and for the model. An
       overlay over the feet (an app's watermark, measured on the harness's watermark copy) gives the same
@@ -498,11 +503,16 @@ def timing_evidence(clean: Any, steps: list[Any], near: str,
     figures = {"foot_jitter_pct_leg": None if jitter is None else round(jitter, 2),
                "uncertain_steps": uncertain,
                "ground_line_gap_pct_leg": round(float(ground_gap), 2) if np.isfinite(ground_gap) else None,
-               "landing_timed_contacts": None if landed is None else round(landed, 2)}
+               "landing_timed_contacts": None if landed is None else round(landed, 2),
+               "foot_blur_pct_foot": None if foot_streak_pct is None else round(float(foot_streak_pct), 1)}
     warnings = []
     if jitter is not None and jitter > JITTER_WARN_PCT_LEG:
         warnings.append(f"the feet's landmarks jitter ({jitter:.1f} % of leg length from frame to frame): contacts may be a frame "
                         "or two off; film at 60 fps or more, in good light, with the shoes sharp against the ground")
+    if foot_streak_pct is not None and foot_streak_pct > FOOT_BLUR_WARN_PCT_FOOT:
+        warnings.append(f"the shoes are motion-blurred (smeared over {foot_streak_pct:.0f} % of their length along the run): "
+                        "contacts and toe-offs may be a frame or two off; film in brighter light, or with a faster shutter "
+                        "(a phone's 120 or 240 fps mode gives one)")
     if steps and uncertain / len(steps) > UNCERTAIN_WARN_FRACTION:
         warnings.append(f"contact or toe-off timing is uncertain on {uncertain} of {len(steps)} steps (they are left out of the "
                         "medians): film at 60 fps or more with the whole foot in view and sharp")

@@ -1,0 +1,128 @@
+"""How smeared the shoes are along the run: motion blur measured in the pixels around the feet.
+
+A slow shutter (dim light, often at 30 fps) smears a moving shoe along its motion, and MediaPipe's heel and
+toe then land and lift a frame or two off: on treadmill_side_01 blurred by 25 px along the run, 28 of 34
+toe-offs fall within a frame against 33 on the sharp clip. A coach would say "the feet are a blur";
+this module measures it, so the analysis can say so and give the fix (more light, a faster shutter).
+
+Running moves the feet along the image's x axis much faster than up and down, so the blur stretches the
+picture of the shoe along x only. For a patch around the foot, the half-height width of the autocorrelation
+of the derivative along x grows with the streak (a box streak of L px turns a sharp edge's derivative
+into a box L px wide, whose autocorrelation falls to half at L / 2), while that of the derivative along y
+keeps the lens' and the compression's own softness. Twice their difference is the streak's length; it is
+given in % of the foot's length (heel to toe) so that it does not depend on the resolution or the zoom.
+It reads the smear of EDGES (a shoe against the floor, its sole, its laces; a drawn shoe blurred by L px
+measures about 0.8 L): a patch of fine, edgeless texture reads sharp whatever its blur, and on real
+frames, where the patch also holds the belt and the other leg, it reads well below the true streak
+(about a third of it on the 25 px copy below), so the threshold is set on measured clips, not on L.
+
+Measured on a 640 px grey copy of each frame (the camera check's, :func:`formcheck.camera.small_grey`),
+the median over the frames, per foot (2026-12-03): treadmill_side_01 3.0 / 2.3 % (near / far foot), as
+480p 3.4, small in a portrait frame 4.3, crf 40 2.1, with every frame doubled 3.1, under a watermark 0.2;
+blurred by 25 px along the run 17.8 / 18.4 %; rendered runners -0.1..0.5, with a 1/60 s shutter at 60 fps
+1.7 / 2.2, crossing the frame 3.4 / 4.3; track_side_short_02 -0.4..-0.2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import landmarks as lm
+from .geometry import SIDES
+
+PATCH_PAD_FOOT = 0.3  # the patch: the box around heel, ankle and toe, widened by this x the foot's length each side
+MIN_FOOT_PX = 6.0  # a foot shorter than this (in the grey copy) is too small to measure
+MAX_LAG_PX = 24  # the autocorrelation is followed this far (a streak up to ~2x this is measured)
+EVERY_FRAMES = 2  # one decoded frame in this many is measured (the blur is a property of the clip)
+MIN_FRAMES = 10  # a foot measured on fewer frames gets no figure (walk_side_multiperson_05: 3, the camera thread stops at two people)
+
+
+def derivative_half_width_px(patch: np.ndarray, axis: int) -> float:
+    """Half-height width (px, sub-pixel) of the autocorrelation of ``patch``'s derivative along ``axis``
+    (1 = x, 0 = y); NaN on a flat patch."""
+    g = np.diff(patch.astype(np.float32), axis=axis)
+    g -= g.mean()
+    energy = float(np.sum(g * g))
+    if energy <= 1e-6 or g.shape[axis] < 3:
+        return float("nan")
+    prev = 1.0
+    for lag in range(1, min(MAX_LAG_PX, g.shape[axis] - 1) + 1):
+        a = g[:, :-lag] * g[:, lag:] if axis == 1 else g[:-lag] * g[lag:]
+        corr = float(np.sum(a)) / energy
+        if corr < 0.5:
+            return lag - 1 + (prev - 0.5) / (prev - corr)
+        prev = corr
+    return float(min(MAX_LAG_PX, g.shape[axis] - 1))
+
+
+def streak_px(patch: np.ndarray) -> float:
+    """Length (px) of a blur streak along x in a grey patch: twice the excess of the derivative's autocorrelation
+    half-width along x over that along y (0 for a sharp patch; about L for a box streak of L px)."""
+    return 2.0 * (derivative_half_width_px(patch, 1) - derivative_half_width_px(patch, 0))
+
+
+def foot_patch(grey: np.ndarray, foot_px: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """(the grey pixels around one foot, the foot's length px) from its heel, ankle and toe (grey-image px, (3, 2));
+    None when a point is missing or the foot is too small."""
+    if not np.isfinite(foot_px).all():
+        return None
+    length = float(np.linalg.norm(foot_px[0] - foot_px[2]))
+    if length < MIN_FOOT_PX:
+        return None
+    pad = PATCH_PAD_FOOT * length
+    h, w = grey.shape[:2]
+    x0, y0 = np.floor(foot_px.min(axis=0) - pad).astype(int)
+    x1, y1 = np.ceil(foot_px.max(axis=0) + pad).astype(int)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    return grey[y0:y1, x0:x1], length
+
+
+class FootBlurMeter:
+    """Fed frame by frame (the grey copy and the pose found on it); ``summary()`` gives each foot's streak.
+
+    Runs on the camera check's thread during the pose pass (:mod:`formcheck.pose`), one frame in ``every``.
+    """
+
+    def __init__(self, every: int = EVERY_FRAMES) -> None:
+        self.every = max(1, every)
+        self._streaks: dict[str, list[float]] = {side: [] for side in SIDES}
+
+    def add(self, index: int, grey: np.ndarray, pose_px: np.ndarray, image_width: int) -> None:
+        """``pose_px``: (33, >=2) landmarks in full-frame px of a frame ``image_width`` px wide (the grey copy may
+        be smaller)."""
+        if index % self.every:
+            return
+        sc = grey.shape[1] / float(image_width)
+        for side in SIDES:
+            leg = lm.LEG[side]  # type: ignore[index]
+            got = foot_patch(grey, pose_px[[leg["heel"], leg["ankle"], leg["foot_index"]], :2] * sc)
+            if got is None:
+                continue
+            patch, length = got
+            s = streak_px(patch)
+            if np.isfinite(s):
+                self._streaks[side].append(100.0 * s / length)
+
+    def summary(self) -> dict[str, Any]:
+        """Per foot (MediaPipe's side labels): the median streak in % of the foot's length and the frames measured."""
+        return {side: {"streak_pct_foot": round(float(np.median(v)), 2) if len(v) >= MIN_FRAMES else None, "frames": len(v)}
+                for side, v in self._streaks.items()}
+
+
+def near_foot_streak_pct(foot_blur: dict[str, Any] | None, near: str) -> float | None:
+    """The near foot's streak (% of its length) from a :meth:`FootBlurMeter.summary` kept in a pose track's info,
+    else the other foot's; None when the clip's pixels were not measured."""
+    if not foot_blur:
+        return None
+    for side in (near, *(s for s in SIDES if s != near)):
+        value = (foot_blur.get(side) or {}).get("streak_pct_foot")
+        if value is not None:
+            return float(value)
+    return None
+
+
+__all__ = ["FootBlurMeter", "derivative_half_width_px", "foot_patch", "near_foot_streak_pct", "streak_px"]
