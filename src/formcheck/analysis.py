@@ -200,7 +200,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
     cad = None if timebase.slow_motion else cadence_spm(all_events)
     evidence, evidence_warnings = timing_evidence(cleaned, steps, near, [s.contact_method for s in all_events.steps],
-                                                  foot_streak_pct=near_foot_streak_pct(track.info.get("foot_blur"), near))
+                                                  foot_streak_pct=near_foot_streak_pct(track.info.get("foot_blur"), near, track.frame_indices))
     quality["timing_evidence"] = evidence
     quality["warnings"].extend(evidence_warnings)
     if turned_note:

@@ -36,16 +36,19 @@ PATCH_PAD_FOOT = 0.3  # the patch: the box around heel, ankle and toe, widened b
 MIN_FOOT_PX = 6.0  # a foot shorter than this (in the grey copy) is too small to measure
 MAX_LAG_PX = 24  # the autocorrelation is followed this far (a streak up to ~2x this is measured)
 EVERY_FRAMES = 2  # one decoded frame in this many is measured (the blur is a property of the clip)
-MIN_FRAMES = 10  # a foot measured on fewer frames gets no figure (walk_side_multiperson_05: 3, the camera thread stops at two people)
+MIN_FRAMES = 10  # a foot measured on fewer of the analysed frames gets no figure
+MIN_EDGE_RMS = 2.0  # grey levels a px: a patch whose derivative ACROSS the run is weaker has no edges to read
 
 
 def derivative_half_width_px(patch: np.ndarray, axis: int) -> float:
     """Half-height width (px, sub-pixel) of the autocorrelation of ``patch``'s derivative along ``axis``
-    (1 = x, 0 = y); NaN on a flat patch."""
+    (1 = x, 0 = y); NaN on a flat or too small patch."""
+    if patch.shape[axis] < 4 or patch.shape[1 - axis] < 1:
+        return float("nan")
     g = np.diff(patch.astype(np.float32), axis=axis)
     g -= g.mean()
     energy = float(np.sum(g * g))
-    if energy <= 1e-6 or g.shape[axis] < 3:
+    if energy <= 1e-6:
         return float("nan")
     prev = 1.0
     for lag in range(1, min(MAX_LAG_PX, g.shape[axis] - 1) + 1):
@@ -59,13 +62,17 @@ def derivative_half_width_px(patch: np.ndarray, axis: int) -> float:
 
 def streak_px(patch: np.ndarray) -> float:
     """Length (px) of a blur streak along x in a grey patch: twice the excess of the derivative's autocorrelation
-    half-width along x over that along y (0 for a sharp patch; about L for a box streak of L px)."""
-    return 2.0 * (derivative_half_width_px(patch, 1) - derivative_half_width_px(patch, 0))
+    half-width along x over that along y (0 for a sharp patch; 0.8 L for a drawn shoe streaked by L px); NaN when
+    the patch has no edges across the run to read (derivative along y weaker than MIN_EDGE_RMS)."""
+    p = patch.astype(np.float32)
+    if p.shape[0] < 4 or p.shape[1] < 4 or float(np.sqrt(np.mean(np.diff(p, axis=0) ** 2))) < MIN_EDGE_RMS:
+        return float("nan")
+    return 2.0 * (derivative_half_width_px(p, 1) - derivative_half_width_px(p, 0))
 
 
 def foot_patch(grey: np.ndarray, foot_px: np.ndarray) -> tuple[np.ndarray, float] | None:
     """(the grey pixels around one foot, the foot's length px) from its heel, ankle and toe (grey-image px, (3, 2));
-    None when a point is missing or the foot is too small."""
+    None when a point is missing, the foot is too small, or less than 8x8 px of its patch is inside the image."""
     if not np.isfinite(foot_px).all():
         return None
     length = float(np.linalg.norm(foot_px[0] - foot_px[2]))
@@ -82,46 +89,61 @@ def foot_patch(grey: np.ndarray, foot_px: np.ndarray) -> tuple[np.ndarray, float
 
 
 class FootBlurMeter:
-    """Fed frame by frame (the grey copy and the pose found on it); ``summary()`` gives each foot's streak.
+    """Fed frame by frame (the grey copy and the pose found on it); ``summary()`` gives each foot's streak per frame.
 
     Runs on the camera check's thread during the pose pass (:mod:`formcheck.pose`), one frame in ``every``.
+    ``stop(reason)``: the figures so far are not the runner's alone (several people) or not whole; no figure then.
     """
 
     def __init__(self, every: int = EVERY_FRAMES) -> None:
         self.every = max(1, every)
-        self._streaks: dict[str, list[float]] = {side: [] for side in SIDES}
+        self._frames: list[int] = []
+        self._streaks: dict[str, list[float | None]] = {side: [] for side in SIDES}
+        self.stopped: str | None = None
 
     def add(self, index: int, grey: np.ndarray, pose_px: np.ndarray, image_width: int) -> None:
         """``pose_px``: (33, >=2) landmarks in full-frame px of a frame ``image_width`` px wide (the grey copy may
         be smaller)."""
-        if index % self.every:
+        if index % self.every or self.stopped:
             return
         sc = grey.shape[1] / float(image_width)
+        row: dict[str, float | None] = {}
         for side in SIDES:
             leg = lm.LEG[side]  # type: ignore[index]
             got = foot_patch(grey, pose_px[[leg["heel"], leg["ankle"], leg["foot_index"]], :2] * sc)
-            if got is None:
-                continue
-            patch, length = got
-            s = streak_px(patch)
-            if np.isfinite(s):
-                self._streaks[side].append(100.0 * s / length)
+            s = streak_px(got[0]) if got is not None else float("nan")
+            row[side] = round(100.0 * s / got[1], 2) if got is not None and np.isfinite(s) else None
+        self._frames.append(int(index))
+        for side in SIDES:
+            self._streaks[side].append(row[side])
 
-    def summary(self) -> dict[str, Any]:
-        """Per foot (MediaPipe's side labels): the median streak in % of the foot's length and the frames measured."""
-        return {side: {"streak_pct_foot": round(float(np.median(v)), 2) if len(v) >= MIN_FRAMES else None, "frames": len(v)}
-                for side, v in self._streaks.items()}
+    def stop(self, reason: str) -> None:
+        self.stopped = self.stopped or reason
+
+    def summary(self) -> dict[str, Any] | None:
+        """Per measured decoded frame, each foot's streak in % of its length (None where not measured), by
+        MediaPipe's side labels; None when stopped or nothing was measured. JSON-ready (kept in the track's info)."""
+        if self.stopped or not self._frames:
+            return None
+        return {"frame_indices": list(self._frames), **{side: list(v) for side, v in self._streaks.items()}}
 
 
-def near_foot_streak_pct(foot_blur: dict[str, Any] | None, near: str) -> float | None:
-    """The near foot's streak (% of its length) from a :meth:`FootBlurMeter.summary` kept in a pose track's info,
-    else the other foot's; None when the clip's pixels were not measured."""
+def near_foot_streak_pct(foot_blur: dict[str, Any] | None, near: str, frame_indices: np.ndarray | None = None) -> float | None:
+    """The near foot's median streak (% of its length) over the analysed frames (``frame_indices``, decoded-frame
+    numbers; None = all) from a :meth:`FootBlurMeter.summary` kept in a pose track's info; the other foot's when
+    the near one was measured on too few of them (the same shutter smears both); None when the clip's pixels were
+    not measured (``formcheck pose``, a camera check turned off) or on fewer than MIN_FRAMES frames."""
     if not foot_blur:
         return None
+    frames = np.asarray(foot_blur.get("frame_indices") or [], dtype=np.int64)
+    keep = np.ones(len(frames), bool) if frame_indices is None else np.isin(frames, np.asarray(frame_indices, dtype=np.int64))
     for side in (near, *(s for s in SIDES if s != near)):
-        value = (foot_blur.get(side) or {}).get("streak_pct_foot")
-        if value is not None:
-            return float(value)
+        values = np.array([np.nan if v is None else float(v) for v in foot_blur.get(side) or []], dtype=float)
+        if len(values) != len(frames):
+            continue
+        values = values[keep & np.isfinite(values)]
+        if len(values) >= MIN_FRAMES:
+            return round(float(np.median(values)), 2)
     return None
 
 

@@ -638,7 +638,7 @@ class _CameraFollower:
         self._thread.start()
 
     def add(self, index: int, playback_s: float | None, small: Any, poses: list[np.ndarray]) -> None:
-        if self._given_up:
+        if self._given_up and self.foot_blur.stopped:
             return
         box = pose = None
         if len(poses) == 1:
@@ -646,19 +646,27 @@ class _CameraFollower:
 
             pose = poses[0]
             box = person_boxes(pose[None, :, :2])[0]
-        elif poses:  # several people: which box is the runner's is known only at the end
+        elif poses:  # several people: whose box and feet are the runner's is known only at the end
             self._given_up = True
+            self.foot_blur.stop("several people")
             return
         self._items.put((index, playback_s, small, box, pose))
+
+    def _measure_feet(self, index: int, grey: np.ndarray, pose: np.ndarray) -> None:
+        """The shoes' blur on this frame; a failure there stops that measure only, not the camera's."""
+        try:
+            self.foot_blur.add(index, grey, pose, self._width)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - the clip then gets no blur figure
+            self.foot_blur.stop(f"failed: {type(exc).__name__}: {exc}")
 
     def _work(self) -> None:
         try:
             while (item := self._items.get()) is not None:
-                if self._given_up:
-                    continue  # drained until finish()
                 index, playback_s, small, box, pose = item
                 if pose is not None and self._width:
-                    self.foot_blur.add(index, small[0], pose, self._width)
+                    self._measure_feet(index, small[0], pose)  # also once the camera estimate is given up
+                if self._given_up:
+                    continue  # drained until finish()
                 self._waiting.append((index, playback_s, small))
                 if box is not None:
                     self._flush(box)
@@ -669,6 +677,7 @@ class _CameraFollower:
         except BaseException as exc:  # noqa: BLE001 - the camera is then measured in a separate pass
             self._error = exc
             self._given_up = True
+            self.foot_blur.stop("the camera thread failed")
             while self._items.get() is not None:  # let finish() and add() through
                 pass
 
