@@ -128,7 +128,8 @@ def test_the_camera_thread_measures_the_feet_and_a_failure_there_spares_the_came
 
 @pytest.fixture(scope="module")
 def runner_track():
-    gait = simulate_gait(GaitParams(fps=60.0, duration_s=6.0, cadence_spm=170.0, speed_m_s=3.0, facing="left", treadmill=True, seed=0))
+    gait = simulate_gait(GaitParams(fps=60.0, duration_s=6.0, cadence_spm=170.0, speed_m_s=3.0, facing="left", treadmill=True,
+                                    seed=0))
     return to_pose_track(gait, noise_px=0.5, seed=1)
 
 

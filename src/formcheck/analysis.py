@@ -199,8 +199,9 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     duty = [s.contact_time_s / (events.stride_period_frames / ct.fps) for s in steps if s.contact_time_s]
     flights = [s.flight_time_s for s in steps if s.flight_time_s is not None]
     cad = None if timebase.slow_motion else cadence_spm(all_events)
+    streak = near_foot_streak_pct(track.info.get("foot_blur"), near, track.frame_indices)  # measured by the pose pass
     evidence, evidence_warnings = timing_evidence(cleaned, steps, near, [s.contact_method for s in all_events.steps],
-                                                  foot_streak_pct=near_foot_streak_pct(track.info.get("foot_blur"), near, track.frame_indices))
+                                                  foot_streak_pct=streak)
     quality["timing_evidence"] = evidence
     quality["warnings"].extend(evidence_warnings)
     if turned_note:

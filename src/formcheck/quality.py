@@ -470,8 +470,8 @@ LANDED_WARN_FRACTION = 0.25  # fewer of the contacts timed by a seen landing tha
 # (measured 2026-12-03 on the harness: every clip 0.5-1.0 but the far-foot-hidden render, 0 of 10)
 
 
-def timing_evidence(clean: Any, steps: list[Any], near: str,
-                    contact_methods: Sequence[str] = (), foot_streak_pct: float | None = None) -> tuple[dict[str, Any], list[str]]:
+def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Sequence[str] = (),
+                    foot_streak_pct: float | None = None) -> tuple[dict[str, Any], list[str]]:
     """How well the clip shows when each foot lands and lifts: figures for quality, and warnings with the fix.
 
     * landmark jitter of the near foot (heel, toe, ankle), % of leg length;
