@@ -38,12 +38,15 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .geometry import body_scale_px
 from .pose_track import PoseTrack
+
+if TYPE_CHECKING:
+    from .foot_blur import FootBlurMeter
 
 # --- estimation
 MAX_SIDE_PX = 640  # frames are downscaled so the long side is at most this
@@ -464,21 +467,26 @@ def measure_camera_motion(
     start_s: float | None = None,
     end_s: float | None = None,
     max_side: int = MAX_SIDE_PX,
+    foot_blur: FootBlurMeter | None = None,
 ) -> CameraMotion:
     """Every frame's similarity to its segment's reference frame, from background features outside the runner.
 
     ``track`` (the pose track of the same clip and window) masks the runner; pass the same
     ``start_s``/``end_s`` as for it. One decoding pass; frames are grey and downscaled (on the decoding
     thread). :func:`formcheck.pose.extract_pose_and_camera` runs the same estimator during the pose pass.
+    ``foot_blur`` (with ``track``): also fed each frame's grey copy and the track's pose there, as the pose pass does.
     """
     from .video import WORKING_MAX_SIDE_PX, iter_frames, probe_video
 
     boxes = _runner_boxes(track)
     info = probe_video(video_path)
     est = CameraEstimator(max_side, (info.width, info.height))
+    rows = {int(f): t for t, f in enumerate(track.frame_indices)} if track is not None and foot_blur is not None else {}
     for fr in iter_frames(video_path, start_s=start_s, end_s=end_s, derive=lambda rgb: camera_frame(rgb, max_side), keep_rgb=False,
                           max_side=WORKING_MAX_SIDE_PX):  # as the pose pass decodes them
         est.add(fr.index, fr.playback_s, fr.derived, _box_at(boxes, fr.index))
+        if fr.index in rows and foot_blur is not None:
+            foot_blur.add(fr.index, fr.derived[0], track.keypoints_px[rows[fr.index]], info.width)  # type: ignore[union-attr]
     return est.finish(video_path)
 
 
@@ -668,7 +676,14 @@ def prepare_track(
     if motion is None:
         if video_path is None:
             raise ValueError("prepare_track needs the video or a measured motion")
-        motion = measure_camera_motion(video_path, track, start_s=start_s, end_s=end_s)
+        from .foot_blur import FootBlurMeter
+
+        # a saved pose track (``formcheck pose``) has no blur figure: the camera's own pass measures it
+        meter = FootBlurMeter() if "foot_blur" not in track.info else None
+        motion = measure_camera_motion(video_path, track, start_s=start_s, end_s=end_s, foot_blur=meter)
+        blur = meter.summary() if meter is not None else None
+        if blur:
+            track = replace(track, info={**track.info, "foot_blur": blur})
     notes: list[str] = []
     segs = motion.segments()
     analysed = (int(track.frame_indices[0]), int(track.frame_indices[-1]))

@@ -91,7 +91,8 @@ def foot_patch(grey: np.ndarray, foot_px: np.ndarray) -> tuple[np.ndarray, float
 class FootBlurMeter:
     """Fed frame by frame (the grey copy and the pose found on it); ``summary()`` gives each foot's streak per frame.
 
-    Runs on the camera check's thread during the pose pass (:mod:`formcheck.pose`), one frame in ``every``.
+    Runs on the camera check's thread during the pose pass (:mod:`formcheck.pose`), or in the camera check's own pass
+    over a saved pose track (:func:`formcheck.camera.measure_camera_motion`), one frame in ``every``.
     ``stop(reason)``: the figures so far are not the runner's alone (several people) or not whole; no figure then.
     """
 
@@ -132,7 +133,8 @@ def near_foot_streak_pct(foot_blur: dict[str, Any] | None, near: str, frame_indi
     """The near foot's median streak (% of its length) over the analysed frames (``frame_indices``, decoded-frame
     numbers; None = all) from a :meth:`FootBlurMeter.summary` kept in a pose track's info; the other foot's when
     the near one was measured on too few of them (the same shutter smears both); None when the clip's pixels were
-    not measured (``formcheck pose``, a camera check turned off) or on fewer than MIN_FRAMES frames."""
+    not measured (a pose track analysed without its video, the camera check turned off, two people in view) or on
+    fewer than MIN_FRAMES frames."""
     if not foot_blur:
         return None
     frames = np.asarray(foot_blur.get("frame_indices") or [], dtype=np.int64)

@@ -480,7 +480,7 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
       landing seen in the heel or toe: the rest fall back on the instant the foot is furthest forward, which
       comes 1-2 frames before the foot is down (a short pass's planted feet are timed otherwise: not counted);
     * the shoes' motion blur along the run (``foot_streak_pct``: the near foot's streak in % of its length,
-      :mod:`formcheck.foot_blur`, measured on the pose pass's frames; None when the pixels were not looked at);
+      :mod:`formcheck.foot_blur`, measured where the camera check runs; None when the pixels were not looked at);
     * a camera at ground level (near and far feet's ground lines at the same image height), which sees
       the sole edge-on: the moment it meets the ground is hard to see, for a person and for the model. An
       overlay over the feet (an app's watermark, measured on the harness's watermark copy) gives the same
