@@ -215,7 +215,25 @@ def test_still_camera_is_left_alone(tmp_path):
     prep = prepare_track(track, tmp_path / "still.mp4")
     assert not prep.stabilised and prep.track.keypoints_px is track.keypoints_px and prep.summary["warning"] is None
     assert prep.track.frame_indices is track.frame_indices  # the same frames and points (the info gains the shoes' blur)
+    assert "foot_blur" in prep.track.info and "foot_blur" not in track.info
     assert prep.summary["median_shift_px_s"] < 0.5
+
+
+def test_a_failing_blur_meter_leaves_the_camera_check_alone(tmp_path, monkeypatch):
+    """The shoes' blur is measured in the camera check's own pass over a saved track; when that measure fails the
+    camera check goes on as without it, and the track gets no blur figure."""
+    from formcheck.foot_blur import FootBlurMeter
+
+    def broken(self, *args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(FootBlurMeter, "add", broken)
+    n = 45
+    cam = _pan_cam(centre_to=(560.0, 350.0), shake_px=0.0, shake_deg=0.0, zoom_end=1.0)
+    _filmed(tmp_path / "still.mp4", cam, n, _scene())
+    track = _track_with_box(n, (200, 60, 300, 300))
+    prep = prepare_track(track, tmp_path / "still.mp4")
+    assert not prep.stabilised and prep.summary["warning"] is None and "foot_blur" not in prep.track.info
 
 
 def test_panning_clip_is_stabilised(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from formcheck import landmarks as lm
 from formcheck.analysis import analyze_track
-from formcheck.foot_blur import FootBlurMeter, foot_patch, near_foot_streak_pct, streak_px
+from formcheck.foot_blur import FootBlurMeter, foot_patch, has_figures_for, near_foot_streak_pct, streak_px
 from formcheck.quality import FOOT_BLUR_WARN_PCT_FOOT
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
@@ -93,6 +93,9 @@ def test_only_the_analysed_frames_count_and_a_stopped_meter_gives_nothing():
     assert near_foot_streak_pct(blur, "left", np.arange(30, 60)) == pytest.approx(20.0)
     assert near_foot_streak_pct(blur, "left", np.arange(0, 30)) == pytest.approx(3.0)
     assert near_foot_streak_pct(blur, "left", np.arange(0, 18)) is None  # 9 frames
+    assert has_figures_for(blur, np.arange(30, 60)) and not has_figures_for(blur, np.arange(60, 120))
+    older = {"left": {"streak_pct_foot": 18.0, "frames": 100}}  # another layout: no figure, measured again
+    assert near_foot_streak_pct(older, "left") is None and not has_figures_for(older, np.arange(100))
     grey, pose, _ = _two_shoes_frame()
     meter = FootBlurMeter(every=1)
     meter.add(0, grey, pose, image_width=1280)
@@ -103,8 +106,8 @@ def test_only_the_analysed_frames_count_and_a_stopped_meter_gives_nothing():
 
 def test_the_camera_thread_measures_the_feet_and_a_failure_there_spares_the_camera(monkeypatch):
     """The pose pass's camera follower feeds the meter with its grey copies and each frame's single pose, also after the
-    camera estimate is given up (a long wait for a box); a meter that raises stops itself only: the camera estimate
-    is still returned."""
+    camera estimate is given up (a long wait for a box); two people in a frame stop it (whose feet?); a meter that
+    raises stops itself only: the camera estimate is still returned."""
     from formcheck.pose import _CameraFollower
 
     grey, pose, _ = _two_shoes_frame()
@@ -114,6 +117,20 @@ def test_the_camera_thread_measures_the_feet_and_a_failure_there_spares_the_came
         follower.add(i, i / 30.0, small, [pose])
     assert follower.finish() is not None
     assert follower.foot_blur.summary()["frame_indices"] == list(range(0, 30, 2))
+
+    waited = _CameraFollower(30.0, (1280, 720), max_wait_s=1.0)  # gives up past 30 frames without a box
+    for i in range(40):
+        waited.add(i, i / 30.0, small, [])
+    for i in range(40, 70):
+        waited.add(i, i / 30.0, small, [pose])
+    assert waited.finish() is None
+    assert waited.foot_blur.summary()["frame_indices"] == list(range(40, 70, 2))
+
+    crowded = _CameraFollower(30.0, (1280, 720))
+    crowded.add(0, 0.0, small, [pose])
+    crowded.add(1, 1 / 30.0, small, [pose, pose + 50.0])
+    crowded.add(2, 2 / 30.0, small, [pose])
+    assert crowded.finish() is None and crowded.foot_blur.summary() is None
 
     def broken(*args, **kwargs):
         raise ValueError("boom")

@@ -485,9 +485,27 @@ def measure_camera_motion(
     for fr in iter_frames(video_path, start_s=start_s, end_s=end_s, derive=lambda rgb: camera_frame(rgb, max_side), keep_rgb=False,
                           max_side=WORKING_MAX_SIDE_PX):  # as the pose pass decodes them
         est.add(fr.index, fr.playback_s, fr.derived, _box_at(boxes, fr.index))
-        if fr.index in rows and foot_blur is not None:
-            foot_blur.add(fr.index, fr.derived[0], track.keypoints_px[rows[fr.index]], info.width)  # type: ignore[union-attr]
+        if fr.index in rows and foot_blur is not None and not foot_blur.stopped:
+            try:
+                foot_blur.add(fr.index, fr.derived[0], track.keypoints_px[rows[fr.index]], info.width)  # type: ignore[union-attr]
+            except Exception as exc:  # noqa: BLE001 - the clip then gets no blur figure; the camera goes on
+                foot_blur.stop(f"failed: {type(exc).__name__}: {exc}")
     return est.finish(video_path)
+
+
+def camera_pass(video_path: str | os.PathLike[str], track: PoseTrack, *, start_s: float | None = None,
+                end_s: float | None = None) -> tuple[CameraMotion, PoseTrack]:
+    """:func:`measure_camera_motion` of a pose track's clip, and the track with the shoes' blur
+    (:mod:`formcheck.foot_blur`) measured in the same pass when it has no usable figure (a saved pose track, made without
+    the camera check; a pose pass whose camera thread failed). Not with several people in a frame: whose feet?"""
+    from .foot_blur import FootBlurMeter, has_figures_for
+
+    wanted = not has_figures_for(track.info.get("foot_blur"), track.frame_indices) and \
+        int(track.info.get("max_people_in_a_frame") or 1) <= 1
+    meter = FootBlurMeter() if wanted else None
+    motion = measure_camera_motion(video_path, track, start_s=start_s, end_s=end_s, foot_blur=meter)
+    blur = meter.summary() if meter is not None else None
+    return motion, (replace(track, info={**track.info, "foot_blur": blur}) if blur else track)
 
 
 # ---------------------------------------------------------------------------------------------- the ground-referenced track
@@ -676,14 +694,7 @@ def prepare_track(
     if motion is None:
         if video_path is None:
             raise ValueError("prepare_track needs the video or a measured motion")
-        from .foot_blur import FootBlurMeter
-
-        # a saved pose track (``formcheck pose``) has no blur figure: the camera's own pass measures it
-        meter = FootBlurMeter() if "foot_blur" not in track.info else None
-        motion = measure_camera_motion(video_path, track, start_s=start_s, end_s=end_s, foot_blur=meter)
-        blur = meter.summary() if meter is not None else None
-        if blur:
-            track = replace(track, info={**track.info, "foot_blur": blur})
+        motion, track = camera_pass(video_path, track, start_s=start_s, end_s=end_s)  # a saved track: its blur too
     notes: list[str] = []
     segs = motion.segments()
     analysed = (int(track.frame_indices[0]), int(track.frame_indices[-1]))
@@ -729,6 +740,6 @@ def prepare_track(
 
 
 __all__ = [
-    "CameraEstimator", "CameraMotion", "PreparedTrack", "boxes_agree", "camera_frame", "small_grey", "measure_camera_motion", "motion_summary",
+    "CameraEstimator", "CameraMotion", "PreparedTrack", "boxes_agree", "camera_frame", "camera_pass", "small_grey", "measure_camera_motion", "motion_summary",
     "levelled", "person_boxes", "prepare_track", "stabilised", "track_matrices", "unstabilised_points",
 ]

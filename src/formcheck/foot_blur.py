@@ -129,24 +129,46 @@ class FootBlurMeter:
         return {"frame_indices": list(self._frames), **{side: list(v) for side, v in self._streaks.items()}}
 
 
+def _frames_and_values(foot_blur: Any, side: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(frame numbers, that foot's figures with NaN where not measured) of a :meth:`FootBlurMeter.summary`; None for
+    anything else (no summary, another layout)."""
+    if not isinstance(foot_blur, dict):
+        return None
+    frames, values = foot_blur.get("frame_indices"), foot_blur.get(side)
+    if not isinstance(frames, list) or not isinstance(values, list) or len(frames) != len(values):
+        return None
+    try:
+        return (np.asarray(frames, dtype=np.int64),
+                np.array([np.nan if v is None else float(v) for v in values], dtype=float))
+    except (TypeError, ValueError):
+        return None
+
+
+def has_figures_for(foot_blur: Any, frame_indices: np.ndarray) -> bool:
+    """Whether a summary measured at least MIN_FRAMES of these frames (on either foot)."""
+    for side in SIDES:
+        got = _frames_and_values(foot_blur, side)
+        if got is not None and int(np.count_nonzero(np.isin(got[0], frame_indices) & np.isfinite(got[1]))) >= MIN_FRAMES:
+            return True
+    return False
+
+
 def near_foot_streak_pct(foot_blur: dict[str, Any] | None, near: str, frame_indices: np.ndarray | None = None) -> float | None:
     """The near foot's median streak (% of its length) over the analysed frames (``frame_indices``, decoded-frame
     numbers; None = all) from a :meth:`FootBlurMeter.summary` kept in a pose track's info; the other foot's when
     the near one was measured on too few of them (the same shutter smears both); None when the clip's pixels were
     not measured (a pose track analysed without its video, the camera check turned off, two people in view) or on
     fewer than MIN_FRAMES frames."""
-    if not foot_blur:
-        return None
-    frames = np.asarray(foot_blur.get("frame_indices") or [], dtype=np.int64)
-    keep = np.ones(len(frames), bool) if frame_indices is None else np.isin(frames, np.asarray(frame_indices, dtype=np.int64))
     for side in (near, *(s for s in SIDES if s != near)):
-        values = np.array([np.nan if v is None else float(v) for v in foot_blur.get(side) or []], dtype=float)
-        if len(values) != len(frames):
+        got = _frames_and_values(foot_blur, side)
+        if got is None:
             continue
+        frames, values = got
+        keep = np.ones(len(frames), bool) if frame_indices is None else np.isin(frames, np.asarray(frame_indices, dtype=np.int64))
         values = values[keep & np.isfinite(values)]
         if len(values) >= MIN_FRAMES:
             return round(float(np.median(values)), 2)
     return None
 
 
-__all__ = ["FootBlurMeter", "derivative_half_width_px", "foot_patch", "near_foot_streak_pct", "streak_px"]
+__all__ = ["FootBlurMeter", "derivative_half_width_px", "foot_patch", "has_figures_for", "near_foot_streak_pct", "streak_px"]

@@ -207,11 +207,11 @@ def extract_pose_and_camera(
     is measured while the model runs and kept when the boxes it masked are the final track's,
     else measured again in a second pass.
     """
-    from .camera import measure_camera_motion
+    from .camera import camera_pass
 
     track, motion = _extract(path, model_path, start_s, end_s, fps_override, max_people, scan_s, progress, camera=True)
-    if motion is None:
-        motion = measure_camera_motion(path, track, start_s=start_s, end_s=end_s)
+    if motion is None:  # measured again (and the shoes' blur, when the pass had none to give)
+        motion, track = camera_pass(path, track, start_s=start_s, end_s=end_s)
     return track, motion
 
 
