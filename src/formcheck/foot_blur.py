@@ -45,7 +45,7 @@ def derivative_half_width_px(patch: np.ndarray, axis: int) -> float:
     (1 = x, 0 = y); NaN on a flat or too small patch."""
     if patch.shape[axis] < 4 or patch.shape[1 - axis] < 1:
         return float("nan")
-    g = np.diff(patch.astype(np.float32), axis=axis)
+    g = np.diff(np.asarray(patch, dtype=np.float32), axis=axis)
     g -= g.mean()
     energy = float(np.sum(g * g))
     if energy <= 1e-6:
@@ -64,7 +64,7 @@ def streak_px(patch: np.ndarray) -> float:
     """Length (px) of a blur streak along x in a grey patch: twice the excess of the derivative's autocorrelation
     half-width along x over that along y (0 for a sharp patch; 0.8 L for a drawn shoe streaked by L px); NaN when
     the patch has no edges across the run to read (derivative along y weaker than MIN_EDGE_RMS)."""
-    p = patch.astype(np.float32)
+    p = np.asarray(patch, dtype=np.float32)  # one float copy of a grey patch, shared by both directions
     if p.shape[0] < 4 or p.shape[1] < 4 or float(np.sqrt(np.mean(np.diff(p, axis=0) ** 2))) < MIN_EDGE_RMS:
         return float("nan")
     return 2.0 * (derivative_half_width_px(p, 1) - derivative_half_width_px(p, 0))
@@ -145,12 +145,8 @@ def _frames_and_values(foot_blur: Any, side: str) -> tuple[np.ndarray, np.ndarra
 
 
 def has_figures_for(foot_blur: Any, frame_indices: np.ndarray) -> bool:
-    """Whether a summary measured at least MIN_FRAMES of these frames (on either foot)."""
-    for side in SIDES:
-        got = _frames_and_values(foot_blur, side)
-        if got is not None and int(np.count_nonzero(np.isin(got[0], frame_indices) & np.isfinite(got[1]))) >= MIN_FRAMES:
-            return True
-    return False
+    """Whether a summary measured at least MIN_FRAMES of these frames (on either foot): whether it gives a figure."""
+    return near_foot_streak_pct(foot_blur, SIDES[0], frame_indices) is not None  # falls back on the other foot
 
 
 def near_foot_streak_pct(foot_blur: dict[str, Any] | None, near: str, frame_indices: np.ndarray | None = None) -> float | None:
