@@ -269,6 +269,22 @@ def test_fast_zoom_is_refused(tmp_path):
     assert "keep the zoom fixed" in str(e.value)
 
 
+@pytest.mark.parametrize("grain", [3.0, 6.0])
+def test_grain_on_a_plain_wall_is_not_a_scene_cut(tmp_path, grain):
+    """A plain wall filmed in dim light: fresh sensor noise on every frame gives corners that cannot be followed
+    from one frame to the next, yet the picture is the same shot (formcheck saw a cut on every frame of such a
+    clip, and one at 1.1x the usual picture change on a rendered 25 fps portrait clip whose runner fills the frame)."""
+    rng = np.random.default_rng(0)
+    w, h = SIZE
+    with H264Writer(tmp_path / "wall.mp4", fps=25.0, size=SIZE, crf=16) as wr:
+        for _ in range(75):
+            wall = np.clip(150.0 + rng.normal(0.0, grain, (h, w)), 0, 255).astype(np.uint8)
+            wr.write(np.dstack([wall] * 3))
+    motion = measure_camera_motion(tmp_path / "wall.mp4")
+    assert motion.cuts == []
+    assert motion.segments() == [(0, 74)]
+
+
 def test_cut_keeps_the_longest_stretch_with_a_warning(tmp_path):
     n, cut = 90, 25
     _filmed(tmp_path / "cut.mp4", _pan_cam(zoom_end=1.0, shake_px=0.0, shake_deg=0.0, centre_to=(560.0, 350.0)), n, _scene(1),

@@ -18,7 +18,8 @@ How (one decoding pass, :func:`formcheck.video.iter_frames`):
   box or are RANSAC outliers are dropped; when too few are left, the current frame becomes the new
   key frame (its transform to the reference is chained, so drift builds up only at key changes);
 * a scene cut is a frame where tracking collapses AND the picture changes at once (a spike of the
-  frame difference); it starts a new segment with its own reference frame;
+  frame difference, or a difference above the usual one where the background's corners cannot be
+  followed); it starts a new segment with its own reference frame;
 * frames where the background cannot be followed keep ``ok`` False and get a transform
   interpolated from their neighbours in the same segment;
 * a camera that has stood still for STILL_FRAMES frames is followed on every STILL_STRIDE-th
@@ -65,6 +66,12 @@ STILL_PX = 0.3  # a stride counts as still when the picture moved less than this
 # --- scene cuts
 CUT_DIFF_FACTOR = 4.0  # thumbnail difference > this x the running median (+ CUT_DIFF_MIN) ...
 CUT_DIFF_MIN = 8.0  # grey levels
+# ... or, where the background's corners cannot be followed although both pictures have them, a difference above
+# this x the running median (+ CUT_CHANGE_MIN): a picture that changed no more than it does from one frame to the
+# next is the same shot, its "corners" grain or sensor noise on a plain wall (a 25 fps portrait clip whose runner
+# fills the frame had two false cuts at 1.1x the median); two shots of similar texture and brightness differ ~2x
+CUT_CHANGE_FACTOR = 1.5
+CUT_CHANGE_MIN = 2.0  # grey levels
 # --- what the analysis accepts
 FAILED_REFUSE_FRACTION = 0.2  # the camera moved and the background could not be followed on more frames than this: refuse
 ZOOM_REFUSE_PCT_S = 8.0  # the picture's scale changes faster than this (% per second over 0.5 s): refuse
@@ -309,7 +316,7 @@ class CameraEstimator:
         self._cur_to_ref = np.eye(3)
         self._kf_pts = self._cur_pts = np.zeros((0, 2), np.float32)  # features on the key frame and where they are now
         self._kf_n = 0
-        self._pending: list[tuple[int, float, tuple[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray | None, bool]] = []
+        self._pending: list[tuple[int, float, tuple[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray | None, bool, bool]] = []
         self._still_run = 0  # frames in a row the camera has not moved
         self._last_thumb: np.ndarray | None = None  # of the last frame added (cuts are looked for on every frame)
         self.frames_followed = 0  # frames whose flow was measured (the rest lie within a still stride)
@@ -328,11 +335,13 @@ class CameraEstimator:
         thumb = frame[1]
         diff = float(np.mean(np.abs(thumb - self._last_thumb))) if self._last_thumb is not None else 0.0
         recent = self._diffs[-30:]
-        spike = diff > CUT_DIFF_FACTOR * (float(np.median(recent)) if recent else 0.0) + CUT_DIFF_MIN
+        usual = float(np.median(recent)) if recent else 0.0
+        spike = diff > CUT_DIFF_FACTOR * usual + CUT_DIFF_MIN
+        changed = diff > CUT_CHANGE_FACTOR * usual + CUT_CHANGE_MIN
         if self._last_thumb is not None:
             self._diffs.append(diff)
         self._last_thumb = thumb
-        self._pending.append((index, time_s, frame, box, spike))
+        self._pending.append((index, time_s, frame, box, spike, changed))
         striding = self._prev is not None and not spike and self._still_run >= STILL_FRAMES
         if not striding or (len(self._pending) == STILL_STRIDE and not self._stride_still()):
             self.flush()
@@ -362,7 +371,7 @@ class CameraEstimator:
             return False
         self._kf_pts, self._cur_pts = self._kf_pts[keep], p1[keep]
         self._cur_to_ref = cur_to_ref
-        for idx, t, _, b, _ in self._pending:
+        for idx, t, _, b, _, _ in self._pending:
             self._record(idx, t, b, True, n_in)
         self._prev, self._prev_box = gray, box
         self._pending = []
@@ -379,7 +388,7 @@ class CameraEstimator:
         self._segs.append(self._seg)
 
     def _follow(self, index: int, time_s: float, frame: tuple[np.ndarray, np.ndarray, tuple[int, int]], box: np.ndarray | None,
-                spike: bool) -> None:
+                spike: bool, changed: bool) -> None:
         """Measure one frame's flow from the last followed frame and fit its transform."""
         gray, _, (wid, hgt) = frame
         self.frames_followed += 1
@@ -411,8 +420,9 @@ class CameraEstimator:
                     self._cur_to_ref = self._cur_to_ref @ np.linalg.inv(_sim(fit[0]))
                     ok, n_in = True, fit[3]
                     self._new_key(gray, box)
-                elif spike or (len(p0) >= 3 * MIN_TRACKED and len(_corners(gray, box, sc)) >= 3 * MIN_TRACKED):
-                    # both pictures have texture yet nothing carries over, or the picture jumped: a new shot
+                elif spike or (changed and len(p0) >= 3 * MIN_TRACKED and len(_corners(gray, box, sc)) >= 3 * MIN_TRACKED):
+                    # the picture jumped, or it changed more than usual and both have texture yet nothing carries over:
+                    # a new shot
                     self._seg += 1
                     self._cur_to_ref = np.eye(3)
                     self._new_key(gray, box)
