@@ -4,7 +4,8 @@ Clips: the hand-labelled real clips in ../shared/videos (skipped with a note whe
 them degraded by code (motion blur, 480p, small runner in portrait, doubled frames, crf 40; labels
 carried over), moving-camera versions of them and of the rendered sample_run (a crop window that
 pans and shakes, a handheld one, a scene cut from another clip), the rendered samples in sample_videos/ and, when formcheck.synth.scenarios is
-importable, its hard-condition scenarios. Pose tracks come from the disk cache
+importable, its hard-condition scenarios (fps240 also exported as 8x slow motion, portrait_25fps also with a
+watermark over the landing zone). Pose tracks come from the disk cache
 (formcheck.evaluation.track_cache): MediaPipe runs once per clip and machine.
 
     .venv/bin/python benchmarks/eval_events.py [--only NAME] [--json PATH] [--details] [--no-camera] [--encodings N]
@@ -37,7 +38,7 @@ import numpy as np
 
 from formcheck.evaluation.degrade import (
     Degradation, degraded_clip, following_camera, handheld, reencoded, runner_extent, scene_cut, slow_motion_export,
-    standard_degradations,
+    standard_degradations, watermark_over_landing,
 )
 from formcheck.evaluation.events import ClipScore, EventLabels, load_labels, score_detection, score_track
 from formcheck.evaluation.track_cache import cached_pose_track, default_cache_dir
@@ -53,6 +54,7 @@ MOVING_SAMPLES = ("sample_run",)  # rendered samples that also get moving-camera
 CUT_SOURCE = "walk_side_indoor_03"  # ../shared clip whose first 3 s are joined before a real clip (a scene cut)
 CUT_FRAMES = 90
 SLOW_MOTION_SCENARIOS = ("fps240",)  # also scored as exported slow motion (30 fps container), analysed without --fps
+WATERMARK_SCENARIOS = ("portrait_25fps",)  # also scored with an app's handle burnt in over the landing zone
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,11 @@ def scenario_clips(notes: list[str], wanted: str | None) -> Iterator[Clip]:
         if export is not None and (not wanted or wanted in names[1]):  # as a phone saves it: 30 fps, no real rate in the file
             out = degraded_clip(video, clip.labels, export)
             yield Clip(f"{label}/{out.degradation.name}", out.path, out.labels, fps_given=False)
+        if name in WATERMARK_SCENARIOS and (not wanted or wanted in f"{label}/watermark"):
+            info = probe_video(video)
+            mark = watermark_over_landing((info.width, info.height), runner_extent(_track(clip)))
+            out = degraded_clip(video, clip.labels, mark)
+            yield Clip(f"{label}/{mark.name}", out.path, out.labels)
 
 
 def _track(clip: Clip):

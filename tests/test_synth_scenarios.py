@@ -249,13 +249,18 @@ def _assert_same_json(made, committed, path="") -> None:
 
 
 def test_scenario_registry():
-    assert {"belt_height_60fps", "motion_blur_60fps", "fps240", "overground_pass", "far_foot_hidden"} <= set(SCENARIOS)
+    assert {"belt_height_60fps", "motion_blur_60fps", "fps240", "overground_pass", "far_foot_hidden", "gym_60fps",
+            "portrait_25fps"} <= set(SCENARIOS)
+    assert scenario("gym_60fps").params.camera_height_m == scenario("belt_height_60fps").params.camera_height_m
+    assert scenario("gym_60fps").style.shutter_s == pytest.approx(1 / 60)
+    assert scenario("portrait_25fps").params.fps == 25.0
     assert scenario("fps240").params.fps == 240.0
     assert scenario("motion_blur_60fps").style.shutter_s == pytest.approx(1 / 60)
     assert isinstance(scenario("far_foot_hidden").style.occluder, Occluder)
     for name in SCENARIOS:
         p = scenario(name).params
-        assert 3.0 <= p.duration_s <= 5.0 and p.image_size[0] * p.image_size[1] <= 540 * 960
+        # small enough to render in seconds to tens of seconds (CI renders each once); long enough for a few strides
+        assert 3.0 <= p.duration_s <= 6.0 and p.duration_s * p.fps <= 720 and p.image_size[0] * p.image_size[1] <= 540 * 960
     with pytest.raises(ValueError):
         scenario("nope")
 

@@ -15,6 +15,12 @@ overground_pass    track, static camera, the runner enters at the right edge and
 far_foot_hidden    treadmill with an occluder standing between the legs' planes ahead of the runner:
                    the far foot disappears behind it around each of its contacts and in late swing;
                    the near leg passes in front of it.
+gym_60fps          the gym clip of issue 14 as a whole: belt_height_60fps's camera (phone on the floor,
+                   pitched up, portrait, small runner) with motion_blur_60fps's 1/60 s shutter.
+portrait_25fps     treadmill, 25 fps (the European phones' rate), portrait 540x960 at hip height, the
+                   runner filling most of the frame's height: the fewest frames per stride of any
+                   clip formcheck is asked to time (benchmarks/eval_events.py also scores it with a
+                   watermark burnt in over the landing zone, as such clips come from social apps).
 
 The truth JSON beside each clip (``formcheck.synth.render.truth_path_for``) is the usual
 ``formcheck-synthetic-truth`` (event frames: contact = first frame with the foot down, toe-off =
@@ -90,6 +96,20 @@ _SPECS: tuple[Scenario, ...] = (
         "treadmill, an occluder between the legs' planes ahead of the runner hides the far foot around its contacts, 640x360, 60 fps",
         GaitParams(image_size=(640, 360), fps=60.0, duration_s=4.0, treadmill=True, overstride_pct_leg=15.0, **_RUNNER),
         RenderStyle(seed=15, occluder=Occluder(x_m=(0.0, 0.6), height_m=0.42, lateral_m=0.04)),
+    ),
+    Scenario(
+        "gym_60fps",
+        "treadmill, phone on the floor at belt height pitched 15 deg up, portrait 540x960, 60 fps, 1/60 s shutter, small runner",
+        GaitParams(image_size=(540, 960), fps=60.0, duration_s=4.0, treadmill=True, overstride_pct_leg=15.0,
+                   camera_height_m=0.02, camera_tilt_deg=15.0, camera_focal_px=1170.0, camera_distance_m=4.0, **_RUNNER),
+        RenderStyle(seed=16, shutter_s=1.0 / 60.0, shutter_subframes=7),
+    ),
+    Scenario(
+        "portrait_25fps",
+        "treadmill, 25 fps, portrait 540x960, camera at hip height, the runner filling most of the frame's height",
+        GaitParams(image_size=(540, 960), fps=25.0, duration_s=6.0, treadmill=True, overstride_pct_leg=15.0,
+                   camera_distance_m=3.0, runner_height_frac=0.75, **_RUNNER),
+        RenderStyle(seed=17),
     ),
 )
 
