@@ -107,18 +107,33 @@ def test_slow_motion_events_match_and_durations_are_withheld(fast_track):
     assert not any(f.code in ("low_cadence", "long_contact") for f in b.findings)
 
 
-@pytest.mark.parametrize(("file_fps", "factor", "capture_fps"), [
-    (30.0, 7.86, 240.0),   # the 240 fps render saved as 8x slow motion, factor as formcheck estimated it
-    (25.0, 2.36, 60.0),    # 60 fps conformed to 25 fps (2.4x)
-    (50.0, 2.36, 120.0),   # ... then every frame doubled to 50: --fps is relative to the file's frames, so 120
-    (29.97, 4.2, 120.0),
-    (30.0, 5.0, 150.0),    # no camera rate within 15 %: the product, rounded
+@pytest.mark.parametrize(("file_fps", "image_fps", "factor", "capture_fps"), [
+    (30.0, 30.0, 7.86, 240.0),   # the 240 fps render saved as 8x slow motion, factor as formcheck estimated it
+    (25.0, 25.0, 2.36, 60.0),    # 60 fps conformed to 25 fps (2.4x)
+    (50.0, 25.0, 2.36, 60.0),    # ... then every frame doubled to 50: still filmed at 60 (--fps is the images' rate)
+    (29.97, 29.97, 4.2, 120.0),
+    (30.0, 30.0, 5.0, 150.0),    # no camera rate within 15 %: the product, rounded
 ])
-def test_the_fps_to_give_for_slow_motion(file_fps: float, factor: float, capture_fps: float) -> None:
+def test_the_fps_to_give_for_slow_motion(file_fps: float, image_fps: float, factor: float, capture_fps: float) -> None:
     from formcheck.timebase import TimeBase, likely_capture_fps, slow_motion_warning
 
-    assert likely_capture_fps(file_fps, factor) == capture_fps
-    assert f"probably --fps {capture_fps:g}" in slow_motion_warning(TimeBase(0, factor, 5.0, file_fps))
+    assert likely_capture_fps(image_fps, factor) == capture_fps
+    assert f"probably --fps {capture_fps:g}" in slow_motion_warning(TimeBase(0, factor, 5.0, file_fps, image_fps))
+
+
+def test_doubled_slow_motion_given_its_capture_rate_is_timed_as_filmed(track):
+    """60 fps conformed to 25 fps (2.4x slow motion), every frame then doubled to 50: ``--fps 60``, the rate it was
+    filmed at, gives the cadence of the clip at its real rate (it gave half: the repeats spread the images over
+    twice the frames), and without --fps the hint names 60."""
+    conformed = doubled(stored_at(track, 25.0))
+    conformed = replace(conformed, info={**conformed.info, "video_fps": 50.0})
+    n = conformed.n_frames
+    given = replace(conformed, fps=60.0, timestamps_s=np.arange(n) / 60.0)  # what the pose stage makes of --fps 60
+    real = analyze_track(track).summary["cadence_spm"]
+    assert analyze_track(given).summary["cadence_spm"] == pytest.approx(real, rel=1e-6)
+    guessed = analyze_track(conformed)
+    assert guessed.summary["cadence_spm"] is None
+    assert any("probably --fps 60" in w and "25 new images a second" in w for w in guessed.quality["warnings"])
 
 
 def test_thumbnails_tell_a_repeated_image_from_a_new_one():

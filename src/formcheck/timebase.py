@@ -38,7 +38,8 @@ class TimeBase:
     repeated_dropped: int = 0  # frames dropped as repeats of the previous image
     slow_motion_factor: float = 1.0  # > 1: the clip plays this many times slower than it was filmed (estimated)
     stride_s: float | None = None  # stride period measured in the file's own time
-    file_fps: float | None = None  # the container's frame rate (what --fps is given relative to)
+    file_fps: float | None = None  # the container's frame rate
+    image_fps: float | None = None  # distinct images a second of the file's own time (file_fps without repeated frames)
 
     @property
     def slow_motion(self) -> bool:
@@ -101,14 +102,25 @@ def retime(track: PoseTrack, factor: float) -> PoseTrack:
 
 
 def real_time_track(track: PoseTrack, *, fps_given: bool = False) -> tuple[PoseTrack, TimeBase]:
-    """Repeated frames dropped and slow motion undone (unless the real rate was given with --fps)."""
+    """Repeated frames dropped and slow motion undone (unless the real rate was given with --fps).
+
+    ``--fps`` is the rate the camera captured the images at. A slow-motion export whose every frame was then
+    shown twice (60 fps conformed to 25 fps, doubled to 50) shows a new image on every 2nd frame: its real rate
+    is 60, not the 120 its frames would need, so the images, not the frames, are put that far apart.
+    """
     file_fps = float(track.info.get("video_fps", track.fps))
+    frame_fps = float(track.fps)  # the frames' rate: the file's, or --fps
     track, dropped = drop_repeated_frames(track)
+    image_fps = file_fps * float(track.fps) / frame_fps
     stride = stride_period_s(track)
+    if fps_given and dropped:
+        t0 = float(track.timestamps_s[0])
+        factor = frame_fps / float(track.fps)
+        track = replace(track, fps=frame_fps, timestamps_s=t0 + (track.timestamps_s - t0) / factor)
     if fps_given or stride is None or stride < SLOW_MOTION_MIN_STRIDE_S:
-        return track, TimeBase(dropped, 1.0, stride, file_fps)
+        return track, TimeBase(dropped, 1.0, stride, file_fps, image_fps)
     factor = stride / TYPICAL_STRIDE_S
-    return retime(track, factor), TimeBase(dropped, factor, stride, file_fps)
+    return retime(track, factor), TimeBase(dropped, factor, stride, file_fps, image_fps)
 
 
 def fps_was_given(track: PoseTrack) -> bool:
@@ -131,9 +143,12 @@ def likely_capture_fps(file_fps: float, factor: float) -> float:
 def slow_motion_warning(tb: TimeBase) -> str:
     """What was assumed for a slow-motion clip and how to get real durations (the ``--fps`` to give, estimated)."""
     hint = "--fps (e.g. --fps 240)"
-    if tb.file_fps:
-        hint = (f"--fps (probably --fps {likely_capture_fps(tb.file_fps, tb.slow_motion_factor):g}: the file's "
-                f"{tb.file_fps:g} fps x {tb.slow_motion_factor:.1f})")
+    images = tb.image_fps or tb.file_fps
+    if images:
+        shown = (f"{tb.file_fps:g} fps" if tb.file_fps is None or abs(images - tb.file_fps) < 0.01 * images
+                 else f"{images:.3g} new images a second (of its {tb.file_fps:g} fps)")
+        hint = (f"--fps (probably --fps {likely_capture_fps(images, tb.slow_motion_factor):g}: the file's "
+                f"{shown} x {tb.slow_motion_factor:.1f})")
     return (f"this looks like slow motion (a stride lasts {tb.stride_s:.1f} s of the clip, about "
             f"{tb.slow_motion_factor:.2g}x slower than running): events and angles are measured, cadence and times are "
             f"not; give the real capture rate with {hint} to get them")
