@@ -54,7 +54,7 @@ SAMPLES = ("sample_run", "before", "after")
 MOVING_SAMPLES = ("sample_run",)  # rendered samples that also get moving-camera versions
 CUT_SOURCE = "walk_side_indoor_03"  # ../shared clip whose first 3 s are joined before a real clip (a scene cut)
 CUT_FRAMES = 90
-SLOW_MOTION_SCENARIOS = ("fps240",)  # also scored as exported slow motion (30 fps container), analysed without --fps
+SLOW_MOTION_SCENARIOS = ("fps240", "lab_slowmo_240fps")  # also scored as exported slow motion (30 fps container), analysed without --fps
 WATERMARK_SCENARIOS = ("portrait_25fps",)  # also scored with an app's handle burnt in over the landing zone
 
 

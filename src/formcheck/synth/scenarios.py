@@ -21,6 +21,9 @@ portrait_25fps     treadmill, 25 fps (the European phones' rate), portrait 540x9
                    runner filling most of the frame's height: the fewest frames per stride of any
                    clip formcheck is asked to time (benchmarks/eval_events.py also scores it with a
                    watermark burnt in over the landing zone, as such clips come from social apps).
+lab_slowmo_240fps  the lab clip of issue 14: a treadmill filmed from belt height at 240 fps, 480x360
+                   (benchmarks/eval_events.py also scores it exported as 8x slow motion, a 30 fps file
+                   that does not say its real rate).
 
 The truth JSON beside each clip (``formcheck.synth.render.truth_path_for``) is the usual
 ``formcheck-synthetic-truth`` (event frames: contact = first frame with the foot down, toe-off =
@@ -110,6 +113,13 @@ _SPECS: tuple[Scenario, ...] = (
         GaitParams(image_size=(540, 960), fps=25.0, duration_s=6.0, treadmill=True, overstride_pct_leg=15.0,
                    camera_distance_m=3.0, runner_height_frac=0.75, **_RUNNER),
         RenderStyle(seed=17),
+    ),
+    Scenario(
+        "lab_slowmo_240fps",
+        "lab treadmill, camera at belt height pitched 10 deg up, 240 fps slow-motion capture, 480x360",
+        GaitParams(image_size=(480, 360), fps=240.0, duration_s=3.0, treadmill=True, overstride_pct_leg=18.0,
+                   camera_height_m=0.03, camera_tilt_deg=10.0, camera_focal_px=620.0, camera_distance_m=4.0, **_RUNNER),
+        RenderStyle(seed=18),
     ),
 )
 
