@@ -83,3 +83,20 @@ def test_runner_turned_all_along_is_not_cut_into_a_short_stretch(gait):
         assert "side" in str(exc)
     else:
         assert not any("side-on only from" in w for w in result.result.quality.warnings)
+
+
+def test_a_short_side_on_stretch_is_judged_in_real_time_on_slow_motion(gait):
+    """The same 1.5 s of side-on running saved as 2.4x slow motion lasts 3.6 s of the file: the side-on stretch
+    is judged on the clip's real time (it was cut as a 3.6 s stretch, which on a rendered runner crossing the frame
+    in slow motion cut inside a stance at its oblique entry and gave a contact 150 ms late)."""
+    track = to_pose_track(gait, seed=3)
+    turned = _turned(track, _yaw(track.n_frames, track.fps, turned_until_s=6.5))
+    slow = replace(turned, timestamps_s=np.arange(turned.n_frames) / 25.0, fps=25.0, info={**turned.info, "video_fps": 25.0})
+    assert side_on_stretch(slow) is not None  # 3.6 s of the file: long enough, judged on the file's time
+    try:
+        result = analyze_track(slow)
+    except AnalysisError as exc:
+        assert "side" in str(exc)
+    else:
+        assert any("slow motion" in w for w in result.result.quality.warnings)
+        assert not any("side-on only from" in w for w in result.result.quality.warnings)

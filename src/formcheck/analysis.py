@@ -148,9 +148,15 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     """
     if track.n_frames < 10 or track.detection_rate == 0:
         raise AnalysisError("no runner found in the clip")
-    track, turned_note = side_on_part(track)
-    source_track = track
+    source_track = track  # with its repeated frames (an event's last frame showing its image)
     track, timebase = real_time_track(track, fps_given=fps_was_given(track))
+    # in real time: a side-on stretch must last SIDE_ON_MIN_S of running, not of slow-motion playback (a pass
+    # of 1.5 s filmed at 2.4x lasted 3.6 s of the file, and was cut inside a stance at its oblique entry)
+    track, turned_note = side_on_part(track)
+    if turned_note:  # the analysed part of the file, its repeated frames included
+        fi = source_track.frame_indices
+        last = last_frame_showing(int(track.frame_indices[-1]), source_track)
+        source_track = source_track.take(np.flatnonzero((fi >= track.frame_indices[0]) & (fi <= last)))
     cleaned = clean_track(track)
     ct = cleaned.track
     # quality checks that need no gait events; a frontal view is refused before event detection
