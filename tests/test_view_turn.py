@@ -100,3 +100,16 @@ def test_a_short_side_on_stretch_is_judged_in_real_time_on_slow_motion(gait):
     else:
         assert any("slow motion" in w for w in result.result.quality.warnings)
         assert not any("side-on only from" in w for w in result.result.quality.warnings)
+
+
+def test_side_on_seconds_are_the_clips_as_it_plays(gait):
+    """On slow motion the warning names the seconds a player shows (as --start/--end take them), not real time."""
+    import re
+
+    track = to_pose_track(gait, seed=3)
+    turned = _turned(track, _yaw(track.n_frames, track.fps, turned_until_s=3.5))
+    slow = replace(turned, timestamps_s=np.arange(turned.n_frames) / 24.0, fps=24.0, info={**turned.info, "video_fps": 24.0})
+    result = analyze_track(slow)  # 2.5x slow motion: side-on from 3.0-3.5 s of running, 7.5-8.75 s of the clip
+    note = next(w for w in result.result.quality.warnings if "side-on only from" in w)
+    start, end = (float(x) for x in re.findall(r"from ([\d.]+) s to ([\d.]+) s", note)[0])
+    assert 7.5 <= start <= 8.75 and end == pytest.approx((turned.n_frames - 1) / 24.0, abs=0.05)

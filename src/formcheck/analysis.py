@@ -134,7 +134,8 @@ def side_on_part(track: PoseTrack) -> tuple[PoseTrack, str | None]:
     cut = track.take(np.arange(a, b + 1))
     if view_check(cut)["verdict"] == "frontal":
         return track, None
-    t = np.asarray(track.timestamps_s, dtype=float)
+    # seconds of the clip as it plays (as --start/--end take them): the track's own time may be slow motion undone
+    t = np.asarray(track.frame_indices, dtype=float) / float(track.info.get("video_fps", track.fps))
     return cut, (f"the runner is seen side-on only from {t[a]:.1f} s to {t[b]:.1f} s of the clip (turned towards or away "
                  f"from the camera elsewhere): only that part was analysed; film at right angles to the running direction")
 
