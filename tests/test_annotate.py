@@ -262,6 +262,35 @@ def test_a_still_that_cannot_be_written_fails_the_run_and_leaves_no_image(tmp_pa
     assert not list((tmp_path / "stills").iterdir())
 
 
+def test_slow_motion_clip_is_annotated_over_its_whole_length(tmp_path):
+    """A 240 fps capture saved as 8x slow motion, analysed without --fps: the analysis runs on the real time base
+    (re-timed 7.8x), the annotated clip still covers every analysed frame of the file, and its stills are drawn (it
+    covered the first 92 of 720 frames: the analysed track's clock was taken for the file's)."""
+    from dataclasses import replace
+
+    from formcheck.analysis import analyze_track
+    from formcheck.annotated_clip import write_annotated_outputs
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    size, fps_file = (160, 120), 30.0
+    gait = simulate_gait(GaitParams(fps=240.0, duration_s=3.0, image_size=size, cadence_spm=170.0, speed_m_s=3.0,
+                                    facing="left", treadmill=True, seed=0))
+    real = to_pose_track(gait, noise_px=0.2, seed=1)
+    n = real.n_frames
+    video = tmp_path / "slowmo.mp4"
+    with H264Writer(video, fps_file, size, crf=35, preset="ultrafast") as w:
+        for i in range(n):
+            w.write(np.full((size[1], size[0], 3), 60, dtype=np.uint8), time_s=i / fps_file)
+    stored = replace(real, timestamps_s=np.arange(n) / fps_file, fps=fps_file, source=str(video),
+                     info={**real.info, "video_fps": fps_file})
+    analysis = analyze_track(stored)
+    assert any("slow motion" in w for w in analysis.quality["warnings"])
+    out = write_annotated_outputs(video, analysis, tmp_path / "out")
+    first, last = int(analysis.raw_track.frame_indices[0]), int(analysis.raw_track.frame_indices[-1])
+    assert decoded(out.clip)[2] == last - first + 1 >= 0.9 * n
+    assert {"contact", "toe_off"} <= set(out.stills)
+
+
 # --------------------------------------------------------------------------- real clip, end to end
 def test_treadmill_end_to_end(tmp_path, shared_videos, treadmill_track):
     from formcheck.analysis import analyze_track

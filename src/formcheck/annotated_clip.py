@@ -226,7 +226,9 @@ def write_annotated_outputs(
     data = overlay_from_analysis(analysis)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    ts = analysis.track.timestamps_s
+    # the analysed part in the file's frames and time base (--fps applied, as data.fps): the analysed track itself may
+    # run on another clock (slow motion undone, repeated frames dropped), which covered 92 of a slow-motion clip's 720
+    ts = analysis.raw_track.timestamps_s
     return write_annotated(
         video_path,
         data,
