@@ -269,6 +269,20 @@ def test_fast_zoom_is_refused(tmp_path):
     assert "keep the zoom fixed" in str(e.value)
 
 
+@pytest.mark.parametrize("speed_px", [6.0, 12.0])
+def test_scene_cut_during_a_pan_starts_a_new_segment(tmp_path, speed_px):
+    """A friend following the runner cuts to another shot mid-pan: the frame-to-frame difference is already high, so
+    the cut's is only ~1.3x the usual one; the last frame was followed well, and nothing carries over to the next."""
+    n, cut = 90, 45
+    span = speed_px * n * 0.9
+    size = (int(span + 700), 700)
+    cam = CameraPath(window_wh=SIZE, centre_from=(span + 300, 350), centre_to=(300, 350), pan_start=0.0, pan_time=0.9,
+                     overshoot=0.0, seed=3)
+    _filmed(tmp_path / "cut.mp4", cam, n, _scene(1, size), other=_scene(5, size), cut_at=cut)
+    motion = measure_camera_motion(tmp_path / "cut.mp4")
+    assert motion.cuts == [cut]
+
+
 @pytest.mark.parametrize("grain", [3.0, 6.0])
 def test_grain_on_a_plain_wall_is_not_a_scene_cut(tmp_path, grain):
     """A plain wall filmed in dim light: fresh sensor noise on every frame gives corners that cannot be followed

@@ -68,11 +68,13 @@ STILL_PX = 0.3  # a stride counts as still when the picture moved less than this
 CUT_DIFF_FACTOR = 4.0  # thumbnail difference > this x the running median (+ CUT_DIFF_MIN) ...
 CUT_DIFF_MIN = 8.0  # grey levels
 # ... or, where the background's corners cannot be followed although both pictures have them, a difference above
-# this x the running median (+ CUT_CHANGE_MIN): a picture that changed no more than it does from one frame to the
-# next is the same shot, its "corners" grain or sensor noise on a plain wall (a 25 fps portrait clip whose runner
-# fills the frame had two false cuts at 1.1x the median); two shots of similar texture and brightness differ ~2x
+# this x the running median (+ CUT_CHANGE_MIN), unless the last frame was followed well: a picture that changed no
+# more than it does from one frame to the next is the same shot, its "corners" grain or sensor noise on a plain wall
+# (a 25 fps portrait clip whose runner fills the frame had two false cuts at 1.1x the median, its background never
+# followed); two shots of similar texture and brightness differ ~2x, a cut during a pan as little as 1.3x
 CUT_CHANGE_FACTOR = 1.5
 CUT_CHANGE_MIN = 2.0  # grey levels
+FOLLOWED_WELL_FRACTION = 0.5  # ... "followed well": this share of the points followed (and 3 x MIN_TRACKED) fit one motion
 # --- what the analysis accepts
 FAILED_REFUSE_FRACTION = 0.2  # the camera moved and the background could not be followed on more frames than this: refuse
 ZOOM_REFUSE_PCT_S = 8.0  # the picture's scale changes faster than this (% per second over 0.5 s): refuse
@@ -320,6 +322,7 @@ class CameraEstimator:
         self._pending: list[tuple[int, float, tuple[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray | None, bool, bool]] = []
         self._still_run = 0  # frames in a row the camera has not moved
         self._last_thumb: np.ndarray | None = None  # of the last frame added (cuts are looked for on every frame)
+        self._followed_well = False  # the last frame's transform was fitted from the flow of many background points
         self.frames_followed = 0  # frames whose flow was measured (the rest lie within a still stride)
 
     def _new_key(self, gray: np.ndarray, box: np.ndarray | None) -> None:
@@ -333,7 +336,7 @@ class CameraEstimator:
         into every later transform: a plain background whose key frame has fewer than REKEY_POINTS corners
         was re-keyed on every frame, and a still 240 fps render drifted 5 % in scale and 3.5 deg over 3 s
         (0.14 px a frame), read as a moving camera."""
-        return max(0.5 * self._kf_n, min(REKEY_POINTS, REKEY_FRACTION_FEW * self._kf_n))
+        return max(0.5 * self._kf_n, min(REKEY_POINTS, max(MIN_TRACKED, REKEY_FRACTION_FEW * self._kf_n)))
 
     def add(self, index: int, time_s: float, frame: tuple[np.ndarray, np.ndarray, tuple[int, int]], box: np.ndarray | None) -> None:
         """Take the next frame. While the camera stands still only every STILL_STRIDE-th frame's flow is
@@ -381,6 +384,7 @@ class CameraEstimator:
         self._cur_to_ref = cur_to_ref
         for idx, t, _, b, _, _ in self._pending:
             self._record(idx, t, b, True, n_in)
+        self._followed_well = n_in >= max(3 * MIN_TRACKED, FOLLOWED_WELL_FRACTION * self._kf_n)
         self._prev, self._prev_box = gray, box
         self._pending = []
         self.frames_followed += 1
@@ -403,13 +407,14 @@ class CameraEstimator:
         wid, hgt = self.image_size or (wid, hgt)  # boxes and the result are in the clip's own pixels
         self._size = (wid, hgt)
         sc = self._sc = min(1.0, self.max_side / float(max(wid, hgt)))
-        ok, n_in = False, 0
+        ok, n_in, fitted, tried = False, 0, False, 0
         if self._prev is None:
             self._new_key(gray, box)
             ok, n_in = True, self._kf_n
         else:
             prev = self._prev
             est = None
+            tried = len(self._cur_pts)
             if len(self._cur_pts) >= MIN_TRACKED:
                 fit = _fit(prev, gray, self._kf_pts, self._cur_pts, box, sc, self._lk)
                 if fit is not None:
@@ -417,7 +422,7 @@ class CameraEstimator:
                     self._kf_pts, self._cur_pts = self._kf_pts[keep], p1[keep]
             if est is not None:
                 self._cur_to_ref = self._kf_to_ref @ np.linalg.inv(_sim(est))
-                ok = True
+                ok = fitted = True
                 if len(self._cur_pts) < self._rekey_below():
                     self._new_key(gray, box)
             else:
@@ -426,11 +431,13 @@ class CameraEstimator:
                 fit = _fit(prev, gray, p0, p0, box, sc, self._lk) if len(p0) >= MIN_TRACKED else None
                 if fit is not None:
                     self._cur_to_ref = self._cur_to_ref @ np.linalg.inv(_sim(fit[0]))
-                    ok, n_in = True, fit[3]
+                    ok, n_in, fitted, tried = True, fit[3], True, len(p0)
                     self._new_key(gray, box)
-                elif spike or (changed and len(p0) >= 3 * MIN_TRACKED and len(_corners(gray, box, sc)) >= 3 * MIN_TRACKED):
-                    # the picture jumped, or it changed more than usual and both have texture yet nothing carries over:
-                    # a new shot
+                elif spike or ((changed or self._followed_well)
+                               and len(p0) >= 3 * MIN_TRACKED and len(_corners(gray, box, sc)) >= 3 * MIN_TRACKED):
+                    # the picture jumped; or both have texture yet nothing carries over, and either the picture changed
+                    # more than usual or the last frame was followed well (a cut during a pan, whose frame-to-frame
+                    # difference is already high): a new shot
                     self._seg += 1
                     self._cur_to_ref = np.eye(3)
                     self._new_key(gray, box)
@@ -438,6 +445,8 @@ class CameraEstimator:
                     self._diffs.clear()
                 else:  # background lost (blur, no texture): carry on from the last estimate, start again here
                     self._new_key(gray, box)
+        # most of the points followed fit one motion: a background the next frame must carry on, unless the shot changed
+        self._followed_well = fitted and n_in >= max(3 * MIN_TRACKED, FOLLOWED_WELL_FRACTION * tried)
         self._record(index, time_s, box, ok, n_in)
         self._prev, self._prev_box = gray, box
 
