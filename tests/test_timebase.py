@@ -136,6 +136,18 @@ def test_doubled_slow_motion_given_its_capture_rate_is_timed_as_filmed(track):
     assert any("probably --fps 60" in w and "25 new images a second" in w for w in guessed.quality["warnings"])
 
 
+def test_fps_equal_to_the_files_own_rate_is_given(track):
+    """60 fps conformed to 30 fps (2x slow motion), then doubled to 60: the hint names --fps 60, the file's own rate,
+    and --fps 60 is then taken as given (it was ignored as equal to the file's rate, and the hint repeated itself)."""
+    conformed = doubled(stored_at(track, 30.0))
+    conformed = replace(conformed, info={**conformed.info, "video_fps": 60.0})
+    guessed = analyze_track(replace(conformed, info={**conformed.info, "fps_override": None}))
+    assert any("probably --fps 60" in w for w in guessed.quality["warnings"])
+    given = analyze_track(replace(conformed, info={**conformed.info, "fps_override": 60.0}))
+    assert given.summary["cadence_spm"] == pytest.approx(analyze_track(track).summary["cadence_spm"], rel=1e-6)
+    assert not any("slow motion" in w for w in given.quality["warnings"])
+
+
 def test_thumbnails_tell_a_repeated_image_from_a_new_one():
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 255, size=(720, 1280, 3), dtype=np.uint8)  # shrunk to 640 px first, as in the pose pass

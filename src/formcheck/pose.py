@@ -251,7 +251,7 @@ def _extract(
             raise NoPersonError(f"{path}: no frames in the selected time range")
         if not tracks:
             raise NoPersonError(f"{path}: no person found in any of {n} frames")
-        track = _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, crop)
+        track = _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, crop, fps_override)
         return (replace(track, info={**track.info, "foot_blur": foot_blur}) if foot_blur else track), estimator
 
     if max_people > 1 and not np.isfinite(scan_s):
@@ -737,6 +737,7 @@ def _build_track(
     max_seen: int,
     repeated: list[int],
     crop: tuple[int, int, int, int] | None = None,
+    fps_override: float | None = None,
 ) -> PoseTrack:
     """The picked runner's poses as a PoseTrack (NaN in frames where they were not seen)."""
     n = len(frame_indices)
@@ -760,6 +761,7 @@ def _build_track(
             "max_people_in_a_frame": max_seen,
             "person_picked": reason,
             "video_fps": info.fps,
+            "fps_override": fps_override,  # --fps as given (None: the file's own rate), even when equal to the file's
             "rotation_deg": info.rotation_deg,
             "repeated_frames": repeated,
             "model_region": None if crop is None else list(crop),

@@ -124,7 +124,11 @@ def real_time_track(track: PoseTrack, *, fps_given: bool = False) -> tuple[PoseT
 
 
 def fps_was_given(track: PoseTrack) -> bool:
-    """True when the track's rate is not the file's own (the user gave the real rate with --fps)."""
+    """True when the user gave the real rate with --fps: recorded by the pose stage, also when it equals the file's
+    rate (60 fps conformed to 30 fps and then doubled to 60 is --fps 60); tracks saved before that was recorded
+    tell it by a rate other than the file's."""
+    if "fps_override" in track.info:
+        return track.info["fps_override"] is not None
     stored = track.info.get("video_fps")
     return stored is not None and abs(float(stored) - float(track.fps)) > 1e-6 * float(track.fps)
 
@@ -145,7 +149,7 @@ def slow_motion_warning(tb: TimeBase) -> str:
     hint = "--fps (e.g. --fps 240)"
     images = tb.image_fps or tb.file_fps
     if images:
-        shown = (f"{tb.file_fps:g} fps" if tb.file_fps is None or abs(images - tb.file_fps) < 0.01 * images
+        shown = (f"{images:g} fps" if tb.file_fps is None or abs(images - tb.file_fps) < 0.01 * images
                  else f"{images:.3g} new images a second (of its {tb.file_fps:g} fps)")
         hint = (f"--fps (probably --fps {likely_capture_fps(images, tb.slow_motion_factor):g}: the file's "
                 f"{shown} x {tb.slow_motion_factor:.1f})")
