@@ -161,7 +161,8 @@ def scenario_clips(notes: list[str], wanted: str | None) -> Iterator[Clip]:
         if name in CONFORMED_DOUBLED_SCENARIOS:  # issue 14's street clip: 60 fps played at 25, then each frame twice
             export = replace(slow_motion_export(scenarios.scenario(name).params.fps, 25.0), repeat=2)
             export = replace(export, name=f"{export.name}_doubled")
-        names = [label] + ([f"{label}/{export.name}"] if export is not None else [])
+        names = [label] + ([f"{label}/{export.name}"] if export is not None else []) + \
+            ([f"{label}/watermark"] if name in WATERMARK_SCENARIOS else [])
         if wanted and not any(wanted in n for n in names):
             continue
         try:  # render_scenario reuses a complete rendering of the same scenario version

@@ -250,7 +250,7 @@ def _assert_same_json(made, committed, path="") -> None:
 
 def test_scenario_registry():
     assert {"belt_height_60fps", "motion_blur_60fps", "fps240", "overground_pass", "far_foot_hidden", "gym_60fps",
-            "portrait_25fps"} <= set(SCENARIOS)
+            "portrait_25fps", "lab_slowmo_240fps"} <= set(SCENARIOS)
     assert scenario("gym_60fps").params.camera_height_m == scenario("belt_height_60fps").params.camera_height_m
     assert scenario("gym_60fps").style.shutter_s == pytest.approx(1 / 60)
     assert scenario("portrait_25fps").params.fps == 25.0

@@ -93,13 +93,9 @@ def test_a_short_side_on_stretch_is_judged_in_real_time_on_slow_motion(gait):
     turned = _turned(track, _yaw(track.n_frames, track.fps, turned_until_s=6.5))
     slow = replace(turned, timestamps_s=np.arange(turned.n_frames) / 25.0, fps=25.0, info={**turned.info, "video_fps": 25.0})
     assert side_on_stretch(slow) is not None  # 3.6 s of the file: long enough, judged on the file's time
-    try:
-        result = analyze_track(slow)
-    except AnalysisError as exc:
-        assert "side" in str(exc)
-    else:
-        assert any("slow motion" in w for w in result.result.quality.warnings)
-        assert not any("side-on only from" in w for w in result.result.quality.warnings)
+    result = analyze_track(slow)
+    assert any("slow motion" in w for w in result.result.quality.warnings)
+    assert not any("side-on only from" in w for w in result.result.quality.warnings)
 
 
 def test_side_on_seconds_are_the_clips_as_it_plays(gait):
