@@ -66,13 +66,15 @@ class Scenario:
 
 
 _RUNNER = dict(cadence_spm=170.0, speed_m_s=3.0, facing="left", hip_extension_deg=12.0)
+# a phone on the floor beside the treadmill, pitched up, portrait, the runner small (belt_height_60fps, gym_60fps)
+_GYM_FLOOR_PHONE = dict(image_size=(540, 960), fps=60.0, duration_s=4.0, treadmill=True, overstride_pct_leg=15.0,
+                        camera_height_m=0.02, camera_tilt_deg=15.0, camera_focal_px=1170.0, camera_distance_m=4.0)
 
 _SPECS: tuple[Scenario, ...] = (
     Scenario(
         "belt_height_60fps",
         "treadmill, phone on the floor at belt height pitched 15 deg up, portrait 540x960, 60 fps, small runner",
-        GaitParams(image_size=(540, 960), fps=60.0, duration_s=4.0, treadmill=True, overstride_pct_leg=15.0,
-                   camera_height_m=0.02, camera_tilt_deg=15.0, camera_focal_px=1170.0, camera_distance_m=4.0, **_RUNNER),
+        GaitParams(**_GYM_FLOOR_PHONE, **_RUNNER),
         RenderStyle(seed=11),
     ),
     Scenario(
@@ -103,8 +105,7 @@ _SPECS: tuple[Scenario, ...] = (
     Scenario(
         "gym_60fps",
         "treadmill, phone on the floor at belt height pitched 15 deg up, portrait 540x960, 60 fps, 1/60 s shutter, small runner",
-        GaitParams(image_size=(540, 960), fps=60.0, duration_s=4.0, treadmill=True, overstride_pct_leg=15.0,
-                   camera_height_m=0.02, camera_tilt_deg=15.0, camera_focal_px=1170.0, camera_distance_m=4.0, **_RUNNER),
+        GaitParams(**_GYM_FLOOR_PHONE, **_RUNNER),
         RenderStyle(seed=16, shutter_s=1.0 / 60.0, shutter_subframes=7),
     ),
     Scenario(
