@@ -370,7 +370,8 @@ class CameraEstimator:
         """The held stride's last frame against the last followed one: still -> every held frame takes the transform."""
         frame, box = self._pending[-1][2:4]
         gray = frame[0]
-        if len(self._cur_pts) < max(self._rekey_below(), MIN_TRACKED):
+        tried = len(self._cur_pts)
+        if tried < max(self._rekey_below(), MIN_TRACKED):
             return False
         fit = _fit(self._prev, gray, self._kf_pts, self._cur_pts, box, self._sc, self._lk)
         if fit is None:
@@ -384,7 +385,7 @@ class CameraEstimator:
         self._cur_to_ref = cur_to_ref
         for idx, t, _, b, _, _ in self._pending:
             self._record(idx, t, b, True, n_in)
-        self._followed_well = n_in >= max(3 * MIN_TRACKED, FOLLOWED_WELL_FRACTION * self._kf_n)
+        self._followed_well = n_in >= max(3 * MIN_TRACKED, FOLLOWED_WELL_FRACTION * tried)
         self._prev, self._prev_box = gray, box
         self._pending = []
         self.frames_followed += 1

@@ -94,11 +94,16 @@ def stride_period_s(track: PoseTrack, max_s: float = 20.0) -> float | None:
     return float(np.median(periods)) if periods else None
 
 
+def _faster(track: PoseTrack, factor: float) -> PoseTrack:
+    """The track's clock run ``factor`` times faster from its first frame (frames and landmarks as they are)."""
+    t0 = float(track.timestamps_s[0])
+    return replace(track, fps=float(track.fps) * factor, timestamps_s=t0 + (track.timestamps_s - t0) / factor)
+
+
 def retime(track: PoseTrack, factor: float) -> PoseTrack:
     """The track as if filmed ``factor`` times faster (what ``--fps`` does for slow motion)."""
-    t0 = float(track.timestamps_s[0])
-    return replace(track, fps=float(track.fps) * factor, timestamps_s=t0 + (track.timestamps_s - t0) / factor,
-                   info={**track.info, "slow_motion_factor": factor})
+    faster = _faster(track, factor)
+    return replace(faster, info={**faster.info, "slow_motion_factor": factor})
 
 
 def real_time_track(track: PoseTrack, *, fps_given: bool = False) -> tuple[PoseTrack, TimeBase]:
@@ -114,9 +119,7 @@ def real_time_track(track: PoseTrack, *, fps_given: bool = False) -> tuple[PoseT
     image_fps = file_fps * float(track.fps) / frame_fps
     stride = stride_period_s(track)
     if fps_given and dropped:
-        t0 = float(track.timestamps_s[0])
-        factor = frame_fps / float(track.fps)
-        track = replace(track, fps=frame_fps, timestamps_s=t0 + (track.timestamps_s - t0) / factor)
+        track = _faster(track, frame_fps / float(track.fps))  # the images 1/--fps apart
     if fps_given or stride is None or stride < SLOW_MOTION_MIN_STRIDE_S:
         return track, TimeBase(dropped, 1.0, stride, file_fps, image_fps)
     factor = stride / TYPICAL_STRIDE_S
