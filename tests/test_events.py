@@ -226,6 +226,36 @@ def test_far_zeni_contacts_take_the_near_legs_landing_offset():
     assert unmoved[-1] == far
 
 
+def test_descent_to_ground_interpolates_where_the_foot_comes_down():
+    """A foot 30 px up coming down 10 px a frame (leg 200 px, ground band 0.02 x 200 = 4 px): it is 10 px up at
+    frame 5 and 0 at frame 6, so it enters the band at 5 + (10 - 4) / 10 = 5.6. Jitter on the ground is no descent."""
+    from formcheck.event_fits import descent_to_ground
+
+    heights = np.array([40.0, 40, 40, 30, 20, 10, 0, 0, 1, 0, 0])
+    assert descent_to_ground(heights, 0, 10, 200.0, EventParams()) == pytest.approx(5.6)
+    assert descent_to_ground(heights, 7, 10, 200.0, EventParams()) is None  # searched after the foot is down
+    jitter = np.array([0.0, 1, 5, 1, 0, 6, 2, 0])  # never 0.08 x 200 = 16 px up
+    assert descent_to_ground(jitter, 0, 7, 200.0, EventParams()) is None
+
+
+def test_zeni_contacts_of_a_leg_without_landings_move_to_the_descent():
+    """Far leg: no landings, Zeni contacts at 0.45 / 1.15 s, the foot down at track index 47.5 -> 0.475 s.
+    A leg with three landings keeps its own timing (contacts_by_rhythm's business), as does a far contact
+    with no descent seen."""
+    from formcheck.events import zeni_contacts_by_descent
+
+    near = [_stance("left", c + 0.02, c + 0.25, c) for c in (0.1, 0.8, 1.5)]
+    far = [_stance("right", c, c + 0.25, c, contact_method="zeni") for c in (0.45, 1.15)]
+    out = zeni_contacts_by_descent(near + far, {("right", 0.45): 47.5}, _clock_track(), EventParams())
+    assert out[:3] == near
+    assert out[3].contact_at_s == pytest.approx(0.475) and out[3].contact_index == 48
+    assert out[3].contact_method == "descent"
+    assert out[4] == far[1]
+    near_zeni = [replace(s, contact_method="zeni", contact_at_s=s.candidate_at_s) for s in near]
+    landed = zeni_contacts_by_descent(near + near_zeni[:1], {("left", 0.1): 11.0}, _clock_track(), EventParams())
+    assert landed[-1] == near_zeni[0]  # its leg has 3 landings
+
+
 def test_far_toe_off_by_symmetry_takes_the_knee_turn_when_closer():
     """Near contact times 0.25 s; a far toe lift at 0.12 s is 0.13 s short, the knee's turn at 0.24 s wins."""
     from formcheck.events import EventParams, toe_offs_by_symmetry

@@ -254,6 +254,26 @@ def landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: f
     return None
 
 
+def descent_to_ground(heights: np.ndarray, lo: int, hi: int, leg: float, p: EventParams) -> float | None:
+    """First instant in frames lo..hi at which a foot that was in the air comes down to its stance level.
+
+    ``heights`` (T,) is the foot's lowest landmark's height above its own stance level (px, up = +).
+    The instant is interpolated between the last frame above ``descent_ground_leg`` x leg and the
+    first at or below it; the foot must have been at least ``descent_from_leg`` x leg up within the
+    ``descent_lookback`` frames before (a foot coming down, not jitter about the ground).
+    """
+    eps = p.descent_ground_leg * leg
+    for i in range(max(1, lo), min(len(heights) - 1, hi) + 1):
+        h0, h1 = heights[i - 1], heights[i]
+        if not (np.isfinite(h0) and np.isfinite(h1) and h0 > eps >= h1):
+            continue
+        before = heights[max(0, i - p.descent_lookback) : i]
+        if not (np.isfinite(before).any() and np.nanmax(before) >= p.descent_from_leg * leg):
+            continue
+        return float(i - 1 + (h0 - eps) / (h0 - h1))
+    return None
+
+
 def stance_base(y: np.ndarray, a: int, b: int) -> float:
     """Stance level of a landmark: mean of its 3 lowest image points (largest y) in frames a..b."""
     seg = y[max(0, a) : max(0, b) + 1]

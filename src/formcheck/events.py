@@ -51,7 +51,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import landmarks as lm
-from .event_fits import knee_extension, knee_turn, landing, stance_base, toe_lift, toe_posterior
+from .event_fits import descent_to_ground, knee_extension, knee_turn, landing, stance_base, toe_lift, toe_posterior
 from .gait_cycle import Direction, detect_direction, foot_forward, stride_period, zeni_candidates
 from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg
 from .pose_track import PoseTrack
@@ -88,6 +88,9 @@ class EventParams:
     landing_other_near_leg: float = 0.25  # the foot's other landmark (toe for a heel landing) within this of its level
     landing_settle_stride: float = 0.1  # after a landing, over this long (at least 2 frames) ...
     landing_max_settle_ratio: float = 0.35  # ... the landmark descends at most this fraction of its approach speed
+    descent_ground_leg: float = 0.02  # no landing fit: contact when the foot's lowest point comes within this of its stance level ...
+    descent_from_leg: float = 0.08  # ... having been at least this high ...
+    descent_lookback: int = 4  # ... within this many frames before
     landing_min_visibility: float = 0.5  # median foot-landmark visibility a leg needs for the landing rule (else Zeni)
     well_seen_visibility: float = 0.85  # above: landing anywhere the hinge puts it, toe lift timed on the unsmoothed trace
     # Toe-off: the toe leaving the ground, refined to the knee's turn from extension to flexion
@@ -137,6 +140,7 @@ class StepEvents:
     toe_off_at_s: float | None  # instant of toe-off (s of clip time)
     toe_off_method: str  # "toe_lift" | "knee_extension" | "toe_posterior" | "none"
     contact_method: str = "landing"  # "landing" (heel/toe landing) | "zeni" (most anterior foot) | "rhythm" (see contacts_by_rhythm)
+    # | "descent" (zeni_contacts_by_descent) | "planted" (short_pass_events)
     candidate_at_s: float | None = None  # Zeni most-anterior instant (periodic marker used for cadence)
     doubts: tuple[str, ...] = ()  # why this step's timing is uncertain (empty: the evidence agrees)
     other_label: bool = False  # the pose model had this foot on the other leg's landmarks (see label_swap_frames)
@@ -229,6 +233,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps: list[StepEvents] = []
     knee_alternative: dict[tuple[str, int], float | None] = {}  # knee turn that disagreed with the toe lift
     alternatives: dict[tuple[str, float], dict[str, float]] = {}  # every toe-off candidate of a stance (track index)
+    descents: dict[tuple[str, float], float] = {}  # (side, Zeni instant s) -> the foot's descent to the ground (track index)
     for side in SIDES:
         sig = fwd[side]
         if not np.isfinite(sig).any():
@@ -256,6 +261,11 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                                   other=(ys[o][0], bases[o]), within_span=not well_seen, period=period)
                 if t_land is not None:
                     lands.append(t_land)
+            if not lands and trust[side] >= p.landing_min_visibility:  # kept for zeni_contacts_by_descent
+                heights = np.fmin(bases["heel"] - ys["heel"][0], bases["foot_index"] - ys["foot_index"][0])
+                t_desc = descent_to_ground(heights, int(np.ceil(c_zeni)), int(c_zeni + p.landing_after_zeni_stride * period), scale, p)
+                if t_desc is not None and t_desc >= c_zeni:  # down after the foot stopped swinging forward
+                    descents[(side, _time_at(track, c_zeni))] = t_desc
             if candidate.at_clip_edge and not (lands and first_seen + 2 <= c_zeni <= last_seen - 2
                                                and first_seen + edge_margin <= min(lands) <= last_seen - edge_margin):
                 continue  # a swing the clip cuts: only a landing seen whole, clear of the edge, makes it a contact
@@ -299,6 +309,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             )
     steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
     steps = zeni_contacts_with_borrowed_delay(steps, trust, track, period, p)
+    steps = zeni_contacts_by_descent(steps, descents, track, p)
     steps = contacts_by_rhythm(steps, track, period, p)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
@@ -373,6 +384,32 @@ def zeni_contacts_with_borrowed_delay(steps: list[StepEvents], trust: dict[str, 
                 idx = min(len(t) - 1, int(np.ceil(pos - p.event_frame_tol_frames)))
                 s = replace(s, contact_at_s=at, contact_index=idx,
                             toe_off_index=None if s.toe_off_index is None else max(idx, s.toe_off_index))
+        out.append(s)
+    return out
+
+
+def zeni_contacts_by_descent(steps: list[StepEvents], descents: dict[tuple[str, float], float], track: PoseTrack,
+                             p: EventParams) -> list[StepEvents]:
+    """A leg without landings to time it: its Zeni contacts moved to the foot's descent to the ground.
+
+    The Zeni instant (the foot most anterior relative to the pelvis) comes before the foot is down
+    (swing-leg retraction), by 20-30 ms in the renders: a frame at 30 fps and, on a 4.5 m/s treadmill,
+    15 % of leg length of overstride. Where a leg has fewer than
+    ``offset_min_landings`` landings (no rhythm of its own) and the other leg lent no delay, each of its
+    contacts still at its Zeni instant is moved to the first instant after it at which the foot's lowest
+    landmark comes within ``descent_ground_leg`` of its stance level (:func:`descent_to_ground`),
+    when the foot was seen coming down (``contact_method="descent"``).
+    """
+    landings = {side: sum(s.side == side and s.contact_method == "landing" for s in steps) for side in SIDES}
+    out = []
+    for s in steps:
+        at = descents.get((s.side, s.candidate_at_s)) if landings[s.side] < p.offset_min_landings else None
+        if s.contact_method == "zeni" and s.contact_at_s == s.candidate_at_s and at is not None:
+            c_idx = min(len(track.timestamps_s) - 1, int(np.ceil(at - p.event_frame_tol_frames)))
+            at_s = _time_at(track, at)
+            if s.toe_off_at_s is None or at_s < s.toe_off_at_s:
+                s = replace(s, contact_at_s=at_s, contact_index=c_idx, contact_method="descent",
+                            toe_off_index=None if s.toe_off_index is None else max(c_idx, s.toe_off_index))
         out.append(s)
     return out
 
