@@ -71,7 +71,10 @@ CUT_DIFF_MIN = 8.0  # grey levels
 # this x the running median (+ CUT_CHANGE_MIN), unless the last frame was followed well: a picture that changed no
 # more than it does from one frame to the next is the same shot, its "corners" grain or sensor noise on a plain wall
 # (a 25 fps portrait clip whose runner fills the frame had two false cuts at 1.1x the median, its background never
-# followed); two shots of similar texture and brightness differ ~2x, a cut during a pan as little as 1.3x
+# followed); two shots of similar texture and brightness differ ~2x, a cut during a pan as little as 1.3x.
+# Even after a well-followed frame the picture must differ by CUT_CHANGE_MIN: on a plain track scene (sky, hedge,
+# grass, lines: edges more than corners) the background was lost for a frame after being followed well, the picture
+# 0.6 grey levels from the last, and a still camera's 3.6 s pass was refused for a "scene cut"
 CUT_CHANGE_FACTOR = 1.5
 CUT_CHANGE_MIN = 2.0  # grey levels
 FOLLOWED_WELL_FRACTION = 0.5  # ... "followed well": this share of the points followed (and 3 x MIN_TRACKED) fit one motion
@@ -319,7 +322,8 @@ class CameraEstimator:
         self._cur_to_ref = np.eye(3)
         self._kf_pts = self._cur_pts = np.zeros((0, 2), np.float32)  # features on the key frame and where they are now
         self._kf_n = 0
-        self._pending: list[tuple[int, float, tuple[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray | None, bool, bool]] = []
+        self._pending: list[tuple[int, float, tuple[np.ndarray, np.ndarray, tuple[int, int]], np.ndarray | None, bool, bool,
+                                  bool]] = []
         self._still_run = 0  # frames in a row the camera has not moved
         self._last_thumb: np.ndarray | None = None  # of the last frame added (cuts are looked for on every frame)
         self._followed_well = False  # the last frame's transform was fitted from the flow of many background points
@@ -349,10 +353,11 @@ class CameraEstimator:
         usual = float(np.median(recent)) if recent else 0.0
         spike = diff > CUT_DIFF_FACTOR * usual + CUT_DIFF_MIN
         changed = diff > CUT_CHANGE_FACTOR * usual + CUT_CHANGE_MIN
+        differs = diff > CUT_CHANGE_MIN
         if self._last_thumb is not None:
             self._diffs.append(diff)
         self._last_thumb = thumb
-        self._pending.append((index, time_s, frame, box, spike, changed))
+        self._pending.append((index, time_s, frame, box, spike, changed, differs))
         striding = self._prev is not None and not spike and self._still_run >= STILL_FRAMES
         if not striding or (len(self._pending) == STILL_STRIDE and not self._stride_still()):
             self.flush()
@@ -383,7 +388,7 @@ class CameraEstimator:
             return False
         self._kf_pts, self._cur_pts = self._kf_pts[keep], p1[keep]
         self._cur_to_ref = cur_to_ref
-        for idx, t, _, b, _, _ in self._pending:
+        for idx, t, _, b, *_ in self._pending:
             self._record(idx, t, b, True, n_in)
         self._followed_well = n_in >= max(3 * MIN_TRACKED, FOLLOWED_WELL_FRACTION * tried)
         self._prev, self._prev_box = gray, box
@@ -401,7 +406,7 @@ class CameraEstimator:
         self._segs.append(self._seg)
 
     def _follow(self, index: int, time_s: float, frame: tuple[np.ndarray, np.ndarray, tuple[int, int]], box: np.ndarray | None,
-                spike: bool, changed: bool) -> None:
+                spike: bool, changed: bool, differs: bool) -> None:
         """Measure one frame's flow from the last followed frame and fit its transform."""
         gray, _, (wid, hgt) = frame
         self.frames_followed += 1
@@ -434,7 +439,7 @@ class CameraEstimator:
                     self._cur_to_ref = self._cur_to_ref @ np.linalg.inv(_sim(fit[0]))
                     ok, n_in, fitted, tried = True, fit[3], True, len(p0)
                     self._new_key(gray, box)
-                elif spike or ((changed or self._followed_well)
+                elif spike or ((changed or (self._followed_well and differs))
                                and len(p0) >= 3 * MIN_TRACKED and len(_corners(gray, box, sc)) >= 3 * MIN_TRACKED):
                     # the picture jumped; or both have texture yet nothing carries over, and either the picture changed
                     # more than usual or the last frame was followed well (a cut during a pan, whose frame-to-frame
