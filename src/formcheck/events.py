@@ -374,16 +374,12 @@ def zeni_contacts_with_borrowed_delay(steps: list[StepEvents], trust: dict[str, 
     shift = float(np.median(landed[lender]))
     if not 0.0 < shift <= p.zeni_max_shift_stride * period / fps:
         return steps
-    t = np.asarray(track.timestamps_s, dtype=float)
     out = []
     for s in steps:
         if s.side != lender and s.contact_method == "zeni":
             at = s.contact_at_s + shift
             if s.toe_off_at_s is None or at < s.toe_off_at_s:
-                pos = float(np.interp(at, t, np.arange(len(t))))
-                idx = min(len(t) - 1, int(np.ceil(pos - p.event_frame_tol_frames)))
-                s = replace(s, contact_at_s=at, contact_index=idx,
-                            toe_off_index=None if s.toe_off_index is None else max(idx, s.toe_off_index))
+                s = _with_contact_at(s, at, track, p)
         out.append(s)
     return out
 
@@ -405,11 +401,9 @@ def zeni_contacts_by_descent(steps: list[StepEvents], descents: dict[tuple[str, 
     for s in steps:
         at = descents.get((s.side, s.candidate_at_s)) if landings[s.side] < p.offset_min_landings else None
         if s.contact_method == "zeni" and s.contact_at_s == s.candidate_at_s and at is not None:
-            c_idx = min(len(track.timestamps_s) - 1, int(np.ceil(at - p.event_frame_tol_frames)))
             at_s = _time_at(track, at)
             if s.toe_off_at_s is None or at_s < s.toe_off_at_s:
-                s = replace(s, contact_at_s=at_s, contact_index=c_idx, contact_method="descent",
-                            toe_off_index=None if s.toe_off_index is None else max(c_idx, s.toe_off_index))
+                s = _with_contact_at(s, at_s, track, p, contact_method="descent")
         out.append(s)
     return out
 
@@ -438,11 +432,8 @@ def contacts_by_rhythm(steps: list[StepEvents], track: PoseTrack, period: float,
             at = s.candidate_at_s + med
             if abs(s.contact_at_s - at) <= tol or (s.toe_off_at_s is not None and at >= s.toe_off_at_s):
                 continue
-            q = _index_at(track, at)
-            c_idx = min(len(track.timestamps_s) - 1, int(np.ceil(q - p.event_frame_tol_frames)))
-            out[i] = replace(s, contact_at_s=at, contact_index=c_idx, contact_method="rhythm",
-                             toe_off_index=None if s.toe_off_index is None else max(c_idx, s.toe_off_index),
-                             doubts=(*s.doubts, "contact timed from this leg's rhythm (its own evidence disagreed)"))
+            out[i] = _with_contact_at(s, at, track, p, contact_method="rhythm",
+                                      doubts=(*s.doubts, "contact timed from this leg's rhythm (its own evidence disagreed)"))
     return out
 
 
@@ -550,6 +541,13 @@ def _unlike(misfit: np.ndarray, p: EventParams) -> np.ndarray:
     typical = max(float(np.nanmedian(misfit)), MISFIT_FLOOR_LEG)  # noise-free strides match to ~0: no ratio then
     with np.errstate(invalid="ignore"):
         return np.isfinite(misfit) & (misfit > p.template_max_misfit_ratio * typical)
+
+
+def _with_contact_at(s: StepEvents, at_s: float, track: PoseTrack, p: EventParams, **changes: object) -> StepEvents:
+    """``s`` with its contact moved to ``at_s`` (s of clip time), its frame re-read and its toe-off frame not before it."""
+    c_idx = min(len(track.timestamps_s) - 1, int(np.ceil(_index_at(track, at_s) - p.event_frame_tol_frames)))
+    return replace(s, contact_at_s=at_s, contact_index=c_idx,
+                   toe_off_index=None if s.toe_off_index is None else max(c_idx, s.toe_off_index), **changes)  # type: ignore[arg-type]
 
 
 def _index_at(track: PoseTrack, at_s: float) -> float:
