@@ -226,6 +226,22 @@ def test_far_zeni_contacts_take_the_near_legs_landing_offset():
     assert unmoved[-1] == far
 
 
+def test_a_toe_that_drops_back_under_the_lift_height_has_not_lifted():
+    """Leg 100 px, lift height 5 px, 50 fps (0.1 s = 5 frames to stay up). The toe, on the belt at y 300 from contact
+    (frame 10), is put 7 px up at frames 14-15 (MediaPipe's toe on the passing foot), back at 4 px up from 16, and
+    rises again after frame 21 (10 px a frame). The wobble is not the toe-off (it was, 8 frames early, while only a
+    toe back within 2.5 px counted as back down); the real lift is, from frame 21 on."""
+    from formcheck.event_fits import toe_lift
+
+    y = np.full(60, 300.0)
+    y[:10] = 280.0  # swinging in before contact
+    y[14:16] = 293.0
+    y[16:22] = 296.0
+    y[22:] = 300.0 - 10.0 * np.arange(1, 39)
+    to, method = toe_lift(y, 10.0, 40.0, 100.0, EventParams(), 50.0, y)
+    assert method == "toe_lift" and 20.9 <= to <= 23.0
+
+
 def test_descent_to_ground_interpolates_where_the_foot_comes_down():
     """A foot 30 px up coming down 10 px a frame (leg 200 px, ground band 0.02 x 200 = 4 px): it is 10 px up at
     frame 5 and 0 at frame 6, so it enters the band at 5 + (10 - 4) / 10 = 5.6. Jitter on the ground is no descent."""

@@ -113,10 +113,12 @@ def toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, p: Ev
             j += 1
         if j >= hi or not np.isfinite(toe_y[j + 1]):
             return None, "none"
-        # a lifted toe stays up: a rise that falls back near the ground within lift_stay_s is a tracking
-        # wobble (e.g. the far foot while the near leg swings past it), not the toe-off
+        # a lifted toe stays up: a rise that falls back under the lift height within lift_stay_s is a tracking
+        # wobble (e.g. the far foot while the near leg swings past it, MediaPipe's toe on the other foot for 2-3
+        # frames), not the toe-off. (Back within half the lift height until 2026-12-03: a toe put 7 % leg up on the
+        # passing foot and back at 4 % was taken for the lift, 80-100 ms early on every step of a belt-height clip.)
         after = toe_y[j + 1 : min(n, j + 2 + stay)]
-        back = np.flatnonzero(np.isfinite(after) & (base - after <= 0.5 * thr))
+        back = np.flatnonzero(np.isfinite(after) & (base - after <= thr))
         if back.size == 0:
             break
         j = j + 1 + int(back[0])
