@@ -12,7 +12,7 @@ figures can flatter rules made for those clips. This script draws runners and ca
 - dark shoes on the dark belt (40 %), shirt/shorts/sock colours, sensor grain, build, and a shutter as
   long as the frame (40 %, motion blur).
 
-    .venv/bin/python benchmarks/eval_heldout.py [--first 0] [--count 24] [--out DIR]
+    .venv/bin/python benchmarks/eval_heldout.py [--first 0] [--count 24] [--out DIR] [--details]
 
 Renders go to ``DIR`` (default: formcheck's cache folder, ``heldout/``) and are reused; a variant takes
 10-75 s to render and pose on 2 cores. A variant whose gait cannot be built is skipped with a note;
@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_events import table_line, total_line, total_row  # noqa: E402
+from eval_events import details, table_line, total_line, total_row  # noqa: E402
 
 from formcheck.analysis import AnalysisError  # noqa: E402
 from formcheck.camera import prepare_track  # noqa: E402
@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first", type=int, default=0)
     ap.add_argument("--count", type=int, default=24)
     ap.add_argument("--out", type=Path, default=default_cache_dir() / "heldout")
+    ap.add_argument("--details", action="store_true", help="print every event's error")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     scores = []
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         what, score = result
         print(f"# {what} ({time.perf_counter() - t0:.0f} s)")
         print(table_line(score), flush=True)
+        if args.details:
+            print("\n".join(details(score)), flush=True)
         scores.append(score)
     if scores:
         print(total_line(total_row(scores)))
