@@ -254,6 +254,37 @@ def test_descent_to_ground_interpolates_where_the_foot_comes_down():
     assert descent_to_ground(jitter, 0, 7, 200.0, EventParams()) is None
 
 
+def test_a_toe_that_stops_above_its_stance_level_has_not_landed():
+    """Leg 200 px. A toe coming down 7 px a frame stops 16 px (8 % leg) above its stance level at t = 10.3 (the foot
+    dorsiflexing before the heel lands): a heel stopping there is a landing (a heel lands raised, on a dorsiflexed
+    foot), a toe is not (a toe tip lands at its lowest; tolerance 5 % leg = 10 px). The same toe stopping 6 px up lands."""
+    from formcheck.event_fits import landing
+
+    p = EventParams()
+    t = np.arange(30, dtype=float)
+    y = np.where(t < 10.3, 484 + 7 * (t - 10.3), 484.0)  # stance level 500 (image y, down = +)
+    as_heel = landing(y, y, 5, 15, base=500.0, leg=200.0, fps=30.0, p=p, near_ground_leg=p.landing_near_ground_leg)
+    assert as_heel == pytest.approx(10.3, abs=0.03)
+    assert landing(y, y, 5, 15, base=500.0, leg=200.0, fps=30.0, p=p, near_ground_leg=p.landing_toe_ground_leg) is None
+    low = y + 10.0  # stops 6 px above the stance level
+    assert landing(low, low, 5, 15, base=500.0, leg=200.0, fps=30.0, p=p, near_ground_leg=p.landing_toe_ground_leg) == pytest.approx(10.3, abs=0.03)
+
+
+def test_a_heel_already_down_when_the_toe_lands_times_the_contact():
+    """Leg 200 px (ground band 0.02 x 200 = 4 px, contact level 0.01 x 200 = 2 px). The heel slows as it comes down
+    (40, 30, 20, 12, 6, 3, 1, 0 px up: no kink for the landing fit) and the toe lands at frame 7.3. The heel was down
+    (<= 4 px) in frame 7, before the toe: the foot touched when the heel came within 2 px, 5 + (3 - 2) / (3 - 1) = 5.5.
+    A heel still 10 px up when the toe lands leaves the toe's landing alone (a toe-first landing)."""
+    from formcheck.events import heel_down_before_toe
+
+    p = EventParams()
+    heel = np.array([40.0, 30, 20, 12, 6, 3, 1, 0, 0, 0, 0, 0])
+    assert heel_down_before_toe(heel, 7.3, 0, 200.0, p) == pytest.approx(5.5)
+    toe_first = np.array([40.0, 35, 30, 25, 20, 15, 12, 10, 5, 0, 0, 0])
+    assert heel_down_before_toe(toe_first, 7.3, 0, 200.0, p) is None
+    assert heel_down_before_toe(heel, 7.3, 7, 200.0, p) is None  # the descent lies before the searched span
+
+
 def test_zeni_contacts_of_a_leg_without_landings_move_to_the_descent():
     """Far leg: no landings, Zeni contacts at 0.45 / 1.15 s, the foot down at track index 47.5 -> 0.475 s.
     A leg with three landings keeps its own timing (contacts_by_rhythm's business), as does a far contact

@@ -204,14 +204,14 @@ def hinge(y: np.ndarray, lo: int, hi: int, centre: float, half: float = 1.5) -> 
 
 def landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: float, leg: float, fps: float,
              p: EventParams, other: tuple[np.ndarray, float] | None = None, within_span: bool = False,
-             period: float | None = None) -> float | None:
+             period: float | None = None, near_ground_leg: float | None = None) -> float | None:
     """First landing of one landmark in frames lo..hi: a fast descent that stops near the ground.
 
     y is image y (down = +). Candidate frames are the decelerations of the SMOOTHED trace
     (local minima of its second difference); each is timed by a hinge fit on the LIGHT
     (unsmoothed) trace over +-max(2, landing_fit_half_width_s) samples (2 at 30 fps, 4 at 60 fps). Accepted
     when the landmark came down at >= landing_min_speed_leg_s, afterwards moves at most landing_max_after_ratio
-    of that speed, is within landing_near_ground_leg of its stance level ``base``, and does not rise again by
+    of that speed, is within ``near_ground_leg`` (default landing_near_ground_leg) of its stance level ``base``, and does not rise again by
     more than landing_max_rise_leg within landing_stay_s (a foot on the ground stays there); ``other`` =
     (trace, stance level) of the foot's other landmark, which must be within landing_other_near_leg
     of its level (a foot landing on the heel has its toe a few cm up, not a quarter leg).
@@ -224,6 +224,7 @@ def landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: f
     w = max(2, int(round(p.landing_fit_half_width_s * fps)))
     vmin = p.landing_min_speed_leg_s * leg / fps
     settle = max(2, int(round(p.landing_settle_stride * period))) if period else 0
+    near = (p.landing_near_ground_leg if near_ground_leg is None else near_ground_leg) * leg
     for i in range(lo, hi + 1):
         a, b, c = d2[i - 2], d2[i - 1], d2[i]
         if not (np.isfinite([a, b, c]).all() and b < 0 and b <= a and b < c):
@@ -236,7 +237,7 @@ def landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: f
             continue  # the kink lies before the searched span (the hinge may reach 1.5 samples out)
         if (v1 - v2) * w < p.landing_noise_factor * rms:
             continue  # a kink no bigger than the scatter around it: jitter, not a timed landing
-        if not (v1 >= vmin and abs(v2) <= p.landing_max_after_ratio * v1 and base - y_tau <= p.landing_near_ground_leg * leg):
+        if not (v1 >= vmin and abs(v2) <= p.landing_max_after_ratio * v1 and base - y_tau <= near):
             continue
         j0 = int(np.ceil(tau))
         after = y_smooth[j0 : int(np.ceil(tau + p.landing_stay_s * fps)) + 1]

@@ -79,7 +79,8 @@ class EventParams:
     landing_before_zeni_stride: float = 0.1  # landing searched from this much before the Zeni instant ...
     landing_after_zeni_stride: float = 0.1  # ... to this much after it
     landing_fit_half_width_s: float = 0.065  # hinge fitted over +-this (at least 2 samples a side)
-    landing_near_ground_leg: float = 0.15  # landmark within this of its stance level
+    landing_near_ground_leg: float = 0.15  # heel within this of its stance level (a heel lands on a dorsiflexed foot: raised)
+    landing_toe_ground_leg: float = 0.05  # toe within this of its stance level (a toe tip lands at its lowest)
     landing_min_speed_leg_s: float = 0.25  # slowest descent that counts as a landing
     landing_noise_factor: float = 4.0  # the kink (speed change x half-width) must exceed this x the fit's RMS residual
     landing_max_after_ratio: float = 0.3  # |speed after| / speed before: the landmark (nearly) stops
@@ -91,6 +92,7 @@ class EventParams:
     descent_ground_leg: float = 0.02  # no landing fit: contact when the foot's lowest point comes within this of its stance level ...
     descent_from_leg: float = 0.08  # ... having been at least this high ...
     descent_lookback: int = 4  # ... within this many frames before
+    heel_down_level_leg: float = 0.01  # a heel down before its toe landed: contact when it came within this of its level
     landing_min_visibility: float = 0.5  # median foot-landmark visibility a leg needs for the landing rule (else Zeni)
     well_seen_visibility: float = 0.85  # above: landing anywhere the hinge puts it, toe lift timed on the unsmoothed trace
     # Toe-off: the toe leaving the ground, refined to the knee's turn from extension to flexion
@@ -192,7 +194,9 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     1. Stances are found with Zeni et al. (2008): foot (mean of heel and toe) most anterior
        relative to the pelvis = candidate contact, toe most posterior = candidate toe-off.
     2. Initial contact = the landing of the heel or of the toe, whichever comes first, searched
-       from landing_before_zeni_stride before to landing_after_zeni_stride after the candidate (:func:`landing`).
+       from landing_before_zeni_stride before to landing_after_zeni_stride after the candidate (:func:`landing`;
+       a toe lands within landing_toe_ground_leg of its level). A heel already down when its toe landed times
+       the contact itself (:func:`heel_down_before_toe`).
     3. Toe-off = toe lift on the smoothed track (:func:`toe_lift`), moved to the knee's turn from
        extension to flexion (:func:`knee_turn`) when that is within knee_agree_before_s before to
        knee_agree_after_s after the lift; without a lift, peak knee extension, else toe most
@@ -251,25 +255,32 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         for candidate in zeni_candidates(track, sig, toe, period, scale, p):
             c_zeni, p_zeni = candidate.contact, candidate.toe_off
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
-            lands = []
+            lands: dict[str, float] = {}  # landmark -> its landing instant (track index)
             bases = {j: stance_base(yl, int(round(c_zeni)), stance_end) for j, (yl, _) in ys.items()}
             well_seen = trust[side] >= p.well_seen_visibility
             for j, (yl, ysm) in ys.items() if trust[side] >= p.landing_min_visibility else ():
                 o = "heel" if j == "foot_index" else "foot_index"
                 t_land = landing(yl, ysm, int(np.floor(c_zeni - p.landing_before_zeni_stride * period)),
                                   int(c_zeni + p.landing_after_zeni_stride * period), bases[j], scale, fps, p,
-                                  other=(ys[o][0], bases[o]), within_span=not well_seen, period=period)
+                                  other=(ys[o][0], bases[o]), within_span=not well_seen, period=period,
+                                  near_ground_leg=p.landing_near_ground_leg if j == "heel" else p.landing_toe_ground_leg)
                 if t_land is not None:
-                    lands.append(t_land)
+                    lands[j] = t_land
+            if "foot_index" in lands and lands["foot_index"] < lands.get("heel", np.inf):
+                heel_down = heel_down_before_toe(bases["heel"] - ys["heel"][0], lands["foot_index"],  # not at the clip's edge
+                                                 max(first_seen + edge_margin, int(np.floor(c_zeni - p.landing_before_zeni_stride * period))),
+                                                 scale, p)
+                if heel_down is not None:
+                    lands["heel"] = heel_down
             if not lands and trust[side] >= p.landing_min_visibility:  # kept for zeni_contacts_by_descent
                 heights = np.fmin(bases["heel"] - ys["heel"][0], bases["foot_index"] - ys["foot_index"][0])
                 t_desc = descent_to_ground(heights, int(np.ceil(c_zeni)), int(c_zeni + p.landing_after_zeni_stride * period), scale, p)
                 if t_desc is not None and t_desc >= c_zeni:  # down after the foot stopped swinging forward
                     descents[(side, _time_at(track, c_zeni))] = t_desc
             if candidate.at_clip_edge and not (lands and first_seen + 2 <= c_zeni <= last_seen - 2
-                                               and first_seen + edge_margin <= min(lands) <= last_seen - edge_margin):
+                                               and first_seen + edge_margin <= min(lands.values()) <= last_seen - edge_margin):
                 continue  # a swing the clip cuts: only a landing seen whole, clear of the edge, makes it a contact
-            c_pos, c_method = (min(lands), "landing") if lands else (c_zeni, "zeni")
+            c_pos, c_method = (min(lands.values()), "landing") if lands else (c_zeni, "zeni")
             to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             lift_seen = to_pos is not None
             lift_pos = to_pos
@@ -319,6 +330,22 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     if short is not None and short.steps and len(short.steps) >= len(steps):
         return short  # the planted feet found at least as many stances as a period this clip barely shows
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
+
+
+def heel_down_before_toe(heel_height: np.ndarray, toe_landing: float, lo: int, scale: float, p: EventParams) -> float | None:
+    """When the heel came down, if it was already on the ground when the toe landed; else None.
+
+    A heel whose approach slows gradually has no kink for :func:`landing` to time, and the toe's landing
+    that follows comes 2-3 frames after the foot touched (a belt-height render, dark shoes, 50 fps: far
+    contacts +2..+3 frames). ``heel_height`` (T,) is the heel's height above its stance level (px, up = +);
+    the heel must be within descent_ground_leg of it in the frame before the toe's landing, and the contact is
+    when it came within heel_down_level_leg (at 0.02 leg MediaPipe's far heel read ~0.4 frame early at 30 fps).
+    """
+    before = int(np.floor(toe_landing - p.event_frame_tol_frames))
+    if not (0 <= before < len(heel_height) and heel_height[before] <= p.descent_ground_leg * scale):
+        return None
+    t = descent_to_ground(heel_height, lo, before, scale, replace(p, descent_ground_leg=p.heel_down_level_leg))
+    return t if t is not None and t < toe_landing else None
 
 
 def toe_offs_by_symmetry(steps: list[StepEvents], knee_alternative: dict[tuple[str, int], float | None],
