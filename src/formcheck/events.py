@@ -258,23 +258,23 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             lands: dict[str, float] = {}  # landmark -> its landing instant (track index)
             bases = {j: stance_base(yl, int(round(c_zeni)), stance_end) for j, (yl, _) in ys.items()}
             well_seen = trust[side] >= p.well_seen_visibility
+            search_lo = int(np.floor(c_zeni - p.landing_before_zeni_stride * period))  # the landing's searched span
+            search_hi = int(c_zeni + p.landing_after_zeni_stride * period)
             for j, (yl, ysm) in ys.items() if trust[side] >= p.landing_min_visibility else ():
                 o = "heel" if j == "foot_index" else "foot_index"
-                t_land = landing(yl, ysm, int(np.floor(c_zeni - p.landing_before_zeni_stride * period)),
-                                  int(c_zeni + p.landing_after_zeni_stride * period), bases[j], scale, fps, p,
-                                  other=(ys[o][0], bases[o]), within_span=not well_seen, period=period,
+                t_land = landing(yl, ysm, search_lo, search_hi, bases[j], scale, fps, p, other=(ys[o][0], bases[o]),
+                                  within_span=not well_seen, period=period,
                                   near_ground_leg=p.landing_near_ground_leg if j == "heel" else p.landing_toe_ground_leg)
                 if t_land is not None:
                     lands[j] = t_land
             if "foot_index" in lands and lands["foot_index"] < lands.get("heel", np.inf):
-                heel_down = heel_down_before_toe(bases["heel"] - ys["heel"][0], lands["foot_index"],  # not at the clip's edge
-                                                 max(first_seen + edge_margin, int(np.floor(c_zeni - p.landing_before_zeni_stride * period))),
-                                                 scale, p)
+                heel_down = heel_down_before_toe(bases["heel"] - ys["heel"][0], lands["foot_index"],
+                                                 max(first_seen + edge_margin, search_lo), scale, p)  # not at the clip's edge
                 if heel_down is not None:
                     lands["heel"] = heel_down
             if not lands and trust[side] >= p.landing_min_visibility:  # kept for zeni_contacts_by_descent
                 heights = np.fmin(bases["heel"] - ys["heel"][0], bases["foot_index"] - ys["foot_index"][0])
-                t_desc = descent_to_ground(heights, int(np.ceil(c_zeni)), int(c_zeni + p.landing_after_zeni_stride * period), scale, p)
+                t_desc = descent_to_ground(heights, int(np.ceil(c_zeni)), search_hi, scale, p)
                 if t_desc is not None and t_desc >= c_zeni:  # down after the foot stopped swinging forward
                     descents[(side, _time_at(track, c_zeni))] = t_desc
             if candidate.at_clip_edge and not (lands and first_seen + 2 <= c_zeni <= last_seen - 2
