@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "pose_track_of" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ctrl_c_reaches_the_tests() -> None:
+    """A test run started in the background by a shell without job control (``cmd &`` in a script, ``nohup``)
+    inherits SIGINT ignored, and formcheck rightly leaves an ignored SIGINT alone: the Ctrl-C tests would then see
+    no interruption (three failed so in a CI run launched that way). Ctrl-C is given back to this process, and so
+    to the processes the tests start."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
