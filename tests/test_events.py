@@ -248,10 +248,24 @@ def test_descent_to_ground_interpolates_where_the_foot_comes_down():
     from formcheck.event_fits import descent_to_ground
 
     heights = np.array([40.0, 40, 40, 30, 20, 10, 0, 0, 1, 0, 0])
-    assert descent_to_ground(heights, 0, 10, 200.0, EventParams()) == pytest.approx(5.6)
-    assert descent_to_ground(heights, 7, 10, 200.0, EventParams()) is None  # searched after the foot is down
+    assert descent_to_ground(heights, 0, 10, 200.0, 30.0, EventParams()) == pytest.approx(5.6)
+    assert descent_to_ground(heights, 7, 10, 200.0, 30.0, EventParams()) is None  # searched after the foot is down
     jitter = np.array([0.0, 1, 5, 1, 0, 6, 2, 0])  # never 0.08 x 200 = 16 px up
-    assert descent_to_ground(jitter, 0, 7, 200.0, EventParams()) is None
+    assert descent_to_ground(jitter, 0, 7, 200.0, 30.0, EventParams()) is None
+
+
+def test_descent_to_ground_looks_back_over_the_same_time_at_any_frame_rate():
+    """The same descent filmed at 30 and at 120 fps: 40 px (0.2 leg) up, down at 240 px/s, on the ground from
+    t = 1/6 s. The foot was 16 px (0.08 leg) up 0.1 s before it entered the 4 px band: 3 frames at 30 fps,
+    12 at 120, so a look-back of 4 FRAMES missed it at 120 fps (the last 4 frames stay below 0.08 leg).
+    Both rates give the crossing at 36/240 = 0.15 s."""
+    from formcheck.event_fits import descent_to_ground
+
+    for fps in (30.0, 120.0):
+        t = np.arange(int(0.5 * fps)) / fps
+        heights = np.clip(40.0 - 240.0 * t, 0.0, None)
+        at = descent_to_ground(heights, 0, len(t) - 1, 200.0, fps, EventParams())
+        assert at is not None and at / fps == pytest.approx(0.15, abs=1e-9)
 
 
 def test_a_toe_that_stops_above_its_stance_level_has_not_landed():
@@ -279,10 +293,10 @@ def test_a_heel_already_down_when_the_toe_lands_times_the_contact():
 
     p = EventParams()
     heel = np.array([40.0, 30, 20, 12, 6, 3, 1, 0, 0, 0, 0, 0])
-    assert heel_down_before_toe(heel, 7.3, 0, 200.0, p) == pytest.approx(5.5)
+    assert heel_down_before_toe(heel, 7.3, 0, 200.0, 30.0, p) == pytest.approx(5.5)
     toe_first = np.array([40.0, 35, 30, 25, 20, 15, 12, 10, 5, 0, 0, 0])
-    assert heel_down_before_toe(toe_first, 7.3, 0, 200.0, p) is None
-    assert heel_down_before_toe(heel, 7.3, 7, 200.0, p) is None  # the descent lies before the searched span
+    assert heel_down_before_toe(toe_first, 7.3, 0, 200.0, 30.0, p) is None
+    assert heel_down_before_toe(heel, 7.3, 7, 200.0, 30.0, p) is None  # the descent lies before the searched span
 
 
 def test_zeni_contacts_of_a_leg_without_landings_move_to_the_descent():

@@ -257,20 +257,22 @@ def landing(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, base: f
     return None
 
 
-def descent_to_ground(heights: np.ndarray, lo: int, hi: int, leg: float, p: EventParams) -> float | None:
+def descent_to_ground(heights: np.ndarray, lo: int, hi: int, leg: float, fps: float, p: EventParams) -> float | None:
     """First instant in frames lo..hi at which a foot that was in the air comes down to its stance level.
 
     ``heights`` (T,) is the foot's lowest landmark's height above its own stance level (px, up = +).
     The instant is interpolated between the last frame above ``descent_ground_leg`` x leg and the
     first at or below it; the foot must have been at least ``descent_from_leg`` x leg up within the
-    ``descent_lookback`` frames before (a foot coming down, not jitter about the ground).
+    ``descent_lookback_s`` before (a foot coming down, not jitter about the ground). The window is a time, not a
+    frame count: 4 frames at 120 fps (33 ms) saw only the last 7 % leg of the descent, and no contact was moved.
     """
     eps = p.descent_ground_leg * leg
+    lookback = max(1, int(round(p.descent_lookback_s * fps)))
     for i in range(max(1, lo), min(len(heights) - 1, hi) + 1):
         h0, h1 = heights[i - 1], heights[i]
         if not (np.isfinite(h0) and np.isfinite(h1) and h0 > eps >= h1):
             continue
-        before = heights[max(0, i - p.descent_lookback) : i]
+        before = heights[max(0, i - lookback) : i]
         if not (np.isfinite(before).any() and np.nanmax(before) >= p.descent_from_leg * leg):
             continue
         return float(i - 1 + (h0 - eps) / (h0 - h1))

@@ -91,7 +91,7 @@ class EventParams:
     landing_max_settle_ratio: float = 0.35  # ... the landmark descends at most this fraction of its approach speed
     descent_ground_leg: float = 0.02  # no landing fit: contact when the foot's lowest point comes within this of its stance level ...
     descent_from_leg: float = 0.08  # ... having been at least this high ...
-    descent_lookback: int = 4  # ... within this many frames before
+    descent_lookback_s: float = 0.133  # ... within this long before (4 frames at 30 fps; 16 at 120)
     heel_down_level_leg: float = 0.01  # a heel down before its toe landed: contact when it came within this of its level
     landing_min_visibility: float = 0.5  # median foot-landmark visibility a leg needs for the landing rule (else Zeni)
     well_seen_visibility: float = 0.85  # above: landing anywhere the hinge puts it, toe lift timed on the unsmoothed trace
@@ -269,12 +269,12 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                     lands[j] = t_land
             if "foot_index" in lands and lands["foot_index"] < lands.get("heel", np.inf):
                 heel_down = heel_down_before_toe(bases["heel"] - ys["heel"][0], lands["foot_index"],
-                                                 max(first_seen + edge_margin, search_lo), scale, p)  # not at the clip's edge
+                                                 max(first_seen + edge_margin, search_lo), scale, fps, p)  # not at the clip's edge
                 if heel_down is not None:
                     lands["heel"] = heel_down
             if not lands and trust[side] >= p.landing_min_visibility:  # kept for zeni_contacts_by_descent
                 heights = np.fmin(bases["heel"] - ys["heel"][0], bases["foot_index"] - ys["foot_index"][0])
-                t_desc = descent_to_ground(heights, int(np.ceil(c_zeni)), search_hi, scale, p)
+                t_desc = descent_to_ground(heights, int(np.ceil(c_zeni)), search_hi, scale, fps, p)
                 if t_desc is not None and t_desc >= c_zeni:  # down after the foot stopped swinging forward
                     descents[(side, _time_at(track, c_zeni))] = t_desc
             if candidate.at_clip_edge and not (lands and first_seen + 2 <= c_zeni <= last_seen - 2
@@ -332,7 +332,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
 
 
-def heel_down_before_toe(heel_height: np.ndarray, toe_landing: float, lo: int, scale: float, p: EventParams) -> float | None:
+def heel_down_before_toe(heel_height: np.ndarray, toe_landing: float, lo: int, scale: float, fps: float,
+                         p: EventParams) -> float | None:
     """When the heel came down, if it was already on the ground when the toe landed; else None.
 
     A heel whose approach slows gradually has no kink for :func:`landing` to time, and the toe's landing
@@ -344,7 +345,7 @@ def heel_down_before_toe(heel_height: np.ndarray, toe_landing: float, lo: int, s
     before = int(np.floor(toe_landing - p.event_frame_tol_frames))
     if not (0 <= before < len(heel_height) and heel_height[before] <= p.descent_ground_leg * scale):
         return None
-    t = descent_to_ground(heel_height, lo, before, scale, replace(p, descent_ground_leg=p.heel_down_level_leg))
+    t = descent_to_ground(heel_height, lo, before, scale, fps, replace(p, descent_ground_leg=p.heel_down_level_leg))
     return t if t is not None and t < toe_landing else None
 
 
