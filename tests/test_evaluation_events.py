@@ -345,7 +345,7 @@ def test_track_short_labels_in_view_and_not_labelled():
 #     /crf40                   27/34 (24, 23)   30/34 (25, 22)   1/1 (2/1)     0/0 (1/0)       -1.32 %
 #
 # portrait_small (hip-to-ankle 10 % of a 720x1280 frame): MediaPipe found the runner in 27 % of frames
-# until the pose stage looked again at the region the runner occupies (formcheck.pose.runner_roi);
+# until the pose stage looked again at the region the runner occupies (formcheck.model_region.runner_roi);
 # doubled: repeated images are dropped (formcheck.timebase). These are regression guards: raise them
 # as the detector improves, never lower them to make a change pass.
 #

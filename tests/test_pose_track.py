@@ -67,7 +67,7 @@ def test_small_runner_gets_a_closer_look():
     the region they occupy, widened by ROI_MARGIN; a runner filling the frame, or crossing all of it, is not."""
     from dataclasses import replace
 
-    from formcheck.pose import ROI_MARGIN, runner_roi
+    from formcheck.model_region import ROI_MARGIN, runner_roi
 
     n, w, h = 20, 1080, 1920
     rng = np.random.default_rng(0)

@@ -96,7 +96,7 @@ def test_the_lead_in_is_filled_back_from_the_first_pose(fake_model, monkeypatch)
     track = _lead_in_track(12, first_seen=6)
     for j in range(12):
         poses[j] = [_pose(200.0 + 10 * j)]
-    out = _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, crop=None)
+    out = _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, region=None)
     assert out.info["tracked_back_frames"] == 6 and out.detected.all()
     np.testing.assert_allclose(out.keypoints_px[:6, 0, 0], 200.0 + 10 * np.arange(6))
     np.testing.assert_array_equal(out.keypoints_px[6:], track.keypoints_px[6:])  # the forward pass's frames untouched
@@ -112,11 +112,11 @@ def test_tracking_back_stops_where_the_runner_is_lost_or_jumps(fake_model) -> No
     for j in range(10):
         poses[j] = [_pose(200.0 + 10 * j)]
     poses[2] = []  # nobody found
-    out = _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, crop=None)
+    out = _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, region=None)
     assert out.detected.tolist() == [False] * 3 + [True] * 7
     poses[2] = [_pose(220.0)]
     poses[4] = [_pose(400.0)]  # someone else, 4 torsos away: not the runner
-    out = _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, crop=None)
+    out = _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, region=None)
     assert out.detected.tolist() == [False] * 5 + [True] * 5 and out.info["tracked_back_frames"] == 1
 
 
@@ -124,7 +124,7 @@ def test_nothing_found_leaves_the_track_as_it_was(fake_model) -> None:
     poses, _ = fake_model
     track = _lead_in_track(8, first_seen=4)
     poses[4] = [_pose(240.0)]
-    assert _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, crop=None) is track
+    assert _tracked_back("clip.mp4", Path("model.task"), track, start_s=None, end_s=None, fps_override=None, region=None) is track
 
 
 @pytest.mark.slow

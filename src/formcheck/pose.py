@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import landmarks as lm
+from .model_region import ModelRegion, Sighting, fixed_region, following_region, runner_roi, sighting_of
 from .pose_track import PoseTrack
 from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video
 
@@ -152,12 +153,12 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
-def _create_landmarker(model_path: Path, num_poses: int):  # -> vision.PoseLandmarker
+def _create_landmarker(model_path: Path, num_poses: int, *, image_mode: bool = False):  # -> vision.PoseLandmarker
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model_path)),
-        running_mode=vision.RunningMode.VIDEO,
+        running_mode=vision.RunningMode.IMAGE if image_mode else vision.RunningMode.VIDEO,
         num_poses=num_poses,
         min_pose_detection_confidence=0.5,
         min_pose_presence_confidence=0.5,
@@ -240,41 +241,54 @@ def _extract(
     last_time = min(end_s, info.duration_s) if end_s is not None else info.duration_s
     expected = max(1, round((last_time - first_time) * info.fps))
 
-    def run(crop: tuple[int, int, int, int] | None, people: int, scan: bool) -> tuple[PoseTrack, CameraEstimator | None]:
+    def run(region: ModelRegion | None, people: int, scan: bool) -> tuple[PoseTrack, CameraEstimator | None]:
         with _native_stderr_silenced():
             tracks, frame_indices, timestamps, max_seen, repeated, estimator, foot_blur = _run_model(
                 path, model, info.width, info.height, fps, first_time * (fps / info.fps), people, max_people if scan else 1,
-                scan_s, start_s, end_s, fps_override, expected, progress, crop, camera,
+                scan_s, start_s, end_s, fps_override, expected, progress, region, camera,
             )
         n = len(frame_indices)
         if n == 0:
             raise NoPersonError(f"{path}: no frames in the selected time range")
         if not tracks:
             raise NoPersonError(f"{path}: no person found in any of {n} frames")
-        track = _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, crop, fps_override)
+        track = _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, region, fps_override)
         return (replace(track, info={**track.info, "foot_blur": foot_blur}) if foot_blur else track), estimator
 
+    used: ModelRegion | None = None  # what the model was shown of each frame (None: the whole frame)
     if max_people > 1 and not np.isfinite(scan_s):
         # asked to scan the whole clip: the multi-pose landmarker gives every frame's landmarks, which
         # MediaPipe does not filter over time (formcheck.evaluation.landmarks measures the model's own placement so)
         track, estimator = run(None, max_people, False)
         people = max_people
     else:
+        people = 1
         try:
             track, estimator = run(None, 1, max_people > 1)
-            people = 1
         except _SeveralPeople:
             track, estimator = run(None, max_people, False)
             people = max_people
-    roi = runner_roi(track)
-    crop = None
-    if roi is not None:
-        closer, closer_estimator = run(roi, people, False)  # the runner is small in the frame: look again, closer
+        except NoPersonError as nobody:  # too small for the detector's view of the whole frame? look in squares
+            if "no person found" not in str(nobody):
+                raise
+            used = following_region(_sightings_in_squares(path, model, expected, start_s=start_s, end_s=end_s,
+                                                          fps_override=fps_override),
+                                    expected, (info.width, info.height))
+            if used is None:
+                raise
+            try:
+                track, estimator = run(used, 1, False)
+            except NoPersonError:
+                raise nobody from None
+    roi = runner_roi(track) if used is None else None
+    if roi is not None:  # the runner is small in the frame: look again, closer
+        closer, closer_estimator = run(fixed_region(roi), people, False)
         if closer.detection_rate >= track.detection_rate:
-            track, estimator, crop = closer, closer_estimator, roi
+            track, estimator, used = closer, closer_estimator, fixed_region(roi)
     if people == 1:  # one person: a fresh single-pose tracker started on the runner follows the runner
         with _native_stderr_silenced():
-            track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override, crop=crop)
+            track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override,
+                                  region=used)
     if estimator is None:
         return track, None
     from .camera import boxes_agree
@@ -282,38 +296,63 @@ def _extract(
     return track, (estimator.finish(path) if boxes_agree(estimator, track) else None)
 
 
-# A runner small in the frame is found in few frames (MediaPipe's person detector looks at the whole
-# image at 224x224): on treadmill_side_01 shrunk into a portrait frame with the leg 10 % of its height,
-# in 27 % of frames. The clip is then run again on the region the runner occupies.
-ROI_SMALL_RUNNER_FRAC = 0.4  # runner (landmark extent) shorter than this fraction of the image height ...
-ROI_LOW_DETECTION = 0.9  # ... or found in fewer frames than this: look again within their region
-ROI_MARGIN = 0.35  # the region: the runner's extent over the clip, widened by this fraction on each side
-ROI_MAX_AREA = 0.6  # not worth a second pass when the region covers more of the image than this
+# A runner the detector never finds in the whole frame is looked for in squares of the frame, on frames
+# SQUARES_EVERY_S apart (at most SQUARES_MAX_FRAMES frames, spread over the clip): a square SQUARE_SIDE_FRAC of
+# the short side, stepped by half a side (15 squares a 16:9 frame, ~0.36 s of model time a frame), is what the
+# detector is shown at a time (the rendered 150 px runner in an 854x480 frame: 0/180 frames whole, 11 of 12
+# sampled frames in squares of 0.6). A clip with nobody in it pays the search before it is refused.
+SQUARES_EVERY_S = 0.2
+SQUARES_MAX_FRAMES = 24
+SQUARE_SIDE_FRAC = 0.6
 
 
-def runner_roi(track: PoseTrack) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) px of the region the runner occupies over the clip, when a second, closer pass
-    is worth it (small runner or few detections, and a region much smaller than the frame); else None."""
-    w, h = track.image_size
-    k = track.keypoints_px[np.isfinite(track.keypoints_px).all(axis=2).all(axis=1)]
-    if len(k) < 3:
-        return None
-    x = k[..., 0].ravel()
-    y = k[..., 1].ravel()
-    x_lo, x_hi = np.percentile(x, [1, 99])
-    y_lo, y_hi = np.percentile(y, [1, 99])
-    heights = k[..., 1].max(axis=1) - k[..., 1].min(axis=1)
-    small = float(np.median(heights)) < ROI_SMALL_RUNNER_FRAC * h
-    if not (small or track.detection_rate < ROI_LOW_DETECTION):
-        return None
-    bw, bh = x_hi - x_lo, y_hi - y_lo
-    side = max(bw, bh) * (1 + 2 * ROI_MARGIN)  # square-ish: the detector's own input is square
-    cx, cy = 0.5 * (x_lo + x_hi), 0.5 * (y_lo + y_hi)
-    x0, x1 = int(max(0, cx - 0.5 * side)), int(min(w, cx + 0.5 * side))
-    y0, y1 = int(max(0, cy - 0.5 * side)), int(min(h, cy + 0.5 * side))
-    if (x1 - x0) * (y1 - y0) > ROI_MAX_AREA * w * h or x1 - x0 < 16 or y1 - y0 < 16:
-        return None
-    return x0, y0, x1, y1
+def _sightings_in_squares(path: str | os.PathLike[str], model: Path, expected: int, *, start_s: float | None,
+                          end_s: float | None, fps_override: float | None) -> list[Sighting]:
+    """Where a person shows up when the detector is shown squares of sampled frames, one sighting per frame
+    (the pose with the highest mean landmark presence), indexed like the model's pass (frame ordinal)."""
+    import mediapipe as mp
+
+    info = probe_video(path)
+    every = max(1, int(round(SQUARES_EVERY_S * info.fps)), -(-expected // SQUARES_MAX_FRAMES))  # decoded frames
+    sightings: list[Sighting] = []
+    with _native_stderr_silenced():
+        landmarker = _create_landmarker(model, 1, image_mode=True)
+        frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, max_side=WORKING_MAX_SIDE_PX)
+        try:
+            for t, frame in enumerate(frames):
+                if t % every:
+                    continue
+                rgb = frame.rgb
+                h, w = rgb.shape[:2]
+                sc = w / info.width  # decoded (maybe shrunk) px per full-frame px
+                side = max(16, int(round(SQUARE_SIDE_FRAC * min(w, h))))
+                best: tuple[float, np.ndarray] | None = None
+                for y0 in _square_starts(h, side):
+                    for x0 in _square_starts(w, side):
+                        image = mp.Image(image_format=mp.ImageFormat.SRGB,
+                                         data=np.ascontiguousarray(rgb[y0 : y0 + side, x0 : x0 + side]))
+                        for pose in _result_to_arrays(landmarker.detect(image), side / sc, side / sc):
+                            pose[:, 0] += x0 / sc
+                            pose[:, 1] += y0 / sc
+                            presence = float(np.nanmean(pose[:, 4]))
+                            if best is None or presence > best[0]:
+                                best = (presence, pose)
+                if best is not None:
+                    seen = sighting_of(t, best[1][:, :2])
+                    if seen is not None:
+                        sightings.append(seen)
+        finally:
+            frames.close()
+            landmarker.close()
+    return sightings
+
+
+def _square_starts(length: int, side: int) -> list[int]:
+    """Left (or top) edges of squares of ``side`` px stepped by half a side over ``length`` px, the last flush."""
+    if side >= length:
+        return [0]
+    starts = list(range(0, length - side, max(1, side // 2)))
+    return [*starts, length - side]
 
 
 # The people scan: every SCAN_EVERY-th frame of the first ``scan_s`` seconds is looked at for more than one
@@ -378,13 +417,13 @@ def _run_model(
     fps_override: float | None,
     expected: int,
     progress: ProgressCallback | None,
-    crop: tuple[int, int, int, int] | None = None,
+    region: ModelRegion | None = None,
     camera: bool = False,
 ) -> tuple[list[_PersonTrack], list[int], list[float], int, list[int], CameraEstimator | None, dict[str, Any] | None]:
     """Stream frames through the landmarker; returns person tracks, frame indices, times, max people, the frames
     that repeat the previous image and (``camera``) the camera estimator fed on the way and the shoes' motion blur
-    measured beside it (:class:`formcheck.foot_blur.FootBlurMeter`'s summary). With ``crop``
-    (x0, y0, x1, y1) the model sees only that region; landmarks come back in full-frame pixels.
+    measured beside it (:class:`formcheck.foot_blur.FootBlurMeter`'s summary). With ``region`` the model sees only
+    its box of each frame (:class:`formcheck.model_region.ModelRegion`); landmarks come back in full-frame pixels.
     ``scan_people`` > 1: sample the first ``scan_s`` seconds for that many people; raise
     :class:`_SeveralPeople` when more than one shows up."""
     tracks: list[_PersonTrack] = []
@@ -398,14 +437,17 @@ def _run_model(
     scanner = _PeopleScan(model, scan_people) if scan_people > 1 else None
     follower = _CameraFollower(fps, (width, height)) if camera else None
 
-    def image_of(frame) -> np.ndarray:
-        return _model_image(frame.rgb, width, crop)
+    def crop_at(t: int) -> tuple[int, int, int, int] | None:
+        return None if region is None else region.at(t)
 
-    def detect(frame) -> list[np.ndarray]:
+    def image_of(frame, t: int) -> np.ndarray:
+        return _model_image(frame.rgb, width, crop_at(t))
+
+    def detect(frame, t: int) -> list[np.ndarray]:
         nonlocal last_ms
         timestamp_ms = max(last_ms + 1, round(frame.time_s * 1000))
         last_ms = timestamp_ms
-        return _detect(landmarker, frame.rgb, timestamp_ms, width, height, crop, image=frame.derived[1])
+        return _detect(landmarker, frame.rgb, timestamp_ms, width, height, crop_at(t), image=frame.derived[1])
 
     from .camera import camera_frame, small_grey
 
@@ -419,6 +461,7 @@ def _run_model(
         cv2.setNumThreads(1)
 
     last_thumb: list[np.ndarray] = []  # the decoding thread's previous frame
+    derived_count = [0]  # frames the decoding thread has derived: the next one's track index
 
     def derive(rgb: np.ndarray) -> tuple[Any, Any]:
         """On the decoding thread, ~5 ms a 720p frame the model's thread would otherwise spend between two model
@@ -430,7 +473,9 @@ def _run_model(
         repeated = bool(last_thumb) and _same_image(thumb, last_thumb[0])
         last_thumb[:] = [thumb]
         camera = None if follower is None else camera_frame(rgb, grey=grey)
-        return camera, None if repeated else _model_input(rgb, width, crop)
+        t = derived_count[0]
+        derived_count[0] += 1
+        return camera, None if repeated else _model_input(rgb, width, crop_at(t))
 
     frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive, max_side=WORKING_MAX_SIDE_PX)
     try:
@@ -442,12 +487,12 @@ def _run_model(
                     if max_seen > 1:
                         raise _SeveralPeople
                 elif t % SCAN_EVERY == 0:
-                    scanner.look(image_of(frame), frame.time_s)
+                    scanner.look(image_of(frame, t), frame.time_s)
             small, image = frame.derived
             if image is None:  # the image shown again (conformed or doubled frames): same pose, no new model call
                 repeated.append(frame.index)
             else:
-                poses = detect(frame)
+                poses = detect(frame, t)
             max_seen = max(max_seen, len(poses))
             _link(tracks, poses, t, fps)
             if follower is not None:
@@ -522,7 +567,7 @@ def _frames_by_track_index(path: str | os.PathLike[str], track: PoseTrack, indic
 
 
 def _tracked_back(path: str | os.PathLike[str], model: Path, track: PoseTrack, *, start_s: float | None,
-                  end_s: float | None, fps_override: float | None, crop: tuple[int, int, int, int] | None) -> PoseTrack:
+                  end_s: float | None, fps_override: float | None, region: ModelRegion | None) -> PoseTrack:
     """``track`` with the frames before the runner's first detection filled by tracking them back from it.
 
     The reverse run starts on the first frame with a pose and is kept only where it finds the runner there again;
@@ -552,6 +597,7 @@ def _tracked_back(path: str | os.PathLike[str], model: Path, track: PoseTrack, *
             images = _frames_by_track_index(path, track, range(lo, k + 1), start_s=start_s, end_s=end_s,
                                             fps_override=fps_override)
             for j in range(k, lo - 1, -1):
+                crop = None if region is None else region.at(j)
                 poses = _detect(landmarker, images.pop(j), ms, width, height, crop) if j in images else []
                 ms += step_ms
                 centre, size = _centre_and_size(previous)
@@ -736,7 +782,7 @@ def _build_track(
     timestamps: list[float],
     max_seen: int,
     repeated: list[int],
-    crop: tuple[int, int, int, int] | None = None,
+    region: ModelRegion | None = None,
     fps_override: float | None = None,
 ) -> PoseTrack:
     """The picked runner's poses as a PoseTrack (NaN in frames where they were not seen)."""
@@ -764,7 +810,7 @@ def _build_track(
             "fps_override": fps_override,  # --fps as given (None: the file's own rate), even when equal to the file's
             "rotation_deg": info.rotation_deg,
             "repeated_frames": repeated,
-            "model_region": None if crop is None else list(crop),
+            "model_region": None if region is None else region.describe(),
         },
     )
 
