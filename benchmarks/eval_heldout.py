@@ -41,6 +41,7 @@ from formcheck.evaluation.track_cache import cached_pose_track, default_cache_di
 from formcheck.pose import NoPersonError  # noqa: E402
 from formcheck.synth.gait import GaitParams, simulate_gait  # noqa: E402
 from formcheck.synth.render import RenderStyle, render_video, truth_path_for  # noqa: E402
+from formcheck.video import VideoReadError, probe_video  # noqa: E402
 
 
 def variant(k: int) -> tuple[str, GaitParams, RenderStyle]:
@@ -81,10 +82,19 @@ def describe(kind: str, g: GaitParams, s: RenderStyle) -> str:
             f"shoe {s.shoe}")
 
 
+def _readable(video: Path) -> bool:
+    """A kept render that still opens as a video (a damaged one, seen once after a machine was restored, is made again)."""
+    try:
+        probe_video(video)
+    except VideoReadError:
+        return False
+    return True
+
+
 def evaluate(k: int, out: Path) -> tuple[str, ClipScore] | None:
     kind, params, style = variant(k)
     video = out / f"heldout_{k:02d}.mp4"
-    if not (video.is_file() and truth_path_for(video).is_file()):
+    if not (video.is_file() and truth_path_for(video).is_file() and _readable(video)):
         try:
             gait = simulate_gait(params)
         except ValueError as exc:  # parameters the gait model cannot combine (e.g. an unreachable hip extension)
