@@ -619,3 +619,50 @@ def test_a_short_treadmill_clip_has_no_planted_stances():
     cleaned = clean_track(to_pose_track(g))
     events = detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light)
     assert all(s.contact_method != "planted" for s in events.steps)
+
+
+def test_a_toe_lifting_sooner_than_any_stance_ends_is_not_the_toe_off():
+    """50 fps. On every stance of one leg the toe landmark is put 10 % of leg length too low in the contact frame and
+    the next, as MediaPipe's near toe was on a randomised render (hip-height camera, 640x360): measured from there,
+    the toe "lifted" 1-3 frames (20-60 ms) after contact, and that was every toe-off of the leg, 4-6 frames early.
+    No running stance ends that soon (min_contact_s, 0.08 s): the knee's turn times the toe-off instead, which the
+    gait model puts at the true toe-off."""
+    g = simulate_gait(GaitParams(fps=50, duration_s=4.0))
+    track = to_pose_track(g)
+    side = g.truth["steps"][2]["side"]
+    toe = lm.LEG[side]["foot_index"]
+    kp = track.keypoints_px.copy()
+    stances = [(s["contact_frame"], s["toe_off_frame"]) for s in g.truth["steps"] if s["side"] == side]
+    for contact, toe_off in stances:
+        kp[contact : contact + 2, toe, 1] += 0.1 * g.truth["leg_length_px"][side]
+    events = _events_of(track.with_keypoints(kp))
+    timed = {s.contact_index: s for s in events.for_side(side) if s.toe_off_index is not None}
+    matched = [(timed[c].toe_off_index, o) for c, o in stances for k in (c - 1, c, c + 1) if k in timed]
+    assert len(matched) >= len(stances) - 2
+    assert all(abs(found - o) <= 1 for found, o in matched), matched
+
+
+def test_a_soon_lift_is_kept_when_the_other_leg_is_as_short_on_the_ground():
+    """50 fps. The other leg's stances, timed by their toe lifts, last 0.10 s (a fast runner). A lift 0.09 s after
+    contact (under min_contact_s) set aside for a knee turn 0.20 s after contact was right: it is restored. A lift
+    0.02 s after contact, where the knee says 0.10 s, was the toe landmark jumping: the knee's turn stays."""
+    from formcheck.events import SOON_LIFT, soon_lifts_against_the_other_leg
+    from formcheck.pose_track import PoseTrack
+
+    n, fps = 300, 50.0
+    track = PoseTrack(keypoints_px=np.zeros((n, 33, 2)), depth_px=np.zeros((n, 33)), visibility=np.ones((n, 33)),
+                      presence=np.ones((n, 33)), world_m=np.zeros((n, 33, 3)), timestamps_s=np.arange(n) / fps,
+                      frame_indices=np.arange(n), fps=fps, image_size=(640, 480))
+
+    def step(side, contact, toe_off, method="toe_lift", doubts=()):
+        return StepEvents(side=side, contact_index=contact, contact_at_s=contact / fps, toe_off_index=int(toe_off),
+                          toe_off_at_s=toe_off / fps, toe_off_method=method, doubts=doubts)
+
+    steps = [step("right", 50, 55), step("left", 100, 110, "knee_extension", (SOON_LIFT,)), step("right", 150, 155),
+             step("left", 200, 205, "knee_extension", (SOON_LIFT,)), step("right", 250, 255)]
+    out = soon_lifts_against_the_other_leg(steps, {("left", 100): 104.5, ("left", 200): 201.0}, track, EventParams())
+    restored, kept = out[1], out[3]
+    assert restored.toe_off_method == "toe_lift" and restored.toe_off_at_s == pytest.approx(104.5 / fps)
+    assert restored.toe_off_index == 104 and restored.doubts == ()
+    assert kept == steps[3]
+    assert [out[i] for i in (0, 2, 4)] == [steps[i] for i in (0, 2, 4)]

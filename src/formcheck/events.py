@@ -53,7 +53,7 @@ import numpy as np
 from . import landmarks as lm
 from .event_fits import descent_to_ground, knee_extension, knee_turn, landing, stance_base, toe_lift, toe_posterior
 from .gait_cycle import Direction, detect_direction, foot_forward, stride_period, zeni_candidates
-from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg
+from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg, other_side
 from .pose_track import PoseTrack
 from .stride_template import align_to_template
 
@@ -98,6 +98,7 @@ class EventParams:
     # Toe-off: the toe leaving the ground, refined to the knee's turn from extension to flexion
     toe_lift_leg: float = 0.05  # toe height that counts as lifted
     toe_ground_min_stride: float = 0.25  # the clip shows at least this much of a stance for its toe lift to be timed
+    min_contact_s: float = 0.08  # a toe lift sooner after contact is the landmark jumping (sprinters' stances last ~0.09 s)
     lift_stay_s: float = 0.1  # a lifted toe does not come back near the ground within this
     lift_fit_s: float = 0.1  # the toe's rise is fitted over this much time before it crosses the lift height
     knee_agree_before_s: float = 0.06  # the knee's turn replaces the toe lift from this much before it ...
@@ -238,6 +239,11 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     knee_alternative: dict[tuple[str, int], float | None] = {}  # knee turn that disagreed with the toe lift
     alternatives: dict[tuple[str, float], dict[str, float]] = {}  # every toe-off candidate of a stance (track index)
     descents: dict[tuple[str, float], float] = {}  # (side, Zeni instant s) -> the foot's descent to the ground (track index)
+    soon_lifts: dict[tuple[str, int], float] = {}  # (side, contact index) -> a toe lift too soon after contact (track index)
+
+    def c_idx_of(c_pos: float) -> int:
+        return min(n - 1, int(np.ceil(c_pos - p.event_frame_tol_frames)))
+
     for side in SIDES:
         sig = fwd[side]
         if not np.isfinite(sig).any():
@@ -282,10 +288,17 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 continue  # a swing the clip cuts: only a landing seen whole, clear of the edge, makes it a contact
             c_pos, c_method = (min(lands.values()), "landing") if lands else (c_zeni, "zeni")
             to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
-            lift_seen = to_pos is not None
-            lift_pos = to_pos
+            jumped = to_pos is not None and to_pos - c_pos < p.min_contact_s * fps
+            if jumped:  # a toe "lifting" sooner than any running stance ends: the landmark jumped, the knee's turn instead
+                soon_lifts[(side, c_idx_of(c_pos))] = to_pos
+                to_pos, method = None, "none"
+                k_first, _ = knee_extension(knee_light, c_pos, period, p)
+                if k_first is not None:
+                    to_pos, method = knee_turn(knee_light, k_first, fps, p), "knee_extension"
+            lift_seen = to_pos is not None and not jumped
+            lift_pos = to_pos if lift_seen else None
             k_pos = None
-            if to_pos is not None:
+            if lift_seen:
                 k_pos, _ = knee_extension(knee_light, c_pos, period, p)
                 if k_pos is not None:
                     k_pos = knee_turn(knee_light, k_pos, fps, p)
@@ -296,7 +309,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 to_pos, method = knee_extension(knee, c_pos, period, p)
             if to_pos is None:
                 to_pos, method = toe_posterior(toe, c_pos, period, p)
-            c_idx = min(n - 1, int(np.ceil(c_pos - p.event_frame_tol_frames)))
+            c_idx = c_idx_of(c_pos)
             seen_until = n - 1 if to_pos is None else min(n - 1, int(np.floor(to_pos)) + 1)
             if not in_frame[max(0, c_idx - 1) : seen_until + 1].all():
                 continue  # the foot is at or beyond the image border during this stance: its events cannot be seen
@@ -315,9 +328,11 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                     toe_off_method=method,
                     contact_method=c_method,
                     candidate_at_s=_time_at(track, c_zeni),
-                    doubts=() if lift_seen or to_pos is None else ("no toe lift seen",),
+                    doubts=(() if lift_seen or to_pos is None else
+                            (SOON_LIFT,) if jumped else ("no toe lift seen",)),
                 )
             )
+    steps = soon_lifts_against_the_other_leg(steps, soon_lifts, track, p)
     steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
     steps = zeni_contacts_with_borrowed_delay(steps, trust, track, period, p)
     steps = zeni_contacts_by_descent(steps, descents, track, p)
@@ -347,6 +362,37 @@ def heel_down_before_toe(heel_height: np.ndarray, toe_landing: float, lo: int, s
         return None
     t = descent_to_ground(heel_height, lo, before, scale, fps, replace(p, descent_ground_leg=p.heel_down_level_leg))
     return t if t is not None and t < toe_landing else None
+
+
+SOON_LIFT = "toe lift too soon after contact to be the toe-off: timed by the knee's turn"
+
+
+def soon_lifts_against_the_other_leg(steps: list[StepEvents], soon_lifts: dict[tuple[str, int], float], track: PoseTrack,
+                                     p: EventParams) -> list[StepEvents]:
+    """A toe lift too soon after contact (``min_contact_s``) was set aside for the knee's turn; kept after all when
+    the other leg's stances last closer to what the lift says than to what the knee says.
+
+    MediaPipe's toe placed too low at a landing makes the toe "lift" 20-60 ms after contact (a randomised render's
+    near leg, every step), and the knee's turn is right. But a fast runner's stance can be short (100 ms in fast
+    renders: a lift 67 ms after a contact read a frame late), and the knee's peak extension is then searched too
+    late in the stance (from ``knee_extension_from_stride``). The other leg, timed by its own toe lifts (at least
+    2), says which: a runner's legs spend about the same time on the ground.
+    """
+    fps = float(track.fps)
+    own = {side: [s.toe_off_at_s - s.contact_at_s for s in steps if s.side == side and s.toe_off_at_s is not None
+                  and not s.doubts and (side, s.contact_index) not in soon_lifts] for side in SIDES}  # their lift seen
+    out = []
+    for s in steps:
+        lift = soon_lifts.get((s.side, s.contact_index))
+        other = own[other_side(s.side)]
+        if lift is not None and len(other) >= 2 and s.toe_off_at_s is not None:
+            reference = float(np.median(other))
+            if abs(_time_at(track, lift) - s.contact_at_s - reference) < abs(s.toe_off_at_s - s.contact_at_s - reference):
+                s = replace(s, toe_off_index=max(s.contact_index, int(np.floor(lift + p.event_frame_tol_frames))),
+                            toe_off_at_s=_time_at(track, lift), toe_off_method="toe_lift",
+                            doubts=tuple(d for d in s.doubts if d != SOON_LIFT))
+        out.append(s)
+    return out
 
 
 def toe_offs_by_symmetry(steps: list[StepEvents], knee_alternative: dict[tuple[str, int], float | None],
