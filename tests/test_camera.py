@@ -283,7 +283,7 @@ def test_scene_cut_during_a_pan_starts_a_new_segment(tmp_path, speed_px):
     assert motion.cuts == [cut]
 
 
-@pytest.mark.parametrize("grain", [3.0, 6.0])
+@pytest.mark.parametrize("grain", [3.0, pytest.param(6.0, marks=pytest.mark.slow)])  # the stronger grain: the slow tier
 def test_grain_on_a_plain_wall_is_not_a_scene_cut(tmp_path, grain):
     """A plain wall filmed in dim light: fresh sensor noise on every frame gives corners that cannot be followed
     from one frame to the next, yet the picture is the same shot (formcheck saw a cut on every frame of such a

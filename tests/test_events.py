@@ -492,7 +492,7 @@ def test_a_contact_soon_after_the_clip_starts_is_found(fps):
     assert abs(found[0].toe_off_index - (first["toe_off_frame"] - start)) <= 1
 
 
-@pytest.mark.parametrize("fps", [30, 60])
+@pytest.mark.parametrize("fps", [30, pytest.param(60, marks=pytest.mark.slow)])  # 60 fps: 7 s, in the slow tier
 def test_a_clip_starting_anywhere_in_the_stride_gives_only_true_events(fps):
     """The model cut to start at every frame of one stride (and to end at a different phase too): every contact and
     toe-off found is within a frame of a true one (the model's strides continued one stride beyond its listed
