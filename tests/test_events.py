@@ -666,3 +666,27 @@ def test_a_soon_lift_is_kept_when_the_other_leg_is_as_short_on_the_ground():
     assert restored.toe_off_index == 104 and restored.doubts == ()
     assert kept == steps[3]
     assert [out[i] for i in (0, 2, 4)] == [steps[i] for i in (0, 2, 4)]
+
+
+def test_one_foot_landing_counted_on_both_legs_counts_once():
+    """Contacts alternate half a stride apart. A far-leg contact 2 frames (0.07 stride) before a near-leg one, with
+    more doubts, is the near foot counted twice (MediaPipe's far foot on the near one): it goes. A pair of equal
+    doubts loses the less visible leg's. Contacts 0.3 stride apart are both kept."""
+    from formcheck.events import without_one_foot_counted_twice
+
+    fps, stride_s = 30.0, 0.7
+
+    def step(side, contact, doubts=()):
+        return StepEvents(side=side, contact_index=contact, contact_at_s=contact / fps, toe_off_index=contact + 5,
+                          toe_off_at_s=(contact + 5) / fps, toe_off_method="toe_lift", doubts=doubts)
+
+    trust = {"left": 0.85, "right": 0.96}
+    near = [step("right", c) for c in (12, 33, 54)]
+    far = [step("left", 22), step("left", 10, ("a", "b")), step("left", 43)]
+    kept = without_one_foot_counted_twice([*near, *far], trust, stride_s, EventParams())
+    assert sorted((s.side, s.contact_index) for s in kept) == sorted([("right", 12), ("right", 33), ("right", 54),
+                                                                      ("left", 22), ("left", 43)])
+    tie = without_one_foot_counted_twice([step("right", 12), step("left", 13)], trust, stride_s, EventParams())
+    assert [(s.side, s.contact_index) for s in tie] == [("right", 12)]
+    apart = [step("right", 12), step("left", 12 + round(0.3 * stride_s * fps))]
+    assert without_one_foot_counted_twice(apart, trust, stride_s, EventParams()) == apart

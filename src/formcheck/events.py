@@ -113,6 +113,7 @@ class EventParams:
     zeni_max_shift_stride: float = 0.05  # ... a delay of at most this
     symmetry_tolerance_stride: float = 0.05  # a less visible leg's contact time this far from the other leg's is checked
     doubt_offset_stride: float = 0.1  # a step whose timing departs this far from its leg's median is uncertain
+    alternation_min_stride: float = 0.25  # contacts of the two legs closer than this are one foot counted twice
     unseen_frames: int = 2  # ... and so is a step whose foot was not tracked in this many frames before contact
     # Stride template (formcheck.stride_template): each leg's events re-aligned on the trace its foot repeats
     template_min_steps: int = 4  # a leg with fewer steps keeps the detector's frames
@@ -341,6 +342,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
     steps = with_doubts(steps, period / fps, p)
     steps = with_unseen_doubts(steps, light, p, filled)
+    steps = without_one_foot_counted_twice(steps, trust, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
     if short is not None and short.steps and len(short.steps) >= len(steps):
         return short  # the planted feet found at least as many stances as a period this clip barely shows
@@ -627,6 +629,25 @@ def _with_contact_at(s: StepEvents, at_s: float, track: PoseTrack, p: EventParam
 def _index_at(track: PoseTrack, at_s: float) -> float:
     t = np.asarray(track.timestamps_s, dtype=float)
     return float(np.interp(at_s, t, np.arange(len(t))))
+
+
+def without_one_foot_counted_twice(steps: list[StepEvents], trust: dict[str, float], stride_s: float,
+                                   p: EventParams) -> list[StepEvents]:
+    """Contacts of the two legs closer than ``alternation_min_stride`` are one foot landing, counted on both legs.
+
+    Running alternates the feet half a stride apart. MediaPipe puts the less visible foot's landmarks on the
+    other foot around its landing (a 30 fps low-camera render with a 1/30 s shutter: a "far" contact 2 frames
+    before the near one, while the far foot was in the air). Of such a pair, the step with more doubts goes, on a
+    tie the less visible leg's.
+    """
+    order = sorted(range(len(steps)), key=lambda i: steps[i].contact_at_s)
+    dropped: set[int] = set()
+    for i, j in zip(order, order[1:]):
+        a, b = steps[i], steps[j]
+        if a.side == b.side or i in dropped or b.contact_at_s - a.contact_at_s >= p.alternation_min_stride * stride_s:
+            continue
+        dropped.add(max((i, j), key=lambda k: (len(steps[k].doubts), -trust[steps[k].side])))
+    return [s for k, s in enumerate(steps) if k not in dropped]
 
 
 def with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> list[StepEvents]:
