@@ -292,17 +292,13 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             jumped = to_pos is not None and to_pos - c_pos < p.min_contact_s * fps
             if jumped:  # a toe "lifting" sooner than any running stance ends: the landmark jumped, the knee's turn instead
                 soon_lifts[(side, c_idx_of(c_pos))] = to_pos
-                to_pos, method = None, "none"
-                k_first, _ = knee_extension(knee_light, c_pos, period, p)
-                if k_first is not None:
-                    to_pos, method = knee_turn(knee_light, k_first, fps, p), "knee_extension"
+                to_pos = _knee_turn_in_stance(knee_light, c_pos, period, fps, p)
+                method = "none" if to_pos is None else "knee_extension"
             lift_seen = to_pos is not None and not jumped
             lift_pos = to_pos if lift_seen else None
             k_pos = None
             if lift_seen:
-                k_pos, _ = knee_extension(knee_light, c_pos, period, p)
-                if k_pos is not None:
-                    k_pos = knee_turn(knee_light, k_pos, fps, p)
+                k_pos = _knee_turn_in_stance(knee_light, c_pos, period, fps, p)
                 if k_pos is not None and -p.knee_agree_before_s * fps <= k_pos - to_pos <= p.knee_agree_after_s * fps:
                     to_pos, method = k_pos, "knee_extension"
                     k_pos = None
@@ -349,6 +345,12 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
 
 
+def _knee_turn_in_stance(knee: np.ndarray, c_pos: float, period: float, fps: float, p: EventParams) -> float | None:
+    """The knee's turn from extension to flexion (:func:`knee_turn`) at its peak extension in late stance, or None."""
+    peak, _ = knee_extension(knee, c_pos, period, p)
+    return None if peak is None else knee_turn(knee, peak, fps, p)
+
+
 def heel_down_before_toe(heel_height: np.ndarray, toe_landing: float, lo: int, scale: float, fps: float,
                          p: EventParams) -> float | None:
     """When the heel came down, if it was already on the ground when the toe landed; else None.
@@ -390,9 +392,7 @@ def soon_lifts_against_the_other_leg(steps: list[StepEvents], soon_lifts: dict[t
         if lift is not None and len(other) >= 2 and s.toe_off_at_s is not None:
             reference = float(np.median(other))
             if abs(_time_at(track, lift) - s.contact_at_s - reference) < abs(s.toe_off_at_s - s.contact_at_s - reference):
-                s = replace(s, toe_off_index=max(s.contact_index, int(np.floor(lift + p.event_frame_tol_frames))),
-                            toe_off_at_s=_time_at(track, lift), toe_off_method="toe_lift",
-                            doubts=tuple(d for d in s.doubts if d != SOON_LIFT))
+                s = _with_toe_off_at(s, lift, track, p, "toe_lift", doubts=tuple(d for d in s.doubts if d != SOON_LIFT))
         out.append(s)
     return out
 
@@ -423,8 +423,7 @@ def toe_offs_by_symmetry(steps: list[StepEvents], knee_alternative: dict[tuple[s
             ct_lift = s.toe_off_at_s - s.contact_at_s
             ct_knee = _time_at(track, k_pos) - s.contact_at_s
             if abs(ct_lift - ref_ct) > tol and abs(ct_knee - ref_ct) < abs(ct_lift - ref_ct):
-                s = replace(s, toe_off_index=max(s.contact_index, int(np.floor(k_pos + p.event_frame_tol_frames))),
-                            toe_off_at_s=_time_at(track, k_pos), toe_off_method="knee_extension")
+                s = _with_toe_off_at(s, k_pos, track, p, "knee_extension")
         out.append(s)
     return out
 
@@ -539,8 +538,7 @@ def toe_offs_by_regularity(steps: list[StepEvents], alternatives: dict[tuple[str
             options = [o for o in options if o[0] <= tol and _time_at(track, o[2]) > s.contact_at_s]
             if options:
                 _, m, q = min(options)
-                out[i] = replace(s, toe_off_index=max(s.contact_index, int(np.floor(q + p.event_frame_tol_frames))),
-                                 toe_off_at_s=_time_at(track, q), toe_off_method=m)
+                out[i] = _with_toe_off_at(s, q, track, p, m)
     return out
 
 
@@ -617,6 +615,12 @@ def _unlike(misfit: np.ndarray, p: EventParams) -> np.ndarray:
     typical = max(float(np.nanmedian(misfit)), MISFIT_FLOOR_LEG)  # noise-free strides match to ~0: no ratio then
     with np.errstate(invalid="ignore"):
         return np.isfinite(misfit) & (misfit > p.template_max_misfit_ratio * typical)
+
+
+def _with_toe_off_at(s: StepEvents, pos: float, track: PoseTrack, p: EventParams, method: str, **changes: object) -> StepEvents:
+    """``s`` with its toe-off moved to track position ``pos`` (timed by ``method``), its frame re-read, not before contact."""
+    return replace(s, toe_off_index=max(s.contact_index, int(np.floor(pos + p.event_frame_tol_frames))),
+                   toe_off_at_s=_time_at(track, pos), toe_off_method=method, **changes)  # type: ignore[arg-type]
 
 
 def _with_contact_at(s: StepEvents, at_s: float, track: PoseTrack, p: EventParams, **changes: object) -> StepEvents:
