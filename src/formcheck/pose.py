@@ -310,10 +310,11 @@ def _sightings_in_squares(path: str | os.PathLike[str], model: Path, expected: i
                           end_s: float | None, fps_override: float | None) -> list[Sighting]:
     """Where a person shows up when the detector is shown squares of sampled frames, one sighting per frame
     (the pose with the highest mean landmark presence), indexed like the model's pass (frame ordinal)."""
-    import mediapipe as mp
-
     info = probe_video(path)
     every = max(1, int(round(SQUARES_EVERY_S * info.fps)), -(-expected // SQUARES_MAX_FRAMES))  # decoded frames
+    side = max(16, int(round(SQUARE_SIDE_FRAC * min(info.width, info.height))))  # full-frame px
+    squares = [(x0, y0, x0 + side, y0 + side) for y0 in _square_starts(info.height, side)
+               for x0 in _square_starts(info.width, side)]
     sightings: list[Sighting] = []
     with _native_stderr_silenced():
         landmarker = _create_landmarker(model, 1, image_mode=True)
@@ -322,23 +323,9 @@ def _sightings_in_squares(path: str | os.PathLike[str], model: Path, expected: i
             for t, frame in enumerate(frames):
                 if t % every:
                     continue
-                rgb = frame.rgb
-                h, w = rgb.shape[:2]
-                sc = w / info.width  # decoded (maybe shrunk) px per full-frame px
-                side = max(16, int(round(SQUARE_SIDE_FRAC * min(w, h))))
-                best: tuple[float, np.ndarray] | None = None
-                for y0 in _square_starts(h, side):
-                    for x0 in _square_starts(w, side):
-                        image = mp.Image(image_format=mp.ImageFormat.SRGB,
-                                         data=np.ascontiguousarray(rgb[y0 : y0 + side, x0 : x0 + side]))
-                        for pose in _result_to_arrays(landmarker.detect(image), side / sc, side / sc):
-                            pose[:, 0] += x0 / sc
-                            pose[:, 1] += y0 / sc
-                            presence = float(np.nanmean(pose[:, 4]))
-                            if best is None or presence > best[0]:
-                                best = (presence, pose)
-                if best is not None:
-                    seen = sighting_of(t, best[1][:, :2])
+                poses = [q for square in squares for q in _detect(landmarker, frame.rgb, None, info.width, info.height, square)]
+                if poses:
+                    seen = sighting_of(t, max(poses, key=lambda q: float(np.nanmean(q[:, 4])))[:, :2])
                     if seen is not None:
                         sightings.append(seen)
         finally:
@@ -384,18 +371,20 @@ def _model_input(rgb: np.ndarray, width: int, crop: tuple[int, int, int, int] | 
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=_model_image(rgb, width, crop))
 
 
-def _detect(landmarker: Any, rgb: np.ndarray, timestamp_ms: int, width: int, height: int,
+def _detect(landmarker: Any, rgb: np.ndarray, timestamp_ms: int | None, width: int, height: int,
             crop: tuple[int, int, int, int] | None, image: Any = None) -> list[np.ndarray]:
     """The poses the landmarker finds on a decoded frame (or its crop), in full-frame pixels.
 
-    ``image``: :func:`_model_input` of the frame when it was made ahead (on the decoding thread)."""
+    ``timestamp_ms`` None: an IMAGE-mode landmarker (each image on its own). ``image``: :func:`_model_input` of the
+    frame when it was made ahead (on the decoding thread)."""
     if image is None:
         image = _model_input(rgb, width, crop)
+    result = landmarker.detect(image) if timestamp_ms is None else landmarker.detect_for_video(image, timestamp_ms)
     if crop is None:  # landmarks are normalised to the image: full-frame pixels whatever size the model saw
-        return _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), width, height)
+        return _result_to_arrays(result, width, height)
     sc = rgb.shape[1] / width
     x0, y0, x1, y1 = _crop_region(rgb, width, crop)
-    poses = _result_to_arrays(landmarker.detect_for_video(image, timestamp_ms), (x1 - x0) / sc, (y1 - y0) / sc)
+    poses = _result_to_arrays(result, (x1 - x0) / sc, (y1 - y0) / sc)
     for pose in poses:
         pose[:, 0] += x0 / sc
         pose[:, 1] += y0 / sc
