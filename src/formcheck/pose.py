@@ -54,6 +54,10 @@ class NoPersonError(Exception):
     """No person was found in the clip."""
 
 
+class _NoFrames(NoPersonError):
+    """The selected time range holds no frames (nothing to look for a person in)."""
+
+
 def default_model_path() -> Path:
     """The model to use when none is given: ``$FORMCHECK_MODEL`` if set, else :func:`bundled_model_path`."""
     env = os.environ.get("FORMCHECK_MODEL")
@@ -249,7 +253,7 @@ def _extract(
             )
         n = len(frame_indices)
         if n == 0:
-            raise NoPersonError(f"{path}: no frames in the selected time range")
+            raise _NoFrames(f"{path}: no frames in the selected time range")
         if not tracks:
             raise NoPersonError(f"{path}: no person found in any of {n} frames")
         track = _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, region, fps_override)
@@ -268,9 +272,9 @@ def _extract(
         except _SeveralPeople:
             track, estimator = run(None, max_people, False)
             people = max_people
+        except _NoFrames:
+            raise
         except NoPersonError as nobody:  # too small for the detector's view of the whole frame? look in squares
-            if "no person found" not in str(nobody):
-                raise
             used = following_region(_sightings_in_squares(path, model, expected, start_s=start_s, end_s=end_s,
                                                           fps_override=fps_override),
                                     expected, (info.width, info.height))
@@ -282,9 +286,10 @@ def _extract(
                 raise nobody from None
     roi = runner_roi(track) if used is None else None
     if roi is not None:  # the runner is small in the frame: look again, closer
-        closer, closer_estimator = run(fixed_region(roi), people, False)
+        box = fixed_region(roi)
+        closer, closer_estimator = run(box, people, False)
         if closer.detection_rate >= track.detection_rate:
-            track, estimator, used = closer, closer_estimator, fixed_region(roi)
+            track, estimator, used = closer, closer_estimator, box
     if people == 1:  # one person: a fresh single-pose tracker started on the runner follows the runner
         with _native_stderr_silenced():
             track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override,
