@@ -242,6 +242,21 @@ def test_a_toe_that_drops_back_under_the_lift_height_has_not_lifted():
     assert method == "toe_lift" and 20.9 <= to <= 23.0
 
 
+def test_peak_knee_extension_is_the_push_off_not_a_straight_landing():
+    """30 fps, stride 21 frames, contact at frame 10 on a nearly straight knee (4-6 deg, as treadmill_side_01's
+    runner lands), loading to 40 deg, the push-off's extension to 18 deg at frame 19 (the toe-off), then the swing.
+    The window (0.15-0.6 stride: frames 14-22) starts while the knee is still straight: the lowest flexion in it was
+    the window's first frame (no toe-off found, or a landing taken for it); the last extension is frame 19."""
+    from formcheck.event_fits import knee_extension, last_extension
+
+    knee = np.array([60.0, 50, 40, 30, 22, 15, 10, 7, 5, 4, 4, 4, 5, 5, 6, 20, 35, 40, 30, 18, 30, 55, 80, 100, 110])
+    to, method = knee_extension(knee, 10.0, 21.0, EventParams())
+    assert method == "knee_extension" and 18.5 <= to <= 19.5
+    # A dip in the swing's flexion (a landmark glitch, 70 -> 62 deg) is above the lower half of the span's range
+    swing_dip = np.array([6.0, 20, 35, 40, 32, 24, 18, 25, 45, 70, 62, 80, 100])
+    assert last_extension(swing_dip, 0, 12, rise_deg=5.0, level=0.5) == 6
+
+
 def test_descent_to_ground_interpolates_where_the_foot_comes_down():
     """A foot 30 px up coming down 10 px a frame (leg 200 px, ground band 0.02 x 200 = 4 px): it is 10 px up at
     frame 5 and 0 at frame 6, so it enters the band at 5 + (10 - 4) / 10 = 5.6. Jitter on the ground is no descent."""

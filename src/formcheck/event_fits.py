@@ -149,15 +149,46 @@ def toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, p: Ev
 
 
 def knee_extension(knee: np.ndarray, c_pos: float, period: float, p: EventParams) -> tuple[float | None, str]:
-    """Toe-off at peak knee extension in late stance (Fellin et al. 2010)."""
+    """Toe-off at peak knee extension in late stance (Fellin et al. 2010), on a smoothed knee angle (deg).
+
+    The push-off's extension is the knee's LAST extension before the swing folds it, not the window's lowest
+    flexion: a runner who lands on a nearly straight knee (2-6 deg on treadmill_side_01, 18 deg at toe-off) is
+    straighter at the landing, and the window starts while the knee is still that straight.
+    """
     lo = int(np.ceil(c_pos + p.knee_extension_from_stride * period))
     hi = min(len(knee) - 2, int(np.floor(c_pos + p.knee_extension_to_stride * period)))  # near the clip's end: an interior minimum still counts
     if lo >= hi or np.isfinite(knee[lo : hi + 1]).sum() < 3:
         return None, "none"
-    j = lo + int(np.nanargmax(-knee[lo : hi + 1]))
+    j = last_extension(knee, lo, hi, p.knee_extension_rise_deg, p.knee_extension_level)
     if j in (lo, hi):
         return None, "none"
     return refine_peak(-knee, j), "knee_extension"
+
+
+def last_extension(knee: np.ndarray, lo: int, hi: int, rise_deg: float, level: float) -> int:
+    """Index of the knee's last extension in knee[lo..hi] (deg of flexion).
+
+    Walking back from ``hi``, a valley is the lowest flexion met before the knee is ``rise_deg`` more flexed again;
+    the latest valley in the lower ``level`` of the span's flexion range is the push-off's (a dip in the swing's
+    flexion, a landmark glitch, is not). Without one, the span's start side's lowest point (edge: no extension).
+    """
+    seg = knee[lo : hi + 1]
+    low, high = np.nanmin(seg), np.nanmax(seg)
+    below = low + level * (high - low)
+    j = best = hi
+    while j >= lo:
+        best = j
+        while j >= lo:
+            v = knee[j]
+            if np.isfinite(v):
+                if not np.isfinite(knee[best]) or v < knee[best]:
+                    best = j
+                elif v > knee[best] + rise_deg:
+                    break
+            j -= 1
+        if np.isfinite(knee[best]) and knee[best] <= below:
+            return best
+    return best
 
 
 def knee_turn(knee: np.ndarray, guess: float, fps: float, p: EventParams) -> float:

@@ -106,6 +106,9 @@ class EventParams:
     knee_turn_half_width_s: float = 0.05  # the knee's turn is fitted over +-this around peak extension
     knee_extension_from_stride: float = 0.15  # peak knee extension searched from here after contact ...
     knee_extension_to_stride: float = 0.60  # ... to here
+    knee_extension_rise_deg: float = 5.0  # ... the last valley of the smoothed angle (the knee this much more flexed before it) ...
+    knee_extension_level: float = 0.5  # ... in the lower half of the window's flexion range (not a dip in the swing) ...
+    knee_extension_refine_s: float = 0.02  # ... put on the unsmoothed angle's lowest sample within this
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
     frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
     lost_stance_s: float = 0.1  # a foot lost for good this soon after contact (runner leaving): no event
@@ -292,13 +295,13 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             jumped = to_pos is not None and to_pos - c_pos < p.min_contact_s * fps
             if jumped:  # a toe "lifting" sooner than any running stance ends: the landmark jumped, the knee's turn instead
                 soon_lifts[(side, c_idx_of(c_pos))] = to_pos
-                to_pos = _knee_turn_in_stance(knee_light, c_pos, period, fps, p)
+                to_pos = _knee_turn_in_stance(knee_light, knee, c_pos, period, fps, p)
                 method = "none" if to_pos is None else "knee_extension"
             lift_seen = to_pos is not None and not jumped
             lift_pos = to_pos if lift_seen else None
             k_pos = None
             if lift_seen:
-                k_pos = _knee_turn_in_stance(knee_light, c_pos, period, fps, p)
+                k_pos = _knee_turn_in_stance(knee_light, knee, c_pos, period, fps, p)
                 if k_pos is not None and -p.knee_agree_before_s * fps <= k_pos - to_pos <= p.knee_agree_after_s * fps:
                     to_pos, method = k_pos, "knee_extension"
                     k_pos = None
@@ -345,10 +348,22 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
 
 
-def _knee_turn_in_stance(knee: np.ndarray, c_pos: float, period: float, fps: float, p: EventParams) -> float | None:
-    """The knee's turn from extension to flexion (:func:`knee_turn`) at its peak extension in late stance, or None."""
-    peak, _ = knee_extension(knee, c_pos, period, p)
-    return None if peak is None else knee_turn(knee, peak, fps, p)
+def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float, period: float, fps: float,
+                         p: EventParams) -> float | None:
+    """The knee's turn from extension to flexion (:func:`knee_turn`) at its push-off extension, or None.
+
+    The extension is found on the smoothed angle (single-frame jitter makes false valleys), then put on the
+    unsmoothed angle's lowest sample within ``knee_extension_refine_s`` (the low-pass rounds the turn off), where
+    the turn is fitted.
+    """
+    peak, _ = knee_extension(knee_smooth, c_pos, period, p)
+    if peak is None:
+        return None
+    w = max(1, int(round(p.knee_extension_refine_s * fps)))
+    a, b = max(0, int(round(peak)) - w), min(len(knee) - 1, int(round(peak)) + w)
+    if np.isfinite(knee[a : b + 1]).any():
+        peak = float(a + np.nanargmin(knee[a : b + 1]))
+    return knee_turn(knee, peak, fps, p)
 
 
 def heel_down_before_toe(heel_height: np.ndarray, toe_landing: float, lo: int, scale: float, fps: float,
