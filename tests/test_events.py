@@ -255,6 +255,28 @@ def test_peak_knee_extension_is_the_push_off_not_a_straight_landing():
     # A dip in the swing's flexion (a landmark glitch, 70 -> 62 deg) is above the lower half of the span's range
     swing_dip = np.array([6.0, 20, 35, 40, 32, 24, 18, 25, 45, 70, 62, 80, 100])
     assert last_extension(swing_dip, 0, 12, rise_deg=5.0, level=0.5) == 6
+    # 2 deg of jitter (50 -> 48) low in the swing is no valley: the knee must be 5 deg more flexed before it
+    jitter = np.array([6.0, 20, 35, 40, 30, 18, 30, 50, 48, 80, 100])
+    assert last_extension(jitter, 0, 10, rise_deg=5.0, level=0.5) == 5
+    assert last_extension(jitter, 0, 10, rise_deg=0.0, level=0.5) == 8  # (48 <= 6 + 0.5 x 94 = 53)
+    with pytest.raises(ValueError):
+        last_extension(jitter, 0, 10, rise_deg=-1.0, level=0.5)
+
+
+def test_the_knees_turn_is_fitted_on_the_unsmoothed_angle_near_the_smoothed_valley():
+    """30 fps: the unsmoothed knee extends at 6 deg a frame to 18 deg at t = 19.3 frames, then flexes from zero
+    speed (18 + 5 (t - 19.3)^2). A smoothed copy lagging 1.5 frames has its valley at frame 21; the turn is fitted
+    over frames just around its guess, so from frame 21 it cannot reach 19.3. The unsmoothed angle's lowest
+    sample within a frame of the valley (frame 20) is the guess, and the fit finds 19.3."""
+    from formcheck.events import _knee_turn_in_stance
+
+    t = np.arange(30, dtype=float)
+    knee = np.where(t < 19.3, 18.0 + 6.0 * (19.3 - t), 18.0 + 5.0 * (t - 19.3) ** 2)
+    knee[:14] = 5.0  # a straight landing at frame 10
+    knee_smooth = np.interp(t - 1.5, t, knee)
+    assert int(np.argmin(knee_smooth[16:25])) + 16 == 21
+    turn = _knee_turn_in_stance(knee, knee_smooth, 10.0, 21.0, 30.0, EventParams())
+    assert turn == pytest.approx(19.3, abs=0.05)
 
 
 def test_descent_to_ground_interpolates_where_the_foot_comes_down():

@@ -90,6 +90,6 @@ def test_a_small_runner_crossing_the_frame_is_found_and_timed(tmp_path):
     contacts = [e for e in score.events if e.kind == "ic"]
     toe_offs = [e for e in score.events if e.kind == "to"]
     # toe-offs 7/8 until the knee's push-off extension became its last before the swing (2026-12-04): this far knee
-    # dips again in early swing, 2 frames after the toe-off (renders 0-74 toe-offs 689 -> 697/813 all the same)
+    # dips again in early swing, 2 frames after the toe-off (renders 0-74 toe-offs 689 -> 698/813 all the same)
     assert sum(e.hit for e in contacts) >= 6 and sum(e.hit for e in toe_offs) >= 5, score
     assert not any(score.spurious.values())

@@ -169,9 +169,12 @@ def last_extension(knee: np.ndarray, lo: int, hi: int, rise_deg: float, level: f
     """Index of the knee's last extension in knee[lo..hi] (deg of flexion).
 
     Walking back from ``hi``, a valley is the lowest flexion met before the knee is ``rise_deg`` more flexed again;
-    the latest valley in the lower ``level`` of the span's flexion range is the push-off's (a dip in the swing's
-    flexion, a landmark glitch, is not). Without one, the span's start side's lowest point (edge: no extension).
+    the latest valley in the lower ``level`` (a fraction, 0-1) of the span's flexion range is the push-off's (a dip
+    in the swing's flexion, a landmark glitch, is not). The span's lowest point always qualifies, so one is found;
+    it is ``lo`` or ``hi`` (an edge: no extension seen) where the knee only flexes or only extends back to there.
     """
+    if rise_deg < 0 or not 0.0 <= level <= 1.0:
+        raise ValueError(f"rise_deg must be >= 0 and level within 0-1, got {rise_deg}, {level}")
     seg = knee[lo : hi + 1]
     low, high = np.nanmin(seg), np.nanmax(seg)
     below = low + level * (high - low)

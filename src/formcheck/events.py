@@ -106,9 +106,9 @@ class EventParams:
     knee_turn_half_width_s: float = 0.05  # the knee's turn is fitted over +-this around peak extension
     knee_extension_from_stride: float = 0.15  # peak knee extension searched from here after contact ...
     knee_extension_to_stride: float = 0.60  # ... to here
-    knee_extension_rise_deg: float = 5.0  # ... the last valley of the smoothed angle (the knee this much more flexed before it) ...
-    knee_extension_level: float = 0.5  # ... in the lower half of the window's flexion range (not a dip in the swing) ...
-    knee_extension_refine_s: float = 0.02  # ... put on the unsmoothed angle's lowest sample within this
+    knee_extension_rise_deg: float = 5.0  # there, the last valley of the smoothed angle (the knee this much more flexed before it) ...
+    knee_extension_level: float = 0.5  # ... whose flexion is in this fraction (0-1) of the window's range from its lowest (not a dip in the swing) ...
+    knee_extension_refine_s: float = 0.02  # ... put on the unsmoothed angle's lowest sample within +-this (at least one frame) in that valley
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
     frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
     lost_stance_s: float = 0.1  # a foot lost for good this soon after contact (runner leaving): no event
@@ -353,17 +353,24 @@ def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float
     """The knee's turn from extension to flexion (:func:`knee_turn`) at its push-off extension, or None.
 
     The extension is found on the smoothed angle (single-frame jitter makes false valleys), then put on the
-    unsmoothed angle's lowest sample within ``knee_extension_refine_s`` (the low-pass rounds the turn off), where
-    the turn is fitted.
+    unsmoothed angle's lowest sample within +-``knee_extension_refine_s`` (at least one frame) that is still in
+    the smoothed valley (flexion within ``knee_extension_rise_deg`` of its bottom: never back into a straight
+    landing), where the turn is fitted (the low-pass rounds the turn off).
     """
     peak, _ = knee_extension(knee_smooth, c_pos, period, p)
     if peak is None:
         return None
+    j = int(round(peak))
     w = max(1, int(round(p.knee_extension_refine_s * fps)))
-    a, b = max(0, int(round(peak)) - w), min(len(knee) - 1, int(round(peak)) + w)
+    in_valley = lambda i: 0 <= i < len(knee) and knee_smooth[i] <= knee_smooth[j] + p.knee_extension_rise_deg  # noqa: E731
+    a = b = j
+    while a > j - w and in_valley(a - 1):
+        a -= 1
+    while b < j + w and in_valley(b + 1):
+        b += 1
     if np.isfinite(knee[a : b + 1]).any():
-        peak = float(a + np.nanargmin(knee[a : b + 1]))
-    return knee_turn(knee, peak, fps, p)
+        j = a + int(np.nanargmin(knee[a : b + 1]))
+    return knee_turn(knee, float(j), fps, p)
 
 
 def heel_down_before_toe(heel_height: np.ndarray, toe_landing: float, lo: int, scale: float, fps: float,
