@@ -275,7 +275,7 @@ def _extract(
         except _NoFrames:
             raise
         except NoPersonError as nobody:  # too small for the detector's view of the whole frame? look in squares
-            used = following_region(_sightings_in_squares(path, model, expected, start_s=start_s, end_s=end_s,
+            used = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
                                                           fps_override=fps_override),
                                     expected, (info.width, info.height))
             if used is None:
@@ -311,11 +311,10 @@ SQUARES_MAX_FRAMES = 24
 SQUARE_SIDE_FRAC = 0.6
 
 
-def _sightings_in_squares(path: str | os.PathLike[str], model: Path, expected: int, *, start_s: float | None,
+def _sightings_in_squares(path: str | os.PathLike[str], model: Path, info: VideoInfo, expected: int, *, start_s: float | None,
                           end_s: float | None, fps_override: float | None) -> list[Sighting]:
     """Where a person shows up when the detector is shown squares of sampled frames, one sighting per frame
     (the pose with the highest mean landmark presence), indexed like the model's pass (frame ordinal)."""
-    info = probe_video(path)
     every = max(1, int(round(SQUARES_EVERY_S * info.fps)), -(-expected // SQUARES_MAX_FRAMES))  # decoded frames
     side = max(16, int(round(SQUARE_SIDE_FRAC * min(info.width, info.height))))  # full-frame px
     squares = [(x0, y0, x0 + side, y0 + side) for y0 in _square_starts(info.height, side)
