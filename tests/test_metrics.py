@@ -162,3 +162,60 @@ def test_median_ci95_order_statistics_at_any_step_count(n: int, j: int | None) -
 ])
 def test_flight_time_reads_an_overlap_under_a_frame_as_zero(gap_s: float, fps: float, expected: float | None) -> None:
     assert flight_time_s(gap_s, fps) == expected
+
+
+def test_the_back_of_the_heel_is_read_behind_mediapipes_heel_landmark():
+    """A synthetic runner's landmarks are the joints themselves: overstride matches its truth as measured. The same
+    landmarks labelled as MediaPipe's (``info["model"]``) are read with the heel moved back by
+    MEDIAPIPE_HEEL_AHEAD_FOOT of the leg's median heel-to-toe distance: every step's overstride drops by exactly that
+    over the leg length (hand-computed here from the landmarks), the ankle's overstride does not move."""
+    from dataclasses import replace
+
+    from formcheck import landmarks as lm
+    from formcheck.analysis import analyze_track
+    from formcheck.geometry import leg_length_px
+    from formcheck.metrics import MEDIAPIPE_HEEL_AHEAD_FOOT, heel_shift_px
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    gait = simulate_gait(GaitParams(fps=60, duration_s=4.0, overstride_pct_leg=15.0))
+    track = to_pose_track(gait)
+    as_mediapipe = replace(track, info={**track.info, "model": "pose_landmarker_full.task"})
+    plain, shifted = analyze_track(track), analyze_track(as_mediapipe)
+    assert heel_shift_px(track, "left") == 0.0
+    k = shifted.track.keypoints_px  # the cleaned landmarks the metrics read
+    for side in ("left", "right"):
+        foot = np.nanmedian(np.linalg.norm(k[:, lm.LEG[side]["foot_index"]] - k[:, lm.LEG[side]["heel"]], axis=-1))
+        assert heel_shift_px(shifted.track, side) == pytest.approx(MEDIAPIPE_HEEL_AHEAD_FOOT * foot)
+        drop = 100 * MEDIAPIPE_HEEL_AHEAD_FOOT * foot / leg_length_px(k, side)
+        pairs = [(a, b) for a, b in zip(plain.steps, shifted.steps) if a.side == side]
+        assert len(pairs) >= 4
+        for a, b in pairs:
+            assert a.contact_frame == b.contact_frame
+            assert b.overstride_pct_leg == pytest.approx(a.overstride_pct_leg - drop, abs=0.01)  # values kept to 0.001
+            assert b.overstride_ankle_pct_leg == a.overstride_ankle_pct_leg
+        truth = np.median([st["overstride_pct_leg_exact"] for st in gait.steps if st["side"] == side])
+        assert np.median([a.overstride_pct_leg for a, _ in pairs]) == pytest.approx(truth, abs=1.0)
+        assert 2.5 < drop < 5.0  # a foot is about 0.3 leg lengths: 0.12 of it is 3-4 % leg
+
+
+def test_the_heel_read_on_the_real_clip_lies_at_the_back_of_the_shoe(treadmill_track):
+    """treadmill_side_01: the shoe's back digitised by eye at 8 contacts a leg, blind to the pose model
+    (tests/fixtures/treadmill_side_01_heels.json). MediaPipe's heel landmark lies 6.9 (near) and 4.5 (far) % of
+    leg length ahead of it (medians: 20 and 12 px, legs 290 and 268 px); moved back by heel_shift_px, 3.5 and 1.3 %. The
+    back of the heel bone lies about 2 cm (~2.3 % leg) inside a running shoe's back, and each reading is good to
+    about 4 px (1.4 % leg): the heel formcheck reads must lie 0-4.5 % leg inside the shoe's back on both legs."""
+    import json
+    from pathlib import Path
+
+    from formcheck import landmarks as lm
+    from formcheck.geometry import leg_length_px
+    from formcheck.metrics import heel_shift_px
+
+    digitised = json.loads((Path(__file__).parent / "fixtures" / "treadmill_side_01_heels.json").read_text())
+    k = treadmill_track.keypoints_px
+    for side in ("left", "right"):
+        frames = np.array(digitised[side]["frames"])
+        shoe_back = np.array(digitised[side]["shoe_back_x_px"], dtype=float)
+        read = k[frames, lm.LEG[side]["heel"], 0] + heel_shift_px(treadmill_track, side)  # facing left: back = +x
+        inside_pct_leg = 100 * np.median(shoe_back - read) / leg_length_px(k, side)
+        assert 0.0 <= inside_pct_leg <= 4.5, (side, inside_pct_leg)

@@ -45,6 +45,29 @@ LEG_FRACTION_OF_HEIGHT = 0.491
 TRUNK_FRACTION_OF_HEIGHT = 0.288
 
 
+# MediaPipe's heel landmark sits inside the shoe, ahead of the back of the heel: at contact, by 0.14-0.15 of its
+# heel-to-toe distance on 86 randomised rendered runners (median over clips, near and far leg, against the rendered heel
+# bone's back) and on treadmill_side_01 by 0.17 (near) and 0.09 (far), against the shoe's back digitised by eye at 16
+# contacts (tests/fixtures/treadmill_side_01_heels.json) less the ~2 cm of shoe behind the heel bone. Unshifted,
+# overstride read 3-4 % of leg length long on the renders. The value taken lies below the renders' and the real near
+# foot's estimates: with it the three rendered samples read -0.1..-0.6 % leg at their true contacts. docs/thresholds.md.
+MEDIAPIPE_HEEL_AHEAD_FOOT = 0.12
+
+
+def heel_shift_px(track: PoseTrack, side: str) -> float:
+    """How far (px, horizontal) the back of the heel lies behind the heel landmark of ``side``.
+
+    :data:`MEDIAPIPE_HEEL_AHEAD_FOOT` times the leg's median heel-to-toe landmark distance for a track from MediaPipe's
+    pose landmarker (``info["model"]``); 0 for any other track (synthetic landmarks are the joints themselves).
+    """
+    if not str(track.info.get("model", "")).startswith("pose_landmarker"):
+        return 0.0
+    leg = lm.LEG[side]  # type: ignore[index]
+    k = track.keypoints_px
+    foot = np.linalg.norm(k[:, leg["foot_index"]] - k[:, leg["heel"]], axis=-1)
+    return MEDIAPIPE_HEEL_AHEAD_FOOT * float(np.nanmedian(foot)) if np.isfinite(foot).any() else 0.0
+
+
 def px_per_cm(k: np.ndarray, height_cm: float, near: str) -> float:
     """Image scale from the runner's height: (near leg + trunk) in px over the same fraction of height."""
     leg = leg_length_px(k, near)
@@ -239,6 +262,7 @@ def step_metrics(
     scale = px_per_cm(k, height_cm, near) if height_cm else None
     vis = track.visibility if raw_visibility is None else raw_visibility
     legs = {s: leg_length_px(k, s) for s in SIDES}
+    heel_back = {s: heel_shift_px(track, s) for s in SIDES}
     angles = {
         s: {
             "thigh": thigh_angle_deg(k, s, facing),
@@ -270,7 +294,7 @@ def step_metrics(
         pto = track_position(track, st.toe_off_at_s) if st.toe_off_at_s is not None else None
         com_c = value_at(com, pc)
         n_after = max(3, int(round(0.05 * fps)))
-        heel_x = value_from_after(kl[:, leg["heel"], 0], pc, n_after)
+        heel_x = value_from_after(kl[:, leg["heel"], 0], pc, n_after) - fwd * heel_back[s]  # the back of the heel
         heel_d = fwd * (heel_x - com_c[0])
         ankle_d = fwd * (value_from_after(kl[:, leg["ankle"], 0], pc, n_after) - com_c[0])
         hip_d = fwd * (heel_x - value_at(hip_mid, pc)[0])
