@@ -61,6 +61,21 @@ def test_comparability_warnings() -> None:
     b = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}), facing="right", cadence=150.0, fps=30.0)
     warnings = " ".join(compare(a, b).comparability)
     assert "different sides" in warnings and "cadence differs" in warnings and "frame rates" in warnings
+    assert "older than 0.2" not in warnings
+
+
+def test_an_analysis_json_from_before_the_heel_correction_is_named_in_the_warnings(tmp_path) -> None:
+    """An analysis.json written before formcheck 0.2 has no ``overstride_heel``: its overstride was measured to
+    MediaPipe's heel landmark (~3 % leg more). Loaded, it says so, and compare names the clip that is older."""
+    a = _analysis(_steps({"overstride_pct_leg": [10.0, 11.0, 12.0]}))
+    saved = a.to_dict()
+    assert saved["overstride_heel"] == "back_of_heel"
+    del saved["overstride_heel"]
+    old = AnalysisResult.from_dict(saved)
+    assert old.overstride_heel == "landmark" and AnalysisResult.from_dict(a.to_dict()).overstride_heel == "back_of_heel"
+    warnings = " ".join(compare(old, a).comparability)
+    assert "the before clip was analysed by a formcheck older than 0.2" in warnings
+    assert "the after clip was analysed" in " ".join(compare(a, old).comparability)
 
 
 def test_timing_sdcs_grow_with_the_frame_period() -> None:

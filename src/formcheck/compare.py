@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .atomic import write_text_atomic
-from .result import AnalysisResult, ResultFormatError
+from .result import HEEL_BACK, AnalysisResult, ResultFormatError
 
 Better = Literal["lower", "higher", "none"]  # which way a metric improves
 Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable"]
@@ -263,6 +263,13 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
         )
     if before.mode != after.mode:
         warnings.append(f"{before.mode} vs {after.mode} running: treadmill and overground form differ")
+    if before.overstride_heel != after.overstride_heel:
+        old = "before" if before.overstride_heel != HEEL_BACK else "after"
+        warnings.append(
+            f"the {old} clip was analysed by a formcheck older than 0.2, which measured overstride to MediaPipe's heel "
+            "landmark, about 3 % of leg length ahead of the back of the heel measured now: analyse it again before "
+            "comparing overstride"
+        )
     ratio = _cadence_ratio(before, after)
     if ratio is not None and ratio > WARN_CADENCE_RATIO:
         warnings.append(

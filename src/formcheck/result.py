@@ -31,6 +31,8 @@ from .findings import Finding
 from .metrics import StepMetrics
 
 SCHEMA_VERSION = 1
+HEEL_BACK = "back_of_heel"  # overstride to the back of the heel (formcheck 0.2 on)
+HEEL_LANDMARK = "landmark"  # ... to MediaPipe's heel landmark itself (analysis.json files written before)
 STEP_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StepMetrics))
 # fields added later have defaults: files written before them still load
 _REQUIRED_STEP_FIELDS = tuple(f.name for f in dataclasses.fields(StepMetrics) if f.default is dataclasses.MISSING)
@@ -317,7 +319,12 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
 
 @dataclass(frozen=True)
 class AnalysisResult:
-    """Everything ``analysis.json`` holds, typed."""
+    """Everything ``analysis.json`` holds, typed.
+
+    ``overstride_heel`` says which point overstride was measured to: ``"back_of_heel"`` (formcheck 0.2 on, the
+    heel read behind MediaPipe's heel landmark, :func:`formcheck.metrics.heel_shift_px`) or ``"landmark"``
+    (files written before, which lack the key): their overstride reads about 3 % of leg length more.
+    """
 
     video: VideoInfo = field(default_factory=VideoInfo)
     facing: str = "left"
@@ -329,11 +336,13 @@ class AnalysisResult:
     summary: ClipSummary = field(default_factory=ClipSummary)
     findings: tuple[Finding, ...] = ()
     quality: Quality = field(default_factory=Quality)
+    overstride_heel: str = HEEL_BACK
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version,
+            "overstride_heel": self.overstride_heel,
             "video": self.video.to_dict(),
             "facing": self.facing,
             "facing_source": self.facing_source,
@@ -379,6 +388,7 @@ class AnalysisResult:
                 summary=ClipSummary.from_dict(_need(d, "summary", what)),
                 findings=tuple(finding_from_dict(f) for f in d.get("findings") or ()),
                 quality=Quality.from_dict(d.get("quality") or {}),
+                overstride_heel=str(d.get("overstride_heel", HEEL_LANDMARK)),
                 schema_version=version,
             )
         except (TypeError, AttributeError, KeyError, IndexError) as exc:  # a field of the right name holding the wrong kind of value
