@@ -164,11 +164,13 @@ def test_flight_time_reads_an_overlap_under_a_frame_as_zero(gap_s: float, fps: f
     assert flight_time_s(gap_s, fps) == expected
 
 
-def test_the_back_of_the_heel_is_read_behind_mediapipes_heel_landmark():
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_the_back_of_the_heel_is_read_behind_mediapipes_heel_landmark(facing):
     """A synthetic runner's landmarks are the joints themselves: overstride matches its truth as measured. The same
     landmarks labelled as MediaPipe's (``info["model"]``) are read with the heel moved back by
     MEDIAPIPE_HEEL_AHEAD_FOOT of the leg's median heel-to-toe distance: every step's overstride drops by exactly that
-    over the leg length (hand-computed here from the landmarks), the ankle's overstride does not move."""
+    over the leg length (hand-computed here from the landmarks), the ankle's overstride does not move. Both facings:
+    "back" is against the running direction, so a shift the wrong way would raise one facing's overstride."""
     from dataclasses import replace
 
     from formcheck import landmarks as lm
@@ -177,7 +179,7 @@ def test_the_back_of_the_heel_is_read_behind_mediapipes_heel_landmark():
     from formcheck.metrics import MEDIAPIPE_HEEL_AHEAD_FOOT, heel_shift_px
     from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
-    gait = simulate_gait(GaitParams(fps=60, duration_s=4.0, overstride_pct_leg=15.0))
+    gait = simulate_gait(GaitParams(fps=60, duration_s=4.0, overstride_pct_leg=15.0, facing=facing))
     track = to_pose_track(gait)
     as_mediapipe = replace(track, info={**track.info, "model": "pose_landmarker_full.task"})
     plain, shifted = analyze_track(track), analyze_track(as_mediapipe)
@@ -219,3 +221,28 @@ def test_the_heel_read_on_the_real_clip_lies_at_the_back_of_the_shoe(treadmill_t
         read = k[frames, lm.LEG[side]["heel"], 0] + heel_shift_px(treadmill_track, side)  # facing left: back = +x
         inside_pct_leg = 100 * np.median(shoe_back - read) / leg_length_px(k, side)
         assert 0.0 <= inside_pct_leg <= 4.5, (side, inside_pct_leg)
+
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_heel_offset_at_contacts_measures_a_heel_placed_ahead(facing):
+    """benchmarks/heel_offset.py's measure: a synthetic runner's heel landmark put 6 px ahead of the true heel (in
+    the running direction) reads 6 px over the leg's median heel-to-toe distance (computed here from the landmarks);
+    the untouched leg reads 0."""
+    from dataclasses import replace
+
+    from formcheck import landmarks as lm
+    from formcheck.evaluation.landmarks import heel_offset_at_contacts
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    gait = simulate_gait(GaitParams(fps=60, duration_s=3.0, facing=facing))
+    track = to_pose_track(gait)
+    near = gait.params.near_side
+    truth = {"summary": gait.truth, "steps": gait.steps, "frames": {"landmarks_px": gait.landmarks_px.tolist()}}  # as written
+    k = track.keypoints_px.copy()
+    heel, toe = lm.LEG[near]["heel"], lm.LEG[near]["foot_index"]
+    k[:, heel, 0] += (1 if facing == "right" else -1) * 6.0
+    foot = np.nanmedian(np.linalg.norm(k[:, heel] - k[:, toe], axis=-1))
+    offsets = heel_offset_at_contacts(replace(track, keypoints_px=k), truth)
+    assert offsets["near"] == pytest.approx(6.0 / foot, abs=1e-9)
+    assert offsets["far"] == pytest.approx(0.0, abs=1e-9)

@@ -49,7 +49,7 @@ TRUNK_FRACTION_OF_HEIGHT = 0.288
 # heel-to-toe distance on 86 randomised rendered runners (median over clips, near and far leg, against the rendered heel
 # bone's back) and on treadmill_side_01 by 0.17 (near) and 0.09 (far), against the shoe's back digitised by eye at 16
 # contacts (tests/fixtures/treadmill_side_01_heels.json) less the ~2 cm of shoe behind the heel bone. Unshifted,
-# overstride read 3-4 % of leg length long on the renders. The value taken lies below the renders' and the real near
+# overstride read 2.5-3.6 % of leg length long at the renders' true contacts (benchmarks/heel_offset.py). The value taken lies below the renders' and the real near
 # foot's estimates: with it the three rendered samples read -0.1..-0.6 % leg at their true contacts. docs/thresholds.md.
 MEDIAPIPE_HEEL_AHEAD_FOOT = 0.12
 
@@ -57,10 +57,11 @@ MEDIAPIPE_HEEL_AHEAD_FOOT = 0.12
 def heel_shift_px(track: PoseTrack, side: str) -> float:
     """How far (px, horizontal) the back of the heel lies behind the heel landmark of ``side``.
 
-    :data:`MEDIAPIPE_HEEL_AHEAD_FOOT` times the leg's median heel-to-toe landmark distance for a track from MediaPipe's
-    pose landmarker (``info["model"]``); 0 for any other track (synthetic landmarks are the joints themselves).
+    :data:`MEDIAPIPE_HEEL_AHEAD_FOOT` times the leg's median heel-to-toe landmark distance for a track from a MediaPipe
+    pose landmarker (``info["model"]``, a ``.task`` bundle; measured with the full model, which formcheck ships); 0 for
+    any other track (synthetic landmarks are the joints themselves).
     """
-    if not str(track.info.get("model", "")).startswith("pose_landmarker"):
+    if not str(track.info.get("model", "")).endswith(".task"):
         return 0.0
     leg = lm.LEG[side]  # type: ignore[index]
     k = track.keypoints_px

@@ -61,6 +61,29 @@ def landmark_errors(track: PoseTrack, truth: dict, *, fix_swaps: bool = True) ->
     return out
 
 
+def heel_offset_at_contacts(track: PoseTrack, truth: dict, margin_frames: int = 5) -> dict[str, float]:
+    """Per leg ("near", "far"): how far the heel landmark lies AHEAD of the true heel at the true contact frames, as a
+    fraction of the leg's median heel-to-toe landmark distance (median over contacts; NaN without any).
+
+    What :data:`formcheck.metrics.MEDIAPIPE_HEEL_AHEAD_FOOT` corrects. Contacts within ``margin_frames`` of the
+    clip's ends, and readings over one foot length (a leg swap), are left out.
+    """
+    kp = track.keypoints_px
+    kp_true = np.asarray(truth["frames"]["landmarks_px"], float)
+    s = truth["summary"]
+    fwd = -1.0 if s["facing"] == "left" else 1.0
+    n = min(len(kp), len(kp_true))
+    out = {}
+    for side in ("left", "right"):
+        heel, toe = lm.INDEX[f"{side}_heel"], lm.INDEX[f"{side}_foot_index"]
+        foot = float(np.nanmedian(np.linalg.norm(kp[:, heel] - kp[:, toe], axis=-1)))
+        frames = [st["contact_frame"] for st in truth["steps"] if st["side"] == side and margin_frames <= st["contact_frame"] < n - margin_frames]
+        ahead = np.array([(kp[f, heel, 0] - kp_true[f, heel, 0]) * fwd / foot for f in frames])
+        ahead = ahead[np.isfinite(ahead) & (np.abs(ahead) < 1.0)]
+        out["near" if side == s["near_side"] else "far"] = float(np.median(ahead)) if ahead.size else float("nan")
+    return out
+
+
 def overstride_error_budget(analysis: Analysis, truth: dict, margin_frames: int = 10) -> list[dict]:
     """Per true near-foot step: overstride error (% leg) at the true contact instant and at the detected one.
 
