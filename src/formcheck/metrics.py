@@ -46,11 +46,12 @@ TRUNK_FRACTION_OF_HEIGHT = 0.288
 
 
 # MediaPipe's heel landmark sits inside the shoe, ahead of the back of the heel: at contact, by 0.14-0.15 of its
-# heel-to-toe distance on 86 randomised rendered runners (median over clips, near and far leg, against the rendered heel
-# bone's back) and on treadmill_side_01 by 0.17 (near) and 0.09 (far), against the shoe's back digitised by eye at 16
-# contacts (tests/fixtures/treadmill_side_01_heels.json) less the ~2 cm of shoe behind the heel bone. Unshifted,
-# overstride read 2.5-3.6 % of leg length long at the renders' true contacts (benchmarks/heel_offset.py). The value taken lies below the renders' and the real near
-# foot's estimates: with it the three rendered samples read -0.1..-0.6 % leg at their true contacts. docs/thresholds.md.
+# heel-to-toe distance on 85 randomised rendered runners (median over clips, near and far leg, against the rendered heel
+# bone's back; benchmarks/heel_offset.py) and on treadmill_side_01 by 0.17 (near) and 0.09 (far), against the shoe's
+# back digitised by eye at 16 contacts (tests/fixtures/treadmill_side_01_heels.json) less the ~2 cm of shoe behind the
+# heel bone. Unshifted, overstride read 2.5-3.6 % of leg length long at the renders' true contacts. The value taken lies
+# below the renders' and the real near foot's estimates: with it the three rendered samples read -0.1..-0.6 % leg at
+# their true contacts. docs/thresholds.md, "Heel landmark".
 MEDIAPIPE_HEEL_AHEAD_FOOT = 0.12
 
 

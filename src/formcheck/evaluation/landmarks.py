@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import landmarks as lm
+from ..geometry import forward_sign
 from ..pose_track import PoseTrack
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def heel_offset_at_contacts(track: PoseTrack, truth: dict, margin_frames: int = 
     kp = track.keypoints_px
     kp_true = np.asarray(truth["frames"]["landmarks_px"], float)
     s = truth["summary"]
-    fwd = -1.0 if s["facing"] == "left" else 1.0
+    fwd = forward_sign(s["facing"])
     n = min(len(kp), len(kp_true))
     out = {}
     for side in ("left", "right"):
