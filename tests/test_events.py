@@ -537,9 +537,39 @@ def test_a_clip_starting_anywhere_in_the_stride_gives_only_true_events(fps):
     margin from the clip's start, a 30 fps clip starting 2 frames before a contact got it 2 frames late.)"""
     g = simulate_gait(GaitParams(fps=fps, duration_s=3.0))
     track = to_pose_track(g)
-    wrong = [w for start in range(round(g.truth["stride_time_s"] * fps)) for end in (track.n_frames, track.n_frames - start // 2 - 1)
-             for w in _untrue_events(g, _events_of(track.take(np.arange(start, end))).steps, shift=start)]
+    wrong = []
+    for start in range(round(g.truth["stride_time_s"] * fps)):
+        for end in (track.n_frames, track.n_frames - start // 2 - 1):
+            events = _events_of(track.take(np.arange(start, end)))
+            wrong += _untrue_events(g, events.steps, shift=start) + _untrue_leading_toe_offs(g, events, shift=start)
     assert not wrong, wrong
+
+
+def _untrue_leading_toe_offs(g, events, shift: int) -> list[tuple]:
+    """Toe-offs before a leg's first contact (:attr:`GaitEvents.leading_toe_offs`) not within a frame of a true one."""
+    stride = g.truth["stride_time_s"] * g.truth["fps"]
+    truth = [(t["side"], t["toe_off_frame"] + k * stride) for t in g.truth["steps"] for k in (-1, 0, 1)]
+    return [("leading toe-off", shift, e.side, e.index) for e in events.leading_toe_offs
+            if not any(side == e.side and abs(e.index + shift - f) <= 1 for side, f in truth)]
+
+
+@pytest.mark.parametrize("fps", [30, 60])
+def test_the_stances_the_clip_cuts_give_their_events(fps):
+    """A clip that starts 0.1 s into a stance and ends 0.1 s after a contact. The first stance's toe-off (its contact
+    is before the clip) and the last contact (its toe-off after it) are timed, from the leg's stride template, within
+    a frame, and listed in the result's events as not measured; the steps hold only the stances shown whole. Before,
+    neither event was reported (treadmill_side_01 lost its first toe-off and last contact this way)."""
+    g = simulate_gait(GaitParams(fps=fps, duration_s=5.0))
+    steps = g.truth["steps"]
+    first, last = steps[1], steps[-2]
+    start, end = first["contact_frame"] + round(0.1 * fps), last["contact_frame"] + round(0.1 * fps)
+    analysis = analyze_track(to_pose_track(g).take(np.arange(start, end + 1)))
+    cut = [(e.side, e.kind, e.frame) for e in analysis.result.events if not e.measured]
+    assert [(side, kind) for side, kind, _ in cut] == [(first["side"], "toe_off"), (last["side"], "contact")], cut
+    assert abs(cut[0][2] - first["toe_off_frame"]) <= 1 and abs(cut[1][2] - last["contact_frame"]) <= 1
+    measured = [e for e in analysis.result.events if e.measured]
+    assert len(measured) == 2 * len(analysis.steps)
+    assert {(e.side, e.frame) for e in measured if e.kind == "contact"} == {(s.side, s.contact_frame) for s in analysis.steps}
 
 
 @pytest.mark.parametrize("fps", [30, 60])

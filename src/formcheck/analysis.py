@@ -26,10 +26,10 @@ from .events import GaitEvents, detect_direction, detect_events, label_swap_fram
 from .findings import Finding, make_findings
 from .foot_blur import near_foot_streak_pct
 from .geometry import hip_midpoint, leg_length_px, near_side, trunk_lean_deg
-from .metrics import StepMetrics, cadence_spm, complete_events, px_per_cm, step_metrics, summarise
+from .metrics import StepMetrics, cadence_spm, complete_events, px_per_cm, shown_events, step_metrics, summarise
 from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
-from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
+from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, TimedEvent, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
     MIN_STEPS, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
 )
@@ -196,6 +196,13 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     if timebase.repeated_dropped or timebase.slow_motion:
         quality["time_base"] = {"repeated_frames_dropped": timebase.repeated_dropped,
                                 "slow_motion_factor": round(timebase.slow_motion_factor, 2)}
+    timed = []  # every contact and toe-off the clip shows, the measured stances' and those the clip cuts
+    for e in shown_events(ct, all_events):
+        frame = int(ct.frame_indices[e.index])
+        if e.kind == "toe_off" and timebase.repeated_dropped:
+            frame = last_frame_showing(frame, source_track)  # as the steps' toe-off frames below
+        timed.append(TimedEvent(side=e.side, kind=e.kind, frame=frame, time_s=e.at_s, method=e.method, measured=e.measured,
+                                timing_uncertain=e.timing_uncertain))
     if timebase.repeated_dropped:
         steps = [replace(s, toe_off_frame=last_frame_showing(s.toe_off_frame, source_track)) if s.toe_off_frame is not None else s
                  for s in steps]
@@ -241,7 +248,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     result = AnalysisResult(
         video=video, facing=face, facing_source="given" if facing else "detected", mode=_mode(gait, direction.mode), near_side=near,
         height_cm=height_cm, steps=tuple(saved_step(s) for s in steps), summary=ClipSummary.from_dict(summary),
-        findings=tuple(findings), quality=Quality.from_dict(quality),
+        findings=tuple(findings), quality=Quality.from_dict(quality), events=tuple(TimedEvent.from_dict(e.to_dict()) for e in timed),
     )
     return Analysis(
         result=result, track=ct, raw_track=source_track, com_px=com, hip_mid_px=hip_mid, events=events, info={"direction": direction.__dict__, "clean": cleaned.info},

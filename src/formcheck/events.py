@@ -57,7 +57,7 @@ from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, 
 from .pose_track import PoseTrack
 from .stride_template import align_to_template
 
-__all__ = ["Direction", "EventParams", "GaitEvents", "StepEvents", "detect_direction", "detect_events", "planted_runs", "short_pass_events",
+__all__ = ["Direction", "EventParams", "GaitEvents", "LeadingToeOff", "StepEvents", "detect_direction", "detect_events", "planted_runs", "short_pass_events",
            "stride_period"]
 
 
@@ -154,6 +154,16 @@ class StepEvents:
 
 
 @dataclass(frozen=True)
+class LeadingToeOff:
+    """The toe-off of a stance that was under way when the clip started: its contact is not in the clip."""
+
+    side: str
+    index: int  # track index: the last frame with the toe down
+    at_s: float  # instant of toe-off (sub-frame, s of clip time)
+    method: str = "template"
+
+
+@dataclass(frozen=True)
 class GaitEvents:
     """All detected stances, both feet, in time order, plus the stride period used."""
 
@@ -161,6 +171,7 @@ class GaitEvents:
     stride_period_frames: float
     facing: str
     fps: float | None = None  # the track's rate (frames per second of real time)
+    leading_toe_offs: tuple[LeadingToeOff, ...] = ()  # toe-offs before each leg's first contact (see events_in_cut_strides)
 
     @property
     def stride_period_s(self) -> float | None:
@@ -339,13 +350,16 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = contacts_by_rhythm(steps, track, period, p)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
+    steps, leading = events_in_cut_strides(steps, light, track, facing, period, p)
     steps = with_doubts(steps, period / fps, p)
     steps = with_unseen_doubts(steps, light, p, filled)
     steps = without_one_foot_counted_twice(steps, trust, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
     if short is not None and short.steps and len(short.steps) >= len(steps):
         return short  # the planted feet found at least as many stances as a period this clip barely shows
-    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
+    first_contact = {side: min((s.contact_at_s for s in steps if s.side == side), default=np.inf) for side in SIDES}
+    leading = tuple(e for e in leading if e.at_s < first_contact[e.side])  # still before the leg's first stance
+    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps, leading_toe_offs=leading)
 
 
 def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float, period: float, fps: float,
@@ -637,6 +651,112 @@ def _unlike(misfit: np.ndarray, p: EventParams) -> np.ndarray:
     typical = max(float(np.nanmedian(misfit)), MISFIT_FLOOR_LEG)  # noise-free strides match to ~0: no ratio then
     with np.errstate(invalid="ignore"):
         return np.isfinite(misfit) & (misfit > p.template_max_misfit_ratio * typical)
+
+
+def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: PoseTrack, facing: str, period: float,
+                          p: EventParams) -> tuple[list[StepEvents], list[LeadingToeOff]]:
+    """The events of the strides the clip cuts, placed on the leg's stride template.
+
+    A clip starts and ends mid-stride: its first stance may have begun before the first frame (the toe-off is
+    in the clip, not the contact), its last may end after the last frame (the contact is in, not the toe-off),
+    and an event a few frames from the edge lacks the samples the detector's fits need on one side. Yet most
+    of the foot's path around such an event is in view, and it repeats the leg's other strides. So one more
+    event of each kind is looked for a stride (the leg's median spacing) before the leg's first and after its
+    last one, and a toe-off at the leg's median contact time after a contact that has none: it goes where the
+    part of the path in view matches the leg's template (:func:`formcheck.stride_template.align_to_template`:
+    at least 70 % of the +-``template_half_width_stride`` window in view, at most ``template_max_misfit_ratio``
+    x the leg's median misfit), and is kept only where the foot shows it: at a contact, the heel or the toe
+    comes down to its stance level within ``landing_settle_stride`` (the foot in the image); at a toe-off, the
+    toe is at its stance level on the frame and above it by ``toe_lift_leg`` within ``lift_stay_s`` after.
+    Legs with fewer than ``template_min_steps`` steps get none. Returns the steps, new contacts among them
+    (``contact_method="template"``; as the periodic marker cadence is read on, the leg's median offset from the
+    Zeni instant stands in for their own), and the toe-offs before each leg's first contact.
+    """
+    kl = light.keypoints_px
+    n = len(kl)
+    scale = body_scale_px(track.keypoints_px)
+    if not np.isfinite(scale) or not np.isfinite(period) or n < 3:
+        return steps, []
+    half, shift = p.template_half_width_stride * period, p.template_max_shift_stride * period
+    crossing = detect_direction(track).mode == "overground"
+    out = list(steps)
+    leading: list[LeadingToeOff] = []
+    for side in SIDES:
+        leg = lm.LEG[side]  # type: ignore[index]
+        traces = {j: (kl[:, leg[j], 1] / scale, forward_of_pelvis_px(kl, leg[j], facing) / scale) for j in ("heel", "foot_index")}
+        foot = np.column_stack([*traces["heel"], *traces["foot_index"]])
+        toe = np.column_stack(traces["foot_index"])
+        in_frame = _in_frame(track, side, p.frame_margin_frac)
+        mine = sorted((s for s in out if s.side == side), key=lambda s: s.contact_at_s)
+        if len(mine) < p.template_min_steps:
+            continue
+        contacts = np.array([_index_at(track, s.contact_at_s) for s in mine])
+        lifts = np.array([_index_at(track, s.toe_off_at_s) for s in mine if s.toe_off_at_s is not None])
+        heel_y, toe_y = kl[:, leg["heel"], 1], kl[:, leg["foot_index"], 1]
+        levels = {name: float(np.nanmedian([stance_base(y, s.contact_index, s.toe_off_index) for s in mine
+                                            if s.toe_off_index is not None] or [np.nan])) for name, y in (("heel", heel_y), ("toe", toe_y))}
+        if not all(np.isfinite(v) for v in levels.values()):
+            continue
+        spacing = float(np.median(np.diff(contacts))) if len(contacts) > 1 else period
+
+        def placed(signal: np.ndarray, known: np.ndarray, guesses: list[float]) -> list[float | None]:
+            """Each guess moved onto the template of the ``known`` events' windows; None where it does not fit."""
+            if not guesses:
+                return []
+            at, misfit = align_to_template(signal, np.concatenate([known, guesses]), half, shift, p.template_iterations,
+                                           shape_only=crossing)
+            odd = _unlike(misfit, p)
+            return [float(q) if np.isfinite(m) and not bad and 0 <= q <= n - 1 else None
+                    for q, m, bad in zip(at[len(known):], misfit[len(known):], odd[len(known):])]
+
+        def visible(q: float) -> bool:
+            lo, hi = max(0, int(np.floor(q)) - 1), min(n - 1, int(np.ceil(q)) + 1)
+            return bool(in_frame[lo : hi + 1].all())
+
+        def lands_at(q: float) -> bool:
+            i = int(np.ceil(q - p.event_frame_tol_frames))
+            span = range(i, min(n, i + max(2, int(round(p.landing_settle_stride * period))) + 1))
+            down = [min(levels["heel"] - heel_y[f], levels["toe"] - toe_y[f]) for f in span if np.isfinite(heel_y[f] + toe_y[f])]
+            return bool(down) and min(down) <= p.landing_toe_ground_leg * scale
+
+        def lifts_at(q: float) -> bool:
+            i = int(np.floor(q + p.event_frame_tol_frames))
+            thr = p.toe_lift_leg * scale
+            before = toe_y[max(0, i - 1) : i + 1]  # down on its last frame (or the one before: the lift's onset is sub-frame)
+            if not (0 <= i < n and np.isfinite(before).any() and np.nanmin(levels["toe"] - before) <= thr):
+                return False
+            after = toe_y[i + 1 : min(n, i + 2 + max(2, int(round(p.lift_stay_s * track.fps))))]
+            return bool(np.isfinite(after).any() and np.nanmax(levels["toe"] - after) > thr)
+
+        near = 0.5 * period
+        offsets = [s.contact_at_s - s.candidate_at_s for s in mine if s.candidate_at_s is not None]
+        zeni_offset = float(np.median(offsets)) if offsets else 0.0  # the leg's contact after its foot's most anterior instant
+        for q in placed(foot, contacts, [contacts[0] - spacing, contacts[-1] + spacing]):
+            if q is not None and np.abs(contacts - q).min() > near and visible(q) and lands_at(q):
+                at_s = _time_at(track, q)
+                mine.append(StepEvents(side=side, contact_index=min(n - 1, int(np.ceil(q - p.event_frame_tol_frames))),
+                                       contact_at_s=at_s, toe_off_index=None, toe_off_at_s=None, toe_off_method="none",
+                                       contact_method="template", candidate_at_s=at_s - zeni_offset))
+        mine.sort(key=lambda s: s.contact_at_s)
+        if len(lifts):
+            durations = [s.toe_off_at_s - s.contact_at_s for s in mine if s.toe_off_at_s is not None]
+            ct_frames = float(np.median(durations)) * float(track.fps)
+            open_stances = [i for i, s in enumerate(mine) if s.toe_off_at_s is None]
+            lift_spacing = float(np.median(np.diff(lifts))) if len(lifts) > 1 else period
+            guesses = [_index_at(track, mine[i].contact_at_s) + ct_frames for i in open_stances] + [lifts[0] - lift_spacing]
+            found = placed(toe, lifts, guesses)
+            for i, q in zip(open_stances, found):
+                c_pos = _index_at(track, mine[i].contact_at_s)
+                if q is not None and q > c_pos + p.min_contact_s * track.fps and visible(q) and lifts_at(q):
+                    mine[i] = _with_toe_off_at(mine[i], q, track, p, "template")
+            q = found[-1]
+            if (q is not None and q < _index_at(track, mine[0].contact_at_s) - 0.25 * period and np.abs(lifts - q).min() > near
+                    and visible(q) and lifts_at(q)):
+                leading.append(LeadingToeOff(side=side, index=max(0, int(np.floor(q + p.event_frame_tol_frames))),
+                                             at_s=_time_at(track, q)))
+        out = [s for s in out if s.side != side] + mine
+    out.sort(key=lambda s: s.contact_at_s)
+    return out, leading
 
 
 def _with_toe_off_at(s: StepEvents, pos: float, track: PoseTrack, p: EventParams, method: str, **changes: object) -> StepEvents:

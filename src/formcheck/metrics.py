@@ -218,6 +218,45 @@ def complete_events(track: PoseTrack, events: GaitEvents) -> GaitEvents:
     return replace(events, steps=[st for st in events.steps if incomplete_reason(track, st, seen[st.side]) is None])
 
 
+# An event of a stance the clip cuts is listed when the clip shows the samples it was timed on, with the leg in view:
+EDGE_EVENT_BEFORE_S = CONTACT_LEAD_S  # from this long before it (a contact's landing fit, a toe-off's stance level) ...
+EDGE_EVENT_AFTER_S = 0.05  # ... to this long after (a contact: CONTACT_LEAD_S; a toe-off: the toe seen rising)
+
+
+@dataclass(frozen=True)
+class ShownEvent:
+    """A contact or toe-off on the (cleaned) track's time base: what :class:`formcheck.result.TimedEvent` saves."""
+
+    side: str
+    kind: str  # "contact" | "toe_off"
+    index: int  # track index: a contact's first frame with the foot down, a toe-off's last
+    at_s: float
+    method: str
+    measured: bool
+    timing_uncertain: bool
+
+
+def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
+    """Every contact and toe-off the clip shows, in time order: those of the complete stances (measured) and
+    those of the stances the clip cuts, each when the clip shows it (:data:`EDGE_EVENT_BEFORE_S`,
+    :data:`EDGE_EVENT_AFTER_S`; a contact +-``CONTACT_LEAD_S``), including the toe-offs before each leg's first
+    contact (:attr:`formcheck.events.GaitEvents.leading_toe_offs`)."""
+    seen = {s: leg_in_view(track, s) for s in SIDES}
+    out: list[ShownEvent] = []
+    for st in events.steps:
+        measured = incomplete_reason(track, st, seen[st.side]) is None
+        doubt = bool(st.doubts)
+        if measured or _shown(track, seen[st.side], st.contact_at_s - CONTACT_LEAD_S, st.contact_at_s + CONTACT_LEAD_S):
+            out.append(ShownEvent(st.side, "contact", st.contact_index, st.contact_at_s, st.contact_method, measured, doubt))
+        if st.toe_off_at_s is not None and st.toe_off_index is not None and (
+                measured or _shown(track, seen[st.side], st.toe_off_at_s - EDGE_EVENT_BEFORE_S, st.toe_off_at_s + EDGE_EVENT_AFTER_S)):
+            out.append(ShownEvent(st.side, "toe_off", st.toe_off_index, st.toe_off_at_s, st.toe_off_method, measured, doubt))
+    for lead in events.leading_toe_offs:
+        if _shown(track, seen[lead.side], lead.at_s - EDGE_EVENT_BEFORE_S, lead.at_s + EDGE_EVENT_AFTER_S):
+            out.append(ShownEvent(lead.side, "toe_off", lead.index, lead.at_s, lead.method, False, False))
+    return sorted(out, key=lambda e: e.at_s)
+
+
 def flight_time_s(gap_s: float, fps: float) -> float | None:
     """Flight time from a toe-off to the other foot's next contact, in s.
 
@@ -372,8 +411,8 @@ def cadence_spm(events: GaitEvents) -> float | None:
     in one stride a leg gives no cadence rather than a guess.
     """
     strides = []
-    for side in SIDES:
-        t = np.array([_marker(s) for s in events.for_side(side)])
+    for side in SIDES:  # not the contacts placed on the stride template (formcheck.events.events_in_cut_strides): no marker of their own
+        t = np.array([_marker(s) for s in events.for_side(side) if s.contact_method != "template"])
         if len(t) < 2:
             continue
         d = np.diff(t)

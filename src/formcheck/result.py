@@ -318,6 +318,35 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
 
 
 @dataclass(frozen=True)
+class TimedEvent(_ReadAsDict):
+    """One contact or toe-off as formcheck timed it: every one the clip shows, whether or not its stance is measured.
+
+    ``steps`` holds the stances the clip shows whole, with their metrics; a clip also cuts a stance at each
+    end (a toe-off whose contact came before the first frame, a contact whose toe-off comes after the last).
+    Their events are timed all the same and listed here with ``measured`` False.
+    """
+
+    side: str
+    kind: str  # "contact" | "toe_off"
+    frame: int  # decoded frame: a contact's first frame with the foot down, a toe-off's last
+    time_s: float  # the sub-frame instant, s from the clip's first frame (real time on slow-motion clips)
+    method: str  # what timed it (formcheck.events: landing, zeni, toe_lift, knee_extension, template, ...)
+    measured: bool  # its stance is in ``steps``
+    timing_uncertain: bool = False  # the evidence for its stance's timing disagrees
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in dataclasses.asdict(self).items()}
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> TimedEvent:
+        kwargs = {k: d[k] for k in _known(TimedEvent) if k in d}
+        try:
+            return TimedEvent(**kwargs)
+        except TypeError as exc:
+            raise ResultFormatError(f"event: {exc}") from None
+
+
+@dataclass(frozen=True)
 class AnalysisResult:
     """Everything ``analysis.json`` holds, typed.
 
@@ -337,6 +366,7 @@ class AnalysisResult:
     findings: tuple[Finding, ...] = ()
     quality: Quality = field(default_factory=Quality)
     overstride_heel: str = HEEL_BACK
+    events: tuple[TimedEvent, ...] | None = ()  # None: a file written before formcheck 0.3 (no event list)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -350,6 +380,7 @@ class AnalysisResult:
             "near_side": self.near_side,
             "height_cm": self.height_cm,
             "steps": [s.to_dict() for s in self.steps],
+            "events": None if self.events is None else [e.to_dict() for e in self.events],
             "summary": self.summary.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
             "quality": self.quality.to_dict(),
@@ -373,6 +404,9 @@ class AnalysisResult:
         steps = _need(d, "steps", what)
         if not isinstance(steps, list) or not all(isinstance(s, Mapping) for s in steps):
             raise ResultFormatError("steps is not a list of step records")
+        events = d.get("events")
+        if events is not None and (not isinstance(events, list) or not all(isinstance(e, Mapping) for e in events)):
+            raise ResultFormatError("events is not a list of event records")
         for key in ("summary", "video", "quality"):
             if key in d and d[key] is not None and not isinstance(d[key], Mapping):
                 raise ResultFormatError(f"{key} is not a JSON object")
@@ -389,6 +423,7 @@ class AnalysisResult:
                 findings=tuple(finding_from_dict(f) for f in d.get("findings") or ()),
                 quality=Quality.from_dict(d.get("quality") or {}),
                 overstride_heel=str(d.get("overstride_heel", HEEL_LANDMARK)),
+                events=None if events is None else tuple(TimedEvent.from_dict(e) for e in events),
                 schema_version=version,
             )
         except (TypeError, AttributeError, KeyError, IndexError) as exc:  # a field of the right name holding the wrong kind of value

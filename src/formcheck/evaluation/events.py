@@ -381,16 +381,21 @@ class Detection:
 
 
 def detection_from_analysis(analysis: Any) -> Detection:
-    """Events as formcheck reports them: each step's ``contact_frame`` / ``toe_off_frame`` (decoded frames)."""
+    """Events as formcheck reports them (decoded frames): the result's ``events``, every contact and toe-off the clip
+    shows, measured stance or not; from a file written before formcheck 0.3, each step's ``contact_frame`` /
+    ``toe_off_frame``."""
     frames: dict[tuple[str, str], list[int]] = {(s, k): [] for s in SIDES for k in KINDS}
     uncertain: dict[tuple[str, str], set[int]] = {(s, k): set() for s in SIDES for k in KINDS}
-    for st in analysis.steps:
-        step_frames = {"ic": int(st.contact_frame), "to": None if st.toe_off_frame is None else int(st.toe_off_frame)}
-        for kind, frame in step_frames.items():
-            if frame is not None:
-                frames[(st.side, kind)].append(frame)
-                if getattr(st, "timing_uncertain", False):
-                    uncertain[(st.side, kind)].add(frame)
+    timed = getattr(getattr(analysis, "result", analysis), "events", None)
+    if timed is not None:
+        listed = [(e.side, "ic" if e.kind == "contact" else "to", int(e.frame), e.timing_uncertain) for e in timed]
+    else:
+        listed = [(st.side, kind, int(frame), getattr(st, "timing_uncertain", False)) for st in analysis.steps
+                  for kind, frame in (("ic", st.contact_frame), ("to", st.toe_off_frame)) if frame is not None]
+    for side, kind, frame, doubt in listed:
+        frames[(side, kind)].append(frame)
+        if doubt:
+            uncertain[(side, kind)].add(frame)
     summary = getattr(analysis, "summary", None) or {}
     cad = summary.get("cadence_spm")
     values = [(m.side, int(m.contact_frame), m.overstride_pct_leg, m.contact_time_s) for m in analysis.steps]
