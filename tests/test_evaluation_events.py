@@ -373,15 +373,21 @@ def test_track_short_labels_in_view_and_not_labelled():
 # event is allowed anywhere but the watermark copy's toe-offs (its near foot's first stance, a "toe-off" at frame 13
 # on two encodings: MediaPipe re-places the shoe under the letters from frame to frame). The source clip is not
 # re-encoded and keeps its exact floor (CI has met it each run).
+#
+# Raised 2026-12-04 when the events of the strides a clip cuts (the last contact, the first toe-off) came to be timed
+# on the leg's stride template and listed in analysis.json's events, which the harness scores. Measured pooled then
+# (IC, TO, missed IC/TO, spurious IC/TO, worst |cadence|): source 34, 34, 0/0, 0/0, 0.11 %; blur25 99, 98, 0/0, 0/0,
+# 0.58 %; 480p 99, 99, 3/1, 0/0, 0.15 %; portrait_small 101, 102, 1/0, 0/0, 0.15 %; doubled 101, 101, 1/1, 0/0,
+# 0.15 %; crf40 101, 98, 1/2, 0/0, 0.25 %; watermark 99, 84, 0/4, 0/1, 0.17 %.
 REAL_FLOORS: dict[str, dict[str, float]] = {
     #                 IC hits  TO hits  IC missed  TO missed  IC spurious  TO spurious  |cadence error| %
-    "source":         dict(ic=33, to=33, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
-    "blur25":         dict(ic=92, to=84, ic_missed=5, to_missed=5, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
-    "480p":           dict(ic=96, to=92, ic_missed=4, to_missed=4, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
-    "portrait_small": dict(ic=96, to=94, ic_missed=4, to_missed=4, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
-    "doubled":        dict(ic=96, to=96, ic_missed=4, to_missed=4, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
-    "crf40":          dict(ic=95, to=91, ic_missed=4, to_missed=4, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
-    "watermark":      dict(ic=91, to=46, ic_missed=4, to_missed=6, ic_spurious=0, to_spurious=2, cadence_pct=0.4),
+    "source":         dict(ic=34, to=34, ic_missed=0, to_missed=0, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
+    "blur25":         dict(ic=96, to=95, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
+    "480p":           dict(ic=96, to=96, ic_missed=4, to_missed=2, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
+    "portrait_small": dict(ic=98, to=99, ic_missed=2, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
+    "doubled":        dict(ic=98, to=98, ic_missed=2, to_missed=2, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
+    "crf40":          dict(ic=98, to=95, ic_missed=2, to_missed=3, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
+    "watermark":      dict(ic=96, to=81, ic_missed=1, to_missed=5, ic_spurious=0, to_spurious=2, cadence_pct=0.4),
 }
 
 

@@ -41,8 +41,9 @@ def test_real_cadence_within_1pct(real_events):
 
 
 def test_real_near_contacts_match_hand_labels(real_events):
-    """Target >= 90% within one frame. Measured 16/17 (94%): all but 356 (4 frames before the clip end, no
-    stance after it to find). Event frame = first frame at/after the detected instant, the labels' convention."""
+    """Target >= 90% within one frame. Measured 17/17: the last, at 356 (4 frames before the clip's end, no stance
+    after it), placed on the leg's stride template since 2026-12-04 (16/17 before). Event frame = first frame at/after
+    the detected instant, the labels' convention."""
     c, ev = real_events
     det = c.frame_indices[ev.contact_indices("left")]
     ok = _within_one(det, LABELS["left"]["contact_frames"])
@@ -52,11 +53,15 @@ def test_real_near_contacts_match_hand_labels(real_events):
 
 def test_real_near_toe_offs_match_hand_labels(real_events):
     """Measured: 16/16 within one frame (15/16 before the stride template, one 2 frames early); event frame = last
-    frame at/before the lift instant."""
+    frame at/before the lift instant. The first toe-off, at frame 3, ends a stance that began before the clip: since
+    2026-12-04 it is timed on the leg's stride template (a leading toe-off), at 3."""
     c, ev = real_events
     det = c.frame_indices[ev.toe_off_indices("left")]
     ok = _within_one(det, LABELS["left"]["toe_off_frames"][1:])  # the first toe-off precedes any detected contact
     assert np.mean(ok) >= 0.9, ok
+    leading = [e for e in ev.leading_toe_offs if e.side == "left"]
+    assert len(leading) == 1 and abs(c.frame_indices[leading[0].index] - LABELS["left"]["toe_off_frames"][0]) <= 1, leading
+    assert not [e for e in ev.leading_toe_offs if e.side == "right"]  # the far foot's first stance starts in the clip
 
 
 def test_real_far_contacts_match_hand_labels(real_events):
