@@ -171,7 +171,9 @@ def test_truth_json_loads_steps_and_values():
     assert lab.origin == "truth" and lab.fps == 60 and lab.near_side == "left"
     assert lab.sides["left"].contact_frames[0] == 7 and lab.sides["left"].toe_off_frames[0] == 19
     assert lab.truth_steps[0].overstride_pct_leg == pytest.approx(14.9289)  # the continuous-instant value
-    assert lab.cadence_spm() == pytest.approx(170, abs=0.1)
+    # from whole frames (each contact's first frame down): within 0.2 steps/min of the rendered 170 (169.9 with the
+    # last stance's contact, which the steps leave out and the per-frame stance truth adds)
+    assert lab.cadence_spm() == pytest.approx(170, abs=0.2)
 
 
 # ------------------------------------------------------------------------------------------ degradations
@@ -501,3 +503,40 @@ def test_randomised_render_contacts_of_the_mistimed_leg(case, tmp_path_factory, 
     score = score_track(case, load_labels(truth_path_for(video)), prepare_track(pose_track_of(video), video).track)
     contacts = [e for e in score.events if e.side == side and e.kind == "ic"]
     assert sum(e.hit for e in contacts) >= floor, [(e.label_frame, e.detected_frame) for e in contacts]
+
+
+def test_the_harness_scores_the_event_list_and_older_files_by_their_steps():
+    """A result from formcheck 0.3 on is scored on its ``events`` (every event the clip shows, measured or not); one
+    read from an older analysis.json (``events`` None) on its steps' contact and toe-off frames."""
+    from formcheck.evaluation.events import detection_from_analysis
+    from formcheck.metrics import StepMetrics
+    from formcheck.result import STEP_FIELDS, AnalysisResult, TimedEvent
+
+    blank = {**dict.fromkeys(STEP_FIELDS), "side": "left", "near": True, "visibility": 1.0, "toe_off_method": "knee_extension"}
+    steps = (StepMetrics(**{**blank, "contact_frame": 20, "toe_off_frame": 27}),)
+    events = (TimedEvent("left", "toe_off", 4, 0.13, "template", False, True),
+              TimedEvent("left", "contact", 20, 0.66, "landing", True), TimedEvent("left", "toe_off", 27, 0.9, "toe_lift", True),
+              TimedEvent("left", "contact", 41, 1.36, "landing", False))
+    listed = detection_from_analysis(AnalysisResult(steps=steps, events=events))
+    assert listed.frames[("left", "ic")].tolist() == [20, 41] and listed.frames[("left", "to")].tolist() == [4, 27]
+    assert listed.uncertain[("left", "to")] == frozenset({4})
+    old = detection_from_analysis(AnalysisResult.from_dict({**AnalysisResult(steps=steps).to_dict(), "events": None}))
+    assert old.frames[("left", "ic")].tolist() == [20] and old.frames[("left", "to")].tolist() == [27]
+
+
+def test_rendered_truth_labels_the_events_of_the_stances_the_clip_cuts():
+    """A rendered clip's steps list only stances with both events in the clip; the per-frame stance truth adds the toe-off
+    of a stance under way on the first frame and the contact of one still going on the last (a hidden foot's as not
+    labelled)."""
+    stance_left = [1, 1, 1] + [0] * 10 + [1] * 8 + [0] * 10 + [1, 1, 1]
+    stance_right = [0] * 8 + [1] * 8 + [0] * 10 + [1] * 8 + [0] * 3
+    n = len(stance_left)
+    truth = {"format": "formcheck-synthetic-truth", "summary": {"fps": 30.0, "n_frames": n},
+             "steps": [{"side": "left", "contact_frame": 13, "toe_off_frame": 20}, {"side": "right", "contact_frame": 8, "toe_off_frame": 15},
+                       {"side": "right", "contact_frame": 26, "toe_off_frame": 33}],
+             "frames": {"stance_left": stance_left, "stance_right": stance_right,
+                        "foot_visible_left": [1] * (n - 4) + [0] * 4, "foot_visible_right": [1] * n}}
+    lab = labels_from_dict(truth)
+    assert lab.sides["left"].toe_off_frames.tolist() == [2, 20] and lab.sides["left"].contact_frames.tolist() == [13]
+    assert ("left", "ic", 31) in lab.not_labelled  # the last stance's foot is out of view
+    assert lab.sides["right"].contact_frames.tolist() == [8, 26] and lab.sides["right"].toe_off_frames.tolist() == [15, 33]

@@ -572,8 +572,9 @@ def test_the_stances_the_clip_cuts_give_their_events(fps):
     cut = [(e.side, e.kind, e.frame) for e in analysis.result.events if not e.measured]
     assert [(side, kind) for side, kind, _ in cut] == [(first["side"], "toe_off"), (last["side"], "contact")], cut
     assert abs(cut[0][2] - first["toe_off_frame"]) <= 1 and abs(cut[1][2] - last["contact_frame"]) <= 1
+    assert all(e.timing_uncertain for e in analysis.result.events if e.method == "template")  # placed, not seen whole
     measured = [e for e in analysis.result.events if e.measured]
-    assert len(measured) == 2 * len(analysis.steps)
+    assert len(measured) == 2 * len(analysis.steps) and not any(e.method == "template" for e in measured)
     assert {(e.side, e.frame) for e in measured if e.kind == "contact"} == {(s.side, s.contact_frame) for s in analysis.steps}
 
 

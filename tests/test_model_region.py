@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -117,8 +119,14 @@ def test_hips_moving_across_the_image_are_a_crossing_runner():
     crossing = to_pose_track(simulate_gait(GaitParams(fps=60.0, duration_s=2.0, treadmill=False, speed_m_s=3.5)),
                              noise_px=1.0, seed=1)
     assert crosses_the_frame(crossing) and not crosses_the_frame(treadmill)
-    few = crossing.take(np.arange(40, 45))  # five consecutive sightings are enough
-    assert crosses_the_frame(few)
+    assert crosses_the_frame(crossing.take(np.arange(40, 45)))  # five consecutive sightings are enough
+    assert crosses_the_frame(crossing.take(np.arange(0, 120, 7)))  # and sightings with gaps between them
+    assert not any(crosses_the_frame(treadmill.take(np.arange(a, a + 5))) for a in range(0, 115, 5))  # sway is not travel
+    n = crossing.n_frames  # every frame shown twice (a conformed slow-motion file): the hips stand still on every repeat
+    doubled = replace(crossing.take(np.repeat(np.arange(n), 2)), timestamps_s=np.arange(2 * n) / 120.0, fps=120.0)
+    assert crosses_the_frame(doubled)
+    slow = replace(crossing, timestamps_s=crossing.timestamps_s * 2.4, fps=25.0)  # 2.4x slow motion at 25 fps
+    assert crosses_the_frame(slow)
 
 
 @pytest.mark.slow

@@ -738,7 +738,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
                                        contact_at_s=at_s, toe_off_index=None, toe_off_at_s=None, toe_off_method="none",
                                        contact_method="template", candidate_at_s=at_s - zeni_offset))
         mine.sort(key=lambda s: s.contact_at_s)
-        if len(lifts):
+        if len(lifts) >= p.template_min_steps:
             durations = [s.toe_off_at_s - s.contact_at_s for s in mine if s.toe_off_at_s is not None]
             ct_frames = float(np.median(durations)) * float(track.fps)
             open_stances = [i for i, s in enumerate(mine) if s.toe_off_at_s is None]
@@ -783,8 +783,8 @@ def without_one_foot_counted_twice(steps: list[StepEvents], trust: dict[str, flo
 
     Running alternates the feet half a stride apart. MediaPipe puts the less visible foot's landmarks on the
     other foot around its landing (a 30 fps low-camera render with a 1/30 s shutter: a "far" contact 2 frames
-    before the near one, while the far foot was in the air). Of such a pair, the step with more doubts goes, on a
-    tie the less visible leg's.
+    before the near one, while the far foot was in the air). Of such a pair, a contact placed on the stride template
+    goes first (the foot was not seen landing), then the step with more doubts, on a tie the less visible leg's.
     """
     order = sorted(range(len(steps)), key=lambda i: steps[i].contact_at_s)
     dropped: set[int] = set()
@@ -792,7 +792,7 @@ def without_one_foot_counted_twice(steps: list[StepEvents], trust: dict[str, flo
         a, b = steps[i], steps[j]
         if a.side == b.side or i in dropped or b.contact_at_s - a.contact_at_s >= p.alternation_min_stride * stride_s:
             continue
-        dropped.add(max((i, j), key=lambda k: (len(steps[k].doubts), -trust[steps[k].side])))
+        dropped.add(max((i, j), key=lambda k: (steps[k].contact_method == "template", len(steps[k].doubts), -trust[steps[k].side])))
     return [s for k, s in enumerate(steps) if k not in dropped]
 
 

@@ -194,15 +194,18 @@ def _shown(track: PoseTrack, seen: np.ndarray, from_s: float, to_s: float) -> bo
 def incomplete_reason(track: PoseTrack, st: StepEvents, seen: np.ndarray | None = None) -> str | None:
     """Why the clip does not show this stance whole (None: it does, and the step is measured).
 
-    Complete = it has a toe-off, and from CONTACT_LEAD_S before its contact to TOE_OFF_TRAIL_S after its
-    toe-off lies inside the clip with the leg in view on every frame: the spans the landing fit and the
-    lift's confirmation read. Anything less and the "contact" may be a foot already down when the clip
-    starts, the "toe-off" the clip's last frame.
+    Complete = it has a toe-off, its contact was timed on the foot itself (not placed on the leg's stride
+    template, :func:`formcheck.events.events_in_cut_strides`), and from CONTACT_LEAD_S before its contact to
+    TOE_OFF_TRAIL_S after its toe-off lies inside the clip with the leg in view on every frame: the spans the
+    landing fit and the lift's confirmation read. Anything less and the "contact" may be a foot already down
+    when the clip starts, the "toe-off" the clip's last frame.
     """
     seen = leg_in_view(track, st.side) if seen is None else seen
     t = np.asarray(track.timestamps_s, dtype=float)
     if st.toe_off_at_s is None:
         return "no toe-off in view"
+    if st.contact_method == "template":
+        return "a stride the clip cuts: its contact placed on the leg's other strides, not seen landing"
     if st.contact_at_s - CONTACT_LEAD_S < t[0] - 1e-9:
         return "contact at the clip's start"
     if st.toe_off_at_s + TOE_OFF_TRAIL_S > t[-1] + 1e-9:
@@ -221,6 +224,7 @@ def complete_events(track: PoseTrack, events: GaitEvents) -> GaitEvents:
 # An event of a stance the clip cuts is listed when the clip shows the samples it was timed on, with the leg in view:
 EDGE_EVENT_BEFORE_S = CONTACT_LEAD_S  # from this long before it (a contact's landing fit, a toe-off's stance level) ...
 EDGE_EVENT_AFTER_S = 0.05  # ... to this long after (a contact: CONTACT_LEAD_S; a toe-off: the toe seen rising)
+MIN_CONTACT_S = EventParams().min_contact_s  # a cut stance's contact and toe-off closer than this are not listed
 
 
 @dataclass(frozen=True)
@@ -239,21 +243,27 @@ class ShownEvent:
 def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
     """Every contact and toe-off the clip shows, in time order: those of the complete stances (measured) and
     those of the stances the clip cuts, each when the clip shows it (:data:`EDGE_EVENT_BEFORE_S`,
-    :data:`EDGE_EVENT_AFTER_S`; a contact +-``CONTACT_LEAD_S``), including the toe-offs before each leg's first
-    contact (:attr:`formcheck.events.GaitEvents.leading_toe_offs`)."""
+    :data:`EDGE_EVENT_AFTER_S`; a contact +-``CONTACT_LEAD_S``; not a pair closer than :data:`MIN_CONTACT_S`),
+    including the toe-offs before each leg's first contact (:attr:`formcheck.events.GaitEvents.leading_toe_offs`).
+    Events placed on the leg's stride template are marked ``timing_uncertain``: the foot was not seen doing them
+    whole."""
     seen = {s: leg_in_view(track, s) for s in SIDES}
     out: list[ShownEvent] = []
     for st in events.steps:
         measured = incomplete_reason(track, st, seen[st.side]) is None
+        if not measured and st.toe_off_at_s is not None and st.toe_off_at_s - st.contact_at_s < MIN_CONTACT_S:
+            continue  # shorter than any running stance: the landmarks jumped at the clip's edge, not a stance
         doubt = bool(st.doubts)
         if measured or _shown(track, seen[st.side], st.contact_at_s - CONTACT_LEAD_S, st.contact_at_s + CONTACT_LEAD_S):
-            out.append(ShownEvent(st.side, "contact", st.contact_index, st.contact_at_s, st.contact_method, measured, doubt))
+            out.append(ShownEvent(st.side, "contact", st.contact_index, st.contact_at_s, st.contact_method, measured,
+                                  doubt or st.contact_method == "template"))
         if st.toe_off_at_s is not None and st.toe_off_index is not None and (
                 measured or _shown(track, seen[st.side], st.toe_off_at_s - EDGE_EVENT_BEFORE_S, st.toe_off_at_s + EDGE_EVENT_AFTER_S)):
-            out.append(ShownEvent(st.side, "toe_off", st.toe_off_index, st.toe_off_at_s, st.toe_off_method, measured, doubt))
+            out.append(ShownEvent(st.side, "toe_off", st.toe_off_index, st.toe_off_at_s, st.toe_off_method, measured,
+                                  doubt or st.toe_off_method == "template"))
     for lead in events.leading_toe_offs:
         if _shown(track, seen[lead.side], lead.at_s - EDGE_EVENT_BEFORE_S, lead.at_s + EDGE_EVENT_AFTER_S):
-            out.append(ShownEvent(lead.side, "toe_off", lead.index, lead.at_s, lead.method, False, False))
+            out.append(ShownEvent(lead.side, "toe_off", lead.index, lead.at_s, lead.method, False, True))
     return sorted(out, key=lambda e: e.at_s)
 
 
@@ -326,7 +336,7 @@ def step_metrics(
         c = st.contact_index
         to = st.toe_off_index
         a = angles[s]
-        nxt = next((o for o in steps[i + 1 :] if o.side != s), None)
+        nxt = next((o for o in steps[i + 1 :] if o.side != s and o.contact_method != "template"), None)  # a contact timed on the foot
         if nxt is not None and nxt.contact_at_s - st.contact_at_s > 0.75 * period / fps:
             nxt = None  # missed step in between
         if nxt is not None and not _shown(track, seen[nxt.side], nxt.contact_at_s - CONTACT_LEAD_S, nxt.contact_at_s + CONTACT_LEAD_S):

@@ -288,7 +288,7 @@ def _extract(
     if roi is not None and people == 1 and crosses_the_frame(track):
         # a runner crossing the frame, seen by the whole frame in part of the pass only: a box around those sightings
         # would hold them for a moment (a 640x360 pass found in 5 of 432 frames: 73 in such a box), so look in
-        # squares, as when nobody is found, and follow them; the fixed box stays the fallback
+        # squares, as when nobody is found, and follow them; the fixed box is still tried below, and kept if better
         region = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
                                                         fps_override=fps_override),
                                   expected, (info.width, info.height))
@@ -299,11 +299,11 @@ def _extract(
             except NoPersonError:
                 pass
         if following is not None and following.detection_rate > track.detection_rate:
-            track, estimator, used, roi = following, following_estimator, region, None
+            track, estimator, used = following, following_estimator, region
     if roi is not None:  # the runner is small in the frame: look again, closer
         box = fixed_region(roi)
         closer, closer_estimator = run(box, people, False)
-        if closer.detection_rate >= track.detection_rate:
+        if closer.detection_rate > track.detection_rate or (used is None and closer.detection_rate == track.detection_rate):
             track, estimator, used = closer, closer_estimator, box
     if people == 1:  # one person: a fresh single-pose tracker started on the runner follows the runner
         with _native_stderr_silenced():

@@ -329,7 +329,7 @@ class TimedEvent(_ReadAsDict):
     side: str
     kind: str  # "contact" | "toe_off"
     frame: int  # decoded frame: a contact's first frame with the foot down, a toe-off's last
-    time_s: float  # the sub-frame instant, s from the clip's first frame (real time on slow-motion clips)
+    time_s: float  # the sub-frame instant, s on the analysed time base: the file's time, rescaled to real time on slow motion
     method: str  # what timed it (formcheck.events: landing, zeni, toe_lift, knee_extension, template, ...)
     measured: bool  # its stance is in ``steps``
     timing_uncertain: bool = False  # the evidence for its stance's timing disagrees
@@ -339,10 +339,13 @@ class TimedEvent(_ReadAsDict):
 
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> TimedEvent:
-        kwargs = {k: d[k] for k in _known(TimedEvent) if k in d}
         try:
-            return TimedEvent(**kwargs)
-        except TypeError as exc:
+            if d.get("kind") not in ("contact", "toe_off") or d.get("side") not in ("left", "right"):
+                raise ValueError(f"kind {d.get('kind')!r}, side {d.get('side')!r}")
+            return TimedEvent(side=str(d["side"]), kind=str(d["kind"]), frame=int(d["frame"]), time_s=float(d["time_s"]),
+                              method=str(d["method"]), measured=bool(d["measured"]),
+                              timing_uncertain=bool(d.get("timing_uncertain", False)))
+        except (KeyError, TypeError, ValueError) as exc:
             raise ResultFormatError(f"event: {exc}") from None
 
 
@@ -366,7 +369,7 @@ class AnalysisResult:
     findings: tuple[Finding, ...] = ()
     quality: Quality = field(default_factory=Quality)
     overstride_heel: str = HEEL_BACK
-    events: tuple[TimedEvent, ...] | None = ()  # None: a file written before formcheck 0.3 (no event list)
+    events: tuple[TimedEvent, ...] | None = None  # None: not listed (a file written before formcheck 0.3)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -268,7 +268,10 @@ def _labels_from_truth(d: dict[str, Any]) -> EventLabels:
         to = [int(s["toe_off_frame"]) for s in mine if inside(s.get("toe_off_frame")) and s.get("toe_off_visible", True)]
         hidden += [(name, "ic", int(s["contact_frame"])) for s in mine if inside(s["contact_frame"]) and not s.get("contact_visible", True)]
         hidden += [(name, "to", int(s["toe_off_frame"])) for s in mine if inside(s.get("toe_off_frame")) and not s.get("toe_off_visible", True)]
-        sides[name] = SideLabels(np.asarray(ic, dtype=int), np.asarray(to, dtype=int))
+        for kind, frame, shown in _cut_stance_events(d, name, fps):  # the steps list only stances with a contact and toe-off in the clip
+            if not any(abs(frame - f) <= 1 for f in (ic if kind == "ic" else to)):
+                (ic if kind == "ic" else to).append(frame) if shown else hidden.append((name, kind, frame))
+        sides[name] = SideLabels(np.asarray(sorted(ic), dtype=int), np.asarray(sorted(to), dtype=int))
     truth = tuple(
         TruthStep(
             side=s["side"], contact_frame=int(s["contact_frame"]),
@@ -281,6 +284,34 @@ def _labels_from_truth(d: dict[str, Any]) -> EventLabels:
     return EventLabels(video=str(d.get("video", "")), fps=fps, image_fps=fps, capture_fps=None, sides=sides, n_frames=n,
                        near_side=summ.get("near_side"), facing=summ.get("facing"), truth_steps=truth, not_labelled=tuple(hidden),
                        origin="truth")
+
+
+def _cut_stance_events(d: dict[str, Any], side: str, fps: float) -> list[tuple[str, int, bool]]:
+    """("ic"/"to", frame, visible) of the stances a rendered clip cuts, from its per-frame stance truth: the toe-off of a
+    stance already under way on the first frame, the contact of one still going on the last. The truth's steps list
+    only stances with both events in the clip; without these a detector's events there were neither hits nor spurious.
+    Visible as the truth's own events (its foot in view within max(1, round(0.02 fps)) frames), when it says."""
+    frames = d.get("frames") or {}
+    stance = np.asarray(frames.get(f"stance_{side}") or [], dtype=int)
+    if stance.size < 3 or stance.all() or not stance.any():
+        return []
+    seen = frames.get(f"foot_visible_{side}")
+    k = max(1, int(round(0.02 * fps)))
+
+    def shown(f: int) -> bool:
+        if seen is None:
+            return True
+        lo, hi = max(0, f - k), min(len(seen) - 1, f + k)
+        return bool(np.asarray(seen[lo:hi + 1]).all())
+
+    out = []
+    if stance[0]:
+        f = int(np.flatnonzero(stance == 0)[0]) - 1  # the last frame of the first stance
+        out.append(("to", f, shown(f)))
+    if stance[-1]:
+        f = int(np.flatnonzero(stance == 0)[-1]) + 1  # the first frame of the last stance
+        out.append(("ic", f, shown(f)))
+    return out
 
 
 def load_labels(path: str | os.PathLike[str]) -> EventLabels:
