@@ -74,26 +74,30 @@ SMALL_CROSSING_RUNNER = dict(
                grain=3.8811838365672333, body_scale=0.9139035634773476, seed=64))
 
 
-@pytest.mark.slow
-def test_a_small_runner_crossing_the_frame_is_found_and_timed(tmp_path):
+def _rendered_and_scored(spec: dict, video):
+    """Render ``spec`` (gait and style) to ``video``, run the pose stage on it, and score the analysis against its truth:
+    (pose track, ClipScore, hits among contacts, hits among toe-offs)."""
     from formcheck.camera import prepare_track
     from formcheck.evaluation.events import load_labels, score_track
     from formcheck.pose import extract_pose_track
     from formcheck.synth.gait import GaitParams, simulate_gait
     from formcheck.synth.render import RenderStyle, render_video, truth_path_for
 
-    video = tmp_path / "small_crossing.mp4"
-    render_video(simulate_gait(GaitParams(**SMALL_CROSSING_RUNNER["gait"])), video,
-                 style=RenderStyle(**SMALL_CROSSING_RUNNER["style"]), crf=23, preset="veryfast", visibility=True)
+    render_video(simulate_gait(GaitParams(**spec["gait"])), video, style=RenderStyle(**spec["style"]), crf=23, preset="veryfast",
+                 visibility=True)
     track = extract_pose_track(video)
+    score = score_track(video.stem, load_labels(truth_path_for(video)), prepare_track(track, video).track)
+    return track, score, sum(e.hit for e in score.events if e.kind == "ic"), sum(e.hit for e in score.events if e.kind == "to")
+
+
+@pytest.mark.slow
+def test_a_small_runner_crossing_the_frame_is_found_and_timed(tmp_path):
+    track, score, contacts, toe_offs = _rendered_and_scored(SMALL_CROSSING_RUNNER, tmp_path / "small_crossing.mp4")
     assert track.info["model_region"]["kind"] == "following"
     assert track.detection_rate >= 0.9
-    score = score_track("small_crossing", load_labels(truth_path_for(video)), prepare_track(track, video).track)
-    contacts = [e for e in score.events if e.kind == "ic"]
-    toe_offs = [e for e in score.events if e.kind == "to"]
     # toe-offs 7/8 until the knee's push-off extension became its last before the swing (2026-12-04): this far knee
     # dips again in early swing, 2 frames after the toe-off (renders 0-74 toe-offs 689 -> 698/813 all the same)
-    assert sum(e.hit for e in contacts) >= 6 and sum(e.hit for e in toe_offs) >= 5, score
+    assert contacts >= 6 and toe_offs >= 5, score
     assert not any(score.spurious.values())
 
 
@@ -131,21 +135,9 @@ def test_hips_moving_across_the_image_are_a_crossing_runner():
 
 @pytest.mark.slow
 def test_a_crossing_runner_seen_on_one_side_of_the_frame_is_followed(tmp_path):
-    from formcheck.camera import prepare_track
-    from formcheck.evaluation.events import load_labels, score_track
-    from formcheck.pose import extract_pose_track
-    from formcheck.synth.gait import GaitParams, simulate_gait
-    from formcheck.synth.render import RenderStyle, render_video, truth_path_for
-
-    video = tmp_path / "crossing.mp4"
-    render_video(simulate_gait(GaitParams(**CROSSING_RUNNER_SEEN_ON_ONE_SIDE["gait"])), video,
-                 style=RenderStyle(**CROSSING_RUNNER_SEEN_ON_ONE_SIDE["style"]), crf=23, preset="veryfast", visibility=True)
-    track = extract_pose_track(video)
+    track, score, contacts, toe_offs = _rendered_and_scored(CROSSING_RUNNER_SEEN_ON_ONE_SIDE, tmp_path / "crossing.mp4")
     assert track.info["model_region"]["kind"] == "following"
     assert track.detection_rate >= 0.8  # 0.37 in the fixed box
-    score = score_track("crossing", load_labels(truth_path_for(video)), prepare_track(track, video).track)
     assert score.error is None, score.error  # refused before: the camera check took the runner for the background
-    contacts = [e for e in score.events if e.kind == "ic"]
-    toe_offs = [e for e in score.events if e.kind == "to"]
-    assert sum(e.hit for e in contacts) >= 4 and sum(e.hit for e in toe_offs) >= 4, score  # measured 5/6 and 5/7
+    assert contacts >= 4 and toe_offs >= 4, score  # measured 5/6 and 5/7
     assert not any(score.spurious.values())
