@@ -26,6 +26,7 @@ and the lowest ankle point is nearer mid-stance than contact (it would understat
 * **Each leg's stride template** (:func:`aligned_on_stride_template`): the foot repeats its path every stride, so
   the events of one leg are re-aligned on the median trace of all its strides; the detectors above set when in
   the stride an event happens, the whole stride sets which frame (jitter of single landmarks averages out).
+  The same template places the events of the strides the clip cuts at its ends (:func:`events_in_cut_strides`).
 
 Validated on the hand-labelled treadmill clip (tests/test_events.py) and on the synthetic
 gait model (tests/test_events.py, formcheck.synth), which computes contacts from its own
@@ -668,9 +669,11 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
     x the leg's median misfit), and is kept only where the foot shows it: at a contact, the heel or the toe
     comes down to its stance level within ``landing_settle_stride`` (the foot in the image); at a toe-off, the
     toe is at its stance level on the frame and above it by ``toe_lift_leg`` within ``lift_stay_s`` after.
-    Legs with fewer than ``template_min_steps`` steps get none. Returns the steps, new contacts among them
-    (``contact_method="template"``; as the periodic marker cadence is read on, the leg's median offset from the
-    Zeni instant stands in for their own), and the toe-offs before each leg's first contact.
+    Legs with fewer than ``template_min_steps`` steps (toe-offs: lifts) get none. Returns the steps, new contacts
+    among them (``contact_method="template"``, the leg's median offset from the Zeni instant standing in for their
+    own so that the leg's regularity checks leave them be), and the toe-offs before each leg's first contact.
+    Such events are listed, never measured (:func:`formcheck.metrics.incomplete_reason`), and count neither toward
+    cadence nor as the contact a measured step's step time runs to.
     """
     kl = light.keypoints_px
     n = len(kl)
