@@ -153,6 +153,14 @@ class StepEvents:
     doubts: tuple[str, ...] = ()  # why this step's timing is uncertain (empty: the evidence agrees)
     other_label: bool = False  # the pose model had this foot on the other leg's landmarks (see label_swap_frames)
 
+    @property
+    def contact_placed(self) -> bool:
+        """The contact was placed on the leg's stride template (a stride the clip cuts), not seen on the foot."""
+        return self.contact_method == PLACED
+
+
+PLACED = "template"  # the method of an event placed on the leg's stride template (events_in_cut_strides)
+
 
 @dataclass(frozen=True)
 class LeadingToeOff:
@@ -161,7 +169,7 @@ class LeadingToeOff:
     side: str
     index: int  # track index: the last frame with the toe down
     at_s: float  # instant of toe-off (sub-frame, s of clip time)
-    method: str = "template"
+    method: str = PLACED
 
 
 @dataclass(frozen=True)
@@ -739,7 +747,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
                 at_s = _time_at(track, q)
                 mine.append(StepEvents(side=side, contact_index=min(n - 1, int(np.ceil(q - p.event_frame_tol_frames))),
                                        contact_at_s=at_s, toe_off_index=None, toe_off_at_s=None, toe_off_method="none",
-                                       contact_method="template", candidate_at_s=at_s - zeni_offset))
+                                       contact_method=PLACED, candidate_at_s=at_s - zeni_offset))
         mine.sort(key=lambda s: s.contact_at_s)
         if len(lifts) >= p.template_min_steps:
             durations = [s.toe_off_at_s - s.contact_at_s for s in mine if s.toe_off_at_s is not None]
@@ -751,7 +759,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
             for i, q in zip(open_stances, found):
                 c_pos = _index_at(track, mine[i].contact_at_s)
                 if q is not None and q > c_pos + p.min_contact_s * track.fps and visible(q) and lifts_at(q):
-                    mine[i] = _with_toe_off_at(mine[i], q, track, p, "template")
+                    mine[i] = _with_toe_off_at(mine[i], q, track, p, PLACED)
             q = found[-1]
             if (q is not None and q < _index_at(track, mine[0].contact_at_s) - 0.25 * period and np.abs(lifts - q).min() > near
                     and visible(q) and lifts_at(q)):
@@ -795,7 +803,7 @@ def without_one_foot_counted_twice(steps: list[StepEvents], trust: dict[str, flo
         a, b = steps[i], steps[j]
         if a.side == b.side or i in dropped or b.contact_at_s - a.contact_at_s >= p.alternation_min_stride * stride_s:
             continue
-        dropped.add(max((i, j), key=lambda k: (steps[k].contact_method == "template", len(steps[k].doubts), -trust[steps[k].side])))
+        dropped.add(max((i, j), key=lambda k: (steps[k].contact_placed, len(steps[k].doubts), -trust[steps[k].side])))
     return [s for k, s in enumerate(steps) if k not in dropped]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .events import EventParams, GaitEvents, StepEvents
+from .events import PLACED, EventParams, GaitEvents, StepEvents
 from .geometry import (
     SIDES,
     foot_angle_deg,
@@ -204,7 +204,7 @@ def incomplete_reason(track: PoseTrack, st: StepEvents, seen: np.ndarray | None 
     t = np.asarray(track.timestamps_s, dtype=float)
     if st.toe_off_at_s is None:
         return "no toe-off in view"
-    if st.contact_method == "template":
+    if st.contact_placed:
         return "a stride the clip cuts: its contact placed on the leg's other strides, not seen landing"
     if st.contact_at_s - CONTACT_LEAD_S < t[0] - 1e-9:
         return "contact at the clip's start"
@@ -256,11 +256,11 @@ def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
         doubt = bool(st.doubts)
         if measured or _shown(track, seen[st.side], st.contact_at_s - CONTACT_LEAD_S, st.contact_at_s + CONTACT_LEAD_S):
             out.append(ShownEvent(st.side, "contact", st.contact_index, st.contact_at_s, st.contact_method, measured,
-                                  doubt or st.contact_method == "template"))
+                                  doubt or st.contact_placed))
         if st.toe_off_at_s is not None and st.toe_off_index is not None and (
                 measured or _shown(track, seen[st.side], st.toe_off_at_s - EDGE_EVENT_BEFORE_S, st.toe_off_at_s + EDGE_EVENT_AFTER_S)):
             out.append(ShownEvent(st.side, "toe_off", st.toe_off_index, st.toe_off_at_s, st.toe_off_method, measured,
-                                  doubt or st.toe_off_method == "template"))
+                                  doubt or st.toe_off_method == PLACED))
     for lead in events.leading_toe_offs:
         if _shown(track, seen[lead.side], lead.at_s - EDGE_EVENT_BEFORE_S, lead.at_s + EDGE_EVENT_AFTER_S):
             out.append(ShownEvent(lead.side, "toe_off", lead.index, lead.at_s, lead.method, False, True))
@@ -336,7 +336,7 @@ def step_metrics(
         c = st.contact_index
         to = st.toe_off_index
         a = angles[s]
-        nxt = next((o for o in steps[i + 1 :] if o.side != s and o.contact_method != "template"), None)  # a contact timed on the foot
+        nxt = next((o for o in steps[i + 1 :] if o.side != s and not o.contact_placed), None)  # a contact timed on the foot
         if nxt is not None and nxt.contact_at_s - st.contact_at_s > 0.75 * period / fps:
             nxt = None  # missed step in between
         if nxt is not None and not _shown(track, seen[nxt.side], nxt.contact_at_s - CONTACT_LEAD_S, nxt.contact_at_s + CONTACT_LEAD_S):
@@ -422,7 +422,7 @@ def cadence_spm(events: GaitEvents) -> float | None:
     """
     strides = []
     for side in SIDES:  # not the contacts placed on the stride template (formcheck.events.events_in_cut_strides): no marker of their own
-        t = np.array([_marker(s) for s in events.for_side(side) if s.contact_method != "template"])
+        t = np.array([_marker(s) for s in events.for_side(side) if not s.contact_placed])
         if len(t) < 2:
             continue
         d = np.diff(t)

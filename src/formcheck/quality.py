@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
+from .events import PLACED
 from .geometry import body_scale_px
 from .pose_track import PoseTrack
 
@@ -500,7 +501,7 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
         levels[side] = float(np.nanpercentile(ys, 95)) if np.isfinite(ys).any() else np.nan
     ground_gap = 100 * (levels[near] - levels[other_side(near)]) / scale
     uncertain = sum(bool(getattr(s, "timing_uncertain", False)) for s in steps)
-    periodic = [m for m in contact_methods if m not in ("planted", "template")]
+    periodic = [m for m in contact_methods if m not in ("planted", PLACED)]
     landed = sum(m == "landing" for m in periodic) / len(periodic) if periodic else None
     figures = {"foot_jitter_pct_leg": None if jitter is None else round(jitter, 2),
                "uncertain_steps": uncertain,
