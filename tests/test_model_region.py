@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from formcheck.model_region import (
-    FOLLOW_SIDE_PER_HEIGHT, ModelRegion, Sighting, crosses_the_frame, fixed_region, following_region, sighting_of,
+    FOLLOW_SIDE_PER_HEIGHT, ModelRegion, Sighting, crosses_the_frame, fixed_region, following_region, missed_in_view, sighting_of,
 )
 
 
@@ -131,6 +131,24 @@ def test_hips_moving_across_the_image_are_a_crossing_runner():
     assert crosses_the_frame(doubled)
     slow = replace(crossing, timestamps_s=crossing.timestamps_s * 2.4, fps=25.0)  # 2.4x slow motion at 25 fps
     assert crosses_the_frame(slow)
+
+
+def test_a_crossing_runner_found_late_or_lost_early_was_missed_in_view():
+    """The synthetic runner crosses a 1280 px frame (hips from x 1265 to 14): seen whole, or found 3 frames late, they
+    came in and went out at the edges; found 30 frames (0.5 s, ~2 heights) late or lost 30 frames early, the model
+    missed them in view."""
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    track = to_pose_track(simulate_gait(GaitParams(fps=60.0, duration_s=2.0, treadmill=False, speed_m_s=3.5)), noise_px=1.0, seed=1)
+    seen = np.flatnonzero(np.isfinite(track.keypoints_px[:, 23, 0]))
+
+    def unseen(frames: slice):
+        kp = track.keypoints_px.copy()
+        kp[frames] = np.nan
+        return track.with_keypoints(kp)
+
+    assert not missed_in_view(track) and not missed_in_view(unseen(slice(0, seen[0] + 3)))
+    assert missed_in_view(unseen(slice(0, seen[0] + 30))) and missed_in_view(unseen(slice(seen[-1] - 30, None)))
 
 
 @pytest.mark.slow

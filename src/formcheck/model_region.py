@@ -16,9 +16,10 @@ Two closer views (:class:`ModelRegion`, one box per track index):
   The box moves smoothly with the runner, like a camera panning with them; the landmarks come back in
   full-frame pixels. (Tried also for runners the whole frame shows in under 90 % of frames: 12 overground passes
   among the randomised renders, contacts 697 -> 697, toe-offs 677 -> 671, and a model pass more: not kept.)
-  Also used instead of :func:`runner_roi`'s fixed box when the runner crosses the frame (:func:`crosses_the_frame`):
-  a box around the few frames the whole frame showed them in holds them for a moment only (a rendered 640x360 pass:
-  found in 5 of 432 frames, 73 in such a box, 361 followed).
+  Also tried for a runner crossing the frame (:func:`crosses_the_frame`) whom :func:`runner_roi` would box, or whom
+  the whole frame missed while in view (:func:`missed_in_view`): a box around the few frames the whole frame showed
+  them in holds them for a moment only (a rendered 640x360 pass: found in 5 of 432 frames, 73 in such a box, 361
+  followed), and a runner found late was refused with too few steps.
 """
 
 from __future__ import annotations
@@ -112,6 +113,32 @@ def crosses_the_frame(track: PoseTrack) -> bool:
     return bool(height > 0 and speed_px_s > CROSSING_HEIGHTS_S * height)
 
 
+MISSED_IN_VIEW_HEIGHTS = 1.0  # a crossing runner first (last) sighted this many heights inside the edge they enter (leave) by
+
+
+def missed_in_view(track: PoseTrack) -> bool:
+    """A runner crossing the frame whom the model missed while in view: first sighted more than
+    ``MISSED_IN_VIEW_HEIGHTS`` runner heights inside the image edge they come in from (after the clip's first frame),
+    or last sighted that far from the edge they leave by (before its last frame). Passes the whole frame follows come
+    and go within 0.35 heights of the edges (25 rendered passes); a 4.3 m/s runner in a 640x360 frame was first found
+    1.8 heights in, 0.6 s after entering, and the pass was refused with 2 steps."""
+    hips = track.keypoints_px[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0].mean(axis=1)
+    seen = np.flatnonzero(np.isfinite(hips))
+    t = np.asarray(track.timestamps_s, dtype=float)[seen]
+    if len(seen) < 3 or np.ptp(t) <= 0:
+        return False
+    k = track.keypoints_px[seen]
+    height = float(np.median(np.nanmax(k[..., 1], axis=1) - np.nanmin(k[..., 1], axis=1)))
+    if not height > 0:
+        return False
+    width = float(track.image_size[0])
+    leftward = np.polyfit(t - t[0], hips[seen], 1)[0] < 0
+    entry, leave = (width, 0.0) if leftward else (0.0, width)
+    late = seen[0] > 0 and abs(hips[seen[0]] - entry) > MISSED_IN_VIEW_HEIGHTS * height
+    early = seen[-1] < len(hips) - 1 and abs(hips[seen[-1]] - leave) > MISSED_IN_VIEW_HEIGHTS * height
+    return bool(late or early)
+
+
 def runner_roi(track: PoseTrack) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1) px of the region the runner occupies over the clip, when a second, closer pass
     is worth it (small runner or few detections, and a region much smaller than the frame); else None."""
@@ -162,4 +189,5 @@ def following_region(sightings: list[Sighting], n_frames: int, image_size: tuple
     return ModelRegion(np.stack([x0, y0, x0 + side, y0 + side], axis=1))
 
 
-__all__ = ["ModelRegion", "Sighting", "crosses_the_frame", "fixed_region", "following_region", "runner_roi", "sighting_of"]
+__all__ = ["ModelRegion", "Sighting", "crosses_the_frame", "fixed_region", "following_region", "missed_in_view", "runner_roi",
+           "sighting_of"]

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import landmarks as lm
-from .model_region import ModelRegion, Sighting, crosses_the_frame, fixed_region, following_region, runner_roi, sighting_of
+from .model_region import (ModelRegion, Sighting, crosses_the_frame, fixed_region, following_region, missed_in_view, runner_roi,
+                           sighting_of)
 from .pose_track import PoseTrack
 from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video
 
@@ -285,7 +286,13 @@ def _extract(
             except NoPersonError:
                 raise nobody from None
     roi = runner_roi(track) if used is None else None
-    if roi is not None and people == 1 and crosses_the_frame(track):
+    crossing = used is None and people == 1 and crosses_the_frame(track)
+    backed = False  # the frames before the first detection tracked back (done once, on the track kept)
+    if crossing and roi is None:  # found late? judged once the lead-in is tracked back (the detector finds most passes late)
+        with _native_stderr_silenced():
+            track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override, region=None)
+        backed = True
+    if crossing and (roi is not None or missed_in_view(track)):
         # a runner crossing the frame, seen by the whole frame in part of the pass only: a box around those sightings
         # would hold them for a moment (a 640x360 pass found in 5 of 432 frames: 73 in such a box), so look in
         # squares, as when nobody is found, and follow them; the fixed box is still tried below, and kept if better
@@ -299,13 +306,13 @@ def _extract(
             except NoPersonError:
                 pass
         if following is not None and following.detection_rate > track.detection_rate:
-            track, estimator, used = following, following_estimator, region
+            track, estimator, used, backed = following, following_estimator, region, False
     if roi is not None:  # the runner is small in the frame: look again, closer
         box = fixed_region(roi)
         closer, closer_estimator = run(box, people, False)
         if closer.detection_rate > track.detection_rate or (used is None and closer.detection_rate == track.detection_rate):
             track, estimator, used = closer, closer_estimator, box
-    if people == 1:  # one person: a fresh single-pose tracker started on the runner follows the runner
+    if people == 1 and not backed:  # one person: a fresh single-pose tracker started on the runner follows the runner
         with _native_stderr_silenced():
             track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override,
                                   region=used)
