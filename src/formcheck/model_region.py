@@ -93,27 +93,46 @@ def sighting_of(index: int, pose_xy: np.ndarray) -> Sighting | None:
 
 
 CROSSING_HEIGHTS_S = 0.5  # a runner whose hips travel across the image faster than this (runner heights per second) crosses it
+MISSED_IN_VIEW_HEIGHTS = 1.0  # a crossing runner first (last) sighted this many heights inside the edge they enter (leave) by
 
 
-def crosses_the_frame(track: PoseTrack) -> bool:
-    """The runner moves across the image, as overground past a still camera: the hip midpoint's travel speed (least
-    squares over the sightings, whatever the gaps between them) exceeds ``CROSSING_HEIGHTS_S`` runner heights a second
-    of the file's time. A treadmill runner's hips sway by a few centimetres (under 0.2 heights/s over a few frames,
-    ~0 over a stride); a jogger at 2.3 m/s crosses 1.3 heights/s, 0.55 on a 2.4x slow-motion file. A few sightings
-    are enough (frames shown twice do not halve it): a fixed box around them would hold a crossing runner for a
-    moment only."""
+@dataclass(frozen=True)
+class HipTravel:
+    """Where the runner's hips were sighted across the image: their x at the first and last sighting (px), the speed
+    of a least-squares line through all sightings (px per second of the file's time, + = rightwards), the runner's
+    median height (px), and whether the first and last sightings are the clip's first and last frames."""
+
+    first_x_px: float
+    last_x_px: float
+    speed_px_s: float
+    height_px: float
+    from_first_frame: bool
+    to_last_frame: bool
+
+
+def hip_travel(track: PoseTrack) -> HipTravel | None:
+    """The hips' travel over the sightings, whatever the gaps between them; None with under 3 sightings or no height."""
     hips = track.keypoints_px[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0].mean(axis=1)
     seen = np.flatnonzero(np.isfinite(hips))
     t = np.asarray(track.timestamps_s, dtype=float)[seen]
     if len(seen) < 3 or np.ptp(t) <= 0:
-        return False
+        return None
     k = track.keypoints_px[seen]
     height = float(np.median(np.nanmax(k[..., 1], axis=1) - np.nanmin(k[..., 1], axis=1)))
-    speed_px_s = abs(float(np.polyfit(t - t[0], hips[seen], 1)[0]))
-    return bool(height > 0 and speed_px_s > CROSSING_HEIGHTS_S * height)
+    if not height > 0:
+        return None
+    return HipTravel(float(hips[seen[0]]), float(hips[seen[-1]]), float(np.polyfit(t - t[0], hips[seen], 1)[0]), height,
+                     bool(seen[0] == 0), bool(seen[-1] == len(hips) - 1))
 
 
-MISSED_IN_VIEW_HEIGHTS = 1.0  # a crossing runner first (last) sighted this many heights inside the edge they enter (leave) by
+def crosses_the_frame(track: PoseTrack) -> bool:
+    """The runner moves across the image, as overground past a still camera: the hips travel faster than
+    ``CROSSING_HEIGHTS_S`` runner heights a second of the file's time (:func:`hip_travel`). A treadmill runner's hips
+    sway by a few centimetres (under 0.2 heights/s over a few frames, ~0 over a stride); a jogger at 2.3 m/s crosses
+    1.3 heights/s, 0.55 on a 2.4x slow-motion file. A few sightings are enough (frames shown twice do not halve it):
+    a fixed box around them would hold a crossing runner for a moment only."""
+    travel = hip_travel(track)
+    return travel is not None and abs(travel.speed_px_s) > CROSSING_HEIGHTS_S * travel.height_px
 
 
 def missed_in_view(track: PoseTrack) -> bool:
@@ -122,21 +141,15 @@ def missed_in_view(track: PoseTrack) -> bool:
     or last sighted that far from the edge they leave by (before its last frame). Passes the whole frame follows come
     and go within 0.35 heights of the edges (25 rendered passes); a 4.3 m/s runner in a 640x360 frame was first found
     1.8 heights in, 0.6 s after entering, and the pass was refused with 2 steps."""
-    hips = track.keypoints_px[:, [lm.LEFT_HIP, lm.RIGHT_HIP], 0].mean(axis=1)
-    seen = np.flatnonzero(np.isfinite(hips))
-    t = np.asarray(track.timestamps_s, dtype=float)[seen]
-    if len(seen) < 3 or np.ptp(t) <= 0:
-        return False
-    k = track.keypoints_px[seen]
-    height = float(np.median(np.nanmax(k[..., 1], axis=1) - np.nanmin(k[..., 1], axis=1)))
-    if not height > 0:
+    travel = hip_travel(track)
+    if travel is None:
         return False
     width = float(track.image_size[0])
-    leftward = np.polyfit(t - t[0], hips[seen], 1)[0] < 0
-    entry, leave = (width, 0.0) if leftward else (0.0, width)
-    late = seen[0] > 0 and abs(hips[seen[0]] - entry) > MISSED_IN_VIEW_HEIGHTS * height
-    early = seen[-1] < len(hips) - 1 and abs(hips[seen[-1]] - leave) > MISSED_IN_VIEW_HEIGHTS * height
-    return bool(late or early)
+    entry, leave = (width, 0.0) if travel.speed_px_s < 0 else (0.0, width)
+    reach = MISSED_IN_VIEW_HEIGHTS * travel.height_px
+    late = not travel.from_first_frame and abs(travel.first_x_px - entry) > reach
+    early = not travel.to_last_frame and abs(travel.last_x_px - leave) > reach
+    return late or early
 
 
 def runner_roi(track: PoseTrack) -> tuple[int, int, int, int] | None:
@@ -189,5 +202,5 @@ def following_region(sightings: list[Sighting], n_frames: int, image_size: tuple
     return ModelRegion(np.stack([x0, y0, x0 + side, y0 + side], axis=1))
 
 
-__all__ = ["ModelRegion", "Sighting", "crosses_the_frame", "fixed_region", "following_region", "missed_in_view", "runner_roi",
-           "sighting_of"]
+__all__ = ["HipTravel", "ModelRegion", "Sighting", "crosses_the_frame", "fixed_region", "following_region", "hip_travel",
+           "missed_in_view", "runner_roi", "sighting_of"]
