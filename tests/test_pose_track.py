@@ -242,3 +242,39 @@ def test_a_4k_clip_is_looked_at_shrunk_and_mapped_back(shared_videos: Path, pose
     assert both.sum() >= 40
     err = np.linalg.norm(track.keypoints_px[both] / 3.0 - small.keypoints_px[:45][both], axis=2)
     assert np.median(err) < 3.0  # 720p px; the landmarks of a 720p runner's joints scatter about this much
+
+
+def _standing_pose(centre_x: float, height_px: float = 200.0) -> np.ndarray:
+    """A (33, 8) pose: every landmark spread over a person's box centred at ``centre_x`` (torso in the middle)."""
+    from formcheck import landmarks as lm
+
+    pose = np.full((N_LANDMARKS, 8), np.nan)
+    ys = np.linspace(100.0, 100.0 + height_px, N_LANDMARKS)
+    xs = centre_x + np.linspace(-0.15, 0.15, N_LANDMARKS) * height_px
+    pose[:, 0], pose[:, 1] = xs, ys
+    pose[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER], 1] = 100.0 + 0.3 * height_px
+    pose[[lm.LEFT_HIP, lm.RIGHT_HIP], 1] = 100.0 + 0.6 * height_px
+    pose[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, lm.LEFT_HIP, lm.RIGHT_HIP], 0] = centre_x
+    return pose
+
+
+def test_one_person_found_twice_in_a_frame_is_one_track() -> None:
+    """The multi-pose model returns one runner twice on some frames (boxes overlapping ~0.75-0.97): the second
+    find must neither start a "person" nor take the runner's next poses onto a new track; two people side by side
+    (boxes apart) stay two."""
+    from formcheck.pose import _distinct_people, _link
+
+    runner = _standing_pose(300.0)
+    twice = runner.copy()
+    twice[:, 0] += 6.0  # the same person, found again a few pixels off
+    other = _standing_pose(420.0)  # a second person beside the runner: boxes touch, hardly overlap
+    assert len(_distinct_people([runner, twice])) == 1
+    assert [p[0, 0] for p in _distinct_people([runner, other, twice])] == [runner[0, 0], other[0, 0]]
+
+    tracks: list = []
+    for frame in range(10):
+        step = np.zeros((1, 8))
+        step[0, 0] = 4.0 * frame  # crossing the frame, 4 px a frame
+        poses = [runner + step] + ([twice + step] if frame == 4 else [])
+        _link(tracks, _distinct_people(poses), frame, fps=60.0)
+    assert len(tracks) == 1 and tracks[0].frames == list(range(10))

@@ -119,6 +119,44 @@ def _result_to_arrays(result: object, width: int, height: int) -> list[np.ndarra
     return poses
 
 
+# MediaPipe's multi-pose landmarker sometimes returns one person twice in a frame (boxes overlapping 0.75-0.97): a
+# rendered runner crossing a plain scene, 6 frames of 216, had their track split at each duplicate into 6 "people",
+# the one kept covering 49 % of the pass. A pose is linked to a track only once per frame. The people scan still
+# counts every pose it is given: the duplicates of walk_side_multiperson_05's man on a box in its first second are
+# what runs that clip multi-pose, which finds the woman walking in later (single-pose, the tracker stays on him).
+DUPLICATE_BOX_OVERLAP = 0.6  # two poses whose landmark boxes overlap this much (intersection over union) are one person
+
+
+def _landmark_box(pose: np.ndarray) -> np.ndarray:
+    xy = pose[:, :2]
+    return np.array([np.nanmin(xy[:, 0]), np.nanmin(xy[:, 1]), np.nanmax(xy[:, 0]), np.nanmax(xy[:, 1])])
+
+
+def _box_overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def _distinct_people(poses: list[np.ndarray]) -> list[np.ndarray]:
+    """The poses of one frame without a second find of the same person (the model's first find of each is kept)."""
+    if len(poses) < 2:
+        return poses
+    kept: list[np.ndarray] = []
+    boxes: list[np.ndarray] = []
+    for pose in poses:
+        box = _landmark_box(pose)
+        if all(_box_overlap(box, other) < DUPLICATE_BOX_OVERLAP for other in boxes):
+            kept.append(pose)
+            boxes.append(box)
+    return kept
+
+
 def _leg_rhythm(track: _PersonTrack) -> float:
     """Spread of the ankles' fore-aft separation in torso lengths: large when legs alternate."""
     if len(track.poses) < 5:
@@ -407,14 +445,14 @@ def _detect(landmarker: Any, rgb: np.ndarray, timestamp_ms: int | None, width: i
         image = _model_input(rgb, width, crop)
     result = landmarker.detect(image) if timestamp_ms is None else landmarker.detect_for_video(image, timestamp_ms)
     if crop is None:  # landmarks are normalised to the image: full-frame pixels whatever size the model saw
-        return _result_to_arrays(result, width, height)
+        return _distinct_people(_result_to_arrays(result, width, height))
     sc = rgb.shape[1] / width
     x0, y0, x1, y1 = _crop_region(rgb, width, crop)
     poses = _result_to_arrays(result, (x1 - x0) / sc, (y1 - y0) / sc)
     for pose in poses:
         pose[:, 0] += x0 / sc
         pose[:, 1] += y0 / sc
-    return poses
+    return _distinct_people(poses)
 
 
 def _run_model(
