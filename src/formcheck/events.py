@@ -53,7 +53,7 @@ import numpy as np
 
 from . import landmarks as lm
 from .event_fits import descent_to_ground, knee_extension, knee_turn, landing, stance_base, toe_lift, toe_posterior
-from .gait_cycle import Direction, detect_direction, foot_forward, stride_period, zeni_candidates
+from .gait_cycle import Direction, StanceCandidate, detect_direction, foot_forward, stride_period, zeni_candidates
 from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg, other_side
 from .pose_track import PoseTrack
 from .stride_template import align_to_template
@@ -227,6 +227,10 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
        knee_agree_after_s after the lift; without a lift, peak knee extension, else toe most
        posterior. (The landing rule run backwards in time on the toe was tried: it matched the
        real labels worse, 9-12/17, so it was not kept.)
+    On a runner crossing the frame (overground) a foot standing still while the pelvis passes is a stance
+    (:func:`pass_planted_runs`): it confirms a candidate whose swing the clip cuts (contact timed where the foot
+    stops when the landing's fit is not in view), and stands for a stance no candidate found
+    (:func:`planted_candidates`; ``contact_method="planted"``).
     A clip of a stride or two in which the runner crosses the frame (no stride period, or fewer than
     ``pass_min_strides``) is also timed by the planted feet (:func:`short_pass_events`), which is kept
     when it finds at least as many stances (always, without a period).
@@ -268,6 +272,11 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     def c_idx_of(c_pos: float) -> int:
         return min(n - 1, int(np.ceil(c_pos - p.event_frame_tol_frames)))
 
+    candidates = {side: zeni_candidates(track, fwd[side], forward_of_pelvis_px(k, lm.LEG[side]["foot_index"], facing),  # type: ignore[index]
+                                        period, scale, p) if np.isfinite(fwd[side]).any() else [] for side in SIDES}
+    runs = pass_planted_runs(track, light, facing, scale, p)  # a runner crossing the frame: the feet seen standing
+    for side, extra in planted_candidates(candidates, runs, light, period).items():
+        candidates[side] = sorted(candidates[side] + extra, key=lambda c: c.contact)
     for side in SIDES:
         sig = fwd[side]
         if not np.isfinite(sig).any():
@@ -282,7 +291,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         # the foot is lost where none of its landmarks is placed (the cleaning also drops a single outlier point)
         seen_foot = np.isfinite(k[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 0]).any(axis=1)
         first_seen, last_seen = np.flatnonzero(np.isfinite(sig))[[0, -1]]  # the edges of what zeni_candidates looks at
-        for candidate in zeni_candidates(track, sig, toe, period, scale, p):
+        for candidate in candidates[side]:
             c_zeni, p_zeni = candidate.contact, candidate.toe_off
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
             lands: dict[str, float] = {}  # landmark -> its landing instant (track index)
@@ -302,15 +311,28 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                                                  max(first_seen + edge_margin, search_lo), scale, fps, p)  # not at the clip's edge
                 if heel_down is not None:
                     lands["heel"] = heel_down
-            if not lands and trust[side] >= p.landing_min_visibility:  # kept for zeni_contacts_by_descent
+            if not lands and trust[side] >= p.landing_min_visibility and not candidate.planted:  # for zeni_contacts_by_descent
                 heights = np.fmin(bases["heel"] - ys["heel"][0], bases["foot_index"] - ys["foot_index"][0])
                 t_desc = descent_to_ground(heights, int(np.ceil(c_zeni)), search_hi, scale, fps, p)
                 if t_desc is not None and t_desc >= c_zeni:  # down after the foot stopped swinging forward
                     descents[(side, _time_at(track, c_zeni))] = t_desc
-            if candidate.at_clip_edge and not (lands and first_seen + 2 <= c_zeni <= last_seen - 2
-                                               and first_seen + edge_margin <= min(lands.values()) <= last_seen - edge_margin):
-                continue  # a swing the clip cuts: only a landing seen whole, clear of the edge, makes it a contact
-            c_pos, c_method = (min(lands.values()), "landing") if lands else (c_zeni, "zeni")
+            standing = None
+            if candidate.planted:
+                standing = (side, int(c_zeni), int(p_zeni), 0.0) if p_zeni is not None else None
+            elif candidate.at_clip_edge and not (lands and first_seen + 2 <= c_zeni <= last_seen - 2
+                                                 and first_seen + edge_margin <= min(lands.values()) <= last_seen - edge_margin):
+                # a swing the clip cuts: only a landing seen whole, clear of the edge, makes it a contact, or on a pass
+                # the foot seen standing still within the candidate's stance (its landing in view)
+                standing = _standing_in(runs, light, c_zeni - p.landing_before_zeni_stride * period,
+                                        p_zeni if p_zeni is not None else c_zeni + 0.4 * period)
+                if standing is None:
+                    continue
+            if lands and (standing is None or min(lands.values()) >= first_seen + edge_margin):  # the landing's fit in view
+                c_pos, c_method = min(lands.values()), "landing"
+            elif standing is not None:
+                c_pos, c_method = float(_planted_contact(light, standing[0], standing[1], standing[2], scale, p)), "planted"
+            else:
+                c_pos, c_method = c_zeni, "zeni"
             to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             jumped = to_pos is not None and to_pos - c_pos < p.min_contact_s * fps
             if jumped:  # a toe "lifting" sooner than any running stance ends: the landmark jumped, the knee's turn instead
@@ -352,6 +374,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                             (SOON_LIFT,) if jumped else ("no toe lift seen",)),
                 )
             )
+    steps = with_planted_markers(steps)
     steps = soon_lifts_against_the_other_leg(steps, soon_lifts, track, p)
     steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
     steps = zeni_contacts_with_borrowed_delay(steps, trust, track, period, p)
@@ -911,6 +934,79 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
     return merged
 
 
+def pass_planted_runs(track: PoseTrack, light: PoseTrack, facing: str, scale: float, p: EventParams) -> list[tuple[str, int, int, float]]:
+    """:func:`planted_runs` of a runner crossing the frame (the pelvis travels ``pass_min_travel_leg``), else none.
+
+    On a treadmill the stance foot moves with the belt and the pelvis stays: no foot stands still while the body
+    passes, and the travel test keeps a slow belt's pauses out."""
+    pelvis_x = hip_midpoint(light.keypoints_px)[:, 0]
+    if not np.isfinite(scale) or np.isfinite(pelvis_x).sum() < 3:
+        return []
+    if float(np.nanmax(pelvis_x) - np.nanmin(pelvis_x)) < p.pass_min_travel_leg * scale:
+        return []
+    return planted_runs(light, facing, scale, p)
+
+
+def _landed_in_view(light: PoseTrack, label: str, start: int) -> bool:
+    """The foot was seen before the frame it stands still from: its landing is in view."""
+    leg = lm.LEG[label]  # type: ignore[index]
+    seen = np.flatnonzero(np.isfinite(light.keypoints_px[:, [leg["heel"], leg["foot_index"]], 1]).all(axis=1))
+    return bool(seen.size) and start > seen[0] + 1
+
+
+def planted_candidates(candidates: dict[str, list[StanceCandidate]], runs: list[tuple[str, int, int, float]],
+                       light: PoseTrack, period: float) -> dict[str, list[StanceCandidate]]:
+    """Stances of a runner crossing the frame that no stride candidate stands for: the foot seen standing still.
+
+    A Zeni candidate is the foot's most anterior point relative to the pelvis, a peak that needs the swing before
+    it in view. A runner entering the frame often lands within a few frames of being first seen, on a first pose
+    the tracker places badly (further forward than the true peak), and that leg's first stance can have no
+    candidate. A foot standing still on the ground while the pelvis passes (:func:`pass_planted_runs`) is a stance
+    whatever the swing before it: a run of a leg's label that overlaps no candidate's stance of either foot (from
+    its most anterior point to its toe's most posterior; the other foot's too, in case the model swapped the
+    labels), lies at least 0.75 stride from the same leg's candidates (a stride, not a step) and starts after the
+    foot was first seen (its landing in view) becomes a candidate (``planted``).
+    """
+    spans = [(c.contact, c.toe_off if c.toe_off is not None else c.contact + 0.4 * period)
+             for side in SIDES for c in candidates.get(side, [])]
+    out: dict[str, list[StanceCandidate]] = {}
+    for label, a, b, _ in runs:
+        if not _landed_in_view(light, label, a) or any(lo <= b and a <= hi for lo, hi in spans):
+            continue
+        if any(abs(c.contact - a) < 0.75 * period for c in candidates.get(label, [])):
+            continue
+        out.setdefault(label, []).append(StanceCandidate(float(a), int(b), planted=True))
+    return out
+
+
+def with_planted_markers(steps: list[StepEvents]) -> list[StepEvents]:
+    """Planted contacts get the Zeni instant their landing implies: the contact less the median delay from Zeni
+    instant to landing of the clip's landings (>= 3; else none, and step times run from the contact).
+
+    A planted stance has no Zeni peak of its own (or one on the badly placed first pose of a runner entering the
+    frame), while step and stride times run between Zeni instants (:func:`formcheck.metrics._marker`): a contact
+    there would shorten or lengthen its neighbouring steps by that delay."""
+    delays = [s.contact_at_s - s.candidate_at_s for s in steps if s.contact_method == "landing" and s.candidate_at_s is not None]
+    delay = float(np.median(delays)) if len(delays) >= 3 else None
+    return [replace(s, candidate_at_s=None if delay is None else s.contact_at_s - delay) if s.contact_method == "planted" else s
+            for s in steps]
+
+
+def _standing_in(runs: list[tuple[str, int, int, float]], light: PoseTrack, lo: float, hi: float) -> tuple[str, int, int, float] | None:
+    """The planted run (either label) that starts inside lo..hi with its landing in view, if any."""
+    return next((r for r in runs if lo <= r[1] <= hi and _landed_in_view(light, r[0], r[1])), None)
+
+
+def _planted_contact(light: PoseTrack, label: str, a: int, b: int, scale: float, p: EventParams) -> int:
+    """The first frame, from 2 frames before the foot stops (frame ``a``), with its lowest landmark at its stance level
+    (a landing foot may still slide a little); ``a`` when none is."""
+    leg = lm.LEG[label]  # type: ignore[index]
+    kl = light.keypoints_px
+    low = np.fmax(kl[:, leg["heel"], 1], kl[:, leg["foot_index"], 1])  # image y: the foot's lowest landmark
+    base = float(np.nanmax(low[a : b + 1]))
+    return next((f for f in range(max(0, a - 2), a + 1) if np.isfinite(low[f]) and base - low[f] <= p.planted_ground_leg * scale), a)
+
+
 def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventParams = EventParams(),
                       filled: np.ndarray | None = None) -> GaitEvents:
     """Events of a runner crossing the frame in a stride or two (overground, still or stabilised camera).
@@ -931,21 +1027,12 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
     n = len(kl)
     scale = body_scale_px(track.keypoints_px)
     none = GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing, fps=fps)
-    pelvis_x = hip_midpoint(kl)[:, 0]
-    if not np.isfinite(scale) or np.isfinite(pelvis_x).sum() < 3:
+    runs = pass_planted_runs(track, light, facing, scale, p)  # none: not a pass (a treadmill clip too short for a stride)
+    if not runs:
         return none
-    if float(np.nanmax(pelvis_x) - np.nanmin(pelvis_x)) < p.pass_min_travel_leg * scale:
-        return none  # not a pass: a treadmill clip too short for a stride
-    runs = planted_runs(light, facing, scale, p)
     agree = sum(r[0] == SIDES[i % 2] for i, r in enumerate(runs))
     first = 0 if agree >= len(runs) - agree else 1
-    contacts = []
-    for label, a, b, _ in runs:
-        leg = lm.LEG[label]  # type: ignore[index]
-        low = np.fmax(kl[:, leg["heel"], 1], kl[:, leg["foot_index"], 1])  # image y: the foot's lowest landmark
-        base = float(np.nanmax(low[a : b + 1]))
-        contacts.append(next((f for f in range(max(0, a - 2), a + 1)
-                              if np.isfinite(low[f]) and base - low[f] <= p.planted_ground_leg * scale), a))
+    contacts = [_planted_contact(light, label, a, b, scale, p) for label, a, b, _ in runs]
     period = 2.0 * float(np.median(np.diff(contacts))) if len(contacts) >= 2 else float("nan")
     steps: list[StepEvents] = []
     for i, ((label, a, b, _), c) in enumerate(zip(runs, contacts)):

@@ -160,6 +160,7 @@ class StanceCandidate:
     contact: float  # the foot most anterior relative to the pelvis
     toe_off: int | None  # the toe most posterior after it (None: past the clip's end)
     at_clip_edge: bool = False  # the clip (or the foot's being seen) starts or ends inside this swing: a landing must confirm it
+    planted: bool = False  # not a Zeni peak: the foot seen standing still (formcheck.events.planted_candidates)
 
 
 def zeni_candidates(track: PoseTrack, fwd: np.ndarray, toe: np.ndarray, period: float, scale: float,
