@@ -687,6 +687,62 @@ def test_a_stance_just_after_the_runner_is_found_is_the_foot_standing_still(fps)
     assert found(EventParams(pass_min_travel_leg=1e9)) == []
 
 
+def test_planted_runs_stand_only_for_stances_no_candidate_has():
+    """A planted run becomes a candidate only where no candidate's stance of either foot lies, a stride (not a step)
+    from its own leg's candidates and from another planted one, and after its foot was first seen."""
+    from formcheck.events import planted_candidates
+    from formcheck.gait_cycle import StanceCandidate
+
+    light = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=3.0, treadmill=False, runner_height_frac=0.3)))
+    first_seen = int(np.flatnonzero(np.isfinite(light.keypoints_px[:, lm.LEFT_HEEL, 1]))[0])
+    period = 40.0
+    candidates = {"left": [StanceCandidate(100.0, 112)], "right": [StanceCandidate(60.0, 72)]}
+    runs = [("left", first_seen, first_seen + 8, 0.0),  # standing from the first frame seen: its landing unseen
+            ("left", 20, 30, 0.0),  # clear of everything: a stance of its own
+            ("left", 42, 50, 0.0),  # 22 frames after the one before it: a step, not a stride
+            ("right", 64, 70, 0.0),  # inside the right candidate's stance
+            ("left", 70, 78, 0.0),  # clear of the right stance, but 30 frames from the left candidate at 100
+            ("right", 140, 150, 0.0)]  # clear of everything
+    found = planted_candidates(candidates, runs, light, period)
+    assert {side: [(c.contact, c.toe_off, c.planted) for c in v] for side, v in found.items()} == {
+        "left": [(20.0, 30, True)], "right": [(140.0, 150, True)]}
+
+
+def test_a_planted_stance_steps_from_the_zeni_instant_its_contact_implies():
+    """Step times run between Zeni instants: a stance a planted foot stands for (no peak of its own, its marker None)
+    gets the contact less the median landing delay of the clip's other landings; none with fewer than 3, or a negative
+    median (then its step times run from the contact)."""
+    from formcheck.events import with_planted_markers
+
+    def step(contact_s: float, delay_s: float | None, method: str = "landing") -> StepEvents:
+        return StepEvents(side="left", contact_index=0, contact_at_s=contact_s, toe_off_index=None, toe_off_at_s=None,
+                          toe_off_method="none", contact_method=method,
+                          candidate_at_s=None if delay_s is None else contact_s - delay_s)
+
+    landed = [step(1.0, 0.03), step(2.0, 0.05), step(3.0, 0.04), step(4.0, 0.2, method="zeni")]
+    planted = step(5.0, None, method="planted")
+    out = with_planted_markers([*landed, planted])
+    assert out[:4] == landed and out[4].candidate_at_s == pytest.approx(5.0 - 0.04)
+    assert with_planted_markers([*landed[:2], planted])[2].candidate_at_s is None
+    assert with_planted_markers([step(1.0, -0.02), step(2.0, -0.01), step(3.0, 0.01), planted])[3].candidate_at_s is None
+
+
+def test_a_long_treadmill_clip_has_no_planted_feet():
+    """The planted feet serve only a runner crossing the frame: a 5 s treadmill clip, with landmark noise and a few
+    poses thrown far across the image (a misplaced detection), is no pass, and no contact is timed as planted."""
+    from formcheck.events import pass_planted_runs
+    from formcheck.geometry import body_scale_px
+
+    track = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=5.0)), noise_px=1.5, seed=2)
+    kp = track.keypoints_px.copy()
+    kp[[30, 31, 200]] += np.array([300.0, 0.0])  # three whole poses misplaced 300 px sideways
+    track = track.with_keypoints(kp)
+    assert pass_planted_runs(track, "left", body_scale_px(kp), EventParams()) == []
+    cleaned, light = clean_track(track), clean_track(track, smooth=False)
+    events = detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=light.track)
+    assert len(events.steps) >= 12 and all(s.contact_method != "planted" for s in events.steps)
+
+
 def _pass_stance(side: str, contact: int, toe_off: int, other_label: bool = False) -> StepEvents:
     return StepEvents(side=side, contact_index=contact, contact_at_s=contact / 60, toe_off_index=toe_off,
                       toe_off_at_s=toe_off / 60, toe_off_method="toe_lift", contact_method="planted", other_label=other_label)

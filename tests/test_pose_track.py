@@ -267,9 +267,11 @@ def test_one_person_found_twice_in_a_frame_is_one_track() -> None:
     runner = _standing_pose(300.0)
     twice = runner.copy()
     twice[:, 0] += 6.0  # the same person, found again a few pixels off
-    other = _standing_pose(420.0)  # a second person beside the runner: boxes touch, hardly overlap
+    other = _standing_pose(420.0)  # a second person beside the runner, their boxes apart
+    behind = _standing_pose(315.0)  # another person a quarter box behind: boxes overlap 0.6, still two people
     assert len(_distinct_people([runner, twice])) == 1
     assert [p[0, 0] for p in _distinct_people([runner, other, twice])] == [runner[0, 0], other[0, 0]]
+    assert len(_distinct_people([runner, behind])) == 2
 
     tracks: list = []
     for frame in range(10):

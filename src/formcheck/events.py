@@ -274,7 +274,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
 
     candidates = {side: zeni_candidates(track, fwd[side], forward_of_pelvis_px(k, lm.LEG[side]["foot_index"], facing),  # type: ignore[index]
                                         period, scale, p) if np.isfinite(fwd[side]).any() else [] for side in SIDES}
-    runs = pass_planted_runs(track, light, facing, scale, p)  # a runner crossing the frame: the feet seen standing
+    runs = pass_planted_runs(light, facing, scale, p)  # a runner crossing the frame: the feet seen standing
     for side, extra in planted_candidates(candidates, runs, light, period).items():
         candidates[side] = sorted(candidates[side] + extra, key=lambda c: c.contact)
     for side in SIDES:
@@ -316,15 +316,15 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 t_desc = descent_to_ground(heights, int(np.ceil(c_zeni)), search_hi, scale, fps, p)
                 if t_desc is not None and t_desc >= c_zeni:  # down after the foot stopped swinging forward
                     descents[(side, _time_at(track, c_zeni))] = t_desc
-            standing = None
+            standing = None  # the foot standing still that confirms a candidate with no Zeni peak of its own (a pass)
             if candidate.planted:
-                standing = (side, int(c_zeni), int(p_zeni), 0.0) if p_zeni is not None else None
+                standing = (side, int(c_zeni), int(candidate.toe_off or c_zeni), 0.0)
             elif candidate.at_clip_edge and not (lands and first_seen + 2 <= c_zeni <= last_seen - 2
                                                  and first_seen + edge_margin <= min(lands.values()) <= last_seen - edge_margin):
                 # a swing the clip cuts: only a landing seen whole, clear of the edge, makes it a contact, or on a pass
-                # the foot seen standing still within the candidate's stance (its landing in view)
-                standing = _standing_in(runs, light, c_zeni - p.landing_before_zeni_stride * period,
-                                        p_zeni if p_zeni is not None else c_zeni + 0.4 * period)
+                # the foot seen standing still within the candidate's stance (its landing in view), not the other foot's
+                standing = _standing_in(runs, light, side, c_zeni - p.landing_before_zeni_stride * period,
+                                        min(p_zeni if p_zeni is not None else np.inf, c_zeni + 0.4 * period))
                 if standing is None:
                     continue
             if lands and (standing is None or min(lands.values()) >= first_seen + edge_margin):  # the landing's fit in view
@@ -369,7 +369,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                     toe_off_at_s=None if to_pos is None else _time_at(track, to_pos),
                     toe_off_method=method,
                     contact_method=c_method,
-                    candidate_at_s=_time_at(track, c_zeni),
+                    candidate_at_s=None if standing is not None else _time_at(track, c_zeni),  # see with_planted_markers
                     doubts=(() if lift_seen or to_pos is None else
                             (SOON_LIFT,) if jumped else ("no toe lift seen",)),
                 )
@@ -934,15 +934,17 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
     return merged
 
 
-def pass_planted_runs(track: PoseTrack, light: PoseTrack, facing: str, scale: float, p: EventParams) -> list[tuple[str, int, int, float]]:
+def pass_planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) -> list[tuple[str, int, int, float]]:
     """:func:`planted_runs` of a runner crossing the frame (the pelvis travels ``pass_min_travel_leg``), else none.
 
     On a treadmill the stance foot moves with the belt and the pelvis stays: no foot stands still while the body
-    passes, and the travel test keeps a slow belt's pauses out."""
+    passes, and the travel test keeps a slow belt's pauses out. The travel is the 5th-95th percentile range of the
+    pelvis' image x, so that a few misplaced poses do not make a treadmill clip a pass."""
     pelvis_x = hip_midpoint(light.keypoints_px)[:, 0]
     if not np.isfinite(scale) or np.isfinite(pelvis_x).sum() < 3:
         return []
-    if float(np.nanmax(pelvis_x) - np.nanmin(pelvis_x)) < p.pass_min_travel_leg * scale:
+    lo, hi = np.nanpercentile(pelvis_x, [5.0, 95.0])
+    if float(hi - lo) < p.pass_min_travel_leg * scale:
         return []
     return planted_runs(light, facing, scale, p)
 
@@ -973,28 +975,34 @@ def planted_candidates(candidates: dict[str, list[StanceCandidate]], runs: list[
     for label, a, b, _ in runs:
         if not _landed_in_view(light, label, a) or any(lo <= b and a <= hi for lo, hi in spans):
             continue
-        if any(abs(c.contact - a) < 0.75 * period for c in candidates.get(label, [])):
-            continue
+        if any(abs(c.contact - a) < 0.75 * period for c in [*candidates.get(label, []), *out.get(label, [])]):
+            continue  # a step from this leg's stance: the other foot under this label, or this one counted twice
         out.setdefault(label, []).append(StanceCandidate(float(a), int(b), planted=True))
     return out
 
 
 def with_planted_markers(steps: list[StepEvents]) -> list[StepEvents]:
-    """Planted contacts get the Zeni instant their landing implies: the contact less the median delay from Zeni
-    instant to landing of the clip's landings (>= 3; else none, and step times run from the contact).
+    """Stances a planted foot stands for (their ``candidate_at_s`` None from the detector's loop) get the Zeni instant
+    their contact implies: the contact less the median delay from Zeni instant to landing of the clip's other
+    landings (>= 3 and not negative; else none, and step times run from the contact).
 
-    A planted stance has no Zeni peak of its own (or one on the badly placed first pose of a runner entering the
-    frame), while step and stride times run between Zeni instants (:func:`formcheck.metrics._marker`): a contact
-    there would shorten or lengthen its neighbouring steps by that delay."""
+    Such a stance has no Zeni peak of its own (or one on the badly placed first pose of a runner entering the
+    frame), while step and stride times run between Zeni instants (:func:`formcheck.metrics._marker`): its contact
+    there would shorten or lengthen its neighbouring steps by that delay, and its peak would put a false delay in
+    the pools the periodic rules (contacts_by_rhythm, with_doubts) draw on."""
     delays = [s.contact_at_s - s.candidate_at_s for s in steps if s.contact_method == "landing" and s.candidate_at_s is not None]
     delay = float(np.median(delays)) if len(delays) >= 3 else None
-    return [replace(s, candidate_at_s=None if delay is None else s.contact_at_s - delay) if s.contact_method == "planted" else s
-            for s in steps]
+    if delay is None or delay < 0:
+        return steps
+    return [replace(s, candidate_at_s=s.contact_at_s - delay) if s.candidate_at_s is None else s for s in steps]
 
 
-def _standing_in(runs: list[tuple[str, int, int, float]], light: PoseTrack, lo: float, hi: float) -> tuple[str, int, int, float] | None:
-    """The planted run (either label) that starts inside lo..hi with its landing in view, if any."""
-    return next((r for r in runs if lo <= r[1] <= hi and _landed_in_view(light, r[0], r[1])), None)
+def _standing_in(runs: list[tuple[str, int, int, float]], light: PoseTrack, side: str, lo: float,
+                 hi: float) -> tuple[str, int, int, float] | None:
+    """The planted run that starts inside lo..hi with its landing in view, of ``side``'s label if there is one, else
+    of the other (planted_runs merges one foot seen under both labels into the first's); None when neither."""
+    inside = [r for r in runs if lo <= r[1] <= hi and _landed_in_view(light, r[0], r[1])]
+    return next((r for r in inside if r[0] == side), inside[0] if inside else None)
 
 
 def _planted_contact(light: PoseTrack, label: str, a: int, b: int, scale: float, p: EventParams) -> int:
@@ -1027,7 +1035,7 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
     n = len(kl)
     scale = body_scale_px(track.keypoints_px)
     none = GaitEvents(steps=[], stride_period_frames=float("nan"), facing=facing, fps=fps)
-    runs = pass_planted_runs(track, light, facing, scale, p)  # none: not a pass (a treadmill clip too short for a stride)
+    runs = pass_planted_runs(light, facing, scale, p)  # none: not a pass (a treadmill clip too short for a stride)
     if not runs:
         return none
     agree = sum(r[0] == SIDES[i % 2] for i, r in enumerate(runs))

@@ -124,7 +124,7 @@ def _result_to_arrays(result: object, width: int, height: int) -> list[np.ndarra
 # the one kept covering 49 % of the pass. A pose is linked to a track only once per frame. The people scan still
 # counts every pose it is given: the duplicates of walk_side_multiperson_05's man on a box in its first second are
 # what runs that clip multi-pose, which finds the woman walking in later (single-pose, the tracker stays on him).
-DUPLICATE_BOX_OVERLAP = 0.6  # two poses whose landmark boxes overlap this much (intersection over union) are one person
+DUPLICATE_BOX_OVERLAP = 0.7  # two poses whose landmark boxes overlap this much (intersection over union) are one person
 
 
 def _landmark_box(pose: np.ndarray) -> np.ndarray:
