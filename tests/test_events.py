@@ -708,6 +708,21 @@ def test_planted_runs_stand_only_for_stances_no_candidate_has():
         "left": [(20.0, 30, True)], "right": [(140.0, 150, True)]}
 
 
+def test_an_edge_candidate_is_confirmed_by_its_own_foot_standing():
+    """An edge candidate's stance is confirmed by a run that starts near its peak: one of its own leg's label first;
+    one of the other label only outside the other leg's candidate stances (there it is that foot, found standing)."""
+    from formcheck.events import _standing_in
+    from formcheck.gait_cycle import StanceCandidate
+
+    light = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=3.0, treadmill=False, runner_height_frac=0.3)))
+    own, other = ("left", 34, 44, 0.0), ("right", 33, 44, 0.0)  # feet standing from frames 34 and 33
+    right_here, right_later = [StanceCandidate(30.0, 45)], [StanceCandidate(60.0, 75)]  # the right leg's stances
+    assert _standing_in([other, own], light, "left", 28.0, 40.0, right_later, 40.0) == own
+    assert _standing_in([other], light, "left", 28.0, 40.0, right_later, 40.0) == other  # the left foot, mislabelled
+    assert _standing_in([other], light, "left", 28.0, 40.0, right_here, 40.0) is None  # the right foot in its stance
+    assert _standing_in([own], light, "left", 36.0, 40.0, right_later, 40.0) is None  # stops before the window
+
+
 def test_a_planted_stance_steps_from_the_zeni_instant_its_contact_implies():
     """Step times run between Zeni instants: a stance a planted foot stands for (no peak of its own, its marker None)
     gets the contact less the median landing delay of the clip's other landings; none with fewer than 3, or a negative

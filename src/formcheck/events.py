@@ -135,6 +135,7 @@ class EventParams:
     planted_off_ground_leg: float = 0.08  # a planted run this far above the runs' median ground level is in the air
     planted_step_min_leg: float = 0.5  # consecutive stances lie at least this far apart along the pass
     planted_min_contact_s: float = 0.1  # a toe lift sooner after contact is landmark jitter: the foot's planted end instead
+    planted_after_zeni_stride: float = 0.15  # a foot that stops this long after an edge candidate's peak is not its landing
 
 
 @dataclass(frozen=True)
@@ -324,7 +325,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 # a swing the clip cuts: only a landing seen whole, clear of the edge, makes it a contact, or on a pass
                 # the foot seen standing still within the candidate's stance (its landing in view), not the other foot's
                 standing = _standing_in(runs, light, side, c_zeni - p.landing_before_zeni_stride * period,
-                                        min(p_zeni if p_zeni is not None else np.inf, c_zeni + 0.4 * period))
+                                        c_zeni + p.planted_after_zeni_stride * period, candidates[other_side(side)], period)
                 if standing is None:
                     continue
             if lands and (standing is None or min(lands.values()) >= first_seen + edge_margin):  # the landing's fit in view
@@ -997,12 +998,17 @@ def with_planted_markers(steps: list[StepEvents]) -> list[StepEvents]:
     return [replace(s, candidate_at_s=s.contact_at_s - delay) if s.candidate_at_s is None else s for s in steps]
 
 
-def _standing_in(runs: list[tuple[str, int, int, float]], light: PoseTrack, side: str, lo: float,
-                 hi: float) -> tuple[str, int, int, float] | None:
+def _standing_in(runs: list[tuple[str, int, int, float]], light: PoseTrack, side: str, lo: float, hi: float,
+                 others: list[StanceCandidate], period: float) -> tuple[str, int, int, float] | None:
     """The planted run that starts inside lo..hi with its landing in view, of ``side``'s label if there is one, else
-    of the other (planted_runs merges one foot seen under both labels into the first's); None when neither."""
+    of the other label (planted_runs merges one foot seen under both labels into the first's) unless it lies in a
+    stance of the other leg's candidates ``others`` (then it is that foot); None when neither."""
     inside = [r for r in runs if lo <= r[1] <= hi and _landed_in_view(light, r[0], r[1])]
-    return next((r for r in inside if r[0] == side), inside[0] if inside else None)
+    mine = next((r for r in inside if r[0] == side), None)
+    if mine is not None:
+        return mine
+    spans = [(c.contact, c.toe_off if c.toe_off is not None else c.contact + 0.4 * period) for c in others]
+    return next((r for r in inside if not any(a <= r[2] and r[1] <= b for a, b in spans)), None)
 
 
 def _planted_contact(light: PoseTrack, label: str, a: int, b: int, scale: float, p: EventParams) -> int:
