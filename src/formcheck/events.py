@@ -967,8 +967,8 @@ def planted_candidates(candidates: dict[str, list[StanceCandidate]], runs: list[
     candidate. A foot standing still on the ground while the pelvis passes (:func:`pass_planted_runs`) is a stance
     whatever the swing before it: a run of a leg's label that overlaps no candidate's stance of either foot (from
     its most anterior point to its toe's most posterior; the other foot's too, in case the model swapped the
-    labels), lies at least 0.75 stride from the same leg's candidates (a stride, not a step) and starts after the
-    foot was first seen (its landing in view) becomes a candidate (``planted``).
+    labels), lies at least 0.75 stride from the same leg's candidates and from a run added before it (a stride, not
+    a step) and starts after the foot was first seen (its landing in view) becomes a candidate (``planted``).
     """
     spans = [(c.contact, c.toe_off if c.toe_off is not None else c.contact + 0.4 * period)
              for side in SIDES for c in candidates.get(side, [])]
