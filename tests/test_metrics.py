@@ -246,3 +246,21 @@ def test_heel_offset_at_contacts_measures_a_heel_placed_ahead(facing):
     offsets = heel_offset_at_contacts(replace(track, keypoints_px=k), truth)
     assert offsets["near"] == pytest.approx(6.0 / foot, abs=1e-9)
     assert offsets["far"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_cadence_counts_strides_near_the_period_only():
+    """Each foot's strides from its Zeni instants, 0.66 s apart (cadence 181.8): a last contact placed 0.82 of a stride
+    after the one before (a rhythm-placed contact at a clip's end, seen on a rendered pass, +4.9 %) does not count, nor
+    does a double stride (a missed contact); the cadence of the regular strides stands."""
+    from formcheck.events import GaitEvents, StepEvents
+    from formcheck.metrics import cadence_spm
+
+    def step(side: str, at_s: float) -> StepEvents:
+        return StepEvents(side=side, contact_index=0, contact_at_s=at_s + 0.02, toe_off_index=None, toe_off_at_s=None,
+                          toe_off_method="none", candidate_at_s=at_s)
+
+    left = [step("left", 0.66 * k) for k in range(4)] + [step("left", 0.66 * 3 + 0.82 * 0.66)]
+    right = [step("right", 0.33 + 0.66 * k) for k in (0, 1, 3)]  # a missed contact: one double stride
+    events = GaitEvents(steps=sorted(left + right, key=lambda s: s.contact_at_s), stride_period_frames=0.66 * 60,
+                        facing="left", fps=60.0)
+    assert cadence_spm(events) == pytest.approx(120.0 / 0.66)
