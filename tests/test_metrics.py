@@ -250,7 +250,7 @@ def test_heel_offset_at_contacts_measures_a_heel_placed_ahead(facing):
 
 def test_cadence_counts_strides_near_the_period_only():
     """Each foot's strides from its Zeni instants, 0.66 s apart (cadence 181.8): a last contact placed 0.82 of a stride
-    after the one before (a rhythm-placed contact at a clip's end, seen on a rendered pass, +4.9 %) does not count, nor
+    after the one before (a rhythm-placed contact at a clip's end, seen on a rendered pass, +5.2 %) does not count, nor
     does a double stride (a missed contact); the cadence of the regular strides stands."""
     from formcheck.events import GaitEvents, StepEvents
     from formcheck.metrics import cadence_spm
