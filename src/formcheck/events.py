@@ -273,8 +273,9 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     def c_idx_of(c_pos: float) -> int:
         return min(n - 1, int(np.ceil(c_pos - p.event_frame_tol_frames)))
 
-    candidates = {side: zeni_candidates(track, fwd[side], forward_of_pelvis_px(k, lm.LEG[side]["foot_index"], facing),  # type: ignore[index]
-                                        period, scale, p) if np.isfinite(fwd[side]).any() else [] for side in SIDES}
+    toes = {side: forward_of_pelvis_px(k, lm.LEG[side]["foot_index"], facing) for side in SIDES}  # type: ignore[index]
+    candidates = {side: zeni_candidates(track, fwd[side], toes[side], period, scale, p) if np.isfinite(fwd[side]).any() else []
+                  for side in SIDES}
     runs = pass_planted_runs(light, facing, scale, p)  # a runner crossing the frame: the feet seen standing
     for side, extra in planted_candidates(candidates, runs, light, period).items():
         candidates[side] = sorted(candidates[side] + extra, key=lambda c: c.contact)
@@ -285,7 +286,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         leg = lm.LEG[side]  # type: ignore[index]
         knee = knee_flexion_deg(k, side)
         knee_light = knee_flexion_deg(kl, side)
-        toe = forward_of_pelvis_px(k, leg["foot_index"], facing)
+        toe = toes[side]
         toe_y = k[:, leg["foot_index"], 1]
         ys = {j: (kl[:, leg[j], 1], k[:, leg[j], 1]) for j in ("heel", "foot_index")}
         in_frame = _in_frame(track, side, p.frame_margin_frac)
