@@ -5,6 +5,7 @@ import pytest
 
 from formcheck.metrics import (
     flight_time_s,
+    median_ci95,
     smooth_value_at,
     track_position,
     value_at,
@@ -264,3 +265,54 @@ def test_cadence_counts_strides_near_the_period_only():
     events = GaitEvents(steps=sorted(left + right, key=lambda s: s.contact_at_s), stride_period_frames=0.66 * 60,
                         facing="left", fps=60.0)
     assert cadence_spm(events) == pytest.approx(120.0 / 0.66)
+
+
+def test_interval_spans_a_shared_timing_error_as_a_root_sum_of_squares():
+    """spread(): the steps' interval of the median (here 2-9 of 1..10, Conover's table) grows on each side to
+    sqrt(side^2 + timing^2), and says how much timing it holds: 5.5 - hypot(3.5, 1.2) = 1.8, 5.5 + hypot(3.5, 1.2) = 9.2."""
+    from formcheck.metrics import spread
+
+    plain = spread(list(np.arange(1.0, 11.0)))
+    assert plain["ci95"] == [2.0, 9.0] and "timing_pm" not in plain
+    wide = spread(list(np.arange(1.0, 11.0)), timing_pm=1.2)
+    assert wide["median"] == 5.5 and wide["timing_pm"] == 1.2
+    assert wide["ci95"] == pytest.approx([5.5 - np.hypot(3.5, 1.2), 5.5 + np.hypot(3.5, 1.2)], abs=1e-3)
+    assert spread([4.0, 5.0, 6.0], timing_pm=0.0)["ci95"] == [4.0, 6.0]  # nothing to add
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_timing_error_moves_overstride_by_the_belt_travel_in_half_a_frame(fps: float) -> None:
+    """A synthetic treadmill runner (true joint centres, 3 m/s belt): an event half a frame off moves the stance heel,
+    and so the overstride read at contact, by the belt's travel in that time, 100 * 3.0 * (0.5 / fps) / leg % of leg
+    length (leg = the model's hip-to-ankle length), whatever the landing; contact time by half a frame at each end
+    (sqrt(2) * 0.5 / fps); the summary's interval holds that much more than the steps' spread alone."""
+    import formcheck.analysis as analysis_module
+    from formcheck.metrics import event_timing_s
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    gait = simulate_gait(GaitParams(fps=fps, duration_s=6.0, image_size=(640, 360), speed_m_s=3.0))
+    track = to_pose_track(gait)
+    track.info["video_fps"] = gait.fps
+    seen = {}
+    real = analysis_module.step_metrics
+
+    def keep(*args, **kwargs):
+        seen["steps"] = real(*args, **kwargs)
+        return seen["steps"]
+
+    try:
+        analysis_module.step_metrics = keep
+        result = analysis_module.analyze_track(track).result
+    finally:
+        analysis_module.step_metrics = real
+    assert event_timing_s(fps) == pytest.approx(0.5 / fps)
+    expected = 100 * 3.0 * (0.5 / fps) / gait.truth["leg_length_m"]  # 5.8 % leg at 30 fps, 2.9 at 60
+    pm = [s.timing_pm["overstride_pct_leg"] for s in seen["steps"]]
+    assert np.median(pm) == pytest.approx(expected, rel=0.1)
+    assert all(s.timing_pm["contact_time_s"] == pytest.approx(np.sqrt(2) * 0.5 / fps) for s in seen["steps"])
+    summary = result.summary.left.metric("overstride_pct_leg")
+    assert summary.timing_pm == pytest.approx(expected, rel=0.1)
+    lo, hi = summary.ci95
+    steps_lo, steps_hi = median_ci95(np.array([s.overstride_pct_leg for s in result.steps if s.side == "left"]))
+    assert lo < steps_lo and steps_hi < hi and hi - lo >= 2 * summary.timing_pm - 2e-3  # rounded to 3 decimals
+    assert hi - lo > 2 * (steps_hi - steps_lo)  # a synthetic runner's steps barely differ: the timing is most of it

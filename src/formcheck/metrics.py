@@ -19,7 +19,7 @@ ground (sample_run's last step read a 0.076 s contact and -21.6 deg of hip exten
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,21 @@ from .pose_track import PoseTrack
 # centre to ankle), trunk (hip to shoulder joint centre) 0.288.
 LEG_FRACTION_OF_HEIGHT = 0.491
 TRUNK_FRACTION_OF_HEIGHT = 0.288
+
+# How far a leg's event instants may sit, together, from where they happened (95 %): half a frame, and no less than 4 ms.
+# Every value read at an event moves with its instant (on a treadmill the stance heel travels 4 % of leg length a frame
+# at 60 fps, the shank turns 3-4 deg), and a leg's steps share their error: on treadmill_side_01 the left contacts sit
+# 0.6 frame early on average against the hand labels, the right 0.4 late, and a rotated re-encode moved 13 of the 17
+# right contacts a frame earlier (its right shank angle median 12.5 -> 5.9 deg; both intervals of the step-to-step
+# spread alone excluded the other's median). The steps' spread cannot show such a shared offset, so the median's
+# interval also spans what the values do over +-this (:func:`spread`). docs/thresholds.md, "Event timing in the intervals".
+EVENT_TIMING_FRAMES = 0.5
+EVENT_TIMING_MIN_S = 0.004
+
+
+def event_timing_s(fps: float) -> float:
+    """The 95 % half-width of a leg's shared event timing error, in s (:data:`EVENT_TIMING_FRAMES`)."""
+    return max(EVENT_TIMING_FRAMES / fps, EVENT_TIMING_MIN_S) if fps > 0 else EVENT_TIMING_MIN_S
 
 
 # MediaPipe's heel landmark sits inside the shoe, ahead of the back of the heel: at contact, by 0.14-0.15 of its
@@ -106,9 +121,14 @@ class StepMetrics:
     toe_off_method: str
     timing_uncertain: bool = False  # the evidence for this step's events disagrees: left out of the medians
     timing_note: str | None = None  # why
+    # metric -> how far its value moves when the events move by event_timing_s (half the change over -+ it); not saved
+    timing_pm: dict[str, float] = field(default_factory=dict, compare=False, repr=False, metadata={"saved": False})
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items() if k in SAVED_STEP_FIELDS}
+
+
+SAVED_STEP_FIELDS = frozenset(f.name for f in fields(StepMetrics) if f.metadata.get("saved", True))
 
 
 def track_position(track: PoseTrack, time_s: float) -> float:
@@ -144,15 +164,15 @@ def smooth_value_at(series: np.ndarray, pos: float) -> float:
     return float(w @ y)
 
 
-def value_from_after(series: np.ndarray, pos: float, n_samples: int) -> float:
+def value_from_after(series: np.ndarray, pos: float, n_samples: int, first: int | None = None) -> float:
     """(T,) ``series`` at the fractional index ``pos``, extrapolated back from the line through the
-    ``n_samples`` samples at/after it.
+    ``n_samples`` samples at/after it (from sample ``first`` when given: the same line at a nearby instant).
 
     For a landmark that changes its motion abruptly at ``pos`` (the heel landing: carried by the
     belt from then on), interpolating across the kink mixes swing and stance; the stance samples
     alone, extended back to the instant, do not.
     """
-    j = int(np.ceil(pos - 1e-6))
+    j = int(np.ceil(pos - 1e-6)) if first is None else first
     t = np.arange(j, min(len(series), j + n_samples), dtype=float)
     y = series[j : j + len(t)]
     ok = np.isfinite(y)
@@ -341,20 +361,31 @@ def step_metrics(
             nxt = None  # missed step in between
         if nxt is not None and not _shown(track, seen[nxt.side], nxt.contact_at_s - CONTACT_LEAD_S, nxt.contact_at_s + CONTACT_LEAD_S):
             nxt = None  # the next landing is not seen whole: no step or flight time to it
-        pc = track_position(track, st.contact_at_s)  # contact instant, fractional track index
-        pto = track_position(track, st.toe_off_at_s) if st.toe_off_at_s is not None else None
-        com_c = value_at(com, pc)
         n_after = max(3, int(round(0.05 * fps)))
-        heel_x = value_from_after(kl[:, leg["heel"], 0], pc, n_after) - fwd * heel_back[s]  # the back of the heel
-        heel_d = fwd * (heel_x - com_c[0])
-        ankle_d = fwd * (value_from_after(kl[:, leg["ankle"], 0], pc, n_after) - com_c[0])
-        hip_d = fwd * (heel_x - value_at(hip_mid, pc)[0])
+        stance_from = int(np.ceil(track_position(track, st.contact_at_s) - 1e-6))  # the first frame with the foot down
+
+        def at_contact(t_s: float) -> dict[str, float]:
+            """The values read at a contact instant ``t_s`` (s); the foot's position extrapolated back along its stance
+            (the same stance samples for an instant moved by the timing error: the foot's path, not the samples, moves)."""
+            pos = track_position(track, t_s)  # fractional track index
+            com_c = value_at(com, pos)
+            heel_x = value_from_after(kl[:, leg["heel"], 0], pos, n_after, stance_from) - fwd * heel_back[s]  # the back of the heel
+            heel_d = fwd * (heel_x - com_c[0])
+            ankle_d = fwd * (value_from_after(kl[:, leg["ankle"], 0], pos, n_after, stance_from) - com_c[0])
+            return {"heel_d": heel_d, "ankle_d": ankle_d, "hip_d": fwd * (heel_x - value_at(hip_mid, pos)[0]),
+                    "shank": float(value_at(a["shank"], pos)), "thigh": smooth_value_at(a["thigh"], pos),
+                    "knee": float(value_at(a["knee"], pos)), "foot": float(value_at(a["foot"], pos))}
+
+        def thigh_at(t_s: float | None) -> float:
+            return smooth_value_at(a["thigh"], track_position(track, t_s)) if t_s is not None else np.nan
+
+        at_c = at_contact(st.contact_at_s)
+        th_c, th_to = at_c["thigh"], thigh_at(st.toe_off_at_s)
         ct = (st.toe_off_at_s - st.contact_at_s) if st.toe_off_at_s is not None else None
-        th_c = smooth_value_at(a["thigh"], pc)
-        th_to = smooth_value_at(a["thigh"], pto) if pto is not None else np.nan
         peak = np.nan
         mid_knee = np.nan
         fsa = np.nan
+        foot_flat = np.nan
         if to is not None:
             end = min(n - 1, to + int(round(0.3 * max(period - (to - c), 1))))
             peak = np.nanmax(a["thigh"][c : end + 1])
@@ -362,8 +393,33 @@ def step_metrics(
             # mid-stance: foot under the hip; foot angle there is the "flat" reference
             rel = np.abs(k[c : to + 1, leg["ankle"], 0] - hip_mid[c : to + 1, 0])
             if np.isfinite(rel).any():
-                m = c + int(np.nanargmin(rel))
-                fsa = value_at(a["foot"], pc) - a["foot"][m]
+                foot_flat = a["foot"][c + int(np.nanargmin(rel))]
+                fsa = at_c["foot"] - foot_flat
+
+        def contact_values(v: dict[str, float]) -> dict[str, float | None]:
+            return {"overstride_pct_leg": _f(100 * v["heel_d"] / L), "overstride_ankle_pct_leg": _f(100 * v["ankle_d"] / L),
+                    "overstride_hip_pct_leg": _f(100 * v["hip_d"] / L),
+                    "overstride_cm": _f(v["heel_d"] / scale) if scale else None,
+                    "overstride_ankle_cm": _f(v["ankle_d"] / scale) if scale else None,
+                    "shank_angle_deg": _f(v["shank"]), "thigh_angle_contact_deg": _f(v["thigh"]),
+                    "knee_flexion_contact_deg": _f(v["knee"]), "foot_strike_angle_deg": _f(v["foot"] - foot_flat)}
+
+        # how far each value moves when the events move by the timing error (formcheck.metrics.EVENT_TIMING_FRAMES)
+        tau = event_timing_s(fps)
+        c_early, c_late = at_contact(st.contact_at_s - tau), at_contact(st.contact_at_s + tau)
+        early, late = contact_values(c_early), contact_values(c_late)
+        timing_pm = {m: 0.5 * abs(late[m] - early[m]) for m in early if early[m] is not None and late[m] is not None}  # type: ignore[operator]
+        if ct and st.toe_off_at_s is not None:
+            th_early, th_late = thigh_at(st.toe_off_at_s - tau), thigh_at(st.toe_off_at_s + tau)
+            timing_pm["hip_extension_deg"] = 0.5 * abs(th_late - th_early)
+            timing_pm["contact_time_s"] = float(np.sqrt(2.0) * tau)  # two events, each off on its own
+            by_contact = (0.5 * abs((th_to - c_late["thigh"]) / (ct - tau) - (th_to - c_early["thigh"]) / (ct + tau))
+                          if ct > tau else np.nan)
+            by_toe_off = 0.5 * abs((th_late - th_c) / (ct + tau) - (th_early - th_c) / (ct - tau)) if ct > tau else np.nan
+            timing_pm["hip_extension_velocity_deg_s"] = float(np.hypot(by_contact, by_toe_off))
+            timing_pm["flight_time_s"] = float(np.sqrt(2.0) * tau)
+        timing_pm = {m: float(v) for m, v in timing_pm.items() if np.isfinite(v)}
+        at = contact_values(at_c)
         idx = [leg[j] for j in ("hip", "knee", "ankle", "heel", "foot_index")]
         v_frames = [c] + ([to] if to is not None else [])
         visibility = float(np.nanmean(vis[np.ix_(v_frames, idx)]))
@@ -377,23 +433,24 @@ def step_metrics(
                 step_time_s=_f(_marker(nxt) - _marker(st)) if nxt else None,
                 flight_time_s=(flight_time_s(nxt.contact_at_s - st.toe_off_at_s, fps)
                                if (nxt and st.toe_off_at_s is not None) else None),
-                overstride_pct_leg=_f(100 * heel_d / L),
-                overstride_ankle_pct_leg=_f(100 * ankle_d / L),
-                overstride_hip_pct_leg=_f(100 * hip_d / L),
-                overstride_cm=_f(heel_d / scale) if scale else None,
-                overstride_ankle_cm=_f(ankle_d / scale) if scale else None,
-                shank_angle_deg=_f(value_at(a["shank"], pc)),
+                overstride_pct_leg=at["overstride_pct_leg"],
+                overstride_ankle_pct_leg=at["overstride_ankle_pct_leg"],
+                overstride_hip_pct_leg=at["overstride_hip_pct_leg"],
+                overstride_cm=at["overstride_cm"],
+                overstride_ankle_cm=at["overstride_ankle_cm"],
+                shank_angle_deg=at["shank_angle_deg"],
                 thigh_angle_contact_deg=_f(th_c),
                 hip_extension_deg=_f(th_to),
                 peak_hip_extension_deg=_f(max(peak, th_to) if np.isfinite(th_to) else peak),
                 hip_extension_velocity_deg_s=_f((th_to - th_c) / ct) if ct else None,
-                knee_flexion_contact_deg=_f(value_at(a["knee"], pc)),
+                knee_flexion_contact_deg=at["knee_flexion_contact_deg"],
                 knee_flexion_midstance_deg=_f(mid_knee),
                 foot_strike_angle_deg=_f(fsa),
                 visibility=visibility,
                 toe_off_method=st.toe_off_method,
                 timing_uncertain=bool(st.doubts),
                 timing_note="; ".join(st.doubts) or None,
+                timing_pm=timing_pm,
             )
         )
     return out
@@ -459,15 +516,24 @@ def median_ci95(values: np.ndarray) -> tuple[float, float] | None:
     return float(v[j - 1]), float(v[n - j])
 
 
-def spread(values: list[float | None]) -> dict[str, Any]:
-    """Median, IQR, the median's 95 % interval (:func:`median_ci95`) and count of the non-null values."""
+def spread(values: list[float | None], timing_pm: float | None = None) -> dict[str, Any]:
+    """Median, IQR, the median's 95 % interval (:func:`median_ci95`) and count of the non-null values.
+
+    ``timing_pm``: how far the values move, all together, with the events' timing error (:data:`EVENT_TIMING_FRAMES`).
+    The steps' spread does not show an error they share, so each side of the interval grows to the root sum of
+    squares of the two (independent) errors, and ``timing_pm`` is listed with it.
+    """
     v = np.array([x for x in values if x is not None], dtype=float)
     if v.size == 0:
         return {"median": None, "iqr": None, "n": 0}
     q1, q3 = np.percentile(v, [25, 75])
     lo, hi = median_ci95(v)  # type: ignore[misc]
-    return {"median": round(float(np.median(v)), 3), "iqr": [round(float(q1), 3), round(float(q3), 3)], "n": int(v.size),
-            "ci95": [round(lo, 3), round(hi, 3)]}
+    med = float(np.median(v))
+    out = {"median": round(med, 3), "iqr": [round(float(q1), 3), round(float(q3), 3)], "n": int(v.size)}
+    if timing_pm is not None and np.isfinite(timing_pm) and timing_pm > 0:
+        lo, hi = med - float(np.hypot(med - lo, timing_pm)), med + float(np.hypot(hi - med, timing_pm))
+        return {**out, "ci95": [round(lo, 3), round(hi, 3)], "timing_pm": round(float(timing_pm), 3)}
+    return {**out, "ci95": [round(lo, 3), round(hi, 3)]}
 
 
 def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_timing: bool = False,
@@ -519,7 +585,8 @@ def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[
         far = bool(ss) and not any(s.near for s in ss)
         d = {}
         for m in BILATERAL:
-            sp = spread([getattr(s, m) for s in counted])
+            pm = [s.timing_pm[m] for s in counted if m in s.timing_pm and getattr(s, m) is not None]
+            sp = spread([getattr(s, m) for s in counted], float(np.median(pm)) if pm else None)
             sp["confidence"] = confidence(sp["n"], vis, m in _HIP_METRICS, poor_timing=doubtful or evidence_poor,
                                           far_leg=far)
             d[m] = sp

@@ -28,14 +28,15 @@ import numpy as np
 
 from .atomic import atomic_path, write_text_atomic
 from .findings import Finding
-from .metrics import StepMetrics
+from .metrics import SAVED_STEP_FIELDS, StepMetrics
 
 SCHEMA_VERSION = 1
 HEEL_BACK = "back_of_heel"  # overstride to the back of the heel (formcheck 0.2 on)
 HEEL_LANDMARK = "landmark"  # ... to MediaPipe's heel landmark itself (analysis.json files written before)
-STEP_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StepMetrics))
+STEP_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StepMetrics) if f.name in SAVED_STEP_FIELDS)
 # fields added later have defaults: files written before them still load
-_REQUIRED_STEP_FIELDS = tuple(f.name for f in dataclasses.fields(StepMetrics) if f.default is dataclasses.MISSING)
+_REQUIRED_STEP_FIELDS = tuple(f.name for f in dataclasses.fields(StepMetrics)
+                              if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
 
 
 class ResultFormatError(ValueError):
@@ -83,24 +84,30 @@ def _need(d: Mapping[str, Any], key: str, what: str) -> Any:
 @dataclass(frozen=True)
 class MetricSummary(_ReadAsDict):
     """One metric over one side's steps: median, interquartile range, count, confidence, and the median's 95 %
-    interval (:func:`formcheck.metrics.median_ci95`; None in files written before it, and then not saved)."""
+    interval (:func:`formcheck.metrics.spread`: the steps' spread and the events' timing; None in files written before
+    it, and then not saved)."""
 
     median: float | None = None
     iqr: tuple[float, float] | None = None
     n: int = 0
     confidence: str = "low"
     ci95: tuple[float, float] | None = None
+    timing_pm: float | None = None  # how far the events' timing error moves the median; within ci95 (None: not computed)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"median": self.median, "iqr": None if self.iqr is None else list(self.iqr), "n": self.n,
-             "confidence": self.confidence}
-        return d if self.ci95 is None else {**d, "ci95": list(self.ci95)}
+        d: dict[str, Any] = {"median": self.median, "iqr": None if self.iqr is None else list(self.iqr), "n": self.n,
+                             "confidence": self.confidence}
+        if self.ci95 is not None:
+            d["ci95"] = list(self.ci95)
+        if self.timing_pm is not None:
+            d["timing_pm"] = self.timing_pm
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> MetricSummary:
         iqr, ci = d.get("iqr"), d.get("ci95")
         return cls(d.get("median"), None if iqr is None else (iqr[0], iqr[1]), d.get("n", 0), d.get("confidence", "low"),
-                   None if ci is None else (ci[0], ci[1]))
+                   None if ci is None else (ci[0], ci[1]), d.get("timing_pm"))
 
 
 _SIDE_SCALARS = ("n_steps", "visibility")

@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .metrics import StepMetrics
+from .metrics import SAVED_STEP_FIELDS, StepMetrics
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -51,11 +51,11 @@ def _arrow_type(annotation: str) -> pa.DataType:
 
 
 def steps_schema() -> pa.Schema:
-    """Columns of ``steps.parquet``: the recording, then StepMetrics' fields in their order."""
+    """Columns of ``steps.parquet``: the recording, then StepMetrics' saved fields in their order."""
     import pyarrow as pa
 
     head = [("recording", pa.string()), ("date", pa.date32()), ("clip", pa.string()), ("step", pa.int32())]
-    fields = [(f.name, _arrow_type(str(f.type))) for f in dataclasses.fields(StepMetrics)]
+    fields = [(f.name, _arrow_type(str(f.type))) for f in dataclasses.fields(StepMetrics) if f.name in SAVED_STEP_FIELDS]
     return pa.schema(head + fields)
 
 
@@ -95,7 +95,8 @@ def steps_table(result: AnalysisResult, *, recording: str, date: dt.date, clip: 
         "step": list(range(len(rows))),
     }
     for f in dataclasses.fields(StepMetrics):
-        columns[f.name] = [r.get(f.name) for r in rows]
+        if f.name in SAVED_STEP_FIELDS:
+            columns[f.name] = [r.get(f.name) for r in rows]
     return pa.table(columns, schema=schema)
 
 
