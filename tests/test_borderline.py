@@ -185,3 +185,30 @@ def test_re_encoded_copies_never_contradict_each_other(shared_videos, tmp_path):
         assert v[("overstride", "left")] == "borderline", name
     if not _has_encoder("libx265"):
         pytest.skip("PyAV here has no libx265: the HEVC copy was not checked")
+
+
+def test_a_shared_timing_error_can_make_a_finding_borderline_and_says_so():
+    """Seven steps at 12.0-13.2 % leg: the steps' interval (12.0-13.2) is short of the 15 % threshold, so no finding;
+    with a timing error of +-3 % leg (half a frame of belt travel at 30 fps) the interval is 12.5 - hypot(0.5, 3) to
+    12.5 + hypot(0.7, 3), 9.5-15.6, which reaches across: borderline, and the note says a higher frame rate, not more
+    steps, would tell. Under 6 steps the interval is called the range of the steps and their timing."""
+    left = [12.0, 12.2, 12.5, 12.8, 12.4, 13.2, 12.6]
+    values = {"left": left, "right": [5.0, 6.0, 7.0, 8.0, 6.5, 7.5]}
+    plain = _summary(values)
+    assert plain["left"]["overstride_pct_leg"]["ci95"] == [12.0, 13.2]
+    assert not [f for f in make_findings(_steps(values), plain, 170.0, walking=False) if f.code == "overstride"]
+    timed = _summary(values)
+    timed["left"]["overstride_pct_leg"] = spread(left, timing_pm=3.0)
+    found = [f for f in make_findings(_steps(values), timed, 170.0, walking=False, fps=30.0) if f.code == "overstride"]
+    assert [(f.side, f.severity) for f in found] == [("left", "borderline")]
+    assert "by 3 % of leg length either way; film at 60 fps or more" in found[0].note
+    lo, hi = found[0].interval
+    assert lo == pytest.approx(12.5 - np.hypot(0.5, 3.0), abs=1e-3) and hi == pytest.approx(12.5 + np.hypot(0.7, 3.0), abs=1e-3)
+    assert found[0].timing_pm == 3.0 and "more steps" not in found[0].note
+    assert AnalysisResult.from_dict(json.loads(json.dumps({"facing": "left", "steps": [], "summary": {},
+                                                             "findings": [found[0].to_dict()]}))).findings[0] == found[0]
+    few = {"left": left[:4], "right": values["right"]}
+    few_summary = _summary(few)
+    few_summary["left"]["overstride_pct_leg"] = spread(left[:4], timing_pm=3.0)
+    found = [f for f in make_findings(_steps(few), few_summary, 170.0, walking=False) if f.code == "overstride"]
+    assert found[0].interval_name == "range of 4 steps and their timing"

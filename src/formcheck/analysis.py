@@ -234,7 +234,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         "walking": walking,
         "n_steps": len(steps),
     })
-    findings = make_findings(steps, summary, cad, walking=walking)  # a leg with too few steps gets "insufficient_steps"
+    findings = make_findings(steps, summary, cad, walking=walking, fps=float(ct.fps))  # a leg with too few steps gets "insufficient_steps"
     w, h = source_track.image_size
     video = VideoInfo(  # the file as stored, whatever time base the analysis ran on
         source=source_track.source,

@@ -5,8 +5,10 @@ Each finding has a severity ("info" / "borderline" / "mild" / "moderate" / "mark
 (enough steps on the side, no walking flag); otherwise an "insufficient" note says why.
 
 A per-side finding is judged on the median over that leg's steps, and carries the median's 95 %
-interval (``interval``, :func:`formcheck.metrics.median_ci95`): how far the median could move given
-the step-to-step spread (not the pose model's error). Under 6 steps the interval is the steps' range,
+interval (``interval``, :func:`formcheck.metrics.spread`): how far the median could move given the
+step-to-step spread (:func:`formcheck.metrics.median_ci95`) and the events' timing, which all steps
+share (:data:`formcheck.metrics.EVENT_TIMING_FRAMES`; not the pose model's error in placing a joint).
+Under 6 steps the steps' part of the interval is their range,
 which covers less than 95 % (75 % at 3, 87.5 % at 4, 94 % at 5), and is called that wherever it is
 shown (:func:`interval_name`). When the interval reaches across the first (mild) threshold, the
 steps cannot tell which side of it the run is: the finding is "borderline", whichever side of the
@@ -22,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .geometry import SIDES
-from .metrics import StepMetrics, counted_steps
+from .metrics import StepMetrics, counted_steps, median_ci95
 
 # Thresholds: see docs/thresholds.md for the source and rationale of each.
 OVERSTRIDE_PCT_LEG = (15.0, 25.0, 35.0)  # mild / moderate / marked, heel ahead of COM, % leg (formcheck heuristic)
@@ -48,6 +50,7 @@ class Finding:
     drill: str = ""
     note: str = ""
     interval: tuple[float, float] | None = None  # the median's 95 % interval (per-side findings; under 6 steps their range); None: not computed
+    timing_pm: float | None = None  # the part of the interval the events' timing makes (formcheck.metrics.spread); None: none
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -55,6 +58,8 @@ class Finding:
             d.pop("interval")  # as files written before it: they load and save unchanged
         else:
             d["interval"] = list(self.interval)
+        if self.timing_pm is None:
+            d.pop("timing_pm")
         return d
 
     @property
@@ -64,8 +69,9 @@ class Finding:
 
     @property
     def interval_name(self) -> str:
-        """What :attr:`interval` is: "95 % interval", or "range of 4 steps" when too few steps reach 95 %."""
-        return interval_name(self.n_steps)
+        """What :attr:`interval` is: "95 % interval", or "range of 4 steps" when too few steps reach 95 % ("range of 4
+        steps and their timing" when it also spans the events' timing)."""
+        return interval_name(self.n_steps, timed=bool(self.timing_pm))
 
     @property
     def borderline(self) -> bool:
@@ -151,11 +157,12 @@ _NOTES = {
 }
 
 
-def interval_name(n_steps: int | None) -> str:
+def interval_name(n_steps: int | None, *, timed: bool = False) -> str:
     """"95 % interval", or "range of N steps" under CI95_MIN_STEPS, where the median's interval is the steps' range
-    and covers only 1 - 2^(1-n) (75 % at 3 steps, 87.5 % at 4, 94 % at 5)."""
+    and covers only 1 - 2^(1-n) (75 % at 3 steps, 87.5 % at 4, 94 % at 5); "range of N steps and their timing" when
+    ``timed`` (the range widened by the events' timing, formcheck.metrics.spread)."""
     if n_steps is not None and n_steps < CI95_MIN_STEPS:
-        return f"range of {n_steps} step{'s' if n_steps != 1 else ''}"
+        return f"range of {n_steps} step{'s' if n_steps != 1 else ''}" + (" and their timing" if timed else "")
     return "95 % interval"
 
 
@@ -189,24 +196,37 @@ def _evidence(steps: list[StepMetrics], metric: str) -> dict[str, Any]:
 
 
 def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evidence: dict[str, Any], note: str,
-             interval: tuple[float, float] | None = None) -> Finding:
-    """Past ``level`` (1 = mild ...); level 0 with an interval = borderline, judged against the mild limit."""
+             interval: tuple[float, float] | None = None, timing_pm: float | None = None, fps: float | None = None) -> Finding:
+    """Past ``level`` (1 = mild ...); level 0 with an interval = borderline, judged against the mild limit.
+
+    ``timing_pm``: the part of the interval the events' timing makes; when it is larger than the steps' own part, the
+    note says that a higher frame rate (than the clip's ``fps``), not more steps, would tell."""
+    timing_pm = timing_pm if timing_pm else None
     if level == 0:
         lo, hi = interval  # type: ignore[misc]
         u = _unit(spec)
-        name = interval_name(_steps_with_values(evidence))
+        name = interval_name(_steps_with_values(evidence), timed=timing_pm is not None)
         what = f"the median's {name}" if name.startswith("95") else f"the {name}"
+        values = [s["value"] for s in evidence.get("steps", []) if s.get("value") is not None]
+        steps_ci = median_ci95(np.array(values, dtype=float)) if values else None
+        steps_half = max(value - steps_ci[0], steps_ci[1] - value) if steps_ci else 0.0
+        faster = ("60 fps or more" if fps is None or fps < 50 else
+                  f"more than {fps:.0f} fps, e.g. a phone's 120 or 240 fps slow motion")
+        why = (f"the contacts and toe-offs are timed to about half a frame, which moves this value by "
+               f"{_fmt(spec, timing_pm)}{u} either way; film at {faster} to tell" if timing_pm is not None and timing_pm > steps_half else
+               "the steps vary too much to tell which side of it this run is; film again (more steps) to tell")
         note = (f"Borderline: {what} ({_fmt(spec, lo)}-{_fmt(spec, hi)}{u}) reaches across the threshold "
-                f"({_fmt(spec, spec.limits[0])}{u}): the steps vary too much to tell which side of it this run is; "
-                "film again (more steps) to tell. " + note).strip()
+                f"({_fmt(spec, spec.limits[0])}{u}): {why}. " + note).strip()
         return Finding(spec.code, spec.title, BORDERLINE, side, value, spec.limits[0], evidence, cue=spec.cue, drill=spec.drill,
-                       note=note, interval=interval)
+                       note=note, interval=interval, timing_pm=timing_pm)
     return Finding(spec.code, spec.title, _SEV[level], side, value, spec.limits[level - 1], evidence, cue=spec.cue,
-                   drill=spec.drill, note=note, interval=interval)
+                   drill=spec.drill, note=note, interval=interval, timing_pm=timing_pm)
 
 
-def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: float | None, *, walking: bool) -> list[Finding]:
-    """The findings of one clip, per side in FINDING_SPECS order, then the clip-level ones."""
+def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: float | None, *, walking: bool,
+                  fps: float | None = None) -> list[Finding]:
+    """The findings of one clip, per side in FINDING_SPECS order, then the clip-level ones (``fps``: the frame rate the
+    events were timed at, for a borderline note's advice)."""
     out: list[Finding] = []
     if walking:
         out.append(Finding("no_flight_phase", "This looks like walking, not running", "info", None, None, None,
@@ -231,7 +251,7 @@ def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: fl
             lvl = 0 if spec.straddles(interval) else spec.level(median)
             if lvl or spec.straddles(interval):
                 note = (_NOTES.get(spec.code, "") + far_note).strip()
-                out.append(_finding(spec, lvl, side, median, _evidence(counted, spec.metric), note, interval))
+                out.append(_finding(spec, lvl, side, median, _evidence(counted, spec.metric), note, interval, m.get("timing_pm"), fps))
     for spec in (s for s in FINDING_SPECS.values() if not s.per_side):
         value = cadence if spec.metric == "cadence_spm" else summary.get(spec.metric)
         if value is not None and (lvl := spec.level(value)):

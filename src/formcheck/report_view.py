@@ -143,7 +143,7 @@ def _card_verdict(walking: bool, median: float | None, finding: Finding | None, 
     if not judged and finding is None:
         return "Too few steps to judge", "info"
     if finding is not None and finding.borderline:
-        return f"Borderline{problem} (too close to the threshold for the steps to tell)", "borderline"
+        return f"Borderline{problem} (too close to the threshold to tell)", "borderline"
     if finding is not None:
         return f"{finding.severity.capitalize()}{problem}", finding.severity or "mild"
     return ok, "ok"
