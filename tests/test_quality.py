@@ -265,3 +265,23 @@ def test_a_pass_shorter_than_a_stride_is_refused_with_advice_for_a_pass():
     g = simulate_gait(GaitParams(fps=30, duration_s=0.6, treadmill=False, runner_height_frac=0.3))
     with pytest.raises(AnalysisError, match="only [01] steps found while the runner crossed the frame .*stand further back"):
         analyze_track(to_pose_track(g))
+
+
+def test_a_leg_seen_in_fewer_than_six_steps_gets_a_warning():
+    """A newcomer's 4 s treadmill cut: 10 steps, so no "only N steps" warning, but 5 a leg, whose medians have no
+    95 % interval (their steps' range) and at most medium confidence. A synthetic runner at 170 steps/min (a stride
+    every 0.71 s) over 4 s: under 6 complete stances a leg, warned; over 8 s: 6 or more a leg, no such warning."""
+    from collections import Counter
+
+    from formcheck.quality import few_leg_steps_warning
+
+    assert few_leg_steps_warning({"left": 6, "right": 6}) is None
+    assert few_leg_steps_warning({"left": 7, "right": 5}) == ("only 5 steps of the right leg (< 6 a leg): its figures are "
+                                                              "rough and their interval is just the steps' range; film 10 s "
+                                                              "or more of steady running")
+    for duration, short in ((4.0, True), (8.0, False)):
+        g = simulate_gait(GaitParams(fps=30, duration_s=duration, cadence_spm=170.0))
+        a = analyze_track(to_pose_track(g))
+        per_leg = Counter(s.side for s in a.steps)
+        assert (min(per_leg.values()) < 6) == short and len(a.steps) >= 6, per_leg
+        assert any("steps of the" in w and "< 6 a leg" in w for w in a.quality["warnings"]) == short

@@ -25,7 +25,7 @@ from .com import segment_weighted_com
 from .events import GaitEvents, detect_direction, detect_events, label_swap_frames
 from .findings import Finding, make_findings
 from .foot_blur import near_foot_streak_pct
-from .geometry import hip_midpoint, leg_length_px, near_side, trunk_lean_deg
+from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, complete_events, px_per_cm, shown_events, step_metrics, summarise
 from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
@@ -189,7 +189,8 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     walking = bool(gait["walking"])
     quality, warnings, refuse = quality_checks(track, cleaned, len(steps), 1.0 if facing else direction.confidence,
                                                gait=gait, view=view, direction=passes, allow_walking=allow_walking,
-                                               planted=_one_stride_planted(all_events))
+                                               planted=_one_stride_planted(all_events),
+                                               leg_steps={side: sum(s.side == side for s in steps) for side in SIDES})
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
     quality["incomplete_steps"] = len(all_events.steps) - len(events.steps)  # stances the clip cuts off: not measured
