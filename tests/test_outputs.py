@@ -33,7 +33,7 @@ from formcheck.atomic import (
     OutputPathError,
     read_manifest,
 )
-from formcheck.cli import EXIT_OUTPUT, app
+from formcheck.cli import EXIT_BAD_INPUT, EXIT_OUTPUT, app
 
 
 # ------------------------------------------------------------------------------------------- runs
@@ -678,3 +678,21 @@ def test_library_api_writes_a_whole_folder(runs: dict[str, Path], tmp_path: Path
     assert snapshot(out) == before
     with pytest.raises(OutputPathError):
         write_analysis_outputs(run.analysis, run.video, run.video.parent / run.video.name)  # OUTDIR is the clip: a file
+
+
+def test_compare_takes_the_folders_analyze_wrote(runs: dict[str, Path], tmp_path: Path) -> None:
+    """A newcomer passed `analyze -o` folders to compare and got "is a directory, not a video" (exit 3); with two
+    analysis.json files the table was titled "analysis.json -> analysis.json". A folder holding an analysis.json now
+    stands for it, and the table names the folders. The week-2 runner lands 24 % of leg length ahead against 4 %: the
+    overstride verdict is "worse"."""
+    for week, run in (("week1", "plain"), ("week2", "overstrider")):
+        code, _, err = cli("analyze", str(runs[run]), "-o", str(tmp_path / week), "--no-video", "-q")
+        assert code == 0, err
+    code, stdout, err = cli("compare", str(tmp_path / "week1"), str(tmp_path / "week2"), "-o", str(tmp_path / "cmp"), "--no-video")
+    assert code == 0, err
+    assert "week1/analysis.json -> week2/analysis.json" in stdout
+    compared = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    overstride = [c for c in compared["changes"] if c["metric"] == "overstride_pct_leg" and c["side"] == "both"]
+    assert [c["verdict"] for c in overstride] == ["worse"]
+    code, _, err = cli("compare", str(tmp_path), str(tmp_path / "week2"), "-o", str(tmp_path / "cmp2"), "--no-video")
+    assert code == EXIT_BAD_INPUT and "is a directory" in err  # a folder with no analysis.json in it is still no run

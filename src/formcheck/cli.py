@@ -372,6 +372,17 @@ def _check_input(path: Path, *, allow_json: bool = False) -> _Input:
     return _Input(path, "video", info=probe_video(path))
 
 
+def _saved_run(path: Path) -> Path:
+    """An output folder of ``analyze`` stands for the analysis.json in it; any other path is itself."""
+    saved = path / "analysis.json"
+    return saved if path.is_dir() and saved.is_file() else path
+
+
+def _run_name(path: Path) -> str:
+    """How a run is named in compare's table: the file, or for a saved analysis.json its folder too ("week1/analysis.json")."""
+    return f"{path.parent.name}/{path.name}" if path.name == "analysis.json" and path.parent.name else path.name
+
+
 def _track_source(path: Path) -> Path | None:
     """The video a saved pose track was made from (when it is still there); a clear error for anything else.
 
@@ -531,10 +542,10 @@ def _written_list(paths: dict[str, Path]) -> list[str]:
 @app.command(cls=_Command)
 @handle_errors
 def compare(
-    before: Annotated[Path, typer.Argument(metavar="BEFORE", help="Earlier run: a video, a pose track (.npz) or a saved analysis.json.",
-                                           show_default=False)],
-    after: Annotated[Path, typer.Argument(metavar="AFTER", help="Later run: a video, a pose track (.npz) or a saved analysis.json.",
-                                          show_default=False)],
+    before: Annotated[Path, typer.Argument(metavar="BEFORE", help="Earlier run: a video, a pose track (.npz), a saved analysis.json "
+                                           "or the folder `analyze -o` wrote it to.", show_default=False)],
+    after: Annotated[Path, typer.Argument(metavar="AFTER", help="Later run: a video, a pose track (.npz), a saved analysis.json "
+                                          "or the folder `analyze -o` wrote it to.", show_default=False)],
     outdir: Annotated[Path, typer.Option("--output", "-o", help="Output folder for compare.json, compare.mp4, report.html.")] = Path("formcheck_compare"),
     height: HeightOpt = None,
     facing: FacingOpt = None,
@@ -552,6 +563,7 @@ def compare(
     from .outputs import compare_output_folder, load_run, write_compare_outputs
 
     _check_facing(facing)
+    before, after = _saved_run(before), _saved_run(after)
     items = [_check_input(before, allow_json=True), _check_input(after, allow_json=True)]
     if fps is not None:
         for item in items:
@@ -573,7 +585,7 @@ def compare(
     if quiet:
         return
     out = console()
-    table = Table(title=f"{before.name} -> {after.name} (both legs)", title_justify="left")
+    table = Table(title=f"{_run_name(before)} -> {_run_name(after)} (both legs)", title_justify="left")
     for column in ("metric", "before median", "after median", "change [95% CI]", "SDC", "verdict"):
         table.add_column(column)
     colour = {"improved": "green", "worse": "red"}
