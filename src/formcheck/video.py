@@ -203,7 +203,9 @@ def _decode(
                 yield Frame(index, clip_time * time_scale, rgb if keep_rgb else None, clip_time, derived)
             decoded = index + 1
             if end_s is None and declared_frames > 10 and decoded < 0.9 * declared_frames:
-                raise VideoReadError(f"{path}: video is truncated: {decoded} of {declared_frames} frames could be decoded")
+                played = "" if origin is None else f"; or analyse the {clip_time:.1f} s that play with --end {clip_time:.1f}"
+                raise VideoReadError(f"{path}: video is truncated: {decoded} of {declared_frames} frames could be decoded "
+                                     f"(copy or export it from the phone again{played})")
         except av.FFmpegError as exc:
             if index <= 0:
                 raise VideoReadError(f"{path}: video is corrupt, no frame could be decoded ({_ffmpeg_reason(exc)})") from exc
