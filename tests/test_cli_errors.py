@@ -109,7 +109,9 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "fragments"), [
     (("analyze", "clip.mp4", "--height", "20"),
-     ("--height", "20.0 is not in the range 80.0<=x<=250.0", "formcheck analyze --help")),
+     ("--height", "20 is not a height in cm (80-250): give it in centimetres, e.g. --height 178", "formcheck analyze --help")),
+    (("compare", "a.mp4", "b.mp4", "--height", "5.9"),  # feet (a newcomer's test): the unit is what was wrong
+     ("--height", "5.9 is not a height in cm", "formcheck compare --help")),
     (("analyze",), ("Missing argument 'VIDEO'", "formcheck analyze --help")),
     (("compare", "a.mp4"), ("Missing argument 'AFTER'", "formcheck compare --help")),
     (("analyze", "clip.mp4", "--bogus"), ("No such option: --bogus", "formcheck analyze --help")),

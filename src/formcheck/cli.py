@@ -313,7 +313,14 @@ def pose(
 
 
 # ------------------------------------------------------------------ analyze / compare
-HeightOpt = Annotated[float | None, typer.Option("--height", min=80.0, max=250.0, help="Runner's height in cm: overstride also in cm.")]
+def _height_cm(value: float | None) -> float | None:
+    """--height is in cm: a height in feet or metres (5.9, 1.78) gets a usage error that says so."""
+    if value is not None and not 80.0 <= value <= 250.0:
+        raise typer.BadParameter(f"{value:g} is not a height in cm (80-250): give it in centimetres, e.g. --height 178")
+    return value
+
+
+HeightOpt = Annotated[float | None, typer.Option("--height", callback=_height_cm, help="Runner's height in cm (80-250): overstride also in cm.")]
 FacingOpt = Annotated[str | None, typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected).")]
 SUMMARY_METRICS = (
     ("overstride_pct_leg", "Overstride (heel ahead of COM)", "% leg"),
