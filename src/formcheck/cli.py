@@ -193,8 +193,9 @@ def handle_errors(command: F) -> F:
 
 @contextmanager
 def frame_progress(description: str, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr with frames/s; yields the callback the library calls."""
-    if quiet:
+    """A rich progress bar on stderr with frames/s; yields the callback the library calls. None when ``quiet`` or
+    stderr is not a terminal (a bar drawn into a log or a pipe is only its last line: a stray blank one)."""
+    if quiet or not console(stderr=True).is_terminal:
         yield None
         return
     from rich.progress import (
