@@ -281,7 +281,7 @@ def test_interval_spans_a_shared_timing_error_as_a_root_sum_of_squares():
 
 
 @pytest.mark.parametrize("fps", [30.0, 60.0])
-def test_timing_error_moves_overstride_by_the_belt_travel_in_half_a_frame(fps: float) -> None:
+def test_timing_error_moves_overstride_by_the_belt_travel_in_half_a_frame(fps: float, monkeypatch: pytest.MonkeyPatch) -> None:
     """A synthetic treadmill runner (true joint centres, 3 m/s belt): an event half a frame off moves the stance heel,
     and so the overstride read at contact, by the belt's travel in that time, 100 * 3.0 * (0.5 / fps) / leg % of leg
     length (leg = the model's hip-to-ankle length), whatever the landing; contact time by half a frame at each end
@@ -297,14 +297,11 @@ def test_timing_error_moves_overstride_by_the_belt_travel_in_half_a_frame(fps: f
     real = analysis_module.step_metrics
 
     def keep(*args, **kwargs):
-        seen["steps"] = real(*args, **kwargs)
+        seen["steps"], seen["args"], seen["kwargs"] = real(*args, **kwargs), args, kwargs
         return seen["steps"]
 
-    try:
-        analysis_module.step_metrics = keep
-        result = analysis_module.analyze_track(track).result
-    finally:
-        analysis_module.step_metrics = real
+    monkeypatch.setattr(analysis_module, "step_metrics", keep)
+    result = analysis_module.analyze_track(track).result
     assert event_timing_s(fps) == pytest.approx(0.5 / fps)
     expected = 100 * 3.0 * (0.5 / fps) / gait.truth["leg_length_m"]  # 5.8 % leg at 30 fps, 2.9 at 60
     pm = [s.timing_pm["overstride_pct_leg"] for s in seen["steps"]]
@@ -316,3 +313,23 @@ def test_timing_error_moves_overstride_by_the_belt_travel_in_half_a_frame(fps: f
     steps_lo, steps_hi = median_ci95(np.array([s.overstride_pct_leg for s in result.steps if s.side == "left"]))
     assert lo < steps_lo and steps_hi < hi and hi - lo >= 2 * summary.timing_pm - 2e-3  # rounded to 3 decimals
     assert hi - lo > 2 * (steps_hi - steps_lo)  # a synthetic runner's steps barely differ: the timing is most of it
+
+    # the angles: the larger of the changes when every contact (toe-off) really is half a frame earlier or later,
+    # measured by running the steps again with the events moved (the knee near its turning point at contact moves
+    # little one way and more the other: the mean of the two would hide it)
+    from dataclasses import replace
+
+    events, tau = seen["args"][1], event_timing_s(fps)
+
+    def moved(contact_s: float, toe_off_s: float):
+        shifted = [replace(s, contact_at_s=s.contact_at_s + contact_s,
+                           toe_off_at_s=None if s.toe_off_at_s is None else s.toe_off_at_s + toe_off_s) for s in events.steps]
+        return real(seen["args"][0], replace(events, steps=shifted), *seen["args"][2:], **seen["kwargs"])
+
+    runs = {"contact": (moved(-tau, 0.0), moved(tau, 0.0)), "toe_off": (moved(0.0, -tau), moved(0.0, tau))}
+    for metric, event in (("shank_angle_deg", "contact"), ("knee_flexion_contact_deg", "contact"), ("hip_extension_deg", "toe_off")):
+        early, late = runs[event]
+        for step, e, lt in zip(seen["steps"], early, late):
+            value = getattr(step, metric)
+            assert step.timing_pm[metric] == pytest.approx(max(abs(getattr(lt, metric) - value), abs(value - getattr(e, metric))),
+                                                           abs=1e-6), (metric, step.contact_frame)

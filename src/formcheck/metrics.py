@@ -121,7 +121,7 @@ class StepMetrics:
     toe_off_method: str
     timing_uncertain: bool = False  # the evidence for this step's events disagrees: left out of the medians
     timing_note: str | None = None  # why
-    # metric -> how far its value moves when the events move by event_timing_s (half the change over -+ it); not saved
+    # metric -> how far its value moves when its events move by event_timing_s either way (the larger); not saved
     timing_pm: dict[str, float] = field(default_factory=dict, compare=False, repr=False, metadata={"saved": False})
 
     def to_dict(self) -> dict[str, Any]:
@@ -404,22 +404,26 @@ def step_metrics(
                     "shank_angle_deg": _f(v["shank"]), "thigh_angle_contact_deg": _f(v["thigh"]),
                     "knee_flexion_contact_deg": _f(v["knee"]), "foot_strike_angle_deg": _f(v["foot"] - foot_flat)}
 
-        # how far each value moves when the events move by the timing error (formcheck.metrics.EVENT_TIMING_FRAMES)
+        # how far each value moves when its events move by the timing error (EVENT_TIMING_FRAMES) either way: the
+        # larger of the two changes, as a value near its turning point (the knee at contact) barely moves one way
         tau = event_timing_s(fps)
+        at = contact_values(at_c)
         c_early, c_late = at_contact(st.contact_at_s - tau), at_contact(st.contact_at_s + tau)
         early, late = contact_values(c_early), contact_values(c_late)
-        timing_pm = {m: 0.5 * abs(late[m] - early[m]) for m in early if early[m] is not None and late[m] is not None}  # type: ignore[operator]
+        timing_pm = {m: max(abs(late[m] - at[m]), abs(at[m] - early[m])) for m in at  # type: ignore[operator]
+                     if at[m] is not None and early[m] is not None and late[m] is not None}
+        two_events = float(np.sqrt(2.0) * tau)  # a duration between two events, each off on its own
         if ct and st.toe_off_at_s is not None:
             th_early, th_late = thigh_at(st.toe_off_at_s - tau), thigh_at(st.toe_off_at_s + tau)
-            timing_pm["hip_extension_deg"] = 0.5 * abs(th_late - th_early)
-            timing_pm["contact_time_s"] = float(np.sqrt(2.0) * tau)  # two events, each off on its own
-            by_contact = (0.5 * abs((th_to - c_late["thigh"]) / (ct - tau) - (th_to - c_early["thigh"]) / (ct + tau))
-                          if ct > tau else np.nan)
-            by_toe_off = 0.5 * abs((th_late - th_c) / (ct + tau) - (th_early - th_c) / (ct - tau)) if ct > tau else np.nan
+            timing_pm["hip_extension_deg"] = max(abs(th_late - th_to), abs(th_to - th_early))
+            timing_pm["contact_time_s"] = timing_pm["flight_time_s"] = two_events
+            v = (th_to - th_c) / ct
+            by_contact = (max(abs((th_to - c_late["thigh"]) / (ct - tau) - v), abs(v - (th_to - c_early["thigh"]) / (ct + tau)))
+                          if ct > tau else np.nan)  # a later contact: a shorter stance from a later thigh angle
+            by_toe_off = max(abs((th_late - th_c) / (ct + tau) - v), abs(v - (th_early - th_c) / (ct - tau))) if ct > tau else np.nan
             timing_pm["hip_extension_velocity_deg_s"] = float(np.hypot(by_contact, by_toe_off))
-            timing_pm["flight_time_s"] = float(np.sqrt(2.0) * tau)
-        timing_pm = {m: float(v) for m, v in timing_pm.items() if np.isfinite(v)}
-        at = contact_values(at_c)
+        timing_pm["step_time_s"] = two_events  # this leg's marker to the other's: the legs' offsets differ (docs/thresholds.md)
+        timing_pm = {m: float(x) for m, x in timing_pm.items() if np.isfinite(x)}
         idx = [leg[j] for j in ("hip", "knee", "ankle", "heel", "foot_index")]
         v_frames = [c] + ([to] if to is not None else [])
         visibility = float(np.nanmean(vis[np.ix_(v_frames, idx)]))
