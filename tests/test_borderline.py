@@ -212,3 +212,19 @@ def test_a_shared_timing_error_can_make_a_finding_borderline_and_says_so():
     few_summary["left"]["overstride_pct_leg"] = spread(left[:4], timing_pm=3.0)
     found = [f for f in make_findings(_steps(few), few_summary, 170.0, walking=False) if f.code == "overstride"]
     assert found[0].interval_name == "range of 4 steps and their timing"
+
+
+@pytest.mark.parametrize(("fps", "advice"), [
+    (25.0, "film at 60 fps or more to tell"), (30.0, "film at 60 fps or more to tell"),
+    (50.0, "film at 120 fps (a phone's slow motion) to tell"),  # 60 fps: 8.3 ms against 10, not a quarter closer
+    (60.0, "film at 120 fps (a phone's slow motion) to tell"),
+    (100.0, "a higher frame rate would not time them closer"),  # 120 fps: 4.2 ms against 5
+    (240.0, "a higher frame rate would not time them closer"),  # at the 4 ms floor already
+])
+def test_a_timing_led_note_asks_for_a_frame_rate_that_would_tell(fps: float, advice: str) -> None:
+    """The review: at 240 fps the note said "film at more than 240 fps, e.g. a phone's 120 or 240 fps slow motion".
+    The advice is the next rate a phone films at that times the events at least a quarter closer (half a frame, no
+    less than 4 ms), or none."""
+    from formcheck.findings import _faster_advice
+
+    assert _faster_advice(fps) == advice

@@ -10,8 +10,8 @@ step-to-step spread (:func:`formcheck.metrics.median_ci95`) and the events' timi
 share (:data:`formcheck.metrics.EVENT_TIMING_FRAMES`; not the pose model's error in placing a joint).
 Under 6 steps the steps' part of the interval is their range,
 which covers less than 95 % (75 % at 3, 87.5 % at 4, 94 % at 5), and is called that wherever it is
-shown (:func:`interval_name`). When the interval reaches across the first (mild) threshold, the
-steps cannot tell which side of it the run is: the finding is "borderline", whichever side of the
+shown (:func:`interval_name`). When the interval reaches across the first (mild) threshold, neither
+the steps nor the events' timing can tell which side of it the run is: the finding is "borderline", whichever side of the
 threshold the median itself falls, so that the same footage re-encoded (a median moving by a point
 or two) does not flip between flagged and not flagged.
 """
@@ -210,17 +210,30 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
         values = [s["value"] for s in evidence.get("steps", []) if s.get("value") is not None]
         steps_ci = median_ci95(np.array(values, dtype=float)) if values else None
         steps_half = max(value - steps_ci[0], steps_ci[1] - value) if steps_ci else 0.0
-        faster = ("60 fps or more" if fps is None or fps < 50 else
-                  f"more than {fps:.0f} fps, e.g. a phone's 120 or 240 fps slow motion")
-        why = (f"the contacts and toe-offs are timed to about half a frame, which moves this value by "
-               f"{_fmt(spec, timing_pm)}{u} either way; film at {faster} to tell" if timing_pm is not None and timing_pm > steps_half else
-               "the steps vary too much to tell which side of it this run is; film again (more steps) to tell")
+        if timing_pm is not None and timing_pm > steps_half:
+            why = (f"the contacts and toe-offs are timed to about half a frame, which moves this value by "
+                   f"{_fmt(spec, timing_pm)}{u} either way; " + _faster_advice(fps))
+        else:
+            why = "the steps vary too much to tell which side of it this run is; film again (more steps) to tell"
         note = (f"Borderline: {what} ({_fmt(spec, lo)}-{_fmt(spec, hi)}{u}) reaches across the threshold "
                 f"({_fmt(spec, spec.limits[0])}{u}): {why}. " + note).strip()
         return Finding(spec.code, spec.title, BORDERLINE, side, value, spec.limits[0], evidence, cue=spec.cue, drill=spec.drill,
                        note=note, interval=interval, timing_pm=timing_pm)
     return Finding(spec.code, spec.title, _SEV[level], side, value, spec.limits[level - 1], evidence, cue=spec.cue,
                    drill=spec.drill, note=note, interval=interval, timing_pm=timing_pm)
+
+
+def _faster_advice(fps: float | None) -> str:
+    """What frame rate would narrow a timing-led interval: the next a phone films at above the clip's own, when it
+    times the events at least a quarter closer (the error is half a frame, and no less than EVENT_TIMING_MIN_S)."""
+    from .metrics import event_timing_s
+
+    if fps is None:
+        return "film at 60 fps or more to tell"
+    rate = next((r for r in (60, 120, 240) if r > 1.05 * fps and event_timing_s(r) <= 0.75 * event_timing_s(fps)), None)
+    if rate is None:
+        return "a higher frame rate would not time them closer"
+    return f"film at {rate} fps or more to tell" if rate == 60 else f"film at {rate} fps (a phone's slow motion) to tell"
 
 
 def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: float | None, *, walking: bool,
