@@ -276,12 +276,20 @@ def test_a_leg_seen_in_fewer_than_six_steps_gets_a_warning():
     from formcheck.quality import few_leg_steps_warning
 
     assert few_leg_steps_warning({"left": 6, "right": 6}) is None
-    assert few_leg_steps_warning({"left": 7, "right": 5}) == ("only 5 steps of the right leg (< 6 a leg): its figures are "
-                                                              "rough and their interval is just the steps' range; film 10 s "
+    assert few_leg_steps_warning({"left": 7, "right": 5}) == ("only 5 of the right leg measured (< 6 a leg): its figures are "
+                                                              "rough and their intervals cover less than 95 %; film 10 s "
                                                               "or more of steady running")
+    assert few_leg_steps_warning({"left": 4, "right": 3}, crossing=True) == (
+        "only 3 of the right leg and 4 of the left leg measured (< 6 a leg): their figures are rough and their intervals "
+        "cover less than 95 %; stand further back so the pass shows 6 or more steps, or follow the runner with the camera")
     for duration, short in ((4.0, True), (8.0, False)):
         g = simulate_gait(GaitParams(fps=30, duration_s=duration, cadence_spm=170.0))
         a = analyze_track(to_pose_track(g))
         per_leg = Counter(s.side for s in a.steps)
         assert (min(per_leg.values()) < 6) == short and len(a.steps) >= 6, per_leg
-        assert any("steps of the" in w and "< 6 a leg" in w for w in a.quality["warnings"]) == short
+        assert any("< 6 a leg" in w and "film 10 s or more" in w for w in a.quality["warnings"]) == short
+    # a runner crossing the frame in 4 steps a leg: the advice is for a pass, not "film 10 s more"
+    a = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=3.0, treadmill=False, runner_height_frac=0.3))))
+    per_leg = Counter(s.side for s in a.steps)
+    assert len(a.steps) >= 6 and min(per_leg.values()) < 6, per_leg
+    assert any("< 6 a leg" in w and "stand further back" in w for w in a.quality["warnings"]), a.quality["warnings"]

@@ -26,7 +26,7 @@ from .events import GaitEvents, detect_direction, detect_events, label_swap_fram
 from .findings import Finding, make_findings
 from .foot_blur import near_foot_streak_pct
 from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
-from .metrics import StepMetrics, cadence_spm, complete_events, px_per_cm, shown_events, step_metrics, summarise
+from .metrics import StepMetrics, cadence_spm, complete_events, counted_steps, px_per_cm, shown_events, step_metrics, summarise
 from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, TimedEvent, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
@@ -190,7 +190,8 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     quality, warnings, refuse = quality_checks(track, cleaned, len(steps), 1.0 if facing else direction.confidence,
                                                gait=gait, view=view, direction=passes, allow_walking=allow_walking,
                                                planted=_one_stride_planted(all_events),
-                                               leg_steps={side: sum(s.side == side for s in steps) for side in SIDES})
+                                               leg_steps={side: len(counted_steps([s for s in steps if s.side == side]))
+                                                          for side in SIDES})
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
     quality["incomplete_steps"] = len(all_events.steps) - len(events.steps)  # stances the clip cuts off: not measured

@@ -308,18 +308,21 @@ def _seen_s(raw: PoseTrack) -> str:
     return f"{np.isfinite(hips).all(axis=1).sum() / float(raw.fps):.1f} s"
 
 
-def few_leg_steps_warning(leg_steps: dict[str, int], activity: str = "running") -> str | None:
-    """The warning for a leg measured in fewer than CI95_MIN_STEPS steps (a 4 s treadmill clip: 5 a leg), or None.
+def few_leg_steps_warning(leg_steps: dict[str, int], activity: str = "running", crossing: bool = False) -> str | None:
+    """The warning for legs whose medians rest on fewer than CI95_MIN_STEPS steps (a 4 s treadmill clip: 5 a leg), or
+    None. ``leg_steps``: the steps each leg's medians are taken over (formcheck.metrics.counted_steps).
 
-    Below that, a leg's medians have no 95 % interval (it is the steps' range, formcheck.findings), and their
-    confidence is at most medium: what the README's filming guide asks for is 10 s, 6 or more steps a leg."""
+    Below that, a leg's medians have no 95 % interval (formcheck.findings: the steps' range, which covers less), and
+    their confidence is at most medium: the README's filming guide asks for 10 s, 6 or more steps a leg."""
     from .findings import CI95_MIN_STEPS
 
-    side, fewest = min(leg_steps.items(), key=lambda kv: (kv[1], kv[0]))
-    if fewest >= CI95_MIN_STEPS:
+    short = sorted((n, side) for side, n in leg_steps.items() if n < CI95_MIN_STEPS)
+    if not short:
         return None
-    return (f"only {fewest} steps of the {side} leg (< {CI95_MIN_STEPS} a leg): its figures are rough and their interval is "
-            f"just the steps' range; film 10 s or more of steady {activity}")
+    legs = " and ".join(f"{n} of the {side} leg" for n, side in short)
+    advice = PASS_ADVICE if crossing else f"film 10 s or more of steady {activity}"
+    return (f"only {legs} measured (< {CI95_MIN_STEPS} a leg): {'their' if len(short) > 1 else 'its'} figures are rough "
+            f"and their intervals cover less than 95 %; {advice}")
 
 
 def few_steps_warning(n_steps: int, raw: PoseTrack, crossing: bool, activity: str = "running") -> str:
@@ -364,8 +367,8 @@ def quality_checks(
 ) -> tuple[dict[str, Any], list[str], str | None]:
     """(quality dict, warnings, refusal message or None) for a raw track and its CleanResult.
 
-    ``leg_steps``: the measured steps of each leg; a leg with fewer than CI95_MIN_STEPS (a clip of enough steps in
-    all) gets a warning: its medians' intervals cannot reach 95 % (formcheck.findings).
+    ``leg_steps``: the steps each leg's medians are taken over; a leg with fewer than CI95_MIN_STEPS (in a clip of
+    enough steps in all) gets a warning: its medians' intervals cannot reach 95 % (formcheck.findings).
 
     Walking is refused unless ``allow_walking`` (then it is a warning, and the caller gives no running findings).
     ``planted``: the steps were timed by the planted feet of a runner crossing the frame
@@ -420,7 +423,7 @@ def quality_checks(
         refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps))
     elif n_steps < MIN_STEPS:
         warnings.append(few_steps_warning(n_steps, raw, crossing, "walking" if walking and allow_walking else "running"))
-    elif leg_steps and (few := few_leg_steps_warning(leg_steps, "walking" if walking and allow_walking else "running")):
+    elif leg_steps and (few := few_leg_steps_warning(leg_steps, "walking" if walking and allow_walking else "running", crossing)):
         warnings.append(few)
     if min(trust.values()) < VISIBILITY_WARN:
         warnings.append(f"low landmark visibility (left {trust['left']:.2f}, right {trust['right']:.2f}): film in better light, "
