@@ -316,8 +316,11 @@ def pose(
 # ------------------------------------------------------------------ analyze / compare
 def _height_cm(value: float | None) -> float | None:
     """--height is in cm: a height in feet or metres (5.9, 1.78) gets a usage error that says so."""
-    if value is not None and not 80.0 <= value <= 250.0:
-        raise typer.BadParameter(f"{value:g} is not a height in cm (80-250): give it in centimetres, e.g. --height 178")
+    from .batch import HEIGHT_RANGE_CM  # a manifest's height_cm column takes the same range
+
+    lo, hi = HEIGHT_RANGE_CM
+    if value is not None and not lo <= value <= hi:
+        raise typer.BadParameter(f"{value:g} is not a height in cm ({lo:g}-{hi:g}): give it in centimetres, e.g. --height 178")
     return value
 
 
@@ -482,7 +485,7 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
     from .findings import interval_text
 
     for f in result.findings:
-        why = escape(f" [{interval_text(f)}]") if f.borderline else ""  # too near the threshold for the steps to tell: say how near
+        why = escape(f" [{interval_text(f)}]") if f.borderline else ""  # too near the threshold to tell: say how near
         out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + why + (f": {f.cue}" if f.cue else ""),
                   soft_wrap=True, highlight=False)
     for w in result.quality.warnings:
