@@ -276,11 +276,11 @@ def test_a_leg_seen_in_fewer_than_six_steps_gets_a_warning():
     from formcheck.quality import few_leg_steps_warning
 
     assert few_leg_steps_warning({"left": 6, "right": 6}) is None
-    assert few_leg_steps_warning({"left": 7, "right": 5}) == ("only 5 of the right leg measured (< 6 a leg): its figures are "
+    assert few_leg_steps_warning({"left": 7, "right": 5}) == ("only 5 steps of the right leg measured (< 6 a leg): its figures are "
                                                               "rough and their intervals cover less than 95 %; film 10 s "
                                                               "or more of steady running")
     assert few_leg_steps_warning({"left": 4, "right": 3}, crossing=True) == (
-        "only 3 of the right leg and 4 of the left leg measured (< 6 a leg): their figures are rough and their intervals "
+        "only 3 steps of the right leg and 4 of the left leg measured (< 6 a leg): their figures are rough and their intervals "
         "cover less than 95 %; stand further back so the pass shows 6 or more steps, or follow the runner with the camera")
     for duration, short in ((4.0, True), (8.0, False)):
         g = simulate_gait(GaitParams(fps=30, duration_s=duration, cadence_spm=170.0))

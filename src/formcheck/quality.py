@@ -319,7 +319,7 @@ def few_leg_steps_warning(leg_steps: dict[str, int], activity: str = "running", 
     short = sorted((n, side) for side, n in leg_steps.items() if n < CI95_MIN_STEPS)
     if not short:
         return None
-    legs = " and ".join(f"{n} of the {side} leg" for n, side in short)
+    legs = " and ".join(f"{n}{' steps' if i == 0 else ''} of the {side} leg" for i, (n, side) in enumerate(short))
     advice = PASS_ADVICE if crossing else f"film 10 s or more of steady {activity}"
     return (f"only {legs} measured (< {CI95_MIN_STEPS} a leg): {'their' if len(short) > 1 else 'its'} figures are rough "
             f"and their intervals cover less than 95 %; {advice}")
