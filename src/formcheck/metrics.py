@@ -384,8 +384,7 @@ def step_metrics(
         ct = (st.toe_off_at_s - st.contact_at_s) if st.toe_off_at_s is not None else None
         peak = np.nan
         mid_knee = np.nan
-        fsa = np.nan
-        foot_flat = np.nan
+        foot_flat = np.nan  # foot angle at mid-stance, the "flat" that foot strike is read against
         if to is not None:
             end = min(n - 1, to + int(round(0.3 * max(period - (to - c), 1))))
             peak = np.nanmax(a["thigh"][c : end + 1])
@@ -394,7 +393,6 @@ def step_metrics(
             rel = np.abs(k[c : to + 1, leg["ankle"], 0] - hip_mid[c : to + 1, 0])
             if np.isfinite(rel).any():
                 foot_flat = a["foot"][c + int(np.nanargmin(rel))]
-                fsa = at_c["foot"] - foot_flat
 
         def contact_values(v: dict[str, float]) -> dict[str, float | None]:
             return {"overstride_pct_leg": _f(100 * v["heel_d"] / L), "overstride_ankle_pct_leg": _f(100 * v["ankle_d"] / L),
@@ -443,13 +441,13 @@ def step_metrics(
                 overstride_cm=at["overstride_cm"],
                 overstride_ankle_cm=at["overstride_ankle_cm"],
                 shank_angle_deg=at["shank_angle_deg"],
-                thigh_angle_contact_deg=_f(th_c),
+                thigh_angle_contact_deg=at["thigh_angle_contact_deg"],
                 hip_extension_deg=_f(th_to),
                 peak_hip_extension_deg=_f(max(peak, th_to) if np.isfinite(th_to) else peak),
                 hip_extension_velocity_deg_s=_f((th_to - th_c) / ct) if ct else None,
                 knee_flexion_contact_deg=at["knee_flexion_contact_deg"],
                 knee_flexion_midstance_deg=_f(mid_knee),
-                foot_strike_angle_deg=_f(fsa),
+                foot_strike_angle_deg=at["foot_strike_angle_deg"],
                 visibility=visibility,
                 toe_off_method=st.toe_off_method,
                 timing_uncertain=bool(st.doubts),
