@@ -214,6 +214,10 @@ def test_clip_is_h264_with_input_frames_and_timing(tmp_path):
     assert probe_video(out.clip).fps == pytest.approx(25.0, rel=1e-3)
     assert out.stills["contact"].is_file()
     assert not list(tmp_path.glob("*.partial*")) and not list((tmp_path / "stills").glob("*.partial*"))
+    # the report's JPEG, made with the still, is the one the report would make from the PNG written
+    from formcheck.stills import preview_jpeg
+
+    assert out.previews == {"contact": preview_jpeg(cv2.imread(str(out.stills["contact"])))}
 
 
 def test_slowmo_holds_each_contact_frame(tmp_path):
@@ -312,6 +316,8 @@ def test_treadmill_end_to_end(tmp_path, shared_videos, treadmill_track):
 
     still = cv2.imread(str(out.stills["contact"]))
     assert still.shape[:2] == (1280, 720)  # stills at full resolution
+    preview = cv2.imdecode(np.frombuffer(out.previews["contact"], np.uint8), cv2.IMREAD_COLOR)
+    assert preview.shape[:2] == (960, 540)  # the report's copy, 960 px on its long side
 
 
 def test_contact_marker_at_the_measured_landing_point():

@@ -247,16 +247,17 @@ def test_ctrl_c_during_the_stills_leaves_the_previous_folder_byte_for_byte(
 
     out = copy_folder(previous, tmp_path / "out")
     before = snapshot(out)
-    real_png = annotated_clip._write_png
+    real_still = annotated_clip._write_still
     written: list[Path] = []
 
-    def png_then_interrupt(path: Path, rgb: np.ndarray) -> None:
+    def png_then_interrupt(path: Path, rgb: np.ndarray) -> bytes:
         if written:
             raise KeyboardInterrupt
-        real_png(path, rgb)
+        preview = real_still(path, rgb)
         written.append(path)
+        return preview
 
-    monkeypatch.setattr(annotated_clip, "_write_png", png_then_interrupt)
+    monkeypatch.setattr(annotated_clip, "_write_still", png_then_interrupt)
     code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "--no-video")
     assert code == 130, err
     assert len(written) == 1 and ".out.formcheck-tmp-" in written[0].parent.parent.name  # one new still was made, staged

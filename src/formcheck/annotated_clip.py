@@ -31,6 +31,7 @@ import numpy as np
 from .annotate import Annotator, annotate_frame, default_annotators
 from .atomic import atomic_path
 from .overlay import OverlayData, StepMarks, Style, overlay_from_analysis
+from .stills import preview_jpeg
 from .video import H264Writer, iter_frames, probe_video
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class StillSpec:
 class AnnotatedOutputs:
     clip: Path | None  # None when no clip was asked for
     stills: dict[str, Path] = field(default_factory=dict)  # name -> PNG path
+    previews: dict[str, bytes] = field(default_factory=dict)  # name -> the still as the report embeds it (JPEG)
     frames_written: int = 0
     seconds: float = 0.0  # wall time of the pass (decode + annotate + encode)
 
@@ -136,14 +138,14 @@ def write_annotated(
     # PNGs are compressed on a thread of their own (OpenCV releases the GIL) while the next frames are decoded:
     # 7 stills of a 720x1280 clip took 0.35 s of the 0.84 s stills-only pass in the loop's thread
     png_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-png")
-    pngs: list[Future[None]] = []
+    pngs: dict[str, Future[bytes]] = {}
     try:
         t0: float | None = None
         shift = 0.0
         dt = 1.0 / data.fps
         only = set(wanted) if clip_path is None else None  # stills only: convert just their frames
         for frame in iter_frames(video_path, start_s=start_s, end_s=end_s, fps_override=override, only=only,
-                                 max_side=ANNOTATED_MAX_SIDE_PX):
+                                 max_side=ANNOTATED_MAX_SIDE_PX, info=info):
             if frame.index < first_frame:
                 continue
             if frame.index > last_frame:
@@ -151,7 +153,7 @@ def write_annotated(
             for spec in wanted.pop(frame.index, ()):
                 img = annotate_frame(frame.rgb.copy(), still_data.still_context(spec.step, spec.kind, full_style), annotators)
                 path = Path(stills_dir) / f"{spec.name}.png"  # type: ignore[arg-type]
-                pngs.append(png_pool.submit(_write_png, path, img))
+                pngs[spec.name] = png_pool.submit(_write_still, path, img)
                 still_paths[spec.name] = path
             if clip_path is None:
                 if not wanted:
@@ -175,8 +177,7 @@ def write_annotated(
                 shift += slowmo_contacts * dt
             if progress is not None:
                 progress(frame.index - first_frame + 1, expected)
-        for png in pngs:
-            png.result()  # a failed write is raised here
+        previews = {name: png.result() for name, png in pngs.items()}  # a failed write is raised here
         ok = True
     finally:
         png_pool.shutdown(wait=True)
@@ -185,16 +186,20 @@ def write_annotated(
     return AnnotatedOutputs(
         clip=Path(clip_path) if (clip_path is not None and writer is not None) else None,
         stills=still_paths,
+        previews=previews,
         frames_written=written,
         seconds=time.perf_counter() - started,
     )
 
 
-def _write_png(path: Path, rgb: np.ndarray) -> None:
-    """PNG written to a temp name and renamed, so a failed run leaves no half image."""
+def _write_still(path: Path, rgb: np.ndarray) -> bytes:
+    """PNG written to a temp name and renamed, so a failed run leaves no half image; returns the report's JPEG of it
+    (made here, on the PNG thread, so the report need not decode the PNG again)."""
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+        if not cv2.imwrite(str(tmp), bgr):
             raise OSError(f"{path}: could not write PNG")
+    return preview_jpeg(bgr)
 
 
 # --------------------------------------------------------------------------- from an Analysis

@@ -516,7 +516,7 @@ def measure_camera_motion(
     est = CameraEstimator(max_side, (info.width, info.height))
     rows = {int(f): t for t, f in enumerate(track.frame_indices)} if track is not None and foot_blur is not None else {}
     for fr in iter_frames(video_path, start_s=start_s, end_s=end_s, derive=lambda rgb: camera_frame(rgb, max_side), keep_rgb=False,
-                          max_side=WORKING_MAX_SIDE_PX):  # as the pose pass decodes them
+                          max_side=WORKING_MAX_SIDE_PX, info=info):  # as the pose pass decodes them
         est.add(fr.index, fr.playback_s, fr.derived, _box_at(boxes, fr.index))
         if fr.index in rows and foot_blur is not None and not foot_blur.stopped:
             try:

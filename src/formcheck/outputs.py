@@ -222,6 +222,7 @@ def _write_analysis(
     written = WrittenOutputs()
     written.paths.update(analysis.write(outdir))
     stills: dict[str, Path] = {}
+    previews: dict[str, bytes] = {}
     # the report's plots are drawn while the clip and stills are decoded, drawn and encoded (OpenCV and PyAV
     # release the GIL): the report needs the stills, its plots do not. Matplotlib (global rcParams) must stay
     # out of the clip and stills code, which runs meanwhile on this thread.
@@ -233,13 +234,13 @@ def _write_analysis(
             )
             if annotated.clip is not None:
                 written.paths["annotated"] = annotated.clip
-            stills = dict(annotated.stills)
+            stills, previews = dict(annotated.stills), annotated.previews
             written.paths.update({f"still:{name}": p for name, p in stills.items()})
         else:
             written.notes.append("source video not found: no annotated clip or stills")
         if plot_images is not None:
-            written.paths["report"] = write_report(analysis, outdir / "report.html", stills=stills, plot_images=plot_images.result(),
-                                                   no_stills_reason=_NO_VIDEO if video is None else NO_STILLS_REASON)
+            written.paths["report"] = write_report(analysis, outdir / "report.html", stills=stills, still_previews=previews,
+                                                   plot_images=plot_images.result(), no_stills_reason=_NO_VIDEO if video is None else NO_STILLS_REASON)
     return written
 
 

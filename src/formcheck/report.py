@@ -20,6 +20,7 @@ This module holds the entry points, :func:`write_report` (``formcheck analyze``)
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from .analysis import Analysis
@@ -59,15 +60,18 @@ def write_report(
     no_stills_reason: str = NO_STILLS_REASON,
     title: str | None = None,
     plot_images: list[Image] | None = None,
+    still_previews: Mapping[str, bytes] | None = None,
 ) -> Path:
     """Write the single-file HTML report of one analysis (``formcheck analyze ... -o OUTDIR`` -> OUTDIR/report.html).
 
     ``stills``: the annotated clip's PNGs by name (``AnnotatedOutputs.stills``) or a list of paths;
     without them the key-frame section says why there are none (``no_stills_reason``). A loaded
     :class:`AnalysisResult` has no keypoints: its report leaves out the thigh-angle plot.
-    ``plot_images``: its plots made beforehand (``report_view.analysis_plots``). Atomic write.
+    ``plot_images``: its plots made beforehand (``report_view.analysis_plots``); ``still_previews``: the stills'
+    report JPEGs made with them (``AnnotatedOutputs.previews``). Atomic write.
     """
-    model = model_from_analysis(analysis, stills=stills, no_stills_reason=no_stills_reason, title=title, plot_images=plot_images)
+    model = model_from_analysis(analysis, stills=stills, no_stills_reason=no_stills_reason, title=title, plot_images=plot_images,
+                                still_previews=still_previews)
     return write_atomic(out_path, render_html(model))
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from .findings import FINDING_SPECS, Finding
 from .metrics import StepMetrics
 
@@ -22,6 +24,24 @@ _FINDING_CAPTIONS = {
     "long_contact": "The landing of the step with the longest ground contact.",
 }
 _DEFAULT_FINDING_CAPTION = "The landing where this was most marked; the vertical line is the centre of mass."
+
+
+PREVIEW_MAX_SIDE_PX = 960  # the report's copy of a still: light on a phone, sharp enough to see the foot
+PREVIEW_JPEG_QUALITY = 85
+
+
+def preview_jpeg(bgr: np.ndarray, max_side: int = PREVIEW_MAX_SIDE_PX) -> bytes:
+    """A still as the report embeds it: JPEG (quality 85) no larger than ``max_side`` px (area-averaged)."""
+    import cv2  # noqa: PLC0415
+
+    h, w = bgr.shape[:2]
+    f = min(1.0, max_side / max(h, w))
+    if f < 1.0:
+        bgr = cv2.resize(bgr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_JPEG_QUALITY])
+    if not ok:
+        raise ValueError("could not encode")
+    return buf.tobytes()
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,7 @@ def iter_frames(
     keep_rgb: bool = True,
     only: Collection[int] | None = None,
     max_side: int | None = None,
+    info: VideoInfo | None = None,
 ) -> Iterator[Frame]:
     """Yield frames in display orientation with real timestamps, decoded ahead on a thread.
 
@@ -241,9 +242,10 @@ def iter_frames(
     about half the cost of a frame); the consumer stops when it has what it wants. ``max_side``:
     frames larger than this (long side, px) come out shrunk to it (area average, in the conversion
     from the decoder's YUV), so a 4K clip never holds a 4K RGB frame (see WORKING_MAX_SIDE_PX).
+    ``info``: the file's :func:`probe_video`, when the caller has it (a probe decodes a frame: ~20 ms of 720p).
     """
     _big_buffers_back_to_the_os()
-    info = probe_video(path)
+    info = probe_video(path) if info is None else info
     time_scale = info.fps / fps_override if fps_override else 1.0
     if start_s is not None and end_s is not None and end_s <= start_s:
         raise VideoReadError(f"{path}: --end ({end_s}s) must be after --start ({start_s}s)")
