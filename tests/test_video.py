@@ -215,6 +215,24 @@ def test_only_yields_the_asked_frames_unchanged(tmp_path: Path) -> None:
         assert f.time_s == everything[f.index].time_s and np.array_equal(f.rgb, everything[f.index].rgb)
 
 
+def test_only_stops_decoding_after_its_last_frame(tmp_path: Path) -> None:
+    """The stills pass asks for a few frames: nothing past the last is decoded (it used to decode to the end of the
+    file, 0.2 s of a 720p clip, after the consumer had stopped). Seen from outside: a file cut after the last frame
+    asked for reads without error, one cut before it is still reported as truncated."""
+    rng = np.random.default_rng(1)
+    full = tmp_path / "full.mp4"
+    with H264Writer(full, fps=30, size=(96, 64)) as writer:
+        for _ in range(120):
+            writer.write(rng.integers(0, 255, (64, 96, 3), dtype=np.uint8))
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    playing = sum(1 for _ in iter_frames(cut, end_s=10.0))  # the frames the cut file still holds
+    assert 10 < playing < 100
+    assert [f.index for f in iter_frames(cut, only={3, playing - 5})] == [3, playing - 5]
+    with pytest.raises(VideoReadError, match="truncated|corrupt"):
+        list(iter_frames(cut, only={3, playing + 5}))
+
+
 def test_derive_runs_on_each_frame_and_keep_rgb_drops_the_frame(tmp_path: Path) -> None:
     path = tmp_path / "count.mp4"
     with H264Writer(path, fps=25, size=(96, 64)) as writer:
