@@ -697,3 +697,20 @@ def test_compare_takes_the_folders_analyze_wrote(runs: dict[str, Path], tmp_path
     assert [c["verdict"] for c in overstride] == ["worse"]
     code, _, err = cli("compare", str(tmp_path), str(tmp_path / "week2"), "-o", str(tmp_path / "cmp2"), "--no-video")
     assert code == EXIT_BAD_INPUT and "is a directory" in err  # a folder with no analysis.json in it is still no run
+
+
+def test_the_outputs_modules_are_imported_while_the_pose_pass_runs() -> None:
+    """A fresh interpreter: the report's and the clip's modules are loaded by the end of the block, on another
+    thread; a module that cannot be imported there is not an error of the block (its real import reports it)."""
+    code = (
+        "import sys, threading\n"
+        "from formcheck.outputs import OUTPUT_MODULES, _imported_meanwhile\n"
+        "assert not any(m in sys.modules for m in OUTPUT_MODULES)\n"
+        "with _imported_meanwhile(('formcheck.no_such_stage',) + OUTPUT_MODULES):\n"
+        "    pass\n"
+        "assert 'formcheck.no_such_stage' not in sys.modules\n"
+        "assert all(m in sys.modules for m in OUTPUT_MODULES), OUTPUT_MODULES\n"
+        "assert threading.active_count() == 1\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
