@@ -12,7 +12,7 @@ figures can flatter rules made for those clips. This script draws runners and ca
 - dark shoes on the dark belt (40 %), shirt/shorts/sock colours, sensor grain, build, and a shutter as
   long as the frame (40 %, motion blur).
 
-    .venv/bin/python benchmarks/eval_heldout.py [--first 0] [--count 24] [--out DIR] [--details]
+    .venv/bin/python benchmarks/eval_heldout.py [--first 0] [--count 24] [--out DIR] [--details] [--cached]
 
 Renders go to ``DIR`` (default: formcheck's cache folder, ``heldout/``) and are reused; a variant takes
 10-75 s to render and pose on 2 cores. A variant whose gait cannot be built is skipped with a note;
@@ -91,10 +91,12 @@ def _readable(video: Path) -> bool:
     return True
 
 
-def evaluate(k: int, out: Path) -> tuple[str, ClipScore] | None:
+def evaluate(k: int, out: Path, cached_only: bool = False) -> tuple[str, ClipScore] | None:
     kind, params, style = variant(k)
     video = out / f"heldout_{k:02d}.mp4"
     if not (video.is_file() and truth_path_for(video).is_file() and _readable(video)):
+        if cached_only:
+            return None
         try:
             gait = simulate_gait(params)
         except ValueError as exc:  # parameters the gait model cannot combine (e.g. an unreachable hip extension)
@@ -116,12 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=24)
     ap.add_argument("--out", type=Path, default=default_cache_dir() / "heldout")
     ap.add_argument("--details", action="store_true", help="print every event's error")
+    ap.add_argument("--cached", action="store_true", help="score only the variants already rendered in --out (no rendering)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     scores = []
     for k in range(args.first, args.first + args.count):
         t0 = time.perf_counter()
-        result = evaluate(k, args.out)
+        result = evaluate(k, args.out, cached_only=args.cached)
         if result is None:
             continue
         what, score = result

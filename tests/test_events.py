@@ -247,6 +247,27 @@ def test_a_toe_that_drops_back_under_the_lift_height_has_not_lifted():
     assert method == "toe_lift" and 20.9 <= to <= 23.0
 
 
+@pytest.mark.parametrize("creep_frac, expected", [(0.5, (58.5, 61.0)), (np.inf, (10.0, 52.0))])
+def test_a_toe_creeping_up_through_the_stance_lifts_when_it_leaves_its_last_rest(creep_frac, expected):
+    """A rendered runner filmed at hip height at 120 fps (heldout_192): MediaPipe put the near toe 13 px (6 % leg)
+    lower just after the landing than before the push-off, and on the passing foot for 3 frames mid-stance. Leg
+    100 px, lift height 5 px, 120 fps: contact at frame 10, the toe at y 306 creeping up to 302 by frame 35 and on to
+    300.5 by frame 60, up 10 px at frames 40-42 (the passing foot), then rising 2 px a frame more each frame (truth:
+    lifts at 60). Measured from the landing's level, the toe crossed the lift height on the plateau and the onset
+    fit took in the wobble (8-15 frames early on every step); re-based where it last rested, it lifts at 60
+    (``creep_frac=inf`` is the old rule: early)."""
+    from formcheck.event_fits import toe_lift
+
+    y = np.full(120, 300.0)
+    y[:10] = 280.0  # swinging in before contact
+    y[10:36] = np.linspace(306.0, 302.0, 26)
+    y[36:61] = np.linspace(302.0, 300.5, 25)
+    y[40:43] = 292.0
+    y[61:] = 300.5 - np.cumsum(2.0 * np.arange(1, 60))
+    to, method = toe_lift(y, 10.0, 90.0, 100.0, EventParams(toe_rest_creep_frac=creep_frac), 120.0, y)
+    assert method == "toe_lift" and expected[0] <= to <= expected[1], to
+
+
 def test_peak_knee_extension_is_the_push_off_not_a_straight_landing():
     """30 fps, stride 21 frames, contact at frame 10 on a nearly straight knee (4-6 deg, as treadmill_side_01's
     runner lands), loading to 40 deg, the push-off's extension to 18 deg at frame 19 (the toe-off), then the swing.

@@ -108,20 +108,44 @@ def toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, p: Ev
     j = c + int(np.argmax(w))
     thr = p.toe_lift_leg * scale
     stay = max(2, int(round(p.lift_stay_s * fps))) if fps else 0
-    while True:
-        while j < hi and np.isfinite(toe_y[j + 1]) and base - toe_y[j + 1] <= thr:
-            j += 1
-        if j >= hi or not np.isfinite(toe_y[j + 1]):
-            return None, "none"
-        # a lifted toe stays up: a rise that falls back under the lift height within lift_stay_s is a tracking
-        # wobble (e.g. the far foot while the near leg swings past it, MediaPipe's toe on the other foot for 2-3
-        # frames), not the toe-off. (Back within half the lift height until 2026-12-03: a toe put 7 % leg up on the
-        # passing foot and back at 4 % was taken for the lift, 80-100 ms early on every step of a belt-height clip.)
-        after = toe_y[j + 1 : min(n, j + 2 + stay)]
-        back = np.flatnonzero(np.isfinite(after) & (base - after <= thr))
-        if back.size == 0:
-            break
-        j = j + 1 + int(back[0])
+
+    def crossing(j: int, base: float) -> int | None:
+        """The last frame before the toe is ``thr`` above ``base`` to stay, walking on from ``j``."""
+        while True:
+            while j < hi and np.isfinite(toe_y[j + 1]) and base - toe_y[j + 1] <= thr:
+                j += 1
+            if j >= hi or not np.isfinite(toe_y[j + 1]):
+                return None
+            # a lifted toe stays up: a rise that falls back under the lift height within lift_stay_s is a tracking
+            # wobble (e.g. the far foot while the near leg swings past it, MediaPipe's toe on the other foot for 2-3
+            # frames), not the toe-off. (Back within half the lift height until 2026-12-03: a toe put 7 % leg up on
+            # the passing foot and back at 4 % was taken for the lift, 80-100 ms early on every step of a belt-height
+            # clip.)
+            after = toe_y[j + 1 : min(n, j + 2 + stay)]
+            back = np.flatnonzero(np.isfinite(after) & (base - after <= thr))
+            if back.size == 0:
+                return j
+            j = j + 1 + int(back[0])
+
+    found = crossing(j, base)
+    if found is None:
+        return None, "none"
+    j = found
+    if fps:
+        # MediaPipe's toe can creep up through the stance (a hip-height camera at 120 fps: 13 px, 6 % leg, from the
+        # landing's lowest point to the push-off), so a toe still on the belt crossed the lift height measured from
+        # the landing, and the onset fit then took in a mid-stance wobble: 8-15 frames early on every step. The
+        # lift is a rise from where the toe last rested: when the lowest point in the lift_fit_s before the crossing
+        # is itself above the landing's level, the crossing is looked for again from there (when the clip or the
+        # searched span ends before the toe is that far above its rest, the first crossing stands).
+        rest_lo = max(c + 1, j - max(3, int(np.ceil(p.lift_fit_s * fps))))
+        seg = toe_y[rest_lo : j + 1]
+        if np.isfinite(seg).any():
+            k = rest_lo + int(np.nanargmax(seg))
+            if base - toe_y[k] > p.toe_rest_creep_frac * thr:
+                found = crossing(k, float(toe_y[k]))
+                if found is not None:
+                    base, j = float(toe_y[k]), found
     h0, h1 = base - toe_y[j], base - toe_y[j + 1]
     slope = h1 - h0
     if slope <= 0:

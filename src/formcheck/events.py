@@ -102,6 +102,7 @@ class EventParams:
     min_contact_s: float = 0.08  # a toe lift sooner after contact is the landmark jumping (sprinters' stances last ~0.09 s)
     lift_stay_s: float = 0.1  # a lifted toe does not come back near the ground within this
     lift_fit_s: float = 0.1  # the toe's rise is fitted over this much time before it crosses the lift height
+    toe_rest_creep_frac: float = 0.5  # toe at rest above the landing's level by this x the lift height: re-based there
     knee_agree_before_s: float = 0.06  # the knee's turn replaces the toe lift from this much before it ...
     knee_agree_after_s: float = 0.1  # ... to this much after it (Fellin et al. 2010)
     knee_turn_half_width_s: float = 0.05  # the knee's turn is fitted over +-this around peak extension
