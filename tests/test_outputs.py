@@ -699,17 +699,40 @@ def test_compare_takes_the_folders_analyze_wrote(runs: dict[str, Path], tmp_path
     assert code == EXIT_BAD_INPUT and "is a directory" in err  # a folder with no analysis.json in it is still no run
 
 
+def test_the_report_shows_the_stills_without_decoding_their_pngs(runs: dict[str, Path], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """analyze hands the report each still's JPEG made with it: a report that had to decode a PNG would fail here."""
+    from formcheck import report_view
+
+    def no_decoding(data: bytes) -> tuple[bytes, str]:
+        raise ValueError("decoded a PNG")
+
+    monkeypatch.setattr(report_view, "_shrink_image", no_decoding)
+    out = tmp_path / "out"
+    code, _, err = cli("analyze", str(runs["plain"]), "-o", str(out), "--no-video", "-q")
+    assert code == 0, err
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "decoded a PNG" not in page
+    assert page.count('<figure class="still"') == len(list((out / "stills").glob("*.png"))) == 2
+
+
 def test_the_outputs_modules_are_imported_while_the_pose_pass_runs() -> None:
     """A fresh interpreter: the report's and the clip's modules are loaded by the end of the block, on another
     thread; a module that cannot be imported there is not an error of the block (its real import reports it)."""
     code = (
-        "import sys, threading\n"
+        "import importlib, sys, threading\n"
         "from formcheck.outputs import OUTPUT_MODULES, _imported_meanwhile\n"
+        "real, by = importlib.import_module, {}\n"
+        "def recording(name, *a):\n"
+        "    by[name] = threading.current_thread().name\n"
+        "    return real(name, *a)\n"
+        "importlib.import_module = recording\n"
         "assert not any(m in sys.modules for m in OUTPUT_MODULES)\n"
         "with _imported_meanwhile(('formcheck.no_such_stage',) + OUTPUT_MODULES):\n"
         "    pass\n"
         "assert 'formcheck.no_such_stage' not in sys.modules\n"
         "assert all(m in sys.modules for m in OUTPUT_MODULES), OUTPUT_MODULES\n"
+        "assert {by[m] for m in OUTPUT_MODULES} == {'formcheck-imports'}, by\n"
         "assert threading.active_count() == 1\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -170,16 +170,20 @@ def fake_stills(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def test_stills_from_their_previews_are_the_stills_from_their_pngs(fake_stills):
-    """The report takes a still's JPEG made when it was drawn instead of decoding its PNG: the same page either way."""
+def test_stills_from_their_previews_are_the_stills_from_their_pngs(fake_stills, tmp_path):
+    """The report takes a still's JPEG made when it was drawn instead of decoding its PNG: the same images either way,
+    and with previews the PNGs are not read at all (here they do not exist)."""
     from formcheck.report_view import load_stills
     from formcheck.stills import preview_jpeg
 
     previews = {name: preview_jpeg(cv2.imread(str(p))) for name, p in fake_stills.items()}
     from_pngs, problems = load_stills(fake_stills)
     assert not problems and len(from_pngs) == 3  # two findings share one frame
-    assert load_stills(fake_stills, previews=previews) == (from_pngs, [])
     assert {im.data for im in from_pngs} == set(previews.values())
+    assert load_stills(fake_stills, previews=previews) == (from_pngs, [])
+    missing = {name: tmp_path / "gone" / f"{name}.png" for name in fake_stills}
+    assert load_stills(missing, previews=previews) == (from_pngs, [])
+    assert len(load_stills(missing)[1]) == 4  # without them, each missing PNG is a problem
 
 
 @pytest.fixture(scope="module")

@@ -216,7 +216,7 @@ def test_only_yields_the_asked_frames_unchanged(tmp_path: Path) -> None:
 
 
 def test_only_stops_decoding_after_its_last_frame(tmp_path: Path) -> None:
-    """The stills pass asks for a few frames: nothing past the last is decoded (it used to decode to the end of the
+    """The stills pass asks for a few frames: decoding stops right after the last (it used to go on to the end of the
     file, 0.2 s of a 720p clip, after the consumer had stopped). Seen from outside: a file cut after the last frame
     asked for reads without error, one cut before it is still reported as truncated."""
     rng = np.random.default_rng(1)

@@ -138,7 +138,7 @@ def write_annotated(
     # PNGs are compressed on a thread of their own (OpenCV releases the GIL) while the next frames are decoded:
     # 7 stills of a 720x1280 clip took 0.35 s of the 0.84 s stills-only pass in the loop's thread
     png_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-png")
-    pngs: dict[str, Future[bytes]] = {}
+    pngs: list[tuple[str, Future[bytes]]] = []
     try:
         t0: float | None = None
         shift = 0.0
@@ -153,7 +153,7 @@ def write_annotated(
             for spec in wanted.pop(frame.index, ()):
                 img = annotate_frame(frame.rgb.copy(), still_data.still_context(spec.step, spec.kind, full_style), annotators)
                 path = Path(stills_dir) / f"{spec.name}.png"  # type: ignore[arg-type]
-                pngs[spec.name] = png_pool.submit(_write_still, path, img)
+                pngs.append((spec.name, png_pool.submit(_write_still, path, img)))
                 still_paths[spec.name] = path
             if clip_path is None:
                 if not wanted:
@@ -177,7 +177,7 @@ def write_annotated(
                 shift += slowmo_contacts * dt
             if progress is not None:
                 progress(frame.index - first_frame + 1, expected)
-        previews = {name: png.result() for name, png in pngs.items()}  # a failed write is raised here
+        previews = {name: png.result() for name, png in pngs}  # every write awaited: a failed one is raised here
         ok = True
     finally:
         png_pool.shutdown(wait=True)

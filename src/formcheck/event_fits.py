@@ -89,8 +89,11 @@ def toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, p: Ev
     Ground level = the toe's lowest image point (largest y) in the first half stride after
     contact (none when the clip ends within ``toe_ground_min_stride`` of contact: a stance cut that
     short shows no ground level, and its last frames would pass for a lift). From there we walk
-    forward until the toe is higher than ``p.toe_lift_leg`` (the threshold only rejects noise).
-    The lift instant is then the onset of that rise: a rest-then-constant-acceleration fit
+    forward until the toe is higher than ``p.toe_lift_leg`` (the threshold only rejects noise) and
+    stays up for ``p.lift_stay_s``. With ``fps``, when the toe's lowest point in the ``p.lift_fit_s``
+    before that crossing is more than ``p.toe_rest_creep_frac`` x the lift height above the ground
+    level (MediaPipe's toe creeping up through the stance), the walk starts again from that rest
+    with it as the level (the first crossing stands when none is found from there). The lift instant is then the onset of that rise: a rest-then-constant-acceleration fit
     (:func:`lift_onset`) on the unsmoothed trace ``toe_light`` from 0.1 s before the crossing to
     the crossing; without ``fps``/``toe_light``, or if the fit fails, the rise is extrapolated
     linearly back to zero height.
@@ -136,8 +139,9 @@ def toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, p: Ev
         # landing's lowest point to the push-off), so a toe still on the belt crossed the lift height measured from
         # the landing, and the onset fit then took in a mid-stance wobble: 8-15 frames early on every step. The
         # lift is a rise from where the toe last rested: when the lowest point in the lift_fit_s before the crossing
-        # is itself above the landing's level, the crossing is looked for again from there (when the clip or the
-        # searched span ends before the toe is that far above its rest, the first crossing stands).
+        # is more than toe_rest_creep_frac x the lift height above the landing's level, the crossing is looked for
+        # again from there (when none is found from the rest before the searched span or the clip ends, or the
+        # trace has a gap, the first crossing stands).
         rest_lo = max(c + 1, j - max(3, int(np.ceil(p.lift_fit_s * fps))))
         seg = toe_y[rest_lo : j + 1]
         if np.isfinite(seg).any():

@@ -326,14 +326,13 @@ def load_stills(stills: StillPaths | None, choices: Sequence[StillChoice] = (),
     for name, p in items:
         try:
             preview = (previews or {}).get(str(name))
-            raw = Path(p).read_bytes() if preview is None else preview
-            data, mime = _shrink_image(raw) if preview is None else (preview, "image/jpeg")
+            data, mime = _shrink_image(Path(p).read_bytes()) if preview is None else (preview, "image/jpeg")
         except (OSError, ValueError) as exc:
             problems.append(f"key frame {name!r} could not be read ({exc})")
             continue
         choice = by_name.get(str(name))
         title, caption, order = (choice.title, choice.caption, choice.order) if choice else (str(name), "", 1000)
-        digest = hashlib.sha1(raw).digest()
+        digest = hashlib.sha1(data).digest()  # the same frame gives the same JPEG, from its PNG or its preview
         if digest in seen:
             i = seen[digest]
             o, im = keyed[i]

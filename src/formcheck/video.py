@@ -179,8 +179,9 @@ def _decode(
         origin: float | None = None
         rotation: int | None = None
         index = -1
-        # with ``only``, nothing is decoded past its last frame: the consumer stops there, but a producer that
-        # yields nothing more never hears of it, and decoded on to the end (0.2 s of a 720p clip's stills pass)
+        # with ``only``, decoding stops one frame past its last (and what the decoder's threads had begun): the
+        # consumer stops there, but a producer that yields nothing more never hears of it, and decoded on to the
+        # end of the file (0.2 s of a 720p clip's stills pass)
         last_wanted = max(only, default=-1) if only is not None else None
         try:
             for frame in container.decode(stream):
