@@ -291,12 +291,17 @@ def direction_changes(track: PoseTrack) -> dict[str, Any]:
 
 def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_steps: int = MIN_STEPS_REFUSE) -> str:
     """Why a clip with too few steps is refused, and what to film instead: a runner ``crossing`` the frame needs a
-    longer pass, a runner in place (treadmill) a longer clip."""
+    longer pass; a runner in place (treadmill) whom the model found in most frames, a longer clip; one it lost in
+    many frames (a head cut off by the frame's top edge: 44 % of a rendered treadmill clip), the whole body in view,
+    as a longer clip of the same framing would not help."""
     need = f"at least {need_steps} are needed"
+    found = f"only {n_steps} step{'' if n_steps == 1 else 's'} found"
     if crossing:
-        return (f"only {n_steps} steps found while the runner crossed the frame ({_seen_s(raw)} in view; {need}): "
-                f"{PASS_ADVICE}")
-    return f"only {n_steps} steps found; {need}: film 10 s more of steady running"
+        return f"{found} while the runner crossed the frame ({_seen_s(raw)} in view; {need}): {PASS_ADVICE}"
+    if raw.detection_rate < DETECTION_WARN:
+        return (f"{found} ({need}): the runner was found in only {raw.detection_rate:.0%} of frames; keep the whole body, "
+                "head to feet, in view, in good light")
+    return f"{found}; {need}: film 10 s more of steady running"
 
 
 PASS_ADVICE = "stand further back so the pass shows 6 or more steps, or follow the runner with the camera"
