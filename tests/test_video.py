@@ -149,17 +149,23 @@ def test_truncated_fast_start_clip_is_reported(tmp_path: Path) -> None:
         list(iter_frames(cut))
 
 
+def _cut_noise_clip(folder: Path, seed: int) -> Path:
+    """4 s of noise frames (30 fps, 96x64) cut at half their bytes: a file whose second half is missing."""
+    rng = np.random.default_rng(seed)
+    full = folder / "full.mp4"
+    with H264Writer(full, fps=30, size=(96, 64)) as writer:
+        for _ in range(120):
+            writer.write(rng.integers(0, 255, (64, 96, 3), dtype=np.uint8))
+    cut = folder / "cut.mp4"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    return cut
+
+
 def test_a_truncated_clip_says_what_to_do_and_its_advice_works(tmp_path: Path) -> None:
     """A newcomer's copy cut at 60 % of its bytes was refused with "video is truncated: 220 of 360 frames could be
     decoded" and nothing more. The message now says to copy it again, or to analyse the seconds that play with
     --end, and that --end reads them (4 s of noise frames cut at half their bytes: 57 of 120 play, to 1.9 s)."""
-    rng = np.random.default_rng(0)
-    full = tmp_path / "full.mp4"
-    with H264Writer(full, fps=30, size=(96, 64)) as writer:
-        for _ in range(120):
-            writer.write(rng.integers(0, 255, (64, 96, 3), dtype=np.uint8))
-    cut = tmp_path / "cut.mp4"
-    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    cut = _cut_noise_clip(tmp_path, seed=0)
     with pytest.raises(VideoReadError, match="video is truncated") as caught:
         list(iter_frames(cut))
     played = re.search(r"(\d+) of 120 frames could be decoded \(copy or export it from the phone again; or analyse the "
@@ -219,13 +225,7 @@ def test_only_stops_decoding_after_its_last_frame(tmp_path: Path) -> None:
     """The stills pass asks for a few frames: decoding stops right after the last (it used to go on to the end of the
     file, 0.2 s of a 720p clip, after the consumer had stopped). Seen from outside: a file cut after the last frame
     asked for reads without error, one cut before it is still reported as truncated."""
-    rng = np.random.default_rng(1)
-    full = tmp_path / "full.mp4"
-    with H264Writer(full, fps=30, size=(96, 64)) as writer:
-        for _ in range(120):
-            writer.write(rng.integers(0, 255, (64, 96, 3), dtype=np.uint8))
-    cut = tmp_path / "cut.mp4"
-    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    cut = _cut_noise_clip(tmp_path, seed=1)
     playing = sum(1 for _ in iter_frames(cut, end_s=10.0))  # the frames the cut file still holds
     assert 10 < playing < 100
     assert [f.index for f in iter_frames(cut, only={3, playing - 5})] == [3, playing - 5]
