@@ -93,10 +93,10 @@ def toe_lift(toe_y: np.ndarray, c_pos: float, period: float, scale: float, p: Ev
     stays up for ``p.lift_stay_s``. With ``fps``, when the toe's lowest point in the ``p.lift_fit_s``
     before that crossing is more than ``p.toe_rest_creep_frac`` x the lift height above the ground
     level (MediaPipe's toe creeping up through the stance), the walk starts again from that rest
-    with it as the level (the first crossing stands when none is found from there). The lift instant is then the onset of that rise: a rest-then-constant-acceleration fit
-    (:func:`lift_onset`) on the unsmoothed trace ``toe_light`` from 0.1 s before the crossing to
-    the crossing; without ``fps``/``toe_light``, or if the fit fails, the rise is extrapolated
-    linearly back to zero height.
+    with it as the level (the first crossing stands when none is found from there). The lift
+    instant is then the onset of that rise: a rest-then-constant-acceleration fit (:func:`lift_onset`)
+    on the unsmoothed trace ``toe_light`` from 0.1 s before the crossing to the crossing; without
+    ``fps``/``toe_light``, or if the fit fails, the rise is extrapolated linearly back to zero height.
     """
     n = len(toe_y)
     c = int(round(c_pos))

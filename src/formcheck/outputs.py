@@ -267,8 +267,9 @@ def _write_analysis(
         else:
             written.notes.append("source video not found: no annotated clip or stills")
         if plot_images is not None:
-            written.paths["report"] = write_report(analysis, outdir / "report.html", stills=stills, still_previews=previews,
-                                                   plot_images=plot_images.result(), no_stills_reason=_NO_VIDEO if video is None else NO_STILLS_REASON)
+            written.paths["report"] = write_report(
+                analysis, outdir / "report.html", stills=stills, still_previews=previews, plot_images=plot_images.result(),
+                no_stills_reason=_NO_VIDEO if video is None else NO_STILLS_REASON)
     return written
 
 
