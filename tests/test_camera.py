@@ -260,6 +260,23 @@ def test_textureless_background_is_refused(tmp_path):
     assert "tripod" in str(e.value) and "\n" not in str(e.value)
 
 
+def test_a_runner_hiding_the_background_leaves_the_camera_check_unmade_not_refused(tmp_path):
+    """The same clip as above, with the runner's padded box over 85 % of the frame (a 72 px strip left of it): the few
+    frames followed cannot tell a moving camera from a still one (a portrait treadmill clip, heldout_205 of
+    eval_heldout, was refused as "the camera moves" from a strip of plain wall and the belt's slats). It was refused
+    here too; now the track is analysed as filmed, with a warning that says so, and the check counts as not made
+    (compare then does not take the camera for moved)."""
+    n = 60
+    _filmed(tmp_path / "blank.mp4", _pan_cam(), n, _scene(), blank_from=25)
+    track = _track_with_box(n, (147, 75, 405, 275))  # padded: x 72-480, y 0-325 of 480x320
+    prep = prepare_track(track, tmp_path / "blank.mp4")
+    assert prep.summary["background_hidden_fraction"] == pytest.approx(408 / 480, abs=0.01)
+    assert prep.summary["frames_estimated"] == 25  # the pan's frames, before the picture goes blank
+    assert not prep.stabilised and prep.track is prep.original and prep.summary["checked"] is False
+    assert "camera check could not be made" in prep.summary["warning"] and "tripod" in prep.summary["warning"]
+    json.dumps(prep.summary)
+
+
 def test_fast_zoom_is_refused(tmp_path):
     n = 60
     _filmed(tmp_path / "zoom.mp4", _pan_cam(zoom_end=1.5, shake_px=0.0, shake_deg=0.0), n, _scene())

@@ -80,6 +80,10 @@ CUT_CHANGE_MIN = 2.0  # grey levels
 FOLLOWED_WELL_FRACTION = 0.5  # ... "followed well": this share of the points followed (and 3 x MIN_TRACKED) fit one motion
 # --- what the analysis accepts
 FAILED_REFUSE_FRACTION = 0.2  # the camera moved and the background could not be followed on more frames than this: refuse
+# ... unless the runner's (padded) box hides more of the frame than this: then the few frames followed cannot tell a
+# moving camera from a still one (a portrait treadmill clip whose runner fills all but a 0-70 px strip of a plain wall and
+# the belt: 59 of 437 frames followed, a few fits on the belt's slats added up to 65 px of "camera motion", refused)
+BACKGROUND_HIDDEN_UNKNOWN = 0.8
 ZOOM_REFUSE_PCT_S = 8.0  # the picture's scale changes faster than this (% per second over 0.5 s): refuse
 ZOOM_REFUSE_TOTAL_PCT = 30.0  # or by more than this over the analysed stretch
 MIN_SEGMENT_S = 2.0  # a stretch between cuts shorter than this is not analysed
@@ -707,6 +711,18 @@ def _zoom_rate_pct_s(motion: CameraMotion, rows: np.ndarray) -> float:
     return float(100 * np.max(np.abs(s[n:] - s[:-n]) / np.maximum(t[n:] - t[:-n], 1e-6)))
 
 
+def _hidden_fraction(track: PoseTrack) -> float:
+    """Median share of the frame that the runner's padded box (what the camera check leaves out) covers."""
+    w, h = track.image_size
+    boxes = person_boxes(track.keypoints_px)
+    seen = np.isfinite(boxes).all(axis=1)
+    if not seen.any() or not w or not h:
+        return 0.0
+    b = boxes[seen]
+    area = (np.clip(b[:, 2], 0, w) - np.clip(b[:, 0], 0, w)) * (np.clip(b[:, 3], 0, h) - np.clip(b[:, 1], 0, h))
+    return float(np.median(area) / (w * h))
+
+
 def prepare_track(
     track: PoseTrack,
     video_path: str | os.PathLike[str] | None = None,
@@ -720,7 +736,9 @@ def prepare_track(
 
     Raises :class:`formcheck.analysis.AnalysisError` when the camera moved and the background
     cannot carry the correction (too few features on too many frames, a fast zoom), or when no
-    stretch between cuts is long enough.
+    stretch between cuts is long enough. When the runner's box hides more than
+    ``BACKGROUND_HIDDEN_UNKNOWN`` of the frame, too few frames followed do not show that the camera
+    moved: the track is kept as filmed, and the summary says the check could not be made.
     """
     from .analysis import AnalysisError
 
@@ -756,6 +774,14 @@ def prepare_track(
         total_zoom = summary["scale_range_pct"] or 0.0
         summary["failed_fraction"] = round(failed, 3)
         summary["max_zoom_pct_s"] = round(zoom_rate, 2)
+        hidden = _hidden_fraction(original)
+        summary["background_hidden_fraction"] = round(hidden, 3)
+        if failed > FAILED_REFUSE_FRACTION and hidden > BACKGROUND_HIDDEN_UNKNOWN:
+            summary.update(checked=False, warning=(
+                f"the camera check could not be made: the runner fills {hidden:.0%} of the frame and the background left "
+                f"could not be followed on {failed:.0%} of the frames; if the phone moved, events and angles may be off: "
+                "film from a tripod, from further back"))
+            return PreparedTrack(original, original, motion, {**summary, "stabilised": False}, False, tuple(notes))
         if failed > FAILED_REFUSE_FRACTION:
             raise AnalysisError(
                 f"cannot analyse this clip: the camera moves and the background has too little texture to follow it on "
