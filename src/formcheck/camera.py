@@ -81,7 +81,7 @@ FOLLOWED_WELL_FRACTION = 0.5  # ... "followed well": this share of the points fo
 # --- what the analysis accepts
 FAILED_REFUSE_FRACTION = 0.2  # the camera moved and the background could not be followed on more frames than this: refuse
 # ... unless the runner's (padded) box hides more of the frame than this: then the few frames followed cannot tell a
-# moving camera from a still one (a portrait treadmill clip whose runner fills all but a 0-70 px strip of a plain wall and
+# moving camera from a still one (a portrait treadmill clip whose runner fills all but 0-76 px strips of a plain wall and
 # the belt: 59 of 437 frames followed, a few fits on the belt's slats added up to 65 px of "camera motion", refused)
 BACKGROUND_HIDDEN_UNKNOWN = 0.8
 ZOOM_REFUSE_PCT_S = 8.0  # the picture's scale changes faster than this (% per second over 0.5 s): refuse
@@ -776,23 +776,23 @@ def prepare_track(
         summary["max_zoom_pct_s"] = round(zoom_rate, 2)
         hidden = _hidden_fraction(original)
         summary["background_hidden_fraction"] = round(hidden, 3)
-        if failed > FAILED_REFUSE_FRACTION and hidden > BACKGROUND_HIDDEN_UNKNOWN:
+        if failed > FAILED_REFUSE_FRACTION and hidden > BACKGROUND_HIDDEN_UNKNOWN:  # kept as filmed, not stabilised
             summary.update(checked=False, warning=(
                 f"the camera check could not be made: the runner fills {hidden:.0%} of the frame and the background left "
                 f"could not be followed on {failed:.0%} of the frames; if the phone moved, events and angles may be off: "
                 "film from a tripod, from further back"))
-            return PreparedTrack(original, original, motion, {**summary, "stabilised": False}, False, tuple(notes))
-        if failed > FAILED_REFUSE_FRACTION:
+        elif failed > FAILED_REFUSE_FRACTION:
             raise AnalysisError(
                 f"cannot analyse this clip: the camera moves and the background has too little texture to follow it on "
                 f"{failed:.0%} of the frames: film from a tripod, or keep a textured background (fence, trees, track markings) in view")
-        if zoom_rate > ZOOM_REFUSE_PCT_S or total_zoom > ZOOM_REFUSE_TOTAL_PCT:
+        elif zoom_rate > ZOOM_REFUSE_PCT_S or total_zoom > ZOOM_REFUSE_TOTAL_PCT:
             raise AnalysisError(
                 f"cannot analyse this clip: the camera zooms during the clip (up to {zoom_rate:.0f}% per second, {total_zoom:.0f}% in all): "
                 "keep the zoom fixed while filming")
-        stab = True
-        motion = levelled(motion, rows)
-        summary["level_deg"] = motion.info.get("level_deg", 0.0)  # the reference turned by this to the median roll
+        else:
+            stab = True
+            motion = levelled(motion, rows)
+            summary["level_deg"] = motion.info.get("level_deg", 0.0)  # the reference turned by this to the median roll
     summary["stabilised"] = stab
     analysed_track = stabilised(original, motion) if stab else original
     return PreparedTrack(analysed_track, original, motion, summary, stab, tuple(notes))
