@@ -76,3 +76,27 @@ def test_sample_interpolates_between_frames_and_is_nan_outside():
     sig = np.arange(10, dtype=float)[:, None] * np.array([[1.0, 2.0]])
     assert np.allclose(sample(sig, np.array([2.25, 0.0, 9.0])), [[2.25, 4.5], [0.0, 0.0], [9.0, 18.0]])  # both ends included
     assert np.isnan(sample(sig, np.array([-0.5, 9.5]))).all()
+
+
+def test_unmeasured_windows_neither_warn_nor_touch_the_process_wide_warning_filters(monkeypatch):
+    """Analyses run on a thread pool (history, tests): silencing NaN warnings by swapping the process-wide
+    filters let one thread restore them while another was inside, and "Mean of empty slice" escaped."""
+    import warnings
+
+    truth = 12.4 + PERIOD * np.arange(6)
+    trace = _foot_trace(int(truth[-1]) + 20, truth)
+    trace[: int(truth[1]) + 8] = np.nan  # all-NaN windows and template samples
+    filters_before = list(warnings.filters)
+
+    changes = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # record everything
+        for name in ("simplefilter", "filterwarnings", "catch_warnings"):
+            monkeypatch.setattr(warnings, name, lambda *a, _name=name, **k: changes.append(_name))
+        try:
+            aligned, misfit = align_to_template(trace, truth, half_width_frames=0.3 * PERIOD, max_shift_frames=0.15 * PERIOD)
+        finally:
+            monkeypatch.undo()
+    assert changes == [] and caught == [], (changes, [str(w.message) for w in caught])
+    assert warnings.filters == filters_before
+    assert np.isnan(misfit[0]) and np.all(np.isfinite(aligned))

@@ -37,7 +37,6 @@ background cannot carry it); :func:`motion_summary` is the camera-motion quality
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -171,10 +170,10 @@ def _runner_boxes(track: PoseTrack | None, pad: float = BOX_PAD) -> tuple[np.nda
 
 def person_boxes(k: np.ndarray, pad: float = BOX_PAD) -> np.ndarray:
     """(T, 4) x0 y0 x1 y1 box around each frame's keypoints ((T, 33, 2) px), padded, the head above; NaN where unseen."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames
-        x0, y0 = np.nanmin(k[..., 0], axis=1), np.nanmin(k[..., 1], axis=1)
-        x1, y1 = np.nanmax(k[..., 0], axis=1), np.nanmax(k[..., 1], axis=1)
+    # fmin/fmax skip NaN and leave an all-NaN frame NaN without the warning nanmin gives (which only
+    # the process-wide, thread-unsafe warnings filters could silence)
+    x0, y0 = np.fmin.reduce(k[..., 0], axis=1), np.fmin.reduce(k[..., 1], axis=1)
+    x1, y1 = np.fmax.reduce(k[..., 0], axis=1), np.fmax.reduce(k[..., 1], axis=1)
     w, h = x1 - x0, y1 - y0
     return np.stack([x0 - pad * w - 0.05 * h, y0 - 1.5 * pad * h, x1 + pad * w + 0.05 * h, y1 + pad * h], axis=1)
 

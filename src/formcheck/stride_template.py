@@ -16,22 +16,29 @@ re-align); it needs periodic strides and so runs only on legs with enough steps.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 
-class _quiet(warnings.catch_warnings):
-    """NaN arithmetic without warnings: unmeasured samples are expected here (a foot lost for a few frames)."""
+def nan_mean(values: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
+    """Mean over ``axis`` of the finite values; NaN where there are none, without a RuntimeWarning.
 
-    def __enter__(self):
-        super().__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-        self._err = np.seterr(all="ignore")
+    Unmeasured samples are expected here (a foot lost for a few frames). ``np.nanmean`` warns on an
+    all-NaN slice, and silencing that with ``warnings.catch_warnings`` is not thread-safe: it swaps the
+    process-wide filters, so two analyses on a thread pool restore each other's and the warning escapes.
+    """
+    finite = np.isfinite(values)
+    count = finite.sum(axis=axis, keepdims=keepdims)
+    total = np.where(finite, values, 0.0).sum(axis=axis, keepdims=keepdims)
+    with np.errstate(invalid="ignore", divide="ignore"):  # numpy's error state is per thread
+        return np.where(count > 0, total / count, np.nan)
 
-    def __exit__(self, *exc):
-        np.seterr(**self._err)
-        return super().__exit__(*exc)
+
+def nan_median(values: np.ndarray, axis: int) -> np.ndarray:
+    """Median over ``axis`` of the finite values; NaN where there are none, without a RuntimeWarning."""
+    values = np.asarray(values, dtype=float)
+    empty = ~np.isfinite(values).any(axis=axis, keepdims=True)
+    filled = np.where(empty, 0.0, values)  # an all-NaN slice gets a stand-in, blanked again below
+    return np.where(np.squeeze(empty, axis=axis), np.nan, np.nanmedian(filled, axis=axis))
 
 
 def sample(signal: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -51,8 +58,7 @@ def _shape(windows: np.ndarray, shape_only: bool) -> np.ndarray:
     """Windows (..., G, C), less each one's own mean per channel when ``shape_only``."""
     if not shape_only:
         return windows
-    with _quiet():
-        return windows - np.nanmean(windows, axis=-2, keepdims=True)
+    return windows - nan_mean(windows, axis=-2, keepdims=True)
 
 
 def align_to_template(signal: np.ndarray, positions: np.ndarray, half_width_frames: float, max_shift_frames: float,
@@ -86,25 +92,22 @@ def align_to_template(signal: np.ndarray, positions: np.ndarray, half_width_fram
     current = positions.copy()
     for _ in range(iterations):
         windows = _shape(sample(signal, current[:, None] + grid[None, :]), shape_only)  # (N, G, C)
-        with _quiet():
-            template = np.nanmedian(windows, axis=0)  # (G, C); all-NaN columns stay NaN
+        template = nan_median(windows, axis=0)  # (G, C); all-NaN columns stay NaN
         moved = current.copy()
         for i, pos in enumerate(positions):  # every iteration searches around the detector's own instant
             tried = _shape(sample(signal, pos + shifts[:, None] + grid[None, :]), shape_only)  # (S, G, C)
-            with _quiet():
-                sq = ((tried - template[None]) ** 2).reshape(len(shifts), -1)
-                cost = np.nanmean(sq, axis=1)
+            sq = ((tried - template[None]) ** 2).reshape(len(shifts), -1)
+            cost = nan_mean(sq, axis=1)
             cost[(np.isfinite(sq).mean(axis=1) < min_coverage) | ~np.isfinite(cost)] = np.inf
             if np.isfinite(cost).any():
                 moved[i] = pos + shifts[int(np.argmin(cost))]
         current = moved + float(np.median(positions - moved))
     windows = _shape(sample(signal, current[:, None] + grid[None, :]), shape_only)
-    with _quiet():
-        template = np.nanmedian(windows, axis=0)
-        sq = ((windows - template[None]) ** 2).reshape(len(current), -1)
-        misfit = np.sqrt(np.nanmean(sq, axis=1))
+    template = nan_median(windows, axis=0)
+    sq = ((windows - template[None]) ** 2).reshape(len(current), -1)
+    misfit = np.sqrt(nan_mean(sq, axis=1))
     misfit[np.isfinite(sq).mean(axis=1) < min_coverage] = np.nan
     return current, misfit
 
 
-__all__ = ["align_to_template", "sample"]
+__all__ = ["align_to_template", "nan_mean", "nan_median", "sample"]
