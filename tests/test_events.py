@@ -708,6 +708,34 @@ def test_a_stance_just_after_the_runner_is_found_is_the_foot_standing_still(fps)
     assert found(EventParams(pass_min_travel_leg=1e9)) == []
 
 
+def test_a_pass_contact_no_landing_times_is_where_the_foot_stops_not_its_zeni_peak():
+    """On a pass the foot is most anterior relative to the pelvis (the Zeni peak) while it still swings forward,
+    ~25 ms before it lands: 3 frames at 120 fps (rendered passes: 2 of 7 such contacts within 17 ms). Where neither
+    the landing fit nor the descent times a contact (here: no leg trusted for the landing rule), the foot standing
+    still on the ground times it: within a frame of the model's truth; at the Zeni peak without the planted feet."""
+    g = simulate_gait(GaitParams(fps=120, duration_s=3.0, treadmill=False, runner_height_frac=0.3))
+    track = to_pose_track(g)
+    cleaned, light = clean_track(track), clean_track(track, smooth=False)
+    facing = detect_direction(cleaned.track).facing
+    half_stride = 0.5 * g.truth["stride_time_s"] * g.params.fps
+
+    def errors(p: EventParams) -> list[tuple[str, int]]:
+        events = detect_events(cleaned.track, facing, light=light.track, params=p)
+        out = []
+        for s in events.steps:
+            true = [st["contact_frame"] for st in g.truth["steps"] if st["side"] == s.side]
+            nearest = min(true, key=lambda f: abs(f - s.contact_index))
+            if abs(nearest - s.contact_index) < half_stride:
+                out.append((s.contact_method, int(s.contact_index - nearest)))
+        return out
+
+    planted = errors(EventParams(landing_min_visibility=1.01))
+    assert len(planted) >= 7 and {m for m, _ in planted} == {"planted"}
+    assert all(abs(e) <= 1 for _, e in planted), planted
+    zeni = errors(EventParams(landing_min_visibility=1.01, pass_min_travel_leg=1e9))  # no pass: no planted feet
+    assert {m for m, _ in zeni} == {"zeni"} and np.median([e for _, e in zeni]) <= -2, zeni
+
+
 def test_planted_runs_stand_only_for_stances_no_candidate_has():
     """A planted run becomes a candidate only where no candidate's stance of either foot lies, a stride (not a step)
     from its own leg's candidates and from another planted one, and after its foot was first seen."""

@@ -231,7 +231,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
        real labels worse, 9-12/17, so it was not kept.)
     On a runner crossing the frame (overground) a foot standing still while the pelvis passes is a stance
     (:func:`pass_planted_runs`): it confirms a candidate whose swing the clip cuts (contact timed where the foot
-    stops when the landing's fit is not in view), and stands for a stance no candidate found
+    stops when the landing's fit is not in view), times a contact that neither a landing nor the foot's descent
+    timed (its Zeni peak comes while the foot still swings forward), and stands for a stance no candidate found
     (:func:`planted_candidates`; ``contact_method="planted"``).
     A clip of a stride or two in which the runner crosses the frame (no stride period, or fewer than
     ``pass_min_strides``) is also timed by the planted feet (:func:`short_pass_events`), which is kept
@@ -330,6 +331,10 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                                         c_zeni + p.planted_after_zeni_stride * period, candidates[other_side(side)], period)
                 if standing is None:
                     continue
+            elif not lands and runs and (side, _time_at(track, c_zeni)) not in descents:
+                # a pass whose landing neither a fit nor the descent timed: where the foot stops, not its Zeni peak
+                standing = _standing_in(runs, light, side, c_zeni - p.landing_before_zeni_stride * period,
+                                        c_zeni + p.planted_after_zeni_stride * period, candidates[other_side(side)], period)
             if lands and (standing is None or min(lands.values()) >= first_seen + edge_margin):  # the landing's fit in view
                 c_pos, c_method = min(lands.values()), "landing"
             elif standing is not None:
