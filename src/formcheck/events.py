@@ -121,6 +121,10 @@ class EventParams:
     alternation_min_stride: float = 0.25  # contacts of the two legs closer than this are one foot counted twice
     unseen_frames: int = 2  # ... and so is a step whose foot was not tracked in this many frames before contact
     # Stride template (formcheck.stride_template): each leg's events re-aligned on the trace its foot repeats
+    ground_motion_tol: float = 0.35  # the foot moves with the ground: within this fraction of its mid-stance velocity ...
+    ground_motion_frames: int = 2  # ... over this many consecutive frame intervals ...
+    ground_motion_min_early_frames: int = 2  # ... this many frames before the contact found: the contact moves there
+    ground_motion_min_speed_leg_s: float = 0.5  # only where the stance foot moves (a treadmill belt), at least this fast
     template_min_steps: int = 4  # a leg with fewer steps keeps the detector's frames
     template_half_width_stride: float = 0.3  # the foot's trace compared over +-this around each event ...
     template_max_shift_stride: float = 0.1  # ... each event searched within this of where the detector put it
@@ -389,6 +393,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = zeni_contacts_by_descent(steps, descents, track, p)
     steps = contacts_by_rhythm(steps, track, period, p)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
+    steps = contacts_by_ground_motion(steps, light, track, period, p)
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
     steps, leading = events_in_cut_strides(steps, light, track, facing, period, p)
     steps = with_doubts(steps, period / fps, p)
@@ -615,6 +620,54 @@ def toe_offs_by_regularity(steps: list[StepEvents], alternatives: dict[tuple[str
             if options:
                 _, m, q = min(options)
                 out[i] = _with_toe_off_at(s, q, track, p, m)
+    return out
+
+
+def contacts_by_ground_motion(steps: list[StepEvents], light: PoseTrack, track: PoseTrack, period: float,
+                              p: EventParams) -> list[StepEvents]:
+    """A contact found after the foot already moved with the belt, moved back to where that motion began.
+
+    From initial contact on, a stance foot moves with the ground: backwards at belt speed on a treadmill. Its
+    mid-stance image velocity (heel-toe midpoint, unsmoothed track) gives that speed, step by step. MediaPipe's
+    heel, above all the far one, can come down slowly onto its stance level after the shoe landed, and the
+    landing fit then fires when the heel stops, 2-3 frames after the foot was already carried by the belt (the
+    rendered far feet at 60-120 fps). The first frame, from the foot's most anterior point (its Zeni instant) on,
+    from which the foot moves within ``ground_motion_tol`` of its stance velocity over ``ground_motion_frames``
+    intervals, with its lowest landmark within ``landing_near_ground_leg`` of its mid-stance level (the lag is in
+    the height), is where it was on the ground; a contact ``ground_motion_min_early_frames`` or more after it moves
+    there. Only where the stance foot moves at least ``ground_motion_min_speed_leg_s`` (a still foot overground
+    has no motion to begin).
+    """
+    kl = light.keypoints_px
+    fps = float(track.fps)
+    scale = body_scale_px(track.keypoints_px)
+    if not np.isfinite(scale):
+        return steps
+    out = []
+    for s in steps:
+        out.append(s)
+        if s.toe_off_at_s is None:
+            continue
+        leg = lm.LEG[s.side]  # type: ignore[index]
+        dx = np.diff(0.5 * (kl[:, leg["heel"], 0] + kl[:, leg["foot_index"], 0]))  # dx[i]: frame i -> i + 1
+        low = np.fmax(kl[:, leg["heel"], 1], kl[:, leg["foot_index"], 1])  # image y of the foot's lowest landmark
+        c = _index_at(track, s.contact_at_s)
+        t = _index_at(track, s.toe_off_at_s)
+        a, b = int(np.ceil(c + 0.3 * (t - c))), int(np.floor(t - 0.3 * (t - c))) + 1  # mid-stance
+        if np.isfinite(dx[a:b]).sum() < 2:
+            continue
+        stance_v = float(np.nanmedian(dx[a:b]))  # px/frame
+        level = float(np.nanmax(low[a:b]))
+        if abs(stance_v) * fps < p.ground_motion_min_speed_leg_s * scale:
+            continue
+        lo = int(np.ceil(_index_at(track, s.candidate_at_s))) if s.candidate_at_s is not None else int(np.ceil(c - 0.1 * period))
+        hi = int(np.ceil(c - p.event_frame_tol_frames)) - p.ground_motion_min_early_frames
+        for f in range(max(0, lo), hi + 1):
+            run = dx[f : f + p.ground_motion_frames]
+            if (len(run) == p.ground_motion_frames and np.all(np.abs(run - stance_v) <= p.ground_motion_tol * abs(stance_v))
+                    and level - low[f] <= p.landing_near_ground_leg * scale):  # near the belt, not a foot swept back in the air
+                out[-1] = _with_contact_at(s, _time_at(track, f), track, p)
+                break
     return out
 
 
