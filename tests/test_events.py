@@ -763,6 +763,26 @@ def test_a_pass_contact_no_landing_times_is_where_the_foot_stops_not_its_zeni_pe
     assert {m for m, _ in zeni} == {"zeni"} and np.median([e for _, e in zeni]) <= -2, zeni
 
 
+@pytest.mark.parametrize("fps", [60, 120])
+def test_a_runner_found_standing_on_a_foot_gives_that_stances_toe_off(fps):
+    """MediaPipe often finds a runner entering the frame only once a foot is down (rendered passes: the first
+    stance's contact and toe-off both missed). The contact is not in view; the toe-off is, timed where the toe
+    lift and the knee's turn agree: within a frame of the model's truth, listed as a leading toe-off, no contact
+    made up for it; nothing without the pass's planted feet."""
+    g = simulate_gait(GaitParams(fps=fps, duration_s=3.0, treadmill=False, runner_height_frac=0.3))
+    stance = next(s for s in g.truth["steps"] if s["contact_frame"] > 0.3 * fps)
+    first_seen = int(stance["contact_frame"]) + round(0.05 * fps)
+    track = to_pose_track(g, dropout_frames=tuple(range(first_seen)))
+    cleaned, light = clean_track(track), clean_track(track, smooth=False)
+    facing = detect_direction(cleaned.track).facing
+    events = detect_events(cleaned.track, facing, light=light.track)
+    (lead,) = events.leading_toe_offs
+    assert lead.side == stance["side"] and abs(lead.index - stance["toe_off_frame"]) <= 1, (lead, stance["toe_off_frame"])
+    assert min(s.contact_index for s in events.steps) > stance["toe_off_frame"]
+    no_pass = detect_events(cleaned.track, facing, light=light.track, params=EventParams(pass_min_travel_leg=1e9))
+    assert no_pass.leading_toe_offs == ()
+
+
 def test_planted_runs_stand_only_for_stances_no_candidate_has():
     """A planted run becomes a candidate only where no candidate's stance of either foot lies, a stride (not a step)
     from its own leg's candidates and from another planted one, and after its foot was first seen."""

@@ -396,6 +396,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = contacts_by_ground_motion(steps, light, track, period, p)
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
     steps, leading = events_in_cut_strides(steps, light, track, facing, period, p)
+    leading += pass_leading_toe_offs(steps, leading, runs, light, track, period, scale, p)
     steps = with_doubts(steps, period / fps, p)
     steps = with_unseen_doubts(steps, light, p, filled)
     steps = without_one_foot_counted_twice(steps, trust, period / fps, p)
@@ -852,6 +853,45 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
         out = [s for s in out if s.side != side] + mine
     out.sort(key=lambda s: s.contact_at_s)
     return out, leading
+
+
+def pass_leading_toe_offs(steps: list[StepEvents], leading: list[LeadingToeOff], runs: list[tuple[str, int, int, float]],
+                          light: PoseTrack, track: PoseTrack, period: float, scale: float, p: EventParams) -> list[LeadingToeOff]:
+    """Toe-offs of the feet a runner entering the frame already stands on: their contact is not in view.
+
+    MediaPipe often finds a runner crossing the frame only once most of the body is in (rendered passes: first found
+    on the frame a foot lands, or after it). That foot standing still on the ground from the first frames it is
+    seen (:func:`planted_runs`, landing not in view) is a stance whose contact the clip does not show, but whose
+    toe lift it does: timed as any toe lift (:func:`formcheck.event_fits.toe_lift` from where the foot is first
+    seen standing) where the knee's turn agrees with it as on any stance (then at the turn): the first poses of a
+    runner entering are often placed badly, and a toe creeping up on them passed for a lift 9 frames early at 120 fps.
+    Kept where no found stance of either leg overlaps the run (the labels may be swapped), no toe-off was placed
+    there already, and the foot is in the frame until it lifts. Listed as a leading toe-off, never measured.
+    """
+    n = len(light.keypoints_px)
+    fps = float(track.fps)
+    out: list[LeadingToeOff] = []
+    for label, a, b, _ in runs:
+        if _landed_in_view(light, label, a):
+            continue
+        if any(s.contact_index <= b and a <= (s.toe_off_index if s.toe_off_index is not None else s.contact_index) for s in steps):
+            continue  # a stance already found there
+        if any(a <= e.index <= b + 0.25 * period for e in leading):
+            continue  # its toe-off already placed on the leg's stride template (events_in_cut_strides)
+        leg = lm.LEG[label]  # type: ignore[index]
+        to_pos, method = toe_lift(track.keypoints_px[:, leg["foot_index"], 1], float(a), period, scale, p, fps,
+                                  light.keypoints_px[:, leg["foot_index"], 1])
+        if to_pos is None:
+            continue
+        knee = _knee_turn_in_stance(knee_flexion_deg(light.keypoints_px, label), knee_flexion_deg(track.keypoints_px, label),
+                                    float(a), period, fps, p)
+        if knee is None or not -p.knee_agree_before_s * fps <= knee - to_pos <= p.knee_agree_after_s * fps:
+            continue  # the first poses of a runner entering are often placed badly: two kinds of evidence must agree
+        to_pos, method = knee, "knee_extension"
+        o = max(a, int(np.floor(to_pos + p.event_frame_tol_frames)))
+        if _in_frame(light, label, p.frame_margin_frac)[max(0, a - 1) : min(n, o + 2)].all():
+            out.append(LeadingToeOff(side=label, index=o, at_s=_time_at(track, to_pos), method=method))
+    return out
 
 
 def _with_toe_off_at(s: StepEvents, pos: float, track: PoseTrack, p: EventParams, method: str, **changes: object) -> StepEvents:
