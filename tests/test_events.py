@@ -655,6 +655,27 @@ def test_short_pass_stances_are_the_planted_feet(fps):
     assert events.stride_period_frames == pytest.approx(2 * np.median(np.diff([c for _, c, _ in truth])), abs=2)
 
 
+@pytest.mark.parametrize("fps", [30, 60])
+def test_short_pass_toe_off_is_the_knees_turn_where_it_agrees_with_the_toe_lift(fps):
+    """On a small runner crossing the frame MediaPipe's toe rises before the shoe leaves the ground
+    (track_side_short_02's copies: toe-offs 1-6 frames early). As on a longer clip, a knee turn that agrees with
+    the toe lift times the toe-off. Here every toe rises 67 ms early: within a frame of the truth, not 2-5 early."""
+    g = simulate_gait(GaitParams(fps=fps, duration_s=1.2, treadmill=False, runner_height_frac=0.3))
+    track = to_pose_track(g)
+    kp = track.keypoints_px.copy()
+    lead = round(0.067 * fps)
+    for st in g.truth["steps"]:
+        toe, o = lm.LEG[st["side"]]["foot_index"], int(st["toe_off_frame"])
+        mid, end = (int(st["contact_frame"]) + o) // 2, min(len(kp) - lead, o + 4 * lead)
+        kp[mid:end, toe, 1] = track.keypoints_px[mid + lead : end + lead, toe, 1]
+    cleaned = clean_track(track.with_keypoints(kp))
+    events = detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light)
+    truth = [(s["side"], s["toe_off_frame"]) for s in g.truth["steps"]]
+    assert len(events.steps) == len(truth) >= 3
+    for st, (side, o) in zip(events.steps, truth):
+        assert st.side == side and st.toe_off_method == "knee_extension" and abs(st.toe_off_index - o) <= 1, (st, o)
+
+
 def test_short_pass_stance_on_the_other_legs_label_is_relabelled():
     """MediaPipe swaps a small runner's leg labels for a whole stance (longer than formcheck.clean repairs): the
     sides follow the alternation, so that stance keeps its true side, is marked ``other_label`` (and doubtful),

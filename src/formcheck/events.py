@@ -1132,9 +1132,9 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
     ``other_label`` (its landmarks are under the other leg's label: the analysis exchanges the labels there,
     :func:`label_swap_frames`). Contact = the first frame, from 2 frames before the foot
     stops, with its lowest landmark at its stance level (a landing foot may still slide a little);
-    toe-off = the toe lift (:func:`formcheck.event_fits.toe_lift`, stride = twice the median step),
-    unless it comes less than ``planted_min_contact_s`` after contact (landmark jitter), then the last
-    frame the foot stood still.
+    toe-off = the toe lift (:func:`formcheck.event_fits.toe_lift`, stride = twice the median step), at the
+    knee's turn where that agrees with it (as on any stance), unless it comes less than ``planted_min_contact_s``
+    after contact (landmark jitter), then the last frame the foot stood still.
     """
     fps = float(track.fps)
     kl = light.keypoints_px
@@ -1155,6 +1155,11 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
                                    kl[:, leg["foot_index"], 1]) if np.isfinite(period) else (None, "none"))
         if to_pos is None or to_pos - c < p.planted_min_contact_s * fps:  # no running stance is that short: jitter
             to_pos, method = float(b), "foot_planted"  # the last frame the foot stood still
+        elif np.isfinite(period):
+            k_pos = _knee_turn_in_stance(knee_flexion_deg(kl, label), knee_flexion_deg(track.keypoints_px, label), float(c),
+                                         period, fps, p)
+            if k_pos is not None and -p.knee_agree_before_s * fps <= k_pos - to_pos <= p.knee_agree_after_s * fps:
+                to_pos, method = k_pos, "knee_extension"
         o = max(c, int(np.floor(to_pos + p.event_frame_tol_frames)))
         if not _in_frame(light, label, p.frame_margin_frac)[max(0, c - 1) : min(n, o + 2)].all():
             continue
