@@ -120,11 +120,12 @@ class EventParams:
     doubt_offset_stride: float = 0.1  # a step whose timing departs this far from its leg's median is uncertain
     alternation_min_stride: float = 0.25  # contacts of the two legs closer than this are one foot counted twice
     unseen_frames: int = 2  # ... and so is a step whose foot was not tracked in this many frames before contact
-    # Stride template (formcheck.stride_template): each leg's events re-aligned on the trace its foot repeats
+    # The belt's motion (contacts_by_ground_motion): a stance foot moves with the ground from contact on
     ground_motion_tol: float = 0.35  # the foot moves with the ground: within this fraction of its mid-stance velocity ...
     ground_motion_frames: int = 2  # ... over this many consecutive frame intervals ...
     ground_motion_min_early_frames: int = 2  # ... this many frames before the contact found: the contact moves there
     ground_motion_min_speed_leg_s: float = 0.5  # only where the stance foot moves (a treadmill belt), at least this fast
+    # Stride template (formcheck.stride_template): each leg's events re-aligned on the trace its foot repeats
     template_min_steps: int = 4  # a leg with fewer steps keeps the detector's frames
     template_half_width_stride: float = 0.3  # the foot's trace compared over +-this around each event ...
     template_max_shift_stride: float = 0.1  # ... each event searched within this of where the detector put it
@@ -658,7 +659,7 @@ def contacts_by_ground_motion(steps: list[StepEvents], light: PoseTrack, track: 
         if np.isfinite(dx[a:b]).sum() < 2:
             continue
         stance_v = float(np.nanmedian(dx[a:b]))  # px/frame
-        level = float(np.nanmax(low[a:b]))
+        level = float(np.fmax.reduce(low[a:b]))  # NaN (no move) when the foot's height is not measured there
         if abs(stance_v) * fps < p.ground_motion_min_speed_leg_s * scale:
             continue
         lo = int(np.ceil(_index_at(track, s.candidate_at_s))) if s.candidate_at_s is not None else int(np.ceil(c - 0.1 * period))
@@ -879,18 +880,17 @@ def pass_leading_toe_offs(steps: list[StepEvents], leading: list[LeadingToeOff],
         if any(a <= e.index <= b + 0.25 * period for e in leading):
             continue  # its toe-off already placed on the leg's stride template (events_in_cut_strides)
         leg = lm.LEG[label]  # type: ignore[index]
-        to_pos, method = toe_lift(track.keypoints_px[:, leg["foot_index"], 1], float(a), period, scale, p, fps,
-                                  light.keypoints_px[:, leg["foot_index"], 1])
-        if to_pos is None:
+        lift, _ = toe_lift(track.keypoints_px[:, leg["foot_index"], 1], float(a), period, scale, p, fps,
+                           light.keypoints_px[:, leg["foot_index"], 1])
+        if lift is None:
             continue
         knee = _knee_turn_in_stance(knee_flexion_deg(light.keypoints_px, label), knee_flexion_deg(track.keypoints_px, label),
                                     float(a), period, fps, p)
-        if knee is None or not -p.knee_agree_before_s * fps <= knee - to_pos <= p.knee_agree_after_s * fps:
+        if knee is None or not -p.knee_agree_before_s * fps <= knee - lift <= p.knee_agree_after_s * fps:
             continue  # the first poses of a runner entering are often placed badly: two kinds of evidence must agree
-        to_pos, method = knee, "knee_extension"
-        o = max(a, int(np.floor(to_pos + p.event_frame_tol_frames)))
+        o = max(a, int(np.floor(knee + p.event_frame_tol_frames)))
         if _in_frame(light, label, p.frame_margin_frac)[max(0, a - 1) : min(n, o + 2)].all():
-            out.append(LeadingToeOff(side=label, index=o, at_s=_time_at(track, to_pos), method=method))
+            out.append(LeadingToeOff(side=label, index=o, at_s=_time_at(track, knee), method="knee_extension"))
     return out
 
 
