@@ -782,6 +782,13 @@ def test_a_pass_contact_no_landing_times_is_where_the_foot_stops_not_its_zeni_pe
     assert all(abs(e) <= 1 for _, e in planted), planted
     zeni = errors(EventParams(landing_min_visibility=1.01, pass_min_travel_leg=1e9))  # no pass: no planted feet
     assert {m for m, _ in zeni} == {"zeni"} and np.median([e for _, e in zeni]) <= -2, zeni
+    # the stance keeps its own Zeni peak as its step marker (step and stride times, cadence, run between peaks)
+    steps = detect_events(cleaned.track, facing, light=light.track, params=EventParams(landing_min_visibility=1.01)).steps
+    inner = steps[1:-1]  # the first and last stances are the clip's edges: no peak of their own
+    assert inner and all(s.candidate_at_s is not None and s.candidate_at_s < s.contact_at_s for s in inner)
+    # where the foot's descent times a contact (the landing fit off, the descent on), the descent keeps it
+    descent = errors(EventParams(landing_noise_factor=1e9))
+    assert [m for m, _ in descent].count("descent") >= 6, descent
 
 
 @pytest.mark.parametrize("fps", [60, 120])

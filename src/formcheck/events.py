@@ -171,7 +171,9 @@ PLACED = "template"  # the method of an event placed on the leg's stride templat
 
 @dataclass(frozen=True)
 class LeadingToeOff:
-    """The toe-off of a stance that was under way when the clip started: its contact is not in the clip."""
+    """The toe-off of a stance whose contact the clip does not show: under way when the clip started (placed on the
+    leg's stride template, :func:`events_in_cut_strides`), or when a runner crossing the frame was first found
+    (:func:`pass_leading_toe_offs`, at the knee's turn)."""
 
     side: str
     index: int  # track index: the last frame with the toe down
@@ -187,7 +189,7 @@ class GaitEvents:
     stride_period_frames: float
     facing: str
     fps: float | None = None  # the track's rate (frames per second of real time)
-    leading_toe_offs: tuple[LeadingToeOff, ...] = ()  # toe-offs before each leg's first contact (see events_in_cut_strides)
+    leading_toe_offs: tuple[LeadingToeOff, ...] = ()  # toe-offs before each leg's first contact (see LeadingToeOff)
 
     @property
     def stride_period_s(self) -> float | None:
@@ -326,6 +328,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 if t_desc is not None and t_desc >= c_zeni:  # down after the foot stopped swinging forward
                     descents[(side, _time_at(track, c_zeni))] = t_desc
             standing = None  # the foot standing still that confirms a candidate with no Zeni peak of its own (a pass)
+            own_peak = not candidate.planted and not candidate.at_clip_edge  # a Zeni peak of its own: its step marker
             if candidate.planted:
                 standing = (side, int(c_zeni), int(candidate.toe_off or c_zeni), 0.0)
             elif candidate.at_clip_edge and not (lands and first_seen + 2 <= c_zeni <= last_seen - 2
@@ -382,7 +385,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                     toe_off_at_s=None if to_pos is None else _time_at(track, to_pos),
                     toe_off_method=method,
                     contact_method=c_method,
-                    candidate_at_s=None if standing is not None else _time_at(track, c_zeni),  # see with_planted_markers
+                    candidate_at_s=None if standing is not None and not own_peak else _time_at(track, c_zeni),  # with_planted_markers
                     doubts=(() if lift_seen or to_pos is None else
                             (SOON_LIFT,) if jumped else ("no toe lift seen",)),
                 )
@@ -633,12 +636,13 @@ def contacts_by_ground_motion(steps: list[StepEvents], light: PoseTrack, track: 
     mid-stance image velocity (heel-toe midpoint, unsmoothed track) gives that speed, step by step. MediaPipe's
     heel, above all the far one, can come down slowly onto its stance level after the shoe landed, and the
     landing fit then fires when the heel stops, 2-3 frames after the foot was already carried by the belt (the
-    rendered far feet at 60-120 fps). The first frame, from the foot's most anterior point (its Zeni instant) on,
-    from which the foot moves within ``ground_motion_tol`` of its stance velocity over ``ground_motion_frames``
-    intervals, with its lowest landmark within ``landing_near_ground_leg`` of its mid-stance level (the lag is in
-    the height), is where it was on the ground; a contact ``ground_motion_min_early_frames`` or more after it moves
-    there. Only where the stance foot moves at least ``ground_motion_min_speed_leg_s`` (a still foot overground
-    has no motion to begin).
+    rendered far feet at 60-120 fps). The first frame, from the foot's most anterior point (its Zeni instant; 0.1
+    stride before the contact for a stance without one) on, from which the foot moves within ``ground_motion_tol``
+    of its stance velocity (the median over the middle 40 % of the stance) over ``ground_motion_frames`` intervals,
+    with its lowest landmark within ``landing_near_ground_leg`` of its mid-stance level (the lag is in the height),
+    is where it was on the ground; a contact ``ground_motion_min_early_frames`` or more after it moves there
+    (``contact_method="belt_motion"``). Only where the stance foot moves at least ``ground_motion_min_speed_leg_s``
+    (a still foot overground has no motion to begin).
     """
     kl = light.keypoints_px
     fps = float(track.fps)
@@ -652,14 +656,14 @@ def contacts_by_ground_motion(steps: list[StepEvents], light: PoseTrack, track: 
             continue
         leg = lm.LEG[s.side]  # type: ignore[index]
         dx = np.diff(0.5 * (kl[:, leg["heel"], 0] + kl[:, leg["foot_index"], 0]))  # dx[i]: frame i -> i + 1
-        low = np.fmax(kl[:, leg["heel"], 1], kl[:, leg["foot_index"], 1])  # image y of the foot's lowest landmark
+        low_y = np.fmax(kl[:, leg["heel"], 1], kl[:, leg["foot_index"], 1])  # image y (down) of the foot's lowest landmark
         c = _index_at(track, s.contact_at_s)
         t = _index_at(track, s.toe_off_at_s)
         a, b = int(np.ceil(c + 0.3 * (t - c))), int(np.floor(t - 0.3 * (t - c))) + 1  # mid-stance
         if np.isfinite(dx[a:b]).sum() < 2:
             continue
         stance_v = float(np.nanmedian(dx[a:b]))  # px/frame
-        level = float(np.fmax.reduce(low[a:b]))  # NaN (no move) when the foot's height is not measured there
+        level_y = float(np.nanmedian(low_y[a:b])) if np.isfinite(low_y[a:b]).any() else np.nan  # NaN: no move
         if abs(stance_v) * fps < p.ground_motion_min_speed_leg_s * scale:
             continue
         lo = int(np.ceil(_index_at(track, s.candidate_at_s))) if s.candidate_at_s is not None else int(np.ceil(c - 0.1 * period))
@@ -667,10 +671,13 @@ def contacts_by_ground_motion(steps: list[StepEvents], light: PoseTrack, track: 
         for f in range(max(0, lo), hi + 1):
             run = dx[f : f + p.ground_motion_frames]
             if (len(run) == p.ground_motion_frames and np.all(np.abs(run - stance_v) <= p.ground_motion_tol * abs(stance_v))
-                    and level - low[f] <= p.landing_near_ground_leg * scale):  # near the belt, not a foot swept back in the air
-                out[-1] = _with_contact_at(s, _time_at(track, f), track, p)
+                    and level_y - low_y[f] <= p.landing_near_ground_leg * scale):  # near the belt, not swept back in the air
+                out[-1] = _with_contact_at(s, _time_at(track, f), track, p, contact_method=BELT_MOTION)
                 break
     return out
+
+
+BELT_MOTION = "belt_motion"  # the contact method of a landing moved back to where the belt began to carry the foot
 
 
 def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track: PoseTrack, facing: str, period: float,
@@ -877,8 +884,6 @@ def pass_leading_toe_offs(steps: list[StepEvents], leading: list[LeadingToeOff],
             continue
         if any(s.contact_index <= b and a <= (s.toe_off_index if s.toe_off_index is not None else s.contact_index) for s in steps):
             continue  # a stance already found there
-        if any(a <= e.index <= b + 0.25 * period for e in leading):
-            continue  # its toe-off already placed on the leg's stride template (events_in_cut_strides)
         leg = lm.LEG[label]  # type: ignore[index]
         lift, _ = toe_lift(track.keypoints_px[:, leg["foot_index"], 1], float(a), period, scale, p, fps,
                            light.keypoints_px[:, leg["foot_index"], 1])
@@ -889,6 +894,8 @@ def pass_leading_toe_offs(steps: list[StepEvents], leading: list[LeadingToeOff],
         if knee is None or not -p.knee_agree_before_s * fps <= knee - lift <= p.knee_agree_after_s * fps:
             continue  # the first poses of a runner entering are often placed badly: two kinds of evidence must agree
         o = max(a, int(np.floor(knee + p.event_frame_tol_frames)))
+        if any(e.side == label and abs(e.index - o) < 0.5 * period for e in leading):
+            continue  # this toe-off was already placed on the leg's stride template (events_in_cut_strides)
         if _in_frame(light, label, p.frame_margin_frac)[max(0, a - 1) : min(n, o + 2)].all():
             out.append(LeadingToeOff(side=label, index=o, at_s=_time_at(track, knee), method="knee_extension"))
     return out
@@ -1158,7 +1165,8 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
         elif np.isfinite(period):
             k_pos = _knee_turn_in_stance(knee_flexion_deg(kl, label), knee_flexion_deg(track.keypoints_px, label), float(c),
                                          period, fps, p)
-            if k_pos is not None and -p.knee_agree_before_s * fps <= k_pos - to_pos <= p.knee_agree_after_s * fps:
+            if (k_pos is not None and -p.knee_agree_before_s * fps <= k_pos - to_pos <= p.knee_agree_after_s * fps
+                    and k_pos - c >= p.planted_min_contact_s * fps):  # still no shorter than a running stance
                 to_pos, method = k_pos, "knee_extension"
         o = max(c, int(np.floor(to_pos + p.event_frame_tol_frames)))
         if not _in_frame(light, label, p.frame_margin_frac)[max(0, c - 1) : min(n, o + 2)].all():

@@ -34,7 +34,7 @@ def nan_mean(values: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarra
 
 
 def nan_median(values: np.ndarray, axis: int) -> np.ndarray:
-    """Median over ``axis`` of the finite values; NaN where there are none, without a RuntimeWarning."""
+    """``np.nanmedian`` over ``axis``, NaN where a slice has no finite value, without a RuntimeWarning."""
     values = np.asarray(values, dtype=float)
     empty = ~np.isfinite(values).any(axis=axis, keepdims=True)
     filled = np.where(empty, 0.0, values)  # an all-NaN slice gets a stand-in, blanked again below
