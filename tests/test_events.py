@@ -412,6 +412,21 @@ def test_toe_off_by_regularity_takes_the_candidate_that_matches_the_leg():
     assert toe_offs_by_regularity(regular + [odd], none_agrees, _clock_track(), 70.0, EventParams())[-1] == odd
 
 
+def test_a_toe_off_only_the_toes_most_posterior_point_timed_takes_the_legs_contact_time():
+    """The toe keeps moving back after it leaves the ground (its most posterior point 7-8 frames late on the
+    renders): with three stances of 0.24-0.26 s timed by lift or knee, a stance the most posterior point put at
+    0.35 s ends at 0.25 s; the other leg (fewer timed stances) and the timed stances keep theirs."""
+    from formcheck.events import EventParams, toe_offs_by_contact_time
+
+    timed = [_stance("left", 0.1, 0.34, 0.1), _stance("left", 0.8, 1.05, 0.8, toe_off_method="knee_extension"),
+             _stance("left", 1.5, 1.76, 1.5)]
+    posterior = _stance("left", 1.1, 1.45, 1.1, toe_off_method="toe_posterior")
+    other_leg = [_stance("right", 0.45, 0.8, 0.45, toe_off_method="toe_posterior"), _stance("right", 1.15, 1.4, 1.15)]
+    out = toe_offs_by_contact_time(timed + [posterior] + other_leg, _clock_track(), EventParams())
+    assert out[3].toe_off_at_s == pytest.approx(1.35) and out[3].toe_off_method == "rhythm" and out[3].toe_off_index == 135
+    assert out[:3] == timed and out[4:] == other_leg
+
+
 def test_contact_by_rhythm_retimes_an_odd_contact_and_keeps_a_doubt():
     """Three landings 20 ms after their Zeni instants; a fourth 90 ms before its own (a pause in a jittery
     descent) is moved to Zeni + 20 ms, marked 'rhythm' and keeps a doubt; one within tolerance is left alone."""
