@@ -826,6 +826,29 @@ def test_a_runner_found_standing_on_a_foot_gives_that_stances_toe_off(fps):
     assert no_pass.leading_toe_offs == ()
 
 
+def test_a_runner_found_standing_whose_toe_lifts_long_before_the_knee_turns_gives_no_toe_off():
+    """The first poses of a runner entering the frame are often placed badly (a rendered pass at 120 fps: the toe
+    crept up 9 frames before the toe-off). The leading toe-off needs the toe lift and the knee's turn to agree: a toe
+    put 10 % leg up 14 frames (117 ms) before the knee turns gives none (the lift alone: 16 frames early); one put up
+    4 frames before is timed at the knee's turn, within a frame of the truth."""
+    fps = 120
+    g = simulate_gait(GaitParams(fps=fps, duration_s=3.0, treadmill=False, runner_height_frac=0.3))
+    stance = next(s for s in g.truth["steps"] if s["contact_frame"] > 0.3 * fps)
+    first_seen, o = int(stance["contact_frame"]) + round(0.05 * fps), int(stance["toe_off_frame"])
+    track = to_pose_track(g, dropout_frames=tuple(range(first_seen)))
+    toe, leg_px = lm.LEG[stance["side"]]["foot_index"], g.truth["leg_length_px"][stance["side"]]
+
+    def leading(toe_up_from: int) -> tuple:
+        kp = track.keypoints_px.copy()
+        kp[toe_up_from : o + 1, toe, 1] -= 0.1 * leg_px
+        cleaned, light = clean_track(track.with_keypoints(kp)), clean_track(track.with_keypoints(kp), smooth=False)
+        return detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=light.track).leading_toe_offs
+
+    assert o - (first_seen + 3) == 14 and leading(first_seen + 3) == ()
+    (lead,) = leading(o - 4)
+    assert lead.side == stance["side"] and lead.method == "knee_extension" and abs(lead.index - o) <= 1
+
+
 def test_planted_runs_stand_only_for_stances_no_candidate_has():
     """A planted run becomes a candidate only where no candidate's stance of either foot lies, a stride (not a step)
     from its own leg's candidates and from another planted one, and after its foot was first seen."""
