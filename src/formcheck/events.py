@@ -650,14 +650,16 @@ def contacts_by_ground_motion(steps: list[StepEvents], light: PoseTrack, track: 
     scale = body_scale_px(track.keypoints_px)
     if not np.isfinite(scale):
         return steps
+    legs = {side: lm.LEG[side] for side in SIDES}  # type: ignore[index]
+    # per leg: dx[i] = the heel-toe midpoint's move from frame i to i + 1; low_y = image y (down) of its lowest landmark
+    dxs = {side: np.diff(0.5 * (kl[:, leg["heel"], 0] + kl[:, leg["foot_index"], 0])) for side, leg in legs.items()}
+    lows = {side: np.fmax(kl[:, leg["heel"], 1], kl[:, leg["foot_index"], 1]) for side, leg in legs.items()}
     out = []
     for s in steps:
         out.append(s)
         if s.toe_off_at_s is None:
             continue
-        leg = lm.LEG[s.side]  # type: ignore[index]
-        dx = np.diff(0.5 * (kl[:, leg["heel"], 0] + kl[:, leg["foot_index"], 0]))  # dx[i]: frame i -> i + 1
-        low_y = np.fmax(kl[:, leg["heel"], 1], kl[:, leg["foot_index"], 1])  # image y (down) of the foot's lowest landmark
+        dx, low_y = dxs[s.side], lows[s.side]
         c = _index_at(track, s.contact_at_s)
         t = _index_at(track, s.toe_off_at_s)
         a, b = int(np.ceil(c + 0.3 * (t - c))), int(np.floor(t - 0.3 * (t - c))) + 1  # mid-stance
