@@ -463,3 +463,24 @@ def test_a_plain_track_scene_filmed_still_has_no_scene_cut(tmp_path):
     video = render_video(gait, tmp_path / "pass.mp4", style=style, crf=23, preset="veryfast", write_truth=False)
     motion = measure_camera_motion(video, to_pose_track(gait))  # the runner's box left out, as analyze does
     assert motion.cuts == []
+
+
+@pytest.mark.slow
+def test_a_runner_filling_a_still_portrait_frame_is_no_scene_cut(tmp_path):
+    """A rendered portrait treadmill clip (plain wall, belt slats, runner 0.63 of the frame): the background was
+    followed well, then lost for a frame while the whole picture differed 2.7 grey levels, all of it the runner's
+    motion (0.44 outside the runner's box). That was taken for a scene cut at frame 113 and half the clip was not
+    analysed (a randomised render, 2026-12-05). A new shot changes the picture around the runner as well."""
+    from formcheck.synth.render import RenderStyle, render_video
+
+    gait = simulate_gait(GaitParams(  # the render's own figures, unrounded
+        cadence_spm=171.02390328890408, speed_m_s=2.703264618818179, overstride_pct_leg=18.802238902596113,
+        hip_extension_deg=17.997733202998855, height_m=1.7155358023126421, fps=50.0, image_size=(540, 960), seed=298,
+        facing="left", start_phase=0.6857253062173657, trunk_lean_deg=9.177590611028588, treadmill=True, duration_s=2.5,
+        camera_distance_m=4.3656427746059485, camera_height_m=0.3066892373132782, runner_height_frac=0.6321255898274842))
+    style = RenderStyle(seed=298, shoe=(179, 103, 121), sole=(240, 240, 235), shirt=(159, 129, 158), shorts=(127, 73, 190),
+                        socks=(238, 26, 73), grain=3.585822668374868, body_scale=0.9637725310097284, shutter_s=0.02,
+                        shutter_subframes=5)
+    video = render_video(gait, tmp_path / "portrait.mp4", style=style, crf=23, preset="veryfast", write_truth=False)
+    motion = measure_camera_motion(video, to_pose_track(gait))
+    assert motion.cuts == []
