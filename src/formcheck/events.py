@@ -142,6 +142,11 @@ class EventParams:
     planted_step_min_leg: float = 0.5  # consecutive stances lie at least this far apart along the pass
     planted_min_contact_s: float = 0.1  # a toe lift sooner after contact is landmark jitter: the foot's planted end instead
     planted_after_zeni_stride: float = 0.15  # a foot that stops this long after an edge candidate's peak is not its landing
+    # A pass (still ground): a foot is down from when its heel or toe reaches where it stands at mid-stance (contacts_by_still_foot)
+    still_foot_home_leg: float = 0.06  # heel or toe within this of its mid-stance position: on the ground
+    still_foot_max_shift_stride: float = 0.1  # an arrival further than this from the detector's contact is something else
+    still_foot_agree_frames: float = 1.0  # an arrival within this of the contact agrees with it: the contact's instant stands
+    still_foot_seen_s: float = 0.05  # the foot tracked this long (at least 2 frames) before it arrives: its approach in view
 
 
 @dataclass(frozen=True)
@@ -240,7 +245,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     (:func:`pass_planted_runs`): it confirms a candidate whose swing the clip cuts (contact timed where the foot
     stops when the landing's fit is not in view), times a contact that neither a landing nor the foot's descent
     timed (its Zeni peak comes while the foot still swings forward), and stands for a stance no candidate found
-    (:func:`planted_candidates`; ``contact_method="planted"``).
+    (:func:`planted_candidates`; ``contact_method="planted"``). There, a contact is also averaged with the foot's
+    arrival on the spot it stands on (:func:`contacts_by_still_foot`).
     A clip of a stride or two in which the runner crosses the frame (no stride period, or fewer than
     ``pass_min_strides``) is also timed by the planted feet (:func:`short_pass_events`), which is kept
     when it finds at least as many stances (always, without a period).
@@ -400,6 +406,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = contacts_by_ground_motion(steps, light, track, period, p)
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
     steps, leading = events_in_cut_strides(steps, light, track, facing, period, p)
+    if crosses_the_frame(light, scale, p):
+        steps = contacts_by_still_foot(steps, light, track, period, scale, p)
     leading += pass_leading_toe_offs(steps, leading, runs, light, track, period, scale, p)
     steps = toe_offs_by_contact_time(steps, track, p)
     steps = with_doubts(steps, period / fps, p)
@@ -681,6 +689,58 @@ def contacts_by_ground_motion(steps: list[StepEvents], light: PoseTrack, track: 
 
 
 BELT_MOTION = "belt_motion"  # the contact method of a landing moved back to where the belt began to carry the foot
+
+
+def contacts_by_still_foot(steps: list[StepEvents], light: PoseTrack, track: PoseTrack, period: float, scale: float,
+                           p: EventParams) -> list[StepEvents]:
+    """On a pass, a contact moved halfway to where the foot arrived on the spot it stands on.
+
+    Overground, a foot on the ground stays where it landed, so its heel and toe (unsmoothed track) stand at mid-stance
+    (the middle half of the stance, median) where the first of them touched down. Walking back from mid-stance, the
+    earliest frame of the run on which the heel or the toe is within ``still_foot_home_leg`` of its spot is the foot's
+    arrival there. That is evidence independent of the landing's vertical fit, which MediaPipe's heel makes early or
+    late where it slows above the ground (rendered passes at 60-120 fps: contacts 2-8 frames off); where the two lie
+    more than ``still_foot_agree_frames`` apart the contact becomes their mean (``contact_method="still_foot"``;
+    418 rendered pass contacts: 309 -> 336 within tolerance, docs/thresholds.md). Only where the foot was tracked for
+    ``still_foot_seen_s`` before the arrival, was on its spot before mid-stance, the arrival lies within
+    ``still_foot_max_shift_stride`` of the contact, and the contact is not placed on the stride template or planted.
+    """
+    kl = light.keypoints_px
+    eps = p.still_foot_home_leg * scale
+    out = []
+    for s in steps:
+        out.append(s)
+        if s.toe_off_index is None or s.contact_method in (PLACED, "planted"):
+            continue  # (a planted contact is timed by the foot standing still already)
+        c, o = s.contact_index, s.toe_off_index
+        a = c + max(1, (o - c) // 4)
+        b = max(a + 1, o - (o - c) // 4)
+        leg = lm.LEG[s.side]  # type: ignore[index]
+        away = []
+        for j in ("heel", "foot_index"):
+            pts = kl[:, leg[j]]
+            mid = pts[a:b][np.isfinite(pts[a:b]).all(axis=1)]
+            home = np.median(mid, axis=0) if len(mid) >= 2 else np.full(2, np.nan)
+            away.append(np.hypot(*(pts - home).T))
+        dist = np.fmin(*away)  # the nearer of heel and toe to its spot (NaN where neither is known)
+        if not np.isfinite(dist[a]) or dist[a] > eps:
+            continue
+        i = a
+        while i > 0 and dist[i - 1] <= eps:
+            i -= 1
+        seen = max(2, int(np.ceil(p.still_foot_seen_s * float(track.fps))))
+        if (i == a or i < seen or not np.isfinite(dist[i - seen : i]).all()
+                or abs(i - c) > p.still_foot_max_shift_stride * period):
+            continue  # not on its spot before mid-stance, its approach not in view, or too far from the contact
+        landed = _index_at(track, s.contact_at_s)
+        if abs(i - landed) <= p.still_foot_agree_frames:
+            continue  # the two agree: the detector's instant, finer than a frame, stands
+        pos = 0.5 * (landed + i)  # i: the first frame on the spot
+        out[-1] = _with_contact_at(s, _time_at(track, pos), track, p, contact_method=STILL_FOOT)
+    return out
+
+
+STILL_FOOT = "still_foot"  # the contact method of a pass's contact averaged with the foot's arrival on its spot
 
 
 def toe_offs_by_contact_time(steps: list[StepEvents], track: PoseTrack, p: EventParams) -> list[StepEvents]:
@@ -1069,18 +1129,22 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
 
 
 def pass_planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) -> list[tuple[str, int, int, float]]:
-    """:func:`planted_runs` of a runner crossing the frame (the pelvis travels ``pass_min_travel_leg``), else none.
+    """:func:`planted_runs` of a runner crossing the frame (:func:`crosses_the_frame`), else none.
 
     On a treadmill the stance foot moves with the belt and the pelvis stays: no foot stands still while the body
-    passes, and the travel test keeps a slow belt's pauses out. The travel is the 5th-95th percentile range of the
-    pelvis' image x, so that a few misplaced poses do not make a treadmill clip a pass."""
+    passes, and the travel test keeps a slow belt's pauses out."""
+    return planted_runs(light, facing, scale, p) if crosses_the_frame(light, scale, p) else []
+
+
+def crosses_the_frame(light: PoseTrack, scale: float, p: EventParams) -> bool:
+    """The pelvis travels ``pass_min_travel_leg`` across the image: a runner passing a still (or stabilised) camera
+    on still ground. The travel is the 5th-95th percentile range of the pelvis' image x, so that a few misplaced
+    poses do not make a treadmill clip a pass."""
     pelvis_x = hip_midpoint(light.keypoints_px)[:, 0]
     if not np.isfinite(scale) or np.isfinite(pelvis_x).sum() < 3:
-        return []
+        return False
     lo, hi = np.nanpercentile(pelvis_x, [5.0, 95.0])
-    if float(hi - lo) < p.pass_min_travel_leg * scale:
-        return []
-    return planted_runs(light, facing, scale, p)
+    return float(hi - lo) >= p.pass_min_travel_leg * scale
 
 
 def _landed_in_view(light: PoseTrack, label: str, start: int) -> bool:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .events import BELT_MOTION, PLACED
+from .events import BELT_MOTION, PLACED, STILL_FOOT
 from .geometry import body_scale_px
 from .pose_track import PoseTrack
 
@@ -530,7 +530,7 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
     ground_gap = 100 * (levels[near] - levels[other_side(near)]) / scale
     uncertain = sum(bool(getattr(s, "timing_uncertain", False)) for s in steps)
     periodic = [m for m in contact_methods if m not in ("planted", PLACED)]
-    landed = sum(m in ("landing", BELT_MOTION) for m in periodic) / len(periodic) if periodic else None  # seen coming down
+    landed = sum(m in ("landing", BELT_MOTION, STILL_FOOT) for m in periodic) / len(periodic) if periodic else None  # seen coming down
     figures = {"foot_jitter_pct_leg": None if jitter is None else round(jitter, 2),
                "uncertain_steps": uncertain,
                "ground_line_gap_pct_leg": round(float(ground_gap), 2) if np.isfinite(ground_gap) else None,
