@@ -484,3 +484,22 @@ def test_a_runner_filling_a_still_portrait_frame_is_no_scene_cut(tmp_path):
     video = render_video(gait, tmp_path / "portrait.mp4", style=style, crf=23, preset="veryfast", write_truth=False)
     motion = measure_camera_motion(video, to_pose_track(gait))
     assert motion.cuts == []
+
+
+def test_no_scene_cut_before_the_usual_picture_change_is_known():
+    """A change of picture that is no spike is a cut only against the usual frame-to-frame change, which the first
+    frames do not show yet. A randomised render whose runner fills a portrait frame was "cut" at frame 1 (the
+    background flow not fitted, the picture 3.4 grey levels from frame 0: the runner's motion), with a false warning.
+    Here two low-contrast textures 2.4 grey levels apart: a change at frame 1 is no cut (a real cut this early would
+    drop only frame 0); the same change at frame 10, after nine still frames, is one."""
+    def faint(seed: int) -> np.ndarray:
+        return np.clip(128 + 0.06 * (_scene(seed, SIZE).astype(float) - 128), 0, 255).astype(np.uint8)
+
+    def cuts(change_at: int) -> list[int]:
+        est = CameraEstimator()
+        for i in range(20):
+            est.add(i, i / FPS, camera_frame(faint(1) if i < change_at else faint(5)), None)
+        return est.finish("faint.mp4").cuts
+
+    assert cuts(1) == []
+    assert cuts(10) == [10]

@@ -83,6 +83,9 @@ FOLLOWED_WELL_FRACTION = 0.5  # ... "followed well": this share of the points fo
 # runner moved), outside the runner 0.44; a false cut there halved the analysis. Real cuts measured: 89-141 outside the
 # runner. Where less than this share of the thumbnail lies outside the boxes, the whole picture decides, as before.
 CUT_BACKGROUND_MIN_FRACTION = 0.1
+# Frame differences seen before a cut that is no spike can be told from the usual change: a randomised render whose
+# runner fills the frame "cut" at frame 1 (no usual difference yet, the whole picture 3.4 grey levels from frame 0).
+CUT_MIN_HISTORY = 3
 # --- what the analysis accepts
 FAILED_REFUSE_FRACTION = 0.2  # the camera moved and the background could not be followed on more frames than this: refuse
 # ... unless the runner's (padded) box hides more of the frame than this: then the few frames followed cannot tell a
@@ -364,8 +367,9 @@ class CameraEstimator:
         spike = diff > CUT_DIFF_FACTOR * usual + CUT_DIFF_MIN
         around = True if self._last_thumb is None else \
             self._background_differs(thumb, self._last_thumb, (box, self._last_box), self.image_size or frame[2])
-        changed = diff > CUT_CHANGE_FACTOR * usual + CUT_CHANGE_MIN and around
-        differs = diff > CUT_CHANGE_MIN and around
+        known = len(recent) >= CUT_MIN_HISTORY  # what "usual" is needs a few frames: before that only a spike is a cut
+        changed = known and diff > CUT_CHANGE_FACTOR * usual + CUT_CHANGE_MIN and around
+        differs = known and diff > CUT_CHANGE_MIN and around
         if self._last_thumb is not None:
             self._diffs.append(diff)
         self._last_thumb, self._last_box = thumb, box
