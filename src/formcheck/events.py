@@ -145,7 +145,7 @@ class EventParams:
     # A pass (still ground): a foot is down from when its heel or toe reaches where it stands at mid-stance (contacts_by_still_foot)
     still_foot_home_leg: float = 0.06  # heel or toe within this of its mid-stance position: on the ground
     still_foot_max_shift_stride: float = 0.1  # an arrival further than this from the detector's contact is something else
-    still_foot_agree_frames: float = 1.0  # an arrival within this of the contact agrees with it: the contact's instant stands
+    still_foot_agree_s: float = 1.0 / 60.0  # an arrival within this (and a frame) of the contact agrees: its instant stands
     still_foot_seen_s: float = 0.05  # the foot tracked this long (at least 2 frames) before it arrives: its approach in view
 
 
@@ -700,7 +700,7 @@ def contacts_by_still_foot(steps: list[StepEvents], light: PoseTrack, track: Pos
     earliest frame of the run on which the heel or the toe is within ``still_foot_home_leg`` of its spot is the foot's
     arrival there. That is evidence independent of the landing's vertical fit, which MediaPipe's heel makes early or
     late where it slows above the ground (rendered passes at 60-120 fps: contacts 2-8 frames off); where the two lie
-    more than ``still_foot_agree_frames`` apart the contact becomes their mean (``contact_method="still_foot"``;
+    more than ``still_foot_agree_s`` (and a frame) apart the contact becomes their mean (``contact_method="still_foot"``;
     418 rendered pass contacts: 309 -> 336 within tolerance, docs/thresholds.md). Only where the foot was tracked for
     ``still_foot_seen_s`` before the arrival, was on its spot before mid-stance, the arrival lies within
     ``still_foot_max_shift_stride`` of the contact, and the contact is not placed on the stride template or planted.
@@ -710,9 +710,12 @@ def contacts_by_still_foot(steps: list[StepEvents], light: PoseTrack, track: Pos
     out = []
     for s in steps:
         out.append(s)
-        if s.toe_off_index is None or s.contact_method in (PLACED, "planted"):
-            continue  # (a planted contact is timed by the foot standing still already)
+        if s.toe_off_index is None or s.contact_method in (PLACED, "planted") or s.toe_off_method == "toe_posterior":
+            continue  # (a planted contact is timed by the foot standing still already; a toe's most posterior point
+            # comes well after its toe-off, so that stance's middle is not known)
         c, o = s.contact_index, s.toe_off_index
+        if o - c < 2 or o >= len(kl):
+            continue
         a = c + max(1, (o - c) // 4)
         b = max(a + 1, o - (o - c) // 4)
         leg = lm.LEG[s.side]  # type: ignore[index]
@@ -733,7 +736,7 @@ def contacts_by_still_foot(steps: list[StepEvents], light: PoseTrack, track: Pos
                 or abs(i - c) > p.still_foot_max_shift_stride * period):
             continue  # not on its spot before mid-stance, its approach not in view, or too far from the contact
         landed = _index_at(track, s.contact_at_s)
-        if abs(i - landed) <= p.still_foot_agree_frames:
+        if abs(i - landed) <= max(1.0, p.still_foot_agree_s * float(track.fps)):
             continue  # the two agree: the detector's instant, finer than a frame, stands
         pos = 0.5 * (landed + i)  # i: the first frame on the spot
         out[-1] = _with_contact_at(s, _time_at(track, pos), track, p, contact_method=STILL_FOOT)

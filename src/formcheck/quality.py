@@ -506,7 +506,7 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
     * landmark jitter of the near foot (heel, toe, ankle), % of leg length;
     * steps whose contact or toe-off disagrees with the rest of the evidence (``timing_uncertain``);
     * the share of contacts (``contact_methods``: every stance's ``StepEvents.contact_method``) timed by a
-      landing seen in the heel or toe: the rest fall back on the instant the foot is furthest forward, which
+      landing seen in the heel or toe (or, on a pass, the foot seen arriving on its spot): the rest fall back on the instant the foot is furthest forward, which
       comes 1-2 frames before the foot is down (a short pass's planted feet are timed otherwise, and the contacts
       of the strides the clip cuts are placed on the leg's other strides: neither is counted);
     * the shoes' motion blur along the run (``foot_streak_pct``: the near foot's streak in % of its length,
