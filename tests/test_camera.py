@@ -503,3 +503,20 @@ def test_no_scene_cut_before_the_usual_picture_change_is_known():
 
     assert cuts(1) == []
     assert cuts(10) == [10]
+
+
+def test_the_picture_around_the_runner_decides_a_cut():
+    """A change inside the runner's boxes (their motion) does not differ around them; the same change outside does;
+    a box reaching beyond the image is clipped; with less than a tenth of the picture outside the boxes the whole
+    picture decides (True, as before the rule). Boxes are in the clip's own pixels, the thumbnail covers the frame."""
+    size = (640, 360)  # the clip's (w, h); the thumbnail is 64x64 whatever the frame's size
+    last = np.full((64, 64), 100.0, np.float32)
+    moved = last.copy()
+    moved[16:48, 24:40] += 60.0  # thumbnail rows 16-47 (y 90-270 px), columns 24-39 (x 240-400 px)
+    runner = np.array([230.0, 80.0, 410.0, 280.0])
+    differs = CameraEstimator._background_differs
+    assert not differs(moved, last, (runner, runner), size)
+    assert differs(moved, last, (None, None), size)  # no runner known: the change is the picture's
+    assert differs(moved, last, (np.array([300.0, 80.0, 410.0, 280.0]), None), size)  # the box covers part of it
+    assert not differs(moved, last, (np.array([230.0, 80.0, 9000.0, 280.0]), runner), size)  # beyond the right edge
+    assert differs(last, last, (np.array([-50.0, -50.0, 700.0, 400.0]), None), size)  # nothing outside: cannot tell

@@ -19,7 +19,8 @@ How (one decoding pass, :func:`formcheck.video.iter_frames`):
   key frame (its transform to the reference is chained, so drift builds up only at key changes);
 * a scene cut is a frame where tracking collapses AND the picture changes at once (a spike of the
   frame difference, or a difference above the usual one where the background's corners cannot be
-  followed); it starts a new segment with its own reference frame;
+  followed, outside the runner as well, once a few frames have shown what "usual" is); it starts a
+  new segment with its own reference frame;
 * frames where the background cannot be followed keep ``ok`` False and get a transform
   interpolated from their neighbours in the same segment;
 * a camera that has stood still for STILL_FRAMES frames is followed on every STILL_STRIDE-th
