@@ -696,9 +696,9 @@ def contacts_by_still_foot(steps: list[StepEvents], light: PoseTrack, track: Pos
     """On a pass, a contact moved halfway to where the foot arrived on the spot it stands on.
 
     Overground, a foot on the ground stays where it landed, so its heel and toe (unsmoothed track) stand at mid-stance
-    (the middle half of the stance, median) where the first of them touched down. Walking back from mid-stance, the
-    earliest frame of the run on which the heel or the toe is within ``still_foot_home_leg`` of its spot is the foot's
-    arrival there. That is evidence independent of the landing's vertical fit, which MediaPipe's heel makes early or
+    (the middle half of the stance, median) where the first of them touched down. Walking back from a quarter into
+    the stance, the earliest frame of the run on which the heel or the toe is within ``still_foot_home_leg`` of its
+    spot is the foot's arrival there. That is evidence independent of the landing's vertical fit, which MediaPipe's heel makes early or
     late where it slows above the ground (rendered passes at 60-120 fps: contacts 2-8 frames off); where the two lie
     more than ``still_foot_agree_s`` (and a frame) apart the contact becomes their mean (``contact_method="still_foot"``;
     418 rendered pass contacts: 309 -> 336 within tolerance, docs/thresholds.md). Only where the foot was tracked for

@@ -506,9 +506,10 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
     * landmark jitter of the near foot (heel, toe, ankle), % of leg length;
     * steps whose contact or toe-off disagrees with the rest of the evidence (``timing_uncertain``);
     * the share of contacts (``contact_methods``: every stance's ``StepEvents.contact_method``) timed by a
-      landing seen in the heel or toe (or, on a pass, the foot seen arriving on its spot): the rest fall back on the instant the foot is furthest forward, which
-      comes 1-2 frames before the foot is down (a short pass's planted feet are timed otherwise, and the contacts
-      of the strides the clip cuts are placed on the leg's other strides: neither is counted);
+      landing seen in the heel or toe (or, on a pass, the foot seen arriving on its spot): the rest fall back on
+      the instant the foot is furthest forward, which comes 1-2 frames before the foot is down (a short pass's
+      planted feet are timed otherwise, and the contacts of the strides the clip cuts are placed on the leg's
+      other strides: neither is counted);
     * the shoes' motion blur along the run (``foot_streak_pct``: the near foot's streak in % of its length,
       :mod:`formcheck.foot_blur`, measured where the camera check runs; None when the pixels were not looked at);
     * a camera at ground level (near and far feet's ground lines at the same image height), which sees
@@ -530,7 +531,8 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
     ground_gap = 100 * (levels[near] - levels[other_side(near)]) / scale
     uncertain = sum(bool(getattr(s, "timing_uncertain", False)) for s in steps)
     periodic = [m for m in contact_methods if m not in ("planted", PLACED)]
-    landed = sum(m in ("landing", BELT_MOTION, STILL_FOOT) for m in periodic) / len(periodic) if periodic else None  # seen coming down
+    seen_down = ("landing", BELT_MOTION, STILL_FOOT)  # seen coming down
+    landed = sum(m in seen_down for m in periodic) / len(periodic) if periodic else None
     figures = {"foot_jitter_pct_leg": None if jitter is None else round(jitter, 2),
                "uncertain_steps": uncertain,
                "ground_line_gap_pct_leg": round(float(ground_gap), 2) if np.isfinite(ground_gap) else None,
