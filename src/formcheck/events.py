@@ -291,7 +291,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     toes = {side: forward_of_pelvis_px(k, lm.LEG[side]["foot_index"], facing) for side in SIDES}  # type: ignore[index]
     candidates = {side: zeni_candidates(track, fwd[side], toes[side], period, scale, p) if np.isfinite(fwd[side]).any() else []
                   for side in SIDES}
-    runs = pass_planted_runs(light, facing, scale, p)  # a runner crossing the frame: the feet seen standing
+    crossing = pelvis_crosses(light, scale, p)  # a runner passing on still ground
+    runs = planted_runs(light, facing, scale, p) if crossing else []  # ... the feet seen standing
     for side, extra in planted_candidates(candidates, runs, light, period).items():
         candidates[side] = sorted(candidates[side] + extra, key=lambda c: c.contact)
     for side in SIDES:
@@ -406,7 +407,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = contacts_by_ground_motion(steps, light, track, period, p)
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
     steps, leading = events_in_cut_strides(steps, light, track, facing, period, p)
-    if crosses_the_frame(light, scale, p):
+    if crossing:
         steps = contacts_by_still_foot(steps, light, track, period, scale, p)
     leading += pass_leading_toe_offs(steps, leading, runs, light, track, period, scale, p)
     steps = toe_offs_by_contact_time(steps, track, p)
@@ -698,10 +699,10 @@ def contacts_by_still_foot(steps: list[StepEvents], light: PoseTrack, track: Pos
     Overground, a foot on the ground stays where it landed, so its heel and toe (unsmoothed track) stand at mid-stance
     (the middle half of the stance, median) where the first of them touched down. Walking back from a quarter into
     the stance, the earliest frame of the run on which the heel or the toe is within ``still_foot_home_leg`` of its
-    spot is the foot's arrival there. That is evidence independent of the landing's vertical fit, which MediaPipe's heel makes early or
-    late where it slows above the ground (rendered passes at 60-120 fps: contacts 2-8 frames off); where the two lie
-    more than ``still_foot_agree_s`` (and a frame) apart the contact becomes their mean (``contact_method="still_foot"``;
-    418 rendered pass contacts: 309 -> 336 within tolerance, docs/thresholds.md). Only where the foot was tracked for
+    spot is the foot's arrival there. That is evidence independent of the landing's vertical fit, which MediaPipe's
+    heel makes early or late where it slows above the ground (rendered passes at 60-120 fps: contacts 2-8 frames
+    off); where the two lie more than ``still_foot_agree_s`` (and a frame) apart the contact becomes their mean
+    (``contact_method="still_foot"``; 418 rendered pass contacts: 309 -> 336 within tolerance, docs/thresholds.md). Only where the foot was tracked for
     ``still_foot_seen_s`` before the arrival, was on its spot before mid-stance, the arrival lies within
     ``still_foot_max_shift_stride`` of the contact, and the contact is not placed on the stride template or planted.
     """
@@ -1132,17 +1133,18 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
 
 
 def pass_planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) -> list[tuple[str, int, int, float]]:
-    """:func:`planted_runs` of a runner crossing the frame (:func:`crosses_the_frame`), else none.
+    """:func:`planted_runs` of a runner crossing the frame (:func:`pelvis_crosses`), else none.
 
     On a treadmill the stance foot moves with the belt and the pelvis stays: no foot stands still while the body
     passes, and the travel test keeps a slow belt's pauses out."""
-    return planted_runs(light, facing, scale, p) if crosses_the_frame(light, scale, p) else []
+    return planted_runs(light, facing, scale, p) if pelvis_crosses(light, scale, p) else []
 
 
-def crosses_the_frame(light: PoseTrack, scale: float, p: EventParams) -> bool:
+def pelvis_crosses(light: PoseTrack, scale: float, p: EventParams) -> bool:
     """The pelvis travels ``pass_min_travel_leg`` across the image: a runner passing a still (or stabilised) camera
     on still ground. The travel is the 5th-95th percentile range of the pelvis' image x, so that a few misplaced
-    poses do not make a treadmill clip a pass."""
+    poses do not make a treadmill clip a pass. (The pose pass asks the same of its raw sightings by their speed,
+    :func:`formcheck.model_region.crosses_the_frame`, before there is a cleaned track.)"""
     pelvis_x = hip_midpoint(light.keypoints_px)[:, 0]
     if not np.isfinite(scale) or np.isfinite(pelvis_x).sum() < 3:
         return False
