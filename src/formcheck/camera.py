@@ -366,11 +366,12 @@ class CameraEstimator:
         recent = self._diffs[-30:]
         usual = float(np.median(recent)) if recent else 0.0
         spike = diff > CUT_DIFF_FACTOR * usual + CUT_DIFF_MIN
-        around = True if self._last_thumb is None else \
-            self._background_differs(thumb, self._last_thumb, (box, self._last_box), self.image_size or frame[2])
         known = len(recent) >= CUT_MIN_HISTORY  # what "usual" is needs a few frames: before that only a spike is a cut
-        changed = known and diff > CUT_CHANGE_FACTOR * usual + CUT_CHANGE_MIN and around
-        differs = known and diff > CUT_CHANGE_MIN and around
+        # the picture around the runner, looked at only where the whole picture changed (this runs on every frame)
+        around = known and diff > CUT_CHANGE_MIN and self._background_differs(
+            thumb, self._last_thumb, (box, self._last_box), self.image_size or frame[2])  # type: ignore[arg-type]
+        changed = around and diff > CUT_CHANGE_FACTOR * usual + CUT_CHANGE_MIN
+        differs = around
         if self._last_thumb is not None:
             self._diffs.append(diff)
         self._last_thumb, self._last_box = thumb, box
