@@ -53,6 +53,7 @@ import numpy as np
 
 from . import landmarks as lm
 from .event_fits import descent_to_ground, knee_extension, knee_turn, landing, stance_base, toe_lift, toe_posterior
+from .filters import median_filter_nearest
 from .gait_cycle import Direction, StanceCandidate, detect_direction, foot_forward, stride_period, zeni_candidates
 from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg, other_side
 from .pose_track import PoseTrack
@@ -137,6 +138,7 @@ class EventParams:
     pass_min_travel_leg: float = 1.5  # ... in which the pelvis crosses at least this much of the image is a short pass
     planted_max_speed_run: float = 0.35  # a foot moving less than this x the pelvis's speed (px/frame) is planted ...
     planted_min_s: float = 0.06  # ... for at least this long (and 3 frames)
+    planted_median_half_s: float = 1 / 40  # its image x a running median over +- this (none below 40 fps)
     planted_ground_leg: float = 0.025  # contact: the foot's lowest landmark within this of its stance level
     planted_off_ground_leg: float = 0.08  # a planted run this far above the runs' median ground level is in the air
     planted_step_min_leg: float = 0.5  # consecutive stances lie at least this far apart along the pass
@@ -1093,6 +1095,8 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
     A foot is planted while its heel-toe midpoint moves less than ``planted_max_speed_run`` x the pelvis's
     speed, for ``planted_min_s``, with its lowest landmark at the ground (within ``planted_off_ground_leg``
     of the runs' median level: a foot slowing in the air at the end of its swing is not on the ground).
+    The midpoint's image x is a running median over +-``planted_median_half_s`` first: at 60-120 fps the pelvis
+    moves only a few pixels a frame, and one frame in which MediaPipe's foot jumps by that much broke a stance.
     The same foot seen by both leg labels counts once, and so does a foot whose heel and toe stop in turn
     (consecutive stances lie ``planted_step_min_leg`` apart along the pass).
     """
@@ -1107,6 +1111,7 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
     for side in SIDES:
         leg = lm.LEG[side]  # type: ignore[index]
         x = 0.5 * (kl[:, leg["heel"], 0] + kl[:, leg["foot_index"], 0])
+        x = median_filter_nearest(x, 2 * int(p.planted_median_half_s * float(light.fps)) + 1)
         with np.errstate(invalid="ignore"):
             still = np.flatnonzero(np.abs(np.diff(x)) < limit)  # i: the foot hardly moved from frame i to i+1
         for run in np.split(still, np.flatnonzero(np.diff(still) > 1) + 1):
