@@ -537,9 +537,10 @@ def test_a_runner_lost_for_good_gives_no_contact_at_the_loss(seen_after_contact)
 
 
 # ------------------------------------------------------------------- the clip's first and last stances
-def _events_of(track):
+def _events_of(track, params: EventParams = EventParams()):
     cleaned = clean_track(track)
-    return detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light, filled=cleaned.filled)
+    return detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light, params=params,
+                         filled=cleaned.filled)
 
 
 def _untrue_events(g, steps, shift: int = 0) -> list[tuple]:
@@ -1052,6 +1053,37 @@ def test_a_toe_lifting_sooner_than_any_stance_ends_is_not_the_toe_off():
     matched = [(timed[c].toe_off_index, o) for c, o in stances for k in (c - 1, c, c + 1) if k in timed]
     assert len(matched) >= len(stances) - 2
     assert all(abs(found - o) <= 1 for found, o in matched), matched
+
+
+def test_a_soon_lifts_knee_turn_is_not_a_glitch_in_the_swing():
+    """As above (toe "lifting" 20-60 ms after contact, set aside), and MediaPipe also straightens the knee for two frames
+    in the swing, 6-7 frames after the true toe-off (heldout_174: the far knee from 62 to 27 deg and back mid-swing).
+    With the lift set aside the knee's window reaches 0.6 stride past the contact, and that dip was its last
+    extension: a toe-off 13 frames late, scored as missed and spurious. The push-off comes before the toe is
+    0.3 leg above its stance low (:func:`formcheck.event_fits.toe_airborne_from`): the toe-off stays within a frame."""
+    g = simulate_gait(GaitParams(fps=50, duration_s=4.0))
+    track = to_pose_track(g)
+    side = g.truth["steps"][2]["side"]
+    leg = lm.LEG[side]
+    kp = track.keypoints_px.copy()
+    stances = [(s["contact_frame"], s["toe_off_frame"]) for s in g.truth["steps"] if s["side"] == side]
+    for contact, toe_off in stances:
+        kp[contact : contact + 2, leg["foot_index"], 1] += 0.1 * g.truth["leg_length_px"][side]
+        for f in (toe_off + 6, toe_off + 7):  # the knee put near the hip-ankle line: a straight leg for two frames
+            if f < len(kp):
+                straight = 0.5 * (kp[f, leg["hip"]] + kp[f, leg["ankle"]])
+                kp[f, leg["knee"]] = straight + 0.2 * (kp[f, leg["knee"]] - straight)
+    glitchy = track.with_keypoints(kp)  # as the cleaning left it (it mends such a dip on a clean synthetic track)
+    facing = detect_direction(glitchy).facing
+    events = detect_events(glitchy, facing)
+    timed = {s.contact_index: s for s in events.for_side(side) if s.toe_off_index is not None}
+    matched = [(timed[c].toe_off_index, o) for c, o in stances for k in (c - 1, c, c + 1) if k in timed]
+    assert len(matched) >= len(stances) - 2
+    assert all(abs(found - o) <= 1 for found, o in matched), matched
+    glitched = detect_events(glitchy, facing, params=EventParams(toe_airborne_leg=10.0))  # no cap: the dip is taken
+    late = [s.toe_off_index - o for s in glitched.for_side(side) for c, o in stances
+            if abs(s.contact_index - c) <= 1 and s.toe_off_index is not None]
+    assert sum(d >= 5 for d in late) >= len(stances) // 2, late
 
 
 def test_a_soon_lift_is_kept_when_the_other_leg_is_as_short_on_the_ground():

@@ -52,7 +52,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import landmarks as lm
-from .event_fits import descent_to_ground, knee_extension, knee_turn, landing, stance_base, toe_lift, toe_posterior
+from .event_fits import (descent_to_ground, knee_extension, knee_turn, landing, stance_base, toe_airborne_from, toe_lift,
+                         toe_posterior)
 from .filters import median_filter_nearest
 from .gait_cycle import Direction, StanceCandidate, detect_direction, foot_forward, stride_period, zeni_candidates
 from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg, other_side
@@ -112,6 +113,7 @@ class EventParams:
     knee_extension_rise_deg: float = 5.0  # there, the last valley of the smoothed angle (the knee this much more flexed before it) ...
     knee_extension_level: float = 0.5  # ... with flexion in this fraction (0-1) of the window's range from its low (no swing dip) ...
     knee_extension_refine_s: float = 0.02  # ... put on the unsmoothed angle's lowest sample within +-this (at least one frame) in that valley
+    toe_airborne_leg: float = 0.3  # a soon lift's knee turn comes before the toe is this far above its stance low (swing)
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
     frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
     lost_stance_s: float = 0.1  # a foot lost for good this soon after contact (runner leaving): no event
@@ -362,7 +364,10 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             jumped = to_pos is not None and to_pos - c_pos < p.min_contact_s * fps
             if jumped:  # a toe "lifting" sooner than any running stance ends: the landmark jumped, the knee's turn instead
                 soon_lifts[(side, c_idx_of(c_pos))] = to_pos
-                to_pos = _knee_turn_in_stance(knee_light, knee, c_pos, period, fps, p)
+                # (its push-off extension before the toe is in the swing: with the lift set aside, the knee's window
+                # reaches 0.6 stride past the contact, into the swing of a short stance)
+                to_pos = _knee_turn_in_stance(knee_light, knee, c_pos, period, fps, p,
+                                              toe_airborne_from(toe_y, c_pos, period, scale, p))
                 method = "none" if to_pos is None else "knee_extension"
             lift_seen = to_pos is not None and not jumped
             lift_pos = to_pos if lift_seen else None
@@ -425,7 +430,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
 
 
 def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float, period: float, fps: float,
-                         p: EventParams) -> float | None:
+                         p: EventParams, until: int | None = None) -> float | None:
     """The knee's turn from extension to flexion (:func:`knee_turn`) at its push-off extension, or None.
 
     The extension is found on the smoothed angle (single-frame jitter makes false valleys), then put on the
@@ -433,7 +438,7 @@ def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float
     the smoothed valley (flexion within ``knee_extension_rise_deg`` of its bottom: never back into a straight
     landing), where the turn is fitted (the low-pass rounds the turn off).
     """
-    peak, _ = knee_extension(knee_smooth, c_pos, period, p)
+    peak, _ = knee_extension(knee_smooth, c_pos, period, p, until)
     if peak is None:
         return None
     j = int(round(peak))
