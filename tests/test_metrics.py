@@ -333,3 +333,36 @@ def test_timing_error_moves_overstride_by_the_belt_travel_in_half_a_frame(fps: f
             value = getattr(step, metric)
             assert step.timing_pm[metric] == pytest.approx(max(abs(getattr(lt, metric) - value), abs(value - getattr(e, metric))),
                                                            abs=1e-6), (metric, step.contact_frame)
+
+
+def test_a_stance_cut_by_the_clips_start_keeps_its_toe_off_not_its_short_contact():
+    """A treadmill clip that starts mid-stance: the detector's "contact" 3 frames in and the toe-off 3 frames later
+    (60 fps, 0.05 s: shorter than any running stance) were both left out, the true toe-off with the false contact
+    (heldout_151's first right toe-off, frame 7). A stance that short whose contact lies at the clip's start is a
+    stance the clip cut: its toe-off is listed, uncertain, its contact is not. The same short stance later in the clip
+    (a foot lost, not cut) lists neither."""
+    from dataclasses import replace
+
+    from formcheck.events import GaitEvents, StepEvents
+    from formcheck.metrics import shown_events
+
+    n, fps = 120, 60.0
+    track = PoseTrack(
+        keypoints_px=np.ones((n, 33, 2)), depth_px=np.zeros((n, 33)), visibility=np.ones((n, 33)),
+        presence=np.ones((n, 33)), world_m=np.zeros((n, 33, 3)), timestamps_s=np.arange(n) / fps,
+        frame_indices=np.arange(n), fps=fps, image_size=(100, 100), source="test", info={},
+    )
+
+    def stance(c: int, o: int) -> StepEvents:
+        return StepEvents(side="right", contact_index=c, contact_at_s=c / fps, toe_off_index=o, toe_off_at_s=o / fps,
+                          toe_off_method="toe_lift", contact_method="landing", candidate_at_s=c / fps)
+
+    shown = shown_events(track, GaitEvents(steps=[stance(3, 6), stance(30, 44)], stride_period_frames=50.0,
+                                           facing="right", fps=fps))
+    assert [(e.kind, e.index, e.timing_uncertain) for e in shown] == [("toe_off", 6, True), ("contact", 30, False),
+                                                                     ("toe_off", 44, False)]
+    kp = track.keypoints_px.copy()
+    kp[62:66] = np.nan  # the runner lost for 4 frames after a contact at 60: that stance is not complete
+    lost = replace(track, keypoints_px=kp)
+    shown = shown_events(lost, GaitEvents(steps=[stance(60, 63)], stride_period_frames=50.0, facing="right", fps=fps))
+    assert shown == []

@@ -226,7 +226,7 @@ def incomplete_reason(track: PoseTrack, st: StepEvents, seen: np.ndarray | None 
         return "no toe-off in view"
     if st.contact_placed:
         return "a stride the clip cuts: its contact placed on the leg's other strides, not seen landing"
-    if st.contact_at_s - CONTACT_LEAD_S < t[0] - 1e-9:
+    if _at_clip_start(track, st.contact_at_s):
         return "contact at the clip's start"
     if st.toe_off_at_s + TOE_OFF_TRAIL_S > t[-1] + 1e-9:
         return "toe-off at the clip's end"
@@ -263,7 +263,8 @@ class ShownEvent:
 def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
     """Every contact and toe-off the clip shows, in time order: those of the complete stances (measured) and
     those of the stances the clip cuts, each when the clip shows it (:data:`EDGE_EVENT_BEFORE_S`,
-    :data:`EDGE_EVENT_AFTER_S`; a contact +-``CONTACT_LEAD_S``; not a pair closer than :data:`MIN_CONTACT_S`),
+    :data:`EDGE_EVENT_AFTER_S`; a contact +-``CONTACT_LEAD_S``; not a pair closer than :data:`MIN_CONTACT_S`, but for
+    the toe-off, uncertain, of such a pair whose "contact" lies at the clip's start: a stance the clip began in),
     including the toe-offs before each leg's first contact (:attr:`formcheck.events.GaitEvents.leading_toe_offs`).
     Events placed on the leg's stride template are marked ``timing_uncertain``: the foot was not seen doing them
     whole."""
@@ -271,10 +272,12 @@ def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
     out: list[ShownEvent] = []
     for st in events.steps:
         measured = incomplete_reason(track, st, seen[st.side]) is None
-        if not measured and st.toe_off_at_s is not None and st.toe_off_at_s - st.contact_at_s < MIN_CONTACT_S:
+        too_short = not measured and st.toe_off_at_s is not None and st.toe_off_at_s - st.contact_at_s < MIN_CONTACT_S
+        if too_short and not _at_clip_start(track, st.contact_at_s):
             continue  # shorter than any running stance: the landmarks jumped at the clip's edge, not a stance
-        doubt = bool(st.doubts)
-        if measured or _shown(track, seen[st.side], st.contact_at_s - CONTACT_LEAD_S, st.contact_at_s + CONTACT_LEAD_S):
+        doubt = bool(st.doubts) or too_short
+        if not too_short and (
+                measured or _shown(track, seen[st.side], st.contact_at_s - CONTACT_LEAD_S, st.contact_at_s + CONTACT_LEAD_S)):
             out.append(ShownEvent(st.side, "contact", st.contact_index, st.contact_at_s, st.contact_method, measured,
                                   doubt or st.contact_placed))
         if st.toe_off_at_s is not None and st.toe_off_index is not None and (
@@ -285,6 +288,11 @@ def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
         if _shown(track, seen[lead.side], lead.at_s - EDGE_EVENT_BEFORE_S, lead.at_s + EDGE_EVENT_AFTER_S):
             out.append(ShownEvent(lead.side, "toe_off", lead.index, lead.at_s, lead.method, False, True))
     return sorted(out, key=lambda e: e.at_s)
+
+
+def _at_clip_start(track: PoseTrack, at_s: float) -> bool:
+    """``at_s`` lies within CONTACT_LEAD_S of the clip's first frame."""
+    return at_s - CONTACT_LEAD_S < float(track.timestamps_s[0]) - 1e-9
 
 
 def flight_time_s(gap_s: float, fps: float) -> float | None:
