@@ -1134,3 +1134,26 @@ def test_one_foot_landing_counted_on_both_legs_counts_once():
     assert [(s.side, s.contact_index) for s in tie] == [("right", 12)]
     apart = [step("right", 12), step("left", 12 + round(0.3 * stride_s * fps))]
     assert without_one_foot_counted_twice(apart, trust, stride_s, EventParams()) == apart
+
+
+def test_the_less_visible_knee_turn_is_sought_over_its_flat_bottom():
+    """120 fps, a stance from frame 20 to the toe-off at 50: the knee extends at a steady rate until the toe-off,
+    where the swing folds it. Its smoothed angle bottoms out at 45 and stays within 0.3 deg of that to 50 (heldout
+    renders' far knees, 120 fps: the smoothed bottom 1-3 frames before the toe-off, the toe-offs 2-4 frames early).
+    The turn was sought within a frame of the valley's lowest raw sample near that bottom (47): 2-3 frames early.
+    For the less visible leg it is sought up to the flat bottom's end, and the fit (straight extension, then flexion
+    from zero speed) finds it within half a frame of 50."""
+    from formcheck.events import _knee_turn_in_stance
+
+    t = np.arange(120, dtype=float)
+    raw = np.interp(t, [0, 20, 35, 50], [10.0, 20.0, 40.0, 26.0])  # landing, flexion, push-off
+    smooth = np.interp(t, [0, 20, 35, 45, 50], [10.0, 20.0, 40.0, 26.0, 26.3])  # its bottom early, then flat
+    swing = t > 50
+    raw[swing] = 26.0 + 0.4 * (t[swing] - 50) ** 2
+    smooth[swing] = 26.3 + 0.4 * (t[swing] - 50) ** 2
+    p = EventParams()
+    plain = _knee_turn_in_stance(raw, smooth, 20.0, 90.0, 120.0, p)
+    flat = _knee_turn_in_stance(raw, smooth, 20.0, 90.0, 120.0, p, plateau=True)
+    assert plain is not None and flat is not None
+    assert plain <= 48.0, plain  # 2 or more frames early
+    assert abs(flat - 50.0) <= 0.5, flat

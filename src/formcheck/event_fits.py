@@ -249,18 +249,20 @@ def last_extension(knee: np.ndarray, lo: int, hi: int, rise_deg: float, level: f
     return best
 
 
-def knee_turn(knee: np.ndarray, guess: float, fps: float, p: EventParams) -> float:
-    """Sub-frame instant the knee stops extending and starts to flex, near ``guess``.
+def knee_turn(knee: np.ndarray, guess: float, fps: float, p: EventParams, latest: float | None = None) -> float:
+    """Sub-frame instant the knee stops extending and starts to flex, near ``guess`` (from a frame before it to half
+    a frame after it, or to half a frame after ``latest`` when that is later).
 
     Fit on the unsmoothed trace: a straight extension up to tau, then flexion growing from zero
     speed (knee = k0 + v (t - tau) before, k0 + c (t - tau)^2 after, v < 0 < c). The knee's
     extension is cut off at toe-off, when the ground stops pushing, while the swing's flexion
     builds up: a parabola through the lowest three samples puts that turn late.
     """
+    last = guess if latest is None else max(guess, latest)
     w = max(2, int(round(p.knee_turn_half_width_s * fps)))
-    lo, hi = max(0, int(np.floor(guess)) - w), min(len(knee) - 1, int(np.ceil(guess)) + w)
+    lo, hi = max(0, int(np.floor(guess)) - w), min(len(knee) - 1, int(np.ceil(last)) + w)
     design = lambda d: np.stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0) ** 2], axis=-1)  # noqa: E731
-    fit = kink_fit(knee, lo, hi, max(lo + 1.0, guess - 1.0), min(hi - 1.0, guess + 0.5),
+    fit = kink_fit(knee, lo, hi, max(lo + 1.0, guess - 1.0), min(hi - 1.0, last + 0.5),
                     [(design, lambda c: c[1] < 0 < c[2])], min_samples=5)
     return guess if fit is None else fit[1]
 

@@ -113,6 +113,7 @@ class EventParams:
     knee_extension_rise_deg: float = 5.0  # there, the last valley of the smoothed angle (the knee this much more flexed before it) ...
     knee_extension_level: float = 0.5  # ... with flexion in this fraction (0-1) of the window's range from its low (no swing dip) ...
     knee_extension_refine_s: float = 0.02  # ... put on the unsmoothed angle's lowest sample within +-this (at least one frame) in that valley
+    knee_plateau_deg: float = 0.5  # the less visible leg's turn is fitted up to the end of the smoothed bottom within this
     toe_airborne_leg: float = 0.3  # a soon lift's knee turn comes before the toe is this far above its stance low (swing)
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
     frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
@@ -310,6 +311,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         toe_y = k[:, leg["foot_index"], 1]
         ys = {j: (kl[:, leg[j], 1], k[:, leg[j], 1]) for j in ("heel", "foot_index")}
         in_frame = _in_frame(track, side, p.frame_margin_frac)
+        hidden = trust[side] < trust[other_side(side)]  # the less visible leg: MediaPipe flattens its knee's extension
         # the foot is lost where none of its landmarks is placed (the cleaning also drops a single outlier point)
         seen_foot = np.isfinite(k[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 0]).any(axis=1)
         first_seen, last_seen = np.flatnonzero(np.isfinite(sig))[[0, -1]]  # the edges of what zeni_candidates looks at
@@ -367,13 +369,13 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 # (its push-off extension before the toe is in the swing: with the lift set aside, the knee's window
                 # reaches 0.6 stride past the contact, into the swing of a short stance)
                 to_pos = _knee_turn_in_stance(knee_light, knee, c_pos, period, fps, p,
-                                              toe_airborne_from(toe_y, c_pos, period, scale, p))
+                                              toe_airborne_from(toe_y, c_pos, period, scale, p), plateau=hidden)
                 method = "none" if to_pos is None else "knee_extension"
             lift_seen = to_pos is not None and not jumped
             lift_pos = to_pos if lift_seen else None
             k_pos = None
             if lift_seen:
-                k_pos = _knee_turn_in_stance(knee_light, knee, c_pos, period, fps, p)
+                k_pos = _knee_turn_in_stance(knee_light, knee, c_pos, period, fps, p, plateau=hidden)
                 if k_pos is not None and -p.knee_agree_before_s * fps <= k_pos - to_pos <= p.knee_agree_after_s * fps:
                     to_pos, method = k_pos, "knee_extension"
                     k_pos = None
@@ -430,13 +432,19 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
 
 
 def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float, period: float, fps: float,
-                         p: EventParams, until: int | None = None) -> float | None:
+                         p: EventParams, until: int | None = None, plateau: bool = False) -> float | None:
     """The knee's turn from extension to flexion (:func:`knee_turn`) at its push-off extension, or None.
 
     The extension is found on the smoothed angle (single-frame jitter makes false valleys), then put on the
     unsmoothed angle's lowest sample within +-``knee_extension_refine_s`` (at least one frame) that is still in
     the smoothed valley (flexion within ``knee_extension_rise_deg`` of its bottom: never back into a straight
     landing), where the turn is fitted (the low-pass rounds the turn off).
+
+    ``plateau`` (the less visible leg): the turn is fitted up to the end of the smoothed angle's flat bottom (the
+    samples after its lowest within ``knee_plateau_deg`` of it), not only within a frame of the raw low. MediaPipe
+    flattens the far knee's last extension (heldout_323, 60 fps: within a degree for 3-4 frames, its far toe-offs
+    3 frames early); the fit of a straight extension and then flexion from zero speed says where on it the knee
+    turns.
     """
     peak, _ = knee_extension(knee_smooth, c_pos, period, p, until)
     if peak is None:
@@ -451,7 +459,13 @@ def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float
         b += 1
     if np.isfinite(knee[a : b + 1]).any():
         j = a + int(np.nanargmin(knee[a : b + 1]))
-    return knee_turn(knee, float(j), fps, p)
+    end = None
+    if plateau:  # the smoothed angle's flat bottom: the samples after its lowest within knee_plateau_deg of it
+        bottom = int(round(peak))
+        end = bottom
+        while end + 1 < len(knee_smooth) and knee_smooth[end + 1] <= knee_smooth[bottom] + p.knee_plateau_deg:
+            end += 1
+    return knee_turn(knee, float(j), fps, p, latest=None if end is None else float(end))
 
 
 def heel_down_before_toe(heel_height: np.ndarray, toe_landing: float, lo: int, scale: float, fps: float,
