@@ -995,7 +995,7 @@ def test_a_planted_foot_whose_landmarks_jump_for_a_frame_still_stands_still(fps)
     """At 60-120 fps a runner crossing the frame moves only a few pixels a frame, about what MediaPipe's foot
     landmarks jump on a small runner: one misplaced frame in a stance broke its still run in two runs too short
     to count (heldout_352: the right stance at 130-138 lost, its contact and toe-off missed). The foot's image x
-    is a running median over +-1/40 s before its speed is read, so a one-frame jump of 0.6 x the pelvis's
+    is a running median over +-1/40 s before its speed is read, so a one-frame jump of 1.2 x the pelvis's
     speed (over the 0.35 a standing foot may move) leaves every stance whole, contact within a frame."""
     g = simulate_gait(GaitParams(fps=fps, duration_s=1.2, treadmill=False, runner_height_frac=0.3))
     track = to_pose_track(g)
@@ -1004,7 +1004,7 @@ def test_a_planted_foot_whose_landmarks_jump_for_a_frame_still_stands_still(fps)
     for st in g.truth["steps"]:
         leg, c, o = lm.LEG[st["side"]], int(st["contact_frame"]), int(st["toe_off_frame"])
         for f in range(c + 2, o - 1, 3):  # every third frame of the stance, past its landing
-            kp[f, [leg["heel"], leg["ankle"], leg["foot_index"]], 0] += 1.2 * pelvis_speed  # midpoint diff 0.6 x
+            kp[f, [leg["heel"], leg["ankle"], leg["foot_index"]], 0] += 1.2 * pelvis_speed  # the midpoint too
     jumpy = track.with_keypoints(kp)
     facing = detect_direction(track).facing
     truth = [(s["side"], s["contact_frame"]) for s in g.truth["steps"]]
@@ -1057,9 +1057,9 @@ def test_a_toe_lifting_sooner_than_any_stance_ends_is_not_the_toe_off():
 
 def test_a_soon_lifts_knee_turn_is_not_a_glitch_in_the_swing():
     """As above (toe "lifting" 20-60 ms after contact, set aside), and MediaPipe also straightens the knee for two frames
-    in the swing, 6-7 frames after the true toe-off (heldout_174: the far knee from 62 to 27 deg and back mid-swing).
+    in the swing, 10-11 frames after the true toe-off (heldout_174: a knee from 62 to 27 deg and back mid-swing).
     With the lift set aside the knee's window reaches 0.6 stride past the contact, and that dip was its last
-    extension: a toe-off 13 frames late, scored as missed and spurious. The push-off comes before the toe is
+    extension: a toe-off 13 frames late, scored as missed and spurious (here, without the cap, toe-offs 8 frames off). The push-off comes before the toe is
     0.3 leg above its stance low (:func:`formcheck.event_fits.toe_airborne_from`): the toe-off stays within a frame."""
     g = simulate_gait(GaitParams(fps=50, duration_s=4.0))
     track = to_pose_track(g)
@@ -1069,7 +1069,7 @@ def test_a_soon_lifts_knee_turn_is_not_a_glitch_in_the_swing():
     stances = [(s["contact_frame"], s["toe_off_frame"]) for s in g.truth["steps"] if s["side"] == side]
     for contact, toe_off in stances:
         kp[contact : contact + 2, leg["foot_index"], 1] += 0.1 * g.truth["leg_length_px"][side]
-        for f in (toe_off + 6, toe_off + 7):  # the knee put near the hip-ankle line: a straight leg for two frames
+        for f in (toe_off + 10, toe_off + 11):  # the knee put near the hip-ankle line: a straight leg for two frames
             if f < len(kp):
                 straight = 0.5 * (kp[f, leg["hip"]] + kp[f, leg["ankle"]])
                 kp[f, leg["knee"]] = straight + 0.2 * (kp[f, leg["knee"]] - straight)
@@ -1080,10 +1080,10 @@ def test_a_soon_lifts_knee_turn_is_not_a_glitch_in_the_swing():
     matched = [(timed[c].toe_off_index, o) for c, o in stances for k in (c - 1, c, c + 1) if k in timed]
     assert len(matched) >= len(stances) - 2
     assert all(abs(found - o) <= 1 for found, o in matched), matched
-    glitched = detect_events(glitchy, facing, params=EventParams(toe_airborne_leg=10.0))  # no cap: the dip is taken
-    late = [s.toe_off_index - o for s in glitched.for_side(side) for c, o in stances
-            if abs(s.contact_index - c) <= 1 and s.toe_off_index is not None]
-    assert sum(d >= 5 for d in late) >= len(stances) // 2, late
+    glitched = detect_events(glitchy, facing, params=EventParams(toe_airborne_leg=10.0))  # no cap: the dip misleads
+    off = [s.toe_off_index - o for s in glitched.for_side(side) for c, o in stances
+           if abs(s.contact_index - c) <= 1 and s.toe_off_index is not None]
+    assert sum(abs(d) >= 3 for d in off) >= len(stances) // 2, off
 
 
 def test_a_soon_lift_is_kept_when_the_other_leg_is_as_short_on_the_ground():
@@ -1157,3 +1157,24 @@ def test_the_less_visible_knee_turn_is_sought_over_its_flat_bottom():
     assert plain is not None and flat is not None
     assert plain <= 48.0, plain  # 2 or more frames early
     assert abs(flat - 50.0) <= 0.5, flat
+
+
+def test_only_the_less_visible_leg_has_its_knee_turn_fitted_over_a_flat_bottom(monkeypatch):
+    """The flat-bottom fit is for the leg MediaPipe sees less well (lower median visibility of knee, ankle, heel and
+    toe): the model's far leg (visibility 0.6 against 0.95), every one of its stances, and none of the near leg's."""
+    import formcheck.events as events_module
+
+    g = simulate_gait(GaitParams(fps=60, duration_s=3.0))
+    calls: list[tuple[float, bool]] = []
+    original = events_module._knee_turn_in_stance
+
+    def spy(knee, knee_smooth, c_pos, period, fps, p, until=None, plateau=False):
+        calls.append((c_pos, plateau))
+        return original(knee, knee_smooth, c_pos, period, fps, p, until, plateau=plateau)
+
+    monkeypatch.setattr(events_module, "_knee_turn_in_stance", spy)
+    _events_of(to_pose_track(g))
+    far = [s["contact_frame"] for s in g.truth["steps"] if s["side"] != g.truth["near_side"]]
+    on_far = [min(abs(c - f) for f in far) <= 2 for c, _ in calls]
+    assert {flag for (_, flag), f in zip(calls, on_far) if f} == {True}
+    assert {flag for (_, flag), f in zip(calls, on_far) if not f} == {False}

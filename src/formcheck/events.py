@@ -47,6 +47,7 @@ decoded-frame numbers.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -54,7 +55,6 @@ import numpy as np
 from . import landmarks as lm
 from .event_fits import (descent_to_ground, knee_extension, knee_turn, landing, stance_base, toe_airborne_from, toe_lift,
                          toe_posterior)
-from .filters import median_filter_nearest
 from .gait_cycle import Direction, StanceCandidate, detect_direction, foot_forward, stride_period, zeni_candidates
 from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg, other_side
 from .pose_track import PoseTrack
@@ -368,6 +368,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 soon_lifts[(side, c_idx_of(c_pos))] = to_pos
                 # (its push-off extension before the toe is in the swing: with the lift set aside, the knee's window
                 # reaches 0.6 stride past the contact, into the swing of a short stance)
+                # (when no turn is found before that, the extension over the whole window below stands: capped too, it
+                # put 6 of a 60 fps render's toe-offs 3-5 frames late)
                 to_pos = _knee_turn_in_stance(knee_light, knee, c_pos, period, fps, p,
                                               toe_airborne_from(toe_y, c_pos, period, scale, p), plateau=hidden)
                 method = "none" if to_pos is None else "knee_extension"
@@ -444,7 +446,8 @@ def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float
     samples after its lowest within ``knee_plateau_deg`` of it), not only within a frame of the raw low. MediaPipe
     flattens the far knee's last extension (heldout_323, 60 fps: within a degree for 3-4 frames, its far toe-offs
     3 frames early); the fit of a straight extension and then flexion from zero speed says where on it the knee
-    turns.
+    turns. (Asked by the periodic detector only; a short pass's stances and a pass's leading toe-offs keep the
+    plain fit: their legs alternate labels, so "the less visible leg" means little there.)
     """
     peak, _ = knee_extension(knee_smooth, c_pos, period, p, until)
     if peak is None:
@@ -461,9 +464,13 @@ def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float
         j = a + int(np.nanargmin(knee[a : b + 1]))
     end = None
     if plateau:  # the smoothed angle's flat bottom: the samples after its lowest within knee_plateau_deg of it
-        bottom = int(round(peak))
+        near = knee_smooth[max(0, int(np.floor(peak))) : int(np.ceil(peak)) + 1]
+        bottom = max(0, int(np.floor(peak))) + int(np.nanargmin(near)) if np.isfinite(near).any() else int(round(peak))
+        limit = min(len(knee_smooth) - 1, int(np.floor(c_pos + p.knee_extension_to_stride * period)))
+        if until is not None:
+            limit = min(limit, until)
         end = bottom
-        while end + 1 < len(knee_smooth) and knee_smooth[end + 1] <= knee_smooth[bottom] + p.knee_plateau_deg:
+        while end + 1 <= limit and knee_smooth[end + 1] <= knee_smooth[bottom] + p.knee_plateau_deg:
             end += 1
     return knee_turn(knee, float(j), fps, p, latest=None if end is None else float(end))
 
@@ -1130,7 +1137,7 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
     for side in SIDES:
         leg = lm.LEG[side]  # type: ignore[index]
         x = 0.5 * (kl[:, leg["heel"], 0] + kl[:, leg["foot_index"], 0])
-        x = median_filter_nearest(x, 2 * int(p.planted_median_half_s * float(light.fps)) + 1)
+        x = _running_median(x, int(p.planted_median_half_s * float(light.fps) + 0.05))  # (119.88 fps counts as 120)
         with np.errstate(invalid="ignore"):
             still = np.flatnonzero(np.abs(np.diff(x)) < limit)  # i: the foot hardly moved from frame i to i+1
         for run in np.split(still, np.flatnonzero(np.diff(still) > 1) + 1):
@@ -1154,6 +1161,19 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
         else:
             merged.append(r)
     return merged
+
+
+def _running_median(x: np.ndarray, half: int) -> np.ndarray:
+    """Median of x over +-``half`` samples, of the samples seen (NaN stays NaN: a foot coming into or out of view
+    is not frozen on its first or last position)."""
+    if half < 1 or x.size == 0:
+        return x
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, half, constant_values=np.nan), 2 * half + 1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window
+        out = np.nanmedian(windows, axis=1)
+    out[~np.isfinite(x)] = np.nan
+    return out
 
 
 def pass_planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) -> list[tuple[str, int, int, float]]:

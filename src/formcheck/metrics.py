@@ -274,7 +274,7 @@ def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
         measured = incomplete_reason(track, st, seen[st.side]) is None
         too_short = not measured and st.toe_off_at_s is not None and st.toe_off_at_s - st.contact_at_s < MIN_CONTACT_S
         if too_short and not _at_clip_start(track, st.contact_at_s):
-            continue  # shorter than any running stance: the landmarks jumped at the clip's edge, not a stance
+            continue  # shorter than any running stance, not at the clip's start: the landmarks jumped, not a stance
         doubt = bool(st.doubts) or too_short
         if not too_short and (
                 measured or _shown(track, seen[st.side], st.contact_at_s - CONTACT_LEAD_S, st.contact_at_s + CONTACT_LEAD_S)):
