@@ -366,10 +366,10 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             jumped = to_pos is not None and to_pos - c_pos < p.min_contact_s * fps
             if jumped:  # a toe "lifting" sooner than any running stance ends: the landmark jumped, the knee's turn instead
                 soon_lifts[(side, c_idx_of(c_pos))] = to_pos
-                # (its push-off extension before the toe is in the swing: with the lift set aside, the knee's window
-                # reaches 0.6 stride past the contact, into the swing of a short stance)
-                # (when no turn is found before that, the extension over the whole window below stands: capped too, it
-                # put 6 of a 60 fps render's toe-offs 3-5 frames late)
+                # Its push-off extension comes before the toe is in the swing: with the lift set aside, the knee's window
+                # reaches 0.6 stride past the contact, into the swing of a short stance. When no turn is found before
+                # that, the extension over the whole window below stands (capped too, it put 6 of a 60 fps render's
+                # toe-offs 3-5 frames late).
                 to_pos = _knee_turn_in_stance(knee_light, knee, c_pos, period, fps, p,
                                               toe_airborne_from(toe_y, c_pos, period, scale, p), plateau=hidden)
                 method = "none" if to_pos is None else "knee_extension"
