@@ -147,3 +147,14 @@ def test_peaks_by_hand():
     assert prom.tolist() == [2.0, 5.0, 2.0] and left.tolist() == [0, 4, 6] and right.tolist() == [4, 8, 8]
     assert filters.find_peaks(x, distance=3).tolist() == [2, 5]  # 7 is within 3 of the taller 5
     assert filters.find_peaks(x, prominence=3).tolist() == [5]
+
+
+def test_nan_running_median_leaves_unseen_samples_out():
+    """A foot coming into view at sample 3 and moving 2 px a sample, with a 5 px jump at sample 6: the median over
+    +-1 of [nan, nan, nan, 2, 4, 6, 13, 10, 12], hand-computed, is [nan, nan, nan, 3, 4, 6, 10, 12, 11]: the first
+    seen sample moves (a median that sorts NaN as the largest value froze it at 4), the jump is gone, the unseen
+    samples stay NaN, and the ends take the median of the samples seen."""
+    x = np.array([np.nan, np.nan, np.nan, 2.0, 4.0, 6.0, 13.0, 10.0, 12.0])
+    out = filters.nan_running_median(x, 1)
+    np.testing.assert_allclose(out, [np.nan, np.nan, np.nan, 3.0, 4.0, 6.0, 10.0, 12.0, 11.0])
+    np.testing.assert_allclose(filters.nan_running_median(x, 0), x)

@@ -47,7 +47,6 @@ decoded-frame numbers.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,6 +54,7 @@ import numpy as np
 from . import landmarks as lm
 from .event_fits import (descent_to_ground, knee_extension, knee_turn, landing, stance_base, toe_airborne_from, toe_lift,
                          toe_posterior)
+from .filters import nan_running_median
 from .gait_cycle import Direction, StanceCandidate, detect_direction, foot_forward, stride_period, zeni_candidates
 from .geometry import SIDES, body_scale_px, forward_of_pelvis_px, hip_midpoint, knee_flexion_deg, other_side
 from .pose_track import PoseTrack
@@ -1137,7 +1137,7 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
     for side in SIDES:
         leg = lm.LEG[side]  # type: ignore[index]
         x = 0.5 * (kl[:, leg["heel"], 0] + kl[:, leg["foot_index"], 0])
-        x = _running_median(x, int(p.planted_median_half_s * float(light.fps) + 0.05))  # (119.88 fps counts as 120)
+        x = nan_running_median(x, int(p.planted_median_half_s * float(light.fps) + 0.05))  # (119.88 fps counts as 120)
         with np.errstate(invalid="ignore"):
             still = np.flatnonzero(np.abs(np.diff(x)) < limit)  # i: the foot hardly moved from frame i to i+1
         for run in np.split(still, np.flatnonzero(np.diff(still) > 1) + 1):
@@ -1161,19 +1161,6 @@ def planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) ->
         else:
             merged.append(r)
     return merged
-
-
-def _running_median(x: np.ndarray, half: int) -> np.ndarray:
-    """Median of x over +-``half`` samples, of the samples seen (NaN stays NaN: a foot coming into or out of view
-    is not frozen on its first or last position)."""
-    if half < 1 or x.size == 0:
-        return x
-    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, half, constant_values=np.nan), 2 * half + 1)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window
-        out = np.nanmedian(windows, axis=1)
-    out[~np.isfinite(x)] = np.nan
-    return out
 
 
 def pass_planted_runs(light: PoseTrack, facing: str, scale: float, p: EventParams) -> list[tuple[str, int, int, float]]:

@@ -22,9 +22,11 @@ passes take ~15 ms a series (SciPy ~1 ms), about 1 s over the 66 landmark coordi
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-__all__ = ["butter", "filtfilt", "find_peaks", "median_filter_nearest", "pchip", "peak_prominences"]
+__all__ = ["butter", "filtfilt", "find_peaks", "median_filter_nearest", "nan_running_median", "pchip", "peak_prominences"]
 
 
 # ----------------------------------------------------------------------------------------- IIR filters
@@ -122,6 +124,21 @@ def median_filter_nearest(x: np.ndarray, size: int) -> np.ndarray:
     padded = np.pad(x, (left, size - 1 - left), mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, size)
     return np.partition(windows, left, axis=1)[:, left]
+
+
+def nan_running_median(x: np.ndarray, half: int) -> np.ndarray:
+    """Running median over +-``half`` samples of the samples seen: NaN (not seen) is left out of each window and
+    stays NaN, so a series coming into or out of view is not frozen on its first or last value, as a filter that
+    sorts NaN as the largest value would freeze it. ``half`` < 1 returns ``x``."""
+    x = np.asarray(x, dtype=float)
+    if half < 1 or x.size == 0:
+        return x
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, half, constant_values=np.nan), 2 * half + 1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window
+        out = np.nanmedian(windows, axis=1)
+    out[~np.isfinite(x)] = np.nan
+    return out
 
 
 def _pchip_end_slope(h0: float, h1: float, m0: float, m1: float) -> float:
