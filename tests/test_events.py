@@ -622,7 +622,8 @@ def test_a_leading_toe_off_is_found_when_the_first_poses_place_the_toe_high(fps)
     later level the toe was never down, and the stance's toe-off, placed on the stride template, was dropped (12
     leading toe-offs of 311 renders). Its lift is now measured from where the toe rested over the 0.1 stride before
     it: the model's toe held at least 0.08 leg up from the clip's third frame until it lands again (landmarks with 2 px
-    of noise) gives its leading toe-off within a frame (none before); held 0.2 leg up (no stance), none."""
+    of noise) gives its leading toe-off within a frame (none before), and none where a rest that high is not allowed
+    (``leading_rest_max_leg`` 0.06)."""
     g = simulate_gait(GaitParams(fps=fps, duration_s=4.0))
     first = g.truth["steps"][2]
     o = int(first["toe_off_frame"])
@@ -631,15 +632,16 @@ def test_a_leading_toe_off_is_found_when_the_first_poses_place_the_toe_high(fps)
     track = to_pose_track(g, noise_px=2.0).take(np.arange(start, round(4.0 * fps)))
     toe, leg_px = lm.LEG[first["side"]]["foot_index"], g.truth["leg_length_px"][first["side"]]
 
-    def leading(up_leg: float) -> list:
-        kp = track.keypoints_px.copy()
-        level = np.nanmax(kp[: o - start + 1, toe, 1])
-        kp[2 : lands_again - start, toe, 1] = np.minimum(kp[2 : lands_again - start, toe, 1], level - up_leg * leg_px)
-        return [e for e in _events_of(track.with_keypoints(kp)).leading_toe_offs if e.side == first["side"]]
+    kp = track.keypoints_px.copy()
+    level = np.nanmax(kp[: o - start + 1, toe, 1])
+    kp[2 : lands_again - start, toe, 1] = np.minimum(kp[2 : lands_again - start, toe, 1], level - 0.08 * leg_px)
 
-    (lead,) = leading(0.08)
+    def leading(params: EventParams = EventParams()) -> list:
+        return [e for e in _events_of(track.with_keypoints(kp), params).leading_toe_offs if e.side == first["side"]]
+
+    (lead,) = leading()
     assert abs(lead.index - (o - start)) <= 1, (lead, o - start)
-    assert leading(0.2) == []
+    assert leading(EventParams(leading_rest_max_leg=0.06)) == []
 
 
 @pytest.mark.parametrize("fps", [30, 60])

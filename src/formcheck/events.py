@@ -105,6 +105,8 @@ class EventParams:
     lift_stay_s: float = 0.1  # a lifted toe does not come back near the ground within this
     lift_fit_s: float = 0.1  # the toe's rise is fitted over this much time before it crosses the lift height
     toe_rest_creep_frac: float = 0.5  # toe at rest above the landing's level by this x the lift height: re-based there
+    leading_rest_stride: float = 0.1  # a toe-off before the leg's first contact may lift from where the toe rested over this before ...
+    leading_rest_max_leg: float = 0.15  # ... when that rest is at most this above the leg's stance level (a clip's first poses)
     knee_agree_before_s: float = 0.06  # the knee's turn replaces the toe lift from this much before it ...
     knee_agree_after_s: float = 0.1  # ... to this much after it (Fellin et al. 2010)
     knee_turn_half_width_s: float = 0.05  # the knee's turn is fitted over +-this around peak extension
@@ -130,7 +132,6 @@ class EventParams:
     ground_motion_min_early_frames: int = 2  # ... this many frames before the contact found: the contact moves there
     ground_motion_min_speed_leg_s: float = 0.5  # only where the stance foot moves (a treadmill belt), at least this fast
     # Stride template (formcheck.stride_template): each leg's events re-aligned on the trace its foot repeats
-    leading_rest_stride: float = 0.1  # a toe-off before the leg's first contact lifts from where the toe rested over this before
     template_min_steps: int = 4  # a leg with fewer steps keeps the detector's frames
     template_half_width_stride: float = 0.3  # the foot's trace compared over +-this around each event ...
     template_max_shift_stride: float = 0.1  # ... each event searched within this of where the detector put it
@@ -889,8 +890,8 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
     x the leg's median misfit), and is kept only where the foot shows it: at a contact, the heel or the toe
     comes down to its stance level within ``landing_settle_stride`` (the foot in the image); at a toe-off, the
     toe is at its stance level on the frame and above it by ``toe_lift_leg`` within ``lift_stay_s`` after (for the
-    toe-off before a leg's first contact, the level is where the toe rested over the ``leading_rest_stride`` before,
-    when that lies up to ``landing_near_ground_leg`` above the stance level: the first poses of a clip).
+    toe-off before a leg's first contact, the level may also be where the toe rested over the ``leading_rest_stride``
+    before, when that lies up to ``leading_rest_max_leg`` above the stance level: the first poses of a clip).
     Legs with fewer than ``template_min_steps`` steps (toe-offs: lifts) get none. Returns the steps, new contacts
     among them (``contact_method="template"``, the leg's median offset from the Zeni instant standing in for their
     own so that the leg's regularity checks leave them be), and the toe-offs before each leg's first contact.
@@ -946,19 +947,20 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
 
         def lifts_at(q: float, rest_from: int | None = None) -> bool:
             i = int(np.floor(q + p.event_frame_tol_frames))
-            thr = p.toe_lift_leg * scale
-            level = levels["toe"]
-            if rest_from is not None and 0 <= rest_from <= i < n and np.isfinite(toe_y[rest_from : i + 1]).any():
-                # MediaPipe's first poses of a clip may place a standing toe up to ~0.1 leg above the level the later
-                # stances show: its lift is then measured from where it rested just before (image y down: its lowest)
-                rest = float(np.nanmax(toe_y[rest_from : i + 1]))
-                if 0.0 < level - rest <= p.landing_near_ground_leg * scale:
-                    level = rest
-            before = toe_y[max(0, i - 1) : i + 1]  # down on its last frame (or the one before: the lift's onset is sub-frame)
-            if not (0 <= i < n and np.isfinite(before).any() and np.nanmin(level - before) <= thr):
+            if not 0 <= i < n:
                 return False
+            thr = p.toe_lift_leg * scale
+            grounds = [levels["toe"]]
+            if rest_from is not None and np.isfinite(toe_y[rest_from : i + 1]).any():
+                # MediaPipe's first poses of a clip may place a standing toe 0.07-0.1 leg above the level the later
+                # stances show: its lift may then be measured from where it rested just before (image y down: its lowest)
+                rest = float(np.nanmax(toe_y[rest_from : i + 1]))
+                if 0.0 < levels["toe"] - rest <= p.leading_rest_max_leg * scale:
+                    grounds.append(rest)
+            before = toe_y[max(0, i - 1) : i + 1]  # down on its last frame (or the one before: the lift's onset is sub-frame)
             after = toe_y[i + 1 : min(n, i + 2 + max(2, int(round(p.lift_stay_s * track.fps))))]
-            return bool(np.isfinite(after).any() and np.nanmax(level - after) > thr)
+            return any(np.isfinite(before).any() and np.nanmin(ground - before) <= thr
+                       and np.isfinite(after).any() and np.nanmax(ground - after) > thr for ground in grounds)
 
         near = 0.5 * period
         offsets = [s.contact_at_s - s.candidate_at_s for s in mine if s.candidate_at_s is not None]
