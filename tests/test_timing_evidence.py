@@ -48,6 +48,27 @@ def test_medians_leave_out_doubted_steps(clean_analysis):
     assert summarise(steps)["left"]["overstride_pct_leg"]["n"] == len(certain)
 
 
+def test_the_uncertain_steps_warning_says_whether_the_medians_leave_them_out(clean_analysis):
+    """A leg leaves its uncertain steps out of its medians only while 3 certain ones remain (a pass of 3 steps
+    warned "they are left out of the medians" and then took a leg's median from its one, uncertain, step)."""
+    from formcheck.quality import uncertain_steps_warning
+
+    steps = list(clean_analysis.steps)
+    left = [i for i, s in enumerate(steps) if s.side == "left"]
+    right = [i for i, s in enumerate(steps) if s.side == "right"]
+
+    def warned(doubted: list[int]) -> str | None:
+        return uncertain_steps_warning([replace(s, timing_uncertain=i in doubted) for i, s in enumerate(steps)])
+
+    assert len(left) == len(right) == 8
+    assert warned(left[:2]) is None  # 2 of 16 steps: no warning
+    few_certain = left[:6]  # the left leg keeps 2 certain steps: its medians count the uncertain ones
+    assert "so the medians rest on them" in warned(few_certain)
+    assert "they are left out of the medians" in warned(left[:3] + right[:2])  # 5 and 6 certain steps remain
+    mixed = warned(few_certain + right[:3])
+    assert "3 left out of the medians" in mixed and f"uncertain on {len(few_certain) + 3} of {len(steps)}" in mixed
+
+
 @pytest.fixture(scope="module")
 def clean_analysis():
     return analyze_track(to_pose_track(simulate_gait(GaitParams(**PARAMS)), noise_px=0.5, seed=1))

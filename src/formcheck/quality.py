@@ -499,6 +499,31 @@ LANDED_WARN_FRACTION = 0.25  # fewer of the contacts timed by a seen landing tha
 # (measured 2026-12-03 on the harness: every clip 0.5-1.0 but the far-foot-hidden render, 0 of 10)
 
 
+def uncertain_steps_warning(steps: list[Any]) -> str | None:
+    """The warning for a clip with more than UNCERTAIN_WARN_FRACTION of its steps timing-uncertain, or None.
+
+    It says whether those steps are left out of the medians: a leg leaves them out only while
+    formcheck.metrics.MIN_CERTAIN_STEPS certain steps remain (metrics.counted_steps), else its medians rest on them.
+    """
+    from .geometry import SIDES
+    from .metrics import counted_steps
+
+    uncertain = [s for s in steps if getattr(s, "timing_uncertain", False)]
+    if not steps or len(uncertain) / len(steps) <= UNCERTAIN_WARN_FRACTION:
+        return None
+    counted = {id(s) for side in SIDES for s in counted_steps([t for t in steps if t.side == side])}
+    left_out = sum(id(s) not in counted for s in uncertain)
+    if left_out == len(uncertain):
+        how = "they are left out of the medians"
+    elif left_out == 0:
+        how = "too few other steps remain to leave them out, so the medians rest on them: read them as rough"
+    else:
+        how = (f"{left_out} left out of the medians; the rest are counted where too few other steps remain on their leg, "
+               "so read that leg's medians as rough")
+    return (f"contact or toe-off timing is uncertain on {len(uncertain)} of {len(steps)} steps ({how}): film at 60 fps or "
+            "more with the whole foot in view and sharp")
+
+
 def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Sequence[str] = (),
                     foot_streak_pct: float | None = None) -> tuple[dict[str, Any], list[str]]:
     """How well the clip shows when each foot lands and lifts: figures for quality, and warnings with the fix.
@@ -547,9 +572,9 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
                         "formcheck's measure of their edges, where sharp clips read under 5 %): contacts and toe-offs may be a "
                         "frame or two off; film in brighter light, or with a faster shutter (a phone's 120 or 240 fps mode "
                         "gives one)")
-    if steps and uncertain / len(steps) > UNCERTAIN_WARN_FRACTION:
-        warnings.append(f"contact or toe-off timing is uncertain on {uncertain} of {len(steps)} steps (they are left out of the "
-                        "medians): film at 60 fps or more with the whole foot in view and sharp")
+    uncertain_warning = uncertain_steps_warning(steps)
+    if uncertain_warning is not None:
+        warnings.append(uncertain_warning)
     if landed is not None and landed < LANDED_WARN_FRACTION:
         warnings.append(f"the feet are not seen landing on most steps ({round(100 * landed)} % of contacts timed by a landing): "
                         "the others are taken from when the foot is furthest forward, usually a frame or two before it is "
