@@ -239,7 +239,7 @@ def test_too_few_steps_is_not_judged_ok(raw_synthetic_analysis, tmp_path):
     text = report.write_report(a, tmp_path / "r.html").read_text(encoding="utf-8")
     assert text.count("Too few steps to judge") == 2  # overstride and hip extension cards
     assert "No overstride" not in text and "Good hip extension" not in text and "No form issue found" not in text
-    assert "Too few left steps for findings" in text
+    assert "Too few steps for findings" in text and "Too few left steps" not in text  # the side is shown beside it
 
 
 def test_every_finding_with_cue_and_drill(synthetic_analysis, synthetic_report):

@@ -249,7 +249,7 @@ def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: fl
     for side in SIDES:
         ss = [s for s in steps if s.side == side]
         if len(ss) < MIN_STEPS_PER_SIDE:
-            out.append(Finding("insufficient_steps", f"Too few {side} steps for findings", "info", side, float(len(ss)),
+            out.append(Finding("insufficient_steps", "Too few steps for findings", "info", side, float(len(ss)),
                                float(MIN_STEPS_PER_SIDE), note=f"A finding needs {MIN_STEPS_PER_SIDE} or more steps of a leg: film more "
                                "steps of it."))
             continue
