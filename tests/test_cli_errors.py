@@ -327,6 +327,16 @@ def test_compare_of_a_malformed_analysis_json_is_unreadable_input(content: str, 
     assert not (tmp_path / "out").exists()
 
 
+def test_compare_of_a_folder_without_a_saved_run_says_so(tmp_path: Path) -> None:
+    """An analyze output folder stands for its analysis.json; any other folder was refused as "is a directory, not
+    a video", which read as if folders were not accepted at all."""
+    empty = tmp_path / "week1"
+    empty.mkdir()
+    result = run_cli("compare", str(empty), str(empty), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert_one_line_error(result, EXIT_BAD_INPUT, "a folder with no analysis.json in it", "output folder of formcheck analyze")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("command", ["", "pose", "analyze", "compare"])
 def test_help_shows_plain_names(command: str, tmp_path: Path) -> None:
     """The issue: `<bool>` after plain flags and `{video}` in the usage line."""

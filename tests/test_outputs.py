@@ -696,7 +696,7 @@ def test_compare_takes_the_folders_analyze_wrote(runs: dict[str, Path], tmp_path
     overstride = [c for c in compared["changes"] if c["metric"] == "overstride_pct_leg" and c["side"] == "both"]
     assert [c["verdict"] for c in overstride] == ["worse"]
     code, _, err = cli("compare", str(tmp_path), str(tmp_path / "week2"), "-o", str(tmp_path / "cmp2"), "--no-video")
-    assert code == EXIT_BAD_INPUT and "is a directory" in err  # a folder with no analysis.json in it is still no run
+    assert code == EXIT_BAD_INPUT and "a folder with no analysis.json in it" in err  # still no run, and it says why
 
 
 def test_the_report_shows_the_stills_without_decoding_their_pngs(runs: dict[str, Path], tmp_path: Path,

@@ -371,6 +371,9 @@ def _check_input(path: Path, *, allow_json: bool = False) -> _Input:
     from .video import VideoReadError, probe_video
 
     suffix = path.suffix.lower()
+    if allow_json and path.is_dir():  # (an analyze output folder stands for its analysis.json: _saved_run)
+        raise VideoReadError(f"{path}: a folder with no analysis.json in it: give a video, a pose track (.npz), "
+                             "or the output folder of formcheck analyze")
     if suffix == ".npz" or (allow_json and suffix == ".json"):
         if not path.exists():
             raise VideoReadError(f"{path}: no such file")
