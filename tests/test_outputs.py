@@ -681,11 +681,13 @@ def test_library_api_writes_a_whole_folder(runs: dict[str, Path], tmp_path: Path
         write_analysis_outputs(run.analysis, run.video, run.video.parent / run.video.name)  # OUTDIR is the clip: a file
 
 
-def test_compare_takes_the_folders_analyze_wrote(runs: dict[str, Path], tmp_path: Path) -> None:
+def test_compare_takes_the_folders_analyze_wrote(runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A newcomer passed `analyze -o` folders to compare and got "is a directory, not a video" (exit 3); with two
     analysis.json files the table was titled "analysis.json -> analysis.json". A folder holding an analysis.json now
     stands for it, and the table names the folders. The week-2 runner lands 24 % of leg length ahead against 4 %: the
-    overstride verdict is "worse"."""
+    overstride verdict is "worse". In a terminal of 80 columns the table fits and its figures stay whole (a newcomer
+    saw "+0.00 [-0.04," and "+0.04]" on two lines, a metric's row over five)."""
+    monkeypatch.setenv("COLUMNS", "80")
     for week, run in (("week1", "plain"), ("week2", "overstrider")):
         code, _, err = cli("analyze", str(runs[run]), "-o", str(tmp_path / week), "--no-video", "-q")
         assert code == 0, err
@@ -695,6 +697,10 @@ def test_compare_takes_the_folders_analyze_wrote(runs: dict[str, Path], tmp_path
     compared = json.loads((tmp_path / "cmp" / "compare.json").read_text())
     overstride = [c for c in compared["changes"] if c["metric"] == "overstride_pct_leg" and c["side"] == "both"]
     assert [c["verdict"] for c in overstride] == ["worse"]
+    table = stdout[: stdout.index("Wrote")]
+    assert max(len(line) for line in table.splitlines()) <= 80, table
+    (o,) = overstride
+    assert f"{o['difference']:+.1f} [{o['ci95'][0]:+.1f}, {o['ci95'][1]:+.1f}]" in table, table
     code, _, err = cli("compare", str(tmp_path), str(tmp_path / "week2"), "-o", str(tmp_path / "cmp2"), "--no-video")
     assert code == EXIT_BAD_INPUT and "a folder with no analysis.json in it" in err  # still no run, and it says why
 

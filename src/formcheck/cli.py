@@ -600,8 +600,10 @@ def compare(
         return
     out = console()
     table = Table(title=f"{_run_name(before)} -> {_run_name(after)} (both legs)", title_justify="left")
-    for column in ("metric", "before median", "after median", "change [95% CI]", "SDC", "verdict"):
-        table.add_column(column)
+    table.add_column("metric", ratio=2)  # the words wrap; the figures do not (a terminal of 80 columns)
+    for column in ("before", "after", "change [95% CI]", "SDC"):
+        table.add_column(column, no_wrap=True, justify="right")
+    table.add_column("verdict", ratio=1)
     colour = {"improved": "green", "worse": "red"}
     for c in comparison.changes:
         if c.side != "both":
