@@ -186,11 +186,11 @@ def test_treadmill_has_no_passes(treadmill_track):
 
 # ------------------------------------------------------------------------------------------ size, steps, visibility
 def test_few_steps_say_what_to_do():
-    with pytest.raises(AnalysisError, match="film at least 10 s"):
+    with pytest.raises(AnalysisError, match="film 10 s or more"):
         analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=1.0))))
     a = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=2.0))))
     assert a.quality["n_steps"] < MIN_STEPS
-    assert any("film at least 10 s" in w for w in a.quality["warnings"])
+    assert any("film 10 s or more" in w for w in a.quality["warnings"])
 
 
 def test_few_steps_of_a_runner_the_model_lost_say_to_keep_the_body_in_view():
@@ -205,7 +205,7 @@ def test_few_steps_of_a_runner_the_model_lost_say_to_keep_the_body_in_view():
     msg = str(e.value)
     assert re.search(r"only \d steps? found \(at least 3 are needed\): the runner was found in only 25% of frames; keep the "
                      r"whole body, head to feet, in view", msg), msg
-    assert "film at least 10 s" not in msg
+    assert "film 10 s or more" not in msg
 
 
 def test_small_runner_and_low_visibility_say_what_to_do():
@@ -265,7 +265,7 @@ def test_rendered_sample_camera_is_static(pose_track_of):
 def test_a_pass_of_one_stride_is_measured_with_a_warning_and_no_findings():
     """A runner crossing the frame in one second (overground, one stride): each of its two steps is measured (the
     model's own contact and toe-off frames, within one), with a warning that says the runner crossed the frame and
-    how to film a longer pass, not 'film at least 10 s' (which a friend filming a pass cannot do); no findings from 2 steps."""
+    how to film a longer pass, not 'film 10 s or more' (which a friend filming a pass cannot do); no findings from 2 steps."""
     g = simulate_gait(GaitParams(fps=30, duration_s=1.0, treadmill=False, runner_height_frac=0.3))
     a = analyze_track(to_pose_track(g))
     assert sorted(s.side for s in a.steps) == ["left", "right"]
@@ -304,7 +304,7 @@ def test_a_leg_seen_in_fewer_than_six_steps_gets_a_warning():
         per_leg = Counter(s.side for s in a.steps)
         assert (min(per_leg.values()) < 6) == short and len(a.steps) >= 6, per_leg
         assert any("< 6 a leg" in w and "film 10 s or more" in w for w in a.quality["warnings"]) == short
-    # a runner crossing the frame in 4 steps a leg: the advice is for a pass, not "film at least 10 s"
+    # a runner crossing the frame in 4 steps a leg: the advice is for a pass, not "film 10 s or more"
     a = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=3.0, treadmill=False, runner_height_frac=0.3))))
     per_leg = Counter(s.side for s in a.steps)
     assert len(a.steps) >= 6 and min(per_leg.values()) < 6, per_leg

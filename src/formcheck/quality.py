@@ -301,7 +301,7 @@ def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_ste
     if raw.detection_rate < DETECTION_WARN:
         return (f"{found} ({need}): the runner was found in only {raw.detection_rate:.0%} of frames; keep the whole body, "
                 "head to feet, in view, in good light")
-    return f"{found}; {need}: film at least 10 s of steady running"
+    return f"{found}; {need}: film 10 s or more of steady running"
 
 
 PASS_ADVICE = "stand further back so the pass shows 6 or more steps, or follow the runner with the camera"
@@ -337,7 +337,7 @@ def few_steps_warning(n_steps: int, raw: PoseTrack, crossing: bool, activity: st
     meaning = f"each step is measured, but the figures are rough and a leg seen in fewer than {MIN_STEPS_PER_SIDE} steps gets no findings"
     if crossing:
         return f"only {n_steps} steps seen while the runner crossed the frame ({_seen_s(raw)} in view): {meaning}; {PASS_ADVICE}"
-    return f"only {n_steps} steps (< {MIN_STEPS}): {meaning}; film at least 10 s of steady {activity}"
+    return f"only {n_steps} steps (< {MIN_STEPS}): {meaning}; film 10 s or more of steady {activity}"
 
 
 WALKING_MESSAGE = "this looks like walking, not running; formcheck analyses running"
