@@ -1,7 +1,9 @@
 """Track cleaning: swap repair, gap filling, zero-lag smoothing."""
 
 import numpy as np
+import pytest
 
+from formcheck import landmarks as lm
 from formcheck.clean import butterworth_smooth, clean_track, fill_gaps, repair_leg_swaps
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
@@ -12,6 +14,26 @@ def test_swap_repair_finds_injected_swaps():
     tr = to_pose_track(g, noise_px=1.0, swap_frames=swaps, seed=2)
     found = np.flatnonzero(repair_leg_swaps(tr.keypoints_px))
     assert set(found) == set(swaps)
+
+
+@pytest.mark.parametrize("fps, half", [(60, 2), (120, 3)])
+def test_swap_repair_finds_feet_that_slide_onto_the_other_leg_where_the_knees_cross(fps, half):
+    """MediaPipe swaps the lower legs of the renders where the knees pass each other, its feet sliding over
+    two frames from one foot to the other and back (docs/thresholds.md, "leg labels swapped"). A jump
+    predicted at constant velocity, once part of the cost, took the slide for motion: no frame repaired."""
+    g = simulate_gait(GaitParams(fps=fps, duration_s=4))
+    kp = g.landmarks_px.copy()
+    knees_apart = np.linalg.norm(kp[:, lm.LEFT_KNEE] - kp[:, lm.RIGHT_KNEE], axis=-1)
+    crossings = [i for i in range(1, len(kp) - 1) if knees_apart[i] < min(knees_apart[i - 1], knees_apart[i + 1], 20.0)]
+    a, b = crossings[2] - half, crossings[2] + half  # the feet fully swapped from a to b
+    kp += np.random.default_rng(0).normal(size=kp.shape)  # 1 px of landmark noise
+    for f in range(a - 2, b + 3):
+        w = 1.0 if a <= f <= b else 1 - (a - f) / 3 if f < a else 1 - (f - b) / 3  # 1/3, 2/3 on the way in and out
+        for j in ("ankle", "heel", "foot_index"):
+            left, right = kp[f, lm.LEG["left"][j]].copy(), kp[f, lm.LEG["right"][j]].copy()
+            kp[f, lm.LEG["left"][j]] = (1 - w) * left + w * right
+            kp[f, lm.LEG["right"][j]] = (1 - w) * right + w * left
+    assert list(np.flatnonzero(repair_leg_swaps(kp))) == list(range(a - 1, b + 2))  # every frame more than half-way swapped
 
 
 def test_no_swaps_reported_on_clean_track():
