@@ -1,5 +1,7 @@
 """Track cleaning: swap repair, gap filling, zero-lag smoothing."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -16,24 +18,41 @@ def test_swap_repair_finds_injected_swaps():
     assert set(found) == set(swaps)
 
 
-@pytest.mark.parametrize("fps, half", [(60, 2), (120, 3)])
-def test_swap_repair_finds_feet_that_slide_onto_the_other_leg_where_the_knees_cross(fps, half):
-    """MediaPipe swaps the lower legs of the renders where the knees pass each other, its feet sliding over
-    two frames from one foot to the other and back (docs/thresholds.md, "leg labels swapped"). A jump
-    predicted at constant velocity, once part of the cost, took the slide for motion: no frame repaired."""
-    g = simulate_gait(GaitParams(fps=fps, duration_s=4))
+def _lower_legs_slid_across(g, half: int) -> tuple[np.ndarray, int, int]:
+    """The gait's landmarks (1 px noise) with the lower legs swapped from a to b around the third crossing of the
+    knees, the feet sliding over two frames from one foot to the other and back, as MediaPipe does on the renders."""
     kp = g.landmarks_px.copy()
     knees_apart = np.linalg.norm(kp[:, lm.LEFT_KNEE] - kp[:, lm.RIGHT_KNEE], axis=-1)
     crossings = [i for i in range(1, len(kp) - 1) if knees_apart[i] < min(knees_apart[i - 1], knees_apart[i + 1], 20.0)]
-    a, b = crossings[2] - half, crossings[2] + half  # the feet fully swapped from a to b
-    kp += np.random.default_rng(0).normal(size=kp.shape)  # 1 px of landmark noise
+    a, b = crossings[2] - half, crossings[2] + half
+    kp += np.random.default_rng(0).normal(size=kp.shape)
     for f in range(a - 2, b + 3):
         w = 1.0 if a <= f <= b else 1 - (a - f) / 3 if f < a else 1 - (f - b) / 3  # 1/3, 2/3 on the way in and out
         for j in ("ankle", "heel", "foot_index"):
             left, right = kp[f, lm.LEG["left"][j]].copy(), kp[f, lm.LEG["right"][j]].copy()
             kp[f, lm.LEG["left"][j]] = (1 - w) * left + w * right
             kp[f, lm.LEG["right"][j]] = (1 - w) * right + w * left
+    return kp, a, b
+
+
+@pytest.mark.parametrize("fps, half", [(60, 2), (120, 3)])
+def test_swap_repair_finds_feet_that_slide_onto_the_other_leg_where_the_knees_cross(fps, half):
+    """Where the knees are together the whole legs' repair takes the feet's side (docs/thresholds.md, "leg labels
+    swapped"). A jump predicted at constant velocity, once part of the cost, took the slide for motion: no frame repaired."""
+    kp, a, b = _lower_legs_slid_across(simulate_gait(GaitParams(fps=fps, duration_s=4)), half)
     assert list(np.flatnonzero(repair_leg_swaps(kp))) == list(range(a - 1, b + 2))  # every frame more than half-way swapped
+
+
+def test_clean_track_puts_back_lower_legs_swapped_while_the_knees_are_apart():
+    """9 frames at 60 fps: the knees move apart, so swapping the whole legs would cost the knees more than it gains;
+    the second pass on the lower legs alone puts the feet back."""
+    g = simulate_gait(GaitParams(fps=60, duration_s=4))
+    kp, a, b = _lower_legs_slid_across(g, 4)
+    assert not repair_leg_swaps(kp)[a:b + 1].any()  # the whole legs' pass leaves them
+    res = clean_track(replace(to_pose_track(g), keypoints_px=kp), smooth=False)
+    heel_off_px = np.linalg.norm(res.track.keypoints_px[:, lm.LEFT_HEEL] - g.landmarks_px[:, lm.LEFT_HEEL], axis=-1)
+    assert res.lower_legs_swapped is not None and list(np.flatnonzero(res.lower_legs_swapped)) == list(range(a - 1, b + 2))
+    assert np.all(heel_off_px[a : b + 1] < 5.0)  # the frames wholly swapped: on their own heel again (1 px noise)
 
 
 def test_no_swaps_reported_on_clean_track():

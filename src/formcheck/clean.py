@@ -41,6 +41,10 @@ for _a, _b in lm.LEG_PAIRS:
     _SWAP_PERM[_a], _SWAP_PERM[_b] = _b, _a
 _LEG_L = [lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX]
 _LEG_R = [lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX]
+_LOWER_L = [lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX]
+_LOWER_R = [lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX]
+_LOWER_SWAP_PERM = np.arange(lm.N_LANDMARKS)  # exchanges the lower legs (ankle, heel, toe) only
+_LOWER_SWAP_PERM[_LOWER_L + _LOWER_R] = _LOWER_R + _LOWER_L
 _LOWER_BODY = [lm.LEFT_HIP, lm.RIGHT_HIP, *_LEG_L, *_LEG_R]
 
 
@@ -54,7 +58,8 @@ class CleanResult:
     """A cleaned track and what cleaning did.
 
     ``track`` holds the cleaned, smoothed keypoints (NaN only where a gap was too long);
-    ``swapped`` (T,) is True for frames whose left/right labels were exchanged;
+    ``swapped`` (T,) is True for frames whose left/right leg labels were exchanged;
+    ``lower_legs_swapped`` (T,) for frames whose lower legs (ankle, heel, toe) were exchanged after that;
     ``filled`` (T, 33) is True where a value was interpolated or an outlier replaced.
     """
 
@@ -64,6 +69,7 @@ class CleanResult:
     cutoff_hz: float
     info: dict[str, Any] = field(default_factory=dict)
     light: PoseTrack | None = None  # same cleaning WITHOUT the low-pass (event timing, formcheck.events)
+    lower_legs_swapped: np.ndarray | None = None
 
 
 def swap_sides(keypoints: np.ndarray) -> np.ndarray:
@@ -71,14 +77,15 @@ def swap_sides(keypoints: np.ndarray) -> np.ndarray:
     return keypoints[..., _SWAP_PERM, :]
 
 
-def repair_leg_swaps(keypoints: np.ndarray, swap_prior: float = 0.02) -> np.ndarray:
+def repair_leg_swaps(keypoints: np.ndarray, swap_prior: float = 0.02, lower_legs: bool = False) -> np.ndarray:
     """(T,) bool: frames whose left/right labels should be exchanged (Viterbi, 2 states).
 
     State 0 keeps MediaPipe's labels, state 1 swaps them. The cost of going from state a at
     t-1 to state b at t is the mean distance the leg landmarks (knee, ankle, heel, toe) jump
     between the two frames, in leg lengths; each swapped frame costs ``swap_prior`` more, so
     ambiguous frames keep their labels. Where the legs cross, either labelling moves them as
-    little, and MediaPipe's labels stand.
+    little, and MediaPipe's labels stand. ``lower_legs``: the ankles, heels and toes alone
+    (:func:`clean_track` runs that on the repaired track, for MediaPipe's swaps of the lower legs).
 
     Measured against the rendered truth (docs/thresholds.md, "leg labels swapped"): a jump
     predicted at constant velocity from the two frames before, which this cost once averaged
@@ -92,7 +99,7 @@ def repair_leg_swaps(keypoints: np.ndarray, swap_prior: float = 0.02) -> np.ndar
     scale = body_scale_px(kp)
     if not np.isfinite(scale) or scale <= 0:
         return np.zeros(n, dtype=bool)
-    legs = np.stack([kp[:, _LEG_L], kp[:, _LEG_R]], axis=1)  # (T, 2, 4, 2)
+    legs = np.stack([kp[:, _LOWER_L], kp[:, _LOWER_R]] if lower_legs else [kp[:, _LEG_L], kp[:, _LEG_R]], axis=1)  # (T, 2, joint, 2)
     options = np.stack([legs, legs[:, ::-1]], axis=1)  # (T, state, side, joint, xy)
     valid = np.isfinite(options).all(axis=(1, 2, 3, 4))
     with np.errstate(invalid="ignore"):  # (T-1, a, b): from state a at frame t-1 to b at frame t = index + 1
@@ -200,12 +207,16 @@ def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True
     """Swap repair, outlier rejection, gap filling and zero-lag smoothing of a whole track."""
     kp = np.array(track.keypoints_px, dtype=float)
     fps = float(track.fps)
-    swapped = repair_leg_swaps(kp)
-    kp[swapped] = swap_sides(kp[swapped])
     vis = np.array(track.visibility, dtype=float)
     depth = np.array(track.depth_px, dtype=float)
-    vis[swapped] = vis[swapped][:, _SWAP_PERM]
-    depth[swapped] = depth[swapped][:, _SWAP_PERM]
+    swapped = repair_leg_swaps(kp)
+    for a in (kp, vis, depth):
+        a[swapped] = a[swapped][:, _SWAP_PERM]
+    # MediaPipe also swaps the lower legs alone where the knees pass each other (the renders' truth: of the feet
+    # still labelled the wrong way round after the whole legs' repair, 30 % are set right by this second pass)
+    lower = repair_leg_swaps(kp, lower_legs=True)
+    for a in (kp, vis, depth):
+        a[lower] = a[lower][:, _LOWER_SWAP_PERM]
     outliers = reject_outliers(kp, fps)
     kp[outliers] = np.nan
     max_gap = max(1, int(round(max_gap_s * fps)))
@@ -221,13 +232,15 @@ def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True
     cleaned = replace(track, keypoints_px=kp, depth_px=depth, visibility=vis, info={**track.info, "cleaned": True, "cutoff_hz": fc})
     info = {
         "swapped_frames": int(swapped.sum()),
+        "lower_legs_swapped_frames": int(lower.sum()),
         "outlier_points": int(outliers.sum()),
         "filled_points": int(filled.sum()),
         "cutoff_hz": fc,
         "max_gap_frames": max_gap,
     }
     light = replace(cleaned, keypoints_px=unsmoothed, info={**cleaned.info, "cutoff_hz": None})
-    return CleanResult(track=cleaned, swapped=swapped, filled=filled | outliers, cutoff_hz=fc, info=info, light=light)
+    return CleanResult(track=cleaned, swapped=swapped, filled=filled | outliers, cutoff_hz=fc, info=info, light=light,
+                       lower_legs_swapped=lower)
 
 
 def leg_trust(track: PoseTrack) -> dict[str, float]:
