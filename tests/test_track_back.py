@@ -152,13 +152,11 @@ def test_a_blurred_runner_is_found_from_the_first_frames(shared_videos: Path) ->
     hips_sharp = hip_midpoint(sharp.keypoints_px)[first:20]
     leg_px = body_scale_px(sharp.keypoints_px)
     assert np.nanmax(np.linalg.norm(hips_blurred - hips_sharp, axis=1)) < 0.1 * leg_px  # measured: 2-5 px, a leg being 84 px
-    # Before tracking back: "only 0 steps found". Now two or three stances are found; whether a third one is (and the
-    # 1.1 s pass is analysed, not refused below 3 steps) turned on the copy's encoding (crf 17 with and without
-    # macroblock-tree), so both are accepted here.
+    # Before tracking back: the runner was missed in most of the pass. Now the analysis gets as far as counting the
+    # pass's stances. (Two or three were counted while the leg-swap repair's constant-velocity term labelled the
+    # right foot's stance at frames 4-11 "left"; with the labels right, MediaPipe's smeared feet jitter 7-10 px
+    # from frame to frame, more than a planted foot may move, and none is counted: refused either way.)
     try:
-        n_steps = len(analyze_track(blurred).events.steps)
+        analyze_track(blurred)
     except AnalysisError as exc:
-        found = re.search(r"only (\d+) steps? found while the runner crossed the frame", str(exc))
-        assert found, exc
-        n_steps = int(found.group(1))
-    assert n_steps >= 2
+        assert re.search(r"only \d+ steps? found while the runner crossed the frame", str(exc)), exc
