@@ -7,7 +7,9 @@ Order matters and is fixed by :func:`clean_track`:
    between "as labelled" and "swapped" so that the legs move continuously: a two-state
    Viterbi pass whose cost is the frame-to-frame jump of the leg landmarks (knee, ankle,
    heel, toe) under each labelling, with a small prior against swapping. Where the legs
-   cross, both labellings move them as little, and MediaPipe's labels stand.
+   cross, both labellings move them as little, and MediaPipe's labels stand. MediaPipe also
+   swaps the lower legs alone, where the knees pass each other: the same pass then runs on
+   the lower legs (ankle, heel, toe), and last on the knees, each part exchanged on its own.
 2. **Outliers** (:func:`reject_outliers`): single points that jump away from their own
    running median (Hampel filter) by more than a fraction of the leg length, e.g. both legs
    collapsing onto one for a frame or two, are set to NaN.
@@ -35,16 +37,25 @@ from .filters import butter, filtfilt, median_filter_nearest, pchip
 from .geometry import SIDES, body_scale_px
 from .pose_track import PoseTrack
 
-LEG_JOINTS = (lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)
-_SWAP_PERM = np.arange(lm.N_LANDMARKS)  # exchanges the legs (hip..foot index); arms are tracked separately
-for _a, _b in lm.LEG_PAIRS:
-    _SWAP_PERM[_a], _SWAP_PERM[_b] = _b, _a
+
+def _exchanging(pairs: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """Landmark permutation that exchanges each (left, right) pair and leaves the rest."""
+    perm = np.arange(lm.N_LANDMARKS)
+    for a, b in pairs:
+        perm[a], perm[b] = b, a
+    return perm
+
+
+_SWAP_PERM = _exchanging(lm.LEG_PAIRS)  # exchanges the legs (hip..foot index); arms are tracked separately
 _LEG_L = [lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX]
 _LEG_R = [lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX]
-_LOWER_L = [lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX]
-_LOWER_R = [lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX]
-_LOWER_SWAP_PERM = np.arange(lm.N_LANDMARKS)  # exchanges the lower legs (ankle, heel, toe) only
-_LOWER_SWAP_PERM[_LOWER_L + _LOWER_R] = _LOWER_R + _LOWER_L
+# The parts repaired in turn (clean_track): (left landmarks, right landmarks) whose jumps are the cost, and what
+# a swap exchanges. The whole legs' swap exchanges the hips too (they coincide in a side view).
+SWAP_PARTS: dict[str, tuple[list[int], list[int], np.ndarray]] = {
+    "legs": (_LEG_L, _LEG_R, _SWAP_PERM),
+    "lower_legs": (_LEG_L[1:], _LEG_R[1:], _exchanging(tuple(zip(_LEG_L[1:], _LEG_R[1:])))),
+    "knees": (_LEG_L[:1], _LEG_R[:1], _exchanging(((lm.LEFT_KNEE, lm.RIGHT_KNEE),))),
+}
 _LOWER_BODY = [lm.LEFT_HIP, lm.RIGHT_HIP, *_LEG_L, *_LEG_R]
 
 
@@ -59,7 +70,8 @@ class CleanResult:
 
     ``track`` holds the cleaned, smoothed keypoints (NaN only where a gap was too long);
     ``swapped`` (T,) is True for frames whose left/right leg labels were exchanged;
-    ``lower_legs_swapped`` (T,) for frames whose lower legs (ankle, heel, toe) were exchanged after that;
+    ``parts_swapped`` maps each part of :data:`SWAP_PARTS` ("legs", then "lower_legs", then "knees") to the
+    (T,) frames whose labels its pass exchanged (``swapped`` is the legs'); ``relabelled`` is their union;
     ``filled`` (T, 33) is True where a value was interpolated or an outlier replaced.
     """
 
@@ -69,7 +81,15 @@ class CleanResult:
     cutoff_hz: float
     info: dict[str, Any] = field(default_factory=dict)
     light: PoseTrack | None = None  # same cleaning WITHOUT the low-pass (event timing, formcheck.events)
-    lower_legs_swapped: np.ndarray | None = None
+    parts_swapped: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def relabelled(self) -> np.ndarray:
+        """(T,) bool: frames where any part's leg labels were exchanged."""
+        out = np.asarray(self.swapped, dtype=bool).copy()
+        for frames in self.parts_swapped.values():
+            out |= frames
+        return out
 
 
 def swap_sides(keypoints: np.ndarray) -> np.ndarray:
@@ -77,20 +97,20 @@ def swap_sides(keypoints: np.ndarray) -> np.ndarray:
     return keypoints[..., _SWAP_PERM, :]
 
 
-def repair_leg_swaps(keypoints: np.ndarray, swap_prior: float = 0.02, lower_legs: bool = False) -> np.ndarray:
-    """(T,) bool: frames whose left/right labels should be exchanged (Viterbi, 2 states).
+def repair_leg_swaps(keypoints: np.ndarray, swap_prior_leg: float = 0.02, part: str = "legs") -> np.ndarray:
+    """(T,) bool: frames whose left/right labels of ``part`` (:data:`SWAP_PARTS`) should be exchanged (Viterbi, 2 states).
 
     State 0 keeps MediaPipe's labels, state 1 swaps them. The cost of going from state a at
-    t-1 to state b at t is the mean distance the leg landmarks (knee, ankle, heel, toe) jump
-    between the two frames, in leg lengths; each swapped frame costs ``swap_prior`` more, so
-    ambiguous frames keep their labels. Where the legs cross, either labelling moves them as
-    little, and MediaPipe's labels stand. ``lower_legs``: the ankles, heels and toes alone
-    (:func:`clean_track` runs that on the repaired track, for MediaPipe's swaps of the lower legs).
+    t-1 to state b at t is the mean distance the part's landmarks (for the legs: knee, ankle,
+    heel, toe) jump between the two frames, in leg lengths; each swapped frame costs
+    ``swap_prior_leg`` more, so ambiguous frames keep their labels. Where the legs cross,
+    either labelling moves them as little, and MediaPipe's labels stand.
 
-    Measured against the rendered truth (docs/thresholds.md, "leg labels swapped"): a jump
-    predicted at constant velocity from the two frames before, which this cost once averaged
-    in, doubles the landmarks' jitter in the prediction and let blurred or small feet pass for
-    swapped (wrongly labelled feet 2456 -> 1397 frames of 311 renders without it, at 0.02).
+    Measured against the rendered truth (docs/thresholds.md, "leg labels swapped"; 312 renders):
+    feet labelled the wrong way round 2456 frames with the cost that also averaged in a jump
+    predicted at constant velocity from the two frames before, at 0.04 leg a frame, and 1397
+    with this one at 0.02. The prediction doubles the landmarks' jitter, so a blurred or small
+    foot passed for swapped, and it took MediaPipe's feet sliding onto the other leg for motion.
     """
     kp = np.asarray(keypoints, dtype=float)
     n = len(kp)
@@ -99,13 +119,14 @@ def repair_leg_swaps(keypoints: np.ndarray, swap_prior: float = 0.02, lower_legs
     scale = body_scale_px(kp)
     if not np.isfinite(scale) or scale <= 0:
         return np.zeros(n, dtype=bool)
-    legs = np.stack([kp[:, _LOWER_L], kp[:, _LOWER_R]] if lower_legs else [kp[:, _LEG_L], kp[:, _LEG_R]], axis=1)  # (T, 2, joint, 2)
+    left, right, _ = SWAP_PARTS[part]
+    legs = np.stack([kp[:, left], kp[:, right]], axis=1)  # (T, side, joint, xy)
     options = np.stack([legs, legs[:, ::-1]], axis=1)  # (T, state, side, joint, xy)
     valid = np.isfinite(options).all(axis=(1, 2, 3, 4))
     with np.errstate(invalid="ignore"):  # (T-1, a, b): from state a at frame t-1 to b at frame t = index + 1
         jumps = np.linalg.norm(options[1:, None, :] - options[:-1, :, None], axis=-1).mean(axis=(-2, -1)) / scale
-    jumps[~(valid[1:] & valid[:-1])] = 0.0  # a frame with a leg landmark missing tells nothing about the labels
-    prior = np.array([0.0, swap_prior])
+    jumps[~(valid[1:] & valid[:-1])] = 0.0  # a frame without the part's landmarks (no pose) tells nothing about the labels
+    prior = np.array([0.0, swap_prior_leg])
     cost = prior.copy()
     back = np.zeros((n, 2), dtype=np.int8)
     for t in range(1, n):
@@ -189,34 +210,35 @@ def butterworth_smooth(x: np.ndarray, fps: float, cutoff: float | None = None, o
     return y
 
 
-def with_legs_swapped(track: PoseTrack, frames: np.ndarray) -> PoseTrack:
+def with_legs_swapped(track: PoseTrack, frames: np.ndarray, perm: np.ndarray = _SWAP_PERM) -> PoseTrack:
     """``track`` with the left/right leg landmarks (and their visibility, presence, depth, world points) exchanged
-    on ``frames`` ((T,) bool)."""
+    on ``frames`` ((T,) bool); ``perm``: another part's permutation (:data:`SWAP_PARTS`)."""
     frames = np.asarray(frames, dtype=bool)
     if not frames.any():
         return track
     arrays = {}
     for name in ("keypoints_px", "depth_px", "visibility", "presence", "world_m"):
-        a = np.array(getattr(track, name), dtype=float)
-        a[frames] = a[frames][:, _SWAP_PERM]
-        arrays[name] = a
+        values = np.array(getattr(track, name), dtype=float)
+        values[frames] = values[frames][:, perm]
+        arrays[name] = values
     return replace(track, **arrays)
 
 
 def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True) -> CleanResult:
     """Swap repair, outlier rejection, gap filling and zero-lag smoothing of a whole track."""
-    kp = np.array(track.keypoints_px, dtype=float)
     fps = float(track.fps)
+    # The whole legs first, then the lower legs, which MediaPipe also swaps alone where the knees pass each other
+    # (the renders' truth: of the feet still labelled the wrong way round after the first pass, 30 % are set right),
+    # then the knees, which the first pass exchanged with the feet there (knees labelled the wrong way round 232 ->
+    # 120 frames); docs/thresholds.md, "leg labels swapped".
+    parts_swapped = {}
+    for part, (_, _, perm) in SWAP_PARTS.items():
+        parts_swapped[part] = repair_leg_swaps(track.keypoints_px, part=part)
+        track = with_legs_swapped(track, parts_swapped[part], perm)
+    swapped = parts_swapped["legs"]
+    kp = np.array(track.keypoints_px, dtype=float)
     vis = np.array(track.visibility, dtype=float)
     depth = np.array(track.depth_px, dtype=float)
-    swapped = repair_leg_swaps(kp)
-    for a in (kp, vis, depth):
-        a[swapped] = a[swapped][:, _SWAP_PERM]
-    # MediaPipe also swaps the lower legs alone where the knees pass each other (the renders' truth: of the feet
-    # still labelled the wrong way round after the whole legs' repair, 30 % are set right by this second pass)
-    lower = repair_leg_swaps(kp, lower_legs=True)
-    for a in (kp, vis, depth):
-        a[lower] = a[lower][:, _LOWER_SWAP_PERM]
     outliers = reject_outliers(kp, fps)
     kp[outliers] = np.nan
     max_gap = max(1, int(round(max_gap_s * fps)))
@@ -232,7 +254,7 @@ def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True
     cleaned = replace(track, keypoints_px=kp, depth_px=depth, visibility=vis, info={**track.info, "cleaned": True, "cutoff_hz": fc})
     info = {
         "swapped_frames": int(swapped.sum()),
-        "lower_legs_swapped_frames": int(lower.sum()),
+        **{f"{part}_swapped_frames": int(frames.sum()) for part, frames in parts_swapped.items() if part != "legs"},
         "outlier_points": int(outliers.sum()),
         "filled_points": int(filled.sum()),
         "cutoff_hz": fc,
@@ -240,7 +262,7 @@ def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True
     }
     light = replace(cleaned, keypoints_px=unsmoothed, info={**cleaned.info, "cutoff_hz": None})
     return CleanResult(track=cleaned, swapped=swapped, filled=filled | outliers, cutoff_hz=fc, info=info, light=light,
-                       lower_legs_swapped=lower)
+                       parts_swapped=parts_swapped)
 
 
 def leg_trust(track: PoseTrack) -> dict[str, float]:

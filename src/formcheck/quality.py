@@ -438,8 +438,8 @@ def quality_checks(
                         "both directions; trim the clip to one pass (--start/--end)")
     if facing_conf < FACING_CONF_WARN:
         warnings.append("running direction unclear: set it with --facing left|right")
-    if clean.swapped.mean() > SWAPPED_WARN:
-        warnings.append(f"leg labels swapped in {clean.swapped.mean():.0%} of frames; far-leg figures are doubtful")
+    if clean.relabelled.mean() > SWAPPED_WARN:
+        warnings.append(f"leg labels swapped in {clean.relabelled.mean():.0%} of frames; far-leg figures are doubtful")
     quality = {
         "detection_rate": round(det, 3),
         "leg_height_fraction": round(leg_frac, 3),
@@ -448,7 +448,7 @@ def quality_checks(
         "gait": gait,
         "direction": direction,
         "leg_visibility": {s: round(v, 3) for s, v in trust.items()},
-        "swapped_frames": int(clean.swapped.sum()),
+        "swapped_frames": int(clean.relabelled.sum()),
         "filled_points": int(clean.filled.sum()),
         "smoothing_cutoff_hz": clean.cutoff_hz,
         "n_steps": n_steps,
