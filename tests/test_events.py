@@ -948,6 +948,25 @@ def test_planted_runs_stand_only_for_stances_no_candidate_has():
         "left": [(20.0, 30, True)], "right": [(140.0, 150, True)]}
 
 
+def test_an_edge_candidate_bars_only_the_runs_its_own_stance_could_reach():
+    """A runner entering the frame: the first pose's "peak" (an edge candidate) may be a swing. A run starting more
+    than 0.45 stride after it is another stance, whichever leg it stands on; one starting sooner may be its own."""
+    from formcheck.events import planted_candidates
+    from formcheck.gait_cycle import StanceCandidate
+
+    light = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=3.0, treadmill=False, runner_height_frac=0.3)))
+    first_seen = int(np.flatnonzero(np.isfinite(light.keypoints_px[:, lm.LEFT_HEEL, 1]))[0])
+    period = 40.0
+    edge = first_seen + 2.0
+    candidates = {"left": [StanceCandidate(edge, int(edge) + 20, at_clip_edge=True)], "right": []}
+    late = ("left", int(edge) + 19, int(edge) + 30, 0.0)  # 0.475 stride after the edge peak
+    soon = ("left", int(edge) + 17, int(edge) + 30, 0.0)  # 0.425 stride after it: may be that stance
+    assert [c.contact for c in planted_candidates(candidates, [late], light, period)["left"]] == [float(late[1])]
+    assert planted_candidates(candidates, [soon], light, period) == {}
+    confirmed = {"left": [StanceCandidate(edge, int(edge) + 20)], "right": []}  # a peak of its own: bars both
+    assert planted_candidates(confirmed, [late], light, period) == {}
+
+
 def test_an_edge_candidate_is_confirmed_by_its_own_foot_standing():
     """An edge candidate's stance is confirmed by a run that starts near its peak: one of its own leg's label first;
     one of the other label only outside the other leg's candidate stances (there it is that foot, found standing)."""

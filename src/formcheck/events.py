@@ -1202,6 +1202,9 @@ def _landed_in_view(light: PoseTrack, label: str, start: int) -> bool:
     return bool(seen.size) and start > seen[0] + 1
 
 
+EDGE_STANCE_MAX_STRIDE = 0.45  # a running stance lasts at most this much of a stride (duty factor; 0.3-0.4 typical)
+
+
 def planted_candidates(candidates: dict[str, list[StanceCandidate]], runs: list[tuple[str, int, int, float]],
                        light: PoseTrack, period: float) -> dict[str, list[StanceCandidate]]:
     """Stances of a runner crossing the frame that no stride candidate stands for: the foot seen standing still.
@@ -1214,14 +1217,18 @@ def planted_candidates(candidates: dict[str, list[StanceCandidate]], runs: list[
     its most anterior point to its toe's most posterior; the other foot's too, in case the model swapped the
     labels), lies at least 0.75 stride from the same leg's candidates and from a run added before it (a stride, not
     a step) and starts after the foot was first seen (its landing in view) becomes a candidate (``planted``).
+    A candidate at the clip's edge (the first pose of a runner entering, its peak unconfirmed) does not bar a run
+    that starts more than ``EDGE_STANCE_MAX_STRIDE`` after it: no stance from that peak lasts so long (heldout_18,
+    a 60 fps pass: the left foot's edge "peak" at its first pose, frame 38, was a swing, and hid its stance at 59).
     """
-    spans = [(c.contact, c.toe_off if c.toe_off is not None else c.contact + 0.4 * period)
-             for side in SIDES for c in candidates.get(side, [])]
     out: dict[str, list[StanceCandidate]] = {}
     for label, a, b, _ in runs:
+        barring = {side: [c for c in candidates.get(side, []) if not (c.at_clip_edge and a > c.contact + EDGE_STANCE_MAX_STRIDE * period)]
+                   for side in SIDES}
+        spans = [(c.contact, c.toe_off if c.toe_off is not None else c.contact + 0.4 * period) for cs in barring.values() for c in cs]
         if not _landed_in_view(light, label, a) or any(lo <= b and a <= hi for lo, hi in spans):
             continue
-        if any(abs(c.contact - a) < 0.75 * period for c in [*candidates.get(label, []), *out.get(label, [])]):
+        if any(abs(c.contact - a) < 0.75 * period for c in [*barring[label], *out.get(label, [])]):
             continue  # a step from this leg's stance: the other foot under this label, or this one counted twice
         out.setdefault(label, []).append(StanceCandidate(float(a), int(b), planted=True))
     return out
