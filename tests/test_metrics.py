@@ -267,6 +267,28 @@ def test_cadence_counts_strides_near_the_period_only():
     assert cadence_spm(events) == pytest.approx(120.0 / 0.66)
 
 
+def test_cadence_leaves_out_an_implied_marker_while_enough_peaks_remain():
+    """Strides of 0.66 s between Zeni peaks (cadence 181.8); a planted stance's marker, implied from its contact, 0.05 s
+    late (heldout_18: 2 frames at 60 fps), makes its stride 0.61 s. With 3 strides between peaks it is left out; with
+    fewer it is all there is, and counts."""
+    from formcheck.events import GaitEvents, StepEvents
+    from formcheck.metrics import cadence_spm
+
+    def step(side: str, at_s: float, implied: bool = False) -> StepEvents:
+        return StepEvents(side=side, contact_index=0, contact_at_s=at_s + 0.02, toe_off_index=None, toe_off_at_s=None,
+                          toe_off_method="none", candidate_at_s=at_s, marker_implied=implied)
+
+    def cadence(steps: list[StepEvents]) -> float | None:
+        return cadence_spm(GaitEvents(steps=sorted(steps, key=lambda s: s.contact_at_s), stride_period_frames=0.66 * 60,
+                                      facing="left", fps=60.0))
+
+    late_first = step("left", 0.05, implied=True)
+    left = [late_first] + [step("left", 0.66 * k) for k in (1, 2, 3)]
+    right = [step("right", 0.33 + 0.66 * k) for k in range(3)]
+    assert cadence(left + right) == pytest.approx(120.0 / 0.66)  # 4 strides between peaks: the implied one left out
+    assert cadence(left[:3] + right[:2]) == pytest.approx(120.0 / np.mean([0.61, 0.66, 0.66]))  # 2 of them: all 3 count
+
+
 def test_interval_spans_a_shared_timing_error_as_a_root_sum_of_squares():
     """spread(): the steps' interval of the median (here 2-9 of 1..10, Conover's table) grows on each side to
     sqrt(side^2 + timing^2), and says how much timing it holds: 5.5 - hypot(3.5, 1.2) = 1.8, 5.5 + hypot(3.5, 1.2) = 9.2."""

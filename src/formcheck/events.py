@@ -171,6 +171,7 @@ class StepEvents:
     candidate_at_s: float | None = None  # Zeni most-anterior instant (periodic marker used for cadence)
     doubts: tuple[str, ...] = ()  # why this step's timing is uncertain (empty: the evidence agrees)
     other_label: bool = False  # the pose model had this foot on the other leg's landmarks (see label_swap_frames)
+    marker_implied: bool = False  # candidate_at_s is the contact less the clip's landing delay (with_planted_markers)
 
     @property
     def contact_placed(self) -> bool:
@@ -1247,7 +1248,7 @@ def with_planted_markers(steps: list[StepEvents]) -> list[StepEvents]:
     delay = float(np.median(delays)) if len(delays) >= 3 else None
     if delay is None or delay < 0:
         return steps
-    return [replace(s, candidate_at_s=s.contact_at_s - delay) if s.candidate_at_s is None else s for s in steps]
+    return [replace(s, candidate_at_s=s.contact_at_s - delay, marker_implied=True) if s.candidate_at_s is None else s for s in steps]
 
 
 def _standing_in(runs: list[tuple[str, int, int, float]], light: PoseTrack, side: str, lo: float, hi: float,

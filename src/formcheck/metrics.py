@@ -491,16 +491,24 @@ def cadence_spm(events: GaitEvents) -> float | None:
 
     Only whole strides count (within CADENCE_STRIDE_TOLERANCE of the stride period the events were found with: a
     missed contact makes a double stride), and at least MIN_CADENCE_STRIDES of them: a runner crossing the frame
-    in one stride a leg gives no cadence rather than a guess.
+    in one stride a leg gives no cadence rather than a guess. A stance whose marker its contact implies (a planted
+    foot with no peak of its own, :func:`formcheck.events.with_planted_markers`) does not share the peaks' constant
+    offset: its strides count only when the others are too few (renders: mean |error| 0.35 -> 0.33 %, over 2 %
+    8 -> 7 of 312; docs/thresholds.md).
     """
-    strides = []
+    strides: list[float] = []
+    implied: list[float] = []  # strides from or to a stance whose marker its contact implies (no peak of its own)
     for side in SIDES:  # not the contacts placed on the stride template (formcheck.events.events_in_cut_strides): no marker of their own
-        t = np.array([_marker(s) for s in events.for_side(side) if not s.contact_placed])
-        if len(t) < 2:
+        stances = [s for s in events.for_side(side) if not s.contact_placed]
+        if len(stances) < 2:
             continue
-        d = np.diff(t)
+        d = np.diff([_marker(s) for s in stances])
         ref = np.median(d) if events.stride_period_s is None else events.stride_period_s
-        strides.extend(d[np.abs(d / ref - 1.0) < CADENCE_STRIDE_TOLERANCE].tolist())
+        for a, b, stride_s in zip(stances[:-1], stances[1:], d):
+            if abs(stride_s / ref - 1.0) < CADENCE_STRIDE_TOLERANCE:
+                (implied if a.marker_implied or b.marker_implied else strides).append(float(stride_s))
+    if len(strides) < MIN_CADENCE_STRIDES:
+        strides += implied
     if len(strides) < MIN_CADENCE_STRIDES:
         return None
     return 120.0 / float(np.mean(strides))
