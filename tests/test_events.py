@@ -997,6 +997,7 @@ def test_a_planted_stance_steps_from_the_zeni_instant_its_contact_implies():
     planted = step(5.0, None, method="planted")
     out = with_planted_markers([*landed, planted])
     assert out[:4] == landed and out[4].candidate_at_s == pytest.approx(5.0 - 0.04)
+    assert out[4].marker_implied and not out[4].has_own_marker and all(s.has_own_marker for s in out[:4])
     assert with_planted_markers([*landed[:2], planted])[2].candidate_at_s is None
     assert with_planted_markers([step(1.0, -0.02), step(2.0, -0.01), step(3.0, 0.01), planted])[3].candidate_at_s is None
 

@@ -149,6 +149,7 @@ class EventParams:
     planted_step_min_leg: float = 0.5  # consecutive stances lie at least this far apart along the pass
     planted_min_contact_s: float = 0.1  # a toe lift sooner after contact is landmark jitter: the foot's planted end instead
     planted_after_zeni_stride: float = 0.15  # a foot that stops this long after an edge candidate's peak is not its landing
+    edge_stance_max_stride: float = 0.45  # ... and one that stops this long after it stands in another stance (planted_candidates)
     # A pass (still ground): a foot is down from when its heel or toe reaches where it stands at mid-stance (contacts_by_still_foot)
     still_foot_home_leg: float = 0.06  # heel or toe within this of its mid-stance position: on the ground
     still_foot_max_shift_stride: float = 0.1  # an arrival further than this from the detector's contact is something else
@@ -172,6 +173,11 @@ class StepEvents:
     doubts: tuple[str, ...] = ()  # why this step's timing is uncertain (empty: the evidence agrees)
     other_label: bool = False  # the pose model had this foot on the other leg's landmarks (see label_swap_frames)
     marker_implied: bool = False  # candidate_at_s is the contact less the clip's landing delay (with_planted_markers)
+
+    @property
+    def has_own_marker(self) -> bool:
+        """The step's periodic marker is its foot's own most-anterior instant, not implied from its contact."""
+        return self.candidate_at_s is not None and not self.marker_implied
 
     @property
     def contact_placed(self) -> bool:
@@ -301,7 +307,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                   for side in SIDES}
     crossing = pelvis_crosses(light, scale, p)  # a runner passing on still ground
     runs = planted_runs(light, facing, scale, p) if crossing else []  # ... the feet seen standing
-    for side, extra in planted_candidates(candidates, runs, light, period).items():
+    for side, extra in planted_candidates(candidates, runs, light, period, p).items():
         candidates[side] = sorted(candidates[side] + extra, key=lambda c: c.contact)
     for side in SIDES:
         sig = fwd[side]
@@ -624,7 +630,8 @@ def contacts_by_rhythm(steps: list[StepEvents], track: PoseTrack, period: float,
     tol = p.doubt_offset_stride * period / fps
     out = list(steps)
     for side in SIDES:
-        idx = [i for i, s in enumerate(out) if s.side == side and s.candidate_at_s is not None]
+        # a marker implied from the contact (with_planted_markers) is no evidence of the rhythm: its offset is the clip's
+        idx = [i for i, s in enumerate(out) if s.side == side and s.has_own_marker]
         landed = [out[i].contact_at_s - out[i].candidate_at_s for i in idx if out[i].contact_method == "landing"]
         if len(landed) < p.offset_min_landings:
             continue
@@ -1081,7 +1088,7 @@ def with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> lis
     out = []
     for side in SIDES:
         mine = [s for s in steps if s.side == side]
-        offsets = np.array([s.contact_at_s - s.candidate_at_s if s.candidate_at_s is not None else np.nan for s in mine])
+        offsets = np.array([s.contact_at_s - s.candidate_at_s if s.has_own_marker else np.nan for s in mine])
         contact = np.array([s.toe_off_at_s - s.contact_at_s if s.toe_off_at_s is not None else np.nan for s in mine])
         enough = len(mine) >= 3
         med_off = float(np.nanmedian(offsets)) if enough and np.isfinite(offsets).any() else np.nan
@@ -1203,11 +1210,8 @@ def _landed_in_view(light: PoseTrack, label: str, start: int) -> bool:
     return bool(seen.size) and start > seen[0] + 1
 
 
-EDGE_STANCE_MAX_STRIDE = 0.45  # a running stance lasts at most this much of a stride (duty factor; 0.3-0.4 typical)
-
-
 def planted_candidates(candidates: dict[str, list[StanceCandidate]], runs: list[tuple[str, int, int, float]],
-                       light: PoseTrack, period: float) -> dict[str, list[StanceCandidate]]:
+                       light: PoseTrack, period: float, p: EventParams = EventParams()) -> dict[str, list[StanceCandidate]]:
     """Stances of a runner crossing the frame that no stride candidate stands for: the foot seen standing still.
 
     A Zeni candidate is the foot's most anterior point relative to the pelvis, a peak that needs the swing before
@@ -1218,13 +1222,18 @@ def planted_candidates(candidates: dict[str, list[StanceCandidate]], runs: list[
     its most anterior point to its toe's most posterior; the other foot's too, in case the model swapped the
     labels), lies at least 0.75 stride from the same leg's candidates and from a run added before it (a stride, not
     a step) and starts after the foot was first seen (its landing in view) becomes a candidate (``planted``).
-    A candidate at the clip's edge (the first pose of a runner entering, its peak unconfirmed) does not bar a run
-    that starts more than ``EDGE_STANCE_MAX_STRIDE`` after it: no stance from that peak lasts so long (heldout_18,
+    A candidate at the edge of the clip or of the foot's being seen (often the first pose of a runner entering, its
+    peak unconfirmed) does not bar a run that starts more than ``edge_stance_max_stride`` after it: the stance that
+    peak stands for starts within 0.1-0.15 stride of it (where its landing or its standing foot is looked for) and
+    ends within 0.45 stride (a running stance lasts 0.3-0.4 of a stride), so the run is another stance (heldout_18,
     a 60 fps pass: the left foot's edge "peak" at its first pose, frame 38, was a swing, and hid its stance at 59).
+    (Dropping such a run's stance where the edge peak proved a stance of the same leg after all, within 0.75 stride,
+    was tried: on heldout_304 that edge "stance" was the other foot under this label, removed later as one foot
+    counted twice, and the guard took a true stance with it; renders 5893 -> 5891.)
     """
     out: dict[str, list[StanceCandidate]] = {}
     for label, a, b, _ in runs:
-        barring = {side: [c for c in candidates.get(side, []) if not (c.at_clip_edge and a > c.contact + EDGE_STANCE_MAX_STRIDE * period)]
+        barring = {side: [c for c in candidates.get(side, []) if not (c.at_clip_edge and a > c.contact + p.edge_stance_max_stride * period)]
                    for side in SIDES}
         spans = [(c.contact, c.toe_off if c.toe_off is not None else c.contact + 0.4 * period) for cs in barring.values() for c in cs]
         if not _landed_in_view(light, label, a) or any(lo <= b and a <= hi for lo, hi in spans):

@@ -440,7 +440,7 @@ def step_metrics(
                 contact_frame=int(track.frame_indices[c]),
                 toe_off_frame=None if to is None else int(track.frame_indices[to]),
                 contact_time_s=_f(ct),
-                step_time_s=_f(_marker(nxt) - _marker(st)) if nxt else None,
+                step_time_s=_f(_marker(nxt) - _marker(st)) if nxt and not (st.marker_implied or nxt.marker_implied) else None,
                 flight_time_s=(flight_time_s(nxt.contact_at_s - st.toe_off_at_s, fps)
                                if (nxt and st.toe_off_at_s is not None) else None),
                 overstride_pct_leg=at["overstride_pct_leg"],
@@ -506,7 +506,7 @@ def cadence_spm(events: GaitEvents) -> float | None:
         ref = np.median(d) if events.stride_period_s is None else events.stride_period_s
         for a, b, stride_s in zip(stances[:-1], stances[1:], d):
             if abs(stride_s / ref - 1.0) < CADENCE_STRIDE_TOLERANCE:
-                (implied if a.marker_implied or b.marker_implied else strides).append(float(stride_s))
+                (strides if a.has_own_marker and b.has_own_marker else implied).append(float(stride_s))
     if len(strides) < MIN_CADENCE_STRIDES:
         strides += implied
     if len(strides) < MIN_CADENCE_STRIDES:
