@@ -506,7 +506,7 @@ def cadence_spm(events: GaitEvents) -> float | None:
         ref = np.median(d) if events.stride_period_s is None else events.stride_period_s
         for a, b, stride_s in zip(stances[:-1], stances[1:], d):
             if abs(stride_s / ref - 1.0) < CADENCE_STRIDE_TOLERANCE:
-                (strides if a.has_own_marker and b.has_own_marker else implied).append(float(stride_s))
+                (implied if a.marker_implied or b.marker_implied else strides).append(float(stride_s))
     if len(strides) < MIN_CADENCE_STRIDES:
         strides += implied
     if len(strides) < MIN_CADENCE_STRIDES:
