@@ -1233,9 +1233,10 @@ def planted_candidates(candidates: dict[str, list[StanceCandidate]], runs: list[
     """
     out: dict[str, list[StanceCandidate]] = {}
     for label, a, b, _ in runs:
-        barring = {side: [c for c in candidates.get(side, []) if not (c.at_clip_edge and a > c.contact + p.edge_stance_max_stride * period)]
-                   for side in SIDES}
-        spans = [(c.contact, c.toe_off if c.toe_off is not None else c.contact + 0.4 * period) for cs in barring.values() for c in cs]
+        past_edge = a - p.edge_stance_max_stride * period  # an edge peak before this cannot stand for this run's stance
+        barring = {side: [c for c in candidates.get(side, []) if not (c.at_clip_edge and c.contact < past_edge)] for side in SIDES}
+        spans = [(c.contact, c.toe_off if c.toe_off is not None else c.contact + 0.4 * period)
+                 for cs in barring.values() for c in cs]
         if not _landed_in_view(light, label, a) or any(lo <= b and a <= hi for lo, hi in spans):
             continue
         if any(abs(c.contact - a) < 0.75 * period for c in [*barring[label], *out.get(label, [])]):

@@ -248,7 +248,7 @@ class Quality(_ReadAsDict):
     gait: dict[str, Any] = field(default_factory=dict)
     direction: dict[str, Any] = field(default_factory=dict)
     leg_visibility: dict[str, float] = field(default_factory=dict)
-    swapped_frames: int = 0
+    swapped_frames: int = 0  # frames whose leg labels the cleaning exchanged (whole legs, lower legs or knees)
     filled_points: int = 0
     smoothing_cutoff_hz: float | None = None
     n_steps: int = 0
