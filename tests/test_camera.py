@@ -349,12 +349,24 @@ def test_cut_keeps_the_longest_stretch_with_a_warning(tmp_path):
 
 
 def test_cut_with_no_long_stretch_is_refused(tmp_path):
-    n = 50
+    n = 50  # stretches of 25 frames (0.83 s at 30 fps) on either side of the cut: no two steps of running
     _filmed(tmp_path / "cut.mp4", _pan_cam(zoom_end=1.0, shake_px=0.0, shake_deg=0.0, centre_to=(560.0, 350.0)), n, _scene(1),
             other=_scene(5), cut_at=25)
     track = _track_with_box(n, (200, 60, 300, 300))
     with pytest.raises(AnalysisError, match="one continuous take"):
         prepare_track(track, tmp_path / "cut.mp4")
+
+
+def test_cut_before_a_short_pass_keeps_the_pass(tmp_path):
+    """A 1.5 s take after a cut is kept, as the same 1.5 s without the cut would be analysed (a runner crossing the
+    frame, track_side_short_02). At 2 s the harness's copy of that pass after a 0.5 s intro was refused."""
+    n, cut = 70, 25  # 45 frames after the cut: 1.5 s at 30 fps
+    _filmed(tmp_path / "cut.mp4", _pan_cam(zoom_end=1.0, shake_px=0.0, shake_deg=0.0, centre_to=(560.0, 350.0)), n, _scene(1),
+            other=_scene(5), cut_at=cut)
+    track = _track_with_box(n, (200, 60, 300, 300))
+    prep = prepare_track(track, tmp_path / "cut.mp4")
+    assert prep.summary["analysed_frames"] == [cut, n - 1]
+    assert list(prep.track.frame_indices) == list(range(cut, n))
 
 
 # ------------------------------------------------------------------------------------------ slow: against the still originals

@@ -95,7 +95,10 @@ FAILED_REFUSE_FRACTION = 0.2  # the camera moved and the background could not be
 BACKGROUND_HIDDEN_UNKNOWN = 0.8
 ZOOM_REFUSE_PCT_S = 8.0  # the picture's scale changes faster than this (% per second over 0.5 s): refuse
 ZOOM_REFUSE_TOTAL_PCT = 30.0  # or by more than this over the analysed stretch
-MIN_SEGMENT_S = 2.0  # a stretch between cuts shorter than this is not analysed
+# a stretch between cuts shorter than this is not analysed. A clip without cuts is analysed from two steps of running
+# (a runner crossing the frame in 1.5 s, track_side_short_02), which take 0.6-0.8 s with the frames that time them; at
+# 2 s the same pass after a 0.5 s intro was refused for its cut. Shorter stretches hold no two steps.
+MIN_SEGMENT_S = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -785,7 +788,7 @@ def prepare_track(
         a, b = max(segs, key=lambda ab: ab[1] - ab[0])
         if (b - a + 1) / motion.fps < MIN_SEGMENT_S:
             raise AnalysisError(f"cannot analyse this clip: it has {len(segs) - 1} scene cuts and no stretch between them lasts "
-                                f"{MIN_SEGMENT_S:.0f} s: film one continuous take of 10 s or more")
+                                f"{MIN_SEGMENT_S:g} s: film one continuous take of 10 s or more")
         keep = (track.frame_indices >= a) & (track.frame_indices <= b)
         original = track.take(keep)
         analysed = (a, b)
