@@ -347,6 +347,25 @@ def test_a_toe_that_stops_above_its_stance_level_has_not_landed():
     assert landing(low, low, 5, 15, base=500.0, leg=200.0, fps=30.0, p=p, near_ground_leg=p.landing_toe_ground_leg) == pytest.approx(10.3, abs=0.03)
 
 
+def test_a_landing_whose_approach_slows_is_timed_at_the_stance_level_not_the_kink():
+    """MediaPipe's far heel of a rendered 30 fps pass (heldout_501, frames 28-51, cleaned unsmoothed and smoothed),
+    which touches down at 10.65 here (the render's truth). Its descent slows over its last three frames (12, 6, 4, 1
+    px a frame): the hinge's kink lies where it slowed, 8.4, two frames early, with the heel still 6 px (7 % leg) up;
+    the landing is timed where it comes within 3 % leg of its stance level, 9.8, within a frame."""
+    from formcheck.event_fits import landing, stance_base
+
+    light = np.array([335.3, 316.4, 300.8, 295.3, 298.0, 313.6, 319.2, 326.2, 338.1, 344.1, 348.3, 349.6, 349.6, 349.5,
+                      349.6, 350.9, 349.1, 348.2, 347.3, 337.7, 320.9, 302.6, 306.0, 309.4])
+    smooth = np.array([334.6, 316.9, 301.3, 295.2, 300.1, 310.5, 319.7, 327.9, 336.8, 344.2, 348.3, 349.6, 349.6, 349.6,
+                       350.0, 350.0, 349.6, 349.2, 346.6, 336.5, 319.9, 306.9, 304.0, 307.3])
+    base, leg, touchdown = stance_base(light, 11, 17), 89.0, 10.65
+    p = EventParams()
+    at_kink = landing(light, smooth, 6, 14, base, leg, 30.0, replace(p, landing_level_leg=1.0))  # any height counts: the kink
+    at_level = landing(light, smooth, 6, 14, base, leg, 30.0, p)
+    assert at_kink == pytest.approx(8.4, abs=0.1) and touchdown - at_kink > 2
+    assert at_level == pytest.approx(9.79, abs=0.05) and abs(at_level - touchdown) < 1
+
+
 def test_a_heel_already_down_when_the_toe_lands_times_the_contact():
     """Leg 200 px (ground band 0.02 x 200 = 4 px, contact level 0.01 x 200 = 2 px). The heel slows as it comes down
     (40, 30, 20, 12, 6, 3, 1, 0 px up: no kink for the landing fit) and the toe lands at frame 7.3. The heel was down

@@ -52,7 +52,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import landmarks as lm
-from .event_fits import (descent_to_ground, knee_extension, knee_turn, landing, stance_base, toe_airborne_from, toe_lift,
+from .event_fits import (descent_to_ground, knee_extension, knee_turn, landing_fit, stance_base, toe_airborne_from, toe_lift,
                          toe_posterior)
 from .filters import nan_running_median
 from .gait_cycle import Direction, StanceCandidate, detect_direction, foot_forward, stride_period, zeni_candidates
@@ -92,6 +92,7 @@ class EventParams:
     landing_other_near_leg: float = 0.25  # the foot's other landmark (toe for a heel landing) within this of its level
     landing_settle_stride: float = 0.1  # after a landing, over this long (at least 2 frames) ...
     landing_max_settle_ratio: float = 0.35  # ... the landmark descends at most this fraction of its approach speed
+    landing_level_leg: float = 0.03  # a landing is timed where the landmark comes within this of its stance level (after its kink)
     descent_ground_leg: float = 0.02  # no landing fit: contact when the foot's lowest point comes within this of its stance level ...
     descent_from_leg: float = 0.08  # ... having been at least this high ...
     descent_lookback_s: float = 0.133  # ... within this long before (4 frames at 30 fps; 16 at 120)
@@ -247,8 +248,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     1. Stances are found with Zeni et al. (2008): foot (mean of heel and toe) most anterior
        relative to the pelvis = candidate contact, toe most posterior = candidate toe-off.
     2. Initial contact = the landing of the heel or of the toe, whichever comes first, searched
-       from landing_before_zeni_stride before to landing_after_zeni_stride after the candidate (:func:`landing`;
-       a toe lands within landing_toe_ground_leg of its level). A heel already down when its toe landed times
+       from landing_before_zeni_stride before to landing_after_zeni_stride after the candidate (:func:`landing_fit`;
+       a toe lands within landing_toe_ground_leg of its level), timed where it reached its stance level. A heel already down when its toe landed times
        the contact itself (:func:`heel_down_before_toe`).
     3. Toe-off = toe lift on the smoothed track (:func:`toe_lift`), moved to the knee's turn from
        extension to flexion (:func:`knee_turn`) when that is within knee_agree_before_s before to
@@ -327,23 +328,24 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         for candidate in candidates[side]:
             c_zeni, p_zeni = candidate.contact, candidate.toe_off
             stance_end = p_zeni if p_zeni is not None else int(min(n - 1, c_zeni + 0.5 * period))
-            lands: dict[str, float] = {}  # landmark -> its landing instant (track index)
+            lands: dict[str, float] = {}  # landmark -> its landing instant (track index): the kink of its descent
+            at_level: dict[str, float] = {}  # ... and where it reached its stance level (the contact)
             bases = {j: stance_base(yl, int(round(c_zeni)), stance_end) for j, (yl, _) in ys.items()}
             well_seen = trust[side] >= p.well_seen_visibility
             search_lo = int(np.floor(c_zeni - p.landing_before_zeni_stride * period))  # the landing's searched span
             search_hi = int(c_zeni + p.landing_after_zeni_stride * period)
             for j, (yl, ysm) in ys.items() if trust[side] >= p.landing_min_visibility else ():
                 o = "heel" if j == "foot_index" else "foot_index"
-                t_land = landing(yl, ysm, search_lo, search_hi, bases[j], scale, fps, p, other=(ys[o][0], bases[o]),
+                fit = landing_fit(yl, ysm, search_lo, search_hi, bases[j], scale, fps, p, other=(ys[o][0], bases[o]),
                                   within_span=not well_seen, period=period,
                                   near_ground_leg=p.landing_near_ground_leg if j == "heel" else p.landing_toe_ground_leg)
-                if t_land is not None:
-                    lands[j] = t_land
+                if fit is not None:
+                    lands[j], at_level[j] = fit.kink, fit.at_level
             if "foot_index" in lands and lands["foot_index"] < lands.get("heel", np.inf):
                 heel_down = heel_down_before_toe(bases["heel"] - ys["heel"][0], lands["foot_index"],
                                                  max(first_seen + edge_margin, search_lo), scale, fps, p)  # not at the clip's edge
                 if heel_down is not None:
-                    lands["heel"] = heel_down
+                    lands["heel"] = at_level["heel"] = heel_down
             if not lands and trust[side] >= p.landing_min_visibility and not candidate.planted:  # for zeni_contacts_by_descent
                 heights = np.fmin(bases["heel"] - ys["heel"][0], bases["foot_index"] - ys["foot_index"][0])
                 t_desc = descent_to_ground(heights, int(np.ceil(c_zeni)), search_hi, scale, fps, p)
@@ -365,16 +367,21 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 # a pass whose landing neither a fit nor the descent timed: where the foot stops, not its Zeni peak
                 standing = _standing_in(runs, light, side, c_zeni - p.landing_before_zeni_stride * period,
                                         c_zeni + p.planted_after_zeni_stride * period, candidates[other_side(side)], period)
+            c_at = None  # the contact, where it is not c_pos (which the toe-off's windows start from)
             if lands and (standing is None or min(lands.values()) >= first_seen + edge_margin):  # the landing's fit in view
                 c_pos, c_method = min(lands.values()), "landing"
+                # the contact is where the first landmark to land reached its stance level; the toe-off's windows keep
+                # the kink they were set on (started from the contact, 13 rendered toe-offs went wrong)
+                c_at = at_level[min(lands, key=lambda j: lands[j])]
             elif standing is not None:
                 c_pos, c_method = float(_planted_contact(light, standing[0], standing[1], standing[2], scale, p)), "planted"
             else:
                 c_pos, c_method = c_zeni, "zeni"
             to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
             jumped = to_pos is not None and to_pos - c_pos < p.min_contact_s * fps
+            c_at = c_pos if c_at is None else c_at
             if jumped:  # a toe "lifting" sooner than any running stance ends: the landmark jumped, the knee's turn instead
-                soon_lifts[(side, c_idx_of(c_pos))] = to_pos
+                soon_lifts[(side, c_idx_of(c_at))] = to_pos
                 # Its push-off extension comes before the toe is in the swing: with the lift set aside, the knee's window
                 # reaches 0.6 stride past the contact, into the swing of a short stance. When no turn is found before
                 # that, the extension over the whole window below stands (capped too, it put 6 of a 60 fps render's
@@ -394,7 +401,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 to_pos, method = knee_extension(knee, c_pos, period, p)
             if to_pos is None:
                 to_pos, method = toe_posterior(toe, c_pos, period, p)
-            c_idx = c_idx_of(c_pos)
+            c_idx = c_idx_of(c_at)
             seen_until = n - 1 if to_pos is None else min(n - 1, int(np.floor(to_pos)) + 1)
             if not in_frame[max(0, c_idx - 1) : seen_until + 1].all():
                 continue  # the foot is at or beyond the image border during this stance: its events cannot be seen
@@ -407,7 +414,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                 StepEvents(
                     side=side,
                     contact_index=c_idx,
-                    contact_at_s=_time_at(track, c_pos),
+                    contact_at_s=_time_at(track, c_at),
                     toe_off_index=None if to_pos is None else max(c_idx, int(np.floor(to_pos + p.event_frame_tol_frames))),
                     toe_off_at_s=None if to_pos is None else _time_at(track, to_pos),
                     toe_off_method=method,
