@@ -350,8 +350,8 @@ def test_a_toe_that_stops_above_its_stance_level_has_not_landed():
 def test_a_landing_whose_approach_slows_is_timed_at_the_stance_level_not_the_kink():
     """MediaPipe's far heel of a rendered 30 fps pass (heldout_501, frames 28-51, cleaned unsmoothed and smoothed),
     which touches down at 10.65 here (the render's truth). Its descent slows over its last three frames (12, 6, 4, 1
-    px a frame): the hinge's kink lies where it slowed, 8.4, two frames early, with the heel still 6 px (7 % leg) up;
-    the landing is timed where it comes within 3 % leg of its stance level, 9.8, within a frame."""
+    px a frame): the hinge's kink lies where it slowed, 8.4, two frames early, with the heel still about 7 px (8 % leg)
+    up; the landing is timed where it comes within 3 % leg of its stance level, 9.8, within a frame."""
     from formcheck.event_fits import landing, stance_base
 
     light = np.array([335.3, 316.4, 300.8, 295.3, 298.0, 313.6, 319.2, 326.2, 338.1, 344.1, 348.3, 349.6, 349.6, 349.5,
@@ -364,6 +364,20 @@ def test_a_landing_whose_approach_slows_is_timed_at_the_stance_level_not_the_kin
     at_level = landing(light, smooth, 6, 14, base, leg, 30.0, p)
     assert at_kink == pytest.approx(8.4, abs=0.1) and touchdown - at_kink > 2
     assert at_level == pytest.approx(9.79, abs=0.05) and abs(at_level - touchdown) < 1
+
+
+def test_arrival_at_level_follows_the_kink_closely_or_not_at_all():
+    """Image y, down = +; level 95. From a kink at 2.0 where the fit puts the landmark at 90: linear to the next
+    finite sample at or past the level (a missing sample between is stepped over), only within the window; a landmark
+    already at the level at the kink, or that never reaches it in time, is timed at the kink."""
+    from formcheck.event_fits import arrival_at_level
+
+    y = np.array([80.0, 85.0, 90.0, np.nan, 99.0, 100.0])
+    assert arrival_at_level(y, 2.0, 90.0, 95.0, 4) == pytest.approx(2.0 + 2.0 * 5.0 / 9.0)  # 90 at 2.0 -> 99 at 4.0
+    assert arrival_at_level(y, 2.0, 90.0, 95.0, 1.5) == 2.0  # the level is reached after 4.0 > 2.0 + 1.5
+    assert arrival_at_level(y, 2.4, 91.0, 95.0, 2) == pytest.approx(2.4 + 1.6 * 4.0 / 8.0)  # from the fit's point
+    assert arrival_at_level(y, 2.0, 95.0, 95.0, 4) == 2.0  # at the level at the kink
+    assert arrival_at_level(np.array([80.0, 85.0, 90.0, 93.0, 94.0, 94.0]), 2.0, 90.0, 95.0, 3) == 2.0  # never gets there
 
 
 def test_a_heel_already_down_when_the_toe_lands_times_the_contact():

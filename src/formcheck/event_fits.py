@@ -327,11 +327,12 @@ def landing_fit(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, bas
     of its level (a foot landing on the heel has its toe a few cm up, not a quarter leg).
 
     ``kink`` is the hinge's instant; ``at_level`` where the landmark, after it, comes within ``landing_level_leg`` of
-    ``base`` (linear between samples), when it gets there within the fit's half-width, else the kink: the kink marks
+    ``base`` (linear from the fit's point), when it gets there within the fit's half-width and one sample (3 samples
+    at 30 fps, 5 at 60), else the kink: the kink marks
     where a fast descent slows, and a foot whose approach slows over its last frames is still in the air there
     (heldout_501, a 30 fps pass: MediaPipe's far heel 7 % leg up at the kink, its contacts 2 frames early). A landmark
     that stays above that level (a heel landing raised, on a dorsiflexed foot) is timed at its kink, as before. On the
-    312 cached renders, contacts 2984 -> 3011 within tolerance (toe-offs 2909 -> 2911); the real clips' frames
+    312 cached renders, contacts 2984 -> 3013 within tolerance (toe-offs 2909 -> 2909); the real clips' frames
     unchanged (docs/thresholds.md, "landing at its stance level").
     """
     n = len(y_light)
@@ -371,20 +372,23 @@ def landing_fit(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, bas
             h_o = base_o - float(np.interp(tau, np.arange(n), y_o))
             if np.isfinite(h_o) and h_o > p.landing_other_near_leg * leg:
                 continue  # the rest of the foot is still high: a stop in the swing, not a landing
-        return Landing(tau, arrival_at_level(y_light, tau, y_tau, base - p.landing_level_leg * leg, w))
+        return Landing(tau, arrival_at_level(y_light, tau, y_tau, base - p.landing_level_leg * leg, w + 1))  # half-width + 1
     return None
 
 
-def arrival_at_level(y: np.ndarray, tau: float, y_tau: float, level: float, within: int) -> float:
-    """The first instant from a kink at ``tau`` (where a fit puts ``y`` at ``y_tau``) to ``within`` samples after it at
-    which ``y`` (image y, down = +) reaches ``level`` (linear between samples); ``tau`` when it is there already (the
-    kink, finer than the samples, times it) or does not get there in time."""
+def arrival_at_level(y: np.ndarray, tau: float, y_tau: float, level: float, within: float) -> float:
+    """The first instant from a kink at ``tau`` (where a fit puts ``y`` at ``y_tau``) to ``tau + within`` (samples) at
+    which ``y`` (image y, down = +) reaches ``level``, linear from the fit's point or the last finite sample before;
+    ``tau`` when it is there already (the kink, finer than the samples, times it) or does not get there in time."""
     if y_tau >= level - 1e-6:  # (px: a fit's rounding)
         return tau
-    for j in range(max(0, int(np.floor(tau))), min(len(y) - 1, int(np.ceil(tau)) + within)):
-        y0, y1 = y[j], y[j + 1]
-        if np.isfinite(y1) and y1 >= level:
-            return max(tau, j + (level - y0) / (y1 - y0) if np.isfinite(y0) and y0 < level else float(j))
+    t0, y0 = tau, y_tau  # the last known point below the level
+    for j in range(int(np.floor(tau)) + 1, min(len(y) - 1, int(np.floor(tau + within))) + 1):
+        if not np.isfinite(y[j]):
+            continue
+        if y[j] >= level:
+            return t0 + (j - t0) * (level - y0) / (y[j] - y0)
+        t0, y0 = float(j), float(y[j])
     return tau
 
 

@@ -11,7 +11,8 @@ foot's lowest point would fail on a treadmill: the stance foot keeps moving with
 and the lowest ankle point is nearer mid-stance than contact (it would understate overstride).
 
 * **Initial contact** = the heel or toe LANDING (sharp stop of its downward motion near its stance
-  level), timed by a sub-frame hinge fit on the cleaned, unsmoothed track, searched around the
+  level), timed by a sub-frame hinge fit on the cleaned, unsmoothed track (or, where the landmark was still
+  above its stance level at the fit's kink, where it came down to it right after), searched around the
   instant the foot is most anterior relative to the pelvis (Zeni, Richards & Higginson 2008, Gait
   Posture 27:710-714), which alone is a proxy biased early by swing-leg retraction. Legs with poor
   heel/toe visibility (< 0.5) keep the Zeni instant; partly hidden legs (< 0.85, usually the far leg)
@@ -249,7 +250,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
        relative to the pelvis = candidate contact, toe most posterior = candidate toe-off.
     2. Initial contact = the landing of the heel or of the toe, whichever comes first, searched
        from landing_before_zeni_stride before to landing_after_zeni_stride after the candidate (:func:`landing_fit`;
-       a toe lands within landing_toe_ground_leg of its level), timed where it reached its stance level. A heel already down when its toe landed times
+       a toe lands within landing_toe_ground_leg of its level), timed where it came within landing_level_leg of
+       its stance level when that follows the kink closely; the toe-off's windows below start at the kink. A heel already down when its toe landed times
        the contact itself (:func:`heel_down_before_toe`).
     3. Toe-off = toe lift on the smoothed track (:func:`toe_lift`), moved to the knee's turn from
        extension to flexion (:func:`knee_turn`) when that is within knee_agree_before_s before to
@@ -370,16 +372,16 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             c_at = None  # the contact, where it is not c_pos (which the toe-off's windows start from)
             if lands and (standing is None or min(lands.values()) >= first_seen + edge_margin):  # the landing's fit in view
                 c_pos, c_method = min(lands.values()), "landing"
-                # the contact is where the first landmark to land reached its stance level; the toe-off's windows keep
-                # the kink they were set on (started from the contact, 13 rendered toe-offs went wrong)
-                c_at = at_level[min(lands, key=lambda j: lands[j])]
+                # the contact is where the first landmark reached its stance level; the toe-off's windows keep the
+                # kink they were set on (started from the contact, 13 rendered toe-offs went wrong)
+                c_at = min(at_level.values())
             elif standing is not None:
                 c_pos, c_method = float(_planted_contact(light, standing[0], standing[1], standing[2], scale, p)), "planted"
             else:
                 c_pos, c_method = c_zeni, "zeni"
-            to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
-            jumped = to_pos is not None and to_pos - c_pos < p.min_contact_s * fps
             c_at = c_pos if c_at is None else c_at
+            to_pos, method = toe_lift(toe_y, c_pos, period, scale, p, fps, kl[:, leg["foot_index"], 1] if well_seen else None)
+            jumped = to_pos is not None and to_pos - c_at < p.min_contact_s * fps
             if jumped:  # a toe "lifting" sooner than any running stance ends: the landmark jumped, the knee's turn instead
                 soon_lifts[(side, c_idx_of(c_at))] = to_pos
                 # Its push-off extension comes before the toe is in the swing: with the lift set aside, the knee's window
