@@ -193,6 +193,47 @@ def test_few_steps_say_what_to_do():
     assert any("film 10 s or more" in w for w in a.quality["warnings"])
 
 
+def _feet_lowered(g: SyntheticGait, shift_px: np.ndarray):
+    """The runner's pose track with every landmark moved down by shift_px (T,): a phone aimed too high."""
+    t = to_pose_track(g)
+    kp = t.keypoints_px.copy()
+    kp[..., 1] += shift_px[:, None]
+    return dataclasses.replace(t, keypoints_px=kp)
+
+
+def _stances_past_bottom(g: SyntheticGait, t, margin_px: float) -> int:
+    """True stances (the render's contact to toe-off, and a frame either side) with a foot point below the border."""
+    h = t.image_size[1]
+    n = 0
+    for st in g.steps:
+        foot = [lm.LEG[st["side"]][j] for j in ("heel", "ankle", "foot_index")]
+        span = t.keypoints_px[max(0, st["contact_frame"] - 1) : st["toe_off_frame"] + 2][:, foot, 1]
+        n += bool((span > h - 1 - margin_px).any())
+    return n
+
+
+def test_feet_cut_off_by_the_bottom_edge_say_so():
+    """A treadmill runner framed with the feet at the picture's bottom edge (a rendered portrait clip at belt height,
+    heldout_380, was refused with "only 0 steps found ... film 10 s or more", which a longer clip would not mend).
+    Every stance's foot 2 px past the last row: refused, saying where the feet are and what to do. A phone tilting
+    down over the clip (the feet from 40 px above the edge to 2 px past it): analysed, with a warning that counts the
+    stances lost at the edge, as many as the render's true stances whose foot passes the border."""
+    g = simulate_gait(GaitParams(fps=30, duration_s=6))
+    t = to_pose_track(g)
+    h = t.image_size[1]
+    low = min(t.keypoints_px[st["contact_frame"] : st["toe_off_frame"] + 1][:, [lm.LEG[st["side"]][j] for j in
+              ("heel", "ankle", "foot_index")], 1].max() for st in g.steps)  # the highest stance foot's lowest point
+    with pytest.raises(AnalysisError, match=f"bottom edge of the picture in {len(g.steps)} stances.*leave space below the feet"):
+        analyze_track(_feet_lowered(g, np.full(g.n_frames, h + 1 - low)))
+    top = float(np.nanmax(t.keypoints_px[:, [lm.LEG[s][j] for s in ("left", "right") for j in ("heel", "ankle", "foot_index")], 1]))
+    tilting = _feet_lowered(g, np.linspace(h - 41 - top, h + 1 - top, g.n_frames))
+    lost = _stances_past_bottom(g, tilting, 0.005 * h)
+    a = analyze_track(tilting)
+    assert 1 <= lost < len(g.steps) - 4
+    assert a.quality["stances_at_bottom_edge"] == lost
+    assert any(f"bottom edge of the picture in {lost} stance" in w for w in a.quality["warnings"])
+
+
 def test_few_steps_of_a_runner_the_model_lost_say_to_keep_the_body_in_view():
     """A rendered treadmill runner whose head the frame's top edge cut off (heldout_204) was found in 44 % of frames and
     refused with "only 1 steps found; ... film 10 s more": a longer clip framed the same way would not help. Here a

@@ -190,6 +190,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     quality, warnings, refuse = quality_checks(track, cleaned, len(steps), 1.0 if facing else direction.confidence,
                                                gait=gait, view=view, direction=passes, allow_walking=allow_walking,
                                                planted=_one_stride_planted(all_events),
+                                               feet_at_bottom=all_events.stances_at_bottom_edge,
                                                leg_steps={side: len(counted_steps([s for s in steps if s.side == side]))
                                                           for side in SIDES})
     if refuse:

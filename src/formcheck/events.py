@@ -211,6 +211,7 @@ class GaitEvents:
     facing: str
     fps: float | None = None  # the track's rate (frames per second of real time)
     leading_toe_offs: tuple[LeadingToeOff, ...] = ()  # toe-offs before each leg's first contact (see LeadingToeOff)
+    stances_at_bottom_edge: int = 0  # stances not timed because the foot reached the image's bottom edge (framing)
 
     @property
     def stride_period_s(self) -> float | None:
@@ -301,6 +302,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     alternatives: dict[tuple[str, float], dict[str, float]] = {}  # every toe-off candidate of a stance (track index)
     descents: dict[tuple[str, float], float] = {}  # (side, Zeni instant s) -> the foot's descent to the ground (track index)
     soon_lifts: dict[tuple[str, int], float] = {}  # (side, contact index) -> a toe lift too soon after contact (track index)
+    bottom_edge = 0  # stances skipped with the foot at the image's bottom edge
 
     def c_idx_of(c_pos: float) -> int:
         return min(n - 1, int(np.ceil(c_pos - p.event_frame_tol_frames)))
@@ -323,6 +325,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         toe_y = k[:, leg["foot_index"], 1]
         ys = {j: (kl[:, leg[j], 1], k[:, leg[j], 1]) for j in ("heel", "foot_index")}
         in_frame = _in_frame(track, side, p.frame_margin_frac)
+        at_bottom = _at_bottom_edge(track, side, p.frame_margin_frac)
         hidden = trust[side] < trust[other_side(side)]  # the less visible leg: MediaPipe flattens its knee's extension
         # the foot is lost where none of its landmarks is placed (the cleaning also drops a single outlier point)
         seen_foot = np.isfinite(k[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 0]).any(axis=1)
@@ -406,6 +409,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
             c_idx = c_idx_of(c_at)
             seen_until = n - 1 if to_pos is None else min(n - 1, int(np.floor(to_pos)) + 1)
             if not in_frame[max(0, c_idx - 1) : seen_until + 1].all():
+                bottom_edge += bool(at_bottom[max(0, c_idx - 1) : seen_until + 1].any())  # framing: said in the warnings
                 continue  # the foot is at or beyond the image border during this stance: its events cannot be seen
             if to_pos is None and _vanishes_within(seen_foot, c_idx, p.lost_stance_s * fps):
                 continue  # the runner left the frame (or was lost) before any stance could have ended: not a contact
@@ -448,7 +452,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
         return short  # the planted feet found at least as many stances as a period this clip barely shows
     first_contact = {side: min((s.contact_at_s for s in steps if s.side == side), default=np.inf) for side in SIDES}
     leading = tuple(e for e in leading if e.at_s < first_contact[e.side])  # still before the leg's first stance
-    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps, leading_toe_offs=leading)
+    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps, leading_toe_offs=leading,
+                      stances_at_bottom_edge=bottom_edge)
 
 
 def _knee_turn_in_stance(knee: np.ndarray, knee_smooth: np.ndarray, c_pos: float, period: float, fps: float,
@@ -1321,6 +1326,7 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
     contacts = [_planted_contact(light, label, a, b, scale, p) for label, a, b, _ in runs]
     period = 2.0 * float(np.median(np.diff(contacts))) if len(contacts) >= 2 else float("nan")
     steps: list[StepEvents] = []
+    bottom_edge = 0  # stances skipped with the foot at the image's bottom edge
     for i, ((label, a, b, _), c) in enumerate(zip(runs, contacts)):
         leg = lm.LEG[label]  # type: ignore[index]
         to_pos, method = (toe_lift(track.keypoints_px[:, leg["foot_index"], 1], float(c), period, scale, p, fps,
@@ -1335,6 +1341,7 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
                 to_pos, method = k_pos, "knee_extension"
         o = max(c, int(np.floor(to_pos + p.event_frame_tol_frames)))
         if not _in_frame(light, label, p.frame_margin_frac)[max(0, c - 1) : min(n, o + 2)].all():
+            bottom_edge += bool(_at_bottom_edge(light, label, p.frame_margin_frac)[max(0, c - 1) : min(n, o + 2)].any())
             continue
         step = StepEvents(side=label, contact_index=c, contact_at_s=_time_at(track, c), toe_off_index=o,
                           toe_off_at_s=_time_at(track, to_pos), toe_off_method=method, contact_method="planted",
@@ -1344,7 +1351,7 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
         if label != side:  # its landmarks are re-labelled by the analysis, but a model that mixed the legs up is doubtful
             step = replace(step, side=side, other_label=True, doubts=(*step.doubts, OTHER_LABEL))
         steps.append(step)
-    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps)
+    return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps, stances_at_bottom_edge=bottom_edge)
 
 
 OTHER_LABEL = "the pose model had this foot on the other leg's landmarks: its timing and angles are doubtful"
@@ -1386,6 +1393,14 @@ def _vanishes_within(seen: np.ndarray, start: int, frames: float) -> bool:
         return False
     first_gone = start + int(gone[0])
     return first_gone - start < frames and not seen[first_gone:].any()
+
+
+def _at_bottom_edge(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
+    """(T,) bool: heel, ankle or toe of one foot at or below the image's bottom border (the feet framed too low)."""
+    h = track.image_size[1]
+    leg = lm.LEG[side]  # type: ignore[index]
+    with np.errstate(invalid="ignore"):
+        return (track.keypoints_px[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 1] > h - 1 - margin_frac * h).any(axis=1)
 
 
 def _in_frame(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:

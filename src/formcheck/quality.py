@@ -305,6 +305,11 @@ def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_ste
 
 
 PASS_ADVICE = "stand further back so the pass shows 6 or more steps, or follow the runner with the camera"
+BOTTOM_EDGE_ADVICE = "leave space below the feet (step back, or tilt the phone down)"
+
+
+def _at_bottom_edge(stances: int) -> str:
+    return f"the feet were at the bottom edge of the picture in {stances} stance{'' if stances == 1 else 's'}"
 
 
 def _seen_s(raw: PoseTrack) -> str:
@@ -369,6 +374,7 @@ def quality_checks(
     allow_walking: bool = False,
     planted: bool = False,
     leg_steps: dict[str, int] | None = None,
+    feet_at_bottom: int = 0,
 ) -> tuple[dict[str, Any], list[str], str | None]:
     """(quality dict, warnings, refusal message or None) for a raw track and its CleanResult.
 
@@ -380,6 +386,9 @@ def quality_checks(
     (:func:`formcheck.events.short_pass_events`), each stance seen standing still on the ground with
     the sides alternating, and both legs are among them, so a single stride (MIN_PASS_STEPS_REFUSE steps) is measured; the periodic
     rules need MIN_STEPS_REFUSE, as two steps cannot confirm the rhythm they are found by.
+    ``feet_at_bottom``: stances not timed because the foot reached the image's bottom edge
+    (:attr:`formcheck.events.GaitEvents.stances_at_bottom_edge`): the refusal for too few steps says so, and a clip
+    analysed without them gets a warning; a phone propped low often cuts the feet off at the bottom of the picture.
     """
     from .clean import leg_trust
 
@@ -425,11 +434,15 @@ def quality_checks(
     elif gait.get("kind") == "unclear" and gait.get("pelvis_spread_corr") is not None:
         warnings.append("running or walking unclear (no clear flight phase): figures assume running")
     if n_steps < need_steps:
-        refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps))
+        refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps) if not feet_at_bottom else
+                        f"only {n_steps} step{'' if n_steps == 1 else 's'} found (at least {need_steps} are needed): "
+                        f"{_at_bottom_edge(feet_at_bottom)}, where a landing cannot be seen; {BOTTOM_EDGE_ADVICE}")
     elif n_steps < MIN_STEPS:
         warnings.append(few_steps_warning(n_steps, raw, crossing, "walking" if walking and allow_walking else "running"))
     elif leg_steps and (few := few_leg_steps_warning(leg_steps, "walking" if walking and allow_walking else "running", crossing)):
         warnings.append(few)
+    if feet_at_bottom and n_steps >= need_steps:
+        warnings.append(f"{_at_bottom_edge(feet_at_bottom)}, not measured: {BOTTOM_EDGE_ADVICE}")
     if min(trust.values()) < VISIBILITY_WARN:
         warnings.append(f"low landmark visibility (left {trust['left']:.2f}, right {trust['right']:.2f}): film in better light, "
                         "with nothing hiding the legs")
@@ -452,6 +465,7 @@ def quality_checks(
         "filled_points": int(clean.filled.sum()),
         "smoothing_cutoff_hz": clean.cutoff_hz,
         "n_steps": n_steps,
+        "stances_at_bottom_edge": feet_at_bottom,
         "camera_motion_checked": False,
         "camera_motion": None,
         "warnings": warnings,

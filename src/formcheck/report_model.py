@@ -13,7 +13,7 @@ from typing import Any
 
 FILMING_TIPS: tuple[str, ...] = (
     "Side view: camera at right angles to the running direction, level, at hip height, 3-5 m away, "
-    "so your whole body (head to shoes) fills about half the frame height.",
+    "so your whole body (head to shoes, with some floor below them) fills about half the frame height.",
     "Steady: a tripod or a phone propped on something; no panning or zooming.",
     "Frame rate: 60 fps or more if your phone offers it (a foot contact lasts about 0.2 s: at 30 fps that is 6 frames). "
     "Slow-motion clips work; give the real rate with --fps.",

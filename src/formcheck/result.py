@@ -252,6 +252,7 @@ class Quality(_ReadAsDict):
     filled_points: int = 0
     smoothing_cutoff_hz: float | None = None
     n_steps: int = 0
+    stances_at_bottom_edge: int = 0  # stances not timed: the foot at the picture's bottom edge (framing)
     camera_motion_checked: bool = False
     camera_motion: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
