@@ -328,12 +328,12 @@ def landing_fit(y_light: np.ndarray, y_smooth: np.ndarray, lo: int, hi: int, bas
 
     ``kink`` is the hinge's instant; ``at_level`` where the landmark, after it, comes within ``landing_level_leg`` of
     ``base`` (linear from the fit's point), when it gets there within the fit's half-width and one sample (3 samples
-    at 30 fps, 5 at 60), else the kink: the kink marks
-    where a fast descent slows, and a foot whose approach slows over its last frames is still in the air there
-    (heldout_501, a 30 fps pass: MediaPipe's far heel 7 % leg up at the kink, its contacts 2 frames early). A landmark
-    that stays above that level (a heel landing raised, on a dorsiflexed foot) is timed at its kink, as before. On the
-    312 cached renders, contacts 2984 -> 3013 within tolerance (toe-offs 2909 -> 2909); the real clips' frames
-    unchanged (docs/thresholds.md, "landing at its stance level").
+    at 30 fps, 5 at 60), else the kink. The kink marks where a fast descent slows, and a foot whose approach slows
+    over its last frames is still in the air there (heldout_501, a 30 fps pass: MediaPipe's far heel 8 % leg up at
+    the kink, its contacts 2 frames early). A landmark that stays above that level (a heel landing raised, on a
+    dorsiflexed foot) is timed at its kink, as before. On the 312 cached renders, contacts 2984 -> 3013 within
+    tolerance (toe-offs 2909 -> 2909); the real clips' frames unchanged (docs/thresholds.md, "landing at its stance
+    level").
     """
     n = len(y_light)
     lo, hi = max(2, lo), min(n - 3, hi)

@@ -252,8 +252,8 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     2. Initial contact = the landing of the heel or of the toe, whichever comes first, searched
        from landing_before_zeni_stride before to landing_after_zeni_stride after the candidate (:func:`landing_fit`;
        a toe lands within landing_toe_ground_leg of its level), timed where it came within landing_level_leg of
-       its stance level when that follows the kink closely; the toe-off's windows below start at the kink. A heel already down when its toe landed times
-       the contact itself (:func:`heel_down_before_toe`).
+       its stance level when that follows the kink closely; the toe-off's windows below start at the kink. A heel
+       already down when its toe landed times the contact itself (:func:`heel_down_before_toe`).
     3. Toe-off = toe lift on the smoothed track (:func:`toe_lift`), moved to the knee's turn from
        extension to flexion (:func:`knee_turn`) when that is within knee_agree_before_s before to
        knee_agree_after_s after the lift; without a lift, peak knee extension, else toe most

@@ -183,8 +183,9 @@ def value_from_after(series: np.ndarray, pos: float, n_samples: int, first: int 
 
 
 # A stance is complete when the clip shows, with the runner in view, everything its events were timed on:
-CONTACT_LEAD_S = EventParams().landing_fit_half_width_s  # the landing is fitted over +-this (0.065 s) around its kink, at or
-# (a foot still coming down there) a few samples before the contact: a kink at the clip's start has no contact to time
+# the landing is fitted over +-this (0.065 s) around its kink, which is the contact or, for a foot still coming down
+# there, a few samples before it (formcheck.event_fits.landing_fit)
+CONTACT_LEAD_S = EventParams().landing_fit_half_width_s
 TOE_OFF_TRAIL_S = EventParams().lift_stay_s  # a lift counts once the toe stays up this long (0.1 s) after it
 
 
