@@ -232,6 +232,32 @@ def test_feet_cut_off_by_the_bottom_edge_say_so():
     assert 1 <= lost < len(g.steps) - 4
     assert a.quality["stances_at_bottom_edge"] == lost
     assert any(f"bottom edge of the picture in {lost} stance" in w for w in a.quality["warnings"])
+    # feet at the right border (a runner framed too far to one side): not the bottom edge, nothing said about it
+    feet_x = t.keypoints_px[:, [lm.LEG[s][j] for s in ("left", "right") for j in ("heel", "ankle", "foot_index")], 0]
+    kp = t.keypoints_px.copy()
+    kp[..., 0] += t.image_size[0] + 1 - float(np.nanmax(feet_x))
+    side = dataclasses.replace(t, keypoints_px=kp)
+    try:
+        said = analyze_track(side).quality["warnings"]
+    except AnalysisError as e:
+        said = [str(e)]
+    assert not any("bottom edge" in w for w in said)
+
+
+def test_a_clip_too_short_anyway_keeps_its_reason_with_the_feet_at_the_bottom():
+    """0.8 s of running, the feet from 40 px above the bottom edge to 20 px past it (the phone tilting down), its last
+    stance at the edge: even with that stance there would be too few steps, so the refusal keeps its own advice (a
+    longer clip) and adds the framing."""
+    g = simulate_gait(GaitParams(fps=30, duration_s=0.8))
+    t = to_pose_track(g)
+    h = t.image_size[1]
+    top = float(np.nanmax(t.keypoints_px[:, [lm.LEG[s][j] for s in ("left", "right") for j in ("heel", "ankle", "foot_index")], 1]))
+    tilting = _feet_lowered(g, np.linspace(h - 41 - top, h + 20 - top, g.n_frames))
+    lost = _stances_past_bottom(g, tilting, 0.005 * h)
+    assert lost == 1
+    with pytest.raises(AnalysisError, match=r"film 10 s or more of steady running; also, a foot was at the bottom edge of "
+                                            r"the picture in 1 stance: leave space below the feet"):
+        analyze_track(tilting)
 
 
 def test_few_steps_of_a_runner_the_model_lost_say_to_keep_the_body_in_view():

@@ -309,7 +309,9 @@ BOTTOM_EDGE_ADVICE = "leave space below the feet (step back, or tilt the phone d
 
 
 def _at_bottom_edge(stances: int) -> str:
-    return f"the feet were at the bottom edge of the picture in {stances} stance{'' if stances == 1 else 's'}"
+    if stances == 1:
+        return "a foot was at the bottom edge of the picture in 1 stance"
+    return f"the feet were at the bottom edge of the picture in {stances} stances"
 
 
 def _seen_s(raw: PoseTrack) -> str:
@@ -388,7 +390,7 @@ def quality_checks(
     rules need MIN_STEPS_REFUSE, as two steps cannot confirm the rhythm they are found by.
     ``feet_at_bottom``: stances not timed because the foot reached the image's bottom edge
     (:attr:`formcheck.events.GaitEvents.stances_at_bottom_edge`): the refusal for too few steps says so, and a clip
-    analysed without them gets a warning; a phone propped low often cuts the feet off at the bottom of the picture.
+    analysed without them gets a warning; a phone aimed too high or held too close cuts the feet off there.
     """
     from .clean import leg_trust
 
@@ -433,10 +435,12 @@ def quality_checks(
                             "to analyse walking anyway, allow it (--allow-walking)")
     elif gait.get("kind") == "unclear" and gait.get("pelvis_spread_corr") is not None:
         warnings.append("running or walking unclear (no clear flight phase): figures assume running")
-    if n_steps < need_steps:
-        refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps) if not feet_at_bottom else
-                        f"only {n_steps} step{'' if n_steps == 1 else 's'} found (at least {need_steps} are needed): "
+    if n_steps < need_steps and n_steps + feet_at_bottom >= need_steps:  # the stances at the edge would have been enough
+        refusals.append(f"only {n_steps} step{'' if n_steps == 1 else 's'} found (at least {need_steps} are needed): "
                         f"{_at_bottom_edge(feet_at_bottom)}, where a landing cannot be seen; {BOTTOM_EDGE_ADVICE}")
+    elif n_steps < need_steps:
+        refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps)
+                        + (f"; also, {_at_bottom_edge(feet_at_bottom)}: {BOTTOM_EDGE_ADVICE}" if feet_at_bottom else ""))
     elif n_steps < MIN_STEPS:
         warnings.append(few_steps_warning(n_steps, raw, crossing, "walking" if walking and allow_walking else "running"))
     elif leg_steps and (few := few_leg_steps_warning(leg_steps, "walking" if walking and allow_walking else "running", crossing)):
