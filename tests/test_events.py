@@ -429,6 +429,24 @@ def test_far_toe_off_by_symmetry_takes_the_knee_turn_when_closer():
                                 _clock_track(), 70.0, EventParams())[-1] == ok
 
 
+def test_a_better_seen_toe_lift_far_shorter_than_the_other_legs_stances_is_no_toe_off():
+    """Far contact times 0.27 s (3 stances); a near toe lift 0.07 s after contact (MediaPipe's toe placed low at the
+    landing, rising as the foot rolls: heldout_509) is under half of that: the knee's turn at 0.26 s is taken. A near
+    lift at 0.16 s (0.6 of it) is left to the near leg's own checks."""
+    from formcheck.events import EventParams, toe_offs_by_symmetry
+
+    far = [_stance("right", c, c + 0.27, c) for c in (0.1, 0.8, 1.5)]
+    near = [_stance("left", c, c + 0.25, c) for c in (0.45, 1.15)]
+    short = _stance("left", 1.85, 1.92, 1.85)
+    knee = {("left", short.contact_index): 2.11 * 100.0}  # track index of the knee's turn (100 fps)
+    trust = {"left": 0.99, "right": 0.9}
+    out = toe_offs_by_symmetry(far + near + [short], knee, trust, _clock_track(300), 70.0, EventParams())
+    assert out[-1].toe_off_at_s == pytest.approx(2.11) and out[-1].toe_off_method == "knee_extension"
+    less_short = _stance("left", 1.85, 2.01, 1.85)
+    assert toe_offs_by_symmetry(far + near + [less_short], {("left", less_short.contact_index): 211.0}, trust,
+                                _clock_track(300), 70.0, EventParams())[-1] == less_short
+
+
 def test_toe_off_by_regularity_takes_the_candidate_that_matches_the_leg():
     """Contact times 0.25 s on three stances; a fourth at 0.12 s (a toe 'lift' on a wobble) has a knee turn
     at 0.24 s: the knee's turn becomes its toe-off. A stance with no agreeing candidate keeps its toe-off."""
