@@ -308,7 +308,7 @@ PASS_ADVICE = "stand further back so the pass shows 6 or more steps, or follow t
 BOTTOM_EDGE_ADVICE = "leave space below the feet (step back, or tilt the phone down)"
 
 
-def _at_bottom_edge(stances: int) -> str:
+def _bottom_edge_phrase(stances: int) -> str:
     if stances == 1:
         return "a foot was at the bottom edge of the picture in 1 stance"
     return f"the feet were at the bottom edge of the picture in {stances} stances"
@@ -437,16 +437,16 @@ def quality_checks(
         warnings.append("running or walking unclear (no clear flight phase): figures assume running")
     if n_steps < need_steps and n_steps + feet_at_bottom >= need_steps:  # the stances at the edge would have been enough
         refusals.append(f"only {n_steps} step{'' if n_steps == 1 else 's'} found (at least {need_steps} are needed): "
-                        f"{_at_bottom_edge(feet_at_bottom)}, where a landing cannot be seen; {BOTTOM_EDGE_ADVICE}")
+                        f"{_bottom_edge_phrase(feet_at_bottom)}, where a landing cannot be seen; {BOTTOM_EDGE_ADVICE}")
     elif n_steps < need_steps:
         refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps)
-                        + (f"; also, {_at_bottom_edge(feet_at_bottom)}: {BOTTOM_EDGE_ADVICE}" if feet_at_bottom else ""))
+                        + (f"; also, {_bottom_edge_phrase(feet_at_bottom)}: {BOTTOM_EDGE_ADVICE}" if feet_at_bottom else ""))
     elif n_steps < MIN_STEPS:
         warnings.append(few_steps_warning(n_steps, raw, crossing, "walking" if walking and allow_walking else "running"))
     elif leg_steps and (few := few_leg_steps_warning(leg_steps, "walking" if walking and allow_walking else "running", crossing)):
         warnings.append(few)
     if feet_at_bottom and n_steps >= need_steps:
-        warnings.append(f"{_at_bottom_edge(feet_at_bottom)}, not measured: {BOTTOM_EDGE_ADVICE}")
+        warnings.append(f"{_bottom_edge_phrase(feet_at_bottom)}, not measured: {BOTTOM_EDGE_ADVICE}")
     if min(trust.values()) < VISIBILITY_WARN:
         warnings.append(f"low landmark visibility (left {trust['left']:.2f}, right {trust['right']:.2f}): film in better light, "
                         "with nothing hiding the legs")
