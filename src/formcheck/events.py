@@ -1406,20 +1406,25 @@ def _vanishes_within(seen: np.ndarray, start: int, frames: float) -> bool:
     return first_gone - start < frames and not seen[first_gone:].any()
 
 
+def _foot_px(track: PoseTrack, side: str) -> np.ndarray:
+    """(T, 3, 2) image points of one foot's heel, ankle and toe."""
+    leg = lm.LEG[side]  # type: ignore[index]
+    return track.keypoints_px[:, [leg["heel"], leg["ankle"], leg["foot_index"]]]
+
+
 def _at_bottom_edge(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
     """(T,) bool: heel, ankle or toe of one foot at or below the image's bottom border (the feet framed too low)."""
     h = track.image_size[1]
-    leg = lm.LEG[side]  # type: ignore[index]
     with np.errstate(invalid="ignore"):
-        return (track.keypoints_px[:, [leg["heel"], leg["ankle"], leg["foot_index"]], 1] > h - 1 - margin_frac * h).any(axis=1)
+        return (_foot_px(track, side)[..., 1] > h - 1 - margin_frac * h).any(axis=1)
 
 
 def _in_frame(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
     """(T,) bool: none of heel, ankle and toe of one foot is at or beyond the image border."""
     w, h = track.image_size
-    leg = lm.LEG[side]  # type: ignore[index]
-    pts = track.keypoints_px[:, [leg["heel"], leg["ankle"], leg["foot_index"]]]
+    pts = _foot_px(track, side)
     mx, my = margin_frac * w, margin_frac * h
     with np.errstate(invalid="ignore"):
-        outside = (pts[..., 0] < mx) | (pts[..., 0] > w - 1 - mx) | (pts[..., 1] < my) | (pts[..., 1] > h - 1 - my)
-    return ~outside.any(axis=1)  # a missing (NaN) landmark is not evidence of the border
+        outside = (pts[..., 0] < mx) | (pts[..., 0] > w - 1 - mx) | (pts[..., 1] < my)
+    # a missing (NaN) landmark is not evidence of the border
+    return ~(outside.any(axis=1) | _at_bottom_edge(track, side, margin_frac))
