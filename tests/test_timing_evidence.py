@@ -138,3 +138,29 @@ def test_the_far_leg_is_never_trusted_highly(clean_analysis):
     poorly_timed = summarise(steps, evidence_poor=True)  # a clip that shows its events badly: one notch off both
     assert poorly_timed[near]["overstride_pct_leg"]["confidence"] == "medium"
     assert poorly_timed[far]["overstride_pct_leg"]["confidence"] == "low"
+
+
+@pytest.mark.parametrize("step_pct_leg, expected", [(2.0, "high"), (3.0, "medium"), (5.0, "low")])
+def test_a_median_the_steps_do_not_pin_down_is_not_called_sure(clean_analysis, step_pct_leg, expected):
+    """The near leg's 8 steps, all well seen, with overstrides 10, 10 + d, ..., 10 + 7 d % leg: the median's 95 %
+    interval is their 1st to 8th value (the 2nd to 7th hold the median with only 1 - 2 * 9 / 256 = 93 %), 3.5 d
+    either side, i.e. 3.5 d / 3 overstride's smallest detectable changes (3 % leg). d = 2: 2.3 of them, "high" as
+    before; d = 3: 3.5, over 3, at most "medium"; d = 5: 5.8, over 5, "low". The leg's other metrics keep theirs."""
+    near = clean_analysis.near_side
+    mine = [s for s in clean_analysis.steps if s.side == near]
+    assert len(mine) == 8
+    steps = [replace(s, visibility=0.95, timing_pm={}, overstride_pct_leg=10.0 + k * step_pct_leg) for k, s in enumerate(mine)]
+    summary = summarise(steps)[near]
+    assert summary["overstride_pct_leg"]["ci95"] == pytest.approx([10.0, 10.0 + 7 * step_pct_leg])
+    assert summary["overstride_pct_leg"]["confidence"] == expected
+    assert summary["shank_angle_deg"]["confidence"] == "high"
+
+
+def test_confidence_spread_caps_come_after_the_other_notches():
+    from formcheck.metrics import confidence
+
+    assert confidence(10, 1.0) == "high" and confidence(10, 1.0, spread_sdc=3.0) == "high"
+    assert confidence(10, 1.0, spread_sdc=3.01) == "medium" and confidence(10, 1.0, spread_sdc=5.01) == "low"
+    assert confidence(10, 1.0, far_leg=True, spread_sdc=4.0) == "medium"  # a cap, not a second notch
+    assert confidence(10, 1.0, poor_timing=True, spread_sdc=4.0) == "medium"
+    assert confidence(3, 1.0, spread_sdc=0.5) == "low"  # a tight interval raises nothing

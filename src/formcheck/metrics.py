@@ -556,19 +556,55 @@ def spread(values: list[float | None], timing_pm: float | None = None) -> dict[s
     return {**out, "ci95": [round(lo, 3), round(hi, 3)]}
 
 
+HIGH_MAX_SPREAD_SDC = 3.0  # a median whose 95 % interval reaches further than this many smallest detectable changes
+# (formcheck.compare.METRICS) from it is not "high": for overstride (3 % leg) 9 % leg, nearly a finding's grade (10 % leg)
+LOW_OVER_SPREAD_SDC = 5.0  # ... and further than this many is "low": the interval spans three grades
+# (measured 2026-12-05 over the harness and 96 renders: treadmill_side_01 and its copies at most 4.8 (overstride, its far
+# leg, already "medium"); a 30 fps render with two thirds of one leg's contacts 3-5 frames off 10.1 / 7.1 / 5.6 for
+# overstride / shank / knee, all three "high" before, its overstride IQR -19..23 % leg)
+
+
 def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_timing: bool = False,
-               far_leg: bool = False) -> str:
+               far_leg: bool = False, spread_sdc: float | None = None) -> str:
     """high / medium / low from the number of steps (>=7 per side as in manual 2-D studies) and visibility;
     never "high" for the leg away from the camera (``far_leg``): MediaPipe may report it as visible, but its
     knee and foot are guessed behind the near leg (on the harness its toe-offs are the least reliable
     events); then one notch lower when the clip shows its events poorly (``poor_timing``), so on such a clip
-    the far leg stays a notch below a near leg seen as well."""
+    the far leg stays a notch below a near leg seen as well. Last, a median the steps do not pin down is
+    never surer than its interval allows: ``spread_sdc`` (the 95 % interval's half-width in the metric's
+    smallest detectable changes, :func:`spread_in_sdc`) over HIGH_MAX_SPREAD_SDC is at most "medium", over
+    LOW_OVER_SPREAD_SDC "low", however many steps were seen."""
     score = min(1.0, n_steps / 7.0) * visibility * (0.8 if extra_error else 1.0)
     levels = ("low", "medium", "high")
     level = 2 if score >= 0.75 else (1 if score >= 0.45 else 0)
     if far_leg:
         level = min(level, 1)
-    return levels[max(0, level - 1) if poor_timing else level]
+    if poor_timing:
+        level = max(0, level - 1)
+    if spread_sdc is not None and spread_sdc > LOW_OVER_SPREAD_SDC:
+        level = 0
+    elif spread_sdc is not None and spread_sdc > HIGH_MAX_SPREAD_SDC:
+        level = min(level, 1)
+    return levels[level]
+
+
+# Metrics judged on another's smallest detectable change: the ankle's and hip's overstride are the heel's in the
+# same unit, read off the same landmarks. (The overstride in cm, the heel's % leg times one leg length, takes the
+# % leg figure's width in summarise.)
+_SDC_OF = {"overstride_ankle_pct_leg": "overstride_pct_leg", "overstride_hip_pct_leg": "overstride_pct_leg"}
+
+
+def spread_in_sdc(metric: str, summary: dict[str, Any]) -> float | None:
+    """Half the width of a metric's 95 % interval (``spread()``'s ``ci95``) in its smallest detectable changes
+    (formcheck.compare.METRICS, where a comparison stops calling a difference noise); None for a metric without one
+    or without an interval."""
+    from .compare import METRICS  # the comparison's table (compare does not import this module)
+
+    sdc = {m.key: m.sdc for m in METRICS}.get(_SDC_OF.get(metric, metric))
+    ci = summary.get("ci95")
+    if sdc is None or not ci or ci[0] is None or ci[1] is None:
+        return None
+    return 0.5 * (float(ci[1]) - float(ci[0])) / sdc
 
 
 BILATERAL = (
@@ -607,9 +643,12 @@ def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[
         for m in BILATERAL:
             pm = [s.timing_pm[m] for s in counted if m in s.timing_pm and getattr(s, m) is not None]
             sp = spread([getattr(s, m) for s in counted], float(np.median(pm)) if pm else None)
-            sp["confidence"] = confidence(sp["n"], vis, m in _HIP_METRICS, poor_timing=doubtful or evidence_poor,
-                                          far_leg=far)
             d[m] = sp
+        for m in BILATERAL:  # (overstride_cm after overstride_pct_leg, whose spread it shares)
+            width = spread_in_sdc("overstride_pct_leg" if m == "overstride_cm" else m,
+                                  d["overstride_pct_leg"] if m == "overstride_cm" else d[m])
+            d[m]["confidence"] = confidence(d[m]["n"], vis, m in _HIP_METRICS, poor_timing=doubtful or evidence_poor,
+                                            far_leg=far, spread_sdc=width)
         d["n_steps"] = len(ss)
         d["visibility"] = round(vis, 3)
         per_side[side] = d
