@@ -376,3 +376,12 @@ def test_a_leg_seen_in_fewer_than_six_steps_gets_a_warning():
     per_leg = Counter(s.side for s in a.steps)
     assert len(a.steps) >= 6 and min(per_leg.values()) < 6, per_leg
     assert any("< 6 a leg" in w and "stand further back" in w for w in a.quality["warnings"]), a.quality["warnings"]
+
+
+def test_a_clip_too_short_for_a_step_says_how_long_it_was():
+    """Half a second of running (a first stride not yet complete) was refused with "only 0 steps found"; it now says
+    no step was found in the clip's 0.5 s, and what to film."""
+    g = simulate_gait(GaitParams(fps=30, duration_s=0.5))
+    with pytest.raises(AnalysisError, match=r"^cannot analyse this clip: no complete step found in 0\.5 s of video; at "
+                                            r"least 3 are needed: film 10 s or more of steady running$"):
+        analyze_track(to_pose_track(g))

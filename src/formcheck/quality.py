@@ -295,13 +295,13 @@ def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_ste
     many frames (a head cut off by the frame's top edge: 44 % of a rendered treadmill clip), the whole body in view,
     as a longer clip of the same framing would not help."""
     need = f"at least {need_steps} are needed"
-    found = f"only {n_steps} step{'' if n_steps == 1 else 's'} found"
+    found = "no complete step found" if n_steps == 0 else f"only {n_steps} step{'' if n_steps == 1 else 's'} found"
     if crossing:
         return f"{found} while the runner crossed the frame ({_seen_s(raw)} in view; {need}): {PASS_ADVICE}"
     if raw.detection_rate < DETECTION_WARN:
         return (f"{found} ({need}): the runner was found in only {raw.detection_rate:.0%} of frames; keep the whole body, "
                 "head to feet, in view, in good light")
-    return f"{found}; {need}: film 10 s or more of steady running"
+    return f"{found} in {raw.n_frames / float(raw.fps):.1f} s of video; {need}: film 10 s or more of steady running"
 
 
 PASS_ADVICE = "stand further back so the pass shows 6 or more steps, or follow the runner with the camera"
