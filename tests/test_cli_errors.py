@@ -1,5 +1,6 @@
 """Bad input gets one clear line on stderr, a distinct non-zero exit code, and no output file."""
 
+import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -420,3 +421,18 @@ def test_a_terminal_gets_the_bar_and_then_the_message(tmp_path: Path) -> None:
     assert code == 0, shown
     assert "steps/min" in shown and "Wrote" in shown and "Traceback" not in shown and "lost sys.stderr" not in shown
     assert (tmp_path / "ok" / "analysis.json").is_file()
+
+
+def test_compare_table_says_what_its_sdc_and_verdicts_mean(tmp_path: Path):
+    """A newcomer read '+2.4 [+1.3, +7.7] ... 5 ... no clear change' without being told what the 5 (the SDC) was, and
+    a cadence change '-0': the table now says what SDC means, and a change that rounds to zero prints unsigned."""
+    from formcheck.cli import _signed
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    for name, over in (("a", 10.0), ("b", 14.0)):
+        to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=6, overstride_pct_leg=over))).save(tmp_path / f"{name}.npz")
+    result = subprocess.run([sys.executable, "-m", "formcheck", "compare", "a.npz", "b.npz", "-o", "out", "--no-video", "--no-report"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert "SDC: smallest detectable change" in result.stdout
+    assert (_signed(-0.3, 0), _signed(-0.04, 1), _signed(0.0, 2), _signed(-0.6, 0), _signed(2.44, 1)) == ("0", "0.0", "0.00", "-1", "+2.4")

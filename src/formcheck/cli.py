@@ -599,7 +599,10 @@ def compare(
     if quiet:
         return
     out = console()
-    table = Table(title=f"{_run_name(before)} -> {_run_name(after)} (both legs)", title_justify="left")
+    table = Table(title=f"{_run_name(before)} -> {_run_name(after)} (both legs)", title_justify="left",
+                  caption="SDC: smallest detectable change. A change is improved or worse only when its interval excludes 0 "
+                          "and it is at least the SDC; 'changed': a clear change of a metric with no better direction.",
+                  caption_justify="left")
     table.add_column("metric", ratio=2)  # the words wrap; the figures do not (a terminal of 80 columns)
     for column in ("before", "after", "change [95% CI]", "SDC"):
         table.add_column(column, no_wrap=True, justify="right")
@@ -609,7 +612,7 @@ def compare(
         if c.side != "both":
             continue
         d = _digits(c.unit)
-        change = "-" if c.difference is None else f"{c.difference:+.{d}f} [{c.ci95[0]:+.{d}f}, {c.ci95[1]:+.{d}f}]"
+        change = "-" if c.difference is None else f"{_signed(c.difference, d)} [{_signed(c.ci95[0], d)}, {_signed(c.ci95[1], d)}]"
         fmt = lambda v, d=d: "-" if v is None else f"{v:.{d}f}"
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
         table.add_row(f"{c.label} ({c.unit})", fmt(c.before_median), fmt(c.after_median), change, f"{c.sdc:g}", verdict)
@@ -624,6 +627,12 @@ def compare(
     for note in written.notes:
         console(stderr=True).print(f"note: {note}", soft_wrap=True)
     out.print("Wrote " + ", ".join(_written_list(written.paths)), soft_wrap=True, highlight=False)
+
+
+def _signed(value: float, digits: int) -> str:
+    """``value`` with its sign, ``digits`` decimals; one that rounds to zero is "0" ("-0" read as a change)."""
+    text = f"{value:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
 
 
 def _finding_labels(results: Iterator[AnalysisResult] | Any) -> dict[str, str]:
