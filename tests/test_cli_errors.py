@@ -1,6 +1,7 @@
 """Bad input gets one clear line on stderr, a distinct non-zero exit code, and no output file."""
 
 import os
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -436,3 +437,21 @@ def test_compare_table_says_what_its_sdc_and_verdicts_mean(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert "SDC: smallest detectable change" in result.stdout
     assert (_signed(-0.3, 0), _signed(-0.04, 1), _signed(0.0, 2), _signed(-0.6, 0), _signed(2.44, 1)) == ("0", "0.0", "0.00", "-1", "+2.4")
+
+
+def test_every_finding_line_gives_its_median_and_threshold(tmp_path: Path):
+    """A newcomer saw 'mild Overstriding ... (right)' with no number: only borderline findings gave their median.
+    A synthetic runner rendered with a 28 % leg overstride: its 'moderate' lines now say the median against the
+    threshold it passed (25 % leg for moderate)."""
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=8, overstride_pct_leg=28.0))).save(tmp_path / "o.npz")
+    result = subprocess.run([sys.executable, "-m", "formcheck", "analyze", "o.npz", "-o", "out", "--no-video"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, check=False, env={**os.environ, "COLUMNS": "300"})
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("moderate Overstriding")]
+    assert len(lines) == 2
+    for line in lines:
+        median = float(re.search(r"\[median (\d+) % of leg length, 95 % interval \d+-\d+ \(threshold 25 % of leg length\)\]",
+                                  line).group(1))
+        assert 25 <= median <= 32

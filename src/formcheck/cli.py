@@ -488,7 +488,8 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
     from .findings import interval_text
 
     for f in result.findings:
-        why = escape(f" [{interval_text(f)}]") if f.borderline else ""  # too near the threshold to tell: say how near
+        said = interval_text(f)  # the median against the threshold: how far over it (borderline: how near)
+        why = escape(f" [{said}]") if said else ""
         out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + why + (f": {f.cue}" if f.cue else ""),
                   soft_wrap=True, highlight=False)
     for w in result.quality.warnings:
