@@ -80,15 +80,15 @@ def test_an_analysis_json_from_before_the_heel_correction_is_named_in_the_warnin
 
 def test_timing_sdcs_grow_with_the_frame_period() -> None:
     """Contact time: 0.02 s or 1.5 frames; cadence: 3 steps/min at >= 60 fps, 3 x 60/fps below."""
-    from formcheck.compare import _sdc_for
+    from formcheck.compare import sdc_for
 
     spec = {m.key: m for m in METRICS}
-    assert _sdc_for(spec["step_cadence_spm"], 60.0) == pytest.approx(3.0)
-    assert _sdc_for(spec["step_cadence_spm"], 240.0) == pytest.approx(3.0)
-    assert _sdc_for(spec["step_cadence_spm"], 30.0) == pytest.approx(6.0)
-    assert _sdc_for(spec["contact_time_s"], 30.0) == pytest.approx(0.05)
-    assert _sdc_for(spec["contact_time_s"], 120.0) == pytest.approx(0.02)
-    assert _sdc_for(spec["overstride_pct_leg"], 30.0) == pytest.approx(3.0)
+    assert sdc_for(spec["step_cadence_spm"], 60.0) == pytest.approx(3.0)
+    assert sdc_for(spec["step_cadence_spm"], 240.0) == pytest.approx(3.0)
+    assert sdc_for(spec["step_cadence_spm"], 30.0) == pytest.approx(6.0)
+    assert sdc_for(spec["contact_time_s"], 30.0) == pytest.approx(0.05)
+    assert sdc_for(spec["contact_time_s"], 120.0) == pytest.approx(0.02)
+    assert sdc_for(spec["overstride_pct_leg"], 30.0) == pytest.approx(3.0)
 
 
 def test_every_metric_states_its_sdc_source() -> None:

@@ -382,6 +382,6 @@ def test_a_clip_too_short_for_a_step_says_how_long_it_was():
     """Half a second of running (a first stride not yet complete) was refused with "only 0 steps found"; it now says
     no step was found in the clip's 0.5 s, and what to film."""
     g = simulate_gait(GaitParams(fps=30, duration_s=0.5))
-    with pytest.raises(AnalysisError, match=r"^cannot analyse this clip: no complete step found in 0\.5 s of video; at "
+    with pytest.raises(AnalysisError, match=r"^cannot analyse this clip: no complete step found in 0\.5 s of running; at "
                                             r"least 3 are needed: film 10 s or more of steady running$"):
         analyze_track(to_pose_track(g))

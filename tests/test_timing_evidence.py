@@ -164,3 +164,19 @@ def test_confidence_spread_caps_come_after_the_other_notches():
     assert confidence(10, 1.0, far_leg=True, spread_sdc=4.0) == "medium"  # a cap, not a second notch
     assert confidence(10, 1.0, poor_timing=True, spread_sdc=4.0) == "medium"
     assert confidence(3, 1.0, spread_sdc=0.5) == "low"  # a tight interval raises nothing
+
+
+def test_spread_is_the_steps_reach_at_the_interval_s_farther_end():
+    """The review: an interval built from order statistics is lopsided, and the one spread() returns also holds the
+    events' shared timing error, the same half frame on every clip at a frame rate. The reach counted is the
+    farther end's, the timing error taken back out (each side is the root sum of squares of the two)."""
+    from formcheck.metrics import spread_in_sdc
+
+    assert spread_in_sdc("overstride_pct_leg", {"median": 10.0, "ci95": [10.0, 40.0]}) == pytest.approx(10.0)
+    assert spread_in_sdc("overstride_pct_leg", {"median": 10.0, "ci95": [5.0, 15.0], "timing_pm": 3.0}) == pytest.approx(4.0 / 3.0)
+    assert spread_in_sdc("overstride_hip_pct_leg", {"median": 0.0, "ci95": [-6.0, 6.0]}) == pytest.approx(2.0)  # the heel's SDC
+    ct = {"median": 0.2, "ci95": [0.15, 0.25]}  # contact time's SDC as compare's: 1.5 frames, at least 0.02 s
+    assert spread_in_sdc("contact_time_s", ct, fps=30.0) == pytest.approx(1.0)
+    assert spread_in_sdc("contact_time_s", ct, fps=60.0) == pytest.approx(2.0)
+    assert spread_in_sdc("knee_flexion_midstance_deg", {"median": 40.0, "ci95": [20.0, 60.0]}) is None  # no SDC
+    assert spread_in_sdc("overstride_pct_leg", {"median": None, "ci95": None, "n": 0}) is None

@@ -223,7 +223,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     quality["warnings"].extend(evidence_warnings)
     if turned_note:
         quality["warnings"].append(turned_note)
-    summary = summarise(steps, evidence_poor=bool(evidence_warnings))
+    summary = summarise(steps, evidence_poor=bool(evidence_warnings), fps=float(ct.fps))
     all_ct = [s.contact_time_s for s in steps if s.contact_time_s]
     summary.update({
         "cadence_spm": None if cad is None else round(cad, 2),

@@ -195,7 +195,7 @@ def verdict(difference: float, ci95: tuple[float, float], sdc: float, better: Be
     return "improved" if good else "worse"
 
 
-def _sdc_for(spec: MetricSpec, fps: float) -> float:
+def sdc_for(spec: MetricSpec, fps: float) -> float:
     """Timing metrics are timed to a fraction of a frame: their SDC grows with the frame period."""
     if spec.key == "contact_time_s" and fps > 0:
         return max(spec.sdc, 1.5 / fps)
@@ -207,7 +207,7 @@ def _sdc_for(spec: MetricSpec, fps: float) -> float:
 def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, side: str, *, seed: int = 0) -> MetricChange:
     b, a = _step_values(before, spec, side), _step_values(after, spec, side)
     fps = min(float(before.video.fps or 0), float(after.video.fps or 0))
-    sdc = _sdc_for(spec, fps)
+    sdc = sdc_for(spec, fps)
     common: dict[str, Any] = {"metric": spec.key, "label": spec.label, "unit": spec.unit, "side": side, "n_before": int(b.size),
                               "n_after": int(a.size), "sdc": sdc, "sdc_source": spec.sdc_source, "better": spec.better}
     if b.size < 3 or a.size < 3:

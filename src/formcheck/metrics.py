@@ -556,12 +556,12 @@ def spread(values: list[float | None], timing_pm: float | None = None) -> dict[s
     return {**out, "ci95": [round(lo, 3), round(hi, 3)]}
 
 
-HIGH_MAX_SPREAD_SDC = 3.0  # a median whose 95 % interval reaches further than this many smallest detectable changes
-# (formcheck.compare.METRICS) from it is not "high": for overstride (3 % leg) 9 % leg, nearly a finding's grade (10 % leg)
+HIGH_MAX_SPREAD_SDC = 3.0  # a median whose steps' 95 % interval reaches further than this many smallest detectable
+# changes (formcheck.compare) from it is not "high": for overstride (3 % leg) 9 % leg, nearly a finding's grade (10 % leg)
 LOW_OVER_SPREAD_SDC = 5.0  # ... and further than this many is "low": the interval spans three grades
-# (measured 2026-12-05 over the harness and 96 renders: treadmill_side_01 and its copies at most 4.8 (overstride, its far
-# leg, already "medium"); a 30 fps render with two thirds of one leg's contacts 3-5 frames off 10.1 / 7.1 / 5.6 for
-# overstride / shank / knee, all three "high" before, its overstride IQR -19..23 % leg)
+# (measured 2026-12-05 over the harness and 96 renders: the real clips and their copies at most 3.95 (a far leg, already
+# "low"); a 30 fps render with most of one leg's contacts 3-5 frames off 17.1 / 13.4 / 9.7 for overstride / shank / knee,
+# all three "high" before, its overstride IQR -19..23 % leg; docs/thresholds.md)
 
 
 def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_timing: bool = False,
@@ -571,9 +571,9 @@ def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_
     knee and foot are guessed behind the near leg (on the harness its toe-offs are the least reliable
     events); then one notch lower when the clip shows its events poorly (``poor_timing``), so on such a clip
     the far leg stays a notch below a near leg seen as well. Last, a median the steps do not pin down is
-    never surer than its interval allows: ``spread_sdc`` (the 95 % interval's half-width in the metric's
-    smallest detectable changes, :func:`spread_in_sdc`) over HIGH_MAX_SPREAD_SDC is at most "medium", over
-    LOW_OVER_SPREAD_SDC "low", however many steps were seen."""
+    never surer than its interval allows: ``spread_sdc`` (how far the steps' 95 % interval reaches from the
+    median in the metric's smallest detectable changes, :func:`spread_in_sdc`) over HIGH_MAX_SPREAD_SDC is at
+    most "medium", over LOW_OVER_SPREAD_SDC "low", however many steps were seen."""
     score = min(1.0, n_steps / 7.0) * visibility * (0.8 if extra_error else 1.0)
     levels = ("low", "medium", "high")
     level = 2 if score >= 0.75 else (1 if score >= 0.45 else 0)
@@ -594,17 +594,21 @@ def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_
 _SDC_OF = {"overstride_ankle_pct_leg": "overstride_pct_leg", "overstride_hip_pct_leg": "overstride_pct_leg"}
 
 
-def spread_in_sdc(metric: str, summary: dict[str, Any]) -> float | None:
-    """Half the width of a metric's 95 % interval (``spread()``'s ``ci95``) in its smallest detectable changes
-    (formcheck.compare.METRICS, where a comparison stops calling a difference noise); None for a metric without one
-    or without an interval."""
-    from .compare import METRICS  # the comparison's table (compare does not import this module)
+def spread_in_sdc(metric: str, summary: dict[str, Any], fps: float | None = None) -> float | None:
+    """How far the steps' 95 % interval of a metric's median (``spread()``'s ``ci95``, less the shared timing error
+    it holds, ``timing_pm``) reaches from the median, at its farther end, in the metric's smallest detectable changes
+    (formcheck.compare: where a comparison stops calling a difference noise; contact time's grows with the frame
+    period, ``fps``); None for a metric without one or without an interval. The timing error is left out: it is
+    the same half frame on every clip at a frame rate (about 2.5 overstride SDCs at 24 fps), not the steps' say."""
+    from .compare import METRICS, sdc_for  # (lazily: compare imports this module through result and findings)
 
-    sdc = {m.key: m.sdc for m in METRICS}.get(_SDC_OF.get(metric, metric))
-    ci = summary.get("ci95")
-    if sdc is None or not ci or ci[0] is None or ci[1] is None:
+    spec = {m.key: m for m in METRICS}.get(_SDC_OF.get(metric, metric))
+    ci, med = summary.get("ci95"), summary.get("median")
+    if spec is None or not ci or ci[0] is None or ci[1] is None or med is None:
         return None
-    return 0.5 * (float(ci[1]) - float(ci[0])) / sdc
+    pm = float(summary.get("timing_pm") or 0.0)
+    reach = max(float(med) - float(ci[0]), float(ci[1]) - float(med))
+    return float(np.sqrt(max(0.0, reach * reach - pm * pm))) / sdc_for(spec, float(fps or 0.0))
 
 
 BILATERAL = (
@@ -625,7 +629,7 @@ def counted_steps(steps: list[StepMetrics]) -> list[StepMetrics]:
     return certain if len(certain) >= MIN_CERTAIN_STEPS else list(steps)
 
 
-def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[str, Any]:
+def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False, fps: float | None = None) -> dict[str, Any]:
     """Per side: median + IQR + n + confidence of each metric; asymmetry (left - right, and %).
 
     Steps whose timing is uncertain are left out when enough others remain; otherwise they count, and
@@ -646,7 +650,7 @@ def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False) -> dict[
             d[m] = sp
         for m in BILATERAL:  # (overstride_cm after overstride_pct_leg, whose spread it shares)
             width = spread_in_sdc("overstride_pct_leg" if m == "overstride_cm" else m,
-                                  d["overstride_pct_leg"] if m == "overstride_cm" else d[m])
+                                  d["overstride_pct_leg"] if m == "overstride_cm" else d[m], fps)
             d[m]["confidence"] = confidence(d[m]["n"], vis, m in _HIP_METRICS, poor_timing=doubtful or evidence_poor,
                                             far_leg=far, spread_sdc=width)
         d["n_steps"] = len(ss)

@@ -301,7 +301,7 @@ def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_ste
     if raw.detection_rate < DETECTION_WARN:
         return (f"{found} ({need}): the runner was found in only {raw.detection_rate:.0%} of frames; keep the whole body, "
                 "head to feet, in view, in good light")
-    return f"{found} in {raw.n_frames / float(raw.fps):.1f} s of video; {need}: film 10 s or more of steady running"
+    return f"{found} in {raw.n_frames / float(raw.fps):.1f} s of running; {need}: film 10 s or more of steady running"
 
 
 PASS_ADVICE = "stand further back so the pass shows 6 or more steps, or follow the runner with the camera"
