@@ -590,7 +590,7 @@ def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_
 
 # Metrics judged on another's smallest detectable change: the ankle's and hip's overstride are the heel's in the
 # same unit, read off the same landmarks. (The overstride in cm, the heel's % leg times one leg length, takes the
-# % leg figure's width in summarise.)
+# % leg figure's reach in summarise.)
 _SDC_OF = {"overstride_ankle_pct_leg": "overstride_pct_leg", "overstride_hip_pct_leg": "overstride_pct_leg"}
 
 
