@@ -133,7 +133,7 @@ def test_analyze_refuses_a_clip_too_short_for_a_stride(shared_videos: Path, tmp_
     """The first 0.5 s of treadmill_side_01: less than a stride (0.71 s)."""
     out = tmp_path / "out"
     result = run_cli("analyze", str(shared_videos / "treadmill_side_01.mp4"), "--end", "0.5", "-o", str(out), cwd=tmp_path)
-    assert_one_line_error(result, EXIT_NOTHING_TO_ANALYSE, "steps", "film 10 s or more")
+    assert_one_line_error(result, EXIT_NOTHING_TO_ANALYSE, "no complete step found in 0.5 s of running", "film 10 s or more")
     assert not out.exists() or list(out.iterdir()) == []
 
 
