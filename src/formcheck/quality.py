@@ -295,13 +295,18 @@ def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_ste
     many frames (a head cut off by the frame's top edge: 44 % of a rendered treadmill clip), the whole body in view,
     as a longer clip of the same framing would not help."""
     need = f"at least {need_steps} are needed"
-    found = "no complete step found" if n_steps == 0 else f"only {n_steps} step{'' if n_steps == 1 else 's'} found"
+    found = _steps_found(n_steps)
     if crossing:
         return f"{found} while the runner crossed the frame ({_seen_s(raw)} in view; {need}): {PASS_ADVICE}"
     if raw.detection_rate < DETECTION_WARN:
         return (f"{found} ({need}): the runner was found in only {raw.detection_rate:.0%} of frames; keep the whole body, "
                 "head to feet, in view, in good light")
     return f"{found} in {raw.n_frames / float(raw.fps):.1f} s of running; {need}: film 10 s or more of steady running"
+
+
+def _steps_found(n_steps: int) -> str:
+    """"no complete step found" / "only 1 step found" / "only 2 steps found": how a refusal for too few begins."""
+    return "no complete step found" if n_steps == 0 else f"only {n_steps} step{'' if n_steps == 1 else 's'} found"
 
 
 PASS_ADVICE = "stand further back so the pass shows 6 or more steps, or follow the runner with the camera"
@@ -436,7 +441,7 @@ def quality_checks(
     elif gait.get("kind") == "unclear" and gait.get("pelvis_spread_corr") is not None:
         warnings.append("running or walking unclear (no clear flight phase): figures assume running")
     if n_steps < need_steps and n_steps + feet_at_bottom >= need_steps:  # the stances at the edge would have been enough
-        refusals.append(f"only {n_steps} step{'' if n_steps == 1 else 's'} found (at least {need_steps} are needed): "
+        refusals.append(f"{_steps_found(n_steps)} (at least {need_steps} are needed): "
                         f"{_bottom_edge_phrase(feet_at_bottom)}, where a landing cannot be seen; {BOTTOM_EDGE_ADVICE}")
     elif n_steps < need_steps:
         refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps)
