@@ -5,23 +5,49 @@ import pytest
 
 from formcheck.metrics import (
     flight_time_s,
+    landing_reach_px,
+    landing_travel_px,
     median_ci95,
     smooth_value_at,
     track_position,
     value_at,
-    value_from_after,
 )
 from formcheck.pose_track import PoseTrack
 
 
-def test_value_from_after_recovers_a_landing_position_between_frames():
-    """A heel moving forward at +2 px/frame until t=10.3, then carried back by the belt at -9 px/frame: at 10.3 it
-    is at 120.6 px (100 + 2 * 10.3). Interpolating frames 10 and 11 across the kink gives 116.97; extrapolating the
-    stance samples back gives the true value."""
+@pytest.mark.parametrize("timed_at", [9.0, 10.0, 11.0])
+def test_landing_reach_on_a_treadmill_does_not_move_with_a_contact_a_frame_off(timed_at):
+    """30 fps treadmill, runner facing right, COM still at x=100: the heel swings forward 30 px a frame, lands at frame 10
+    at x=150 and the belt carries it back 30 px a frame. Its reach is 50 px whether the contact is timed on frame 10 or
+    a frame either side; read at the instant it would be 20, 50 or 20 px."""
     t = np.arange(30, dtype=float)
-    x = np.where(t < 10.3, 100 + 2 * t, 120.6 - 9 * (t - 10.3))
-    assert value_from_after(x, 10.3, 3) == pytest.approx(120.6, abs=1e-9)
-    assert value_at(x, 10.3) == pytest.approx(0.7 * 120.0 + 0.3 * 114.3, abs=1e-9)  # 116.97: off by 3.6 px
+    x = np.where(t <= 10, 150 + 30 * (t - 10), 150 - 30 * (t - 10))
+    com = np.full(30, 100.0)
+    assert landing_reach_px(x, com, timed_at, 30.0, +1) == pytest.approx(50.0)
+    assert value_at(x, timed_at) - 100 == pytest.approx(50.0 - 30 * abs(timed_at - 10))
+    assert landing_travel_px(x, com, timed_at, 30.0, +1) == pytest.approx(30.0)  # the belt's travel in a frame
+
+
+def test_landing_travel_is_the_planted_foots_whichever_side_of_the_landing_the_reach_was_sampled():
+    """30 fps, facing right, COM still: the heel swings forward 40 px a frame and lands at t=10.4 (x=150), then the belt
+    carries it back 25 px a frame. Frames 10 (x=134) and 11 (x=135) straddle the landing and frame 11 holds the
+    reach; the travel is read from frames 12 and 13, both planted: 25 px, not the 1 px the landing frame pair shows."""
+    t = np.arange(30, dtype=float)
+    x = np.where(t <= 10.4, 150 + 40 * (t - 10.4), 150 - 25 * (t - 10.4))
+    com = np.full(30, 0.0)
+    assert landing_reach_px(x, com, 10.4, 30.0, +1) == pytest.approx(135.0)  # 15 px short of 150: half a frame's travel at most
+    assert landing_travel_px(x, com, 10.4, 30.0, +1) == pytest.approx(25.0)
+
+
+def test_landing_reach_overground_is_the_planted_foot_ahead_of_the_body():
+    """60 fps overground, runner facing left (forward = -x): the body moves 8 px a frame, the swinging heel 20 px a frame
+    until it lands at x=200 on frame 20 and stays there. At frame 20 the COM is at 260: the reach is 60 px, also for a
+    contact timed two frames early; the body passes over the planted foot afterwards."""
+    t = np.arange(60, dtype=float)
+    com = 260 - 8 * (t - 20)
+    heel = np.where(t < 20, 200 - 20 * (t - 20), 200.0)
+    assert landing_reach_px(heel, com, 20.0, 60.0, -1) == pytest.approx(60.0)
+    assert landing_reach_px(heel, com, 18.0, 60.0, -1) == pytest.approx(60.0)
 
 
 def test_value_at_interpolates_and_clamps():
@@ -31,9 +57,11 @@ def test_value_at_interpolates_and_clamps():
     assert value_at(y, 5.0) == pytest.approx([4.0, 30.0])  # past the end: the last sample
 
 
-def test_value_from_after_skips_missing_samples():
-    x = np.array([0.0, 1.0, 2.0, np.nan, 4.0, 5.0, 6.0])
-    assert value_from_after(x, 2.5, 3) == pytest.approx(2.5)
+def test_landing_reach_skips_missing_samples_and_is_nan_without_any():
+    """The window of a contact at 3.0 (30 fps: frames 2-5) with the farthest sample missing: the farthest placed one."""
+    x = np.array([0.0, 1.0, 2.0, np.nan, 9.0, 5.0, 40.0])
+    assert landing_reach_px(x, np.zeros(7), 3.0, 30.0, +1) == pytest.approx(9.0)
+    assert np.isnan(landing_reach_px(np.full(7, np.nan), np.zeros(7), 3.0, 30.0, +1))
 
 
 def test_track_position_follows_uneven_timestamps():
@@ -224,6 +252,35 @@ def test_the_heel_read_on_the_real_clip_lies_at_the_back_of_the_shoe(treadmill_t
         assert 0.0 <= inside_pct_leg <= 4.5, (side, inside_pct_leg)
 
 
+def test_overstride_on_the_real_clip_matches_the_digitised_shoes(treadmill_track):
+    """treadmill_side_01: overstride from the digitised shoe backs (tests/fixtures/treadmill_side_01_heels.json, less the
+    ~2.3 % leg of shoe behind the heel bone) against the COM on the labelled contact frame: medians 19.5 (near, left)
+    and 20.0 % leg (far). formcheck's medians over the same steps must lie within 5 % leg of them on each leg. Read at
+    the contact instant, the near leg came out 7.6 % leg short (its contacts are timed 1-1.8 frames early, 30 fps);
+    read as the foot's reach ahead of the COM, +4.0 (near) and -0.9 (far)."""
+    import json
+    from pathlib import Path
+
+    from formcheck.analysis import analyze_track
+    from formcheck.geometry import leg_length_px
+
+    digitised = json.loads((Path(__file__).parent / "fixtures" / "treadmill_side_01_heels.json").read_text())
+    analysis = analyze_track(treadmill_track)
+    k = analysis.track.keypoints_px
+    for side in ("left", "right"):
+        leg = leg_length_px(k, side)
+        truth, read = [], []
+        for frame, shoe_back in zip(digitised[side]["frames"], digitised[side]["shoe_back_x_px"]):
+            step = next((s for s in analysis.steps if s.side == side and abs(s.contact_frame - frame) <= 1), None)
+            if step is None or step.overstride_pct_leg is None:
+                continue
+            heel_bone = shoe_back - 0.023 * leg  # facing left: the heel bone lies ahead of (left of) the shoe's back
+            truth.append(100 * (analysis.com_px[frame, 0] - heel_bone) / leg)
+            read.append(step.overstride_pct_leg)
+        assert len(read) >= 6, (side, len(read))
+        assert abs(np.median(read) - np.median(truth)) <= 5.0, (side, np.median(read), np.median(truth))
+
+
 
 @pytest.mark.parametrize("facing", ["left", "right"])
 def test_heel_offset_at_contacts_measures_a_heel_placed_ahead(facing):
@@ -305,11 +362,12 @@ def test_interval_spans_a_shared_timing_error_as_a_root_sum_of_squares():
 
 
 @pytest.mark.parametrize("fps", [30.0, 60.0])
-def test_timing_error_moves_overstride_by_the_belt_travel_in_half_a_frame(fps: float, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A synthetic treadmill runner (true joint centres, 3 m/s belt): an event half a frame off moves the stance heel,
-    and so the overstride read at contact, by the belt's travel in that time, 100 * 3.0 * (0.5 / fps) / leg % of leg
-    length (leg = the model's hip-to-ankle length), whatever the landing; contact time by half a frame at each end
-    (sqrt(2) * 0.5 / fps); the summary's interval holds that much more than the steps' spread alone."""
+def test_overstride_and_contact_time_intervals_hold_what_the_frames_cannot_show(fps: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A synthetic treadmill runner (true joint centres, 3 m/s belt). Overstride is the foot's reach ahead of the COM
+    (formcheck.metrics.landing_reach_px), which a contact timed off does not move, but which the frames can miss by
+    up to half a frame of the planted foot's travel: the belt's, 100 * 3.0 * (0.5 / fps) / leg % of leg length (leg =
+    the model's hip-to-ankle length). Contact time moves by half a frame at each end (sqrt(2) * 0.5 / fps). The
+    summary's interval holds that much more than the steps' spread alone."""
     import formcheck.analysis as analysis_module
     from formcheck.metrics import event_timing_s
     from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
@@ -329,14 +387,15 @@ def test_timing_error_moves_overstride_by_the_belt_travel_in_half_a_frame(fps: f
     assert event_timing_s(fps) == pytest.approx(0.5 / fps)
     expected = 100 * 3.0 * (0.5 / fps) / gait.truth["leg_length_m"]  # 5.8 % leg at 30 fps, 2.9 at 60
     pm = [s.timing_pm["overstride_pct_leg"] for s in seen["steps"]]
-    assert np.median(pm) == pytest.approx(expected, rel=0.1)
+    # relative to the COM, which slows in early stance and so moves back in the image: 0.8-1.0 of the belt's travel
+    assert np.median(pm) == pytest.approx(expected, rel=0.25)
     assert all(s.timing_pm["contact_time_s"] == pytest.approx(np.sqrt(2) * 0.5 / fps) for s in seen["steps"])
     summary = result.summary.left.metric("overstride_pct_leg")
-    assert summary.timing_pm == pytest.approx(expected, rel=0.1)
+    assert summary.timing_pm == pytest.approx(expected, rel=0.25)
     lo, hi = summary.ci95
     steps_lo, steps_hi = median_ci95(np.array([s.overstride_pct_leg for s in result.steps if s.side == "left"]))
     assert lo < steps_lo and steps_hi < hi and hi - lo >= 2 * summary.timing_pm - 2e-3  # rounded to 3 decimals
-    assert hi - lo > 2 * (steps_hi - steps_lo)  # a synthetic runner's steps barely differ: the timing is most of it
+    assert hi - lo > 2 * (steps_hi - steps_lo)  # a synthetic runner's steps barely differ: the frames are most of it
 
     # the angles: the larger of the changes when every contact (toe-off) really is half a frame earlier or later,
     # measured by running the steps again with the events moved (the knee near its turning point at contact moves

@@ -86,10 +86,12 @@ def test_contacts_within_one_frame(analyses, name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_overstride_within_3pct_leg(analyses, name):
-    """Median near-foot overstride error, measured -0.47 (sample_run), -0.41 (before), -0.18 (after) % leg; +2.4,
-    +2.7, +2.65 before the heel was read behind MediaPipe's heel landmark (formcheck.metrics.heel_shift_px: the
-    landmark sits inside the shoe). after.mp4 read +5.0 while its near contacts, on a nearly flat (7 deg) landing
-    the landing rule rarely times, kept their Zeni instants 1-2 frames early; they now borrow the far leg's delay."""
+    """Median near-foot overstride error, measured -0.06 (sample_run), -0.62 (before), +0.35 (after) % leg, every step
+    within 2.6 (the foot's reach ahead of the COM, formcheck.metrics.landing_reach_px); -0.47, -0.41, -0.18 read at
+    the detected contact instant; +2.4, +2.7, +2.65 before the heel was read behind MediaPipe's heel landmark
+    (formcheck.metrics.heel_shift_px: the landmark sits inside the shoe). after.mp4 read +5.0 while its near contacts,
+    on a nearly flat (7 deg) landing the landing rule rarely times, kept their Zeni instants 1-2 frames early; they
+    now borrow the far leg's delay."""
     _, oe, _ = _near_errors(*analyses[name])
     assert abs(np.median(oe)) <= 3.0, oe
 
@@ -97,11 +99,12 @@ def test_overstride_within_3pct_leg(analyses, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_overstride_at_true_contact_instants(analyses, name):
     """Overstride error budget: formcheck's metrics fed the RENDERED contact instants (so only the landmarks, the COM
-    model and the leg length can be wrong). Measured median -0.14 (sample_run), -0.63 (before), -0.06 (after) % leg,
-    every step within 1.8 except one after.mp4 step (+7.0: MediaPipe swaps or mixes up the legs in frames 221-225,
-    just after that contact, which the heel is read from). Before the heel was read behind MediaPipe's heel landmark
-    the medians were +2.7, +2.5, +2.8: the landmark sits ahead of the rendered heel. Also checks the split itself:
-    the detected-instant errors are the reported ones."""
+    model and the leg length can be wrong). Measured median -0.06 (sample_run), -0.62 (before), +0.35 (after) % leg,
+    every step within 1.8 except one before.mp4 step (-2.6); the same as at the detected instants, as the foot's reach
+    does not move with the instant. Read at the instant, -0.14, -0.63, -0.06, and one after.mp4 step +7.0 (MediaPipe
+    swaps or mixes up the legs in frames 221-225, just after that contact). Before the heel was read behind
+    MediaPipe's heel landmark the medians were +2.7, +2.5, +2.8: the landmark sits ahead of the rendered heel. Also
+    checks the split itself: the detected-instant errors are the reported ones."""
     analysis, truth = analyses[name]
     rows = overstride_error_budget(analysis, truth)
     at_true = np.array([r["at_true_instant_pct_leg"] for r in rows])

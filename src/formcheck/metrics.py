@@ -4,12 +4,14 @@ Definitions follow docs/definitions.md (shared with formcheck.synth's ground tru
 coordinates (x right, y down), "forward" = running direction, leg length L = |hip-knee| +
 |knee-ankle| per side (median over frames), COM = formcheck.com.segment_weighted_com.
 Per-step values at contact and toe-off are taken at the detected event INSTANT (sub-frame: angles
-and the COM interpolated linearly between the two frames around it; the foot's position at contact
-extrapolated back from its first 0.05 s of stance, see :func:`value_from_after`), not at the event
+and the COM interpolated linearly between the two frames around it), not at the event
 frame: on a treadmill the stance
 foot moves ~4 % of leg length and the thigh turns ~4 deg per frame at 60 fps (twice that at 30 fps),
 so a value read at the nearest frame would change with the frame rate and the rounding. Event
 FRAMES (``contact_frame``, ``toe_off_frame``) are still reported as frames (see formcheck.events).
+
+Where the foot lands (overstride) is the one value not read at the instant: it is the foot's farthest reach ahead of
+the COM around the contact (:func:`landing_reach_px`), which a contact timed a frame off does not move.
 
 Only COMPLETE steps are measured (:func:`incomplete_reason`): a stance whose landing or lift the clip
 does not show in full (the clip starts or ends inside it, or the runner is out of view) gets no
@@ -164,22 +166,54 @@ def smooth_value_at(series: np.ndarray, pos: float) -> float:
     return float(w @ y)
 
 
-def value_from_after(series: np.ndarray, pos: float, n_samples: int, first: int | None = None) -> float:
-    """(T,) ``series`` at the fractional index ``pos``, extrapolated back from the line through the
-    ``n_samples`` samples at/after it (from sample ``first`` when given: the same line at a nearby instant).
+# The foot's reach ahead of the COM is looked for from the frame before the contact instant to this long after it
+# (docs/thresholds.md, "Where the foot lands"): time for a contact timed a frame or two early at 30-60 fps to reach
+# the landing, short of the heel rising at mid-stance.
+LANDING_REACH_AFTER_S = 0.05
+# The reach read from frames falls short of the true one by up to this many frames of the foot's travel (a landing
+# half way between two frames): the part of overstride's interval that does not shrink with more steps. On 197
+# rendered legs the intervals then hold the true median in 183 (152 while overstride was read at the contact instant,
+# 88 without this part): docs/thresholds.md, "Where the foot lands".
+REACH_SAMPLING_FRAMES = 0.5
 
-    For a landmark that changes its motion abruptly at ``pos`` (the heel landing: carried by the
-    belt from then on), interpolating across the kink mixes swing and stance; the stance samples
-    alone, extended back to the instant, do not.
+
+def landing_reach_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> float:
+    """How far (px, + = ahead in the running direction) the (T,) ``foot_x`` landmark reaches ahead of the (T,) ``com_x``
+    at the landing timed at the fractional track index ``pos``: the farthest over the frame before ``pos`` to
+    :data:`LANDING_REACH_AFTER_S` after it; NaN where the foot is not placed there.
+
+    Why the farthest: the foot is farthest ahead of the body when it lands. Before, it swings forward relative to the
+    body; from then on the body moves over it (on a treadmill the belt carries the foot back; overground the body
+    moves on). The foot moves 8-13 % of leg length a frame at 30 fps, so a position read at the contact instant moves
+    that much with a contact timed a frame off, which the events' own frame tolerance allows; the reach does not.
+    On treadmill_side_01 the near foot's contacts were timed 1-1.8 frames early and overstride read at the instant
+    came out 7.6 % leg short of the digitised shoes; the reach reads 4 % long (MediaPipe's heel keeps moving forward
+    a frame after the labelled touch). Sampled, the reach can fall short of the true one by up to half a frame of the
+    planted foot's travel (:func:`landing_travel_px`).
     """
-    j = int(np.ceil(pos - 1e-6)) if first is None else first
-    t = np.arange(j, min(len(series), j + n_samples), dtype=float)
-    y = series[j : j + len(t)]
-    ok = np.isfinite(y)
-    if ok.sum() < 2:
-        return float(value_at(series, pos))
-    coef = np.polyfit(t[ok], y[ok], 1)
-    return float(np.polyval(coef, pos))
+    ahead, lo, hi = _ahead_around(foot_x, com_x, pos, fps, fwd)
+    return float(np.nanmax(ahead[lo:hi])) if np.isfinite(ahead[lo:hi]).any() else float("nan")
+
+
+def landing_travel_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> float:
+    """How far (px) the planted foot moves back relative to the COM in a frame: from the first to the second frame after
+    its reach (:func:`landing_reach_px`), both on the ground whichever side of the landing the reach was sampled. The
+    frame sampling can hide up to half of it from the reach (a landing half way between two frames). NaN where those
+    frames are not placed."""
+    ahead, lo, hi = _ahead_around(foot_x, com_x, pos, fps, fwd)
+    if not np.isfinite(ahead[lo:hi]).any():
+        return float("nan")
+    i = lo + int(np.nanargmax(ahead[lo:hi]))
+    return float(ahead[i + 1] - ahead[i + 2]) if i + 2 < len(ahead) else float("nan")
+
+
+def _ahead_around(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> tuple[np.ndarray, int, int]:
+    """(T,) how far the foot is ahead of the COM (px), and the window [lo, hi) the reach of a landing at ``pos`` is
+    looked for in."""
+    ahead = fwd * (np.asarray(foot_x, dtype=float) - np.asarray(com_x, dtype=float))
+    lo = max(0, int(np.floor(pos)) - 1)
+    hi = min(len(ahead), int(np.ceil(pos - 1e-6)) + max(1, int(round(LANDING_REACH_AFTER_S * fps))) + 1)
+    return ahead, lo, hi
 
 
 # A stance is complete when the clip shows, with the runner in view, everything its events were timed on:
@@ -371,17 +405,15 @@ def step_metrics(
             nxt = None  # missed step in between
         if nxt is not None and not _shown(track, seen[nxt.side], nxt.contact_at_s - CONTACT_LEAD_S, nxt.contact_at_s + CONTACT_LEAD_S):
             nxt = None  # the next landing is not seen whole: no step or flight time to it
-        n_after = max(3, int(round(0.05 * fps)))
-        stance_from = int(np.ceil(track_position(track, st.contact_at_s) - 1e-6))  # the first frame with the foot down
 
         def at_contact(t_s: float) -> dict[str, float]:
-            """The values read at a contact instant ``t_s`` (s); the foot's position extrapolated back along its stance
-            (the same stance samples for an instant moved by the timing error: the foot's path, not the samples, moves)."""
+            """The values read at a contact instant ``t_s`` (s); where the foot lands, its reach ahead of the COM around
+            that instant (:func:`landing_reach_px`)."""
             pos = track_position(track, t_s)  # fractional track index
             com_c = value_at(com, pos)
-            heel_x = value_from_after(kl[:, leg["heel"], 0], pos, n_after, stance_from) - fwd * heel_back[s]  # the back of the heel
-            heel_d = fwd * (heel_x - com_c[0])
-            ankle_d = fwd * (value_from_after(kl[:, leg["ankle"], 0], pos, n_after, stance_from) - com_c[0])
+            heel_d = landing_reach_px(kl[:, leg["heel"], 0], com[:, 0], pos, fps, fwd) - heel_back[s]  # the back of the heel
+            ankle_d = landing_reach_px(kl[:, leg["ankle"], 0], com[:, 0], pos, fps, fwd)
+            heel_x = com_c[0] + fwd * heel_d
             return {"heel_d": heel_d, "ankle_d": ankle_d, "hip_d": fwd * (heel_x - value_at(hip_mid, pos)[0]),
                     "shank": float(value_at(a["shank"], pos)), "thigh": smooth_value_at(a["thigh"], pos),
                     "knee": float(value_at(a["knee"], pos)), "foot": float(value_at(a["foot"], pos))}
@@ -431,6 +463,14 @@ def step_metrics(
             by_toe_off = max(abs((th_late - th_c) / (ct + tau) - v), abs(v - (th_early - th_c) / (ct - tau))) if ct > tau else np.nan
             timing_pm["hip_extension_velocity_deg_s"] = float(np.hypot(by_contact, by_toe_off))
         timing_pm["step_time_s"] = two_events  # this leg's marker to the other's: the legs' offsets differ (docs/thresholds.md)
+        # where the foot lands barely moves with the instant, but the frames can miss its reach (landing_travel_px)
+        pos_c = track_position(track, st.contact_at_s)
+        hidden = {p: REACH_SAMPLING_FRAMES * abs(landing_travel_px(kl[:, leg[p], 0], com[:, 0], pos_c, fps, fwd)) for p in ("heel", "ankle")}
+        for m, point, per_px in (("overstride_pct_leg", "heel", 100 / L), ("overstride_hip_pct_leg", "heel", 100 / L),
+                                 ("overstride_ankle_pct_leg", "ankle", 100 / L), ("overstride_cm", "heel", 1 / scale if scale else None),
+                                 ("overstride_ankle_cm", "ankle", 1 / scale if scale else None)):
+            if m in timing_pm and per_px and np.isfinite(hidden[point]):
+                timing_pm[m] = max(timing_pm[m], hidden[point] * per_px)
         timing_pm = {m: float(x) for m, x in timing_pm.items() if np.isfinite(x)}
         idx = [leg[j] for j in ("hip", "knee", "ankle", "heel", "foot_index")]
         v_frames = [c] + ([to] if to is not None else [])
