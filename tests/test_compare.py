@@ -78,6 +78,20 @@ def test_an_analysis_json_from_before_the_heel_correction_is_named_in_the_warnin
     assert "the after clip was analysed" in " ".join(compare(a, old).comparability)
 
 
+def test_an_analysis_json_from_before_the_reach_is_named_in_the_warnings() -> None:
+    """An analysis.json written before formcheck 0.4 has no ``overstride_read``: its overstride was the heel where it
+    was at the detected contact instant. Loaded, it says so, and compare names the clip that is older."""
+    a = _analysis(_steps({"overstride_pct_leg": [10.0, 11.0, 12.0]}))
+    saved = a.to_dict()
+    assert saved["overstride_read"] == "reach"
+    del saved["overstride_read"]
+    old = AnalysisResult.from_dict(saved)
+    assert old.overstride_read == "instant" and AnalysisResult.from_dict(a.to_dict()).overstride_read == "reach"
+    assert "older than 0.4" not in " ".join(compare(a, a).comparability)
+    assert "the before clip was analysed by a formcheck older than 0.4" in " ".join(compare(old, a).comparability)
+    assert "the after clip was analysed by a formcheck older than 0.4" in " ".join(compare(a, old).comparability)
+
+
 def test_timing_sdcs_grow_with_the_frame_period() -> None:
     """Contact time: 0.02 s or 1.5 frames; cadence: 3 steps/min at >= 60 fps, 3 x 60/fps below."""
     from formcheck.compare import sdc_for

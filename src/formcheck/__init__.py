@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from .pose_track import PoseTrack
 
 __all__ = ["PoseTrack"]
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 
 def __getattr__(name: str) -> Any:

@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .atomic import write_text_atomic
-from .result import HEEL_BACK, AnalysisResult, ResultFormatError
+from .result import HEEL_BACK, OVERSTRIDE_REACH, AnalysisResult, ResultFormatError
 
 Better = Literal["lower", "higher", "none"]  # which way a metric improves
 Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable"]
@@ -269,6 +269,13 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
             f"the {old} clip was analysed by a formcheck older than 0.2, which measured overstride to MediaPipe's heel "
             "landmark, about 3 % of leg length ahead of the back of the heel measured now: analyse it again before "
             "comparing overstride"
+        )
+    if before.overstride_read != after.overstride_read:
+        old = "before" if before.overstride_read != OVERSTRIDE_REACH else "after"
+        warnings.append(
+            f"the {old} clip was analysed by a formcheck older than 0.4, which read overstride where the heel was at the "
+            "detected contact instant (a contact timed a frame off moved it by up to about 10 % of leg length at 30 fps; "
+            "now it is the foot's reach ahead of the body as it lands): analyse it again before comparing overstride"
         )
     ratio = _cadence_ratio(before, after)
     if ratio is not None and ratio > WARN_CADENCE_RATIO:

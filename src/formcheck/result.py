@@ -33,6 +33,8 @@ from .metrics import SAVED_STEP_FIELDS, StepMetrics
 SCHEMA_VERSION = 1
 HEEL_BACK = "back_of_heel"  # overstride to the back of the heel (formcheck 0.2 on)
 HEEL_LANDMARK = "landmark"  # ... to MediaPipe's heel landmark itself (analysis.json files written before)
+OVERSTRIDE_REACH = "reach"  # where the foot lands: its reach ahead of the COM around the contact (formcheck 0.4 on)
+OVERSTRIDE_INSTANT = "instant"  # ... the heel where it was at the detected contact instant (files written before)
 STEP_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StepMetrics) if f.name in SAVED_STEP_FIELDS)
 # fields added later have defaults: files written before them still load
 _REQUIRED_STEP_FIELDS = tuple(f.name for f in dataclasses.fields(StepMetrics)
@@ -364,6 +366,10 @@ class AnalysisResult:
     ``overstride_heel`` says which point overstride was measured to: ``"back_of_heel"`` (formcheck 0.2 on, the
     heel read behind MediaPipe's heel landmark, :func:`formcheck.metrics.heel_shift_px`) or ``"landmark"``
     (files written before, which lack the key): their overstride reads about 3 % of leg length more.
+    ``overstride_read`` says how the foot's place was read: ``"reach"`` (formcheck 0.4 on, its farthest reach ahead of
+    the COM around the contact, :func:`formcheck.metrics.landing_reach_px`) or ``"instant"`` (files written before,
+    which lack the key: where the heel was at the detected contact instant, which a contact timed a frame off moved
+    by up to about 10 % of leg length at 30 fps).
     """
 
     video: VideoInfo = field(default_factory=VideoInfo)
@@ -377,6 +383,7 @@ class AnalysisResult:
     findings: tuple[Finding, ...] = ()
     quality: Quality = field(default_factory=Quality)
     overstride_heel: str = HEEL_BACK
+    overstride_read: str = OVERSTRIDE_REACH
     events: tuple[TimedEvent, ...] | None = None  # None: not listed (a file written before formcheck 0.3)
     schema_version: int = SCHEMA_VERSION
 
@@ -384,6 +391,7 @@ class AnalysisResult:
         return {
             "schema_version": self.schema_version,
             "overstride_heel": self.overstride_heel,
+            "overstride_read": self.overstride_read,
             "video": self.video.to_dict(),
             "facing": self.facing,
             "facing_source": self.facing_source,
@@ -434,6 +442,7 @@ class AnalysisResult:
                 findings=tuple(finding_from_dict(f) for f in d.get("findings") or ()),
                 quality=Quality.from_dict(d.get("quality") or {}),
                 overstride_heel=str(d.get("overstride_heel", HEEL_LANDMARK)),
+                overstride_read=str(d.get("overstride_read", OVERSTRIDE_INSTANT)),
                 events=None if events is None else tuple(TimedEvent.from_dict(e) for e in events),
                 schema_version=version,
             )
