@@ -163,9 +163,9 @@ def test_re_encoded_copies_never_contradict_each_other(shared_videos, tmp_path):
     before, 'mild overstride' in two copies and nothing in the other two. Now no finding is flagged in one copy and
     absent in another: near the threshold it is borderline. Since overstride is read as the foot's reach ahead of the
     COM (formcheck.metrics.landing_reach_px), the left leg reads 22.3-23.6 % leg in all four copies (intervals from
-    16.8 up; the digitised shoes say 19.5) and is flagged in every one: its contacts, timed 1-1.8 frames early, had
+    16.8 up; the digitised shoes say 19.4) and is flagged in every one: its contacts, timed 1-1.8 frames early, had
     read it 7.6 % leg short. (Measured: left overstride and left contact time flagged in every copy; right overstride
-    (17.9-18.4, intervals from 13.1; digitised 20.0) and right contact time borderline in every copy; right shank angle
+    (17.9-18.4, intervals from 13.1; digitised 19.9) and right contact time borderline in every copy; right shank angle
     flagged or, in the HEVC copy, borderline. Before: left overstride borderline everywhere, right flagged. So a verdict
     can move between borderline and flagged, or borderline and absent, but never further.)"""
     from formcheck.analysis import analyze_track

@@ -142,8 +142,9 @@ def test_truth_errors_of_matched_steps():
     det = _detection([11, 30], [16, 36], [20], [26], steps=[("left", 11, 13.0, 0.21), ("right", 20, 13.0, 0.19), ("left", 30, 15.0, 0.22),
                                                            ("right", 90, 50.0, 1.0)])
     s = score_detection("x", lab, det)
-    assert s.overstride_error_pct_leg == pytest.approx(1.0)  # errors +3, +1, +1 (the unmatched step at 90 is not used)
-    assert s.contact_time_error_s == pytest.approx(0.01)
+    # left errors +3, +1 (median +2), right +1: the leg further off (the unmatched step at 90 is not used)
+    assert s.overstride_error_pct_leg == pytest.approx(2.0)
+    assert s.contact_time_error_s == pytest.approx(0.015)  # left +0.01, +0.02; right -0.01
 
 
 # ------------------------------------------------------------------------------------------ label files
@@ -540,3 +541,29 @@ def test_rendered_truth_labels_the_events_of_the_stances_the_clip_cuts():
     assert lab.sides["left"].toe_off_frames.tolist() == [2, 20] and lab.sides["left"].contact_frames.tolist() == [13]
     assert ("left", "ic", 31) in lab.not_labelled  # the last stance's foot is out of view
     assert lab.sides["right"].contact_frames.tolist() == [8, 26] and lab.sides["right"].toe_off_frames.tolist() == [15, 33]
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_digitised_shoes_give_the_runners_overstride_on_those_frames(facing):
+    """A synthetic runner whose "shoes" are digitised 2.2 % of leg length behind the true heel (the shoe's back lies
+    that far behind the heel bone, formcheck.evaluation.landmarks.SHOE_BEHIND_HEEL_BONE_LEG) on four contact frames a
+    leg: each truth step is the gait model's own overstride on that frame (heel ahead of the true COM, % of the true
+    leg), to within 0.3 % leg (formcheck's COM of the cleaned landmarks and its leg length)."""
+    from formcheck import landmarks as lm
+    from formcheck.evaluation.landmarks import digitised_overstride_steps
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    gait = simulate_gait(GaitParams(fps=60, duration_s=4.0, facing=facing))
+    behind = 1.0 if facing == "left" else -1.0  # image x of "behind the runner"
+    heels, expected = {}, {}
+    for side in ("left", "right"):
+        steps = [st for st in gait.steps if st["side"] == side][1:5]
+        leg_px = gait.truth["leg_length_px"][side]
+        heel_x = [gait.landmarks_px[st["contact_frame"], lm.LEG[side]["heel"], 0] for st in steps]
+        heels[side] = {"frames": [st["contact_frame"] for st in steps],
+                       "shoe_back_x_px": [x + behind * 0.022 * leg_px for x in heel_x]}
+        expected.update({(side, st["contact_frame"]): st["overstride_pct_leg"] for st in steps})
+    truth = digitised_overstride_steps(heels, to_pose_track(gait), facing)
+    assert len(truth) == 8
+    for t in truth:
+        assert t.overstride_pct_leg == pytest.approx(expected[(t.side, t.contact_frame)], abs=0.3), (t, facing)

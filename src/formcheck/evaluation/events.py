@@ -48,12 +48,12 @@ class SideLabels:
 
 @dataclass(frozen=True)
 class TruthStep:
-    """One rendered stance with its true values (rendered clips only)."""
+    """One stance with its true values: rendered, or a real contact whose shoe was digitised (overstride only)."""
 
     side: str
     contact_frame: int
     toe_off_frame: int | None
-    overstride_pct_leg: float | None  # at the continuous contact instant (what formcheck reports)
+    overstride_pct_leg: float | None  # rendered: at the continuous contact instant; digitised: on the labelled frame
     contact_time_s: float | None
 
 
@@ -472,8 +472,8 @@ class ClipScore:
     spurious: dict[tuple[str, str], list[int]]  # (kind, side) -> frames
     cadence_labelled_spm: float | None
     cadence_detected_spm: float | None
-    overstride_error_pct_leg: float | None  # median over matched steps, detected - truth (rendered clips)
-    contact_time_error_s: float | None  # median over matched steps, detected - truth (rendered clips)
+    overstride_error_pct_leg: float | None  # the leg further off: its median over matched steps, detected - truth
+    contact_time_error_s: float | None  # the same for contact time (rendered clips)
     error: str | None = None  # AnalysisError message: everything counted missed
 
     def flag_counts(self) -> dict[str, int]:
@@ -549,22 +549,31 @@ def score_detection(name: str, labels: EventLabels, detection: Detection | None,
 
 
 def _truth_errors(labels: EventLabels, detection: Detection | None, events: list[MatchedEvent]) -> tuple[float | None, float | None]:
-    """Median overstride (% leg) and contact-time (s) errors of steps whose contact matched a true one."""
+    """Overstride (% leg) and contact-time (s) errors of steps whose contact matched a true one: each leg's median
+    error, and of the two the one further off (signed). A runner is told each leg's median; pooled, a leg read 7.6 %
+    leg short and one read 1.9 long made +0.2 (treadmill_side_01 before overstride was read as the foot's reach)."""
     if detection is None or not labels.truth_steps:
         return None, None
     truth = {(t.side, t.contact_frame): t for t in labels.truth_steps}
     label_of = {(e.side, e.detected_frame): e.label_frame for e in events if e.kind == "ic" and e.detected_frame is not None}
-    over, ct = [], []
+    over: dict[str, list[float]] = {}
+    ct: dict[str, list[float]] = {}
     for side, frame, overstride, contact_s in detection.step_values:
         lf = label_of.get((side, frame))
         t = truth.get((side, lf)) if lf is not None else None
         if t is None:
             continue
         if overstride is not None and t.overstride_pct_leg is not None:
-            over.append(overstride - t.overstride_pct_leg)
+            over.setdefault(side, []).append(overstride - t.overstride_pct_leg)
         if contact_s is not None and t.contact_time_s is not None:
-            ct.append(contact_s - t.contact_time_s)
-    return (float(np.median(over)) if over else None, float(np.median(ct)) if ct else None)
+            ct.setdefault(side, []).append(contact_s - t.contact_time_s)
+    return _worst_leg(over), _worst_leg(ct)
+
+
+def _worst_leg(errors: dict[str, list[float]]) -> float | None:
+    """Of each leg's median error, the one further from zero; None without any."""
+    medians = [float(np.median(e)) for e in errors.values() if e]
+    return max(medians, key=abs) if medians else None
 
 
 def score_track(name: str, labels: EventLabels, track: Any) -> ClipScore:

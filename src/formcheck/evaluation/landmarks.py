@@ -7,9 +7,13 @@ Measurements against the ground truth that ``formcheck.synth`` writes beside eac
   the true joint centre in % of the side's true leg length, frame by frame, with the legs compared
   both ways round per frame (MediaPipe sometimes labels the near leg as the far one);
 * :func:`overstride_error_budget`: the near foot's overstride error split in two, formcheck's
-  overstride read at the TRUE contact instants (what the landmarks alone cost: heel and COM
-  placement, leg length) and at the DETECTED instants (what formcheck reports: placement plus
-  contact timing).
+  overstride read around the TRUE contact instants (what the landmarks alone cost: heel and COM
+  placement, leg length) and around the DETECTED instants (what formcheck reports: placement, and
+  contact timing where it moves the window the foot's reach is looked for in).
+
+And where a real runner's foot landed, from shoes digitised by eye (:func:`digitised_overstride_steps`): the
+true overstride of each digitised contact, which the harness (``benchmarks/eval_events.py``) scores a real clip
+and its degraded copies against.
 
 ``scripts/measure_synthetic_landmarks.py`` prints them for a clip; the tests assert on them.
 """
@@ -28,6 +32,9 @@ if TYPE_CHECKING:
     from ..analysis import Analysis
 
 JOINTS = ("hip", "knee", "ankle", "heel", "foot_index")
+# A running shoe's back lies about 2 cm (sole, counter, heel pad) behind the back of the heel bone, the point
+# overstride is measured to: 6.5 / 5.5 px on treadmill_side_01's 290 / 268 px legs (docs/thresholds.md, "Heel landmark").
+SHOE_BEHIND_HEEL_BONE_LEG = 0.022
 UPPER = ("shoulder", "elbow", "wrist")
 
 
@@ -150,3 +157,37 @@ def summarise(result: dict, fwd: float) -> str:
             lines.append(f"{j:<11}{role:<6}{np.nanmedian(r['err']):>10.2f}{np.nanpercentile(r['err'], 90):>9.2f}"
                          f"{np.nanmedian(r['dx']) * fwd:>9.2f}{np.nanmedian(r['dy']):>9.2f}")
     return "\n".join(lines)
+
+
+def digitised_overstride_steps(heels: dict, track: PoseTrack, facing: str) -> tuple:
+    """True overstride (% leg) of each contact whose shoe was digitised, as :class:`formcheck.evaluation.events.TruthStep`.
+
+    ``heels``: ``{side: {"frames": [...], "shoe_back_x_px": [...]}}`` (tests/fixtures/*_heels.json: the shoe's
+    rearmost point at heel height on the decoded frame of each labelled contact, read by eye blind to any pose model).
+    The heel bone's back lies :data:`SHOE_BEHIND_HEEL_BONE_LEG` ahead of it. The centre of mass and the leg length
+    are formcheck's own, from ``track`` (the clip's pose track, as the analysis gets it, then cleaned by
+    formcheck.clean): what the shoe alone settles is where the foot was, which is what overstride got wrong when
+    contacts were timed a frame off. A frame the track does not hold, or whose COM is not placed, gives no step.
+    """
+    from ..clean import clean_track
+    from ..com import segment_weighted_com
+    from ..geometry import leg_length_px
+    from .events import TruthStep
+
+    cleaned = clean_track(track).track
+    k = cleaned.keypoints_px
+    com_x = segment_weighted_com(k)[:, 0]
+    row_of = {int(f): i for i, f in enumerate(cleaned.frame_indices)}  # decoded frame -> track row
+    fwd = forward_sign(facing)
+    steps = []
+    for side in ("left", "right"):
+        digitised = heels.get(side) or {}
+        leg = leg_length_px(k, side)
+        for frame, shoe_back in zip(digitised.get("frames", []), digitised.get("shoe_back_x_px", [])):
+            row = row_of.get(int(frame))
+            if row is None or not np.isfinite(com_x[row]):
+                continue
+            heel_bone = float(shoe_back) + fwd * SHOE_BEHIND_HEEL_BONE_LEG * leg
+            steps.append(TruthStep(side=side, contact_frame=int(frame), toe_off_frame=None,
+                                   overstride_pct_leg=round(100.0 * fwd * (heel_bone - com_x[row]) / leg, 3), contact_time_s=None))
+    return tuple(steps)
