@@ -166,50 +166,58 @@ def smooth_value_at(series: np.ndarray, pos: float) -> float:
     return float(w @ y)
 
 
-# The foot's reach ahead of the COM is looked for from the frame before the contact instant to this long after it
-# (docs/thresholds.md, "Where the foot lands"): time for a contact timed a frame or two early at 30-60 fps to reach
-# the landing, short of the heel rising at mid-stance.
+# The foot's reach ahead of the COM is looked for over the frames around the contact (:func:`_ahead_around`): from
+# the frame before the last one at or before the contact instant, to this long (in whole frames, at least one) after
+# the first frame at or after it, which at 30 fps runs 0.07-0.1 s past the instant (docs/thresholds.md, "Where the
+# foot lands"): time for a contact timed a frame or two early to reach the landing, short of the heel rising at
+# mid-stance.
 LANDING_REACH_AFTER_S = 0.05
-# The reach read from frames falls short of the true one by up to this many frames of the foot's travel (a landing
-# half way between two frames): the part of overstride's interval that does not shrink with more steps. On 197
-# rendered legs the intervals then hold the true median in 183 (152 while overstride was read at the contact instant,
-# 88 without this part): docs/thresholds.md, "Where the foot lands".
+# Read from frames, the reach falls short of the true one when the landing falls between two frames: by up to
+# vs * vb / (vs + vb) of a frame, for a foot swinging in at vs and carried back at vb relative to the COM (half a
+# frame of vb when the two are equal). This many frames of the planted foot's travel (:func:`landing_travel_px`) is
+# the part of overstride's interval that does not shrink with more steps: a measured figure, not a bound. On 197
+# rendered legs the intervals then hold the true median in 183 (152 while overstride was read at the contact
+# instant, 88 without this part): docs/thresholds.md, "Where the foot lands".
 REACH_SAMPLING_FRAMES = 0.5
 
 
 def landing_reach_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> float:
     """How far (px, + = ahead in the running direction) the (T,) ``foot_x`` landmark reaches ahead of the (T,) ``com_x``
-    at the landing timed at the fractional track index ``pos``: the farthest over the frame before ``pos`` to
-    :data:`LANDING_REACH_AFTER_S` after it; NaN where the foot is not placed there.
+    at the landing timed at the fractional track index ``pos``: the farthest over the frames around it
+    (:func:`_ahead_around`); NaN where the foot is not placed there.
 
     Why the farthest: the foot is farthest ahead of the body when it lands. Before, it swings forward relative to the
     body; from then on the body moves over it (on a treadmill the belt carries the foot back; overground the body
     moves on). The foot moves 8-13 % of leg length a frame at 30 fps, so a position read at the contact instant moves
     that much with a contact timed a frame off, which the events' own frame tolerance allows; the reach does not.
     On treadmill_side_01 the near foot's contacts were timed 1-1.8 frames early and overstride read at the instant
-    came out 7.6 % leg short of the digitised shoes; the reach reads 4 % long (MediaPipe's heel keeps moving forward
-    a frame after the labelled touch). Sampled, the reach can fall short of the true one by up to half a frame of the
-    planted foot's travel (:func:`landing_travel_px`).
+    came out 7.6 % leg short of the digitised shoes; the reach reads 4.1 % long (MediaPipe's heel keeps moving
+    forward a frame after the labelled touch). Sampled, the reach can fall short of the true one
+    (:data:`REACH_SAMPLING_FRAMES`).
     """
     ahead, lo, hi = _ahead_around(foot_x, com_x, pos, fps, fwd)
     return float(np.nanmax(ahead[lo:hi])) if np.isfinite(ahead[lo:hi]).any() else float("nan")
 
 
 def landing_travel_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> float:
-    """How far (px) the planted foot moves back relative to the COM in a frame: from the first to the second frame after
-    its reach (:func:`landing_reach_px`), both on the ground whichever side of the landing the reach was sampled. The
-    frame sampling can hide up to half of it from the reach (a landing half way between two frames). NaN where those
-    frames are not placed."""
+    """How far (px) the planted foot moves back relative to the COM in a frame, between the first two consecutive
+    frames both placed after its reach (:func:`landing_reach_px`; both on the ground whichever side of the landing the
+    reach was sampled), looked for within 4 frames of it. What the frame sampling can hide from the reach is a part of
+    it (:data:`REACH_SAMPLING_FRAMES`). NaN where no such pair is placed."""
     ahead, lo, hi = _ahead_around(foot_x, com_x, pos, fps, fwd)
     if not np.isfinite(ahead[lo:hi]).any():
         return float("nan")
     i = lo + int(np.nanargmax(ahead[lo:hi]))
-    return float(ahead[i + 1] - ahead[i + 2]) if i + 2 < len(ahead) else float("nan")
+    for j in range(i + 1, min(i + 5, len(ahead) - 1)):
+        if np.isfinite(ahead[j]) and np.isfinite(ahead[j + 1]):
+            return float(ahead[j] - ahead[j + 1])
+    return float("nan")
 
 
 def _ahead_around(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> tuple[np.ndarray, int, int]:
-    """(T,) how far the foot is ahead of the COM (px), and the window [lo, hi) the reach of a landing at ``pos`` is
-    looked for in."""
+    """(T,) how far the foot is ahead of the COM (px), and the window [lo, hi) of frames the reach of a landing at the
+    fractional index ``pos`` is looked for in: from the frame before the last one at or before ``pos`` to
+    round(:data:`LANDING_REACH_AFTER_S` x fps) frames (at least one) after the first one at or after it."""
     ahead = fwd * (np.asarray(foot_x, dtype=float) - np.asarray(com_x, dtype=float))
     lo = max(0, int(np.floor(pos)) - 1)
     hi = min(len(ahead), int(np.ceil(pos - 1e-6)) + max(1, int(round(LANDING_REACH_AFTER_S * fps))) + 1)
@@ -365,8 +373,8 @@ def step_metrics(
 ) -> list[StepMetrics]:
     """Per-step metrics of the COMPLETE stances of ``events`` (:func:`complete_events`, same order).
 
-    ``light`` = the cleaned track before low-pass filtering (formcheck.clean): the foot's position at the
-    contact instant is read from it (smoothing rounds off the landing). Step and flight time run to the
+    ``light`` = the cleaned track before low-pass filtering (formcheck.clean): where the foot lands is read from
+    it (smoothing rounds off the landing). Step and flight time run to the
     other foot's next contact, which need only be in view itself (its stance may end after the clip).
     """
     k = track.keypoints_px

@@ -295,8 +295,8 @@ def overlay_from_analysis(analysis: Analysis) -> OverlayData:
 
     Positions come from the analysis' cleaned keypoints and COM trajectory at each step's
     contact track index; values and flags from its StepMetrics and findings. The contact marker
-    sits at the measured overstride from that frame's COM (the value its label shows, taken at
-    the sub-frame contact instant), so bar and label agree. It marks the back of the heel, which lies
+    sits at the measured overstride from that frame's COM (the value its label shows: the foot's
+    reach ahead of the COM as it lands, formcheck.metrics.landing_reach_px), so bar and label agree. It marks the back of the heel, which lies
     behind the heel landmark the skeleton draws (:func:`formcheck.metrics.heel_shift_px`), and the
     foot drawn in the contact frame can be up to a frame of foot travel behind it (the frame is the
     first one at/after contact).
