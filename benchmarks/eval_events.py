@@ -22,8 +22,9 @@ figure to compare a detector change by.
 Columns: IC / TO = events within tolerance / labelled (left, right, both); err = median signed
 error (detected - labelled, container frames; + = late); miss / spur = missed labels / spurious
 detections; cad% = cadence error; over = median overstride error (% leg) and ct = median
-contact-time error (ms) of the leg further off, rendered clips (and overstride on real clips whose shoes were digitised at their contacts,
-tests/fixtures/<name>_heels.json, and their copies). tol = tolerance in container frames.
+contact-time error (ms) of the leg further off, rendered clips (and overstride on real clips whose shoes were
+digitised at their contacts, tests/fixtures/<name>_heels.json, and their copies). tol = tolerance in container
+frames.
 """
 
 from __future__ import annotations

@@ -363,9 +363,9 @@ def test_interval_spans_a_shared_timing_error_as_a_root_sum_of_squares():
 @pytest.mark.parametrize("fps", [30.0, 60.0])
 def test_overstride_and_contact_time_intervals_hold_what_the_frames_cannot_show(fps: float, monkeypatch: pytest.MonkeyPatch) -> None:
     """A synthetic treadmill runner (true joint centres, 3 m/s belt). Overstride is the foot's reach ahead of the COM
-    (formcheck.metrics.landing_reach_px), which a contact timed off does not move, but which the frames can miss by
-    up to half a frame of the planted foot's travel: the belt's, 100 * 3.0 * (0.5 / fps) / leg % of leg length (leg =
-    the model's hip-to-ankle length). Contact time moves by half a frame at each end (sqrt(2) * 0.5 / fps). The
+    (formcheck.metrics.landing_reach_px), which a contact timed off does not move, but which the frames can miss; its
+    interval holds half a frame of the planted foot's travel for that: the belt's, 100 * 3.0 * (0.5 / fps) / leg % of
+    leg length (leg = the model's hip-to-ankle length). Contact time moves by half a frame at each end (sqrt(2) * 0.5 / fps). The
     summary's interval holds that much more than the steps' spread alone."""
     import formcheck.analysis as analysis_module
     from formcheck.metrics import event_timing_s
