@@ -191,8 +191,8 @@ def landing_reach_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: flo
     moves on). The foot moves 8-13 % of leg length a frame at 30 fps, so a position read at the contact instant moves
     that much with a contact timed a frame off, which the events' own frame tolerance allows; the reach does not.
     On treadmill_side_01 the near foot's contacts were timed 1-1.8 frames early and overstride read at the instant
-    came out 7.6 % leg short of the digitised shoes; the reach reads 4.1 % long (MediaPipe's heel keeps moving
-    forward a frame after the labelled touch). Sampled, the reach can fall short of the true one
+    came out 7.6 % leg short of the digitised shoes; the reach reads 4.1 % long (MediaPipe's heel moves forward
+    in the frame after the touch while the shoe's back stays: the foot turning flat about its heel carries it). Sampled, the reach can fall short of the true one
     (:data:`REACH_SAMPLING_FRAMES`).
     """
     ahead, lo, hi = _ahead_around(foot_x, com_x, pos, fps, fwd)
