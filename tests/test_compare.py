@@ -64,32 +64,23 @@ def test_comparability_warnings() -> None:
     assert "older than 0.2" not in warnings
 
 
-def test_an_analysis_json_from_before_the_heel_correction_is_named_in_the_warnings(tmp_path) -> None:
-    """An analysis.json written before formcheck 0.2 has no ``overstride_heel``: its overstride was measured to
-    MediaPipe's heel landmark (~3 % leg more). Loaded, it says so, and compare names the clip that is older."""
+@pytest.mark.parametrize(("key", "now", "then", "since"), [
+    ("overstride_heel", "back_of_heel", "landmark", "0.2"),  # measured to MediaPipe's heel landmark (~3 % leg more)
+    ("overstride_read", "reach", "instant", "0.4"),  # the heel where it was at the detected contact instant
+])
+def test_an_analysis_json_that_measured_overstride_otherwise_is_named_in_the_warnings(key, now, then, since) -> None:
+    """An analysis.json written before formcheck 0.2 has no ``overstride_heel``, one written before 0.4 no
+    ``overstride_read``: their overstride was measured another way. Loaded, such a file says so, and compare names the
+    clip that is older (and nothing when both were measured the same way)."""
     a = _analysis(_steps({"overstride_pct_leg": [10.0, 11.0, 12.0]}))
     saved = a.to_dict()
-    assert saved["overstride_heel"] == "back_of_heel"
-    del saved["overstride_heel"]
+    assert saved[key] == now
+    del saved[key]
     old = AnalysisResult.from_dict(saved)
-    assert old.overstride_heel == "landmark" and AnalysisResult.from_dict(a.to_dict()).overstride_heel == "back_of_heel"
-    warnings = " ".join(compare(old, a).comparability)
-    assert "the before clip was analysed by a formcheck older than 0.2" in warnings
-    assert "the after clip was analysed" in " ".join(compare(a, old).comparability)
-
-
-def test_an_analysis_json_from_before_the_reach_is_named_in_the_warnings() -> None:
-    """An analysis.json written before formcheck 0.4 has no ``overstride_read``: its overstride was the heel where it
-    was at the detected contact instant. Loaded, it says so, and compare names the clip that is older."""
-    a = _analysis(_steps({"overstride_pct_leg": [10.0, 11.0, 12.0]}))
-    saved = a.to_dict()
-    assert saved["overstride_read"] == "reach"
-    del saved["overstride_read"]
-    old = AnalysisResult.from_dict(saved)
-    assert old.overstride_read == "instant" and AnalysisResult.from_dict(a.to_dict()).overstride_read == "reach"
-    assert "older than 0.4" not in " ".join(compare(a, a).comparability)
-    assert "the before clip was analysed by a formcheck older than 0.4" in " ".join(compare(old, a).comparability)
-    assert "the after clip was analysed by a formcheck older than 0.4" in " ".join(compare(a, old).comparability)
+    assert getattr(old, key) == then and getattr(AnalysisResult.from_dict(a.to_dict()), key) == now
+    assert f"older than {since}" not in " ".join(compare(a, a).comparability)
+    assert f"the before clip was analysed by a formcheck older than {since}" in " ".join(compare(old, a).comparability)
+    assert f"the after clip was analysed by a formcheck older than {since}" in " ".join(compare(a, old).comparability)
 
 
 def test_timing_sdcs_grow_with_the_frame_period() -> None:

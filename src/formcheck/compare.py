@@ -252,6 +252,17 @@ def comparability_refusals(before: AnalysisResult, after: AnalysisResult) -> lis
     return reasons
 
 
+# How analysis.json says overstride was measured: (field, what formcheck writes now, since which version, what older
+# files measured instead). Two clips measured differently cannot be compared on overstride.
+OVERSTRIDE_MEASURES = (
+    ("overstride_heel", HEEL_BACK, "0.2", "which measured overstride to MediaPipe's heel landmark, about 3 % of leg "
+     "length ahead of the back of the heel measured now"),
+    ("overstride_read", OVERSTRIDE_REACH, "0.4", "which read overstride where the heel was at the detected contact "
+     "instant (a contact timed a frame off moved it by up to about 10 % of leg length at 30 fps; now it is the foot's "
+     "reach ahead of the body as it lands)"),
+)
+
+
 def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> list[str]:
     """Reasons the two clips may not be comparable, and how each limits the verdicts."""
     warnings = []
@@ -263,20 +274,11 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
         )
     if before.mode != after.mode:
         warnings.append(f"{before.mode} vs {after.mode} running: treadmill and overground form differ")
-    if before.overstride_heel != after.overstride_heel:
-        old = "before" if before.overstride_heel != HEEL_BACK else "after"
-        warnings.append(
-            f"the {old} clip was analysed by a formcheck older than 0.2, which measured overstride to MediaPipe's heel "
-            "landmark, about 3 % of leg length ahead of the back of the heel measured now: analyse it again before "
-            "comparing overstride"
-        )
-    if before.overstride_read != after.overstride_read:
-        old = "before" if before.overstride_read != OVERSTRIDE_REACH else "after"
-        warnings.append(
-            f"the {old} clip was analysed by a formcheck older than 0.4, which read overstride where the heel was at the "
-            "detected contact instant (a contact timed a frame off moved it by up to about 10 % of leg length at 30 fps; "
-            "now it is the foot's reach ahead of the body as it lands): analyse it again before comparing overstride"
-        )
+    for key, now, since, then in OVERSTRIDE_MEASURES:
+        if getattr(before, key) != getattr(after, key):
+            old = "before" if getattr(before, key) != now else "after"
+            warnings.append(f"the {old} clip was analysed by a formcheck older than {since}, {then}: analyse it again "
+                            "before comparing overstride")
     ratio = _cadence_ratio(before, after)
     if ratio is not None and ratio > WARN_CADENCE_RATIO:
         warnings.append(
