@@ -195,8 +195,8 @@ def landing_reach_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: flo
     in the frame after the touch while the shoe's back stays: the foot turning flat about its heel carries it). Sampled, the reach can fall short of the true one
     (:data:`REACH_SAMPLING_FRAMES`).
     """
-    ahead, lo, hi = _ahead_around(foot_x, com_x, pos, fps, fwd)
-    return float(np.nanmax(ahead[lo:hi])) if np.isfinite(ahead[lo:hi]).any() else float("nan")
+    ahead, n = _ahead_around(foot_x, com_x, pos, fps, fwd)
+    return float(np.nanmax(ahead[:n])) if np.isfinite(ahead[:n]).any() else float("nan")
 
 
 def landing_travel_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> float:
@@ -204,24 +204,26 @@ def landing_travel_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: fl
     frames both placed after its reach (:func:`landing_reach_px`; both on the ground whichever side of the landing the
     reach was sampled), looked for within 4 frames of it. What the frame sampling can hide from the reach is a part of
     it (:data:`REACH_SAMPLING_FRAMES`). NaN where no such pair is placed."""
-    ahead, lo, hi = _ahead_around(foot_x, com_x, pos, fps, fwd)
-    if not np.isfinite(ahead[lo:hi]).any():
+    ahead, n = _ahead_around(foot_x, com_x, pos, fps, fwd)
+    if not np.isfinite(ahead[:n]).any():
         return float("nan")
-    i = lo + int(np.nanargmax(ahead[lo:hi]))
+    i = int(np.nanargmax(ahead[:n]))
     for j in range(i + 1, min(i + 5, len(ahead) - 1)):
         if np.isfinite(ahead[j]) and np.isfinite(ahead[j + 1]):
             return float(ahead[j] - ahead[j + 1])
     return float("nan")
 
 
-def _ahead_around(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> tuple[np.ndarray, int, int]:
-    """(T,) how far the foot is ahead of the COM (px), and the window [lo, hi) of frames the reach of a landing at the
-    fractional index ``pos`` is looked for in: from the frame before the last one at or before ``pos`` to
-    round(:data:`LANDING_REACH_AFTER_S` x fps) frames (at least one) after the first one at or after it."""
-    ahead = fwd * (np.asarray(foot_x, dtype=float) - np.asarray(com_x, dtype=float))
+def _ahead_around(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> tuple[np.ndarray, int]:
+    """How far the foot is ahead of the COM (px) over the frames the reach of a landing at the fractional index ``pos``
+    is looked for in, and the 5 after them (where the planted foot's travel is read), and how many of them the window
+    holds: from the frame before the last one at or before ``pos`` to round(:data:`LANDING_REACH_AFTER_S` x fps)
+    frames (at least one) after the first one at or after it."""
     lo = max(0, int(np.floor(pos)) - 1)
-    hi = min(len(ahead), int(np.ceil(pos - 1e-6)) + max(1, int(round(LANDING_REACH_AFTER_S * fps))) + 1)
-    return ahead, lo, hi
+    hi = min(len(foot_x), int(np.ceil(pos - 1e-6)) + max(1, int(round(LANDING_REACH_AFTER_S * fps))) + 1)
+    end = min(len(foot_x), hi + 5)
+    ahead = fwd * (np.asarray(foot_x[lo:end], dtype=float) - np.asarray(com_x[lo:end], dtype=float))
+    return ahead, hi - lo
 
 
 # A stance is complete when the clip shows, with the runner in view, everything its events were timed on:
