@@ -39,6 +39,19 @@ def test_landing_travel_is_the_planted_foots_whichever_side_of_the_landing_the_r
     assert landing_travel_px(x, com, 10.4, 30.0, +1) == pytest.approx(25.0)
 
 
+def test_landing_travel_skips_a_frame_the_cleaning_removed_after_the_reach():
+    """The V of the first test (reach at frame 10, the belt carrying the heel back 30 px a frame) with frame 11 missing:
+    the travel comes from the next two placed frames, 12 and 13 (30 px), not NaN (which dropped the step's sampling
+    part from overstride's interval); with frames 11-15 all missing there is none to read."""
+    t = np.arange(30, dtype=float)
+    x = np.where(t <= 10, 150 + 30 * (t - 10), 150 - 30 * (t - 10))
+    com = np.full(30, 100.0)
+    x[11] = np.nan
+    assert landing_travel_px(x, com, 10.0, 30.0, +1) == pytest.approx(30.0)
+    x[11:16] = np.nan
+    assert np.isnan(landing_travel_px(x, com, 10.0, 30.0, +1))
+
+
 def test_landing_reach_overground_is_the_planted_foot_ahead_of_the_body():
     """60 fps overground, runner facing left (forward = -x): the body moves 8 px a frame, the swinging heel 20 px a frame
     until it lands at x=200 on frame 20 and stays there. At frame 20 the COM is at 260: the reach is 60 px, also for a
