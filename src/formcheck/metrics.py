@@ -192,8 +192,8 @@ def landing_reach_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: flo
     that much with a contact timed a frame off, which the events' own frame tolerance allows; the reach does not.
     On treadmill_side_01 the near foot's contacts were timed 1-1.8 frames early and overstride read at the instant
     came out 7.6 % leg short of the digitised shoes; the reach reads 4.1 % long (MediaPipe's heel moves forward
-    in the frame after the touch while the shoe's back stays: the foot turning flat about its heel carries it). Sampled, the reach can fall short of the true one
-    (:data:`REACH_SAMPLING_FRAMES`).
+    in the frame after the touch while the shoe's back stays: the foot turning flat about its heel carries it).
+    Sampled, the reach can fall short of the true one (:data:`REACH_SAMPLING_FRAMES`).
     """
     ahead, n = _ahead_around(foot_x, com_x, pos, fps, fwd)
     return float(np.nanmax(ahead[:n])) if np.isfinite(ahead[:n]).any() else float("nan")
@@ -648,8 +648,9 @@ def spread_in_sdc(metric: str, summary: dict[str, Any], fps: float | None = None
     """How far the steps' 95 % interval of a metric's median (``spread()``'s ``ci95``, less the shared timing error
     it holds, ``timing_pm``) reaches from the median, at its farther end, in the metric's smallest detectable changes
     (formcheck.compare: where a comparison stops calling a difference noise; contact time's grows with the frame
-    period, ``fps``); None for a metric without one or without an interval. The timing error is left out: it is
-    the same half frame on every clip at a frame rate (about 2.5 overstride SDCs at 24 fps), not the steps' say."""
+    period, ``fps``); None for a metric without one or without an interval. The timing part is left out: it is set
+    by the frame rate (half a frame of the event, or for overstride half a frame of the planted foot's travel: about
+    2.5 of its SDCs at 24 fps), not by how the steps agree."""
     from .compare import METRICS, sdc_for  # (lazily: compare imports this module through result and findings)
 
     spec = {m.key: m for m in METRICS}.get(_SDC_OF.get(metric, metric))
