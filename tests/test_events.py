@@ -9,7 +9,7 @@ import pytest
 
 from formcheck import landmarks as lm
 from formcheck.clean import clean_track, with_legs_swapped
-from formcheck.events import (OTHER_LABEL, EventParams, GaitEvents, StepEvents, contacts_by_still_foot, detect_direction,
+from formcheck.events import (AT_EDGE, OTHER_LABEL, EventParams, GaitEvents, StepEvents, contacts_by_still_foot, detect_direction,
                               detect_events, label_swap_frames, short_pass_events)
 from formcheck.metrics import cadence_spm
 from formcheck.analysis import analyze_track
@@ -668,6 +668,27 @@ def test_the_stances_the_clip_cuts_give_their_events(fps):
     assert {(e.side, e.frame) for e in measured if e.kind == "contact"} == {(s.side, s.contact_frame) for s in analysis.steps}
 
 
+@pytest.mark.parametrize("fps, margin", [(30, 1), (60, 2), (120, 3)])
+def test_events_a_few_frames_from_the_clip_edges_are_timed_on_the_foot(fps, margin):
+    """A clip that starts ``margin`` frames before a toe-off and ends ``margin`` frames after a contact. The stride
+    template cannot be laid on so little of those strides (70 % of its window in view), and both events were lost
+    (the renders: none of the 42 events within 2 frames of a clip's edge found). Timed on the foot itself, the frame
+    on which the toe leaves its stance level after resting there and the one on which the foot comes down to it and
+    stays, each less how far that trails the leg's own events on its whole stances (at 60-120 fps the toe crosses the
+    lift height 3-6 frames after it leaves), they are within a frame, listed as not measured and uncertain (method
+    "edge"), and no other event is added."""
+    g = simulate_gait(GaitParams(fps=fps, duration_s=5.0))
+    steps = g.truth["steps"]
+    first, last = steps[1], steps[-2]
+    start, end = first["toe_off_frame"] - margin, last["contact_frame"] + margin
+    analysis = analyze_track(to_pose_track(g).take(np.arange(start, end + 1)))
+    cut = [(e.side, e.kind, e.frame, e.method, e.timing_uncertain) for e in analysis.result.events if not e.measured]
+    assert [c[:2] for c in cut] == [(first["side"], "toe_off"), (last["side"], "contact")], cut
+    assert abs(cut[0][2] - first["toe_off_frame"]) <= 1 and abs(cut[1][2] - last["contact_frame"]) <= 1, cut
+    assert all(method == AT_EDGE and uncertain for *_, method, uncertain in cut), cut
+    assert all(e.method != AT_EDGE for e in analysis.result.events if e.measured)
+
+
 @pytest.mark.parametrize("fps", [60, 120])
 def test_a_leading_toe_off_is_found_when_the_first_poses_place_the_toe_high(fps):
     """MediaPipe's first poses of a clip may place a standing toe above the level the later stances show (fresh
@@ -878,7 +899,8 @@ def test_a_pass_contact_no_landing_times_is_where_the_foot_stops_not_its_zeni_pe
     planted = errors(EventParams(landing_min_visibility=1.01))
     assert len(planted) >= 7 and {m for m, _ in planted} == {"planted"}
     assert all(abs(e) <= 1 for _, e in planted), planted
-    zeni = errors(EventParams(landing_min_visibility=1.01, pass_min_travel_leg=1e9))  # no pass: no planted feet
+    found = errors(EventParams(landing_min_visibility=1.01, pass_min_travel_leg=1e9))  # no pass: no planted feet
+    zeni = [(m, e) for m, e in found if m != AT_EDGE]  # (a contact at the clip's edge: set on these contacts' timing)
     assert {m for m, _ in zeni} == {"zeni"} and np.median([e for _, e in zeni]) <= -2, zeni
     # the stance keeps its own Zeni peak as its step marker (step and stride times, cadence, run between peaks)
     steps = detect_events(cleaned.track, facing, light=light.track, params=EventParams(landing_min_visibility=1.01)).steps

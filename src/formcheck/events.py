@@ -184,11 +184,13 @@ class StepEvents:
 
     @property
     def contact_placed(self) -> bool:
-        """The contact was placed on the leg's stride template (a stride the clip cuts), not seen on the foot."""
-        return self.contact_method == PLACED
+        """The contact was placed for a stride the clip cuts (on the leg's stride template, or at the clip's edge on the
+        foot's level alone), not seen whole on the foot."""
+        return self.contact_method in (PLACED, AT_EDGE)
 
 
 PLACED = "template"  # the method of an event placed on the leg's stride template (events_in_cut_strides)
+AT_EDGE = "edge"  # ... and of one so near the clip's edge that the template cannot be laid there: timed on the foot's level
 
 
 @dataclass(frozen=True)
@@ -774,7 +776,7 @@ def contacts_by_still_foot(steps: list[StepEvents], light: PoseTrack, track: Pos
     out = []
     for s in steps:
         out.append(s)
-        if s.toe_off_index is None or s.contact_method in (PLACED, "planted") or s.toe_off_method == "toe_posterior":
+        if s.toe_off_index is None or s.contact_method in (PLACED, AT_EDGE, "planted") or s.toe_off_method == "toe_posterior":
             continue  # (a planted contact is timed by the foot standing still already; a toe's most posterior point
             # comes well after its toe-off, so that stance's middle is not known)
         c, o = s.contact_index, s.toe_off_index
@@ -925,9 +927,14 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
     toe is at its stance level on the frame and above it by ``toe_lift_leg`` within ``lift_stay_s`` after (for the
     toe-off before a leg's first contact, the level may also be where the toe rested over the ``leading_rest_stride``
     before, when that lies up to ``leading_rest_max_leg`` above the stance level: the first poses of a clip).
+    An event so near the clip's edge that the clip cuts its template window (the first or last ~0.3 stride) and the
+    template places nothing there is timed on the foot instead (``AT_EDGE``): the frame on which the foot comes down to
+    its stance level and stays (the descent rule), or the last on which the toe rests at it before rising
+    ``toe_lift_leg`` above it to stay, less how far that trails the detector's own events on the leg's other stances.
     Legs with fewer than ``template_min_steps`` steps (toe-offs: lifts) get none. Returns the steps, new contacts
-    among them (``contact_method="template"``, the leg's median offset from the Zeni instant standing in for their
-    own so that the leg's regularity checks leave them be), and the toe-offs before each leg's first contact.
+    among them (``contact_method="template"`` or ``"edge"``, the leg's median offset from the Zeni instant standing
+    in for their own so that the leg's regularity checks leave them be), and the toe-offs before each leg's first
+    contact.
     Such events are listed, never measured (:func:`formcheck.metrics.incomplete_reason`), and count neither toward
     cadence nor as the contact a measured step's step time runs to.
     """
@@ -968,6 +975,52 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
             return [float(q) if np.isfinite(m) and not bad and 0 <= q <= n - 1 else None
                     for q, m, bad in zip(at[len(known):], misfit[len(known):], odd[len(known):])]
 
+        def at_edge(guess: float) -> bool:
+            """The clip cuts the template's window around ``guess``: the template cannot place an event there."""
+            return guess - half < 0 or guess + half > n - 1
+
+        def height(f: int) -> float:
+            """How far (px) the foot's lower landmark is above its stance level on frame ``f`` (NaN: not seen)."""
+            return float(min(levels["heel"] - heel_y[f], levels["toe"] - toe_y[f]))
+
+        def landing_at_edge(guess: float) -> float | None:
+            """The frame within ``shift`` of ``guess`` on which the foot comes down to its stance level (within
+            ``descent_ground_leg``) and stays there (within ``landing_toe_ground_leg``, on the next 2 frames the clip
+            has), having been ``descent_from_leg`` up within ``descent_lookback_s`` before it (``landing_toe_ground_leg``
+            when the clip starts sooner): the descent rule (:func:`zeni_contacts_by_descent`) on what the clip shows."""
+            ground, down = p.descent_ground_leg * scale, p.landing_toe_ground_leg * scale
+            back = max(1, int(round(p.descent_lookback_s * track.fps)))
+            for f in range(max(1, int(np.floor(guess - shift))), min(n - 1, int(np.ceil(guess + shift))) + 1):
+                before = np.array([height(g) for g in range(max(0, f - back), f)])
+                if not (height(f) <= ground and np.isfinite(before[-1]) and before[-1] > ground):
+                    continue
+                if np.nanmax(before) >= (p.descent_from_leg * scale if f >= back else down) and all(
+                        height(g) <= down for g in range(f, min(n, f + 3))):
+                    return float(f)
+            return None
+
+        def lift_at_edge(guess: float, after: float, rest_from: int | None = None) -> float | None:
+            """The frame within ``shift`` of ``guess`` (and not before ``after``), nearest it, with the toe within
+            ``toe_lift_leg`` of its stance level (or of where it rested since ``rest_from``, as in :func:`lifts_at`) on it
+            and on the frame before (seen resting: a toe 4 % leg up on the clip's first frame and rising had left the
+            ground before it) and above that on every frame after it within ``lift_stay_s`` (at least one: the clip's
+            last frame shows no lift)."""
+            thr = p.toe_lift_leg * scale
+            stay = max(2, int(round(p.lift_stay_s * track.fps)))
+            found = []
+            for f in range(max(1, int(np.ceil(max(guess - shift, after)))), min(n - 2, int(np.floor(guess + shift))) + 1):
+                grounds = [levels["toe"]]
+                if rest_from is not None and np.isfinite(toe_y[rest_from : f + 1]).any():
+                    rest = float(np.nanmax(toe_y[rest_from : f + 1]))
+                    if 0.0 < levels["toe"] - rest <= p.leading_rest_max_leg * scale:
+                        grounds.append(rest)
+                up = toe_y[f + 1 : min(n, f + 2 + stay)]
+                rested = toe_y[f - 1 : f + 1]
+                if any(np.isfinite(rested).all() and bool((ground - rested <= thr).all()) and np.isfinite(up).all()
+                       and bool((ground - up > thr).all()) for ground in grounds):
+                    found.append(f)
+            return float(min(found, key=lambda f: abs(f - guess))) if found else None
+
         def visible(q: float) -> bool:
             lo, hi = max(0, int(np.floor(q)) - 1), min(n - 1, int(np.ceil(q)) + 1)
             return bool(in_frame[lo : hi + 1].all())
@@ -998,12 +1051,34 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
         near = 0.5 * period
         offsets = [s.contact_at_s - s.candidate_at_s for s in mine if s.candidate_at_s is not None]
         zeni_offset = float(np.median(offsets)) if offsets else 0.0  # the leg's contact after its foot's most anterior instant
-        for q in placed(foot, contacts, [contacts[0] - spacing, contacts[-1] + spacing]):
+
+        def lag(found: list[float | None], timed: list[float]) -> float | None:
+            """How far the foot's level (a landing or a lift found at the clip's edge) trails the detector's own events on
+            the leg's stances the clip shows whole (median, frames): it sets an edge event on the detector's time base.
+            The crossing frame itself put 120 fps renders' leading toe-offs 5-7 frames late (a toe rising slowly from
+            rest), an onset fit back from it the real clip's 2 frames early (its toe landmark rising with the heel)."""
+            pairs = [q - t for q, t in zip(found, timed) if q is not None]
+            return float(np.median(pairs)) if len(pairs) >= p.template_min_steps else None
+
+        def edge_event(q: float | None, lag_frames: float | None) -> float | None:
+            """The edge event at ``q`` on the detector's time base (None: not found, no lag known, or outside the clip)."""
+            if q is None or lag_frames is None or not 0 <= q - lag_frames <= n - 1:
+                return None
+            return q - lag_frames
+
+        guesses = [contacts[0] - spacing, contacts[-1] + spacing]
+        landing_lag = None
+        for q, guess in zip(placed(foot, contacts, guesses), guesses):
+            method = PLACED
+            if q is None and at_edge(guess):
+                if landing_lag is None:
+                    landing_lag = lag([landing_at_edge(c) for c in contacts], list(contacts))
+                q, method = edge_event(landing_at_edge(guess), landing_lag), AT_EDGE
             if q is not None and np.abs(contacts - q).min() > near and visible(q) and lands_at(q):
                 at_s = _time_at(track, q)
                 mine.append(StepEvents(side=side, contact_index=min(n - 1, int(np.ceil(q - p.event_frame_tol_frames))),
                                        contact_at_s=at_s, toe_off_index=None, toe_off_at_s=None, toe_off_method="none",
-                                       contact_method=PLACED, candidate_at_s=at_s - zeni_offset))
+                                       contact_method=method, candidate_at_s=at_s - zeni_offset))
         mine.sort(key=lambda s: s.contact_at_s)
         if len(lifts) >= p.template_min_steps:
             durations = [s.toe_off_at_s - s.contact_at_s for s in mine if s.toe_off_at_s is not None]
@@ -1011,16 +1086,28 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
             open_stances = [i for i, s in enumerate(mine) if s.toe_off_at_s is None]
             lift_spacing = float(np.median(np.diff(lifts))) if len(lifts) > 1 else period
             guesses = [_index_at(track, mine[i].contact_at_s) + ct_frames for i in open_stances] + [lifts[0] - lift_spacing]
-            found = placed(toe, lifts, guesses)
-            for i, q in zip(open_stances, found):
+            found: list[tuple[float | None, str]] = []
+            lift_lag = None
+            for j, (q, guess) in enumerate(zip(placed(toe, lifts, guesses), guesses)):
+                if q is None and at_edge(guess):
+                    if lift_lag is None:
+                        timed = [(_index_at(track, s.contact_at_s), _index_at(track, s.toe_off_at_s)) for s in mine
+                                 if s.toe_off_at_s is not None]
+                        lift_lag = lag([lift_at_edge(t, c + p.min_contact_s * track.fps) for c, t in timed], [t for _, t in timed])
+                    first_lift = j == len(open_stances)  # the last guess: a toe-off before the leg's first contact
+                    after = 0.0 if first_lift else _index_at(track, mine[open_stances[j]].contact_at_s) + p.min_contact_s * track.fps
+                    found.append((edge_event(lift_at_edge(guess, after, 0 if first_lift else None), lift_lag), AT_EDGE))
+                else:
+                    found.append((q, PLACED))
+            for i, (q, method) in zip(open_stances, found):
                 c_pos = _index_at(track, mine[i].contact_at_s)
                 if q is not None and q > c_pos + p.min_contact_s * track.fps and visible(q) and lifts_at(q):
-                    mine[i] = _with_toe_off_at(mine[i], q, track, p, PLACED)
-            q = found[-1]
+                    mine[i] = _with_toe_off_at(mine[i], q, track, p, method)
+            q, method = found[-1]
             if (q is not None and q < _index_at(track, mine[0].contact_at_s) - 0.25 * period and np.abs(lifts - q).min() > near
                     and visible(q) and lifts_at(q, rest_from=max(0, int(np.floor(q - p.leading_rest_stride * period))))):
                 leading.append(LeadingToeOff(side=side, index=max(0, int(np.floor(q + p.event_frame_tol_frames))),
-                                             at_s=_time_at(track, q)))
+                                             at_s=_time_at(track, q), method=method))
         out = [s for s in out if s.side != side] + mine
     out.sort(key=lambda s: s.contact_at_s)
     return out, leading

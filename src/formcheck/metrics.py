@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .events import PLACED, EventParams, GaitEvents, StepEvents
+from .events import AT_EDGE, PLACED, EventParams, GaitEvents, StepEvents
 from .geometry import (
     SIDES,
     foot_angle_deg,
@@ -322,18 +322,26 @@ def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
         if too_short and not _at_clip_start(track, st.contact_at_s):
             continue  # shorter than any running stance, not at the clip's start: the landmarks jumped, not a stance
         doubt = bool(st.doubts) or too_short
-        if not too_short and (
-                measured or _shown(track, seen[st.side], st.contact_at_s - CONTACT_LEAD_S, st.contact_at_s + CONTACT_LEAD_S)):
+        lead = _edge_span(track, st.contact_method, (CONTACT_LEAD_S, CONTACT_LEAD_S))
+        if not too_short and (measured or _shown(track, seen[st.side], st.contact_at_s - lead[0], st.contact_at_s + lead[1])):
             out.append(ShownEvent(st.side, "contact", st.contact_index, st.contact_at_s, st.contact_method, measured,
                                   doubt or st.contact_placed))
+        trail = _edge_span(track, st.toe_off_method, (EDGE_EVENT_BEFORE_S, EDGE_EVENT_AFTER_S))
         if st.toe_off_at_s is not None and st.toe_off_index is not None and (
-                measured or _shown(track, seen[st.side], st.toe_off_at_s - EDGE_EVENT_BEFORE_S, st.toe_off_at_s + EDGE_EVENT_AFTER_S)):
+                measured or _shown(track, seen[st.side], st.toe_off_at_s - trail[0], st.toe_off_at_s + trail[1])):
             out.append(ShownEvent(st.side, "toe_off", st.toe_off_index, st.toe_off_at_s, st.toe_off_method, measured,
-                                  doubt or st.toe_off_method == PLACED))
+                                  doubt or st.toe_off_method in (PLACED, AT_EDGE)))
     for lead in events.leading_toe_offs:
-        if _shown(track, seen[lead.side], lead.at_s - EDGE_EVENT_BEFORE_S, lead.at_s + EDGE_EVENT_AFTER_S):
+        span = _edge_span(track, lead.method, (EDGE_EVENT_BEFORE_S, EDGE_EVENT_AFTER_S))
+        if _shown(track, seen[lead.side], lead.at_s - span[0], lead.at_s + span[1]):
             out.append(ShownEvent(lead.side, "toe_off", lead.index, lead.at_s, lead.method, False, True))
     return sorted(out, key=lambda e: e.at_s)
+
+
+def _edge_span(track: PoseTrack, method: str, usual_s: tuple[float, float]) -> tuple[float, float]:
+    """How long before and after an event of a cut stance the clip must show it to list it: ``usual_s``, what its fits
+    read; an event timed at the clip's edge (:data:`formcheck.events.AT_EDGE`) reads a frame either side of it."""
+    return (1.0 / float(track.fps),) * 2 if method == AT_EDGE else usual_s
 
 
 def _at_clip_start(track: PoseTrack, at_s: float) -> bool:

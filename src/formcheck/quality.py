@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .events import BELT_MOTION, PLACED, STILL_FOOT
+from .events import AT_EDGE, BELT_MOTION, PLACED, STILL_FOOT
 from .geometry import body_scale_px
 from .pose_track import PoseTrack
 
@@ -578,7 +578,7 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
         levels[side] = float(np.nanpercentile(ys, 95)) if np.isfinite(ys).any() else np.nan
     ground_gap = 100 * (levels[near] - levels[other_side(near)]) / scale
     uncertain = sum(bool(getattr(s, "timing_uncertain", False)) for s in steps)
-    periodic = [m for m in contact_methods if m not in ("planted", PLACED)]
+    periodic = [m for m in contact_methods if m not in ("planted", PLACED, AT_EDGE)]
     seen_down = ("landing", BELT_MOTION, STILL_FOOT)  # seen coming down
     landed = sum(m in seen_down for m in periodic) / len(periodic) if periodic else None
     figures = {"foot_jitter_pct_leg": None if jitter is None else round(jitter, 2),
