@@ -461,3 +461,20 @@ def test_a_stance_cut_by_the_clips_start_keeps_its_toe_off_not_its_short_contact
     lost = replace(track, keypoints_px=kp)
     shown = shown_events(lost, GaitEvents(steps=[stance(60, 63)], stride_period_frames=50.0, facing="right", fps=fps))
     assert shown == []
+
+
+@pytest.mark.parametrize("toe_off_method, measured", [("toe_lift", True), ("knee_extension", True), ("template", False),
+                                                      ("edge", False)])
+def test_a_stance_whose_toe_off_was_placed_is_not_measured(toe_off_method, measured):
+    """A stance in the middle of a 3 s, 60 fps model clip, its contact timed on the foot: measured when its toe-off was
+    timed on the foot too, not when it was placed for a stride the clip cuts (on the leg's stride template, or at the
+    clip's edge): such events are listed, never measured (before: measured when 0.1 s from the clip's end)."""
+    from formcheck.events import StepEvents
+    from formcheck.metrics import incomplete_reason
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    track = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=3.0)))
+    step = StepEvents(side="left", contact_index=90, contact_at_s=1.5, toe_off_index=105, toe_off_at_s=1.75,
+                      toe_off_method=toe_off_method, contact_method="landing")
+    reason = incomplete_reason(track, step)
+    assert (reason is None) == measured, reason

@@ -976,12 +976,15 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
                     for q, m, bad in zip(at[len(known):], misfit[len(known):], odd[len(known):])]
 
         def at_edge(guess: float) -> bool:
-            """The clip cuts the template's window around ``guess``: the template cannot place an event there."""
+            """The clip cuts the template's window around ``guess``: where the template places nothing there (too little
+            of the window in view, or the part in view unlike the leg's other strides), the foot's level times it."""
             return guess - half < 0 or guess + half > n - 1
 
         def height(f: int) -> float:
-            """How far (px) the foot's lower landmark is above its stance level on frame ``f`` (NaN: not seen)."""
-            return float(min(levels["heel"] - heel_y[f], levels["toe"] - toe_y[f]))
+            """How far (px) the foot's lower landmark is above its stance level on frame ``f`` (NaN: heel or toe not
+            seen, as :func:`lands_at` reads a frame)."""
+            heel_up, toe_up = levels["heel"] - heel_y[f], levels["toe"] - toe_y[f]
+            return float(min(heel_up, toe_up)) if np.isfinite(heel_up + toe_up) else float("nan")
 
         def landing_at_edge(guess: float) -> float | None:
             """The frame within ``shift`` of ``guess`` on which the foot comes down to its stance level (within
@@ -1053,8 +1056,9 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
         zeni_offset = float(np.median(offsets)) if offsets else 0.0  # the leg's contact after its foot's most anterior instant
 
         def lag(found: list[float | None], timed: list[float]) -> float | None:
-            """How far the foot's level (a landing or a lift found at the clip's edge) trails the detector's own events on
-            the leg's stances the clip shows whole (median, frames): it sets an edge event on the detector's time base.
+            """How far the foot's level (a landing or a lift found as at the clip's edge) trails the detector's own events
+            on the leg's other stances (median, frames): it sets an edge event on the detector's time base (toe-offs: the
+            lifts and knee turns only; a toe's most posterior point, re-timed later, runs 7-8 frames late).
             The crossing frame itself put 120 fps renders' leading toe-offs 5-7 frames late (a toe rising slowly from
             rest), an onset fit back from it the real clip's 2 frames early (its toe landmark rising with the heel)."""
             pairs = [q - t for q, t in zip(found, timed) if q is not None]
@@ -1092,7 +1096,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
                 if q is None and at_edge(guess):
                     if lift_lag is None:
                         timed = [(_index_at(track, s.contact_at_s), _index_at(track, s.toe_off_at_s)) for s in mine
-                                 if s.toe_off_at_s is not None]
+                                 if s.toe_off_at_s is not None and s.toe_off_method in ("toe_lift", "knee_extension")]
                         lift_lag = lag([lift_at_edge(t, c + p.min_contact_s * track.fps) for c, t in timed], [t for _, t in timed])
                     first_lift = j == len(open_stances)  # the last guess: a toe-off before the leg's first contact
                     after = 0.0 if first_lift else _index_at(track, mine[open_stances[j]].contact_at_s) + p.min_contact_s * track.fps

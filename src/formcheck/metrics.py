@@ -260,10 +260,10 @@ def _shown(track: PoseTrack, seen: np.ndarray, from_s: float, to_s: float) -> bo
 def incomplete_reason(track: PoseTrack, st: StepEvents, seen: np.ndarray | None = None) -> str | None:
     """Why the clip does not show this stance whole (None: it does, and the step is measured).
 
-    Complete = it has a toe-off, its contact was timed on the foot itself (not placed on the leg's stride
-    template, :func:`formcheck.events.events_in_cut_strides`), and from CONTACT_LEAD_S before its contact to
-    TOE_OFF_TRAIL_S after its toe-off lies inside the clip with the leg in view on every frame: the spans the
-    landing fit and the lift's confirmation read. Anything less and the "contact" may be a foot already down
+    Complete = it has a toe-off, its contact and toe-off were timed on the foot itself (not placed for a stride the
+    clip cuts, on the leg's stride template or at the clip's edge, :func:`formcheck.events.events_in_cut_strides`),
+    and from CONTACT_LEAD_S before its contact to TOE_OFF_TRAIL_S after its toe-off lies inside the clip with the
+    leg in view on every frame: the spans the landing fit and the lift's confirmation read. Anything less and the "contact" may be a foot already down
     when the clip starts, the "toe-off" the clip's last frame.
     """
     seen = leg_in_view(track, st.side) if seen is None else seen
@@ -272,6 +272,8 @@ def incomplete_reason(track: PoseTrack, st: StepEvents, seen: np.ndarray | None 
         return "no toe-off in view"
     if st.contact_placed:
         return "a stride the clip cuts: its contact placed on the leg's other strides, not seen landing"
+    if st.toe_off_method in (PLACED, AT_EDGE):
+        return "a stride the clip cuts: its toe-off placed on the leg's other strides or at the clip's edge, not timed whole"
     if _at_clip_start(track, st.contact_at_s):
         return "contact at the clip's start"
     if st.toe_off_at_s + TOE_OFF_TRAIL_S > t[-1] + 1e-9:
@@ -312,8 +314,8 @@ def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
     :data:`EDGE_EVENT_AFTER_S`; a contact +-``CONTACT_LEAD_S``; not a pair closer than :data:`MIN_CONTACT_S`, but for
     the toe-off, uncertain, of such a pair whose "contact" lies at the clip's start: a stance the clip began in),
     including the toe-offs before each leg's first contact (:attr:`formcheck.events.GaitEvents.leading_toe_offs`).
-    Events placed on the leg's stride template are marked ``timing_uncertain``: the foot was not seen doing them
-    whole."""
+    Events placed for a stance the clip cuts (on the leg's stride template, or at the clip's edge: one frame either
+    side of them is enough to list those) are marked ``timing_uncertain``: the foot was not seen doing them whole."""
     seen = {s: leg_in_view(track, s) for s in SIDES}
     out: list[ShownEvent] = []
     for st in events.steps:

@@ -342,7 +342,7 @@ class TimedEvent(_ReadAsDict):
     time_s: float  # the sub-frame instant, s on the analysed time base: the file's time, rescaled to real time on slow motion
     method: str  # what timed it (formcheck.events: landing, zeni, toe_lift, knee_extension, template, ...)
     measured: bool  # its stance is in ``steps``
-    timing_uncertain: bool = False  # the evidence for its stance's timing disagrees, or it was placed on the stride template
+    timing_uncertain: bool = False  # the evidence for its stance's timing disagrees, or it was placed for a cut stance (template, edge)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in dataclasses.asdict(self).items()}
