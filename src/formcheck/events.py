@@ -963,6 +963,9 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
                                             if s.toe_off_index is not None] or [np.nan])) for name, y in (("heel", heel_y), ("toe", toe_y))}
         if not all(np.isfinite(v) for v in levels.values()):
             continue
+        up_heel, up_toe = levels["heel"] - heel_y, levels["toe"] - toe_y
+        with np.errstate(invalid="ignore"):  # the foot's lower landmark above its stance level, px (NaN: either unseen)
+            heights = np.where(np.isfinite(up_heel + up_toe), np.fmin(up_heel, up_toe), np.nan)
         spacing = float(np.median(np.diff(contacts))) if len(contacts) > 1 else period
 
         def placed(signal: np.ndarray, known: np.ndarray, guesses: list[float]) -> list[float | None]:
@@ -980,26 +983,22 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
             of the window in view, or the part in view unlike the leg's other strides), the foot's level times it."""
             return guess - half < 0 or guess + half > n - 1
 
-        def height(f: int) -> float:
-            """How far (px) the foot's lower landmark is above its stance level on frame ``f`` (NaN: heel or toe not
-            seen, as :func:`lands_at` reads a frame)."""
-            heel_up, toe_up = levels["heel"] - heel_y[f], levels["toe"] - toe_y[f]
-            return float(min(heel_up, toe_up)) if np.isfinite(heel_up + toe_up) else float("nan")
-
         def landing_at_edge(guess: float) -> float | None:
-            """The frame within ``shift`` of ``guess`` on which the foot comes down to its stance level (within
-            ``descent_ground_leg``) and stays there (within ``landing_toe_ground_leg``, on the next 2 frames the clip
-            has), having been ``descent_from_leg`` up within ``descent_lookback_s`` before it (``landing_toe_ground_leg``
-            when the clip starts sooner): the descent rule (:func:`zeni_contacts_by_descent`) on what the clip shows."""
-            ground, down = p.descent_ground_leg * scale, p.landing_toe_ground_leg * scale
-            back = max(1, int(round(p.descent_lookback_s * track.fps)))
-            for f in range(max(1, int(np.floor(guess - shift))), min(n - 1, int(np.ceil(guess + shift))) + 1):
-                before = np.array([height(g) for g in range(max(0, f - back), f)])
-                if not (height(f) <= ground and np.isfinite(before[-1]) and before[-1] > ground):
-                    continue
-                if np.nanmax(before) >= (p.descent_from_leg * scale if f >= back else down) and all(
-                        height(g) <= down for g in range(f, min(n, f + 3))):
+            """The first frame within ``shift`` of ``guess`` on which the foot comes down to its stance level
+            (:func:`formcheck.event_fits.descent_to_ground`; up ``landing_toe_ground_leg`` before it is enough when the
+            clip starts within ``descent_lookback_s`` of the window) and stays there (within ``landing_toe_ground_leg``,
+            on the next 2 frames the clip has)."""
+            down = p.landing_toe_ground_leg * scale
+            lo, hi = max(1, int(np.floor(guess - shift))), min(n - 1, int(np.ceil(guess + shift)))
+            rule = p if lo >= p.descent_lookback_s * track.fps else replace(p, descent_from_leg=p.landing_toe_ground_leg)
+            while lo <= hi:
+                t = descent_to_ground(heights, lo, hi, scale, float(track.fps), rule)
+                if t is None:
+                    return None
+                f = int(np.ceil(t))  # the first frame down
+                if all(heights[g] <= down for g in range(f, min(n, f + 3))):
                     return float(f)
+                lo = f + 1
             return None
 
         def lift_at_edge(guess: float, after: float, rest_from: int | None = None) -> float | None:
