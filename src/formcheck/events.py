@@ -1003,7 +1003,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
 
         def lift_at_edge(guess: float, after: float, rest_from: int | None = None) -> float | None:
             """The frame within ``shift`` of ``guess`` (and not before ``after``), nearest it, with the toe within
-            ``toe_lift_leg`` of its stance level (or of where it rested since ``rest_from``, as in :func:`lifts_at`) on it
+            ``toe_lift_leg`` of its stance level (or of where it rested since ``rest_from``, :func:`toe_grounds`) on it
             and on the frame before (seen resting: a toe 4 % leg up on the clip's first frame and rising had left the
             ground before it) and above that on every frame after it within ``lift_stay_s`` (at least one: the clip's
             last frame shows no lift)."""
@@ -1011,11 +1011,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
             stay = max(2, int(round(p.lift_stay_s * track.fps)))
             found = []
             for f in range(max(1, int(np.ceil(max(guess - shift, after)))), min(n - 2, int(np.floor(guess + shift))) + 1):
-                grounds = [levels["toe"]]
-                if rest_from is not None and np.isfinite(toe_y[rest_from : f + 1]).any():
-                    rest = float(np.nanmax(toe_y[rest_from : f + 1]))
-                    if 0.0 < levels["toe"] - rest <= p.leading_rest_max_leg * scale:
-                        grounds.append(rest)
+                grounds = toe_grounds(f, rest_from)
                 up = toe_y[f + 1 : min(n, f + 2 + stay)]
                 rested = toe_y[f - 1 : f + 1]
                 if any(np.isfinite(rested).all() and bool((ground - rested <= thr).all()) and np.isfinite(up).all()
@@ -1029,22 +1025,27 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
 
         def lands_at(q: float) -> bool:
             i = int(np.ceil(q - p.event_frame_tol_frames))
-            span = range(i, min(n, i + max(2, int(round(p.landing_settle_stride * period))) + 1))
-            down = [min(levels["heel"] - heel_y[f], levels["toe"] - toe_y[f]) for f in span if np.isfinite(heel_y[f] + toe_y[f])]
-            return bool(down) and min(down) <= p.landing_toe_ground_leg * scale
+            span = heights[i : min(n, i + max(2, int(round(p.landing_settle_stride * period))) + 1)]
+            return bool(np.isfinite(span).any()) and float(np.nanmin(span)) <= p.landing_toe_ground_leg * scale
+
+        def toe_grounds(i: int, rest_from: int | None) -> list[float]:
+            """The toe's ground levels for a lift on frame ``i``: its stance level, and with ``rest_from`` where it rested
+            from there to ``i`` when that lies up to ``leading_rest_max_leg`` above it. MediaPipe's first poses of a clip
+            may place a standing toe 0.07-0.1 leg above the level the later stances show: its lift may then be measured
+            from where it rested just before (image y down: its lowest)."""
+            grounds = [levels["toe"]]
+            if rest_from is not None and np.isfinite(toe_y[rest_from : i + 1]).any():
+                rest = float(np.nanmax(toe_y[rest_from : i + 1]))
+                if 0.0 < levels["toe"] - rest <= p.leading_rest_max_leg * scale:
+                    grounds.append(rest)
+            return grounds
 
         def lifts_at(q: float, rest_from: int | None = None) -> bool:
             i = int(np.floor(q + p.event_frame_tol_frames))
             if not 0 <= i < n:
                 return False
             thr = p.toe_lift_leg * scale
-            grounds = [levels["toe"]]
-            if rest_from is not None and np.isfinite(toe_y[rest_from : i + 1]).any():
-                # MediaPipe's first poses of a clip may place a standing toe 0.07-0.1 leg above the level the later
-                # stances show: its lift may then be measured from where it rested just before (image y down: its lowest)
-                rest = float(np.nanmax(toe_y[rest_from : i + 1]))
-                if 0.0 < levels["toe"] - rest <= p.leading_rest_max_leg * scale:
-                    grounds.append(rest)
+            grounds = toe_grounds(i, rest_from)
             before = toe_y[max(0, i - 1) : i + 1]  # down on its last frame (or the one before: the lift's onset is sub-frame)
             after = toe_y[i + 1 : min(n, i + 2 + max(2, int(round(p.lift_stay_s * track.fps))))]
             return any(np.isfinite(before).any() and np.nanmin(ground - before) <= thr

@@ -263,8 +263,8 @@ def incomplete_reason(track: PoseTrack, st: StepEvents, seen: np.ndarray | None 
     Complete = it has a toe-off, its contact and toe-off were timed on the foot itself (not placed for a stride the
     clip cuts, on the leg's stride template or at the clip's edge, :func:`formcheck.events.events_in_cut_strides`),
     and from CONTACT_LEAD_S before its contact to TOE_OFF_TRAIL_S after its toe-off lies inside the clip with the
-    leg in view on every frame: the spans the landing fit and the lift's confirmation read. Anything less and the "contact" may be a foot already down
-    when the clip starts, the "toe-off" the clip's last frame.
+    leg in view on every frame: the spans the landing fit and the lift's confirmation read. Anything less and the
+    "contact" may be a foot already down when the clip starts, the "toe-off" the clip's last frame.
     """
     seen = leg_in_view(track, st.side) if seen is None else seen
     t = np.asarray(track.timestamps_s, dtype=float)
