@@ -217,20 +217,41 @@ def _clock_track(n=200, fps=100.0):
 
 def test_far_zeni_contacts_take_the_near_legs_landing_offset():
     """Near landings 20 ms after their Zeni instants -> a far Zeni contact moves 20 ms later (0.02 s = 2 frames)."""
-    from formcheck.events import EventParams, zeni_contacts_with_borrowed_delay
+    from formcheck.events import EventParams, zeni_contacts_with_landing_delay
 
     near = [_stance("left", c + 0.02, c + 0.25, c) for c in (0.1, 0.8, 1.5)]
     far = _stance("right", 0.45, 0.70, 0.45, contact_method="zeni")
-    out = zeni_contacts_with_borrowed_delay(near + [far], {"left": 0.99, "right": 0.9}, _clock_track(),
-                                            period=70.0, p=EventParams())
+    out = zeni_contacts_with_landing_delay(near + [far], {"left": 0.99, "right": 0.9}, _clock_track(),
+                                           period=70.0, p=EventParams())
     moved = out[-1]
     assert moved.contact_at_s == pytest.approx(0.47)
     assert moved.contact_index == 47
-    assert out[:3] == near  # the well-seen leg is left alone
+    assert out[:3] == near  # the landings themselves are left alone
     # an offset that would be an advance (near landings before their Zeni instants) moves nothing
     early = [_stance("left", c - 0.02, c + 0.25, c) for c in (0.1, 0.8, 1.5)]
-    unmoved = zeni_contacts_with_borrowed_delay(early + [far], {"left": 0.99, "right": 0.9}, _clock_track(), 70.0, EventParams())
+    unmoved = zeni_contacts_with_landing_delay(early + [far], {"left": 0.99, "right": 0.9}, _clock_track(), 70.0, EventParams())
     assert unmoved[-1] == far
+
+
+def test_a_legs_own_zeni_contact_takes_its_own_landing_offset():
+    """The far leg lands 30 ms after its Zeni instants on 3 stances, the near leg 10 ms after on 4: the far leg's
+    Zeni contact moves by its own 30 ms (it kept its Zeni instant when only the leg with fewer landings was moved),
+    the near leg's by its own 10 ms; a leg with too few landings of its own still borrows."""
+    from formcheck.events import EventParams, zeni_contacts_with_landing_delay
+
+    far = [_stance("right", c + 0.03, c + 0.25, c) for c in (0.45, 1.15, 1.85)]
+    near = [_stance("left", c + 0.01, c + 0.25, c) for c in (0.1, 0.8, 1.5, 2.2)]
+    far_zeni = _stance("right", 2.55, 2.80, 2.55, contact_method="zeni")
+    near_zeni = _stance("left", 2.9, 3.15, 2.9, contact_method="zeni")
+    out = zeni_contacts_with_landing_delay(far + near + [far_zeni, near_zeni], {"left": 0.99, "right": 0.7},
+                                           _clock_track(n=400), period=70.0, p=EventParams())
+    assert out[-2].contact_at_s == pytest.approx(2.58)
+    assert out[-2].contact_index == 258
+    assert out[-1].contact_at_s == pytest.approx(2.91)
+    # with two far landings only, the far Zeni contact borrows the near leg's 10 ms
+    out = zeni_contacts_with_landing_delay(far[:2] + near + [far_zeni], {"left": 0.99, "right": 0.7},
+                                           _clock_track(n=400), period=70.0, p=EventParams())
+    assert out[-1].contact_at_s == pytest.approx(2.56)
 
 
 def test_a_toe_that_drops_back_under_the_lift_height_has_not_lifted():

@@ -79,7 +79,7 @@ def test_before_is_told_from_after(analyses):
 @pytest.mark.parametrize("name", NAMES)
 def test_contacts_within_one_frame(analyses, name):
     """Measured: 10/10 (sample_run), 10/10 (before), 10/10 (after; 9/10, all 1-2 frames early, while its near
-    contacts kept their Zeni instants: see formcheck.events.zeni_contacts_with_borrowed_delay)."""
+    contacts kept their Zeni instants: see formcheck.events.zeni_contacts_with_landing_delay)."""
     ce, _, _ = _near_errors(*analyses[name])
     assert np.mean(np.abs(ce) <= 1) >= 0.9, ce
 

@@ -436,7 +436,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = with_planted_markers(steps)
     steps = soon_lifts_against_the_other_leg(steps, soon_lifts, track, p)
     steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
-    steps = zeni_contacts_with_borrowed_delay(steps, trust, track, period, p)
+    steps = zeni_contacts_with_landing_delay(steps, trust, track, period, p)
     steps = zeni_contacts_by_descent(steps, descents, track, p)
     steps = contacts_by_rhythm(steps, track, period, p)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
@@ -588,31 +588,38 @@ def toe_offs_by_symmetry(steps: list[StepEvents], knee_alternative: dict[tuple[s
     return out
 
 
-def zeni_contacts_with_borrowed_delay(steps: list[StepEvents], trust: dict[str, float], track: PoseTrack,
-                                      period: float, p: EventParams) -> list[StepEvents]:
-    """One leg's Zeni-timed contacts, moved by the other leg's landing-to-Zeni offset.
+def zeni_contacts_with_landing_delay(steps: list[StepEvents], trust: dict[str, float], track: PoseTrack,
+                                     period: float, p: EventParams) -> list[StepEvents]:
+    """Zeni-timed contacts moved by the delay the landings show after their own Zeni instants.
 
     The foot is most anterior relative to the pelvis a little before it lands (swing-leg retraction),
-    by a time that is nearly the same on both legs of one runner. Where the landing rule could not time
-    a leg's contacts, their Zeni instants are moved by the median offset the other leg's landings show from
-    their own Zeni instants, when that leg is well seen, has the more landings (at least
-    ``offset_min_landings``; on a tie the better seen leg lends), and the offset is a delay of at most
-    ``zeni_max_shift_stride``. The lender is usually the near leg; on a flat landing MediaPipe's near heel may
-    settle too softly for the landing rule while the far one does not (synth/after: 3 near landings, 11 far).
+    by a time that repeats stride after stride and is nearly the same on both legs of one runner. Where the
+    landing rule could not time a contact, its Zeni instant is moved by the median offset of its own leg's
+    landings from their Zeni instants when that leg has at least ``offset_min_landings`` of them; otherwise by
+    the other leg's, when that leg is well seen and has the more landings (at least ``offset_min_landings``; on a
+    tie the better seen leg lends). Either way only a delay of at most ``zeni_max_shift_stride``. The lender is
+    usually the near leg; on a flat landing MediaPipe's near heel may settle too softly for the landing rule while
+    the far one does not (synth/after: 3 near landings, 11 far). A leg's own delay came second (2026-12-06): until
+    then the leg that lent kept its own Zeni contacts at the Zeni instant, 1-3 frames early on the renders.
     """
     fps = float(track.fps)
     landed = {side: [s.contact_at_s - s.candidate_at_s for s in steps
                      if s.side == side and s.contact_method == "landing" and s.candidate_at_s is not None] for side in SIDES}
     lender = max(SIDES, key=lambda side: (len(landed[side]), trust[side]))
-    if trust[lender] < p.well_seen_visibility or len(landed[lender]) < p.offset_min_landings:
-        return steps
-    shift = float(np.median(landed[lender]))
-    if not 0.0 < shift <= p.zeni_max_shift_stride * period / fps:
-        return steps
+    delay: dict[str, float] = {}
+    for side in SIDES:
+        if len(landed[side]) >= p.offset_min_landings:
+            shift = float(np.median(landed[side]))  # the leg's own retraction
+        elif lender != side and trust[lender] >= p.well_seen_visibility and len(landed[lender]) >= p.offset_min_landings:
+            shift = float(np.median(landed[lender]))  # borrowed from the other leg
+        else:
+            continue
+        if 0.0 < shift <= p.zeni_max_shift_stride * period / fps:
+            delay[side] = shift
     out = []
     for s in steps:
-        if s.side != lender and s.contact_method == "zeni":
-            at = s.contact_at_s + shift
+        if s.side in delay and s.contact_method == "zeni":
+            at = s.contact_at_s + delay[s.side]
             if s.toe_off_at_s is None or at < s.toe_off_at_s:
                 s = _with_contact_at(s, at, track, p)
         out.append(s)
