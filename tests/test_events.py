@@ -689,6 +689,23 @@ def test_the_stances_the_clip_cuts_give_their_events(fps):
     assert {(e.side, e.frame) for e in measured if e.kind == "contact"} == {(s.side, s.contact_frame) for s in analysis.steps}
 
 
+@pytest.mark.parametrize("fps", [30, 60])
+def test_a_pass_of_three_stances_a_leg_gives_the_events_of_its_cut_strides(fps):
+    """A runner crossing the frame shows three whole stances a leg (issue: "an overground pass of 3 steps a leg is
+    analysed"). The clip starts 0.1 s into a stance and ends 0.1 s after a contact, with three whole stances of each
+    leg between: the first toe-off and the last contact are timed within a frame and listed as not measured. They
+    were dropped while a leg needed 4 steps (``template_min_steps``) for any event of a cut stride."""
+    g = simulate_gait(GaitParams(fps=fps, duration_s=5.0))
+    steps = g.truth["steps"]
+    first, last = steps[1], steps[8]  # steps 2-7: three whole stances of each leg
+    start, end = first["contact_frame"] + round(0.1 * fps), last["contact_frame"] + round(0.1 * fps)
+    analysis = analyze_track(to_pose_track(g).take(np.arange(start, end + 1)))
+    assert sorted(s.side for s in analysis.steps) == ["left"] * 3 + ["right"] * 3
+    cut = [(e.side, e.kind, e.frame) for e in analysis.result.events if not e.measured]
+    assert [(side, kind) for side, kind, _ in cut] == [(first["side"], "toe_off"), (last["side"], "contact")], cut
+    assert abs(cut[0][2] - first["toe_off_frame"]) <= 1 and abs(cut[1][2] - last["contact_frame"]) <= 1, cut
+
+
 @pytest.mark.parametrize("fps, margin", [(30, 1), (60, 2), (120, 3)])
 def test_events_a_few_frames_from_the_clip_edges_are_timed_on_the_foot(fps, margin):
     """A clip that starts ``margin`` frames before a toe-off and ends ``margin`` frames after a contact. The stride

@@ -136,6 +136,7 @@ class EventParams:
     ground_motion_min_speed_leg_s: float = 0.5  # only where the stance foot moves (a treadmill belt), at least this fast
     # Stride template (formcheck.stride_template): each leg's events re-aligned on the trace its foot repeats
     template_min_steps: int = 4  # a leg with fewer steps keeps the detector's frames
+    cut_stride_min_steps: int = 3  # a leg with fewer whole steps gets no events of the strides the clip cuts
     template_half_width_stride: float = 0.3  # the foot's trace compared over +-this around each event ...
     template_max_shift_stride: float = 0.1  # ... each event searched within this of where the detector put it
     template_iterations: int = 3
@@ -938,7 +939,10 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
     template places nothing there is timed on the foot instead (``AT_EDGE``): the frame on which the foot comes down to
     its stance level and stays (the descent rule), or the last on which the toe rests at it before rising
     ``toe_lift_leg`` above it to stay, less how far that trails the detector's own events on the leg's other stances.
-    Legs with fewer than ``template_min_steps`` steps (toe-offs: lifts) get none. Returns the steps, new contacts
+    Legs with fewer than ``cut_stride_min_steps`` steps (toe-offs: lifts) get none: 3, what a runner crossing the
+    frame shows of each leg (the re-alignment of whole stances, :func:`aligned_on_stride_template`, keeps
+    ``template_min_steps``: re-aligning legs of 3 steps too moved 4 rendered events out of tolerance). Returns the steps,
+    new contacts
     among them (``contact_method="template"`` or ``"edge"``, the leg's median offset from the Zeni instant standing
     in for their own so that the leg's regularity checks leave them be), and the toe-offs before each leg's first
     contact.
@@ -961,7 +965,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
         toe = np.column_stack(traces["foot_index"])
         in_frame = _in_frame(track, side, p.frame_margin_frac)
         mine = sorted((s for s in out if s.side == side), key=lambda s: s.contact_at_s)
-        if len(mine) < p.template_min_steps:
+        if len(mine) < p.cut_stride_min_steps:
             continue
         contacts = np.array([_index_at(track, s.contact_at_s) for s in mine])
         lifts = np.array([_index_at(track, s.toe_off_at_s) for s in mine if s.toe_off_at_s is not None])
@@ -1069,7 +1073,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
             The crossing frame itself put 120 fps renders' leading toe-offs 5-7 frames late (a toe rising slowly from
             rest), an onset fit back from it the real clip's 2 frames early (its toe landmark rising with the heel)."""
             pairs = [q - t for q, t in zip(found, timed) if q is not None]
-            return float(np.median(pairs)) if len(pairs) >= p.template_min_steps else None
+            return float(np.median(pairs)) if len(pairs) >= p.cut_stride_min_steps else None
 
         def edge_event(q: float | None, lag_frames: float | None) -> float | None:
             """The edge event at ``q`` on the detector's time base (None: not found, no lag known, or outside the clip)."""
@@ -1091,7 +1095,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
                                        contact_at_s=at_s, toe_off_index=None, toe_off_at_s=None, toe_off_method="none",
                                        contact_method=method, candidate_at_s=at_s - zeni_offset))
         mine.sort(key=lambda s: s.contact_at_s)
-        if len(lifts) >= p.template_min_steps:
+        if len(lifts) >= p.cut_stride_min_steps:
             durations = [s.toe_off_at_s - s.contact_at_s for s in mine if s.toe_off_at_s is not None]
             ct_frames = float(np.median(durations)) * float(track.fps)
             open_stances = [i for i, s in enumerate(mine) if s.toe_off_at_s is None]
