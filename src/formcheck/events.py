@@ -600,8 +600,8 @@ def zeni_contacts_with_landing_delay(steps: list[StepEvents], trust: dict[str, f
     the other leg's, when that leg is well seen and has the more landings (at least ``offset_min_landings``; on a
     tie the better seen leg lends). Either way only a delay of at most ``zeni_max_shift_stride``. The lender is
     usually the near leg; on a flat landing MediaPipe's near heel may settle too softly for the landing rule while
-    the far one does not (synth/after: 3 near landings, 11 far). A leg's own delay came second (2026-12-06): until
-    then the leg that lent kept its own Zeni contacts at the Zeni instant, 1-3 frames early on the renders.
+    the far one does not (synth/after: 3 near landings, 11 far). Since 2026-12-06 a leg's own delay comes first:
+    until then the leg that lent kept its own Zeni contacts at the Zeni instant, 1-3 frames early on the renders.
     """
     fps = float(track.fps)
     landed = {side: [s.contact_at_s - s.candidate_at_s for s in steps
@@ -941,11 +941,10 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
     ``toe_lift_leg`` above it to stay, less how far that trails the detector's own events on the leg's other stances.
     Legs with fewer than ``cut_stride_min_steps`` steps (toe-offs: lifts) get none: 3, what a runner crossing the
     frame shows of each leg (the re-alignment of whole stances, :func:`aligned_on_stride_template`, keeps
-    ``template_min_steps``: re-aligning legs of 3 steps too moved 4 rendered events out of tolerance). Returns the steps,
-    new contacts
-    among them (``contact_method="template"`` or ``"edge"``, the leg's median offset from the Zeni instant standing
-    in for their own so that the leg's regularity checks leave them be), and the toe-offs before each leg's first
-    contact.
+    ``template_min_steps``: re-aligning legs of 3 steps too moved 4 rendered events out of tolerance). Returns the
+    steps, new contacts among them (``contact_method="template"`` or ``"edge"``, the leg's median offset from the Zeni
+    instant standing in for their own so that the leg's regularity checks leave them be), and the toe-offs before
+    each leg's first contact.
     Such events are listed, never measured (:func:`formcheck.metrics.incomplete_reason`), and count neither toward
     cadence nor as the contact a measured step's step time runs to.
     """
