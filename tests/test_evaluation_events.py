@@ -382,14 +382,18 @@ def test_track_short_labels_in_view_and_not_labelled():
 # (IC, TO, missed IC/TO, spurious IC/TO, worst |cadence|): source 34, 34, 0/0, 0/0, 0.11 %; blur25 99, 98, 0/0, 0/0,
 # 0.58 %; 480p 99, 99, 3/1, 0/0, 0.15 %; portrait_small 101, 102, 1/0, 0/0, 0.15 %; doubled 101, 101, 1/1, 0/0,
 # 0.15 %; crf40 101, 98, 1/2, 0/0, 0.25 %; watermark 99, 84, 0/4, 0/1, 0.17 %.
+# Raised 2026-12-06 when a cut stride's last contact was confirmed over 0.15 stride of the foot settling, not 0.1
+# (events.EventParams.placed_settle_stride: the real heel sinks to its level over 3-4 frames at 30 fps): contacts pooled
+# (IC, missed IC) 480p 99, 3 -> 102, 0; portrait_small 101, 1 -> 102, 0; doubled 101, 1 -> 102, 0; crf40 101, 1 -> 102,
+# 0; panning 97 -> 98 of 102; nothing else moved.
 REAL_FLOORS: dict[str, dict[str, float]] = {
     #                 IC hits  TO hits  IC missed  TO missed  IC spurious  TO spurious  |cadence error| %
     "source":         dict(ic=34, to=34, ic_missed=0, to_missed=0, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
     "blur25":         dict(ic=96, to=95, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
-    "480p":           dict(ic=96, to=96, ic_missed=4, to_missed=2, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
-    "portrait_small": dict(ic=98, to=99, ic_missed=2, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
-    "doubled":        dict(ic=98, to=98, ic_missed=2, to_missed=2, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
-    "crf40":          dict(ic=98, to=95, ic_missed=2, to_missed=3, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
+    "480p":           dict(ic=99, to=96, ic_missed=1, to_missed=2, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
+    "portrait_small": dict(ic=99, to=99, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
+    "doubled":        dict(ic=99, to=98, ic_missed=1, to_missed=2, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
+    "crf40":          dict(ic=99, to=95, ic_missed=1, to_missed=3, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
     "watermark":      dict(ic=96, to=81, ic_missed=1, to_missed=5, ic_spurious=0, to_spurious=2, cadence_pct=0.4),
 }
 

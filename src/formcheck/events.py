@@ -137,6 +137,7 @@ class EventParams:
     # Stride template (formcheck.stride_template): each leg's events re-aligned on the trace its foot repeats
     template_min_steps: int = 4  # a leg with fewer steps keeps the detector's frames
     cut_stride_min_steps: int = 3  # a leg with fewer whole steps gets no events of the strides the clip cuts
+    placed_settle_stride: float = 0.15  # a cut stride's contact: the foot down to its stance level within this after it
     template_half_width_stride: float = 0.3  # the foot's trace compared over +-this around each event ...
     template_max_shift_stride: float = 0.1  # ... each event searched within this of where the detector put it
     template_iterations: int = 3
@@ -931,7 +932,9 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
     part of the path in view matches the leg's template (:func:`formcheck.stride_template.align_to_template`:
     at least 70 % of the +-``template_half_width_stride`` window in view, at most ``template_max_misfit_ratio``
     x the leg's median misfit), and is kept only where the foot shows it: at a contact, the heel or the toe
-    comes down to its stance level within ``landing_settle_stride`` (the foot in the image); at a toe-off, the
+    comes down to its stance level within ``placed_settle_stride`` (the foot in the image: a real heel lands 4-10 %
+    leg above that level and sinks to it over the next 3-4 frames at 30 fps, so 0.1 stride, 2 frames there, dropped
+    treadmill_side_01's last contact on 4 of its copies); at a toe-off, the
     toe is at its stance level on the frame and above it by ``toe_lift_leg`` within ``lift_stay_s`` after (for the
     toe-off before a leg's first contact, the level may also be where the toe rested over the ``leading_rest_stride``
     before, when that lies up to ``leading_rest_max_leg`` above the stance level: the first poses of a clip).
@@ -1035,7 +1038,7 @@ def events_in_cut_strides(steps: list[StepEvents], light: PoseTrack, track: Pose
 
         def lands_at(q: float) -> bool:
             i = int(np.ceil(q - p.event_frame_tol_frames))
-            span = heights[i : min(n, i + max(2, int(round(p.landing_settle_stride * period))) + 1)]
+            span = heights[i : min(n, i + max(2, int(round(p.placed_settle_stride * period))) + 1)]
             return bool(np.isfinite(span).any()) and float(np.nanmin(span)) <= p.landing_toe_ground_leg * scale
 
         def toe_grounds(i: int, rest_from: int | None) -> list[float]:
