@@ -692,9 +692,10 @@ def test_the_stances_the_clip_cuts_give_their_events(fps):
 @pytest.mark.parametrize("fps", [30, 60])
 def test_a_pass_of_three_stances_a_leg_gives_the_events_of_its_cut_strides(fps):
     """A runner crossing the frame shows three whole stances a leg (issue: "an overground pass of 3 steps a leg is
-    analysed"). The clip starts 0.1 s into a stance and ends 0.1 s after a contact, with three whole stances of each
-    leg between: the first toe-off and the last contact are timed within a frame and listed as not measured. They
-    were dropped while a leg needed 4 steps (``template_min_steps``) for any event of a cut stride."""
+    analysed"). The model on a treadmill, cut to start 0.1 s into a stance and end 0.1 s after a contact, with three
+    whole stances of each leg between: the first toe-off and the last contact are timed within a frame and listed as
+    not measured. The first toe-off (placed on the stride template) was dropped while a leg needed 4 steps
+    (``template_min_steps``) for any event of a cut stride; the last contact the landing rule finds itself."""
     g = simulate_gait(GaitParams(fps=fps, duration_s=5.0))
     steps = g.truth["steps"]
     first, last = steps[1], steps[8]  # steps 2-7: three whole stances of each leg
@@ -704,6 +705,38 @@ def test_a_pass_of_three_stances_a_leg_gives_the_events_of_its_cut_strides(fps):
     cut = [(e.side, e.kind, e.frame) for e in analysis.result.events if not e.measured]
     assert [(side, kind) for side, kind, _ in cut] == [(first["side"], "toe_off"), (last["side"], "contact")], cut
     assert abs(cut[0][2] - first["toe_off_frame"]) <= 1 and abs(cut[1][2] - last["contact_frame"]) <= 1, cut
+
+
+def test_a_placed_last_contact_may_settle_over_three_frames():
+    """A real heel lands 4-10 % leg above its stance level and sinks to it over the next 3-4 frames at 30 fps
+    (treadmill_side_01's near heel). A clip ending 3 frames after a contact (the model at 30 fps, 2 px of landmark
+    noise): that contact is placed on the leg's stride template and kept where the foot comes within 5 % leg of its
+    stance level soon after. With the heel and toe held 5.5 % leg up on the placed frame and the 2 after it, down on
+    the third, it is kept over 0.15 stride (``placed_settle_stride``, 3 frames here) and was dropped over 0.1 (2
+    frames; treadmill_side_01's last contact on four of its copies)."""
+    from formcheck.events import PLACED, events_in_cut_strides
+
+    g = simulate_gait(GaitParams(fps=30, duration_s=5.0))
+    last = g.truth["steps"][-2]
+    c, side = int(last["contact_frame"]), last["side"]
+    cleaned = clean_track(to_pose_track(g, noise_px=2.0, seed=3).take(np.arange(0, c + 4)))
+    facing = detect_direction(cleaned.track).facing
+    events = detect_events(cleaned.track, facing, light=cleaned.light, filled=cleaned.filled)
+    steps = [s for s in events.steps if not (s.side == side and s.contact_index >= c - 2)]  # the clip cut its landing
+
+    def placed(light, params=EventParams()):
+        out, _ = events_in_cut_strides(steps, light, cleaned.track, facing, events.stride_period_frames, params)
+        return [s.contact_index for s in out if s.side == side and s.contact_method == PLACED]
+
+    (i,) = placed(cleaned.light)
+    assert abs(i - c) <= 1
+    kp = cleaned.light.keypoints_px.copy()
+    leg_px = g.truth["leg_length_px"][side]
+    for j in (lm.LEG[side]["heel"], lm.LEG[side]["foot_index"]):
+        kp[i : i + 3, j, 1] = kp[i + 3, j, 1] - 0.055 * leg_px  # image y: up is less
+    settling = cleaned.light.with_keypoints(kp)
+    assert placed(settling) == [i]
+    assert placed(settling, EventParams(placed_settle_stride=0.1)) == []
 
 
 @pytest.mark.parametrize("fps, margin", [(30, 1), (60, 2), (120, 3)])
