@@ -122,7 +122,7 @@ class EventParams:
     event_frame_tol_frames: float = 1e-3  # an instant this close to a frame counts as on it
     frame_margin_frac: float = 0.005  # a foot this close to the image border is not seen whole: no event
     lost_stance_s: float = 0.1  # a foot lost for good this soon after contact (runner leaving): no event
-    offset_min_landings: int = 3  # well-seen landings needed to lend their Zeni offset to the other leg ...
+    offset_min_landings: int = 3  # landings that set a leg's own Zeni delay (well seen: lend it to the other leg) ...
     zeni_max_shift_stride: float = 0.05  # ... a delay of at most this
     symmetry_tolerance_stride: float = 0.05  # a less visible leg's contact time this far from the other leg's is checked
     symmetry_min_ratio: float = 0.5  # the better seen leg's toe lift under this x the other leg's contact time: no toe-off
@@ -599,10 +599,11 @@ def zeni_contacts_with_landing_delay(steps: list[StepEvents], trust: dict[str, f
     landing rule could not time a contact, its Zeni instant is moved by the median offset of its own leg's
     landings from their Zeni instants when that leg has at least ``offset_min_landings`` of them; otherwise by
     the other leg's, when that leg is well seen and has the more landings (at least ``offset_min_landings``; on a
-    tie the better seen leg lends). Either way only a delay of at most ``zeni_max_shift_stride``. The lender is
-    usually the near leg; on a flat landing MediaPipe's near heel may settle too softly for the landing rule while
-    the far one does not (synth/after: 3 near landings, 11 far). Since 2026-12-06 a leg's own delay comes first:
-    until then the leg that lent kept its own Zeni contacts at the Zeni instant, 1-3 frames early on the renders.
+    tie the better seen leg lends). Either way only a delay of at most ``zeni_max_shift_stride`` (a leg whose own
+    median is none is not moved). The lender is usually the near leg; on a flat landing MediaPipe's near heel may
+    settle too softly for the landing rule while the far one does not (synth/after: 3 near landings, 11 far; the
+    near leg borrowed until its own 3 came first). Since 2026-12-06 a leg's own delay comes first: until then the
+    leg that lent kept its own Zeni contacts at the Zeni instant, 1-3 frames early on the renders.
     """
     fps = float(track.fps)
     landed = {side: [s.contact_at_s - s.candidate_at_s for s in steps
