@@ -190,6 +190,11 @@ class StepEvents:
         foot's level alone), not seen whole on the foot."""
         return self.contact_method in (PLACED, AT_EDGE)
 
+    @property
+    def toe_off_placed(self) -> bool:
+        """The toe-off was placed for a stride the clip cuts (as :attr:`contact_placed`), not seen whole on the foot."""
+        return self.toe_off_method in (PLACED, AT_EDGE)
+
 
 PLACED = "template"  # the method of an event placed on the leg's stride template (events_in_cut_strides)
 AT_EDGE = "edge"  # ... and of one so near the clip's edge that the template cannot be laid there: timed on the foot's level
@@ -609,14 +614,13 @@ def zeni_contacts_with_landing_delay(steps: list[StepEvents], trust: dict[str, f
     landed = {side: [s.contact_at_s - s.candidate_at_s for s in steps
                      if s.side == side and s.contact_method == "landing" and s.candidate_at_s is not None] for side in SIDES}
     lender = max(SIDES, key=lambda side: (len(landed[side]), trust[side]))
+    lends = trust[lender] >= p.well_seen_visibility and len(landed[lender]) >= p.offset_min_landings
     delay: dict[str, float] = {}
     for side in SIDES:
-        if len(landed[side]) >= p.offset_min_landings:
-            shift = float(np.median(landed[side]))  # the leg's own retraction
-        elif lender != side and trust[lender] >= p.well_seen_visibility and len(landed[lender]) >= p.offset_min_landings:
-            shift = float(np.median(landed[lender]))  # borrowed from the other leg
-        else:
+        source = side if len(landed[side]) >= p.offset_min_landings else lender if lends else None  # own, else borrowed
+        if source is None:
             continue
+        shift = float(np.median(landed[source]))
         if 0.0 < shift <= p.zeni_max_shift_stride * period / fps:
             delay[side] = shift
     out = []
@@ -786,7 +790,7 @@ def contacts_by_still_foot(steps: list[StepEvents], light: PoseTrack, track: Pos
     out = []
     for s in steps:
         out.append(s)
-        if s.toe_off_index is None or s.contact_method in (PLACED, AT_EDGE, "planted") or s.toe_off_method == "toe_posterior":
+        if s.toe_off_index is None or s.contact_placed or s.contact_method == "planted" or s.toe_off_method == "toe_posterior":
             continue  # (a planted contact is timed by the foot standing still already; a toe's most posterior point
             # comes well after its toe-off, so that stance's middle is not known)
         c, o = s.contact_index, s.toe_off_index

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .events import AT_EDGE, PLACED, EventParams, GaitEvents, StepEvents
+from .events import AT_EDGE, EventParams, GaitEvents, StepEvents
 from .geometry import (
     SIDES,
     foot_angle_deg,
@@ -272,7 +272,7 @@ def incomplete_reason(track: PoseTrack, st: StepEvents, seen: np.ndarray | None 
         return "no toe-off in view"
     if st.contact_placed:
         return "a stride the clip cuts: its contact placed on the leg's other strides, not seen landing"
-    if st.toe_off_method in (PLACED, AT_EDGE):
+    if st.toe_off_placed:
         return "a stride the clip cuts: its toe-off placed on the leg's other strides or at the clip's edge, not timed whole"
     if _at_clip_start(track, st.contact_at_s):
         return "contact at the clip's start"
@@ -332,7 +332,7 @@ def shown_events(track: PoseTrack, events: GaitEvents) -> list[ShownEvent]:
         if st.toe_off_at_s is not None and st.toe_off_index is not None and (
                 measured or _shown(track, seen[st.side], st.toe_off_at_s - trail[0], st.toe_off_at_s + trail[1])):
             out.append(ShownEvent(st.side, "toe_off", st.toe_off_index, st.toe_off_at_s, st.toe_off_method, measured,
-                                  doubt or st.toe_off_method in (PLACED, AT_EDGE)))
+                                  doubt or st.toe_off_placed))
     for lead in events.leading_toe_offs:
         span = _edge_span(track, lead.method, (EDGE_EVENT_BEFORE_S, EDGE_EVENT_AFTER_S))
         if _shown(track, seen[lead.side], lead.at_s - span[0], lead.at_s + span[1]):
