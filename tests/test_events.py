@@ -14,6 +14,7 @@ from formcheck.events import (AT_EDGE, OTHER_LABEL, EventParams, GaitEvents, Ste
 from formcheck.metrics import cadence_spm
 from formcheck.analysis import analyze_track
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+from formcheck.geometry import body_scale_px
 
 LABELS = json.loads((Path(__file__).parent / "fixtures" / "treadmill_side_01_labels.json").read_text())
 
@@ -484,6 +485,50 @@ def test_toe_off_by_regularity_takes_the_candidate_that_matches_the_leg():
     assert out[:3] == regular
     none_agrees = {("left", 120.0): {"toe_lift": 132.0, "knee_extension": 1.2 * fps + 35.0}}  # 0.35 s: off too
     assert toe_offs_by_regularity(regular + [odd], none_agrees, _clock_track(), 70.0, EventParams())[-1] == odd
+
+
+def test_a_toe_lift_the_knee_contradicts_well_after_it_is_marked_uncertain():
+    """A toe "lift" 0.14 s before the knee stops extending (a watermark over the stance foot: MediaPipe's toe rises
+    while the shoe is down) stays the toe-off, marked uncertain; a knee turn within 0.1 s of the lift agrees, one
+    before it is no contradiction, and a toe-off another rule already took from the knee is left alone."""
+    from formcheck.events import LIFT_BEFORE_KNEE, EventParams, with_knee_disagreement_doubts
+
+    lifted = _stance("left", 1.2, 1.32, 1.2)  # candidate_at_s 1.2 s -> track index 120; the lift at index 132
+    cases = {146.0: (LIFT_BEFORE_KNEE,), 141.0: (), 128.0: ()}  # the knee's turn (track index) -> doubts
+    for knee, doubts in cases.items():
+        out = with_knee_disagreement_doubts([lifted], {("left", 120.0): {"knee_extension": knee}}, _clock_track(),
+                                            EventParams())
+        assert out[0].doubts == doubts, knee
+        assert out[0].toe_off_at_s == lifted.toe_off_at_s
+    by_knee = _stance("left", 1.2, 1.46, 1.2, toe_off_method="knee_extension")
+    assert with_knee_disagreement_doubts([by_knee], {("left", 120.0): {"knee_extension": 146.0}}, _clock_track(),
+                                         EventParams()) == [by_knee]
+    assert with_knee_disagreement_doubts([lifted], {}, _clock_track(), EventParams()) == [lifted]
+
+
+@pytest.mark.parametrize("fps", [50, 60])
+def test_toes_lifting_early_under_an_overlay_leave_their_steps_uncertain(fps):
+    """A watermark over both stance feet: MediaPipe's toes rise 0.12 leg from 0.13 s before each toe-off (a rendered
+    runner's phone copy, heldout_569: every toe-off 100-160 ms early, contact times 0.16 s short, no warning). No rule
+    that weighs one leg against the other can tell, both legs being alike; the knee, still extending, contradicts each
+    lift, so each such step is uncertain. The same runner filmed clean has no such doubt."""
+    from formcheck.events import LIFT_BEFORE_KNEE
+
+    g = simulate_gait(GaitParams(fps=fps, duration_s=4.0, cadence_spm=145, speed_m_s=2.3))
+    track = to_pose_track(g)
+    kp = track.keypoints_px.copy()
+    leg = body_scale_px(kp)
+    for st in g.truth["steps"]:
+        toe_off = st["toe_off_frame"]
+        if toe_off is not None:
+            kp[toe_off - round(0.13 * fps) : toe_off + 1, lm.LEG[st["side"]]["foot_index"], 1] -= 0.12 * leg
+    true_toe_offs = [st["toe_off_frame"] for st in g.truth["steps"] if st["toe_off_frame"] is not None]
+    steps = _events_of(track.with_keypoints(kp)).steps
+    early = [s for s in steps if s.toe_off_index is not None
+             and min(true_toe_offs, key=lambda f: abs(f - s.toe_off_index)) - s.toe_off_index >= 3]
+    assert len(early) >= 6
+    assert all(LIFT_BEFORE_KNEE in s.doubts for s in early)
+    assert not any(LIFT_BEFORE_KNEE in s.doubts for s in _events_of(track).steps)
 
 
 def test_a_toe_off_only_the_toes_most_posterior_point_timed_takes_the_legs_contact_time():
