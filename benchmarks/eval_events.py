@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.evaluation.degrade import (
-    Degradation, degraded_clip, following_camera, handheld, reencoded, runner_extent, scene_cut, slow_motion_export,
-    standard_degradations, watermark_over_landing,
+    Degradation, conformed_doubled, degraded_clip, following_camera, handheld, reencoded, runner_extent, scene_cut,
+    slow_motion_export, standard_degradations, watermark_over_landing,
 )
 from formcheck.evaluation.events import ClipScore, EventLabels, load_labels, score_detection, score_track
 from formcheck.evaluation.landmarks import digitised_overstride_steps
@@ -169,8 +169,7 @@ def scenario_clips(notes: list[str], wanted: str | None) -> Iterator[Clip]:
         label = f"scenario/{name}"
         export = slow_motion_export(scenarios.scenario(name).params.fps) if name in SLOW_MOTION_SCENARIOS else None
         if name in CONFORMED_DOUBLED_SCENARIOS:  # issue 14's street clip: 60 fps played at 25, then each frame twice
-            export = replace(slow_motion_export(scenarios.scenario(name).params.fps, 25.0), repeat=2)
-            export = replace(export, name=f"{export.name}_doubled")
+            export = conformed_doubled(scenarios.scenario(name).params.fps)
         names = [label] + ([f"{label}/{export.name}"] if export is not None else []) + \
             ([f"{label}/watermark"] if name in WATERMARK_SCENARIOS else [])
         if wanted and not any(wanted in n for n in names):

@@ -18,7 +18,8 @@ figures can flatter rules made for those clips. This script draws runners and ca
 kinds issue 14 lists, each drawn over many runners rather than met on one scenario. A 120 fps capture exported as
 4x slow motion (30 fps container, analysed without its real rate), an overground pass at 50-60 fps conformed to
 25 fps with every frame then doubled, a social app's handle over the landing zone at 30 fps or in portrait; or, for
-any variant, motion blur along the run, 480p, or crf 40. Seeded by k; the copies go to the degraded-clip cache.
+any variant, motion blur along the run, 480p, or crf 40. Seeded by k; the copies go to the degraded-clip cache
+(made, and their poses found, on first use, also with --cached, which only stops the renders being made).
 
 Renders go to ``DIR`` (default: formcheck's cache folder, ``heldout/``) and are reused; a variant takes
 10-75 s to render and pose on 2 cores. A variant whose gait cannot be built is skipped with a note;
@@ -32,7 +33,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,7 @@ from eval_events import details, table_line, total_line, total_row  # noqa: E402
 from formcheck.analysis import AnalysisError  # noqa: E402
 from formcheck.camera import prepare_track  # noqa: E402
 from formcheck.evaluation.degrade import (  # noqa: E402
-    Degradation, compressed, degraded_clip, downscale, motion_blur, runner_extent, slow_motion_export,
+    Degradation, compressed, conformed_doubled, degraded_clip, downscale, motion_blur, runner_extent, slow_motion_export,
     watermark_over_landing,
 )
 from formcheck.evaluation.events import ClipScore, EventLabels, load_labels, score_detection, score_track  # noqa: E402
@@ -108,19 +108,19 @@ def phone_treatment(k: int, kind: str, params: GaitParams, video: Path) -> Degra
     else blur, 480p or crf 40."""
     r = np.random.default_rng(5000 + k)
     size = params.image_size
-    specific: list[Degradation] = []
+    specific: list[Degradation | None] = []  # None: the watermark, placed from the render's poses once drawn
     if params.fps >= 100:
         specific.append(slow_motion_export(params.fps, 30.0))
-    if kind == "overground" and params.fps >= 50:
-        conformed = slow_motion_export(params.fps, 25.0)
-        specific.append(replace(conformed, repeat=2, name=f"{conformed.name}_doubled"))
+    if kind == "overground" and 50 <= params.fps <= 60:
+        specific.append(conformed_doubled(params.fps))
     if kind != "overground" and (params.fps <= 30 or size[1] > size[0]):
-        specific.append(watermark_over_landing(size, runner_extent(cached_pose_track(video))))
+        specific.append(None)
     generic = [motion_blur(max(7, int(round(0.013 * max(size))))), compressed(40)]
     if max(size) > 480:
         generic.append(downscale(size, 480))
     pool = specific if specific and r.random() < 0.7 else generic
-    return pool[int(r.integers(len(pool)))]
+    drawn = pool[int(r.integers(len(pool)))]
+    return drawn if drawn is not None else watermark_over_landing(size, runner_extent(cached_pose_track(video)))
 
 
 def _phone_copy(k: int, kind: str, params: GaitParams, video: Path, labels: EventLabels) -> tuple[Path, EventLabels, str]:
@@ -143,12 +143,12 @@ def evaluate(k: int, out: Path, cached_only: bool = False, phone: bool = False) 
         render_video(gait, video, style=style, crf=23, preset="veryfast", visibility=True)
     labels = load_labels(truth_path_for(video))
     name = f"heldout_{k:02d}"
-    if phone:  # analysed as a user would: without the real rate of a slow-motion export
-        video, labels, treatment = _phone_copy(k, kind, params, video, labels)
-        name = f"{name}/{treatment}"
     try:
+        if phone:  # analysed as a user would (a slow-motion export without its real rate)
+            video, labels, treatment = _phone_copy(k, kind, params, video, labels)
+            name = f"{name}/{treatment}"
         track = prepare_track(cached_pose_track(video), video).track
-    except (AnalysisError, NoPersonError) as exc:
+    except (AnalysisError, NoPersonError, ValueError) as exc:  # ValueError: no runner to place a watermark on
         return describe(kind, params, style), score_detection(name, labels, None, error=str(exc))
     return describe(kind, params, style), score_track(name, labels, track)
 

@@ -140,6 +140,13 @@ def slow_motion_export(capture_fps: float, playback_fps: float = 30.0) -> Degrad
                        capture_fps=float(capture_fps))
 
 
+def conformed_doubled(capture_fps: float, playback_fps: float = 25.0) -> Degradation:
+    """A high-rate capture conformed to ``playback_fps`` as slow motion, then every frame shown twice (issue 14's street
+    clip: about 60 fps played at 25, then doubled to 50): the container runs at twice ``playback_fps``."""
+    export = slow_motion_export(capture_fps, playback_fps)
+    return replace(export, repeat=2, name=f"{export.name}_doubled")
+
+
 def compressed(crf: int = 40) -> Degradation:
     """Strong H.264 compression (blocking, smeared feet)."""
     return Degradation(name=f"crf{crf}", crf=int(crf))
