@@ -504,14 +504,18 @@ def test_a_toe_lift_the_knee_contradicts_well_after_it_is_marked_uncertain():
     assert with_knee_disagreement_doubts([by_knee], {("left", 120.0): {"knee_extension": 146.0}}, _clock_track(),
                                          EventParams()) == [by_knee]
     assert with_knee_disagreement_doubts([lifted], {}, _clock_track(), EventParams()) == [lifted]
+    implied = replace(lifted, marker_implied=True)  # a planted stance's marker: no knee turn was weighed there
+    assert with_knee_disagreement_doubts([implied], {("left", 120.0): {"knee_extension": 146.0}}, _clock_track(),
+                                         EventParams()) == [implied]
 
 
 @pytest.mark.parametrize("fps", [50, 60])
 def test_toes_lifting_early_under_an_overlay_leave_their_steps_uncertain(fps):
-    """A watermark over both stance feet: MediaPipe's toes rise 0.12 leg from 0.13 s before each toe-off (a rendered
-    runner's phone copy, heldout_569: every toe-off 100-160 ms early, contact times 0.16 s short, no warning). No rule
-    that weighs one leg against the other can tell, both legs being alike; the knee, still extending, contradicts each
-    lift, so each such step is uncertain. The same runner filmed clean has no such doubt."""
+    """A watermark over both stance feet: MediaPipe's toes rise 0.12 leg over the last 6 frames of each stance at
+    50 fps, 8 at 60 (0.12-0.13 s; a rendered runner's phone copy, heldout_569: every toe-off 100-160 ms early,
+    contact times 0.16 s short, no warning). No rule that weighs one leg against the other can tell, both legs being
+    alike; the knee, still extending, contradicts each lift, so each such step is uncertain. The same runner filmed
+    clean has no such doubt."""
     from formcheck.events import LIFT_BEFORE_KNEE
 
     g = simulate_gait(GaitParams(fps=fps, duration_s=4.0, cadence_spm=145, speed_m_s=2.3))

@@ -712,7 +712,7 @@ def toe_offs_by_regularity(steps: list[StepEvents], alternatives: dict[tuple[str
             if abs(s.toe_off_at_s - s.contact_at_s - med) <= tol or s.candidate_at_s is None:
                 continue
             options = [(abs(_time_at(track, q) - s.contact_at_s - med), m, q)
-                       for m, q in alternatives.get((side, round(_index_at(track, s.candidate_at_s), 6)), {}).items()]
+                       for m, q in _alternatives_of(s, alternatives, track).items()]
             options = [o for o in options if o[0] <= tol and _time_at(track, o[2]) > s.contact_at_s]
             if options:
                 _, m, q = min(options)
@@ -856,22 +856,33 @@ def with_knee_disagreement_doubts(steps: list[StepEvents], alternatives: dict[tu
                                   track: PoseTrack, p: EventParams) -> list[StepEvents]:
     """A toe-off still timed by the toe's lift while the knee kept extending well after it: marked uncertain.
 
-    The knee's push-off extension ends at toe-off (Fellin et al. 2010), and in the swing that follows the knee only
-    flexes, so a knee turn more than ``knee_agree_after_s`` after the lift says one of them is wrong. Which one is not
-    clear from the two alone (taking the knee's turn there lost 11 toe-offs on the clean renders; on their phone copies
-    it gained 14 and lost 1, 12 of the gains on one clip whose stance feet a watermark covers), and the rules that weigh the
-    other leg and the leg's other strides have run by now: a stance they left on the lift keeps it, with a doubt
-    (left out of the medians, counted in the clip's uncertain-steps warning).
+    The knee's push-off extension ends at toe-off (Fellin et al. 2010), and in the early swing that follows the knee
+    only flexes, so a knee turn more than ``knee_agree_after_s`` after the lift says one of them is wrong. Which one is
+    not clear from the two alone (taking the knee's turn there lost 11 toe-offs on the clean renders; on their phone
+    copies it gained 14 and lost 1, 12 of the gains on one clip whose stance feet a watermark covers), and the rules that
+    weigh the other leg and the leg's other strides have run by now: a stance they left on the lift keeps it, with a
+    doubt (left out of the medians, counted in the clip's uncertain-steps warning; of one foot counted on both legs,
+    :func:`without_one_foot_counted_twice` then drops this twin). Only stances with a Zeni peak of their own had a knee
+    turn set beside their lift (a pass's planted stances, and a short pass's, have none to weigh; nor has a lift too soon
+    after contact that the other leg's lifts restored).
     """
     fps = float(track.fps)
     out = []
     for s in steps:
-        if s.toe_off_method == "toe_lift" and s.toe_off_at_s is not None and s.candidate_at_s is not None:
-            knee = alternatives.get((s.side, round(_index_at(track, s.candidate_at_s), 6)), {}).get("knee_extension")
+        if s.toe_off_method == "toe_lift" and s.toe_off_at_s is not None and s.has_own_marker:
+            knee = _alternatives_of(s, alternatives, track).get("knee_extension")
             if knee is not None and knee - _index_at(track, s.toe_off_at_s) > p.knee_agree_after_s * fps:
                 s = replace(s, doubts=(*s.doubts, LIFT_BEFORE_KNEE))
         out.append(s)
     return out
+
+
+def _alternatives_of(s: StepEvents, alternatives: dict[tuple[str, float], dict[str, float]],
+                     track: PoseTrack) -> dict[str, float]:
+    """The toe-off candidates (method -> track position) set aside for ``s``'s stance, keyed by its Zeni instant."""
+    if s.candidate_at_s is None:
+        return {}
+    return alternatives.get((s.side, round(_index_at(track, s.candidate_at_s), 6)), {})
 
 
 def aligned_on_stride_template(steps: list[StepEvents], light: PoseTrack, track: PoseTrack, facing: str, period: float,
