@@ -538,16 +538,29 @@ def test_toes_lifting_early_under_an_overlay_leave_their_steps_uncertain(fps):
 def test_a_toe_off_only_the_toes_most_posterior_point_timed_takes_the_legs_contact_time():
     """The toe keeps moving back after it leaves the ground (its most posterior point 7-8 frames late on the
     renders): with three stances of 0.24-0.26 s timed by lift or knee, a stance the most posterior point put at
-    0.35 s ends at 0.25 s; the other leg (fewer timed stances) and the timed stances keep theirs."""
+    0.35 s ends at 0.25 s. The other leg, with one timed stance of its own (0.3 s), takes that leg's 0.25 s for
+    its posterior stance (0.45 + 0.25 = 0.70 s, not 0.80); the timed stances keep theirs."""
     from formcheck.events import EventParams, toe_offs_by_contact_time
 
     timed = [_stance("left", 0.1, 0.34, 0.1), _stance("left", 0.8, 1.05, 0.8, toe_off_method="knee_extension"),
              _stance("left", 1.5, 1.76, 1.5)]
     posterior = _stance("left", 1.1, 1.45, 1.1, toe_off_method="toe_posterior")
-    other_leg = [_stance("right", 0.45, 0.8, 0.45, toe_off_method="toe_posterior"), _stance("right", 1.15, 1.4, 1.15)]
+    other_leg = [_stance("right", 0.45, 0.8, 0.45, toe_off_method="toe_posterior"), _stance("right", 1.15, 1.45, 1.15)]
     out = toe_offs_by_contact_time(timed + [posterior] + other_leg, _clock_track(), EventParams())
     assert out[3].toe_off_at_s == pytest.approx(1.35) and out[3].toe_off_method == "rhythm" and out[3].toe_off_index == 135
-    assert out[:3] == timed and out[4:] == other_leg
+    assert out[4].toe_off_at_s == pytest.approx(0.70) and out[4].toe_off_method == "rhythm"
+    assert out[:3] == timed and out[5] == other_leg[1]
+
+
+def test_a_posterior_toe_off_stays_where_neither_leg_has_enough_timed_stances():
+    """Two timed stances a leg are no contact time to lean on (``offset_min_landings`` = 3): left as found."""
+    from formcheck.events import EventParams, toe_offs_by_contact_time
+
+    steps = [_stance("left", 0.1, 0.34, 0.1), _stance("left", 0.8, 1.05, 0.8),
+             _stance("left", 1.5, 1.85, 1.5, toe_off_method="toe_posterior"),
+             _stance("right", 0.45, 0.7, 0.45), _stance("right", 1.15, 1.4, 1.15),
+             _stance("right", 1.85, 2.2, 1.85, toe_off_method="toe_posterior")]
+    assert toe_offs_by_contact_time(steps, _clock_track(n=300), EventParams()) == steps
 
 
 def test_contact_by_rhythm_retimes_an_odd_contact_and_keeps_a_doubt():
