@@ -9,6 +9,7 @@ treadmill_side_01 and sample_run against the still originals.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -216,7 +217,15 @@ def test_still_camera_is_left_alone(tmp_path):
     assert not prep.stabilised and prep.track.keypoints_px is track.keypoints_px and prep.summary["warning"] is None
     assert prep.track.frame_indices is track.frame_indices  # the same frames and points (the info gains the shoes' blur)
     assert "foot_blur" in prep.track.info and "foot_blur" not in track.info
+    assert "overlay" in prep.track.info["foot_blur"]  # and what is drawn over the feet (formcheck.foot_overlay)
     assert prep.summary["median_shift_px_s"] < 0.5
+    # a track measured before the overlay was (its summary has no "overlay" entry) is measured again; one that has it is not
+    frames = track.frame_indices.tolist()
+    older = {"frame_indices": frames, "left": [3.0] * n, "right": [3.0] * n}
+    again = prepare_track(replace(track, info={**track.info, "foot_blur": older}), tmp_path / "still.mp4").track.info["foot_blur"]
+    assert "overlay" in again and again["left"] != older["left"]
+    kept = {**older, "overlay": None}
+    assert prepare_track(replace(track, info={**track.info, "foot_blur": kept}), tmp_path / "still.mp4").track.info["foot_blur"] is kept
 
 
 def test_a_failing_blur_meter_leaves_the_camera_check_alone(tmp_path, monkeypatch):

@@ -25,6 +25,7 @@ from .com import segment_weighted_com
 from .events import GaitEvents, detect_direction, detect_events, label_swap_frames
 from .findings import Finding, make_findings
 from .foot_blur import near_foot_streak_pct
+from .foot_overlay import overlay_fraction
 from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, complete_events, counted_steps, px_per_cm, shown_events, step_metrics, summarise
 from .pose_track import PoseTrack
@@ -218,7 +219,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     cad = None if timebase.slow_motion else cadence_spm(all_events)
     streak = near_foot_streak_pct(track.info.get("foot_blur"), near, track.frame_indices)  # where the camera check ran
     evidence, evidence_warnings = timing_evidence(cleaned, steps, near, [s.contact_method for s in all_events.steps],
-                                                  foot_streak_pct=streak)
+                                                  foot_streak_pct=streak, overlay_frac=overlay_fraction(track.info.get("foot_blur")))
     quality["timing_evidence"] = evidence
     quality["warnings"].extend(evidence_warnings)
     if turned_note:

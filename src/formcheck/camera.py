@@ -567,12 +567,14 @@ def measure_camera_motion(
 def camera_pass(video_path: str | os.PathLike[str], track: PoseTrack, *, start_s: float | None = None,
                 end_s: float | None = None) -> tuple[CameraMotion, PoseTrack]:
     """:func:`measure_camera_motion` of a pose track's clip, and the track with the shoes' blur
-    (:mod:`formcheck.foot_blur`) measured in the same pass when it has no usable figure (a saved pose track, made without
-    the camera check; a pose pass whose camera thread failed). Not with several people in a frame: whose feet?"""
+    (:mod:`formcheck.foot_blur`) and what is drawn over the feet (:mod:`formcheck.foot_overlay`) measured in the same
+    pass when it has no usable figure (a saved pose track, made without the camera check or before the overlay was
+    measured; a pose pass whose camera thread failed). Not with several people in a frame: whose feet?"""
     from .foot_blur import FootBlurMeter, has_figures_for
 
-    wanted = not has_figures_for(track.info.get("foot_blur"), track.frame_indices) and \
-        int(track.info.get("max_people_in_a_frame") or 1) <= 1
+    measured = track.info.get("foot_blur")  # a summary made before the overlay was measured lacks its entry
+    wanted = (not has_figures_for(measured, track.frame_indices) or "overlay" not in measured) \
+        and int(track.info.get("max_people_in_a_frame") or 1) <= 1
     meter = FootBlurMeter() if wanted else None
     motion = measure_camera_motion(video_path, track, start_s=start_s, end_s=end_s, foot_blur=meter)
     blur = meter.summary() if meter is not None else None

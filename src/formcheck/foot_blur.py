@@ -92,20 +92,28 @@ class FootBlurMeter:
     """Fed frame by frame (the grey copy and the pose found on it); ``summary()`` gives each foot's streak per frame.
 
     Runs on the camera check's thread during the pose pass (:mod:`formcheck.pose`), or in the camera check's own pass
-    over a saved pose track (:func:`formcheck.camera.measure_camera_motion`), one frame in ``every``.
+    over a saved pose track (:func:`formcheck.camera.measure_camera_motion`), one frame in ``every``. The same frames
+    feed :class:`formcheck.foot_overlay.FootOverlayMeter` (something drawn over the feet), whose figure the summary
+    carries as "overlay".
     ``stop(reason)``: the figures so far are not the runner's alone (several people) or not whole; no figure then.
     """
 
     def __init__(self, every: int = EVERY_FRAMES) -> None:
+        from .foot_overlay import FootOverlayMeter
+
         self.every = max(1, every)
         self._frames: list[int] = []
         self._streaks: dict[str, list[float | None]] = {side: [] for side in SIDES}
+        self.overlay = FootOverlayMeter()
         self.stopped: str | None = None
 
     def add(self, index: int, grey: np.ndarray, pose_px: np.ndarray, image_width: int) -> None:
         """``pose_px``: (33, >=2) landmarks in full-frame px of a frame ``image_width`` px wide (the grey copy may
         be smaller)."""
-        if index % self.every or self.stopped:
+        if self.stopped:
+            return
+        self.overlay.add(index, grey, pose_px, image_width)
+        if index % self.every:
             return
         sc = grey.shape[1] / float(image_width)
         row: dict[str, float | None] = {}
@@ -126,7 +134,8 @@ class FootBlurMeter:
         MediaPipe's side labels; None when stopped or nothing was measured. JSON-ready (kept in the track's info)."""
         if self.stopped or not self._frames:
             return None
-        return {"frame_indices": list(self._frames), **{side: list(v) for side, v in self._streaks.items()}}
+        return {"frame_indices": list(self._frames), **{side: list(v) for side, v in self._streaks.items()},
+                "overlay": self.overlay.summary()}
 
 
 def _frames_and_values(foot_blur: Any, side: str) -> tuple[np.ndarray, np.ndarray] | None:

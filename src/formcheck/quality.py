@@ -518,6 +518,9 @@ FOOT_BLUR_WARN_PCT_FOOT = 15.0  # the shoes' streak along the run (formcheck.foo
 # (measured 2026-12-03: sharp clips -0.4..4.3 % whatever their resolution, size or compression, a 1/60 s shutter render
 # 1.7-2.2; treadmill_side_01 blurred along the run by 8 / 12 / 18 px 7.9 / 10.6 / 14.1 %, its events unharmed, 33/34 contacts
 # and 33/34 toe-offs within a frame; by 25 px 18 %, toe-offs 28/34; by 35 px 22-24 %, contacts 30/34, toe-offs 32/34)
+OVERLAY_WARN_FRACTION = 0.25  # the feet's path crossed by still vertical strokes (formcheck.foot_overlay) beyond this share: warn
+# (measured 2026-12-06: treadmill_side_01 and its copies 0.00-0.06, under a watermark 0.40-0.44; 233 renders and phone
+# copies without an overlay 0-0.12; watermarked copies 43 of 44 above)
 LANDED_WARN_FRACTION = 0.25  # fewer of the contacts timed by a seen landing than this: warn (formcheck.events' Zeni fallback)
 # (measured 2026-12-03 on the harness: every clip 0.5-1.0 but the far-foot-hidden render, 0 of 10)
 
@@ -548,7 +551,7 @@ def uncertain_steps_warning(steps: list[Any]) -> str | None:
 
 
 def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Sequence[str] = (),
-                    foot_streak_pct: float | None = None) -> tuple[dict[str, Any], list[str]]:
+                    foot_streak_pct: float | None = None, overlay_frac: float | None = None) -> tuple[dict[str, Any], list[str]]:
     """How well the clip shows when each foot lands and lifts: figures for quality, and warnings with the fix.
 
     * landmark jitter of the near foot (heel, toe, ankle), % of leg length;
@@ -564,6 +567,9 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
       the sole edge-on: the moment it meets the ground is hard to see, for a person and for the model. An
       overlay over the feet (an app's watermark, measured on the harness's watermark copy) gives the same
       sign: MediaPipe puts the shoe under the letters where the far foot lands, and times its toe-offs early.
+    * something drawn over the feet, seen in the pixels (``overlay_frac``: the share of the feet's path that still
+      vertical strokes cross, :mod:`formcheck.foot_overlay`; None when the pixels were not looked at). Found, it is
+      said instead of the ground line's sign, which it explains.
     """
     from .geometry import other_side
 
@@ -585,7 +591,8 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
                "uncertain_steps": uncertain,
                "ground_line_gap_pct_leg": round(float(ground_gap), 2) if np.isfinite(ground_gap) else None,
                "landing_timed_contacts": None if landed is None else round(landed, 2),
-               "foot_blur_pct_foot": None if foot_streak_pct is None else round(float(foot_streak_pct), 1)}
+               "foot_blur_pct_foot": None if foot_streak_pct is None else round(float(foot_streak_pct), 1),
+               "overlay_still_edges": None if overlay_frac is None else round(float(overlay_frac), 3)}
     warnings = []
     if jitter is not None and jitter > JITTER_WARN_PCT_LEG:
         warnings.append(f"the feet's landmarks jitter ({jitter:.1f} % of leg length from frame to frame): contacts may be a frame "
@@ -602,7 +609,12 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
         warnings.append(f"the feet are not seen landing on most steps ({round(100 * landed)} % of contacts timed by a landing): "
                         "the others are taken from when the foot is furthest forward, usually a frame or two before it is "
                         "down, so overstride may read high; film at 60 fps or more with the feet large and sharp in the frame")
-    if np.isfinite(ground_gap) and ground_gap < GROUND_LEVEL_CAMERA_PCT_LEG:
+    if overlay_frac is not None and overlay_frac > OVERLAY_WARN_FRACTION:
+        warnings.append(f"something is drawn over the feet (a watermark, a caption: strokes that stay still as the feet "
+                        f"go by cross {round(100 * overlay_frac)} % of their path): MediaPipe puts the feet on it, so "
+                        "contacts and toe-offs may be a frame or more off; analyse the clip as filmed, before an app adds "
+                        "its handle")
+    elif np.isfinite(ground_gap) and ground_gap < GROUND_LEVEL_CAMERA_PCT_LEG:
         warnings.append("both feet seem to land on the same image line: the camera is at ground level (the sole seen "
                         "edge-on) or something over the feet (a watermark, a caption) hides where they meet the ground, so "
                         "contacts and toe-offs may be a frame or more off; film from hip height, and export without "
