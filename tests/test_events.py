@@ -546,10 +546,13 @@ def test_a_toe_off_only_the_toes_most_posterior_point_timed_takes_the_legs_conta
              _stance("left", 1.5, 1.76, 1.5)]
     posterior = _stance("left", 1.1, 1.45, 1.1, toe_off_method="toe_posterior")
     other_leg = [_stance("right", 0.45, 0.8, 0.45, toe_off_method="toe_posterior"), _stance("right", 1.15, 1.45, 1.15)]
-    out = toe_offs_by_contact_time(timed + [posterior] + other_leg, _clock_track(), EventParams())
+    out = toe_offs_by_contact_time(timed + [posterior] + other_leg, {"left": 1.0, "right": 1.0}, _clock_track(), EventParams())
     assert out[3].toe_off_at_s == pytest.approx(1.35) and out[3].toe_off_method == "rhythm" and out[3].toe_off_index == 135
     assert out[4].toe_off_at_s == pytest.approx(0.70) and out[4].toe_off_method == "rhythm"
     assert out[:3] == timed and out[5] == other_leg[1]
+    # a lender not well seen (MediaPipe unsure of that leg) lends nothing
+    hidden = toe_offs_by_contact_time(timed + [posterior] + other_leg, {"left": 0.6, "right": 1.0}, _clock_track(), EventParams())
+    assert hidden[3] == out[3] and hidden[4] == other_leg[0]
 
 
 def test_a_posterior_toe_off_stays_where_neither_leg_has_enough_timed_stances():
@@ -560,7 +563,7 @@ def test_a_posterior_toe_off_stays_where_neither_leg_has_enough_timed_stances():
              _stance("left", 1.5, 1.85, 1.5, toe_off_method="toe_posterior"),
              _stance("right", 0.45, 0.7, 0.45), _stance("right", 1.15, 1.4, 1.15),
              _stance("right", 1.85, 2.2, 1.85, toe_off_method="toe_posterior")]
-    assert toe_offs_by_contact_time(steps, _clock_track(n=300), EventParams()) == steps
+    assert toe_offs_by_contact_time(steps, {"left": 1.0, "right": 1.0}, _clock_track(n=300), EventParams()) == steps
 
 
 def test_contact_by_rhythm_retimes_an_odd_contact_and_keeps_a_doubt():

@@ -454,7 +454,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     if crossing:
         steps = contacts_by_still_foot(steps, light, track, period, scale, p)
     leading += pass_leading_toe_offs(steps, leading, runs, light, track, period, scale, p)
-    steps = toe_offs_by_contact_time(steps, track, p)
+    steps = toe_offs_by_contact_time(steps, trust, track, p)
     steps = with_knee_disagreement_doubts(steps, alternatives, track, p)
     steps = with_doubts(steps, period / fps, p)
     steps = with_unseen_doubts(steps, light, p, filled)
@@ -829,7 +829,8 @@ def contacts_by_still_foot(steps: list[StepEvents], light: PoseTrack, track: Pos
 STILL_FOOT = "still_foot"  # the contact method of a pass's contact averaged with the foot's arrival on its spot
 
 
-def toe_offs_by_contact_time(steps: list[StepEvents], track: PoseTrack, p: EventParams) -> list[StepEvents]:
+def toe_offs_by_contact_time(steps: list[StepEvents], trust: dict[str, float], track: PoseTrack,
+                             p: EventParams) -> list[StepEvents]:
     """A toe-off only the toe's most posterior point timed, re-timed from its leg's contact time.
 
     Neither a toe lift nor the knee's turn was seen on such a stance, and the toe keeps moving back after it
@@ -837,20 +838,23 @@ def toe_offs_by_contact_time(steps: list[StepEvents], track: PoseTrack, p: Event
     stances at 60-120 fps. A runner's contact time repeats from stride to stride (within 0.03 stride on
     treadmill_side_01), so where the leg has ``offset_min_landings`` or more toe-offs timed by a lift or the
     knee, the stance's toe-off is its contact plus their median contact time (``toe_off_method="rhythm"``); it
-    keeps its doubt ("no toe lift seen"). A leg with fewer takes the other leg's median when that leg has enough:
-    the legs' contact times differ by a few percent in steady running (11 % on treadmill_side_01, one frame of
-    nine), far less than the 7-8 frames the most posterior point is late (a blurred 60 fps render whose far leg
-    had two knee-timed stances: contact times 0.31 s against the near leg's 0.2 s). Run after the stride template,
-    which keeps its detector's median timing.
+    keeps its doubt ("no toe lift seen"). A leg with fewer takes the other leg's median when that leg has enough
+    and is well seen (``well_seen_visibility``, as the landing delay is lent): the legs' contact times differ by a
+    frame or two (treadmill_side_01 at 30 fps: 9 and 8 frames by its labels, 0.344 and 0.277 s as detected), far
+    less than the 7-8 frames the most posterior point is late (a blurred 60 fps render whose far leg had two
+    knee-timed stances: contact times 0.31 s against the near leg's 0.2 s). Run after the stride template, which
+    keeps its detector's median timing.
     """
     timed = {side: [s.toe_off_at_s - s.contact_at_s for s in steps if s.side == side and s.toe_off_at_s is not None
                     and s.toe_off_method in ("toe_lift", "knee_extension")] for side in SIDES}
     out = list(steps)
     for side in SIDES:
-        own = timed[side] if len(timed[side]) >= p.offset_min_landings else timed[other_side(side)]
-        if len(own) < p.offset_min_landings:
+        lender = other_side(side)
+        source = timed[side] if len(timed[side]) >= p.offset_min_landings else (
+            timed[lender] if trust[lender] >= p.well_seen_visibility else [])
+        if len(source) < p.offset_min_landings:
             continue
-        contact_time = float(np.median(own))
+        contact_time = float(np.median(source))
         for i, s in enumerate(out):
             if s.side == side and s.toe_off_method == "toe_posterior":
                 out[i] = _with_toe_off_at(s, _index_at(track, s.contact_at_s + contact_time), track, p, "rhythm")
