@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import landmarks as lm
+from .foot_overlay import FootOverlayMeter, foot_points
 from .geometry import SIDES
 
 PATCH_PAD_FOOT = 0.3  # the patch: the box around heel, ankle and toe, widened by this x the foot's length each side
@@ -94,32 +94,30 @@ class FootBlurMeter:
     Runs on the camera check's thread during the pose pass (:mod:`formcheck.pose`), or in the camera check's own pass
     over a saved pose track (:func:`formcheck.camera.measure_camera_motion`), one frame in ``every``. The same frames
     feed :class:`formcheck.foot_overlay.FootOverlayMeter` (something drawn over the feet), whose figure the summary
-    carries as "overlay".
+    carries as "overlay" (None when it failed or saw too little; the blur figures stand either way).
     ``stop(reason)``: the figures so far are not the runner's alone (several people) or not whole; no figure then.
     """
 
     def __init__(self, every: int = EVERY_FRAMES) -> None:
-        from .foot_overlay import FootOverlayMeter
-
         self.every = max(1, every)
         self._frames: list[int] = []
         self._streaks: dict[str, list[float | None]] = {side: [] for side in SIDES}
-        self.overlay = FootOverlayMeter()
+        self.overlay = FootOverlayMeter(every=1)  # fed the frames this meter measures
         self.stopped: str | None = None
 
     def add(self, index: int, grey: np.ndarray, pose_px: np.ndarray, image_width: int) -> None:
         """``pose_px``: (33, >=2) landmarks in full-frame px of a frame ``image_width`` px wide (the grey copy may
         be smaller)."""
-        if self.stopped:
+        if index % self.every or self.stopped:
             return
-        self.overlay.add(index, grey, pose_px, image_width)
-        if index % self.every:
-            return
+        try:
+            self.overlay.add(index, grey, pose_px, image_width)
+        except Exception as exc:  # noqa: BLE001 - that figure only is lost
+            self.overlay.stop(f"failed: {type(exc).__name__}: {exc}")
         sc = grey.shape[1] / float(image_width)
         row: dict[str, float | None] = {}
         for side in SIDES:
-            leg = lm.LEG[side]  # type: ignore[index]
-            got = foot_patch(grey, pose_px[[leg["heel"], leg["ankle"], leg["foot_index"]], :2] * sc)
+            got = foot_patch(grey, pose_px[foot_points(side), :2] * sc)
             s = streak_px(got[0]) if got is not None else float("nan")
             row[side] = round(100.0 * s / got[1], 2) if got is not None and np.isfinite(s) else None
         self._frames.append(int(index))

@@ -12,11 +12,14 @@ x the upper quartile of that difference over all the points the feet pass over: 
 figure is the share of the feet's path (its image columns) such strokes cross: letters put strokes all along it, a
 pole or a door frame in a column or two.
 
-Measured on a 320 px wide grey copy of every 2nd frame, the feet's zone being the heel-ankle-toe triangles widened by
-a fifth of the foot's length (2026-12-06): treadmill_side_01 0.037, its copies (480p, blurred, crf 40, doubled, small
-in portrait, handheld, cut) 0.000-0.063, the same under the harness's watermark 0.40-0.44; randomised renders 0-0.12
-(142 of 168 give a figure; a wall's seam behind the feet read 0.26 when edge points were counted instead of columns),
-their phone copies other than watermarked 0-0.09 (91 of 124), the watermarked ones 0.12 and 0.46-0.85 (44).
+Measured on a 320 px wide grey copy of the frames the blur meter measures (every 2nd frame of the camera check's whole
+pass, analysed or not: a burnt-in overlay is on all of them), the feet's zone being the heel-ankle-toe triangles of the
+feet that moved since the last of them (a planted foot overground leaves the floor beside it still), widened by a fifth
+of the foot's length (2026-12-06): treadmill_side_01 0.037, its copies (480p, blurred, crf 40, doubled, small in
+portrait, handheld, cut) 0.000-0.062, the same under the harness's watermark 0.41-0.44; randomised renders 0-0.12
+(133 of 168 give a figure; a wall's seam behind the feet read 0.26 when edge points were counted instead of columns),
+their phone copies other than watermarked 0-0.09 (84 of 124), the watermarked ones 0.12 and 0.47-0.85 (44). A pass
+over a floor with seams across the run read 0.2 (synthetic) while standing feet counted too.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ from . import landmarks as lm
 from .geometry import SIDES
 
 WIDTH_PX = 320  # the grey copy is shrunk to this width (letters ~5 px high still show their strokes)
-EVERY_FRAMES = 2  # one frame in this many is measured
-FOOT_PAD_FOOT = 0.2  # the feet's zone: each heel-ankle-toe triangle widened by this x the foot's length
+FOOT_PAD_FOOT = 0.2  # the feet's zone: each heel-ankle-toe triangle widened by this x the foot's length ...
+MOVING_FOOT = 0.1  # ... of the feet that moved this x their length since the last measured frame (a planted foot
+# overground leaves the floor beside it still, seams and all; on a treadmill the stance foot moves with the belt)
 EDGE_GREY = 60.0  # a strong edge: Sobel magnitude of the mean picture above this (grey levels)
 STILL_RATIO = 0.4  # still: its change under the feet below this x the typical change over the feet's zone ...
 TYPICAL_PERCENTILE = 75  # ... this percentile of it (letters may cover half the zone, and be the median)
@@ -46,15 +50,17 @@ class FootOverlayMeter:
     ``summary()`` gives the share of the feet's path that still vertical strokes cross (:func:`overlay_fraction` reads
     it), and for diagnosis the share of the edge points there that are still and vertical."""
 
-    def __init__(self, every: int = EVERY_FRAMES) -> None:
+    def __init__(self, every: int = 1) -> None:
         self.every = max(1, every)
         self.frames = 0
+        self.stopped: str | None = None
+        self._last: dict[str, np.ndarray] = {}  # each foot's points on the last measured frame (moving feet only count)
         self._shape: tuple[int, int] | None = None
         self._sum = self._cover = self._sum_cov = self._sq_cov = None  # type: ignore[assignment]
 
     def add(self, index: int, grey: np.ndarray, pose_px: np.ndarray, image_width: int) -> None:
         """``pose_px``: (33, >=2) landmarks in full-frame px of a frame ``image_width`` px wide."""
-        if index % self.every:
+        if index % self.every or self.stopped:
             return
         scale = WIDTH_PX / float(grey.shape[1])
         small = cv2.resize(grey, (WIDTH_PX, max(1, int(round(grey.shape[0] * scale)))), interpolation=cv2.INTER_AREA)
@@ -66,18 +72,25 @@ class FootOverlayMeter:
             self._sq_cov = np.zeros(small.shape, np.float64)
         elif small.shape != self._shape:
             return  # a frame of another size (rotation metadata changing mid-clip): not comparable
+        feet = {side: pose_px[foot_points(side), :2] * (WIDTH_PX / float(image_width)) for side in SIDES}
+        moving = {side: _moved(feet[side], self._last.get(side)) for side in SIDES}
+        self._last = feet
         x = small.astype(np.float64)
-        zone = feet_zone(small.shape, pose_px[:, :2] * (WIDTH_PX / float(image_width)))
+        zone = feet_zone(small.shape, [feet[side] for side in SIDES if moving[side]])
         self._sum += x
         self._cover += zone
         self._sum_cov += np.where(zone, x, 0.0)
         self._sq_cov += np.where(zone, x * x, 0.0)
         self.frames += 1
 
+    def stop(self, reason: str) -> None:
+        """No figure: the measure failed (the blur meter's figures are kept)."""
+        self.stopped = self.stopped or reason
+
     def summary(self) -> dict[str, Any] | None:
-        """{"still_vertical_edge_frac", "still_vertical_point_frac", "edge_points", "frames"}, or None when too
+        """{"path_crossed_frac", "still_point_frac", "edge_points", "frames"}, or None when too
         little was seen to judge."""
-        if self._shape is None or self.frames < MIN_FRAMES:
+        if self._shape is None or self.frames < MIN_FRAMES or self.stopped:
             return None
         mean = (self._sum / self.frames).astype(np.float32)
         gx, gy = cv2.Sobel(mean, cv2.CV_32F, 1, 0), cv2.Sobel(mean, cv2.CV_32F, 0, 1)
@@ -91,33 +104,47 @@ class FootOverlayMeter:
         typical = float(np.percentile(change[covered], TYPICAL_PERCENTILE))
         still_vertical = edges & (change < STILL_RATIO * typical) & (np.abs(gx) > np.abs(gy))
         columns = covered.any(axis=0)  # letters put strokes across the feet's path; a pole or a door frame in a column or two
-        return {"still_vertical_edge_frac": round(float(still_vertical.any(axis=0).sum()) / float(columns.sum()), 4),
-                "still_vertical_point_frac": round(float(still_vertical.sum()) / float(edges.sum()), 4),
+        return {"path_crossed_frac": round(float(still_vertical.any(axis=0).sum()) / float(columns.sum()), 4),
+                "still_point_frac": round(float(still_vertical.sum()) / float(edges.sum()), 4),
                 "edge_points": int(edges.sum()), "frames": self.frames}
 
 
-def feet_zone(shape: tuple[int, int], pose_px: np.ndarray) -> np.ndarray:
-    """(H, W) bool: each foot's heel-ankle-toe triangle, widened by FOOT_PAD_FOOT x its length (image px of ``shape``)."""
+def foot_points(side: str) -> list[int]:
+    """The landmark indices of one foot's heel, ankle and toe, in that order."""
+    leg = lm.LEG[side]  # type: ignore[index]
+    return [leg["heel"], leg["ankle"], leg["foot_index"]]
+
+
+def _moved(foot: np.ndarray, last: np.ndarray | None) -> bool:
+    """Whether a foot (heel, ankle, toe) moved at least MOVING_FOOT x its length since the last measured frame."""
+    if last is None or not (np.isfinite(foot).all() and np.isfinite(last).all()):
+        return False
+    length = float(np.linalg.norm(foot[0] - foot[2]))
+    return bool(length > 0 and np.linalg.norm((foot - last).mean(axis=0)) >= MOVING_FOOT * length)
+
+
+def feet_zone(shape: tuple[int, int], feet: list[np.ndarray]) -> np.ndarray:
+    """(H, W) bool: each foot's heel-ankle-toe triangle ((3, 2) image px of ``shape``), widened by FOOT_PAD_FOOT x its
+    length (at most a tenth of the picture's width)."""
     zone = np.zeros(shape, np.uint8)
-    for side in SIDES:
-        leg = lm.LEG[side]  # type: ignore[index]
-        tri = pose_px[[leg["heel"], leg["ankle"], leg["foot_index"]]]
+    for tri in feet:
         if not np.isfinite(tri).all():
             continue
         one = np.zeros(shape, np.uint8)
         cv2.fillConvexPoly(one, np.round(tri).astype(np.int32), 1)
-        r = max(1, int(round(FOOT_PAD_FOOT * float(np.linalg.norm(tri[0] - tri[2])))))
+        r = min(shape[1] // 10, max(1, int(round(FOOT_PAD_FOOT * float(np.linalg.norm(tri[0] - tri[2]))))))
         zone |= cv2.dilate(one, np.ones((2 * r + 1, 2 * r + 1), np.uint8))
     return zone.astype(bool)
 
 
 def overlay_fraction(foot_blur: Any) -> float | None:
-    """The share of the feet's path that still vertical strokes cross, from a pose track's ``info["foot_blur"]``
-    (its "overlay" entry); None when the pixels were not measured or too little was seen."""
+    """The share of the feet's path that still vertical strokes cross, from a pose track's ``info["foot_blur"]`` (the
+    pixels around the feet: :class:`formcheck.foot_blur.FootBlurMeter`'s summary, which carries this meter's as
+    "overlay"); None when the pixels were not measured or too little was seen."""
     if not isinstance(foot_blur, dict) or not isinstance(foot_blur.get("overlay"), dict):
         return None
-    value = foot_blur["overlay"].get("still_vertical_edge_frac")
+    value = foot_blur["overlay"].get("path_crossed_frac")
     return float(value) if isinstance(value, (int, float)) else None
 
 
-__all__ = ["FootOverlayMeter", "feet_zone", "overlay_fraction"]
+__all__ = ["FootOverlayMeter", "feet_zone", "foot_points", "overlay_fraction"]

@@ -519,7 +519,7 @@ FOOT_BLUR_WARN_PCT_FOOT = 15.0  # the shoes' streak along the run (formcheck.foo
 # 1.7-2.2; treadmill_side_01 blurred along the run by 8 / 12 / 18 px 7.9 / 10.6 / 14.1 %, its events unharmed, 33/34 contacts
 # and 33/34 toe-offs within a frame; by 25 px 18 %, toe-offs 28/34; by 35 px 22-24 %, contacts 30/34, toe-offs 32/34)
 OVERLAY_WARN_FRACTION = 0.25  # the feet's path crossed by still vertical strokes (formcheck.foot_overlay) beyond this share: warn
-# (measured 2026-12-06: treadmill_side_01 and its copies 0.00-0.06, under a watermark 0.40-0.44; 233 renders and phone
+# (measured 2026-12-06: treadmill_side_01 and its copies 0.00-0.06, under a watermark 0.41-0.44; 217 renders and phone
 # copies without an overlay 0-0.12; watermarked copies 43 of 44 above)
 LANDED_WARN_FRACTION = 0.25  # fewer of the contacts timed by a seen landing than this: warn (formcheck.events' Zeni fallback)
 # (measured 2026-12-03 on the harness: every clip 0.5-1.0 but the far-foot-hidden render, 0 of 10)
@@ -568,8 +568,8 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
       overlay over the feet (an app's watermark, measured on the harness's watermark copy) gives the same
       sign: MediaPipe puts the shoe under the letters where the far foot lands, and times its toe-offs early.
     * something drawn over the feet, seen in the pixels (``overlay_frac``: the share of the feet's path that still
-      vertical strokes cross, :mod:`formcheck.foot_overlay`; None when the pixels were not looked at). Found, it is
-      said instead of the ground line's sign, which it explains.
+      vertical strokes cross, :mod:`formcheck.foot_overlay`; None when the pixels were not looked at or showed too
+      little). Found, it is said instead of the ground line's sign, which it explains.
     """
     from .geometry import other_side
 
@@ -592,7 +592,7 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
                "ground_line_gap_pct_leg": round(float(ground_gap), 2) if np.isfinite(ground_gap) else None,
                "landing_timed_contacts": None if landed is None else round(landed, 2),
                "foot_blur_pct_foot": None if foot_streak_pct is None else round(float(foot_streak_pct), 1),
-               "overlay_still_edges": None if overlay_frac is None else round(float(overlay_frac), 3)}
+               "overlay_path_frac": None if overlay_frac is None else round(float(overlay_frac), 3)}
     warnings = []
     if jitter is not None and jitter > JITTER_WARN_PCT_LEG:
         warnings.append(f"the feet's landmarks jitter ({jitter:.1f} % of leg length from frame to frame): contacts may be a frame "
