@@ -34,7 +34,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -47,6 +47,7 @@ from formcheck.evaluation.degrade import (
 from formcheck.evaluation.events import ClipScore, EventLabels, load_labels, score_detection, score_track
 from formcheck.evaluation.landmarks import digitised_overstride_steps
 from formcheck.evaluation.track_cache import cached_pose_track, default_cache_dir
+from formcheck.pose_track import PoseTrack
 from formcheck.synth.render import truth_path_for
 from formcheck.video import probe_video
 
@@ -197,11 +198,14 @@ def _track(clip: Clip):
     return cached_pose_track(clip.path, **options)
 
 
-def evaluate(clip: Clip, camera: bool = True) -> ClipScore:
+def evaluate(clip: Clip, camera: bool = True, transform: Callable[[PoseTrack], PoseTrack] | None = None) -> ClipScore:
+    """The clip's events scored; ``transform`` changes its pose track first (benchmarks/eval_jitter.py adds noise)."""
     try:
         track = _track(clip)
     except Exception as exc:  # noqa: BLE001 - unreadable clip or no pose: scored all missed, reason kept
         return score_detection(clip.name, clip.labels, None, error=f"pose: {type(exc).__name__}: {exc}")
+    if transform is not None:
+        track = transform(track)
     if camera:
         from formcheck.analysis import AnalysisError
         from formcheck.camera import prepare_track

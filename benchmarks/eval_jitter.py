@@ -4,9 +4,10 @@
 Issue 14's slow-motion lab clip (480x360, about 9x) had its near foot's landmarks jumping about 20 px from
 frame to frame; a blurred or small runner jitters too. This script takes every clip of
 ``benchmarks/eval_events.py`` filmed from a still camera (the moving-camera copies need the camera stage, which
-reads the video, and are left out), adds independent Gaussian noise to every landmark of its cached pose
-track (sigma = a percentage of the runner's hip-to-ankle length, seeded, so a level always draws the same
-noise) and scores the events as the harness does, without the camera stage:
+reads the video, and are left out), adds independent Gaussian noise to every coordinate of every landmark of its
+cached pose track (sigma = a percentage of the runner's leg length, formcheck.geometry.body_scale_px, the unit of
+the jitter warning; seeded, so a level always draws the same noise) and scores the events as the harness does,
+without the camera stage:
 
     .venv/bin/python benchmarks/eval_jitter.py [--levels 0,2,4,8] [--only NAME] [--seed 7]
 
@@ -28,45 +29,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_events import Clip, _track, all_clips  # noqa: E402
+from eval_events import all_clips, evaluate  # noqa: E402
 
-from formcheck.evaluation.events import ClipScore, score_detection, score_track  # noqa: E402
-from formcheck.landmarks import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP  # noqa: E402
+from formcheck.geometry import body_scale_px  # noqa: E402
 from formcheck.pose_track import PoseTrack  # noqa: E402
 
 
-def hip_ankle_px(track: PoseTrack) -> float:
-    """The runner's median hip-to-ankle length over both legs and all frames (px): the noise's unit."""
-    kp = track.keypoints_px
-    legs = np.linalg.norm(kp[:, [LEFT_HIP, RIGHT_HIP]] - kp[:, [LEFT_ANKLE, RIGHT_ANKLE]], axis=-1)
-    return float(np.nanmedian(legs))
-
-
 def jittered(track: PoseTrack, sigma_pct_leg: float, seed: int) -> PoseTrack:
-    """``track`` with independent Gaussian noise of ``sigma_pct_leg`` % hip-to-ankle on every landmark coordinate."""
+    """``track`` with independent Gaussian noise of ``sigma_pct_leg`` % leg length on every landmark coordinate."""
     if sigma_pct_leg <= 0:
         return track
     rng = np.random.default_rng(seed)
-    noise = rng.normal(0.0, sigma_pct_leg / 100.0 * hip_ankle_px(track), track.keypoints_px.shape)
+    noise = rng.normal(0.0, sigma_pct_leg / 100.0 * body_scale_px(track.keypoints_px), track.keypoints_px.shape)
     return track.with_keypoints(track.keypoints_px + noise)
-
-
-def still_camera(clip: Clip) -> bool:
-    """Clips whose camera does not move (the moving-camera copies and the scene cut need the camera stage)."""
-    return not clip.moving and "/cut" not in clip.name
-
-
-def score_at(clip: Clip, sigma_pct_leg: float, seed: int) -> ClipScore:
-    try:
-        track = _track(clip)
-    except Exception as exc:  # noqa: BLE001 - unreadable clip or no pose: scored all missed, reason kept
-        return score_detection(clip.name, clip.labels, None, error=f"pose: {type(exc).__name__}: {exc}")
-    return score_track(clip.name, clip.labels, jittered(track, sigma_pct_leg, seed))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--levels", default="0,2,4,8", help="noise sigmas in %% of hip-to-ankle length, comma-separated")
+    ap.add_argument("--levels", default="0,2,4,8", help="noise sigmas in %% of leg length, comma-separated")
     ap.add_argument("--only", default=None, help="only clips whose name contains this")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
@@ -75,11 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     totals = {level: [0, 0, 0, 0] for level in levels}
     print(f"{'clip':46s} " + "  ".join(f"{f'{level:g} % leg: IC, TO':>24s}" for level in levels))
     for clip in all_clips(args.only, notes):
-        if not still_camera(clip):
+        if clip.moving:  # the moving-camera copies and the scene cut need the camera stage, which reads the video
             continue
         cells = []
         for level in levels:
-            s = score_at(clip, level, args.seed)
+            s = evaluate(clip, camera=False, transform=lambda t, level=level: jittered(t, level, args.seed))
             ic, to = s.scores[("ic", "both")], s.scores[("to", "both")]
             t = totals[level]
             t[0] += ic.hits
