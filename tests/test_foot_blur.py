@@ -150,24 +150,35 @@ def runner_track():
     return to_pose_track(gait, noise_px=0.5, seed=1)
 
 
-def test_blurred_shoes_are_said_with_the_fix_and_trusted_less(runner_track):
-    """The same pose track with the pose pass's blur figures of a sharp clip (3 %) and of a blurred one (18 %): only the
-    second gets the warning, with the fix, and every leg metric's confidence one notch lower."""
-    def with_blur(pct: float):
-        frames = runner_track.frame_indices[::2].tolist()
-        blur = {"frame_indices": frames, "left": [pct] * len(frames), "right": [pct] * len(frames)}
-        return analyze_track(replace(runner_track, info={**runner_track.info, "foot_blur": blur}))
+def _with_pixel_figures(track, blur_pct: float, overlay: float | None = None):
+    """``track`` analysed with the pose pass's figures for its pixels: the shoes' streak (% of their length) on every
+    measured frame, and the share of the feet's path that still strokes cross (formcheck.foot_overlay)."""
+    frames = track.frame_indices[::2].tolist()
+    measured = {"frame_indices": frames, "left": [blur_pct] * len(frames), "right": [blur_pct] * len(frames),
+                "overlay": None if overlay is None else {"path_crossed_frac": overlay, "edge_points": 500, "frames": len(frames)}}
+    return analyze_track(replace(track, info={**track.info, "foot_blur": measured}))
 
-    sharp, blurred = with_blur(3.0), with_blur(18.0)
-    assert sharp.quality["timing_evidence"]["foot_blur_pct_foot"] == 3.0
-    assert blurred.quality["timing_evidence"]["foot_blur_pct_foot"] == 18.0
-    assert not any("blurred" in w for w in sharp.quality["warnings"])
-    said = [w for w in blurred.quality["warnings"] if "motion-blurred" in w]
-    assert len(said) == 1 and "streak of 18 %" in said[0] and "faster shutter" in said[0]
+
+@pytest.mark.parametrize("clear, poor, figure, found, said", [
+    # blurred shoes: a sharp clip's 3 %, a blurred one's 18 % (formcheck.foot_blur)
+    (dict(blur_pct=3.0), dict(blur_pct=18.0), ("foot_blur_pct_foot", 3.0), "motion-blurred", ("streak of 18 %", "faster shutter")),
+    # an app's handle over the feet: a clear clip's 0.04, a drawn-over one's 0.4 (formcheck.foot_overlay)
+    (dict(blur_pct=3.0, overlay=0.04), dict(blur_pct=3.0, overlay=0.4), ("overlay_path_frac", 0.04), "drawn over the feet",
+     ("cross 40 % of their path", "before an app adds its handle")),
+])
+def test_what_the_pixels_show_is_said_with_the_fix_and_trusted_less(runner_track, clear, poor, figure, found, said):
+    """The same pose track with the pixel figures of a clean clip and of a poor one: only the second gets the warning,
+    with the fix, and the left leg's overstride and contact time are trusted a notch less; a track analysed without
+    its pixels has no figure."""
+    good, bad = _with_pixel_figures(runner_track, **clear), _with_pixel_figures(runner_track, **poor)
+    assert good.quality["timing_evidence"][figure[0]] == figure[1]
+    assert not any(found in w for w in good.quality["warnings"])
+    warned = [w for w in bad.quality["warnings"] if found in w]
+    assert len(warned) == 1 and all(words in warned[0] for words in said), warned
     rank = {"low": 0, "medium": 1, "high": 2}
     for metric in ("overstride_pct_leg", "contact_time_s"):
-        assert rank[blurred.summary["left"][metric]["confidence"]] < rank[sharp.summary["left"][metric]["confidence"]]
-    assert analyze_track(runner_track).quality["timing_evidence"]["foot_blur_pct_foot"] is None  # pixels not looked at
+        assert rank[bad.summary["left"][metric]["confidence"]] < rank[good.summary["left"][metric]["confidence"]]
+    assert analyze_track(runner_track).quality["timing_evidence"][figure[0]] is None  # pixels not looked at
 
 
 @pytest.mark.slow

@@ -1,8 +1,8 @@
-"""Something drawn over the feet (formcheck.foot_overlay), found in the pixels, and what the analysis says."""
+"""Something drawn over the feet (formcheck.foot_overlay), found in the pixels (what the analysis then says:
+tests/test_foot_blur.py, with the shoes' blur)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -13,7 +13,6 @@ from formcheck import landmarks as lm
 from formcheck.analysis import analyze_track
 from formcheck.foot_overlay import FootOverlayMeter, overlay_fraction
 from formcheck.quality import OVERLAY_WARN_FRACTION
-from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -98,33 +97,6 @@ def test_a_foot_planted_beside_still_floor_seams_is_no_overlay():
             meter.add(i, *frame(i, seams), image_width=640)
         figure = overlay_fraction({"overlay": meter.summary()})
         assert figure is None or figure < OVERLAY_WARN_FRACTION / 2, (seams, figure)
-
-
-@pytest.fixture(scope="module")
-def runner_track():
-    gait = simulate_gait(GaitParams(fps=60.0, duration_s=6.0, cadence_spm=170.0, speed_m_s=3.0, facing="left", treadmill=True,
-                                    seed=0))
-    return to_pose_track(gait, noise_px=0.5, seed=1)
-
-
-def test_a_clip_drawn_over_is_said_with_the_fix_and_trusted_less(runner_track):
-    """The same pose track with the pixel figures of a clean clip (0.04) and of one with a handle over the feet (0.4):
-    only the second is warned, with the fix, and the left leg's overstride and contact time are trusted a notch less."""
-    def with_overlay(frac: float):
-        frames = runner_track.frame_indices[::2].tolist()
-        measured = {"frame_indices": frames, "left": [3.0] * len(frames), "right": [3.0] * len(frames),
-                    "overlay": {"path_crossed_frac": frac, "edge_points": 500, "frames": len(frames)}}
-        return analyze_track(replace(runner_track, info={**runner_track.info, "foot_blur": measured}))
-
-    clean, drawn = with_overlay(0.04), with_overlay(0.4)
-    assert clean.quality["timing_evidence"]["overlay_path_frac"] == 0.04
-    assert not any("drawn over the feet" in w for w in clean.quality["warnings"])
-    said = [w for w in drawn.quality["warnings"] if "drawn over the feet" in w]
-    assert len(said) == 1 and "cross 40 % of their path" in said[0] and "before an app adds its handle" in said[0]
-    rank = {"low": 0, "medium": 1, "high": 2}
-    for metric in ("overstride_pct_leg", "contact_time_s"):
-        assert rank[drawn.summary["left"][metric]["confidence"]] < rank[clean.summary["left"][metric]["confidence"]]
-    assert analyze_track(runner_track).quality["timing_evidence"]["overlay_path_frac"] is None  # pixels not looked at
 
 
 @pytest.mark.slow
