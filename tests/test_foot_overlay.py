@@ -17,6 +17,15 @@ from formcheck.quality import OVERLAY_WARN_FRACTION
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def _both_feet_at(heel: tuple[float, float], ankle: tuple[float, float], toe: tuple[float, float]) -> np.ndarray:
+    """A pose (33, 2) with both feet's heel, ankle and toe at these points and nothing else placed."""
+    pose = np.full((lm.N_LANDMARKS, 2), np.nan)
+    for side in ("left", "right"):
+        leg = lm.LEG[side]
+        pose[leg["heel"]], pose[leg["ankle"]], pose[leg["foot_index"]] = heel, ankle, toe
+    return pose
+
+
 def _shoe_over_striped_floor(i: int, letters: bool) -> tuple[np.ndarray, np.ndarray]:
     """Frame ``i`` (a 640x360 grey picture) of a dark shoe sliding back and forth over a floor striped across the run
     (still vertical edges of the scene, which the shoe hides as it passes), and its heel, ankle and toe; with
@@ -33,11 +42,7 @@ def _shoe_over_striped_floor(i: int, letters: bool) -> tuple[np.ndarray, np.ndar
         cover = cv2.dilate(ink, np.ones((5, 5), np.uint8)).astype(np.float32) / 255.0  # letters and their outline
         colour = 20.0 + 235.0 * ink.astype(np.float32) / 255.0
         grey = np.clip(grey * (1 - 0.7 * cover) + colour * 0.7 * cover, 0, 255).astype(np.uint8)
-    pose = np.full((lm.N_LANDMARKS, 2), np.nan)
-    for side in ("left", "right"):
-        leg = lm.LEG[side]
-        pose[leg["heel"]], pose[leg["ankle"]], pose[leg["foot_index"]] = (x0, 301), (x0 + 12, 280), (x0 + 59, 301)
-    return grey, pose
+    return grey, _both_feet_at((x0, 301), (x0 + 12, 280), (x0 + 59, 301))
 
 
 def test_letters_over_the_feet_are_found_and_the_floor_the_feet_hide_is_not():
@@ -85,11 +90,7 @@ def test_a_foot_planted_beside_still_floor_seams_is_no_overlay():
             x0 += 40 * (i % 12 - 8)  # swinging on to the next spot
         y = 301 if planted else 291
         grey[y - 21 : y + 1, x0 : x0 + 60] = 40  # a shoe smaller than its widened zone
-        pose = np.full((lm.N_LANDMARKS, 2), np.nan)
-        for side in ("left", "right"):
-            leg = lm.LEG[side]
-            pose[leg["heel"]], pose[leg["ankle"]], pose[leg["foot_index"]] = (x0, y), (x0 + 12, y - 21), (x0 + 59, y)
-        return grey, pose
+        return grey, _both_feet_at((x0, y), (x0 + 12, y - 21), (x0 + 59, y))
 
     for seams in (False, True):
         meter = FootOverlayMeter(every=2)
