@@ -227,6 +227,30 @@ def test_start_past_the_end_is_a_usage_error(tmp_path: Path, pose_calls: list) -
     assert pose_calls == []
 
 
+@pytest.mark.parametrize("option", ["--start", "--end"])
+def test_a_time_that_is_not_a_number_is_a_usage_error(option: str, tmp_path: Path, pose_calls: list) -> None:
+    """A newcomer's test: `--start nan` passed typer's min=0 check and ended as an internal error (exit 1)."""
+    code, _, err = cli_in_process("analyze", str(SAMPLE_60FPS), option, "nan", "-o", str(tmp_path / "out"))
+    assert_usage_error(code, err, f"{option} must be a time in seconds, not nan")
+    assert pose_calls == []
+
+
+def test_facing_is_read_whatever_its_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--facing LEFT` was refused; the library now gets 'left'."""
+    from formcheck.pose import NoPersonError
+
+    given: list[object] = []
+
+    def record(video: object, outdir: object, **options: object) -> None:
+        given.append(options["facing"])
+        raise NoPersonError("stand-in analysis")
+
+    monkeypatch.setattr("formcheck.outputs.analyze_to_folder", record)
+    code, _, err = cli_in_process("analyze", str(SAMPLE_60FPS), "--facing", " LEFT", "-o", str(tmp_path / "out"))
+    assert code == 4 and "stand-in analysis" in err, err
+    assert given == ["left"]
+
+
 @pytest.mark.parametrize("command", ["analyze", "pose", "compare"])
 def test_fps_below_the_files_own_rate_is_impossible(command: str, tmp_path: Path, pose_calls: list) -> None:
     """The issue: `--fps 30` on a 60 fps file gave 85 steps/min and a "low cadence" finding, no warning."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 import time
@@ -343,9 +344,13 @@ def _digits(unit: str) -> int:
     return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min") else 1
 
 
-def _check_facing(facing: str | None) -> None:
-    if facing not in (None, "left", "right"):
+def _check_facing(facing: str | None) -> str | None:
+    """--facing as the library takes it ('Left' and 'RIGHT' too: a runner types what they see)."""
+    if facing is None:
+        return None
+    if facing.strip().lower() not in ("left", "right"):
         fail(f"--facing must be 'left' or 'right', not {facing!r}", 2)
+    return facing.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -448,6 +453,9 @@ def _check_options(item: _Input, *, start: float | None = None, end: float | Non
             fail(f"{' and '.join(given)} only {verb} to a video; {item.path} is a saved {item.kind}, whose time range and "
                  "frame rate were fixed when it was made (`formcheck pose` takes them)", EXIT_USAGE)
         return
+    for name, value in (("--start", start), ("--end", end)):
+        if value is not None and not math.isfinite(value):
+            fail(f"{name} must be a time in seconds, not {value:g}", EXIT_USAGE)
     info = item.info
     assert info is not None
     length = f"{item.path.name} is {info.duration_s:.2f} s long"
@@ -519,7 +527,7 @@ def analyze(
     """Analyse a side-view running clip: each step's contact, overstride and hip extension, findings, annotated clip and report."""
     from .outputs import analyze_to_folder
 
-    _check_facing(facing)
+    facing = _check_facing(facing)
     item = _check_input(video)
     _check_options(item, start=start, end=end, fps=fps)
     outdir = outdir or Path(f"{video.stem}_formcheck")
@@ -577,7 +585,7 @@ def compare(
 
     from .outputs import compare_output_folder, load_run, write_compare_outputs
 
-    _check_facing(facing)
+    facing = _check_facing(facing)
     before, after = _saved_run(before), _saved_run(after)
     items = [_check_input(before, allow_json=True), _check_input(after, allow_json=True)]
     if fps is not None:

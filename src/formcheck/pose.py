@@ -21,6 +21,7 @@ separate pass would make; otherwise the camera is measured again in a separate p
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import queue
 import sys
@@ -275,6 +276,9 @@ def _extract(
     *,
     camera: bool,
 ) -> tuple[PoseTrack, CameraMotion | None]:
+    for name, value in (("start_s", start_s), ("end_s", end_s)):
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"{name} must be a time in seconds, not {value}")
     model = Path(model_path) if model_path else default_model_path()
     if not model.is_file():
         raise PoseModelError(f"{model}: pose model not found (pass --model PATH to a pose_landmarker .task file)")
