@@ -157,10 +157,34 @@ def test_oblique_60_is_refused_45_warned_0_clean(runner):
     assert a0.quality["view"]["verdict"] == "side" and a0.quality["warnings"] == []
 
 
+def picture_turned(track, quarter_turns: int):
+    """The track as the pose model sees the same clip with its picture turned clockwise by 90 deg x quarter_turns."""
+    k = track.keypoints_px.copy()
+    w, h = track.image_size
+    for _ in range(quarter_turns % 4):
+        k[..., 0], k[..., 1] = h - k[..., 1], k[..., 0].copy()
+        w, h = h, w
+    return dataclasses.replace(track.with_keypoints(k), image_size=(w, h))
+
+
+@pytest.mark.parametrize(("quarter_turns", "from_up"), [(1, 90), (2, 180), (3, 90)])
+def test_a_picture_turned_sideways_or_upside_down_is_refused(runner, quarter_turns, from_up):
+    """A newcomer's test: a clip turned 90 deg was analysed (overstride 116 % leg, hip extension -74 deg, exit 0)."""
+    upright = to_pose_track(runner, noise_px=1.0)
+    lean = view_check(upright)["trunk_from_up_deg"]
+    assert lean == pytest.approx(runner.params.trunk_lean_deg, abs=3.0)  # the runner's own lean, forwards
+    v = view_check(picture_turned(upright, quarter_turns))
+    assert v["verdict"] == "turned"
+    assert v["trunk_from_up_deg"] == pytest.approx(from_up, abs=lean + 3.0)
+    with pytest.raises(AnalysisError, match="not upright in the picture.*turn it upright"):
+        analyze_track(picture_turned(upright, quarter_turns))
+
+
 @pytest.mark.parametrize("name", ["treadmill_side_01.mp4", "walk_side_indoor_03.mp4", "walk_side_outdoor_60fps_04.mp4"])
 def test_real_side_views_pass(name, shared_videos, pose_track_of):
     v = view_check(pose_track_of(shared_videos / name))
     assert v["verdict"] == "side" and v["frontal_fraction"] < 0.05 and v["yaw_deg"] > 70
+    assert v["trunk_from_up_deg"] < 20  # measured 4.6, 2.0, 2.6 (track_side_short_02 9.4)
 
 
 @pytest.mark.parametrize("name", ["sample_run", "before", "after"])

@@ -161,11 +161,11 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         source_track = source_track.take(np.flatnonzero((fi >= track.frame_indices[0]) & (fi <= last)))
     cleaned = clean_track(track)
     ct = cleaned.track
-    # quality checks that need no gait events; a frontal view is refused before event detection
+    # quality checks that need no gait events; a frontal view or a turned picture is refused before event detection
     view = view_check(track)
     gait = gait_kind(ct)
     passes = direction_changes(ct)
-    if view["verdict"] == "frontal":
+    if view["verdict"] in ("frontal", "turned"):
         _, _, refuse = quality_checks(track, cleaned, 0, 1.0, gait=gait, view=view, direction=passes)
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
     direction = detect_direction(ct)

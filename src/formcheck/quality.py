@@ -60,6 +60,10 @@ VIEW_WARN_FRACTION = 0.2
 VIEW_WARN_WIDTH = 0.3
 VIEW_WARN_YAW_DEG = 60.0
 SIDE_VIEW_RATIO_WARN = 0.5  # median shoulder width / trunk length (the original check)
+# The trunk (hips -> shoulders) further than this from the picture's up, median over the clip: the picture is turned
+# (its rotation lost on the way, or filmed sideways). Runners lean 5-15 deg; a clip turned 90 deg reads ~90, and its
+# "side view", "steps" and "overstride" (116 % leg in a newcomer's test) are read on a runner lying down -> refuse.
+UPRIGHT_REFUSE_DEG = 45.0
 
 DIRECTION_PASS_LEG = 1.5  # a pass = pelvis travel of at least this many leg lengths in one direction
 
@@ -171,7 +175,9 @@ def view_check(track: PoseTrack) -> dict[str, Any]:
     (median of (shoulder + hip width) / 2 / trunk length), ``frontal_fraction`` (frames whose width ratio
     exceeds VIEW_WIDE_FRAME), ``yaw_deg`` (median angle of MediaPipe's 3-D hip and shoulder lines out of
     the image plane: 90 = side view, 0 = frontal), ``ankle_range_leg`` (5-95 % range of the signed
-    fore-aft ankle offset, leg lengths) and ``verdict``: "side" | "borderline" | "frontal".
+    fore-aft ankle offset, leg lengths), ``trunk_from_up_deg`` (median angle of the hips -> shoulders line from
+    the picture's up: 0 upright, 90 lying, 180 upside down) and ``verdict``: "side" | "borderline" | "frontal" |
+    "turned" (the picture is not upright: nothing else is judged).
     """
     k = track.keypoints_px
     sh = np.abs(k[:, lm.LEFT_SHOULDER, 0] - k[:, lm.RIGHT_SHOULDER, 0])
@@ -192,15 +198,23 @@ def view_check(track: PoseTrack) -> dict[str, Any]:
     dx = k[:, lm.LEFT_ANKLE, 0] - k[:, lm.RIGHT_ANKLE, 0]
     dx = dx[np.isfinite(dx)]
     leg = body_scale_px(k)
+    up = k[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(1) - k[:, [lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(1)  # image y grows down
+    with np.errstate(invalid="ignore", divide="ignore"):
+        from_up = np.degrees(np.arccos(np.clip(up[:, 1] / np.linalg.norm(up, axis=1), -1.0, 1.0)))
+    from_up = from_up[np.isfinite(from_up)]
     out: dict[str, Any] = {
         "side_view_ratio": round(float(np.nanmedian(r_sh)), 3) if np.isfinite(r_sh).any() else None,
         "width_ratio": round(float(np.median(width[fin])), 3) if fin.any() else None,
         "frontal_fraction": round(float((width[fin] > VIEW_WIDE_FRAME).mean()), 3) if fin.any() else None,
         "yaw_deg": round(float(np.median(yaws)), 1) if yaws.size else None,
         "ankle_range_leg": round(float((np.percentile(dx, 95) - np.percentile(dx, 5)) / leg), 3) if dx.size and np.isfinite(leg) and leg > 0 else None,
+        "trunk_from_up_deg": round(float(np.median(from_up)), 1) if from_up.size else None,
         "verdict": "side",
     }
     ff, wr, yw, ar = out["frontal_fraction"], out["width_ratio"], out["yaw_deg"], out["ankle_range_leg"]
+    if out["trunk_from_up_deg"] is not None and out["trunk_from_up_deg"] > UPRIGHT_REFUSE_DEG:
+        out["verdict"] = "turned"
+        return out
     if ff is None:
         return out
     if ff >= VIEW_REFUSE_FRACTION and ((ar is not None and ar < VIEW_REFUSE_ANKLE_RANGE_LEG) or (yw is not None and yw < VIEW_REFUSE_YAW_DEG)):
@@ -417,7 +431,11 @@ def quality_checks(
         refusals.append(f"a person was found in only {det:.0%} of frames: film the whole body in good light")
     elif det < DETECTION_WARN:
         warnings.append(f"person detected in only {det:.0%} of frames: keep the whole body in view and film in better light")
-    if view["verdict"] == "frontal":
+    if view["verdict"] == "turned":
+        refusals.append(
+            f"the runner is not upright in the picture (the body lies {view['trunk_from_up_deg']:.0f}° from vertical): the "
+            "video's rotation was lost or it was filmed sideways; turn it upright (a phone's photo editor can) and analyse it again")
+    elif view["verdict"] == "frontal":
         refusals.append(
             f"this is not a side view (the camera sees the runner from the front or at an angle in {view['frontal_fraction']:.0%} "
             "of frames): film from the side, at right angles to the running direction")
