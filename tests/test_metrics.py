@@ -478,3 +478,18 @@ def test_a_stance_whose_toe_off_was_placed_is_not_measured(toe_off_method, measu
                       toe_off_method=toe_off_method, contact_method="landing")
     reason = incomplete_reason(track, step)
     assert (reason is None) == measured, reason
+
+
+def test_asymmetry_percentage_only_for_medians_of_one_sign() -> None:
+    """A newcomer's test: the shank at contact, left -8.5 and right +12.5 deg, read an asymmetry of -200 %."""
+    from formcheck.metrics import StepMetrics, summarise
+    from formcheck.result import STEP_FIELDS
+
+    def steps(side: str, shank: float, contact: float) -> list[StepMetrics]:
+        blank = {**dict.fromkeys(STEP_FIELDS), "side": side, "near": side == "left", "visibility": 1.0, "toe_off_method": "toe_lift"}
+        return [StepMetrics(**{**blank, "contact_frame": 10 * i, "shank_angle_deg": shank, "contact_time_s": contact})
+                for i in range(6)]
+
+    asym = summarise(steps("left", -8.5, 0.30) + steps("right", 12.5, 0.25))["asymmetry"]
+    assert asym["shank_angle_deg"] == {"left_minus_right": -21.0, "pct": None}
+    assert asym["contact_time_s"]["pct"] == pytest.approx(100 * 0.05 / 0.275, abs=0.1)  # 18.2 %
