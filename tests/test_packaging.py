@@ -63,3 +63,14 @@ def test_non_editable_install_finds_the_packaged_model(tmp_path: Path) -> None:
     assert module_file.is_relative_to(target), module_file
     assert model_path == target / "formcheck" / "models" / DEFAULT_MODEL_NAME
     assert model_path.read_bytes() == MODEL.read_bytes()
+
+
+def test_the_package_front_door_is_lazy_and_complete() -> None:
+    """`from formcheck import analyze` failed (a newcomer's test); importing the package must not pull numpy in."""
+    code = ("import sys, formcheck; assert 'numpy' not in sys.modules; "
+            "from formcheck import analyze, analyze_track, Analysis, load_analysis_json, PoseTrack; "
+            "import formcheck.analysis as a, formcheck.compare as c, formcheck.pose_track as p; "
+            "assert (analyze, analyze_track, Analysis) == (a.analyze, a.analyze_track, a.Analysis); "
+            "assert load_analysis_json is c.load_analysis_json and PoseTrack is p.PoseTrack; "
+            "assert sorted(formcheck.__all__) == sorted(['analyze', 'analyze_track', 'Analysis', 'load_analysis_json', 'PoseTrack'])")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
