@@ -7,6 +7,7 @@ import pytest
 
 from formcheck import landmarks as lm
 from formcheck.clean import butterworth_smooth, clean_track, fill_gaps, repair_leg_swaps
+from formcheck.geometry import body_scale_px
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
 
@@ -82,7 +83,35 @@ def test_clean_track_puts_the_knees_back_after_the_feet_decided_the_legs():
 def test_no_swaps_reported_on_clean_track(fps):
     g = simulate_gait(GaitParams(fps=fps, duration_s=4))
     res = clean_track(to_pose_track(g, noise_px=1.0))
-    assert not res.relabelled.any() and set(res.parts_swapped) == {"legs", "lower_legs", "knees"}
+    assert not res.relabelled.any() and set(res.parts_swapped) == {"legs", "lower_legs", "knees", "front_back"}
+
+
+@pytest.mark.parametrize("treadmill", [True, False])
+def test_labels_naming_the_front_and_back_foot_are_set_right_at_every_crossing(treadmill):
+    """A real walker passing the camera had MediaPipe name its legs by the foot in front (walk_side_outdoor_60fps_04:
+    the stride read as a step, the cadence doubled); the continuity pass keeps such swaps, made where the feet cross.
+    Here every frame's legs are labelled front = left: after cleaning, each frame's legs are the gait's own again
+    (up to which leg is called left, which front/back labels cannot tell), away from the crossings themselves."""
+    g = simulate_gait(GaitParams(fps=60, duration_s=4, treadmill=treadmill))
+    kp = g.landmarks_px + np.random.default_rng(3).normal(size=g.landmarks_px.shape)
+    foot_x = {side: kp[:, [getattr(lm, f"{side}_{j}") for j in ("ANKLE", "HEEL", "FOOT_INDEX")], 0].mean(axis=1)
+              for side in ("LEFT", "RIGHT")}
+    ahead = 1.0 if g.params.facing == "right" else -1.0
+    right_in_front = ahead * (foot_x["RIGHT"] - foot_x["LEFT"]) > 0
+    perm = np.arange(lm.N_LANDMARKS)
+    for a, b in lm.LEG_PAIRS:
+        perm[a], perm[b] = b, a
+    kp[right_in_front] = kp[right_in_front][:, perm]
+    assert 0.35 < right_in_front.mean() < 0.65  # the legs took turns in front
+    res = clean_track(replace(to_pose_track(g), keypoints_px=kp), smooth=False)
+    feet = [lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX]
+    off = np.linalg.norm(res.track.keypoints_px[:, feet] - g.landmarks_px[:, feet], axis=-1).mean(axis=1)
+    off_flipped = np.linalg.norm(res.track.keypoints_px[:, feet] - g.landmarks_px[:, [f + 1 for f in feet]], axis=-1).mean(axis=1)
+    assert [lm.LEFT_ANKLE + 1, lm.LEFT_HEEL + 1, lm.LEFT_FOOT_INDEX + 1] == [lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX]
+    apart = np.abs(foot_x["LEFT"] - foot_x["RIGHT"]) > 0.15 * body_scale_px(g.landmarks_px)
+    right = min(np.mean(off[apart] < 5.0), np.mean(off_flipped[apart] < 5.0))
+    assert max(np.mean(off[apart] < 5.0), np.mean(off_flipped[apart] < 5.0)) > 0.98, right
+    assert res.parts_swapped["front_back"].any()
 
 
 def test_clean_track_undoes_swaps_and_fills_dropouts():

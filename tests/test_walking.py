@@ -173,6 +173,19 @@ def test_walking_allowed_is_analysed_overground_without_running_findings(shared_
     assert a.quality.gait["stance"]["belt_fraction"] < 0.2  # measured 0.02
 
 
+def test_a_walker_whose_legs_the_model_names_front_and_back_keeps_its_cadence(shared_videos, pose_track_of):
+    """A newcomer's test: walk_side_outdoor_60fps_04 allowed as walking read 213 steps/min in the headline against the
+    107 the walking check measured from the pelvis. MediaPipe named the legs by the foot in front (one label led on
+    82 % of the frames), so each foot's path repeated every step and the stride period came out as a step. After the
+    labels are set right at each crossing of the feet, the stances are the four the planted feet show, the legs taking
+    turns (a pass: one stride a leg gives no cadence from complete strides)."""
+    a = analyze_track(pose_track_of(shared_videos / "walk_side_outdoor_60fps_04.mp4"), allow_walking=True)
+    sides = [s.side for s in a.events.steps]
+    assert len(sides) == 4 and all(x != y for x, y in zip(sides, sides[1:]))  # measured: right, left, right, left
+    assert a.summary.cadence_spm is None or abs(a.summary.cadence_spm / a.quality.gait["cadence_spm"] - 1) < 0.15
+    assert any("leg labels swapped" in w for w in a.quality.warnings)
+
+
 @pytest.mark.parametrize("clip", ["shared:treadmill_side_01.mp4", "sample_run.mp4", "before.mp4", "after.mp4"])
 def test_running_clips_are_treadmill_running(clip, shared_videos, pose_track_of):
     path = shared_videos / clip.split(":")[1] if clip.startswith("shared:") else SAMPLES / clip
