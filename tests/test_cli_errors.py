@@ -58,9 +58,26 @@ def _png(path: Path) -> Path:
     return path
 
 
+def _cut_short_mp4(path: Path) -> Path:
+    """The bundled sample laid out as a phone writes it (the index, 'moov', after the frames) and cut at 30 %, as
+    when a copy or upload stops early: the file starts as an MP4 and has no index."""
+    import struct
+
+    data = (Path(__file__).resolve().parents[1] / "sample_videos" / "sample_run.mp4").read_bytes()
+    boxes, i = {}, 0
+    while i + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[i : i + 8])
+        boxes[kind] = data[i : i + size]
+        i += size
+    phone_order = boxes[b"ftyp"] + boxes[b"mdat"] + boxes[b"moov"]
+    path.write_bytes(phone_order[: int(0.3 * len(phone_order))])
+    return path
+
+
 BAD_INPUTS = {
     "missing": (lambda d: d / "nope.mp4", EXIT_BAD_INPUT, "no such file"),
     "text named .mp4": (lambda d: (d / "notes.mp4").write_text("not a video\n") and d / "notes.mp4", EXIT_BAD_INPUT, "not a readable video"),
+    "cut short": (lambda d: _cut_short_mp4(d / "cut.mp4"), EXIT_BAD_INPUT, "looks cut short or damaged"),
     "zero bytes": (lambda d: (d / "empty.mp4").write_bytes(b"") or d / "empty.mp4", EXIT_BAD_INPUT, "empty"),
     "image": (lambda d: _png(d / "still.png"), EXIT_BAD_INPUT, "still image"),
     "audio only": (lambda d: _audio_only(d / "sound.m4a"), EXIT_BAD_INPUT, "audio-only"),
