@@ -119,6 +119,24 @@ def _period_frames(segments: list[np.ndarray], fps: float, min_s: float, max_s: 
 
 
 # ---------------------------------------------------------------------------------------------- gait kind
+def step_period_frames(feet: float, pelvis: float) -> float:
+    """The step period from the feet's fore-aft spread, checked against the pelvis' bounce: both repeat every step,
+    but either can repeat every stride instead (one leg moving unlike the other, landmarks blurring the feet): when
+    one reads 1.7-2.3 times the other, the shorter is the step; when they differ otherwise by more than 25 %, the
+    step is not known. Without a pelvis period the feet's stands (NaN without one of the feet).
+
+    A running pass saved at crf 40 (heldout_732, 152 steps/min) read 87 from the feet and 162 from the pelvis, and was
+    refused as walking. Of 512 running clips (renders, their copies, the real ones, the samples) the feet read about
+    half the pelvis's on 2 (this one and a blurred 60 fps copy) and the pelvis half the feet's on 15, none otherwise
+    apart by 25 %; the real walks agree within 8 % (113/112, 99/92, 106/107 steps/min)."""
+    if not np.isfinite(feet) or not np.isfinite(pelvis):
+        return feet
+    ratio = max(feet, pelvis) / min(feet, pelvis)
+    if ratio <= 1.25:
+        return feet
+    return min(feet, pelvis) if 1.7 <= ratio <= 2.3 else float("nan")
+
+
 def gait_kind(track: PoseTrack) -> dict[str, Any]:
     """Running vs walking from the (cleaned, smoothed) pose track, no event timing.
 
@@ -154,7 +172,7 @@ def gait_kind(track: PoseTrack) -> dict[str, Any]:
     if float(np.std(s)) < GAIT_MIN_SPREAD_LEG * leg or float(np.std(h)) == 0.0:
         return out  # legs hardly move fore-aft: no gait to judge
     r = float(np.corrcoef(h, s)[0, 1])
-    period = _period_frames(ss, fps, 0.25, 1.0)  # the spread repeats every STEP
+    period = step_period_frames(_period_frames(ss, fps, 0.25, 1.0), _period_frames(hs, fps, 0.25, 1.0))
     cad = 60.0 * fps / period if np.isfinite(period) else None
     out["pelvis_spread_corr"] = round(r, 3)
     out["cadence_spm"] = None if cad is None else round(cad, 1)
