@@ -152,6 +152,33 @@ def test_a_few_grain_points_that_jump_together_are_no_camera_motion(tmp_path):
     assert summary["warning"] is None
 
 
+def test_a_weak_fit_is_judged_by_the_shots_last_estimated_motion():
+    """A weak fit (under MIN_SUPPORT_FRACTION of its points) must move the picture as the last two ESTIMATED frames
+    of the shot did, per frame: frames not estimated keep the last transform, and taken as motion they made a pan
+    look still, so that every weak fit after one lost frame was refused (a reviewer's check)."""
+    def shift(tx: float) -> np.ndarray:
+        m = np.eye(3)
+        m[0, 2] = tx
+        return m
+
+    def estimator(moves: list[tuple[float, bool]]) -> CameraEstimator:
+        est = CameraEstimator()
+        for i, (tx, ok) in enumerate(moves):
+            est.idxs.append(i)
+            est._mats.append(shift(tx)[:2])
+            est._oks.append(ok)
+            est._segs.append(0)
+        return est
+
+    panning = estimator([(0, True), (-10, True), (-20, True), (-30, True), (-30, False)])  # frame 4 not estimated
+    assert panning._steady(shift(-50), 10, 100, index=5)  # the pan goes on at 10 px a frame
+    assert not panning._steady(shift(-30), 10, 100, index=5)  # a pan that stops dead on a weak fit: no
+    assert panning._steady(shift(-50), 15, 100, index=5) and panning._steady(shift(-30), 15, 100, index=5)  # 15 %: any
+    still = estimator([(0, True)] * 4)
+    assert not still._steady(shift(-24), 20, 400, index=4)  # grain points that jump together (heldout_737)
+    assert still._steady(shift(-1), 20, 400, index=4)
+
+
 def _track_with_box(n: int, box, fps: float = FPS):
     """A pose track whose landmarks fill ``box`` (x0, y0, x1, y1) on every frame."""
     g = simulate_gait(GaitParams(fps=fps, duration_s=n / fps, image_size=SIZE, runner_height_frac=0.5))

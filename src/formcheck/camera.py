@@ -61,8 +61,8 @@ MIN_INLIER_FRACTION = 0.3
 # it did a frame before (within WEAK_FIT_TOL_PX, or half that last move). A still portrait render at 0.57 m (plain wall,
 # the belt, a floor of sensor grain) re-keyed on fits of 15-26 grain points out of 290-400 that "moved" 10-26 px
 # together after frames of no motion; chained, they made 340 px of camera motion, and the clip was refused for a
-# background too plain to follow. Fits of the 12 panned and handheld copies of the real treadmill clip and the
-# rendered sample carry 43 % or more (p1 of 4,700 fits; median 86-98 %); a fast synthetic pan's fresh corners 11-20 %
+# background too plain to follow. Of the 4,700 fits on the 12 panned and handheld copies of the real treadmill clip and
+# the rendered sample, 99 % carry 43 % or more (median 86-98 %); a fast synthetic pan's fresh corners 11-20 %
 # in mid-pan, moving as the frame before did (tests/test_camera.py), which a plain share would have dropped.
 MIN_SUPPORT_FRACTION = 0.15
 WEAK_FIT_TOL_PX = 2.0  # downscaled px (see _moved_px)
@@ -361,15 +361,29 @@ class CameraEstimator:
         self._kf_n = len(self._kf_pts)
         self._kf_to_ref = self._cur_to_ref.copy()
 
-    def _steady(self, cur_to_ref: np.ndarray, n_in: int, tried: int) -> bool:
-        """A fit is taken when it carries MIN_SUPPORT_FRACTION of the points tried, or the picture moved as it did
-        from the frame before last to the last one (a few grain points that agree on a jump are no camera)."""
+    def _steady(self, cur_to_ref: np.ndarray, n_in: int, tried: int, index: int) -> bool:
+        """A fit is taken when it carries MIN_SUPPORT_FRACTION of the points tried, or the picture moved as the last
+        two estimated frames of the shot say it was moving (a few grain points that agree on a jump are no camera).
+        Frames not estimated keep the last transform, so the motion is taken between estimated frames, per frame."""
         if n_in >= MIN_SUPPORT_FRACTION * tried:
             return True
-        last = self._mats[-1] if self._mats else np.eye(3)[:2]
-        before = self._mats[-2] if len(self._mats) > 1 and self._segs[-2] == self._seg else last
-        predicted = last + (last - before)
-        return _moved_px(predicted, cur_to_ref[:2]) <= max(WEAK_FIT_TOL_PX, 0.5 * _moved_px(before, last))
+        estimated: list[int] = []
+        for i in range(len(self._oks) - 1, -1, -1):
+            if self._segs[i] != self._seg or len(estimated) == 2:
+                break
+            if self._oks[i]:
+                estimated.append(i)
+        if not estimated:
+            return False
+        last = self._mats[estimated[0]]
+        if len(estimated) < 2:
+            predicted, allowed = last, WEAK_FIT_TOL_PX
+        else:
+            before = self._mats[estimated[1]]
+            ahead = (index - self.idxs[estimated[0]]) / max(1, self.idxs[estimated[0]] - self.idxs[estimated[1]])
+            predicted = last + (last - before) * ahead
+            allowed = max(WEAK_FIT_TOL_PX, 0.5 * _moved_px(before, last) * ahead)
+        return _moved_px(predicted, cur_to_ref[:2]) <= allowed
 
     def _rekey_below(self) -> float:
         """Surviving points below which the current frame becomes the key frame. Each new key chains its error
@@ -480,7 +494,7 @@ class CameraEstimator:
             tried = len(self._cur_pts)
             if len(self._cur_pts) >= MIN_TRACKED:
                 fit = _fit(prev, gray, self._kf_pts, self._cur_pts, box, sc, self._lk)
-                if fit is not None and self._steady(self._kf_to_ref @ np.linalg.inv(_sim(fit[0])), fit[3], tried):
+                if fit is not None and self._steady(self._kf_to_ref @ np.linalg.inv(_sim(fit[0])), fit[3], tried, index):
                     est, keep, p1, n_in = fit
                     self._kf_pts, self._cur_pts = self._kf_pts[keep], p1[keep]
             if est is not None:
@@ -493,7 +507,7 @@ class CameraEstimator:
                 p0 = _corners(prev, self._prev_box, sc)
                 fit = _fit(prev, gray, p0, p0, box, sc, self._lk) if len(p0) >= MIN_TRACKED else None
                 carried = fit is not None  # some points carry over: the same shot, unless the picture jumped
-                if fit is not None and not self._steady(self._cur_to_ref @ np.linalg.inv(_sim(fit[0])), fit[3], len(p0)):
+                if fit is not None and not self._steady(self._cur_to_ref @ np.linalg.inv(_sim(fit[0])), fit[3], len(p0), index):
                     fit = None
                 if fit is not None:
                     self._cur_to_ref = self._cur_to_ref @ np.linalg.inv(_sim(fit[0]))
