@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from formcheck import landmarks as lm
-from formcheck.clean import butterworth_smooth, clean_track, fill_gaps, repair_leg_swaps
+from formcheck.clean import butterworth_smooth, clean_track, fill_gaps, repair_leg_swaps, with_legs_swapped
 from formcheck.geometry import body_scale_px
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
@@ -86,32 +86,48 @@ def test_no_swaps_reported_on_clean_track(fps):
     assert not res.relabelled.any() and set(res.parts_swapped) == {"legs", "lower_legs", "knees", "front_back"}
 
 
-@pytest.mark.parametrize("treadmill", [True, False])
-def test_labels_naming_the_front_and_back_foot_are_set_right_at_every_crossing(treadmill):
+def _named_front_and_back(g, slips: float = 0.0, spike_at: int | None = None):
+    """The gait's track (1 px noise) with the legs named by the foot in front, as a real walker's were (landmarks,
+    depth and visibility alike): (track, frames whose feet are 0.15 leg or more apart in x). ``slips``: about that share of
+    single frames named the other way again (the model's one-frame slips); ``spike_at``: one foot thrown 0.4 leg
+    ahead on that frame."""
+    track = to_pose_track(g)
+    kp = g.landmarks_px + np.random.default_rng(3).normal(size=g.landmarks_px.shape)
+    left, right = ([getattr(lm, f"{side}_{j}") for j in ("ANKLE", "HEEL", "FOOT_INDEX")] for side in ("LEFT", "RIGHT"))
+    lead = kp[:, right, 0].mean(axis=1) - kp[:, left, 0].mean(axis=1)
+    ahead = 1.0 if g.params.facing == "right" else -1.0
+    exchange = ahead * lead > 0  # the right foot in front: named left
+    slipped = np.random.default_rng(5).random(len(kp)) < slips
+    slipped &= ~np.roll(slipped, 1)  # single frames
+    exchange ^= slipped
+    scale = body_scale_px(g.landmarks_px)
+    if spike_at is not None:
+        kp[spike_at, left if not exchange[spike_at] else right, 0] += ahead * 0.4 * scale
+    return with_legs_swapped(replace(track, keypoints_px=kp), exchange), np.abs(lead) > 0.15 * scale
+
+
+@pytest.mark.parametrize(("treadmill", "slips", "spike"), [(True, 0.0, False), (False, 0.0, False), (True, 0.3, False),
+                                                           (False, 0.0, True)])
+def test_labels_naming_the_front_and_back_foot_are_set_right_at_every_crossing(treadmill, slips, spike):
     """A real walker passing the camera had MediaPipe name its legs by the foot in front (walk_side_outdoor_60fps_04:
     the stride read as a step, the cadence doubled); the continuity pass keeps such swaps, made where the feet cross.
-    Here every frame's legs are labelled front = left: after cleaning, each frame's legs are the gait's own again
-    (up to which leg is called left, which front/back labels cannot tell), away from the crossings themselves."""
+    Here every frame's legs are named front = left: after cleaning, each frame's legs are the gait's own again, the
+    near leg named as the side view shows it, away from the crossings themselves. Also with one-frame slips back to
+    the right names on about a quarter of the frames (the leading label is found through a running median), and with
+    one foot thrown 0.4 leg off on one frame near a crossing (no crossing of its own). (The real walker's naming
+    showed only once the continuity passes had mended its slips: tests/test_walking.py.)"""
     g = simulate_gait(GaitParams(fps=60, duration_s=4, treadmill=treadmill))
-    kp = g.landmarks_px + np.random.default_rng(3).normal(size=g.landmarks_px.shape)
-    foot_x = {side: kp[:, [getattr(lm, f"{side}_{j}") for j in ("ANKLE", "HEEL", "FOOT_INDEX")], 0].mean(axis=1)
-              for side in ("LEFT", "RIGHT")}
-    ahead = 1.0 if g.params.facing == "right" else -1.0
-    right_in_front = ahead * (foot_x["RIGHT"] - foot_x["LEFT"]) > 0
-    perm = np.arange(lm.N_LANDMARKS)
-    for a, b in lm.LEG_PAIRS:
-        perm[a], perm[b] = b, a
-    kp[right_in_front] = kp[right_in_front][:, perm]
-    assert 0.35 < right_in_front.mean() < 0.65  # the legs took turns in front
-    res = clean_track(replace(to_pose_track(g), keypoints_px=kp), smooth=False)
-    feet = [lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX]
-    off = np.linalg.norm(res.track.keypoints_px[:, feet] - g.landmarks_px[:, feet], axis=-1).mean(axis=1)
-    off_flipped = np.linalg.norm(res.track.keypoints_px[:, feet] - g.landmarks_px[:, [f + 1 for f in feet]], axis=-1).mean(axis=1)
-    assert [lm.LEFT_ANKLE + 1, lm.LEFT_HEEL + 1, lm.LEFT_FOOT_INDEX + 1] == [lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX]
-    apart = np.abs(foot_x["LEFT"] - foot_x["RIGHT"]) > 0.15 * body_scale_px(g.landmarks_px)
-    right = min(np.mean(off[apart] < 5.0), np.mean(off_flipped[apart] < 5.0))
-    assert max(np.mean(off[apart] < 5.0), np.mean(off_flipped[apart] < 5.0)) > 0.98, right
-    assert res.parts_swapped["front_back"].any()
+    gap = np.abs(g.landmarks_px[:, lm.LEFT_HEEL, 0] - g.landmarks_px[:, lm.RIGHT_HEEL, 0])
+    near_crossing = int(np.argmin(gap[100:140])) + 102  # two frames after the feet cross there
+    track, apart = _named_front_and_back(g, slips, near_crossing if spike else None)
+    res = clean_track(track, smooth=False)
+    feet = [lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX]
+    off_px = np.linalg.norm(res.track.keypoints_px[:, feet] - g.landmarks_px[:, feet], axis=-1).max(axis=1)
+    named_right = off_px[apart] < 8.0
+    if spike:
+        named_right[np.flatnonzero(apart) == near_crossing] = True  # the thrown foot itself is off, named right or not
+    assert named_right.mean() > 0.98, named_right.mean()  # the facing left runner's left leg, nearer the camera, is left
+    assert res.parts_swapped["front_back"].any() and res.relabelled.mean() > 0.2  # warned: "leg labels swapped"
 
 
 def test_clean_track_undoes_swaps_and_fills_dropouts():

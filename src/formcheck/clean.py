@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .filters import butter, filtfilt, median_filter_nearest, pchip
+from .filters import butter, filtfilt, median_filter_nearest, nan_running_median, pchip
 from .geometry import SIDES, body_scale_px
 from .pose_track import PoseTrack
 
@@ -70,8 +70,9 @@ class CleanResult:
 
     ``track`` holds the cleaned, smoothed keypoints (NaN only where a gap was too long);
     ``swapped`` (T,) is True for frames whose left/right leg labels were exchanged;
-    ``parts_swapped`` maps each part of :data:`SWAP_PARTS` ("legs", then "lower_legs", then "knees") to the
-    (T,) frames whose labels its pass exchanged (``swapped`` is the legs'); ``relabelled`` is their union;
+    ``parts_swapped`` maps "front_back" (:func:`front_back_relabel`, on the model's labels, before the passes) and
+    each part of :data:`SWAP_PARTS` ("legs", then "lower_legs", then "knees") to the (T,) frames whose labels it
+    exchanged (``swapped`` is the legs' pass); ``relabelled`` is their union;
     ``filled`` (T, 33) is True where a value was interpolated or an outlier replaced.
     """
 
@@ -142,31 +143,38 @@ def repair_leg_swaps(keypoints: np.ndarray, swap_prior_leg: float = 0.02, part: 
 
 # A pose model that names the legs by which foot is in FRONT (or behind) swaps the labels at every crossing of the feet,
 # where both labellings move them as little, so the continuity pass keeps the swap. Then one label leads on nearly
-# every frame: a real walker passing the camera (walk_side_outdoor_60fps_04) led 82 % of its frames, its stride period
-# read as a step and its cadence doubled (213 steps/min against 107). Correct labels lead about half the time: 509
-# running clips (renders, their copies, the real ones) 0.50-0.73, and 0.86 on one refused clip (the runner found in 58 %
-# of its frames).
+# every frame: a real walker passing the camera (walk_side_outdoor_60fps_04) led on 76 % of its frames as the model
+# gave them and 82 % after the continuity passes; its stride period read as a step and its cadence doubled (213
+# steps/min against 107). Correct labels lead about half the time: of 509 running clips (renders, their copies, the
+# real ones) none is relabelled.
 FRONT_BACK_FRACTION = 0.8  # one label leads on more than this share of the frames: relabel at the crossings
-CROSSING_NEAR_LEG = 0.15  # the feet cross where they come within this (image x, leg lengths) ...
-CROSSING_APART_LEG = 0.3  # ... after being this far apart since the last crossing (a step, not jitter)
+CROSSING_NEAR_LEG = 0.25  # the feet cross where they come within this (image x, leg lengths; the median blunts the V) ...
+CROSSING_APART_LEG = 0.4  # ... after being this far apart since the last crossing (a step, not jitter) ...
+CROSSING_MIN_GAP_S = 0.15  # ... and at least this long after it (a step lasts 0.25 s even at 240 steps/min)
+CROSSING_MEDIAN_S = 0.05  # the feet's lead is a running median over this long first (one misplaced foot is no crossing)
+MIN_CROSSINGS = 2  # fewer crossings show no front/back naming
 
 
-def front_back_relabel(keypoints: np.ndarray) -> np.ndarray:
+def front_back_relabel(track: PoseTrack) -> np.ndarray:
     """(T,) bool: frames whose leg labels to exchange when they name the front and the back foot, not the legs.
 
-    The feet's image x (ankle, heel and toe averaged) are compared: when one label leads on more than
-    FRONT_BACK_FRACTION of the frames, the feet cross where they come back within CROSSING_NEAR_LEG of each other,
-    after having been CROSSING_APART_LEG apart (whichever label is where); between crossings the labels are right or
-    wrong together, and every other stretch is exchanged (of the two ways, the one that keeps more of the labels).
-    Else nothing."""
-    kp = np.asarray(keypoints, dtype=float)
+    The feet's image x (ankle, heel and toe averaged, a running median over CROSSING_MEDIAN_S) are compared: when one
+    label leads on more than FRONT_BACK_FRACTION of the frames, the feet cross where they come back within
+    CROSSING_NEAR_LEG of each other after having been CROSSING_APART_LEG apart, whichever label is where (and
+    CROSSING_MIN_GAP_S after the last crossing). Between crossings the labels are right or wrong together, and every
+    other stretch is exchanged; of the two ways, the one that names the near leg as the side view shows it (facing
+    left, the left leg is near: its feet nearer the camera in the model's depth, else better seen) and, when neither
+    tells, the one that keeps more labels. Else, or with fewer than MIN_CROSSINGS crossings, nothing."""
+    kp = np.asarray(track.keypoints_px, dtype=float)
     n = len(kp)
     none = np.zeros(n, dtype=bool)
     scale = body_scale_px(kp)
     if n < 3 or not np.isfinite(scale) or scale <= 0:
         return none
     feet = [[lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX], [lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX]]
-    lead = (kp[:, feet[0], 0].mean(axis=1) - kp[:, feet[1], 0].mean(axis=1)) / scale
+    fps = float(track.fps)
+    lead = nan_running_median((kp[:, feet[0], 0].mean(axis=1) - kp[:, feet[1], 0].mean(axis=1)) / scale,
+                              max(1, int(round(0.5 * CROSSING_MEDIAN_S * fps))))
     seen = np.isfinite(lead)
     if seen.sum() < 3:
         return none
@@ -177,20 +185,37 @@ def front_back_relabel(keypoints: np.ndarray) -> np.ndarray:
     crossings: list[int] = []
     apart, low, low_at = False, np.inf, -1
     for t in np.flatnonzero(seen):
-        g = gap[t]
-        if g > CROSSING_APART_LEG:
-            if low_at >= 0:
+        if gap[t] > CROSSING_APART_LEG:
+            if low_at >= 0 and (not crossings or low_at - crossings[-1] >= CROSSING_MIN_GAP_S * fps):
                 crossings.append(low_at)  # the closest approach of the last dip
             apart, low, low_at = True, np.inf, -1
-        elif apart and g < CROSSING_NEAR_LEG and g < low:
-            low, low_at = g, int(t)
-    if low_at >= 0:
+        elif apart and gap[t] < CROSSING_NEAR_LEG and gap[t] < low:
+            low, low_at = float(gap[t]), int(t)
+    if low_at >= 0 and (not crossings or low_at - crossings[-1] >= CROSSING_MIN_GAP_S * fps):
         crossings.append(low_at)
-    if not crossings:
+    if len(crossings) < MIN_CROSSINGS:
         return none
-    stretch = np.searchsorted(np.asarray(crossings), np.arange(n), side="right")  # 0 before the first crossing, ...
-    odd = stretch % 2 == 1
-    return odd if odd.sum() <= (~odd).sum() else ~odd
+    odd = np.searchsorted(np.asarray(crossings), np.arange(n), side="right") % 2 == 1  # every other stretch
+    return odd if _names_the_near_leg(track, odd, feet) else ~odd
+
+
+def _names_the_near_leg(track: PoseTrack, swap: np.ndarray, feet: list[list[int]]) -> bool:
+    """Whether exchanging the labels on ``swap`` (rather than on the other frames) names the near leg as a side view
+    does: facing left (the toes left of the heels), the left leg is near. Its feet are nearer the camera in the model's
+    depth, or, without depth, better seen; when neither tells, the way that exchanges fewer frames."""
+    kp = np.asarray(track.keypoints_px, dtype=float)
+    toe_ahead = np.nanmedian(kp[:, [lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX], 0] - kp[:, [lm.LEFT_HEEL, lm.RIGHT_HEEL], 0])
+    near = 0 if toe_ahead < 0 else 1  # index into feet: facing left -> left near
+    for values, nearer_is_smaller in ((np.asarray(track.depth_px, dtype=float), True),
+                                      (np.asarray(track.visibility, dtype=float), False)):
+        per_leg = np.stack([values[:, f].mean(axis=1) for f in feet], axis=1)  # (T, 2)
+        relabelled = np.where(swap[:, None], per_leg[:, ::-1], per_leg)
+        kept = np.where(~swap[:, None], per_leg[:, ::-1], per_leg)  # exchanging the other frames instead
+        with np.errstate(invalid="ignore"):
+            score = [np.nanmean(x[:, near] - x[:, 1 - near]) for x in (relabelled, kept)]
+        if np.isfinite(score).all() and score[0] != score[1]:
+            return (score[0] < score[1]) == nearer_is_smaller
+    return bool(swap.sum() <= (~swap).sum())
 
 
 def reject_outliers(keypoints: np.ndarray, fps: float, threshold_leg: float = 0.12) -> np.ndarray:
@@ -297,9 +322,9 @@ def clean_track(track: PoseTrack, *, max_gap_s: float = 0.1, smooth: bool = True
     # swaps); seen on the model's labels, or once the passes have mended its one-frame slips (a real walker's labels
     # led on 76 % of the frames as the model gave them, 82 % after the passes).
     repaired, parts_swapped = _continuity_passes(track)
-    front_back = front_back_relabel(track.keypoints_px)
+    front_back = front_back_relabel(track)
     if not front_back.any():
-        front_back = front_back_relabel(repaired.keypoints_px)
+        front_back = front_back_relabel(repaired)
     if front_back.any():
         repaired, parts_swapped = _continuity_passes(with_legs_swapped(track, front_back))
     track = repaired
