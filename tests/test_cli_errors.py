@@ -67,6 +67,7 @@ def _cut_short_mp4(path: Path) -> Path:
     boxes, i = {}, 0
     while i + 8 <= len(data):
         size, kind = struct.unpack(">I4s", data[i : i + 8])
+        assert size >= 8, "the sample's boxes have 32-bit sizes"
         boxes[kind] = data[i : i + size]
         i += size
     phone_order = boxes[b"ftyp"] + boxes[b"mdat"] + boxes[b"moov"]
@@ -250,6 +251,14 @@ def test_a_time_that_is_not_a_number_is_a_usage_error(option: str, tmp_path: Pat
     code, _, err = cli_in_process("analyze", str(SAMPLE_60FPS), option, "nan", "-o", str(tmp_path / "out"))
     assert_usage_error(code, err, f"{option} must be a time in seconds, not nan")
     assert pose_calls == []
+
+
+@pytest.mark.parametrize("option", ["start_s", "end_s"])
+def test_the_library_refuses_a_time_that_is_not_a_number(option: str) -> None:
+    from formcheck.pose import extract_pose_track
+
+    with pytest.raises(ValueError, match=f"{option} must be a time in seconds, not nan"):
+        extract_pose_track(SAMPLE_60FPS, **{option: float("nan")})
 
 
 def test_facing_is_read_whatever_its_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

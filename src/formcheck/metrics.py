@@ -723,9 +723,8 @@ def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False, fps: flo
         if a is None or b is None:
             asym[m] = None
             continue
-        # a percentage of medians on opposite sides of zero (a shank -8.5 against +12.5 deg read -200 %) says nothing
+        # a percentage of medians not both of one sign (a shank -8.5 against +12.5 deg read -200 %) says nothing
         mean = 0.5 * (abs(a) + abs(b))
-        same_sign = a * b > 0 or a == b
         asym[m] = {"left_minus_right": round(a - b, 3),
-                   "pct": round(100 * (a - b) / mean, 1) if mean > 1e-9 and same_sign else None}
+                   "pct": round(100 * (a - b) / mean, 1) if mean > 1e-9 and a * b > 0 else None}
     return {"left": per_side["left"], "right": per_side["right"], "asymmetry": asym}

@@ -61,7 +61,7 @@ VIEW_WARN_WIDTH = 0.3
 VIEW_WARN_YAW_DEG = 60.0
 SIDE_VIEW_RATIO_WARN = 0.5  # median shoulder width / trunk length (the original check)
 # The trunk (hips -> shoulders) further than this from the picture's up, median over the clip: the picture is turned
-# (its rotation lost on the way, or filmed sideways). Runners lean 5-15 deg; a clip turned 90 deg reads ~90, and its
+# (its rotation lost on the way, or filmed sideways). Real clips read 2-9 deg; a clip turned 90 deg reads ~90, and its
 # "side view", "steps" and "overstride" (116 % leg in a newcomer's test) are read on a runner lying down -> refuse.
 UPRIGHT_REFUSE_DEG = 45.0
 

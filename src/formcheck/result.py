@@ -145,7 +145,7 @@ class SideSummary(_ReadAsDict):
 @dataclass(frozen=True)
 class Asymmetry(_ReadAsDict):
     left_minus_right: float
-    pct: float | None  # of the mean of the two medians' magnitudes; None when that is ~0 or they differ in sign
+    pct: float | None  # of the mean of the two medians' magnitudes; None unless both are of one sign
 
     def to_dict(self) -> dict[str, Any]:
         return {"left_minus_right": self.left_minus_right, "pct": self.pct}

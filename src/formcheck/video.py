@@ -111,6 +111,9 @@ def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
     return container
 
 
+_STILL_IMAGE_BRANDS = {b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif", b"avis"}  # HEIF/AVIF photos start with ftyp too
+
+
 def _cut_short_hint(path: Path) -> str:
     """What to do about an MP4/MOV that starts as one but will not open: a phone writes the index (the 'moov' box)
     last, so a copy or upload that stopped early leaves a file that starts right and has none (a newcomer's test: the
@@ -120,7 +123,7 @@ def _cut_short_hint(path: Path) -> str:
             head = fh.read(12)
     except OSError:
         return ""
-    if head[4:8] != b"ftyp":
+    if head[4:8] != b"ftyp" or head[8:12] in _STILL_IMAGE_BRANDS:
         return ""
     return ": the file starts as an MP4/MOV but looks cut short or damaged, as when a copy or upload stops early; copy it from the phone again"
 
