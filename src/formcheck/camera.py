@@ -58,7 +58,8 @@ REKEY_FRACTION_FEW = 0.9  # ... but a key frame with few points (< REKEY_POINTS 
 MIN_INLIERS = 15
 MIN_INLIER_FRACTION = 0.3
 # A WEAK fit, carrying less than this share of the points it tried to follow, is taken only when the picture moved as
-# it did a frame before (within WEAK_FIT_TOL_PX, or half that last move). A still portrait render at 0.57 m (plain wall,
+# the shot was moving (between its last two estimated frames, per frame; within WEAK_FIT_TOL_PX, or half that move:
+# CameraEstimator._steady). A still portrait render at 0.57 m (plain wall,
 # the belt, a floor of sensor grain) re-keyed on fits of 15-26 grain points out of 290-400 that "moved" 10-26 px
 # together after frames of no motion; chained, they made 340 px of camera motion, and the clip was refused for a
 # background too plain to follow. Of the 4,700 fits on the 12 panned and handheld copies of the real treadmill clip and
