@@ -383,3 +383,24 @@ def test_plots_made_beforehand_are_the_report_plots(synthetic_analysis):
 
     made = model_from_analysis(synthetic_analysis).plots
     assert made and model_from_analysis(synthetic_analysis, plot_images=analysis_plots(synthetic_analysis)).plots == made
+
+
+def test_steps_of_uncertain_timing_say_so_and_are_not_the_typical_ones(synthetic_analysis):
+    """A newcomer's test: on a short pass, steps whose timing the analysis doubted (a thigh at toe-off of -7 deg) looked
+    like every other row of the step table, and one was the report's "Typical landing"."""
+    from formcheck.report_view import step_table
+    from formcheck.stills import choose_stills
+
+    result = synthetic_analysis.result
+    near = [i for i, s in enumerate(result.steps) if s.side == result.near_side and s.overstride_pct_leg is not None]
+    by_value = sorted(near, key=lambda i: result.steps[i].overstride_pct_leg)
+    typical_before = next(c for c in choose_stills(result.steps, (), result.near_side) if c.kind == "contact").step_index
+    assert typical_before == by_value[len(by_value) // 2]  # the near leg's median landing
+    doubted = {typical_before, by_value[0]}
+    steps = tuple(dataclasses.replace(s, timing_uncertain=i in doubted) for i, s in enumerate(result.steps))
+    _, rows, classes = step_table(dataclasses.replace(result, steps=steps), [0.0] * len(steps))
+    for i, (row, cls) in enumerate(zip(rows, classes)):
+        assert ("timing uncertain" in row[1]) == (i in doubted) and ("uncertain" in cls.split()) == (i in doubted)
+    sure = [i for i in by_value if i not in doubted]
+    typical = next(c for c in choose_stills(steps, (), result.near_side) if c.kind == "contact").step_index
+    assert typical == sure[len(sure) // 2]

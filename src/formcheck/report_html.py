@@ -73,6 +73,7 @@ table.wrap td{white-space:normal;min-width:5em}
 table.wrap td,table.wrap th{text-align:left}
 tr.left td:nth-child(2){border-left:5px solid var(--left)}
 tr.right td:nth-child(2){border-left:5px solid var(--right)}
+tr.uncertain td{color:#777;font-style:italic}
 details{background:var(--panel);border-radius:12px;padding:8px 16px;margin:10px 0}
 summary{cursor:pointer;font-weight:700}
 .cmp{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(420px,100%%),1fr));gap:18px}

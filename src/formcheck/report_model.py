@@ -76,7 +76,7 @@ class ReportModel:
     plots: list[Image] = field(default_factory=list)
     table_columns: list[str] = field(default_factory=list)
     table_rows: list[list[str]] = field(default_factory=list)
-    table_row_classes: list[str] = field(default_factory=list)  # "left"/"right" per row
+    table_row_classes: list[str] = field(default_factory=list)  # "left"/"right" per row, + " uncertain" (timing)
     warnings: list[str] = field(default_factory=list)
     low_quality: bool = False
     footer: tuple[str, ...] = ()

@@ -218,7 +218,11 @@ def step_times(result: AnalysisResult, analysis: Analysis | None = None) -> list
 
 
 def step_table(result: AnalysisResult, times: Sequence[float]) -> tuple[list[str], list[list[str]], list[str]]:
-    """(columns, rows, row classes = side) of the per-step table."""
+    """(columns, rows, row classes = side, and "uncertain") of the per-step table.
+
+    A step whose contact or toe-off timing is uncertain (left out of the medians when enough others remain) says so in
+    its Leg cell, and is greyed: a newcomer's test read such rows of a short pass (a thigh at toe-off of -7 deg, a
+    shank of -20 deg) as if they were as good as the rest."""
     steps = result.steps
     has_cm = any(num(s.overstride_cm) is not None for s in steps)
     cols = ["#", "Leg", "Frame", "Time (s)", "Heel ahead of COM (% leg)"]
@@ -232,15 +236,15 @@ def step_table(result: AnalysisResult, times: Sequence[float]) -> tuple[list[str
 
     rows, classes = [], []
     for i, (s, t) in enumerate(zip(steps, times), 1):
-        r = [str(i), f"{s.side} ({'near' if s.near else 'far'})", str(s.contact_frame), fmt(t, 2),
-             fmt(s.overstride_pct_leg, 0, signed=True)]
+        leg = f"{s.side} ({'near' if s.near else 'far'})" + (", timing uncertain" if s.timing_uncertain else "")
+        r = [str(i), leg, str(s.contact_frame), fmt(t, 2), fmt(s.overstride_pct_leg, 0, signed=True)]
         if has_cm:
             r.append(fmt(s.overstride_cm, 0, signed=True))
         r += [fmt(s.shank_angle_deg, 0, signed=True), fmt(s.hip_extension_deg, 0, signed=True),
               fmt(s.peak_hip_extension_deg, 0, signed=True), ms(s.contact_time_s), ms(s.flight_time_s),
               fmt(s.knee_flexion_contact_deg, 0)]
         rows.append(r)
-        classes.append(s.side)
+        classes.append(s.side + (" uncertain" if s.timing_uncertain else ""))
     return cols, rows, classes
 
 

@@ -84,10 +84,13 @@ def choose_stills(steps: Sequence[StepMetrics], findings: Sequence[Finding], nea
         ("toe_off", "hip_extension_deg", "Typical push-off (toe-off)",
          "The frame the foot leaves the ground (median step, near leg), with the thigh angle behind the hip.", 101),
     )
+    # a typical step is one whose timing is sure, where there is one (a short pass's "typical landing" was a step whose
+    # contact the analysis itself doubted, a newcomer's test)
     for kind, metric, title, caption, order in typical:
-        for side in (near_side, None):
+        for side, sure in ((near_side, True), (None, True), (near_side, False), (None, False)):
             cands = [(getattr(s, metric), i) for i, s in enumerate(steps)
-                     if (side is None or s.side == side) and getattr(s, metric) is not None and _usable(s, kind)]
+                     if (side is None or s.side == side) and getattr(s, metric) is not None and _usable(s, kind)
+                     and not (sure and s.timing_uncertain)]
             if cands:
                 cands.sort(key=lambda c: c[0])
                 out.append(StillChoice(kind, cands[len(cands) // 2][1], kind, title, caption, order))
