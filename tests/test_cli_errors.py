@@ -415,14 +415,19 @@ def test_compare_prints_finding_labels_not_codes(tmp_path: Path) -> None:
         return result.write(tmp_path / name)["json"]
 
     before, after = saved("before", hip_extension_deg=2.0), saved("after")
+    blank = {"side": None, "value": None, "threshold": None, "evidence": {}, "cue": "", "drill": "", "note": ""}
+    for path in (before, after):  # a finding in both runs: still there (the report said so, the terminal did not)
+        data = json.loads(path.read_text())
+        data["findings"].append({**blank, "code": "low_cadence", "title": "Low cadence", "severity": "mild"})
+        path.write_text(json.dumps(data))
     data = json.loads(after.read_text())
-    data["findings"].append({"code": "no_flight_phase", "title": "This looks like walking, not running", "severity": "info",
-                             "side": None, "value": None, "threshold": None, "evidence": {}, "cue": "", "drill": "", "note": ""})
+    data["findings"].append({**blank, "code": "no_flight_phase", "title": "This looks like walking, not running", "severity": "info"})
     after.write_text(json.dumps(data))
     code, out, err = cli_in_process("compare", str(before), str(after), "-o", str(tmp_path / "cmp"))
     assert code == 0, err
     assert "Findings resolved: limited hip extension (left), limited hip extension (right)" in out
     assert "Findings new: This looks like walking, not running" in out
+    assert "Findings still there: low cadence" in out
     assert "limited_hip_extension" not in out and "no_flight_phase" not in out
     assert f"Wrote {tmp_path / 'cmp' / 'compare.json'}" in out
 

@@ -628,6 +628,7 @@ def compare(
     out.print(table)
     names = _finding_labels(run.result for run in runs)
     for label, codes in (("Findings resolved", comparison.findings_resolved), ("Findings new", comparison.findings_appeared),
+                         ("Findings still there", comparison.findings_persisting),
                          ("Borderline (not counted as new or resolved)", comparison.findings_borderline)):
         if codes:
             out.print(f"{label}: " + ", ".join(_finding_label(code, names) for code in codes), soft_wrap=True, highlight=False)
