@@ -404,3 +404,10 @@ def test_steps_of_uncertain_timing_say_so_and_are_not_the_typical_ones(synthetic
     sure = [i for i in by_value if i not in doubted]
     typical = next(c for c in choose_stills(steps, (), result.near_side) if c.kind == "contact").step_index
     assert typical == sure[len(sure) // 2]
+
+
+def test_a_value_that_rounds_to_zero_has_no_minus():
+    from formcheck.report_model import fmt
+
+    assert (fmt(-0.3), fmt(-0.3, signed=True), fmt(-0.04, 1), fmt(-0.06, 1)) == ("0", "+0", "0.0", "-0.1")
+    assert (fmt(None), fmt(12.5, 0, " ms"), fmt(-1.5, signed=True)) == ("–", "12 ms", "-2")

@@ -93,10 +93,12 @@ def num(x: Any) -> float | None:
 
 
 def fmt(x: Any, digits: int = 0, unit: str = "", signed: bool = False) -> str:
-    """Number for the page; an en dash when missing."""
+    """Number for the page; an en dash when missing. A value that rounds to zero shows no minus ("-0" read as a
+    direction in a newcomer's test)."""
     v = num(x)
     if v is None:
         return "–"
+    v = round(v, digits) + 0.0  # -0.0 + 0.0 is 0.0
     s = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
     return s + unit
 
