@@ -169,3 +169,14 @@ def test_before_after_pair_as_two_recordings_says_overstride_improved(pose_track
     sam = build_history(out).runner("Sam")
     assert [rec.clip for rec in sam.recordings] == ["before.npz", "after.npz"]
     assert sam.trend("overstride_pct_leg").latest.since_previous.verdict == "improved"
+
+
+def test_trend_captions_give_the_smallest_change_the_comparisons_counted(squad_page):
+    """The page said contact-time changes 'under 0.02 s' are not counted while 60 fps clips were judged on 1.5 frames,
+    0.025 s (a newcomer's test)."""
+    page, history = squad_page
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    rates = {rec.result.video.fps for r in history.runners for rec in r.recordings}
+    assert len(rates) == 1
+    smallest = max(0.02, 1.5 / rates.pop())  # contact time is timed to a fraction of a frame
+    assert f"Contact time</b> – lower is better; changes under {round(smallest, 3):g} s are not counted" in text

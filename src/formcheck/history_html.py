@@ -188,7 +188,11 @@ def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
 
 def _trend_caption(t: Trend, spec: FindingSpec | None) -> str:
     better = {"lower": "lower is better", "higher": "higher is better", "none": "no better direction"}[t.spec.better]
-    text = f"<b>{_e(t.spec.label)}</b> – {_e(better)}; changes under {t.spec.sdc:g} {_e(t.spec.unit)} are not counted."
+    # the smallest change counted as the comparisons used it: timing metrics' grows with the frame period
+    # (formcheck.compare.sdc_for; the page said 0.02 s where 60 fps clips were judged on 0.025 s, a newcomer's test)
+    used = sorted({round(c.sdc, 3) for p in t.points for c in (p.since_previous, p.since_first) if c is not None and c.sdc})
+    sdc = f"{used[0]:g}" if len(used) == 1 else f"{used[0]:g}-{used[-1]:g}" if used else f"{t.spec.sdc:g}"
+    text = f"<b>{_e(t.spec.label)}</b> – {_e(better)}; changes under {sdc} {_e(t.spec.unit)} are not counted."
     if spec is not None:
         text += f" Shaded: the {_e(spec.flag_label)} finding's levels."
     return text
