@@ -148,7 +148,7 @@ def synthetic_analysis(raw_synthetic_analysis):
         _finding("shank_reaching", "left", "mild", 12.0, 10.0, "Shank reaching forward at contact",
                  "Let the shin land near vertical.", "A-skips, landing under the knee."),
         _finding("limited_hip_extension", "left", "mild", left.metric("peak_hip_extension_deg").median or 5.0, 10.0,
-                 "Limited hip extension at push-off", "Drive the thigh back.", "Glute bridges & B-skips."),
+                 "Limited hip extension: the thigh reaches little behind the body", "Drive the thigh back.", "Glute bridges & B-skips."),
         _finding("low_cadence", None, "mild", 160.0, 165.0, "Low cadence", "Quicker, shorter steps.", "Metronome runs."),
     ]
     return a.with_result(findings=tuple(findings), summary=dataclasses.replace(a.summary, walking=False),

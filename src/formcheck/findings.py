@@ -135,7 +135,9 @@ FINDING_SPECS: dict[str, FindingSpec] = {
         FindingSpec("shank_reaching", "Shank reaching forward at contact", "shank_angle_deg", (SHANK_ANGLE_DEG,), True,
                     "shank reaching", "contact", True, "°", 1.0, 0,
                     cue="Let the shin land near vertical.", drill="A-skips and fast-feet drills, landing under the knee."),
-        FindingSpec("limited_hip_extension", "Limited hip extension at push-off", "peak_hip_extension_deg",
+        # judged on the thigh's PEAK angle behind the body, as the title says: "at push-off" beside a card reading
+        # "At toe-off: +5°" read as a contradiction of the finding's 8° (a newcomer's test)
+        FindingSpec("limited_hip_extension", "Limited hip extension: the thigh reaches little behind the body", "peak_hip_extension_deg",
                     HIP_EXTENSION_LIMITED_DEG, False, "limited hip extension", "toe_off", True, "°", 1.0, 0,
                     cue="Strengthen and use glutes/hamstrings to drive the thigh back; increase the extension angle.",
                     drill="Hip-flexor stretch + glute bridges; B-skips; hill strides driving the thigh back."),
