@@ -34,7 +34,7 @@ import numpy as np
 
 from . import landmarks as lm
 from .filters import butter, filtfilt, median_filter_nearest, nan_running_median, pchip
-from .geometry import SIDES, body_scale_px
+from .geometry import SIDES, body_scale_px, near_side
 from .pose_track import PoseTrack
 
 
@@ -205,7 +205,7 @@ def _names_the_near_leg(track: PoseTrack, swap: np.ndarray, feet: list[list[int]
     depth, or, without depth, better seen; when neither tells, the way that exchanges fewer frames."""
     kp = np.asarray(track.keypoints_px, dtype=float)
     toe_ahead = np.nanmedian(kp[:, [lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX], 0] - kp[:, [lm.LEFT_HEEL, lm.RIGHT_HEEL], 0])
-    near = 0 if toe_ahead < 0 else 1  # index into feet: facing left -> left near
+    near = SIDES.index(near_side("left" if toe_ahead < 0 else "right"))  # index into feet (left, right)
     for values, nearer_is_smaller in ((np.asarray(track.depth_px, dtype=float), True),
                                       (np.asarray(track.visibility, dtype=float), False)):
         per_leg = np.stack([values[:, f].mean(axis=1) for f in feet], axis=1)  # (T, 2)
