@@ -128,6 +128,15 @@ def test_arrays_for_drawing(synthetic_analysis):
     assert a.events.contact_indices("left").dtype.kind == "i" and len(a.events.contact_indices("left")) >= 5
 
 
+def test_a_facing_the_clip_contradicts_is_refused(synthetic_analysis):
+    """The runner faces left (GaitParams' default); told "right", the feet would land behind the body."""
+    g, a = synthetic_analysis
+    assert g.params.facing == "left" and a.facing == "left" and a.facing_source == "detected"
+    with pytest.raises(AnalysisError, match="--facing right contradicts the clip: the runner faces left"):
+        analyze_track(to_pose_track(g, noise_px=1.0), facing="right")
+    assert analyze_track(to_pose_track(g, noise_px=1.0), facing="left").facing_source == "given"
+
+
 def test_too_short_clip_is_refused():
     g = simulate_gait(GaitParams(fps=30, duration_s=1.0))
     with pytest.raises(AnalysisError, match="steps"):

@@ -326,7 +326,8 @@ def _height_cm(value: float | None) -> float | None:
 
 
 HeightOpt = Annotated[float | None, typer.Option("--height", callback=_height_cm, help="Runner's height in cm (80-250): overstride also in cm.")]
-FacingOpt = Annotated[str | None, typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected).")]
+FacingOpt = Annotated[str | None, typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected; for clips where "
+                                                   "detection is unsure, one the clip clearly contradicts is refused).")]
 SUMMARY_METRICS = (
     ("overstride_pct_leg", "Overstride (heel ahead of COM)", "% leg"),
     ("overstride_cm", "Overstride", "cm"),
