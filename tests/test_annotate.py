@@ -256,12 +256,21 @@ def test_no_partial_file_when_writing_fails(tmp_path):
 
 
 def test_a_still_that_cannot_be_written_fails_the_run_and_leaves_no_image(tmp_path, monkeypatch):
-    """Stills are compressed on a thread of their own: its failure still reaches the caller, and the clip is not kept."""
+    """Stills are compressed on a thread of their own: its failure still reaches the caller, and the clip is not kept.
+    A full disk arrives as the OSError that says so (cv2.imwrite only said False: the CLI called it an internal error)."""
+    import errno
+    from pathlib import Path
+
     src = synthetic_clip(tmp_path / "in.mp4")
-    monkeypatch.setattr(cv2, "imwrite", lambda path, img: False)  # a full disk, say
+
+    def full_disk(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
     spec = StillSpec("contact", small_overlay(20).steps[0], "contact")
-    with pytest.raises(OSError, match="could not write PNG"):
+    with pytest.raises(OSError, match="No space left on device") as failed:
         write_annotated(src, small_overlay(20), clip_path=tmp_path / "annotated.mp4", stills=[spec], stills_dir=tmp_path / "stills")
+    assert failed.value.errno == errno.ENOSPC
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "stills"]
     assert not list((tmp_path / "stills").iterdir())
 

@@ -194,11 +194,17 @@ def write_annotated(
 
 def _write_still(path: Path, rgb: np.ndarray) -> bytes:
     """PNG written to a temp name and renamed, so a failed run leaves no half image; returns the report's JPEG of it
-    (made here, on the PNG thread, so the report need not decode the PNG again)."""
+    (made here, on the PNG thread, so the report need not decode the PNG again).
+
+    Encoded in memory and written by Python: cv2.imwrite on a full disk only says False (libpng prints "Write
+    Error"), while the file write raises the OSError whose errno says "no space left", which the CLI reports as such.
+    """
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    ok, png = cv2.imencode(".png", bgr)
+    if not ok:
+        raise ValueError(f"{path}: the image could not be encoded as PNG")
     with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), bgr):
-            raise OSError(f"{path}: could not write PNG")
+        Path(tmp).write_bytes(png.tobytes())
     return preview_jpeg(bgr)
 
 
