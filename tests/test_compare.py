@@ -56,6 +56,46 @@ def test_synthetic_improvement_and_no_change() -> None:
     assert {c.verdict for c in same.changes} <= {"no clear change", "not measurable"}
 
 
+def test_both_legs_pooled_need_one_leg_comparable() -> None:
+    """3 steps pooled from 1 left and 2 right (a clip too short for findings) called contact time "improved" while
+    neither leg could be compared; with 3 steps of a leg in each run the pooled verdict stands."""
+    before = _analysis(_steps({"contact_time_s": [0.32, 0.33, 0.31, 0.32]}) + _steps({"contact_time_s": [0.30, 0.31, 0.32]}, side="right"))
+    short = _analysis(_steps({"contact_time_s": [0.13]}) + _steps({"contact_time_s": [0.12, 0.14]}, side="right"))
+    result = compare(before, short)
+    assert [result.change("contact_time_s", side).verdict for side in ("left", "right", "both")] == ["not measurable"] * 3
+    assert result.change("contact_time_s", "both").after_median == 0.13  # the medians are still shown
+    longer = _analysis(_steps({"contact_time_s": [0.13, 0.12, 0.14]}) + _steps({"contact_time_s": [0.12, 0.14]}, side="right"))
+    assert compare(before, longer).change("contact_time_s", "both").verdict == "improved"
+
+
+def test_a_leg_with_too_few_steps_has_no_finding_resolved_or_new() -> None:
+    from dataclasses import replace
+
+    from formcheck.findings import Finding
+
+    def found(*findings: Finding) -> AnalysisResult:
+        return replace(_analysis(_steps({"overstride_pct_leg": [30.0, 31.0, 32.0]})), findings=tuple(findings))
+
+    overstride = lambda side: Finding("overstride", "Overstriding", "marked", side, 31.0, 20.0)  # noqa: E731
+    few = lambda side: Finding("insufficient_steps", "Too few steps for findings", "info", side, 2.0, 3.0)  # noqa: E731
+    result = compare(found(overstride("left"), overstride("right")), found(few("left"), overstride("right")))
+    assert result.findings_resolved == [] and result.findings_appeared == []
+    assert result.findings_persisting == ["overstride (right)"]
+    assert any("too few steps of the left leg for findings in the after clip" in w for w in result.comparability)
+    assert compare(found(overstride("left")), found()).findings_resolved == ["overstride (left)"]  # judged and gone
+
+
+def test_a_run_compared_with_itself_is_said_to_be_one_run(tmp_path) -> None:
+    a = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}))
+    b = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 4.0]}))
+    assert any("same run" in w for w in compare(a, a).comparability)
+    assert not any("same run" in w for w in compare(a, b, before_source="x.mp4", after_source="y.mp4").comparability)
+    clip = tmp_path / "run.mp4"
+    clip.write_bytes(b"x")
+    (tmp_path / "link.mp4").symlink_to(clip)
+    assert any("same run" in w for w in compare(a, b, before_source=str(clip), after_source=str(tmp_path / "link.mp4")).comparability)
+
+
 def test_comparability_warnings() -> None:
     a = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}))
     b = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}), facing="right", cadence=150.0, fps=30.0)

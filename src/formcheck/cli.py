@@ -625,7 +625,7 @@ def compare(
         change = "-" if c.difference is None else f"{_signed(c.difference, d)} [{_signed(c.ci95[0], d)}, {_signed(c.ci95[1], d)}]"
         fmt = lambda v, d=d: "-" if v is None else f"{v:.{d}f}"
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
-        table.add_row(f"{c.label} ({c.unit})", fmt(c.before_median), fmt(c.after_median), change, f"{c.sdc:g}", verdict)
+        table.add_row(f"{c.label} ({c.unit})", fmt(c.before_median), fmt(c.after_median), change, fmt(c.sdc), verdict)
     out.print(table)
     names = _finding_labels(run.result for run in runs)
     for label, codes in (("Findings resolved", comparison.findings_resolved), ("Findings new", comparison.findings_appeared),

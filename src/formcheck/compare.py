@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -313,9 +313,39 @@ def _leg_fraction_of_frame(analysis: AnalysisResult) -> float | None:
     return float(fraction) if fraction else None
 
 
-def _finding_codes(analysis: AnalysisResult, *, borderline: bool = False) -> set[str]:
-    """``"overstride (left)"`` for each finding stated (``borderline``: each borderline one) in the run."""
-    return {f"{f.code}" + (f" ({f.side})" if f.side else "") for f in analysis.findings if f.borderline == borderline}
+INSUFFICIENT_STEPS = "insufficient_steps"  # formcheck.findings' notice that a leg had too few steps for findings
+
+
+def _unjudged_sides(analysis: AnalysisResult) -> set[str]:
+    """The legs the run had too few steps of to state findings about (its "Too few steps for findings" notices)."""
+    return {f.side for f in analysis.findings if f.code == INSUFFICIENT_STEPS and f.side}
+
+
+def _finding_codes(analysis: AnalysisResult, *, borderline: bool = False, skip_sides: set[str] = frozenset()) -> set[str]:
+    """``"overstride (left)"`` for each finding stated (``borderline``: each borderline one) in the run, leaving out
+    notices that are no finding (too few steps) and the legs in ``skip_sides``."""
+    return {f"{f.code}" + (f" ({f.side})" if f.side else "") for f in analysis.findings
+            if f.borderline == borderline and f.code != INSUFFICIENT_STEPS and f.side not in skip_sides}
+
+
+def _pooled_only_with_a_leg(change: MetricChange, before: AnalysisResult, after: AnalysisResult, spec: MetricSpec) -> MetricChange:
+    """Both legs pooled are compared only when one leg alone is (3 steps or more in each run): 3 steps of a clip too
+    short for findings, 1 of one leg and 2 of the other, had called contact time "improved" while no leg could be
+    compared (a newcomer's test)."""
+    if change.side != "both" or change.verdict == "not measurable":
+        return change
+    if any(_step_values(before, spec, side).size >= 3 and _step_values(after, spec, side).size >= 3 for side in ("left", "right")):
+        return change
+    return replace(change, difference=None, ci95=None, verdict="not measurable")
+
+
+def _same_run_warning(before: AnalysisResult, after: AnalysisResult, before_source: str, after_source: str) -> list[str]:
+    """A warning when BEFORE and AFTER are one run (the same source, or the same steps): nothing can have changed."""
+    same_source = before_source == after_source or (os.path.exists(before_source) and os.path.exists(after_source)
+                                                     and os.path.samefile(before_source, after_source))
+    if same_source or (before.steps and before.steps == after.steps):
+        return ["before and after are the same run: every difference is zero by construction; compare two clips"]
+    return []
 
 
 def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str = "before", after_source: str = "after",
@@ -329,9 +359,11 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
     if refusals and not force:
         raise NotComparableError("cannot compare these runs: " + "; ".join(refusals) + " (--force compares them anyway)")
     sides = COMPARED_SIDES + (("near", "far") if b.facing != a.facing else ())
-    changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in sides]
-    found_b, found_a = _finding_codes(b), _finding_codes(a)
-    near_b, near_a = _finding_codes(b, borderline=True), _finding_codes(a, borderline=True)
+    changes = [_pooled_only_with_a_leg(compare_metric(b, a, spec, side, seed=seed), b, a, spec) for spec in METRICS for side in sides]
+    # a leg with too few steps for findings in either run has no finding to lose or gain
+    unjudged = _unjudged_sides(b) | _unjudged_sides(a)
+    found_b, found_a = (_finding_codes(r, skip_sides=unjudged) for r in (b, a))
+    near_b, near_a = (_finding_codes(r, borderline=True, skip_sides=unjudged) for r in (b, a))
     keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
     return Comparison(
         before_source=before_source,
@@ -340,7 +372,10 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
         findings_appeared=sorted(found_a - found_b - near_b),  # absent before, not merely not past the threshold
         findings_resolved=sorted(found_b - found_a - near_a),
         findings_persisting=sorted(found_a & found_b),
-        comparability=[f"compared although {r}" for r in refusals] + comparability_warnings(b, a),
+        comparability=[f"compared although {r}" for r in refusals] + _same_run_warning(b, a, before_source, after_source)
+        + [f"too few steps of the {side} leg for findings in the {' and '.join(w for w, r in (('before', b), ('after', a)) if side in _unjudged_sides(r))} "
+           f"clip: its findings are neither new nor resolved" for side in sorted(unjudged)]
+        + comparability_warnings(b, a),
         before_summary={k: getattr(b.summary, k) for k in keys},
         after_summary={k: getattr(a.summary, k) for k in keys},
         findings_borderline=sorted(near_b | near_a),
