@@ -104,7 +104,7 @@ class StepMetrics:
     contact_frame: int
     toe_off_frame: int | None
     contact_time_s: float | None
-    step_time_s: float | None  # this contact -> next contact of the other foot
+    step_time_s: float | None  # this stance's step marker -> the other foot's next (_marker; docs/definitions.md)
     flight_time_s: float | None  # this toe-off -> next contact of the other foot
     overstride_pct_leg: float | None  # heel ahead of the segment-weighted COM, % leg
     overstride_ankle_pct_leg: float | None
