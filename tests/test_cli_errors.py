@@ -178,6 +178,8 @@ def test_analyze_measures_the_steps_of_a_runner_crossing_the_frame(shared_videos
     assert any("only 3 steps seen while the runner crossed the frame" in w for w in a["quality"]["warnings"])
     assert "only 3 steps seen while the runner crossed the frame" in result.stdout + result.stderr
     assert a["mode"] == "overground"  # was "treadmill", beside that warning (its few stance feet read moving: 2.2 x body speed)
+    stance = a["quality"]["gait"]["stance"]  # the file says one mode; the feet's own reading kept under its name
+    assert (stance["mode"], stance["mode_from_feet"]) == ("overground", "treadmill")
     # redirected to a file or pipe: no progress bar, so no blank line it leaves behind (a newcomer's test)
     assert "" not in result.stderr.splitlines() and "frames/s" not in result.stderr, result.stderr
 

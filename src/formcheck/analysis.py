@@ -259,8 +259,13 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         duration_s=round(float(source_track.n_frames / source_track.fps), 3),
         first_frame=int(source_track.frame_indices[0]),
     )
+    mode = _mode(gait, direction.mode, crossed=bool(passes["passes"]))
+    stance = (quality.get("gait") or {}).get("stance")
+    if isinstance(stance, dict) and stance.get("mode") in ("treadmill", "overground") and stance["mode"] != mode:
+        # the file says one thing: the feet's reading is kept under its own name beside the mode decided
+        quality["gait"] = {**quality["gait"], "stance": {**stance, "mode": mode, "mode_from_feet": stance["mode"]}}
     result = AnalysisResult(
-        video=video, facing=face, facing_source="given" if facing else "detected", mode=_mode(gait, direction.mode, crossed=bool(passes["passes"])), near_side=near,
+        video=video, facing=face, facing_source="given" if facing else "detected", mode=mode, near_side=near,
         height_cm=height_cm, steps=tuple(saved_step(s) for s in steps), summary=ClipSummary.from_dict(summary),
         findings=tuple(findings), quality=Quality.from_dict(quality), events=tuple(TimedEvent.from_dict(e.to_dict()) for e in timed),
     )
