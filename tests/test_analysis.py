@@ -143,6 +143,15 @@ def test_too_short_clip_is_refused():
         analyze_track(to_pose_track(g))
 
 
+def test_a_clip_of_a_few_frames_is_said_to_be_too_short():
+    """A one-frame clip of a plainly visible runner was refused as "no runner found" (a newcomer's test)."""
+    import numpy as np
+
+    track = to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=1.0)))
+    with pytest.raises(AnalysisError, match=r"it has 1 frame \(0.03 s\); film 10 s or more"):
+        analyze_track(track.take(np.array([0])))
+
+
 def test_real_clip(treadmill_track, tmp_path):
     a = analyze_track(treadmill_track, height_cm=175)
     validate(json.loads(a.to_json()), SCHEMA)

@@ -154,7 +154,10 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     A walking clip is refused (formcheck.quality.gait_kind) unless ``allow_walking``: then it is analysed
     with the running-specific findings switched off (one "walking" note instead) and a warning.
     """
-    if track.n_frames < 10 or track.detection_rate == 0:
+    if track.n_frames < 10:  # a one-frame clip of a runner said "no runner found" (a newcomer's test)
+        raise AnalysisError(f"cannot analyse this clip: it has {track.n_frames} frame{'s' if track.n_frames != 1 else ''} "
+                            f"({track.n_frames / track.fps:.2f} s); film 10 s or more of steady running")
+    if track.detection_rate == 0:
         raise AnalysisError("no runner found in the clip")
     source_track = track  # with its repeated frames (an event's last frame showing its image)
     track, timebase = real_time_track(track, fps_given=fps_was_given(track))
