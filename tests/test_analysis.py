@@ -97,6 +97,19 @@ def test_a_hand_edited_analysis_says_what_is_wrong_in_plain_words(synthetic_anal
     assert said in str(exc.value) and "object" not in str(exc.value).replace("JSON object", "")
 
 
+def test_a_report_from_the_saved_file_gives_the_steps_the_same_times(synthetic_analysis, tmp_path):
+    """compare's report, made from analysis.json, gave each step its frame over the fps (0.47 s) where the analysis'
+    report gave its contact instant (0.45 s); the file's timed events carry the instants."""
+    from formcheck.report_view import step_times
+
+    _, a = synthetic_analysis
+    loaded = AnalysisResult.load(a.write(tmp_path)["json"])
+    from_arrays, from_file = step_times(a.result, a), step_times(loaded)
+    assert from_file == pytest.approx(from_arrays, abs=1e-3)
+    fps = a.result.video.fps
+    assert any(abs(t - s.contact_frame / fps) > 1e-3 for t, s in zip(from_file, loaded.steps))  # not the frames' times
+
+
 def test_camera_motion_makes_a_new_result(synthetic_analysis):
     _, a = synthetic_analysis
     motion = {"checked": True, "warning": "the camera moves"}
