@@ -411,3 +411,15 @@ def test_a_value_that_rounds_to_zero_has_no_minus():
 
     assert (fmt(-0.3), fmt(-0.3, signed=True), fmt(-0.04, 1), fmt(-0.06, 1)) == ("0", "+0", "0.0", "-0.1")
     assert (fmt(None), fmt(12.5, 0, " ms"), fmt(-1.5, signed=True)) == ("–", "12 ms", "-2")
+
+
+def test_a_trimmed_run_says_where_in_the_file_it_starts() -> None:
+    """`--start 6 --end 12`: the step table lists the file's frames (185) while the annotated clip starts at 0, and the
+    header only said "6.0 s at 30 fps" (a newcomer's test); it now says where in the file the analysed part starts."""
+    from formcheck.report_view import _subtitle
+    from formcheck.result import VideoInfo
+
+    trimmed = AnalysisResult(video=VideoInfo(fps=30.0, frame_count=180, duration_s=6.0, first_frame=180))
+    assert "6.0 s at 30 fps from 6.0 s into the file (frames 180-359, the annotated clip's first frame is frame 180)" in _subtitle(trimmed)[0]
+    whole = AnalysisResult(video=VideoInfo(fps=30.0, frame_count=180, duration_s=6.0))
+    assert "into the file" not in _subtitle(whole)[0]

@@ -358,6 +358,10 @@ def _subtitle(result: AnalysisResult) -> tuple[str, ...]:
     bits = []
     if num(v.duration_s) is not None:
         bits.append(f"{fmt(v.duration_s, 1)} s at {fmt(v.fps, 0)} fps")
+        if v.first_frame and num(v.fps):  # --start: the table's frames and times are the file's, the annotated clip starts here
+            last = v.first_frame + max(0, v.frame_count - 1)
+            bits[-1] += (f" from {fmt(v.first_frame / v.fps, 1)} s into the file (frames {v.first_frame}-{last}, "
+                         f"the annotated clip's first frame is frame {v.first_frame})")
     if result.facing:
         bits.append(f"running toward image {result.facing} ({result.near_side} leg nearer the camera)")
     if result.mode:
