@@ -166,6 +166,33 @@ def test_panel_colours_follow_findings_thresholds(monkeypatch):
     assert xs.max() < SIZE * 0.75 and ys.max() < SIZE * 0.6
 
 
+def test_the_panel_gives_the_shank_angle_at_contact_graded(monkeypatch):
+    """The shank-reaching finding's still showed overstride and hip extension but no shank angle (a newcomer's test)."""
+    import dataclasses
+
+    from formcheck import annotate, findings
+
+    drawn: list[tuple[str, tuple[int, int, int]]] = []
+    real = annotate.put_text
+
+    def recording(image, text, org, color, style, scale=1.0):
+        drawn.append((text, tuple(color)))
+        return real(image, text, org, color, style, scale)
+
+    monkeypatch.setattr(annotate, "put_text", recording)
+    reaching = findings.FINDING_SPECS["shank_reaching"].limits[-1] + 2.0
+    data = overlay(grader=findings_grader())
+    data = dataclasses.replace(data, steps=(dataclasses.replace(data.steps[0], shank_angle_deg=reaching),))
+    ctx = data.context(10)
+    PanelAnnotator().annotate(blank(), ctx)
+    texts = dict(drawn)
+    assert f"{reaching:+.0f}°" in texts and "Shank at contact " in texts
+    assert texts[f"{reaching:+.0f}°"] == tuple(ctx.style.grades[WARN])  # the finding's one level: mild
+    drawn.clear()
+    PanelAnnotator().annotate(blank(), overlay().context(10))  # no shank angle measured: no row
+    assert "Shank at contact " not in dict(drawn)
+
+
 def test_style_scales_with_image():
     small, big = Style.for_image(720, 1280), Style.for_image(1440, 2560)
     assert big.line > small.line and big.font_scale == pytest.approx(2 * small.font_scale)

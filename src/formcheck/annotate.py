@@ -281,6 +281,9 @@ class PanelAnnotator:
                 if step.overstride_cm is not None and np.isfinite(step.overstride_cm):
                     val += f", {step.overstride_cm:+.0f} cm"
                 rows.append([("Overstride ", white), (val, s.grade_color(d.grade("overstride_pct", step.overstride_pct)))])
+            shank = step.shank_angle_deg  # the shank-reaching finding's still showed no shank angle (a newcomer's test)
+            if shank is not None and np.isfinite(shank):
+                rows.append([("Shank at contact ", white), (f"{shank:+.0f}°", s.grade_color(d.grade("shank_angle_deg", shank)))])
             peak, at_to = step.peak_hip_extension_deg, step.hip_extension_deg
             if peak is not None and np.isfinite(peak):
                 g = d.grade("hip_extension_deg", peak)

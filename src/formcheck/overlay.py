@@ -82,6 +82,7 @@ class StepMarks:
     overstride_cm: float | None = None
     hip_extension_deg: float | None = None  # thigh angle at toe-off, + = knee behind hip
     peak_hip_extension_deg: float | None = None  # max thigh angle stance..early swing (what findings grade)
+    shank_angle_deg: float | None = None  # shank from vertical at contact, + = ankle ahead of the knee (reaching)
     flags: tuple[str, ...] = ()  # short labels of the findings flagged on this step
 
 
@@ -331,6 +332,7 @@ def overlay_from_analysis(analysis: Analysis) -> OverlayData:
                 overstride_cm=sm.overstride_cm,
                 hip_extension_deg=sm.hip_extension_deg,
                 peak_hip_extension_deg=sm.peak_hip_extension_deg,
+                shank_angle_deg=sm.shank_angle_deg,
                 flags=flags,
             )
         )
