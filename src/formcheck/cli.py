@@ -334,7 +334,7 @@ SUMMARY_METRICS = (
     ("shank_angle_deg", "Shank angle at contact", "deg"),
     ("hip_extension_deg", "Hip extension at toe-off", "deg"),
     ("peak_hip_extension_deg", "Peak hip extension", "deg"),
-    ("hip_extension_velocity_deg_s", "Hip drive (stance)", "deg/s"),
+    ("hip_extension_velocity_deg_s", "Hip drive (extension speed in stance)", "deg/s"),
     ("contact_time_s", "Contact time", "s"),
     ("knee_flexion_contact_deg", "Knee flexion at contact", "deg"),
 )

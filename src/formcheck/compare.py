@@ -68,7 +68,7 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("knee_flexion_contact_deg", "Knee flexion at contact", "deg", "none", 3.8, _DINGENEN + ": knee flexion, SDD up to 3.8 deg"),
     MetricSpec("contact_time_s", "Contact time", "s", "lower", 0.02,
                "one frame at 50-60 fps; larger (1.5 frames) for slower clips"),
-    MetricSpec("step_cadence_spm", "Cadence (per step)", "steps/min", "higher", 3.0,
+    MetricSpec("step_cadence_spm", "Step cadence", "steps/min", "higher", 3.0,
                "about 2% of a typical 170 steps/min at 60 fps, scaled with the frame period below it (6 at 30 fps): "
                "each step timed to within a frame, the difference of two ~8-step medians"),
 )
