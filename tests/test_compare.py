@@ -96,6 +96,22 @@ def test_a_run_compared_with_itself_is_said_to_be_one_run(tmp_path) -> None:
     assert any("same run" in w for w in compare(a, b, before_source=str(clip), after_source=str(tmp_path / "link.mp4")).comparability)
 
 
+def test_each_leg_is_shown_after_both_legs_pooled() -> None:
+    """A shank of -8 deg on one leg and +12 on the other read +3 pooled, and only the pooled rows were shown."""
+    from formcheck.report_view import change_rows
+
+    before = _analysis(_steps({"shank_angle_deg": [-8.0, -9.0, -7.0, -8.0]}) + _steps({"shank_angle_deg": [12.0, 13.0, 11.0, 12.0]}, side="right"))
+    after = _analysis(_steps({"shank_angle_deg": [-8.0, -9.0, -7.0, -8.0]}) + _steps({"shank_angle_deg": [2.0, 3.0, 1.0, 2.0]}, side="right"))
+    result = compare(before, after)
+    shown = result.shown_changes()
+    assert [(c.metric, c.side) for c in shown[:3]] == [(METRICS[0].key, "both"), (METRICS[0].key, "left"), (METRICS[0].key, "right")]
+    assert len(shown) == 3 * len(METRICS)
+    shank = [r for r in change_rows(result) if r["metric"] in ("Shank angle at contact", "· left leg", "· right leg")]
+    rows = {r["side"]: r for r in change_rows(result)[3 * [m.key for m in METRICS].index("shank_angle_deg"):][:3]}
+    assert rows["right"]["verdict"] == "improved" and rows["left"]["verdict"] == "no clear change"
+    assert rows["right"]["metric"] == "· right leg" and shank
+
+
 def test_comparability_warnings() -> None:
     a = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}))
     b = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}), facing="right", cadence=150.0, fps=30.0)

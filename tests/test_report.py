@@ -320,7 +320,9 @@ def test_compare_report_side_by_side(synthetic_analysis, fake_stills, tmp_path):
     assert _card_value(text, "overstride") == f"{b:+.0f} % leg"  # first card = before
     assert text.count('data-key="overstride"') == 2
     both = [c for c in comparison.changes if c.side == "both"]
-    assert len(re.findall(r"<tr><td>", text.split('id="changes"')[1].split("</table>")[0])) == len(both)
+    changes_table = text.split('id="changes"')[1].split("</table>")[0]
+    assert len(re.findall(r"<tr><td>", changes_table)) == 3 * len(both)  # both legs pooled, then each leg
+    assert changes_table.count("· left leg") == changes_table.count("· right leg") == len(both)
     for c in both:
         assert re.search(rf"<td>{re.escape(html.escape(c.label))}</td><td>[^<]* → [^<]*</td><td>{c.verdict}[ <]", text)
     # before: three stills + three plots; after from its analysis.json: no keypoints, so no thigh plot, no stills

@@ -609,7 +609,7 @@ def compare(
     if quiet:
         return
     out = console()
-    table = Table(title=f"{_run_name(before)} -> {_run_name(after)} (both legs)", title_justify="left",
+    table = Table(title=f"{_run_name(before)} -> {_run_name(after)} (both legs, then each leg)", title_justify="left",
                   caption="SDC: smallest detectable change. A change is improved or worse only when its interval excludes 0 "
                           "and it is at least the SDC; 'changed': a clear change of a metric with no better direction.",
                   caption_justify="left")
@@ -618,14 +618,14 @@ def compare(
         table.add_column(column, no_wrap=True, justify="right")
     table.add_column("verdict", ratio=1)
     colour = {"improved": "green", "worse": "red"}
-    for c in comparison.changes:
-        if c.side != "both":
-            continue
+    for c in comparison.shown_changes():
         d = _digits(c.unit)
         change = "-" if c.difference is None else f"{_signed(c.difference, d)} [{_signed(c.ci95[0], d)}, {_signed(c.ci95[1], d)}]"
         fmt = lambda v, d=d: "-" if v is None else f"{v:.{d}f}"
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
-        table.add_row(f"{c.label} ({c.unit})", fmt(c.before_median), fmt(c.after_median), change, fmt(c.sdc), verdict)
+        name = f"{c.label} ({c.unit})" if c.side == "both" else f"  {c.side} leg"
+        table.add_row(name, fmt(c.before_median), fmt(c.after_median), change, fmt(c.sdc), verdict,
+                      style=None if c.side == "both" else "dim" if c.verdict == "not measurable" else None)
     out.print(table)
     names = _finding_labels(run.result for run in runs)
     for label, codes in (("Findings resolved", comparison.findings_resolved), ("Findings new", comparison.findings_appeared),

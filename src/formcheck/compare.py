@@ -73,6 +73,7 @@ METRICS: tuple[MetricSpec, ...] = (
                "each step timed to within a frame, the difference of two ~8-step medians"),
 )
 COMPARED_SIDES = ("left", "right", "both")  # plus "near" and "far" when the camera sides differ
+SHOWN_SIDE_ORDER = ("both", "left", "right")  # Comparison.shown_changes: pooled first, then each leg
 
 # Refusals (docs/compare.md): beyond these the two runs are not the same kind of run, filmed the same way.
 REFUSE_CADENCE_RATIO = 1.20  # the larger cadence over the smaller (either order): beyond it a different pace. Well above
@@ -124,6 +125,15 @@ class Comparison:
 
     def change(self, metric: str, side: str = "both") -> MetricChange:
         return next(c for c in self.changes if c.metric == metric and c.side == side)
+
+    def shown_changes(self) -> list[MetricChange]:
+        """The rows a person reads: each metric with both legs pooled, then each leg alone (anatomical side). Pooled
+        alone hid the legs: a shank of -8 deg on one leg and +12 on the other read +3, and the bundled before/after
+        pair's left leg, whose hip extension at toe-off went from 7 to 16 deg ("improved"), read "no clear change"
+        pooled with a far leg that MediaPipe reads low (a newcomer's test)."""
+        order = {spec.key: i for i, spec in enumerate(METRICS)}
+        shown = [c for c in self.changes if c.side in SHOWN_SIDE_ORDER]
+        return sorted(shown, key=lambda c: (order.get(c.metric, len(order)), SHOWN_SIDE_ORDER.index(c.side)))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -88,18 +88,21 @@ def write_compare_report(
 ) -> Path:
     """Write the before/after report (``formcheck compare BEFORE AFTER -o OUTDIR`` -> OUTDIR/report.html).
 
-    ``comparison``'s changes give the "What changed" table (only the both-legs rows; per-side values
-    are in each run's own sections). ``before`` / ``after``: computed analyses or loaded results (then
-    without the thigh-angle plot). Stills as in :func:`write_report`, with a reason per run. Atomic write.
+    ``comparison``'s changes give the "What changed" table (both legs pooled, then each leg). ``before`` /
+    ``after``: computed analyses or loaded results (then without the thigh-angle plot). Stills as in :func:`write_report`, with a reason per run. Atomic write.
     """
     mb = model_from_analysis(before, stills=before_stills, no_stills_reason=no_stills_reasons[0], title="Before")
     ma = model_from_analysis(after, stills=after_stills, no_stills_reason=no_stills_reasons[1], title="After")
     mb.source = comparison.before_source or mb.source
     ma.source = comparison.after_source or ma.source
     rows = change_rows(comparison)
-    improved = sum(r["verdict"] == "improved" for r in rows)
-    worse = sum(r["verdict"] == "worse" for r in rows)
-    summary = (f"{improved} measure{'s' if improved != 1 else ''} improved, {worse} got worse, "
-               f"the rest show no change beyond step-to-step noise.") if rows else ""
+    pooled = [r for r in rows if r["side"] == "both"]
+    improved = sum(r["verdict"] == "improved" for r in pooled)
+    worse = sum(r["verdict"] == "worse" for r in pooled)
+    summary = (f"{improved} measure{'s' if improved != 1 else ''} improved, {worse} got worse (both legs together), "
+               f"the rest show no change beyond step-to-step noise.") if pooled else ""
+    one_leg = [r for r in rows if r["side"] != "both" and r["verdict"] in ("improved", "worse")]
+    if one_leg:
+        summary += f" Each leg alone: {len(one_leg)} change{'s' if len(one_leg) != 1 else ''} beyond the noise (below)."
     text = render_compare_html(mb, ma, rows, title=title, summary=summary, notes=compare_notes(comparison))
     return write_atomic(out_path, text)

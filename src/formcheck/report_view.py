@@ -443,11 +443,10 @@ def _change_value(v: float | None, unit: str) -> str:
 
 
 def change_rows(comparison: Comparison) -> list[dict[str, str]]:
-    """The both-legs rows of "What changed": metric, before, after, change (95% interval), verdict, as text."""
+    """The rows of "What changed", both legs pooled and then each leg (:meth:`Comparison.shown_changes`): metric,
+    side, before, after, change (95% interval), verdict, as text."""
     rows = []
-    for c in comparison.changes:
-        if c.side != "both":
-            continue
+    for c in comparison.shown_changes():
         diff = num(c.difference)
         if diff is None:
             change = "–"
@@ -456,7 +455,8 @@ def change_rows(comparison: Comparison) -> list[dict[str, str]]:
             change = f"{diff * scale:+.1f}{u}"
             if c.ci95:
                 change += f", {c.ci95[0] * scale:+.1f} to {c.ci95[1] * scale:+.1f}"
-        rows.append({"metric": c.label or c.metric, "before": _change_value(c.before_median, c.unit),
+        rows.append({"metric": (c.label or c.metric) if c.side == "both" else f"· {c.side} leg", "side": c.side,
+                     "before": _change_value(c.before_median, c.unit),
                      "after": _change_value(c.after_median, c.unit), "change": change, "verdict": c.verdict})
     return rows
 
