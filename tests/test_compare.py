@@ -73,8 +73,12 @@ def test_a_leg_with_too_few_steps_has_no_finding_resolved_or_new() -> None:
 
     from formcheck.findings import Finding
 
-    def found(*findings: Finding) -> AnalysisResult:
-        return replace(_analysis(_steps({"overstride_pct_leg": [30.0, 31.0, 32.0]})), findings=tuple(findings))
+    from formcheck.result import MetricSummary, SideSummary
+
+    def found(*findings: Finding, measured: bool = True) -> AnalysisResult:
+        run = _analysis(_steps({"overstride_pct_leg": [30.0, 31.0, 32.0]}))
+        leg = SideSummary(metrics={"overstride_pct_leg": MetricSummary(median=31.0 if measured else None, n=3)})
+        return replace(run, findings=tuple(findings), summary=replace(run.summary, left=leg, right=leg))
 
     overstride = lambda side: Finding("overstride", "Overstriding", "marked", side, 31.0, 20.0)  # noqa: E731
     few = lambda side: Finding("insufficient_steps", "Too few steps for findings", "info", side, 2.0, 3.0)  # noqa: E731
@@ -83,6 +87,11 @@ def test_a_leg_with_too_few_steps_has_no_finding_resolved_or_new() -> None:
     assert result.findings_persisting == ["overstride (right)"]
     assert any("too few steps of the left leg for findings in the after clip" in w for w in result.comparability)
     assert compare(found(overstride("left")), found()).findings_resolved == ["overstride (left)"]  # judged and gone
+    # a leg whose overstride the after clip could not measure (its heel out of view): nothing resolved
+    assert compare(found(overstride("left")), found(measured=False)).findings_resolved == []
+    assert compare(found(measured=False), found(overstride("left"))).findings_appeared == []
+    both_few = compare(found(few("left")), found(few("left")))
+    assert "too few steps of the left leg for findings in the before and after clips" in " ".join(both_few.comparability)
 
 
 def test_a_run_compared_with_itself_is_said_to_be_one_run(tmp_path) -> None:
@@ -94,10 +103,17 @@ def test_a_run_compared_with_itself_is_said_to_be_one_run(tmp_path) -> None:
     clip.write_bytes(b"x")
     (tmp_path / "link.mp4").symlink_to(clip)
     assert any("same run" in w for w in compare(a, b, before_source=str(clip), after_source=str(tmp_path / "link.mp4")).comparability)
+    # the same clip analysed again with --height: only the cm differ
+    from dataclasses import replace
+
+    tall = _analysis([replace(s, overstride_cm=10.0 * i) for i, s in enumerate(a.steps)])
+    assert any("same run" in w for w in compare(a, tall, before_source="x", after_source="y").comparability)
 
 
 def test_each_leg_is_shown_after_both_legs_pooled() -> None:
-    """A shank of -8 deg on one leg and +12 on the other read +3 pooled, and only the pooled rows were shown."""
+    """A shank of -8 deg on one leg and +12 on the other read +2 pooled, and only the pooled rows were shown."""
+    from dataclasses import replace
+
     from formcheck.report_view import change_rows
 
     before = _analysis(_steps({"shank_angle_deg": [-8.0, -9.0, -7.0, -8.0]}) + _steps({"shank_angle_deg": [12.0, 13.0, 11.0, 12.0]}, side="right"))
@@ -105,11 +121,17 @@ def test_each_leg_is_shown_after_both_legs_pooled() -> None:
     result = compare(before, after)
     shown = result.shown_changes()
     assert [(c.metric, c.side) for c in shown[:3]] == [(METRICS[0].key, "both"), (METRICS[0].key, "left"), (METRICS[0].key, "right")]
-    assert len(shown) == 3 * len(METRICS)
-    shank = [r for r in change_rows(result) if r["metric"] in ("Shank angle at contact", "· left leg", "· right leg")]
-    rows = {r["side"]: r for r in change_rows(result)[3 * [m.key for m in METRICS].index("shank_angle_deg"):][:3]}
+    assert len(shown) == 3 * len(METRICS) - 2  # step cadence pooled only
+    assert [c.side for c in shown if c.metric == "step_cadence_spm"] == ["both"]
+    table = change_rows(result)
+    at = next(i for i, r in enumerate(table) if r["metric"] == "Shank angle at contact")
+    rows = {r["side"]: r for r in table[at:at + 3]}
+    assert rows["both"]["before"] == "+2°"  # -8 and +12 pooled: no leg's value
     assert rows["right"]["verdict"] == "improved" and rows["left"]["verdict"] == "no clear change"
-    assert rows["right"]["metric"] == "· right leg" and shank
+    assert (rows["left"]["metric"], rows["right"]["metric"]) == ("· left leg", "· right leg")
+    # filmed from opposite sides: each leg by its place too
+    mirrored = compare(before, replace(after, facing="right"))
+    assert [c.side for c in mirrored.shown_changes() if c.metric == "shank_angle_deg"] == ["both", "left", "right", "near", "far"]
 
 
 def test_comparability_warnings() -> None:

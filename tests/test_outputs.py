@@ -406,6 +406,7 @@ def test_a_signal_to_a_real_run_leaves_the_previous_folder_byte_for_byte(previou
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1] == ("formcheck: interrupted" if signum == signal.SIGINT else "formcheck: terminated"), err
     assert snapshot(out) == before
     assert leftovers(out) == []
 

@@ -321,8 +321,13 @@ def test_compare_report_side_by_side(synthetic_analysis, fake_stills, tmp_path):
     assert text.count('data-key="overstride"') == 2
     both = [c for c in comparison.changes if c.side == "both"]
     changes_table = text.split('id="changes"')[1].split("</table>")[0]
-    assert len(re.findall(r"<tr><td>", changes_table)) == 3 * len(both)  # both legs pooled, then each leg
-    assert changes_table.count("· left leg") == changes_table.count("· right leg") == len(both)
+    assert len(re.findall(r"<tr><td>", changes_table)) == 3 * len(both) - 2  # both legs pooled, then each leg (cadence pooled only)
+    assert changes_table.count("· left leg") == changes_table.count("· right leg") == len(both) - 1  # step cadence pooled only
+    said = re.search(r'id="compare-summary">Both legs together: (\d+) measures? improved, (\d+) got worse, (\d+) show no change'
+                     r"[^<]*?(?:, (\d+) changed[^<]*?)?(?:, (\d+) could not be measured[^<]*)?\.", text)
+    verdicts = [c.verdict for c in both]
+    assert said is not None and [int(n or 0) for n in said.groups()] == [verdicts.count(v) for v in (
+        "improved", "worse", "no clear change", "changed", "not measurable")]
     for c in both:
         assert re.search(rf"<td>{re.escape(html.escape(c.label))}</td><td>[^<]* → [^<]*</td><td>{c.verdict}[ <]", text)
     # before: three stills + three plots; after from its analysis.json: no keypoints, so no thigh plot, no stills
@@ -417,11 +422,15 @@ def test_a_value_that_rounds_to_zero_has_no_minus():
 
 def test_a_trimmed_run_says_where_in_the_file_it_starts() -> None:
     """`--start 6 --end 12`: the step table lists the file's frames (185) while the annotated clip starts at 0, and the
-    header only said "6.0 s at 30 fps" (a newcomer's test); it now says where in the file the analysed part starts."""
+    header only said "6.0 s at 30 fps" (a newcomer's test); it now gives the analysed part's frames in the file."""
     from formcheck.report_view import _subtitle
     from formcheck.result import VideoInfo
 
     trimmed = AnalysisResult(video=VideoInfo(fps=30.0, frame_count=180, duration_s=6.0, first_frame=180))
-    assert "6.0 s at 30 fps from 6.0 s into the file (frames 180-359, the annotated clip's first frame is frame 180)" in _subtitle(trimmed)[0]
+    said = "frames 180-359 of the file (the annotated clip starts at frame 180; the table gives the file's frames)"
+    assert f"6.0 s at 30 fps, {said}" in _subtitle(trimmed)[0]
+    # with --fps 240 (8x slow motion) the rate saved is the real one: frame 180 of the file is not 0.75 s into it
+    slow = AnalysisResult(video=VideoInfo(fps=240.0, frame_count=180, duration_s=0.75, first_frame=180))
+    assert said in _subtitle(slow)[0] and "into the file" not in _subtitle(slow)[0]
     whole = AnalysisResult(video=VideoInfo(fps=30.0, frame_count=180, duration_s=6.0))
-    assert "into the file" not in _subtitle(whole)[0]
+    assert "of the file" not in _subtitle(whole)[0]

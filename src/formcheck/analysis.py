@@ -181,9 +181,12 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     if facing is not None and facing not in ("left", "right"):
         raise ValueError("facing must be 'left' or 'right'")
     if facing is not None and facing != direction.facing and direction.confidence >= FACING_CONTRADICTED_CONFIDENCE:
-        raise AnalysisError(f"--facing {facing} contradicts the clip: the runner faces {direction.facing} (nose, toes"
-                            f"{' and travel' if 'travel' in direction.cues else ''} agree); leave --facing out, or give "
-                            f"--facing {direction.facing}")
+        sign = 1.0 if direction.facing == "right" else -1.0
+        agree = [name for cue, name in (("head", "the nose"), ("feet", "the toes"), ("travel", "the travel"))
+                 if sign * direction.cues.get(cue, 0.0) > 0]  # only the cues that say so (a reviewer's catch)
+        said = ", ".join(agree[:-1]) + (" and " if len(agree) > 1 else "") + agree[-1] if agree else "the cues"
+        raise AnalysisError(f"--facing {facing} contradicts the clip: the runner faces {direction.facing} ({said} "
+                            f"{'say' if len(agree) != 1 else 'says'} so); leave --facing out, or give --facing {direction.facing}")
     face = facing or direction.facing
     near = near_side(face)
     com = segment_weighted_com(ct.keypoints_px)

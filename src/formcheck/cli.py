@@ -171,12 +171,16 @@ def handle_errors(command: F) -> F:
         except KeyboardInterrupt:  # outputs are staged (formcheck.atomic): the previous results are left as they were
             console(stderr=True).print("formcheck: interrupted", highlight=False)
             raise typer.Exit(130) from None
+        except SystemExit:  # SIGTERM (kill) said nothing, where Ctrl-C says "interrupted"; said once unwound
+            if interrupts:
+                console(stderr=True).print("formcheck: terminated", highlight=False)
+            raise
         except Exception as exc:
             if interrupts:  # a signal turned into another error on its way out (see _terminate_cleanly)
                 import signal
 
-                if interrupts[0] == signal.SIGINT:
-                    console(stderr=True).print("formcheck: interrupted", highlight=False)
+                console(stderr=True).print("formcheck: interrupted" if interrupts[0] == signal.SIGINT else "formcheck: terminated",
+                                           highlight=False)
                 raise typer.Exit(130 if interrupts[0] == signal.SIGINT else 128 + interrupts[0]) from None
             if os.environ.get("FORMCHECK_DEBUG"):
                 raise
@@ -326,8 +330,8 @@ def _height_cm(value: float | None) -> float | None:
 
 
 HeightOpt = Annotated[float | None, typer.Option("--height", callback=_height_cm, help="Runner's height in cm (80-250): overstride also in cm.")]
-FacingOpt = Annotated[str | None, typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected; for clips where "
-                                                   "detection is unsure, one the clip clearly contradicts is refused).")]
+FacingOpt = Annotated[str | None, typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected). For clips whose "
+                                                   "direction the detection is unsure of; one the clip clearly contradicts is refused.")]
 SUMMARY_METRICS = (
     ("overstride_pct_leg", "Overstride (heel ahead of COM)", "% leg"),
     ("overstride_cm", "Overstride", "cm"),
@@ -343,6 +347,13 @@ SUMMARY_METRICS = (
 def _digits(unit: str) -> int:
     """Decimals to print for a unit: no more than the measurement carries (s: 0.01, deg/s: 1, else 0.1)."""
     return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min") else 1
+
+
+def _for_compare(message: str) -> str:
+    """An analysis' refusal as compare gives it: ``--facing`` is given once for both clips, so "give --facing X" for
+    one clip would refuse the other (a reviewer's catch); leaving it out lets each clip's direction be detected."""
+    head, sep, _ = message.partition("; leave --facing out, or give --facing")
+    return f"{head}; leave --facing out (each clip's direction is then detected)" if sep else message
 
 
 def _check_facing(facing: str | None) -> str | None:
@@ -584,6 +595,7 @@ def compare(
     """Did form change between BEFORE and AFTER? Per-metric differences with 95% intervals and verdicts."""
     from rich.table import Table
 
+    from .analysis import AnalysisError
     from .outputs import compare_output_folder, load_run, write_compare_outputs
 
     facing = _check_facing(facing)
@@ -599,8 +611,11 @@ def compare(
         for label, path in (("before", before), ("after", after)):
             with frame_progress(f"pose ({label})", quiet or as_json) as progress:
                 # allow_walking: compare's own rule decides (two walks compare; a walk against a run is refused unless --force)
-                runs.append(load_run(path, height_cm=height, facing=facing, model=model, fps=fps, progress=progress, allow_json=True,
-                                     allow_walking=True))
+                try:
+                    runs.append(load_run(path, height_cm=height, facing=facing, model=model, fps=fps, progress=progress,
+                                         allow_json=True, allow_walking=True))
+                except AnalysisError as exc:  # which clip, and --facing applies to both: the advice is to leave it out
+                    raise AnalysisError(f"{label} clip: {_for_compare(str(exc))}") from exc
         comparison, written = write_compare_outputs(runs[0], runs[1], folder, side_by_side=not no_video, report=not no_report,
                                                     force=force)
     if as_json:
@@ -624,7 +639,7 @@ def compare(
         fmt = lambda v, d=d: "-" if v is None else f"{v:.{d}f}"
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
         name = f"{c.label} ({c.unit})" if c.side == "both" else f"  {c.side} leg"
-        table.add_row(name, fmt(c.before_median), fmt(c.after_median), change, fmt(c.sdc), verdict,
+        table.add_row(name, fmt(c.before_median), fmt(c.after_median), change, f"{round(c.sdc, d + 1):g}", verdict,
                       style=None if c.side == "both" else "dim" if c.verdict == "not measurable" else None)
     out.print(table)
     names = _finding_labels(run.result for run in runs)

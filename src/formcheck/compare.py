@@ -74,6 +74,7 @@ METRICS: tuple[MetricSpec, ...] = (
 )
 COMPARED_SIDES = ("left", "right", "both")  # plus "near" and "far" when the camera sides differ
 SHOWN_SIDE_ORDER = ("both", "left", "right")  # Comparison.shown_changes: pooled first, then each leg
+POOLED_ONLY = frozenset({"step_cadence_spm"})  # shown for both legs together only (Comparison.shown_changes)
 
 # Refusals (docs/compare.md): beyond these the two runs are not the same kind of run, filmed the same way.
 REFUSE_CADENCE_RATIO = 1.20  # the larger cadence over the smaller (either order): beyond it a different pace. Well above
@@ -130,10 +131,16 @@ class Comparison:
         """The rows a person reads: each metric with both legs pooled, then each leg alone (anatomical side). Pooled
         alone hid the legs: a shank of -8 deg on one leg and +12 on the other read +3, and the bundled before/after
         pair's left leg, whose hip extension at toe-off went from 7 to 16 deg ("improved"), read "no clear change"
-        pooled with a far leg that MediaPipe reads low (a newcomer's test)."""
+        pooled with a far leg that MediaPipe reads low (a newcomer's test).
+
+        Clips filmed from opposite sides also get each leg by its place ("near", "far": like with like). Step cadence
+        is shown pooled only: a leg's steps are timed between the two feet's markers, whose alternation is no
+        asymmetry to act on (docs/definitions.md), and the bundled pair, rendered at 170 steps/min on both legs,
+        read "worse" on one leg (176 -> 172)."""
         order = {spec.key: i for i, spec in enumerate(METRICS)}
-        shown = [c for c in self.changes if c.side in SHOWN_SIDE_ORDER]
-        return sorted(shown, key=lambda c: (order.get(c.metric, len(order)), SHOWN_SIDE_ORDER.index(c.side)))
+        sides = SHOWN_SIDE_ORDER + tuple(side for side in ("near", "far") if any(c.side == side for c in self.changes))
+        shown = [c for c in self.changes if c.side in sides and (c.side == "both" or c.metric not in POOLED_ONLY)]
+        return sorted(shown, key=lambda c: (order.get(c.metric, len(order)), sides.index(c.side)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -323,6 +330,11 @@ def _leg_fraction_of_frame(analysis: AnalysisResult) -> float | None:
     return float(fraction) if fraction else None
 
 
+def _too_few_steps_warning(side: str, runs: list[str]) -> str:
+    clips = "clip" if len(runs) == 1 else "clips"
+    return f"too few steps of the {side} leg for findings in the {' and '.join(runs)} {clips}: its findings are neither new nor resolved"
+
+
 INSUFFICIENT_STEPS = "insufficient_steps"  # formcheck.findings' notice that a leg had too few steps for findings
 
 
@@ -349,11 +361,32 @@ def _pooled_only_with_a_leg(change: MetricChange, before: AnalysisResult, after:
     return replace(change, difference=None, ci95=None, verdict="not measurable")
 
 
+def _judged(run: AnalysisResult, finding: str) -> bool:
+    """Whether ``run`` measured what ``finding`` ("overstride (left)", as :func:`_finding_codes` names it) is judged on:
+    the leg's median of the finding's metric, or the clip's for a finding of no leg."""
+    from .findings import FINDING_SPECS
+
+    code, _, side = finding.partition(" (")
+    spec = FINDING_SPECS.get(code)
+    if spec is None:
+        return True
+    side = side.rstrip(")")
+    if side in ("left", "right"):
+        return getattr(run.summary, side).metric(spec.metric).median is not None
+    return run.summary.get(spec.metric) is not None
+
+
+def _without_cm(steps: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """The steps' values without those in cm, which --height alone sets."""
+    return [{k: v for k, v in asdict(s).items() if not k.endswith("_cm")} for s in steps]
+
+
 def _same_run_warning(before: AnalysisResult, after: AnalysisResult, before_source: str, after_source: str) -> list[str]:
-    """A warning when BEFORE and AFTER are one run (the same source, or the same steps): nothing can have changed."""
+    """A warning when BEFORE and AFTER are one run (the same source, or the same steps, --height aside): nothing can
+    have changed."""
     same_source = before_source == after_source or (os.path.exists(before_source) and os.path.exists(after_source)
                                                      and os.path.samefile(before_source, after_source))
-    if same_source or (before.steps and before.steps == after.steps):
+    if same_source or (before.steps and _without_cm(before.steps) == _without_cm(after.steps)):
         return ["before and after are the same run: every difference is zero by construction; compare two clips"]
     return []
 
@@ -379,12 +412,14 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
         before_source=before_source,
         after_source=after_source,
         changes=changes,
-        findings_appeared=sorted(found_a - found_b - near_b),  # absent before, not merely not past the threshold
-        findings_resolved=sorted(found_b - found_a - near_a),
+        # absent before, not merely not past the threshold, and measured there (a leg's heel out of view has no
+        # overstride median, hence no finding: nothing resolved)
+        findings_appeared=sorted(f for f in found_a - found_b - near_b if _judged(b, f)),
+        findings_resolved=sorted(f for f in found_b - found_a - near_a if _judged(a, f)),
         findings_persisting=sorted(found_a & found_b),
         comparability=[f"compared although {r}" for r in refusals] + _same_run_warning(b, a, before_source, after_source)
-        + [f"too few steps of the {side} leg for findings in the {' and '.join(w for w, r in (('before', b), ('after', a)) if side in _unjudged_sides(r))} "
-           f"clip: its findings are neither new nor resolved" for side in sorted(unjudged)]
+        + [_too_few_steps_warning(side, [w for w, r in (("before", b), ("after", a)) if side in _unjudged_sides(r)])
+           for side in sorted(unjudged)]
         + comparability_warnings(b, a),
         before_summary={k: getattr(b.summary, k) for k in keys},
         after_summary={k: getattr(a.summary, k) for k in keys},

@@ -97,10 +97,12 @@ def write_compare_report(
     ma.source = comparison.after_source or ma.source
     rows = change_rows(comparison)
     pooled = [r for r in rows if r["side"] == "both"]
-    improved = sum(r["verdict"] == "improved" for r in pooled)
-    worse = sum(r["verdict"] == "worse" for r in pooled)
-    summary = (f"{improved} measure{'s' if improved != 1 else ''} improved, {worse} got worse (both legs together), "
-               f"the rest show no change beyond step-to-step noise.") if pooled else ""
+    counts = {v: sum(r["verdict"] == v for r in pooled) for v in ("improved", "worse", "no clear change", "changed", "not measurable")}
+    summary = (f"Both legs together: {counts['improved']} measure{'s' if counts['improved'] != 1 else ''} improved, "
+               f"{counts['worse']} got worse, {counts['no clear change']} show no change beyond step-to-step noise"
+               + (f", {counts['changed']} changed (no better direction)" if counts["changed"] else "")
+               + (f", {counts['not measurable']} could not be measured (under 3 steps)" if counts["not measurable"] else "")
+               + ".") if pooled else ""
     one_leg = [r for r in rows if r["side"] != "both" and r["verdict"] in ("improved", "worse")]
     if one_leg:
         summary += f" Each leg alone: {len(one_leg)} change{'s' if len(one_leg) != 1 else ''} beyond the noise (below)."

@@ -358,10 +358,11 @@ def _subtitle(result: AnalysisResult) -> tuple[str, ...]:
     bits = []
     if num(v.duration_s) is not None:
         bits.append(f"{fmt(v.duration_s, 1)} s at {fmt(v.fps, 0)} fps")
-        if v.first_frame and num(v.fps):  # --start: the table's frames and times are the file's, the annotated clip starts here
+        if v.first_frame:  # --start: the table's frames and times are the file's, the annotated clip starts here
+            # frames, not seconds: with --fps the rate saved is the real one, not the file's (a reviewer's catch)
             last = v.first_frame + max(0, v.frame_count - 1)
-            bits[-1] += (f" from {fmt(v.first_frame / v.fps, 1)} s into the file (frames {v.first_frame}-{last}, "
-                         f"the annotated clip's first frame is frame {v.first_frame})")
+            bits[-1] += (f", frames {v.first_frame}-{last} of the file (the annotated clip starts at frame "
+                         f"{v.first_frame}; the table gives the file's frames)")
     if result.facing:
         bits.append(f"running toward image {result.facing} ({result.near_side} leg nearer the camera)")
     if result.mode:
