@@ -122,3 +122,23 @@ def test_hip_extension_within_3deg(analyses, name):
     _, _, he = _near_errors(*analyses[name])
     assert abs(np.median(he)) <= 3.0, he
     assert np.max(np.abs(he)) <= 3.0, he
+
+
+@pytest.mark.slow
+def test_the_reports_angle_error_footnote_holds_on_the_sample(analyses):
+    """The report's footer says angles read up to 5 deg off on the near leg and up to 14 on the far one, at high and
+    medium confidence, on the bundled runner (a newcomer took "high" for "accurate"): checked against its truth."""
+    from formcheck.report_view import model_from_analysis
+
+    analysis, truth = analyses["sample_run"]
+    assert any("up to 5° off on the near leg and up to 14° on the far leg" in line for line in model_from_analysis(analysis).footer)
+    worst = {}
+    for side in ("left", "right"):
+        for metric, true_key in (("knee_flexion_contact_deg", "knee_flexion_contact_deg"), ("hip_extension_deg", "hip_extension_deg"),
+                                 ("peak_hip_extension_deg", "peak_hip_extension_deg"), ("shank_angle_deg", "shank_angle_contact_deg")):
+            want = np.median([s[true_key] for s in truth["steps"] if s["side"] == side and s.get(true_key) is not None])
+            got = analysis.summary[side][metric]
+            worst[side] = max(worst.get(side, 0.0), abs(got["median"] - want))
+            assert got["confidence"] == ("high" if side == analysis.near_side else "medium")
+    near, far = analysis.near_side, "right" if analysis.near_side == "left" else "left"
+    assert 3.0 < worst[near] <= 5.0 and 10.0 < worst[far] <= 14.0, worst
