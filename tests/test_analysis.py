@@ -156,6 +156,24 @@ def test_too_short_clip_is_refused():
         analyze_track(to_pose_track(g))
 
 
+def test_an_fps_that_makes_the_runner_impossibly_fast_is_refused():
+    """--fps 60 on a clip that plays in real time at 30 fps (a newcomer's test on treadmill_side_01): strides of 0.35 s,
+    which the analysis had read as 0.7 s ones (every other step) with exit 0. A real 2x slow motion given --fps 60 is
+    analysed at its real cadence."""
+    from dataclasses import replace
+
+    def given(track, fps):
+        scale = float(track.fps) / fps
+        return replace(track, fps=fps, timestamps_s=track.timestamps_s * scale, info={**track.info, "fps_override": fps})
+
+    real_time = to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=8, cadence_spm=170)))
+    with pytest.raises(AnalysisError, match=r"--fps 60 does not fit this clip: at that rate a stride lasts 0.35 s \(34\d steps/min\)"):
+        analyze_track(given(real_time, 60.0))
+    filmed_at_60 = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=8, cadence_spm=170)))
+    slow_motion = replace(filmed_at_60, fps=30.0, timestamps_s=filmed_at_60.timestamps_s * 2.0)  # stored at 30 fps: plays 2x slow
+    assert analyze_track(given(slow_motion, 60.0)).summary.cadence_spm == pytest.approx(170, rel=0.03)
+
+
 def test_a_clip_of_a_few_frames_is_said_to_be_too_short():
     """A one-frame clip of a plainly visible runner was refused as "no runner found" (a newcomer's test)."""
     import numpy as np

@@ -29,7 +29,7 @@ from .foot_overlay import overlay_fraction
 from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, complete_events, counted_steps, px_per_cm, shown_events, step_metrics, summarise
 from .pose_track import PoseTrack
-from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, withhold_durations
+from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, stride_period_s, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, TimedEvent, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
     MIN_STEPS, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
@@ -42,6 +42,10 @@ from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
 # land "behind" the body and the overstride doubles (treadmill_side_01 given --facing right: 60-70 % leg against
 # 18-23 %). Detection ranged 0.66-1.0 on 152 clips (real, rendered, degraded), never wrong; --facing is for the rest.
 FACING_CONTRADICTED_CONFIDENCE = 0.6
+# A stride shorter than this in the time base --fps gives is no runner's (sprinters at 280-290 steps/min stride in
+# ~0.42 s): --fps 60 on treadmill_side_01, which plays in real time at 30 fps, was analysed at 0.36 s strides read as
+# 0.71 s ones (every other step found, 9 of 33), overstride 9.7 % leg against 23 % (a newcomer's test).
+MIN_STRIDE_S = 0.4
 
 
 class AnalysisError(Exception):
@@ -161,6 +165,12 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         raise AnalysisError("no runner found in the clip")
     source_track = track  # with its repeated frames (an event's last frame showing its image)
     track, timebase = real_time_track(track, fps_given=fps_was_given(track))
+    if fps_was_given(track):
+        stride_s = stride_period_s(track)
+        if stride_s is not None and stride_s < MIN_STRIDE_S:
+            raise AnalysisError(f"--fps {track.fps:g} does not fit this clip: at that rate a stride lasts {stride_s:.2f} s "
+                                f"({120.0 / stride_s:.0f} steps/min), faster than any runner; leave --fps out for a clip "
+                                "that plays in real time, or give the rate it was filmed at")
     # in real time: a side-on stretch must last SIDE_ON_MIN_S of running, not of slow-motion playback (a pass
     # of 1.5 s filmed at 2.4x lasted 3.6 s of the file, and was cut inside a stance at its oblique entry)
     track, turned_note = side_on_part(track)
