@@ -168,7 +168,8 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     if fps_was_given(track):
         stride_s = stride_period_s(track)
         if stride_s is not None and stride_s < MIN_STRIDE_S:
-            raise AnalysisError(f"--fps {track.fps:g} does not fit this clip: at that rate a stride lasts {stride_s:.2f} s "
+            given = float(track.info.get("fps_override") or track.fps)  # the rate typed (the track's is the images')
+            raise AnalysisError(f"--fps {given:g} does not fit this clip: at that rate a stride lasts {stride_s:.2f} s "
                                 f"({120.0 / stride_s:.0f} steps/min), faster than any runner; leave --fps out for a clip "
                                 "that plays in real time, or give the rate it was filmed at")
     # in real time: a side-on stretch must last SIDE_ON_MIN_S of running, not of slow-motion playback (a pass
