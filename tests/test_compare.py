@@ -123,6 +123,7 @@ def test_each_leg_is_shown_after_both_legs_pooled() -> None:
     assert [(c.metric, c.side) for c in shown[:3]] == [(METRICS[0].key, "both"), (METRICS[0].key, "left"), (METRICS[0].key, "right")]
     assert len(shown) == 3 * len(METRICS) - 2  # step cadence pooled only
     assert [c.side for c in shown if c.metric == "step_cadence_spm"] == ["both"]
+    assert [c.side for c in result.changes if c.metric == "step_cadence_spm"] == ["both"]  # compare.json has no leg's either
     table = change_rows(result)
     at = next(i for i, r in enumerate(table) if r["metric"] == "Shank angle at contact")
     rows = {r["side"]: r for r in table[at:at + 3]}
@@ -132,6 +133,22 @@ def test_each_leg_is_shown_after_both_legs_pooled() -> None:
     # filmed from opposite sides: each leg by its place too
     mirrored = compare(before, replace(after, facing="right"))
     assert [c.side for c in mirrored.shown_changes() if c.metric == "shank_angle_deg"] == ["both", "left", "right", "near", "far"]
+
+
+def test_a_pass_without_a_stated_cadence_is_checked_on_its_steps_pace() -> None:
+    """A 1 s pass states no cadence (too few strides); at 203 steps/min a step against a 169 treadmill run it was
+    compared without the pace refusal (a newcomer's test). Its steps' median cadence now stands in."""
+    from dataclasses import replace
+
+    from formcheck.compare import NotComparableError, comparability_refusals
+
+    run = _analysis(_steps({"step_time_s": [60 / 169] * 6}), cadence=169.0)
+    quick = replace(_analysis(_steps({"step_time_s": [60 / 203, 60 / 200, 60 / 206]})), summary=replace(run.summary, cadence_spm=None))
+    assert any("cadence 169 vs 203 steps/min" in r for r in comparability_refusals(run, quick))
+    with pytest.raises(NotComparableError):
+        compare(run, quick)
+    one_step = replace(_analysis(_steps({"step_time_s": [60 / 203]})), summary=replace(run.summary, cadence_spm=None))
+    assert comparability_refusals(run, one_step) == []  # one step is no pace
 
 
 def test_comparability_warnings() -> None:

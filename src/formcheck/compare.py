@@ -257,7 +257,7 @@ def comparability_refusals(before: AnalysisResult, after: AnalysisResult) -> lis
         reasons.append(f"before is {kinds[0]} and after is {kinds[1]}: walking and running form cannot be compared")
     ratio = _cadence_ratio(before, after)
     if ratio is not None and ratio > REFUSE_CADENCE_RATIO:
-        reasons.append(f"cadence {before.summary.cadence_spm:.0f} vs {after.summary.cadence_spm:.0f} steps/min "
+        reasons.append(f"cadence {_cadence_of(before):.0f} vs {_cadence_of(after):.0f} steps/min "
                        f"(the higher {ratio - 1:.0%} above the lower): a different pace; film both at the same speed")
     moved_b, moved_a = _camera_moved(before), _camera_moved(after)
     if moved_b is not None and moved_a is not None and moved_b != moved_a:
@@ -299,7 +299,7 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
     ratio = _cadence_ratio(before, after)
     if ratio is not None and ratio > WARN_CADENCE_RATIO:
         warnings.append(
-            f"cadence differs by {ratio - 1:.0%} ({before.summary.cadence_spm:.0f} vs {after.summary.cadence_spm:.0f} steps/min): "
+            f"cadence differs by {ratio - 1:.0%} ({_cadence_of(before):.0f} vs {_cadence_of(after):.0f} steps/min): "
             "probably a different speed; overstride and hip extension grow with speed"
         )
     fps_b, fps_a = before.video.fps, after.video.fps
@@ -317,9 +317,18 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
     return warnings
 
 
+def _cadence_of(run: AnalysisResult) -> float | None:
+    """The clip's cadence (from whole strides), else the median of its steps' own (a short pass states no cadence: a
+    1 s pass at 203 steps/min against a 169 treadmill run escaped the pace refusal, a newcomer's test)."""
+    if run.summary.cadence_spm:
+        return float(run.summary.cadence_spm)
+    steps = _step_values(run, next(spec for spec in METRICS if spec.key == "step_cadence_spm"), "both")
+    return float(np.median(steps)) if steps.size >= 2 else None
+
+
 def _cadence_ratio(before: AnalysisResult, after: AnalysisResult) -> float | None:
     """The larger cadence over the smaller: the same for before -> after as for after -> before."""
-    cadence_b, cadence_a = before.summary.cadence_spm, after.summary.cadence_spm
+    cadence_b, cadence_a = _cadence_of(before), _cadence_of(after)
     if not cadence_b or not cadence_a:
         return None
     return max(cadence_a, cadence_b) / min(cadence_a, cadence_b)
@@ -402,7 +411,9 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
     if refusals and not force:
         raise NotComparableError("cannot compare these runs: " + "; ".join(refusals) + " (--force compares them anyway)")
     sides = COMPARED_SIDES + (("near", "far") if b.facing != a.facing else ())
-    changes = [_pooled_only_with_a_leg(compare_metric(b, a, spec, side, seed=seed), b, a, spec) for spec in METRICS for side in sides]
+    # a metric compared pooled only has no leg's rows at all, in compare.json either (a false "worse" there otherwise)
+    changes = [_pooled_only_with_a_leg(compare_metric(b, a, spec, side, seed=seed), b, a, spec) for spec in METRICS for side in sides
+               if side == "both" or spec.key not in POOLED_ONLY]
     # a leg with too few steps for findings in either run has no finding to lose or gain
     unjudged = _unjudged_sides(b) | _unjudged_sides(a)
     found_b, found_a = (_finding_codes(r, skip_sides=unjudged) for r in (b, a))

@@ -103,7 +103,7 @@ def write_compare_report(
                + (f", {counts['changed']} changed (no better direction)" if counts["changed"] else "")
                + (f", {counts['not measurable']} could not be measured (under 3 steps)" if counts["not measurable"] else "")
                + ".") if pooled else ""
-    one_leg = [r for r in rows if r["side"] != "both" and r["verdict"] in ("improved", "worse")]
+    one_leg = [r for r in rows if r["side"] != "both" and r["verdict"] in ("improved", "worse", "changed")]
     if one_leg:
         summary += f" Each leg alone: {len(one_leg)} change{'s' if len(one_leg) != 1 else ''} beyond the noise (below)."
     text = render_compare_html(mb, ma, rows, title=title, summary=summary, notes=compare_notes(comparison))
