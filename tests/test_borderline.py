@@ -231,3 +231,19 @@ def test_a_timing_led_note_asks_for_a_frame_rate_that_would_tell(fps: float, adv
     from formcheck.findings import _faster_advice
 
     assert _faster_advice(fps) == advice
+
+
+def test_the_most_marked_step_named_is_the_one_the_still_shows():
+    """A trimmed treadmill run's long-contact finding said "most marked at frame 0 (350 ms)" while its still showed the
+    step at frame 10 (351 ms): the evidence kept values to 0.01, so 0.347 and 0.351 s tied and the first won (a
+    newcomer's test). The evidence keeps 4 decimals, and the report names the step the still is made of."""
+    from formcheck.findings import Finding, _evidence
+    from formcheck.report_view import _evidence_text
+    from formcheck.stills import choose_stills
+
+    steps = _steps({"left": [1.0, 2.0, 3.0]})
+    steps = [s.__class__(**{**s.__dict__, "contact_time_s": v}) for s, v in zip(steps, (0.347, 0.351, 0.330))]
+    finding = Finding("long_contact", "Long ground contact", "mild", "left", 0.347, 0.3, evidence=_evidence(steps, "contact_time_s"))
+    still = choose_stills(steps, [finding], "left")[0]
+    assert steps[still.step_index].contact_frame == 10
+    assert "most marked at frame 10 (351 ms)" in _evidence_text(finding)

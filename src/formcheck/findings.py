@@ -194,7 +194,7 @@ def _fmt(spec: FindingSpec, value: float) -> str:
 
 
 def _evidence(steps: list[StepMetrics], metric: str) -> dict[str, Any]:
-    return {"steps": [{"contact_frame": s.contact_frame, "value": round(v, 2)} for s in steps if (v := getattr(s, metric)) is not None]}
+    return {"steps": [{"contact_frame": s.contact_frame, "value": round(v, 4)} for s in steps if (v := getattr(s, metric)) is not None]}
 
 
 def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evidence: dict[str, Any], note: str,
