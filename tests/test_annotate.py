@@ -386,3 +386,20 @@ def test_contact_marker_at_the_measured_landing_point():
     assert len(marker_err) >= 10
     assert np.max(np.abs(marker_err)) <= 1.0, marker_err
     assert np.max(np.abs(heel_err)) > 3.0, heel_err  # the frame's own heel really is off: the test has teeth
+
+
+def test_steps_of_a_borderline_finding_get_no_red_flag():
+    """A trimmed run's clip drew "! LONG CONTACT" on steps of a finding its report called borderline (a newcomer's
+    test): a borderline finding is neither stated nor absent, so only stated findings flag their steps."""
+    import dataclasses
+
+    from formcheck.analysis import analyze_track
+    from formcheck.overlay import overlay_from_analysis
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    a = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=6, overstride_pct_leg=30))))
+    stated = [f for f in a.result.findings if f.code == "overstride" and not f.borderline]
+    assert stated and any("overstride" in m.flags for m in overlay_from_analysis(a).steps)
+    findings = tuple(dataclasses.replace(f, severity="borderline") if f.code == "overstride" else f for f in a.result.findings)
+    doubted = dataclasses.replace(a, result=dataclasses.replace(a.result, findings=findings))
+    assert not any("overstride" in m.flags for m in overlay_from_analysis(doubted).steps)

@@ -309,7 +309,9 @@ def overlay_from_analysis(analysis: Analysis) -> OverlayData:
     fwd = forward_sign(analysis.facing)
     from .findings import FINDING_SPECS
 
-    flagged = [f for f in analysis.findings if f.severity != "info"]
+    # a borderline finding is neither stated nor absent: its steps get no red "!" flag (a trimmed run's clip flagged
+    # "LONG CONTACT" on steps of a finding its report called borderline, a newcomer's test); their values stay graded
+    flagged = [f for f in analysis.findings if f.severity != "info" and not f.borderline]
     step_specs = [(f, FINDING_SPECS[f.code]) for f in flagged if f.code in FINDING_SPECS and FINDING_SPECS[f.code].per_side]
     marks = []
     for n, (ev, sm) in enumerate(zip(analysis.events.steps, analysis.steps), start=1):
