@@ -455,7 +455,7 @@ def change_rows(comparison: Comparison) -> list[dict[str, str]]:
         if diff is None:
             change = "–"
         else:
-            scale, u = (1000.0, " ms") if c.unit == "s" else (1.0, {"deg": "°", "% leg": " % leg"}.get(c.unit, f" {c.unit}"))
+            scale, u = (1000.0, " ms") if c.unit == "s" else (1.0, {"deg": "°", "% leg": " % leg", "deg/s": " °/s"}.get(c.unit, f" {c.unit}"))
             change = f"{diff * scale:+.1f}{u}"
             if c.ci95:
                 change += f", {c.ci95[0] * scale:+.1f} to {c.ci95[1] * scale:+.1f}"
