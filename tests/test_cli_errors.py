@@ -1,5 +1,6 @@
 """Bad input gets one clear line on stderr, a distinct non-zero exit code, and no output file."""
 
+import json
 import os
 import re
 import subprocess
@@ -515,3 +516,8 @@ def test_every_finding_line_gives_its_median_and_threshold(tmp_path: Path):
         median = float(re.search(r"\[median (\d+) % of leg length, 95 % interval \d+-\d+ \(threshold 25 % of leg length\)\]",
                                   line).group(1))
         assert 25 <= median <= 32
+    # contact time in ms in the table, as in the findings and the report (it was 0.34 s beside "343 ms")
+    saved = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    left_ms = 1000 * saved["summary"]["left"]["contact_time_s"]["median"]
+    row = next(line for line in result.stdout.splitlines() if "Contact time (ms)" in line)
+    assert f"{left_ms:.0f} [" in row, row

@@ -339,14 +339,15 @@ SUMMARY_METRICS = (
     ("hip_extension_deg", "Hip extension at toe-off", "deg"),
     ("peak_hip_extension_deg", "Peak hip extension", "deg"),
     ("hip_extension_velocity_deg_s", "Hip drive (extension speed in stance)", "deg/s"),
-    ("contact_time_s", "Contact time", "s"),
+    ("contact_time_s", "Contact time", "ms"),  # in ms, as the findings under the table and the report give it
     ("knee_flexion_contact_deg", "Knee flexion at contact", "deg"),
 )
+_PER_UNIT = {"ms": 1000.0}  # a table unit whose value is stored in another (contact time: s in the files)
 
 
 def _digits(unit: str) -> int:
     """Decimals to print for a unit: no more than the measurement carries (s: 0.01, deg/s: 1, else 0.1)."""
-    return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min") else 1
+    return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min", "ms") else 1
 
 
 def _for_compare(message: str) -> str:
@@ -496,10 +497,11 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
         table.add_column(f"{side}{' (near)' if side == result.near_side else ' (far)'}: median [IQR], confidence")
     for key, label, unit in SUMMARY_METRICS:
         cells = []
-        d = _digits(unit)
+        d, k = _digits(unit), _PER_UNIT.get(unit, 1.0)
         for side in ("left", "right"):
             v = s.side(side).metric(key)
-            cells.append("-" if v.median is None or v.iqr is None else f"{v.median:.{d}f} [{v.iqr[0]:.{d}f}, {v.iqr[1]:.{d}f}] {v.confidence}")
+            cells.append("-" if v.median is None or v.iqr is None
+                         else f"{k * v.median:.{d}f} [{k * v.iqr[0]:.{d}f}, {k * v.iqr[1]:.{d}f}] {v.confidence}")
         if any(c != "-" for c in cells):
             table.add_row(f"{label} ({unit})", *cells)
     out.print(table)

@@ -89,7 +89,8 @@ def write_compare_report(
     """Write the before/after report (``formcheck compare BEFORE AFTER -o OUTDIR`` -> OUTDIR/report.html).
 
     ``comparison``'s changes give the "What changed" table (both legs pooled, then each leg). ``before`` /
-    ``after``: computed analyses or loaded results (then without the thigh-angle plot). Stills as in :func:`write_report`, with a reason per run. Atomic write.
+    ``after``: computed analyses or loaded results (then without the thigh-angle plot). Stills as in
+    :func:`write_report`, with a reason per run. Atomic write.
     """
     mb = model_from_analysis(before, stills=before_stills, no_stills_reason=no_stills_reasons[0], title="Before")
     ma = model_from_analysis(after, stills=after_stills, no_stills_reason=no_stills_reasons[1], title="After")
