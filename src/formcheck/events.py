@@ -847,12 +847,7 @@ def toe_offs_by_the_better_seen_leg(steps: list[StepEvents], trust: dict[str, fl
     better, worse = sorted(SIDES, key=lambda side: -trust[side])
     if trust[better] < p.well_seen_visibility:
         return steps
-
-    def timed(side: str) -> list[float]:
-        return [s.toe_off_at_s - s.contact_at_s for s in steps if s.side == side and s.toe_off_at_s is not None
-                and s.toe_off_method in ("toe_lift", "knee_extension")]
-
-    reference, mine = timed(better), timed(worse)
+    reference, mine = _timed_contact_times(steps, better), _timed_contact_times(steps, worse)
     if len(reference) < p.offset_min_landings or not mine:
         return steps
     contact_time = float(np.median(reference))
@@ -873,6 +868,12 @@ def toe_offs_by_the_better_seen_leg(steps: list[StepEvents], trust: dict[str, fl
 OTHER_LEG_CONTACT_TIME = "toe-off timed from the other leg's contact time (this leg's own disagreed grossly)"
 
 
+def _timed_contact_times(steps: list[StepEvents], side: str) -> list[float]:
+    """``side``'s contact times (s) of the stances whose toe-off a toe lift or the knee's turn timed."""
+    return [s.toe_off_at_s - s.contact_at_s for s in steps if s.side == side and s.toe_off_at_s is not None
+            and s.toe_off_method in ("toe_lift", "knee_extension")]
+
+
 def toe_offs_by_contact_time(steps: list[StepEvents], trust: dict[str, float], track: PoseTrack,
                              p: EventParams) -> list[StepEvents]:
     """A toe-off only the toe's most posterior point timed, re-timed from its leg's contact time.
@@ -889,8 +890,7 @@ def toe_offs_by_contact_time(steps: list[StepEvents], trust: dict[str, float], t
     knee-timed stances: contact times 0.31 s against the near leg's 0.2 s). Run after the stride template, which
     keeps its detector's median timing.
     """
-    timed = {side: [s.toe_off_at_s - s.contact_at_s for s in steps if s.side == side and s.toe_off_at_s is not None
-                    and s.toe_off_method in ("toe_lift", "knee_extension")] for side in SIDES}
+    timed = {side: _timed_contact_times(steps, side) for side in SIDES}
     out = list(steps)
     for side in SIDES:
         lender = other_side(side)
