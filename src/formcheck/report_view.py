@@ -436,13 +436,16 @@ def model_from_analysis(
 
 
 # ------------------------------------------------------------------ before / after
+_UNIT_SUFFIX = {"deg": "°", "% leg": " % leg", "deg/s": " °/s", "steps/min": " steps/min"}  # compare's units as shown
+
+
 def _change_value(v: float | None, unit: str) -> str:
     x = num(v)
     if x is None:
         return "–"
     if unit == "s":
         return f"{x * 1000:.0f} ms"
-    unit = {"deg": "°", "% leg": " % leg", "deg/s": " °/s", "steps/min": " steps/min"}.get(unit, f" {unit}")
+    unit = _UNIT_SUFFIX.get(unit, f" {unit}")
     return f"{x:.0f}{unit}" if unit != "°" else f"{x:+.0f}°"
 
 
@@ -455,7 +458,7 @@ def change_rows(comparison: Comparison) -> list[dict[str, str]]:
         if diff is None:
             change = "–"
         else:
-            scale, u = (1000.0, " ms") if c.unit == "s" else (1.0, {"deg": "°", "% leg": " % leg", "deg/s": " °/s"}.get(c.unit, f" {c.unit}"))
+            scale, u = (1000.0, " ms") if c.unit == "s" else (1.0, _UNIT_SUFFIX.get(c.unit, f" {c.unit}"))
             change = f"{diff * scale:+.1f}{u}"
             if c.ci95:
                 change += f", {c.ci95[0] * scale:+.1f} to {c.ci95[1] * scale:+.1f}"
