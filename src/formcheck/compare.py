@@ -339,9 +339,15 @@ def _leg_fraction_of_frame(analysis: AnalysisResult) -> float | None:
     return float(fraction) if fraction else None
 
 
-def _too_few_steps_warning(side: str, runs: list[str]) -> str:
-    clips = "clip" if len(runs) == 1 else "clips"
-    return f"too few steps of the {side} leg for findings in the {' and '.join(runs)} {clips}: its findings are neither new nor resolved"
+def _too_few_steps_warnings(before: AnalysisResult, after: AnalysisResult) -> list[str]:
+    """One warning per leg with too few steps for findings in either run: its findings are neither new nor resolved."""
+    out = []
+    for side in sorted(_unjudged_sides(before) | _unjudged_sides(after)):
+        runs = [name for name, run in (("before", before), ("after", after)) if side in _unjudged_sides(run)]
+        clips = "clip" if len(runs) == 1 else "clips"
+        out.append(f"too few steps of the {side} leg for findings in the {' and '.join(runs)} {clips}: its findings are "
+                   "neither new nor resolved")
+    return out
 
 
 INSUFFICIENT_STEPS = "insufficient_steps"  # formcheck.findings' notice that a leg had too few steps for findings
@@ -352,11 +358,19 @@ def _unjudged_sides(analysis: AnalysisResult) -> set[str]:
     return {f.side for f in analysis.findings if f.code == INSUFFICIENT_STEPS and f.side}
 
 
-def _finding_codes(analysis: AnalysisResult, *, borderline: bool = False, skip_sides: set[str] = frozenset()) -> set[str]:
-    """``"overstride (left)"`` for each finding stated (``borderline``: each borderline one) in the run, leaving out
-    notices that are no finding (too few steps) and the legs in ``skip_sides``."""
-    return {f"{f.code}" + (f" ({f.side})" if f.side else "") for f in analysis.findings
+Stated = tuple[str, str | None]  # a finding as compare weighs it: (code, side or None)
+
+
+def _findings(analysis: AnalysisResult, *, borderline: bool = False, skip_sides: set[str] = frozenset()) -> set[Stated]:
+    """Each finding stated (``borderline``: each borderline one) in the run, leaving out notices that are no finding
+    (too few steps) and the legs in ``skip_sides``."""
+    return {(f.code, f.side) for f in analysis.findings
             if f.borderline == borderline and f.code != INSUFFICIENT_STEPS and f.side not in skip_sides}
+
+
+def _named(findings: set[Stated]) -> list[str]:
+    """``"overstride (left)"`` for each, sorted: how Comparison lists them."""
+    return sorted(code + (f" ({side})" if side else "") for code, side in findings)
 
 
 def _pooled_only_with_a_leg(change: MetricChange, before: AnalysisResult, after: AnalysisResult, spec: MetricSpec) -> MetricChange:
@@ -370,16 +384,15 @@ def _pooled_only_with_a_leg(change: MetricChange, before: AnalysisResult, after:
     return replace(change, difference=None, ci95=None, verdict="not measurable")
 
 
-def _judged(run: AnalysisResult, finding: str) -> bool:
-    """Whether ``run`` measured what ``finding`` ("overstride (left)", as :func:`_finding_codes` names it) is judged on:
-    the leg's median of the finding's metric, or the clip's for a finding of no leg."""
+def _judged(run: AnalysisResult, finding: Stated) -> bool:
+    """Whether ``run`` measured what ``finding`` is judged on: the leg's median of the finding's metric, or the clip's
+    for a finding of no leg."""
     from .findings import FINDING_SPECS
 
-    code, _, side = finding.partition(" (")
+    code, side = finding
     spec = FINDING_SPECS.get(code)
     if spec is None:
         return True
-    side = side.rstrip(")")
     if side in ("left", "right"):
         return getattr(run.summary, side).metric(spec.metric).median is not None
     return run.summary.get(spec.metric) is not None
@@ -416,8 +429,8 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
                if side == "both" or spec.key not in POOLED_ONLY]
     # a leg with too few steps for findings in either run has no finding to lose or gain
     unjudged = _unjudged_sides(b) | _unjudged_sides(a)
-    found_b, found_a = (_finding_codes(r, skip_sides=unjudged) for r in (b, a))
-    near_b, near_a = (_finding_codes(r, borderline=True, skip_sides=unjudged) for r in (b, a))
+    found_b, found_a = (_findings(r, skip_sides=unjudged) for r in (b, a))
+    near_b, near_a = (_findings(r, borderline=True, skip_sides=unjudged) for r in (b, a))
     keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
     return Comparison(
         before_source=before_source,
@@ -425,14 +438,12 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
         changes=changes,
         # absent before, not merely not past the threshold, and measured there (a leg's heel out of view has no
         # overstride median, hence no finding: nothing resolved)
-        findings_appeared=sorted(f for f in found_a - found_b - near_b if _judged(b, f)),
-        findings_resolved=sorted(f for f in found_b - found_a - near_a if _judged(a, f)),
-        findings_persisting=sorted(found_a & found_b),
+        findings_appeared=_named({f for f in found_a - found_b - near_b if _judged(b, f)}),
+        findings_resolved=_named({f for f in found_b - found_a - near_a if _judged(a, f)}),
+        findings_persisting=_named(found_a & found_b),
         comparability=[f"compared although {r}" for r in refusals] + _same_run_warning(b, a, before_source, after_source)
-        + [_too_few_steps_warning(side, [w for w, r in (("before", b), ("after", a)) if side in _unjudged_sides(r)])
-           for side in sorted(unjudged)]
-        + comparability_warnings(b, a),
+        + _too_few_steps_warnings(b, a) + comparability_warnings(b, a),
         before_summary={k: getattr(b.summary, k) for k in keys},
         after_summary={k: getattr(a.summary, k) for k in keys},
-        findings_borderline=sorted(near_b | near_a),
+        findings_borderline=_named(near_b | near_a),
     )
