@@ -22,7 +22,7 @@ import numpy as np
 
 from .clean import clean_track, swap_sides, with_legs_swapped
 from .com import segment_weighted_com
-from .events import GaitEvents, detect_direction, detect_events, label_swap_frames
+from .events import Direction, GaitEvents, detect_direction, detect_events, label_swap_frames
 from .findings import Finding, make_findings
 from .foot_blur import near_foot_streak_pct
 from .foot_overlay import overlay_fraction
@@ -50,6 +50,20 @@ MIN_STRIDE_S = 0.4
 
 class AnalysisError(Exception):
     """Nothing meaningful can be said about this clip (message says why)."""
+
+
+class FacingContradictedError(AnalysisError):
+    """The ``--facing`` given is not the way the clip shows the runner facing; ``finding`` says what was seen (the
+    message adds the advice for one clip; compare, whose one --facing serves two clips, gives its own)."""
+
+    def __init__(self, given: str, direction: Direction) -> None:
+        sign = 1.0 if direction.facing == "right" else -1.0
+        agree = [name for cue, name in (("head", "the nose"), ("feet", "the toes"), ("travel", "the travel"))
+                 if sign * direction.cues.get(cue, 0.0) > 0]  # only the cues that say so (a reviewer's catch)
+        said = ", ".join(agree[:-1]) + (" and " if len(agree) > 1 else "") + agree[-1] if agree else "the cues"
+        self.finding = (f"--facing {given} contradicts the clip: the runner faces {direction.facing} ({said} "
+                        f"{'say' if len(agree) != 1 else 'says'} so)")
+        super().__init__(f"{self.finding}; leave --facing out, or give --facing {direction.facing}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,12 +206,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     if facing is not None and facing not in ("left", "right"):
         raise ValueError("facing must be 'left' or 'right'")
     if facing is not None and facing != direction.facing and direction.confidence >= FACING_CONTRADICTED_CONFIDENCE:
-        sign = 1.0 if direction.facing == "right" else -1.0
-        agree = [name for cue, name in (("head", "the nose"), ("feet", "the toes"), ("travel", "the travel"))
-                 if sign * direction.cues.get(cue, 0.0) > 0]  # only the cues that say so (a reviewer's catch)
-        said = ", ".join(agree[:-1]) + (" and " if len(agree) > 1 else "") + agree[-1] if agree else "the cues"
-        raise AnalysisError(f"--facing {facing} contradicts the clip: the runner faces {direction.facing} ({said} "
-                            f"{'say' if len(agree) != 1 else 'says'} so); leave --facing out, or give --facing {direction.facing}")
+        raise FacingContradictedError(facing, direction)
     face = facing or direction.facing
     near = near_side(face)
     com = segment_weighted_com(ct.keypoints_px)

@@ -350,13 +350,6 @@ def _digits(unit: str) -> int:
     return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min", "ms") else 1
 
 
-def _for_compare(message: str) -> str:
-    """An analysis' refusal as compare gives it: ``--facing`` is given once for both clips, so "give --facing X" for
-    one clip would refuse the other (a reviewer's catch); leaving it out lets each clip's direction be detected."""
-    head, sep, _ = message.partition("; leave --facing out, or give --facing")
-    return f"{head}; leave --facing out (each clip's direction is then detected)" if sep else message
-
-
 def _check_facing(facing: str | None) -> str | None:
     """--facing as the library takes it ('Left' and 'RIGHT' too: a runner types what they see)."""
     if facing is None:
@@ -597,7 +590,7 @@ def compare(
     """Did form change between BEFORE and AFTER? Per-metric differences with 95% intervals and verdicts."""
     from rich.table import Table
 
-    from .analysis import AnalysisError
+    from .analysis import AnalysisError, FacingContradictedError
     from .outputs import compare_output_folder, load_run, write_compare_outputs
 
     facing = _check_facing(facing)
@@ -616,8 +609,12 @@ def compare(
                 try:
                     runs.append(load_run(path, height_cm=height, facing=facing, model=model, fps=fps, progress=progress,
                                          allow_json=True, allow_walking=True))
-                except AnalysisError as exc:  # which clip, and --facing applies to both: the advice is to leave it out
-                    raise AnalysisError(f"{label} clip: {_for_compare(str(exc))}") from exc
+                except FacingContradictedError as exc:  # one --facing serves both clips: "give the other" would refuse
+                    # the other clip (a reviewer's catch); left out, each clip's direction is detected
+                    raise AnalysisError(f"{label} clip: {exc.finding}; leave --facing out (each clip's direction is then "
+                                        "detected)") from exc
+                except AnalysisError as exc:  # which clip
+                    raise AnalysisError(f"{label} clip: {exc}") from exc
         comparison, written = write_compare_outputs(runs[0], runs[1], folder, side_by_side=not no_video, report=not no_report,
                                                     force=force)
     if as_json:
