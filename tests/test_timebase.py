@@ -64,6 +64,47 @@ def test_repeated_frames_dropped_at_the_real_rate(track):
     assert last_frame_showing(10, d) == 11 and last_frame_showing(11, d) == 11
 
 
+def converted(track, to_fps):
+    """``track`` exported at ``to_fps`` by an editor: each output frame shows the latest image captured by its time
+    (24 fps at 30 repeats every 4th image; 30 fps at 50 shows images for 1 or 2 frames)."""
+    n = int(np.ceil(track.n_frames * to_fps / track.fps - 1e-9))  # up to the last image's last frame
+    rows = np.floor(np.arange(n) * track.fps / to_fps + 1e-9).astype(int)
+    repeated = np.flatnonzero(np.diff(rows) == 0) + 1
+    return replace(
+        track, keypoints_px=track.keypoints_px[rows], depth_px=track.depth_px[rows], visibility=track.visibility[rows],
+        presence=track.presence[rows], world_m=track.world_m[rows], timestamps_s=np.arange(n) / to_fps,
+        frame_indices=np.arange(n), fps=to_fps, info={**track.info, "repeated_frames": repeated.tolist(), "video_fps": to_fps},
+    )
+
+
+@pytest.mark.parametrize(("capture_fps", "export_fps"), [(24.0, 30.0), (25.0, 30.0), (30.0, 50.0), (24.0, 60.0)])
+def test_a_frame_rate_conversion_is_timed_at_the_capture_rate(capture_fps: float, export_fps: float) -> None:
+    """Repeats in an uneven pattern (a newcomer's 24 fps clip exported at 30 read 25 % short contact times, and 30 at
+    50 a 20 % long stride): the images are put back at their capture times, 1 / capture_fps apart."""
+    original = to_pose_track(simulate_gait(GaitParams(**{**PARAMS, "fps": capture_fps})), noise_px=0.5, seed=1)
+    real, dropped = drop_repeated_frames(converted(original, export_fps))
+    assert real.n_frames == original.n_frames and dropped == converted(original, export_fps).n_frames - original.n_frames
+    assert real.fps == pytest.approx(capture_fps, rel=1e-3)
+    assert np.allclose(np.diff(real.timestamps_s), 1.0 / capture_fps, rtol=1e-3)  # evenly, not as shown
+    a, b = analyze_track(original), analyze_track(converted(original, export_fps))
+    assert b.summary["cadence_spm"] == pytest.approx(a.summary["cadence_spm"], rel=1e-3)
+    ct = lambda r: [s.contact_time_s for s in r.steps]  # noqa: E731
+    assert np.allclose(ct(b), ct(a), atol=1e-3)
+
+
+def test_a_frozen_picture_keeps_its_length(track):
+    """A doubled clip whose picture freezes for 1 s: the freeze is no part of the repeat pattern, so neither the rate
+    nor the time after it changes."""
+    d = doubled(track)
+    frozen = np.arange(200, 200 + int(d.fps))  # 1 s of the same image
+    rows = np.flatnonzero(~np.isin(np.arange(d.n_frames), frozen))
+    kept = replace(d.take(rows), info={**d.info, "repeated_frames": sorted(set(d.info["repeated_frames"]) | set(frozen.tolist()))})
+    real, _ = drop_repeated_frames(replace(kept, frame_indices=np.arange(d.n_frames)[rows]))
+    assert real.fps == pytest.approx(track.fps)
+    shown = np.asarray(kept.timestamps_s)[~np.isin(kept.frame_indices, kept.info["repeated_frames"])]
+    assert np.allclose(real.timestamps_s, shown)
+
+
 def test_few_repeats_are_left_in(track):
     few = replace(track, info={**track.info, "repeated_frames": [5, 40]})  # a phone's occasional duplicate
     assert drop_repeated_frames(few)[1] == 0

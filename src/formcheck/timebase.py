@@ -28,7 +28,9 @@ from .pose_track import PoseTrack
 
 SLOW_MOTION_MIN_STRIDE_S = 1.35  # longer strides are slow motion (walking strides measured 1.05-1.21 s)
 TYPICAL_STRIDE_S = 0.72  # a running stride at ~167 steps/min, the re-timed clip's assumed stride
-MIN_REPEATED_FRACTION = 0.2  # fewer repeated frames than this are left in (occasional dropped-frame duplicates)
+MIN_REPEATED_FRACTION = 0.1  # fewer repeated frames than this are left in (occasional dropped-frame duplicates);
+# 25 fps exported at 30 repeats 1 frame in 6 (17 %)
+REPEAT_PATTERN_MAX_GAP = 2.0  # a gap between new images over this x the typical one is a frozen picture, not a repeat pattern
 
 
 @dataclass(frozen=True)
@@ -59,16 +61,44 @@ def drop_repeated_frames(track: PoseTrack) -> tuple[PoseTrack, int]:
     rows = np.searchsorted(track.frame_indices, listed)
     ok = (rows < track.n_frames) & (track.frame_indices[np.minimum(rows, track.n_frames - 1)] == listed)
     repeated[rows[ok]] = True
-    if repeated.mean() < MIN_REPEATED_FRACTION:
+    # among the frames that show the runner: an empty, still scene before a pass repeats itself too (a rendered
+    # pass: 38 of its 216 frames), and so long as that is all, the clip's time is as its frames say
+    shown = np.isfinite(track.keypoints_px[:, :, 0]).any(axis=1)
+    if (repeated[shown].mean() if shown.any() else repeated.mean()) < MIN_REPEATED_FRACTION:
         return track, 0
     keep = ~repeated
-    # the rate of real images from their typical spacing: a stretch of identical frames (an empty, still
-    # scene) does not lower it
-    real_fps = 1.0 / float(np.median(np.diff(track.timestamps_s[keep])))
+    real_fps, times_s = evenly_timed_images(track.timestamps_s[keep])
     return replace(
-        track.take(keep), fps=real_fps,
+        track.take(keep), fps=real_fps, timestamps_s=times_s,
         info={**track.info, "repeated_dropped": int(repeated.sum()), "container_fps": float(track.fps)},
     ), int(repeated.sum())
+
+
+def evenly_timed_images(shown_at_s: np.ndarray) -> tuple[float, np.ndarray]:
+    """The real rate of images first shown at ``shown_at_s`` (s), and the times they were captured at.
+
+    A frame-rate conversion repeats images in a pattern: 24 fps exported at 30 shows every 4th image twice (gaps of
+    1, 1, 1, 2 frames), 30 fps exported at 50 shows them 1 or 2 frames each. The images were captured evenly, so the
+    real rate is their count over the time they span (24 and 30), not the typical gap (30 and 25: durations 25 %
+    short or 20 % long), and each is put at its even capture time, not at the frame that first shows it (up to
+    most of a frame off). A gap over twice the typical one is not part of the pattern (a frozen picture, an
+    empty still scene) and keeps its own length, so it lowers neither the rate nor the time after it.
+    """
+    t = np.asarray(shown_at_s, dtype=float)
+    gaps = np.diff(t)
+    if gaps.size == 0:
+        return float("nan"), t
+    pattern = gaps <= REPEAT_PATTERN_MAX_GAP * float(np.median(gaps)) * (1 + 1e-6)
+    # runs of images in the pattern, split at the long gaps; one capture interval for all, fitted by least squares
+    # (an image is shown up to a frame after its capture: the runs' ends alone would be a frame off)
+    run = np.concatenate([[0], np.cumsum(~pattern)])
+    index = np.arange(t.size, dtype=float)
+    centred_i = index - (np.bincount(run, index) / np.bincount(run))[run]
+    centred_t = t - (np.bincount(run, t) / np.bincount(run))[run]
+    if not np.any(centred_i):
+        return 1.0 / float(np.median(gaps)), t  # no two images in one run: nothing to fit
+    interval = float(np.sum(centred_i * centred_t) / np.sum(centred_i**2))
+    return 1.0 / interval, t - centred_t + centred_i * interval
 
 
 def stride_period_s(track: PoseTrack, max_s: float = 20.0) -> float | None:
