@@ -164,11 +164,15 @@ def test_an_fps_that_makes_the_runner_impossibly_fast_is_refused():
 
     def given(track, fps):
         scale = float(track.fps) / fps
-        return replace(track, fps=fps, timestamps_s=track.timestamps_s * scale, info={**track.info, "fps_override": fps})
+        return replace(track, fps=fps, timestamps_s=track.timestamps_s * scale,
+                       info={**track.info, "fps_override": fps, "video_fps": float(track.fps)})
 
     real_time = to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=8, cadence_spm=170)))
     with pytest.raises(AnalysisError, match=r"--fps 60 does not fit this clip: at that rate a stride lasts 0.35 s \(34\d steps/min\)"):
         analyze_track(given(real_time, 60.0))
+    # a stride shorter than the stride finder's 0.3 s floor on the given clock was read as a multiple (0.35 s again)
+    with pytest.raises(AnalysisError, match=r"--fps 240 does not fit this clip: at that rate a stride lasts 0.09 s"):
+        analyze_track(given(real_time, 240.0))
     filmed_at_60 = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=8, cadence_spm=170)))
     slow_motion = replace(filmed_at_60, fps=30.0, timestamps_s=filmed_at_60.timestamps_s * 2.0)  # stored at 30 fps: plays 2x slow
     assert analyze_track(given(slow_motion, 60.0)).summary.cadence_spm == pytest.approx(170, rel=0.03)

@@ -29,7 +29,7 @@ from .foot_overlay import overlay_fraction
 from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, complete_events, counted_steps, px_per_cm, shown_events, step_metrics, summarise
 from .pose_track import PoseTrack
-from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, stride_period_s, withhold_durations
+from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, stride_at_given_rate_s, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, TimedEvent, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
     MIN_STEPS, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
@@ -180,7 +180,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     source_track = track  # with its repeated frames (an event's last frame showing its image)
     track, timebase = real_time_track(track, fps_given=fps_was_given(track))
     if fps_was_given(track):
-        stride_s = stride_period_s(track)
+        stride_s = stride_at_given_rate_s(track, timebase)
         if stride_s is not None and stride_s < MIN_STRIDE_S:
             given = float(track.info.get("fps_override") or track.fps)  # the rate typed (the track's is the images')
             raise AnalysisError(f"--fps {given:g} does not fit this clip: at that rate a stride lasts {stride_s:.2f} s "

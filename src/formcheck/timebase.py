@@ -124,6 +124,17 @@ def stride_period_s(track: PoseTrack, max_s: float = 20.0) -> float | None:
     return float(np.median(periods)) if periods else None
 
 
+def stride_at_given_rate_s(track: PoseTrack, tb: TimeBase) -> float | None:
+    """The stride (s) of a ``track`` timed at the rate ``--fps`` gave, measured on the file's own clock and scaled.
+
+    On the given clock the stride finder's 0.3 s floor hides a stride the rate makes shorter: ``--fps 240`` on a
+    30 fps clip, whose strides then last 0.09 s, found a multiple of it at 0.36 s, the figure ``--fps 60`` gives.
+    """
+    images = tb.image_fps or float(track.fps)  # distinct images a second of the file
+    stride = stride_period_s(_faster(track, images / float(track.fps)))
+    return None if stride is None else stride * images / float(track.fps)
+
+
 def _faster(track: PoseTrack, factor: float) -> PoseTrack:
     """The track's clock run ``factor`` times faster from its first frame (frames and landmarks as they are)."""
     t0 = float(track.timestamps_s[0])
