@@ -59,6 +59,19 @@ def _png(path: Path) -> Path:
     return path
 
 
+def _gif(path: Path) -> Path:
+    """An animated GIF of 10 frames (a newcomer's 180-frame GIF was called "a still image")."""
+    import av
+
+    with av.open(str(path), "w", format="gif") as container:
+        stream = container.add_stream("gif", rate=15)
+        stream.width, stream.height, stream.pix_fmt = 48, 32, "rgb8"
+        for i in range(10):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(np.full((32, 48, 3), 20 * i, np.uint8), format="rgb24")))
+        container.mux(stream.encode())
+    return path
+
+
 def _cut_short_mp4(path: Path) -> Path:
     """The bundled sample laid out as a phone writes it (the index, 'moov', after the frames) and cut at 30 %, as
     when a copy or upload stops early: the file starts as an MP4 and has no index."""
@@ -82,6 +95,7 @@ BAD_INPUTS = {
     "cut short": (lambda d: _cut_short_mp4(d / "cut.mp4"), EXIT_BAD_INPUT, "looks cut short or damaged"),
     "zero bytes": (lambda d: (d / "empty.mp4").write_bytes(b"") or d / "empty.mp4", EXIT_BAD_INPUT, "empty"),
     "image": (lambda d: _png(d / "still.png"), EXIT_BAD_INPUT, "still image"),
+    "animated gif": (lambda d: _gif(d / "loop.gif"), EXIT_BAD_INPUT, "is an animated image (GIF), not a video"),
     "audio only": (lambda d: _audio_only(d / "sound.m4a"), EXIT_BAD_INPUT, "audio-only"),
     "directory": (lambda d: d, EXIT_BAD_INPUT, "directory"),
     "no person": (lambda d: _no_person_clip(d / "empty_scene.mp4"), EXIT_NOTHING_TO_ANALYSE, "no person"),
@@ -243,9 +257,13 @@ def test_end_before_start_is_a_usage_error(command: str, tmp_path: Path, pose_ca
     assert list(tmp_path.iterdir()) == []
 
 
-def test_start_past_the_end_is_a_usage_error(tmp_path: Path, pose_calls: list) -> None:
-    code, _, err = cli_in_process("analyze", str(SAMPLE_60FPS), "--start", "9", "-o", str(tmp_path / "out"))
-    assert_usage_error(code, err, "--start 9 s is past the end", "below 8.00 s")
+@pytest.mark.parametrize("start", ["9", "7.99"])
+def test_start_past_the_last_frame_is_a_usage_error(start: str, tmp_path: Path, pose_calls: list) -> None:
+    """The 8 s clip's last frame is at 7.983 s (60 fps): a newcomer's --start just below the clip's length selected no
+    frame and exited 4, "no frames in the selected time range"."""
+    code, _, err = cli_in_process("analyze", str(SAMPLE_60FPS), "--start", start, "-o", str(tmp_path / "out"))
+    assert_usage_error(code, err, f"--start {start} s is past the clip's last frame", "last frame at 7.983 s",
+                       "at most 7.98 s")
     assert pose_calls == []
 
 

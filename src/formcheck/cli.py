@@ -465,8 +465,12 @@ def _check_options(item: _Input, *, start: float | None = None, end: float | Non
     info = item.info
     assert info is not None
     length = f"{item.path.name} is {info.duration_s:.2f} s long"
-    if start is not None and info.duration_s > 0 and start >= info.duration_s:
-        fail(f"--start {start:g} s is past the end of the clip ({length}): it must be below {info.duration_s:.2f} s", EXIT_USAGE)
+    # the last frame starts a frame before the end: a --start after it selects no frame at all
+    last_frame_s = info.duration_s - (1.0 / info.fps if info.fps and info.duration_s * info.fps > 1 else 0.0)
+    if start is not None and info.duration_s > 0 and start > last_frame_s + 1e-6:
+        latest = math.floor(last_frame_s * 100 + 1e-6) / 100  # as printed, a start that still selects the last frame
+        fail(f"--start {start:g} s is past the clip's last frame ({length}, its last frame at {last_frame_s:.3f} s): "
+             f"it must be at most {latest:.2f} s", EXIT_USAGE)
     if end is not None and end <= (start or 0.0):
         fail(f"--end {end:g} s must be after --start ({start or 0:g} s); {length}", EXIT_USAGE)
     problem = fps_problem(fps, info.fps, item.path.name)
