@@ -27,6 +27,7 @@ import numpy as np
 
 # Containers FFmpeg opens as a "video" but that hold a single still picture.
 _IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "gif", "apng")
+_ANIMATED_IMAGE_FORMATS = ("gif", "apng")
 
 
 def _big_buffers_back_to_the_os() -> None:
@@ -101,8 +102,12 @@ def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         hint = _cut_short_hint(path)
         raise VideoReadError(f"{path}: not a readable video ({_ffmpeg_reason(exc)}){hint}") from exc
-    if container.format.name in _IMAGE_FORMATS or any(n in _IMAGE_FORMATS for n in container.format.name.split(",")):
+    names = container.format.name.split(",")
+    if any(n in _IMAGE_FORMATS for n in names):
         container.close()
+        if any(n in _ANIMATED_IMAGE_FORMATS for n in names):  # a GIF of 180 frames was called a still image
+            raise VideoReadError(f"{path}: is an animated image ({names[0].upper()}), not a video: its frames carry no "
+                                 "reliable timing; analyse the original clip, or save it as an MP4")
         raise VideoReadError(f"{path}: is a still image, not a video")
     if not container.streams.video:
         kind = "audio-only file" if container.streams.audio else "file with no video stream"
