@@ -1461,3 +1461,28 @@ def test_only_the_less_visible_leg_has_its_knee_turn_fitted_over_a_flat_bottom(m
     on_far = [min(abs(c - f) for f in far) <= 2 for c, _ in calls]
     assert {flag for (_, flag), f in zip(calls, on_far) if f} == {True}
     assert {flag for (_, flag), f in zip(calls, on_far) if not f} == {False}
+
+
+def test_steps_next_to_frames_a_phone_dropped_are_uncertain():
+    """A variable-frame-rate recording keeps its frames at their real times; where frames are missing next to a
+    contact, where the foot lands is read on the frames either side of the landing (a newcomer's copy of
+    treadmill_side_01 with a fifth of its frames dropped read overstride 4 and -2 % leg, unflagged, against 14-27)."""
+    from formcheck.events import MISSING_FRAMES
+    from formcheck.quality import missing_frames
+
+    track = to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=8, cadence_spm=170, seed=3)), noise_px=0.5, seed=3)
+    steps = analyze_track(track).steps
+    assert not any(s.timing_uncertain for s in steps)
+    hit, clear = steps[4], steps[10]
+    dropped = [hit.contact_frame, hit.contact_frame + 1]  # the first frames the foot is down on, and the next
+    kept = np.flatnonzero(~np.isin(track.frame_indices, dropped))
+    vfr = track.take(kept)
+    assert missing_frames(vfr) == 2
+    result = analyze_track(vfr)
+    near = lambda s, frame: abs(s.contact_frame - frame) <= 3  # noqa: E731
+    assert any(MISSING_FRAMES in (s.timing_note or "") for s in result.steps if s.side == hit.side and near(s, hit.contact_frame))
+    assert not any(MISSING_FRAMES in (s.timing_note or "") for s in result.steps if near(s, clear.contact_frame))
+    assert result.quality["missing_frames"] == 2
+    assert not any("frames are missing" in w for w in result.quality["warnings"])  # under 2 % of the clip: no warning
+    every_tenth = track.take(np.flatnonzero(track.frame_indices % 10 != 5))  # 24 of 240 frames
+    assert any(w.startswith("about 24 frames are missing from the clip (10%") for w in analyze_track(every_tenth).quality["warnings"])

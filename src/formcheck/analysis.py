@@ -32,7 +32,7 @@ from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, stride_at_given_rate_s, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, TimedEvent, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
-    MIN_STEPS, direction_changes, gait_kind, quality_checks, side_on_stretch, timing_evidence, view_check,
+    MIN_STEPS, direction_changes, gait_kind, missing_frames, quality_checks, side_on_stretch, timing_evidence, view_check,
 )
 
 # step-count limits live with the other quality checks (formcheck.quality); re-exported here
@@ -228,6 +228,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
                                                gait=gait, view=view, direction=passes, allow_walking=allow_walking,
                                                planted=_one_stride_planted(all_events),
                                                feet_at_bottom=all_events.stances_at_bottom_edge,
+                                               missing=missing_frames(source_track),
                                                leg_steps={side: len(counted_steps([s for s in steps if s.side == side]))
                                                           for side in SIDES})
     if refuse:

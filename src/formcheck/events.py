@@ -130,6 +130,7 @@ class EventParams:
     doubt_offset_stride: float = 0.1  # a step whose timing departs this far from its leg's median is uncertain
     alternation_min_stride: float = 0.25  # contacts of the two legs closer than this are one foot counted twice
     unseen_frames: int = 2  # ... and so is a step whose foot was not tracked in this many frames before contact
+    missing_frame_ratio: float = 1.5  # ... or whose contact or toe-off is next to a frame interval this x the typical one
     # The belt's motion (contacts_by_ground_motion): a stance foot moves with the ground from contact on
     ground_motion_tol: float = 0.35  # the foot moves with the ground: within this fraction of its mid-stance velocity ...
     ground_motion_frames: int = 2  # ... over this many consecutive frame intervals ...
@@ -460,6 +461,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = with_knee_disagreement_doubts(steps, alternatives, track, p)
     steps = with_doubts(steps, period / fps, p)
     steps = with_unseen_doubts(steps, light, p, filled)
+    steps = with_missing_frame_doubts(steps, track, p)
     steps = without_one_foot_counted_twice(steps, trust, period / fps, p)
     steps.sort(key=lambda s: s.contact_at_s)
     if short is not None and short.steps and len(short.steps) >= len(steps):
@@ -1355,6 +1357,39 @@ def with_unseen_doubts(steps: list[StepEvents], light: PoseTrack, p: EventParams
             out.append(s)
         else:
             out.append(replace(s, doubts=(*s.doubts, "the foot was not tracked just before contact: it may have landed earlier")))
+    return out
+
+
+MISSING_FRAMES = "frames are missing around this event (the phone dropped them): it may fall between the frames left"
+
+
+def with_missing_frame_doubts(steps: list[StepEvents], track: PoseTrack, p: EventParams) -> list[StepEvents]:
+    """Each step with a doubt when the clip is missing frames where its contact or toe-off was timed.
+
+    A phone recording at a variable frame rate drops frames and keeps the rest at their real times. A contact
+    in such a gap is timed on the frames either side of it, and where the foot lands (its reach ahead of the
+    body, :func:`formcheck.metrics.landing_reach_px`) is read on them: the foot lands farthest ahead and a frame
+    on either side of that is 8-13 % of leg length short of it at 30 fps. On a copy of treadmill_side_01 with a
+    random fifth of its frames dropped, steps whose contact frame had a gap next to it read overstride 4 and -2 %
+    leg against 14-27 % for the clip, unflagged. Gap = a frame interval over ``missing_frame_ratio`` x the clip's
+    typical one: on either side of the contact's frame, or just after the toe-off's (the toe lifts in it).
+    """
+    t = np.asarray(track.timestamps_s, dtype=float)
+    if len(t) < 3:
+        return steps
+    gaps = np.diff(t)
+    long_gap = gaps > p.missing_frame_ratio * float(np.median(gaps))
+    if not long_gap.any():
+        return steps
+
+    def gap_at(interval: int) -> bool:
+        return 0 <= interval < len(long_gap) and bool(long_gap[interval])
+
+    out = []
+    for s in steps:
+        around = gap_at(s.contact_index - 1) or gap_at(s.contact_index) or (
+            s.toe_off_index is not None and gap_at(s.toe_off_index))
+        out.append(replace(s, doubts=(*s.doubts, MISSING_FRAMES)) if around and MISSING_FRAMES not in s.doubts else s)
     return out
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .events import AT_EDGE, BELT_MOTION, PLACED, STILL_FOOT
+from .events import AT_EDGE, BELT_MOTION, PLACED, STILL_FOOT, EventParams
 from .geometry import body_scale_px
 from .pose_track import PoseTrack
 
@@ -41,6 +41,7 @@ MIN_PASS_STEPS_REFUSE = 2  # ... but a pass timed by its planted feet needs only
 DETECTION_REFUSE, DETECTION_WARN = 0.2, 0.6  # fraction of frames with a person
 LEG_FRAC_REFUSE, LEG_FRAC_WARN = 0.05, 0.15  # leg length / image height
 VISIBILITY_WARN = 0.5  # median knee/ankle/heel/toe visibility of a leg
+MISSING_FRAMES_WARN = 0.02  # frames missing between those the clip has, as a fraction of its frames: warned about (formcheck heuristic)
 SWAPPED_WARN = 0.2  # fraction of frames with leg labels exchanged by cleaning
 FACING_CONF_WARN = 0.5
 
@@ -401,6 +402,22 @@ def walking_evidence(gait: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- all checks
+def missing_frames(track: PoseTrack) -> int:
+    """How many frames the clip lacks between the ones it has: the frame intervals over
+    :data:`formcheck.events.EventParams.missing_frame_ratio` x the typical one, each counted as the frames that
+    would fill it (a variable-frame-rate recording keeps its frames at their real times; repeated frames, already
+    dropped and re-timed, leave no gap)."""
+    t = np.asarray(track.timestamps_s, dtype=float)
+    if len(t) < 3:
+        return 0
+    gaps = np.diff(t)
+    typical = float(np.median(gaps))
+    if not typical > 0:
+        return 0
+    long_gap = gaps > EventParams().missing_frame_ratio * typical
+    return int(np.sum(np.round(gaps[long_gap] / typical) - 1))
+
+
 def quality_checks(
     raw: PoseTrack,
     clean: Any,
@@ -414,6 +431,7 @@ def quality_checks(
     planted: bool = False,
     leg_steps: dict[str, int] | None = None,
     feet_at_bottom: int = 0,
+    missing: int = 0,
 ) -> tuple[dict[str, Any], list[str], str | None]:
     """(quality dict, warnings, refusal message or None) for a raw track and its CleanResult.
 
@@ -428,6 +446,8 @@ def quality_checks(
     ``feet_at_bottom``: stances not timed because the foot reached the image's bottom edge
     (:attr:`formcheck.events.GaitEvents.stances_at_bottom_edge`): the refusal for too few steps says so, and a clip
     analysed without them gets a warning; a phone aimed too high or held too close cuts the feet off there.
+    ``missing``: frames missing between those the file has (:func:`missing_frames` of the track as decoded, before
+    repeated frames are dropped, whose own gaps are no loss).
     """
     from .clean import leg_trust
 
@@ -498,6 +518,10 @@ def quality_checks(
         warnings.append("running direction unclear: set it with --facing left|right")
     if clean.relabelled.mean() > SWAPPED_WARN:
         warnings.append(f"leg labels swapped in {clean.relabelled.mean():.0%} of frames; far-leg figures are doubtful")
+    if missing >= max(MISSING_FRAMES_WARN * raw.n_frames, 2):
+        warnings.append(f"about {missing} frames are missing from the clip ({missing / (raw.n_frames + missing):.0%}: the phone "
+                        "dropped them, as it does at a variable frame rate in dim light or under load); steps with a contact "
+                        "or toe-off next to a gap are left out of the medians: film in good light, with the frame rate fixed")
     quality = {
         "detection_rate": round(det, 3),
         "leg_height_fraction": round(leg_frac, 3),
@@ -511,6 +535,7 @@ def quality_checks(
         "smoothing_cutoff_hz": clean.cutoff_hz,
         "n_steps": n_steps,
         "stances_at_bottom_edge": feet_at_bottom,
+        "missing_frames": missing,
         "camera_motion_checked": False,
         "camera_motion": None,
         "warnings": warnings,
