@@ -55,7 +55,13 @@ def test_a_mirrored_clip_compares_as_no_change_near_with_near(runner):
             assert ch.verdict == "no clear change" and ch.difference == pytest.approx(0.0, abs=1e-6), (metric, side)
         assert c.change(metric, "left").before_median == c.change(metric, "near").before_median
         assert c.change(metric, "left").after_median == c.change(metric, "far").after_median
+        # the left leg near before and far after: its difference is the view's, so no verdict (a newcomer's mirror
+        # copy of treadmill_side_01 read the left leg "improved" and the right "worse")
+        assert c.change(metric, "left").verdict == c.change(metric, "right").verdict == "view differs"
     assert any("'near' and 'far' compare like with like" in w for w in c.comparability)
+    # nor is a leg's finding new or resolved between the views (the mirror copy had "shank reaching (left)" new)
+    seen = compare(_with_findings(runner, ("overstride", "left", None)), _with_findings(flipped, ("overstride", "left", "moderate")))
+    assert seen.findings_appeared == [] and seen.findings_resolved == []
 
 
 def test_same_side_runs_get_no_near_far_rows(runner):

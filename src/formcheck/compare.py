@@ -38,7 +38,7 @@ from .atomic import write_text_atomic
 from .result import HEEL_BACK, OVERSTRIDE_REACH, AnalysisResult, ResultFormatError
 
 Better = Literal["lower", "higher", "none"]  # which way a metric improves
-Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable"]
+Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable", "view differs"]
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,8 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
         warnings.append(
             f"filmed from different sides (facing {before.facing} vs {after.facing}): the near leg is the {before.near_side} "
             f"before and the {after.near_side} after; 'left' and 'right' compare the same leg (anatomical side), seen better "
-            "in one clip than in the other; 'near' and 'far' compare like with like"
+            "in one clip than in the other, so their rows get no verdict and no leg's finding is called new or resolved; "
+            "'near' and 'far' compare like with like"
         )
     if before.mode != after.mode:
         warnings.append(f"{before.mode} vs {after.mode} running: treadmill and overground form differ")
@@ -384,6 +385,17 @@ def _pooled_only_with_a_leg(change: MetricChange, before: AnalysisResult, after:
     return replace(change, difference=None, ci95=None, verdict="not measurable")
 
 
+def _seen_differently(change: MetricChange) -> MetricChange:
+    """A leg's row (anatomical side) between clips filmed from opposite sides, with its difference but no verdict:
+    the leg is the near one in one clip and the far one in the other, and MediaPipe reads the two differently (on
+    treadmill_side_01 knee flexion at contact 29 deg near, 7 deg far). A newcomer's mirrored copy of one clip read
+    "improved" on the left leg, "worse" on the right and a new finding, for no change at all. The near and far rows
+    compare like with like."""
+    if change.side not in ("left", "right") or change.verdict == "not measurable":
+        return change
+    return replace(change, verdict="view differs")
+
+
 def _judged(run: AnalysisResult, finding: Stated) -> bool:
     """Whether ``run`` measured what ``finding`` is judged on: the leg's median of the finding's metric, or the clip's
     for a finding of no leg."""
@@ -429,6 +441,9 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
                if side == "both" or spec.key not in POOLED_ONLY]
     # a leg with too few steps for findings in either run has no finding to lose or gain
     unjudged = _unjudged_sides(b) | _unjudged_sides(a)
+    if b.facing != a.facing:
+        changes = [_seen_differently(c) for c in changes]
+        unjudged |= {"left", "right"}
     found_b, found_a = (_findings(r, skip_sides=unjudged) for r in (b, a))
     near_b, near_a = (_findings(r, borderline=True, skip_sides=unjudged) for r in (b, a))
     keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
