@@ -226,3 +226,18 @@ def test_slow_motion_export_is_timed_without_being_told_its_rate():
     ic, to = score.scores[("ic", "both")], score.scores[("to", "both")]
     assert out.labels.tolerance_frames == pytest.approx(4.08)
     assert ic.hits >= 7 and to.hits >= 7 and ic.spurious == to.spurious == 0, (ic, to)  # 8/8 and 8/8 when written
+
+
+@pytest.mark.parametrize(("cadence_spm", "capture_fps"), [(180.0, 60.0), (190.0, 50.0)])
+def test_a_run_at_2x_slow_motion_is_recognised_by_its_shape(cadence_spm: float, capture_fps: float) -> None:
+    """A runner filmed at 50 or 60 fps and stored at half that strides 1.26-1.33 s of the file, under the 1.35 s no walk
+    reaches; a randomised render's phone copy (179 steps/min, 2x) was analysed at half its cadence. The gait's shape
+    (pelvis lowest with the legs together, no double support) says running, and no runner strides over 1 s."""
+    filmed = to_pose_track(simulate_gait(GaitParams(**{**PARAMS, "fps": capture_fps, "cadence_spm": cadence_spm})),
+                           noise_px=0.5, seed=1)
+    slow = stored_at(filmed, capture_fps / 2)
+    _, tb = real_time_track(slow)
+    assert 1.0 < tb.stride_s < SLOW_MOTION_MIN_STRIDE_S
+    assert tb.slow_motion and tb.slow_motion_factor == pytest.approx(120.0 / cadence_spm / 0.72 * 2, rel=0.05)
+    _, as_filmed = real_time_track(filmed)
+    assert not as_filmed.slow_motion

@@ -27,6 +27,7 @@ from .metrics import StepMetrics
 from .pose_track import PoseTrack
 
 SLOW_MOTION_MIN_STRIDE_S = 1.35  # longer strides are slow motion (walking strides measured 1.05-1.21 s)
+RUNNING_SLOW_MOTION_MIN_STRIDE_S = 1.0  # ... and so are longer ones of a gait whose shape is running (< 120 steps/min)
 TYPICAL_STRIDE_S = 0.72  # a running stride at ~167 steps/min, the re-timed clip's assumed stride
 MIN_REPEATED_FRACTION = 0.1  # fewer repeated frames than this are left in (occasional dropped-frame duplicates);
 # 25 fps exported at 30 repeats 1 frame in 6 (17 %)
@@ -101,6 +102,23 @@ def evenly_timed_images(shown_at_s: np.ndarray) -> tuple[float, np.ndarray]:
     return 1.0 / interval, t - centred_t + centred_i * interval
 
 
+def runs_by_shape(track: PoseTrack) -> bool:
+    """Whether the gait is running by the cues that need no clock (formcheck.quality.gait_kind): the pelvis lowest
+    with the legs together (a bouncing gait, not a vaulting one) and no double support.
+
+    A stride of 1.0-1.35 s is a walk's (the shared walks: 1.05-1.21 s) or a run filmed in slow motion: a runner at
+    179 steps/min filmed at 50 fps and conformed to 25 (2x) strides 1.34 s of the file, and was analysed at half
+    its cadence with its contact times doubled (a randomised render's phone copy, heldout_781). No runner strides
+    that slowly (a slow shuffling jog at 126 steps/min: 0.95 s), so a gait shaped like running there is slow motion.
+    """
+    from .clean import clean_track
+    from .quality import GAIT_CORR_RUN, GAIT_DOUBLE_SUPPORT_WALK, gait_kind
+
+    gait = gait_kind(clean_track(track).track)
+    r, double_support = gait["pelvis_spread_corr"], gait["double_support"]
+    return r is not None and r >= GAIT_CORR_RUN and double_support is not None and double_support < GAIT_DOUBLE_SUPPORT_WALK
+
+
 def stride_period_s(track: PoseTrack, max_s: float = 20.0) -> float | None:
     """Stride period (s of the clip's time) from both feet's fore-aft motion about the pelvis.
 
@@ -161,7 +179,8 @@ def real_time_track(track: PoseTrack, *, fps_given: bool = False) -> tuple[PoseT
     stride = stride_period_s(track)
     if fps_given and dropped:
         track = _faster(track, frame_fps / float(track.fps))  # the images 1/--fps apart
-    if fps_given or stride is None or stride < SLOW_MOTION_MIN_STRIDE_S:
+    if fps_given or stride is None or stride < RUNNING_SLOW_MOTION_MIN_STRIDE_S or (
+            stride < SLOW_MOTION_MIN_STRIDE_S and not runs_by_shape(track)):
         return track, TimeBase(dropped, 1.0, stride, file_fps, image_fps)
     factor = stride / TYPICAL_STRIDE_S
     return retime(track, factor), TimeBase(dropped, factor, stride, file_fps, image_fps)
