@@ -62,6 +62,9 @@ def test_a_mirrored_clip_compares_as_no_change_near_with_near(runner):
     # nor is a leg's finding new or resolved between the views (the mirror copy had "shank reaching (left)" new)
     seen = compare(_with_findings(runner, ("overstride", "left", None)), _with_findings(flipped, ("overstride", "left", "moderate")))
     assert seen.findings_appeared == [] and seen.findings_resolved == []
+    # ... while one found in both clips is still there (a reviewer's catch: it had vanished too)
+    both = compare(_with_findings(runner, ("overstride", "left", "mild")), _with_findings(flipped, ("overstride", "left", "moderate")))
+    assert both.findings_persisting == ["overstride (left)"]
 
 
 def test_same_side_runs_get_no_near_far_rows(runner):

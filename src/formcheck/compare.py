@@ -441,11 +441,12 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
                if side == "both" or spec.key not in POOLED_ONLY]
     # a leg with too few steps for findings in either run has no finding to lose or gain
     unjudged = _unjudged_sides(b) | _unjudged_sides(a)
-    if b.facing != a.facing:
-        changes = [_seen_differently(c) for c in changes]
-        unjudged |= {"left", "right"}
     found_b, found_a = (_findings(r, skip_sides=unjudged) for r in (b, a))
     near_b, near_a = (_findings(r, borderline=True, skip_sides=unjudged) for r in (b, a))
+    changed_b, changed_a = found_b, found_a  # the findings that may be new or resolved
+    if b.facing != a.facing:  # a leg seen near in one clip and far in the other: its findings persist or not, no more
+        changes = [_seen_differently(c) for c in changes]
+        changed_b, changed_a = ({f for f in found if f[1] not in ("left", "right")} for found in (found_b, found_a))
     keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
     return Comparison(
         before_source=before_source,
@@ -453,8 +454,8 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
         changes=changes,
         # absent before, not merely not past the threshold, and measured there (a leg's heel out of view has no
         # overstride median, hence no finding: nothing resolved)
-        findings_appeared=_named({f for f in found_a - found_b - near_b if _judged(b, f)}),
-        findings_resolved=_named({f for f in found_b - found_a - near_a if _judged(a, f)}),
+        findings_appeared=_named({f for f in changed_a - found_b - near_b if _judged(b, f)}),
+        findings_resolved=_named({f for f in changed_b - found_a - near_a if _judged(a, f)}),
         findings_persisting=_named(found_a & found_b),
         comparability=[f"compared although {r}" for r in refusals] + _same_run_warning(b, a, before_source, after_source)
         + _too_few_steps_warnings(b, a) + comparability_warnings(b, a),
