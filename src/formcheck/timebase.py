@@ -29,9 +29,11 @@ from .pose_track import PoseTrack
 SLOW_MOTION_MIN_STRIDE_S = 1.35  # longer strides are slow motion (walking strides measured 1.05-1.21 s)
 RUNNING_SLOW_MOTION_MIN_STRIDE_S = 1.0  # ... and so are longer ones of a gait whose shape is running (< 120 steps/min)
 TYPICAL_STRIDE_S = 0.72  # a running stride at ~167 steps/min, the re-timed clip's assumed stride
-MIN_REPEATED_FRACTION = 0.1  # fewer repeated frames than this are left in (occasional dropped-frame duplicates);
-# 25 fps exported at 30 repeats 1 frame in 6 (17 %)
+MIN_REPEATED_FRACTION = 0.2  # fewer repeated frames than this are left in (occasional dropped-frame duplicates; 25 fps
+# exported at 30 repeats 1 frame in 6, whose container times are then right to a frame). 0.1 cost the short track
+# pass track_side_short_02 its analysis (its 3 still frames at the start then stayed in)
 REPEAT_PATTERN_MAX_GAP = 2.0  # a gap between new images over this x the typical one is a frozen picture, not a repeat pattern
+REPEAT_PATTERN_MAX_OFFSET_FRAMES = 1.0  # an image further than this (frames) from even capture: no pattern, times as shown
 
 
 @dataclass(frozen=True)
@@ -62,20 +64,17 @@ def drop_repeated_frames(track: PoseTrack) -> tuple[PoseTrack, int]:
     rows = np.searchsorted(track.frame_indices, listed)
     ok = (rows < track.n_frames) & (track.frame_indices[np.minimum(rows, track.n_frames - 1)] == listed)
     repeated[rows[ok]] = True
-    # among the frames that show the runner: an empty, still scene before a pass repeats itself too (a rendered
-    # pass: 38 of its 216 frames), and so long as that is all, the clip's time is as its frames say
-    shown = np.isfinite(track.keypoints_px[:, :, 0]).any(axis=1)
-    if (repeated[shown].mean() if shown.any() else repeated.mean()) < MIN_REPEATED_FRACTION:
+    if repeated.mean() < MIN_REPEATED_FRACTION:
         return track, 0
     keep = ~repeated
-    real_fps, times_s = evenly_timed_images(track.timestamps_s[keep])
+    real_fps, times_s = evenly_timed_images(track.timestamps_s[keep], 1.0 / float(track.fps))
     return replace(
         track.take(keep), fps=real_fps, timestamps_s=times_s,
         info={**track.info, "repeated_dropped": int(repeated.sum()), "container_fps": float(track.fps)},
     ), int(repeated.sum())
 
 
-def evenly_timed_images(shown_at_s: np.ndarray) -> tuple[float, np.ndarray]:
+def evenly_timed_images(shown_at_s: np.ndarray, frame_s: float) -> tuple[float, np.ndarray]:
     """The real rate of images first shown at ``shown_at_s`` (s), and the times they were captured at.
 
     A frame-rate conversion repeats images in a pattern: 24 fps exported at 30 shows every 4th image twice (gaps of
@@ -84,12 +83,20 @@ def evenly_timed_images(shown_at_s: np.ndarray) -> tuple[float, np.ndarray]:
     short or 20 % long), and each is put at its even capture time, not at the frame that first shows it (up to
     most of a frame off). A gap over twice the typical one is not part of the pattern (a frozen picture, an
     empty still scene) and keeps its own length, so it lowers neither the rate nor the time after it.
+
+    Repeats that follow no pattern (a variable-frame-rate recording re-exported at a fixed rate, each dropped frame
+    shown again) are no even capture: an image then sits over ``REPEAT_PATTERN_MAX_OFFSET_FRAMES`` frames (of
+    ``frame_s``) from the even line (0.25-0.4 for 24->30, 25->30, 30->50, 24->60; 2-3 for treadmill_side_01 with a
+    random 12-18 % of frames repeated, a reviewer's test), and the images keep the times they are shown at, the
+    rate their typical gap (so a frame the phone dropped stays a gap, formcheck.events.with_missing_frame_doubts).
     """
     t = np.asarray(shown_at_s, dtype=float)
     gaps = np.diff(t)
-    if gaps.size == 0:
-        return float("nan"), t
-    pattern = gaps <= REPEAT_PATTERN_MAX_GAP * float(np.median(gaps)) * (1 + 1e-6)
+    typical = float(np.median(gaps)) if gaps.size else 0.0
+    if not typical > 0:
+        return (1.0 / typical if typical > 0 else float("nan")), t
+    as_shown = 1.0 / typical, t
+    pattern = gaps <= REPEAT_PATTERN_MAX_GAP * typical * (1 + 1e-6)
     # runs of images in the pattern, split at the long gaps; one capture interval for all, fitted by least squares
     # (an image is shown up to a frame after its capture: the runs' ends alone would be a frame off)
     run = np.concatenate([[0], np.cumsum(~pattern)])
@@ -97,9 +104,12 @@ def evenly_timed_images(shown_at_s: np.ndarray) -> tuple[float, np.ndarray]:
     centred_i = index - (np.bincount(run, index) / np.bincount(run))[run]
     centred_t = t - (np.bincount(run, t) / np.bincount(run))[run]
     if not np.any(centred_i):
-        return 1.0 / float(np.median(gaps)), t  # no two images in one run: nothing to fit
+        return as_shown  # no two images in one run: nothing to fit
     interval = float(np.sum(centred_i * centred_t) / np.sum(centred_i**2))
-    return 1.0 / interval, t - centred_t + centred_i * interval
+    even = t - centred_t + centred_i * interval
+    if not interval > 0 or np.max(np.abs(even - t)) > REPEAT_PATTERN_MAX_OFFSET_FRAMES * frame_s:
+        return as_shown
+    return 1.0 / interval, even
 
 
 def runs_by_shape(track: PoseTrack) -> bool:
