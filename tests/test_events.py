@@ -1486,3 +1486,14 @@ def test_steps_next_to_frames_a_phone_dropped_are_uncertain():
     assert not any("frames are missing" in w for w in result.quality["warnings"])  # under 2 % of the clip: no warning
     every_tenth = track.take(np.flatnonzero(track.frame_indices % 10 != 5))  # 24 of 240 frames
     assert any(w.startswith("about 24 frames are missing from the clip (10%") for w in analyze_track(every_tenth).quality["warnings"])
+
+
+@pytest.mark.parametrize("fps", [30, 60])
+def test_a_sprinters_cadence_is_not_halved(fps):
+    """A synthetic runner at 280 steps/min (strides of 0.43 s) was analysed at 140 steps/min with a "low cadence"
+    finding: the stride search began at 0.45 s and found two strides."""
+    result = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=fps, duration_s=6, cadence_spm=280, speed_m_s=8.5)),
+                                         noise_px=1.0))
+    assert result.summary["cadence_spm"] == pytest.approx(280, rel=0.01)
+    assert "low_cadence" not in [f.code for f in result.findings]
+
