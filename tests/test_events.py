@@ -1497,3 +1497,17 @@ def test_a_sprinters_cadence_is_not_halved(fps):
     assert result.summary["cadence_spm"] == pytest.approx(280, rel=0.01)
     assert "low_cadence" not in [f.code for f in result.findings]
 
+
+def test_a_short_pass_next_to_dropped_frames_is_uncertain():
+    """A pass too short for a stride period is timed by its planted feet and returned before the periodic
+    detector's doubts: a reviewer dropped each true contact frame of a 1.2 s pass and no step was flagged, while the
+    warning said they were left out."""
+    from formcheck.events import MISSING_FRAMES
+
+    g = simulate_gait(GaitParams(fps=30, duration_s=1.2, treadmill=False, runner_height_frac=0.3))
+    track = to_pose_track(g)
+    first = g.truth["steps"][0]["contact_frame"]
+    cleaned = clean_track(track.take(np.flatnonzero(track.frame_indices != first)))
+    events = detect_events(cleaned.track, detect_direction(cleaned.track).facing, light=cleaned.light)
+    doubted = [MISSING_FRAMES in s.doubts for s in events.steps]
+    assert doubted[0] and not any(doubted[1:])

@@ -305,6 +305,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     short = None
     if not periods or n < p.pass_min_strides * float(np.median(periods)):  # a runner crossing the frame in a stride or two?
         short = short_pass_events(track, light, facing, p, filled)
+        short = replace(short, steps=with_missing_frame_doubts(short.steps, track, p))  # a pass's frames a phone dropped
         if not periods:
             return short
     period = float(np.median(periods))
