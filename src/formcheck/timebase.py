@@ -109,7 +109,10 @@ def evenly_timed_images(shown_at_s: np.ndarray, frame_s: float) -> tuple[float, 
     even = t - centred_t + centred_i * interval
     if not interval > 0 or np.max(np.abs(even - t)) > REPEAT_PATTERN_MAX_OFFSET_FRAMES * frame_s:
         return as_shown
-    return 1.0 / interval, even
+    # no image is shown before it was captured: each run's line moved down to touch its earliest showing, as the
+    # first image of a conversion is shown when it was captured (through the middle, every time read 0.4 image late)
+    below = t - even
+    return 1.0 / interval, even + (np.minimum.reduceat(below, np.flatnonzero(np.diff(np.concatenate([[-1], run])))))[run]
 
 
 def runs_by_shape(track: PoseTrack) -> bool:
