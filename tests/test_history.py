@@ -180,3 +180,28 @@ def test_trend_captions_give_the_smallest_change_the_comparisons_counted(squad_p
     assert len(rates) == 1
     smallest = max(0.02, 1.5 / rates.pop())  # contact time is timed to a fraction of a frame
     assert f"Contact time</b> – lower is better; changes under {round(smallest, 3):g} s are not counted" in text
+
+
+def test_recordings_of_one_day_keep_the_order_they_were_given_in(squad_out, tmp_path):
+    """A coach's manifest listed "pre_drill" then "post_drill", both on one day with no time: sorted by name, the
+    post-drill recording came first and overstride read "worse" for "improved" (a newcomer's test). Ana's two
+    recordings are copied as such a pair, named so that name order is the wrong one."""
+    out = tmp_path / "out"
+    for src, name, order in (("2026-01-05_week1", "2026-03-01_zz_pre_drill", 0), ("2026-02-02_week2", "2026-03-01_aa_post_drill", 1)):
+        dst = out / "runner=Dee" / name
+        shutil.copytree(squad_out / "runner=Ana" / src, dst)
+        meta = json.loads((dst / "batch.json").read_text())
+        meta.update(runner="Dee", date="2026-03-01", recorded_at="2026-03-01", order=order)
+        (dst / "batch.json").write_text(json.dumps(meta))
+    dee = build_history(out).runner("Dee")
+    assert [rec.name for rec in dee.recordings] == ["2026-03-01_zz_pre_drill", "2026-03-01_aa_post_drill"]
+    assert dee.trend("overstride_pct_leg").latest.since_previous.verdict == "improved"
+
+
+def test_batch_marks_each_clip_with_its_place_in_the_manifest(tmp_path):
+    clips = [tmp_path / f"{name}.mp4" for name in ("zz_pre", "aa_post")]
+    for c in clips:
+        c.write_bytes(b"")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,runner,date\n" + "".join(f"{c},Dee,2026-03-01\n" for c in clips))
+    assert [(Path(c.path).name, c.order) for c in batch.collect_clips([manifest], tmp_path / "out")] == [("zz_pre.mp4", 0), ("aa_post.mp4", 1)]

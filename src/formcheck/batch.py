@@ -108,6 +108,7 @@ class Clip:
     facing: str | None = None
     fps: float | None = None
     note: str = ""
+    order: int = 0  # the clip's place in the inputs (a manifest's row order): orders recordings of one day with no time
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def _analyse_into(clip: Clip, outdir: Path, options: Options) -> None:
             "about": "what formcheck batch made this folder from; a batch skips the clip while all of 'key' matches",
             "key": resume_key(clip, options, digest),
             "clip": str(path), "runner": clip.runner, "date": clip.date, "recorded_at": clip.recorded_at,
-            "date_source": clip.date_source,
+            "date_source": clip.date_source, "order": clip.order,
         }
         (staging / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
 
@@ -368,7 +369,7 @@ def collect_clips(inputs: Iterable[str | os.PathLike[str]], outdir: str | os.Pat
             folder = f"{base}_{n}"
         taken.add(folder)
         clips.append(Clip(str(path), runner, date, recorded_at, source, folder, row.get("height_cm"), row.get("facing"),
-                          row.get("fps"), row.get("note", "")))
+                          row.get("fps"), row.get("note", ""), order=len(clips)))
     return clips
 
 

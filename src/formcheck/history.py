@@ -62,6 +62,7 @@ class Recording:
     clip: str
     folder: Path
     result: AnalysisResult
+    order: int = 0  # its place in the batch's inputs (formcheck.batch.Clip.order)
 
     @property
     def name(self) -> str:
@@ -195,7 +196,7 @@ def load_recordings(outdir: str | os.PathLike[str]) -> tuple[list[Recording], li
             continue
         runner = str(meta.get("runner") or folder.parent.name.partition("=")[2])
         found.append(Recording(runner, str(meta.get("date", "")), str(meta.get("recorded_at") or meta.get("date", "")),
-                               Path(str(meta.get("clip", ""))).name, folder, result))
+                               Path(str(meta.get("clip", ""))).name, folder, result, int(meta.get("order", 0))))
     return found, unreadable
 
 
@@ -206,7 +207,9 @@ def _own(result: AnalysisResult, spec: MetricSpec) -> Point:
 
 
 def _runner_history(runner: str, recordings: list[Recording]) -> RunnerHistory:
-    recs = sorted(recordings, key=lambda r: (r.date, r.recorded_at, r.name))
+    # recordings of one day given no time keep the order the batch was given them in (a manifest's rows): by clip
+    # name, a coach's "pre_drill" and "post_drill" of one day came out the wrong way round, "worse" for "improved"
+    recs = sorted(recordings, key=lambda r: (r.date, r.recorded_at, r.order, r.name))
     first = recs[0].result
     trends = []
     for spec in METRICS:
@@ -231,7 +234,9 @@ def _attention(recs: list[Recording], trends: list[Trend]) -> tuple[str, ...]:
     for t in trends:
         p = t.latest
         if p.since_previous is not None and p.since_previous.verdict == "worse":
-            reasons.append(f"{t.spec.label} worse since {recs[-2].date}")
+            since = (f"the earlier recording of {recs[-2].date} ({recs[-2].clip})" if recs[-2].date == recs[-1].date
+                     else recs[-2].date)
+            reasons.append(f"{t.spec.label} worse since {since}")
         elif p.since_first is not None and p.since_first.verdict == "worse":
             reasons.append(f"{t.spec.label} worse since the first recording ({recs[0].date})")
     return tuple(reasons)
