@@ -91,11 +91,23 @@ def test_under_six_steps_the_interval_is_called_the_range(left: list[float], nam
 
 
 def test_clear_verdicts_stay_clear():
-    """Far past the threshold (interval 24-29 % leg): moderate; far short of it (5-8): no finding."""
-    values = {"left": [24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 26.5], "right": [5.0, 6.0, 7.0, 8.0, 6.5, 7.5]}
+    """Far past the threshold (interval 26-31 % leg): moderate; far short of it (5-8): no finding."""
+    values = {"left": [26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 28.5], "right": [5.0, 6.0, 7.0, 8.0, 6.5, 7.5]}
     found = [f for f in make_findings(_steps(values), _summary(values), 170.0, walking=False) if f.code == "overstride"]
     assert [(f.side, f.severity) for f in found] == [("left", "moderate")]
+    assert found[0].interval == (26.0, 31.0)
+
+
+def test_a_grade_the_interval_straddles_is_not_given():
+    """Median 26.5 % leg with an interval of 24-29 straddles the moderate limit (25): the same footage re-encoded could
+    read either grade, so it is the grade the whole interval supports, mild (a newcomer saw the bundled before.mp4's
+    far leg called "moderate" at 25 %, interval 23-27, and the report's headline follow it)."""
+    values = {"left": [24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 26.5], "right": [5.0, 6.0, 7.0, 8.0, 6.5, 7.5]}
+    found = [f for f in make_findings(_steps(values), _summary(values), 170.0, walking=False) if f.code == "overstride"]
+    assert [(f.side, f.severity) for f in found] == [("left", "mild")]
     assert found[0].interval == (24.0, 29.0)
+    assert found[0].note.startswith("Between mild and moderate: the median's interval (24-29 % of leg length) reaches "
+                                    "across the moderate threshold (25 % of leg length)")
 
 
 def test_old_analysis_json_loads_and_saves_unchanged_and_new_fields_round_trip():

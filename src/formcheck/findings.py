@@ -13,7 +13,9 @@ which covers less than 95 % (75 % at 3, 87.5 % at 4, 94 % at 5), and is called t
 shown (:func:`interval_name`). When the interval reaches across the first (mild) threshold, neither
 the steps nor the events' timing can tell which side of it the run is: the finding is "borderline", whichever side of the
 threshold the median itself falls, so that the same footage re-encoded (a median moving by a point
-or two) does not flip between flagged and not flagged.
+or two) does not flip between flagged and not flagged. Past the mild threshold, the grade is the one the whole
+interval supports: a median of 25 % leg with an interval of 23-27 is "mild", not "moderate" (the moderate limit is
+25), so that the grade does not flip on the same noise either (a newcomer's test on the bundled before.mp4).
 """
 
 from __future__ import annotations
@@ -221,6 +223,11 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
                 f"({_fmt(spec, spec.limits[0])}{u}): {why}. " + note).strip()
         return Finding(spec.code, spec.title, BORDERLINE, side, value, spec.limits[0], evidence, cue=spec.cue, drill=spec.drill,
                        note=note, interval=interval, timing_pm=timing_pm)
+    if level < len(spec.limits) and spec.level(value) > level and interval is not None:  # a higher grade the interval straddles
+        u = _unit(spec)
+        note = (f"Between {_SEV[level]} and {_SEV[level + 1]}: the median's interval ({_fmt(spec, interval[0])}-"
+                f"{_fmt(spec, interval[1])}{u}) reaches across the {_SEV[level + 1]} threshold "
+                f"({_fmt(spec, spec.limits[level])}{u}), so the grade is the one it all supports. " + note).strip()
     return Finding(spec.code, spec.title, _SEV[level], side, value, spec.limits[level - 1], evidence, cue=spec.cue,
                    drill=spec.drill, note=note, interval=interval, timing_pm=timing_pm)
 
@@ -264,6 +271,8 @@ def make_findings(steps: list[StepMetrics], summary: dict[str, Any], cadence: fl
             if median is None:
                 continue
             lvl = 0 if spec.straddles(interval) else spec.level(median)
+            if lvl and interval is not None:  # past mild: the grade the whole interval supports, not one it straddles
+                lvl = min(lvl, spec.level(interval[0]), spec.level(interval[1]))
             if lvl or spec.straddles(interval):
                 note = (_NOTES.get(spec.code, "") + far_note).strip()
                 out.append(_finding(spec, lvl, side, median, _evidence(counted, spec.metric), note, interval, m.get("timing_pm"), fps))
