@@ -259,3 +259,12 @@ def test_the_most_marked_step_named_is_the_one_the_still_shows():
     still = choose_stills(steps, [finding], "left")[0]
     assert steps[still.step_index].contact_frame == 10
     assert "most marked at frame 10 (351 ms)" in _evidence_text(finding)
+
+
+def test_the_hip_extension_finding_names_the_peak_it_is_judged_on():
+    """Its median is the thigh's PEAK angle behind vertical: beside the table's "Hip extension at toe-off" 6.8 / 5.5,
+    a bare "median 8°" could not be placed (a newcomer's test)."""
+    from formcheck.findings import FINDING_SPECS, _finding, interval_text
+
+    f = _finding(FINDING_SPECS["limited_hip_extension"], 1, "right", 8.0, {}, "", interval=(6.0, 9.0))
+    assert interval_text(f) == "peak thigh angle behind vertical: median 8°, 95 % interval 6-9 (threshold 10°)"

@@ -109,6 +109,7 @@ class FindingSpec:
     digits: int
     cue: str
     drill: str
+    measure: str = ""  # what the median is of, where the title alone does not say (named before it in the evidence)
 
     def level(self, value: float) -> int:
         """0 below the first limit, else how many limits ``value`` is past (1 = mild ... 3 = marked)."""
@@ -142,7 +143,8 @@ FINDING_SPECS: dict[str, FindingSpec] = {
         FindingSpec("limited_hip_extension", "Limited hip extension: the thigh reaches little behind the body", "peak_hip_extension_deg",
                     HIP_EXTENSION_LIMITED_DEG, False, "limited hip extension", "toe_off", True, "°", 1.0, 0,
                     cue="Strengthen and use glutes/hamstrings to drive the thigh back; increase the extension angle.",
-                    drill="Hip-flexor stretch + glute bridges; B-skips; hill strides driving the thigh back."),
+                    drill="Hip-flexor stretch + glute bridges; B-skips; hill strides driving the thigh back.",
+                    measure="peak thigh angle behind vertical"),
         FindingSpec("long_contact", "Long ground contact", "contact_time_s", (CONTACT_TIME_LONG_S,), True, "long contact",
                     "contact", True, " ms", 1000.0, 0,
                     cue="Think 'hot ground': quick, light contacts.", drill="Pogo hops and skipping rope, 3 x 20 s."),
@@ -178,7 +180,11 @@ def interval_text(f: Finding) -> str:
         return ""
     u = _unit(spec)
     thr = "" if f.threshold is None else f" (threshold {_fmt(spec, f.threshold)}{u})"
-    return f"median {_fmt(spec, f.value)}{u}, {f.interval_name} {_fmt(spec, f.interval[0])}-{_fmt(spec, f.interval[1])}{thr}"
+    # "peak thigh angle behind vertical: median 8°": a coach read the hip-extension finding's 8° against the table's
+    # "Hip extension at toe-off" 6.8 / 5.5 and could not place it (a newcomer's test)
+    measure = f"{spec.measure}: " if spec.measure else ""
+    return (f"{measure}median {_fmt(spec, f.value)}{u}, {f.interval_name} {_fmt(spec, f.interval[0])}-"
+            f"{_fmt(spec, f.interval[1])}{thr}")
 
 
 def _steps_with_values(evidence: dict[str, Any] | None) -> int | None:
