@@ -403,3 +403,21 @@ def test_steps_of_a_borderline_finding_get_no_red_flag():
     findings = tuple(dataclasses.replace(f, severity="borderline") if f.code == "overstride" else f for f in a.result.findings)
     doubted = dataclasses.replace(a, result=dataclasses.replace(a.result, findings=findings))
     assert not any("overstride" in m.flags for m in overlay_from_analysis(doubted).steps)
+
+
+def test_a_step_left_out_of_the_medians_gets_no_flag_and_says_why():
+    """The report greys a timing-uncertain step; the clip flagged it "! SHANK REACHING" like any other (a newcomer's
+    test). It now gets no flag, and its panel says it was not counted."""
+    import dataclasses
+
+    from formcheck.analysis import analyze_track
+    from formcheck.overlay import overlay_from_analysis
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    a = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=6, overstride_pct_leg=30))))
+    flagged = [i for i, m in enumerate(overlay_from_analysis(a).steps) if m.flags]
+    assert flagged
+    steps = tuple(dataclasses.replace(s, timing_uncertain=True) if i == flagged[0] else s for i, s in enumerate(a.result.steps))
+    doubted = overlay_from_analysis(dataclasses.replace(a, result=dataclasses.replace(a.result, steps=steps))).steps
+    assert doubted[flagged[0]].flags == () and doubted[flagged[0]].timing_uncertain
+    assert all(doubted[i].flags for i in flagged[1:])

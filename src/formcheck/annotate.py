@@ -26,7 +26,7 @@ import numpy as np
 
 from . import landmarks as lm
 from .geometry import body_scale_px
-from .overlay import BAD, Color, FrameContext, OverlayData, Style
+from .overlay import BAD, NEUTRAL, Color, FrameContext, OverlayData, Style
 
 class Annotator(Protocol):
     def annotate(self, image: np.ndarray, ctx: FrameContext) -> np.ndarray: ...
@@ -293,6 +293,8 @@ class PanelAnnotator:
                 rows.append([("Hip ext. at toe-off ", white), (f"{at_to:.0f}°", s.grade_color(g))])
             for flag in step.flags:
                 rows.append([("! " + flag.upper(), s.grades[BAD])])
+            if step.timing_uncertain:
+                rows.append([("timing uncertain: not counted", s.grades[NEUTRAL])])
         elif d.summary_flags:
             for flag in d.summary_flags:
                 rows.append([("! " + flag.upper(), s.grades[BAD])])

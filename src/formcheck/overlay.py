@@ -84,6 +84,7 @@ class StepMarks:
     peak_hip_extension_deg: float | None = None  # max thigh angle stance..early swing (what findings grade)
     shank_angle_deg: float | None = None  # shank from vertical at contact, + = ankle ahead of the knee (reaching)
     flags: tuple[str, ...] = ()  # short labels of the findings flagged on this step
+    timing_uncertain: bool = False  # left out of the medians (the report greys it): no flags, said so on the panel
 
 
 Grader = Callable[[str, float], str]  # (metric name, value) -> GOOD/WARN/BAD/NEUTRAL
@@ -319,7 +320,9 @@ def overlay_from_analysis(analysis: Analysis) -> OverlayData:
         landing = k[c, lm.LEG[sm.side]["heel"]].copy()  # type: ignore[index]
         if sm.overstride_pct_leg is not None and np.isfinite(legs[sm.side]) and np.isfinite(com[c, 0]):
             landing[0] = com[c, 0] + fwd * sm.overstride_pct_leg / 100.0 * legs[sm.side]
-        flags = tuple(
+        # a step left out of the medians is not flagged: the report greys it, and the clip flagged it "! SHANK
+        # REACHING" like any other (a newcomer's test)
+        flags = () if sm.timing_uncertain else tuple(
             spec.flag_label for f, spec in step_specs if f.side in (None, sm.side) and spec.past_mild(getattr(sm, spec.metric))
         )
         marks.append(
@@ -336,6 +339,7 @@ def overlay_from_analysis(analysis: Analysis) -> OverlayData:
                 peak_hip_extension_deg=sm.peak_hip_extension_deg,
                 shank_angle_deg=sm.shank_angle_deg,
                 flags=flags,
+                timing_uncertain=bool(sm.timing_uncertain),
             )
         )
     cad = analysis.summary.get("cadence_spm")
