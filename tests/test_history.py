@@ -120,6 +120,8 @@ def test_page_is_self_contained_and_links_each_recording_to_its_report(squad_pag
     needing = [r.runner for r in history.runners if r.attention]
     assert "Cara" in needing and "Ben" not in needing
     assert order[:len(needing)] == sorted(needing) and sorted(order) == ["Ana", "Ben", "Cara"]  # who needs attention first
+    heads = re.findall(r"<th[^>]*>([^<]+)</th>", re.search(r'<table id="squad-table">.*?</thead>', text, re.DOTALL).group(0))
+    assert heads[:2] == ["Runner", "Needs attention"]  # beside the name, not off-screen behind the scrollbar
 
 
 @pytest.mark.slow  # end to end (whole CLI runs, clips written, or the browser): kept out of the fast tier

@@ -139,15 +139,17 @@ def _anchor(runner: str) -> str:
 
 def _squad_html(history: History) -> str:
     units = {t.key: t.spec.unit for t in history.runners[0].trends}
-    cols = ["Runner", "Recordings", "Latest", *SQUAD_METRICS.values(), "Needs attention"]
+    # "Needs attention" beside the runner: last, it sat off-screen behind the table's scrollbar even in a 1500 px
+    # window (a newcomer's test)
+    cols = ["Runner", "Needs attention", "Recordings", "Latest", *SQUAD_METRICS.values()]
     rows = []
     for r in sorted(history.runners, key=lambda r: (not r.attention, r.runner.lower())):
-        cells = [f'<a href="#{_anchor(r.runner)}">{_e(r.runner)}</a>', str(len(r.recordings)), _e(r.latest.date)]
+        cells = [f'<a href="#{_anchor(r.runner)}">{_e(r.runner)}</a>',
+                 '<span class="att">' + "<br>".join(_e(a) for a in r.attention) + "</span>" if r.attention
+                 else '<span class="calm">no</span>', str(len(r.recordings)), _e(r.latest.date)]
         for key in SQUAD_METRICS:
             p = r.trend(key).latest
             cells.append(f"{_fmt(p.median, units[key])}<br>{_verdict_html(p.since_previous)}")
-        cells.append('<span class="att">' + "<br>".join(_e(a) for a in r.attention) + "</span>" if r.attention
-                     else '<span class="calm">no</span>')
         rows.append(cells)
     return ('<section id="squad"><h2>Squad</h2><p class="sub">Latest median of each runner and the change since their '
             "previous recording; runners who need attention first.</p>" + _table(cols, rows, table_id="squad-table") + "</section>")
