@@ -799,7 +799,7 @@ def history(
         if change is None:
             return "-"
         d = _digits(change.unit)
-        diff = "" if change.difference is None else f" ({change.difference:+.{d}f})"
+        diff = "" if change.difference is None else f" ({_signed(change.difference, d)})"
         return f"[{colour[change.verdict]}]{change.verdict}[/]{diff}" if change.verdict in colour else f"{change.verdict}{diff}"
 
     if len(hist.runners) > 1:
