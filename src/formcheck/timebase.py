@@ -93,8 +93,8 @@ def evenly_timed_images(shown_at_s: np.ndarray, frame_s: float) -> tuple[float, 
     t = np.asarray(shown_at_s, dtype=float)
     gaps = np.diff(t)
     typical = float(np.median(gaps)) if gaps.size else 0.0
-    if not typical > 0:
-        return (1.0 / typical if typical > 0 else float("nan")), t
+    if not typical > 0:  # images listed at one instant: nothing to time them by but the file's frame rate
+        return 1.0 / frame_s, t
     as_shown = 1.0 / typical, t
     pattern = gaps <= REPEAT_PATTERN_MAX_GAP * typical * (1 + 1e-6)
     # runs of images in the pattern, split at the long gaps; one capture interval for all, fitted by least squares
