@@ -207,3 +207,30 @@ def test_batch_marks_each_clip_with_its_place_in_the_manifest(tmp_path):
     manifest = tmp_path / "m.csv"
     manifest.write_text("path,runner,date\n" + "".join(f"{c},Dee,2026-03-01\n" for c in clips))
     assert [(Path(c.path).name, c.order) for c in batch.collect_clips([manifest], tmp_path / "out")] == [("zz_pre.mp4", 0), ("aa_post.mp4", 1)]
+
+
+def test_each_leg_has_its_own_trend_as_in_compare(squad_out, tmp_path):
+    """History gave both legs pooled only, where a leg's change can hide (a newcomer's test: the bundled pair's left
+    leg 6.8 -> 16.4 deg "improved" read "no clear change" pooled). Each leg's changes are compare's for that leg;
+    between recordings filmed from opposite sides they carry "view differs", as in compare."""
+    history = build_history(squad_out)
+    ana = history.runner("Ana")
+    first, latest = (AnalysisResult.load(squad_out / "runner=Ana" / n / "analysis.json") for n in ("2026-01-05_week1", "2026-02-02_week2"))
+    for side in ("left", "right"):
+        leg = ana.trend("overstride_pct_leg", side)
+        assert leg.latest.since_previous == compare_metric(first, latest, OVERSTRIDE, side)
+        assert leg.latest.since_previous.verdict == "improved"
+    assert {t.side for t in ana.leg_trends} == {"left", "right"}
+    assert not any(t.key == "step_cadence_spm" for t in ana.leg_trends)  # pooled only, as in compare
+    assert set(history.to_dict()["runners"][0]["legs"]["left"]) == {t.key for t in ana.leg_trends if t.side == "left"}
+    # Ana's second recording as if filmed from the other side
+    out = tmp_path / "out"
+    for src in ("2026-01-05_week1", "2026-02-02_week2"):
+        shutil.copytree(squad_out / "runner=Ana" / src, out / "runner=Ana" / src)
+    saved = out / "runner=Ana" / "2026-02-02_week2" / "analysis.json"
+    data = json.loads(saved.read_text())
+    data["facing"] = "left" if data["facing"] == "right" else "right"
+    saved.write_text(json.dumps(data))
+    turned = build_history(out).runner("Ana")
+    assert turned.trend("overstride_pct_leg", "left").latest.since_previous.verdict == "view differs"
+    assert turned.trend("overstride_pct_leg").latest.since_previous.verdict == "improved"  # both legs: like with like

@@ -819,11 +819,13 @@ def history(
         table = Table(title=f"{r.runner}: {len(r.recordings)} recordings ({dates})", title_justify="left")
         for column in ("metric", "first", "latest", "since previous", "since first"):
             table.add_column(column)
-        for t in r.trends:
+        for t in r.trends:  # both legs, then each leg alone under it, as compare shows them
             d = _digits(t.spec.unit)
-            first, latest = (("-" if p.median is None else f"{p.median:.{d}f}") for p in (t.points[0], t.latest))
-            table.add_row(f"{t.spec.label} ({t.spec.unit})", first, latest,
-                          verdict(t.latest.since_previous), verdict(t.latest.since_first))
+            for row in (t, *(leg for leg in r.leg_trends if leg.key == t.key)):
+                first, latest = (("-" if p.median is None else f"{p.median:.{d}f}") for p in (row.points[0], row.latest))
+                name = f"{t.spec.label} ({t.spec.unit})" if row.side == "both" else f"  {row.side} leg"
+                table.add_row(name, first, latest, verdict(row.latest.since_previous), verdict(row.latest.since_first),
+                              style=None if row.side == "both" else "dim")
         out.print(table)
         for reason in r.attention:
             out.print(f"[yellow]needs attention:[/yellow] {reason}", soft_wrap=True)

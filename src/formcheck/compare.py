@@ -385,7 +385,7 @@ def _pooled_only_with_a_leg(change: MetricChange, before: AnalysisResult, after:
     return replace(change, difference=None, ci95=None, verdict="not measurable")
 
 
-def _seen_differently(change: MetricChange) -> MetricChange:
+def seen_differently(change: MetricChange) -> MetricChange:
     """A leg's row (anatomical side) between clips filmed from opposite sides, with its difference but no verdict:
     the leg is the near one in one clip and the far one in the other, and MediaPipe reads the two differently (on
     treadmill_side_01 knee flexion at contact 29 deg near, 7 deg far). A newcomer's mirrored copy of one clip read
@@ -445,7 +445,7 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
     near_b, near_a = (_findings(r, borderline=True, skip_sides=unjudged) for r in (b, a))
     changed_b, changed_a = found_b, found_a  # the findings that may be new or resolved
     if b.facing != a.facing:  # a leg seen near in one clip and far in the other: its findings persist or not, no more
-        changes = [_seen_differently(c) for c in changes]
+        changes = [seen_differently(c) for c in changes]
         changed_b, changed_a = ({f for f in found if f[1] not in ("left", "right")} for found in (found_b, found_a))
     keys = ("cadence_spm", "contact_time_s", "duty_factor", "flight_time_s", "trunk_lean_deg")
     return Comparison(

@@ -168,10 +168,12 @@ def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
     out.append("<h3>Recordings</h3>" + _table(["Date", "Recording (opens its report)", "Steps", "Findings", "Not fully comparable with the previous"],
                                                rec_rows, left=5))
     change_rows = []
-    for t in r.trends:
-        first, last = t.points[0], t.latest
-        change_rows.append([_e(f"{t.spec.label} ({t.spec.unit})"), _fmt(first.median, t.spec.unit), _fmt(last.median, t.spec.unit),
-                            _verdict_html(last.since_previous), _verdict_html(last.since_first)])
+    for t in r.trends:  # both legs, then each leg alone under it, as compare shows them
+        for row in (t, *(leg for leg in r.leg_trends if leg.key == t.key)):
+            first, last = row.points[0], row.latest
+            name = f"{t.spec.label} ({t.spec.unit})" if row.side == "both" else f"\u2003{row.side} leg"
+            change_rows.append([_e(name), _fmt(first.median, t.spec.unit), _fmt(last.median, t.spec.unit),
+                                _verdict_html(last.since_previous), _verdict_html(last.since_first)])
     out.append(f"<h3>Changes (latest: {_e(r.latest.date)})</h3>"
                + _table(["Metric", f"First ({r.recordings[0].date})", "Latest", "Since previous", "Since first"], change_rows, left=1))
     figures = []
@@ -206,7 +208,7 @@ def render_history_html(history: History, page_dir: Path) -> str:
     dates = sorted(rec.date for r in history.runners for rec in r.recordings)
     title = "Squad history" if len(history.runners) > 1 else f"History: {history.runners[0].runner}"
     header = (f"<h1>{_e(title)}</h1><p class=\"sub\">{len(history.runners)} runner{'s' if len(history.runners) != 1 else ''}, "
-              f"{n_rec} recording{'s' if n_rec != 1 else ''}, {_e(dates[0])} to {_e(dates[-1])}. Both legs' steps together. "
+              f"{n_rec} recording{'s' if n_rec != 1 else ''}, {_e(dates[0])} to {_e(dates[-1])}. Both legs' steps together, and each leg alone in the changes. "
               "A change is called improved or worse only when its 95% interval excludes zero and it reaches the metric's "
               "smallest detectable change, as in formcheck compare.</p>")
     nav = '<nav class="runner-nav">' + "".join(f'<a href="#{_anchor(r.runner)}">{_e(r.runner)}</a>' for r in history.runners) + "</nav>"
