@@ -234,3 +234,10 @@ def test_each_leg_has_its_own_trend_as_in_compare(squad_out, tmp_path):
     turned = build_history(out).runner("Ana")
     assert turned.trend("overstride_pct_leg", "left").latest.since_previous.verdict == "view differs"
     assert turned.trend("overstride_pct_leg").latest.since_previous.verdict == "improved"  # both legs: like with like
+
+
+def test_a_leg_worse_with_both_legs_is_said_once(squad_out):
+    """Cara got worse on both legs: her attention says so once for both legs, not again for each leg."""
+    cara = build_history(squad_out).runner("Cara")
+    assert cara.trend("overstride_pct_leg", "left").latest.since_previous.verdict == "worse"
+    assert [a for a in cara.attention if a.startswith("Overstride")] == ["Overstride (heel ahead of COM) worse since 2026-01-05"]

@@ -258,15 +258,22 @@ def _runner_history(runner: str, recordings: list[Recording]) -> RunnerHistory:
 def _attention(recs: list[Recording], trends: list[Trend]) -> tuple[str, ...]:
     """Why this runner needs a look now (empty: nothing)."""
     reasons = [f"{finding_text(f)} in the latest recording" for f in recs[-1].result.findings if f.severity in ATTENTION_SEVERITIES]
-    for t in trends:
+    said: set[tuple[str, str]] = set()  # (metric, "previous" / "first") already said for both legs: not again per leg
+    for t in trends:  # both legs' trends come first
         p = t.latest
         label = t.spec.label if t.side == SIDE else f"{t.spec.label}, {t.side} leg"
         if p.since_previous is not None and p.since_previous.verdict == "worse":
+            key = (t.key, "previous")
             since = (f"the earlier recording of {recs[-2].date} ({recs[-2].clip})" if recs[-2].date == recs[-1].date
                      else recs[-2].date)
-            reasons.append(f"{label} worse since {since}")
         elif p.since_first is not None and p.since_first.verdict == "worse":
-            reasons.append(f"{label} worse since the first recording ({recs[0].date})")
+            key, since = (t.key, "first"), f"the first recording ({recs[0].date})"
+        else:
+            continue
+        if key not in said:
+            reasons.append(f"{label} worse since {since}")
+        if t.side == SIDE:
+            said.add(key)
     return tuple(reasons)
 
 
