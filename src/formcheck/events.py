@@ -1361,6 +1361,17 @@ def with_unseen_doubts(steps: list[StepEvents], light: PoseTrack, p: EventParams
     return out
 
 
+def frame_gaps(timestamps_s: np.ndarray, ratio: float) -> tuple[np.ndarray, float]:
+    """Which frame intervals are gaps (over ``ratio`` x the typical one: frames missing there) and the typical
+    interval (s); no gaps in a clip of under 3 frames or with no typical interval. One test for
+    :func:`with_missing_frame_doubts` and :func:`formcheck.quality.missing_frames`."""
+    gaps = np.diff(np.asarray(timestamps_s, dtype=float))
+    typical = float(np.median(gaps)) if gaps.size >= 2 else 0.0
+    if not typical > 0:
+        return np.zeros(gaps.size, dtype=bool), typical
+    return gaps > ratio * typical, typical
+
+
 MISSING_FRAMES = "frames are missing around this event (the phone dropped them): it may fall between the frames left"
 
 
@@ -1375,11 +1386,7 @@ def with_missing_frame_doubts(steps: list[StepEvents], track: PoseTrack, p: Even
     leg against 14-27 % for the clip, unflagged. Gap = a frame interval over ``missing_frame_ratio`` x the clip's
     typical one: on either side of the contact's frame, or just after the toe-off's (the toe lifts in it).
     """
-    t = np.asarray(track.timestamps_s, dtype=float)
-    if len(t) < 3:
-        return steps
-    gaps = np.diff(t)
-    long_gap = gaps > p.missing_frame_ratio * float(np.median(gaps))
+    long_gap, _ = frame_gaps(track.timestamps_s, p.missing_frame_ratio)
     if not long_gap.any():
         return steps
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import landmarks as lm
-from .events import AT_EDGE, BELT_MOTION, PLACED, STILL_FOOT, EventParams
+from .events import AT_EDGE, BELT_MOTION, PLACED, STILL_FOOT, EventParams, frame_gaps
 from .geometry import body_scale_px
 from .pose_track import PoseTrack
 
@@ -407,15 +407,10 @@ def missing_frames(track: PoseTrack) -> int:
     :data:`formcheck.events.EventParams.missing_frame_ratio` x the typical one, each counted as the frames that
     would fill it (a variable-frame-rate recording keeps its frames at their real times; repeated frames, already
     dropped and re-timed, leave no gap)."""
-    t = np.asarray(track.timestamps_s, dtype=float)
-    if len(t) < 3:
+    long_gap, typical = frame_gaps(track.timestamps_s, EventParams().missing_frame_ratio)
+    if not long_gap.any():
         return 0
-    gaps = np.diff(t)
-    typical = float(np.median(gaps))
-    if not typical > 0:
-        return 0
-    long_gap = gaps > EventParams().missing_frame_ratio * typical
-    return int(np.sum(np.round(gaps[long_gap] / typical) - 1))
+    return int(np.sum(np.round(np.diff(np.asarray(track.timestamps_s, dtype=float))[long_gap] / typical) - 1))
 
 
 def quality_checks(
