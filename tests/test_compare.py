@@ -34,6 +34,15 @@ def test_verdict_needs_both_an_interval_excluding_zero_and_the_sdc() -> None:
     assert verdict(6.0, (4.0, 8.0), 4.0, "none") == "changed"
 
 
+def test_shank_verdict_is_judged_by_the_distance_from_vertical() -> None:
+    # medians before -> after, all real changes past the 4.8 deg SDC
+    assert verdict(-8.0, (-10.0, -6.0), 4.8, "vertical", 12.0, 4.0) == "improved"  # reaching less
+    assert verdict(-11.5, (-14.0, -9.0), 4.8, "vertical", 2.9, -8.6) == "changed"  # near vertical to well behind it
+    assert verdict(8.0, (6.0, 10.0), 4.8, "vertical", 3.0, 11.0) == "worse"  # reaching further forward
+    assert verdict(6.0, (4.0, 8.0), 4.8, "vertical", -9.0, -3.0) == "improved"  # from behind vertical to nearer it
+    assert verdict(-2.0, (-3.0, -1.0), 4.8, "vertical", 3.0, 1.0) == "no clear change"  # under the SDC
+
+
 def test_bootstrap_interval_matches_a_hand_computed_case() -> None:
     # Constant samples: every resample has the same medians, so the interval is the point.
     low, high = bootstrap_median_difference(np.full(9, 10.0), np.full(7, 14.0))

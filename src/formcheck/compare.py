@@ -37,7 +37,7 @@ import numpy as np
 from .atomic import write_text_atomic
 from .result import HEEL_BACK, OVERSTRIDE_REACH, AnalysisResult, ResultFormatError
 
-Better = Literal["lower", "higher", "none"]  # which way a metric improves
+Better = Literal["lower", "higher", "none", "vertical"]  # which way a metric improves ("vertical": nearer 0 deg, verdict())
 Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable", "view differs"]
 
 
@@ -57,7 +57,7 @@ _DINGENEN = "Dingenen et al. 2018, Phys Ther Sport 33:40-47 (2-D video running, 
 METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("overstride_pct_leg", "Overstride (heel ahead of COM)", "% leg", "lower", 3.0,
                "formcheck's landmark error on rendered runners with known joint centres (median <= 3% of leg length, scripts/measure_synthetic_landmarks.py)"),
-    MetricSpec("shank_angle_deg", "Shank angle at contact", "deg", "lower", 4.8, _DINGENEN + ": tibia inclination at contact, SDD up to 4.8 deg"),
+    MetricSpec("shank_angle_deg", "Shank angle at contact", "deg", "vertical", 4.8, _DINGENEN + ": tibia inclination at contact, SDD up to 4.8 deg"),
     MetricSpec("hip_extension_deg", "Hip extension at toe-off", "deg", "higher", 5.0,
                "Damsted et al. 2015, Int J Sports Phys Ther (2-D hip angle in running, within-day 95% limits 3-7 deg) and markerless "
                "hip angles' treadmill RMSE of ~5-6 deg vs markers"),
@@ -201,13 +201,25 @@ def bootstrap_median_difference(before: np.ndarray, after: np.ndarray, *, n_resa
     return float(low), float(high)
 
 
-def verdict(difference: float, ci95: tuple[float, float], sdc: float, better: Better) -> Verdict:
-    """Improved/worse only if the interval excludes zero and the change reaches the SDC."""
+def verdict(difference: float, ci95: tuple[float, float], sdc: float, better: Better,
+            before_median: float | None = None, after_median: float | None = None) -> Verdict:
+    """Improved/worse only if the interval excludes zero and the change reaches the SDC.
+
+    ``better="vertical"`` (the shank at contact, Souza 2016: a tibia near vertical is the target) needs the medians:
+    improved when the after median is nearer 0 deg, worse when the shin reaches further forward, and "changed" when
+    it ends further behind vertical. "Lower is better" had called a shank going from +2.9 to -8.6 deg (from near
+    vertical to well behind it) "improved"."""
     real = (ci95[0] > 0 or ci95[1] < 0) and abs(difference) >= sdc
     if not real:
         return "no clear change"
     if better == "none":
         return "changed"
+    if better == "vertical":
+        if before_median is None or after_median is None:
+            raise ValueError("a 'vertical' metric's verdict needs both medians")
+        if abs(after_median) < abs(before_median):
+            return "improved"
+        return "worse" if after_median > 0 else "changed"
     good = difference < 0 if better == "lower" else difference > 0
     return "improved" if good else "worse"
 
@@ -239,7 +251,7 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
         before_median=round(float(np.median(b)), 3), before_iqr=_iqr(b),
         after_median=round(float(np.median(a)), 3), after_iqr=_iqr(a),
         difference=round(difference, 3), ci95=(round(ci[0], 3), round(ci[1], 3)),
-        verdict=verdict(difference, ci, sdc, spec.better), **common,
+        verdict=verdict(difference, ci, sdc, spec.better, float(np.median(b)), float(np.median(a))), **common,
     )
 
 

@@ -191,7 +191,8 @@ def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
 
 
 def _trend_caption(t: Trend, spec: FindingSpec | None) -> str:
-    better = {"lower": "lower is better", "higher": "higher is better", "none": "no better direction"}[t.spec.better]
+    better = {"lower": "lower is better", "higher": "higher is better", "none": "no better direction",
+              "vertical": "nearer vertical is better"}[t.spec.better]
     # the smallest change counted as the comparisons used it: timing metrics' grows with the frame period
     # (formcheck.compare.sdc_for; the page said 0.02 s where 60 fps clips were judged on 0.025 s, a newcomer's test)
     used = sorted({round(c.sdc, 3) for p in t.points for c in (p.since_previous, p.since_first) if c is not None and c.sdc})
