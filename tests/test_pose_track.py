@@ -280,3 +280,24 @@ def test_one_person_found_twice_in_a_frame_is_one_track() -> None:
         poses = [runner + step] + ([twice + step] if frame == 4 else [])
         _link(tracks, _distinct_people(poses), frame, fps=60.0)
     assert len(tracks) == 1 and tracks[0].frames == list(range(10))
+
+
+def test_a_misplaced_pose_does_not_split_the_runners_track() -> None:
+    """As on a rendered pass across a plain track scene: the model misplaces the runner once (0.85 torso lengths
+    low), then finds the misplaced pose again, listed first, beside the runner. The runner keeps one track over
+    every frame; the second misplaced pose starts its own."""
+    from formcheck.pose import _centre_and_size, _link
+
+    tracks: list = []
+    runner = _standing_pose(300.0)
+    torso = _centre_and_size(runner)[1]
+    for frame in range(10):
+        step = np.zeros((1, 8))
+        step[0, 0] = -5.0 * frame  # crossing the frame
+        stray = runner + step
+        stray[:, 1] += 0.85 * torso
+        poses = {5: [stray], 6: [stray, runner + step]}.get(frame, [runner + step])
+        _link(tracks, poses, frame, fps=50.0)
+    assert len(tracks) == 2
+    assert tracks[0].frames == list(range(10))
+    assert tracks[1].frames == [6]
