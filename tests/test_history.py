@@ -241,3 +241,30 @@ def test_a_leg_worse_with_both_legs_is_said_once(squad_out):
     cara = build_history(squad_out).runner("Cara")
     assert cara.trend("overstride_pct_leg", "left").latest.since_previous.verdict == "worse"
     assert [a for a in cara.attention if a.startswith("Overstride")] == ["Overstride (heel ahead of COM) worse since 2026-01-05"]
+
+
+def test_trend_plots_draw_each_legs_median_beside_both_legs():
+    """A leg's change can hide in the pooled median (the changes table gives each leg; the plots gave both legs only).
+    Each leg's line is drawn in its colour (left blue, right vermillion), and only when given."""
+    import datetime as dt
+
+    import cv2
+
+    from formcheck.history_html import trend_plot
+    from formcheck.plots import side_colors
+
+    dates = [dt.date(2026, 1, 5), dt.date(2026, 2, 2), dt.date(2026, 3, 2)]
+    pooled = dict(medians=[20.0, 15.0, 12.0], iqrs=[(18.0, 22.0), (13.0, 17.0), (10.0, 14.0)], title="Overstride", unit="% leg",
+                  spec=None)
+
+    def pixels_of(png: bytes, hex_colour: str) -> int:
+        image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR).astype(int)
+        bgr = [int(hex_colour[i : i + 2], 16) for i in (5, 3, 1)]
+        return int((np.abs(image - bgr).max(axis=2) < 30).sum())
+
+    colours = side_colors(None)
+    alone = trend_plot(dates, **pooled)
+    with_legs = trend_plot(dates, **pooled, legs={"left": [24.0, 16.0, 13.0], "right": [16.0, 14.0, None]})
+    for side in ("left", "right"):
+        assert pixels_of(alone, colours[side]) == 0
+        assert pixels_of(with_legs, colours[side]) > 200

@@ -61,8 +61,12 @@ def bands(spec: FindingSpec) -> list[tuple[float, float, str]]:
 
 
 def trend_plot(dates: Sequence[dt.date], medians: Sequence[float | None], iqrs: Sequence[tuple[float, float] | None], *,
-               title: str, unit: str, spec: FindingSpec | None) -> bytes:
-    """Median and IQR per recording over the dates, threshold bands shaded."""
+               title: str, unit: str, spec: FindingSpec | None,
+               legs: dict[str, Sequence[float | None]] | None = None) -> bytes:
+    """Median and IQR per recording over the dates, threshold bands shaded; with ``legs``, each leg's median too.
+
+    Each leg's line (left blue, right vermillion, as in the report's plots) shows what pooling hides: a leg that
+    changes while the other does not, or two legs that drift apart."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter
 
     x = np.array(dates, dtype="datetime64[D]").astype(dt.date)
@@ -76,8 +80,18 @@ def trend_plot(dates: Sequence[dt.date], medians: Sequence[float | None], iqrs: 
         if ok.any():
             yerr = np.vstack([med - np.where(np.isfinite(lo), lo, med), np.where(np.isfinite(hi), hi, med) - med])
             ax.errorbar(x[ok], med[ok], yerr=yerr[:, ok], color="0.15", marker="o", markersize=8, capsize=5, linewidth=2.2,
-                        elinewidth=1.6, label="median, IQR of steps")
+                        elinewidth=1.6, label="both legs, median and IQR")
             values = np.concatenate([med[ok], lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
+            colours = plots.side_colors(None)
+            for side, leg_medians in (legs or {}).items():
+                leg = np.array([np.nan if m is None else m for m in leg_medians], dtype=float)
+                seen = np.isfinite(leg)
+                if seen.any():
+                    ax.plot(x[seen], leg[seen], color=colours[side], marker="<" if side == "left" else ">", markersize=7,
+                            linewidth=1.4, linestyle="--", label=f"{side} leg, median")
+                    values = np.concatenate([values, leg[seen]])
+            if legs:
+                ax.legend(loc="best", fontsize=10, frameon=False)
             y0, y1 = float(values.min()), float(values.max())
         else:
             ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center")
@@ -182,7 +196,9 @@ def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
         if all(p.median is None for p in t.points):
             continue
         spec = _SPEC_FOR_METRIC.get(t.key)
-        png = trend_plot(dates, [p.median for p in t.points], [p.iqr for p in t.points], title=t.spec.label, unit=t.spec.unit, spec=spec)
+        legs = {leg.side: [p.median for p in leg.points] for leg in r.leg_trends if leg.key == t.key}
+        png = trend_plot(dates, [p.median for p in t.points], [p.iqr for p in t.points], title=t.spec.label, unit=t.spec.unit,
+                         spec=spec, legs=legs)
         caption = _trend_caption(t, spec)
         figures.append(f'<figure class="plot"><img src="{data_uri(png)}" alt="{_e(t.spec.label)} over time" loading="eager">'
                        f"<figcaption>{caption}</figcaption></figure>")
