@@ -43,6 +43,27 @@ def test_shank_verdict_is_judged_by_the_distance_from_vertical() -> None:
     assert verdict(-2.0, (-3.0, -1.0), 4.8, "vertical", 3.0, 1.0) == "no clear change"  # under the SDC
 
 
+def test_a_leg_is_compared_over_the_steps_its_report_counts() -> None:
+    """Timing-uncertain steps are left out of a leg's medians when 3 or more certain ones remain (the report's rule),
+    and so out of compare's (and history's) too: here the before clip's 2 uncertain steps read 40 % leg."""
+    from dataclasses import replace
+
+    from formcheck.compare import compare_metric
+    from formcheck.metrics import summarise
+
+    certain = _steps({"overstride_pct_leg": [10.0, 11.0, 12.0, 13.0]})
+    doubtful = [replace(s, timing_uncertain=True, contact_frame=100 + 10 * i)
+                for i, s in enumerate(_steps({"overstride_pct_leg": [40.0, 40.0]}))]
+    before = _analysis(certain + doubtful)
+    after = _analysis(_steps({"overstride_pct_leg": [10.0, 11.0, 12.0, 13.0]}))
+    change = compare_metric(before, after, METRICS[0], "left")
+    assert change.before_median == 11.5 == summarise(list(before.steps))["left"]["overstride_pct_leg"]["median"]
+    assert change.n_before == 4
+    # one certain step is too few to leave the others out: then every step counts, as in the report
+    few = _analysis(certain[:1] + doubtful)
+    assert compare_metric(few, after, METRICS[0], "left").n_before == 3
+
+
 def test_bootstrap_interval_matches_a_hand_computed_case() -> None:
     # Constant samples: every resample has the same medians, so the interval is the point.
     low, high = bootstrap_median_difference(np.full(9, 10.0), np.full(7, 14.0))
