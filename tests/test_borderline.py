@@ -268,3 +268,22 @@ def test_the_hip_extension_finding_names_the_peak_it_is_judged_on():
 
     f = _finding(FINDING_SPECS["limited_hip_extension"], 1, "right", 8.0, {}, "", interval=(6.0, 9.0))
     assert interval_text(f) == "peak thigh angle behind vertical: median 8°, 95 % interval 6-9 (threshold 10°)"
+
+
+def test_an_interval_below_zero_reads_as_a_range_not_a_subtraction():
+    """A shank interval from -6 to 11 deg printed "-6-11" (a newcomer's test)."""
+    from formcheck.findings import FINDING_SPECS, _finding, interval_text
+
+    f = _finding(FINDING_SPECS["shank_reaching"], 1, "right", 2.0, {}, "", interval=(-6.0, 11.0))
+    assert interval_text(f).endswith("median 2°, 95 % interval -6 to 11 (threshold 10°)")
+
+
+def test_too_few_steps_says_how_many_steps_not_a_median():
+    """Its figures are step counts: the report read "median 2.0 (threshold 3.0)" (a newcomer's test)."""
+    from formcheck.findings import Finding
+    from formcheck.report_view import _evidence_text
+
+    one = Finding("insufficient_steps", "Too few steps for findings", "info", "left", 1.0, 3.0)
+    two = Finding("insufficient_steps", "Too few steps for findings", "info", "left", 2.0, 3.0)
+    assert _evidence_text(one) == "1 step of this leg measured; a finding needs 3"
+    assert _evidence_text(two) == "2 steps of this leg measured; a finding needs 3"

@@ -183,8 +183,9 @@ def interval_text(f: Finding) -> str:
     # "peak thigh angle behind vertical: median 8°": a coach read the hip-extension finding's 8° against the table's
     # "Hip extension at toe-off" 6.8 / 5.5 and could not place it (a newcomer's test)
     measure = f"{spec.measure}: " if spec.measure else ""
-    return (f"{measure}median {_fmt(spec, f.value)}{u}, {f.interval_name} {_fmt(spec, f.interval[0])}-"
-            f"{_fmt(spec, f.interval[1])}{thr}")
+    lo, hi = _fmt(spec, f.interval[0]), _fmt(spec, f.interval[1])
+    dash = " to " if min(f.interval) < 0 else "-"  # "-6 to 11": "-6-11" read as a subtraction (a newcomer's test)
+    return f"{measure}median {_fmt(spec, f.value)}{u}, {f.interval_name} {lo}{dash}{hi}{thr}"
 
 
 def _steps_with_values(evidence: dict[str, Any] | None) -> int | None:

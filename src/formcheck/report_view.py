@@ -56,6 +56,8 @@ def _evidence_text(f: Finding) -> str:
     spec = FINDING_SPECS.get(f.code)
     unit, scale, digits = (spec.unit, spec.display_scale, spec.digits) if spec else ("", 1.0, 1)
     value, thr = num(f.value), num(f.threshold)
+    if f.code == "insufficient_steps" and value is not None and thr is not None:  # its figures count steps: no median
+        return f"{value:.0f} step{'' if value == 1 else 's'} of this leg measured; a finding needs {thr:.0f}"
     parts = []
     if value is not None:
         s = f"median {fmt(value * scale, digits)}{unit}"
@@ -70,7 +72,7 @@ def _evidence_text(f: Finding) -> str:
         lo = min(v for v, _ in vals) * scale
         hi = max(v for v, _ in vals) * scale
         worst = (max if spec is None or spec.higher_is_worse else min)(vals, key=lambda p: p[0])
-        parts.append(f"{len(vals)} steps, range {fmt(lo, digits)} to {fmt(hi, digits)}{unit}, "
+        parts.append(f"{len(vals)} step{'' if len(vals) == 1 else 's'}, range {fmt(lo, digits)} to {fmt(hi, digits)}{unit}, "
                      f"most marked at frame {worst[1]} ({fmt(worst[0] * scale, digits)}{unit})")
     return "; ".join(parts)
 
@@ -104,9 +106,9 @@ def _side_lines(summary: ClipSummary, near: str, metric: str, unit: str, signed:
             lines.append(f"{s.capitalize()} leg ({which}): not measured")
             continue
         txt = f"{s.capitalize()} leg ({which}): {fmt(med, 0, unit, signed)}"
-        if m.iqr is not None:
+        if m.iqr is not None and (m.n or 0) > 1:  # one step has no middle half ("-18 to -18 %", a newcomer's test)
             txt += f" (middle half {fmt(m.iqr[0], 0)} to {fmt(m.iqr[1], 0)}{unit})"
-        txt += f", {m.n} steps, confidence {m.confidence}"
+        txt += f", {m.n} step{'' if m.n == 1 else 's'}, confidence {m.confidence}"
         lines.append(txt)
     return lines
 
