@@ -41,6 +41,10 @@ def test_shank_verdict_is_judged_by_the_distance_from_vertical() -> None:
     assert verdict(8.0, (6.0, 10.0), 4.8, "vertical", 3.0, 11.0) == "worse"  # reaching further forward
     assert verdict(6.0, (4.0, 8.0), 4.8, "vertical", -9.0, -3.0) == "improved"  # from behind vertical to nearer it
     assert verdict(-2.0, (-3.0, -1.0), 4.8, "vertical", 3.0, 1.0) == "no clear change"  # under the SDC
+    # across vertical (a reviewer's cases): the distance from vertical, or the reach ahead of it, must move by the SDC
+    assert verdict(7.5, (6.0, 9.0), 4.8, "vertical", -4.0, 3.5) == "changed"  # no nearer vertical, hardly reaching
+    assert verdict(23.0, (20.0, 26.0), 4.8, "vertical", -12.0, 11.0) == "worse"  # now reaching 11 deg ahead
+    assert verdict(-19.0, (-22.0, -16.0), 4.8, "vertical", 10.0, -9.0) == "changed"  # from ahead to as far behind
 
 
 def test_a_leg_is_compared_over_the_steps_its_report_counts() -> None:

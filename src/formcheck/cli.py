@@ -629,8 +629,8 @@ def compare(
     out = console()
     table = Table(title=f"{_run_name(before)} -> {_run_name(after)} (both legs, then each leg)", title_justify="left",
                   caption="SDC: smallest detectable change. A change is improved or worse only when its interval excludes 0 "
-                          "and it is at least the SDC; 'changed': a clear change with no better direction (knee flexion; a "
-                          "shank ending further behind vertical).",
+                          "and it is at least the SDC; 'changed': a clear change with no better direction (knee flexion), or "
+                          "a shank crossing or moving behind vertical.",
                   caption_justify="left")
     table.add_column("metric", ratio=2)  # the words wrap; the figures do not (a terminal of 80 columns)
     for column in ("before", "after", "change [95% CI]", "SDC"):

@@ -212,9 +212,10 @@ def verdict(difference: float, ci95: tuple[float, float], sdc: float, better: Be
     """Improved/worse only if the interval excludes zero and the change reaches the SDC.
 
     ``better="vertical"`` (the shank at contact, Souza 2016: a tibia near vertical is the target) needs the medians:
-    improved when the after median is nearer 0 deg, worse when the shin reaches further forward, and "changed" when
-    it ends further behind vertical. "Lower is better" had called a shank going from +2.9 to -8.6 deg (from near
-    vertical to well behind it) "improved"."""
+    improved when the after median is nearer 0 deg by the SDC, worse when the shin reaches forward (ahead of
+    vertical) by the SDC more, else "changed" (it crossed vertical, or ends further behind it). "Lower is better" had
+    called a shank going from +2.9 to -8.6 deg (from near vertical to well behind it) "improved"; and a change across
+    vertical must move the distance from it by the SDC too (-4 -> +3.5 deg is no nearer vertical)."""
     real = (ci95[0] > 0 or ci95[1] < 0) and abs(difference) >= sdc
     if not real:
         return "no clear change"
@@ -223,9 +224,9 @@ def verdict(difference: float, ci95: tuple[float, float], sdc: float, better: Be
     if better == "vertical":
         if before_median is None or after_median is None:
             raise ValueError("a 'vertical' metric's verdict needs both medians")
-        if abs(after_median) < abs(before_median):
+        if abs(after_median) <= abs(before_median) - sdc:
             return "improved"
-        return "worse" if after_median > 0 else "changed"
+        return "worse" if max(after_median, 0.0) - max(before_median, 0.0) >= sdc else "changed"
     good = difference < 0 if better == "lower" else difference > 0
     return "improved" if good else "worse"
 

@@ -101,7 +101,8 @@ def write_compare_report(
     counts = {v: sum(r["verdict"] == v for r in pooled) for v in ("improved", "worse", "no clear change", "changed", "not measurable")}
     summary = (f"Both legs together: {counts['improved']} measure{'s' if counts['improved'] != 1 else ''} improved, "
                f"{counts['worse']} got worse, {counts['no clear change']} show no change beyond step-to-step noise"
-               + (f", {counts['changed']} changed (no better direction)" if counts["changed"] else "")
+               + (f", {counts['changed']} changed (no better direction, or a shank crossing or moving behind vertical)"
+                  if counts["changed"] else "")
                + (f", {counts['not measurable']} could not be measured (under 3 steps)" if counts["not measurable"] else "")
                + ".") if pooled else ""
     one_leg = [r for r in rows if r["side"] != "both" and r["verdict"] in ("improved", "worse", "changed")]
