@@ -268,3 +268,7 @@ def test_trend_plots_draw_each_legs_median_beside_both_legs():
     for side in ("left", "right"):
         assert pixels_of(alone, colours[side]) == 0
         assert pixels_of(with_legs, colours[side]) > 200
+    # the far leg's points are hollow: less of the leg's colour where it was the far one
+    all_near = trend_plot(dates, **pooled, legs={"left": [24.0, 16.0, 13.0]}, near_sides=["left"] * 3)
+    all_far = trend_plot(dates, **pooled, legs={"left": [24.0, 16.0, 13.0]}, near_sides=["right"] * 3)
+    assert pixels_of(all_far, colours["left"]) < pixels_of(all_near, colours["left"]) - 90  # 3 hollow markers

@@ -20,6 +20,7 @@ import numpy as np
 from . import plots
 from .compare import MetricChange
 from .findings import FINDING_SPECS, FindingSpec
+from .geometry import SIDES
 from .history import History, RunnerHistory, Trend, finding_text, relative_link
 from .report_html import _e, _page, data_uri
 
@@ -62,11 +63,14 @@ def bands(spec: FindingSpec) -> list[tuple[float, float, str]]:
 
 def trend_plot(dates: Sequence[dt.date], medians: Sequence[float | None], iqrs: Sequence[tuple[float, float] | None], *,
                title: str, unit: str, spec: FindingSpec | None,
-               legs: dict[str, Sequence[float | None]] | None = None) -> bytes:
+               legs: dict[str, Sequence[float | None]] | None = None, near_sides: Sequence[str] | None = None) -> bytes:
     """Median and IQR per recording over the dates, threshold bands shaded; with ``legs``, each leg's median too.
 
-    Each leg's line (left blue, right vermillion, as in the report's plots) shows what pooling hides: a leg that
-    changes while the other does not, or two legs that drift apart."""
+    Each leg's line shows what pooling hides: a leg that changes while the other does not, or two legs that drift
+    apart. Left is blue and right vermillion on every recording (the report colours its one clip's legs near and far,
+    which here would swap between clips filmed from either side); a point where that leg was the far one
+    (``near_sides``: each recording's near leg) is hollow, as it is measured less well, and a recording without the
+    leg leaves a gap in its line."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter
 
     x = np.array(dates, dtype="datetime64[D]").astype(dt.date)
@@ -87,10 +91,17 @@ def trend_plot(dates: Sequence[dt.date], medians: Sequence[float | None], iqrs: 
                 leg = np.array([np.nan if m is None else m for m in leg_medians], dtype=float)
                 seen = np.isfinite(leg)
                 if seen.any():
-                    ax.plot(x[seen], leg[seen], color=colours[side], marker="<" if side == "left" else ">", markersize=7,
-                            linewidth=1.4, linestyle="--", label=f"{side} leg, median")
+                    marker = "<" if side == "left" else ">"
+                    ax.plot(x, leg, color=colours[side], linewidth=1.4, linestyle="--")  # NaN breaks the line
+                    far = np.array([near_sides is not None and near_sides[i] != side for i in range(len(x))]) & seen
+                    ax.plot(x[seen & ~far], leg[seen & ~far], color=colours[side], marker=marker, markersize=7, linestyle="none")
+                    ax.plot(x[far], leg[far], color=colours[side], marker=marker, markersize=7, linestyle="none",
+                            markerfacecolor="white")
+                    ax.plot([], [], color=colours[side], marker=marker, linestyle="--", label=f"{side} leg, median")
                     values = np.concatenate([values, leg[seen]])
             if legs:
+                if near_sides is not None and any(n in SIDES for n in near_sides):
+                    ax.plot([], [], color="0.4", marker="o", markerfacecolor="white", linestyle="none", label="hollow: far leg")
                 ax.legend(loc="best", fontsize=10, frameon=False)
             y0, y1 = float(values.min()), float(values.max())
         else:
@@ -198,7 +209,7 @@ def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
         spec = _SPEC_FOR_METRIC.get(t.key)
         legs = {leg.side: [p.median for p in leg.points] for leg in r.leg_trends if leg.key == t.key}
         png = trend_plot(dates, [p.median for p in t.points], [p.iqr for p in t.points], title=t.spec.label, unit=t.spec.unit,
-                         spec=spec, legs=legs)
+                         spec=spec, legs=legs, near_sides=[rec.result.near_side for rec in r.recordings])
         caption = _trend_caption(t, spec)
         figures.append(f'<figure class="plot"><img src="{data_uri(png)}" alt="{_e(t.spec.label)} over time" loading="eager">'
                        f"<figcaption>{caption}</figcaption></figure>")
