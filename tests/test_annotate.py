@@ -421,3 +421,9 @@ def test_a_step_left_out_of_the_medians_gets_no_flag_and_says_why():
     doubted = overlay_from_analysis(dataclasses.replace(a, result=dataclasses.replace(a.result, steps=steps))).steps
     assert doubted[flagged[0]].flags == () and doubted[flagged[0]].timing_uncertain
     assert all(doubted[i].flags for i in flagged[1:])
+    assert not doubted[flagged[0]].counted  # its leg has 3 or more certain steps left: out of the medians
+    # every step of its leg uncertain: the medians take them all (formcheck.metrics.counted_steps), so none is "not counted"
+    leg = a.result.steps[flagged[0]].side
+    all_doubted = tuple(dataclasses.replace(s, timing_uncertain=True) if s.side == leg else s for s in a.result.steps)
+    marks = overlay_from_analysis(dataclasses.replace(a, result=dataclasses.replace(a.result, steps=all_doubted))).steps
+    assert all(m.timing_uncertain and m.counted for m in marks if m.side == leg)

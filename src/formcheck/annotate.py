@@ -293,8 +293,9 @@ class PanelAnnotator:
                 rows.append([("Hip ext. at toe-off ", white), (f"{at_to:.0f}°", s.grade_color(g))])
             for flag in step.flags:
                 rows.append([("! " + flag.upper(), s.grades[BAD])])
-            if step.timing_uncertain:
-                rows.append([("timing uncertain: not counted", s.grades[NEUTRAL])])
+            if step.timing_uncertain:  # "not counted" only when its leg's medians leave it out (a newcomer's test: a
+                # one-step leg's step said "not counted" beside the report's median of that very step)
+                rows.append([("timing uncertain" + ("" if step.counted else ": not counted"), s.grades[NEUTRAL])])
         elif d.summary_flags:
             for flag in d.summary_flags:
                 rows.append([("! " + flag.upper(), s.grades[BAD])])

@@ -84,7 +84,9 @@ class StepMarks:
     peak_hip_extension_deg: float | None = None  # max thigh angle stance..early swing (what findings grade)
     shank_angle_deg: float | None = None  # shank from vertical at contact, + = ankle ahead of the knee (reaching)
     flags: tuple[str, ...] = ()  # short labels of the findings flagged on this step
-    timing_uncertain: bool = False  # left out of the medians (the report greys it): no flags, said so on the panel
+    timing_uncertain: bool = False  # its timing's evidence disagrees: no flags, said so on the panel
+    counted: bool = True  # in its leg's medians (formcheck.metrics.counted_steps: an uncertain step is, when its leg
+    # has too few certain ones)
 
 
 Grader = Callable[[str, float], str]  # (metric name, value) -> GOOD/WARN/BAD/NEUTRAL
@@ -314,6 +316,9 @@ def overlay_from_analysis(analysis: Analysis) -> OverlayData:
     # "LONG CONTACT" on steps of a finding its report called borderline, a newcomer's test); their values stay graded
     flagged = [f for f in analysis.findings if f.severity != "info" and not f.borderline]
     step_specs = [(f, FINDING_SPECS[f.code]) for f in flagged if f.code in FINDING_SPECS and FINDING_SPECS[f.code].per_side]
+    from .metrics import counted_steps
+
+    counted = {id(s) for side in SIDES for s in counted_steps([t for t in analysis.steps if t.side == side])}
     marks = []
     for n, (ev, sm) in enumerate(zip(analysis.events.steps, analysis.steps), start=1):
         c = int(ev.contact_index)
@@ -340,6 +345,7 @@ def overlay_from_analysis(analysis: Analysis) -> OverlayData:
                 shank_angle_deg=sm.shank_angle_deg,
                 flags=flags,
                 timing_uncertain=bool(sm.timing_uncertain),
+                counted=id(sm) in counted,
             )
         )
     cad = analysis.summary.get("cadence_spm")
