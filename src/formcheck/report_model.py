@@ -21,6 +21,8 @@ FILMING_TIPS: tuple[str, ...] = (
     "Light and clothing: even light, no strong backlight, and bright enough that a paused frame shows the shoes sharp, "
     "not smeared (dim light means a slow shutter); shorts or tights and shoes that stand out from the floor.",
     "On a treadmill, film from the side the console does not hide.",
+    "Film with the back camera, or turn mirroring off: a selfie camera's mirrored video (or a 'flip' edit) swaps "
+    "left and right, and nothing in the picture can tell.",
 )
 
 SEVERITY_ORDER = {"marked": 0, "moderate": 1, "mild": 2, "borderline": 3, "info": 4, "ok": 5}
