@@ -301,3 +301,20 @@ def test_a_misplaced_pose_does_not_split_the_runners_track() -> None:
     assert len(tracks) == 2
     assert tracks[0].frames == list(range(10))
     assert tracks[1].frames == [6]
+
+
+@pytest.mark.parametrize("ahead_listed_first", [True, False])
+def test_two_runners_close_together_keep_their_own_tracks(ahead_listed_first: bool) -> None:
+    """Two runners crossing together at 30 fps, the one behind 0.6 torso lengths back, each moving 0.5 torso lengths a
+    frame: the one behind comes nearer the other's last place than its own, so each is looked for where its own
+    pace takes it (a reviewer's case: linked to the last place, a new track started on every frame)."""
+    from formcheck.pose import _centre_and_size, _link
+
+    torso = _centre_and_size(_standing_pose(300.0))[1]
+    tracks: list = []
+    for frame in range(30):
+        ahead = _standing_pose(100.0 + (0.6 + 0.5 * frame) * torso)
+        behind = _standing_pose(100.0 + 0.5 * frame * torso)
+        _link(tracks, [ahead, behind] if ahead_listed_first else [behind, ahead], frame, fps=30.0)
+    assert len(tracks) == 2 and all(t.frames == list(range(30)) for t in tracks)
+    assert {round(float(t.poses[-1][0, 0] - t.poses[0][0, 0]) / torso, 1) for t in tracks} == {14.5}

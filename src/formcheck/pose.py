@@ -99,14 +99,17 @@ class _PersonTrack:
         self.poses.append(pose)
         self.centre_px, self.size_px = _centre_and_size(pose)
 
-    def reference(self) -> tuple[np.ndarray, float]:
-        """Where the next pose of this person is looked for: the last pose's x, and the median height (y) and torso
-        length of the last LINK_HISTORY poses. A runner crosses the frame fast but moves up and down, and nearer or
-        further, slowly; a single pose the model misplaced (its torso 40 px low and 25 % short, on a rendered pass)
-        then does not move where the next poses are looked for."""
+    def reference(self, frame: int) -> tuple[np.ndarray, float]:
+        """Where this person's pose on ``frame`` is looked for: the last pose's x moved on at the median pace (px a
+        frame) of the last LINK_HISTORY poses, and their median height (y) and torso length. A runner crosses the
+        frame fast but at a steady pace, and moves up and down, and nearer or further, slowly; a single pose the model
+        misplaced (its torso 40 px low and 25 % short, on a rendered pass) then does not move where the next poses
+        are looked for, and of two runners side by side the one behind is not looked for where the one ahead was."""
         recent = [_centre_and_size(p) for p in self.poses[-LINK_HISTORY:]]
-        y = float(np.median([c[1] for c, _ in recent]))
-        return np.array([self.centre_px[0], y]), float(np.median([size for _, size in recent]))
+        xs, frames = np.array([c[0] for c, _ in recent]), np.array(self.frames[-LINK_HISTORY:], dtype=float)
+        pace = float(np.median(np.diff(xs) / np.diff(frames))) if len(xs) > 1 else 0.0
+        x = float(self.centre_px[0]) + pace * (frame - self.frames[-1])
+        return np.array([x, float(np.median([c[1] for c, _ in recent]))]), float(np.median([size for _, size in recent]))
 
 
 def _centre_and_size(pose: np.ndarray) -> tuple[np.ndarray, float]:
@@ -881,12 +884,13 @@ def _build_track(
     )
 
 
-LINK_HISTORY = 5  # poses of a track that say at what height and size its next pose is looked for (_PersonTrack.reference)
+LINK_HISTORY = 5  # poses of a track that say at what pace, height and size its next pose is looked for (_PersonTrack.reference)
 
 
 def _link(tracks: list[_PersonTrack], poses: list[np.ndarray], frame: int, fps: float) -> None:
-    """Attach poses to recent tracks (within one torso length of :meth:`_PersonTrack.reference`), the closest pair
-    first; the rest start tracks.
+    """Attach poses to recent tracks, each within one torso length of where the track is looked for
+    (:meth:`_PersonTrack.reference`): as many poses as can be, and of those links the closest in all (:func:`_links`);
+    the rest start tracks.
 
     A rendered runner crossing a plain track scene was misplaced on one frame (torso 40 px low) and found twice on
     the next, the misplaced pose listed first. Linked in the model's order to the last pose, the misplaced one
@@ -895,18 +899,15 @@ def _link(tracks: list[_PersonTrack], poses: list[np.ndarray], frame: int, fps: 
     still camera as moving."""
     max_gap = max(1, int(fps))  # a track unseen for a second is not continued
     free = [k for k, track in enumerate(tracks) if frame - track.frames[-1] <= max_gap]
-    pairs = []
+    references = [tracks[k].reference(frame) for k in free]
+    distance = np.full((len(poses), len(free)), np.inf)
     for i, pose in enumerate(poses):
         centre, size = _centre_and_size(pose)
-        for k in free:
-            ref_centre, ref_size = tracks[k].reference()
-            distance = float(np.linalg.norm(ref_centre - centre)) / max(size, ref_size)
-            if distance < 1.0:
-                pairs.append((distance, i, k))
-    linked: dict[int, int] = {}
-    for _, i, k in sorted(pairs):
-        if i not in linked and k not in linked.values():
-            linked[i] = k
+        for j, (ref_centre, ref_size) in enumerate(references):
+            d = float(np.linalg.norm(ref_centre - centre)) / max(size, ref_size)
+            if d < 1.0:
+                distance[i, j] = d
+    linked = {i: free[j] for i, j in _links(distance).items()}
     for i, pose in enumerate(poses):
         if i in linked:
             tracks[linked[i]].add(frame, pose)
@@ -914,6 +915,36 @@ def _link(tracks: list[_PersonTrack], poses: list[np.ndarray], frame: int, fps: 
             track = _PersonTrack(first_seen=frame)
             track.add(frame, pose)
             tracks.append(track)
+
+
+def _links(distance: np.ndarray) -> dict[int, int]:
+    """Rows (poses) -> columns (tracks) of finite ``distance``, each used once: the most links, then the least total
+    distance. A frame holds a few poses (the model is asked for ``max_people``, 2 by default), so every choice is
+    tried; with more than 5, the closest pairs are taken first."""
+    rows, cols = distance.shape
+    if rows > 5:
+        out: dict[int, int] = {}
+        for i, j in sorted(zip(*np.nonzero(np.isfinite(distance))), key=lambda ij: distance[ij]):
+            if i not in out and j not in out.values():
+                out[int(i)] = int(j)
+        return out
+    best: tuple[int, float, dict[int, int]] = (0, 0.0, {})
+
+    def search(i: int, used: frozenset[int], chosen: dict[int, int], total: float) -> None:
+        nonlocal best
+        if i == rows:
+            if len(chosen) > best[0] or (len(chosen) == best[0] and total < best[1]):
+                best = (len(chosen), total, dict(chosen))
+            return
+        search(i + 1, used, chosen, total)  # pose i starts a track of its own
+        for j in range(cols):
+            if j not in used and np.isfinite(distance[i, j]):
+                chosen[i] = j
+                search(i + 1, used | {j}, chosen, total + float(distance[i, j]))
+                del chosen[i]
+
+    search(0, frozenset(), {}, 0.0)
+    return best[2]
 
 
 def _pick_runner(tracks: list[_PersonTrack], n_frames: int) -> tuple[_PersonTrack, str]:

@@ -17,7 +17,7 @@ from ..pose import default_model_path, extract_pose_track
 from ..pose_track import PoseTrack
 
 # Bump when extract_pose_track's output changes for the same clip, model and options.
-TRACK_FORMAT = 9  # 2: repeated images found from the pixels; 3: a small runner is looked at again, closer; 4: one decoding pass (a small runner's closer look reads slightly different landmarks); 5: frames before a late detection tracked back; 6: only the lead-in before the first detection; 7: a runner crossing the frame is followed, not boxed; 8: one person found twice in a frame counts once; 9: poses linked to tracks closest pair first
+TRACK_FORMAT = 10  # 2: repeated images found from the pixels; 3: a small runner is looked at again, closer; 4: one decoding pass (a small runner's closer look reads slightly different landmarks); 5: frames before a late detection tracked back; 6: only the lead-in before the first detection; 7: a runner crossing the frame is followed, not boxed; 8: one person found twice in a frame counts once; 9: poses linked to tracks closest pair first; 10: ... the most links, each track looked for at its own pace
 
 
 def default_cache_dir() -> Path:
