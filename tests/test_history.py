@@ -272,3 +272,14 @@ def test_trend_plots_draw_each_legs_median_beside_both_legs():
     all_near = trend_plot(dates, **pooled, legs={"left": [24.0, 16.0, 13.0]}, near_sides=["left"] * 3)
     all_far = trend_plot(dates, **pooled, legs={"left": [24.0, 16.0, 13.0]}, near_sides=["right"] * 3)
     assert pixels_of(all_far, colours["left"]) < pixels_of(all_near, colours["left"]) - 90  # 3 hollow markers
+
+
+def test_a_change_bound_that_rounds_to_zero_has_no_minus():
+    """history.html printed a cadence change "+3 [-0, +5]" (a reviewer's catch): -0 reads as a direction."""
+    from formcheck.compare import MetricChange
+    from formcheck.history_html import _verdict_html
+
+    change = MetricChange(metric="step_cadence_spm", label="Step cadence", unit="steps/min", side="both", before_median=167.0,
+                          before_iqr=None, n_before=8, after_median=170.0, after_iqr=None, n_after=8, difference=3.0,
+                          ci95=(-0.3, 5.2), sdc=6.0, sdc_source="", better="higher", verdict="no clear change")
+    assert "(+3 [+0, +5])" in _verdict_html(change)

@@ -23,6 +23,7 @@ from .findings import FINDING_SPECS, FindingSpec
 from .geometry import SIDES
 from .history import History, RunnerHistory, Trend, finding_text, relative_link
 from .report_html import _e, _page, data_uri
+from .report_model import fmt
 
 # compare's per-step cadence is judged against the clip cadence's finding
 _SPEC_FOR_METRIC = {spec.metric: spec for spec in FINDING_SPECS.values()} | {"step_cadence_spm": FINDING_SPECS["low_cadence"]}
@@ -142,7 +143,8 @@ def _verdict_html(change: MetricChange | None) -> str:
     text = _e(change.verdict)
     if change.difference is not None and change.ci95 is not None:
         d, ci = _digits(change.unit), change.ci95
-        text += f" ({change.difference:+.{d}f} [{ci[0]:+.{d}f}, {ci[1]:+.{d}f}])"
+        # fmt: a bound that rounds to zero reads "+0", not "-0" (as compare's terminal table; a reviewer saw "[-0, +5]")
+        text += f" ({fmt(change.difference, d, signed=True)} [{fmt(ci[0], d, signed=True)}, {fmt(ci[1], d, signed=True)}])"
     cls = _VERDICT_CLASS.get(change.verdict, "")
     return f'<span class="{cls}">{text}</span>' if cls else text
 
