@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .atomic import write_text_atomic
+from .metrics import counted_steps
 from .result import HEEL_BACK, OVERSTRIDE_REACH, AnalysisResult, ResultFormatError
 
 Better = Literal["lower", "higher", "none", "vertical"]  # which way a metric improves ("vertical": nearer 0 deg, verdict())
@@ -181,8 +182,6 @@ def _step_values(analysis: AnalysisResult, spec: MetricSpec, side: str) -> np.nd
     """The values of the steps the analysis' own medians are taken over (formcheck.metrics.counted_steps: each leg's
     certain steps when enough remain). All steps had counted here, so compare and history gave a leg other medians
     than its report (a newcomer's test: 21.1 against the report's 22.3 % leg, two timing-uncertain steps in)."""
-    from .metrics import counted_steps
-
     leg = _anatomical(analysis, side)
     steps = [s for each in (("left", "right") if leg == "both" else (leg,))
              for s in counted_steps([t for t in analysis.steps if t.side == each])]
