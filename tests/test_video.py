@@ -175,6 +175,34 @@ def test_a_truncated_clip_says_what_to_do_and_its_advice_works(tmp_path: Path) -
     assert abs(len(decoded) - int(played.group(1))) <= 3 and decoded[-1].time_s <= float(played.group(3)) + 1e-6
 
 
+def test_a_clip_trimmed_by_an_edit_list_is_not_called_truncated(tmp_path: Path) -> None:
+    """A phone's trim without re-encoding keeps the frames before the cut and an edit list that skips them: a
+    newcomer's ``ffmpeg -ss 2.3 -c copy`` MOV (360 frames stored, 291 playing) was refused as truncated. Here 120
+    counting frames are stored with the first 30 before the clip's start (negative times, which the MOV muxer turns
+    into an edit list): the 90 after it are the clip, and they decode whole, in order, from time 0."""
+    full = tmp_path / "full.mp4"
+    with H264Writer(full, fps=30, size=(96, 64)) as writer:
+        for i in range(120):
+            writer.write(np.full((64, 96, 3), 2 * i, np.uint8))
+    trimmed = tmp_path / "trimmed.mov"
+    with av.open(str(full)) as source, av.open(str(trimmed), "w") as target:
+        stream = source.streams.video[0]
+        copy = target.add_stream_from_template(stream)
+        skip = round(30 / (30 * stream.time_base))  # 30 frames in the stream's time units
+        for packet in source.demux(stream):
+            if packet.dts is None:
+                continue
+            packet.pts, packet.dts, packet.stream = packet.pts - skip, packet.dts - skip, copy
+            target.mux(packet)
+    with av.open(str(trimmed)) as check:
+        assert check.streams.video[0].frames == 120  # all stored: the edit list, not the file, skips the 30
+
+    assert probe_video(trimmed).n_frames == 90
+    frames = list(iter_frames(trimmed))
+    assert len(frames) == 90 and frames[0].time_s == pytest.approx(0.0)
+    assert [round(float(f.rgb.mean()) / 2) for f in frames[::30]] == [30, 60, 90]  # grey 2 * i: frames 30, 60, 90
+
+
 def _counting_frames(n: int = 12, size: tuple[int, int] = (96, 64)) -> list[np.ndarray]:
     """Frames whose brightness encodes their number (10 grey levels apart): order survives compression."""
     w, h = size

@@ -74,7 +74,7 @@ class VideoInfo:
     width: int
     height: int
     fps: float  # nominal (average) frame rate as stored in the file
-    n_frames: int  # as stored; 0 when the container does not say
+    n_frames: int  # frames that play (stored, fewer when an edit list skips some); 0 when the container does not say
     duration_s: float
     codec: str
     rotation_deg: int  # rotation applied to reach display orientation (0, 90, 180, 270)
@@ -169,10 +169,25 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
             duration = container.duration / av.time_base
         else:
             duration = 0.0
-        n_frames = int(stream.frames or (round(duration * fps) if fps else 0))
+        n_frames = _frames_that_play(int(stream.frames or 0), duration, fps)
         return VideoInfo(str(path), width, height, fps, n_frames, duration, stream.codec_context.name, rotation)
     finally:
         container.close()
+
+
+def _frames_that_play(stored: int, duration_s: float, fps: float) -> int:
+    """How many frames the clip plays: the stored count, or fewer when the duration says so.
+
+    A clip trimmed without re-encoding (a phone's or an app's trim, ``ffmpeg -ss ... -c copy``) keeps the frames
+    before the cut and an edit list that skips them: the container counts all it stores while only the ones after
+    the cut play and decode. Taken as stored, a trimmed MOV (360 stored, 291 playing for its 9.7 s) was refused as
+    truncated after its whole pose pass (a newcomer's test). The duration, which the edit list sets, counts the
+    frames that play; a file cut short in the copy keeps its full duration in its header, and stays refused.
+    """
+    by_duration = round(duration_s * fps) if duration_s > 0 and fps > 0 else 0
+    if stored and by_duration:
+        return min(stored, by_duration)
+    return stored or by_duration
 
 
 def _to_display_rgb(frame: av.VideoFrame, rotation_deg: int) -> np.ndarray:
