@@ -16,11 +16,14 @@ within 3 deg.
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
+from formcheck import landmarks as lm
 from formcheck.analysis import analyze_track
 from formcheck.evaluation.landmarks import overstride_error_budget
 
@@ -142,3 +145,39 @@ def test_the_reports_angle_error_footnote_holds_on_the_sample(analyses):
             assert got["confidence"] == ("high" if side == analysis.near_side else "medium")
     near, far = analysis.near_side, "right" if analysis.near_side == "left" else "left"
     assert 3.0 < worst[near] <= 5.0 and 10.0 < worst[far] <= 14.0, worst
+
+
+def _squeezed_copy(source: Path, target: Path, aspect: Fraction) -> Path:
+    """``source`` stored with non-square pixels: each frame squeezed to 1 / ``aspect`` of its width, the stream marked
+    with that sample aspect ratio, so that a player shows it as the original (what HDV cameras and some apps save)."""
+    with av.open(str(source)) as src, av.open(str(target), "w") as dst:
+        stream = src.streams.video[0]
+        rate = stream.average_rate
+        out = dst.add_stream("libx264", rate=rate)
+        out.width, out.height, out.pix_fmt = round(stream.width / aspect), stream.height, "yuv420p"
+        out.codec_context.sample_aspect_ratio = aspect
+        out.options = {"crf": "18"}
+        for i, frame in enumerate(src.decode(stream)):
+            squeezed = frame.reformat(width=out.width, height=out.height, format="yuv420p", interpolation="AREA")
+            squeezed.pts, squeezed.time_base = i, Fraction(1) / rate
+            dst.mux(out.encode(squeezed))
+        dst.mux(out.encode(None))
+    return target
+
+
+def test_a_clip_stored_with_squeezed_pixels_reads_as_it_plays(pose_track_of, tmp_path_factory):
+    """A newcomer's copy stored 540x1280 with a 4:3 pixel aspect ratio (it plays as 720x1280) read the same running's
+    overstride at 17 / 10 % leg against 23 / 18, without a warning: every horizontal distance was in squeezed pixels.
+    The sample stored at 720x540 with 4:3 pixels: its pose is where the original's is (image pixels, 960x540), and its
+    near-foot overstride is within 3 % leg of the rendered truth, as the original's is."""
+    squeezed = _squeezed_copy(SAMPLES / "sample_run.mp4", tmp_path_factory.mktemp("squeezed") / "sample_run_sar43.mp4",
+                              Fraction(4, 3))
+    track, original = pose_track_of(squeezed), pose_track_of(SAMPLES / "sample_run.mp4")
+    assert track.image_size == original.image_size == (960, 540)
+    hips = [lm.LEG[side]["hip"] for side in ("left", "right")]
+    both = np.isfinite(track.keypoints_px[:, hips, 0]) & np.isfinite(original.keypoints_px[:, hips, 0])
+    shift_px = np.abs(track.keypoints_px[:, hips, 0] - original.keypoints_px[:, hips, 0])[both]
+    assert both.mean() > 0.9 and np.median(shift_px) < 3.0, np.median(shift_px)  # squeezed pixels: ~100 px (x / 4 * 3)
+    truth = json.loads((SAMPLES / "sample_run.truth.json").read_text())
+    _, overstride_error, _ = _near_errors(analyze_track(track), truth)
+    assert abs(np.median(overstride_error)) <= 3.0, overstride_error

@@ -56,6 +56,37 @@ def test_frames_come_out_in_display_orientation(tmp_path: Path, display_rotation
     assert f"{vertical}-{horizontal}" == expected_corner
 
 
+@pytest.mark.parametrize(("aspect", "stored_size", "shown_size"), [(Fraction(4, 3), (96, 64), (128, 64)),
+                                                                  (Fraction(2, 3), (96, 64), (96, 96))])
+def test_frames_come_out_with_square_pixels(tmp_path: Path, aspect: Fraction, stored_size, shown_size) -> None:
+    """A frame stored with non-square pixels comes out as a player shows it: the squeezed side stretched by the sample
+    aspect ratio. A 24x32 block of stored pixels is a square of 32x32 (4:3) or 24x48 (2:3) on screen."""
+    path = tmp_path / "squeezed.mp4"
+    w, h = stored_size
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.codec_context.sample_aspect_ratio = aspect
+        image = np.zeros((h, w, 3), np.uint8)
+        image[16:48, 36:60] = 255
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 30)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+    info = probe_video(path)
+    assert (info.width, info.height) == shown_size and info.pixel_aspect == pytest.approx(float(aspect))
+    rgb = next(iter_frames(path)).rgb
+    assert (rgb.shape[1], rgb.shape[0]) == shown_size
+    ys, xs = np.nonzero(rgb.mean(axis=2) > 128)
+    block = (xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
+    expected = (24 * max(aspect, 1), 32 / min(aspect, 1))
+    assert block == pytest.approx(expected, abs=2)
+    small = next(iter_frames(path, max_side=64)).rgb  # shrunk to a working size: the shape it is shown in, kept
+    assert max(small.shape[:2]) == 64 and small.shape[1] / small.shape[0] == pytest.approx(shown_size[0] / shown_size[1], abs=0.05)
+
+
 def test_variable_frame_rate_timestamps_survive_a_round_trip(tmp_path: Path) -> None:
     times = [0.0, 0.033, 0.050, 0.100, 0.1167, 0.200]  # irregular, as phones record
     path = tmp_path / "vfr.mp4"

@@ -878,6 +878,7 @@ def _build_track(
             "video_fps": info.fps,
             "fps_override": fps_override,  # --fps as given (None: the file's own rate), even when equal to the file's
             "rotation_deg": info.rotation_deg,
+            "pixel_aspect": info.pixel_aspect,  # stored frames squeezed by this much, stretched back to square pixels
             "repeated_frames": repeated,
             "model_region": None if region is None else region.describe(),
         },

@@ -1,9 +1,10 @@
 """Video in and out: decode a phone clip frame by frame, and write H.264 MP4s that play anywhere.
 
 Reading uses PyAV (FFmpeg): frames come out in display orientation (the rotation phones store
-as metadata is applied), with their real presentation timestamps (phones record variable frame
-rate), streamed one at a time so memory does not grow with clip length. Decoding runs on a
-background thread a few frames ahead, so it overlaps with the pose model.
+as metadata is applied) with square pixels (a squeezed frame is stretched as a player shows it),
+with their real presentation timestamps (phones record variable frame rate), streamed one at a
+time so memory does not grow with clip length. Decoding runs on a background thread a few frames
+ahead, so it overlaps with the pose model.
 
 Writing uses PyAV's bundled libx264 (OpenCV's pip wheels have no H.264 encoder): yuv420p,
 ``+faststart``, to a temporary file renamed into place only when the clip is complete.
@@ -78,6 +79,7 @@ class VideoInfo:
     duration_s: float
     codec: str
     rotation_deg: int  # rotation applied to reach display orientation (0, 90, 180, 270)
+    pixel_aspect: float = 1.0  # the file's sample aspect ratio (stored pixel width / height); frames come out square
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,8 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         if first is None:
             raise VideoReadError(f"{path}: video has no frames")
         rotation = _rotation_deg(stream, first)
-        width, height = first.width, first.height
+        aspect = _pixel_aspect(stream)
+        width, height = _square_pixel_size(first.width, first.height, aspect)
         if rotation in (90, 270):
             width, height = height, width
         fps = float(stream.average_rate or stream.guessed_rate or stream.base_rate or 0.0)
@@ -170,9 +173,34 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         else:
             duration = 0.0
         n_frames = _frames_that_play(int(stream.frames or 0), duration, fps)
-        return VideoInfo(str(path), width, height, fps, n_frames, duration, stream.codec_context.name, rotation)
+        return VideoInfo(str(path), width, height, fps, n_frames, duration, stream.codec_context.name, rotation,
+                         float(aspect))
     finally:
         container.close()
+
+
+def _pixel_aspect(stream: av.video.stream.VideoStream) -> Fraction:
+    """The stream's sample aspect ratio (a stored pixel's width / height); 1 when unset or nonsense."""
+    aspect = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    if aspect is None or aspect <= 0 or not 0.1 <= aspect <= 10:
+        return Fraction(1)
+    return Fraction(aspect)
+
+
+def _square_pixel_size(width: int, height: int, aspect: Fraction) -> tuple[int, int]:
+    """(width, height) of a stored frame once its pixels are made square, as a player shows it.
+
+    Some cameras and apps store a frame squeezed with non-square pixels (HDV's 1440x1080 at 4:3 shows as 1920x1080; a
+    newcomer's 540x1280 at 4:3 showed as 720x1280). Measured in stored pixels, every horizontal distance is off by
+    that ratio: the newcomer's copy read the same running's overstride 17 / 10 % leg against the original's 23 / 18,
+    with no warning, and a 2:1 copy was refused for too few steps. The squeezed side is stretched, never the other
+    shrunk, so no detail is lost.
+    """
+    if aspect == 1:
+        return width, height
+    if aspect > 1:
+        return max(2, round(width * aspect)), height
+    return width, max(2, round(height / aspect))
 
 
 def _frames_that_play(stored: int, duration_s: float, fps: float) -> int:
@@ -216,6 +244,7 @@ def _decode(
             stream.codec_context.thread_count = 2  # each frame thread holds 4K frames of its own (a 4K clip: -25 MB)
         origin: float | None = None
         rotation: int | None = None
+        aspect = _pixel_aspect(stream)
         index = -1
         # with ``only``, decoding stops one frame past its last (and what the decoder's threads had begun): the
         # consumer stops there, but a producer that yields nothing more never hears of it, and decoded on to the
@@ -238,10 +267,14 @@ def _decode(
                     break
                 if only is not None and index not in only:
                     continue  # decoded (later frames need it) but not converted
-                if max_side is not None and max(frame.width, frame.height) > max_side:
-                    sc = max_side / max(frame.width, frame.height)  # shrunk by swscale: no full-size RGB copy
-                    frame = frame.reformat(width=max(2, round(frame.width * sc)), height=max(2, round(frame.height * sc)),
-                                           format="rgb24", interpolation="AREA")
+                width, height = _square_pixel_size(frame.width, frame.height, aspect)
+                if max_side is not None and max(width, height) > max_side:
+                    sc = max_side / max(width, height)  # shrunk by swscale: no full-size RGB copy
+                    width, height = max(2, round(width * sc)), max(2, round(height * sc))
+                if (width, height) != (frame.width, frame.height):
+                    shrunk = width <= frame.width and height <= frame.height
+                    frame = frame.reformat(width=width, height=height, format="rgb24",
+                                           interpolation="AREA" if shrunk else "BILINEAR")
                 rgb = _to_display_rgb(frame, rotation or 0)
                 derived = None if derive is None else derive(rgb)
                 yield Frame(index, clip_time * time_scale, rgb if keep_rgb else None, clip_time, derived)
