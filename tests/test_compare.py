@@ -68,6 +68,30 @@ def test_a_leg_is_compared_over_the_steps_its_report_counts() -> None:
     assert compare_metric(few, after, METRICS[0], "left").n_before == 3
 
 
+def test_both_legs_move_with_the_legs_whatever_their_step_counts() -> None:
+    """Legs far apart (knee flexion at contact ~29 deg near, ~7 far, as MediaPipe reads treadmill_side_01) whose step
+    counts swap between runs: each leg moves -0.4 deg. Pooled, the steps' median jumped from the near leg's value to
+    the far leg's (a newcomer's history: 18.7 -> 9.5 while the legs moved +0.2 and -1.2). Each leg's median averaged,
+    "both" moves as the legs do: (-0.4 + -0.4) / 2."""
+    from formcheck.compare import compare_metric
+
+    knee = next(spec for spec in METRICS if spec.key == "knee_flexion_contact_deg")
+    spread = [-1.0, 1.0, -0.5, 0.5, 0.0, -0.25, 0.25, -0.75, 0.75, 0.0]  # its first 4, and all 10: median 0
+
+    def run(n_left: int, n_right: int, shift: float) -> AnalysisResult:
+        left = _steps({"knee_flexion_contact_deg": [29.0 + shift + d for d in spread[:n_left]]}, "left")
+        right = _steps({"knee_flexion_contact_deg": [7.0 + shift + d for d in spread[:n_right]]}, "right")
+        return _analysis(left + right)
+
+    before, after = run(10, 4, 0.0), run(4, 10, -0.4)
+    change = compare_metric(before, after, knee, "both")
+    assert (change.before_median, change.after_median) == pytest.approx(((29.0 + 7.0) / 2, (28.6 + 6.6) / 2), abs=1e-3)
+    assert change.difference == pytest.approx(-0.4, abs=1e-3) and change.verdict == "no clear change"
+    assert (change.n_before, change.n_after) == (14, 14)
+    for side in ("left", "right"):
+        assert compare_metric(before, after, knee, side).difference == pytest.approx(-0.4, abs=1e-3)
+
+
 def test_bootstrap_interval_matches_a_hand_computed_case() -> None:
     # Constant samples: every resample has the same medians, so the interval is the point.
     low, high = bootstrap_median_difference(np.full(9, 10.0), np.full(7, 14.0))

@@ -61,9 +61,15 @@ def squad_page(squad_out, tmp_path_factory) -> tuple[Path, object]:
     return page, history
 
 
-def _steps(folder: Path, key: str) -> np.ndarray:
+def _steps(folder: Path, key: str, side: str | None = None) -> np.ndarray:
     steps = json.loads((folder / "analysis.json").read_text())["steps"]
-    return np.array([s[key] for s in steps if s[key] is not None], dtype=float)
+    return np.array([s[key] for s in steps if s[key] is not None and side in (None, s["side"])], dtype=float)
+
+
+def _both_legs(folder: Path, key: str) -> float:
+    """Both legs as compare takes them: each leg's median (its 3 or more steps), averaged."""
+    medians = [np.median(v) for v in (_steps(folder, key, side) for side in ("left", "right")) if v.size >= 3]
+    return float(np.mean(medians))
 
 
 def test_recordings_in_date_order_with_medians_and_compares_verdicts(squad_out):
@@ -73,8 +79,8 @@ def test_recordings_in_date_order_with_medians_and_compares_verdicts(squad_out):
     assert [rec.name for rec in ana.recordings] == ["2026-01-05_week1", "2026-02-02_week2"]
     first, latest = (squad_out / "runner=Ana" / n for n in ("2026-01-05_week1", "2026-02-02_week2"))
     trend = ana.trend("overstride_pct_leg")
-    assert [p.median for p in trend.points] == pytest.approx([np.median(_steps(first, "overstride_pct_leg")),
-                                                              np.median(_steps(latest, "overstride_pct_leg"))], abs=1e-3)
+    assert [p.median for p in trend.points] == pytest.approx([_both_legs(first, "overstride_pct_leg"),
+                                                              _both_legs(latest, "overstride_pct_leg")], abs=1e-3)
     expected = compare_metric(AnalysisResult.load(first / "analysis.json"), AnalysisResult.load(latest / "analysis.json"), OVERSTRIDE, "both")
     assert trend.latest.since_previous == expected and trend.latest.since_first == expected
     assert expected.verdict == "improved"  # 30 -> 12 % leg: far past the 3 % leg SDC

@@ -14,8 +14,9 @@ per-step values, so a past run need not be re-processed.
 Two runs that cannot be compared (:func:`comparability_refusals`: walking against running, very
 different speeds, one camera moving and the other still, very different scale) raise
 :class:`NotComparableError` unless ``force``; then the reasons head the comparability warnings.
-Legs are compared by anatomical side ("left", "right"), both together ("both"), and, when the
-clips were filmed from opposite sides, also by their place relative to the camera ("near", "far"):
+Legs are compared by anatomical side ("left", "right"), both together ("both": each leg's median,
+averaged), and, when the clips were filmed from opposite sides, also by their place relative to the
+camera ("near", "far"):
 the near leg is seen and measured better, so near against near is the like-for-like comparison
 (and the one under which a mirrored copy of a clip shows no change).
 
@@ -75,6 +76,7 @@ METRICS: tuple[MetricSpec, ...] = (
 )
 COMPARED_SIDES = ("left", "right", "both")  # plus "near" and "far" when the camera sides differ
 SHOWN_SIDE_ORDER = ("both", "left", "right")  # Comparison.shown_changes: pooled first, then each leg
+MIN_STEPS = 3  # steps with a value a leg needs in each run to be compared (fewer: "not measurable")
 POOLED_ONLY = frozenset({"step_cadence_spm"})  # shown for both legs together only (Comparison.shown_changes)
 
 # Refusals (docs/compare.md): beyond these the two runs are not the same kind of run, filmed the same way.
@@ -96,7 +98,7 @@ class MetricChange:
     label: str
     unit: str
     side: str
-    before_median: float | None
+    before_median: float | None  # "both": the legs' medians averaged (_balanced_legs)
     before_iqr: tuple[float, float] | None
     n_before: int
     after_median: float | None
@@ -129,10 +131,10 @@ class Comparison:
         return next(c for c in self.changes if c.metric == metric and c.side == side)
 
     def shown_changes(self) -> list[MetricChange]:
-        """The rows a person reads: each metric with both legs pooled, then each leg alone (anatomical side). Pooled
+        """The rows a person reads: each metric with both legs together, then each leg alone (anatomical side). Both
         alone hid the legs: a shank of -8 deg on one leg and +12 on the other read +3, and the bundled before/after
         pair's left leg, whose hip extension at toe-off went from 7 to 16 deg ("improved"), read "no clear change"
-        pooled with a far leg that MediaPipe reads low (a newcomer's test).
+        together with a far leg that MediaPipe reads low (a newcomer's test).
 
         Clips filmed from opposite sides also get each leg by its place ("near", "far": like with like). Step cadence
         is shown pooled only: a leg's steps are timed between the two feet's markers, whose alternation is no
@@ -178,18 +180,37 @@ def _anatomical(analysis: AnalysisResult, side: str) -> str:
     return side
 
 
-def _step_values(analysis: AnalysisResult, spec: MetricSpec, side: str) -> np.ndarray:
-    """The values of the steps the analysis' own medians are taken over (formcheck.metrics.counted_steps: each leg's
-    certain steps when enough remain). All steps had counted here, so compare and history gave a leg other medians
-    than its report (a newcomer's test: 21.1 against the report's 22.3 % leg, two timing-uncertain steps in)."""
+def _leg_values(analysis: AnalysisResult, spec: MetricSpec, side: str) -> dict[str, np.ndarray]:
+    """Each leg's values (anatomical side; "both": the two legs) over the steps the analysis' own medians are taken
+    over (formcheck.metrics.counted_steps: each leg's certain steps when enough remain). All steps had counted here, so
+    compare and history gave a leg other medians than its report (a newcomer's test: 21.1 against the report's 22.3 %
+    leg, two timing-uncertain steps in)."""
     leg = _anatomical(analysis, side)
-    steps = [s for each in (("left", "right") if leg == "both" else (leg,))
-             for s in counted_steps([t for t in analysis.steps if t.side == each])]
-    if spec.key == "step_cadence_spm":
-        values = [60.0 / s.step_time_s for s in steps if s.step_time_s]
-    else:
-        values = [getattr(s, spec.key) for s in steps]
-    return np.array([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    out = {}
+    for each in ("left", "right") if leg == "both" else (leg,):
+        steps = counted_steps([t for t in analysis.steps if t.side == each])
+        if spec.key == "step_cadence_spm":
+            values = [60.0 / s.step_time_s for s in steps if s.step_time_s]
+        else:
+            values = [getattr(s, spec.key) for s in steps]
+        out[each] = np.array([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    return out
+
+
+def _step_values(analysis: AnalysisResult, spec: MetricSpec, side: str) -> np.ndarray:
+    """All the values :func:`_leg_values` gives, the legs' together."""
+    return np.concatenate(list(_leg_values(analysis, spec, side).values()))
+
+
+def _balanced_legs(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> list[str]:
+    """The legs "both" is taken over: each with MIN_STEPS or more values in both runs.
+
+    Both legs are each leg's median averaged, each leg counting once whatever its number of steps. Pooled, the steps'
+    median jumps between the legs when they differ and their step counts do: a newcomer's runs had knee flexion at
+    contact 29 deg on the near leg and 7 on the far one, and "both" went 19.2 -> 23.6 while the left leg moved -0.3
+    and the right -0.5 (the uncertain steps the medians leave out differed). A leg with fewer steps in either run is
+    left out of both numbers, so that the two compare the same legs."""
+    return [leg for leg in before if before[leg].size >= MIN_STEPS and after.get(leg, np.empty(0)).size >= MIN_STEPS]
 
 
 def _iqr(values: np.ndarray) -> tuple[float, float]:
@@ -199,9 +220,16 @@ def _iqr(values: np.ndarray) -> tuple[float, float]:
 
 def bootstrap_median_difference(before: np.ndarray, after: np.ndarray, *, n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
     """95% percentile interval of median(after) - median(before), steps resampled within each clip."""
+    return bootstrap_balanced_difference([before], [after], n_resamples=n_resamples, seed=seed)
+
+
+def bootstrap_balanced_difference(before: list[np.ndarray], after: list[np.ndarray], *, n_resamples: int = 2000,
+                                  seed: int = 0) -> tuple[float, float]:
+    """95% percentile interval of the legs' mean median after minus before (``before[i]`` and ``after[i]``: one leg's
+    steps), steps resampled within each leg of each clip."""
     rng = np.random.default_rng(seed)
-    b = np.median(rng.choice(before, size=(n_resamples, before.size), replace=True), axis=1)
-    a = np.median(rng.choice(after, size=(n_resamples, after.size), replace=True), axis=1)
+    b = np.mean([np.median(rng.choice(x, size=(n_resamples, x.size), replace=True), axis=1) for x in before], axis=0)
+    a = np.mean([np.median(rng.choice(x, size=(n_resamples, x.size), replace=True), axis=1) for x in after], axis=0)
     low, high = np.percentile(a - b, [2.5, 97.5])
     return float(low), float(high)
 
@@ -240,24 +268,34 @@ def sdc_for(spec: MetricSpec, fps: float) -> float:
 
 
 def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, side: str, *, seed: int = 0) -> MetricChange:
-    b, a = _step_values(before, spec, side), _step_values(after, spec, side)
+    b_legs, a_legs = _leg_values(before, spec, side), _leg_values(after, spec, side)
+    balanced = _balanced_legs(b_legs, a_legs) if side == "both" else []
+    if balanced:  # both legs: each leg once, the same legs in both runs
+        b_legs, a_legs = ({leg: values[leg] for leg in balanced} for values in (b_legs, a_legs))
+    b, a = np.concatenate(list(b_legs.values())), np.concatenate(list(a_legs.values()))
     fps = min(float(before.video.fps or 0), float(after.video.fps or 0))
     sdc = sdc_for(spec, fps)
     common: dict[str, Any] = {"metric": spec.key, "label": spec.label, "unit": spec.unit, "side": side, "n_before": int(b.size),
                               "n_after": int(a.size), "sdc": sdc, "sdc_source": spec.sdc_source, "better": spec.better}
-    if b.size < 3 or a.size < 3:
+    if b.size < MIN_STEPS or a.size < MIN_STEPS:
         return MetricChange(
             before_median=round(float(np.median(b)), 3) if b.size else None, before_iqr=_iqr(b) if b.size else None,
             after_median=round(float(np.median(a)), 3) if a.size else None, after_iqr=_iqr(a) if a.size else None,
             difference=None, ci95=None, verdict="not measurable", **common,
         )
-    difference = float(np.median(a) - np.median(b))
-    ci = bootstrap_median_difference(b, a, seed=seed)
+    if balanced:
+        median_b = float(np.mean([np.median(x) for x in b_legs.values()]))
+        median_a = float(np.mean([np.median(x) for x in a_legs.values()]))
+        ci = bootstrap_balanced_difference(list(b_legs.values()), list(a_legs.values()), seed=seed)
+    else:
+        median_b, median_a = float(np.median(b)), float(np.median(a))
+        ci = bootstrap_median_difference(b, a, seed=seed)
+    difference = median_a - median_b
     return MetricChange(
-        before_median=round(float(np.median(b)), 3), before_iqr=_iqr(b),
-        after_median=round(float(np.median(a)), 3), after_iqr=_iqr(a),
+        before_median=round(median_b, 3), before_iqr=_iqr(b),
+        after_median=round(median_a, 3), after_iqr=_iqr(a),
         difference=round(difference, 3), ci95=(round(ci[0], 3), round(ci[1], 3)),
-        verdict=verdict(difference, ci, sdc, spec.better, float(np.median(b)), float(np.median(a))), **common,
+        verdict=verdict(difference, ci, sdc, spec.better, median_b, median_a), **common,
     )
 
 
@@ -398,7 +436,8 @@ def _pooled_only_with_a_leg(change: MetricChange, before: AnalysisResult, after:
     compared (a newcomer's test)."""
     if change.side != "both" or change.verdict == "not measurable":
         return change
-    if any(_step_values(before, spec, side).size >= 3 and _step_values(after, spec, side).size >= 3 for side in ("left", "right")):
+    if any(_step_values(before, spec, side).size >= MIN_STEPS and _step_values(after, spec, side).size >= MIN_STEPS
+           for side in ("left", "right")):
         return change
     return replace(change, difference=None, ci95=None, verdict="not measurable")
 

@@ -10,7 +10,7 @@ Python API::
 
 A recording is a clip folder the batch finished (``OUTDIR/runner=NAME/DATE_CLIP/`` with its
 ``batch.json``); a runner's recordings are taken in date order. For each metric of
-:data:`formcheck.compare.METRICS` (both legs' steps together, as ``formcheck compare``'s headline
+:data:`formcheck.compare.METRICS` (both legs together, as ``formcheck compare``'s headline
 table), every recording gets its median and interquartile range, and, from the second on, the
 change since the previous recording and since the first, judged by
 :func:`formcheck.compare.compare_metric`: "improved" or "worse" only when the 95 % bootstrap
@@ -19,7 +19,7 @@ interval excludes zero and the change reaches the metric's smallest detectable c
 cadence, frame rate) come from :func:`formcheck.compare.comparability_warnings`.
 
 Each leg alone gets its trends too (``RunnerHistory.leg_trends``, ``trend(metric, "left")``), as compare's rows under
-each metric: a leg's change can hide in both legs pooled. Between recordings filmed from opposite sides a leg's
+each metric: a leg's change can hide in both legs together. Between recordings filmed from opposite sides a leg's
 changes carry the verdict "view differs", as in compare.
 
 A runner needs attention when their latest recording has a moderate or marked finding, or a
@@ -47,7 +47,7 @@ from .compare import (
 from .result import AnalysisResult
 
 ATTENTION_SEVERITIES = ("moderate", "marked")
-SIDE = "both"  # both legs' steps together, as compare's headline
+SIDE = "both"  # both legs together (each leg's median, averaged), as compare's headline
 LEGS = ("left", "right")  # ... and each leg alone, as compare's rows under it
 
 

@@ -238,7 +238,7 @@ def render_history_html(history: History, page_dir: Path) -> str:
     dates = sorted(rec.date for r in history.runners for rec in r.recordings)
     title = "Squad history" if len(history.runners) > 1 else f"History: {history.runners[0].runner}"
     header = (f"<h1>{_e(title)}</h1><p class=\"sub\">{len(history.runners)} runner{'s' if len(history.runners) != 1 else ''}, "
-              f"{n_rec} recording{'s' if n_rec != 1 else ''}, {_e(dates[0])} to {_e(dates[-1])}. Both legs' steps together, and each leg alone in the changes. "
+              f"{n_rec} recording{'s' if n_rec != 1 else ''}, {_e(dates[0])} to {_e(dates[-1])}. Both legs together (each leg's median, averaged), and each leg alone in the changes. "
               "A change is called improved or worse only when its 95% interval excludes zero and it reaches the metric's "
               "smallest detectable change, as in formcheck compare.</p>")
     nav = '<nav class="runner-nav">' + "".join(f'<a href="#{_anchor(r.runner)}">{_e(r.runner)}</a>' for r in history.runners) + "</nav>"

@@ -88,7 +88,7 @@ def write_compare_report(
 ) -> Path:
     """Write the before/after report (``formcheck compare BEFORE AFTER -o OUTDIR`` -> OUTDIR/report.html).
 
-    ``comparison``'s changes give the "What changed" table (both legs pooled, then each leg). ``before`` /
+    ``comparison``'s changes give the "What changed" table (both legs together, then each leg). ``before`` /
     ``after``: computed analyses or loaded results (then without the thigh-angle plot). Stills as in
     :func:`write_report`, with a reason per run. Atomic write.
     """

@@ -464,7 +464,7 @@ def _change_value(v: float | None, unit: str) -> str:
 
 
 def change_rows(comparison: Comparison) -> list[dict[str, str]]:
-    """The rows of "What changed", both legs pooled and then each leg (:meth:`Comparison.shown_changes`): metric,
+    """The rows of "What changed", both legs together and then each leg (:meth:`Comparison.shown_changes`): metric,
     side, before, after, change (95% interval), verdict, as text."""
     rows = []
     for c in comparison.shown_changes():
