@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from formcheck.analysis import AnalysisError, analyze_track
@@ -123,6 +124,21 @@ def test_camera_motion_makes_a_new_result(synthetic_analysis):
 def test_synthetic_cadence(synthetic_analysis):
     g, a = synthetic_analysis
     assert abs(a.summary.cadence_spm - g.params.cadence_spm) < 0.01 * g.params.cadence_spm
+
+
+def test_both_feet_contact_time_is_what_compare_calls_both_legs(synthetic_analysis):
+    """The report's card gives both feet's contact time, compare's table both legs': one run's card read 322 ms beside
+    the table's 323 (a newcomer's test). Both are each foot's median, averaged; the simulated runner's contact time,
+    its own truth, is within a frame of it."""
+    from formcheck.compare import METRICS, compare_metric
+
+    g, a = synthetic_analysis
+    result = a.result
+    feet = [np.median([s.contact_time_s for s in result.steps if s.side == side and s.contact_time_s]) for side in ("left", "right")]
+    assert result.summary.contact_time_s == pytest.approx(np.mean(feet), abs=1e-4)
+    contact = next(spec for spec in METRICS if spec.key == "contact_time_s")
+    assert compare_metric(result, result, contact, "both").after_median == pytest.approx(result.summary.contact_time_s, abs=1e-3)
+    assert abs(result.summary.contact_time_s - g.truth["contact_time_s"]) <= 1 / 60
 
 
 def test_synthetic_far_side_overstride_finding(synthetic_analysis):

@@ -195,7 +195,7 @@ def headline_cards(result: AnalysisResult) -> list[Card]:
     ct, ft = num(summary.contact_time_s), num(summary.flight_time_s)
     details = []
     if ct is not None:
-        details.append(f"Ground contact {fmt(ct * 1000, 0)} ms (median, both feet)")
+        details.append(f"Ground contact {fmt(ct * 1000, 0)} ms (both feet: each foot's median, averaged)")
     if ft is not None:
         details.append(f"Flight {fmt(ft * 1000, 0)} ms")
     if f is not None:
