@@ -126,7 +126,7 @@ class EventParams:
     zeni_max_shift_stride: float = 0.05  # ... a delay of at most this
     symmetry_tolerance_stride: float = 0.05  # a less visible leg's contact time this far from the other leg's is checked
     symmetry_min_ratio: float = 0.5  # the better seen leg's toe lift under this x the other leg's contact time: no toe-off
-    gross_contact_ratio: float = 0.65  # a leg's median contact time under this x the better seen leg's (or over 1 / it): re-timed
+    gross_contact_ratio: float = 0.75  # a leg's median contact time under this x the better seen leg's (or over 1 / it): re-timed
     doubt_offset_stride: float = 0.1  # a step whose timing departs this far from its leg's median is uncertain
     alternation_min_stride: float = 0.25  # contacts of the two legs closer than this are one foot counted twice
     unseen_frames: int = 2  # ... and so is a step whose foot was not tracked in this many frames before contact
