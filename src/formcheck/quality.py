@@ -465,9 +465,11 @@ def quality_checks(
     elif det < DETECTION_WARN:
         warnings.append(f"person detected in only {det:.0%} of frames: keep the whole body in view and film in better light")
     if view["verdict"] == "turned":
+        upside_down = view["trunk_from_up_deg"] > 135  # a runner at 175 deg had been told the clip was filmed sideways
         refusals.append(
             f"the runner is not upright in the picture (the body lies {view['trunk_from_up_deg']:.0f}° from vertical): the "
-            "video's rotation was lost or it was filmed sideways; turn it upright (a phone's photo editor can) and analyse it again")
+            f"video's rotation was lost or it was filmed {'upside down' if upside_down else 'sideways'}; turn it upright (a "
+            "phone's photo editor can) and analyse it again")
     elif view["verdict"] == "frontal":
         refusals.append(
             f"this is not a side view (the camera sees the runner from the front or at an angle in {view['frontal_fraction']:.0%} "
