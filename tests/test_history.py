@@ -107,6 +107,25 @@ def test_one_runner_only(squad_out):
         build_history(squad_out, runner="Zed")
 
 
+def test_a_clip_the_batch_could_not_analyse_is_said_not_silently_left_out(squad_out, squad_page):
+    """Ben's second clip is not a video: the batch failed it. A newcomer's history said "Sam: 2 recordings" of a
+    three-week manifest, the failed week not mentioned. It is listed, with its date and the batch's reason, in the
+    history (for Ben, not for Ana), its JSON, the page, and the terminal."""
+    from formcheck.history import NotAnalysed
+
+    said = "x.mp4 (Ben, 2026-01-07): failed: "
+    ben = build_history(squad_out, runner="Ben")
+    assert [(n.runner, n.date, n.clip, n.status) for n in ben.not_analysed] == [("Ben", "2026-01-07", "x.mp4", "failed")]
+    assert "x.mp4: not a readable video" in ben.not_analysed[0].message  # the batch's own reason (formcheck.video)
+    assert build_history(squad_out, runner="Ana").not_analysed == ()
+    page, history = squad_page
+    assert [NotAnalysed(**n) for n in history.to_dict()["not_analysed"]] == list(ben.not_analysed)
+    assert said in html.unescape(page.read_text(encoding="utf-8"))
+    result = subprocess.run([sys.executable, "-m", "formcheck", "history", str(squad_out), "--runner", "Ben", "-o",
+                             str(page.parent / "ben.html")], capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0 and f"not analysed in the last batch: {said}" in result.stdout, result.stdout
+
+
 def test_threshold_bands_follow_the_findings():
     assert bands(FINDING_SPECS["overstride"]) == [(15.0, 25.0, "mild"), (25.0, 35.0, "moderate"), (35.0, np.inf, "marked")]
     assert bands(FINDING_SPECS["limited_hip_extension"]) == [(5.0, 10.0, "mild"), (-np.inf, 5.0, "moderate")]

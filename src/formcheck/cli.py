@@ -782,9 +782,10 @@ def history(
     quiet: QuietOpt = False,
 ) -> None:
     """Each runner's recordings in date order: medians, change since the previous and the first, who needs attention."""
+    from rich.markup import escape
     from rich.table import Table
 
-    from .history import HistoryError, build_history, write_history
+    from .history import HistoryError, build_history, not_analysed_text, write_history
 
     try:
         hist = build_history(outdir, runner)
@@ -830,6 +831,9 @@ def history(
         out.print(table)
         for reason in r.attention:
             out.print(f"[yellow]needs attention:[/yellow] {reason}", soft_wrap=True)
+    for missing in hist.not_analysed:  # a week that failed is not silently absent from the trends
+        out.print(f"[yellow]not analysed in the last batch:[/yellow] {escape(not_analysed_text(missing))}", soft_wrap=True,
+                  highlight=False)
     out.print(f"Wrote {written['html']} and {written['json']}", soft_wrap=True, highlight=False)
 
 

@@ -28,6 +28,7 @@ metric (both legs, or one leg) got worse since the previous recording or since t
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -128,10 +129,23 @@ class RunnerHistory:
 
 
 @dataclass(frozen=True)
+class NotAnalysed:
+    """A clip the last batch into OUTDIR could not analyse (a row of its batch.csv), so no recording of it: a coach
+    reading "2 recordings" was not told the third had failed (a newcomer's test)."""
+
+    runner: str
+    date: str
+    clip: str  # the clip's file name
+    status: str  # "failed" or "interrupted"
+    message: str  # why, as formcheck analyze would say it
+
+
+@dataclass(frozen=True)
 class History:
     outdir: Path
     runners: tuple[RunnerHistory, ...]
     unreadable: tuple[str, ...] = ()  # recording folders whose analysis.json could not be read
+    not_analysed: tuple[NotAnalysed, ...] = ()  # clips the last batch could not analyse
 
     def runner(self, name: str) -> RunnerHistory:
         for r in self.runners:
@@ -147,6 +161,7 @@ class History:
             "side": SIDE,
             "runners": [_runner_dict(r, base) for r in self.runners],
             "unreadable": list(self.unreadable),
+            "not_analysed": [dataclasses.asdict(n) for n in self.not_analysed],
         }
 
 
@@ -215,6 +230,26 @@ def load_recordings(outdir: str | os.PathLike[str]) -> tuple[list[Recording], li
         found.append(Recording(runner, str(meta.get("date", "")), str(meta.get("recorded_at") or meta.get("date", "")),
                                Path(str(meta.get("clip", ""))).name, folder, result, int(meta.get("order", 0))))
     return found, unreadable
+
+
+def not_analysed_text(n: NotAnalysed) -> str:
+    """One line for a clip the batch could not analyse: whose, when, which, and why."""
+    who = ", ".join(x for x in (n.runner, n.date) if x)
+    return f"{n.clip}{f' ({who})' if who else ''}: {n.status}{f': {n.message}' if n.message else ''}"
+
+
+def load_not_analysed(outdir: str | os.PathLike[str]) -> list[NotAnalysed]:
+    """The clips OUTDIR/batch.csv (the last batch run into OUTDIR) lists as failed or interrupted; none without it."""
+    from .batch import BATCH_CSV, FAILED, INTERRUPTED
+
+    try:
+        with open(Path(outdir) / BATCH_CSV, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    return [NotAnalysed(str(r.get("runner") or ""), str(r.get("date") or ""), Path(str(r.get("path") or "")).name,
+                        str(r["status"]), str(r.get("message") or ""))
+            for r in rows if r.get("status") in (FAILED, INTERRUPTED)]
 
 
 def _own(result: AnalysisResult, spec: MetricSpec, side: str = SIDE) -> Point:
@@ -293,7 +328,8 @@ def build_history(outdir: str | os.PathLike[str], runner: str | None = None) -> 
             raise HistoryError(f"no runner {runner!r} in {outdir} (runners: {', '.join(sorted(by_runner))})", 2)
         by_runner = {runner: by_runner[runner]}
     runners = tuple(_runner_history(name, recs) for name, recs in sorted(by_runner.items(), key=lambda kv: kv[0].lower()))
-    return History(outdir, runners, tuple(unreadable))
+    missing = tuple(n for n in load_not_analysed(outdir) if runner is None or n.runner == runner)
+    return History(outdir, runners, tuple(unreadable), missing)
 
 
 def write_history(history: History, path: str | os.PathLike[str] | None = None) -> dict[str, Path]:

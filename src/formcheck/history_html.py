@@ -21,7 +21,7 @@ from . import plots
 from .compare import MetricChange
 from .findings import FINDING_SPECS, FindingSpec
 from .geometry import SIDES
-from .history import History, RunnerHistory, Trend, finding_text, relative_link
+from .history import History, RunnerHistory, Trend, finding_text, not_analysed_text, relative_link
 from .report_html import _e, _page, data_uri
 from .report_model import fmt
 
@@ -245,5 +245,8 @@ def render_history_html(history: History, page_dir: Path) -> str:
     body = _EXTRA_CSS + nav + _squad_html(history) + "".join(_runner_html(r, page_dir) for r in history.runners)
     if history.unreadable:
         body += '<p class="note">Not read (damaged analysis.json): ' + ", ".join(_e(u) for u in history.unreadable) + "</p>"
+    if history.not_analysed:
+        body += ('<p class="note">Not analysed in the last batch (batch.csv), so not in the trends: '
+                 + "; ".join(_e(not_analysed_text(n)) for n in history.not_analysed) + "</p>")
     footer = ("Made by formcheck history from the folders formcheck batch wrote; each recording's own report has the details.",)
     return _page(title, header, body, footer)
