@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import analyze_track
-from formcheck.compare import METRICS, bootstrap_median_difference, compare, verdict
+from formcheck.compare import METRICS, bootstrap_balanced_difference, bootstrap_median_difference, compare, verdict
 from formcheck.compare_clip import write_side_by_side
 from formcheck.metrics import StepMetrics
 from formcheck.pose_track import PoseTrack
@@ -90,6 +90,28 @@ def test_both_legs_move_with_the_legs_whatever_their_step_counts() -> None:
     assert (change.n_before, change.n_after) == (14, 14)
     for side in ("left", "right"):
         assert compare_metric(before, after, knee, side).difference == pytest.approx(-0.4, abs=1e-3)
+
+
+def test_cadence_is_compared_as_the_reports_state_it() -> None:
+    """A run's report gives its cadence from whole strides; compare's table had the median of its steps' own, 168
+    beside the report's 169 on one page (a newcomer's test). The table now gives the stated cadences, their
+    difference, and the steps' bootstrap interval moved onto it (its width kept)."""
+    from formcheck.compare import compare_metric
+
+    cadence = next(spec for spec in METRICS if spec.key == "step_cadence_spm")
+    step_times = {"before": [0.356, 0.357, 0.355, 0.358, 0.356, 0.354], "after": [0.350, 0.351, 0.349, 0.352, 0.350, 0.348]}
+    runs = {name: _analysis(_steps({"step_time_s": t[::2]}, "left") + _steps({"step_time_s": t[1::2]}, "right"), cadence=c)
+            for (name, t), c in zip(step_times.items(), (168.73, 170.9))}
+    change = compare_metric(runs["before"], runs["after"], cadence, "both")
+    assert (change.before_median, change.after_median, change.difference) == pytest.approx((168.73, 170.9, 2.17), abs=1e-3)
+    legs = {name: [60 / np.array(t[k::2]) for k in (0, 1)] for name, t in step_times.items()}
+    by_steps = {name: np.mean([np.median(leg) for leg in v]) for name, v in legs.items()}
+    assert by_steps["after"] - by_steps["before"] == pytest.approx(2.88, abs=0.01)  # the steps alone: 0.7 more
+    steps_low, steps_high = bootstrap_balanced_difference(legs["before"], legs["after"])
+    assert change.ci95[1] - change.ci95[0] == pytest.approx(steps_high - steps_low, abs=2e-3)
+    assert change.ci95[0] == pytest.approx(steps_low - (by_steps["after"] - by_steps["before"] - 2.17), abs=2e-3)
+    shown = next(c for c in compare(runs["before"], runs["after"]).changes if c.metric == "step_cadence_spm" and c.side == "both")
+    assert (shown.before_median, shown.after_median) == (168.73, 170.9)
 
 
 def test_bootstrap_interval_matches_a_hand_computed_case() -> None:
