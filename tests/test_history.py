@@ -308,3 +308,37 @@ def test_a_change_bound_that_rounds_to_zero_has_no_minus():
                           before_iqr=None, n_before=8, after_median=170.0, after_iqr=None, n_after=8, difference=3.0,
                           ci95=(-0.3, 5.2), sdc=6.0, sdc_source="", better="higher", verdict="no clear change")
     assert "(+3 [+0, +5])" in _verdict_html(change)
+
+
+def test_both_legs_points_and_changes_take_the_same_legs_and_sit_in_their_iqr(tmp_path):
+    """A reviewer's cases. (1) Knee flexion left ~29 deg on 10 steps, right ~7 on 3: the legs' medians averaged (18)
+    lay outside the pooled steps' IQR (28.5-29.0) and the trend plot refused a negative error bar; the IQR is now each
+    leg's, averaged. (2) Overstride left 10 and right 30 % leg on 4 steps each, then the right leg on 2 steps only: the
+    second point took the left leg alone (20 -> 10, across the 15 % band) while the change, over the legs both had,
+    read 0. Points and changes now average the legs measured in every recording: 10 -> 10, a change of 0."""
+    from test_compare import _analysis, _steps
+
+    from formcheck.history import Recording, _runner_history
+    from formcheck.history_html import trend_plot
+
+    knee = next(m for m in METRICS if m.key == "knee_flexion_contact_deg")
+    spread = [-0.5, 0.5, 0.0, 0.25, -0.25, 0.1, -0.1, 0.3, -0.3, 0.0]
+    lopsided = _analysis(_steps({"knee_flexion_contact_deg": [29 + d for d in spread]}, "left")
+                         + _steps({"knee_flexion_contact_deg": [7 + d for d in spread[:3]]}, "right"))
+    change = compare_metric(lopsided, lopsided, knee, "both")
+    assert change.after_median == pytest.approx((29 + 7) / 2, abs=0.01)
+    assert change.after_iqr[0] <= change.after_median <= change.after_iqr[1]
+    assert change.after_iqr == pytest.approx((np.mean([29 - 0.2125, 7 - 0.25]), np.mean([29 + 0.2125, 7 + 0.25])), abs=1e-3)
+    import datetime as dt
+
+    assert trend_plot([dt.date(2026, 1, 5)], [change.after_median], [change.after_iqr], title="Knee", unit="deg", spec=None)
+
+    def run(n_right: int) -> AnalysisResult:
+        return _analysis(_steps({"overstride_pct_leg": [9.0, 10.0, 10.0, 11.0]}, "left")
+                         + _steps({"overstride_pct_leg": [29.0, 30.0, 30.0, 31.0][:n_right]}, "right"))
+
+    recordings = [Recording("Ana", date, date, "clip.mp4", tmp_path / date, run(n), i)
+                  for i, (date, n) in enumerate((("2026-01-05", 4), ("2026-02-02", 2)))]
+    trend = _runner_history("Ana", recordings).trend("overstride_pct_leg")
+    assert [p.median for p in trend.points] == pytest.approx([10.0, 10.0])
+    assert trend.latest.since_previous.difference == pytest.approx(0.0) and trend.latest.since_previous.verdict == "no clear change"

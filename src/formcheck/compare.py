@@ -75,7 +75,7 @@ METRICS: tuple[MetricSpec, ...] = (
                "each step timed to within a frame, the difference of two ~8-step medians"),
 )
 COMPARED_SIDES = ("left", "right", "both")  # plus "near" and "far" when the camera sides differ
-SHOWN_SIDE_ORDER = ("both", "left", "right")  # Comparison.shown_changes: pooled first, then each leg
+SHOWN_SIDE_ORDER = ("both", "left", "right")  # Comparison.shown_changes: both legs first, then each leg
 MIN_STEPS = 3  # steps with a value a leg needs in each run to be compared (fewer: "not measurable")
 POOLED_ONLY = frozenset({"step_cadence_spm"})  # shown for both legs together only (Comparison.shown_changes)
 
@@ -132,7 +132,7 @@ class Comparison:
 
     def shown_changes(self) -> list[MetricChange]:
         """The rows a person reads: each metric with both legs together, then each leg alone (anatomical side). Both
-        alone hid the legs: a shank of -8 deg on one leg and +12 on the other read +3, and the bundled before/after
+        alone hid the legs: a shank of -8 deg on one leg and +12 on the other read +2, and the bundled before/after
         pair's left leg, whose hip extension at toe-off went from 7 to 16 deg ("improved"), read "no clear change"
         together with a far leg that MediaPipe reads low (a newcomer's test).
 
@@ -202,6 +202,13 @@ def _step_values(analysis: AnalysisResult, spec: MetricSpec, side: str) -> np.nd
     return np.concatenate(list(_leg_values(analysis, spec, side).values()))
 
 
+def legs_measured_in_all(results: list[AnalysisResult], spec: MetricSpec) -> tuple[str, ...]:
+    """The legs with MIN_STEPS or more values of ``spec`` in every one of ``results``: those "both" averages over a
+    runner's recordings (formcheck.history), so that each recording's point and every change take the same legs."""
+    values = [_leg_values(r, spec, "both") for r in results]
+    return tuple(leg for leg in ("left", "right") if all(v[leg].size >= MIN_STEPS for v in values))
+
+
 def _balanced_legs(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> list[str]:
     """The legs "both" is taken over: each with MIN_STEPS or more values in both runs.
 
@@ -267,9 +274,13 @@ def sdc_for(spec: MetricSpec, fps: float) -> float:
     return spec.sdc
 
 
-def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, side: str, *, seed: int = 0) -> MetricChange:
+def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, side: str, *, seed: int = 0,
+                   legs: tuple[str, ...] | None = None) -> MetricChange:
+    """One metric of one side judged between two runs. ``legs``: the legs "both" averages (default
+    :func:`_balanced_legs` of the two runs; history gives those measured in every recording of a runner, so that its
+    points and its changes take the same legs)."""
     b_legs, a_legs = _leg_values(before, spec, side), _leg_values(after, spec, side)
-    balanced = _balanced_legs(b_legs, a_legs) if side == "both" else []
+    balanced = (list(legs) if legs is not None else _balanced_legs(b_legs, a_legs)) if side == "both" else []
     if balanced:  # both legs: each leg once, the same legs in both runs
         b_legs, a_legs = ({leg: values[leg] for leg in balanced} for values in (b_legs, a_legs))
     b, a = np.concatenate(list(b_legs.values())), np.concatenate(list(a_legs.values()))
@@ -277,32 +288,41 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
     sdc = sdc_for(spec, fps)
     common: dict[str, Any] = {"metric": spec.key, "label": spec.label, "unit": spec.unit, "side": side, "n_before": int(b.size),
                               "n_after": int(a.size), "sdc": sdc, "sdc_source": spec.sdc_source, "better": spec.better}
-    if b.size < MIN_STEPS or a.size < MIN_STEPS:
+    leg_missing = bool(balanced) and any(x.size == 0 for x in (*b_legs.values(), *a_legs.values()))
+    if b.size < MIN_STEPS or a.size < MIN_STEPS or leg_missing:
         return MetricChange(
             before_median=round(float(np.median(b)), 3) if b.size else None, before_iqr=_iqr(b) if b.size else None,
             after_median=round(float(np.median(a)), 3) if a.size else None, after_iqr=_iqr(a) if a.size else None,
             difference=None, ci95=None, verdict="not measurable", **common,
         )
     if balanced:
-        median_b = float(np.mean([np.median(x) for x in b_legs.values()]))
-        median_a = float(np.mean([np.median(x) for x in a_legs.values()]))
+        (median_b, iqr_b), (median_a, iqr_a) = _legs_average(b_legs), _legs_average(a_legs)
         ci = bootstrap_balanced_difference(list(b_legs.values()), list(a_legs.values()), seed=seed)
     else:
-        median_b, median_a = float(np.median(b)), float(np.median(a))
+        (median_b, iqr_b), (median_a, iqr_a) = (float(np.median(b)), _iqr(b)), (float(np.median(a)), _iqr(a))
         ci = bootstrap_median_difference(b, a, seed=seed)
     difference = median_a - median_b
     stated = (before.summary.cadence_spm, after.summary.cadence_spm) if spec.key == "step_cadence_spm" else (None, None)
     if side == "both" and stated[0] and stated[1]:
         # the clips' own cadences (whole strides), as their reports state them: the steps' median had read 168 beside
-        # the report's 169 on one page (a newcomer's test). The steps' interval is moved onto that difference.
-        shift = (stated[1] - stated[0]) - difference
-        median_b, median_a, difference, ci = stated[0], stated[1], stated[1] - stated[0], (ci[0] + shift, ci[1] + shift)
+        # the report's 169 on one page (a newcomer's test). The steps' IQRs and interval are moved with them.
+        shift_b, shift_a = stated[0] - median_b, stated[1] - median_a
+        iqr_b, iqr_a = (iqr_b[0] + shift_b, iqr_b[1] + shift_b), (iqr_a[0] + shift_a, iqr_a[1] + shift_a)
+        ci = (ci[0] + shift_a - shift_b, ci[1] + shift_a - shift_b)
+        median_b, median_a, difference = stated[0], stated[1], stated[1] - stated[0]
     return MetricChange(
-        before_median=round(median_b, 3), before_iqr=_iqr(b),
-        after_median=round(median_a, 3), after_iqr=_iqr(a),
+        before_median=round(median_b, 3), before_iqr=(round(iqr_b[0], 3), round(iqr_b[1], 3)),
+        after_median=round(median_a, 3), after_iqr=(round(iqr_a[0], 3), round(iqr_a[1], 3)),
         difference=round(difference, 3), ci95=(round(ci[0], 3), round(ci[1], 3)),
         verdict=verdict(difference, ci, sdc, spec.better, median_b, median_a), **common,
     )
+
+
+def _legs_average(legs: dict[str, np.ndarray]) -> tuple[float, tuple[float, float]]:
+    """Both legs' median and IQR: each leg's median, and each end of its IQR, averaged (the median stays inside the IQR,
+    as each leg's does; the pooled steps' IQR, beside the averaged median, had put 18.0 outside 28.5-29.0)."""
+    quartiles = np.array([np.percentile(x, [25, 50, 75]) for x in legs.values()]).mean(axis=0)
+    return float(quartiles[1]), (float(quartiles[0]), float(quartiles[2]))
 
 
 def _camera_moved(analysis: AnalysisResult) -> bool | None:
@@ -437,7 +457,7 @@ def _named(findings: set[Stated]) -> list[str]:
 
 
 def _pooled_only_with_a_leg(change: MetricChange, before: AnalysisResult, after: AnalysisResult, spec: MetricSpec) -> MetricChange:
-    """Both legs pooled are compared only when one leg alone is (3 steps or more in each run): 3 steps of a clip too
+    """Both legs are compared only when one leg alone is (3 steps or more in each run): 3 steps of a clip too
     short for findings, 1 of one leg and 2 of the other, had called contact time "improved" while no leg could be
     compared (a newcomer's test)."""
     if change.side != "both" or change.verdict == "not measurable":

@@ -43,6 +43,7 @@ from .compare import (
     MetricSpec,
     comparability_warnings,
     compare_metric,
+    legs_measured_in_all,
     seen_differently,
 )
 from .result import AnalysisResult
@@ -252,29 +253,33 @@ def load_not_analysed(outdir: str | os.PathLike[str]) -> list[NotAnalysed]:
             for r in rows if r.get("status") in (FAILED, INTERRUPTED)]
 
 
-def _own(result: AnalysisResult, spec: MetricSpec, side: str = SIDE) -> Point:
-    """A recording's own median and IQR, taken over the steps compare takes."""
-    c = compare_metric(result, result, spec, side)
+def _own(result: AnalysisResult, spec: MetricSpec, side: str = SIDE, legs: tuple[str, ...] | None = None) -> Point:
+    """A recording's own median and IQR, taken over the steps (and for both legs, the legs) compare takes."""
+    c = compare_metric(result, result, spec, side, legs=legs)
     return Point(c.after_median, c.after_iqr, c.n_after)
 
 
-def _change(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, side: str) -> MetricChange:
+def _change(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, side: str,
+            legs: tuple[str, ...] | None = None) -> MetricChange:
     """compare's judgement of one metric between two recordings; a leg seen near in one and far in the other (filmed
     from opposite sides) gets its difference but no verdict, as in compare ("view differs")."""
-    change = compare_metric(before, after, spec, side)
+    change = compare_metric(before, after, spec, side, legs=legs)
     return seen_differently(change) if side != SIDE and before.facing != after.facing else change
 
 
 def _trend(recs: list[Recording], spec: MetricSpec, side: str) -> Trend:
     first = recs[0].result
+    # both legs over the legs measured in every recording: a leg with 2 steps in one recording had left it out of that
+    # point (20 -> 10 % leg across the mild band) while the change, over the legs both had, read 0 (a reviewer's case)
+    legs = (legs_measured_in_all([rec.result for rec in recs], spec) or None) if side == SIDE else None
     points = []
     for i, rec in enumerate(recs):
-        own = _own(rec.result, spec, side)
+        own = _own(rec.result, spec, side, legs)
         if i == 0:
             points.append(own)
             continue
-        previous = _change(recs[i - 1].result, rec.result, spec, side)
-        since_first = previous if i == 1 else _change(first, rec.result, spec, side)
+        previous = _change(recs[i - 1].result, rec.result, spec, side, legs)
+        since_first = previous if i == 1 else _change(first, rec.result, spec, side, legs)
         points.append(dataclasses.replace(own, since_previous=previous, since_first=since_first))
     return Trend(spec, tuple(points), side)
 
