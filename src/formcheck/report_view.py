@@ -195,7 +195,9 @@ def headline_cards(result: AnalysisResult) -> list[Card]:
     ct, ft = num(summary.contact_time_s), num(summary.flight_time_s)
     details = []
     if ct is not None:
-        details.append(f"Ground contact {fmt(ct * 1000, 0)} ms (both feet: each foot's median, averaged)")
+        feet = [side for side in ("left", "right") if summary.side(side).metric("contact_time_s").n >= 3]
+        whose = f"{feet[0]} foot's median" if len(feet) == 1 else "both feet: each foot's median, averaged"
+        details.append(f"Ground contact {fmt(ct * 1000, 0)} ms ({whose})")
     if ft is not None:
         details.append(f"Flight {fmt(ft * 1000, 0)} ms")
     if f is not None:
