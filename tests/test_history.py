@@ -126,6 +126,37 @@ def test_a_clip_the_batch_could_not_analyse_is_said_not_silently_left_out(squad_
     assert result.returncode == 0 and f"not analysed in the last batch: {said}" in result.stdout, result.stdout
 
 
+def test_a_failed_rerun_of_a_clip_with_an_earlier_recording_says_the_earlier_one_is_shown(squad_out, tmp_path):
+    """A batch run again after a clip went bad keeps the clip's earlier folder, and the history shows it: the clip
+    was listed as failed and "so not in the trends" while its recording was in them (a reviewer's case). It now says
+    the earlier analysis is shown; a clip with no folder says it is not in the trends. With no recording at all, the
+    refusal says the batch failed on clips."""
+    import csv
+
+    out = tmp_path / "out"
+    shutil.copytree(squad_out, out)
+    rows = list(csv.DictReader((out / "batch.csv").open(encoding="utf-8")))
+    week1 = next(r for r in rows if r["path"].endswith("week1.npz"))
+    week1.update(status="failed", exit_code="3", message="week1.npz: not a readable video")
+    with (out / "batch.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    history = build_history(out)
+    said = {n.clip: n for n in history.not_analysed}
+    assert said["week1.npz"].earlier_shown and not said["x.mp4"].earlier_shown
+    assert "2026-01-05_week1" in [rec.name for rec in history.runner("Ana").recordings]
+    from formcheck.history import not_analysed_text
+
+    assert not_analysed_text(said["week1.npz"]).endswith("not a readable video; an earlier analysis of it is shown")
+    assert not_analysed_text(said["x.mp4"]).endswith("; not in the trends")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shutil.copy(out / "batch.csv", empty / "batch.csv")
+    with pytest.raises(Exception, match="no finished recordings.*could not analyse 2 clip"):
+        build_history(empty)
+
+
 def test_threshold_bands_follow_the_findings():
     assert bands(FINDING_SPECS["overstride"]) == [(15.0, 25.0, "mild"), (25.0, 35.0, "moderate"), (35.0, np.inf, "marked")]
     assert bands(FINDING_SPECS["limited_hip_extension"]) == [(5.0, 10.0, "mild"), (-np.inf, 5.0, "moderate")]

@@ -139,6 +139,7 @@ class NotAnalysed:
     clip: str  # the clip's file name
     status: str  # "failed" or "interrupted"
     message: str  # why, as formcheck analyze would say it
+    earlier_shown: bool = False  # its folder holds an earlier run's finished recording, which the trends show
 
 
 @dataclass(frozen=True)
@@ -236,20 +237,24 @@ def load_recordings(outdir: str | os.PathLike[str]) -> tuple[list[Recording], li
 def not_analysed_text(n: NotAnalysed) -> str:
     """One line for a clip the batch could not analyse: whose, when, which, and why."""
     who = ", ".join(x for x in (n.runner, n.date) if x)
-    return f"{n.clip}{f' ({who})' if who else ''}: {n.status}{f': {n.message}' if n.message else ''}"
+    earlier = "; an earlier analysis of it is shown" if n.earlier_shown else "; not in the trends"
+    return f"{n.clip}{f' ({who})' if who else ''}: {n.status}{f': {n.message}' if n.message else ''}{earlier}"
 
 
-def load_not_analysed(outdir: str | os.PathLike[str]) -> list[NotAnalysed]:
-    """The clips OUTDIR/batch.csv (the last batch run into OUTDIR) lists as failed or interrupted; none without it."""
+def load_not_analysed(outdir: str | os.PathLike[str], shown: set[Path] = frozenset()) -> list[NotAnalysed]:
+    """The clips OUTDIR/batch.csv (the last batch run into OUTDIR) lists as failed or interrupted; none without it.
+    ``shown``: the recording folders the history shows (a failed re-run leaves an earlier run's folder in place)."""
     from .batch import BATCH_CSV, FAILED, INTERRUPTED
 
+    outdir = Path(outdir)
     try:
-        with open(Path(outdir) / BATCH_CSV, newline="", encoding="utf-8") as fh:
+        with open(outdir / BATCH_CSV, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except (OSError, UnicodeDecodeError, csv.Error):
         return []
     return [NotAnalysed(str(r.get("runner") or ""), str(r.get("date") or ""), Path(str(r.get("path") or "")).name,
-                        str(r["status"]), str(r.get("message") or ""))
+                        str(r["status"]), str(r.get("message") or ""),
+                        bool(r.get("output")) and (outdir / str(r["output"])).resolve() in shown)
             for r in rows if r.get("status") in (FAILED, INTERRUPTED)]
 
 
@@ -323,8 +328,10 @@ def build_history(outdir: str | os.PathLike[str], runner: str | None = None) -> 
     if not outdir.is_dir():
         raise HistoryError(f"{outdir}: no such folder (give the -o folder of `formcheck batch`)")
     recordings, unreadable = load_recordings(outdir)
+    not_analysed = load_not_analysed(outdir, {rec.folder.resolve() for rec in recordings})
     if not recordings:
-        raise HistoryError(f"{outdir}: no finished recordings of `formcheck batch` here (OUTDIR/runner=NAME/DATE_CLIP/)")
+        failed = f"; the last batch could not analyse {len(not_analysed)} clip(s) (see {outdir / 'batch.csv'})" if not_analysed else ""
+        raise HistoryError(f"{outdir}: no finished recordings of `formcheck batch` here (OUTDIR/runner=NAME/DATE_CLIP/){failed}")
     by_runner: dict[str, list[Recording]] = {}
     for rec in recordings:
         by_runner.setdefault(rec.runner, []).append(rec)
@@ -333,7 +340,7 @@ def build_history(outdir: str | os.PathLike[str], runner: str | None = None) -> 
             raise HistoryError(f"no runner {runner!r} in {outdir} (runners: {', '.join(sorted(by_runner))})", 2)
         by_runner = {runner: by_runner[runner]}
     runners = tuple(_runner_history(name, recs) for name, recs in sorted(by_runner.items(), key=lambda kv: kv[0].lower()))
-    missing = tuple(n for n in load_not_analysed(outdir) if runner is None or n.runner == runner)
+    missing = tuple(n for n in not_analysed if runner is None or n.runner == runner)
     return History(outdir, runners, tuple(unreadable), missing)
 
 

@@ -246,7 +246,7 @@ def render_history_html(history: History, page_dir: Path) -> str:
     if history.unreadable:
         body += '<p class="note">Not read (damaged analysis.json): ' + ", ".join(_e(u) for u in history.unreadable) + "</p>"
     if history.not_analysed:
-        body += ('<p class="note">Not analysed in the last batch (batch.csv), so not in the trends: '
+        body += ('<p class="note">Not analysed in the last batch (batch.csv): '
                  + "; ".join(_e(not_analysed_text(n)) for n in history.not_analysed) + "</p>")
     footer = ("Made by formcheck history from the folders formcheck batch wrote; each recording's own report has the details.",)
     return _page(title, header, body, footer)
