@@ -173,7 +173,7 @@ def test_rerun_skips_finished_clips_and_redoes_them_when_an_option_changes(squad
         again = batch.run(inputs, out, executor=pool, options=batch.Options(report=False))
         assert [r.status for r in again.rows] == ["skipped (already done)", "failed"]
         assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
-        assert [r["status"] for r in read_rows(out)] == ["skipped (already done)", "failed"]
+        assert [(r["status"], r["exit_code"]) for r in read_rows(out)] == [("skipped (already done)", "0"), ("failed", "3")]
         changed = batch.run(inputs, out, executor=pool, options=batch.Options(report=True))
     assert [r.status for r in changed.rows] == ["done", "failed"]
     assert (out / changed.rows[0].clip.folder / "report.html").is_file()

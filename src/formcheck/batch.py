@@ -543,7 +543,7 @@ def run(
                 with contextlib.suppress(OSError):
                     keys[i] = resume_key(clip, options, file_sha256(clip.path))
             if i in keys and finished_key(outdir / clip.folder) == keys[i]:
-                outcomes[i] = Outcome(clip, SKIPPED)
+                outcomes[i] = Outcome(clip, SKIPPED, 0)  # its folder holds a whole analysis: analyze gave 0 (was blank)
             else:
                 todo.append(i)
 
