@@ -120,7 +120,9 @@ def test_a_clip_the_batch_could_not_analyse_is_said_not_silently_left_out(squad_
     assert build_history(squad_out, runner="Ana").not_analysed == ()
     page, history = squad_page
     assert [NotAnalysed(**n) for n in history.to_dict()["not_analysed"]] == list(ben.not_analysed)
-    assert said in html.unescape(page.read_text(encoding="utf-8"))
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    assert said in text and text.index(said) < text.index('id="squad-table"')  # above the tables, not at the foot
+    assert "(1 clip(s) not analysed: below)" in text
     result = subprocess.run([sys.executable, "-m", "formcheck", "history", str(squad_out), "--runner", "Ben", "-o",
                              str(page.parent / "ben.html")], capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0 and f"not analysed in the last batch: {said}" in result.stdout, result.stdout

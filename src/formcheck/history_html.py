@@ -238,15 +238,18 @@ def render_history_html(history: History, page_dir: Path) -> str:
     dates = sorted(rec.date for r in history.runners for rec in r.recordings)
     title = "Squad history" if len(history.runners) > 1 else f"History: {history.runners[0].runner}"
     header = (f"<h1>{_e(title)}</h1><p class=\"sub\">{len(history.runners)} runner{'s' if len(history.runners) != 1 else ''}, "
-              f"{n_rec} recording{'s' if n_rec != 1 else ''}, {_e(dates[0])} to {_e(dates[-1])}. Both legs together (each leg's median, averaged), and each leg alone in the changes. "
+              f"{n_rec} recording{'s' if n_rec != 1 else ''}, {_e(dates[0])} to {_e(dates[-1])}"
+              f"{f' ({len(history.not_analysed)} clip(s) not analysed: below)' if history.not_analysed else ''}. Both legs together (each leg's median, averaged), and each leg alone in the changes. "
               "A change is called improved or worse only when its 95% interval excludes zero and it reaches the metric's "
               "smallest detectable change, as in formcheck compare.</p>")
     nav = '<nav class="runner-nav">' + "".join(f'<a href="#{_anchor(r.runner)}">{_e(r.runner)}</a>' for r in history.runners) + "</nav>"
-    body = _EXTRA_CSS + nav + _squad_html(history) + "".join(_runner_html(r, page_dir) for r in history.runners)
-    if history.unreadable:
-        body += '<p class="note">Not read (damaged analysis.json): ' + ", ".join(_e(u) for u in history.unreadable) + "</p>"
+    # what is missing comes first: at the page's foot, under every plot, a newcomer missed the week that had failed
+    notes = ""
     if history.not_analysed:
-        body += ('<p class="note">Not analysed in the last batch (batch.csv): '
-                 + "; ".join(_e(not_analysed_text(n)) for n in history.not_analysed) + "</p>")
+        notes += ('<p class="note">Not analysed in the last batch (batch.csv): '
+                  + "; ".join(_e(not_analysed_text(n)) for n in history.not_analysed) + "</p>")
+    if history.unreadable:
+        notes += '<p class="note">Not read (damaged analysis.json): ' + ", ".join(_e(u) for u in history.unreadable) + "</p>"
+    body = _EXTRA_CSS + nav + notes + _squad_html(history) + "".join(_runner_html(r, page_dir) for r in history.runners)
     footer = ("Made by formcheck history from the folders formcheck batch wrote; each recording's own report has the details.",)
     return _page(title, header, body, footer)
