@@ -28,6 +28,7 @@ from .annotate import (
     put_text,
 )
 from .annotated_clip import ANNOTATED_CRF, ANNOTATED_PRESET
+from .compare import METRICS, compare_metric
 from .geometry import leg_length_px
 from .overlay import OverlayData, Style, overlay_from_analysis
 from .video import H264Writer, iter_frames
@@ -132,18 +133,20 @@ def write_side_by_side(
         rendered.append(frames)
 
     style = Style.for_image(2 * panel_w, panel_h + header)
+    # the comparison table's own both-legs values (formcheck.compare): the captions took every step pooled, and the
+    # peak hip extension under a name the table gives the toe-off's (a newcomer's test: foot +20 beside the table's 20.6)
+    shown = {key: compare_metric(before.result, after.result, next(m for m in METRICS if m.key == key), "both")
+             for key in ("overstride_pct_leg", "peak_hip_extension_deg", "step_cadence_spm")}
     titles = []
-    for panel, analysis in zip(panels, (before, after)):
-        summary = analysis.summary
-        over = _median_both(analysis, "overstride_pct_leg")
-        hip = _median_both(analysis, "peak_hip_extension_deg")
+    for k, panel in enumerate(panels):
+        over, hip, cadence = (getattr(shown[key], "after_median" if k else "before_median") for key in shown)
         text = panel.title
         if over is not None:
             text += f"  foot {over:+.0f}% leg"
         if hip is not None:
-            text += f"  hip ext {hip:.0f} deg"
-        if summary.cadence_spm:
-            text += f"  {summary.cadence_spm:.0f} spm"
+            text += f"  peak hip ext {hip:.0f} deg"
+        if cadence is not None:
+            text += f"  {cadence:.0f} spm"
         titles.append(text)
 
     out_path = Path(out_path)
@@ -158,7 +161,3 @@ def write_side_by_side(
             writer.write(canvas, time_s=j / out_fps)
     return out_path
 
-
-def _median_both(analysis: Analysis, key: str) -> float | None:
-    values = [getattr(s, key) for s in analysis.steps if getattr(s, key) is not None]
-    return float(np.median(values)) if values else None
