@@ -518,6 +518,17 @@ def test_compare_table_says_what_its_sdc_and_verdicts_mean(tmp_path: Path):
     assert (_signed(-0.3, 0), _signed(-0.04, 1), _signed(0.0, 2), _signed(-0.6, 0), _signed(2.44, 1)) == ("0", "0.0", "0.00", "-1", "+2.4")
 
 
+def test_values_that_round_to_zero_have_no_minus():
+    """A newcomer's compare report read a shank "+2° -> -0°" and history's terminal table "-0.0": a median that rounds to
+    zero is shown without a sign, in the report's What-changed values and the history table's medians alike."""
+    from formcheck.cli import _plain
+    from formcheck.report_view import _change_value
+
+    assert [_change_value(v, "deg") for v in (-0.4, 0.4, 2.2, -2.6)] == ["0°", "0°", "+2°", "-3°"]
+    assert (_change_value(-0.2, "% leg"), _change_value(0.3434, "s")) == ("0 % leg", "343 ms")
+    assert (_plain(-0.04, 1), _plain(-0.06, 1), _plain(-0.4, 0), _plain(12.25, 1)) == ("0.0", "-0.1", "0", "12.2")
+
+
 def test_every_finding_line_gives_its_median_and_threshold(tmp_path: Path):
     """A newcomer saw 'mild Overstriding ... (right)' with no number: only borderline findings gave their median.
     A synthetic runner rendered with a 31 % leg overstride (its intervals clear of 25, the moderate limit, which a

@@ -640,7 +640,7 @@ def compare(
     for c in comparison.shown_changes():
         d = _digits(c.unit)
         change = "-" if c.difference is None else f"{_signed(c.difference, d)} [{_signed(c.ci95[0], d)}, {_signed(c.ci95[1], d)}]"
-        fmt = lambda v, d=d: "-" if v is None else f"{v:.{d}f}"
+        fmt = lambda v, d=d: "-" if v is None else _plain(v, d)
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
         name = f"{c.label} ({c.unit})" if c.side == "both" else f"  {c.side} leg"
         table.add_row(name, fmt(c.before_median), fmt(c.after_median), change, f"{round(c.sdc, d + 1):g}", verdict,
@@ -657,6 +657,11 @@ def compare(
     for note in written.notes:
         console(stderr=True).print(f"note: {note}", soft_wrap=True)
     out.print("Wrote " + ", ".join(_written_list(written.paths)), soft_wrap=True, highlight=False)
+
+
+def _plain(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals; one that rounds to zero has no minus (history's shank read "-0.0")."""
+    return f"{round(value, digits) + 0.0:.{digits}f}"
 
 
 def _signed(value: float, digits: int) -> str:
@@ -811,8 +816,8 @@ def history(
         for r in hist.runners:
             o, h = r.trend("overstride_pct_leg").latest, r.trend("peak_hip_extension_deg").latest
             squad.add_row(r.runner, str(len(r.recordings)), r.latest.date,
-                          f"{'-' if o.median is None else f'{o.median:.1f}'} {verdict(o.since_previous)}",
-                          f"{'-' if h.median is None else f'{h.median:.1f}'} {verdict(h.since_previous)}",
+                          f"{'-' if o.median is None else _plain(o.median, 1)} {verdict(o.since_previous)}",
+                          f"{'-' if h.median is None else _plain(h.median, 1)} {verdict(h.since_previous)}",
                           "; ".join(r.attention) or "no")
         out.print(squad)
     else:
@@ -824,7 +829,7 @@ def history(
         for t in r.trends:  # both legs, then each leg alone under it, as compare shows them
             d = _digits(t.spec.unit)
             for row in (t, *(leg for leg in r.leg_trends if leg.key == t.key)):
-                first, latest = (("-" if p.median is None else f"{p.median:.{d}f}") for p in (row.points[0], row.latest))
+                first, latest = (("-" if p.median is None else _plain(p.median, d)) for p in (row.points[0], row.latest))
                 name = f"{t.spec.label} ({t.spec.unit})" if row.side == "both" else f"  {row.side} leg"
                 table.add_row(name, first, latest, verdict(row.latest.since_previous), verdict(row.latest.since_first),
                               style=None if row.side == "both" else "dim")

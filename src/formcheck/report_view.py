@@ -460,9 +460,9 @@ def _change_value(v: float | None, unit: str) -> str:
     if x is None:
         return "–"
     if unit == "s":
-        return f"{x * 1000:.0f} ms"
+        return fmt(x * 1000, 0, " ms")
     unit = _UNIT_SUFFIX.get(unit, f" {unit}")
-    return f"{x:.0f}{unit}" if unit != "°" else f"{x:+.0f}°"
+    return fmt(x, 0, unit) if unit != "°" else fmt(x, 0, "°", signed=round(x) != 0)  # "0°", not "-0°" (a newcomer's test)
 
 
 def change_rows(comparison: Comparison) -> list[dict[str, str]]:
