@@ -116,6 +116,29 @@ def test_cadence_is_compared_as_the_reports_state_it() -> None:
     assert (shown.before_median, shown.after_median) == (168.73, 170.9)
 
 
+@pytest.mark.parametrize(("before", "after", "resolution", "zoom"), [
+    ((720, 0.30), (480, 0.30), True, False),   # the same running saved at 480p: the leg 216 px, then 144 px
+    ((720, 0.30), (540, 0.40), False, False),  # a crop: a larger share of the frame, the leg 216 px in both
+    ((720, 0.30), (720, 0.20), True, True),    # further away at the same resolution
+    ((720, 0.30), (720, 0.28), False, False),
+])
+def test_a_runner_smaller_in_pixels_is_warned_about_and_a_crop_is_not(before, after, resolution, zoom) -> None:
+    """A newcomer's 480p copy of treadmill_side_01 read the far leg's contact time 0.05 s longer ("worse") with no
+    warning, and a crop of it was warned about as "different zoom or distance" though nothing moved. The leg's length
+    in pixels is what sets the landmarks' precision: a ratio over 1.4 is said; the share of the frame alone is not."""
+    from dataclasses import replace
+
+    from formcheck.compare import comparability_warnings
+
+    def run(height: int, fraction: float) -> AnalysisResult:
+        base = _analysis(_steps({"overstride_pct_leg": [10.0, 11.0, 12.0]}))
+        return replace(base, video=VideoInfo(fps=30.0, height=height), quality=Quality(leg_height_fraction=fraction))
+
+    warnings = comparability_warnings(run(*before), run(*after))
+    assert any("px tall in one clip" in w for w in warnings) == resolution, warnings
+    assert any("different zoom or distance" in w for w in warnings) == zoom, warnings
+
+
 def test_bootstrap_interval_matches_a_hand_computed_case() -> None:
     # Constant samples: every resample has the same medians, so the interval is the point.
     low, high = bootstrap_median_difference(np.full(9, 10.0), np.full(7, 14.0))

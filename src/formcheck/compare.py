@@ -76,6 +76,7 @@ METRICS: tuple[MetricSpec, ...] = (
 )
 COMPARED_SIDES = ("left", "right", "both")  # plus "near" and "far" when the camera sides differ
 SHOWN_SIDE_ORDER = ("both", "left", "right")  # Comparison.shown_changes: both legs first, then each leg
+WARN_LEG_PX_RATIO = 1.4  # the runner's leg this many times longer in pixels in one clip: said (720p against 480p is 1.5)
 MIN_STEPS = 3  # steps with a value a leg needs in each run to be compared (fewer: "not measurable")
 POOLED_ONLY = frozenset({"step_cadence_spm"})  # shown for both legs together only (Comparison.shown_changes)
 
@@ -389,7 +390,16 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
     if fps_b and fps_a and abs(fps_a - fps_b) / fps_b > 0.05:
         warnings.append(f"different frame rates ({fps_b:.0f} vs {fps_a:.0f} fps): event timing and contact time are less comparable")
     leg_b, leg_a = _leg_fraction_of_frame(before), _leg_fraction_of_frame(after)
-    if leg_b and leg_a and abs(leg_a - leg_b) / leg_b > 0.25:
+    px_b, px_a = (f * r.video.height if f and r.video.height else None for f, r in ((leg_b, before), (leg_a, after)))
+    resized = bool(px_b and px_a and max(px_b, px_a) / min(px_b, px_a) > WARN_LEG_PX_RATIO)
+    if resized:
+        warnings.append(
+            f"the runner's leg is {px_b:.0f} px tall in one clip and {px_a:.0f} px in the other (a lower resolution, or "
+            "filmed from further away): the landmarks are less precise in the smaller, on the far leg most (the same "
+            "running saved at 480p moved the far leg's contact time by 0.05 s); trust a change seen on the near leg"
+        )
+    if leg_b and leg_a and abs(leg_a - leg_b) / leg_b > 0.25 and (resized or not (px_b and px_a)):
+        # the share of the frame alone changes with a crop, which moves nothing (a newcomer's crop was warned about)
         warnings.append(
             f"the runner fills a different share of the frame ({leg_b:.0%} vs {leg_a:.0%} of the height for the leg): "
             "different zoom or distance; % leg-length figures stay comparable, lens distortion may not"
