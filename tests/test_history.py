@@ -113,7 +113,7 @@ def test_a_clip_the_batch_could_not_analyse_is_said_not_silently_left_out(squad_
     history (for Ben, not for Ana), its JSON, the page, and the terminal."""
     from formcheck.history import NotAnalysed
 
-    said = "x.mp4 (Ben, 2026-01-07): failed: "
+    said = "x.mp4 (Ben, 2026-01-07), not in the trends: failed: "
     ben = build_history(squad_out, runner="Ben")
     assert [(n.runner, n.date, n.clip, n.status) for n in ben.not_analysed] == [("Ben", "2026-01-07", "x.mp4", "failed")]
     assert "x.mp4: not a readable video" in ben.not_analysed[0].message  # the batch's own reason (formcheck.video)
@@ -150,8 +150,8 @@ def test_a_failed_rerun_of_a_clip_with_an_earlier_recording_says_the_earlier_one
     assert "2026-01-05_week1" in [rec.name for rec in history.runner("Ana").recordings]
     from formcheck.history import not_analysed_text
 
-    assert not_analysed_text(said["week1.npz"]).endswith("not a readable video; an earlier analysis of it is shown")
-    assert not_analysed_text(said["x.mp4"]).endswith("; not in the trends")
+    assert not_analysed_text(said["week1.npz"]).startswith("week1.npz (Ana, 2026-01-05), an earlier analysis of it is shown: failed")
+    assert not_analysed_text(said["x.mp4"]).startswith("x.mp4 (Ben, 2026-01-07), not in the trends: failed: ")
     empty = tmp_path / "empty"
     empty.mkdir()
     shutil.copy(out / "batch.csv", empty / "batch.csv")

@@ -237,8 +237,8 @@ def load_recordings(outdir: str | os.PathLike[str]) -> tuple[list[Recording], li
 def not_analysed_text(n: NotAnalysed) -> str:
     """One line for a clip the batch could not analyse: whose, when, which, and why."""
     who = ", ".join(x for x in (n.runner, n.date) if x)
-    earlier = "; an earlier analysis of it is shown" if n.earlier_shown else "; not in the trends"
-    return f"{n.clip}{f' ({who})' if who else ''}: {n.status}{f': {n.message}' if n.message else ''}{earlier}"
+    shown = "an earlier analysis of it is shown" if n.earlier_shown else "not in the trends"
+    return f"{n.clip}{f' ({who})' if who else ''}, {shown}: {n.status}{f': {n.message}' if n.message else ''}"
 
 
 def load_not_analysed(outdir: str | os.PathLike[str], shown: set[Path] = frozenset()) -> list[NotAnalysed]:
