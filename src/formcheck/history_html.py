@@ -39,6 +39,7 @@ _EXTRA_CSS = """<style>
 .v-good{color:#007a5a;font-weight:700}.v-bad{color:#b3261e;font-weight:700}
 .att{color:#b3261e;font-weight:700}.calm{color:var(--muted)}
 td.l,th.l{text-align:left;white-space:normal}
+#squad-table td:nth-child(2){white-space:normal;min-width:12em}
 .runner-nav{display:flex;flex-wrap:wrap;gap:6px 14px;margin:.4em 0}
 </style>"""
 

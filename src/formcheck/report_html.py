@@ -33,8 +33,8 @@ html{-webkit-text-size-adjust:100%%;text-size-adjust:100%%}
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 font-size:17px;line-height:1.5;color:var(--fg);background:var(--bg)}
 main{max-width:980px;margin:0 auto;padding:16px 14px 40px}
-h1{font-size:1.6rem;line-height:1.2;margin:.2em 0 .1em}
-h2{font-size:1.3rem;margin:1.6em 0 .5em;padding-bottom:.2em;border-bottom:2px solid var(--line)}
+h1{font-size:1.6rem;line-height:1.2;margin:.2em 0 .1em;overflow-wrap:anywhere}
+h2{font-size:1.3rem;margin:1.6em 0 .5em;padding-bottom:.2em;border-bottom:2px solid var(--line);overflow-wrap:anywhere}
 h3{font-size:1.1rem;margin:.2em 0 .3em}
 p{margin:.4em 0}
 .sub{color:var(--muted);font-size:.95rem;margin:0}
