@@ -36,6 +36,28 @@ def test_real_direction(treadmill_track):
     assert d.facing == "left" and d.mode == "treadmill"
 
 
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_a_pass_faces_the_way_it_travels_whatever_the_head_and_feet_say(facing):
+    """A walker crossing 1100 px to the right (walk_side_indoor_03, 7-11 s) whose nose and toes MediaPipe put to the
+    left of her ears and heels was read facing left, 2 votes against 2, every foot then measured as the other. Here a
+    synthetic runner crossing the frame has its head and foot cues turned round the same way: over 3 leg lengths of
+    travel, the travel decides."""
+    from formcheck import landmarks as lm
+
+    g = simulate_gait(GaitParams(facing=facing, **OVERGROUND))
+    track = to_pose_track(g, noise_px=0.0)  # every frame's cues agree, as the walker's did: 2 votes each way
+    k = track.keypoints_px.copy()
+    ears = k[:, [lm.LEFT_EAR, lm.RIGHT_EAR], 0].mean(axis=1)
+    k[:, lm.NOSE, 0] = 2 * ears - k[:, lm.NOSE, 0]  # the nose on the other side of the ears
+    ahead = 1.0 if facing == "right" else -1.0
+    for side in ("left", "right"):
+        heel, toe = lm.LEG[side]["heel"], lm.LEG[side]["foot_index"]
+        k[:, toe, 0] = k[:, heel, 0] - ahead * np.abs(k[:, toe, 0] - k[:, heel, 0])  # toes behind the heels, every frame
+    d = detect_direction(track.with_keypoints(k))
+    assert d.facing == facing and d.mode == "overground"
+    assert d.confidence < 0.5  # the cues disagree: the direction is still called unclear (a warning)
+
+
 def test_real_cadence_within_1pct(real_events):
     _, ev = real_events
     assert abs(cadence_spm(ev) - 168.9) / 168.9 < 0.01

@@ -33,6 +33,9 @@ class Direction:
     cues: dict[str, float] = field(default_factory=dict)
 
 
+PASS_TRAVEL_LEGS = 3.0  # the pelvis crossing this many leg lengths of the image: a pass, whose travel gives the facing
+
+
 def detect_direction(track: PoseTrack) -> Direction:
     """Facing from nose-vs-ears, toes-vs-heels and pelvis travel; treadmill vs overground from travel.
 
@@ -60,9 +63,13 @@ def detect_direction(track: PoseTrack) -> Direction:
         weights += 1.0
     overground = np.isfinite(leg) and abs(travel) > 1.0 * leg
     if overground:
+        # a body crossing the frame goes the way it faces: over PASS_TRAVEL_LEGS leg lengths its travel outvotes the
+        # head and feet together (a walker crossing 1100 px to the right, whose nose and toes MediaPipe put to the
+        # left of her ears and heels, tied 2 against 2 and was read facing left, every foot measured as the other)
+        weight = 3.0 if abs(travel) > PASS_TRAVEL_LEGS * leg else 2.0
         cues["travel"] = travel
-        votes += 2.0 * np.sign(travel)
-        weights += 2.0
+        votes += weight * np.sign(travel)
+        weights += weight
     facing = "right" if votes > 0 else "left"
     conf = float(abs(votes) / weights) if weights else 0.0
     return Direction(facing=facing, mode="overground" if overground else "treadmill", confidence=conf, cues=cues)
