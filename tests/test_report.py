@@ -225,6 +225,7 @@ def test_walking_clip_verdict(raw_synthetic_analysis, tmp_path):
     text = report.write_report(a, tmp_path / "r.html").read_text(encoding="utf-8")
     assert text.count("Not a run: no flight phase") == 2  # overstride and hip extension cards
     assert "Running findings are not given for walking; film a run." in text
+    assert "Your walking form" in text and "walking toward image" in text and "running toward" not in text
 
 
 def test_too_few_steps_is_not_judged_ok(raw_synthetic_analysis, tmp_path):

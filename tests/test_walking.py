@@ -182,9 +182,11 @@ def test_walking_clips_are_refused_saying_what_was_seen(name, shared_videos, pos
 
 def test_walking_allowed_is_analysed_overground_without_running_findings(shared_videos, pose_track_of):
     """walk_side_indoor_03 (across a room and back): was called "treadmill" by the pelvis' net travel; the stance feet
-    stand still, so it is overground. Allowed, it gets the walking note and none of the running findings."""
+    stand still, so it is overground. Allowed, it gets the walking note and none of the running findings. The part
+    analysed (7.0-11.4 s, side-on) is her walk back to the right (looked at: frames at 8-9 s): it was read facing left,
+    her nose and toes put left of her ears and heels by the model (a newcomer's test)."""
     a = analyze_track(pose_track_of(shared_videos / "walk_side_indoor_03.mp4"), allow_walking=True)
-    assert a.mode == "overground"
+    assert a.mode == "overground" and a.facing == "right"
     assert a.summary.walking and [f.code for f in a.findings] == ["no_flight_phase"]
     assert any(WALKING_MESSAGE in w for w in a.quality.warnings)
     assert a.quality.gait["stance"]["belt_fraction"] < 0.2  # measured 0.02

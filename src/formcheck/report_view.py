@@ -380,7 +380,8 @@ def _subtitle(result: AnalysisResult) -> tuple[str, ...]:
             bits[-1] += (f", frames {v.first_frame}-{last} of the file (the annotated clip starts at frame "
                          f"{v.first_frame}; the table gives the file's frames)")
     if result.facing:
-        bits.append(f"running toward image {result.facing} ({result.near_side} leg nearer the camera)")
+        gait = "walking" if result.summary.walking else "running"  # a walk analysed with --allow-walking
+        bits.append(f"{gait} toward image {result.facing} ({result.near_side} leg nearer the camera)")
     if result.mode:
         bits.append(str(result.mode))
     bits.append(f"{result.summary.n_steps} steps")
@@ -425,7 +426,7 @@ def model_from_analysis(
     cols, rows, classes = step_table(result, step_times(result, arrays))
     source = str(result.video.source or "")
     return ReportModel(
-        title=title or "Your running form",
+        title=title or ("Your walking form" if result.summary.walking else "Your running form"),
         source=Path(source).name if source else "",
         subtitle=((f"Clip: {Path(source).name}",) if source else ()) + _subtitle(result),
         cards=cards,
