@@ -441,7 +441,8 @@ def model_from_analysis(
         low_quality=_is_low_quality(cards, warnings),
         footer=(
             f"formcheck {version} · made {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')} · works offline, nothing was uploaded.",
-            "Overstride = horizontal distance from the centre of mass to the heel at first contact, in % of leg length "
+            "Overstride = horizontal distance from the centre of mass to the heel where the foot lands (its farthest "
+            "reach ahead of the centre of mass around first contact), in % of leg length "
             "(hip to knee to ankle). Thigh angle = hip-to-knee line from vertical, + when the knee is behind the hip. "
             "Measured from one 2-D camera with a pose model: angles carry a few degrees of error; the far leg is less reliable. "
             "Confidence says how consistent the steps are and how sure their timing is, not how close the pose model's "
