@@ -114,6 +114,12 @@ def test_cadence_is_compared_as_the_reports_state_it() -> None:
         assert iqr[0] <= median <= iqr[1]  # the steps' IQR moved with the median (a reviewer: 169 beside 168.1-168.5)
     shown = next(c for c in compare(runs["before"], runs["after"]).changes if c.metric == "step_cadence_spm" and c.side == "both")
     assert (shown.before_median, shown.after_median) == (168.73, 170.9)
+    # a run that states no cadence (a short pass) keeps its steps' value, the other its own (a reviewer's case)
+    from dataclasses import replace
+
+    unstated = replace(runs["after"], summary=replace(runs["after"].summary, cadence_spm=None))
+    mixed = compare_metric(runs["before"], unstated, cadence, "both")
+    assert (mixed.before_median, mixed.after_median) == pytest.approx((168.73, by_steps["after"]), abs=1e-3)
 
 
 @pytest.mark.parametrize(("before", "after", "resolution", "zoom"), [

@@ -375,3 +375,10 @@ def test_both_legs_points_and_changes_take_the_same_legs_and_sit_in_their_iqr(tm
     trend = _runner_history("Ana", recordings).trend("overstride_pct_leg")
     assert [p.median for p in trend.points] == pytest.approx([10.0, 10.0])
     assert trend.latest.since_previous.difference == pytest.approx(0.0) and trend.latest.since_previous.verdict == "no clear change"
+    # (3) a third, short recording (2 steps a leg: no leg measured) keeps the legs of the others, and no change to
+    # it is judged (a reviewer: it had emptied the legs, points 20 -> 10 -> 19.5 beside changes of 0, and pooled)
+    short = _analysis(_steps({"overstride_pct_leg": [10.0, 10.0]}, "left") + _steps({"overstride_pct_leg": [29.0, 30.0]}, "right"))
+    recordings.append(Recording("Ana", "2026-03-02", "2026-03-02", "clip.mp4", tmp_path / "3", short, 2))
+    trend = _runner_history("Ana", recordings).trend("overstride_pct_leg")
+    assert [p.median for p in trend.points[:2]] == pytest.approx([10.0, 10.0])
+    assert [trend.latest.since_previous.verdict, trend.latest.since_first.verdict] == ["not measurable"] * 2

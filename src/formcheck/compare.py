@@ -204,10 +204,12 @@ def _step_values(analysis: AnalysisResult, spec: MetricSpec, side: str) -> np.nd
 
 
 def legs_measured_in_all(results: list[AnalysisResult], spec: MetricSpec) -> tuple[str, ...]:
-    """The legs with MIN_STEPS or more values of ``spec`` in every one of ``results``: those "both" averages over a
-    runner's recordings (formcheck.history), so that each recording's point and every change take the same legs."""
-    values = [_leg_values(r, spec, "both") for r in results]
-    return tuple(leg for leg in ("left", "right") if all(v[leg].size >= MIN_STEPS for v in values))
+    """The legs with MIN_STEPS or more values of ``spec`` in every one of ``results`` that has a leg so measured: those
+    "both" averages over a runner's recordings (formcheck.history), so that each recording's point and every change
+    take the same legs."""
+    values = [v for v in (_leg_values(r, spec, "both") for r in results) if any(x.size >= MIN_STEPS for x in v.values())]
+    # a recording with no leg measured (a short pass) has no both-legs value to agree with: it does not empty the set
+    return tuple(leg for leg in ("left", "right") if values and all(v[leg].size >= MIN_STEPS for v in values))
 
 
 def _balanced_legs(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> list[str]:
@@ -289,8 +291,10 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
     sdc = sdc_for(spec, fps)
     common: dict[str, Any] = {"metric": spec.key, "label": spec.label, "unit": spec.unit, "side": side, "n_before": int(b.size),
                               "n_after": int(a.size), "sdc": sdc, "sdc_source": spec.sdc_source, "better": spec.better}
-    leg_missing = bool(balanced) and any(x.size == 0 for x in (*b_legs.values(), *a_legs.values()))
-    if b.size < MIN_STEPS or a.size < MIN_STEPS or leg_missing:
+    # both legs need each leg averaged measured in both runs: 3 steps of a clip too short for findings, 1 of one leg and
+    # 2 of the other, had called contact time "improved" while no leg could be compared (a newcomer's test)
+    unmeasured = side == "both" and (not balanced or any(x.size < MIN_STEPS for x in (*b_legs.values(), *a_legs.values())))
+    if b.size < MIN_STEPS or a.size < MIN_STEPS or unmeasured:
         return MetricChange(
             before_median=round(float(np.median(b)), 3) if b.size else None, before_iqr=_iqr(b) if b.size else None,
             after_median=round(float(np.median(a)), 3) if a.size else None, after_iqr=_iqr(a) if a.size else None,
@@ -303,14 +307,15 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
         (median_b, iqr_b), (median_a, iqr_a) = (float(np.median(b)), _iqr(b)), (float(np.median(a)), _iqr(a))
         ci = bootstrap_median_difference(b, a, seed=seed)
     difference = median_a - median_b
-    stated = (before.summary.cadence_spm, after.summary.cadence_spm) if spec.key == "step_cadence_spm" else (None, None)
-    if side == "both" and stated[0] and stated[1]:
-        # the clips' own cadences (whole strides), as their reports state them: the steps' median had read 168 beside
-        # the report's 169 on one page (a newcomer's test). The steps' IQRs and interval are moved with them.
-        shift_b, shift_a = stated[0] - median_b, stated[1] - median_a
+    if spec.key == "step_cadence_spm" and side == "both":
+        # each clip's own cadence (whole strides) where its report states one: the steps' median had read 168 beside
+        # the report's 169 on one page (a newcomer's test). The steps' IQR and interval are moved with it.
+        stated_b, stated_a = before.summary.cadence_spm, after.summary.cadence_spm
+        shift_b, shift_a = (stated_b - median_b if stated_b else 0.0), (stated_a - median_a if stated_a else 0.0)
         iqr_b, iqr_a = (iqr_b[0] + shift_b, iqr_b[1] + shift_b), (iqr_a[0] + shift_a, iqr_a[1] + shift_a)
         ci = (ci[0] + shift_a - shift_b, ci[1] + shift_a - shift_b)
-        median_b, median_a, difference = stated[0], stated[1], stated[1] - stated[0]
+        median_b, median_a = median_b + shift_b, median_a + shift_a
+        difference = median_a - median_b
     return MetricChange(
         before_median=round(median_b, 3), before_iqr=(round(iqr_b[0], 3), round(iqr_b[1], 3)),
         after_median=round(median_a, 3), after_iqr=(round(iqr_a[0], 3), round(iqr_a[1], 3)),
@@ -466,18 +471,6 @@ def _named(findings: set[Stated]) -> list[str]:
     return sorted(code + (f" ({side})" if side else "") for code, side in findings)
 
 
-def _pooled_only_with_a_leg(change: MetricChange, before: AnalysisResult, after: AnalysisResult, spec: MetricSpec) -> MetricChange:
-    """Both legs are compared only when one leg alone is (3 steps or more in each run): 3 steps of a clip too
-    short for findings, 1 of one leg and 2 of the other, had called contact time "improved" while no leg could be
-    compared (a newcomer's test)."""
-    if change.side != "both" or change.verdict == "not measurable":
-        return change
-    if any(_step_values(before, spec, side).size >= MIN_STEPS and _step_values(after, spec, side).size >= MIN_STEPS
-           for side in ("left", "right")):
-        return change
-    return replace(change, difference=None, ci95=None, verdict="not measurable")
-
-
 def seen_differently(change: MetricChange) -> MetricChange:
     """A leg's row (anatomical side) between clips filmed from opposite sides, with its difference but no verdict:
     the leg is the near one in one clip and the far one in the other, and MediaPipe reads the two differently (on
@@ -530,7 +523,7 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
         raise NotComparableError("cannot compare these runs: " + "; ".join(refusals) + " (--force compares them anyway)")
     sides = COMPARED_SIDES + (("near", "far") if b.facing != a.facing else ())
     # a metric compared pooled only has no leg's rows at all, in compare.json either (a false "worse" there otherwise)
-    changes = [_pooled_only_with_a_leg(compare_metric(b, a, spec, side, seed=seed), b, a, spec) for spec in METRICS for side in sides
+    changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in sides
                if side == "both" or spec.key not in POOLED_ONLY]
     # a leg with too few steps for findings in either run has no finding to lose or gain
     unjudged = _unjudged_sides(b) | _unjudged_sides(a)
