@@ -122,27 +122,33 @@ def test_cadence_is_compared_as_the_reports_state_it() -> None:
     assert (mixed.before_median, mixed.after_median) == pytest.approx((168.73, by_steps["after"]), abs=1e-3)
 
 
-@pytest.mark.parametrize(("before", "after", "resolution", "zoom"), [
-    ((720, 0.30), (480, 0.30), True, False),   # the same running saved at 480p: the leg 216 px, then 144 px
-    ((720, 0.30), (540, 0.40), False, False),  # a crop: a larger share of the frame, the leg 216 px in both
-    ((720, 0.30), (720, 0.20), True, True),    # further away at the same resolution
-    ((720, 0.30), (720, 0.28), False, False),
+@pytest.mark.parametrize(("before", "after", "resolution", "zoom", "refused"), [
+    ((1280, 720, 0.30), (854, 480, 0.30), True, False, False),   # the same running saved at 480p: 216 px, then 144
+    ((1280, 720, 0.30), (960, 540, 0.40), False, False, False),  # a crop: a larger share of the frame, 216 px in both
+    ((1920, 1080, 0.25), (960, 540, 0.5625), False, False, False),  # a crop to half: twice the share, 270 px in both
+    ((1280, 720, 0.30), (1280, 720, 0.20), True, True, False),   # further away at the same resolution
+    ((1280, 720, 0.30), (1280, 720, 0.41), False, True, False),  # nearer by a third (a reviewer: no longer said)
+    ((1280, 720, 0.30), (1280, 720, 0.28), False, False, False),
+    ((3840, 2160, 0.30), (1920, 1080, 0.30), False, False, False),  # 4K: the model sees it shrunk to 1920 px
+    ((1280, 720, 0.40), (1280, 720, 0.15), True, True, True),    # the leg 288 px, then 108
 ])
-def test_a_runner_smaller_in_pixels_is_warned_about_and_a_crop_is_not(before, after, resolution, zoom) -> None:
+def test_a_runner_smaller_in_pixels_is_warned_about_and_a_crop_is_not(before, after, resolution, zoom, refused) -> None:
     """A newcomer's 480p copy of treadmill_side_01 read the far leg's contact time 0.05 s longer ("worse") with no
     warning, and a crop of it was warned about as "different zoom or distance" though nothing moved. The leg's length
-    in pixels is what sets the landmarks' precision: a ratio over 1.4 is said; the share of the frame alone is not."""
+    in the pixels the pose model saw (4K shrunk to 1920 px) sets the landmarks' precision: a ratio over 1.4 is said,
+    over 2 refused; the share of the frame changing by over 25 % is a zoom only when those pixels change too."""
     from dataclasses import replace
 
-    from formcheck.compare import comparability_warnings
+    from formcheck.compare import comparability_refusals, comparability_warnings
 
-    def run(height: int, fraction: float) -> AnalysisResult:
+    def run(width: int, height: int, fraction: float) -> AnalysisResult:
         base = _analysis(_steps({"overstride_pct_leg": [10.0, 11.0, 12.0]}))
-        return replace(base, video=VideoInfo(fps=30.0, height=height), quality=Quality(leg_height_fraction=fraction))
+        return replace(base, video=VideoInfo(fps=30.0, width=width, height=height), quality=Quality(leg_height_fraction=fraction))
 
     warnings = comparability_warnings(run(*before), run(*after))
     assert any("px tall in one clip" in w for w in warnings) == resolution, warnings
     assert any("different zoom or distance" in w for w in warnings) == zoom, warnings
+    assert any("px tall as the pose model saw it" in r for r in comparability_refusals(run(*before), run(*after))) == refused
 
 
 def test_bootstrap_interval_matches_a_hand_computed_case() -> None:

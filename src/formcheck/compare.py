@@ -352,7 +352,13 @@ def comparability_refusals(before: AnalysisResult, after: AnalysisResult) -> lis
         which = "before" if moved_b else "after"
         reasons.append(f"the {which} clip was filmed with a moving camera and the other with a still one: film both from a tripod")
     leg_b, leg_a = _leg_fraction_of_frame(before), _leg_fraction_of_frame(after)
-    if leg_b and leg_a and max(leg_a, leg_b) / min(leg_a, leg_b) > REFUSE_SCALE_RATIO:
+    px_b, px_a = _leg_px_seen(before), _leg_px_seen(after)
+    # the landmarks' error, in % of leg length, follows the leg's size in the pixels the model saw; the share of the
+    # frame only where those are unknown (a crop doubles the share and changes nothing, a reviewer's catch)
+    if px_b and px_a and max(px_a, px_b) / min(px_a, px_b) > REFUSE_SCALE_RATIO:
+        reasons.append(f"the runner's leg is {px_b:.0f} vs {px_a:.0f} px tall as the pose model saw it: film both from "
+                       "the same distance and at the same resolution")
+    elif not (px_b and px_a) and leg_b and leg_a and max(leg_a, leg_b) / min(leg_a, leg_b) > REFUSE_SCALE_RATIO:
         reasons.append(f"the runner fills {leg_b:.0%} vs {leg_a:.0%} of the frame height (leg): film both from the same distance")
     return reasons
 
@@ -395,15 +401,14 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
     if fps_b and fps_a and abs(fps_a - fps_b) / fps_b > 0.05:
         warnings.append(f"different frame rates ({fps_b:.0f} vs {fps_a:.0f} fps): event timing and contact time are less comparable")
     leg_b, leg_a = _leg_fraction_of_frame(before), _leg_fraction_of_frame(after)
-    px_b, px_a = (f * r.video.height if f and r.video.height else None for f, r in ((leg_b, before), (leg_a, after)))
-    resized = bool(px_b and px_a and max(px_b, px_a) / min(px_b, px_a) > WARN_LEG_PX_RATIO)
-    if resized:
+    px_b, px_a = _leg_px_seen(before), _leg_px_seen(after)
+    if px_b and px_a and max(px_b, px_a) / min(px_b, px_a) > WARN_LEG_PX_RATIO:
         warnings.append(
             f"the runner's leg is {px_b:.0f} px tall in one clip and {px_a:.0f} px in the other (a lower resolution, or "
             "filmed from further away): the landmarks are less precise in the smaller, on the far leg most (the same "
             "running saved at 480p moved the far leg's contact time by 0.05 s); trust a change seen on the near leg"
         )
-    if leg_b and leg_a and abs(leg_a - leg_b) / leg_b > 0.25 and (resized or not (px_b and px_a)):
+    if leg_b and leg_a and abs(leg_a - leg_b) / leg_b > 0.25 and (not (px_b and px_a) or abs(px_a - px_b) / px_b > 0.25):
         # the share of the frame alone changes with a crop, which moves nothing (a newcomer's crop was warned about)
         warnings.append(
             f"the runner fills a different share of the frame ({leg_b:.0%} vs {leg_a:.0%} of the height for the leg): "
@@ -430,6 +435,17 @@ def _cadence_ratio(before: AnalysisResult, after: AnalysisResult) -> float | Non
     if not cadence_b or not cadence_a:
         return None
     return max(cadence_a, cadence_b) / min(cadence_a, cadence_b)
+
+
+def _leg_px_seen(analysis: AnalysisResult) -> float | None:
+    """The runner's leg length in the pixels the pose model saw (frames over WORKING_MAX_SIDE_PX are shrunk to it: a 4K
+    clip and its 1080p copy show the model the same runner); None when the file's size is not known."""
+    from .video import WORKING_MAX_SIDE_PX  # here: comparing saved analyses needs no video decoder
+
+    fraction, w, h = _leg_fraction_of_frame(analysis), analysis.video.width, analysis.video.height
+    if not (fraction and w and h):
+        return None
+    return fraction * h * min(1.0, WORKING_MAX_SIDE_PX / max(w, h))
 
 
 def _leg_fraction_of_frame(analysis: AnalysisResult) -> float | None:
