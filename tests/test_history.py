@@ -152,10 +152,15 @@ def test_a_failed_rerun_of_a_clip_with_an_earlier_recording_says_the_earlier_one
 
     assert not_analysed_text(said["week1.npz"]).startswith("week1.npz (Ana, 2026-01-05), an earlier analysis of it is shown: failed")
     assert not_analysed_text(said["x.mp4"]).startswith("x.mp4 (Ben, 2026-01-07), not in the trends: failed: ")
+    zed = dict(rows[0], runner="Zed", path="zed.mp4", status="failed", output="runner=Zed/2026-01-09_zed")
+    with (out / "batch.csv").open("a", newline="", encoding="utf-8") as fh:
+        csv.DictWriter(fh, fieldnames=list(rows[0])).writerow(zed)
+    with pytest.raises(Exception, match="no runner 'Zed'.*could not analyse 1 of their clip"):
+        build_history(out, runner="Zed")  # every clip of theirs failed: said, not just "no runner" (a reviewer)
     empty = tmp_path / "empty"
     empty.mkdir()
     shutil.copy(out / "batch.csv", empty / "batch.csv")
-    with pytest.raises(Exception, match="no finished recordings.*could not analyse 2 clip"):
+    with pytest.raises(Exception, match="no finished recordings.*could not analyse 3 clip"):
         build_history(empty)
 
 

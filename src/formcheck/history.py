@@ -337,7 +337,9 @@ def build_history(outdir: str | os.PathLike[str], runner: str | None = None) -> 
         by_runner.setdefault(rec.runner, []).append(rec)
     if runner is not None:
         if runner not in by_runner:
-            raise HistoryError(f"no runner {runner!r} in {outdir} (runners: {', '.join(sorted(by_runner))})", 2)
+            failed = [n for n in not_analysed if n.runner == runner]  # a runner whose every clip failed (a reviewer)
+            said = f"; the last batch could not analyse {len(failed)} of their clip(s) (see {outdir / 'batch.csv'})" if failed else ""
+            raise HistoryError(f"no runner {runner!r} in {outdir} (runners: {', '.join(sorted(by_runner))}){said}", 2)
         by_runner = {runner: by_runner[runner]}
     runners = tuple(_runner_history(name, recs) for name, recs in sorted(by_runner.items(), key=lambda kv: kv[0].lower()))
     missing = tuple(n for n in not_analysed if runner is None or n.runner == runner)
