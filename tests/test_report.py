@@ -451,3 +451,19 @@ def test_the_thigh_plot_marks_toe_off_where_the_steps_put_it():
         st = analysis.events.for_side(side)
         share = [100 * (a.toe_off_at_s - a.contact_at_s) / (b.contact_at_s - a.contact_at_s) for a, b in zip(st, st[1:])]
         assert np.nanmedian(pcts[side]) == pytest.approx(np.median(share), abs=0.5)
+
+
+@pytest.mark.parametrize(("counts", "said"), [((8, 8), "both feet: each foot's median, averaged"), ((8, 2), "left foot's median"),
+                                              ((2, 2), "median of every step")])
+def test_the_contact_time_card_says_whose_median_it_is(raw_synthetic_analysis, counts, said):
+    """Both feet's contact time averages the feet with 3 or more contact times, else takes every step's median
+    (formcheck.analysis); the card said "each foot's median, averaged" of one foot, or of none (reviewers' catches)."""
+    from formcheck.report_view import headline_cards
+    from formcheck.result import MetricSummary, SideSummary
+
+    summary = raw_synthetic_analysis.summary
+    sides = {side: SideSummary({**summary.side(side).metrics, "contact_time_s": MetricSummary(0.25, (0.24, 0.26), n)})
+             for side, n in zip(("left", "right"), counts)}
+    result = dataclasses.replace(raw_synthetic_analysis.result, summary=dataclasses.replace(summary, **sides))
+    card = next(c for c in headline_cards(result) if c.key == "cadence")
+    assert any(f"({said})" in d for d in card.details), card.details

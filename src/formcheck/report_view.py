@@ -196,7 +196,8 @@ def headline_cards(result: AnalysisResult) -> list[Card]:
     details = []
     if ct is not None:
         feet = [side for side in ("left", "right") if summary.side(side).metric("contact_time_s").n >= 3]
-        whose = f"{feet[0]} foot's median" if len(feet) == 1 else "both feet: each foot's median, averaged"
+        whose = {0: "median of every step", 1: f"{feet[0] if feet else ''} foot's median"}.get(
+            len(feet), "both feet: each foot's median, averaged")  # analysis.py: the feet with 3 or more, else every step
         details.append(f"Ground contact {fmt(ct * 1000, 0)} ms ({whose})")
     if ft is not None:
         details.append(f"Flight {fmt(ft * 1000, 0)} ms")
