@@ -29,6 +29,7 @@ from .annotate import (
 )
 from .annotated_clip import ANNOTATED_CRF, ANNOTATED_PRESET
 from .compare import METRICS, compare_metric
+from .report_model import fmt
 from .geometry import leg_length_px
 from .overlay import OverlayData, Style, overlay_from_analysis
 from .video import H264Writer, iter_frames
@@ -142,7 +143,7 @@ def write_side_by_side(
         over, hip, cadence = (getattr(shown[key], "after_median" if k else "before_median") for key in shown)
         text = panel.title
         if over is not None:
-            text += f"  foot {over:+.0f}% leg"
+            text += f"  foot {fmt(over, 0, signed=round(over) != 0)}% leg"  # "0%", not "-0%"
         if hip is not None:
             text += f"  peak hip ext {hip:.0f} deg"
         if cadence is not None:

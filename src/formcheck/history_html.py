@@ -49,7 +49,7 @@ def _digits(unit: str) -> int:
 
 
 def _fmt(value: float | None, unit: str) -> str:
-    return "–" if value is None else f"{value:.{_digits(unit)}f}"
+    return fmt(value, _digits(unit))  # an en dash when missing; no "-0.0" (a reviewer's catch)
 
 
 def bands(spec: FindingSpec) -> list[tuple[float, float, str]]:
