@@ -744,3 +744,41 @@ def test_the_outputs_modules_are_imported_while_the_pose_pass_runs() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_pose_track_of_squeezed_pixels_made_before_they_were_read_is_refused(tmp_path: Path) -> None:
+    """A clip stored with 4:3 pixels is now read square (formcheck.video); a pose track made of it before holds
+    squeezed coordinates and would measure every horizontal distance 3/4 short (a reviewer's catch). Such a track
+    (no ``pixel_aspect`` in its info) of such a clip is refused, saying how to make it again; one that says its ratio,
+    or one of a square-pixel clip, is analysed."""
+    from fractions import Fraction
+
+    import av
+
+    from formcheck.analysis import AnalysisError
+    from formcheck.outputs import load_run
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    def clip(name: str, aspect: Fraction) -> Path:
+        path = tmp_path / name
+        with av.open(str(path), "w") as container:
+            stream = container.add_stream("libx264", rate=30)
+            stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+            stream.codec_context.sample_aspect_ratio = aspect
+            for i in range(3):
+                frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+                frame.pts, frame.time_base = i, Fraction(1, 30)
+                container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+        return path
+
+    track = to_pose_track(simulate_gait(GaitParams(duration_s=5, fps=30, image_size=(640, 360))), noise_px=1.0)
+    for name, aspect, info, refused in (("old.npz", Fraction(4, 3), {}, True), ("new.npz", Fraction(4, 3), {"pixel_aspect": 4 / 3}, False),
+                                        ("square.npz", Fraction(1), {}, False)):
+        video = clip(name.replace(".npz", ".mp4"), aspect)
+        replace(track, source=str(video), info={**track.info, **info}).save(tmp_path / name)
+        if refused:
+            with pytest.raises(AnalysisError, match=r"older formcheck.*squeezed pixels.*formcheck pose"):
+                load_run(tmp_path / name, check_camera=False)
+        else:
+            assert load_run(tmp_path / name, check_camera=False).result.steps

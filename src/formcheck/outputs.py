@@ -28,6 +28,7 @@ from .atomic import OutputFolder
 if TYPE_CHECKING:  # the stages are imported when used: the CLI checks OUTDIR before paying for them
     from .analysis import Analysis
     from .compare import Comparison
+    from .pose_track import PoseTrack
     from .result import AnalysisResult
 
 
@@ -82,6 +83,8 @@ def load_run(
     if path.suffix.lower() == ".npz":
         track = PoseTrack.load(path)
         video = Path(track.source) if track.source and Path(track.source).is_file() else None
+        if video is not None:
+            _refuse_a_squeezed_track(track, video, path)
         playback = float(track.fps) / float(track.info.get("video_fps") or track.fps)  # undo a slow-motion override
         start_s, end_s = float(track.timestamps_s[0]) * playback, float(track.timestamps_s[-1]) * playback
         if check_camera and video is not None:
@@ -94,6 +97,24 @@ def load_run(
         analysis = analyze(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps,
                            progress=progress, check_camera=check_camera, allow_walking=allow_walking)
     return LoadedRun(analysis, video, str(path))
+
+
+def _refuse_a_squeezed_track(track: PoseTrack, video: Path, path: Path) -> None:
+    """A pose track made before formcheck read non-square pixels (formcheck.video), of a clip stored with them, holds
+    squeezed image coordinates: every horizontal distance is off by the clip's pixel aspect ratio (a reviewer's catch;
+    a newcomer's 4:3 clip read overstride 17 / 10 % leg against 23 / 18). Tracks made since say their ratio."""
+    from .analysis import AnalysisError
+    from .video import VideoReadError, probe_video
+
+    if "pixel_aspect" in track.info:
+        return
+    try:
+        aspect = probe_video(video).pixel_aspect
+    except VideoReadError:
+        return
+    if abs(aspect - 1.0) > 1e-6:
+        raise AnalysisError(f"{path}: this pose track was made by an older formcheck, which measured {video.name}'s "
+                            f"squeezed pixels (stored {aspect:.3g}:1 wide); make it again with `formcheck pose {video} -o {path.name}`")
 
 
 # What each command may write in OUTDIR (globs allowed): checked against the inputs before any work.
