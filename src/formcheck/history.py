@@ -274,8 +274,9 @@ def _change(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, sid
 
 def _trend(recs: list[Recording], spec: MetricSpec, side: str) -> Trend:
     first = recs[0].result
-    # both legs over the legs measured in every recording: a leg with 2 steps in one recording had left it out of that
-    # point (20 -> 10 % leg across the mild band) while the change, over the legs both had, read 0 (a reviewer's case)
+    # both legs over the legs measured in every recording that has one (compare.legs_measured_in_all): a leg with 2
+    # steps in one recording had left it out of that point (20 -> 10 % leg across the mild band) while the change, over
+    # the legs both had, read 0 (a reviewer's case)
     legs = (legs_measured_in_all([rec.result for rec in recs], spec) or None) if side == SIDE else None
     points = []
     for i, rec in enumerate(recs):
