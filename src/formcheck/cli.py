@@ -660,8 +660,11 @@ def compare(
 
 
 def _plain(value: float, digits: int) -> str:
-    """``value`` with ``digits`` decimals; one that rounds to zero has no minus (history's shank read "-0.0")."""
-    return f"{round(value, digits) + 0.0:.{digits}f}"
+    """``value`` with ``digits`` decimals; one that rounds to zero has no minus (history's shank read "-0.0"): the
+    report's rule (report_model.fmt), for the terminal tables."""
+    from .report_model import fmt
+
+    return fmt(value, digits)
 
 
 def _signed(value: float, digits: int) -> str:
