@@ -386,6 +386,8 @@ def test_track_short_labels_in_view_and_not_labelled():
 # (events.EventParams.placed_settle_stride: the real heel sinks to its level over 3-4 frames at 30 fps): contacts pooled
 # (IC, missed IC) 480p 99, 3 -> 102, 0; portrait_small 101, 1 -> 102, 0; doubled 101, 1 -> 102, 0; crf40 101, 1 -> 102,
 # 0; panning 97 -> 98 of 102; nothing else moved.
+# Raised 2026-12-07 when an overlay over the feet came to be painted out before the pose was found again
+# (formcheck.pose.pose_with_overlay_painted_out): watermark 99, 84, 0/4, 0/1, 0.17 % -> 101, 99, 0/1, 0/0, 0.23 %.
 REAL_FLOORS: dict[str, dict[str, float]] = {
     #                 IC hits  TO hits  IC missed  TO missed  IC spurious  TO spurious  |cadence error| %
     "source":         dict(ic=34, to=34, ic_missed=0, to_missed=0, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
@@ -394,7 +396,7 @@ REAL_FLOORS: dict[str, dict[str, float]] = {
     "portrait_small": dict(ic=99, to=99, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
     "doubled":        dict(ic=99, to=98, ic_missed=1, to_missed=2, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
     "crf40":          dict(ic=99, to=95, ic_missed=1, to_missed=3, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
-    "watermark":      dict(ic=96, to=81, ic_missed=1, to_missed=5, ic_spurious=0, to_spurious=2, cadence_pct=0.4),
+    "watermark":      dict(ic=98, to=96, ic_missed=1, to_missed=2, ic_spurious=0, to_spurious=1, cadence_pct=0.4),
 }
 
 
@@ -445,9 +447,10 @@ def test_truth_events_marked_not_visible_are_not_labels():
 @pytest.mark.slow
 @pytest.mark.shared
 def test_a_watermark_over_the_feet_is_said_and_trusted_less(shared_videos: Path):
-    """The watermark copy's near toe-offs come out 2-3 frames early (its floor above): the analysis must say the
-    feet are not seen meeting the ground, and trust the near leg's contact and toe-off figures a notch less than on
-    the clean clip, which gets no such warning."""
+    """The watermark copy's events are found with the letters painted out (its floor above), yet a shoe under them is
+    seen less well: the analysis must say something is drawn over the feet, and trust the near leg's contact and
+    toe-off figures a notch less than on the clean clip, which gets no such warning. (A saved track analysed without
+    its video: the figure is the one the painting read.)"""
     from formcheck.analysis import analyze_track
     from formcheck.evaluation.degrade import runner_extent
     from formcheck.evaluation.track_cache import cached_pose_track

@@ -181,6 +181,22 @@ def test_what_the_pixels_show_is_said_with_the_fix_and_trusted_less(runner_track
     assert analyze_track(runner_track).quality["timing_evidence"][figure[0]] is None  # pixels not looked at
 
 
+def test_an_overlay_painted_out_before_the_pose_is_said_so(runner_track):
+    """A track whose pose was found with the overlay painted out (formcheck.pose.pose_with_overlay_painted_out) still
+    gets the overlay's warning, which says what was done about it; its figures record it."""
+    painted = replace(runner_track, info={**runner_track.info, "overlay_painted_out": {"pixels": 900, "path_crossed_frac": 0.7}})
+    kept, done = _with_pixel_figures(runner_track, 3.0, 0.4), _with_pixel_figures(painted, 3.0, 0.4)
+    said = {name: [w for w in a.quality["warnings"] if "drawn over the feet" in w] for name, a in (("kept", kept), ("done", done))}
+    assert len(said["kept"]) == len(said["done"]) == 1
+    assert "painted it out" in said["done"][0] and "painted it out" not in said["kept"][0]
+    assert done.quality["timing_evidence"]["overlay_painted_out"] and not kept.quality["timing_evidence"]["overlay_painted_out"]
+    # a saved track analysed without its video: the figure is the one the painting read
+    saved = analyze_track(replace(runner_track, info={**runner_track.info,
+                                                      "overlay_painted_out": {"pixels": 900, "path_crossed_frac": 0.4}}))
+    assert saved.quality["timing_evidence"]["overlay_path_frac"] == 0.4
+    assert any("painted it out" in w for w in saved.quality["warnings"])
+
+
 @pytest.mark.slow
 @pytest.mark.shared
 def test_the_real_clip_reads_sharp_and_its_blurred_copy_blurred(shared_videos: Path, pose_track_of):

@@ -20,10 +20,14 @@ portrait, handheld, cut) 0.000-0.062, the same under the harness's watermark 0.4
 (133 of 168 give a figure; a wall's seam behind the feet read 0.26 when edge points were counted instead of columns),
 their phone copies other than watermarked 0-0.09 (84 of 124), the watermarked ones 0.12 and 0.47-0.85 (44). A pass
 over a floor with seams across the run read 0.2 (synthetic) while standing feet counted too.
+
+Above the warning, the overlay's own pixels are found (:class:`OverlayMaskMeter`) and painted out of every frame the
+model is shown (:meth:`OverlayMask.paint_out`, :func:`formcheck.pose.pose_with_overlay_painted_out`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -92,21 +96,47 @@ class FootOverlayMeter:
         little was seen to judge."""
         if self._shape is None or self.frames < MIN_FRAMES or self.stopped:
             return None
-        mean = (self._sum / self.frames).astype(np.float32)
-        gx, gy = cv2.Sobel(mean, cv2.CV_32F, 1, 0), cv2.Sobel(mean, cv2.CV_32F, 0, 1)
-        covered = self._cover >= max(MIN_COVER, MIN_COVER_FRAC * self.frames)
-        edges = covered & (np.hypot(gx, gy) > EDGE_GREY)
+        st = _stillness(self._sum, self._cover, self._sum_cov, self._sq_cov, self.frames)
+        edges = st.edges
         if int(edges.sum()) < MIN_EDGE_POINTS:
             return None
-        n = np.maximum(self._cover, 1)
-        m = mean.astype(np.float64)  # how far a point is, while a foot is over it, from how it looks over the clip (RMS)
-        change = np.sqrt(np.maximum(self._sq_cov / n - 2.0 * m * self._sum_cov / n + m * m, 0.0))
-        typical = float(np.percentile(change[covered], TYPICAL_PERCENTILE))
-        still_vertical = edges & (change < STILL_RATIO * typical) & (np.abs(gx) > np.abs(gy))
-        columns = covered.any(axis=0)  # letters put strokes across the feet's path; a pole or a door frame in a column or two
+        still_vertical = st.still_edges & st.vertical
+        columns = st.covered.any(axis=0)  # letters put strokes across the feet's path; a pole or a door frame in a column or two
         return {"path_crossed_frac": round(float(still_vertical.any(axis=0).sum()) / float(columns.sum()), 4),
                 "still_point_frac": round(float(still_vertical.sum()) / float(edges.sum()), 4),
                 "edge_points": int(edges.sum()), "frames": self.frames}
+
+
+@dataclass(frozen=True)
+class _Stillness:
+    """What a meter's sums say about each point: (H, W) arrays."""
+
+    mean: np.ndarray  # the mean picture (grey levels)
+    covered: np.ndarray  # bool: the feet passed over it often enough
+    strong: np.ndarray  # bool: a strong edge of the mean picture
+    vertical: np.ndarray  # bool: ... across x more than y
+    change: np.ndarray  # its RMS difference from the mean picture while a foot is over it (grey levels)
+    typical: float  # the covered points' upper quartile of ``change``
+
+    @property
+    def edges(self) -> np.ndarray:
+        return self.covered & self.strong
+
+    @property
+    def still_edges(self) -> np.ndarray:
+        """The covered strong edges that barely change as a foot passes over them."""
+        return self.edges & (self.change < STILL_RATIO * self.typical)
+
+
+def _stillness(total: np.ndarray, cover: np.ndarray, sum_cov: np.ndarray, sq_cov: np.ndarray, frames: int) -> _Stillness:
+    mean = (total / frames).astype(np.float32)
+    gx, gy = cv2.Sobel(mean, cv2.CV_32F, 1, 0), cv2.Sobel(mean, cv2.CV_32F, 0, 1)
+    covered = cover >= max(MIN_COVER, MIN_COVER_FRAC * frames)
+    n = np.maximum(cover, 1)
+    m = mean.astype(np.float64)  # how far a point is, while a foot is over it, from how it looks over the clip (RMS)
+    change = np.sqrt(np.maximum(sq_cov / n - 2.0 * m * sum_cov / n + m * m, 0.0))
+    typical = float(np.percentile(change[covered], TYPICAL_PERCENTILE)) if covered.any() else 0.0
+    return _Stillness(mean, covered, np.hypot(gx, gy) > EDGE_GREY, np.abs(gx) > np.abs(gy), change, typical)
 
 
 def foot_points(side: str) -> list[int]:
@@ -137,6 +167,126 @@ def feet_zone(shape: tuple[int, int], feet: list[np.ndarray]) -> np.ndarray:
     return zone.astype(bool)
 
 
+# ------------------------------------------------------------------------------------------- painting it out
+# MediaPipe puts a shoe that passes under letters on them: on randomised renders saved with an app's handle over the
+# landing zone, one leg's contacts came 2-4 frames early on every step. Painted out of each frame before the model
+# sees it (the letters' own pixels, found as the figure above finds them but at the frame's resolution, filled from
+# around them), those contacts were timed as on the clean render (docs/thresholds.md, "Something drawn over the feet").
+MASK_MAX_FRAMES = 200  # frames read to find the overlay's pixels (spread over the clip)
+MASK_PAD_FOOT = 1.0  # the feet's box over the clip, widened by this x the foot's length: where the overlay is looked for
+MASK_GROW_PX = 1  # the still edge points, widened by this (px of the frame as decoded) to take the strokes' fill
+MASK_FILL_PX = 3  # ... and the still pixels this close to them (a stroke's fill between its two edges)
+PAINT_FRINGE_PX = 1  # painted this far beyond them: a letter's anti-aliased edge left in place is a light ring the fill
+# spreads (treadmill_side_01's watermarked copies: toe-offs 84 -> 99/102 with it)
+PAINT_RADIUS_PX = 3  # cv2.inpaint's neighbourhood (Telea)
+
+
+@dataclass(frozen=True)
+class OverlayMask:
+    """The pixels of something drawn over the feet, in a box of the frame as decoded (``frame_size`` (W, H) px)."""
+
+    box_px: tuple[int, int, int, int]  # x0, y0, x1, y1 in the decoded frame's pixels
+    pixels: np.ndarray  # (y1 - y0, x1 - x0) bool: the overlay's pixels in the box
+    frame_size: tuple[int, int]
+
+    @property
+    def n_pixels(self) -> int:
+        return int(self.pixels.sum())
+
+    def paint_out(self, rgb: np.ndarray) -> np.ndarray:
+        """``rgb`` (a decoded frame, (H, W, 3) uint8) with the overlay's pixels filled from around them (a new array; the
+        frame unchanged when it is not of the size the mask was found on)."""
+        if rgb.shape[1::-1] != tuple(self.frame_size) or not self.pixels.any():
+            return rgb
+        x0, y0, x1, y1 = self.box_px
+        m = PAINT_RADIUS_PX + PAINT_FRINGE_PX + 1  # the fill reads this far around the mask
+        ax0, ay0, ax1, ay1 = max(0, x0 - m), max(0, y0 - m), min(rgb.shape[1], x1 + m), min(rgb.shape[0], y1 + m)
+        mask = np.zeros((ay1 - ay0, ax1 - ax0), np.uint8)
+        mask[y0 - ay0 : y1 - ay0, x0 - ax0 : x1 - ax0] = self.pixels
+        mask = cv2.dilate(mask, np.ones((2 * PAINT_FRINGE_PX + 1,) * 2, np.uint8))
+        out = rgb.copy()
+        out[ay0:ay1, ax0:ax1] = cv2.inpaint(np.ascontiguousarray(rgb[ay0:ay1, ax0:ax1]), mask, PAINT_RADIUS_PX,
+                                            cv2.INPAINT_TELEA)
+        return out
+
+
+class OverlayMaskMeter:
+    """The overlay's pixels, measured as :class:`FootOverlayMeter` measures its figure but at the frame's own
+    resolution, in the box the feet move in (:func:`feet_box_px`). Seeds: the strong edges of the mean picture that
+    stay still while a foot is over them (any direction: letters have cross strokes). Letters also reach where no foot
+    goes (below the soles, over the belt: on treadmill_side_01's watermarked copy the feet pass over their top only),
+    so the strong edges that barely change over all the frames read, joined to a seed within ``MASK_GROW_PX``, are
+    taken too, with the still pixels within ``MASK_FILL_PX`` of them (a stroke's fill). Of the points the feet pass
+    over, only those that stay still under them are taken (and a pixel round them): the shoe is not painted out."""
+
+    def __init__(self, box_px: tuple[int, int, int, int], frame_size: tuple[int, int]) -> None:
+        self.box_px, self.frame_size = box_px, frame_size
+        x0, y0, x1, y1 = box_px
+        shape = (y1 - y0, x1 - x0)
+        self._sum, self._sq, self._sum_cov, self._sq_cov = (np.zeros(shape, np.float64) for _ in range(4))
+        self._cover = np.zeros(shape, np.int32)
+        self._last: dict[str, np.ndarray] = {}
+        self.frames = 0
+
+    def add(self, grey: np.ndarray, pose_px: np.ndarray, image_width: int) -> None:
+        """``grey``: the decoded frame in grey (of ``frame_size``); ``pose_px`` (33, >=2) in full-frame px of a frame
+        ``image_width`` px wide."""
+        if grey.shape[::-1] != tuple(self.frame_size):
+            return
+        x0, y0, x1, y1 = self.box_px
+        sc = grey.shape[1] / float(image_width)
+        feet = {side: pose_px[foot_points(side), :2] * sc - (x0, y0) for side in SIDES}
+        moving = [feet[side] for side in SIDES if _moved(feet[side], self._last.get(side))]
+        self._last = feet
+        x = grey[y0:y1, x0:x1].astype(np.float64)
+        zone = feet_zone(x.shape, moving)
+        self._sum += x
+        self._sq += x * x
+        self._cover += zone
+        self._sum_cov += np.where(zone, x, 0.0)
+        self._sq_cov += np.where(zone, x * x, 0.0)
+        self.frames += 1
+
+    def mask(self) -> OverlayMask | None:
+        """The overlay's pixels, or None when too little was seen or nothing stays still."""
+        if self.frames < MIN_FRAMES:
+            return None
+        st = _stillness(self._sum, self._cover, self._sum_cov, self._sq_cov, self.frames)
+        still = st.still_edges
+        if int(st.edges.sum()) < MIN_EDGE_POINTS or not still.any():
+            return None
+        # the seeds: the still edges the feet pass over; the overlay: the still strong edges of the mean picture joined
+        # to them, where the feet do not go too (letters reach below the soles, over the belt), with their fill
+        m = st.mean.astype(np.float64)
+        spread = np.sqrt(np.maximum(self._sq / self.frames - m * m, 0.0))  # over all the frames read
+        # still: under the feet, barely changed as they pass; elsewhere, barely changed at all
+        still_px = np.where(st.covered, st.change, spread) < STILL_RATIO * st.typical
+        grow = np.ones((2 * MASK_GROW_PX + 1,) * 2, np.uint8)
+        joined = cv2.dilate((st.strong & still_px).astype(np.uint8) | still.astype(np.uint8), grow)
+        _, parts = cv2.connectedComponents(joined, connectivity=8)
+        seeded = np.unique(parts[still & (joined > 0)])
+        kept = np.isin(parts, seeded[seeded > 0])
+        fill = np.ones((2 * MASK_FILL_PX + 1,) * 2, np.uint8)  # the strokes' fill between their edges
+        pixels = kept | (cv2.dilate(kept.astype(np.uint8), fill).astype(bool) & still_px)
+        return OverlayMask(self.box_px, pixels, self.frame_size)
+
+
+def feet_box_px(pose_px: np.ndarray, frame_size: tuple[int, int], image_width: int) -> tuple[int, int, int, int] | None:
+    """Where the feet move over a clip ((T, 33, >=2) full-frame px), in the pixels of a frame of ``frame_size``: the
+    box of their heel, ankle and toe points (1st-99th percentile), widened by ``MASK_PAD_FOOT`` x the foot's length."""
+    pts = np.concatenate([pose_px[:, foot_points(side), :2] for side in SIDES], axis=1)
+    seen = pts[np.isfinite(pts).all(axis=2).all(axis=1)]
+    if len(seen) < MIN_FRAMES:
+        return None
+    sc = frame_size[0] / float(image_width)
+    foot = float(np.median(np.linalg.norm(seen[:, 0] - seen[:, 2], axis=1))) * sc  # heel to toe
+    flat = seen.reshape(-1, 2) * sc
+    lo, hi = np.percentile(flat, 1, axis=0) - MASK_PAD_FOOT * foot, np.percentile(flat, 99, axis=0) + MASK_PAD_FOOT * foot
+    x0, y0 = int(max(0, np.floor(lo[0]))), int(max(0, np.floor(lo[1])))
+    x1, y1 = int(min(frame_size[0], np.ceil(hi[0]))), int(min(frame_size[1], np.ceil(hi[1])))
+    return (x0, y0, x1, y1) if x1 - x0 >= 8 and y1 - y0 >= 8 else None
+
+
 def overlay_fraction(foot_blur: Any) -> float | None:
     """The share of the feet's path that still vertical strokes cross, from a pose track's ``info["foot_blur"]`` (the
     pixels around the feet: :class:`formcheck.foot_blur.FootBlurMeter`'s summary, which carries this meter's as
@@ -147,4 +297,4 @@ def overlay_fraction(foot_blur: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-__all__ = ["FootOverlayMeter", "feet_zone", "foot_points", "overlay_fraction"]
+__all__ = ["FootOverlayMeter", "OverlayMask", "OverlayMaskMeter", "feet_box_px", "feet_zone", "foot_points", "overlay_fraction"]

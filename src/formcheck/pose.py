@@ -16,6 +16,10 @@ same decoding pass: the decoding thread keeps a small grey copy of each frame, a
 follows the background with the runner's box from the pose just found. When the final track's boxes
 are those it used (one person, seen throughout, the usual case) its estimate is exactly the one a
 separate pass would make; otherwise the camera is measured again in a separate pass.
+
+Something burnt in over the feet (an app's handle) pulls the model's heel and toe onto its letters: where the
+pixels show one (:mod:`formcheck.foot_overlay`), its pixels are painted out of every frame and the model is run
+again (:func:`pose_with_overlay_painted_out`).
 """
 
 from __future__ import annotations
@@ -42,10 +46,12 @@ from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video
 
 if TYPE_CHECKING:
     from .camera import CameraEstimator, CameraMotion
+    from .foot_overlay import OverlayMask
 
 DEFAULT_MODEL_NAME = "pose_landmarker_full.task"
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
+FramePrep = Callable[[np.ndarray], np.ndarray] | None  # what is done to each decoded frame before the model sees it
 
 
 class PoseModelError(Exception):
@@ -236,15 +242,21 @@ def extract_pose_track(
     max_people: int = 2,
     scan_s: float = 1.0,
     progress: ProgressCallback | None = None,
+    paint_out_overlay: bool = True,
 ) -> PoseTrack:
     """Run the pose model over ``path`` and return the runner's :class:`PoseTrack`.
 
     ``scan_s`` = inf with ``max_people`` > 1 runs the multi-pose landmarker on every frame (its landmarks are
     not filtered over time: the model's own placement, used to measure it). Raises ``VideoReadError`` (bad
     input), ``PoseModelError`` (bad model) or ``NoPersonError`` (nobody in the clip).
+    ``paint_out_overlay``: something drawn over the feet is looked for (a pass over the clip's pixels) and, found,
+    painted out of every frame for a second run of the model (:func:`pose_with_overlay_painted_out`).
     """
     track, _ = _extract(path, model_path, start_s, end_s, fps_override, max_people, scan_s, progress, camera=False)
-    return track
+    painted = pose_with_overlay_painted_out(path, track, model_path=model_path, start_s=start_s, end_s=end_s,
+                                            fps_override=fps_override, max_people=max_people, scan_s=scan_s,
+                                            progress=progress) if paint_out_overlay else None
+    return track if painted is None else painted[0]
 
 
 def extract_pose_and_camera(
@@ -267,9 +279,106 @@ def extract_pose_and_camera(
     from .camera import camera_pass
 
     track, motion = _extract(path, model_path, start_s, end_s, fps_override, max_people, scan_s, progress, camera=True)
+    painted = pose_with_overlay_painted_out(path, track, model_path=model_path, start_s=start_s, end_s=end_s,
+                                            fps_override=fps_override, max_people=max_people, scan_s=scan_s,
+                                            progress=progress, camera=True)
+    if painted is not None:
+        track, motion = painted
     if motion is None:  # measured again (and the shoes' blur, when the pass had none to give)
         motion, track = camera_pass(path, track, start_s=start_s, end_s=end_s)
     return track, motion
+
+
+def pose_with_overlay_painted_out(
+    path: str | os.PathLike[str],
+    track: PoseTrack,
+    *,
+    model_path: str | os.PathLike[str] | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    fps_override: float | None = None,
+    max_people: int = 2,
+    scan_s: float = 1.0,
+    progress: ProgressCallback | None = None,
+    camera: bool = False,
+) -> tuple[PoseTrack, CameraMotion | None] | None:
+    """The pose found again with what is drawn over the feet painted out of every frame; None when nothing is.
+
+    An app's handle burnt in where the feet land pulls MediaPipe's heel and toe onto its letters
+    (:mod:`formcheck.foot_overlay`). ``track`` is the first run's, made with the same options: where it carries the
+    figure of the pose pass (``info["foot_blur"]``), a clip under ``OVERLAY_WARN_FRACTION`` costs nothing more; else
+    the clip is read once more to measure it. Above it, the overlay's pixels are found at the frame's resolution and
+    the model is run again on frames with them filled from around them. The track returned keeps the first pass's
+    pixel figures (the overlay is still on the clip: the analysis says so) and records ``overlay_painted_out``.
+    """
+    from .foot_overlay import overlay_fraction
+    from .quality import OVERLAY_WARN_FRACTION
+
+    figure = overlay_fraction(track.info.get("foot_blur"))
+    if figure is not None and figure <= OVERLAY_WARN_FRACTION:
+        return None  # measured in the pose pass: nothing drawn over the feet
+    if int(track.info.get("max_people_in_a_frame") or 1) > 1 or not track.detected.any():
+        return None  # whose feet?
+    figure, mask = measure_overlay(path, track, start_s=start_s, end_s=end_s, fps_override=fps_override)
+    if figure is None or figure <= OVERLAY_WARN_FRACTION or mask is None:
+        return None
+    total = [track.n_frames]
+
+    def again(done: int, expected: int) -> None:  # the second run counts on from the first (to twice its frames)
+        total[0] = max(total[0], expected)
+        if progress is not None:
+            progress(total[0] + done, 2 * total[0])
+
+    painted, motion = _extract(path, model_path, start_s, end_s, fps_override, max_people, scan_s, again,
+                               camera=camera, paint_out=mask)
+    info = {**painted.info, "overlay_painted_out": {"pixels": mask.n_pixels, "box_px": list(mask.box_px),
+                                                    "path_crossed_frac": round(float(figure), 4)}}
+    if "foot_blur" in track.info:
+        info["foot_blur"] = track.info["foot_blur"]  # the pixels as filmed (a second pass would read them painted)
+    else:
+        info.pop("foot_blur", None)
+    return replace(painted, info=info), motion
+
+
+def measure_overlay(path: str | os.PathLike[str], track: PoseTrack, *, start_s: float | None = None,
+                    end_s: float | None = None, fps_override: float | None = None,
+                    ) -> tuple[float | None, OverlayMask | None]:
+    """Something drawn over the feet, from the clip's pixels and a pose track of it: the share of the feet's path still
+    vertical strokes cross (:class:`formcheck.foot_overlay.FootOverlayMeter`, None when too little was seen) and the
+    overlay's pixels (:class:`formcheck.foot_overlay.OverlayMaskMeter`), read on up to ``MASK_MAX_FRAMES`` frames
+    spread over the clip."""
+    import cv2
+
+    from .foot_overlay import MASK_MAX_FRAMES, FootOverlayMeter, OverlayMaskMeter, feet_box_px
+
+    rows = np.flatnonzero(track.detected)
+    if not rows.size:
+        return None, None
+    rows = rows[np.unique(np.linspace(0, len(rows) - 1, min(len(rows), MASK_MAX_FRAMES)).round().astype(int))]
+    row_of = {int(track.frame_indices[r]): int(r) for r in rows}
+    width = track.image_size[0]
+    figure_meter, mask_meter = FootOverlayMeter(), None
+    frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, only=set(row_of),
+                         max_side=WORKING_MAX_SIDE_PX)
+    try:
+        for frame in frames:
+            r = row_of.get(frame.index)
+            if r is None:
+                continue
+            grey = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY)
+            if mask_meter is None:
+                box = feet_box_px(track.keypoints_px, (grey.shape[1], grey.shape[0]), width)
+                if box is None:
+                    return None, None
+                mask_meter = OverlayMaskMeter(box, (grey.shape[1], grey.shape[0]))
+            pose = track.keypoints_px[r]
+            figure_meter.add(frame.index, grey, pose, width)
+            mask_meter.add(grey, pose, width)
+    finally:
+        frames.close()
+    summary = figure_meter.summary()
+    figure = None if summary is None else float(summary["path_crossed_frac"])
+    return figure, None if mask_meter is None else mask_meter.mask()
 
 
 class _SeveralPeople(Exception):
@@ -287,6 +396,7 @@ def _extract(
     progress: ProgressCallback | None,
     *,
     camera: bool,
+    paint_out: OverlayMask | None = None,
 ) -> tuple[PoseTrack, CameraMotion | None]:
     for name, value in (("start_s", start_s), ("end_s", end_s)):
         if value is not None and not math.isfinite(value):
@@ -300,11 +410,13 @@ def _extract(
     last_time = min(end_s, info.duration_s) if end_s is not None else info.duration_s
     expected = max(1, round((last_time - first_time) * info.fps))
 
+    prepare = None if paint_out is None else paint_out.paint_out  # every frame the model is shown, painted
+
     def run(region: ModelRegion | None, people: int, scan: bool) -> tuple[PoseTrack, CameraEstimator | None]:
         with _native_stderr_silenced():
             tracks, frame_indices, timestamps, max_seen, repeated, estimator, foot_blur = _run_model(
                 path, model, info.width, info.height, fps, first_time * (fps / info.fps), people, max_people if scan else 1,
-                scan_s, start_s, end_s, fps_override, expected, progress, region, camera,
+                scan_s, start_s, end_s, fps_override, expected, progress, region, camera, prepare,
             )
         n = len(frame_indices)
         if n == 0:
@@ -331,7 +443,7 @@ def _extract(
             raise
         except NoPersonError as nobody:  # too small for the detector's view of the whole frame? look in squares
             used = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
-                                                          fps_override=fps_override),
+                                                          fps_override=fps_override, prepare=prepare),
                                     expected, (info.width, info.height))
             if used is None:
                 raise
@@ -344,14 +456,15 @@ def _extract(
     backed = False  # the frames before the first detection tracked back (done once, on the track kept)
     if crossing and roi is None:  # found late? judged once the lead-in is tracked back (the detector finds most passes late)
         with _native_stderr_silenced():
-            track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override, region=None)
+            track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override, region=None,
+                                  prepare=prepare)
         backed = True
     if crossing and (roi is not None or missed_in_view(track)):
         # a runner crossing the frame, seen by the whole frame in part of the pass only: a box around those sightings
         # would hold them for a moment (a 640x360 pass found in 5 of 432 frames: 73 in such a box), so look in
         # squares, as when nobody is found, and follow them; the fixed box is still tried below, and kept if better
         region = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
-                                                        fps_override=fps_override),
+                                                        fps_override=fps_override, prepare=prepare),
                                   expected, (info.width, info.height))
         following = None
         if region is not None:
@@ -369,7 +482,7 @@ def _extract(
     if people == 1 and not backed:  # one person: a fresh single-pose tracker started on the runner follows the runner
         with _native_stderr_silenced():
             track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override,
-                                  region=used)
+                                  region=used, prepare=prepare)
     if estimator is None:
         return track, None
     from .camera import boxes_agree
@@ -388,7 +501,7 @@ SQUARE_SIDE_FRAC = 0.6
 
 
 def _sightings_in_squares(path: str | os.PathLike[str], model: Path, info: VideoInfo, expected: int, *, start_s: float | None,
-                          end_s: float | None, fps_override: float | None) -> list[Sighting]:
+                          end_s: float | None, fps_override: float | None, prepare: FramePrep = None) -> list[Sighting]:
     """Where a person shows up when the detector is shown squares of sampled frames, one sighting per frame
     (the pose with the highest mean landmark presence), indexed like the model's pass (frame ordinal)."""
     every = max(1, int(round(SQUARES_EVERY_S * info.fps)), -(-expected // SQUARES_MAX_FRAMES))  # decoded frames
@@ -398,7 +511,8 @@ def _sightings_in_squares(path: str | os.PathLike[str], model: Path, info: Video
     sightings: list[Sighting] = []
     with _native_stderr_silenced():
         landmarker = _create_landmarker(model, 1, image_mode=True)
-        frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, max_side=WORKING_MAX_SIDE_PX)
+        frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, max_side=WORKING_MAX_SIDE_PX,
+                             prepare=prepare)
         try:
             for t, frame in enumerate(frames):
                 if t % every:
@@ -488,6 +602,7 @@ def _run_model(
     progress: ProgressCallback | None,
     region: ModelRegion | None = None,
     camera: bool = False,
+    prepare: FramePrep = None,
 ) -> tuple[list[_PersonTrack], list[int], list[float], int, list[int], CameraEstimator | None, dict[str, Any] | None]:
     """Stream frames through the landmarker; returns person tracks, frame indices, times, max people, the frames
     that repeat the previous image and (``camera``) the camera estimator fed on the way and the shoes' motion blur
@@ -546,7 +661,8 @@ def _run_model(
         derived_count[0] += 1
         return camera, None if repeated else _model_input(rgb, width, crop_at(t))
 
-    frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive, max_side=WORKING_MAX_SIDE_PX)
+    frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, derive=derive, max_side=WORKING_MAX_SIDE_PX,
+                         prepare=prepare)
     try:
         for t, frame in enumerate(frames):
             if scanner is not None:
@@ -619,12 +735,12 @@ def _lead_in_to_track_back(track: PoseTrack, max_frames: int) -> tuple[int, int]
 
 
 def _frames_by_track_index(path: str | os.PathLike[str], track: PoseTrack, indices: range, *, start_s: float | None,
-                           end_s: float | None, fps_override: float | None) -> dict[int, np.ndarray]:
+                           end_s: float | None, fps_override: float | None, prepare: FramePrep = None) -> dict[int, np.ndarray]:
     """The decoded frames (as the model's pass saw them) of these track indices, keyed by track index."""
     wanted = {int(track.frame_indices[j]): j for j in indices}
     images: dict[int, np.ndarray] = {}
     frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, only=set(wanted),
-                         max_side=WORKING_MAX_SIDE_PX)
+                         max_side=WORKING_MAX_SIDE_PX, prepare=prepare)
     try:
         for frame in frames:
             images[wanted[frame.index]] = frame.rgb
@@ -636,7 +752,8 @@ def _frames_by_track_index(path: str | os.PathLike[str], track: PoseTrack, indic
 
 
 def _tracked_back(path: str | os.PathLike[str], model: Path, track: PoseTrack, *, start_s: float | None,
-                  end_s: float | None, fps_override: float | None, region: ModelRegion | None) -> PoseTrack:
+                  end_s: float | None, fps_override: float | None, region: ModelRegion | None,
+                  prepare: FramePrep = None) -> PoseTrack:
     """``track`` with the frames before the runner's first detection filled by tracking them back from it.
 
     The reverse run starts on the first frame with a pose and is kept only where it finds the runner there again;
@@ -664,7 +781,7 @@ def _tracked_back(path: str | os.PathLike[str], model: Path, track: PoseTrack, *
         while k >= first:
             lo = max(first, k - chunk + 1)
             images = _frames_by_track_index(path, track, range(lo, k + 1), start_s=start_s, end_s=end_s,
-                                            fps_override=fps_override)
+                                            fps_override=fps_override, prepare=prepare)
             for j in range(k, lo - 1, -1):
                 crop = None if region is None else region.at(j)
                 poses = _detect(landmarker, images.pop(j), ms, width, height, crop) if j in images else []

@@ -609,7 +609,8 @@ def uncertain_steps_warning(steps: list[Any]) -> str | None:
 
 
 def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Sequence[str] = (),
-                    foot_streak_pct: float | None = None, overlay_frac: float | None = None) -> tuple[dict[str, Any], list[str]]:
+                    foot_streak_pct: float | None = None, overlay_frac: float | None = None,
+                    overlay_painted_out: bool = False) -> tuple[dict[str, Any], list[str]]:
     """How well the clip shows when each foot lands and lifts: figures for quality, and warnings with the fix.
 
     * landmark jitter of the near foot (heel, toe, ankle), % of leg length;
@@ -627,7 +628,8 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
       sign: MediaPipe puts the shoe under the letters where the far foot lands, and times its toe-offs early.
     * something drawn over the feet, seen in the pixels (``overlay_frac``: the share of the feet's path that still
       vertical strokes cross, :mod:`formcheck.foot_overlay`; None when the pixels were not looked at or showed too
-      little). Found, it is said instead of the ground line's sign, which it explains.
+      little). Found, it is said instead of the ground line's sign, which it explains, and whether the pose was found
+      with it painted out of the frames (``overlay_painted_out``, :func:`formcheck.pose.pose_with_overlay_painted_out`).
     """
     from .geometry import other_side
 
@@ -650,7 +652,8 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
                "ground_line_gap_pct_leg": round(float(ground_gap), 2) if np.isfinite(ground_gap) else None,
                "landing_timed_contacts": None if landed is None else round(landed, 2),
                "foot_blur_pct_foot": None if foot_streak_pct is None else round(float(foot_streak_pct), 1),
-               "overlay_path_frac": None if overlay_frac is None else round(float(overlay_frac), 3)}
+               "overlay_path_frac": None if overlay_frac is None else round(float(overlay_frac), 3),
+               "overlay_painted_out": bool(overlay_painted_out)}
     warnings = []
     if jitter is not None and jitter > JITTER_WARN_PCT_LEG:
         warnings.append(f"the feet's landmarks jitter ({jitter:.1f} % of leg length from frame to frame): contacts may be a frame "
@@ -668,10 +671,12 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
                         "the others are taken from when the foot is furthest forward, usually a frame or two before it is "
                         "down, so overstride may read high; film at 60 fps or more with the feet large and sharp in the frame")
     if overlay_frac is not None and overlay_frac > OVERLAY_WARN_FRACTION:
+        effect = ("formcheck painted it out of the frames before finding the pose, but where it covers a shoe contacts and "
+                  "toe-offs may still be a frame off" if overlay_painted_out else
+                  "MediaPipe puts the feet on it, so contacts and toe-offs may be a frame or more off")
         warnings.append(f"something is drawn over the feet (a watermark, a caption: strokes that stay still as the feet "
-                        f"go by cross {round(100 * overlay_frac)} % of their path): MediaPipe puts the feet on it, so "
-                        "contacts and toe-offs may be a frame or more off; analyse the clip as filmed, before an app adds "
-                        "its handle")
+                        f"go by cross {round(100 * overlay_frac)} % of their path): {effect}; analyse the clip as filmed, "
+                        "before an app adds its handle")
     elif np.isfinite(ground_gap) and ground_gap < GROUND_LEVEL_CAMERA_PCT_LEG:
         warnings.append("both feet seem to land on the same image line: the camera is at ground level (the sole seen "
                         "edge-on) or something over the feet (a watermark, a caption) hides where they meet the ground, so "

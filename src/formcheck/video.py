@@ -235,6 +235,7 @@ def _decode(
     keep_rgb: bool = True,
     only: Collection[int] | None = None,
     max_side: int | None = None,
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Iterator[Frame]:
     container = _open(path)
     try:
@@ -276,6 +277,8 @@ def _decode(
                     frame = frame.reformat(width=width, height=height, format="rgb24",
                                            interpolation="AREA" if shrunk else "BILINEAR")
                 rgb = _to_display_rgb(frame, rotation or 0)
+                if prepare is not None:
+                    rgb = prepare(rgb)
                 derived = None if derive is None else derive(rgb)
                 yield Frame(index, clip_time * time_scale, rgb if keep_rgb else None, clip_time, derived)
             decoded = index + 1
@@ -307,6 +310,7 @@ def iter_frames(
     only: Collection[int] | None = None,
     max_side: int | None = None,
     info: VideoInfo | None = None,
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Iterator[Frame]:
     """Yield frames in display orientation with real timestamps, decoded ahead on a thread.
 
@@ -320,6 +324,8 @@ def iter_frames(
     frames larger than this (long side, px) come out shrunk to it (area average, in the conversion
     from the decoder's YUV), so a 4K clip never holds a 4K RGB frame (see WORKING_MAX_SIDE_PX).
     ``info``: the file's :func:`probe_video`, when the caller has it (a probe decodes a frame: ~20 ms of 720p).
+    ``prepare(rgb)``: each frame as the consumer and ``derive`` get it (on the decoding thread; the pose pass paints
+    out what an app drew over the feet, :class:`formcheck.foot_overlay.OverlayMask`).
     """
     _big_buffers_back_to_the_os()
     info = probe_video(path) if info is None else info
@@ -332,7 +338,7 @@ def iter_frames(
 
     def produce() -> None:
         try:
-            for item in _decode(path, start_s, end_s, time_scale, info.n_frames, derive, keep_rgb, only, max_side):
+            for item in _decode(path, start_s, end_s, time_scale, info.n_frames, derive, keep_rgb, only, max_side, prepare):
                 while not stop.is_set():
                     try:
                         buffer.put(item, timeout=0.1)

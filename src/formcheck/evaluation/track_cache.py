@@ -13,11 +13,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..pose import default_model_path, extract_pose_track
+from ..pose import default_model_path, extract_pose_track, pose_with_overlay_painted_out
 from ..pose_track import PoseTrack
 
 # Bump when extract_pose_track's output changes for the same clip, model and options.
 TRACK_FORMAT = 10  # 2: repeated images found from the pixels; 3: a small runner is looked at again, closer; 4: one decoding pass (a small runner's closer look reads slightly different landmarks); 5: frames before a late detection tracked back; 6: only the lead-in before the first detection; 7: a runner crossing the frame is followed, not boxed; 8: one person found twice in a frame counts once; 9: poses linked to tracks closest pair first; 10: ... the most links, each track looked for at its own pace
+OVERLAY_FORMAT = 3  # bump when pose_with_overlay_painted_out's output changes for the same first track
 
 
 def default_cache_dir() -> Path:
@@ -63,21 +64,46 @@ def cached_pose_track(
     """
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     folder = folder / "pose_tracks"
-    entry = folder / f"{Path(path).stem}-{cache_key(path, model_path, options)}.npz"
-    if entry.is_file():
-        try:
-            track = PoseTrack.load(entry)
-        except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed, never trusted
-            entry.unlink(missing_ok=True)
-        else:
+    key = cache_key(path, model_path, options)
+    entry = folder / f"{Path(path).stem}-{key}.npz"
+    track = _load(entry)
+    if track is None:
+        track = _stored(entry, extract_pose_track(path, model_path=model_path, paint_out_overlay=False, **options))
+    # the second run on frames with an overlay painted out (formcheck.pose.pose_with_overlay_painted_out), kept beside
+    # the first so that a clip without one costs its pixel pass once, and a change to either leaves the other cached
+    painted_entry = folder / f"{Path(path).stem}-{key}-overlay{OVERLAY_FORMAT}.npz"
+    none_entry = painted_entry.with_suffix(".none")
+    if none_entry.is_file():
+        return _with_source(track, path)
+    painted = _load(painted_entry)
+    if painted is None:
+        again = pose_with_overlay_painted_out(path, track, model_path=model_path, **options)
+        if again is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            none_entry.write_text("nothing drawn over the feet\n")
             return _with_source(track, path)
-    track = extract_pose_track(path, model_path=model_path, **options)
-    folder.mkdir(parents=True, exist_ok=True)
+        painted = _stored(painted_entry, again[0])
+    return _with_source(painted, path)
+
+
+def _load(entry: Path) -> PoseTrack | None:
+    if not entry.is_file():
+        return None
+    try:
+        return PoseTrack.load(entry)
+    except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed, never trusted
+        entry.unlink(missing_ok=True)
+        return None
+
+
+def _stored(entry: Path, track: PoseTrack) -> PoseTrack:
+    """``track`` written to ``entry`` (atomically) and read back: the .npz stores float32, so a miss and a hit give
+    the same analysis."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = entry.with_name(f"{entry.stem}.{os.getpid()}.tmp.npz")
     track.save(tmp)
     tmp.replace(entry)
-    # what the next call will load (the .npz stores float32): a miss and a hit give the same analysis
-    return _with_source(PoseTrack.load(entry), path)
+    return PoseTrack.load(entry)
 
 
 def _with_source(track: PoseTrack, path: str | os.PathLike[str]) -> PoseTrack:
