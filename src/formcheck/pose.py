@@ -307,8 +307,8 @@ def pose_with_overlay_painted_out(
     An app's handle burnt in where the feet land pulls MediaPipe's heel and toe onto its letters
     (:mod:`formcheck.foot_overlay`). ``track`` is the first run's, made with the same options: where it carries the
     figure of the pose pass (``info["foot_blur"]``), a clip under ``OVERLAY_WARN_FRACTION`` costs nothing more; else
-    the clip is read once more to measure it. Above it, the overlay's pixels are found at the frame's resolution and
-    the model is run again on frames with them filled from around them. The track returned keeps the first pass's
+    the clip is read once more to measure it. Above it, the overlay's pixels are found at the frame's resolution (the
+    clip read once more) and the model is run again on frames with them filled from around them. The track returned keeps the first pass's
     pixel figures (the overlay is still on the clip: the analysis says so) and records ``overlay_painted_out``.
     """
     from .foot_overlay import overlay_fraction
@@ -319,8 +319,13 @@ def pose_with_overlay_painted_out(
         return None  # measured in the pose pass: nothing drawn over the feet
     if int(track.info.get("max_people_in_a_frame") or 1) > 1 or not track.detected.any():
         return None  # whose feet?
-    figure, mask = measure_overlay(path, track, start_s=start_s, end_s=end_s, fps_override=fps_override)
-    if figure is None or figure <= OVERLAY_WARN_FRACTION or mask is None:
+    where = dict(start_s=start_s, end_s=end_s, fps_override=fps_override)
+    if figure is None:  # a pose pass without the camera check: the clip is read for it
+        figure = overlay_figure(path, track, **where)
+        if figure is None or figure <= OVERLAY_WARN_FRACTION:
+            return None
+    mask = overlay_mask(path, track, **where)
+    if mask is None:
         return None
     total = [track.n_frames]
 
@@ -340,45 +345,62 @@ def pose_with_overlay_painted_out(
     return replace(painted, info=info), motion
 
 
-def measure_overlay(path: str | os.PathLike[str], track: PoseTrack, *, start_s: float | None = None,
-                    end_s: float | None = None, fps_override: float | None = None,
-                    ) -> tuple[float | None, OverlayMask | None]:
-    """Something drawn over the feet, from the clip's pixels and a pose track of it: the share of the feet's path still
-    vertical strokes cross (:class:`formcheck.foot_overlay.FootOverlayMeter`, None when too little was seen) and the
-    overlay's pixels (:class:`formcheck.foot_overlay.OverlayMaskMeter`), read on up to ``MASK_MAX_FRAMES`` frames
-    spread over the clip."""
+def overlay_figure(path: str | os.PathLike[str], track: PoseTrack, *, start_s: float | None = None,
+                   end_s: float | None = None, fps_override: float | None = None) -> float | None:
+    """The share of the feet's path still vertical strokes cross (:class:`formcheck.foot_overlay.FootOverlayMeter`,
+    None when too little was seen), read on up to ``MASK_MAX_FRAMES`` frames spread over the clip: for a track whose
+    pose pass did not measure it (made without the camera check)."""
+    from .foot_overlay import FootOverlayMeter
+
+    meter = FootOverlayMeter()
+    with contextlib.closing(_overlay_frames(path, track, start_s, end_s, fps_override)) as frames:
+        for index, grey, pose in frames:
+            meter.add(index, grey, pose, track.image_size[0])
+    summary = meter.summary()
+    return None if summary is None else float(summary["path_crossed_frac"])
+
+
+def overlay_mask(path: str | os.PathLike[str], track: PoseTrack, *, start_s: float | None = None,
+                 end_s: float | None = None, fps_override: float | None = None) -> OverlayMask | None:
+    """The pixels of what is drawn over the feet (:class:`formcheck.foot_overlay.OverlayMaskMeter`), read on the
+    frames :func:`overlay_figure` reads; None when too little was seen or nothing stays still."""
+    from .foot_overlay import OverlayMaskMeter, feet_box_px
+
+    meter = None
+    with contextlib.closing(_overlay_frames(path, track, start_s, end_s, fps_override)) as frames:
+        for _, grey, pose in frames:
+            if meter is None:
+                box = feet_box_px(track.keypoints_px, (grey.shape[1], grey.shape[0]), track.image_size[0])
+                if box is None:
+                    return None
+                meter = OverlayMaskMeter(box, (grey.shape[1], grey.shape[0]))
+            meter.add(grey, pose, track.image_size[0])
+    return None if meter is None else meter.mask()
+
+
+def _overlay_frames(path: str | os.PathLike[str], track: PoseTrack, start_s: float | None, end_s: float | None,
+                    fps_override: float | None) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """(decoded-frame number, the frame in grey as decoded, the pose on it) of up to ``MASK_MAX_FRAMES`` frames with a
+    pose, spread over the clip."""
     import cv2
 
-    from .foot_overlay import MASK_MAX_FRAMES, FootOverlayMeter, OverlayMaskMeter, feet_box_px
+    from .foot_overlay import MASK_MAX_FRAMES
 
     rows = np.flatnonzero(track.detected)
-    if not rows.size:
-        return None, None
-    rows = rows[np.unique(np.linspace(0, len(rows) - 1, min(len(rows), MASK_MAX_FRAMES)).round().astype(int))]
+    rows = rows[np.unique(np.linspace(0, len(rows) - 1, min(len(rows), MASK_MAX_FRAMES)).round().astype(int))] \
+        if rows.size else rows
     row_of = {int(track.frame_indices[r]): int(r) for r in rows}
-    width = track.image_size[0]
-    figure_meter, mask_meter = FootOverlayMeter(), None
+    if not row_of:
+        return
     frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, only=set(row_of),
                          max_side=WORKING_MAX_SIDE_PX)
     try:
         for frame in frames:
             r = row_of.get(frame.index)
-            if r is None:
-                continue
-            grey = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY)
-            if mask_meter is None:
-                box = feet_box_px(track.keypoints_px, (grey.shape[1], grey.shape[0]), width)
-                if box is None:
-                    return None, None
-                mask_meter = OverlayMaskMeter(box, (grey.shape[1], grey.shape[0]))
-            pose = track.keypoints_px[r]
-            figure_meter.add(frame.index, grey, pose, width)
-            mask_meter.add(grey, pose, width)
+            if r is not None:
+                yield frame.index, cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY), track.keypoints_px[r]
     finally:
         frames.close()
-    summary = figure_meter.summary()
-    figure = None if summary is None else float(summary["path_crossed_frac"])
-    return figure, None if mask_meter is None else mask_meter.mask()
 
 
 class _SeveralPeople(Exception):
