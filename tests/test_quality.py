@@ -403,6 +403,21 @@ def test_a_leg_seen_in_fewer_than_six_steps_gets_a_warning():
     assert any("< 6 a leg" in w and "stand further back" in w for w in a.quality["warnings"]), a.quality["warnings"]
 
 
+def test_too_few_steps_in_a_clip_read_as_slow_motion_says_so_and_how_to_undo_it():
+    """A 4.1 s clip at 60 fps whose stride read 1.46 s (the legs' labels swapped every few frames by the model, a
+    640x360 copy at crf 40) was re-timed as 2x slow motion and refused for "1 step found in 2.0 s of running", with
+    no word of the slow motion: the message now gives both durations and the --fps that would keep the clip's rate."""
+    from formcheck.quality import too_few_steps_message
+
+    track = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=4.1)))
+    slow = dataclasses.replace(track, fps=121.8, info={**track.info, "video_fps": 60.0, "slow_motion_factor": 2.03})
+    said = too_few_steps_message(1, slow, crossing=False)
+    assert said == ("only 1 step found in 2.0 s of running, the clip read as 2.0x slow motion (4.1 s as it plays; if it "
+                    "was filmed at the speed it plays, give --fps 60); at least 3 are needed: film 10 s or more of steady "
+                    "running"), said
+    assert too_few_steps_message(1, track, crossing=False).startswith("only 1 step found in 4.1 s of running; at least")
+
+
 def test_a_clip_too_short_for_a_step_says_how_long_it_was():
     """Half a second of running (a first stride not yet complete) was refused with "only 0 steps found"; it now says
     no step was found in the clip's 0.5 s, and what to film."""

@@ -334,7 +334,14 @@ def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_ste
     if raw.detection_rate < DETECTION_WARN:
         return (f"{found} ({need}): the runner was found in only {raw.detection_rate:.0%} of frames; keep the whole body, "
                 "head to feet, in view, in good light")
-    return f"{found} in {raw.n_frames / float(raw.fps):.1f} s of running; {need}: film 10 s or more of steady running"
+    running_s = raw.n_frames / float(raw.fps)
+    factor = raw.info.get("slow_motion_factor")
+    if isinstance(factor, (int, float)) and factor > 1:  # formcheck.timebase re-timed it: say so, and how to undo it
+        file_fps = float(raw.info.get("video_fps") or raw.fps)
+        return (f"{found} in {running_s:.1f} s of running, the clip read as {factor:.1f}x slow motion ({running_s * factor:.1f} s "
+                f"as it plays; if it was filmed at the speed it plays, give --fps {file_fps:g}); {need}: film 10 s or more of "
+                "steady running")
+    return f"{found} in {running_s:.1f} s of running; {need}: film 10 s or more of steady running"
 
 
 def _steps_found(n_steps: int) -> str:
