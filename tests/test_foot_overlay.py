@@ -183,6 +183,28 @@ def test_the_overlays_pixels_are_found_where_the_feet_go_and_below_it_never_wher
     assert _mask_of(False)[0] is None
 
 
+def test_an_overlay_that_hides_the_feet_is_not_painted_out():
+    """A box nearly opaque over half the band the shoe moves in and the belt below (a huge logo, a caption bar) hides
+    the feet rather than crossing them: painting its edges out would not bring them back (a newcomer's copy under a
+    huge "SAMPLE" came out worse painted). No pixels are given to paint (without the limit, its edges were)."""
+    from formcheck.foot_overlay import OverlayMaskMeter, feet_box_px
+
+    shots = []
+    for i in range(60):
+        rgb, pose = _shoe_over_belt(i, False)
+        grey = rgb[..., 0].astype(np.float32)
+        cover = np.zeros(grey.shape, np.float32)
+        cover[286:346, 40:620] = 0.9  # over the lower half of the shoe's band and the belt below
+        grey = grey * (1 - cover) + 200.0 * cover
+        grey[286:289, 40:620] = grey[343:346, 40:620] = 20  # its outline
+        shots.append((grey.astype(np.uint8), pose))
+    box = feet_box_px(np.stack([pose for _, pose in shots]), (640, 360), 640)
+    meter = OverlayMaskMeter(box, (640, 360))
+    for grey, pose in shots:
+        meter.add(grey, pose, 640)
+    assert meter.mask() is None
+
+
 def test_painting_out_fills_the_letters_from_around_them_and_leaves_the_rest_alone():
     """Painted out, the letters' pixels come close to the frame without them (the shoe, the belt), and no pixel away
     from them changes; a frame of another size is returned as it is."""

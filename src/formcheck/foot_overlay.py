@@ -176,6 +176,9 @@ MASK_MAX_FRAMES = 200  # frames read to find the overlay's pixels (spread over t
 MASK_PAD_FOOT = 1.0  # the feet's box over the clip, widened by this x the foot's length: where the overlay is looked for
 MASK_GROW_PX = 1  # the still edge points, widened by this (px of the frame as decoded) to take the strokes' fill
 MASK_FILL_PX = 3  # ... and the still pixels this close to them (a stroke's fill between its two edges)
+MASK_MAX_STILL_SHARE = 0.45  # more of the feet's zone than this still under the overlay: not painted (a newcomer's
+# copy with a huge opaque "SAMPLE" over the feet read 0.49 and came out worse painted; a handle across the landing band
+# 0.34, the harness's watermark 0.11, randomised renders' 0.25-0.30)
 PAINT_FRINGE_PX = 1  # painted this far beyond them: a letter's anti-aliased edge left in place is a light ring the fill
 # spreads (treadmill_side_01's watermarked copies: toe-offs 84 -> 99/102 with it)
 PAINT_RADIUS_PX = 3  # cv2.inpaint's neighbourhood (Telea)
@@ -217,7 +220,9 @@ class OverlayMaskMeter:
     goes (below the soles, over the belt: on treadmill_side_01's watermarked copy the feet pass over their top only),
     so the strong edges that barely change over all the frames read, joined to a seed within ``MASK_GROW_PX``, are
     taken too, with the still pixels within ``MASK_FILL_PX`` of them (a stroke's fill). Of the points the feet pass
-    over, only those that stay still under them are taken (and a pixel round them): the shoe is not painted out."""
+    over, only those that stay still under them are taken (and a pixel round them): the shoe is not painted out. When
+    more than ``MASK_MAX_STILL_SHARE`` of the feet's zone stays still, the overlay hides the feet rather than crossing
+    them, and nothing is painted."""
 
     def __init__(self, box_px: tuple[int, int, int, int], frame_size: tuple[int, int]) -> None:
         self.box_px, self.frame_size = box_px, frame_size
@@ -261,6 +266,8 @@ class OverlayMaskMeter:
         spread = np.sqrt(np.maximum(self._sq / self.frames - m * m, 0.0))  # over all the frames read
         # still: under the feet, barely changed as they pass; elsewhere, barely changed at all
         still_px = np.where(st.covered, st.change, spread) < STILL_RATIO * st.typical
+        if (still_px & st.covered).sum() > MASK_MAX_STILL_SHARE * st.covered.sum():
+            return None  # the feet hidden, not crossed by strokes: painting it out would paint them out too
         grow = np.ones((2 * MASK_GROW_PX + 1,) * 2, np.uint8)
         joined = cv2.dilate((st.strong & still_px).astype(np.uint8) | still.astype(np.uint8), grow)
         _, parts = cv2.connectedComponents(joined, connectivity=8)
