@@ -164,7 +164,7 @@ def _with_pixel_figures(track, blur_pct: float, overlay: float | None = None):
     (dict(blur_pct=3.0), dict(blur_pct=18.0), ("foot_blur_pct_foot", 3.0), "motion-blurred", ("streak of 18 %", "faster shutter")),
     # an app's handle over the feet: a clear clip's 0.04, a drawn-over one's 0.4 (formcheck.foot_overlay)
     (dict(blur_pct=3.0, overlay=0.04), dict(blur_pct=3.0, overlay=0.4), ("overlay_path_frac", 0.04), "drawn over the feet",
-     ("cross 40 % of their path", "before an app adds its handle")),
+     ("across 40 % of their path", "before an app adds its handle")),
 ])
 def test_what_the_pixels_show_is_said_with_the_fix_and_trusted_less(runner_track, clear, poor, figure, found, said):
     """The same pose track with the pixel figures of a clean clip and of a poor one: only the second gets the warning,

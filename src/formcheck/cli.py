@@ -311,7 +311,9 @@ def pose(
             f"{track.n_frames} frames in {elapsed:.1f} s ({track.n_frames / elapsed:.1f} frames/s), person found in "
             f"{track.detection_rate:.1%} of them; picked {track.info['person_picked']}"
             + (f"; {back} frames before the runner was first found were tracked back from there"
-               if (back := track.info.get("tracked_back_frames")) else "") + ".\n"
+               if (back := track.info.get("tracked_back_frames")) else "")
+            + ("; something drawn over the feet (a watermark, a caption) was painted out and the pose found again on "
+               "those frames" if "overlay_painted_out" in track.info else "") + ".\n"
             f"Wrote {output}" + (f" and {csv}" if csv else ""),
             highlight=False,
             soft_wrap=True,

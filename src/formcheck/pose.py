@@ -324,8 +324,12 @@ def pose_with_overlay_painted_out(
         figure = overlay_figure(path, track, **where)
         if figure is None or figure <= OVERLAY_WARN_FRACTION:
             return None
+    if progress is not None:  # the frames are read again for the overlay's pixels, then the model runs again
+        progress(track.n_frames, 2 * track.n_frames)
     mask = overlay_mask(path, track, **where)
     if mask is None:
+        if progress is not None:
+            progress(track.n_frames, track.n_frames)
         return None
     total = [track.n_frames]
 

@@ -678,12 +678,12 @@ def timing_evidence(clean: Any, steps: list[Any], near: str, contact_methods: Se
                         "the others are taken from when the foot is furthest forward, usually a frame or two before it is "
                         "down, so overstride may read high; film at 60 fps or more with the feet large and sharp in the frame")
     if overlay_frac is not None and overlay_frac > OVERLAY_WARN_FRACTION:
-        effect = ("formcheck painted it out of the frames before finding the pose, but where it covers a shoe contacts and "
-                  "toe-offs may still be a frame off" if overlay_painted_out else
-                  "MediaPipe puts the feet on it, so contacts and toe-offs may be a frame or more off")
-        warnings.append(f"something is drawn over the feet (a watermark, a caption: strokes that stay still as the feet "
-                        f"go by cross {round(100 * overlay_frac)} % of their path): {effect}; analyse the clip as filmed, "
-                        "before an app adds its handle")
+        effect = ("formcheck painted it out before finding the pose, but the feet under it are still placed less well: "
+                  "contacts and toe-offs may be a frame off and the knee's bend at mid-stance read several degrees high"
+                  if overlay_painted_out else "MediaPipe puts the feet on it: contacts and toe-offs may be a frame or more "
+                  "off and the knee's bend at mid-stance read 10 degrees or more high")
+        warnings.append(f"something is drawn over the feet (a watermark or a caption, across {round(100 * overlay_frac)} % "
+                        f"of their path): {effect}; analyse the clip as filmed, before an app adds its handle")
     elif np.isfinite(ground_gap) and ground_gap < GROUND_LEVEL_CAMERA_PCT_LEG:
         warnings.append("both feet seem to land on the same image line: the camera is at ground level (the sole seen "
                         "edge-on) or something over the feet (a watermark, a caption) hides where they meet the ground, so "
