@@ -62,8 +62,11 @@ class FootOverlayMeter:
         self._shape: tuple[int, int] | None = None
         self._sum = self._cover = self._sum_cov = self._sq_cov = None  # type: ignore[assignment]
 
-    def add(self, index: int, grey: np.ndarray, pose_px: np.ndarray, image_width: int) -> None:
-        """``pose_px``: (33, >=2) landmarks in full-frame px of a frame ``image_width`` px wide."""
+    def add(self, index: int, grey: np.ndarray, pose_px: np.ndarray, image_width: int,
+            earlier_px: np.ndarray | None = None) -> None:
+        """``pose_px``: (33, >=2) landmarks in full-frame px of a frame ``image_width`` px wide. ``earlier_px``: the pose
+        a frame or two before, when the last frame measured was further back (frames read far apart: a planted foot
+        would count as moving, :func:`_moved`)."""
         if index % self.every or self.stopped:
             return
         scale = WIDTH_PX / float(grey.shape[1])
@@ -77,7 +80,9 @@ class FootOverlayMeter:
         elif small.shape != self._shape:
             return  # a frame of another size (rotation metadata changing mid-clip): not comparable
         feet = {side: pose_px[foot_points(side), :2] * (WIDTH_PX / float(image_width)) for side in SIDES}
-        moving = {side: _moved(feet[side], self._last.get(side)) for side in SIDES}
+        last = self._last if earlier_px is None else \
+            {side: earlier_px[foot_points(side), :2] * (WIDTH_PX / float(image_width)) for side in SIDES}
+        moving = {side: _moved(feet[side], last.get(side)) for side in SIDES}
         self._last = feet
         x = small.astype(np.float64)
         zone = feet_zone(small.shape, [feet[side] for side in SIDES if moving[side]])
@@ -176,6 +181,9 @@ MASK_MAX_FRAMES = 200  # frames read to find the overlay's pixels (spread over t
 MASK_PAD_FOOT = 1.0  # the feet's box over the clip, widened by this x the foot's length: where the overlay is looked for
 MASK_GROW_PX = 1  # the still edge points, widened by this (px of the frame as decoded) to take the strokes' fill
 MASK_FILL_PX = 3  # ... and the still pixels this close to them (a stroke's fill between its two edges)
+MASK_SIZES_FOR_PX = 1280  # these sizes are for a frame of at most this long side: a larger one is measured shrunk to it
+# and painted with sizes grown with it (an app's handle is drawn in proportion to the frame: at 1080x1920, measured at
+# full size, a stroke's fill reached beyond 3 px and half the letters' edges read weaker than EDGE_GREY, a reviewer saw)
 MASK_MAX_STILL_SHARE = 0.45  # more of the feet's zone than this still under the overlay: not painted (a newcomer's
 # copy with a huge opaque "SAMPLE" over the feet read 0.49 and came out worse painted; a handle across the landing band
 # 0.34, the harness's watermark 0.11, randomised renders' 0.25-0.30)
@@ -202,14 +210,14 @@ class OverlayMask:
         if rgb.shape[1::-1] != tuple(self.frame_size) or not self.pixels.any():
             return rgb
         x0, y0, x1, y1 = self.box_px
-        m = PAINT_RADIUS_PX + PAINT_FRINGE_PX + 1  # the fill reads this far around the mask
+        fringe, radius = _sized(PAINT_FRINGE_PX, self.frame_size), _sized(PAINT_RADIUS_PX, self.frame_size)
+        m = radius + fringe + 1  # the fill reads this far around the mask
         ax0, ay0, ax1, ay1 = max(0, x0 - m), max(0, y0 - m), min(rgb.shape[1], x1 + m), min(rgb.shape[0], y1 + m)
         mask = np.zeros((ay1 - ay0, ax1 - ax0), np.uint8)
         mask[y0 - ay0 : y1 - ay0, x0 - ax0 : x1 - ax0] = self.pixels
-        mask = cv2.dilate(mask, np.ones((2 * PAINT_FRINGE_PX + 1,) * 2, np.uint8))
+        mask = cv2.dilate(mask, np.ones((2 * fringe + 1,) * 2, np.uint8))
         out = rgb.copy()
-        out[ay0:ay1, ax0:ax1] = cv2.inpaint(np.ascontiguousarray(rgb[ay0:ay1, ax0:ax1]), mask, PAINT_RADIUS_PX,
-                                            cv2.INPAINT_TELEA)
+        out[ay0:ay1, ax0:ax1] = cv2.inpaint(np.ascontiguousarray(rgb[ay0:ay1, ax0:ax1]), mask, radius, cv2.INPAINT_TELEA)
         return out
 
 
@@ -220,30 +228,39 @@ class OverlayMaskMeter:
     goes (below the soles, over the belt: on treadmill_side_01's watermarked copy the feet pass over their top only),
     so the strong edges that barely change over all the frames read, joined to a seed within ``MASK_GROW_PX``, are
     taken too, with the still pixels within ``MASK_FILL_PX`` of them (a stroke's fill). Of the points the feet pass
-    over, only those that stay still under them are taken (and a pixel round them): the shoe is not painted out. When
+    over, only those that stay still under them are taken (and a pixel round them): nothing of the shoe alone is in
+    the mask, though the shoe's pixels under the letters are painted with them as it passes. When
     more than ``MASK_MAX_STILL_SHARE`` of the feet's zone stays still, the overlay hides the feet rather than crossing
     them, and nothing is painted."""
 
     def __init__(self, box_px: tuple[int, int, int, int], frame_size: tuple[int, int]) -> None:
         self.box_px, self.frame_size = box_px, frame_size
         x0, y0, x1, y1 = box_px
-        shape = (y1 - y0, x1 - x0)
+        # measured on the box shrunk as a frame MASK_SIZES_FOR_PX long would show it: the edges' strength, the strokes'
+        # widths and the sizes below are then those of the clips it was set on, the mask grown back to the box after
+        self._work = min(1.0, MASK_SIZES_FOR_PX / float(max(frame_size)))
+        shape = (max(1, round((y1 - y0) * self._work)), max(1, round((x1 - x0) * self._work)))
         self._sum, self._sq, self._sum_cov, self._sq_cov = (np.zeros(shape, np.float64) for _ in range(4))
         self._cover = np.zeros(shape, np.int32)
         self._last: dict[str, np.ndarray] = {}
         self.frames = 0
 
-    def add(self, grey: np.ndarray, pose_px: np.ndarray, image_width: int) -> None:
+    def add(self, grey: np.ndarray, pose_px: np.ndarray, image_width: int, earlier_px: np.ndarray | None = None) -> None:
         """``grey``: the decoded frame in grey (of ``frame_size``); ``pose_px`` (33, >=2) in full-frame px of a frame
-        ``image_width`` px wide."""
+        ``image_width`` px wide; ``earlier_px`` as :meth:`FootOverlayMeter.add`'s."""
         if grey.shape[::-1] != tuple(self.frame_size):
             return
         x0, y0, x1, y1 = self.box_px
-        sc = grey.shape[1] / float(image_width)
-        feet = {side: pose_px[foot_points(side), :2] * sc - (x0, y0) for side in SIDES}
-        moving = [feet[side] for side in SIDES if _moved(feet[side], self._last.get(side))]
+        sc, w = grey.shape[1] / float(image_width), self._work
+        feet = {side: (pose_px[foot_points(side), :2] * sc - (x0, y0)) * w for side in SIDES}
+        last = self._last if earlier_px is None else \
+            {side: (earlier_px[foot_points(side), :2] * sc - (x0, y0)) * w for side in SIDES}
+        moving = [feet[side] for side in SIDES if _moved(feet[side], last.get(side))]
         self._last = feet
-        x = grey[y0:y1, x0:x1].astype(np.float64)
+        crop = grey[y0:y1, x0:x1]
+        if w < 1.0:
+            crop = cv2.resize(crop, self._cover.shape[::-1], interpolation=cv2.INTER_AREA)
+        x = crop.astype(np.float64)
         zone = feet_zone(x.shape, moving)
         self._sum += x
         self._sq += x * x
@@ -271,11 +288,19 @@ class OverlayMaskMeter:
         grow = np.ones((2 * MASK_GROW_PX + 1,) * 2, np.uint8)
         joined = cv2.dilate((st.strong & still_px).astype(np.uint8) | still.astype(np.uint8), grow)
         _, parts = cv2.connectedComponents(joined, connectivity=8)
-        seeded = np.unique(parts[still & (joined > 0)])
+        seeded = np.unique(parts[still])
         kept = np.isin(parts, seeded[seeded > 0])
         fill = np.ones((2 * MASK_FILL_PX + 1,) * 2, np.uint8)  # the strokes' fill between their edges
         pixels = kept | (cv2.dilate(kept.astype(np.uint8), fill).astype(bool) & still_px)
+        if self._work < 1.0:
+            x0, y0, x1, y1 = self.box_px
+            pixels = cv2.resize(pixels.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).astype(bool)
         return OverlayMask(self.box_px, pixels, self.frame_size)
+
+
+def _sized(px: int, frame_size: tuple[int, int]) -> int:
+    """A size in px set for frames up to MASK_SIZES_FOR_PX long, for a frame of ``frame_size`` (W, H) (painting)."""
+    return max(px, int(round(px * max(frame_size) / MASK_SIZES_FOR_PX)))
 
 
 def feet_box_px(pose_px: np.ndarray, frame_size: tuple[int, int], image_width: int) -> tuple[int, int, int, int] | None:

@@ -274,7 +274,7 @@ def extract_pose_and_camera(
 
     The motion equals ``formcheck.camera.measure_camera_motion(path, track, start_s=..., end_s=...)``: it
     is measured while the model runs and kept when the boxes it masked are the final track's,
-    else measured again in a second pass.
+    else measured again in a second pass. (Where an overlay was painted out, on the painted frames.)
     """
     from .camera import camera_pass
 
@@ -338,9 +338,15 @@ def pose_with_overlay_painted_out(
         if progress is not None:
             progress(total[0] + done, 2 * total[0])
 
-    painted, motion = _extract(path, model_path, start_s, end_s, fps_override, max_people, scan_s, again,
-                               camera=camera, paint_out=mask)
+    try:
+        painted, motion = _extract(path, model_path, start_s, end_s, fps_override, max_people, scan_s, again,
+                                   camera=camera, paint_out=mask)
+    except NoPersonError:  # the painted frames lost the runner: the first run stands
+        if progress is not None:
+            progress(track.n_frames, track.n_frames)
+        return None
     info = {**painted.info, "overlay_painted_out": {"pixels": mask.n_pixels, "box_px": list(mask.box_px),
+                                                    "frame_size": list(mask.frame_size),  # box_px's: the decoded frame's
                                                     "path_crossed_frac": round(float(figure), 4)}}
     if "foot_blur" in track.info:
         info["foot_blur"] = track.info["foot_blur"]  # the pixels as filmed (a second pass would read them painted)
@@ -358,8 +364,8 @@ def overlay_figure(path: str | os.PathLike[str], track: PoseTrack, *, start_s: f
 
     meter = FootOverlayMeter()
     with contextlib.closing(_overlay_frames(path, track, start_s, end_s, fps_override)) as frames:
-        for index, grey, pose in frames:
-            meter.add(index, grey, pose, track.image_size[0])
+        for index, grey, pose, earlier in frames:
+            meter.add(index, grey, pose, track.image_size[0], earlier)
     summary = meter.summary()
     return None if summary is None else float(summary["path_crossed_frac"])
 
@@ -372,20 +378,24 @@ def overlay_mask(path: str | os.PathLike[str], track: PoseTrack, *, start_s: flo
 
     meter = None
     with contextlib.closing(_overlay_frames(path, track, start_s, end_s, fps_override)) as frames:
-        for _, grey, pose in frames:
+        for _, grey, pose, earlier in frames:
             if meter is None:
                 box = feet_box_px(track.keypoints_px, (grey.shape[1], grey.shape[0]), track.image_size[0])
                 if box is None:
                     return None
                 meter = OverlayMaskMeter(box, (grey.shape[1], grey.shape[0]))
-            meter.add(grey, pose, track.image_size[0])
+            meter.add(grey, pose, track.image_size[0], earlier)
     return None if meter is None else meter.mask()
 
 
 def _overlay_frames(path: str | os.PathLike[str], track: PoseTrack, start_s: float | None, end_s: float | None,
-                    fps_override: float | None) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """(decoded-frame number, the frame in grey as decoded, the pose on it) of up to ``MASK_MAX_FRAMES`` frames with a
-    pose, spread over the clip."""
+                    fps_override: float | None) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
+    """(decoded-frame number, the frame in grey as decoded, the pose on it, the pose two frames before when the last
+    frame read is further back, else None) of up to ``MASK_MAX_FRAMES`` frames with a pose, spread over the clip.
+
+    The meters count a foot as moving by how far it went since the last frame they measured; frames read far apart
+    (a long clip) would make a planted foot moving, and the still floor beside it, seams and all, look like an overlay
+    (a reviewer's synthetic pass, 1800 frames: 0.66 for no overlay)."""
     import cv2
 
     from .foot_overlay import MASK_MAX_FRAMES
@@ -398,11 +408,14 @@ def _overlay_frames(path: str | os.PathLike[str], track: PoseTrack, start_s: flo
         return
     frames = iter_frames(path, start_s=start_s, end_s=end_s, fps_override=fps_override, only=set(row_of),
                          max_side=WORKING_MAX_SIDE_PX)
+    last = None
     try:
         for frame in frames:
             r = row_of.get(frame.index)
             if r is not None:
-                yield frame.index, cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY), track.keypoints_px[r]
+                earlier = track.keypoints_px[r - 2] if last is not None and r - last > 2 and r >= 2 else None
+                last = r
+                yield frame.index, cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY), track.keypoints_px[r], earlier
     finally:
         frames.close()
 

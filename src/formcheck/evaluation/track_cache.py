@@ -18,7 +18,10 @@ from ..pose_track import PoseTrack
 
 # Bump when extract_pose_track's output changes for the same clip, model and options.
 TRACK_FORMAT = 10  # 2: repeated images found from the pixels; 3: a small runner is looked at again, closer; 4: one decoding pass (a small runner's closer look reads slightly different landmarks); 5: frames before a late detection tracked back; 6: only the lead-in before the first detection; 7: a runner crossing the frame is followed, not boxed; 8: one person found twice in a frame counts once; 9: poses linked to tracks closest pair first; 10: ... the most links, each track looked for at its own pace
-OVERLAY_FORMAT = 3  # bump when pose_with_overlay_painted_out's output changes for the same first track
+OVERLAY_FORMAT = 4  # bump when pose_with_overlay_painted_out's output can change for the same first track (its meters, their
+# thresholds, OVERLAY_WARN_FRACTION: a ".none" entry keeps the decision); 1-2 were development versions; 4: frames read
+# far apart judge a moving foot against the pose two frames before. The second run
+# starts from the first track as stored (float32), where formcheck.pose starts from it as found: a hair apart
 
 
 def default_cache_dir() -> Path:
