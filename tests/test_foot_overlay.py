@@ -272,19 +272,23 @@ def test_painting_out_fills_the_letters_from_around_them_and_leaves_the_rest_alo
     assert mask.paint_out(small) is small
 
 
+def _track_whose_pass_read(figure: float, n: int = 20):
+    """A 20-frame pose track (every landmark at the origin) whose pose pass read ``figure`` for the overlay."""
+    from formcheck.pose_track import PoseTrack
+
+    return PoseTrack(keypoints_px=np.zeros((n, lm.N_LANDMARKS, 2)), depth_px=np.zeros((n, lm.N_LANDMARKS)),
+                     visibility=np.ones((n, lm.N_LANDMARKS)), presence=np.ones((n, lm.N_LANDMARKS)),
+                     world_m=np.zeros((n, lm.N_LANDMARKS, 3)), timestamps_s=np.arange(n) / 30.0,
+                     frame_indices=np.arange(n), fps=30.0, image_size=(640, 360), source="clip.mp4",
+                     info={"foot_blur": {"frame_indices": [], "overlay": {"path_crossed_frac": figure}}})
+
+
 def test_a_clip_the_pose_pass_found_clear_is_not_read_again(tmp_path: Path):
     """The pose pass measures what is drawn over the feet (the camera check's pixels): a clip under the warning costs
     no second reading of the file to look for an overlay to paint out (here a file that does not exist)."""
     from formcheck.pose import pose_with_overlay_painted_out
-    from formcheck.pose_track import PoseTrack
 
-    n = 20
-    track = PoseTrack(keypoints_px=np.zeros((n, lm.N_LANDMARKS, 2)), depth_px=np.zeros((n, lm.N_LANDMARKS)),
-                      visibility=np.ones((n, lm.N_LANDMARKS)), presence=np.ones((n, lm.N_LANDMARKS)),
-                      world_m=np.zeros((n, lm.N_LANDMARKS, 3)), timestamps_s=np.arange(n) / 30.0,
-                      frame_indices=np.arange(n), fps=30.0, image_size=(640, 360), source="nowhere.mp4",
-                      info={"foot_blur": {"frame_indices": [], "overlay": {"path_crossed_frac": 0.05}}})
-    assert pose_with_overlay_painted_out(tmp_path / "nowhere.mp4", track) is None
+    assert pose_with_overlay_painted_out(tmp_path / "nowhere.mp4", _track_whose_pass_read(0.05)) is None
 
 
 @pytest.mark.slow
@@ -319,14 +323,9 @@ def test_a_second_run_that_loses_the_runner_keeps_the_first(monkeypatch, tmp_pat
     painted track), and the progress ends where the first run ended, not half way."""
     import formcheck.pose as pose
     from formcheck.foot_overlay import OverlayMask
-    from formcheck.pose_track import PoseTrack
 
-    n = 20
-    track = PoseTrack(keypoints_px=np.zeros((n, lm.N_LANDMARKS, 2)), depth_px=np.zeros((n, lm.N_LANDMARKS)),
-                      visibility=np.ones((n, lm.N_LANDMARKS)), presence=np.ones((n, lm.N_LANDMARKS)),
-                      world_m=np.zeros((n, lm.N_LANDMARKS, 3)), timestamps_s=np.arange(n) / 30.0,
-                      frame_indices=np.arange(n), fps=30.0, image_size=(640, 360), source="clip.mp4",
-                      info={"foot_blur": {"frame_indices": [], "overlay": {"path_crossed_frac": 0.5}}})
+    track = _track_whose_pass_read(0.5)
+    n = track.n_frames
     monkeypatch.setattr(pose, "overlay_mask", lambda *a, **k: OverlayMask((0, 0, 4, 4), np.ones((4, 4), bool), (640, 360)))
 
     def lost(*args, **kwargs):
