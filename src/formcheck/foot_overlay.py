@@ -28,6 +28,7 @@ model is shown (:meth:`OverlayMask.paint_out`, :func:`formcheck.pose.pose_with_o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import cv2
@@ -204,18 +205,25 @@ class OverlayMask:
     def n_pixels(self) -> int:
         return int(self.pixels.sum())
 
+    @cached_property
+    def _painting(self) -> tuple[tuple[int, int, int, int], np.ndarray, int]:
+        """What every frame is painted with: the region the fill reads (decoded px), the mask in it (the overlay's
+        pixels and their fringe), the fill's radius. Made once: the mask is the same on every frame."""
+        x0, y0, x1, y1 = self.box_px
+        w, h = self.frame_size
+        fringe, radius = _sized(PAINT_FRINGE_PX, self.frame_size), _sized(PAINT_RADIUS_PX, self.frame_size)
+        m = radius + fringe + 1  # the fill reads this far around the mask
+        ax0, ay0, ax1, ay1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
+        mask = np.zeros((ay1 - ay0, ax1 - ax0), np.uint8)
+        mask[y0 - ay0 : y1 - ay0, x0 - ax0 : x1 - ax0] = self.pixels
+        return (ax0, ay0, ax1, ay1), cv2.dilate(mask, np.ones((2 * fringe + 1,) * 2, np.uint8)), radius
+
     def paint_out(self, rgb: np.ndarray) -> np.ndarray:
         """``rgb`` (a decoded frame, (H, W, 3) uint8) with the overlay's pixels filled from around them (a new array; the
         frame unchanged when it is not of the size the mask was found on)."""
         if rgb.shape[1::-1] != tuple(self.frame_size) or not self.pixels.any():
             return rgb
-        x0, y0, x1, y1 = self.box_px
-        fringe, radius = _sized(PAINT_FRINGE_PX, self.frame_size), _sized(PAINT_RADIUS_PX, self.frame_size)
-        m = radius + fringe + 1  # the fill reads this far around the mask
-        ax0, ay0, ax1, ay1 = max(0, x0 - m), max(0, y0 - m), min(rgb.shape[1], x1 + m), min(rgb.shape[0], y1 + m)
-        mask = np.zeros((ay1 - ay0, ax1 - ax0), np.uint8)
-        mask[y0 - ay0 : y1 - ay0, x0 - ax0 : x1 - ax0] = self.pixels
-        mask = cv2.dilate(mask, np.ones((2 * fringe + 1,) * 2, np.uint8))
+        (ax0, ay0, ax1, ay1), mask, radius = self._painting
         out = rgb.copy()
         out[ay0:ay1, ax0:ax1] = cv2.inpaint(np.ascontiguousarray(rgb[ay0:ay1, ax0:ax1]), mask, radius, cv2.INPAINT_TELEA)
         return out
