@@ -308,8 +308,9 @@ def pose_with_overlay_painted_out(
     (:mod:`formcheck.foot_overlay`). ``track`` is the first run's, made with the same options: where it carries the
     figure of the pose pass (``info["foot_blur"]``), a clip under ``OVERLAY_WARN_FRACTION`` costs nothing more; else
     the clip is read once more to measure it. Above it, the overlay's pixels are found at the frame's resolution (the
-    clip read once more) and the model is run again on frames with them filled from around them. The track returned keeps the first pass's
-    pixel figures (the overlay is still on the clip: the analysis says so) and records ``overlay_painted_out``.
+    clip read once more) and the model is run again on frames with them filled from around them. The track returned
+    keeps the first pass's pixel figures (the overlay is still on the clip: the analysis says so) and records
+    ``overlay_painted_out``; None also when the painted frames lose the runner (the first run stands).
     """
     from .foot_overlay import overlay_fraction
     from .quality import OVERLAY_WARN_FRACTION
