@@ -1514,6 +1514,29 @@ def test_steps_next_to_frames_a_phone_dropped_are_uncertain():
     assert any(w.startswith("about 24 frames are missing from the clip (10%") for w in analyze_track(every_tenth).quality["warnings"])
 
 
+def _foot_fore_aft(frames: np.ndarray, stride_frames: float) -> np.ndarray:
+    """A foot's fore-aft position (px): forward through the swing (40 % of the stride), back through the stance."""
+    phase = (frames / stride_frames) % 1.0
+    return 100.0 * np.where(phase < 0.4, -1 + 2 * phase / 0.4, 1 - 2 * (phase - 0.4) / 0.6)
+
+
+@pytest.mark.parametrize("wrong", [(117, 131), (110, 131), (96, 120)])
+def test_a_stretch_on_the_other_legs_labels_does_not_double_the_stride(wrong):
+    """A 50 fps render at belt height (188 steps/min, strides of 32 frames) was read at 64 and lost half its events:
+    the cleaning had put one foot on the other leg's labels for 14 frames, which left the first stride's peak of the
+    autocorrelation at 0.57 against the second's 0.74. Here the foot follows the other leg's trace (half a stride
+    on) for the frames ``wrong``."""
+    from formcheck.gait_cycle import stride_period
+
+    frames = np.arange(180.0)
+    signal = _foot_fore_aft(frames, 32.0)
+    a, b = wrong
+    signal[a:b] = _foot_fore_aft(frames[a:b] + 16.0, 32.0)
+    assert stride_period(signal, 50.0) == pytest.approx(32.0, abs=0.5)
+    for stride in (24.0, 40.0, 60.0, 80.0):  # whole traces keep their own stride
+        assert stride_period(_foot_fore_aft(np.arange(300.0), stride), 50.0) == pytest.approx(stride, rel=0.01)
+
+
 @pytest.mark.parametrize("fps", [30, 60])
 def test_a_sprinters_cadence_is_not_halved(fps):
     """A synthetic runner at 280 steps/min (strides of 0.43 s) was analysed at 140 steps/min with a "low cadence"
