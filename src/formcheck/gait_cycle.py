@@ -83,6 +83,9 @@ def detect_direction(track: PoseTrack) -> Direction:
 SPRINT_MIN_STRIDE_S = 0.38
 
 
+HALF_PEAK_MIN_RATIO = 0.6  # a peak at a half or a third of the chosen stride this strong against it is the stride
+
+
 def _near_multiple(ratio: float, multiples: tuple[int, ...] = (2, 3), tolerance: float = 0.1) -> bool:
     """Whether ``ratio`` is within ``tolerance`` (relative) of one of ``multiples``."""
     return any(abs(ratio / m - 1.0) <= tolerance for m in multiples)
@@ -92,13 +95,14 @@ def stride_period(signal: np.ndarray, fps: float, min_s: float = 0.45, max_s: fl
                   sprint_min_s: float = SPRINT_MIN_STRIDE_S) -> float:
     """Stride period (frames) of a periodic 1-D signal from its autocorrelation; NaN if none.
 
-    The first strong peak at ``min_s`` or later that is at least 0.8 of the strongest; a strong peak at a half or a
-    third of it (within 10 %) instead, since one foot's fore-aft signal is anti-correlated at half its stride and
-    low at a third, never a strong peak: a stride whose labels the cleaning swapped can leave the first stride's
-    peak weaker than the next (a 50 fps render at belt height, 0.57 against 0.74 at two strides, lost half its
-    events). When the peak lies at
-    twice a strong peak between ``sprint_min_s`` and ``min_s`` (within 15 %), that one: for the same reason a
-    jogger's step is never such a peak, while a sprinter's stride repeats at twice itself."""
+    The first strong peak at ``min_s`` or later that is at least 0.8 of the strongest; a peak at a half or a third
+    of it (within 10 %) and at least HALF_PEAK_MIN_RATIO as high instead, since one foot's fore-aft signal is
+    anti-correlated at half its stride and low at a third: a stride whose labels the cleaning swapped can leave the
+    first stride's peak weaker than the next (a 50 fps render at belt height, 0.57 against 0.74 at two strides, lost
+    half its events), while a strong harmonic, or one label leading most of the clip, leaves a weak one there (0.3
+    against 0.6). When the peak lies at twice a strong peak between ``sprint_min_s`` and ``min_s`` (within 15 %),
+    that one: for the same reason a jogger's step is never such a peak, while a sprinter's stride repeats at twice
+    itself."""
     x = np.asarray(signal, dtype=float)
     ok = np.isfinite(x)
     if ok.sum() < 10:
@@ -122,7 +126,8 @@ def stride_period(signal: np.ndarray, fps: float, min_s: float = 0.45, max_s: fl
             return float("nan")
         best = max(ac[cands])
         i = next(c for c in cands if ac[c] >= 0.8 * best)
-        i = next((c for c in cands if c < i and _near_multiple((start + i) / (start + c))), i)  # a stride within it
+        within = [c for c in cands if c < i and ac[c] >= HALF_PEAK_MIN_RATIO * ac[i] and _near_multiple((start + i) / (start + c))]
+        i = within[0] if within else i  # a stride within it, strong in its own right
         a, b, c = ac[i - 1], ac[i], ac[i + 1]
         den = a - 2 * b + c
         return float(start + i + (0.5 * (a - c) / den if den != 0 else 0.0))
