@@ -335,3 +335,36 @@ def test_a_second_run_that_loses_the_runner_keeps_the_first(monkeypatch, tmp_pat
     seen: list[tuple[int, int]] = []
     assert pose.pose_with_overlay_painted_out(tmp_path / "clip.mp4", track, progress=lambda d, t: seen.append((d, t))) is None
     assert seen[-1] == (n, n)
+
+
+def test_an_overlay_read_without_the_camera_check_and_left_unpainted_is_still_told(monkeypatch, tmp_path: Path):
+    """A reviewer: a pose pass without the camera check (`formcheck pose`, the test cache) reads the overlay's figure
+    itself; when the overlay then went unpainted (it hides the feet, or the painted frames lost the runner) the figure
+    was dropped with the painting and the analysis gave no warning. The first run stands, with the figure recorded,
+    and the analysis reads it."""
+    import formcheck.pose as pose
+    from formcheck.analysis import analyze_track
+    from formcheck.foot_overlay import OverlayMask
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    track = to_pose_track(simulate_gait(GaitParams(fps=60, duration_s=6.0)))
+    assert "foot_blur" not in track.info
+    monkeypatch.setattr(pose, "overlay_figure", lambda *a, **k: 0.6)
+    monkeypatch.setattr(pose, "overlay_mask", lambda *a, **k: None)  # hides the feet: not painted
+    hidden = pose.pose_with_overlay_painted_out(tmp_path / "clip.mp4", track)
+    assert hidden is not None and hidden[1] is None
+    assert hidden[0].info["overlay_unpainted"] == {"path_crossed_frac": 0.6}
+    np.testing.assert_array_equal(hidden[0].keypoints_px, track.keypoints_px)
+
+    def lost(*args, **kwargs):
+        raise pose.NoPersonError("no person found")
+
+    monkeypatch.setattr(pose, "overlay_mask", lambda *a, **k: OverlayMask((0, 0, 4, 4), np.ones((4, 4), bool), (640, 360)))
+    monkeypatch.setattr(pose, "_extract", lost)
+    assert pose.pose_with_overlay_painted_out(tmp_path / "clip.mp4", track)[0].info["overlay_unpainted"]["path_crossed_frac"] == 0.6
+    assert pose.pose_with_overlay_painted_out(tmp_path / "clip.mp4", _track_whose_pass_read(0.5)) is None  # its pass told it
+
+    told = analyze_track(hidden[0]).quality
+    assert told["timing_evidence"]["overlay_path_frac"] == 0.6 and not told["timing_evidence"]["overlay_painted_out"]
+    assert any("drawn over" in w for w in told["warnings"]), told["warnings"]
+    assert analyze_track(track).quality["timing_evidence"]["overlay_path_frac"] is None

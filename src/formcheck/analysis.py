@@ -257,8 +257,9 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     streak = near_foot_streak_pct(track.info.get("foot_blur"), near, track.frame_indices)  # where the camera check ran
     painted = track.info.get("overlay_painted_out")  # formcheck.pose.pose_with_overlay_painted_out: the figure it read
     overlay = overlay_fraction(track.info.get("foot_blur"))
-    if overlay is None and isinstance(painted, dict) and isinstance(painted.get("path_crossed_frac"), (int, float)):
-        overlay = float(painted["path_crossed_frac"])  # a saved track analysed without its video
+    for record in (painted, track.info.get("overlay_unpainted")):  # a track made without the camera check, or saved
+        if overlay is None and isinstance(record, dict) and isinstance(record.get("path_crossed_frac"), (int, float)):
+            overlay = float(record["path_crossed_frac"])
     evidence, evidence_warnings = timing_evidence(cleaned, steps, near, [s.contact_method for s in all_events.steps],
                                                   foot_streak_pct=streak, overlay_frac=overlay,
                                                   overlay_painted_out=painted is not None)

@@ -313,7 +313,9 @@ def pose(
             + (f"; {back} frames before the runner was first found were tracked back from there"
                if (back := track.info.get("tracked_back_frames")) else "")
             + ("; something drawn over the feet (a watermark, a caption) was painted out and the pose found again on "
-               "those frames" if "overlay_painted_out" in track.info else "") + ".\n"
+               "those frames" if "overlay_painted_out" in track.info else "")
+            + ("; something drawn over the feet (a watermark, a caption) hides them and was left as it is: contacts and "
+               "toe-offs may be a frame or more off" if "overlay_unpainted" in track.info else "") + ".\n"
             f"Wrote {output}" + (f" and {csv}" if csv else ""),
             highlight=False,
             soft_wrap=True,

@@ -274,7 +274,8 @@ def extract_pose_and_camera(
 
     The motion equals ``formcheck.camera.measure_camera_motion(path, track, start_s=..., end_s=...)``: it
     is measured while the model runs and kept when the boxes it masked are the final track's,
-    else measured again in a second pass. (Where an overlay was painted out, on the painted frames.)
+    else measured again in a second pass. (Where an overlay was painted out: on the painted frames while the model
+    runs, on the frames as filmed when measured again.)
     """
     from .camera import camera_pass
 
@@ -283,7 +284,10 @@ def extract_pose_and_camera(
                                             fps_override=fps_override, max_people=max_people, scan_s=scan_s,
                                             progress=progress, camera=True)
     if painted is not None:
+        first_motion = motion
         track, motion = painted
+        if "overlay_painted_out" not in track.info:  # an overlay left unpainted: the first pass's motion stands
+            motion = first_motion
     if motion is None:  # measured again (and the shoes' blur, when the pass had none to give)
         motion, track = camera_pass(path, track, start_s=start_s, end_s=end_s)
     return track, motion
@@ -310,7 +314,10 @@ def pose_with_overlay_painted_out(
     the clip is read once more to measure it. Above it, the overlay's pixels are found at the frame's resolution (the
     clip read once more) and the model is run again on frames with them filled from around them. The track returned
     keeps the first pass's pixel figures (the overlay is still on the clip: the analysis says so) and records
-    ``overlay_painted_out``; None also when the painted frames lose the runner (the first run stands).
+    ``overlay_painted_out``. When one is there but is not painted out (it hides the feet rather than crossing them,
+    or the painted frames lose the runner) the first run stands: None where its pose pass carries the figure, else
+    the first track with the figure read here recorded as ``overlay_unpainted`` (so the analysis still warns) and no
+    camera motion.
     """
     from .foot_overlay import overlay_fraction
     from .quality import OVERLAY_WARN_FRACTION
@@ -321,17 +328,24 @@ def pose_with_overlay_painted_out(
     if int(track.info.get("max_people_in_a_frame") or 1) > 1 or not track.detected.any():
         return None  # whose feet?
     where = dict(start_s=start_s, end_s=end_s, fps_override=fps_override)
-    if figure is None:  # a pose pass without the camera check: the clip is read for it
+    read_here = figure is None
+    if read_here:  # a pose pass without the camera check: the clip is read for it
         figure = overlay_figure(path, track, **where)
         if figure is None or figure <= OVERLAY_WARN_FRACTION:
             return None
+
+    def unpainted() -> tuple[PoseTrack, CameraMotion | None] | None:  # the first run stands, its figure told
+        if not read_here:
+            return None
+        return replace(track, info={**track.info, "overlay_unpainted": {"path_crossed_frac": round(float(figure), 4)}}), None
+
     if progress is not None:  # the frames are read again for the overlay's pixels, then the model runs again
         progress(track.n_frames, 2 * track.n_frames)
     mask = overlay_mask(path, track, **where)
     if mask is None:
         if progress is not None:
             progress(track.n_frames, track.n_frames)
-        return None
+        return unpainted()
     total = [track.n_frames]
 
     def again(done: int, expected: int) -> None:  # the second run counts on from the first (to twice its frames)
@@ -345,7 +359,7 @@ def pose_with_overlay_painted_out(
     except NoPersonError:  # the painted frames lost the runner: the first run stands
         if progress is not None:
             progress(track.n_frames, track.n_frames)
-        return None
+        return unpainted()
     info = {**painted.info, "overlay_painted_out": {"pixels": mask.n_pixels, "box_px": list(mask.box_px),
                                                     "frame_size": list(mask.frame_size),  # box_px's: the decoded frame's
                                                     "path_crossed_frac": round(float(figure), 4)}}
