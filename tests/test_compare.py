@@ -114,12 +114,28 @@ def test_cadence_is_compared_as_the_reports_state_it() -> None:
         assert iqr[0] <= median <= iqr[1]  # the steps' IQR moved with the median (a reviewer: 169 beside 168.1-168.5)
     shown = next(c for c in compare(runs["before"], runs["after"]).changes if c.metric == "step_cadence_spm" and c.side == "both")
     assert (shown.before_median, shown.after_median) == (168.73, 170.9)
-    # a run that states no cadence (a short pass) keeps its steps' value, the other its own (a reviewer's case)
+    # a run whose report states no cadence (a short pass) has none in compare either: its steps' median had shown a
+    # cadence of a clip its report calls unknown (a newcomer's test); the other run keeps its own
     from dataclasses import replace
 
     unstated = replace(runs["after"], summary=replace(runs["after"].summary, cadence_spm=None))
     mixed = compare_metric(runs["before"], unstated, cadence, "both")
-    assert (mixed.before_median, mixed.after_median) == pytest.approx((168.73, by_steps["after"]), abs=1e-3)
+    assert (mixed.before_median, mixed.after_median, mixed.verdict) == (168.73, None, "not measurable")
+
+
+def test_a_row_that_cannot_be_judged_shows_each_run_as_beside_any_other() -> None:
+    """A newcomer's test: the same run's overstride read 20.6 (both legs: each leg's median averaged) beside a run it
+    could be compared with, and 20.4 (all its steps pooled) beside a clip too short to compare. Both legs are each
+    leg's median averaged either way; a leg's own row is its median."""
+    left, right = [18.0, 19.0, 20.0, 21.0, 22.0], [24.0, 25.0, 26.0]  # medians 20 and 25: 22.5; pooled 21.5
+    run = _analysis(_steps({"overstride_pct_leg": left}) + _steps({"overstride_pct_leg": right}, side="right"))
+    other = _analysis(_steps({"overstride_pct_leg": [10.0, 11.0, 12.0]}) + _steps({"overstride_pct_leg": [13.0, 14.0, 15.0]}, side="right"))
+    short = _analysis(_steps({"overstride_pct_leg": [5.0]}) + _steps({"overstride_pct_leg": [9.0, 13.0]}, side="right"))
+    judged, unjudged = (compare(run, x).change("overstride_pct_leg", "both") for x in (other, short))
+    assert unjudged.verdict == "not measurable" and judged.verdict != "not measurable"
+    assert judged.before_median == unjudged.before_median == 22.5
+    assert unjudged.after_median == 8.0  # no leg with 3 steps: the legs' medians (5 and 11) averaged
+    assert compare(run, short).change("overstride_pct_leg", "right").after_median == 11.0
 
 
 @pytest.mark.parametrize(("before", "after", "resolution", "zoom", "refused"), [

@@ -294,12 +294,13 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
     # both legs need each leg averaged measured in both runs: 3 steps of a clip too short for findings, 1 of one leg and
     # 2 of the other, had called contact time "improved" while no leg could be compared (a newcomer's test)
     unmeasured = side == "both" and (not balanced or any(x.size < MIN_STEPS for x in (*b_legs.values(), *a_legs.values())))
-    if b.size < MIN_STEPS or a.size < MIN_STEPS or unmeasured:
-        return MetricChange(
-            before_median=round(float(np.median(b)), 3) if b.size else None, before_iqr=_iqr(b) if b.size else None,
-            after_median=round(float(np.median(a)), 3) if a.size else None, after_iqr=_iqr(a) if a.size else None,
-            difference=None, ci95=None, verdict="not measurable", **common,
-        )
+    # a clip whose report states no cadence (a short pass) has none here either: the steps' median had read 168 steps/min
+    # of a clip its report calls "cadence unknown" (a newcomer's test)
+    unstated = spec.key == "step_cadence_spm" and side == "both" and not (before.summary.cadence_spm and after.summary.cadence_spm)
+    if b.size < MIN_STEPS or a.size < MIN_STEPS or unmeasured or unstated:
+        (median_b, iqr_b), (median_a, iqr_a) = (_shown_alone(before, spec, side), _shown_alone(after, spec, side))
+        return MetricChange(before_median=median_b, before_iqr=iqr_b, after_median=median_a, after_iqr=iqr_a,
+                            difference=None, ci95=None, verdict="not measurable", **common)
     if balanced:
         (median_b, iqr_b), (median_a, iqr_a) = _legs_average(b_legs), _legs_average(a_legs)
         ci = bootstrap_balanced_difference(list(b_legs.values()), list(a_legs.values()), seed=seed)
@@ -322,6 +323,26 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
         difference=round(difference, 3), ci95=(round(ci[0], 3), round(ci[1], 3)),
         verdict=verdict(difference, ci, sdc, spec.better, median_b, median_a), **common,
     )
+
+
+def _shown_alone(run: AnalysisResult, spec: MetricSpec, side: str) -> tuple[float | None, tuple[float, float] | None]:
+    """A run's median and IQR of ``spec`` where no change can be judged, as the run gives them whatever it is compared
+    with: for both legs, each leg's median averaged over the legs with MIN_STEPS or more values (else over those with
+    any), as a measurable row averages them; a cadence as the run's report states it (None when it states none).
+    The pooled steps' median had shown the same run's overstride at 20.4 beside a clip too short to compare and 20.6
+    beside another (a newcomer's test)."""
+    if spec.key == "step_cadence_spm" and side == "both":
+        stated = run.summary.cadence_spm
+        return (round(float(stated), 3), (round(float(stated), 3), round(float(stated), 3))) if stated else (None, None)
+    legs = _leg_values(run, spec, side)
+    if side == "both":
+        taken = {leg: x for leg, x in legs.items() if x.size >= MIN_STEPS} or {leg: x for leg, x in legs.items() if x.size}
+        if not taken:
+            return None, None
+        median, (q1, q3) = _legs_average(taken)
+        return round(median, 3), (round(q1, 3), round(q3, 3))
+    values = np.concatenate(list(legs.values()))
+    return (round(float(np.median(values)), 3), _iqr(values)) if values.size else (None, None)
 
 
 def _legs_average(legs: dict[str, np.ndarray]) -> tuple[float, tuple[float, float]]:
