@@ -39,6 +39,11 @@ MIN_STEPS = 6  # fewer: warning, figures rough
 MIN_STEPS_REFUSE = 3  # fewer: refusal (a runner crossing the frame shows 3-6 steps: analysed, with a warning) ...
 MIN_PASS_STEPS_REFUSE = 2  # ... but a pass timed by its planted feet needs only a stride's two steps (see quality_checks)
 DETECTION_REFUSE, DETECTION_WARN = 0.2, 0.6  # fraction of frames with a person
+# Of the frames with a person, the share whose hips, knees and ankles MediaPipe places out of the picture (their median
+# presence under 0.5) above which there is no runner's gait to read: a crop of a gym's ceiling had a "person" (a face in
+# its lights, legs out of the picture) on 67 % of its frames and was told its rotation was lost (a newcomer's test). Of
+# 594 running clips (renders, their copies, the real ones) none is above 0.27 (a pass entering the frame).
+LEGS_OUT_REFUSE = 0.5
 LEG_FRAC_REFUSE, LEG_FRAC_WARN = 0.05, 0.15  # leg length / image height
 VISIBILITY_WARN = 0.5  # median knee/ankle/heel/toe visibility of a leg
 MISSING_FRAMES_WARN = 0.02  # frames missing between those the clip has, as a fraction of its frames: warned about (formcheck heuristic)
@@ -187,6 +192,16 @@ def gait_kind(track: PoseTrack) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- view
+def legs_out_of_picture_fraction(track: PoseTrack) -> float:
+    """Of the frames with a person, the share whose hips, knees and ankles are out of the picture by MediaPipe's
+    presence (their median under 0.5); 0 without a person."""
+    found = np.asarray(track.detected, dtype=bool)
+    if not found.any():
+        return 0.0
+    legs = [lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_KNEE, lm.RIGHT_KNEE, lm.LEFT_ANKLE, lm.RIGHT_ANKLE]
+    return float((np.median(np.asarray(track.presence, dtype=float)[found][:, legs], axis=1) < 0.5).mean())
+
+
 def view_check(track: PoseTrack) -> dict[str, Any]:
     """Side view or frontal/oblique, from the raw pose track.
 
@@ -471,7 +486,11 @@ def quality_checks(
         refusals.append(f"a person was found in only {det:.0%} of frames: film the whole body in good light")
     elif det < DETECTION_WARN:
         warnings.append(f"person detected in only {det:.0%} of frames: keep the whole body in view and film in better light")
-    if view["verdict"] == "turned":
+    legs_out = legs_out_of_picture_fraction(raw)
+    if legs_out > LEGS_OUT_REFUSE:
+        refusals.append(f"a person was found, but not their legs: hips, knees and ankles are out of the picture in "
+                        f"{legs_out:.0%} of the frames with a person: film the whole body, feet included, from the side")
+    elif view["verdict"] == "turned":
         upside_down = view["trunk_from_up_deg"] > 135  # a runner at 175 deg had been told the clip was filmed sideways
         refusals.append(
             f"the runner is not upright in the picture (the body lies {view['trunk_from_up_deg']:.0f}° from vertical): the "
@@ -528,6 +547,7 @@ def quality_checks(
                         "or toe-off next to a gap are left out of the medians: film in good light, with the frame rate fixed")
     quality = {
         "detection_rate": round(det, 3),
+        "legs_out_of_picture": round(legs_out, 3),
         "leg_height_fraction": round(leg_frac, 3),
         "side_view_ratio": view["side_view_ratio"],
         "view": view,
