@@ -193,6 +193,34 @@ def test_the_panel_gives_the_shank_angle_at_contact_graded(monkeypatch):
     assert "Shank at contact " not in dict(drawn)
 
 
+def test_the_panel_gives_the_ground_contact_time_graded(monkeypatch):
+    """The long-contact finding's stills showed no contact time (a newcomer's test): the panel gives each step's, graded
+    by that finding's limit, and none where it is not measured (slow motion without its real rate)."""
+    import dataclasses
+
+    from formcheck import annotate, findings
+
+    drawn: list[tuple[str, tuple[int, int, int]]] = []
+    real = annotate.put_text
+
+    def recording(image, text, org, color, style, scale=1.0):
+        drawn.append((text, tuple(color)))
+        return real(image, text, org, color, style, scale)
+
+    monkeypatch.setattr(annotate, "put_text", recording)
+    data = overlay(grader=findings_grader())
+    limit = findings.FINDING_SPECS["long_contact"].limits[0]
+    for contact_s, grade in ((limit + 0.04, WARN), (limit - 0.06, GOOD)):
+        drawn.clear()
+        ctx = dataclasses.replace(data, steps=(dataclasses.replace(data.steps[0], contact_time_s=contact_s),)).context(10)
+        PanelAnnotator().annotate(blank(), ctx)
+        texts = dict(drawn)
+        assert "Ground contact " in texts and texts[f"{1000 * contact_s:.0f} ms"] == tuple(ctx.style.grades[grade])
+    drawn.clear()
+    PanelAnnotator().annotate(blank(), data.context(10))
+    assert "Ground contact " not in dict(drawn)
+
+
 def test_style_scales_with_image():
     small, big = Style.for_image(720, 1280), Style.for_image(1440, 2560)
     assert big.line > small.line and big.font_scale == pytest.approx(2 * small.font_scale)

@@ -261,6 +261,23 @@ def test_the_most_marked_step_named_is_the_one_the_still_shows():
     assert "most marked at frame 10 (351 ms)" in _evidence_text(finding)
 
 
+def test_a_borderline_findings_still_says_why_its_step_is_not_flagged():
+    """A newcomer's test: "Worst step: Overstriding, right leg" showed +22 % leg in yellow and no "! OVERSTRIDE" flag,
+    while the left leg's stills flagged theirs: the right leg's finding was borderline, whose steps are not flagged.
+    Its still says it is borderline and why; a stated finding's still does not."""
+    from formcheck.findings import Finding, _evidence
+    from formcheck.stills import choose_stills
+
+    steps = _steps({"left": [14.0, 16.0, 22.0]})
+    for severity, borderline in (("borderline", True), ("mild", False)):
+        finding = Finding("overstride", "Overstriding: the foot lands well ahead", severity, "left", 16.0, 15.0,
+                          evidence=_evidence(steps, "overstride_pct_leg"))
+        still = choose_stills(steps, [finding], "left")[0]
+        assert steps[still.step_index].overstride_pct_leg == 22.0
+        assert still.title == "Worst step: Overstriding, left leg" + (" (borderline)" if borderline else "")
+        assert ("no step is flagged" in still.caption) == borderline
+
+
 def test_the_hip_extension_finding_names_the_peak_it_is_judged_on():
     """Its median is the thigh's PEAK angle behind vertical: beside the table's "Hip extension at toe-off" 6.8 / 5.5,
     a bare "median 8°" could not be placed (a newcomer's test)."""

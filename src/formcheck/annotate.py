@@ -284,6 +284,9 @@ class PanelAnnotator:
             shank = step.shank_angle_deg  # the shank-reaching finding's still showed no shank angle (a newcomer's test)
             if shank is not None and np.isfinite(shank):
                 rows.append([("Shank at contact ", white), (f"{shank:+.0f}°", s.grade_color(d.grade("shank_angle_deg", shank)))])
+            contact = step.contact_time_s  # the long-contact finding's still showed no contact time (a newcomer's test)
+            if contact is not None and np.isfinite(contact):
+                rows.append([("Ground contact ", white), (f"{1000 * contact:.0f} ms", s.grade_color(d.grade("contact_time_s", contact)))])
             peak, at_to = step.peak_hip_extension_deg, step.hip_extension_deg
             if peak is not None and np.isfinite(peak):
                 g = d.grade("hip_extension_deg", peak)

@@ -83,6 +83,7 @@ class StepMarks:
     hip_extension_deg: float | None = None  # thigh angle at toe-off, + = knee behind hip
     peak_hip_extension_deg: float | None = None  # max thigh angle stance..early swing (what findings grade)
     shank_angle_deg: float | None = None  # shank from vertical at contact, + = ankle ahead of the knee (reaching)
+    contact_time_s: float | None = None  # contact to toe-off (None in slow motion without its real rate)
     flags: tuple[str, ...] = ()  # short labels of the findings flagged on this step
     timing_uncertain: bool = False  # its timing's evidence disagrees: no flags, said so on the panel
     counted: bool = True  # in its leg's medians (formcheck.metrics.counted_steps: an uncertain step is, when its leg
@@ -274,6 +275,7 @@ _GRADED_BY = {
     "hip_extension_deg": "limited_hip_extension",
     "cadence_spm": "low_cadence",
     "shank_angle_deg": "shank_reaching",
+    "contact_time_s": "long_contact",
 }
 
 
@@ -343,6 +345,7 @@ def overlay_from_analysis(analysis: Analysis) -> OverlayData:
                 hip_extension_deg=sm.hip_extension_deg,
                 peak_hip_extension_deg=sm.peak_hip_extension_deg,
                 shank_angle_deg=sm.shank_angle_deg,
+                contact_time_s=sm.contact_time_s,
                 flags=flags,
                 timing_uncertain=bool(sm.timing_uncertain),
                 counted=id(sm) in counted,

@@ -73,10 +73,13 @@ def choose_stills(steps: Sequence[StepMetrics], findings: Sequence[Finding], nea
             continue
         _, worst = (max if spec.higher_is_worse else min)(cands, key=lambda c: c[0])
         what = f.title.split(":")[0]
+        caption = _FINDING_CAPTIONS.get(f.code, _DEFAULT_FINDING_CAPTION)
+        if f.borderline:  # its steps carry no "!" flag (formcheck.overlay): the still says why (a newcomer's test)
+            caption += " Borderline: the leg's steps reach across the threshold, so no step is flagged."
         out.append(StillChoice(
             name=f.code if f.side is None else f"{f.code}_{f.side}", step_index=worst, kind=spec.still,
-            title=f"Worst step: {what}" + (f", {f.side} leg" if f.side else ""),
-            caption=_FINDING_CAPTIONS.get(f.code, _DEFAULT_FINDING_CAPTION), order=order,
+            title=f"Worst step: {what}" + (f", {f.side} leg" if f.side else "") + (" (borderline)" if f.borderline else ""),
+            caption=caption, order=order,
         ))
     typical = (
         ("contact", "overstride_pct_leg", "Typical landing",
