@@ -136,6 +136,14 @@ def test_unusable_model_is_refused(tmp_path: Path) -> None:
     assert_one_line_error(result, EXIT_MODEL, "model")
 
 
+def test_a_model_path_that_is_no_file_is_told_so(tmp_path: Path) -> None:
+    """A newcomer gave --model /nonexistent.task and was told to "pass --model PATH", which they had."""
+    clip = _no_person_clip(tmp_path / "scene.mp4")
+    result = run_cli("pose", str(clip), "--model", str(tmp_path / "missing.task"), "-o", str(tmp_path / "t.npz"), cwd=tmp_path)
+    assert_one_line_error(result, EXIT_MODEL, "missing.task: pose model not found (no such file")
+    assert "pass --model" not in result.stderr
+
+
 def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = run_cli("pose", cwd=tmp_path)
     assert result.returncode == 2

@@ -456,8 +456,9 @@ def _extract(
         if value is not None and not math.isfinite(value):
             raise ValueError(f"{name} must be a time in seconds, not {value}")
     model = Path(model_path) if model_path else default_model_path()
-    if not model.is_file():
-        raise PoseModelError(f"{model}: pose model not found (pass --model PATH to a pose_landmarker .task file)")
+    if not model.is_file():  # a path given that is not a file is not told to pass one (a newcomer's test)
+        raise PoseModelError(f"{model}: pose model not found (" + ("no such file: give the path of a pose_landmarker .task file"
+                             if model_path else "pass --model PATH to a pose_landmarker .task file, or reinstall formcheck") + ")")
     info = probe_video(path)
     fps = float(fps_override or info.fps)
     first_time = start_s or 0.0
