@@ -284,6 +284,16 @@ def test_low_quality_shows_warnings_and_filming_guide(synthetic_analysis, synthe
                                                                    warnings=("runner small in the frame: film closer",)))
     text = report.write_report(a, tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'id="quality-banner"' in text and "runner small in the frame: film closer" in text
+    # notes beside sure numbers are not called a clip "hard to read" (a newcomer's slow-motion report said so beside
+    # "confidence: high"); all numbers low, or none with a confidence, are
+    assert "Read these notes on the clip before the numbers." in text and "hard to read" not in text
+    from formcheck.report_model import Card
+    from formcheck.report_view import _banner_heading
+
+    cards = [Card("overstride", "Overstride", "Mild", "+19 %", confidence=c) for c in ("low", "high")]
+    assert _banner_heading(cards[:1]).startswith("This clip is hard to read")
+    assert _banner_heading([Card("cadence", "Cadence", "-", "-")]).startswith("This clip is hard to read")
+    assert _banner_heading(cards).startswith("Read these notes")
     assert '<details id="filming" open>' in text and html.escape(report.FILMING_TIPS[0]) in text
     # no stills given: the section says so, and why, instead of showing broken images
     assert "No key frames: the annotated stills were not produced for this run." in text

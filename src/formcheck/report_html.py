@@ -160,7 +160,7 @@ def _model_body(m: ReportModel, *, heading_level: int = 2, compact: bool = False
     out: list[str] = []
     if m.low_quality and m.warnings:
         out.append(
-            '<div class="warn" id="quality-banner"><b>This clip is hard to read: take the numbers as rough.</b><ul>'
+            f'<div class="warn" id="quality-banner"><b>{_e(m.banner_heading)}</b><ul>'
             + "".join(f"<li>{_e(w)}</li>" for w in m.warnings)
             + '</ul>See "How to film a better clip" below.</div>'
         )

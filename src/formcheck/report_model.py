@@ -81,6 +81,7 @@ class ReportModel:
     table_row_classes: list[str] = field(default_factory=list)  # "left"/"right" per row, + " uncertain" (timing)
     warnings: list[str] = field(default_factory=list)
     low_quality: bool = False
+    banner_heading: str = "This clip is hard to read: take the numbers as rough."  # above the warnings
     footer: tuple[str, ...] = ()
     colors: dict[str, str] = field(default_factory=dict)  # side -> "#rrggbb" (table row marks)
 

@@ -395,8 +395,20 @@ def _subtitle(result: AnalysisResult) -> tuple[str, ...]:
 def _is_low_quality(cards: Sequence[Card], warnings: Sequence[str]) -> bool:
     if warnings:
         return True
+    return _all_low(cards)
+
+
+def _all_low(cards: Sequence[Card]) -> bool:
     confs = [c.confidence for c in cards if c.confidence]
     return bool(confs) and all(c == "low" for c in confs)
+
+
+def _banner_heading(cards: Sequence[Card]) -> str:
+    """The warnings' banner: a clip read only roughly, or notes beside numbers that are sure (a slow-motion clip's
+    banner said "hard to read" beside "confidence: high", a newcomer's test)."""
+    if _all_low(cards) or not any(c.confidence for c in cards):
+        return "This clip is hard to read: take the numbers as rough."
+    return "Read these notes on the clip before the numbers."
 
 
 def model_from_analysis(
@@ -440,6 +452,7 @@ def model_from_analysis(
         table_row_classes=classes,
         warnings=warnings + [*problems, *extra_warnings],
         low_quality=_is_low_quality(cards, warnings),
+        banner_heading=_banner_heading(cards),
         footer=(
             f"formcheck {version} · made {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')} · works offline, nothing was uploaded.",
             "Overstride = horizontal distance from the centre of mass to the heel where the foot lands (its farthest "
