@@ -459,6 +459,13 @@ def test_compare_prints_finding_labels_not_codes(tmp_path: Path) -> None:
     assert "Findings still there: low cadence" in out
     assert "limited_hip_extension" not in out and "no_flight_phase" not in out
     assert f"Wrote {tmp_path / 'cmp' / 'compare.json'}" in out
+    # contact time in ms, as analyze's table and the reports give it (compare gave s, a newcomer's test)
+    ct = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    change = next(c for c in ct["changes"] if c["metric"] == "contact_time_s" and c["side"] == "both")
+    lines = out.splitlines()
+    row = next(i for i, line in enumerate(lines) if "│ Contact time" in line)  # the label wraps: "(ms)" may go below
+    assert "(ms)" in lines[row] + lines[row + 1] and "(s)" not in lines[row] + lines[row + 1]
+    assert f"│ {1000 * change['before_median']:>6.0f} │" in lines[row]
 
 
 def run_cli_in_a_terminal(*args: str, cwd: Path) -> tuple[int, str]:

@@ -349,6 +349,12 @@ SUMMARY_METRICS = (
 _PER_UNIT = {"ms": 1000.0}  # a table unit whose value is stored in another (contact time: s in the files)
 
 
+def _shown_unit(unit: str) -> tuple[str, float]:
+    """The unit a terminal table gives a metric stored in ``unit``, and the factor: times in ms, as analyze's table and
+    the reports give them (compare's table gave contact time in s, a newcomer's test)."""
+    return ("ms", 1000.0) if unit == "s" else (unit, 1.0)
+
+
 def _digits(unit: str) -> int:
     """Decimals to print for a unit: no more than the measurement carries (s: 0.01, deg/s: 1, else 0.1)."""
     return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min", "ms") else 1
@@ -642,12 +648,14 @@ def compare(
     table.add_column("verdict", ratio=1)
     colour = {"improved": "green", "worse": "red"}
     for c in comparison.shown_changes():
-        d = _digits(c.unit)
-        change = "-" if c.difference is None else f"{_signed(c.difference, d)} [{_signed(c.ci95[0], d)}, {_signed(c.ci95[1], d)}]"
-        fmt = lambda v, d=d: "-" if v is None else _plain(v, d)
+        unit, k = _shown_unit(c.unit)
+        d = _digits(unit)
+        change = "-" if c.difference is None else \
+            f"{_signed(k * c.difference, d)} [{_signed(k * c.ci95[0], d)}, {_signed(k * c.ci95[1], d)}]"
+        fmt = lambda v, d=d, k=k: "-" if v is None else _plain(k * v, d)
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
-        name = f"{c.label} ({c.unit})" if c.side == "both" else f"  {c.side} leg"
-        table.add_row(name, fmt(c.before_median), fmt(c.after_median), change, f"{round(c.sdc, d + 1):g}", verdict,
+        name = f"{c.label} ({unit})" if c.side == "both" else f"  {c.side} leg"
+        table.add_row(name, fmt(c.before_median), fmt(c.after_median), change, f"{round(k * c.sdc, d + 1):g}", verdict,
                       style=None if c.side == "both" else "dim" if c.verdict in ("not measurable", "view differs") else None)
     out.print(table)
     names = _finding_labels(run.result for run in runs)
@@ -834,10 +842,11 @@ def history(
         for column in ("metric", "first", "latest", "since previous", "since first"):
             table.add_column(column)
         for t in r.trends:  # both legs, then each leg alone under it, as compare shows them
-            d = _digits(t.spec.unit)
+            unit, k = _shown_unit(t.spec.unit)
+            d = _digits(unit)
             for row in (t, *(leg for leg in r.leg_trends if leg.key == t.key)):
-                first, latest = (("-" if p.median is None else _plain(p.median, d)) for p in (row.points[0], row.latest))
-                name = f"{t.spec.label} ({t.spec.unit})" if row.side == "both" else f"  {row.side} leg"
+                first, latest = (("-" if p.median is None else _plain(k * p.median, d)) for p in (row.points[0], row.latest))
+                name = f"{t.spec.label} ({unit})" if row.side == "both" else f"  {row.side} leg"
                 table.add_row(name, first, latest, verdict(row.latest.since_previous), verdict(row.latest.since_first),
                               style=None if row.side == "both" else "dim")
         out.print(table)
