@@ -519,7 +519,8 @@ def test_a_terminal_gets_the_bar_and_then_the_message(tmp_path: Path) -> None:
 def test_compare_table_says_what_its_sdc_and_verdicts_mean(tmp_path: Path):
     """A newcomer read '+2.4 [+1.3, +7.7] ... 5 ... no clear change' without being told what the 5 (the SDC) was, and
     a cadence change '-0': the table now says what SDC means, and a change that rounds to zero prints unsigned.
-    At 29.97 fps the SDCs printed as 0.05005 s and 6.006 steps/min; they carry the metric's own decimals now."""
+    At 29.97 fps the SDCs printed as 0.05005 s and 6.006 steps/min; they carry the metric's own decimals now (and one
+    more: contact time's 1.5 frames, 50.05 ms, reads 50.1)."""
     from formcheck.cli import _signed
     from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
@@ -529,7 +530,7 @@ def test_compare_table_says_what_its_sdc_and_verdicts_mean(tmp_path: Path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False, env={**os.environ, "COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     assert "SDC: smallest detectable change" in result.stdout
-    assert "0.05005" not in result.stdout and "6.006" not in result.stdout and " 0.05 " in result.stdout, result.stdout
+    assert "50.05" not in result.stdout and "6.006" not in result.stdout and " 50.1 " in result.stdout, result.stdout
     assert (_signed(-0.3, 0), _signed(-0.04, 1), _signed(0.0, 2), _signed(-0.6, 0), _signed(2.44, 1)) == ("0", "0.0", "0.00", "-1", "+2.4")
 
 
