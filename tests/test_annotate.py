@@ -166,20 +166,28 @@ def test_panel_colours_follow_findings_thresholds(monkeypatch):
     assert xs.max() < SIZE * 0.75 and ys.max() < SIZE * 0.6
 
 
-def test_the_panel_gives_the_shank_angle_at_contact_graded(monkeypatch):
-    """The shank-reaching finding's still showed overstride and hip extension but no shank angle (a newcomer's test)."""
-    import dataclasses
+@pytest.fixture
+def drawn(monkeypatch) -> list[tuple[str, tuple[int, int, int]]]:
+    """Every (text, colour) the annotators put on a frame from here on."""
+    from formcheck import annotate
 
-    from formcheck import annotate, findings
-
-    drawn: list[tuple[str, tuple[int, int, int]]] = []
+    texts: list[tuple[str, tuple[int, int, int]]] = []
     real = annotate.put_text
 
     def recording(image, text, org, color, style, scale=1.0):
-        drawn.append((text, tuple(color)))
+        texts.append((text, tuple(color)))
         return real(image, text, org, color, style, scale)
 
     monkeypatch.setattr(annotate, "put_text", recording)
+    return texts
+
+
+def test_the_panel_gives_the_shank_angle_at_contact_graded(drawn):
+    """The shank-reaching finding's still showed overstride and hip extension but no shank angle (a newcomer's test)."""
+    import dataclasses
+
+    from formcheck import findings
+
     reaching = findings.FINDING_SPECS["shank_reaching"].limits[-1] + 2.0
     data = overlay(grader=findings_grader())
     data = dataclasses.replace(data, steps=(dataclasses.replace(data.steps[0], shank_angle_deg=reaching),))
@@ -193,21 +201,13 @@ def test_the_panel_gives_the_shank_angle_at_contact_graded(monkeypatch):
     assert "Shank at contact " not in dict(drawn)
 
 
-def test_the_panel_gives_the_ground_contact_time_graded(monkeypatch):
+def test_the_panel_gives_the_ground_contact_time_graded(drawn):
     """The long-contact finding's stills showed no contact time (a newcomer's test): the panel gives each step's, graded
     by that finding's limit, and none where it is not measured (slow motion without its real rate)."""
     import dataclasses
 
-    from formcheck import annotate, findings
+    from formcheck import findings
 
-    drawn: list[tuple[str, tuple[int, int, int]]] = []
-    real = annotate.put_text
-
-    def recording(image, text, org, color, style, scale=1.0):
-        drawn.append((text, tuple(color)))
-        return real(image, text, org, color, style, scale)
-
-    monkeypatch.setattr(annotate, "put_text", recording)
     data = overlay(grader=findings_grader())
     limit = findings.FINDING_SPECS["long_contact"].limits[0]
     for contact_s, grade in ((limit + 0.04, WARN), (limit - 0.06, GOOD)):
