@@ -339,7 +339,8 @@ FacingOpt = Annotated[str | None, typer.Option("--facing", help="Running directi
 SUMMARY_METRICS = (
     ("overstride_pct_leg", "Overstride (heel ahead of COM)", "% leg"),
     ("overstride_cm", "Overstride", "cm"),
-    ("shank_angle_deg", "Shank angle at contact", "deg"),
+    # the sign said: a newcomer read -8.5 beside +12.5 with nothing to tell which way the shin leant
+    ("shank_angle_deg", "Shank angle at contact (+ = shin reaching forward)", "deg"),
     ("hip_extension_deg", "Hip extension at toe-off", "deg"),
     ("peak_hip_extension_deg", "Peak hip extension", "deg"),
     ("hip_extension_velocity_deg_s", "Hip drive (extension speed in stance)", "deg/s"),
