@@ -128,7 +128,12 @@ def test_contact_marker_and_distance_bar_only_near_contact():
     red = ctx.style.grade_color(BAD)
     assert color_at(img, heel) == red
     assert color_at(img, ((heel[0] + com_x) / 2, heel[1])) == red  # bar at foot level between COM and heel
-    assert (img[: int(heel[1]) - 4 * ctx.style.line] != BG).any()  # label above it
+    # the foot 60 px from the bottom: no room below the bar, the label above it
+    assert (img[: int(heel[1]) - 4 * ctx.style.line] != BG).any()
+    # with room, below the bar, off the shoe that lands above it (a newcomer's test)
+    tall = ContactAnnotator().annotate(np.full((SIZE + 200, SIZE, 3), BG, dtype=np.uint8), ctx)
+    above = np.delete(tall[: int(heel[1]) - 4 * ctx.style.line], np.s_[int(com_x) - 3 * ctx.style.line: int(com_x) + 3 * ctx.style.line], axis=1)
+    assert (tall[int(heel[1]) + 4 * ctx.style.line:] != BG).any() and (above == BG).all()  # above: the COM's dashes only
     # still shown a little after contact, gone a second later
     assert data.context(6).contact is not None
     assert data.context(30).contact is None

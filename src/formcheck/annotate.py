@@ -186,7 +186,8 @@ class ContactAnnotator:
         r = 2 * s.joint_radius
         cv2.circle(image, (fx, fy), r + 2, s.outline, -1, cv2.LINE_AA)
         cv2.circle(image, (fx, fy), r, color, -1, cv2.LINE_AA)
-        # label above the bar, kept inside the image
+        # label below the bar (above it the shoe lands: a newcomer found the label over it), above where the foot is
+        # too near the image's bottom for it; kept inside the image
         lines = []
         if step.overstride_pct is not None and np.isfinite(step.overstride_pct):
             where = "ahead" if step.overstride_pct >= 0 else "behind"
@@ -195,7 +196,8 @@ class ContactAnnotator:
             lines.append(f"{abs(step.overstride_cm):.0f} cm")
         if not lines:
             return image
-        _label_block(image, lines, ((cx + fx) // 2, fy - 2 * tick), color, s)
+        below = fy + 2 * tick + _label_size(lines, s)[1] <= image.shape[0]
+        _label_block(image, lines, ((cx + fx) // 2, fy + 2 * tick if below else fy - 2 * tick), color, s, top=below)
         return image
 
 
@@ -350,17 +352,26 @@ def _leg_px(d: OverlayData) -> float:
     return cached
 
 
-def _label_block(image: np.ndarray, lines: list[str], anchor: tuple[int, int], color: Color, s: Style) -> None:
-    """Centred multi-line label with a dark backing whose bottom sits at ``anchor``, clamped to the image."""
+def _label_size(lines: list[str], s: Style) -> tuple[int, int]:
+    """(width, height) in px of :func:`_label_block`'s backing for ``lines``."""
+    sizes = [text_size(t, s) for t in lines]
+    line_h = max(h for _, h in sizes)
+    pad = int(round(6 * s.unit))
+    return max(w for w, _ in sizes) + 2 * pad, len(lines) * line_h + (len(lines) - 1) * int(round(0.6 * line_h)) + 2 * pad
+
+
+def _label_block(image: np.ndarray, lines: list[str], anchor: tuple[int, int], color: Color, s: Style,
+                 top: bool = False) -> None:
+    """Centred multi-line label with a dark backing whose bottom (``top``: top) sits at ``anchor``, clamped to the
+    image."""
     sizes = [text_size(t, s) for t in lines]
     line_h = max(h for _, h in sizes)
     gap = int(round(0.6 * line_h))
     pad = int(round(6 * s.unit))
-    width = max(w for w, _ in sizes) + 2 * pad
-    height = len(lines) * line_h + (len(lines) - 1) * gap + 2 * pad
+    width, height = _label_size(lines, s)
     H, W = image.shape[:2]
     x0 = int(np.clip(anchor[0] - width // 2, 0, max(0, W - width)))
-    y0 = int(np.clip(anchor[1] - height, 0, max(0, H - height)))
+    y0 = int(np.clip(anchor[1] if top else anchor[1] - height, 0, max(0, H - height)))
     darken(image, x0, y0, x0 + width, y0 + height, 0.5)
     y = y0 + pad + line_h
     for (w, _), text in zip(sizes, lines):
