@@ -121,6 +121,7 @@ def test_cadence_is_compared_as_the_reports_state_it() -> None:
     unstated = replace(runs["after"], summary=replace(runs["after"].summary, cadence_spm=None))
     mixed = compare_metric(runs["before"], unstated, cadence, "both")
     assert (mixed.before_median, mixed.after_median, mixed.verdict) == (168.73, None, "not measurable")
+    assert mixed.before_iqr[0] < 168.73 < mixed.before_iqr[1]  # its steps' spread, moved onto the stated cadence
 
 
 def test_a_row_that_cannot_be_judged_shows_each_run_as_beside_any_other() -> None:

@@ -331,10 +331,14 @@ def _shown_alone(run: AnalysisResult, spec: MetricSpec, side: str) -> tuple[floa
     any), as a measurable row averages them; a cadence as the run's report states it (None when it states none).
     The pooled steps' median had shown the same run's overstride at 20.4 beside a clip too short to compare and 20.6
     beside another (a newcomer's test)."""
-    if spec.key == "step_cadence_spm" and side == "both":
-        stated = run.summary.cadence_spm
-        return (round(float(stated), 3), (round(float(stated), 3), round(float(stated), 3))) if stated else (None, None)
     legs = _leg_values(run, spec, side)
+    if spec.key == "step_cadence_spm" and side == "both":
+        stated, steps = run.summary.cadence_spm, np.concatenate(list(legs.values()))
+        if not stated:
+            return None, None
+        shift = float(stated) - float(np.median(steps)) if steps.size else 0.0  # the steps' IQR moved onto it, as judged
+        q1, q3 = _iqr(steps) if steps.size else (float(stated), float(stated))
+        return round(float(stated), 3), (round(q1 + shift, 3), round(q3 + shift, 3))
     if side == "both":
         taken = {leg: x for leg, x in legs.items() if x.size >= MIN_STEPS} or {leg: x for leg, x in legs.items() if x.size}
         if not taken:
