@@ -370,8 +370,9 @@ def comparability_refusals(before: AnalysisResult, after: AnalysisResult) -> lis
         reasons.append(f"before is {kinds[0]} and after is {kinds[1]}: walking and running form cannot be compared")
     ratio = _cadence_ratio(before, after)
     if ratio is not None and ratio > REFUSE_CADENCE_RATIO:
-        reasons.append(f"cadence {_cadence_of(before):.0f} vs {_cadence_of(after):.0f} steps/min "
-                       f"(the higher {ratio - 1:.0%} above the lower): a different pace; film both at the same speed")
+        pair, note = _cadence_pair(before, after)
+        reasons.append(f"cadence {pair} (the higher {ratio - 1:.0%} above the lower{note}): a different pace; film both at "
+                       "the same speed")
     moved_b, moved_a = _camera_moved(before), _camera_moved(after)
     if moved_b is not None and moved_a is not None and moved_b != moved_a:
         which = "before" if moved_b else "after"
@@ -399,7 +400,7 @@ OVERSTRIDE_MEASURES = (
 )
 
 
-def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> list[str]:
+def comparability_warnings(before: AnalysisResult, after: AnalysisResult, *, refused_too: bool = True) -> list[str]:
     """Reasons the two clips may not be comparable, and how each limits the verdicts."""
     warnings = []
     if before.facing != after.facing:
@@ -417,17 +418,16 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult) -> lis
             warnings.append(f"the {old} clip was analysed by a formcheck older than {since}, {then}: analyse it again "
                             "before comparing overstride")
     ratio = _cadence_ratio(before, after)
-    if ratio is not None and ratio > WARN_CADENCE_RATIO:
-        warnings.append(
-            f"cadence differs by {ratio - 1:.0%} ({_cadence_of(before):.0f} vs {_cadence_of(after):.0f} steps/min): "
-            "probably a different speed; overstride and hip extension grow with speed"
-        )
+    if ratio is not None and ratio > WARN_CADENCE_RATIO and (refused_too or ratio <= REFUSE_CADENCE_RATIO):
+        pair, note = _cadence_pair(before, after)
+        warnings.append(f"cadence differs by {ratio - 1:.0%} ({pair}{note}): probably a different speed; overstride and "
+                        "hip extension grow with speed")
     fps_b, fps_a = before.video.fps, after.video.fps
     if fps_b and fps_a and abs(fps_a - fps_b) / fps_b > 0.05:
         warnings.append(f"different frame rates ({fps_b:.0f} vs {fps_a:.0f} fps): event timing and contact time are less comparable")
     leg_b, leg_a = _leg_fraction_of_frame(before), _leg_fraction_of_frame(after)
     px_b, px_a = _leg_px_seen(before), _leg_px_seen(after)
-    if px_b and px_a and max(px_b, px_a) / min(px_b, px_a) > WARN_LEG_PX_RATIO:
+    if px_b and px_a and WARN_LEG_PX_RATIO < max(px_b, px_a) / min(px_b, px_a) <= (np.inf if refused_too else REFUSE_SCALE_RATIO):
         warnings.append(
             f"the runner's leg is {px_b:.0f} px tall in one clip and {px_a:.0f} px in the other (a lower resolution, or "
             "filmed from further away): the landmarks are less precise in the smaller, on the far leg most (the same "
@@ -452,6 +452,17 @@ def _cadence_of(run: AnalysisResult) -> float | None:
         return float(run.summary.cadence_spm)
     steps = _step_values(run, next(spec for spec in METRICS if spec.key == "step_cadence_spm"), "both")
     return float(np.median(steps)) if steps.size >= 2 else None
+
+
+def _cadence_pair(before: AnalysisResult, after: AnalysisResult) -> tuple[str, str]:
+    """('169 vs ~203 steps/min', what the ~ means): a cadence the run's report does not state is marked as read from
+    its steps (a newcomer saw 203 for a clip whose report says the cadence is unknown)."""
+    pair = " vs ".join(("" if run.summary.cadence_spm else "~") + f"{_cadence_of(run):.0f}" for run in (before, after))
+    unstated = [label for label, run in (("before", before), ("after", after)) if not run.summary.cadence_spm]
+    whose = "each clip's steps' median, both clips too short" if len(unstated) == 2 else \
+        f"the {unstated[0]} clip's steps' median, too short a clip" if unstated else ""
+    note = f"; ~: {whose} for a stated cadence" if unstated else ""
+    return f"{pair} steps/min", note
 
 
 def _cadence_ratio(before: AnalysisResult, after: AnalysisResult) -> float | None:
@@ -585,7 +596,7 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
         findings_resolved=_named({f for f in changed_b - found_a - near_a if _judged(a, f)}),
         findings_persisting=_named(found_a & found_b),
         comparability=[f"compared although {r}" for r in refusals] + _same_run_warning(b, a, before_source, after_source)
-        + _too_few_steps_warnings(b, a) + comparability_warnings(b, a),
+        + _too_few_steps_warnings(b, a) + comparability_warnings(b, a, refused_too=False),
         before_summary={k: getattr(b.summary, k) for k in keys},
         after_summary={k: getattr(a.summary, k) for k in keys},
         findings_borderline=_named(near_b | near_a),
