@@ -276,3 +276,19 @@ def test_a_run_at_2x_slow_motion_is_recognised_by_its_shape(cadence_spm: float, 
     assert tb.slow_motion and tb.slow_motion_factor == pytest.approx(120.0 / cadence_spm / 0.72 * 2, rel=0.05)
     _, as_filmed = real_time_track(filmed)
     assert not as_filmed.slow_motion
+
+
+def test_a_still_picture_saved_as_a_video_is_told_so(track):
+    """A photo exported as a 5 s MP4: every frame repeats the first image. It was told "no complete step found in 0.0 s
+    of running" (a newcomer's test); the picture never changing is what to say."""
+    from formcheck.analysis import AnalysisError
+
+    n = 150
+    rows = np.zeros(n, dtype=int)  # the first pose on every frame
+    still = replace(
+        track, keypoints_px=track.keypoints_px[rows], depth_px=track.depth_px[rows], visibility=track.visibility[rows],
+        presence=track.presence[rows], world_m=track.world_m[rows], timestamps_s=np.arange(n) / 30.0,
+        frame_indices=np.arange(n), fps=30.0, info={**track.info, "repeated_frames": list(range(1, n)), "video_fps": 30.0},
+    )
+    with pytest.raises(AnalysisError, match=r"the picture never changes \(150 frames show one image\)"):
+        analyze_track(still)

@@ -179,6 +179,10 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         raise AnalysisError("no runner found in the clip")
     source_track = track  # with its repeated frames (an event's last frame showing its image)
     track, timebase = real_time_track(track, fps_given=fps_was_given(track))
+    if timebase.repeated_dropped and track.n_frames < 10:  # a still picture saved as a video: "0.0 s of running" before
+        images = "one image" if track.n_frames == 1 else f"only {track.n_frames} different images"
+        raise AnalysisError(f"cannot analyse this clip: the picture never changes ({source_track.n_frames} frames show "
+                            f"{images}): a still image saved as a video; film the runner running")
     if fps_was_given(track):
         stride_s = stride_at_given_rate_s(track, timebase)
         if stride_s is not None and stride_s < MIN_STRIDE_S:
