@@ -371,3 +371,27 @@ def test_side_by_side_clip(treadmill_track: PoseTrack, shared_videos: Path, tmp_
     assert info.n_frames == 2 * stride_frames
     assert info.width > info.height  # two panels side by side
     assert [p.name for p in tmp_path.iterdir()] == ["compare.mp4"]
+
+
+def test_a_difference_just_under_the_sdc_is_not_printed_as_reaching_it() -> None:
+    """+4.996 deg beside an SDC of 5 read "+5.0 ... SDC 5, no clear change" (a newcomer's test on the bundled pair):
+    printed with the decimals that show it falls short; a difference clear of the SDC keeps the usual ones."""
+    from dataclasses import replace
+
+    from formcheck.compare import MetricChange
+    from formcheck.report_view import change_rows
+
+    short = MetricChange(metric="hip_extension_toe_off_deg", label="Hip extension at toe-off", unit="deg", side="both",
+                         before_median=5.0, before_iqr=None, n_before=8, after_median=9.996, after_iqr=None, n_after=8,
+                         difference=4.996, ci95=(4.3, 5.7), sdc=5.0, sdc_source="", better="higher", verdict="no clear change")
+    assert short.change_digits(1) == 3 and f"{short.difference:+.{short.change_digits(1)}f}" == "+4.996"
+    assert replace(short, difference=4.6).change_digits(1) == 1  # "+4.6" already reads as under 5
+    assert replace(short, difference=5.02).change_digits(1) == 1  # at the SDC or past it: as usual
+    seconds = replace(short, unit="s", difference=0.04996, sdc=0.05)
+    assert seconds.change_digits(0, 1000.0) == 2  # 49.96 ms, not "+50" beside a 50 ms SDC
+
+    class _Comparison:  # change_rows reads only the rows
+        def shown_changes(self):
+            return [short]
+
+    assert change_rows(_Comparison())[0]["change"].startswith("+4.996°")

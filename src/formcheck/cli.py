@@ -651,8 +651,9 @@ def compare(
     for c in comparison.shown_changes():
         unit, k = _shown_unit(c.unit)
         d = _digits(unit)
+        dc = c.change_digits(d, k)
         change = "-" if c.difference is None else \
-            f"{_signed(k * c.difference, d)} [{_signed(k * c.ci95[0], d)}, {_signed(k * c.ci95[1], d)}]"
+            f"{_signed(k * c.difference, dc)} [{_signed(k * c.ci95[0], d)}, {_signed(k * c.ci95[1], d)}]"
         fmt = lambda v, d=d, k=k: "-" if v is None else _plain(k * v, d)
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
         name = f"{c.label} ({unit})" if c.side == "both" else f"  {c.side} leg"

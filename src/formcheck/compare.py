@@ -112,6 +112,18 @@ class MetricChange:
     better: str
     verdict: str
 
+    def change_digits(self, digits: int, scale: float = 1.0) -> int:
+        """Decimals to print the difference (x ``scale``) with: ``digits``, or as many more (up to 3) as it takes not to
+        read as the SDC it falls short of (4.996 deg shown "+5.0" beside an SDC of 5 and "no clear change", a
+        newcomer's test)."""
+        if self.difference is None:
+            return digits
+        diff, sdc = abs(self.difference * scale), self.sdc * scale
+        shown = digits
+        while diff < sdc and round(diff, shown) >= sdc and shown < digits + 3:
+            shown += 1
+        return shown
+
 
 @dataclass(frozen=True)
 class Comparison:

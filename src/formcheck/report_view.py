@@ -491,7 +491,7 @@ def change_rows(comparison: Comparison) -> list[dict[str, str]]:
             change = "–"
         else:
             scale, u = (1000.0, " ms") if c.unit == "s" else (1.0, _UNIT_SUFFIX.get(c.unit, f" {c.unit}"))
-            change = f"{diff * scale:+.1f}{u}"
+            change = f"{diff * scale:+.{c.change_digits(1, scale)}f}{u}"
             if c.ci95:
                 change += f", {c.ci95[0] * scale:+.1f} to {c.ci95[1] * scale:+.1f}"
         rows.append({"metric": (c.label or c.metric) if c.side == "both" else f"· {c.side} leg", "side": c.side,
