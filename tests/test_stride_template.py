@@ -100,3 +100,21 @@ def test_unmeasured_windows_neither_warn_nor_touch_the_process_wide_warning_filt
     assert changes == [] and caught == [], (changes, [str(w.message) for w in caught])
     assert warnings.filters == filters_before
     assert np.isnan(misfit[0]) and np.all(np.isfinite(aligned))
+
+
+def test_a_timed_event_at_the_edge_of_what_is_seen_is_not_pulled_inwards():
+    """A runner entering the frame a frame before its first contact, timed right: the window around that contact
+    is mostly unmeasured, and only shifts away from the edge see 70 % of it. Judged shift by shift (rough guesses)
+    the search takes one of those and moves the contact late; judged at the detector's instant it stays."""
+    truth = 14.0 + PERIOD * np.arange(6)
+    trace = _foot_trace(int(truth[-1]) + 20, truth)
+    trace[: int(truth[0]) - 1] = np.nan  # the foot first seen a frame before it lands
+    detected = truth + np.array([0.0, 0.4, -0.3, 0.0, 0.2, -0.1])
+    kw = dict(half_width_frames=0.3 * PERIOD, max_shift_frames=0.15 * PERIOD)
+    coverage = np.isfinite(sample(trace, truth[0] + np.arange(-6, 7, dtype=float)))[:, 0].mean()
+    assert coverage < 0.7  # the premise: the first contact's own window is under the search's coverage
+    guessed, _ = align_to_template(trace, detected, **kw)
+    anchored, misfit = align_to_template(trace, detected, coverage_at_positions=True, **kw)
+    assert guessed[0] - truth[0] >= 1.5, guessed - truth  # pulled inwards (late) by the coverage of its shifts
+    assert abs(anchored[0] - truth[0]) <= 0.3 and np.isnan(misfit[0]), anchored - truth
+    assert np.max(np.abs(anchored[1:] - truth[1:])) <= 0.3, anchored - truth  # the others are searched as before

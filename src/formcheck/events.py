@@ -1001,7 +1001,8 @@ def _template_targets(signal: np.ndarray, at_s: list[float], track: PoseTrack, h
     window is not measured enough to judge (NaN misfit), and a step unlike the leg's other strides.
     """
     detected = np.array([_index_at(track, t) for t in at_s])
-    at, misfit = align_to_template(signal, detected, half, shift, p.template_iterations, shape_only=shape_only)
+    at, misfit = align_to_template(signal, detected, half, shift, p.template_iterations, shape_only=shape_only,
+                                   coverage_at_positions=True)
     odd = _unlike(misfit, p)
     keep = odd | ~np.isfinite(misfit) | (np.abs(at - detected) < p.template_min_move_frames)
     return np.where(keep, np.nan, at), odd

@@ -63,7 +63,8 @@ def _shape(windows: np.ndarray, shape_only: bool) -> np.ndarray:
 
 def align_to_template(signal: np.ndarray, positions: np.ndarray, half_width_frames: float, max_shift_frames: float,
                       iterations: int = 3, shift_step_frames: float = 0.1,
-                      min_coverage: float = 0.7, shape_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                      min_coverage: float = 0.7, shape_only: bool = False,
+                      coverage_at_positions: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Event positions (track index, fractional) moved onto the leg's median stride trace.
 
     ``signal`` (T, C): the foot's traces, in comparable units (fractions of leg length); NaN where not
@@ -82,6 +83,12 @@ def align_to_template(signal: np.ndarray, positions: np.ndarray, half_width_fram
     and distance from the pelvis drift from step to step; where the runner stays in place (a treadmill),
     they repeat and pin the shift down better (measured: compared with levels, 7 more toe-offs within a
     frame on the degraded treadmill clips; shape only, no noise-free rendered overground step off).
+
+    ``coverage_at_positions``: a step whose window is under ``min_coverage`` measured AT ``positions`` is not
+    searched at all (for events a detector timed). Otherwise coverage is judged shift by shift (for rough guesses,
+    such as a stride before a leg's first event): near the clip's or the foot's first or last frame only the shifts
+    away from that edge then see enough of the window, and the search pulls a timed event inwards (a runner
+    entering the frame: its first contact, timed on the planted foot, moved 4 frames late).
     """
     positions = np.asarray(positions, dtype=float)
     if positions.size == 0:
@@ -90,11 +97,16 @@ def align_to_template(signal: np.ndarray, positions: np.ndarray, half_width_fram
     grid = np.arange(-reach, reach + 1, dtype=float)  # whole frames, symmetric about the event
     shifts = np.arange(-max_shift_frames, max_shift_frames + 1e-9, shift_step_frames)
     current = positions.copy()
+    searchable = np.ones(len(positions), dtype=bool)
+    if coverage_at_positions:
+        searchable = np.isfinite(sample(signal, positions[:, None] + grid[None, :])).mean(axis=(1, 2)) >= min_coverage
     for _ in range(iterations):
         windows = _shape(sample(signal, current[:, None] + grid[None, :]), shape_only)  # (N, G, C)
         template = nan_median(windows, axis=0)  # (G, C); all-NaN columns stay NaN
         moved = current.copy()
         for i, pos in enumerate(positions):  # every iteration searches around the detector's own instant
+            if not searchable[i]:
+                continue
             tried = _shape(sample(signal, pos + shifts[:, None] + grid[None, :]), shape_only)  # (S, G, C)
             sq = ((tried - template[None]) ** 2).reshape(len(shifts), -1)
             cost = nan_mean(sq, axis=1)
