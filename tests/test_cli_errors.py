@@ -542,7 +542,7 @@ def test_values_that_round_to_zero_have_no_minus():
 
     assert [_change_value(v, "deg") for v in (-0.4, 0.4, 2.2, -2.6)] == ["0°", "0°", "+2°", "-3°"]
     assert (_change_value(-0.2, "% leg"), _change_value(0.3434, "s")) == ("0 % leg", "343 ms")
-    assert (_plain(-0.04, 1), _plain(-0.06, 1), _plain(-0.4, 0), _plain(12.25, 1)) == ("0.0", "-0.1", "0", "12.2")
+    assert (_plain(-0.04, 1), _plain(-0.06, 1), _plain(-0.4, 0), _plain(12.25, 1)) == ("0.0", "-0.1", "0", "12.3")
 
 
 def test_every_finding_line_gives_its_median_and_threshold(tmp_path: Path):

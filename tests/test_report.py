@@ -428,7 +428,20 @@ def test_a_value_that_rounds_to_zero_has_no_minus():
     from formcheck.report_model import fmt
 
     assert (fmt(-0.3), fmt(-0.3, signed=True), fmt(-0.04, 1), fmt(-0.06, 1)) == ("0", "+0", "0.0", "-0.1")
-    assert (fmt(None), fmt(12.5, 0, " ms"), fmt(-1.5, signed=True)) == ("–", "12 ms", "-2")
+    assert (fmt(None), fmt(12.5, 0, " ms"), fmt(-1.5, signed=True)) == ("–", "13 ms", "-2")
+
+
+def test_a_half_rounds_the_same_way_wherever_it_is_printed():
+    """A median ending in a half (of an even count of steps) read 214 ms in the report and 213 in compare, 343 and
+    344 (a newcomer's test): Python rounds an exact half to even, and x 1000 a half can land a hair under it in floats.
+    Halves go away from zero, after the float's own error, in the report's figures and the terminal tables alike."""
+    from formcheck.cli import _plain, _signed
+    from formcheck.report_model import fmt, rounded
+
+    assert round(212.5) == 212 and 0.5005 * 1000 < 500.5  # the premises: halves to even, and float error
+    assert (fmt(0.5005 * 1000), _plain(0.5005 * 1000, 0), fmt(0.3435 * 1000)) == ("501", "501", "344")
+    assert (fmt(212.5), fmt(-2.5), _signed(-2.5, 0), _signed(0.25, 1), fmt(0.15, 1)) == ("213", "-3", "-3", "+0.3", "0.2")
+    assert rounded(213.4999, 0) == 213.0  # a value truly under the half stays under
 
 
 def test_a_trimmed_run_says_where_in_the_file_it_starts() -> None:

@@ -271,8 +271,11 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     quality["warnings"].extend(evidence_warnings)
     if turned_note:
         quality["warnings"].append(turned_note)
-    summary = summarise(steps, evidence_poor=bool(evidence_warnings), fps=float(ct.fps))
-    all_ct = [s.contact_time_s for s in steps if s.contact_time_s]
+    # the medians of the steps as analysis.json saves them (3 decimals), which compare and history read back: taken
+    # from the unrounded steps, a leg's contact time read 343 ms in the report and 344 in compare (a newcomer's test)
+    as_saved = [replace(s, **s.to_dict()) for s in steps]
+    summary = summarise(as_saved, evidence_poor=bool(evidence_warnings), fps=float(ct.fps))
+    all_ct = [s.contact_time_s for s in as_saved if s.contact_time_s]
     # both feet as compare takes both legs (formcheck.compare._balanced_legs): each foot's median, averaged, over the
     # feet with 3 or more contact times counted; pooled, the report's card read 322 ms beside compare's 323 for one run
     feet_ct = [summary[side]["contact_time_s"]["median"] for side in SIDES if summary[side]["contact_time_s"]["n"] >= 3]

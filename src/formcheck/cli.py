@@ -683,7 +683,9 @@ def _plain(value: float, digits: int) -> str:
 
 def _signed(value: float, digits: int) -> str:
     """``value`` with its sign, ``digits`` decimals; one that rounds to zero is "0" ("-0" read as a change)."""
-    text = f"{value:+.{digits}f}"
+    from .report_model import rounded
+
+    text = f"{rounded(value, digits):+.{digits}f}"
     return text[1:] if float(text) == 0 else text
 
 
