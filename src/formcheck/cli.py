@@ -509,7 +509,7 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
         for side in ("left", "right"):
             v = s.side(side).metric(key)
             cells.append("-" if v.median is None or v.iqr is None
-                         else f"{k * v.median:.{d}f} [{k * v.iqr[0]:.{d}f}, {k * v.iqr[1]:.{d}f}] {v.confidence}")
+                         else f"{_plain(k * v.median, d)} [{_plain(k * v.iqr[0], d)}, {_plain(k * v.iqr[1], d)}] {v.confidence}")
         if any(c != "-" for c in cells):
             table.add_row(f"{label} ({unit})", *cells)
     out.print(table)
@@ -683,7 +683,7 @@ def _plain(value: float, digits: int) -> str:
 
 def _signed(value: float, digits: int) -> str:
     """``value`` with its sign, ``digits`` decimals; one that rounds to zero is "0" ("-0" read as a change)."""
-    from .report_model import rounded
+    from .rounding import rounded
 
     text = f"{rounded(value, digits):+.{digits}f}"
     return text[1:] if float(text) == 0 else text

@@ -27,6 +27,7 @@ import numpy as np
 
 from .geometry import SIDES
 from .metrics import StepMetrics, counted_steps, median_ci95
+from .rounding import rounded
 
 # Thresholds: see docs/thresholds.md for the source and rationale of each.
 OVERSTRIDE_PCT_LEG = (15.0, 25.0, 35.0)  # mild / moderate / marked, heel ahead of COM, % leg (formcheck heuristic)
@@ -199,7 +200,7 @@ def _unit(spec: FindingSpec) -> str:
 
 
 def _fmt(spec: FindingSpec, value: float) -> str:
-    return f"{value * spec.display_scale:.{spec.digits}f}"
+    return f"{rounded(value * spec.display_scale, spec.digits):.{spec.digits}f}"  # as the report and tables round it
 
 
 def _evidence(steps: list[StepMetrics], metric: str) -> dict[str, Any]:

@@ -8,9 +8,10 @@ plots (:class:`Image`), the per-step table, the warnings and the footer, all as 
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, field
 from typing import Any
+
+from .rounding import rounded
 
 FILMING_TIPS: tuple[str, ...] = (
     "Side view: camera at right angles to the running direction, level, at hip height, 3-5 m away, "
@@ -94,16 +95,6 @@ def num(x: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None
-
-
-def rounded(v: float, digits: int) -> float:
-    """``v`` to ``digits`` decimals, a half away from zero, after the float's own error is taken off: the same median
-    read 214 ms in the report and 213 in compare (0.2135 s x 1000 is 213.49999999999997, and Python rounds a half to
-    even), a newcomer's test. Every printed figure goes through here."""
-    if not math.isfinite(v) or abs(v) >= 1e15:  # beyond what any figure here reaches, and Decimal's precision
-        return round(v, digits) + 0.0
-    exact = Decimal(repr(round(v, 9)))
-    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)) + 0.0  # -0.0 + 0.0 is 0.0
 
 
 def fmt(x: Any, digits: int = 0, unit: str = "", signed: bool = False) -> str:

@@ -1,0 +1,21 @@
+"""How every figure formcheck prints is rounded: one rule, so one number reads the same in the terminal, the report,
+the stills and the findings' text."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def rounded(v: float, digits: int) -> float:
+    """``v`` to ``digits`` decimals, a half away from zero, after the float's own error is taken off: Python rounds an
+    exact half to even, and a half can land a hair under it in floats (0.5005 s x 1000 is 500.49999999999994 ms), so
+    one median read 343 ms in one place and 344 in another (a newcomer's test). The report's, the terminal tables'
+    and the findings' figures go through here."""
+    if not math.isfinite(v) or abs(v) >= 1e15:  # beyond what any figure here reaches, and Decimal's precision
+        return round(v, digits) + 0.0
+    exact = Decimal(repr(round(v, 9)))
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)) + 0.0  # -0.0 + 0.0 is 0.0
+
+
+__all__ = ["rounded"]
