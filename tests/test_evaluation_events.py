@@ -139,12 +139,27 @@ def test_refused_analysis_scores_all_missed_and_keeps_message():
 def test_truth_errors_of_matched_steps():
     truth = [TruthStep("left", 10, 16, 10.0, 0.20), TruthStep("right", 20, 26, 12.0, 0.20), TruthStep("left", 30, 36, 14.0, 0.20)]
     lab = _labels([10, 30], [16, 36], [20], [26], truth=truth)
-    det = _detection([11, 30], [16, 36], [20], [26], steps=[("left", 11, 13.0, 0.21), ("right", 20, 13.0, 0.19), ("left", 30, 15.0, 0.22),
-                                                           ("right", 90, 50.0, 1.0)])
+    det = _detection([11, 30], [16, 36], [20], [26], steps=[("left", 11, 13.0, 0.21, False), ("right", 20, 13.0, 0.19, False),
+                                                           ("left", 30, 15.0, 0.22, False), ("right", 90, 50.0, 1.0, False)])
     s = score_detection("x", lab, det)
     # left errors +3, +1 (median +2), right +1: the leg further off (the unmatched step at 90 is not used)
     assert s.overstride_error_pct_leg == pytest.approx(2.0)
     assert s.contact_time_error_s == pytest.approx(0.015)  # left +0.01, +0.02; right -0.01
+
+
+def test_truth_errors_leave_out_uncertain_steps_as_the_legs_medians_do():
+    """The runner is told each leg's median over its certain steps when 3 or more remain
+    (formcheck.metrics.counted_steps): an uncertain step 20 % leg off is not part of what they read, and is not scored;
+    with only 2 certain steps left the leg's median takes every step, and so does the score."""
+    frames = [10, 30, 50, 70]
+    truth = [TruthStep("left", f, f + 6, 10.0, 0.20) for f in frames]
+    lab = _labels(frames, [f + 6 for f in frames], truth=truth)
+    steps = [("left", f, 11.0, 0.20, False) for f in frames[:3]] + [("left", 70, 30.0, 0.20, True)]
+    det = _detection(frames, [f + 6 for f in frames], steps=steps)
+    assert score_detection("x", lab, det).overstride_error_pct_leg == pytest.approx(1.0)
+    two_certain = steps[:2] + [("left", 50, 30.0, 0.20, True), ("left", 70, 30.0, 0.20, True)]
+    assert score_detection("x", lab, _detection(frames, [f + 6 for f in frames], steps=two_certain)).overstride_error_pct_leg \
+        == pytest.approx(10.5)  # median of +1, +1, +20, +20
 
 
 # ------------------------------------------------------------------------------------------ label files

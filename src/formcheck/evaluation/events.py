@@ -407,7 +407,9 @@ class Detection:
 
     frames: dict[tuple[str, str], np.ndarray]  # (side, kind) -> frames
     cadence_spm: float | None
-    step_values: list[tuple[str, int, float | None, float | None]]  # side, contact frame, overstride % leg, contact time s
+    # side, contact frame, overstride % leg, contact time s, timing uncertain (a leg's medians leave those out, as the
+    # analysis's do, when enough others remain: formcheck.metrics.counted_steps)
+    step_values: list[tuple[str, int, float | None, float | None, bool]]
     uncertain: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)  # (side, kind) -> frames of steps marked uncertain
 
 
@@ -429,7 +431,8 @@ def detection_from_analysis(analysis: Any) -> Detection:
             uncertain[(side, kind)].add(frame)
     summary = getattr(analysis, "summary", None) or {}
     cad = summary.get("cadence_spm")
-    values = [(m.side, int(m.contact_frame), m.overstride_pct_leg, m.contact_time_s) for m in analysis.steps]
+    values = [(m.side, int(m.contact_frame), m.overstride_pct_leg, m.contact_time_s, bool(getattr(m, "timing_uncertain", False)))
+              for m in analysis.steps]
     return Detection({k: np.asarray(sorted(v), dtype=int) for k, v in frames.items()}, None if cad is None else float(cad), values,
                      {k: frozenset(v) for k, v in uncertain.items()})
 
@@ -551,14 +554,21 @@ def score_detection(name: str, labels: EventLabels, detection: Detection | None,
 def _truth_errors(labels: EventLabels, detection: Detection | None, events: list[MatchedEvent]) -> tuple[float | None, float | None]:
     """Overstride (% leg) and contact-time (s) errors of steps whose contact matched a true one: each leg's median
     error, and of the two the one further off (signed). A runner is told each leg's median; pooled, a leg read 7.6 %
-    leg short and one read 1.9 long made +0.2 (treadmill_side_01 before overstride was read as the foot's reach)."""
+    leg short and one read 1.9 long made +0.2 (treadmill_side_01 before overstride was read as the foot's reach).
+    The steps are those the leg's medians are taken over (:func:`formcheck.metrics.counted_steps`): the uncertain ones
+    are left out when MIN_CERTAIN_STEPS others remain, so the figure is the error of the median the runner reads."""
+    from ..metrics import MIN_CERTAIN_STEPS
+
     if detection is None or not labels.truth_steps:
         return None, None
     truth = {(t.side, t.contact_frame): t for t in labels.truth_steps}
     label_of = {(e.side, e.detected_frame): e.label_frame for e in events if e.kind == "ic" and e.detected_frame is not None}
+    certain = {side: sum(not v[4] for v in detection.step_values if v[0] == side) for side in SIDES}
     over: dict[str, list[float]] = {}
     ct: dict[str, list[float]] = {}
-    for side, frame, overstride, contact_s in detection.step_values:
+    for side, frame, overstride, contact_s, doubt in detection.step_values:
+        if doubt and certain[side] >= MIN_CERTAIN_STEPS:
+            continue  # left out of the leg's medians the runner is told
         lf = label_of.get((side, frame))
         t = truth.get((side, lf)) if lf is not None else None
         if t is None:
