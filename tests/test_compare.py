@@ -286,6 +286,10 @@ def test_a_pass_without_a_stated_cadence_is_checked_on_its_steps_pace() -> None:
     # forced, the refusal is listed once ("compared although ..."), not again as a cadence warning (a newcomer's test)
     forced = [w for w in compare(run, quick, force=True).comparability if "cadence" in w]
     assert len(forced) == 1 and forced[0].startswith("compared although cadence"), forced
+    # so is a scale refused by the share of the frame (no pixel size saved): a reviewer's catch
+    far = replace(run, quality=replace(run.quality, leg_height_fraction=0.7))  # 0.3 before: over 2x
+    scale = [w for w in compare(run, far, force=True).comparability if "of the frame" in w]
+    assert len(scale) == 1 and scale[0].startswith("compared although"), scale
     one_step = replace(_analysis(_steps({"step_time_s": [60 / 203]})), summary=replace(run.summary, cadence_spm=None))
     assert comparability_refusals(run, one_step) == []  # one step is no pace
 
@@ -395,3 +399,9 @@ def test_a_difference_just_under_the_sdc_is_not_printed_as_reaching_it() -> None
             return [short]
 
     assert change_rows(_Comparison())[0]["change"].startswith("+4.996°")
+    from formcheck.history_html import _verdict_html
+
+    assert "+4.996" in _verdict_html(short)  # history's page too (a reviewer's catch)
+    # judged with the rounding it is printed with: 2.5 steps/min against an SDC of 3 prints "+3" half up, so "+2.5"
+    assert replace(short, difference=2.5, sdc=3.0).change_digits(0) == 1
+

@@ -27,6 +27,7 @@ import numpy as np
 from . import landmarks as lm
 from .geometry import body_scale_px
 from .overlay import BAD, NEUTRAL, Color, FrameContext, OverlayData, Style
+from .rounding import rounded
 
 class Annotator(Protocol):
     def annotate(self, image: np.ndarray, ctx: FrameContext) -> np.ndarray: ...
@@ -191,9 +192,9 @@ class ContactAnnotator:
         lines = []
         if step.overstride_pct is not None and np.isfinite(step.overstride_pct):
             where = "ahead" if step.overstride_pct >= 0 else "behind"
-            lines.append(f"foot {abs(step.overstride_pct):.0f}% leg {where}")
+            lines.append(f"foot {rounded(abs(step.overstride_pct), 0):.0f}% leg {where}")
         if step.overstride_cm is not None and np.isfinite(step.overstride_cm):
-            lines.append(f"{abs(step.overstride_cm):.0f} cm")
+            lines.append(f"{rounded(abs(step.overstride_cm), 0):.0f} cm")
         if not lines:
             return image
         below = fy + 2 * tick + _label_size(lines, s)[1] <= image.shape[0]
@@ -246,7 +247,7 @@ class ThighAngleAnnotator:
         if not at_toe_off:
             return image  # before toe-off: the arc grows with the thigh, no number yet (negative values confuse)
         # value just beyond the thigh, on the "behind" side, with a backing
-        label = f"{angle:.0f}° at toe-off"
+        label = f"{rounded(angle, 0):.0f}° at toe-off"
         tw, th = text_size(label, s)
         lab = math.radians(image_angle(max(angle, 0.0) + 25.0))
         lx = h[0] + r_arc * math.cos(lab)
@@ -273,29 +274,32 @@ class PanelAnnotator:
         rows: list[list[tuple[str, Color]]] = []
         white = s.text
         if d.cadence_spm is not None and np.isfinite(d.cadence_spm):
-            rows.append([("Cadence ", white), (f"{d.cadence_spm:.0f}", s.grade_color(d.grade("cadence_spm", d.cadence_spm))), (" steps/min", white)])
+            rows.append([("Cadence ", white), (f"{rounded(d.cadence_spm, 0):.0f}", s.grade_color(d.grade("cadence_spm", d.cadence_spm))),
+                         (" steps/min", white)])
         step = ctx.current
         if step is not None:
             near = "near" if step.side == d.near_side else "far"
             rows.append([(f"Step {step.number}: {step.side} foot ({near})", s.near_leg if near == "near" else s.far_leg)])
             if step.overstride_pct is not None and np.isfinite(step.overstride_pct):
-                val = f"{step.overstride_pct:+.0f}% leg"
+                val = f"{rounded(step.overstride_pct, 0):+.0f}% leg"
                 if step.overstride_cm is not None and np.isfinite(step.overstride_cm):
-                    val += f", {step.overstride_cm:+.0f} cm"
+                    val += f", {rounded(step.overstride_cm, 0):+.0f} cm"
                 rows.append([("Overstride ", white), (val, s.grade_color(d.grade("overstride_pct", step.overstride_pct)))])
             shank = step.shank_angle_deg  # the shank-reaching finding's still showed no shank angle (a newcomer's test)
             if shank is not None and np.isfinite(shank):
-                rows.append([("Shank at contact ", white), (f"{shank:+.0f}°", s.grade_color(d.grade("shank_angle_deg", shank)))])
+                rows.append([("Shank at contact ", white),
+                             (f"{rounded(shank, 0):+.0f}°", s.grade_color(d.grade("shank_angle_deg", shank)))])
             contact = step.contact_time_s  # the long-contact finding's still showed no contact time (a newcomer's test)
             if contact is not None and np.isfinite(contact):
-                rows.append([("Ground contact ", white), (f"{1000 * contact:.0f} ms", s.grade_color(d.grade("contact_time_s", contact)))])
+                rows.append([("Ground contact ", white),
+                             (f"{rounded(1000 * contact, 0):.0f} ms", s.grade_color(d.grade("contact_time_s", contact)))])
             peak, at_to = step.peak_hip_extension_deg, step.hip_extension_deg
             if peak is not None and np.isfinite(peak):
                 g = d.grade("hip_extension_deg", peak)
-                rows.append([("Hip extension ", white), (f"{peak:.0f}°", s.grade_color(g)), (" peak", white)])
+                rows.append([("Hip extension ", white), (f"{rounded(peak, 0):.0f}°", s.grade_color(g)), (" peak", white)])
             elif at_to is not None and np.isfinite(at_to):
                 g = d.grade("hip_extension_deg", at_to)
-                rows.append([("Hip ext. at toe-off ", white), (f"{at_to:.0f}°", s.grade_color(g))])
+                rows.append([("Hip ext. at toe-off ", white), (f"{rounded(at_to, 0):.0f}°", s.grade_color(g))])
             for flag in step.flags:
                 rows.append([("! " + flag.upper(), s.grades[BAD])])
             if step.timing_uncertain:  # "not counted" only when its leg's medians leave it out (a newcomer's test: a

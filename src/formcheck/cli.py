@@ -498,7 +498,7 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
 
     out = console()
     s = result.summary
-    cadence = f"{s.cadence_spm:.0f} steps/min" if s.cadence_spm else "cadence unknown"
+    cadence = f"{_plain(s.cadence_spm, 0)} steps/min" if s.cadence_spm else "cadence unknown"
     table = Table(title=f"{name}: facing {result.facing}, {result.mode}, {s.n_steps} steps, {cadence}", title_justify="left")
     table.add_column("metric")
     for side in ("left", "right"):
@@ -825,7 +825,7 @@ def history(
         if change is None:
             return "-"
         d = _digits(change.unit)
-        diff = "" if change.difference is None else f" ({_signed(change.difference, d)})"
+        diff = "" if change.difference is None else f" ({_signed(change.difference, change.change_digits(d))})"
         return f"[{colour[change.verdict]}]{change.verdict}[/]{diff}" if change.verdict in colour else f"{change.verdict}{diff}"
 
     if len(hist.runners) > 1:

@@ -38,6 +38,7 @@ import numpy as np
 from .atomic import write_text_atomic
 from .metrics import counted_steps
 from .result import HEEL_BACK, OVERSTRIDE_REACH, AnalysisResult, ResultFormatError
+from .rounding import rounded
 
 Better = Literal["lower", "higher", "none", "vertical"]  # which way a metric improves ("vertical": nearer 0 deg, verdict())
 Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable", "view differs"]
@@ -120,7 +121,7 @@ class MetricChange:
             return digits
         diff, sdc = abs(self.difference * scale), self.sdc * scale
         shown = digits
-        while diff < sdc and round(diff, shown) >= sdc and shown < digits + 3:
+        while diff < sdc and rounded(diff, shown) >= sdc and shown < digits + 3:
             shown += 1
         return shown
 
@@ -237,7 +238,7 @@ def _balanced_legs(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) 
 
 def _iqr(values: np.ndarray) -> tuple[float, float]:
     q1, q3 = np.percentile(values, [25, 75])
-    return round(float(q1), 3), round(float(q3), 3)
+    return round(float(q1), 6), round(float(q3), 6)
 
 
 def bootstrap_median_difference(before: np.ndarray, after: np.ndarray, *, n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
@@ -330,9 +331,9 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
         median_b, median_a = median_b + shift_b, median_a + shift_a
         difference = median_a - median_b
     return MetricChange(
-        before_median=round(median_b, 3), before_iqr=(round(iqr_b[0], 3), round(iqr_b[1], 3)),
-        after_median=round(median_a, 3), after_iqr=(round(iqr_a[0], 3), round(iqr_a[1], 3)),
-        difference=round(difference, 3), ci95=(round(ci[0], 3), round(ci[1], 3)),
+        before_median=round(median_b, 6), before_iqr=(round(iqr_b[0], 6), round(iqr_b[1], 6)),
+        after_median=round(median_a, 6), after_iqr=(round(iqr_a[0], 6), round(iqr_a[1], 6)),
+        difference=round(difference, 6), ci95=(round(ci[0], 6), round(ci[1], 6)),
         verdict=verdict(difference, ci, sdc, spec.better, median_b, median_a), **common,
     )
 
@@ -350,15 +351,15 @@ def _shown_alone(run: AnalysisResult, spec: MetricSpec, side: str) -> tuple[floa
             return None, None
         shift = float(stated) - float(np.median(steps)) if steps.size else 0.0  # the steps' IQR moved onto it, as judged
         q1, q3 = _iqr(steps) if steps.size else (float(stated), float(stated))
-        return round(float(stated), 3), (round(q1 + shift, 3), round(q3 + shift, 3))
+        return round(float(stated), 6), (round(q1 + shift, 6), round(q3 + shift, 6))
     if side == "both":
         taken = {leg: x for leg, x in legs.items() if x.size >= MIN_STEPS} or {leg: x for leg, x in legs.items() if x.size}
         if not taken:
             return None, None
         median, (q1, q3) = _legs_average(taken)
-        return round(median, 3), (round(q1, 3), round(q3, 3))
+        return round(median, 6), (round(q1, 6), round(q3, 6))
     values = np.concatenate(list(legs.values()))
-    return (round(float(np.median(values)), 3), _iqr(values)) if values.size else (None, None)
+    return (round(float(np.median(values)), 6), _iqr(values)) if values.size else (None, None)
 
 
 def _legs_average(legs: dict[str, np.ndarray]) -> tuple[float, tuple[float, float]]:
@@ -445,7 +446,11 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult, *, ref
             "filmed from further away): the landmarks are less precise in the smaller, on the far leg most (the same "
             "running saved at 480p moved the far leg's contact time by 0.05 s); trust a change seen on the near leg"
         )
-    if leg_b and leg_a and abs(leg_a - leg_b) / leg_b > 0.25 and (not (px_b and px_a) or abs(px_a - px_b) / px_b > 0.25):
+    # a scale comparability_refusals refuses (by the pixels, else by the share of the frame): listed there when forced
+    refused_scale = (max(px_a, px_b) / min(px_a, px_b) > REFUSE_SCALE_RATIO if px_b and px_a else
+                     bool(leg_b and leg_a) and max(leg_a, leg_b) / min(leg_a, leg_b) > REFUSE_SCALE_RATIO)
+    if leg_b and leg_a and abs(leg_a - leg_b) / leg_b > 0.25 and (not (px_b and px_a) or abs(px_a - px_b) / px_b > 0.25) \
+            and (refused_too or not refused_scale):
         # the share of the frame alone changes with a crop, which moves nothing (a newcomer's crop was warned about)
         warnings.append(
             f"the runner fills a different share of the frame ({leg_b:.0%} vs {leg_a:.0%} of the height for the leg): "
@@ -469,7 +474,7 @@ def _cadence_of(run: AnalysisResult) -> float | None:
 def _cadence_pair(before: AnalysisResult, after: AnalysisResult) -> tuple[str, str]:
     """('169 vs ~203 steps/min', what the ~ means): a cadence the run's report does not state is marked as read from
     its steps (a newcomer saw 203 for a clip whose report says the cadence is unknown)."""
-    pair = " vs ".join(("" if run.summary.cadence_spm else "~") + f"{_cadence_of(run):.0f}" for run in (before, after))
+    pair = " vs ".join(("" if run.summary.cadence_spm else "~") + f"{rounded(_cadence_of(run), 0):.0f}" for run in (before, after))
     unstated = [label for label, run in (("before", before), ("after", after)) if not run.summary.cadence_spm]
     whose = "each clip's steps' median, both clips too short" if len(unstated) == 2 else \
         f"the {unstated[0]} clip's steps' median, too short a clip" if unstated else ""

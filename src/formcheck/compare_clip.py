@@ -32,6 +32,7 @@ from .compare import METRICS, compare_metric
 from .report_model import fmt
 from .geometry import leg_length_px
 from .overlay import OverlayData, Style, overlay_from_analysis
+from .rounding import rounded
 from .video import H264Writer, iter_frames
 
 if TYPE_CHECKING:
@@ -143,11 +144,11 @@ def write_side_by_side(
         over, hip, cadence = (getattr(shown[key], "after_median" if k else "before_median") for key in shown)
         text = panel.title
         if over is not None:
-            text += f"  foot {fmt(over, 0, signed=round(over) != 0)}% leg"  # "0%", not "-0%"
+            text += f"  foot {fmt(over, 0, signed=rounded(over, 0) != 0)}% leg"  # "0%", not "-0%"
         if hip is not None:
-            text += f"  peak hip ext {hip:.0f} deg"
+            text += f"  peak hip ext {rounded(hip, 0):.0f} deg"
         if cadence is not None:
-            text += f"  {cadence:.0f} spm"
+            text += f"  {rounded(cadence, 0):.0f} spm"
         titles.append(text)
 
     out_path = Path(out_path)

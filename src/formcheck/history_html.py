@@ -145,7 +145,8 @@ def _verdict_html(change: MetricChange | None) -> str:
     if change.difference is not None and change.ci95 is not None:
         d, ci = _digits(change.unit), change.ci95
         # fmt: a bound that rounds to zero reads "+0", not "-0" (as compare's terminal table; a reviewer saw "[-0, +5]")
-        text += f" ({fmt(change.difference, d, signed=True)} [{fmt(ci[0], d, signed=True)}, {fmt(ci[1], d, signed=True)}])"
+        text += (f" ({fmt(change.difference, change.change_digits(d), signed=True)} "
+                 f"[{fmt(ci[0], d, signed=True)}, {fmt(ci[1], d, signed=True)}])")
     cls = _VERDICT_CLASS.get(change.verdict, "")
     return f'<span class="{cls}">{text}</span>' if cls else text
 

@@ -26,6 +26,7 @@ from .findings import FINDING_SPECS, Finding
 from .geometry import thigh_angle_deg
 from .metrics import track_position
 from .report_model import Card, FindingView, Image, ReportModel, fmt, num
+from .rounding import rounded
 from .result import AnalysisResult, ClipSummary, MetricSummary
 from .stills import StillChoice, choose_stills, preview_jpeg
 
@@ -478,7 +479,7 @@ def _change_value(v: float | None, unit: str) -> str:
     if unit == "s":
         return fmt(x * 1000, 0, " ms")
     unit = _UNIT_SUFFIX.get(unit, f" {unit}")
-    return fmt(x, 0, unit) if unit != "°" else fmt(x, 0, "°", signed=round(x) != 0)  # "0°", not "-0°" (a newcomer's test)
+    return fmt(x, 0, unit) if unit != "°" else fmt(x, 0, "°", signed=rounded(x, 0) != 0)  # "0°", not "-0°" (a newcomer's test)
 
 
 def change_rows(comparison: Comparison) -> list[dict[str, str]]:
@@ -491,9 +492,9 @@ def change_rows(comparison: Comparison) -> list[dict[str, str]]:
             change = "–"
         else:
             scale, u = (1000.0, " ms") if c.unit == "s" else (1.0, _UNIT_SUFFIX.get(c.unit, f" {c.unit}"))
-            change = f"{diff * scale:+.{c.change_digits(1, scale)}f}{u}"
+            change = f"{fmt(diff * scale, c.change_digits(1, scale), signed=True)}{u}"
             if c.ci95:
-                change += f", {c.ci95[0] * scale:+.1f} to {c.ci95[1] * scale:+.1f}"
+                change += f", {fmt(c.ci95[0] * scale, 1, signed=True)} to {fmt(c.ci95[1] * scale, 1, signed=True)}"
         rows.append({"metric": (c.label or c.metric) if c.side == "both" else f"· {c.side} leg", "side": c.side,
                      "before": _change_value(c.before_median, c.unit),
                      "after": _change_value(c.after_median, c.unit), "change": change, "verdict": c.verdict})

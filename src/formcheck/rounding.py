@@ -12,6 +12,7 @@ def rounded(v: float, digits: int) -> float:
     exact half to even, and a half can land a hair under it in floats (0.5005 s x 1000 is 500.49999999999994 ms), so
     one median read 343 ms in one place and 344 in another (a newcomer's test). The report's, the terminal tables'
     and the findings' figures go through here."""
+    v = float(v)  # a NumPy scalar's repr is "np.float64(2.5)"
     if not math.isfinite(v) or abs(v) >= 1e15:  # beyond what any figure here reaches, and Decimal's precision
         return round(v, digits) + 0.0
     exact = Decimal(repr(round(v, 9)))
