@@ -292,3 +292,19 @@ def test_a_still_picture_saved_as_a_video_is_told_so(track):
     )
     with pytest.raises(AnalysisError, match=r"the picture never changes \(150 frames show one image\)"):
         analyze_track(still)
+
+
+def test_a_short_moving_clip_shown_twice_over_is_not_called_a_still(track):
+    """9 moving images, each shown twice: too short to analyse, but not a still picture (a reviewer's catch)."""
+    from formcheck.analysis import AnalysisError
+
+    rows = np.repeat(np.arange(9), 2)
+    n = len(rows)
+    short = replace(
+        track, keypoints_px=track.keypoints_px[rows], depth_px=track.depth_px[rows], visibility=track.visibility[rows],
+        presence=track.presence[rows], world_m=track.world_m[rows], timestamps_s=np.arange(n) / 30.0,
+        frame_indices=np.arange(n), fps=30.0, info={**track.info, "repeated_frames": list(range(1, n, 2)), "video_fps": 30.0},
+    )
+    with pytest.raises(AnalysisError) as refused:
+        analyze_track(short)
+    assert "never changes" not in str(refused.value)

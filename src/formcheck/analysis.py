@@ -179,7 +179,9 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         raise AnalysisError("no runner found in the clip")
     source_track = track  # with its repeated frames (an event's last frame showing its image)
     track, timebase = real_time_track(track, fps_given=fps_was_given(track))
-    if timebase.repeated_dropped and track.n_frames < 10:  # a still picture saved as a video: "0.0 s of running" before
+    # a still picture saved as a video ("0.0 s of running" before): a handful of images, almost every frame a repeat (a
+    # short moving clip shown twice over has half its frames new, and keeps the "too short" message)
+    if timebase.repeated_dropped and track.n_frames < 10 and track.n_frames <= 0.1 * source_track.n_frames:
         images = "one image" if track.n_frames == 1 else f"only {track.n_frames} different images"
         raise AnalysisError(f"cannot analyse this clip: the picture never changes ({source_track.n_frames} frames show "
                             f"{images}): a still image saved as a video; film the runner running")
@@ -292,7 +294,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         "walking": walking,
         "n_steps": len(steps),
     })
-    findings = make_findings(steps, summary, cad, walking=walking, fps=float(ct.fps))  # a leg with too few steps gets "insufficient_steps"
+    findings = make_findings(as_saved, summary, cad, walking=walking, fps=float(ct.fps))  # a leg with too few steps gets "insufficient_steps"
     w, h = source_track.image_size
     video = VideoInfo(  # the file as stored, whatever time base the analysis ran on
         source=source_track.source,
