@@ -144,6 +144,22 @@ def test_a_model_path_that_is_no_file_is_told_so(tmp_path: Path) -> None:
     assert "pass --model" not in result.stderr
 
 
+def test_a_folder_as_the_pose_tracks_file_is_told_so(tmp_path: Path) -> None:
+    """`formcheck pose clip.mp4 -o <a folder>` was told "the pose track is saved as .npz" (a newcomer's test)."""
+    code, _, err = cli_in_process("pose", str(SAMPLE_60FPS), "-o", str(tmp_path))
+    assert code == 2 and "is a folder" in err and "sample_run.pose.npz" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_saved_analysis_given_to_analyze_is_told_what_it_is(tmp_path: Path) -> None:
+    """A newcomer passed analysis.json to analyze and was told only "not a readable video"."""
+    saved = tmp_path / "analysis.json"
+    saved.write_text('{"schema_version": 9}')
+    result = run_cli("analyze", str(saved), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert_one_line_error(result, EXIT_BAD_INPUT, "a saved analysis", "formcheck compare")
+    assert not (tmp_path / "out").exists()
+
+
 def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = run_cli("pose", cwd=tmp_path)
     assert result.returncode == 2

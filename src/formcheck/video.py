@@ -91,6 +91,14 @@ class Frame:
     derived: Any = None  # what iter_frames' ``derive`` made of the frame on the decoding thread
 
 
+def _saved_result_hint(path: Path) -> str:
+    """What to do with one of formcheck's own files given where a video goes (a newcomer passed analysis.json to
+    analyze and was told only that it is not a readable video)."""
+    if path.suffix.lower() == ".json":
+        return ": a .json file, such as a saved analysis (`formcheck compare` takes two of those); analyze a video"
+    return ""
+
+
 def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
     path = Path(path)
     if not path.exists():
@@ -102,7 +110,7 @@ def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
     try:
         container = av.open(str(path), mode="r")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        hint = _cut_short_hint(path)
+        hint = _cut_short_hint(path) or _saved_result_hint(path)
         raise VideoReadError(f"{path}: not a readable video ({_ffmpeg_reason(exc)}){hint}") from exc
     names = container.format.name.split(",")
     if any(n in _IMAGE_FORMATS for n in names):
