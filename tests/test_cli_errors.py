@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from formcheck.cli import EXIT_BAD_INPUT, EXIT_MODEL, EXIT_NOTHING_TO_ANALYSE
+from formcheck.cli import EXIT_BAD_INPUT, EXIT_MODEL, EXIT_NOTHING_TO_ANALYSE, EXIT_OUTPUT
 from formcheck.video import H264Writer
 
 
@@ -147,7 +147,7 @@ def test_a_model_path_that_is_no_file_is_told_so(tmp_path: Path) -> None:
 def test_a_folder_as_the_pose_tracks_file_is_told_so(tmp_path: Path) -> None:
     """`formcheck pose clip.mp4 -o <a folder>` was told "the pose track is saved as .npz" (a newcomer's test)."""
     code, _, err = cli_in_process("pose", str(SAMPLE_60FPS), "-o", str(tmp_path))
-    assert code == 2 and "is a folder" in err and "sample_run.pose.npz" in err, err
+    assert code == EXIT_OUTPUT and "is a folder, not a file" in err and "sample_run.pose.npz" in err, err
     assert list(tmp_path.iterdir()) == []
 
 

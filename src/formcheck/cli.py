@@ -287,9 +287,9 @@ def pose(
     from .video import probe_video
 
     output = output or Path(video.stem + ".pose.npz")
-    if output.is_dir():  # it was told the track is saved as .npz (a newcomer's test)
-        fail(f"{output}: is a folder; give the pose track's file name, ending in .npz (e.g. -o {output / (video.stem + '.pose.npz')})",
-             EXIT_USAGE)
+    if output.is_dir():  # a folder not named .npz was told the track is saved as .npz (a newcomer's test)
+        fail(f"{output}: is a folder, not a file; give the pose track's file name, ending in .npz "
+             f"(e.g. -o {output / (video.stem + '.pose.npz')})", EXIT_OUTPUT)
     if output.suffix != ".npz":
         fail(f"{output}: the pose track is saved as .npz (use --csv for CSV)", EXIT_USAGE)
     if csv is not None and csv.resolve() == output.resolve():
