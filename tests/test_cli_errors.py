@@ -160,6 +160,18 @@ def test_a_saved_analysis_given_to_analyze_is_told_what_it_is(tmp_path: Path) ->
     assert not (tmp_path / "out").exists()
 
 
+def test_a_pose_track_given_to_the_python_analyze_is_told_where_it_goes(tmp_path: Path) -> None:
+    """formcheck.analyze() takes a video; a newcomer gave it a saved pose track, which the CLI's analyze accepts, and
+    was told only "not a readable video"."""
+    from formcheck.analysis import analyze
+    from formcheck.video import VideoReadError
+
+    track = tmp_path / "run.pose.npz"
+    np.savez(track, keypoints_px=np.zeros((3, 33, 2)))
+    with pytest.raises(VideoReadError, match=r"a saved pose track: `formcheck analyze` takes one.*load_run"):
+        analyze(track)
+
+
 def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = run_cli("pose", cwd=tmp_path)
     assert result.returncode == 2

@@ -93,9 +93,12 @@ class Frame:
 
 def _saved_result_hint(path: Path) -> str:
     """What to do with one of formcheck's own files given where a video goes (a newcomer passed analysis.json to
-    analyze and was told only that it is not a readable video)."""
+    analyze, and a pose track to the Python analyze(), and was told only that it is not a readable video)."""
     if path.suffix.lower() == ".json":
         return ": a .json file, such as a saved analysis (`formcheck compare` takes two of those); analyze a video"
+    if path.suffix.lower() == ".npz":  # formcheck.analyze("run.pose.npz") from Python (a newcomer's test)
+        return (": a .npz file, such as a saved pose track: `formcheck analyze` takes one, and from Python "
+                "formcheck.outputs.load_run or analyze_track(PoseTrack.load(path))")
     return ""
 
 
