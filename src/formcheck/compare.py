@@ -390,16 +390,26 @@ def comparability_refusals(before: AnalysisResult, after: AnalysisResult) -> lis
     if moved_b is not None and moved_a is not None and moved_b != moved_a:
         which = "before" if moved_b else "after"
         reasons.append(f"the {which} clip was filmed with a moving camera and the other with a still one: film both from a tripod")
+    scale = _scale_refusal(before, after)
+    if scale:
+        reasons.append(scale)
+    return reasons
+
+
+def _scale_refusal(before: AnalysisResult, after: AnalysisResult) -> str | None:
+    """Why the runner's sizes in the two clips are too far apart to compare, or None.
+
+    The landmarks' error, in % of leg length, follows the leg's size in the pixels the model saw; the share of the
+    frame only where those are unknown (a crop doubles the share and changes nothing, a reviewer's catch)."""
     leg_b, leg_a = _leg_fraction_of_frame(before), _leg_fraction_of_frame(after)
     px_b, px_a = _leg_px_seen(before), _leg_px_seen(after)
-    # the landmarks' error, in % of leg length, follows the leg's size in the pixels the model saw; the share of the
-    # frame only where those are unknown (a crop doubles the share and changes nothing, a reviewer's catch)
-    if px_b and px_a and max(px_a, px_b) / min(px_a, px_b) > REFUSE_SCALE_RATIO:
-        reasons.append(f"the runner's leg is {px_b:.0f} vs {px_a:.0f} px tall as the pose model saw it: film both from "
-                       "the same distance and at the same resolution")
-    elif not (px_b and px_a) and leg_b and leg_a and max(leg_a, leg_b) / min(leg_a, leg_b) > REFUSE_SCALE_RATIO:
-        reasons.append(f"the runner fills {leg_b:.0%} vs {leg_a:.0%} of the frame height (leg): film both from the same distance")
-    return reasons
+    if px_b and px_a:
+        if max(px_a, px_b) / min(px_a, px_b) > REFUSE_SCALE_RATIO:
+            return (f"the runner's leg is {px_b:.0f} vs {px_a:.0f} px tall as the pose model saw it: film both from "
+                    "the same distance and at the same resolution")
+    elif leg_b and leg_a and max(leg_a, leg_b) / min(leg_a, leg_b) > REFUSE_SCALE_RATIO:
+        return f"the runner fills {leg_b:.0%} vs {leg_a:.0%} of the frame height (leg): film both from the same distance"
+    return None
 
 
 # How analysis.json says overstride was measured: (field, what formcheck writes now, since which version, what older
@@ -440,17 +450,15 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult, *, ref
         warnings.append(f"different frame rates ({fps_b:.0f} vs {fps_a:.0f} fps): event timing and contact time are less comparable")
     leg_b, leg_a = _leg_fraction_of_frame(before), _leg_fraction_of_frame(after)
     px_b, px_a = _leg_px_seen(before), _leg_px_seen(after)
-    if px_b and px_a and WARN_LEG_PX_RATIO < max(px_b, px_a) / min(px_b, px_a) <= (np.inf if refused_too else REFUSE_SCALE_RATIO):
+    refused_scale = not refused_too and _scale_refusal(before, after) is not None  # listed there when forced
+    if px_b and px_a and max(px_b, px_a) / min(px_b, px_a) > WARN_LEG_PX_RATIO and not refused_scale:
         warnings.append(
             f"the runner's leg is {px_b:.0f} px tall in one clip and {px_a:.0f} px in the other (a lower resolution, or "
             "filmed from further away): the landmarks are less precise in the smaller, on the far leg most (the same "
             "running saved at 480p moved the far leg's contact time by 0.05 s); trust a change seen on the near leg"
         )
-    # a scale comparability_refusals refuses (by the pixels, else by the share of the frame): listed there when forced
-    refused_scale = (max(px_a, px_b) / min(px_a, px_b) > REFUSE_SCALE_RATIO if px_b and px_a else
-                     bool(leg_b and leg_a) and max(leg_a, leg_b) / min(leg_a, leg_b) > REFUSE_SCALE_RATIO)
     if leg_b and leg_a and abs(leg_a - leg_b) / leg_b > 0.25 and (not (px_b and px_a) or abs(px_a - px_b) / px_b > 0.25) \
-            and (refused_too or not refused_scale):
+            and not refused_scale:
         # the share of the frame alone changes with a crop, which moves nothing (a newcomer's crop was warned about)
         warnings.append(
             f"the runner fills a different share of the frame ({leg_b:.0%} vs {leg_a:.0%} of the height for the leg): "
