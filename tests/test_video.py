@@ -352,3 +352,25 @@ def test_writer_repeats_its_bytes_exactly(tmp_path: Path) -> None:
                 _stir = [rng.bytes(int(rng.integers(1_000, 400_000))) for _ in range(10)]
         digests.add(path.read_bytes())
     assert len(digests) == 1
+
+
+def test_a_variable_rate_clips_own_camera_rate_keeps_it_in_real_time(tmp_path: Path) -> None:
+    """A phone filming at 30 fps in dim light drops frames: the file states 30 and averages 25, its frames at their
+    real times. ``--fps 30`` (the camera's rate, which a runner knows) must not squeeze the clip as slow motion
+    played back at the average rate would be (5.0 s read as 4.3 s and 196 steps/min for 168: a newcomer's test)."""
+    times = [k / 30 for k in range(60) if k % 6 != 3]  # one frame in six dropped
+    path = tmp_path / "phone_vfr.mp4"
+    with H264Writer(path, fps=30, size=(64, 48)) as writer:
+        for t in times:
+            writer.write(np.full((48, 64, 3), 90, np.uint8), time_s=t)
+    info = probe_video(path)
+    assert info.stated_fps == pytest.approx(30.0) and info.fps == pytest.approx(25.0, abs=0.6)
+    for given in (30.0, 25.0):  # the camera's rate, or the average the tool printed
+        assert [f.time_s for f in iter_frames(path, fps_override=given)] == pytest.approx(times, abs=1e-3)
+    # a rate above the camera's is slow motion: frames move closer together, in the order they play
+    slow = [f.time_s for f in iter_frames(path, fps_override=240.0)]
+    assert slow[-1] == pytest.approx(times[-1] * info.fps / 240.0, rel=1e-3)
+    # a constant-rate clip states what it averages: --fps scales it as before
+    cfr = _constant_rate_clip(tmp_path / "cfr.mp4", n=30, fps=30)
+    assert probe_video(cfr).stated_fps == pytest.approx(30.0)
+    assert list(iter_frames(cfr, fps_override=60.0))[10].time_s == pytest.approx(10 / 60, abs=1e-4)

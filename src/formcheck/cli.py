@@ -250,7 +250,8 @@ FpsOpt = Annotated[
     # no min/max here: formcheck.exit_codes.fps_problem checks it against the file and says the allowed range
     typer.Option("--fps", help="Real capture frame rate for slow-motion exports (e.g. 240 for 240 fps footage "
                  "stored at 30 fps; the rate the images were filmed at, also when an editor then showed each frame "
-                 f"twice); from the file's own rate to {MAX_FPS:g}."),
+                 f"twice); from the file's own rate to {MAX_FPS:g}. A phone's variable-rate clip given its camera's "
+                 "rate (30 on one averaging 26) plays in real time."),
 ]
 MaxPeopleOpt = Annotated[int, typer.Option("--max-people", min=1, max=5, help="People to look for when choosing the runner.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary; errors still go to stderr.")]

@@ -42,7 +42,7 @@ from . import landmarks as lm
 from .model_region import (ModelRegion, Sighting, crosses_the_frame, fixed_region, following_region, missed_in_view, runner_roi,
                            sighting_of)
 from .pose_track import PoseTrack
-from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video
+from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video, real_time_override
 
 if TYPE_CHECKING:
     from .camera import CameraEstimator, CameraMotion
@@ -460,6 +460,7 @@ def _extract(
         raise PoseModelError(f"{model}: pose model not found (" + ("no such file: give the path of a pose_landmarker .task file"
                              if model_path else "pass --model PATH to a pose_landmarker .task file, or reinstall formcheck") + ")")
     info = probe_video(path)
+    fps_override = real_time_override(fps_override, info)  # a variable-rate clip's own camera rate: real time
     fps = float(fps_override or info.fps)
     first_time = start_s or 0.0
     last_time = min(end_s, info.duration_s) if end_s is not None else info.duration_s
