@@ -1514,6 +1514,33 @@ def test_steps_next_to_frames_a_phone_dropped_are_uncertain():
     assert any(w.startswith("about 24 frames are missing from the clip (10%") for w in analyze_track(every_tenth).quality["warnings"])
 
 
+
+def test_frames_missing_from_a_file_of_repeated_images_are_counted_in_images():
+    """A phone's 60 fps file of 30 fps images (each shown on two frames) that lost a seventh of its frames lost an image
+    only where both its frames went: a newcomer's such clip lost 11 % of its images and was told 46 % of its frames."""
+    from dataclasses import replace as with_fields
+
+    images = to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=8, cadence_spm=170, seed=3)), noise_px=0.5, seed=3)
+    slots = np.arange(2 * images.n_frames)  # the 60 fps file's frames: slot s shows image s // 2
+    lost_images = np.flatnonzero(np.arange(images.n_frames) % 20 == 10)  # both of their frames dropped: 12 images
+    kept = slots[(slots % 7 != 3) & ~np.isin(slots // 2, lost_images)]
+    shown = images.take(kept // 2)
+    repeats = [int(s) for s, before in zip(kept[1:], kept[:-1]) if s // 2 == before // 2]
+    vfr = with_fields(shown, frame_indices=kept, timestamps_s=kept / 60.0, fps=60.0,
+                      info={**shown.info, "video_fps": 60.0, "repeated_frames": repeats})
+    quality = analyze_track(vfr).quality
+    assert quality["time_base"]["repeated_frames_dropped"] == len(repeats)
+    assert quality["missing_frames"] == len(lost_images)  # (89 counted in frames of the file)
+    # 24 fps images shown at 60 (on 2 and 3 frames in turn), no frame missing: nothing lost, whatever the images' gaps
+    from formcheck.quality import missing_frames
+
+    film = np.arange(int(images.n_frames * 2.5))
+    shows = (film / 2.5).astype(int)
+    converted = with_fields(images.take(shows), frame_indices=film, timestamps_s=film / 60.0, fps=60.0,
+                            info={**images.info, "repeated_frames": [int(f) for f in film[1:][np.diff(shows) == 0]]})
+    assert missing_frames(converted, in_images=True) == 0
+
+
 def _foot_fore_aft(frames: np.ndarray, stride_frames: float) -> np.ndarray:
     """A foot's fore-aft position (px): forward through the swing (40 % of the stride), back through the stance."""
     phase = (frames / stride_frames) % 1.0

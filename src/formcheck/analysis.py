@@ -234,7 +234,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
                                                gait=gait, view=view, direction=passes, allow_walking=allow_walking,
                                                planted=_one_stride_planted(all_events),
                                                feet_at_bottom=all_events.stances_at_bottom_edge,
-                                               missing=missing_frames(source_track),
+                                               missing=missing_frames(source_track, in_images=bool(timebase.repeated_dropped)),
                                                leg_steps={side: len(counted_steps([s for s in steps if s.side == side]))
                                                           for side in SIDES})
     if refuse:
