@@ -32,8 +32,9 @@ SOURCE = ROOT.parent / "shared" / "videos" / "treadmill_side_01.mp4"
 LABELS = ROOT / "tests" / "fixtures" / "treadmill_side_01_labels.json"
 
 
-def write_vfr_copy(source: Path, out: Path, drop: float, seed: int) -> np.ndarray:
-    """Write the copy; return each source frame's frame in the copy (-1 = dropped)."""
+def write_vfr_copy(source: Path, out: Path, drop: float, seed: int, every: tuple[int, ...] = ()) -> np.ndarray:
+    """Write the copy; return each source frame's frame in the copy (-1 = dropped). ``every``: drop frame n where
+    n % k == k // 3 for any k given, instead of at random (a camera that falls behind at a steady rate)."""
     info = probe_video(source)
     rng = np.random.default_rng(seed)
     first_out: list[int] = []
@@ -41,7 +42,10 @@ def write_vfr_copy(source: Path, out: Path, drop: float, seed: int) -> np.ndarra
     n_out = 0
     writer = None
     for frame in iter_frames(source):
-        dropped_last = not dropped_last and rng.random() < drop
+        if every:
+            dropped_last = any(frame.index % k == k // 3 for k in every)
+        else:
+            dropped_last = not dropped_last and rng.random() < drop
         if dropped_last:
             first_out.append(-1)
             continue
@@ -80,13 +84,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--drop", type=float, default=0.15, help="probability that a frame is dropped (never two in a row)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--every", type=str, default="", help="drop at regular intervals instead, e.g. 10,23 (frames n %% k == k // 3)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/formcheck_vfr"))
     args = ap.parse_args()
     if not SOURCE.is_file():
         raise SystemExit(f"{SOURCE} not found: ../shared beside the checkout is needed")
     args.out.mkdir(parents=True, exist_ok=True)
-    clip = args.out / f"treadmill_side_01_vfr{args.drop:g}_{args.seed}.mp4"
-    first_out = write_vfr_copy(SOURCE, clip, args.drop, args.seed)
+    every = tuple(int(k) for k in args.every.split(",") if k)
+    name = f"every{'_'.join(map(str, every))}" if every else f"vfr{args.drop:g}_{args.seed}"
+    clip = args.out / f"treadmill_side_01_{name}.mp4"
+    first_out = write_vfr_copy(SOURCE, clip, args.drop, args.seed, every)
     labels = carried_over(LABELS, first_out, clip.name)
     score = score_detection(clip.stem, labels, detection_from_analysis(analyze(clip)))
     print(f"{clip.name}: {int((first_out < 0).sum())} of {len(first_out)} frames dropped, tolerance {labels.tolerance_frames:g} frame")
