@@ -182,3 +182,52 @@ def test_a_runner_the_model_finds_twice_in_a_frame_stays_one_person(tmp_path):
     assert score.error is None, score.error
     assert contacts >= 8 and toe_offs >= 6, score  # measured 10/10 and 7/10
     assert not any(score.spurious.values())
+
+
+# heldout_920 of benchmarks/eval_heldout.py cut to 1.5 s: a still 120 fps portrait clip at 0.33 m, the runner 0.70 of the
+# frame with the head above its top edge. MediaPipe's detector, which keys on the head, found nobody in the whole frame
+# (in the clip's full 5 s, 2 of 596 frames, so the clip was refused: "a person was found in only 0% of frames").
+HEAD_ABOVE_THE_FRAME = dict(
+    gait=dict(height_m=1.7971535187522583, cadence_spm=180.46562988449773, speed_m_s=3.313841510483096,
+              overstride_pct_leg=13.073668618381385, hip_extension_deg=10.289598380298102, facing="left", fps=120.0,
+              duration_s=1.5, treadmill=True, image_size=(540, 960), camera_distance_m=3.970317791426711,
+              camera_height_m=0.3258831538065873, runner_height_frac=0.6969821611295319, trunk_lean_deg=7.105186867060652,
+              start_phase=0.9123347267257228, seed=920),
+    style=dict(shirt=(24, 68, 209), shorts=(38, 134, 78), socks=(199, 159, 186), shoe=(44, 36, 28), grain=3.167573368361479,
+               body_scale=1.1853911672979944, seed=920))
+
+
+@pytest.mark.slow
+def test_a_runner_whose_head_is_above_the_frame_is_found_with_room_above_it(tmp_path):
+    track, score, contacts, toe_offs = _rendered_and_scored(HEAD_ABOVE_THE_FRAME, tmp_path / "head_above.mp4")
+    region = track.info["model_region"]
+    assert region["kind"] == "fixed" and region["box_px"] == [0, -288, 540, 960]  # 30 % of the height added above
+    assert track.detection_rate >= 0.95
+    assert contacts == sum(e.kind == "ic" for e in score.events) == 4, score  # (toe-offs 1 of 5 in 1.5 s: 2 at its edges)
+    assert abs(score.overstride_error_pct_leg) < 3.0, score
+    assert not any(score.spurious.values())
+
+
+def test_the_model_is_shown_room_beyond_the_frame_and_its_landmarks_come_back_in_frame_pixels():
+    """A box reaching above the frame: the frame's top row repeated into it; a landmark the model places in that
+    picture comes back at its own pixel of the frame (the added rows are negative y)."""
+    from types import SimpleNamespace
+
+    from formcheck.model_region import head_room_region
+    from formcheck.pose import _detect, _model_image
+
+    rgb = np.zeros((100, 60, 3), np.uint8)
+    rgb[0] = 200  # the top row
+    rgb[50, 30] = 99
+    box = head_room_region((60, 100)).at(0)
+    assert box == (0, -30, 60, 100)
+    shown = _model_image(rgb, 60, box)
+    assert shown.shape == (130, 60, 3) and (shown[:31] == 200).all() and shown[80, 30, 0] == 99
+
+    class Landmarker:  # MediaPipe's answer: one pose, every landmark at the pixel (30, 80) of the picture shown
+        def detect_for_video(self, image, ms):
+            point = SimpleNamespace(x=30 / 60, y=80 / 130, z=0.0, visibility=0.9, presence=0.9)
+            return SimpleNamespace(pose_landmarks=[[point] * 33], pose_world_landmarks=[[point] * 33])
+
+    poses = _detect(Landmarker(), rgb, 0, 60, 100, box, image=SimpleNamespace())
+    assert len(poses) == 1 and np.allclose(poses[0][:, :2], [30.0, 50.0])

@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import landmarks as lm
-from .model_region import (ModelRegion, Sighting, crosses_the_frame, fixed_region, following_region, missed_in_view, runner_roi,
+from .model_region import (HEAD_ROOM_BELOW_DETECTION, ModelRegion, Sighting, crosses_the_frame, fixed_region, following_region,
+                           head_room_region, missed_in_view, runner_roi,
                            sighting_of)
 from .pose_track import PoseTrack
 from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video, real_time_override
@@ -490,6 +491,7 @@ def _extract(
         people = max_people
     else:
         people = 1
+        nobody: NoPersonError | None = None
         try:
             track, estimator = run(None, 1, max_people > 1)
         except _SeveralPeople:
@@ -497,16 +499,22 @@ def _extract(
             people = max_people
         except _NoFrames:
             raise
-        except NoPersonError as nobody:  # too small for the detector's view of the whole frame? look in squares
-            used = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
-                                                          fps_override=fps_override, prepare=prepare),
-                                    expected, (info.width, info.height))
-            if used is None:
-                raise
+        except NoPersonError as exc:
+            nobody = exc
+        if nobody is not None:  # the head above the frame? look with room above it; too small? look in squares
             try:
+                used = head_room_region((info.width, info.height))
                 track, estimator = run(used, 1, False)
             except NoPersonError:
-                raise nobody from None
+                used = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
+                                                              fps_override=fps_override, prepare=prepare),
+                                        expected, (info.width, info.height))
+                if used is None:
+                    raise nobody from None
+                try:
+                    track, estimator = run(used, 1, False)
+                except NoPersonError:
+                    raise nobody from None
     roi = runner_roi(track) if used is None else None
     crossing = used is None and people == 1 and crosses_the_frame(track)
     backed = False  # the frames before the first detection tracked back (done once, on the track kept)
@@ -535,6 +543,14 @@ def _extract(
         closer, closer_estimator = run(box, people, False)
         if closer.detection_rate > track.detection_rate or (used is None and closer.detection_rate == track.detection_rate):
             track, estimator, used = closer, closer_estimator, box
+    elif used is None and people == 1 and not crossing and _found_from_first_sighting(track) < HEAD_ROOM_BELOW_DETECTION:
+        roomier = head_room_region((info.width, info.height))  # the head above the frame? show the detector room
+        try:
+            taller, taller_estimator = run(roomier, 1, False)
+        except NoPersonError:
+            taller = None
+        if taller is not None and taller.detection_rate > track.detection_rate:
+            track, estimator, used = taller, taller_estimator, roomier
     if people == 1 and not backed:  # one person: a fresh single-pose tracker started on the runner follows the runner
         with _native_stderr_silenced():
             track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override,
@@ -544,6 +560,12 @@ def _extract(
     from .camera import boxes_agree
 
     return track, (estimator.finish(path) if boxes_agree(estimator, track) else None)
+
+
+def _found_from_first_sighting(track: PoseTrack) -> float:
+    """The share of frames with a pose from the first one on (the frames before it are tracked back later)."""
+    seen = np.flatnonzero(track.detected)
+    return float(np.mean(track.detected[seen[0]:])) if seen.size else 0.0
 
 
 # A runner the detector never finds in the whole frame is looked for in squares of the frame, on frames
@@ -607,11 +629,19 @@ def _crop_region(rgb: np.ndarray, width: int, crop: tuple[int, int, int, int]) -
 
 
 def _model_image(rgb: np.ndarray, width: int, crop: tuple[int, int, int, int] | None) -> np.ndarray:
-    """What the model is shown of a decoded frame: the whole frame, or the crop."""
+    """What the model is shown of a decoded frame: the whole frame, or the crop (where it reaches beyond the frame,
+    the frame's edge rows and columns repeated: :func:`formcheck.model_region.head_room_region`)."""
     if crop is None:
         return rgb
     x0, y0, x1, y1 = _crop_region(rgb, width, crop)
-    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    h, w = rgb.shape[:2]
+    inside = rgb[max(0, y0):min(h, y1), max(0, x0):min(w, x1)]
+    beyond = (max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w))
+    if not any(beyond):
+        return np.ascontiguousarray(inside)
+    import cv2
+
+    return cv2.copyMakeBorder(inside, *beyond, cv2.BORDER_REPLICATE)
 
 
 def _model_input(rgb: np.ndarray, width: int, crop: tuple[int, int, int, int] | None) -> Any:
