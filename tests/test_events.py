@@ -1539,6 +1539,14 @@ def test_frames_missing_from_a_file_of_repeated_images_are_counted_in_images():
     converted = with_fields(images.take(shows), frame_indices=film, timestamps_s=film / 60.0, fps=60.0,
                             info={**images.info, "repeated_frames": [int(f) for f in film[1:][np.diff(shows) == 0]]})
     assert missing_frames(converted, in_images=True) == 0
+    # 30 fps images shown at 50 (on 2, 2, 1 frames): an image is not a whole number of frames, and 24 of 240 are lost
+    slots50 = np.arange(int(images.n_frames * 50 / 30))
+    on50 = np.floor(slots50 * 30 / 50 + 1e-9).astype(int)
+    keep50 = (on50 % 10 != 5) & (on50 < images.n_frames)
+    f50, s50 = slots50[keep50], on50[keep50]
+    at50 = with_fields(images.take(s50), frame_indices=f50, timestamps_s=f50 / 50.0, fps=50.0,
+                       info={**images.info, "repeated_frames": [int(f) for f, a, b in zip(f50[1:], s50[1:], s50[:-1]) if a == b]})
+    assert missing_frames(at50, in_images=True) == 24  # (0 by the commonest gap, 2 frames for 1.67)
 
 
 def _foot_fore_aft(frames: np.ndarray, stride_frames: float) -> np.ndarray:
