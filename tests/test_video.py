@@ -367,9 +367,10 @@ def test_a_variable_rate_clips_own_camera_rate_keeps_it_in_real_time(tmp_path: P
     assert info.stated_fps == pytest.approx(30.0) and info.fps == pytest.approx(25.0, abs=0.6)
     for given in (30.0, 25.0):  # the camera's rate, or the average the tool printed
         assert [f.time_s for f in iter_frames(path, fps_override=given)] == pytest.approx(times, abs=1e-3)
-    # a rate above the camera's is slow motion: frames move closer together, in the order they play
+    # a rate above the camera's is slow motion, scaled from the camera's rate: no jump in time just above it
     slow = [f.time_s for f in iter_frames(path, fps_override=240.0)]
-    assert slow[-1] == pytest.approx(times[-1] * info.fps / 240.0, rel=1e-3)
+    assert slow == pytest.approx([t * 30.0 / 240.0 for t in times], abs=1e-4)
+    assert list(iter_frames(path, fps_override=30.4))[-1].time_s == pytest.approx(times[-1] * 30 / 30.4, abs=1e-4)
     # a constant-rate clip states what it averages: --fps scales it as before
     cfr = _constant_rate_clip(tmp_path / "cfr.mp4", n=30, fps=30)
     assert probe_video(cfr).stated_fps == pytest.approx(30.0)

@@ -32,7 +32,7 @@ from .annotate import Annotator, annotate_frame, default_annotators
 from .atomic import atomic_path
 from .overlay import OverlayData, StepMarks, Style, overlay_from_analysis
 from .stills import preview_jpeg
-from .video import H264Writer, iter_frames, probe_video
+from .video import H264Writer, iter_frames, probe_video, slow_motion_timing
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -108,7 +108,8 @@ def write_annotated(
     started = time.perf_counter()
     annotators = list(default_annotators() if annotators is None else annotators)
     info = probe_video(video_path)
-    start_s, end_s, override = _decode_window(data, info.fps, data.fps, *(time_range_s or (None, None)))
+    file_fps = slow_motion_timing(data.fps, info)[1] if data.fps > info.fps * 1.001 else info.fps  # as the pose stage scaled it
+    start_s, end_s, override = _decode_window(data, file_fps, data.fps, *(time_range_s or (None, None)))
     first_frame, last_frame = int(data.frame_indices[0]), int(data.frame_indices[-1])
 
     w, h = data.image_size

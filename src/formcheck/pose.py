@@ -43,7 +43,7 @@ from .model_region import (HEAD_ROOM_BELOW_DETECTION, ModelRegion, Sighting, cro
                            head_room_region, missed_in_view, runner_roi,
                            sighting_of)
 from .pose_track import PoseTrack
-from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video, real_time_override
+from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video, slow_motion_timing
 
 if TYPE_CHECKING:
     from .camera import CameraEstimator, CameraMotion
@@ -461,7 +461,8 @@ def _extract(
         raise PoseModelError(f"{model}: pose model not found (" + ("no such file: give the path of a pose_landmarker .task file"
                              if model_path else "pass --model PATH to a pose_landmarker .task file, or reinstall formcheck") + ")")
     info = probe_video(path)
-    fps_override = real_time_override(fps_override, info)  # a variable-rate clip's own camera rate: real time
+    typed = fps_override
+    fps_override, file_fps = slow_motion_timing(fps_override, info)  # a variable-rate clip's own camera rate: real time
     fps = float(fps_override or info.fps)
     first_time = start_s or 0.0
     last_time = min(end_s, info.duration_s) if end_s is not None else info.duration_s
@@ -480,7 +481,7 @@ def _extract(
             raise _NoFrames(f"{path}: no frames in the selected time range")
         if not tracks:
             raise NoPersonError(f"{path}: no person found in any of {n} frames")
-        track = _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, region, fps_override)
+        track = _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, region, typed, file_fps)
         return (replace(track, info={**track.info, "foot_blur": foot_blur}) if foot_blur else track), estimator
 
     used: ModelRegion | None = None  # what the model was shown of each frame (None: the whole frame)
@@ -1056,6 +1057,7 @@ def _build_track(
     repeated: list[int],
     region: ModelRegion | None = None,
     fps_override: float | None = None,
+    file_fps: float | None = None,
 ) -> PoseTrack:
     """The picked runner's poses as a PoseTrack (NaN in frames where they were not seen)."""
     n = len(frame_indices)
@@ -1078,7 +1080,7 @@ def _build_track(
             "people_seen": len([t for t in tracks if len(t.frames) >= 3]),
             "max_people_in_a_frame": max_seen,
             "person_picked": reason,
-            "video_fps": info.fps,
+            "video_fps": file_fps or info.fps,  # the file's rate the frame times were scaled from (its average, or the rate it states)
             "fps_override": fps_override,  # --fps as given (None: the file's own rate), even when equal to the file's
             "rotation_deg": info.rotation_deg,
             "pixel_aspect": info.pixel_aspect,  # stored frames squeezed by this much, stretched back to square pixels

@@ -86,15 +86,19 @@ class VideoInfo:
     stated_fps: float = 0.0  # the rate the file states (r_frame_rate); above ``fps`` on a phone's variable-rate clip
 
 
-def real_time_override(fps_override: float | None, info: VideoInfo) -> float | None:
-    """``--fps`` as the decoder applies it. A phone's variable-frame-rate clip states its camera's rate (30, 60) and
-    averages less, frames dropped in dim light; its frames keep their real times. A rate up to the stated one is the
-    camera's own, not slow motion: the clip plays in real time, and its average rate stands for it (timed by the
-    average, ``--fps 30`` on a clip averaging 26 fps squeezed 5.0 s into 4.3 and read 196 steps/min for 168: a
-    newcomer's test)."""
+def slow_motion_timing(fps_override: float | None, info: VideoInfo) -> tuple[float | None, float]:
+    """``--fps`` as the decoder applies it, and the file's rate it rescales from: frame times are scaled by
+    (file rate / applied rate). A phone's variable-frame-rate clip states its camera's rate (30, 60) and averages
+    less, frames dropped in dim light; its frames keep their real times. A rate up to the stated one is the camera's
+    own, not slow motion: the clip plays in real time, and its average rate stands for it (timed by the average,
+    ``--fps 30`` on a clip averaging 26 fps squeezed 5.0 s into 4.3 and read 196 steps/min for 168: a newcomer's
+    test). Above it, slow motion scales from the stated rate, so that time does not jump at it (a reviewer's test:
+    30.4 on such a clip squeezed it 17 %). A constant-rate clip states what it averages."""
     if fps_override is None or not info.stated_fps or info.stated_fps <= info.fps * 1.01:
-        return fps_override
-    return info.fps if fps_override <= info.stated_fps * 1.01 else fps_override
+        return fps_override, info.fps
+    if fps_override <= info.stated_fps * 1.01:
+        return info.fps, info.fps
+    return fps_override, info.stated_fps
 
 
 @dataclass(frozen=True)
@@ -357,8 +361,8 @@ def iter_frames(
     """
     _big_buffers_back_to_the_os()
     info = probe_video(path) if info is None else info
-    fps_override = real_time_override(fps_override, info)
-    time_scale = info.fps / fps_override if fps_override else 1.0
+    fps_override, file_fps = slow_motion_timing(fps_override, info)
+    time_scale = file_fps / fps_override if fps_override else 1.0
     if start_s is not None and end_s is not None and end_s <= start_s:
         raise VideoReadError(f"{path}: --end ({end_s}s) must be after --start ({start_s}s)")
 
