@@ -126,6 +126,7 @@ DRIFT_BETTER = 0.8
 DRIFT_STILL_SHARE = 0.8
 DRIFT_MIN_SAMPLES = 3
 DRIFT_MIN_BACKGROUND = 0.05  # less of the copy than this outside the runner (as it stands and as moved): not judged
+BAR_FLAT_GREY = 6.0  # an edge row or column whose copies all lie within this many grey levels is a flat bar
 
 
 @dataclass(frozen=True, eq=False)
@@ -334,13 +335,32 @@ def _moved_box(box: np.ndarray | None, m: np.ndarray) -> np.ndarray | None:
     return np.array([p[0].min(), p[1].min(), p[0].max(), p[1].max()])
 
 
+def _fixed_borders(greys: list[np.ndarray]) -> np.ndarray:
+    """Where every copy shows the same flat border (letterbox or pillarbox bars, BAR_FLAT_GREY): a mask of the copy.
+    Bars stay put in the frame whatever the camera does, so they would vote for a still one."""
+    stack = np.stack(greys).astype(np.float32)
+    flat = lambda block: float(np.ptp(block)) <= BAR_FLAT_GREY  # noqa: E731
+    h, w = stack.shape[1:]
+    out = np.zeros((h, w), bool)
+    left = next((x for x in range(w) if not flat(stack[:, :, x])), w)
+    right = next((x for x in range(w) if not flat(stack[:, :, w - 1 - x])), w)
+    top = next((y for y in range(h) if not flat(stack[:, y, :])), h)
+    bottom = next((y for y in range(h) if not flat(stack[:, h - 1 - y, :])), h)
+    out[:, :left], out[:, w - right:], out[:top], out[h - bottom:] = True, True, True, True
+    return out
+
+
 def still_after_all(samples: list[PictureSample], frame_indices: np.ndarray, to_ref: np.ndarray,
-                    segment: np.ndarray) -> list[int]:
-    """The segments whose estimate moved the camera although the pictures show it stood still (see DRIFT_BETTER).
+                    segment: np.ndarray) -> dict[int, int]:
+    """Per segment whose estimate moved the camera although the pictures show it stood still (see DRIFT_BETTER), the
+    last decoded frame it stood still to: the segment's last, or the copy before the first one the estimate lines up
+    with the copy before it (the camera truly moved from there on: a tripod picked up at the end, a reviewer's case;
+    against the segment's first copy a drifted estimate lines nothing up, so that the whole shot was reset).
 
     ``to_ref``: (N, 2, 3) full-resolution px per measured frame (``frame_indices``, ascending), ``segment`` its shot.
-    Each copy is compared, outside the runner, with the first copy of its segment: as it stands, and moved as the
-    estimate says. A chained estimate that drifted moves the background off itself; a right one lines it up.
+    Each copy is compared, outside the runner and any flat bars at the picture's edges, with the first copy of its
+    segment: as it stands, and moved as the estimate says. A chained estimate that drifted moves the background off
+    itself; a right one lines it up.
     """
     import cv2
 
@@ -349,31 +369,44 @@ def still_after_all(samples: list[PictureSample], frame_indices: np.ndarray, to_
         out[:2] = to_ref[i]
         return out
 
+    def differences(a: tuple[PictureSample, int], b: tuple[PictureSample, int], bars: np.ndarray) -> tuple[float, float] | None:
+        """Copy b against copy a outside the runner and the bars: (as it stands, moved as the estimate says), or None
+        where the estimate moved it less than DRIFT_MOVED_PX or too little background is left."""
+        (first, r0), (s, r) = a, b
+        q = s.px_per_full_px
+        rel = np.linalg.inv(full(r0)) @ full(r)  # frame -> the first copy's frame, full px
+        rel_q = np.diag([q, q, 1.0]) @ rel @ np.diag([1 / q, 1 / q, 1.0])
+        if _moved_px(np.eye(3)[:2], rel_q[:2]) < DRIFT_MOVED_PX:
+            return None
+        grey, anchor = s.grey.astype(np.float32), first.grey.astype(np.float32)
+        size = (grey.shape[1], grey.shape[0])
+        moved = cv2.warpAffine(grey, rel_q[:2], size, flags=cv2.INTER_LINEAR, borderValue=-1.0)
+        moved_bars = cv2.warpAffine(bars, rel_q[:2], size, flags=cv2.INTER_LINEAR, borderValue=1.0)
+        mask = (_background_mask(grey.shape, [first.box, s.box, _moved_box(s.box, rel)], q) & (moved >= 0)
+                & (bars == 0) & (moved_bars == 0))
+        if mask.mean() < DRIFT_MIN_BACKGROUND:
+            return None
+        return float(np.mean(np.abs(grey - anchor)[mask])), float(np.mean(np.abs(moved - anchor)[mask]))
+
     rows = np.searchsorted(frame_indices, [s.index for s in samples])
     kept = [(s, int(r)) for s, r in zip(samples, rows) if r < len(frame_indices) and frame_indices[r] == s.index]
-    still = []
+    still: dict[int, int] = {}
     for seg in np.unique(segment):
-        mine = [(s, r) for s, r in kept if segment[r] == seg]
+        mine = [(s, r) for s, r in kept if segment[r] == seg and s.grey.shape == kept[0][0].grey.shape]
         if len(mine) <= DRIFT_MIN_SAMPLES:
             continue
-        (first, r0), votes = mine[0], []
-        anchor = first.grey.astype(np.float32)
-        for s, r in mine[1:]:
-            q = s.px_per_full_px
-            rel = np.linalg.inv(full(r0)) @ full(r)  # frame -> the first copy's frame, full px
-            rel_q = np.diag([q, q, 1.0]) @ rel @ np.diag([1 / q, 1 / q, 1.0])
-            if s.grey.shape != first.grey.shape or _moved_px(np.eye(3)[:2], rel_q[:2]) < DRIFT_MOVED_PX:
-                continue
-            grey = s.grey.astype(np.float32)
-            moved = cv2.warpAffine(grey, rel_q[:2], (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR, borderValue=-1.0)
-            mask = _background_mask(grey.shape, [first.box, s.box, _moved_box(s.box, rel)], q) & (moved >= 0)
-            if mask.mean() < DRIFT_MIN_BACKGROUND:
-                continue
-            as_it_stands = float(np.mean(np.abs(grey - anchor)[mask]))
-            as_moved = float(np.mean(np.abs(moved - anchor)[mask]))
-            votes.append(as_it_stands < DRIFT_BETTER * as_moved)
+        bars = _fixed_borders([s.grey for s, _ in mine]).astype(np.float32)
+        last_frame, votes = int(frame_indices[np.flatnonzero(segment == seg)[-1]]), []
+        for k in range(1, len(mine)):
+            step = differences(mine[k - 1], mine[k], bars)
+            if step is not None and step[1] < DRIFT_BETTER * step[0]:  # lined up with the copy before: it moved here
+                last_frame = int(mine[k - 1][0].index)
+                break
+            whole = differences(mine[0], mine[k], bars)
+            if whole is not None:
+                votes.append(whole[0] < DRIFT_BETTER * whole[1])
         if len(votes) >= DRIFT_MIN_SAMPLES and np.mean(votes) >= DRIFT_STILL_SHARE:
-            still.append(int(seg))
+            still[int(seg)] = last_frame
     return still
 
 
@@ -657,9 +690,13 @@ class CameraEstimator:
         m[:, :, 2] /= sc
         idxs = np.asarray(self.idxs, dtype=np.int64)
         still = still_after_all(self.samples, idxs, m, seg_a)  # an estimate that drifted on a plain background
-        for seg in still:
-            m[seg_a == seg] = np.eye(3)[:2]
-            ok_a[seg_a == seg] = True
+        for seg, until in still.items():  # still up to ``until``; what the camera did after it, from there on
+            mine = np.flatnonzero(seg_a == seg)
+            held, after = mine[idxs[mine] <= until], mine[idxs[mine] > until]
+            if after.size:
+                back = np.linalg.inv(np.vstack([m[held[-1]], [0.0, 0.0, 1.0]]))
+                m[after] = np.einsum("ij,njk->nik", back, np.concatenate([m[after], np.tile([[[0.0, 0.0, 1.0]]], (after.size, 1, 1))], 1))[:, :2]
+            m[held] = np.eye(3)[:2]  # (ok stays as measured: the pictures say still, no fit said so)
         # the file's own rate, from the decoded timestamps: the track's may be a --fps override (slow motion), while
         # frames here are decoded-frame numbers in file time
         fps = 1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 30.0
