@@ -473,7 +473,7 @@ def _extract(
     def run(region: ModelRegion | None, people: int, scan: bool) -> tuple[PoseTrack, CameraEstimator | None]:
         with _native_stderr_silenced():
             tracks, frame_indices, timestamps, max_seen, repeated, estimator, foot_blur = _run_model(
-                path, model, info.width, info.height, fps, first_time * (fps / info.fps), people, max_people if scan else 1,
+                path, model, info.width, info.height, fps, first_time * (file_fps / fps), people, max_people if scan else 1,
                 scan_s, start_s, end_s, fps_override, expected, progress, region, camera, prepare,
             )
         n = len(frame_indices)
