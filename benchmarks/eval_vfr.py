@@ -91,6 +91,8 @@ def main() -> None:
         raise SystemExit(f"{SOURCE} not found: ../shared beside the checkout is needed")
     args.out.mkdir(parents=True, exist_ok=True)
     every = tuple(int(k) for k in args.every.split(",") if k)
+    if any(k < 3 for k in every):
+        raise SystemExit("--every takes intervals of 3 frames or more (1 and 2 would drop every frame or every other)")
     name = f"every{'_'.join(map(str, every))}" if every else f"vfr{args.drop:g}_{args.seed}"
     clip = args.out / f"treadmill_side_01_{name}.mp4"
     first_out = write_vfr_copy(SOURCE, clip, args.drop, args.seed, every)
