@@ -503,18 +503,28 @@ def _extract(
         except NoPersonError as exc:
             nobody = exc
         if nobody is not None:  # the head above the frame? look with room above it; too small? look in squares
+            roomier = head_room_region((info.width, info.height))
             try:
-                used = head_room_region((info.width, info.height))
-                track, estimator = run(used, 1, False)
+                taller: tuple[PoseTrack, CameraEstimator | None] | None = run(roomier, 1, False)
             except NoPersonError:
+                taller = None
+            if taller is not None and _found_from_first_sighting(taller[0]) >= HEAD_ROOM_BELOW_DETECTION:
+                (track, estimator), used = taller, roomier
+            else:  # a small runner glimpsed with room above is still better followed in squares
                 used = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
                                                               fps_override=fps_override, prepare=prepare),
                                         expected, (info.width, info.height))
-                if used is None:
-                    raise nobody from None
-                try:
-                    track, estimator = run(used, 1, False)
-                except NoPersonError:
+                followed = None
+                if used is not None:
+                    try:
+                        followed = run(used, 1, False)
+                    except NoPersonError:
+                        pass
+                if followed is not None:
+                    track, estimator = followed
+                elif taller is not None:
+                    (track, estimator), used = taller, roomier
+                else:
                     raise nobody from None
     roi = runner_roi(track) if used is None else None
     crossing = used is None and people == 1 and crosses_the_frame(track)
