@@ -41,7 +41,7 @@ ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
 
 ANNOTATED_MAX_SIDE_PX = 1280  # long side of the annotated clip and stills at most (720p-class; phones, the report)
 # libx264 settings of the annotated clip, chosen by measurement (annotated 720x1280 frames of treadmill_side_01,
-# README "Benchmarks"): superfast at crf 25 matches veryfast at crf 23 in PSNR against the drawn frames (33.8 /
+# docs/benchmarks.md): superfast at crf 25 matches veryfast at crf 23 in PSNR against the drawn frames (33.8 /
 # 33.6 dB) with ~20 % less encoder CPU (23 / 29 ms a frame), for a file 1.3x the size (3.6 / 2.7 MB per 12 s).
 # ultrafast (16 ms, 5.2 MB at crf 26) was not kept: it re-encodes a held picture (slow-motion contacts, doubled
 # frames) a little differently each time, 1-2 grey levels of drift over 3 holds, where superfast holds it exactly.
