@@ -631,14 +631,14 @@ def test_the_pictures_overrule_an_estimate_that_drifted_on_a_still_camera():
     frames, segment = np.arange(n), np.zeros(n, int)
     box = (200, 60, 300, 300)  # the runner's padded box: left out of the comparison
     drifted = _drifting(n, 0.2, 0.5)
-    assert still_after_all(_samples(filmed["still"], box), frames, drifted, segment) == {0: n - 1}
-    assert still_after_all(_samples(filmed["pan"], box), frames, _true_to_ref(pan_mats), segment) == {}
+    assert still_after_all(_samples(filmed["still"], box), frames, drifted, segment) == [(0, n - 1)]
+    assert still_after_all(_samples(filmed["pan"], box), frames, _true_to_ref(pan_mats), segment) == []
     # the pan taken for still is not this check's to catch: only estimates that moved are judged
-    assert still_after_all(_samples(filmed["pan"], box), frames, np.tile(np.eye(3)[:2], (n, 1, 1)), segment) == {}
+    assert still_after_all(_samples(filmed["pan"], box), frames, np.tile(np.eye(3)[:2], (n, 1, 1)), segment) == []
     # each shot is judged on its own: a still one that drifted after a pan estimated right
     two = np.concatenate([_true_to_ref(pan_mats), drifted])
     copies = _samples(filmed["pan"], box) + [replace(s, index=s.index + n) for s in _samples(filmed["still"], box)]
-    assert still_after_all(copies, np.arange(2 * n), two, np.repeat([0, 1], n)) == {1: 2 * n - 1}
+    assert still_after_all(copies, np.arange(2 * n), two, np.repeat([0, 1], n)) == [(n, 2 * n - 1)]
 
 
 def test_the_pictures_judge_a_drift_only_until_the_camera_truly_moves(tmp_path):
@@ -665,6 +665,26 @@ def test_the_pictures_judge_a_drift_only_until_the_camera_truly_moves(tmp_path):
     assert np.abs(motion.translation_px[-1, 0]) > 150
 
 
+def test_a_jolt_in_a_drifted_still_shot_leaves_the_stretches_either_side_still():
+    """A still camera tapped once (a 16 px jolt for five frames, the estimate following it) and drifting: the stretches
+    before and after the jolt are each judged still (the first form ended the check at the jolt and kept the drift
+    after it: a reviewer's case)."""
+    from formcheck.camera import still_after_all
+
+    n = 144
+    scene = _scene(2)
+    jolt = np.where((np.arange(n) >= 46) & (np.arange(n) <= 50), 16.0, 0.0)
+    base = camera_matrices(_pan_cam(centre_to=(560.0, 350.0), shake_px=0.0, shake_deg=0.0, zoom_end=1.0), n, FPS)
+    mats = base.copy()
+    mats[:, 0, 2] += jolt  # the picture shifts right by the jolt
+    filmed = [cv2.warpAffine(scene, m, SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) for m in mats]
+    estimate = np.tile(np.eye(3)[:2], (n, 1, 1))
+    estimate[:, 0, 2] = -(jolt + 0.5 * np.arange(n))  # follows the jolt, and drifts 0.5 px a frame
+    stretches = still_after_all(_samples(filmed, (200, 60, 300, 300), every=8), np.arange(n), estimate, np.zeros(n, int))
+    assert len(stretches) == 2 and stretches[0][0] == 0 and stretches[0][1] < 46 and stretches[1][0] > 50
+    assert stretches[1][1] == n - 1
+
+
 def test_flat_bars_at_the_pictures_edges_do_not_make_a_pan_still():
     """A portrait picture inside a landscape frame, panned (a reviewer's case): the black bars stay put in the frame and
     matched the first picture as it stood, so a pan estimated right was taken for a still camera."""
@@ -679,7 +699,7 @@ def test_flat_bars_at_the_pictures_edges_do_not_make_a_pan_still():
         pic[:, :100] = 0
         pic[:, -100:] = 0
         filmed.append(pic)
-    assert still_after_all(_samples(filmed, (200, 60, 300, 300)), np.arange(n), _true_to_ref(mats), np.zeros(n, int)) == {}
+    assert still_after_all(_samples(filmed, (200, 60, 300, 300)), np.arange(n), _true_to_ref(mats), np.zeros(n, int)) == []
 
 
 def test_a_drifted_estimate_of_a_still_camera_is_taken_back(tmp_path):

@@ -351,11 +351,12 @@ def _fixed_borders(greys: list[np.ndarray]) -> np.ndarray:
 
 
 def still_after_all(samples: list[PictureSample], frame_indices: np.ndarray, to_ref: np.ndarray,
-                    segment: np.ndarray) -> dict[int, int]:
-    """Per segment whose estimate moved the camera although the pictures show it stood still (see DRIFT_BETTER), the
-    last decoded frame it stood still to: the segment's last, or the copy before the first one the estimate lines up
-    with the copy before it (the camera truly moved from there on: a tripod picked up at the end, a reviewer's case;
-    against the segment's first copy a drifted estimate lines nothing up, so that the whole shot was reset).
+                    segment: np.ndarray) -> list[tuple[int, int]]:
+    """The stretches (first, last decoded frame) in which the estimate moved the camera although the pictures show it
+    stood still (see DRIFT_BETTER). A shot is cut where the estimate lines a copy up with the copy before it (the
+    camera truly moved there: a tripod picked up, a jolt as the phone is tapped; against the shot's first copy a
+    drifted estimate lines nothing up, so that a whole shot was reset, its pan lost: a reviewer's case), and each part
+    is judged against its own first copy (a jolt early in the shot cut it, and the drift after it was kept: another).
 
     ``to_ref``: (N, 2, 3) full-resolution px per measured frame (``frame_indices``, ascending), ``segment`` its shot.
     Each copy is compared, outside the runner and any flat bars at the picture's edges, with the first copy of its
@@ -390,24 +391,45 @@ def still_after_all(samples: list[PictureSample], frame_indices: np.ndarray, to_
 
     rows = np.searchsorted(frame_indices, [s.index for s in samples])
     kept = [(s, int(r)) for s, r in zip(samples, rows) if r < len(frame_indices) and frame_indices[r] == s.index]
-    still: dict[int, int] = {}
+    still: list[tuple[int, int]] = []
     for seg in np.unique(segment):
         mine = [(s, r) for s, r in kept if segment[r] == seg and s.grey.shape == kept[0][0].grey.shape]
         if len(mine) <= DRIFT_MIN_SAMPLES:
             continue
         bars = _fixed_borders([s.grey for s, _ in mine]).astype(np.float32)
-        last_frame, votes = int(frame_indices[np.flatnonzero(segment == seg)[-1]]), []
+        stretches, current = [], [0]  # runs of copies the estimate does not line up with the copy before
         for k in range(1, len(mine)):
             step = differences(mine[k - 1], mine[k], bars)
-            if step is not None and step[1] < DRIFT_BETTER * step[0]:  # lined up with the copy before: it moved here
-                last_frame = int(mine[k - 1][0].index)
-                break
-            whole = differences(mine[0], mine[k], bars)
-            if whole is not None:
-                votes.append(whole[0] < DRIFT_BETTER * whole[1])
-        if len(votes) >= DRIFT_MIN_SAMPLES and np.mean(votes) >= DRIFT_STILL_SHARE:
-            still[int(seg)] = last_frame
+            if step is not None and step[1] < DRIFT_BETTER * step[0]:  # the camera truly moved between these two
+                stretches.append(current)
+                current = []
+            current.append(k)
+        stretches.append(current)
+        shot_end = int(frame_indices[np.flatnonzero(segment == seg)[-1]])
+        for j, run in enumerate(stretches):
+            votes = [v[0] < DRIFT_BETTER * v[1] for v in (differences(mine[run[0]], mine[k], bars) for k in run[1:]) if v is not None]
+            if len(votes) >= DRIFT_MIN_SAMPLES and np.mean(votes) >= DRIFT_STILL_SHARE:  # the last one holds to the shot's end
+                still.append((int(mine[run[0]][0].index), shot_end if j == len(stretches) - 1 else int(mine[run[-1]][0].index)))
     return still
+
+
+def held_where_still(to_ref: np.ndarray, frame_indices: np.ndarray, segment: np.ndarray,
+                     still: list[tuple[int, int]]) -> np.ndarray:
+    """The motion with the camera held where it stood through each still stretch, and the estimate's own steps from
+    frame to frame elsewhere (a move between stretches kept, from where the camera stood)."""
+    full = np.concatenate([to_ref, np.tile([[[0.0, 0.0, 1.0]]], (len(to_ref), 1, 1))], axis=1)
+    held = np.full(len(frame_indices), -1)
+    for k, (a, b) in enumerate(still):
+        held[(frame_indices >= a) & (frame_indices <= b)] = k
+    out = full.copy()
+    for i in range(1, len(full)):
+        if segment[i] != segment[i - 1]:
+            continue  # a new shot's own reference
+        if held[i] >= 0 and held[i] == held[i - 1]:
+            out[i] = out[i - 1]
+        else:
+            out[i] = out[i - 1] @ np.linalg.inv(full[i - 1]) @ full[i]
+    return out[:, :2]
 
 
 # ---------------------------------------------------------------------------------------------- estimation
@@ -690,13 +712,8 @@ class CameraEstimator:
         m[:, :, 2] /= sc
         idxs = np.asarray(self.idxs, dtype=np.int64)
         still = still_after_all(self.samples, idxs, m, seg_a)  # an estimate that drifted on a plain background
-        for seg, until in still.items():  # still up to ``until``; what the camera did after it, from there on
-            mine = np.flatnonzero(seg_a == seg)
-            held, after = mine[idxs[mine] <= until], mine[idxs[mine] > until]
-            if after.size:
-                back = np.linalg.inv(np.vstack([m[held[-1]], [0.0, 0.0, 1.0]]))
-                m[after] = np.einsum("ij,njk->nik", back, np.concatenate([m[after], np.tile([[[0.0, 0.0, 1.0]]], (after.size, 1, 1))], 1))[:, :2]
-            m[held] = np.eye(3)[:2]  # (ok stays as measured: the pictures say still, no fit said so)
+        if still:
+            m = held_where_still(m, idxs, seg_a, still)  # (ok stays as measured: the pictures say still, no fit said so)
         # the file's own rate, from the decoded timestamps: the track's may be a --fps override (slow motion), while
         # frames here are decoded-frame numbers in file time
         fps = 1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 30.0
