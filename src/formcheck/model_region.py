@@ -86,11 +86,13 @@ def fixed_region(box: tuple[int, int, int, int]) -> ModelRegion:
 # MediaPipe's person detector keys on the head: a runner filmed close in a portrait frame, the head above its top
 # edge, is found in few frames or none (a still 120 fps render at 0.33 m, the runner 0.70 of the frame: 2 of 596
 # frames). Shown the frame with room above it (the top rows repeated up to HEAD_ROOM_FRAC of its height), the
-# detector finds them in every frame. Tried when nobody is found, or the runner in under HEAD_ROOM_BELOW_DETECTION of
-# the frames from the first sighting on (those before it are tracked back), and no closer box is worth a pass (a small
-# runner is looked for closer instead); kept when it finds more.
+# detector finds them in every frame. Tried when nobody is found (kept outright when it finds the runner in
+# HEAD_ROOM_BELOW_DETECTION of the frames, else against the small runner's squares, whichever finds more), or when the
+# runner is found in under HEAD_ROOM_BELOW_DETECTION of the frames from the first sighting on (those before it are
+# tracked back) and no closer box is worth a pass; kept when it finds more.
 HEAD_ROOM_FRAC = 0.3
 HEAD_ROOM_BELOW_DETECTION = 0.5
+HEAD_ROOM_MIN_DETECTION = 0.1  # found in fewer frames with room above (when nobody was found without): not a runner to keep
 
 
 def head_room_region(image_size: tuple[int, int]) -> ModelRegion:

@@ -39,9 +39,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import landmarks as lm
-from .model_region import (HEAD_ROOM_BELOW_DETECTION, ModelRegion, Sighting, crosses_the_frame, fixed_region, following_region,
-                           head_room_region, missed_in_view, runner_roi,
-                           sighting_of)
+from .model_region import (HEAD_ROOM_BELOW_DETECTION, HEAD_ROOM_MIN_DETECTION, ModelRegion, Sighting, crosses_the_frame,
+                           fixed_region, following_region, head_room_region, missed_in_view, runner_roi, sighting_of)
 from .pose_track import PoseTrack
 from .video import WORKING_MAX_SIDE_PX, VideoInfo, iter_frames, probe_video, slow_motion_timing
 
@@ -508,9 +507,9 @@ def _extract(
                 taller: tuple[PoseTrack, CameraEstimator | None] | None = run(roomier, 1, False)
             except NoPersonError:
                 taller = None
-            if taller is not None and _found_from_first_sighting(taller[0]) >= HEAD_ROOM_BELOW_DETECTION:
+            if taller is not None and taller[0].detection_rate >= HEAD_ROOM_BELOW_DETECTION:
                 (track, estimator), used = taller, roomier
-            else:  # a small runner glimpsed with room above is still better followed in squares
+            else:  # a small runner, or one glimpsed late with room above: look in squares too, keep what finds more
                 used = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
                                                               fps_override=fps_override, prepare=prepare),
                                         expected, (info.width, info.height))
@@ -520,10 +519,11 @@ def _extract(
                         followed = run(used, 1, False)
                     except NoPersonError:
                         pass
-                if followed is not None:
-                    track, estimator = followed
-                elif taller is not None:
+                if taller is not None and taller[0].detection_rate >= HEAD_ROOM_MIN_DETECTION and (
+                        followed is None or taller[0].detection_rate > followed[0].detection_rate):
                     (track, estimator), used = taller, roomier
+                elif followed is not None:
+                    track, estimator = followed
                 else:
                     raise nobody from None
     roi = runner_roi(track) if used is None else None
