@@ -1547,6 +1547,15 @@ def test_frames_missing_from_a_file_of_repeated_images_are_counted_in_images():
     at50 = with_fields(images.take(s50), frame_indices=f50, timestamps_s=f50 / 50.0, fps=50.0,
                        info={**images.info, "repeated_frames": [int(f) for f, a, b in zip(f50[1:], s50[1:], s50[:-1]) if a == b]})
     assert missing_frames(at50, in_images=True) == 24  # (0 by the commonest gap, 2 frames for 1.67)
+    # a 60 fps file of 30 fps images, one in ten lost, its picture held still for 1 s on image 150 (a reviewer's case)
+    longer = to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=10, cadence_spm=170, seed=3)), noise_px=0.5, seed=3)
+    slots = np.arange(2 * longer.n_frames + 60)
+    shows = np.where(slots < 300, slots // 2, np.where(slots < 360, 150, (slots - 60) // 2))
+    keep = (shows % 10 != 5) | (shows < 20)
+    s60, i60 = slots[keep], shows[keep]
+    frozen = with_fields(longer.take(i60), frame_indices=s60, timestamps_s=s60 / 60.0, fps=60.0,
+                         info={**longer.info, "repeated_frames": [int(f) for f, a, b in zip(s60[1:], i60[1:], i60[:-1]) if a == b]})
+    assert missing_frames(frozen, in_images=True) == longer.n_frames - len(set(i60.tolist()))  # 28 (0 with the freeze counted)
 
 
 def _foot_fore_aft(frames: np.ndarray, stride_frames: float) -> np.ndarray:
