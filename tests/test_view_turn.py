@@ -58,6 +58,10 @@ def test_turning_runner_is_analysed_where_side_on(gait):
     contacts_s = [s.contact_frame / track.fps for s in result.steps]
     assert min(contacts_s) >= 3.2 and len(result.steps) >= 6
     assert any("side-on only from" in w for w in result.result.quality.warnings)
+    # seconds as the file plays: a variable-rate file stating 30 fps and averaging 25 plays frame n at n / 25
+    said = next(w for w in analyze_track(replace(turned, info={**turned.info, "video_fps": 30.0, "playback_fps": 25.0})
+                                         ).result.quality.warnings if "side-on only from" in w)
+    assert f"from {turned.frame_indices[a] / 25.0:.1f} s" in said
     # the side-on part measures what the all-side-on clip measures (same steps, same landmarks)
     whole = analyze_track(track)
     same = {(s.side, s.contact_frame): s.overstride_pct_leg for s in whole.steps}

@@ -1091,6 +1091,7 @@ def _build_track(
             "max_people_in_a_frame": max_seen,
             "person_picked": reason,
             "video_fps": file_fps or info.fps,  # the file's rate the frame times were scaled from (its average, or the rate it states)
+            "playback_fps": info.fps,  # the file's average rate: decoded frame n plays at about n / this
             "fps_override": fps_override,  # --fps as given (None: the file's own rate), even when equal to the file's
             "rotation_deg": info.rotation_deg,
             "pixel_aspect": info.pixel_aspect,  # stored frames squeezed by this much, stretched back to square pixels
