@@ -405,3 +405,24 @@ def test_a_difference_just_under_the_sdc_is_not_printed_as_reaching_it() -> None
     # judged with the rounding it is printed with: 2.5 steps/min against an SDC of 3 prints "+3" half up, so "+2.5"
     assert replace(short, difference=2.5, sdc=3.0).change_digits(0) == 1
 
+
+
+def test_a_change_read_on_a_leg_timed_roughly_is_not_judged() -> None:
+    """A leg whose steps are nearly all timing-uncertain (its report reads its medians as rough) gets no verdict, and
+    the warnings say why: a newcomer's copy of one running with frames dropped at steady intervals read the far leg's
+    contact time 351 ms against 274, called worse."""
+    from dataclasses import replace
+
+    from formcheck.compare import comparability_warnings, compare_metric
+
+    times = [0.27, 0.28, 0.26, 0.27, 0.275, 0.265]
+    before = _analysis(_steps({"contact_time_s": times}))
+    spec = next(m for m in METRICS if m.key == "contact_time_s")
+    slower = _steps({"contact_time_s": [t + 0.08 for t in times]})
+    certain_after = _analysis(slower)
+    rough_after = _analysis([replace(s, timing_uncertain=True) for s in slower[:5]] + slower[5:])
+    assert compare_metric(before, certain_after, spec, "left").verdict == "worse"
+    rough = compare_metric(before, rough_after, spec, "left")
+    assert rough.verdict == "no clear change" and rough.difference == pytest.approx(0.08)
+    assert any("after clip's left leg" in w and "not judged" in w for w in comparability_warnings(before, rough_after))
+    assert not any("not judged" in w for w in comparability_warnings(before, certain_after))
