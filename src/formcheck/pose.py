@@ -483,6 +483,18 @@ def _extract(
         track = _build_track(path, model, info, fps, tracks, frame_indices, timestamps, max_seen, repeated, region, typed, file_fps)
         return (replace(track, info={**track.info, "foot_blur": foot_blur}) if foot_blur else track), estimator
 
+    def in_squares() -> tuple[ModelRegion | None, tuple[PoseTrack, CameraEstimator | None] | None]:
+        """The square following the runner the frame's squares show, and the model's pass on it (None: none found)."""
+        square = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
+                                                        fps_override=fps_override, prepare=prepare),
+                                  expected, (info.width, info.height))
+        if square is None:
+            return None, None
+        try:
+            return square, run(square, 1, False)
+        except NoPersonError:
+            return square, None
+
     used: ModelRegion | None = None  # what the model was shown of each frame (None: the whole frame)
     if max_people > 1 and not np.isfinite(scan_s):
         # asked to scan the whole clip: the multi-pose landmarker gives every frame's landmarks, which
@@ -510,20 +522,12 @@ def _extract(
             if taller is not None and taller[0].detection_rate >= HEAD_ROOM_BELOW_DETECTION:
                 (track, estimator), used = taller, roomier
             else:  # a small runner, or one glimpsed late with room above: look in squares too, keep what finds more
-                used = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
-                                                              fps_override=fps_override, prepare=prepare),
-                                        expected, (info.width, info.height))
-                followed = None
-                if used is not None:
-                    try:
-                        followed = run(used, 1, False)
-                    except NoPersonError:
-                        pass
+                square, followed = in_squares()
                 if taller is not None and taller[0].detection_rate >= HEAD_ROOM_MIN_DETECTION and (
                         followed is None or taller[0].detection_rate > followed[0].detection_rate):
                     (track, estimator), used = taller, roomier
                 elif followed is not None:
-                    track, estimator = followed
+                    (track, estimator), used = followed, square
                 else:
                     raise nobody from None
     roi = runner_roi(track) if used is None else None
@@ -538,17 +542,9 @@ def _extract(
         # a runner crossing the frame, seen by the whole frame in part of the pass only: a box around those sightings
         # would hold them for a moment (a 640x360 pass found in 5 of 432 frames: 73 in such a box), so look in
         # squares, as when nobody is found, and follow them; the fixed box is still tried below, and kept if better
-        region = following_region(_sightings_in_squares(path, model, info, expected, start_s=start_s, end_s=end_s,
-                                                        fps_override=fps_override, prepare=prepare),
-                                  expected, (info.width, info.height))
-        following = None
-        if region is not None:
-            try:
-                following, following_estimator = run(region, 1, False)
-            except NoPersonError:
-                pass
-        if following is not None and following.detection_rate > track.detection_rate:
-            track, estimator, used, backed = following, following_estimator, region, False
+        region, following = in_squares()
+        if following is not None and following[0].detection_rate > track.detection_rate:
+            (track, estimator), used, backed = following, region, False
     if roi is not None:  # the runner is small in the frame: look again, closer
         box = fixed_region(roi)
         closer, closer_estimator = run(box, people, False)
