@@ -114,9 +114,10 @@ MIN_SEGMENT_S = 1.0
 # however each fit is screened: a still 120 fps portrait render (heldout_920) added up 0.2 deg a frame to 108 deg
 # of "roll" and 250 px over 5 s, and was refused as a moving camera with a background too plain to follow. The
 # pictures themselves say otherwise: a grey copy of a frame every DRIFT_SAMPLE_S, compared outside the runner with the
-# segment's first copy, is nearer it as it stands (mean grey difference 0.2-11) than moved as the estimate says
-# (5.5-30). A segment whose estimate moved DRIFT_MOVED_PX or more on DRIFT_MIN_SAMPLES copies, and on at least
-# DRIFT_STILL_SHARE of them the copy as it stands differs by less than DRIFT_BETTER x the moved one, was still.
+# first copy of its stretch (a shot, cut where the estimate lines a copy up with the one before: a true move), is nearer
+# it as it stands (mean grey difference 0.2-11) than moved as the estimate says (5.5-30). A stretch whose estimate moved
+# DRIFT_MOVED_PX or more on DRIFT_MIN_SAMPLES copies, and on at least DRIFT_STILL_SHARE of them the copy as it stands
+# differs by less than DRIFT_BETTER x the moved one, was still, and is held where the camera stood.
 # The panned and handheld copies of the real clip and the rendered sample: 0 of 42, 11 of 44, 0 of 31.
 DRIFT_SAMPLE_S = 0.25
 DRIFT_SAMPLE_SIDE_PX = 320  # the copies' long side (the difference is of shapes of the background, not of its grain)
@@ -360,7 +361,7 @@ def still_after_all(samples: list[PictureSample], frame_indices: np.ndarray, to_
 
     ``to_ref``: (N, 2, 3) full-resolution px per measured frame (``frame_indices``, ascending), ``segment`` its shot.
     Each copy is compared, outside the runner and any flat bars at the picture's edges, with the first copy of its
-    segment: as it stands, and moved as the estimate says. A chained estimate that drifted moves the background off
+    stretch: as it stands, and moved as the estimate says. A chained estimate that drifted moves the background off
     itself; a right one lines it up.
     """
     import cv2

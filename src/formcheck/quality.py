@@ -432,7 +432,7 @@ def missing_frames(track: PoseTrack, in_images: bool = False) -> int:
 
     ``in_images``: the file shows each image on more than one frame (``track`` still has its repeats, listed in its
     ``info["repeated_frames"]``): gaps are counted in images, the typical one the time between new images. A phone's
-    60 fps file of 30 fps images that lost 26 % of its frames lost 11 % of its images: counted in frames, it was told
+    60 fps file of 30 fps images that lost 38 % of its frames lost 11 % of its images: counted in frames, it was told
     46 % (a newcomer's test)."""
     times = np.asarray(track.timestamps_s, dtype=float)
     if in_images:
@@ -454,10 +454,9 @@ def _images_missing(track: PoseTrack, times: np.ndarray) -> int:
     new images, which holds for images on a whole number of frames (30 fps in 60) or not (30 in 50, 24 in 60, 24 in
     30; the commonest gap, 2, 2 and 1 frames, hid or invented a fifth to a quarter of the images: a reviewer's test).
     Where frames are missing too often for MIN_IMAGE_INTERVALS of those, the commonest gap in whole frames stands
-    for it (a newcomer's 60 fps file of 30 fps images missing 38 % of its frames). A picture held still is left out of
-    the interval as well as ending a run (a 1 s freeze lengthened it 12 % and hid every lost image: a reviewer's case).
-    A picture held still (a frozen phone, an intro) shows as new images far apart with many repeats between them: no
-    image is lost there, the run ends."""
+    for it (a newcomer's 60 fps file of 30 fps images missing 38 % of its frames). A picture held still (a frozen
+    phone, an intro) shows as new images far apart with many repeats between them: no image is lost there, so it ends
+    a run and is left out of the interval (a 1 s freeze lengthened it 12 % and hid every lost image: a reviewer's case)."""
     long_gap, frame_s = frame_gaps(times, EventParams().missing_frame_ratio)
     if not long_gap.any():
         return 0
