@@ -215,6 +215,10 @@ def test_cli_history_prints_the_runner_and_writes_the_page(squad_out):
     line = next(line for line in result.stdout.splitlines() if "Overstride" in line)
     assert line.count("improved") == 2  # since previous and since first
     assert (squad_out / "history.html").is_file()
+    # contact time's changes in ms, as its values (a newcomer read "317 -> 307 (+0.01)": the change in s)
+    ana = build_history(squad_out).runner("Ana").trend("contact_time_s").latest.since_previous
+    row = next(line for line in result.stdout.splitlines() if "Contact time (ms)" in line)
+    assert ana.difference is not None and f"({1000 * ana.difference:+.0f})" in row.replace(" ", ""), row
 
 
 @pytest.mark.slow

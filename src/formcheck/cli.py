@@ -828,8 +828,9 @@ def history(
     def verdict(change: Any) -> str:
         if change is None:
             return "-"
-        d = _digits(change.unit)
-        diff = "" if change.difference is None else f" ({_signed(change.difference, change.change_digits(d))})"
+        unit, k = _shown_unit(change.unit)  # contact time in ms, as the row's values (it read "317 -> 307 (+0.01)")
+        d = _digits(unit)
+        diff = "" if change.difference is None else f" ({_signed(k * change.difference, change.change_digits(d, k))})"
         return f"[{colour[change.verdict]}]{change.verdict}[/]{diff}" if change.verdict in colour else f"{change.verdict}{diff}"
 
     if len(hist.runners) > 1:
