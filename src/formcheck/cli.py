@@ -535,7 +535,7 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
 def analyze(
     video: Annotated[Path, typer.Argument(metavar="VIDEO", help="Side-view running clip, or a pose track saved by `formcheck pose` (.npz).",
                                           show_default=False)],
-    outdir: Annotated[Path | None, typer.Option("--output", "-o", help="Output folder (default: VIDEO name + _formcheck).")] = None,
+    outdir: Annotated[Path | None, typer.Option("--output", "-o", help="Output folder (default: VIDEO name + _formcheck, in the current folder).")] = None,
     height: HeightOpt = None,
     facing: FacingOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the analysis JSON to stdout (files are still written).")] = False,
