@@ -408,9 +408,10 @@ def test_a_difference_just_under_the_sdc_is_not_printed_as_reaching_it() -> None
 
 
 def test_a_change_read_on_a_leg_timed_roughly_is_not_judged() -> None:
-    """A leg whose steps are nearly all timing-uncertain (its report reads its medians as rough) gets no verdict, and
-    the warnings say why: a newcomer's copy of one running with frames dropped at steady intervals read the far leg's
-    contact time 351 ms against 274, called worse."""
+    """A leg whose steps are nearly all timing-uncertain (its report reads its medians as rough) gets no verdict
+    ("timing uncertain"), both legs' rows leave it out, and the warnings say why: a newcomer's copy of one running with
+    frames dropped at steady intervals read the far leg's contact time 351 ms against 274, called worse, and then
+    "no clear change" with the both-legs rows still averaging it in."""
     from dataclasses import replace
 
     from formcheck.compare import comparability_warnings, compare_metric
@@ -423,6 +424,11 @@ def test_a_change_read_on_a_leg_timed_roughly_is_not_judged() -> None:
     rough_after = _analysis([replace(s, timing_uncertain=True) for s in slower[:5]] + slower[5:])
     assert compare_metric(before, certain_after, spec, "left").verdict == "worse"
     rough = compare_metric(before, rough_after, spec, "left")
-    assert rough.verdict == "no clear change" and rough.difference == pytest.approx(0.08)
+    assert rough.verdict == "timing uncertain" and rough.difference == pytest.approx(0.08)
     assert any("after clip's left leg" in w and "not judged" in w for w in comparability_warnings(before, rough_after))
     assert not any("not judged" in w for w in comparability_warnings(before, certain_after))
+    # both legs leave the rough leg out: the right leg, the same in both runs, is all they compare
+    right = _steps({"contact_time_s": times}, side="right")
+    pair = compare_metric(_analysis(_steps({"contact_time_s": times}) + right), _analysis(rough_after.steps + tuple(right)),
+                          spec, "both")
+    assert pair.verdict == "no clear change" and pair.difference == pytest.approx(0.0)

@@ -662,7 +662,7 @@ def compare(
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
         name = f"{c.label} ({unit})" if c.side == "both" else f"  {c.side} leg"
         table.add_row(name, fmt(c.before_median), fmt(c.after_median), change, f"{round(k * c.sdc, d + 1):g}", verdict,
-                      style=None if c.side == "both" else "dim" if c.verdict in ("not measurable", "view differs") else None)
+                      style=None if c.side == "both" else "dim" if c.verdict in ("not measurable", "view differs", "timing uncertain") else None)
     out.print(table)
     names = _finding_labels(run.result for run in runs)
     for label, codes in (("Findings resolved", comparison.findings_resolved), ("Findings new", comparison.findings_appeared),

@@ -41,7 +41,7 @@ from .result import HEEL_BACK, OVERSTRIDE_REACH, AnalysisResult, ResultFormatErr
 from .rounding import rounded
 
 Better = Literal["lower", "higher", "none", "vertical"]  # which way a metric improves ("vertical": nearer 0 deg, verdict())
-Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable", "view differs"]
+Verdict = Literal["improved", "worse", "no clear change", "changed", "not measurable", "view differs", "timing uncertain"]
 
 
 @dataclass(frozen=True)
@@ -311,7 +311,11 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
     :func:`_balanced_legs` of the two runs; history gives those measured in every recording of a runner, so that its
     points and its changes take the same legs)."""
     b_legs, a_legs = _leg_values(before, spec, side), _leg_values(after, spec, side)
+    cadence = spec.key == "step_cadence_spm" and side == "both"  # each clip's own, from whole strides
+    rough = set() if cadence else set(timing_doubtful_legs(before)) | set(timing_doubtful_legs(after))
     balanced = (list(legs) if legs is not None else _balanced_legs(b_legs, a_legs)) if side == "both" else []
+    if legs is None and len(set(balanced) - rough) < len(balanced) and set(balanced) - rough:
+        balanced = [leg for leg in balanced if leg not in rough]  # both legs: those timed well enough in both runs
     if balanced:  # both legs: each leg once, the same legs in both runs
         b_legs, a_legs = ({leg: values[leg] for leg in balanced} for values in (b_legs, a_legs))
     b, a = np.concatenate(list(b_legs.values())), np.concatenate(list(a_legs.values()))
@@ -337,10 +341,9 @@ def compare_metric(before: AnalysisResult, after: AnalysisResult, spec: MetricSp
         ci = bootstrap_median_difference(b, a, seed=seed)
     difference = median_a - median_b
     judged = verdict(difference, ci, sdc, spec.better, median_b, median_a)
-    cadence = spec.key == "step_cadence_spm" and side == "both"  # each clip's own, from whole strides
     used = set(balanced) if balanced else {_anatomical(before, side), _anatomical(after, side)}
-    if not cadence and judged != "no clear change" and used & (set(timing_doubtful_legs(before)) | set(timing_doubtful_legs(after))):
-        judged = "no clear change"  # read on a leg timed roughly in one of the runs: comparability_warnings says so
+    if used & rough:
+        judged = "timing uncertain"  # read on a leg timed roughly in one of the runs: comparability_warnings says so
     if cadence:
         # each clip's own cadence (whole strides) where its report states one: the steps' median had read 168 beside
         # the report's 169 on one page (a newcomer's test). The steps' IQR and interval are moved with it.
@@ -470,7 +473,8 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult, *, ref
         if rough:
             legs = " and ".join(rough)
             warnings.append(f"the {name} clip's {legs} leg{'s' if len(rough) > 1 else ''}: contact or toe-off timing is uncertain "
-                            "on most steps (frames dropped, blur, a hidden foot), so its changes are not judged")
+                            "on most steps (frames dropped, blur, a hidden foot), so its changes are not judged "
+                            "(\"timing uncertain\"), and both legs' rows leave it out")
     fps_b, fps_a = before.video.fps, after.video.fps
     if fps_b and fps_a and abs(fps_a - fps_b) / fps_b > 0.05:
         warnings.append(f"different frame rates ({fps_b:.0f} vs {fps_a:.0f} fps): event timing and contact time are less comparable")

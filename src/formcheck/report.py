@@ -98,12 +98,14 @@ def write_compare_report(
     ma.source = comparison.after_source or ma.source
     rows = change_rows(comparison)
     pooled = [r for r in rows if r["side"] == "both"]
-    counts = {v: sum(r["verdict"] == v for r in pooled) for v in ("improved", "worse", "no clear change", "changed", "not measurable")}
+    counts = {v: sum(r["verdict"] == v for r in pooled)
+              for v in ("improved", "worse", "no clear change", "changed", "not measurable", "timing uncertain")}
     summary = (f"Both legs together: {counts['improved']} measure{'s' if counts['improved'] != 1 else ''} improved, "
                f"{counts['worse']} got worse, {counts['no clear change']} show no change beyond step-to-step noise"
                + (f", {counts['changed']} changed (no better direction, or a shank crossing or moving behind vertical)"
                   if counts["changed"] else "")
                + (f", {counts['not measurable']} could not be measured (under 3 steps)" if counts["not measurable"] else "")
+               + (f", {counts['timing uncertain']} not judged (timing uncertain)" if counts["timing uncertain"] else "")
                + ".") if pooled else ""
     one_leg = [r for r in rows if r["side"] != "both" and r["verdict"] in ("improved", "worse", "changed")]
     if one_leg:
