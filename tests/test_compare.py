@@ -226,6 +226,10 @@ def test_a_leg_with_too_few_steps_has_no_finding_resolved_or_new() -> None:
     assert compare(found(measured=False), found(overstride("left"))).findings_appeared == []
     both_few = compare(found(few("left")), found(few("left")))
     assert "too few steps of the left leg for findings in the before and after clips" in " ".join(both_few.comparability)
+    # nor a leg timed roughly: its finding neither appears nor goes (its rows read "timing uncertain")
+    rough = replace(found(overstride("left")), steps=tuple(replace(t, timing_uncertain=True) for t in found().steps))
+    assert compare(found(), rough).findings_appeared == [] and compare(rough, found()).findings_resolved == []
+    assert compare(found(), found(overstride("left"))).findings_appeared == ["overstride (left)"]  # timed well: new
 
 
 def test_a_run_compared_with_itself_is_said_to_be_one_run(tmp_path) -> None:

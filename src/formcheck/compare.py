@@ -632,8 +632,8 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
     # a metric compared pooled only has no leg's rows at all, in compare.json either (a false "worse" there otherwise)
     changes = [compare_metric(b, a, spec, side, seed=seed) for spec in METRICS for side in sides
                if side == "both" or spec.key not in POOLED_ONLY]
-    # a leg with too few steps for findings in either run has no finding to lose or gain
-    unjudged = _unjudged_sides(b) | _unjudged_sides(a)
+    # a leg with too few steps for findings in either run has no finding to lose or gain; nor has a leg timed roughly
+    unjudged = _unjudged_sides(b) | _unjudged_sides(a) | set(timing_doubtful_legs(b)) | set(timing_doubtful_legs(a))
     found_b, found_a = (_findings(r, skip_sides=unjudged) for r in (b, a))
     near_b, near_a = (_findings(r, borderline=True, skip_sides=unjudged) for r in (b, a))
     changed_b, changed_a = found_b, found_a  # the findings that may be new or resolved
