@@ -495,6 +495,15 @@ def _extract(
         except NoPersonError:
             return square, None
 
+    roomier = head_room_region((info.width, info.height))
+
+    def with_head_room() -> tuple[PoseTrack, CameraEstimator | None] | None:
+        """The model's pass on the frame with room above it (None: nobody found there either)."""
+        try:
+            return run(roomier, 1, False)
+        except NoPersonError:
+            return None
+
     used: ModelRegion | None = None  # what the model was shown of each frame (None: the whole frame)
     if max_people > 1 and not np.isfinite(scan_s):
         # asked to scan the whole clip: the multi-pose landmarker gives every frame's landmarks, which
@@ -514,11 +523,7 @@ def _extract(
         except NoPersonError as exc:
             nobody = exc
         if nobody is not None:  # the head above the frame? look with room above it; too small? look in squares
-            roomier = head_room_region((info.width, info.height))
-            try:
-                taller: tuple[PoseTrack, CameraEstimator | None] | None = run(roomier, 1, False)
-            except NoPersonError:
-                taller = None
+            taller = with_head_room()
             if taller is not None and taller[0].detection_rate >= HEAD_ROOM_BELOW_DETECTION:
                 (track, estimator), used = taller, roomier
             else:  # a small runner, or one glimpsed late with room above: look in squares too, keep what finds more
@@ -551,13 +556,9 @@ def _extract(
         if closer.detection_rate > track.detection_rate or (used is None and closer.detection_rate == track.detection_rate):
             track, estimator, used = closer, closer_estimator, box
     elif used is None and people == 1 and not crossing and _found_from_first_sighting(track) < HEAD_ROOM_BELOW_DETECTION:
-        roomier = head_room_region((info.width, info.height))  # the head above the frame? show the detector room
-        try:
-            taller, taller_estimator = run(roomier, 1, False)
-        except NoPersonError:
-            taller = None
-        if taller is not None and taller.detection_rate > track.detection_rate:
-            track, estimator, used = taller, taller_estimator, roomier
+        taller = with_head_room()  # the head above the frame? show the detector room
+        if taller is not None and taller[0].detection_rate > track.detection_rate:
+            (track, estimator), used = taller, roomier
     if people == 1 and not backed:  # one person: a fresh single-pose tracker started on the runner follows the runner
         with _native_stderr_silenced():
             track = _tracked_back(path, model, track, start_s=start_s, end_s=end_s, fps_override=fps_override,
