@@ -108,7 +108,7 @@ def write_annotated(
     started = time.perf_counter()
     annotators = list(default_annotators() if annotators is None else annotators)
     info = probe_video(video_path)
-    file_fps = slow_motion_timing(data.fps, info)[1] if data.fps > info.fps * 1.001 else info.fps  # as the pose stage scaled it
+    file_fps = slow_motion_timing(data.fps, info)[1]  # the rate the pose stage scaled its times from
     start_s, end_s, override = _decode_window(data, file_fps, data.fps, *(time_range_s or (None, None)))
     first_frame, last_frame = int(data.frame_indices[0]), int(data.frame_indices[-1])
 
