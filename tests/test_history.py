@@ -248,7 +248,23 @@ def test_trend_captions_give_the_smallest_change_the_comparisons_counted(squad_p
     rates = {rec.result.video.fps for r in history.runners for rec in r.recordings}
     assert len(rates) == 1
     smallest = max(0.02, 1.5 / rates.pop())  # contact time is timed to a fraction of a frame
-    assert f"Contact time</b> – lower is better; changes under {round(smallest, 3):g} s are not counted" in text
+    assert f"Contact time</b> – lower is better; changes under {round(1000 * smallest, 3):g} ms are not counted" in text
+
+
+def test_contact_time_is_given_in_ms_as_the_reports_give_it(squad_page):
+    """The page gave contact time as "0.32" (s) beside reports and terminal tables giving "317 ms" (a newcomer's
+    test): its row, values and change are in ms."""
+    page, history = squad_page
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    ana = history.runner("Ana")
+    trend = ana.trend("contact_time_s")
+    first, latest, change = trend.points[0].median, trend.latest.median, trend.latest.since_previous
+    assert None not in (first, latest) and change is not None and change.difference is not None
+    row = re.search(r"Contact time \(ms\)</td><td>([^<]*)</td><td>([^<]*)</td><td>(.*?)</td>", text)
+    assert row is not None, "no contact-time row in ms"
+    assert row.group(1) == f"{1000 * first:.0f}" and row.group(2) == f"{1000 * latest:.0f}"
+    assert f"({1000 * change.difference:+.0f} [" in row.group(3).replace(" ", "").replace("[", " [")
+    assert "Contact time (s)" not in text
 
 
 def test_recordings_of_one_day_keep_the_order_they_were_given_in(squad_out, tmp_path):

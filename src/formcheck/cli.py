@@ -31,6 +31,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer 0.28 
 from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
+from .rounding import shown_unit, unit_digits
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -354,17 +355,6 @@ SUMMARY_METRICS = (
 _PER_UNIT = {"ms": 1000.0}  # a table unit whose value is stored in another (contact time: s in the files)
 
 
-def _shown_unit(unit: str) -> tuple[str, float]:
-    """The unit a terminal table gives a metric stored in ``unit``, and the factor: times in ms, as analyze's table and
-    the reports give them (compare's table gave contact time in s, a newcomer's test)."""
-    return ("ms", 1000.0) if unit == "s" else (unit, 1.0)
-
-
-def _digits(unit: str) -> int:
-    """Decimals to print for a unit: no more than the measurement carries (s: 0.01, deg/s: 1, else 0.1)."""
-    return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min", "ms") else 1
-
-
 def _check_facing(facing: str | None) -> str | None:
     """--facing as the library takes it ('Left' and 'RIGHT' too: a runner types what they see)."""
     if facing is None:
@@ -509,7 +499,7 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
         table.add_column(f"{side}{' (near)' if side == result.near_side else ' (far)'}: median [IQR], confidence")
     for key, label, unit in SUMMARY_METRICS:
         cells = []
-        d, k = _digits(unit), _PER_UNIT.get(unit, 1.0)
+        d, k = unit_digits(unit), _PER_UNIT.get(unit, 1.0)
         for side in ("left", "right"):
             v = s.side(side).metric(key)
             cells.append("-" if v.median is None or v.iqr is None
@@ -653,8 +643,8 @@ def compare(
     table.add_column("verdict", ratio=1)
     colour = {"improved": "green", "worse": "red"}
     for c in comparison.shown_changes():
-        unit, k = _shown_unit(c.unit)
-        d = _digits(unit)
+        unit, k = shown_unit(c.unit)
+        d = unit_digits(unit)
         dc = c.change_digits(d, k)
         change = "-" if c.difference is None else \
             f"{_signed(k * c.difference, dc)} [{_signed(k * c.ci95[0], d)}, {_signed(k * c.ci95[1], d)}]"
@@ -828,8 +818,8 @@ def history(
     def verdict(change: Any) -> str:
         if change is None:
             return "-"
-        unit, k = _shown_unit(change.unit)  # contact time in ms, as the row's values (it read "317 -> 307 (+0.01)")
-        d = _digits(unit)
+        unit, k = shown_unit(change.unit)  # contact time in ms, as the row's values (it read "317 -> 307 (+0.01)")
+        d = unit_digits(unit)
         diff = "" if change.difference is None else f" ({_signed(k * change.difference, change.change_digits(d, k))})"
         return f"[{colour[change.verdict]}]{change.verdict}[/]{diff}" if change.verdict in colour else f"{change.verdict}{diff}"
 
@@ -851,8 +841,8 @@ def history(
         for column in ("metric", "first", "latest", "since previous", "since first"):
             table.add_column(column)
         for t in r.trends:  # both legs, then each leg alone under it, as compare shows them
-            unit, k = _shown_unit(t.spec.unit)
-            d = _digits(unit)
+            unit, k = shown_unit(t.spec.unit)
+            d = unit_digits(unit)
             for row in (t, *(leg for leg in r.leg_trends if leg.key == t.key)):
                 first, latest = (("-" if p.median is None else _plain(k * p.median, d)) for p in (row.points[0], row.latest))
                 name = f"{t.spec.label} ({unit})" if row.side == "both" else f"  {row.side} leg"

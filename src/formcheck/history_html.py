@@ -24,6 +24,7 @@ from .geometry import SIDES
 from .history import History, RunnerHistory, Trend, finding_text, not_analysed_text, relative_link
 from .report_html import _e, _page, data_uri
 from .report_model import fmt
+from .rounding import shown_unit, unit_digits
 
 # compare's per-step cadence is judged against the clip cadence's finding
 _SPEC_FOR_METRIC = {spec.metric: spec for spec in FINDING_SPECS.values()} | {"step_cadence_spm": FINDING_SPECS["low_cadence"]}
@@ -44,17 +45,15 @@ td.l,th.l{text-align:left;white-space:normal}
 </style>"""
 
 
-def _digits(unit: str) -> int:
-    return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min") else 1
-
-
 def _fmt(value: float | None, unit: str) -> str:
-    return fmt(value, _digits(unit))  # an en dash when missing; no "-0.0" (a reviewer's catch)
+    """A value stored in ``unit`` as the page shows it (contact time in ms); an en dash when missing, no "-0.0"."""
+    shown, k = shown_unit(unit)
+    return fmt(None if value is None else k * value, unit_digits(shown))
 
 
-def bands(spec: FindingSpec) -> list[tuple[float, float, str]]:
-    """(low, high, severity) value ranges of a finding's levels (infinite at the open end)."""
-    limits = list(spec.limits)
+def bands(spec: FindingSpec, scale: float = 1.0) -> list[tuple[float, float, str]]:
+    """(low, high, severity) value ranges of a finding's levels (infinite at the open end), x ``scale``."""
+    limits = [scale * lim for lim in spec.limits]
     out = []
     for i, lim in enumerate(limits):
         nxt = limits[i + 1] if i + 1 < len(limits) else (np.inf if spec.higher_is_worse else -np.inf)
@@ -75,10 +74,11 @@ def trend_plot(dates: Sequence[dt.date], medians: Sequence[float | None], iqrs: 
     leg leaves a gap in its line."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter
 
+    unit, k = shown_unit(unit)  # contact time plotted in ms, as the tables beside it give it
     x = np.array(dates, dtype="datetime64[D]").astype(dt.date)
-    med = np.array([np.nan if m is None else m for m in medians], dtype=float)
-    lo = np.array([np.nan if q is None else q[0] for q in iqrs], dtype=float)
-    hi = np.array([np.nan if q is None else q[1] for q in iqrs], dtype=float)
+    med = k * np.array([np.nan if m is None else m for m in medians], dtype=float)
+    lo = k * np.array([np.nan if q is None else q[0] for q in iqrs], dtype=float)
+    hi = k * np.array([np.nan if q is None else q[1] for q in iqrs], dtype=float)
     with matplotlib.rc_context(plots._STYLE):
         fig = plots._figure((5.2, 3.6))
         ax = fig.subplots()
@@ -90,7 +90,7 @@ def trend_plot(dates: Sequence[dt.date], medians: Sequence[float | None], iqrs: 
             values = np.concatenate([med[ok], lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
             colours = plots.side_colors(None)
             for side, leg_medians in (legs or {}).items():
-                leg = np.array([np.nan if m is None else m for m in leg_medians], dtype=float)
+                leg = k * np.array([np.nan if m is None else m for m in leg_medians], dtype=float)
                 seen = np.isfinite(leg)
                 if seen.any():
                     marker = "<" if side == "left" else ">"
@@ -110,12 +110,12 @@ def trend_plot(dates: Sequence[dt.date], medians: Sequence[float | None], iqrs: 
             ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center")
             y0, y1 = 0.0, 1.0
         if spec is not None:
-            first = spec.limits[0]
+            first = k * spec.limits[0]
             y0, y1 = min(y0, first), max(y1, first)
-        pad = max(0.12 * (y1 - y0), 1e-3 if unit == "s" else 1.0)
+        pad = max(0.12 * (y1 - y0), 1.0)
         y0, y1 = y0 - pad, y1 + pad
         if spec is not None:
-            for low, high, severity in bands(spec):
+            for low, high, severity in bands(spec, k):
                 if high > y0 and low < y1:
                     ax.axhspan(max(low, y0), min(high, y1), color=BAND_COLORS[severity], alpha=0.13, linewidth=0)
                     ax.text(1.0, (max(low, y0) + min(high, y1)) / 2, f" {severity}", transform=ax.get_yaxis_transform(),
@@ -143,10 +143,11 @@ def _verdict_html(change: MetricChange | None) -> str:
         return '<span class="calm">first recording</span>'
     text = _e(change.verdict)
     if change.difference is not None and change.ci95 is not None:
-        d, ci = _digits(change.unit), change.ci95
+        unit, k = shown_unit(change.unit)
+        d, ci = unit_digits(unit), change.ci95
         # fmt: a bound that rounds to zero reads "+0", not "-0" (as compare's terminal table; a reviewer saw "[-0, +5]")
-        text += (f" ({fmt(change.difference, change.change_digits(d), signed=True)} "
-                 f"[{fmt(ci[0], d, signed=True)}, {fmt(ci[1], d, signed=True)}])")
+        text += (f" ({fmt(k * change.difference, change.change_digits(d, k), signed=True)} "
+                 f"[{fmt(k * ci[0], d, signed=True)}, {fmt(k * ci[1], d, signed=True)}])")
     cls = _VERDICT_CLASS.get(change.verdict, "")
     return f'<span class="{cls}">{text}</span>' if cls else text
 
@@ -200,7 +201,7 @@ def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
     for t in r.trends:  # both legs, then each leg alone under it, as compare shows them
         for row in (t, *(leg for leg in r.leg_trends if leg.key == t.key)):
             first, last = row.points[0], row.latest
-            name = f"{t.spec.label} ({t.spec.unit})" if row.side == "both" else f"\u2003{row.side} leg"
+            name = f"{t.spec.label} ({shown_unit(t.spec.unit)[0]})" if row.side == "both" else f"\u2003{row.side} leg"
             change_rows.append([_e(name), _fmt(first.median, t.spec.unit), _fmt(last.median, t.spec.unit),
                                 _verdict_html(last.since_previous), _verdict_html(last.since_first)])
     out.append(f"<h3>Changes (latest: {_e(r.latest.date)})</h3>"
@@ -226,9 +227,10 @@ def _trend_caption(t: Trend, spec: FindingSpec | None) -> str:
               "vertical": "nearer vertical is better"}[t.spec.better]
     # the smallest change counted as the comparisons used it: timing metrics' grows with the frame period
     # (formcheck.compare.sdc_for; the page said 0.02 s where 60 fps clips were judged on 0.025 s, a newcomer's test)
-    used = sorted({round(c.sdc, 3) for p in t.points for c in (p.since_previous, p.since_first) if c is not None and c.sdc})
-    sdc = f"{used[0]:g}" if len(used) == 1 else f"{used[0]:g}-{used[-1]:g}" if used else f"{t.spec.sdc:g}"
-    text = f"<b>{_e(t.spec.label)}</b> – {_e(better)}; changes under {sdc} {_e(t.spec.unit)} are not counted."
+    unit, k = shown_unit(t.spec.unit)
+    used = sorted({round(k * c.sdc, 3) for p in t.points for c in (p.since_previous, p.since_first) if c is not None and c.sdc})
+    sdc = f"{used[0]:g}" if len(used) == 1 else f"{used[0]:g}-{used[-1]:g}" if used else f"{k * t.spec.sdc:g}"
+    text = f"<b>{_e(t.spec.label)}</b> – {_e(better)}; changes under {sdc} {_e(unit)} are not counted."
     if spec is not None:
         text += f" Shaded: the {_e(spec.flag_label)} finding's levels."
     return text

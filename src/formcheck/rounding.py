@@ -19,4 +19,16 @@ def rounded(v: float, digits: int) -> float:
     return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)) + 0.0  # -0.0 + 0.0 is 0.0
 
 
-__all__ = ["rounded"]
+def shown_unit(unit: str) -> tuple[str, float]:
+    """The unit a table or page gives a metric stored in ``unit``, and the factor from one to the other: times in ms,
+    as analyze's table, compare and the report give them (the files keep seconds). compare's table once gave contact
+    time in s, and history.html "0.32" beside the report's "317 ms" (newcomers' tests)."""
+    return ("ms", 1000.0) if unit == "s" else (unit, 1.0)
+
+
+def unit_digits(unit: str) -> int:
+    """Decimals to print for a unit: no more than the measurement carries (s: 0.01; ms, deg/s, steps/min: 1; else 0.1)."""
+    return 2 if unit == "s" else 0 if unit in ("deg/s", "steps/min", "ms") else 1
+
+
+__all__ = ["rounded", "shown_unit", "unit_digits"]
