@@ -493,3 +493,37 @@ def test_asymmetry_percentage_only_for_medians_of_one_sign() -> None:
     asym = summarise(steps("left", -8.5, 0.30) + steps("right", 12.5, 0.25))["asymmetry"]
     assert asym["shank_angle_deg"] == {"left_minus_right": -21.0, "pct": None}
     assert asym["contact_time_s"]["pct"] == pytest.approx(100 * 0.05 / 0.275, abs=0.1)  # 18.2 %
+
+
+def test_a_toe_off_lent_by_the_other_leg_gives_no_contact_or_flight_time():
+    """A leg whose toe-offs were placed at the other leg's median contact time
+    (events.toe_offs_by_the_better_seen_leg) has no contact time of its own: a newcomer's 5 s cut of
+    treadmill_side_01 read the far leg "348 ms [348, 348]", the near leg's median to the ms, with a "mild long ground
+    contact" graded on it and flights down to -122 ms. Such a step lists no contact or flight time; the other leg's,
+    and the step's own overstride, stay as measured (a 60 fps model runner)."""
+    from dataclasses import replace
+
+    from formcheck.clean import clean_track
+    from formcheck.com import segment_weighted_com
+    from formcheck.events import OTHER_LEG_CONTACT_TIME, detect_events
+    from formcheck.geometry import hip_midpoint, near_side
+    from formcheck.metrics import step_metrics
+    from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
+
+    gait = simulate_gait(GaitParams(fps=60, duration_s=4.0))
+    cleaned = clean_track(to_pose_track(gait))
+    ct = cleaned.track
+    facing = gait.params.facing
+    events = detect_events(ct, facing, light=cleaned.light, filled=cleaned.filled)
+    lent = replace(events, steps=[replace(s, doubts=(*s.doubts, OTHER_LEG_CONTACT_TIME)) if s.side == "left" else s
+                                  for s in events.steps])
+    args = (segment_weighted_com(ct.keypoints_px), hip_midpoint(ct.keypoints_px), facing, near_side(facing))
+    before = step_metrics(ct, events, *args, light=cleaned.light)
+    after = step_metrics(ct, lent, *args, light=cleaned.light)
+    assert [m.side for m in before] == [m.side for m in after] and {m.side for m in after} == {"left", "right"}
+    for b, a in zip(before, after, strict=True):
+        if a.side == "left":
+            assert b.contact_time_s is not None and a.contact_time_s is None and a.flight_time_s is None
+        else:
+            assert (a.contact_time_s, a.flight_time_s) == (b.contact_time_s, b.flight_time_s)
+        assert a.overstride_pct_leg == b.overstride_pct_leg

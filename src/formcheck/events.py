@@ -845,7 +845,8 @@ def toe_offs_by_the_better_seen_leg(steps: list[StepEvents], trust: dict[str, fl
     the near leg swings past it, a 120 fps far leg read at 0.62 of its true contact time. Where the better seen leg is
     well seen (``well_seen_visibility``) with ``offset_min_landings`` or more such stances, the other leg's toe-offs
     are its contacts plus that leg's median contact time (``toe_off_method="rhythm"``), marked uncertain: the true
-    asymmetry, if any, is lost, but it is a fraction of the error caught.
+    asymmetry, if any, is lost, but it is a fraction of the error caught. Such a step lists no contact or flight time
+    (formcheck.metrics): they would be the other leg's copied.
     """
     better, worse = sorted(SIDES, key=lambda side: -trust[side])
     if trust[better] < p.well_seen_visibility:
