@@ -166,6 +166,22 @@ def test_a_facing_the_clip_contradicts_is_refused(synthetic_analysis):
     assert analyze_track(to_pose_track(g, noise_px=1.0), facing="left").facing_source == "given"
 
 
+@pytest.mark.parametrize("height_cm", [1.78, 5.9, -5.0, 5000.0])
+def test_the_api_refuses_a_height_not_in_cm_before_any_work(synthetic_analysis, height_cm, tmp_path):
+    """The CLI refused --height 1.78; the API took it and gave overstride in cm ~100x too small (0.19 cm; 5000:
+    532 cm), a newcomer's test. analyze refuses it before the pose model runs (the file is not even opened), as
+    analyze_track does."""
+    from formcheck import analyze
+
+    g, _ = synthetic_analysis
+    with pytest.raises(ValueError, match=r"is not a height in cm \(80-250\): give it in centimetres"):
+        analyze_track(to_pose_track(g, noise_px=1.0), height_cm=height_cm)
+    with pytest.raises(ValueError, match="not a height in cm"):
+        analyze(tmp_path / "no such clip.mp4", height_cm=height_cm)
+    with pytest.raises(ValueError, match="facing must be 'left' or 'right'"):
+        analyze(tmp_path / "no such clip.mp4", facing="up")
+
+
 def test_too_short_clip_is_refused():
     g = simulate_gait(GaitParams(fps=30, duration_s=1.0))
     with pytest.raises(AnalysisError, match="steps"):

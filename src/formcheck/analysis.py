@@ -46,6 +46,26 @@ FACING_CONTRADICTED_CONFIDENCE = 0.6
 # ~0.42 s): --fps 60 on treadmill_side_01, which plays in real time at 30 fps, was analysed at 0.36 s strides read as
 # 0.71 s ones (every other step found, 9 of 33), overstride 9.7 % leg against 23 % (a newcomer's test).
 MIN_STRIDE_S = 0.4
+# A runner's height in cm (the CLI's --height and a manifest's height_cm take the same range): one typed in metres or
+# feet (1.78, 5.9) is refused, as the API once took it and gave overstride in cm ~100x too large (a newcomer's test).
+HEIGHT_RANGE_CM = (80.0, 250.0)
+
+
+def height_problem(height_cm: float | None) -> str | None:
+    """Why ``height_cm`` is no runner's height in cm, or None (also None when not given)."""
+    lo, hi = HEIGHT_RANGE_CM
+    if height_cm is None or lo <= height_cm <= hi:
+        return None
+    return f"{height_cm:g} is not a height in cm ({lo:g}-{hi:g}): give it in centimetres"
+
+
+def check_options(height_cm: float | None, facing: str | None) -> None:
+    """Refuse, before any work, a height not in cm or a direction other than 'left'/'right' (ValueError)."""
+    problem = height_problem(height_cm)
+    if problem:
+        raise ValueError(f"height_cm: {problem}, e.g. height_cm=178")
+    if facing is not None and facing not in ("left", "right"):
+        raise ValueError("facing must be 'left' or 'right'")
 
 
 class AnalysisError(Exception):
@@ -179,6 +199,7 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     A walking clip is refused (formcheck.quality.gait_kind) unless ``allow_walking``: then it is analysed
     with the running-specific findings switched off (one "walking" note instead) and a warning.
     """
+    check_options(height_cm, facing)
     if track.n_frames < 10:  # a one-frame clip of a runner said "no runner found" (a newcomer's test)
         raise AnalysisError(f"cannot analyse this clip: it has {track.n_frames} frame{'s' if track.n_frames != 1 else ''} "
                             f"({track.n_frames / track.fps:.2f} s); film 10 s or more of steady running")
@@ -216,8 +237,6 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
         _, _, refuse = quality_checks(track, cleaned, 0, 1.0, gait=gait, view=view, direction=passes)
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
     direction = detect_direction(ct)
-    if facing is not None and facing not in ("left", "right"):
-        raise ValueError("facing must be 'left' or 'right'")
     if facing is not None and facing != direction.facing and direction.confidence >= FACING_CONTRADICTED_CONFIDENCE:
         raise FacingContradictedError(facing, direction)
     face = facing or direction.facing
@@ -384,6 +403,7 @@ def analyze(
     """
     from .pose import default_model_path, extract_pose_and_camera, extract_pose_track
 
+    check_options(height_cm, facing)  # before the pose model's work
     options = {"model_path": model or default_model_path(), "start_s": start_s, "end_s": end_s, "fps_override": fps, "progress": progress}
     if not check_camera:
         return analyze_track(extract_pose_track(path, **options), height_cm=height_cm, facing=facing, allow_walking=allow_walking)

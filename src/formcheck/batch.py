@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .analysis import HEIGHT_RANGE_CM  # as the CLI's --height
 from .atomic import LOCK_NAME, OutputBusyError, OutputPathError, write_text_atomic
 from .exit_codes import (
     EXIT_BAD_INPUT,
@@ -66,7 +67,6 @@ MARKER = "batch.json"  # in each clip's folder: what it was made from (the resum
 CSV_COLUMNS = ("path", "runner", "date", "output", "status", "exit_code", "message", "seconds", "note")
 UNKNOWN_RUNNER = "unknown"
 PARTITION = "runner"  # OUTDIR/runner=NAME/: a Hive partition (formcheck.store.PARTITION_KEY)
-HEIGHT_RANGE_CM = (80.0, 250.0)  # as the CLI's --height
 
 DONE, FAILED, SKIPPED, INTERRUPTED = "done", "failed", "skipped (already done)", "interrupted"
 

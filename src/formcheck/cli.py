@@ -330,11 +330,11 @@ def pose(
 # ------------------------------------------------------------------ analyze / compare
 def _height_cm(value: float | None) -> float | None:
     """--height is in cm: a height in feet or metres (5.9, 1.78) gets a usage error that says so."""
-    from .batch import HEIGHT_RANGE_CM  # a manifest's height_cm column takes the same range
+    from .analysis import height_problem  # the API and a manifest's height_cm column take the same range
 
-    lo, hi = HEIGHT_RANGE_CM
-    if value is not None and not lo <= value <= hi:
-        raise typer.BadParameter(f"{value:g} is not a height in cm ({lo:g}-{hi:g}): give it in centimetres, e.g. --height 178")
+    problem = height_problem(value)
+    if problem:
+        raise typer.BadParameter(f"{problem}, e.g. --height 178")
     return value
 
 
