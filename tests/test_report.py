@@ -451,7 +451,7 @@ def test_a_trimmed_run_says_where_in_the_file_it_starts() -> None:
     from formcheck.result import VideoInfo
 
     trimmed = AnalysisResult(video=VideoInfo(fps=30.0, frame_count=180, duration_s=6.0, first_frame=180))
-    said = "frames 180-359 of the file (the annotated clip starts at frame 180; the table gives the file's frames)"
+    said = "frames 180-359 of the file (the analysis, and any annotated clip of it, start at frame 180; the table gives the file's frames)"
     assert f"6.0 s at 30 fps, {said}" in _subtitle(trimmed)[0]
     # with --fps 240 (8x slow motion) the rate saved is the real one: frame 180 of the file is not 0.75 s into it
     slow = AnalysisResult(video=VideoInfo(fps=240.0, frame_count=180, duration_s=0.75, first_frame=180))
@@ -474,6 +474,26 @@ def test_the_thigh_plot_marks_toe_off_where_the_steps_put_it():
         st = analysis.events.for_side(side)
         share = [100 * (a.toe_off_at_s - a.contact_at_s) / (b.contact_at_s - a.contact_at_s) for a, b in zip(st, st[1:])]
         assert np.nanmedian(pcts[side]) == pytest.approx(np.median(share), abs=0.5)
+
+
+def test_the_thigh_plots_toe_off_label_gives_the_cards_figure(monkeypatch):
+    """The card said "At toe-off: +12°" and the plot beside it "toe-off +13°": the average curve at the median
+    toe-off is not the median of the steps' values (a newcomer's test). The label gives the leg's reported median,
+    rounded as the card rounds it; the curve's value only when the leg has none."""
+    from matplotlib.axes import Axes
+
+    from formcheck import plots
+    from formcheck.report_model import fmt
+    from formcheck.report_view import report_plots
+
+    analysis = analyze_track(to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=8, hip_extension_deg=12.5)), noise_px=1.0))
+    said: list[str] = []
+    real = Axes.annotate
+    monkeypatch.setattr(Axes, "annotate", lambda self, text, *a, **k: (said.append(text), real(self, text, *a, **k))[1])
+    report_plots(analysis.result, analysis, plots.side_colors(analysis.result.near_side))
+    medians = [analysis.result.summary.side(side).metric("hip_extension_deg").median for side in ("left", "right")]
+    assert None not in medians
+    assert sorted(t for t in said if t.startswith("toe-off")) == sorted(f"toe-off {fmt(m, 0, signed=True)}°" for m in medians)
 
 
 @pytest.mark.parametrize(("counts", "said"), [((8, 8), "both feet: each foot's median, averaged"), ((8, 2), "left foot's median"),

@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .geometry import SIDES
+from .rounding import rounded
 
 
 # Okabe-Ito palette: distinguishable with every common colour-vision deficiency.
@@ -161,10 +162,14 @@ def thigh_cycle_plot(
     colors: Mapping[str, str] | None = None,
     near_side: str | None = None,
     title: str = "Thigh angle over the stride",
+    toe_off_deg: Mapping[str, float | None] | None = None,
 ) -> bytes:
     """Mean thigh angle per side over the gait cycle, band = ±1 SD over strides, toe-off marked.
 
     ``curves[side]`` is (n_cycles, n_points) as from :func:`gait_cycle_curves`; sides with no cycles are skipped.
+    ``toe_off_deg``: the leg's reported hip extension at toe-off (median of its steps), which the toe-off's label then
+    gives; the average curve at the median toe-off reads a degree or so from it, and the page said "+12°" in its card
+    beside "toe-off +13°" here (a newcomer's test). Without it, the curve's value.
     """
     colors = dict(colors or side_colors(near_side))
     with matplotlib.rc_context(_STYLE):
@@ -199,7 +204,9 @@ def thigh_cycle_plot(
                 ax.plot([p], [y], marker="o", markersize=11, color=col, markeredgecolor="white", markeredgewidth=1.5)
                 # labels at the top, left leg's left of its line and right leg's right of it: never on top of each other
                 left_label = side == first
-                ax.annotate(f"toe-off {y:+.0f}°", (p, 0.97), xycoords=("data", "axes fraction"),
+                said = (toe_off_deg or {}).get(side)
+                shown = rounded(said if said is not None and np.isfinite(said) else y, 0)  # the page's rounding
+                ax.annotate(f"toe-off {shown:+.0f}°", (p, 0.97), xycoords=("data", "axes fraction"),
                             xytext=(-6 if left_label else 6, 0), textcoords="offset points", va="top",
                             ha="right" if left_label else "left", color=col, fontsize=14, fontweight="bold",
                             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})

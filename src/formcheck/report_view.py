@@ -23,7 +23,7 @@ from . import plots
 from .analysis import Analysis
 from .compare import Comparison
 from .findings import FINDING_SPECS, Finding
-from .geometry import thigh_angle_deg
+from .geometry import SIDES, thigh_angle_deg
 from .metrics import track_position
 from .report_model import Card, FindingView, Image, ReportModel, fmt, num
 from .rounding import rounded
@@ -288,7 +288,8 @@ def report_plots(result: AnalysisResult, analysis: Analysis | None = None, color
         curves, pcts = thigh_cycle_curves(result, analysis)
         out.append(Image(
             "Thigh angle over the stride",
-            plots.thigh_cycle_plot(curves, pcts, colors=colors, near_side=near),
+            plots.thigh_cycle_plot(curves, pcts, colors=colors, near_side=near,
+                                   toe_off_deg={side: result.summary.side(side).metric("hip_extension_deg").median for side in SIDES}),
             "Line = average stride per leg, band = stride-to-stride spread, dashed line and dot = toe-off. "
             "Above zero the knee is behind the hip (extension); the higher the curve near toe-off, the more hip extension.",
             alt="Thigh angle over the gait cycle, left and right leg"))
@@ -379,8 +380,9 @@ def _subtitle(result: AnalysisResult) -> tuple[str, ...]:
         if v.first_frame:  # --start: the table's frames and times are the file's, the annotated clip starts here
             # frames, not seconds: with --fps the rate saved is the real one, not the file's (a reviewer's catch)
             last = v.first_frame + max(0, v.frame_count - 1)
-            bits[-1] += (f", frames {v.first_frame}-{last} of the file (the annotated clip starts at frame "
-                         f"{v.first_frame}; the table gives the file's frames)")
+            # "any": the page said "the annotated clip starts at ..." of a run made with --no-video (a newcomer's test)
+            bits[-1] += (f", frames {v.first_frame}-{last} of the file (the analysis, and any annotated clip of it, "
+                         f"start at frame {v.first_frame}; the table gives the file's frames)")
     if result.facing:
         gait = "walking" if result.summary.walking else "running"  # a walk analysed with --allow-walking
         bits.append(f"{gait} toward image {result.facing} ({result.near_side} leg nearer the camera)")
