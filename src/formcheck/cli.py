@@ -245,7 +245,7 @@ def frame_progress(description: str, quiet: bool) -> Iterator[Callable[[int, int
 VideoArg = Annotated[Path, typer.Argument(metavar="VIDEO", help="Side-view running clip (MP4/MOV/...), filmed from the side.", show_default=False)]
 ModelOpt = Annotated[Path | None, typer.Option("--model", help="A MediaPipe pose_landmarker .task file (lite/full/heavy). Default: the bundled full model.")]
 StartOpt = Annotated[float | None, typer.Option("--start", min=0.0, help="Start at this time (seconds of the clip as it plays).")]
-EndOpt = Annotated[float | None, typer.Option("--end", min=0.0, help="Stop at this time (seconds of the clip as it plays).")]
+EndOpt = Annotated[float | None, typer.Option("--end", min=0.0, help="Stop at this time (seconds of the clip as it plays; a frame at exactly this time is included).")]
 FpsOpt = Annotated[
     float | None,
     # no min/max here: formcheck.exit_codes.fps_problem checks it against the file and says the allowed range
@@ -528,7 +528,8 @@ def analyze(
     outdir: Annotated[Path | None, typer.Option("--output", "-o", help="Output folder (default: VIDEO name + _formcheck, in the current folder).")] = None,
     height: HeightOpt = None,
     facing: FacingOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis JSON to stdout (files are still written).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis JSON to stdout (files are still written) and nothing else: "
+                                                               "its warnings are in quality.warnings; an error still goes to stderr.")] = False,
     no_video: Annotated[bool, typer.Option("--no-video", help="Skip the annotated clip (stills and report are still made).")] = False,
     video_scale: Annotated[float, typer.Option("--video-scale", min=0.1, max=1.0, help="Resize the annotated clip (e.g. 0.5).")] = 1.0,
     slowmo_contacts: Annotated[int, typer.Option("--slowmo-contacts", min=0, max=60, help="Hold each foot contact for this many extra frames in the annotated clip.")] = 0,
@@ -590,7 +591,8 @@ def compare(
     facing: FacingOpt = None,
     no_video: Annotated[bool, typer.Option("--no-video", help="Skip the side-by-side clip.")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print compare.json to stdout.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print compare.json to stdout and nothing else (its warnings are in it); an error still "
+                                                               "goes to stderr.")] = False,
     model: ModelOpt = None,
     fps: FpsOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Compare runs that cannot fairly be compared (walking vs running, different pace, camera or scale).")] = False,
