@@ -306,6 +306,20 @@ def test_comparability_warnings() -> None:
     assert "older than 0.2" not in warnings
 
 
+def test_runs_analysed_at_two_heights_are_warned_about() -> None:
+    """compare with --height 150 against a saved analysis.json made with 178: the saved run keeps its height, the new
+    one takes 150, and the two reports' cm figures sat on two scales with no word of it (a newcomer's test)."""
+    import dataclasses
+
+    from formcheck.compare import comparability_warnings
+
+    a = _analysis(_steps({"overstride_pct_leg": [1.0, 2.0, 3.0]}))
+    tall, short = dataclasses.replace(a, height_cm=178.0), dataclasses.replace(a, height_cm=150.0)
+    assert "178 cm before and 150 cm after" in " ".join(comparability_warnings(tall, short))
+    for same in ((tall, tall), (a, tall), (a, a)):
+        assert "runner's height" not in " ".join(comparability_warnings(*same))
+
+
 @pytest.mark.parametrize(("key", "now", "then", "since"), [
     ("overstride_heel", "back_of_heel", "landmark", "0.2"),  # measured to MediaPipe's heel landmark (~3 % leg more)
     ("overstride_read", "reach", "instant", "0.4"),  # the heel where it was at the detected contact instant

@@ -339,6 +339,9 @@ def _height_cm(value: float | None) -> float | None:
 
 
 HeightOpt = Annotated[float | None, typer.Option("--height", callback=_height_cm, help="Runner's height in cm (80-250): overstride also in cm.")]
+CompareHeightOpt = Annotated[float | None, typer.Option("--height", callback=_height_cm, help=(
+    "Runner's height in cm (80-250) for the runs analysed now: their reports give overstride also in cm. A saved "
+    "analysis.json keeps the height it was made with; the table compares % leg."))]
 FacingOpt = Annotated[str | None, typer.Option("--facing", help="Running direction in the image: 'left' or 'right' (default: detected). For clips whose "
                                                    "direction the detection is unsure of; one the clip clearly contradicts is refused.")]
 SUMMARY_METRICS = (
@@ -587,7 +590,7 @@ def compare(
     after: Annotated[Path, typer.Argument(metavar="AFTER", help="Later run: a video, a pose track (.npz), a saved analysis.json "
                                           "or the folder `analyze -o` wrote it to.", show_default=False)],
     outdir: Annotated[Path, typer.Option("--output", "-o", help="Output folder for compare.json, compare.mp4, report.html.")] = Path("formcheck_compare"),
-    height: HeightOpt = None,
+    height: CompareHeightOpt = None,
     facing: FacingOpt = None,
     no_video: Annotated[bool, typer.Option("--no-video", help="Skip the side-by-side clip.")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,

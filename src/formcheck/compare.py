@@ -458,6 +458,12 @@ def comparability_warnings(before: AnalysisResult, after: AnalysisResult, *, ref
         )
     if before.mode != after.mode:
         warnings.append(f"{before.mode} vs {after.mode} running: treadmill and overground form differ")
+    heights = (before.height_cm, after.height_cm)
+    if None not in heights and abs(heights[0] - heights[1]) > 0.5:
+        # a saved analysis.json keeps the height it was made with; --height sets only the runs analysed now (a
+        # newcomer's compare read "+20 cm" before and "+17 cm" after on one scale each, with no word of it)
+        warnings.append(f"the runner's height was {heights[0]:g} cm before and {heights[1]:g} cm after: each report's overstride "
+                        "in cm is on its own scale; the % leg figures compare")
     for key, now, since, then in OVERSTRIDE_MEASURES:
         if getattr(before, key) != getattr(after, key):
             old = "before" if getattr(before, key) != now else "after"
