@@ -272,8 +272,8 @@ def side_on_stretch(track: PoseTrack) -> tuple[int, int] | None:
     side-on (or the reverse). Per frame, the body's width (shoulder and hip width over trunk length, as in
     :func:`view_check`; a running median over SIDE_ON_SMOOTH_S) must be at most SIDE_ON_MAX_WIDTH: 5-95 % of
     the frames of the real side-view clips in ../shared read 0.02-0.36 unsmoothed (medians 0.05-0.17), a body
-    turned 45 degrees about 0.37. Returns None when at least SIDE_ON_MAX_KEPT of the clip is side-on (nothing
-    to cut), or no side-on stretch lasts SIDE_ON_MIN_S.
+    turned 45 degrees about 0.37. Returns None when at least SIDE_ON_MAX_KEPT of the frames the runner is found in
+    are side-on (nothing to cut), or no side-on stretch lasts SIDE_ON_MIN_S.
     """
     k = track.keypoints_px
     sh = np.abs(k[:, lm.LEFT_SHOULDER, 0] - k[:, lm.RIGHT_SHOULDER, 0])
@@ -286,7 +286,9 @@ def side_on_stretch(track: PoseTrack) -> tuple[int, int] | None:
     smooth = np.array([np.nanmedian(width[max(0, i - half): i + half + 1]) if np.isfinite(width[max(0, i - half): i + half + 1]).any()
                        else np.nan for i in range(n)])
     side_on = np.isfinite(smooth) & (smooth <= SIDE_ON_MAX_WIDTH)
-    if side_on.mean() >= SIDE_ON_MAX_KEPT:
+    # of the frames the runner is found in: frames before they come into view are not "turned" (2.8 s of an empty
+    # track before a runner were said to show them "turned towards or away from the camera", a newcomer's test)
+    if side_on.sum() >= SIDE_ON_MAX_KEPT * np.isfinite(smooth).sum():
         return None
     best = max(_segments(side_on, 1), key=lambda ab: ab[1] - ab[0], default=None)
     if best is None:
@@ -486,6 +488,21 @@ def _images_missing(track: PoseTrack, times: np.ndarray) -> int:
     return lost
 
 
+def _detection_warning(raw: PoseTrack) -> str:
+    """The warning for a runner found in under DETECTION_WARN of the frames: when they were found in nearly every frame
+    from their first sighting to their last, the clip only starts before they come into view (or runs on after they
+    leave), and says so; "film in better light" was the advice for 2.8 s of an empty track before a runner (a
+    newcomer's test)."""
+    seen = raw.detected
+    first, last = np.flatnonzero(seen)[[0, -1]]
+    within = float(seen[first : last + 1].mean())
+    if within >= DETECTION_WARN and (first > 0 or last < len(seen) - 1):
+        t = raw.timestamps_s
+        return (f"the runner is in view only from {t[first] - t[0]:.1f} s to {t[last] - t[0]:.1f} s of the clip "
+                f"({raw.detection_rate:.0%} of its frames); that part is analysed: start filming as they come into view")
+    return f"person detected in only {raw.detection_rate:.0%} of frames: keep the whole body in view and film in better light"
+
+
 def quality_checks(
     raw: PoseTrack,
     clean: Any,
@@ -536,7 +553,7 @@ def quality_checks(
     if det < DETECTION_REFUSE:
         refusals.append(f"a person was found in only {det:.0%} of frames: film the whole body in good light")
     elif det < DETECTION_WARN:
-        warnings.append(f"person detected in only {det:.0%} of frames: keep the whole body in view and film in better light")
+        warnings.append(_detection_warning(raw))
     legs_out = legs_out_of_picture_fraction(raw)
     if legs_out > LEGS_OUT_REFUSE:
         refusals.append(f"a person was found, but not their legs: hips, knees and ankles are out of the picture in "
