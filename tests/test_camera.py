@@ -722,3 +722,31 @@ def test_a_drifted_estimate_of_a_still_camera_is_taken_back(tmp_path):
     assert motion.ok.tolist() == est._oks  # as measured: the pictures, not the fits, said still
     summary = motion_summary(motion, _track_with_box(n, (200, 60, 300, 300)))
     assert summary["warning"] is None and "drifted" in summary["method"]
+
+
+def test_a_stabilised_tracks_feet_are_judged_at_the_picture_edge_where_they_were_filmed():
+    """A phone shaken, then held 72 px lower than in the first frame (the reference): in the reference frame's
+    coordinates the feet sit 72 px lower than the picture showed them, and 19 of a newcomer's stances were dropped as
+    "at the bottom edge". The stabilised track keeps the way back to the picture (``to_picture``), and the events'
+    edge checks use it: the same frames count as in frame as on the track as filmed."""
+    from dataclasses import replace
+
+    from formcheck.camera import CameraMotion, stabilised
+    from formcheck.events import EventParams, _at_bottom_edge, _in_frame
+
+    n = 60
+    filmed = _track_with_box(n, (300, 150, 400, SIZE[1] - 30))  # the feet 30 px above the bottom edge
+    to_ref = np.tile(np.eye(3)[:2], (n, 1, 1))
+    to_ref[20:, 1, 2] = 72.0  # from frame 20 on, a picture point lies 72 px lower in the reference frame
+    motion = CameraMotion(frame_indices=filmed.frame_indices, timestamps_s=filmed.timestamps_s, to_ref=to_ref,
+                          ok=np.ones(n, bool), inliers=np.full(n, 100), segment=np.zeros(n, int), image_size=SIZE, fps=FPS)
+    stab = stabilised(filmed, motion)
+    margin = EventParams().frame_margin_frac
+    assert np.allclose(stab.picture_px(stab.keypoints_px), filmed.keypoints_px, equal_nan=True)
+    for side in ("left", "right"):
+        assert _in_frame(filmed, side, margin).all() and not _at_bottom_edge(filmed, side, margin).any()
+        assert (_in_frame(stab, side, margin) == _in_frame(filmed, side, margin)).all()
+        assert not _at_bottom_edge(stab, side, margin).any()
+        # the reference frame's own coordinates put the feet below the picture from frame 20 on
+        assert _at_bottom_edge(replace(stab, to_picture=None), side, margin)[20:].all()
+    assert stab.take(np.arange(10, 30)).to_picture.shape == (20, 2, 3)

@@ -823,7 +823,7 @@ def stabilised(track: PoseTrack, motion: CameraMotion) -> PoseTrack:
     s = np.hypot(m[:, 0, 0], m[:, 1, 0])
     depth = np.asarray(track.depth_px, dtype=float) * s[:, None]
     out = track.with_keypoints(k, camera={"stabilised": True, "reference_frame": int(motion.frame_indices[0])})
-    return replace(out, depth_px=depth)
+    return replace(out, depth_px=depth, to_picture=_invert(m))
 
 
 def levelled(motion: CameraMotion, rows: np.ndarray) -> CameraMotion:
@@ -934,7 +934,7 @@ class PreparedTrack:
             ct = analysis.track
             k = unstabilised_points(ct.keypoints_px, ct.frame_indices, self.motion)
             analysis = replace(
-                analysis, track=ct.with_keypoints(k), raw_track=self.original,
+                analysis, track=replace(ct.with_keypoints(k), to_picture=None), raw_track=self.original,
                 com_px=unstabilised_points(analysis.com_px, ct.frame_indices, self.motion),
                 hip_mid_px=unstabilised_points(analysis.hip_mid_px, ct.frame_indices, self.motion),
                 info={**analysis.info, "camera": self.summary},

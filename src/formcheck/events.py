@@ -1656,16 +1656,17 @@ def _foot_px(track: PoseTrack, side: str) -> np.ndarray:
 
 
 def _at_bottom_edge(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
-    """(T,) bool: heel, ankle or toe of one foot at or below the image's bottom border (the feet framed too low)."""
+    """(T,) bool: heel, ankle or toe of one foot at or below the image's bottom border (the feet framed too low), where
+    each frame showed it (a stabilised track's reference coordinates are not the picture's)."""
     h = track.image_size[1]
     with np.errstate(invalid="ignore"):
-        return (_foot_px(track, side)[..., 1] > h - 1 - margin_frac * h).any(axis=1)
+        return (track.picture_px(_foot_px(track, side))[..., 1] > h - 1 - margin_frac * h).any(axis=1)
 
 
 def _in_frame(track: PoseTrack, side: str, margin_frac: float) -> np.ndarray:
-    """(T,) bool: none of heel, ankle and toe of one foot is at or beyond the image border."""
+    """(T,) bool: none of heel, ankle and toe of one foot is at or beyond the image border, where each frame showed it."""
     w, h = track.image_size
-    pts = _foot_px(track, side)
+    pts = track.picture_px(_foot_px(track, side))
     mx, my = margin_frac * w, margin_frac * h
     with np.errstate(invalid="ignore"):
         outside = (pts[..., 0] < mx) | (pts[..., 0] > w - 1 - mx) | (pts[..., 1] < my)

@@ -52,6 +52,11 @@ class PoseTrack:
     image_size: tuple[int, int]  # (width, height) in pixels, display orientation
     source: str = ""
     info: dict[str, Any] = field(default_factory=dict)  # model, person selection, ...
+    # (T, 2, 3) affine maps from keypoints_px back to where each frame showed them, on a track moved into a reference
+    # frame's coordinates (formcheck.camera.stabilised): a foot at the picture's edge is judged where it was filmed, not
+    # in the reference frame (a phone shaken then held 72 px lower put 19 stances "at the bottom edge"). None: the
+    # keypoints are picture positions. Not saved: a saved track is the model's own.
+    to_picture: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.timestamps_s)
@@ -63,6 +68,8 @@ class PoseTrack:
             "world_m": (n, N_LANDMARKS, 3),
             "frame_indices": (n,),
         }
+        if self.to_picture is not None:
+            expected["to_picture"] = (n, 2, 3)
         for name, shape in expected.items():
             actual = getattr(self, name).shape
             if actual != shape:
@@ -91,7 +98,7 @@ class PoseTrack:
             keypoints_px=self.keypoints_px[rows], depth_px=self.depth_px[rows], visibility=self.visibility[rows],
             presence=self.presence[rows], world_m=self.world_m[rows], timestamps_s=self.timestamps_s[rows],
             frame_indices=self.frame_indices[rows], fps=self.fps, image_size=self.image_size, source=self.source,
-            info=dict(self.info),
+            info=dict(self.info), to_picture=None if self.to_picture is None else self.to_picture[rows],
         )
 
     def with_keypoints(self, keypoints_px: np.ndarray, **info: Any) -> PoseTrack:
@@ -108,7 +115,17 @@ class PoseTrack:
             image_size=self.image_size,
             source=self.source,
             info={**self.info, **info},
+            to_picture=self.to_picture,
         )
+
+    def picture_px(self, points: np.ndarray) -> np.ndarray:
+        """``points`` ((T, K, 2), this track's coordinates) where each frame showed them: themselves unless the track was
+        moved into a reference frame (:attr:`to_picture`)."""
+        p = np.asarray(points, dtype=float)
+        if self.to_picture is None:
+            return p
+        m = self.to_picture
+        return np.einsum("tij,tkj->tki", m[:, :, :2], p) + m[:, None, :, 2]
 
     # ----------------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike[str]) -> Path:
