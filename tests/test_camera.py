@@ -724,6 +724,33 @@ def test_a_drifted_estimate_of_a_still_camera_is_taken_back(tmp_path):
     assert summary["warning"] is None and "drifted" in summary["method"]
 
 
+@pytest.mark.parametrize(("shaken_s", "warned"), [(0.0, False), (0.3, False), (2.0, True)])
+def test_a_camera_shaken_over_part_of_the_clip_is_warned_about(shaken_s, warned):
+    """A phone shaken for the first 2 s of an 8 s clip, then still: the median speed of the ~1/3 s intervals is 0
+    (the 90th percentile 283 px/s), and the clip was neither warned about nor stabilised, its first strides read in a
+    shaking picture (a newcomer's test). Moving for CAMERA_MOTION_WARN_RUN_S in one go now warns (and the analysis
+    then stabilises, as for any warned motion); a single jolt of 0.3 s does not, nor do glitches of the estimate
+    scattered over 29 % of the intervals. Hand-made motion at 30 fps, the runner 300 px tall, the picture shaken by up
+    to 80 px at 1.1 Hz."""
+    from formcheck.camera import CameraMotion, motion_summary
+
+    n, fps = 240, 30.0
+    t = np.arange(n) / fps
+    to_ref = np.tile(np.eye(3)[:2], (n, 1, 1))
+    shaking = t < shaken_s
+    to_ref[shaking, 0, 2] = 80.0 * np.sin(7.0 * t[shaking])
+    to_ref[shaking, 1, 2] = 40.0 * np.sin(5.0 * t[shaking])
+    if shaken_s == 0.0:  # an estimate's glitches: single frames 12 px off, every 7th frame (29 % of the intervals)
+        to_ref[::7, 0, 2] += 12.0
+    motion = CameraMotion(frame_indices=np.arange(n), timestamps_s=t, to_ref=to_ref, ok=np.ones(n, bool),
+                          inliers=np.full(n, 100), segment=np.zeros(n, int), image_size=SIZE, fps=fps)
+    summary = motion_summary(motion, _track_with_box(n, (300, 100, 400, 400)))
+    assert summary["median_shift_px_s"] < 1.0  # the median alone sees a still camera in every case
+    assert (summary["warning"] is not None) == warned, summary
+    if warned:
+        assert "during part of the clip (for 2.0 s in one go)" in summary["warning"] and summary["moving_run_s"] >= 1.0
+
+
 def test_a_stabilised_tracks_feet_are_judged_at_the_picture_edge_where_they_were_filmed():
     """A phone shaken, then held 72 px lower than in the first frame (the reference): in the reference frame's
     coordinates the feet sit 72 px lower than the picture showed them, and 19 of a newcomer's stances were dropped as

@@ -865,6 +865,7 @@ def motion_summary(motion: CameraMotion, track: PoseTrack, *, rows: np.ndarray |
     """
     from .quality import (
         CAMERA_MOTION_WARN_PCT_H_S,
+        CAMERA_MOTION_WARN_RUN_S,
         CAMERA_ROLL_WARN_DEG_S,
         HEIGHT_PER_LEG,
     )
@@ -882,8 +883,9 @@ def motion_summary(motion: CameraMotion, track: PoseTrack, *, rows: np.ndarray |
     # the background's image shift: where the reference frame's centre is seen in each frame
     w, h = motion.image_size
     pts = _apply(_invert(motion.to_ref[r]), np.tile([[w / 2.0, h / 2.0]], (len(r), 1, 1)))[:, 0, :]
-    speeds = (np.linalg.norm(pts[k:] - pts[:-k], axis=1) / dt)[pair]
-    rolls = (np.abs(rot[k:] - rot[:-k]) / dt)[pair]
+    every_speed = np.linalg.norm(pts[k:] - pts[:-k], axis=1) / dt
+    every_roll = np.abs(rot[k:] - rot[:-k]) / dt
+    speeds, rolls = every_speed[pair], every_roll[pair]
     zoom = (np.abs(np.log(scl[k:] / scl[:-k])) / dt)[pair]
     height_px = body_scale_px(track.keypoints_px) * HEIGHT_PER_LEG
     n_cuts = int(np.count_nonzero(np.diff(seg)))
@@ -913,6 +915,17 @@ def motion_summary(motion: CameraMotion, track: PoseTrack, *, rows: np.ndarray |
         what = f"{pct:.0f}% of the runner's height per second" if pct is not None else f"{med:.0f} px/s"
         out["warning"] = (f"the camera moves (background shifts {what}): put the phone on a tripod or lean it on something "
                           "steady, and do not pan")
+    elif np.isfinite(height_px) and height_px > 0:  # still for the most part: moving for a while in one go?
+        moving = pair & ((100.0 * every_speed / height_px > CAMERA_MOTION_WARN_PCT_H_S) | (every_roll > CAMERA_ROLL_WARN_DEG_S))
+        run = longest = 0
+        for m in moving:  # consecutive intervals, a frame apart: a shake is one run, an estimate's glitches are single
+            run = run + 1 if m else 0
+            longest = max(longest, run)
+        moving_s = longest / float(motion.fps)
+        out["moving_run_s"] = round(moving_s, 2)
+        if moving_s >= CAMERA_MOTION_WARN_RUN_S:
+            out["warning"] = (f"the camera moves during part of the clip (for {moving_s:.1f} s in one go): put the phone on a "
+                              "tripod or lean it on something steady, and start filming once it is still")
     return out
 
 
