@@ -499,8 +499,8 @@ def test_a_toe_off_lent_by_the_other_leg_gives_no_contact_or_flight_time():
     """A leg whose toe-offs were placed at the other leg's median contact time
     (events.toe_offs_by_the_better_seen_leg) has no contact time of its own: a newcomer's 5 s cut of
     treadmill_side_01 read the far leg "348 ms [348, 348]", the near leg's median to the ms, with a "mild long ground
-    contact" graded on it and flights down to -122 ms. Such a step lists no contact or flight time; the other leg's,
-    and the step's own overstride, stay as measured (a 60 fps model runner)."""
+    contact" graded on it and flights down to -122 ms. Such a step lists no contact or flight time, nor the hip drive
+    over it; the other leg's, and the step's own overstride, stay as measured (a 60 fps model runner)."""
     from dataclasses import replace
 
     from formcheck.clean import clean_track
@@ -524,6 +524,7 @@ def test_a_toe_off_lent_by_the_other_leg_gives_no_contact_or_flight_time():
     for b, a in zip(before, after, strict=True):
         if a.side == "left":
             assert b.contact_time_s is not None and a.contact_time_s is None and a.flight_time_s is None
+            assert b.hip_extension_velocity_deg_s is not None and a.hip_extension_velocity_deg_s is None  # per copied time
         else:
             assert (a.contact_time_s, a.flight_time_s) == (b.contact_time_s, b.flight_time_s)
         assert a.overstride_pct_leg == b.overstride_pct_leg
@@ -533,8 +534,8 @@ def test_a_reach_read_next_to_missing_frames_leaves_the_step_out():
     """A phone's dropped frames can take away the frame where the foot reached farthest ahead: a newcomer's copy of
     treadmill_side_01 missing every 7th frame read 13.6 and 15.1 % leg for contacts of 26.6 and 23.6 %, unflagged,
     as the events' own doubt looks only at the contact's frame. A 30 fps model runner with the frame after each left
-    reach dropped: those steps are left out of the medians (REACH_BY_A_GAP), the right leg's are not, and with no
-    frame missing no step is."""
+    reach dropped: those steps' overstride is not measured (REACH_BY_A_GAP; their other metrics are, and they stay in
+    the medians), the right leg's steps keep theirs, and with no frame missing no step loses it."""
     from formcheck import landmarks as lm
     from formcheck.analysis import analyze_track
     from formcheck.clean import clean_track
@@ -552,5 +553,7 @@ def test_a_reach_read_next_to_missing_frames_leaves_the_step_out():
     assert len(dropped) >= 4
     cut = analyze_track(track.take(np.array([i for i in range(track.n_frames) if i not in dropped])))
     by_gap = [m for m in cut.result.steps if REACH_BY_A_GAP in (m.timing_note or "")]
-    assert by_gap and all(m.side == "left" and m.timing_uncertain for m in by_gap)
+    assert by_gap and all(m.side == "left" and m.overstride_pct_leg is None and m.overstride_ankle_pct_leg is None
+                          and m.shank_angle_deg is not None for m in by_gap)
     assert len(by_gap) >= len(dropped) - 2  # (a step at the clip's ends may not be measured)
+    assert all(m.overstride_pct_leg is not None for m in cut.result.steps if m.side == "right")

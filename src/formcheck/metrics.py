@@ -122,7 +122,7 @@ class StepMetrics:
     visibility: float  # mean visibility of the leg's landmarks at contact and toe-off
     toe_off_method: str
     timing_uncertain: bool = False  # the evidence for this step's events disagrees: left out of the medians
-    timing_note: str | None = None  # why
+    timing_note: str | None = None  # why; and why a value is not measured (REACH_BY_A_GAP)
     # metric -> how far its value moves when its events move by event_timing_s either way (the larger); not saved
     timing_pm: dict[str, float] = field(default_factory=dict, compare=False, repr=False, metadata={"saved": False})
 
@@ -208,10 +208,12 @@ def reach_index(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, f
 
 
 # A step whose reach was read on a frame next to missing frames (a phone's dropped frames) may have landed farther
-# ahead in the gap, and is left out of the medians: the event doubt (formcheck.events.with_missing_frame_doubts) looks
-# at the contact's own frame, while the reach is read up to LANDING_REACH_AFTER_S after it, and a newcomer's copy of
-# treadmill_side_01 missing every 7th frame read 13.6 and 15.1 % leg for contacts of 26.6 and 23.6 % there, unflagged.
-REACH_BY_A_GAP = "frames are missing next to where the foot reached farthest ahead: its overstride may read short"
+# ahead in the gap: its overstride is not measured (its other metrics, timed on its events, are). The event doubt
+# (formcheck.events.with_missing_frame_doubts) looks at the contact's own frame, while the reach is read up to
+# LANDING_REACH_AFTER_S after it, and a newcomer's copy of treadmill_side_01 missing every 7th frame read 13.6 and
+# 15.1 % leg for contacts of 26.6 and 23.6 % there, unflagged.
+REACH_BY_A_GAP = "frames are missing next to where the foot reached farthest ahead: its overstride is not measured"
+OVERSTRIDE_FIELDS = ("overstride_pct_leg", "overstride_ankle_pct_leg", "overstride_hip_pct_leg", "overstride_cm", "overstride_ankle_cm")
 
 
 def landing_travel_px(foot_x: np.ndarray, com_x: np.ndarray, pos: float, fps: float, fwd: int) -> float:
@@ -514,8 +516,11 @@ def step_metrics(
                 timing_pm[m] = max(timing_pm[m], hidden[point] * per_px)
         timing_pm = {m: float(x) for m, x in timing_pm.items() if np.isfinite(x)}
         reach_at = reach_index(kl[:, leg["heel"], 0], com[:, 0], pos_c, fps, fwd)
-        by_gap = reach_at is not None and (gap_at(reach_at - 1) or gap_at(reach_at))
-        doubts = (*st.doubts, REACH_BY_A_GAP) if by_gap else st.doubts
+        if reach_at is not None and (gap_at(reach_at - 1) or gap_at(reach_at)):
+            at = {**at, **dict.fromkeys(OVERSTRIDE_FIELDS)}  # (the ankle's reach, a frame from the heel's, alike)
+            notes = (*st.doubts, REACH_BY_A_GAP)
+        else:
+            notes = st.doubts
         idx = [leg[j] for j in ("hip", "knee", "ankle", "heel", "foot_index")]
         v_frames = [c] + ([to] if to is not None else [])
         visibility = float(np.nanmean(vis[np.ix_(v_frames, idx)]))
@@ -541,14 +546,14 @@ def step_metrics(
                 thigh_angle_contact_deg=at["thigh_angle_contact_deg"],
                 hip_extension_deg=_f(th_to),
                 peak_hip_extension_deg=_f(max(peak, th_to) if np.isfinite(th_to) else peak),
-                hip_extension_velocity_deg_s=_f((th_to - th_c) / ct) if ct else None,
+                hip_extension_velocity_deg_s=_f((th_to - th_c) / ct) if ct and not borrowed_toe_off else None,
                 knee_flexion_contact_deg=at["knee_flexion_contact_deg"],
                 knee_flexion_midstance_deg=_f(mid_knee),
                 foot_strike_angle_deg=at["foot_strike_angle_deg"],
                 visibility=visibility,
                 toe_off_method=st.toe_off_method,
-                timing_uncertain=bool(doubts),
-                timing_note="; ".join(doubts) or None,
+                timing_uncertain=bool(st.doubts),
+                timing_note="; ".join(notes) or None,
                 timing_pm=timing_pm,
             )
         )
