@@ -393,8 +393,10 @@ def _legs_average(legs: dict[str, np.ndarray]) -> tuple[float, tuple[float, floa
 
 
 def _camera_moved(analysis: AnalysisResult) -> bool | None:
+    """Whether the camera moved through the clip (None: not checked). One still for the most part that moved for a while
+    (``moving_run_s``: a shake, then still) counts as still: it was not followed on a moving camera (a review's catch)."""
     motion = analysis.quality.camera_motion or {}
-    return bool(motion.get("warning")) if motion.get("checked") else None
+    return bool(motion.get("warning")) and "moving_run_s" not in motion if motion.get("checked") else None
 
 
 def comparability_refusals(before: AnalysisResult, after: AnalysisResult) -> list[str]:
