@@ -29,7 +29,7 @@ from .foot_overlay import overlay_fraction
 from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, complete_events, counted_steps, px_per_cm, shown_events, step_metrics, summarise
 from .pose_track import PoseTrack
-from .timebase import fps_was_given, last_frame_showing, real_time_track, slow_motion_warning, stride_at_given_rate_s, withhold_durations
+from .timebase import fps_was_given, last_frame_showing, playback_fps, real_time_track, slow_motion_warning, stride_at_given_rate_s, withhold_durations
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, TimedEvent, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
     MIN_STEPS, direction_changes, gait_kind, missing_frames, quality_checks, side_on_stretch, timing_evidence, view_check,
@@ -183,13 +183,6 @@ def side_on_part(track: PoseTrack) -> tuple[PoseTrack, str | None]:
     t = np.asarray(track.frame_indices, dtype=float) / playback_fps(track)
     return cut, (f"the runner is seen side-on only from {t[a]:.1f} s to {t[b]:.1f} s of the clip (turned towards or away "
                  f"from the camera elsewhere): only that part was analysed; film at right angles to the running direction")
-
-
-def playback_fps(track: PoseTrack) -> float:
-    """Decoded frames a second of the file as it plays (its average rate): decoded frame n plays at about n / this. Not
-    ``video_fps``, the rate a slow-motion ``--fps`` scaled from, which on a variable-rate clip is the rate it states (a
-    reviewer's case: a clip stating 30 and averaging 25 quoted its side-on part 17 % early)."""
-    return float(track.info.get("playback_fps") or track.info.get("video_fps") or track.fps)
 
 
 def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: str | None = None,

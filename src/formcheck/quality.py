@@ -33,12 +33,16 @@ from . import landmarks as lm
 from .events import AT_EDGE, BELT_MOTION, PLACED, STILL_FOOT, EventParams, frame_gaps
 from .geometry import body_scale_px
 from .pose_track import PoseTrack
+from .timebase import playback_fps
 
 # --- thresholds (docs/thresholds.md)
 MIN_STEPS = 6  # fewer: warning, figures rough
 MIN_STEPS_REFUSE = 3  # fewer: refusal (a runner crossing the frame shows 3-6 steps: analysed, with a warning) ...
 MIN_PASS_STEPS_REFUSE = 2  # ... but a pass timed by its planted feet needs only a stride's two steps (see quality_checks)
 DETECTION_REFUSE, DETECTION_WARN = 0.2, 0.6  # fraction of frames with a person
+# ... found in at least this share of the frames from the first sighting to the last: a runner who was simply not in
+# view yet (or had left), not one the model lost (a reviewer's case: 38 % lost within the span was told the former)
+DETECTION_IN_VIEW = 0.9
 # Of the frames with a person, the share whose hips, knees and ankles MediaPipe places out of the picture (their median
 # presence under 0.5) above which there is no runner's gait to read: a crop of a gym's ceiling had a "person" (a face in
 # its lights, legs out of the picture) on 67 % of its frames and was told its rotation was lost (a newcomer's test). Of
@@ -502,10 +506,11 @@ def _detection_warning(raw: PoseTrack) -> str:
     seen = raw.detected
     first, last = np.flatnonzero(seen)[[0, -1]]
     within = float(seen[first : last + 1].mean())
-    if within >= DETECTION_WARN and (first > 0 or last < len(seen) - 1):
-        t = raw.timestamps_s
-        return (f"the runner is in view only from {t[first] - t[0]:.1f} s to {t[last] - t[0]:.1f} s of the clip "
-                f"({raw.detection_rate:.0%} of its frames); that part is analysed: start filming as they come into view")
+    if within >= DETECTION_IN_VIEW and (first > 0 or last < len(seen) - 1):
+        # seconds of the file as it plays (as --start/--end and the side-on note give them)
+        t = np.asarray(raw.frame_indices, dtype=float) / playback_fps(raw)
+        return (f"the runner is in view only from {t[first]:.1f} s to {t[last]:.1f} s of the clip ({raw.detection_rate:.0%} "
+                f"of its frames): only that part is analysed" + ("; start filming as they come into view" if first > 0 else ""))
     return f"person detected in only {raw.detection_rate:.0%} of frames: keep the whole body in view and film in better light"
 
 
