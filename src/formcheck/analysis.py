@@ -181,6 +181,13 @@ def side_on_part(track: PoseTrack) -> tuple[PoseTrack, str | None]:
         return track, None
     # seconds of the clip as it plays (as --start/--end take them): the track's own time may be slow motion undone
     t = np.asarray(track.frame_indices, dtype=float) / playback_fps(track)
+    seen = track.detected
+    before, after = seen[:a], seen[b + 1 :]
+    if np.concatenate([before, after]).mean() < 0.5:  # mostly not there at all, rather than turned: say so (2.8 s of
+        # an empty track before a runner was said to show them "turned towards or away from the camera", a newcomer's test)
+        late = before.size > 0 and before.mean() < 0.5
+        return cut, (f"the runner is in view only from {t[a]:.1f} s to {t[b]:.1f} s of the clip: only that part was analysed"
+                     + ("; start filming as they come into view" if late else ""))
     return cut, (f"the runner is seen side-on only from {t[a]:.1f} s to {t[b]:.1f} s of the clip (turned towards or away "
                  f"from the camera elsewhere): only that part was analysed; film at right angles to the running direction")
 
