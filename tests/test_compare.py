@@ -425,6 +425,25 @@ def test_a_difference_just_under_the_sdc_is_not_printed_as_reaching_it() -> None
 
 
 
+def test_both_legs_shown_where_no_change_is_judged_leave_a_rough_leg_out() -> None:
+    """A short pass (2 steps a leg: no change judged) whose left leg is timed roughly: both legs' figure read 1.2 % leg,
+    the mean of the rough -18.1 and 20.5, beside a warning that both legs' rows leave that leg out (a newcomer's
+    compare of two track clips). It is the right leg's 20.5; with every leg rough, both are averaged as before."""
+    from dataclasses import replace
+
+    from formcheck.compare import compare_metric
+
+    spec = next(m for m in METRICS if m.key == "overstride_pct_leg")
+    left = [replace(s, timing_uncertain=True) for s in _steps({"overstride_pct_leg": [-18.0, -18.2]})]
+    right = _steps({"overstride_pct_leg": [20.4, 20.6]}, side="right")
+    after = _analysis(_steps({"overstride_pct_leg": [19.0, 18.8]}) + _steps({"overstride_pct_leg": [20.0, 20.2]}, side="right"))
+    change = compare_metric(_analysis(left + right), after, spec, "both")
+    assert change.verdict == "not measurable"
+    assert change.before_median == pytest.approx(20.5) and change.after_median == pytest.approx(19.5)
+    all_rough = _analysis(left + [replace(s, timing_uncertain=True) for s in right])
+    assert compare_metric(all_rough, after, spec, "both").before_median == pytest.approx(1.2)
+
+
 def test_a_change_read_on_a_leg_timed_roughly_is_not_judged() -> None:
     """A leg whose steps are nearly all timing-uncertain (its report reads its medians as rough) gets no verdict
     ("timing uncertain"), both legs' rows leave it out, and the warnings say why: a newcomer's copy of one running with

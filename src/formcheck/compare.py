@@ -376,6 +376,11 @@ def _shown_alone(run: AnalysisResult, spec: MetricSpec, side: str) -> tuple[floa
         q1, q3 = _iqr(steps) if steps.size else (float(stated), float(stated))
         return round(float(stated), 6), (round(q1 + shift, 6), round(q3 + shift, 6))
     if side == "both":
+        # without the run's legs timed roughly while another leg has values, as the measurable rows and the warnings
+        # say (a newcomer's compare: "1.2 -> 19.5" both legs, 1.2 the mean of a rough -18.1 and 20.5)
+        rough = set(timing_doubtful_legs(run))
+        if any(x.size for leg, x in legs.items() if leg not in rough):
+            legs = {leg: x for leg, x in legs.items() if leg not in rough}
         taken = {leg: x for leg, x in legs.items() if x.size >= MIN_STEPS} or {leg: x for leg, x in legs.items() if x.size}
         if not taken:
             return None, None
