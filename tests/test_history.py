@@ -248,7 +248,18 @@ def test_trend_captions_give_the_smallest_change_the_comparisons_counted(squad_p
     rates = {rec.result.video.fps for r in history.runners for rec in r.recordings}
     assert len(rates) == 1
     smallest = max(0.02, 1.5 / rates.pop())  # contact time is timed to a fraction of a frame
-    assert f"Contact time</b> – lower is better; changes under {round(1000 * smallest, 3):g} ms are not counted" in text
+    assert f"Contact time</b> – lower is better; changes under {round(1000 * smallest, 1):g} ms are not counted" in text
+
+
+def test_a_runner_named_in_another_case_is_found(squad_out):
+    """`--runner tom` for Tom was refused (a newcomer's test): a name that matches one runner whatever the case is that
+    runner; one that matches none is still refused, naming the runners."""
+    from formcheck.history import HistoryError
+
+    assert [r.runner for r in build_history(squad_out, runner="ana").runners] == ["Ana"]
+    assert [r.runner for r in build_history(squad_out, runner="ANA").runners] == ["Ana"]
+    with pytest.raises(HistoryError, match="no runner 'Anna'"):
+        build_history(squad_out, runner="Anna")
 
 
 def test_contact_time_is_given_in_ms_as_the_reports_give_it(squad_page):

@@ -842,7 +842,8 @@ def history(
     else:
         r = hist.runners[0]
         dates = ", ".join(rec.date for rec in r.recordings)
-        table = Table(title=f"{r.runner}: {len(r.recordings)} recordings ({dates})", title_justify="left")
+        count = f"{len(r.recordings)} recording{'' if len(r.recordings) == 1 else 's'}"
+        table = Table(title=f"{r.runner}: {count} ({dates})", title_justify="left")
         for column in ("metric", "first", "latest", "since previous", "since first"):
             table.add_column(column)
         for t in r.trends:  # both legs, then each leg alone under it, as compare shows them

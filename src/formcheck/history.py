@@ -337,6 +337,9 @@ def build_history(outdir: str | os.PathLike[str], runner: str | None = None) -> 
     for rec in recordings:
         by_runner.setdefault(rec.runner, []).append(rec)
     if runner is not None:
+        # "--runner tom" for Tom: the name as typed when it matches one runner whatever the case (a newcomer's test)
+        same = [name for name in by_runner if name.casefold() == runner.casefold()]
+        runner = runner if runner in by_runner or len(same) != 1 else same[0]
         if runner not in by_runner:
             failed = [n for n in not_analysed if n.runner == runner]  # a runner whose every clip failed (a reviewer)
             said = f"; the last batch could not analyse {len(failed)} of their clip(s) (see {outdir / 'batch.csv'})" if failed else ""

@@ -228,7 +228,9 @@ def _trend_caption(t: Trend, spec: FindingSpec | None) -> str:
     # the smallest change counted as the comparisons used it: timing metrics' grows with the frame period
     # (formcheck.compare.sdc_for; the page said 0.02 s where 60 fps clips were judged on 0.025 s, a newcomer's test)
     unit, k = shown_unit(t.spec.unit)
-    used = sorted({round(k * c.sdc, 3) for p in t.points for c in (p.since_previous, p.since_first) if c is not None and c.sdc})
+    # to a digit past the unit's, as compare's table gives it (the page said "50.05 ms" beside "50.1", a newcomer's test)
+    used = sorted({round(k * c.sdc, unit_digits(unit) + 1) for p in t.points for c in (p.since_previous, p.since_first)
+                   if c is not None and c.sdc})
     sdc = f"{used[0]:g}" if len(used) == 1 else f"{used[0]:g}-{used[-1]:g}" if used else f"{k * t.spec.sdc:g}"
     text = f"<b>{_e(t.spec.label)}</b> – {_e(better)}; changes under {sdc} {_e(unit)} are not counted."
     if spec is not None:
