@@ -425,6 +425,35 @@ def test_a_difference_just_under_the_sdc_is_not_printed_as_reaching_it() -> None
 
 
 
+def test_a_shift_within_the_events_timing_error_is_no_change() -> None:
+    """The same running, 2.5 s of a still picture before it in the second clip: its far leg's contacts came a frame
+    later (both within a frame of the labels), and the far shank, read at the contact, was called worse by 6.4 deg
+    [1.7, 11.8] against an SDC of 4.8 (a newcomer's test). A leg's steps share their events' timing error, which the
+    steps' bootstrap cannot see: the interval of a metric read at an event widens by each run's ``timing_pm``. The
+    same shift with no timing error given stays "worse"; overstride, read at the foot's reach, is not widened."""
+    import dataclasses
+
+    from formcheck.compare import compare_metric
+    from formcheck.result import MetricSummary, SideSummary
+
+    def run(shank: list[float], pm: float | None) -> AnalysisResult:
+        a = _analysis(_steps({"shank_angle_deg": shank, "overstride_pct_leg": [15.0 + x / 10 for x in shank]}))
+        left = SideSummary({"shank_angle_deg": MetricSummary(float(np.median(shank)), None, len(shank), timing_pm=pm),
+                            "overstride_pct_leg": MetricSummary(15.0, None, len(shank), timing_pm=pm)})
+        return dataclasses.replace(a, summary=dataclasses.replace(a.summary, left=left))
+
+    base = [5.0, 6.0, 5.5, 6.5, 5.8, 6.2, 5.2, 6.0]
+    shifted = [x + 6.4 for x in base]
+    shank = next(m for m in METRICS if m.key == "shank_angle_deg")
+    assert compare_metric(run(base, None), run(shifted, None), shank, "left").verdict == "worse"
+    judged = compare_metric(run(base, 5.5), run(shifted, 5.5), shank, "left")
+    assert judged.verdict == "no clear change" and judged.ci95[0] < 0 < judged.ci95[1]
+    assert judged.ci95[1] - judged.ci95[0] > 2 * np.hypot(5.5, 5.5)
+    overstride = next(m for m in METRICS if m.key == "overstride_pct_leg")
+    plain, widened = (compare_metric(run(base, pm), run(shifted, pm), overstride, "left") for pm in (None, 5.5))
+    assert widened.ci95 == plain.ci95
+
+
 def test_both_legs_shown_where_no_change_is_judged_leave_a_rough_leg_out() -> None:
     """A short pass (2 steps a leg: no change judged) whose left leg is timed roughly: both legs' figure read 1.2 % leg,
     the mean of the rough -18.1 and 20.5, beside a warning that both legs' rows leave that leg out (a newcomer's
