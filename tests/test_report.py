@@ -504,10 +504,11 @@ def test_the_thigh_plots_toe_off_label_gives_the_cards_figure(monkeypatch):
 
 
 @pytest.mark.parametrize(("counts", "said"), [((8, 8), "both feet: each foot's median, averaged"), ((8, 2), "left foot's median"),
-                                              ((2, 2), "median of every step")])
+                                              ((2, 2), "both feet: each foot's median, averaged"), ((2, 0), "left foot's median")])
 def test_the_contact_time_card_says_whose_median_it_is(raw_synthetic_analysis, counts, said):
-    """Both feet's contact time averages the feet with 3 or more contact times, else takes every step's median
-    (formcheck.analysis); the card said "each foot's median, averaged" of one foot, or of none (reviewers' catches)."""
+    """Both feet's contact time averages the feet with 3 or more contact times, else those with any
+    (formcheck.analysis.both_feet); the card said "each foot's median, averaged" of one foot, or of none (reviewers'
+    catches)."""
     from formcheck.report_view import headline_cards
     from formcheck.result import MetricSummary, SideSummary
 

@@ -196,12 +196,9 @@ def headline_cards(result: AnalysisResult) -> list[Card]:
     ct, ft = num(summary.contact_time_s), num(summary.flight_time_s)
     details = []
     if ct is not None:
-        feet = [side for side in ("left", "right") if summary.side(side).metric("contact_time_s").n >= 3]
-        whose = {0: "median of every step", 1: f"{feet[0] if feet else ''} foot's median"}.get(
-            len(feet), "both feet: each foot's median, averaged")  # analysis.py: the feet with 3 or more, else every step
-        details.append(f"Ground contact {fmt(ct * 1000, 0)} ms ({whose})")
+        details.append(f"Ground contact {fmt(ct * 1000, 0)} ms ({_whose_median(summary, 'contact_time_s')})")
     if ft is not None:
-        details.append(f"Flight {fmt(ft * 1000, 0)} ms")
+        details.append(f"Flight {fmt(ft * 1000, 0)} ms ({_whose_median(summary, 'flight_time_s')})")
     if f is not None:
         verdict, status = f"{f.severity.capitalize()}: low cadence", f.severity or "mild"
     elif cad is None:
@@ -372,6 +369,14 @@ def load_stills(stills: StillPaths | None, choices: Sequence[StillChoice] = (),
 
 
 # ------------------------------------------------------------------ one analysis
+def _whose_median(summary: Any, key: str) -> str:
+    """Whose median both feet's contact or flight time is (formcheck.analysis.both_feet): one foot's, or each foot's
+    averaged; a file written before both_feet pooled every step when neither foot had 3."""
+    counts = {side: summary.side(side).metric(key).n for side in ("left", "right")}
+    feet = [side for side, n in counts.items() if n >= 3] or [side for side, n in counts.items() if n]
+    return f"{feet[0]} foot's median" if len(feet) == 1 else "both feet: each foot's median, averaged"
+
+
 def _subtitle(result: AnalysisResult) -> tuple[str, ...]:
     v = result.video
     bits = []
