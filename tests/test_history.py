@@ -418,3 +418,29 @@ def test_both_legs_points_and_changes_take_the_same_legs_and_sit_in_their_iqr(tm
     trend = _runner_history("Ana", recordings).trend("overstride_pct_leg")
     assert [p.median for p in trend.points[:2]] == pytest.approx([10.0, 10.0])
     assert [trend.latest.since_previous.verdict, trend.latest.since_first.verdict] == ["not measurable"] * 2
+
+
+def test_each_recordings_own_warnings_sit_in_its_own_row(squad_page):
+    """compare's list of what keeps two clips apart repeats each clip's own warnings as "before clip: ..." and "after
+    clip: ...": the page put a recording's warnings in the next recording's row and none in its own (a newcomer's
+    test). Each row now gives its own clip's warnings, then what sets it apart from the previous. (The squad's clips
+    give no warning: a runner's first recording is given one, and the comparison lists it as compare does.)"""
+    import dataclasses
+
+    from formcheck.history_html import render_history_html
+
+    page, history = squad_page
+    runner = next(r for r in history.runners if len(r.recordings) >= 2)
+    said = "the camera moves during part of the clip (for 1.5 s in one go)"
+    recs = list(runner.recordings)
+    recs[0] = dataclasses.replace(recs[0], result=dataclasses.replace(
+        recs[0].result, quality=dataclasses.replace(recs[0].result.quality, warnings=(said,))))
+    notes = list(runner.comparability)
+    notes[1] = (*notes[1], f"before clip: {said}", "cadence differs by 9%")
+    told = dataclasses.replace(history, runners=(dataclasses.replace(runner, recordings=tuple(recs), comparability=tuple(notes)),))
+    text = html.unescape(render_history_html(told, page.parent))
+    rows = {rec.name: next(row for row in re.findall(r"<tr>(.*?)</tr>", text, flags=re.S) if f">{rec.name}</a>" in row)
+            for rec in recs}
+    assert said in rows[recs[0].name] and "Against the previous:</b> cadence differs by 9%" in rows[recs[1].name]
+    assert said not in rows[recs[1].name]
+    assert "before clip: " not in text and "after clip: " not in text

@@ -41,6 +41,8 @@ _EXTRA_CSS = """<style>
 .att{color:#b3261e;font-weight:700}.calm{color:var(--muted)}
 td.l,th.l{text-align:left;white-space:normal}
 #squad-table td:nth-child(2){white-space:normal;min-width:12em}
+#squad-table td{white-space:normal}
+[id^=rec-] td:nth-child(4){min-width:9em}[id^=rec-] td:nth-child(5){min-width:18em}
 .runner-nav{display:flex;flex-wrap:wrap;gap:6px 14px;margin:.4em 0}
 </style>"""
 
@@ -193,10 +195,9 @@ def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
     for rec, notes in zip(r.recordings, r.comparability, strict=True):
         link = f'<a href="{_e(relative_link(rec.page, page_dir))}">{_e(rec.name)}</a>'
         findings = "<br>".join(_e(finding_text(f)) for f in rec.result.findings) or "none"
-        caution = "<br>".join(_e(n) for n in notes) or '<span class="calm">–</span>'
-        rec_rows.append([_e(rec.date), link, str(rec.result.summary.n_steps), findings, caution])
-    out.append("<h3>Recordings</h3>" + _table(["Date", "Recording (opens its report)", "Steps", "Findings", "Not fully comparable with the previous"],
-                                               rec_rows, left=5))
+        rec_rows.append([_e(rec.date), link, str(rec.result.summary.n_steps), findings, _notes_html(rec.result.quality.warnings, notes)])
+    out.append("<h3>Recordings</h3>" + _table(["Date", "Recording (opens its report)", "Steps", "Findings", "Notes on the clip; against the previous"],
+                                               rec_rows, left=5, table_id=f"rec-{_anchor(r.runner)}"))
     change_rows = []
     for t in r.trends:  # both legs, then each leg alone under it, as compare shows them
         for row in (t, *(leg for leg in r.leg_trends if leg.key == t.key)):
@@ -220,6 +221,17 @@ def _runner_html(r: RunnerHistory, page_dir: Path) -> str:
                        f"<figcaption>{caption}</figcaption></figure>")
     out.append('<h3>Trends</h3><div class="grid2">' + "".join(figures) + "</div></section>")
     return "".join(out)
+
+
+def _notes_html(own: Sequence[str], against_previous: Sequence[str]) -> str:
+    """A recording's own warnings, then what keeps it from being fully comparable with the previous one. compare's list
+    repeats each clip's warnings as "before clip: ..." and "after clip: ...": the page put a recording's warnings in the
+    next one's row and none in its own (a newcomer's test); here each clip's stay in its own row."""
+    lines = [_e(w) for w in own]
+    other = [n for n in against_previous if not n.startswith(("before clip: ", "after clip: "))]
+    if other:
+        lines.append("<b>Against the previous:</b> " + "<br>".join(_e(n) for n in other))
+    return "<br>".join(lines) or '<span class="calm">–</span>'
 
 
 def _trend_caption(t: Trend, spec: FindingSpec | None) -> str:
