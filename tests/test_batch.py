@@ -231,6 +231,23 @@ def test_cli_errors_are_one_line_with_the_readme_codes(squad, tmp_path):
     _assert_one_line_error(_cli("history", str(tmp_path)), 3, "no finished recordings")
 
 
+def test_a_batch_and_an_analysis_never_share_a_folder(squad, threaded_batch, tmp_path):
+    """A newcomer's find: analyze wrote its files beside a batch's batch.csv, and a batch ran into an analyze folder,
+    although the README lists "it holds another command's run" under exit 6. Both are refused, nothing touched."""
+    analysed = tmp_path / "analysed"
+    code, _, err = _cli("analyze", str(squad.parent / "week1.npz"), "-o", str(analysed), "--no-video", "-q")
+    assert code == 0, err
+    before = sorted(p.name for p in analysed.iterdir())
+    _assert_one_line_error(_cli("batch", str(squad), "-o", str(analysed)), 6,
+                           "holds a formcheck analyze run; write the batch to another folder")
+    assert sorted(p.name for p in analysed.iterdir()) == before
+    batch_out, _ = threaded_batch
+    before = sorted(p.name for p in batch_out.iterdir())
+    _assert_one_line_error(_cli("analyze", str(squad.parent / "week1.npz"), "-o", str(batch_out), "--no-video"), 6,
+                           "holds a formcheck batch run; write the analysis to another folder")
+    assert sorted(p.name for p in batch_out.iterdir()) == before
+
+
 def test_cluster_without_dask_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(batch.ClusterError, match=r"pip install 'formcheck\[cluster\]'"), batch.cluster_executor("tcp://127.0.0.1:1"):

@@ -306,10 +306,12 @@ def read_manifest(folder: str | os.PathLike[str]) -> list[str]:
 
 # An old manifest (before the command was recorded) names its command by the file only that command writes.
 _COMMAND_BY_FILE = (("analysis.json", "analyze"), ("compare.json", "compare"))
+# A batch keeps no manifest of its own (each clip's folder has one); its folder is known by its table of clips.
+BATCH_TABLE_NAME = "batch.csv"
 
 
 def manifest_command(folder: str | os.PathLike[str]) -> str | None:
-    """The formcheck command whose run ``folder`` holds (``analyze``, ``compare``, ``pose``); None when unknown."""
+    """The formcheck command whose run ``folder`` holds (``analyze``, ``compare``, ``pose``, ``batch``); None when unknown."""
     data = _read_manifest_data(folder)
     command = data.get("command")
     if isinstance(command, str) and command:
@@ -320,10 +322,21 @@ def manifest_command(folder: str | os.PathLike[str]) -> str | None:
             return cmd
     if any(f.endswith(".npz") for f in files):
         return "pose"
+    if (Path(folder) / BATCH_TABLE_NAME).is_file():
+        return "batch"
     return None
 
 
-_RESULT_NOUN = {"analyze": "the analysis", "compare": "the comparison", "pose": "the pose track"}
+_RESULT_NOUN = {"analyze": "the analysis", "compare": "the comparison", "pose": "the pose track", "batch": "the batch"}
+
+
+def refuse_foreign_run(folder: str | os.PathLike[str], command: str) -> None:
+    """OutputOwnedError when ``folder`` holds a run of another formcheck command than ``command``: writing there
+    would mix two commands' files (and a commit would remove the other run's files as stale)."""
+    owner = manifest_command(folder)
+    if owner is not None and owner != command:
+        noun = _RESULT_NOUN.get(command, f"the {command} run")
+        raise OutputOwnedError(f"output folder {folder}: holds a formcheck {owner} run; write {noun} to another folder (-o)")
 
 
 # -------------------------------------------------------------------------------- a whole folder
@@ -390,12 +403,8 @@ class OutputFolder:
 
     def _check_owner(self) -> None:
         """Refuse a folder another command wrote: committing would remove that run's files as stale."""
-        if not self.command:
-            return
-        owner = manifest_command(self.path)
-        if owner is not None and owner != self.command:
-            noun = _RESULT_NOUN.get(self.command, f"the {self.command} run")
-            raise OutputOwnedError(f"output folder {self.path}: holds a formcheck {owner} run; write {noun} to another folder (-o)")
+        if self.command:
+            refuse_foreign_run(self.path, self.command)
 
     def _check_not_ours(self) -> None:
         """Refuse to replace a file formcheck did not put there (a user's own ``report.html`` in OUTDIR, say):

@@ -50,7 +50,7 @@ from typing import Any
 
 from . import __version__
 from .analysis import HEIGHT_RANGE_CM  # as the CLI's --height
-from .atomic import LOCK_NAME, OutputBusyError, OutputPathError, write_text_atomic
+from .atomic import BATCH_TABLE_NAME, LOCK_NAME, OutputBusyError, OutputPathError, refuse_foreign_run, write_text_atomic
 from .exit_codes import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
@@ -62,7 +62,7 @@ from .exit_codes import (
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mts", ".3gp")
 MANIFEST_COLUMNS = ("path", "runner", "date", "height_cm", "facing", "fps", "note")
-BATCH_CSV = "batch.csv"
+BATCH_CSV = BATCH_TABLE_NAME
 MARKER = "batch.json"  # in each clip's folder: what it was made from (the resume key)
 CSV_COLUMNS = ("path", "runner", "date", "output", "status", "exit_code", "message", "seconds", "note")
 UNKNOWN_RUNNER = "unknown"
@@ -435,6 +435,7 @@ def _batch_lock(outdir: Path) -> Iterator[None]:
         raise OutputPathError(f"output folder {outdir}: cannot be created ({exc.strerror or exc})") from exc
     if not outdir.is_dir():
         raise OutputPathError(f"output folder {outdir}: is a file, not a folder")
+    refuse_foreign_run(outdir, "batch")  # an analyze or compare folder: the clips' folders would land among its files
     lock = outdir / ".formcheck-batch.lock"
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
