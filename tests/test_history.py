@@ -444,3 +444,26 @@ def test_each_recordings_own_warnings_sit_in_its_own_row(squad_page):
     assert said in rows[recs[0].name] and "Against the previous:</b> cadence differs by 9%" in rows[recs[1].name]
     assert said not in rows[recs[1].name]
     assert "before clip: " not in text and "after clip: " not in text
+
+
+def test_both_legs_leave_out_a_leg_timed_roughly_as_compare_does(tmp_path):
+    """A newcomer's find: history averaged a leg timed roughly (most steps timing-uncertain) into its both-legs row,
+    20.7 -> 15.2 "timing uncertain", where compare of the same pair left it out: 23.3 -> 21.7 "no clear change"."""
+    from dataclasses import replace
+
+    from test_compare import _analysis, _steps
+
+    from formcheck.history import Recording, _runner_history
+
+    steady = [19.0, 20.0, 20.0, 21.0]
+    rough_right = [replace(s, timing_uncertain=True) for s in _steps({"overstride_pct_leg": [39.0, 40.0, 40.0, 41.0]}, "right")]
+    before = _analysis(_steps({"overstride_pct_leg": steady}, "left") + rough_right)
+    after = _analysis(_steps({"overstride_pct_leg": steady}, "left") + _steps({"overstride_pct_leg": [9.0, 10.0, 10.0, 11.0]}, "right"))
+    compared = compare_metric(before, after, OVERSTRIDE, "both")
+    assert (compared.before_median, compared.after_median, compared.verdict) == (20.0, 20.0, "no clear change")
+    recordings = [Recording("Ana", date, date, "clip.mp4", tmp_path / date, run, i)
+                  for i, (date, run) in enumerate((("2026-01-05", before), ("2026-02-02", after)))]
+    trend = _runner_history("Ana", recordings).trend("overstride_pct_leg")
+    assert [p.median for p in trend.points] == pytest.approx([20.0, 20.0])
+    assert trend.latest.since_previous.verdict == "no clear change"
+    assert trend.latest.since_previous.difference == pytest.approx(compared.difference)

@@ -45,6 +45,7 @@ from .compare import (
     compare_metric,
     legs_measured_in_all,
     seen_differently,
+    timing_doubtful_legs,
 )
 from .result import AnalysisResult
 
@@ -272,12 +273,23 @@ def _change(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, sid
     return seen_differently(change) if side != SIDE and before.facing != after.facing else change
 
 
+def _legs_taken(results: list[AnalysisResult], spec: MetricSpec) -> tuple[str, ...] | None:
+    """The legs a runner's both-legs points and changes average: those measured in every recording, less the legs
+    timed roughly in any of them when a leg remains (None: no leg so measured, compare's own choice per pair)."""
+    measured = legs_measured_in_all(results, spec)
+    rough = set() if spec.key == "step_cadence_spm" else {leg for result in results for leg in timing_doubtful_legs(result)}
+    return tuple(leg for leg in measured if leg not in rough) or measured or None
+
+
 def _trend(recs: list[Recording], spec: MetricSpec, side: str) -> Trend:
     first = recs[0].result
     # both legs over the legs measured in every recording that has one (compare.legs_measured_in_all): a leg with 2
     # steps in one recording had left it out of that point (20 -> 10 % leg across the mild band) while the change, over
     # the legs both had, read 0 (a reviewer's case)
-    legs = (legs_measured_in_all([rec.result for rec in recs], spec) or None) if side == SIDE else None
+    # and, as compare's both-legs rows do, without a leg timed roughly in any recording while another leg remains: it
+    # had averaged a rough leg in, 20.7 -> 15.2 "timing uncertain", where compare of the same pair read 23.3 -> 21.7
+    # "no clear change" (a newcomer's test)
+    legs = _legs_taken([rec.result for rec in recs], spec) if side == SIDE else None
     points = []
     for i, rec in enumerate(recs):
         own = _own(rec.result, spec, side, legs)
