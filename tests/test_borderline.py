@@ -110,6 +110,17 @@ def test_a_grade_the_interval_straddles_is_not_given():
                                     "across the moderate threshold (25 % of leg length)")
 
 
+def test_a_median_short_of_a_higher_grade_whose_interval_reaches_it_says_so():
+    """Median 22.5 % leg, interval 18-27: mild, and it may be moderate. A newcomer's find: treadmill_side_01's left leg
+    (23.1, interval 17-29) was called mild with no word of it; only a median past 25 had the note."""
+    values = {"left": [18.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 27.0], "right": [5.0, 6.0, 7.0, 8.0, 6.5, 7.5]}
+    found = [f for f in make_findings(_steps(values), _summary(values), 170.0, walking=False) if f.code == "overstride"]
+    assert [(f.side, f.severity, f.value) for f in found] == [("left", "mild", 22.5)]
+    assert found[0].interval == (18.0, 27.0)
+    assert found[0].note.startswith("Between mild and moderate: the median's interval (18-27 % of leg length) reaches "
+                                    "across the moderate threshold (25 % of leg length)")
+
+
 def test_old_analysis_json_loads_and_saves_unchanged_and_new_fields_round_trip():
     """A file from before the interval (no ci95, no interval, severities without borderline) loads and saves unchanged;
     a new one keeps its interval and borderline severity."""

@@ -231,7 +231,9 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
                 f"({_fmt(spec, spec.limits[0])}{u}): {why}. " + note).strip()
         return Finding(spec.code, spec.title, BORDERLINE, side, value, spec.limits[0], evidence, cue=spec.cue, drill=spec.drill,
                        note=note, interval=interval, timing_pm=timing_pm)
-    if level < len(spec.limits) and spec.level(value) > level and interval is not None:  # a higher grade the interval straddles
+    # a higher grade the interval reaches into, whether or not the median is past it: 23.1 % leg, interval 17-29, is
+    # "mild" and may be moderate (a newcomer's find: only a median past 25 had the note the README promises)
+    if level < len(spec.limits) and interval is not None and max(spec.level(interval[0]), spec.level(interval[1])) > level:
         u = _unit(spec)
         note = (f"Between {_SEV[level]} and {_SEV[level + 1]}: the median's interval ({_fmt(spec, interval[0])}-"
                 f"{_fmt(spec, interval[1])}{u}) reaches across the {_SEV[level + 1]} threshold "
