@@ -378,8 +378,10 @@ def test_overstride_and_contact_time_intervals_hold_what_the_frames_cannot_show(
     """A synthetic treadmill runner (true joint centres, 3 m/s belt). Overstride is the foot's reach ahead of the COM
     (formcheck.metrics.landing_reach_px), which a contact timed off does not move, but which the frames can miss; its
     interval holds half a frame of the planted foot's travel for that: the belt's, 100 * 3.0 * (0.5 / fps) / leg % of
-    leg length (leg = the model's hip-to-ankle length). Contact time moves by half a frame at each end (sqrt(2) * 0.5 / fps). The
-    summary's interval holds that much more than the steps' spread alone."""
+    leg length (leg = the model's hip-to-ankle length), whatever the events' timing error. Contact time moves by that
+    error, tau (a leg's contact and toe-off are off together; tau a frame, no less than 25 ms: 33 ms at 30 fps, 25 at
+    60); flight time, from one leg's toe-off to the other's contact, by sqrt(2) * tau. The summary's
+    interval holds that much more than the steps' spread alone."""
     import formcheck.analysis as analysis_module
     from formcheck.metrics import event_timing_s
     from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
@@ -396,12 +398,13 @@ def test_overstride_and_contact_time_intervals_hold_what_the_frames_cannot_show(
 
     monkeypatch.setattr(analysis_module, "step_metrics", keep)
     result = analysis_module.analyze_track(track).result
-    assert event_timing_s(fps) == pytest.approx(0.5 / fps)
+    assert event_timing_s(fps) == pytest.approx({30.0: 1 / 30, 60.0: 0.025}[fps])
     expected = 100 * 3.0 * (0.5 / fps) / gait.truth["leg_length_m"]  # 5.8 % leg at 30 fps, 2.9 at 60
     pm = [s.timing_pm["overstride_pct_leg"] for s in seen["steps"]]
     # relative to the COM, which slows in early stance and so moves back in the image: 0.8-1.0 of the belt's travel
     assert np.median(pm) == pytest.approx(expected, rel=0.25)
-    assert all(s.timing_pm["contact_time_s"] == pytest.approx(np.sqrt(2) * 0.5 / fps) for s in seen["steps"])
+    assert all(s.timing_pm["contact_time_s"] == pytest.approx(event_timing_s(fps)) for s in seen["steps"])
+    assert all(s.timing_pm["flight_time_s"] == pytest.approx(np.sqrt(2) * event_timing_s(fps)) for s in seen["steps"] if s.flight_time_s)
     summary = result.summary.left.metric("overstride_pct_leg")
     assert summary.timing_pm == pytest.approx(expected, rel=0.25)
     lo, hi = summary.ci95

@@ -223,8 +223,12 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
         steps_ci = median_ci95(np.array(values, dtype=float)) if values else None
         steps_half = max(value - steps_ci[0], steps_ci[1] - value) if steps_ci else 0.0
         if timing_pm is not None and timing_pm > steps_half:
-            why = (f"the contacts and toe-offs are timed to about half a frame, which moves this value by "
-                   f"{_fmt(spec, timing_pm)}{u} either way; " + _faster_advice(fps))
+            # overstride is read at the foot's farthest reach, which a contact timed off does not move: what moves it
+            # is the frames missing that reach (a newcomer: the note spoke of timing the events for it)
+            cause = ("the frames can miss the foot's farthest reach by up to half a frame of its travel" if spec.metric.startswith("overstride")
+                     else "a leg's contacts and toe-offs can all sit up to a frame (at least 25 ms) off")
+            why = (f"{cause}, which moves this value by {_fmt(spec, timing_pm)}{u} either way; "
+                   + _faster_advice(fps, frame_bound=spec.metric.startswith("overstride")))
         else:
             why = "the steps vary too much to tell which side of it this run is; film again (more steps) to tell"
         note = (f"Borderline: {what} ({_fmt(spec, lo)}-{_fmt(spec, hi)}{u}) reaches across the threshold "
@@ -242,14 +246,17 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
                    drill=spec.drill, note=note, interval=interval, timing_pm=timing_pm)
 
 
-def _faster_advice(fps: float | None) -> str:
+def _faster_advice(fps: float | None, frame_bound: bool = False) -> str:
     """What frame rate would narrow a timing-led interval: the next a phone films at above the clip's own, when it
-    times the events at least a quarter closer (the error is half a frame, and no less than EVENT_TIMING_MIN_S)."""
+    times the events at least a quarter closer (the error is a frame, and no less than EVENT_TIMING_MIN_S: 25 ms, as
+    far off at 120 fps as at 60 on randomised renders). ``frame_bound``: an error of the frames' sampling alone (the
+    foot's reach, for overstride), which any faster rate narrows."""
     from .metrics import event_timing_s
 
     if fps is None:
         return "film at 60 fps or more to tell"
-    rate = next((r for r in (60, 120, 240) if r > 1.05 * fps and event_timing_s(r) <= 0.75 * event_timing_s(fps)), None)
+    error = (lambda r: 1.0 / r) if frame_bound else event_timing_s
+    rate = next((r for r in (60, 120, 240) if r > 1.05 * fps and error(r) <= 0.75 * error(fps)), None)
     if rate is None:
         return "a higher frame rate would not time them closer"
     return f"film at {rate} fps or more to tell" if rate == 60 else f"film at {rate} fps (a phone's slow motion) to tell"

@@ -46,15 +46,17 @@ from .pose_track import PoseTrack
 LEG_FRACTION_OF_HEIGHT = 0.491
 TRUNK_FRACTION_OF_HEIGHT = 0.288
 
-# How far a leg's event instants may sit, together, from where they happened (95 %): half a frame, and no less than 4 ms.
+# How far a leg's event instants may sit, together, from where they happened (95 %): a frame, and no less than 25 ms.
 # Every value read at an event moves with its instant (on a treadmill the stance heel travels 4 % of leg length a frame
-# at 60 fps, the shank turns 3-4 deg), and a leg's steps share their error: on treadmill_side_01 the left contacts sit
-# 0.6 frame early on average against the hand labels, the right 0.4 late, and a rotated re-encode moved 13 of the 17
-# right contacts a frame earlier (its right shank angle median 12.5 -> 5.9 deg; both intervals of the step-to-step
-# spread alone excluded the other's median). The steps' spread cannot show such a shared offset, so the median's
-# interval also spans what the values do over +-this (:func:`spread`). docs/thresholds.md, "Event timing in the intervals".
-EVENT_TIMING_FRAMES = 0.5
-EVENT_TIMING_MIN_S = 0.004
+# at 60 fps, the shank turns 3-4 deg), and a leg's steps share their error, which the steps' spread cannot show, so the
+# median's interval also spans what the values do over +-this (:func:`spread`). Measured 2026-12-07 on 361 legs of
+# randomised renders (3 or more matched contacts), each leg's median offset from the true instants, 95th percentile:
+# contacts 1.06 / 1.39 / 1.26 / 3.03 frames at 30 / 50 / 60 / 120 fps (35 / 28 / 21 / 25 ms), toe-offs 0.87 / 1.58 /
+# 1.66 / 3.06 (29 / 32 / 28 / 26 ms). Half a frame (the real clip's average offsets, -0.6 and +0.4 frame) had left the
+# intervals of contact time and of hip extension at toe-off holding the true median on 75 % and 67 % of those legs;
+# now 95 % and 91 %. docs/thresholds.md, "Event timing in the intervals".
+EVENT_TIMING_FRAMES = 1.0
+EVENT_TIMING_MIN_S = 0.025
 
 
 def event_timing_s(fps: float) -> float:
@@ -499,7 +501,10 @@ def step_metrics(
         if ct and st.toe_off_at_s is not None:
             th_early, th_late = thigh_at(st.toe_off_at_s - tau), thigh_at(st.toe_off_at_s + tau)
             timing_pm["hip_extension_deg"] = max(abs(th_late - th_to), abs(th_to - th_early))
-            timing_pm["contact_time_s"] = timing_pm["flight_time_s"] = two_events
+            # one leg's contact and toe-off are off together (the same landmarks' lag): on 424 legs of renders its
+            # contact time's interval held the true median on 95 % with this, 97-100 % with two independent errors
+            timing_pm["contact_time_s"] = tau
+            timing_pm["flight_time_s"] = two_events  # this leg's toe-off to the other leg's contact
             v = (th_to - th_c) / ct
             by_contact = (max(abs((th_to - c_late["thigh"]) / (ct - tau) - v), abs(v - (th_to - c_early["thigh"]) / (ct + tau)))
                           if ct > tau else np.nan)  # a later contact: a shorter stance from a later thigh angle
