@@ -267,6 +267,15 @@ def test_overstrides_note_asks_for_any_faster_rate(fps: float, advice: str) -> N
     assert _faster_advice(fps, frame_bound=True) == advice
 
 
+def test_a_notes_interval_with_a_negative_end_reads_as_a_range():
+    """A reviewer's reading: the borderline note wrote an interval as "lo-hi", so a shank interval of -3 to 12 deg
+    would read "(-3-12°)"; the report's evidence line says "to" for just that."""
+    values = {"left": [-3.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0], "right": [1.0, 2.0, 3.0, 4.0, 5.0, 3.5]}
+    found = [f for f in make_findings(_steps(values), _summary(values, "shank_angle_deg"), 170.0, walking=False)
+             if f.code == "shank_reaching"]
+    assert [(f.side, f.severity) for f in found] == [("left", "borderline")]
+    assert "(-3 to 12°) reaches across the threshold (10°)" in found[0].note, found[0].note
+
 
 def test_the_most_marked_step_named_is_the_one_the_still_shows():
     """A trimmed treadmill run's long-contact finding said "most marked at frame 0 (350 ms)" while its still showed the

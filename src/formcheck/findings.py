@@ -203,6 +203,12 @@ def _fmt(spec: FindingSpec, value: float) -> str:
     return f"{rounded(value * spec.display_scale, spec.digits):.{spec.digits}f}"  # as the report and tables round it
 
 
+def _span(spec: FindingSpec, lo: float, hi: float) -> str:
+    """An interval as the notes write it: "17-29", or "-3 to 12" when an end is negative ("-3-12" read as a subtraction)."""
+    a, b = _fmt(spec, lo), _fmt(spec, hi)
+    return f"{a} to {b}" if a.startswith("-") or b.startswith("-") else f"{a}-{b}"
+
+
 def _evidence(steps: list[StepMetrics], metric: str) -> dict[str, Any]:
     return {"steps": [{"contact_frame": s.contact_frame, "value": round(v, 4)} for s in steps if (v := getattr(s, metric)) is not None]}
 
@@ -231,7 +237,7 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
                    + _faster_advice(fps, frame_bound=spec.metric.startswith("overstride")))
         else:
             why = "the steps vary too much to tell which side of it this run is; film again (more steps) to tell"
-        note = (f"Borderline: {what} ({_fmt(spec, lo)}-{_fmt(spec, hi)}{u}) reaches across the threshold "
+        note = (f"Borderline: {what} ({_span(spec, lo, hi)}{u}) reaches across the threshold "
                 f"({_fmt(spec, spec.limits[0])}{u}): {why}. " + note).strip()
         return Finding(spec.code, spec.title, BORDERLINE, side, value, spec.limits[0], evidence, cue=spec.cue, drill=spec.drill,
                        note=note, interval=interval, timing_pm=timing_pm)
@@ -239,8 +245,8 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
     # "mild" and may be moderate (a newcomer's find: only a median past 25 had the note the README promises)
     if level < len(spec.limits) and interval is not None and max(spec.level(interval[0]), spec.level(interval[1])) > level:
         u = _unit(spec)
-        note = (f"Between {_SEV[level]} and {_SEV[level + 1]}: the median's interval ({_fmt(spec, interval[0])}-"
-                f"{_fmt(spec, interval[1])}{u}) reaches across the {_SEV[level + 1]} threshold "
+        note = (f"Between {_SEV[level]} and {_SEV[level + 1]}: the median's interval ("
+                f"{_span(spec, interval[0], interval[1])}{u}) reaches across the {_SEV[level + 1]} threshold "
                 f"({_fmt(spec, spec.limits[level])}{u}), so the grade is the one it all supports. " + note).strip()
     return Finding(spec.code, spec.title, _SEV[level], side, value, spec.limits[level - 1], evidence, cue=spec.cue,
                    drill=spec.drill, note=note, interval=interval, timing_pm=timing_pm)
