@@ -664,7 +664,8 @@ def compare(
                          ("Findings still there", comparison.findings_persisting),
                          ("Borderline (not counted as new or resolved)", comparison.findings_borderline)):
         if codes:
-            out.print(f"{label}: " + ", ".join(_finding_label(code, names) for code in codes), soft_wrap=True, highlight=False)
+            # wrapped to the terminal as the table is (four borderline findings ran to 133 columns)
+            out.print(f"{label}: " + ", ".join(_finding_label(code, names) for code in codes), highlight=False)
     for warning in comparison.comparability:
         out.print(f"[yellow]not fully comparable:[/yellow] {warning}", soft_wrap=True)
     for note in written.notes:
