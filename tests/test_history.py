@@ -467,3 +467,31 @@ def test_both_legs_leave_out_a_leg_timed_roughly_as_compare_does(tmp_path):
     assert [p.median for p in trend.points] == pytest.approx([20.0, 20.0])
     assert trend.latest.since_previous.verdict == "no clear change"
     assert trend.latest.since_previous.difference == pytest.approx(compared.difference)
+
+
+def test_a_leg_left_out_for_another_recording_is_said_on_the_pairs_that_timed_it_well(tmp_path):
+    """A reviewer's case: the right leg timed roughly in the first of three recordings is left out of every both-legs
+    point and change, so that they take the same legs; between the second and third, where compare would take it
+    (20 -> 30 "worse"), history read 20 -> 20 with nothing said. That pair now says the leg is left out and why."""
+    from dataclasses import replace
+
+    from test_compare import _analysis, _steps
+
+    from formcheck.history import Recording, _runner_history
+
+    steady = [19.0, 20.0, 20.0, 21.0]
+    rough = [replace(s, timing_uncertain=True) for s in _steps({"overstride_pct_leg": steady}, "right")]
+    runs = [_analysis(_steps({"overstride_pct_leg": steady}, "left") + right)
+            for right in (rough, _steps({"overstride_pct_leg": steady}, "right"),
+                          _steps({"overstride_pct_leg": [39.0, 40.0, 40.0, 41.0]}, "right"))]
+    assert compare_metric(runs[1], runs[2], OVERSTRIDE, "both").verdict == "worse"
+    dates = ("2026-01-05", "2026-02-02", "2026-03-02")
+    history = _runner_history("Ana", [Recording("Ana", d, d, "clip.mp4", tmp_path / d, run, i)
+                                      for i, (d, run) in enumerate(zip(dates, runs))])
+    trend = history.trend("overstride_pct_leg")
+    assert [p.median for p in trend.points] == pytest.approx([20.0, 20.0, 20.0])
+    assert history.trend("overstride_pct_leg", "right").latest.since_previous.verdict == "worse"
+    said = [n for n in history.comparability[2] if "leave out the right leg" in n]
+    assert said == ["both legs' rows leave out the right leg in every recording: its timing is uncertain in 2026-01-05; "
+                    "its own row has its changes"]
+    assert not any("leave out the right leg in every" in n for n in history.comparability[1])  # compare's own warning there

@@ -302,6 +302,23 @@ def _trend(recs: list[Recording], spec: MetricSpec, side: str) -> Trend:
     return Trend(spec, tuple(points), side)
 
 
+def _left_out_elsewhere(recs: list[Recording], i: int) -> tuple[str, ...]:
+    """A note for recording ``i`` against the previous one when the both-legs rows leave out a leg (:func:`_legs_taken`)
+    that this pair timed well: a leg timed roughly in another recording is left out of every point and change, so that
+    they take the same legs, and compare of this pair alone would have taken it (a reviewer: 20 -> 30 "worse" in
+    compare, 20 -> 20 in history, unexplained). The pairs that timed it roughly carry compare's own warning."""
+    rough = [set(timing_doubtful_legs(rec.result)) for rec in recs]
+    everywhere = set().union(*rough)
+    if i == 0 or not everywhere or everywhere >= set(LEGS):
+        return ()
+    notes = []
+    for leg in sorted(everywhere - rough[i - 1] - rough[i]):
+        where = ", ".join(rec.name for rec, r in zip(recs, rough) if leg in r)
+        notes.append(f"both legs' rows leave out the {leg} leg in every recording: its timing is uncertain in {where}; "
+                     f"its own row has its changes")
+    return tuple(notes)
+
+
 def _runner_history(runner: str, recordings: list[Recording]) -> RunnerHistory:
     # recordings of one day given no time keep the order the batch was given them in (a manifest's rows): by clip
     # name, a coach's "pre_drill" and "post_drill" of one day came out the wrong way round, "worse" for "improved"
@@ -309,6 +326,7 @@ def _runner_history(runner: str, recordings: list[Recording]) -> RunnerHistory:
     trends = [_trend(recs, spec, SIDE) for spec in METRICS]
     legs = [_trend(recs, spec, side) for spec in METRICS if spec.key not in POOLED_ONLY for side in LEGS]
     comparability = tuple(() if i == 0 else tuple(comparability_warnings(recs[i - 1].result, rec.result))
+                                                + _left_out_elsewhere(recs, i)
                           for i, rec in enumerate(recs))
     return RunnerHistory(runner, tuple(recs), tuple(trends), comparability, _attention(recs, trends + legs), tuple(legs))
 
