@@ -246,6 +246,19 @@ def test_a_batch_and_an_analysis_never_share_a_folder(squad, threaded_batch, tmp
     _assert_one_line_error(_cli("analyze", str(squad.parent / "week1.npz"), "-o", str(batch_out), "--no-video"), 6,
                            "holds a formcheck batch run; write the analysis to another folder")
     assert sorted(p.name for p in batch_out.iterdir()) == before
+    # a user's own file named batch.csv (a manifest of clips) does not make a folder a batch's (a reviewer's case)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "batch.csv").write_text("path,runner\nweek1.npz,Ana\n")
+    code, _, err = _cli("analyze", str(squad.parent / "week1.npz"), "-o", str(mine), "--no-video", "-q")
+    assert code == 0, err
+    assert (mine / "analysis.json").is_file() and (mine / "batch.csv").read_text().startswith("path,runner\n")
+
+
+def test_the_batch_folder_check_reads_batch_csvs_own_header():
+    from formcheck.atomic import _BATCH_TABLE_HEADER
+
+    assert ",".join(batch.CSV_COLUMNS).startswith(_BATCH_TABLE_HEADER)
 
 
 def test_cluster_without_dask_says_how_to_install_it(monkeypatch):

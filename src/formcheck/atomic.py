@@ -322,9 +322,22 @@ def manifest_command(folder: str | os.PathLike[str]) -> str | None:
             return cmd
     if any(f.endswith(".npz") for f in files):
         return "pose"
-    if (Path(folder) / BATCH_TABLE_NAME).is_file():
+    if _is_batch_table(Path(folder) / BATCH_TABLE_NAME):
         return "batch"
     return None
+
+
+# batch.csv's header (formcheck.batch.CSV_COLUMNS begins so): a user's own file of that name, say a manifest of clips,
+# does not make the folder a batch's (a reviewer's case)
+_BATCH_TABLE_HEADER = "path,runner,date,output,status,exit_code,"
+
+
+def _is_batch_table(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.readline().strip().startswith(_BATCH_TABLE_HEADER)
+    except OSError:
+        return False
 
 
 _RESULT_NOUN = {"analyze": "the analysis", "compare": "the comparison", "pose": "the pose track", "batch": "the batch"}
