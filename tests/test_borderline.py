@@ -240,6 +240,32 @@ def test_a_shared_timing_error_can_make_a_finding_borderline_and_says_so():
     assert found[0].interval_name == "range of 4 steps and their timing"
 
 
+@pytest.mark.parametrize(("metric", "code", "values", "timing_pm", "fps", "said"), [
+    ("shank_angle_deg", "shank_reaching", [8.0, 8.5, 9.0, 9.2, 9.4, 9.0, 8.8], 3.0, 60.0,
+     "a leg's contacts and toe-offs can all sit up to a frame (at least 25 ms) off, which moves this value by 3° either "
+     "way; a higher frame rate would not time them closer"),
+    ("contact_time_s", "long_contact", [0.28, 0.285, 0.29, 0.29, 0.292, 0.288, 0.286], 0.033, 30.0,
+     "the contacts and the toe-offs can each sit up to a frame (at least 25 ms) off, which moves this value by 33 ms either "
+     "way; film at 60 fps or more to tell"),
+    ("overstride_pct_leg", "overstride", [12.0, 12.2, 12.5, 12.8, 12.4, 13.2, 12.6], 3.0, 60.0,
+     "the frames can miss the foot's farthest reach by up to half a frame of its travel, which moves this value by 3 % of "
+     "leg length either way; film at 120 fps (a phone's slow motion) to tell"),
+])
+def test_a_timing_led_note_names_its_cause_and_the_rate_that_would_tell(metric, code, values, timing_pm, fps, said):
+    """A reviewer: the note said "the contacts and toe-offs are timed to about half a frame" of every metric, overstride
+    too (read at the foot's reach), and a duration's note said the events "all sit" off together, a shift that would
+    cancel out of it. Each names its own cause, and the advice follows it (events: no closer at 120 fps than at 60)."""
+    side_values = {"left": values, "right": [v * 0.5 for v in values[:6]]}
+    summary = _summary(side_values, metric)
+    summary["left"][metric] = spread(values, timing_pm=timing_pm)
+    steps = _steps(side_values)
+    steps = [s.__class__(**{**s.__dict__, metric: v}) for s, v in
+             zip(steps, [*values, *[v * 0.5 for v in values[:6]]])]
+    found = [f for f in make_findings(steps, summary, 170.0, walking=False, fps=fps) if f.code == code]
+    assert [(f.side, f.severity) for f in found] == [("left", "borderline")]
+    assert said in found[0].note, found[0].note
+
+
 @pytest.mark.parametrize(("fps", "advice"), [
     (25.0, "film at 60 fps or more to tell"), (30.0, "film at 60 fps or more to tell"),  # 33 ms -> 25 ms
     (50.0, "a higher frame rate would not time them closer"),  # 25 ms at 50, 60 and 120 fps alike

@@ -231,8 +231,12 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
         if timing_pm is not None and timing_pm > steps_half:
             # overstride is read at the foot's farthest reach, which a contact timed off does not move: what moves it
             # is the frames missing that reach (a newcomer: the note spoke of timing the events for it)
-            cause = ("the frames can miss the foot's farthest reach by up to half a frame of its travel" if spec.metric.startswith("overstride")
-                     else "a leg's contacts and toe-offs can all sit up to a frame (at least 25 ms) off")
+            if spec.metric.startswith("overstride"):
+                cause = "the frames can miss the foot's farthest reach by up to half a frame of its travel"
+            elif spec.metric == "contact_time_s":  # a duration: a shift the two events shared would cancel
+                cause = "the contacts and the toe-offs can each sit up to a frame (at least 25 ms) off"
+            else:
+                cause = "a leg's contacts and toe-offs can all sit up to a frame (at least 25 ms) off"
             why = (f"{cause}, which moves this value by {_fmt(spec, timing_pm)}{u} either way; "
                    + _faster_advice(fps, frame_bound=spec.metric.startswith("overstride")))
         else:
