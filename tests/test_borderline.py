@@ -362,3 +362,17 @@ def test_too_few_steps_says_how_many_steps_not_a_median():
     two = Finding("insufficient_steps", "Too few steps for findings", "info", "left", 2.0, 3.0)
     assert _evidence_text(one) == "1 step of this leg measured; a finding needs 3"
     assert _evidence_text(two) == "2 steps of this leg measured; a finding needs 3"
+
+
+def test_a_cards_middle_half_of_alike_steps_keeps_a_decimal():
+    """A newcomer read "middle half 15 to 15 %" on the sample's card (14.6 to 14.9): told nothing. Ends that round
+    alike keep a decimal; ends that differ stay whole."""
+    from formcheck.report_view import _side_lines
+    from formcheck.result import ClipSummary
+
+    def summary(iqr: list[float]) -> ClipSummary:
+        leg = {"overstride_pct_leg": {"median": 14.9, "iqr": iqr, "n": 11, "confidence": "high"}}
+        return ClipSummary.from_dict({"left": leg, "right": leg})
+
+    assert "(middle half 14.6 to 14.9 %)" in _side_lines(summary([14.6, 14.9]), "left", "overstride_pct_leg", " %", signed=False)[0]
+    assert "(middle half 12 to 17 %)" in _side_lines(summary([12.2, 17.4]), "left", "overstride_pct_leg", " %", signed=False)[0]

@@ -108,7 +108,9 @@ def _side_lines(summary: ClipSummary, near: str, metric: str, unit: str, signed:
             continue
         txt = f"{s.capitalize()} leg ({which}): {fmt(med, 0, unit, signed)}"
         if m.iqr is not None and (m.n or 0) > 1:  # one step has no middle half ("-18 to -18 %", a newcomer's test)
-            txt += f" (middle half {fmt(m.iqr[0], 0)} to {fmt(m.iqr[1], 0)}{unit})"
+            # steps this alike keep a decimal: "middle half 15 to 15 %" told a newcomer nothing (14.6 to 14.9)
+            d = 1 if fmt(m.iqr[0], 0) == fmt(m.iqr[1], 0) else 0
+            txt += f" (middle half {fmt(m.iqr[0], d)} to {fmt(m.iqr[1], d)}{unit})"
         txt += f", {m.n} step{'' if m.n == 1 else 's'}, confidence {m.confidence}"
         lines.append(txt)
     return lines
