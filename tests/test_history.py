@@ -495,3 +495,39 @@ def test_a_leg_left_out_for_another_recording_is_said_on_the_pairs_that_timed_it
     assert said == ["both legs' rows leave out the right leg in every recording: its timing is uncertain in 2026-01-05; "
                     "its own row has its changes"]
     assert not any("leave out the right leg in every" in n for n in history.comparability[1])  # compare's own warning there
+
+
+def test_when_every_leg_is_timed_roughly_somewhere_each_pair_takes_its_legs_as_compare_does(tmp_path):
+    """A reviewer's cases. (1) The left leg rough in the first of three recordings and the right in the third: both legs
+    had been averaged back into every point (the first read 30 where compare of the first two reads 20, under compare's
+    warning that both legs' rows leave the rough leg out). Each pair now takes its legs as compare does. (2) The right
+    leg rough in the first and the left measured on 2 steps in the second: no leg is left out for its timing in every
+    recording, so no pair says one is."""
+    from dataclasses import replace
+
+    from test_compare import _analysis, _steps
+
+    from formcheck.history import Recording, _runner_history
+
+    def leg(side: str, values: list[float], rough: bool = False) -> list:
+        steps = _steps({"overstride_pct_leg": values}, side)
+        return [replace(s, timing_uncertain=True) for s in steps] if rough else steps
+
+    twenty, forty = [19.0, 20.0, 20.0, 21.0], [39.0, 40.0, 40.0, 41.0]
+    runs = [_analysis(leg("left", forty, rough=True) + leg("right", twenty)),
+            _analysis(leg("left", twenty) + leg("right", twenty)),
+            _analysis(leg("left", twenty) + leg("right", forty, rough=True))]
+    dates = ("2026-01-05", "2026-02-02", "2026-03-02")
+    history = _runner_history("Ana", [Recording("Ana", d, d, "clip.mp4", tmp_path / d, run, i)
+                                      for i, (d, run) in enumerate(zip(dates, runs))])
+    trend = history.trend("overstride_pct_leg")
+    compared = compare_metric(runs[0], runs[1], OVERSTRIDE, "both")
+    assert trend.points[1].since_previous.before_median == compared.before_median == 20.0
+    assert not any("in every recording" in n for notes in history.comparability for n in notes)
+
+    runs = [_analysis(leg("left", twenty) + leg("right", forty, rough=True)),
+            _analysis(leg("left", twenty[:2]) + leg("right", twenty)),
+            _analysis(leg("left", twenty) + leg("right", twenty))]
+    history = _runner_history("Ana", [Recording("Ana", d, d, "clip.mp4", tmp_path / d, run, i)
+                                      for i, (d, run) in enumerate(zip(dates, runs))])
+    assert not any("in every recording" in n for notes in history.comparability for n in notes)

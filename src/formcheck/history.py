@@ -278,7 +278,9 @@ def _legs_taken(results: list[AnalysisResult], spec: MetricSpec) -> tuple[str, .
     timed roughly in any of them when a leg remains (None: no leg so measured, compare's own choice per pair)."""
     measured = legs_measured_in_all(results, spec)
     rough = set() if spec.key == "step_cadence_spm" else {leg for result in results for leg in timing_doubtful_legs(result)}
-    return tuple(leg for leg in measured if leg not in rough) or measured or None
+    if measured and not set(measured) - rough:
+        return None  # every leg timed roughly somewhere: compare's own choice per pair, which its warnings describe
+    return tuple(leg for leg in measured if leg not in rough) or None
 
 
 def _trend(recs: list[Recording], spec: MetricSpec, side: str) -> Trend:
@@ -303,16 +305,22 @@ def _trend(recs: list[Recording], spec: MetricSpec, side: str) -> Trend:
 
 
 def _left_out_elsewhere(recs: list[Recording], i: int) -> tuple[str, ...]:
-    """A note for recording ``i`` against the previous one when the both-legs rows leave out a leg (:func:`_legs_taken`)
-    that this pair timed well: a leg timed roughly in another recording is left out of every point and change, so that
-    they take the same legs, and compare of this pair alone would have taken it (a reviewer: 20 -> 30 "worse" in
-    compare, 20 -> 20 in history, unexplained). The pairs that timed it roughly carry compare's own warning."""
-    rough = [set(timing_doubtful_legs(rec.result)) for rec in recs]
-    everywhere = set().union(*rough)
-    if i == 0 or not everywhere or everywhere >= set(LEGS):
+    """A note for recording ``i`` against the previous one when the both-legs rows leave out a leg (:func:`_legs_taken`,
+    for any metric) for its rough timing in another recording while this pair timed it well: it is left out of every
+    point and change, so that they take the same legs, where compare of this pair alone would have taken it (a
+    reviewer: 20 -> 30 "worse" in compare, 20 -> 20 in history, unexplained). The pairs that timed it roughly carry
+    compare's own warning."""
+    if i == 0:
         return ()
+    results = [rec.result for rec in recs]
+    rough = [set(timing_doubtful_legs(r)) for r in results]
+    left_out: set[str] = set()
+    for spec in METRICS:
+        taken = _legs_taken(results, spec)
+        if taken is not None:
+            left_out |= set(legs_measured_in_all(results, spec)) - set(taken)
     notes = []
-    for leg in sorted(everywhere - rough[i - 1] - rough[i]):
+    for leg in sorted(left_out - rough[i - 1] - rough[i]):
         where = ", ".join(rec.name for rec, r in zip(recs, rough) if leg in r)
         notes.append(f"both legs' rows leave out the {leg} leg in every recording: its timing is uncertain in {where}; "
                      f"its own row has its changes")
