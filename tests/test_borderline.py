@@ -245,7 +245,8 @@ def test_a_shared_timing_error_can_make_a_finding_borderline_and_says_so():
      "a leg's contacts and toe-offs can all sit up to a frame (at least 25 ms) off, which moves this value by 3° either "
      "way; a higher frame rate would not time them closer"),
     ("contact_time_s", "long_contact", [0.28, 0.285, 0.29, 0.29, 0.292, 0.288, 0.286], 0.033, 30.0,
-     "the contacts and the toe-offs can each sit up to a frame (at least 25 ms) off, which moves this value by 33 ms either "
+     "the contacts and the toe-offs can each sit up to a frame (at least 25 ms) off, partly together, which moves this "
+     "value by 33 ms either "
      "way; film at 60 fps or more to tell"),
     ("overstride_pct_leg", "overstride", [12.0, 12.2, 12.5, 12.8, 12.4, 13.2, 12.6], 3.0, 60.0,
      "the frames can miss the foot's farthest reach by up to half a frame of its travel, which moves this value by 3 % of "
@@ -268,6 +269,7 @@ def test_a_timing_led_note_names_its_cause_and_the_rate_that_would_tell(metric, 
 
 @pytest.mark.parametrize(("fps", "advice"), [
     (25.0, "film at 60 fps or more to tell"), (30.0, "film at 60 fps or more to tell"),  # 33 ms -> 25 ms
+    (30.01, "film at 60 fps or more to tell"), (29.97, "film at 60 fps or more to tell"),  # no float tie
     (50.0, "a higher frame rate would not time them closer"),  # 25 ms at 50, 60 and 120 fps alike
     (60.0, "a higher frame rate would not time them closer"),
     (100.0, "a higher frame rate would not time them closer"),
