@@ -1659,3 +1659,17 @@ def test_a_landing_before_its_foots_peak_moves_to_it_unless_the_leg_lands_so_as_
     assert moved[0].contact_at_s * fps == pytest.approx(21.0) and moved[0].contact_index == 21
     assert moved[0].toe_off_at_s == left[0].toe_off_at_s
     assert moved[1:3] == left[1:3] and moved[3:6] == right and moved[6] == zeni
+
+    # a leg with fewer than offset_min_landings landings is not judged by its median: moved (physics first); and a
+    # landing the move would bring within min_contact_s of its own toe-off stays
+    few = [_landing("right", 40.0, 42.0), _landing("right", 80.0, 82.0)]
+    assert [s.contact_at_s * fps for s in landings_not_before_their_peak(few, track, EventParams())] == pytest.approx([41.5, 81.5])
+    short = _landing("left", 20.0, 30.0, toe_off=32.0)
+    assert landings_not_before_their_peak([short], track, EventParams()) == [short]
+    # times, not frame numbers: a dropped frame between the landing and the peak (timestamps skip 1/60 s at frame 21)
+    gapped = _timed_track()
+    times = gapped.timestamps_s.copy()
+    times[21:] += 1 / fps
+    gapped = replace(gapped, timestamps_s=times)
+    late = replace(_landing("left", 20.0, 0.0), contact_at_s=20 / fps, candidate_at_s=times[22])
+    assert landings_not_before_their_peak([late], gapped, EventParams())[0].contact_at_s == pytest.approx(times[22] - 0.5 / fps)

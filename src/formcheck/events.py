@@ -98,8 +98,8 @@ class EventParams:
     descent_from_leg: float = 0.08  # ... having been at least this high ...
     descent_lookback_s: float = 0.133  # ... within this long before (4 frames at 30 fps; 16 at 120)
     heel_down_level_leg: float = 0.01  # a heel down before its toe landed: contact when it came within this of its level
-    # A landing is not timed more than this many frames before the foot's own most anterior point (its Zeni peak): the
-    # foot lands after it stops swinging forward (swing-leg retraction) ...
+    # A landing is not timed more than this many frames before the foot's own most anterior point (its Zeni peak), but
+    # moved to that much before it: the foot lands after it stops swinging forward (swing-leg retraction) ...
     landing_before_peak_frames: float = 0.5
     # ... unless the leg's landings come more than this many frames before their peaks as a rule (the median): then the
     # peaks are late, not the landings early (treadmill_side_01's near foot, -1.7..-2.5 on every step: MediaPipe's
@@ -451,13 +451,13 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
                             (SOON_LIFT,) if jumped else ("no toe lift seen",)),
                 )
             )
-    steps = landings_not_before_their_peak(steps, track, p)
     steps = with_planted_markers(steps)
     steps = soon_lifts_against_the_other_leg(steps, soon_lifts, track, p)
     steps = toe_offs_by_symmetry(steps, knee_alternative, trust, track, period, p)
     steps = zeni_contacts_with_landing_delay(steps, trust, track, period, p)
     steps = zeni_contacts_by_descent(steps, descents, track, p)
     steps = contacts_by_rhythm(steps, track, period, p)
+    steps = landings_not_before_their_peak(steps, track, p)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = contacts_by_ground_motion(steps, light, track, period, p)
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
@@ -1289,17 +1289,22 @@ def _with_contact_at(s: StepEvents, at_s: float, track: PoseTrack, p: EventParam
 
 
 def landings_not_before_their_peak(steps: list[StepEvents], track: PoseTrack, p: EventParams) -> list[StepEvents]:
-    """A landing timed more than ``landing_before_peak_frames`` before its foot's own most anterior point moved there.
+    """A landing timed more than ``landing_before_peak_frames`` before its foot's own most anterior point moved to that
+    much before it.
 
     Issue 14's rule: a contact comes after the foot has stopped swinging forward. The foot is most anterior relative
-    to the pelvis a little before it lands (swing-leg retraction; on randomised renders the true contact comes 0.8-1.3
-    frames after that peak), so a landing fit that fires sooner caught a shoe skimming its stance level while still
-    swinging forward: over 215 renders, landings before their peak read 1.1-1.4 frames early (median), and moving those
-    more than half a frame before it to that point put 25 more of 1148 landings within tolerance, none out of it.
-    A leg whose landings precede their peaks as a rule (median over the leg, ``landing_before_peak_leg_median_frames``)
-    is left alone: there MediaPipe's peak lags the foot (treadmill_side_01's near foot: the peak 0.3-1.5 frames after
-    the labelled touch, the landing 0.7-1.4 before it), and moving its contacts to the peak's side put them late.
-    Only contacts timed by a landing on a leg's own peak move; the step keeps its toe-off."""
+    to the pelvis a little before it lands (swing-leg retraction), so a landing fit that fires well before that peak
+    caught a shoe skimming its stance level while still swinging forward: over 215 randomised renders, landings before
+    their peak read 1.1-1.4 frames early (median). A leg whose landings precede their peaks as a rule (their median,
+    over ``offset_min_landings`` or more, below -``landing_before_peak_leg_median_frames``) is left alone: there
+    MediaPipe's peak lags the foot (treadmill_side_01's near foot: the peak 0.3-1.5 frames after the labelled touch,
+    the landing 0.7-1.4 before it), and moving its contacts to the peak's side put them late. docs/thresholds.md,
+    "Not before the foot's peak", has the figures.
+
+    Run after the passes that look steps up by their contact frame or pool the landings' delays from their peaks
+    (those keep the landings as fitted), and after contacts_by_rhythm, which re-times a landing far off the leg's
+    rhythm on its own. Only contacts still timed by a landing on their foot's own peak move, and never to within
+    ``min_contact_s`` of their toe-off; the step keeps its toe-off."""
     fps = float(track.fps)
     out = list(steps)
     for side in SIDES:
@@ -1307,15 +1312,16 @@ def landings_not_before_their_peak(steps: list[StepEvents], track: PoseTrack, p:
         if not mine:
             continue
         lead = np.array([(out[i].contact_at_s - out[i].candidate_at_s) * fps for i in mine])  # type: ignore[operator]
-        if float(np.median(lead)) < -p.landing_before_peak_leg_median_frames:
+        if len(mine) >= p.offset_min_landings and float(np.median(lead)) < -p.landing_before_peak_leg_median_frames:
             continue
         for i, ahead in zip(mine, lead):
-            if ahead < -p.landing_before_peak_frames:
-                at = _index_at(track, out[i].candidate_at_s) - p.landing_before_peak_frames  # type: ignore[arg-type]
-                index = min(len(track.timestamps_s) - 1, int(np.ceil(at - p.event_frame_tol_frames)))
-                if out[i].toe_off_index is not None and index > out[i].toe_off_index:
-                    continue
-                out[i] = replace(out[i], contact_at_s=_time_at(track, at), contact_index=index)
+            if ahead >= -p.landing_before_peak_frames:
+                continue
+            at_s = out[i].candidate_at_s - p.landing_before_peak_frames / fps  # type: ignore[operator]
+            toe_off_s = out[i].toe_off_at_s
+            if toe_off_s is not None and at_s >= toe_off_s - p.min_contact_s:
+                continue
+            out[i] = _with_contact_at(out[i], at_s, track, p)
     return out
 
 
