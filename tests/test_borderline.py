@@ -107,7 +107,8 @@ def test_a_grade_the_interval_straddles_is_not_given():
     assert [(f.side, f.severity) for f in found] == [("left", "mild")]
     assert found[0].interval == (24.0, 29.0)
     assert found[0].note.startswith("Between mild and moderate: the median's interval (24-29 % of leg length) reaches "
-                                    "across the moderate threshold (25 % of leg length)")
+                                    "across the moderate threshold (25 % of leg length), so the grade is the one it all "
+                                    "supports.")
 
 
 def test_a_median_short_of_a_higher_grade_whose_interval_reaches_it_says_so():
@@ -118,7 +119,7 @@ def test_a_median_short_of_a_higher_grade_whose_interval_reaches_it_says_so():
     assert [(f.side, f.severity, f.value) for f in found] == [("left", "mild", 22.5)]
     assert found[0].interval == (18.0, 27.0)
     assert found[0].note.startswith("Between mild and moderate: the median's interval (18-27 % of leg length) reaches "
-                                    "across the moderate threshold (25 % of leg length)")
+                                    "across the moderate threshold (25 % of leg length), so it may be moderate.")
 
 
 def test_old_analysis_json_loads_and_saves_unchanged_and_new_fields_round_trip():

@@ -251,7 +251,9 @@ def _finding(spec: FindingSpec, level: int, side: str | None, value: float, evid
         u = _unit(spec)
         note = (f"Between {_SEV[level]} and {_SEV[level + 1]}: the median's interval ("
                 f"{_span(spec, interval[0], interval[1])}{u}) reaches across the {_SEV[level + 1]} threshold "
-                f"({_fmt(spec, spec.limits[level])}{u}), so the grade is the one it all supports. " + note).strip()
+                f"({_fmt(spec, spec.limits[level])}{u}), "
+                + ("so the grade is the one it all supports. " if spec.level(value) > level else
+                   f"so it may be {_SEV[level + 1]}. ") + note).strip()
     return Finding(spec.code, spec.title, _SEV[level], side, value, spec.limits[level - 1], evidence, cue=spec.cue,
                    drill=spec.drill, note=note, interval=interval, timing_pm=timing_pm)
 
