@@ -275,7 +275,8 @@ def _change(before: AnalysisResult, after: AnalysisResult, spec: MetricSpec, sid
 
 def _legs_taken(results: list[AnalysisResult], spec: MetricSpec) -> tuple[str, ...] | None:
     """The legs a runner's both-legs points and changes average: those measured in every recording, less the legs
-    timed roughly in any of them when a leg remains (None: no leg so measured, compare's own choice per pair)."""
+    timed roughly in any of them when a leg remains (None: no leg so measured, or every one timed roughly somewhere;
+    then compare's own choice per pair)."""
     measured = legs_measured_in_all(results, spec)
     rough = set() if spec.key == "step_cadence_spm" else {leg for result in results for leg in timing_doubtful_legs(result)}
     if measured and not set(measured) - rough:
