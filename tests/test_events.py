@@ -1644,32 +1644,37 @@ def _landing(side: str, contact: float, peak: float, fps: float = 60.0, toe_off:
                       toe_off_at_s=toe_off / fps, toe_off_method="toe_lift", contact_method="landing", candidate_at_s=peak / fps)
 
 
-def test_a_landing_before_its_foots_peak_moves_to_it_unless_the_leg_lands_so_as_a_rule():
+def test_a_landing_before_its_foots_peak_moves_to_it_or_between_when_the_leg_lands_so_as_a_rule():
     """Issue 14: a contact comes after the foot has stopped swinging forward. A landing 1.5 frames before its foot's
     most anterior point (60 fps) is moved to half a frame before it; one 0.3 frame before stays. A leg whose landings
-    all come ~2 frames before their peaks (treadmill_side_01's near foot, where the peaks lag) is left alone, and so
-    are contacts timed otherwise (here Zeni)."""
+    all come ~2 frames before their peaks (treadmill_side_01's near foot, where the landing is early and the peak
+    late) takes the midpoint of the two. Contacts timed otherwise (here Zeni) stay."""
     from formcheck.events import landings_not_before_their_peak
 
     track, fps = _timed_track(), 60.0
     left = [_landing("left", 20.0, 21.5), _landing("left", 60.0, 60.3), _landing("left", 100.0, 99.0)]
     right = [_landing("right", c, c + 2.0) for c in (40.0, 80.0, 120.0)]
     zeni = replace(_landing("left", 140.0, 142.0), contact_method="zeni")
-    moved = landings_not_before_their_peak([*left, *right, zeni], track, EventParams())
+    moved = landings_not_before_their_peak([*left, *right, zeni], track, EventParams(), as_a_rule=False)
+    assert moved[3:6] == right  # the leg that lands so as a rule waits for its own turn
+    moved = landings_not_before_their_peak(moved, track, EventParams(), as_a_rule=True)
     assert moved[0].contact_at_s * fps == pytest.approx(21.0) and moved[0].contact_index == 21
     assert moved[0].toe_off_at_s == left[0].toe_off_at_s
-    assert moved[1:3] == left[1:3] and moved[3:6] == right and moved[6] == zeni
+    assert moved[1:3] == left[1:3] and moved[6] == zeni
+    assert [s.contact_at_s * fps for s in moved[3:6]] == pytest.approx([41.0, 81.0, 121.0])
 
     # a leg with fewer than offset_min_landings landings is not judged by its median: moved (physics first); and a
     # landing the move would bring within min_contact_s of its own toe-off stays
     few = [_landing("right", 40.0, 42.0), _landing("right", 80.0, 82.0)]
-    assert [s.contact_at_s * fps for s in landings_not_before_their_peak(few, track, EventParams())] == pytest.approx([41.5, 81.5])
+    assert [s.contact_at_s * fps for s in landings_not_before_their_peak(few, track, EventParams(), as_a_rule=False)] == \
+        pytest.approx([41.5, 81.5])
     short = _landing("left", 20.0, 30.0, toe_off=32.0)
-    assert landings_not_before_their_peak([short], track, EventParams()) == [short]
+    assert landings_not_before_their_peak([short], track, EventParams(), as_a_rule=False) == [short]
     # times, not frame numbers: a dropped frame between the landing and the peak (timestamps skip 1/60 s at frame 21)
     gapped = _timed_track()
     times = gapped.timestamps_s.copy()
     times[21:] += 1 / fps
     gapped = replace(gapped, timestamps_s=times)
     late = replace(_landing("left", 20.0, 0.0), contact_at_s=20 / fps, candidate_at_s=times[22])
-    assert landings_not_before_their_peak([late], gapped, EventParams())[0].contact_at_s == pytest.approx(times[22] - 0.5 / fps)
+    assert landings_not_before_their_peak([late], gapped, EventParams(), as_a_rule=False)[0].contact_at_s == \
+        pytest.approx(times[22] - 0.5 / fps)

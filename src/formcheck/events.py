@@ -102,8 +102,8 @@ class EventParams:
     # moved to that much before it: the foot lands after it stops swinging forward (swing-leg retraction) ...
     landing_before_peak_frames: float = 0.5
     # ... unless the leg's landings come more than this many frames before their peaks as a rule (the median): then the
-    # peaks are late, not the landings early (treadmill_side_01's near foot, -1.7..-2.5 on every step: MediaPipe's
-    # blurred shoe comes forward in the image after the labelled touch). See :func:`landings_not_before_their_peak`.
+    # landing fit is early and the peak late by turns, and the contact is taken midway (treadmill_side_01's near foot,
+    # -1.7..-2.5 on every step, the labelled touch between the two). See :func:`landings_not_before_their_peak`.
     landing_before_peak_leg_median_frames: float = 1.0
     landing_min_visibility: float = 0.5  # median foot-landmark visibility a leg needs for the landing rule (else Zeni)
     well_seen_visibility: float = 0.85  # above: landing anywhere the hinge puts it, toe lift timed on the unsmoothed trace
@@ -457,7 +457,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = zeni_contacts_with_landing_delay(steps, trust, track, period, p)
     steps = zeni_contacts_by_descent(steps, descents, track, p)
     steps = contacts_by_rhythm(steps, track, period, p)
-    steps = landings_not_before_their_peak(steps, track, p)
+    steps = landings_not_before_their_peak(steps, track, p, as_a_rule=False)
     steps = toe_offs_by_regularity(steps, alternatives, track, period, p)
     steps = contacts_by_ground_motion(steps, light, track, period, p)
     steps = aligned_on_stride_template(steps, light, track, facing, period, p)
@@ -465,6 +465,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     if crossing:
         steps = contacts_by_still_foot(steps, light, track, period, scale, p)
     leading += pass_leading_toe_offs(steps, leading, runs, light, track, period, scale, p)
+    steps = landings_not_before_their_peak(steps, track, p, as_a_rule=True)
     steps = toe_offs_by_the_better_seen_leg(steps, trust, track, p)
     steps = toe_offs_by_contact_time(steps, trust, track, p)
     steps = with_knee_disagreement_doubts(steps, alternatives, track, p)
@@ -1288,23 +1289,28 @@ def _with_contact_at(s: StepEvents, at_s: float, track: PoseTrack, p: EventParam
                    toe_off_index=None if s.toe_off_index is None else max(c_idx, s.toe_off_index), **changes)  # type: ignore[arg-type]
 
 
-def landings_not_before_their_peak(steps: list[StepEvents], track: PoseTrack, p: EventParams) -> list[StepEvents]:
+def landings_not_before_their_peak(steps: list[StepEvents], track: PoseTrack, p: EventParams, *,
+                                   as_a_rule: bool) -> list[StepEvents]:
     """A landing timed more than ``landing_before_peak_frames`` before its foot's own most anterior point moved to that
     much before it.
 
     Issue 14's rule: a contact comes after the foot has stopped swinging forward. The foot is most anterior relative
     to the pelvis a little before it lands (swing-leg retraction), so a landing fit that fires well before that peak
     caught a shoe skimming its stance level while still swinging forward: over 215 randomised renders, landings before
-    their peak read 1.1-1.4 frames early (median). A leg whose landings precede their peaks as a rule (their median,
-    over ``offset_min_landings`` or more, below -``landing_before_peak_leg_median_frames``) is left alone: there
-    MediaPipe's peak lags the foot (treadmill_side_01's near foot: the peak 0.3-1.5 frames after the labelled touch,
-    the landing 0.7-1.4 before it), and moving its contacts to the peak's side put them late. docs/thresholds.md,
+    their peak read 1.1-1.4 frames early (median). On a leg whose landings precede their peaks as a rule (their median,
+    over ``offset_min_landings`` or more, below -``landing_before_peak_leg_median_frames``) the peak lags the foot as
+    much as the landing leads it (treadmill_side_01's near foot: the peak 0.3-1.5 frames after the labelled touch, the
+    landing 0.7-1.4 before it), so such a leg's contacts are taken midway between the two: within a frame of all 15
+    labels, 12 on them (the landings alone: 6), where moving them to the peak's side put them late. docs/thresholds.md,
     "Not before the foot's peak", has the figures.
 
-    Run after the passes that look steps up by their contact frame or pool the landings' delays from their peaks
-    (those keep the landings as fitted), and after contacts_by_rhythm, which re-times a landing far off the leg's
-    rhythm on its own. Only contacts still timed by a landing on their foot's own peak move, and never to within
-    ``min_contact_s`` of their toe-off; the step keeps its toe-off."""
+    Run twice: ``as_a_rule=False`` moves the other legs' landings, after the passes that look steps up by their
+    contact frame or pool the landings' delays from their peaks (a review: run first, it had kept a moved step from
+    its other-leg toe-off checks) and before the leg's stride template is laid on its contacts (the renders' cut
+    strides follow the moved contacts: 1849 -> 1858 of 2046 contacts against running it last); ``as_a_rule=True``
+    takes such legs midway, last among the passes that time events (laid on the midpoints, the template lost the real
+    clip's last, template-placed contact on 3 of its copies). Only contacts still timed by a landing on their foot's
+    own peak move, and never to within ``min_contact_s`` of their toe-off; the step keeps its toe-off."""
     fps = float(track.fps)
     out = list(steps)
     for side in SIDES:
@@ -1312,12 +1318,16 @@ def landings_not_before_their_peak(steps: list[StepEvents], track: PoseTrack, p:
         if not mine:
             continue
         lead = np.array([(out[i].contact_at_s - out[i].candidate_at_s) * fps for i in mine])  # type: ignore[operator]
-        if len(mine) >= p.offset_min_landings and float(np.median(lead)) < -p.landing_before_peak_leg_median_frames:
+        ruled = len(mine) >= p.offset_min_landings and float(np.median(lead)) < -p.landing_before_peak_leg_median_frames
+        if ruled != as_a_rule:
             continue
         for i, ahead in zip(mine, lead):
             if ahead >= -p.landing_before_peak_frames:
                 continue
-            at_s = out[i].candidate_at_s - p.landing_before_peak_frames / fps  # type: ignore[operator]
+            peak_s = out[i].candidate_at_s
+            # as a rule: the landing fit early and the peak late by turns, the touch between them (treadmill_side_01's
+            # near foot: the midpoints within a frame of all 15 labels, 12 on them, against 6 for the landings alone)
+            at_s = 0.5 * (out[i].contact_at_s + peak_s) if as_a_rule else peak_s - p.landing_before_peak_frames / fps  # type: ignore[operator]
             toe_off_s = out[i].toe_off_at_s
             if toe_off_s is not None and at_s >= toe_off_s - p.min_contact_s:
                 continue
