@@ -305,21 +305,25 @@ def _trend(recs: list[Recording], spec: MetricSpec, side: str) -> Trend:
     return Trend(spec, tuple(points), side)
 
 
-def _left_out_elsewhere(recs: list[Recording], i: int) -> tuple[str, ...]:
-    """A note for recording ``i`` against the previous one when the both-legs rows leave out a leg (:func:`_legs_taken`,
-    for any metric) for its rough timing in another recording while this pair timed it well: it is left out of every
-    point and change, so that they take the same legs, where compare of this pair alone would have taken it (a
-    reviewer: 20 -> 30 "worse" in compare, 20 -> 20 in history, unexplained). The pairs that timed it roughly carry
-    compare's own warning."""
-    if i == 0:
-        return ()
-    results = [rec.result for rec in recs]
-    rough = [set(timing_doubtful_legs(r)) for r in results]
+def _legs_left_out(results: list[AnalysisResult]) -> set[str]:
+    """The legs the both-legs rows leave out of every point and change for a metric (:func:`_legs_taken`, any metric):
+    timed roughly in some recording while another leg remains."""
     left_out: set[str] = set()
     for spec in METRICS:
         taken = _legs_taken(results, spec)
         if taken is not None:
             left_out |= set(legs_measured_in_all(results, spec)) - set(taken)
+    return left_out
+
+
+def _left_out_elsewhere(recs: list[Recording], i: int, left_out: set[str], rough: list[set[str]]) -> tuple[str, ...]:
+    """A note for recording ``i`` against the previous one when the both-legs rows leave out a leg (``left_out``,
+    :func:`_legs_left_out`) for its rough timing in another recording (``rough``: each recording's timing-doubtful
+    legs) while this pair timed it well: it is left out of every point and change, so that they take the same legs,
+    where compare of this pair alone would have taken it (a reviewer: 20 -> 30 "worse" in compare, 20 -> 20 in
+    history, unexplained). The pairs that timed it roughly carry compare's own warning."""
+    if i == 0:
+        return ()
     notes = []
     for leg in sorted(left_out - rough[i - 1] - rough[i]):
         where = ", ".join(rec.name for rec, r in zip(recs, rough) if leg in r)
@@ -334,8 +338,10 @@ def _runner_history(runner: str, recordings: list[Recording]) -> RunnerHistory:
     recs = sorted(recordings, key=lambda r: (r.date, r.recorded_at, r.order, r.name))
     trends = [_trend(recs, spec, SIDE) for spec in METRICS]
     legs = [_trend(recs, spec, side) for spec in METRICS if spec.key not in POOLED_ONLY for side in LEGS]
+    results = [rec.result for rec in recs]
+    left_out, rough = _legs_left_out(results), [set(timing_doubtful_legs(r)) for r in results]  # once, not per pair
     comparability = tuple(() if i == 0 else tuple(comparability_warnings(recs[i - 1].result, rec.result))
-                                                + _left_out_elsewhere(recs, i)
+                                                + _left_out_elsewhere(recs, i, left_out, rough)
                           for i, rec in enumerate(recs))
     return RunnerHistory(runner, tuple(recs), tuple(trends), comparability, _attention(recs, trends + legs), tuple(legs))
 
