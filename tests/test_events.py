@@ -1449,6 +1449,29 @@ def test_one_foot_landing_counted_on_both_legs_counts_once():
     assert without_one_foot_counted_twice(apart, trust, stride_s, EventParams()) == apart
 
 
+def test_a_stance_within_the_other_legs_stance_goes_with_it():
+    """A runner is never on both feet. heldout_1000 (60 fps): a right stance from frame 22.3 to 27.0 inside a left one
+    from 11.3 to 33.1, MediaPipe's feet split over both labels: both steps go. Stances that alternate stay, and so does
+    one overlapping the other leg's only at an end (a toe-off timed late), and a stance the clip cuts (no toe-off)."""
+    from formcheck.events import without_stances_within_the_other_legs
+
+    fps = 60.0
+
+    def step(side, contact, toe_off):
+        return StepEvents(side=side, contact_index=int(contact), contact_at_s=contact / fps,
+                          toe_off_index=None if toe_off is None else int(toe_off),
+                          toe_off_at_s=None if toe_off is None else toe_off / fps, toe_off_method="toe_lift")
+
+    alternating = [step("right", 2, 11), step("left", 11.3, 33.1), step("right", 44, 53), step("left", 65, 74)]
+    assert without_stances_within_the_other_legs(alternating) == alternating
+    nested = [step("right", 22.3, 27.0), *alternating]
+    assert without_stances_within_the_other_legs(nested) == [alternating[i] for i in (0, 2, 3)]
+    overlapping = [step("right", 2, 16), step("left", 11.3, 33.1), step("right", 30, 53)]  # ends overlap, none inside
+    assert without_stances_within_the_other_legs(overlapping) == overlapping
+    cut = [step("left", 11.3, 33.1), step("right", 22.3, None)]
+    assert without_stances_within_the_other_legs(cut) == cut
+
+
 def test_the_less_visible_knee_turn_is_sought_over_its_flat_bottom():
     """120 fps, a stance from frame 20 to the toe-off at 50: the knee extends at a steady rate until the toe-off,
     where the swing folds it. Its smoothed angle bottoms out at 45 and stays within 0.3 deg of that to 50 (heldout

@@ -473,6 +473,7 @@ def detect_events(track: PoseTrack, facing: str, light: PoseTrack | None = None,
     steps = with_unseen_doubts(steps, light, p, filled)
     steps = with_missing_frame_doubts(steps, track, p)
     steps = without_one_foot_counted_twice(steps, trust, period / fps, p)
+    steps = without_stances_within_the_other_legs(steps)
     steps.sort(key=lambda s: s.contact_at_s)
     if short is not None and short.steps and len(short.steps) >= len(steps):
         return short  # the planted feet found at least as many stances as a period this clip barely shows
@@ -1357,6 +1358,26 @@ def without_one_foot_counted_twice(steps: list[StepEvents], trust: dict[str, flo
             continue
         dropped.add(max((i, j), key=lambda k: (steps[k].contact_placed, len(steps[k].doubts), -trust[steps[k].side])))
     return [s for k, s in enumerate(steps) if k not in dropped]
+
+
+def without_stances_within_the_other_legs(steps: list[StepEvents]) -> list[StepEvents]:
+    """Without the two steps of a stance that lies wholly within the other leg's stance: neither can be right.
+
+    A runner is never on both feet (a flight phase between the stances); one stance inside the other's would need a
+    contact time over half a stride plus the other's. MediaPipe's legs crossing where the cleaning labelled a stretch
+    the wrong way round split one foot's stance over both labels: heldout_1000 (a 60 fps render) read a right stance
+    of 78 ms inside a left one of 363 ms, the right's contact the left foot's landing (spurious) and the left's contact
+    12 frames early. Which of the two is the right one is not known, so both go (on 480 renders and their phone
+    copies, two such pairs: one spurious contact and toe-off, one spurious toe-off gone; two events within tolerance
+    lost). Stances the clip cuts (no toe-off) are not compared.
+    """
+    nested: set[int] = set()
+    for i, a in enumerate(steps):
+        for j, b in enumerate(steps):
+            if (a.side != b.side and a.toe_off_at_s is not None and b.toe_off_at_s is not None
+                    and a.contact_at_s < b.contact_at_s and b.toe_off_at_s < a.toe_off_at_s):
+                nested |= {i, j}
+    return [s for k, s in enumerate(steps) if k not in nested]
 
 
 def with_doubts(steps: list[StepEvents], stride_s: float, p: EventParams) -> list[StepEvents]:
