@@ -214,7 +214,7 @@ def evaluate(clip: Clip, camera: bool = True, transform: Callable[[PoseTrack], P
             track = prepare_track(track, clip.path).track
         except AnalysisError as exc:
             return score_detection(clip.name, clip.labels, None, error=str(exc))
-    return score_track(clip.name, clip.labels, track)
+    return score_track(clip.name, clip.labels, track, clip.path)
 
 
 def all_clips(wanted: str | None, notes: list[str], encodings: int = 1) -> Iterator[Clip]:

@@ -150,7 +150,7 @@ def evaluate(k: int, out: Path, cached_only: bool = False, phone: bool = False) 
         track = prepare_track(cached_pose_track(video), video).track
     except (AnalysisError, NoPersonError, ValueError) as exc:  # ValueError: no runner to place a watermark on
         return describe(kind, params, style), score_detection(name, labels, None, error=str(exc))
-    return describe(kind, params, style), score_track(name, labels, track)
+    return describe(kind, params, style), score_track(name, labels, track, video)
 
 
 def main(argv: list[str] | None = None) -> int:

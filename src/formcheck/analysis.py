@@ -22,11 +22,11 @@ import numpy as np
 
 from .clean import clean_track, swap_sides, with_legs_swapped
 from .com import segment_weighted_com
-from .events import Direction, GaitEvents, detect_direction, detect_events, label_swap_frames
+from .events import Direction, EventParams, GaitEvents, detect_direction, detect_events, label_swap_frames, pelvis_crosses
 from .findings import Finding, make_findings
 from .foot_blur import near_foot_streak_pct
 from .foot_overlay import overlay_fraction
-from .geometry import SIDES, hip_midpoint, leg_length_px, near_side, trunk_lean_deg
+from .geometry import SIDES, body_scale_px, hip_midpoint, leg_length_px, near_side, other_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, complete_events, counted_steps, px_per_cm, shown_events, step_metrics, summarise
 from .pose_track import PoseTrack
 from .timebase import fps_was_given, last_frame_showing, playback_fps, real_time_track, slow_motion_warning, stride_at_given_rate_s, withhold_durations
@@ -210,11 +210,14 @@ def side_on_part(track: PoseTrack) -> tuple[PoseTrack, str | None]:
 
 
 def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: str | None = None,
-                  allow_walking: bool = False) -> Analysis:
-    """Analyse a pose track (pure: no video, no model). Raises AnalysisError when it cannot.
+                  allow_walking: bool = False, video: str | os.PathLike[str] | None = None) -> Analysis:
+    """Analyse a pose track (no model). Raises AnalysisError when it cannot.
 
     A walking clip is refused (formcheck.quality.gait_kind) unless ``allow_walking``: then it is analysed
     with the running-specific findings switched off (one "walking" note instead) and a warning.
+
+    ``video``: the clip the track was made from. A runner passing a still camera then has the far foot's toe-offs
+    timed by its toe's patch of ground (formcheck.toe_pixels); without it the analysis reads no pixels.
     """
     check_options(height_cm, facing)
     if track.n_frames < 10:  # a one-frame clip of a runner said "no runner found" (a newcomer's test)
@@ -261,6 +264,11 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     com = segment_weighted_com(ct.keypoints_px)
     hip_mid = hip_midpoint(ct.keypoints_px)
     all_events = detect_events(ct, face, light=cleaned.light, filled=cleaned.filled)
+    if video is not None and pelvis_crosses(cleaned.light, body_scale_px(ct.keypoints_px), EventParams()):
+        from .toe_pixels import far_toe_offs_from_pixels, read_grey_patches
+
+        all_events = far_toe_offs_from_pixels(all_events, cleaned.light, other_side(near),
+                                              lambda boxes: read_grey_patches(video, boxes))
     relabel = label_swap_frames(all_events, ct.n_frames)  # a short pass's stance MediaPipe put on the other leg's label
     if relabel.any():
         ct = with_legs_swapped(ct, relabel)
@@ -418,9 +426,11 @@ def analyze(
     check_options(height_cm, facing)  # before the pose model's work
     options = {"model_path": model or default_model_path(), "start_s": start_s, "end_s": end_s, "fps_override": fps, "progress": progress}
     if not check_camera:
-        return analyze_track(extract_pose_track(path, **options), height_cm=height_cm, facing=facing, allow_walking=allow_walking)
+        return analyze_track(extract_pose_track(path, **options), height_cm=height_cm, facing=facing, allow_walking=allow_walking,
+                             video=path)
     from .camera import prepare_track
 
     track, motion = extract_pose_and_camera(path, **options)  # the camera measured in the model's decoding pass
     prepared = prepare_track(track, motion=motion)  # may refuse (AnalysisError)
-    return prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing, allow_walking=allow_walking))
+    return prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing, allow_walking=allow_walking,
+                                         video=path))

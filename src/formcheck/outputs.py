@@ -89,9 +89,10 @@ def load_run(
         start_s, end_s = float(track.timestamps_s[0]) * playback, float(track.timestamps_s[-1]) * playback
         if check_camera and video is not None:
             prepared = prepare_track(track, video, start_s=start_s, end_s=end_s)  # may refuse (AnalysisError)
-            analysis = prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing, allow_walking=allow_walking))
-        else:
-            analysis = analyze_track(track, height_cm=height_cm, facing=facing, allow_walking=allow_walking)
+            analysis = prepared.finish(analyze_track(prepared.track, height_cm=height_cm, facing=facing, allow_walking=allow_walking,
+                                                     video=video))
+        else:  # the video's pixels too when it is at hand, as analysing the video itself reads them
+            analysis = analyze_track(track, height_cm=height_cm, facing=facing, allow_walking=allow_walking, video=video)
     else:
         video = path
         analysis = analyze(path, height_cm=height_cm, facing=facing, model=model, start_s=start_s, end_s=end_s, fps=fps,

@@ -586,12 +586,13 @@ def _worst_leg(errors: dict[str, list[float]]) -> float | None:
     return max(medians, key=abs) if medians else None
 
 
-def score_track(name: str, labels: EventLabels, track: Any) -> ClipScore:
-    """Analyse a pose track (:func:`formcheck.analysis.analyze_track`) and score it; a refusal scores all missed."""
+def score_track(name: str, labels: EventLabels, track: Any, video: Any = None) -> ClipScore:
+    """Analyse a pose track (:func:`formcheck.analysis.analyze_track`, given the ``video`` it came from as ``analyze``
+    gives it) and score it; a refusal scores all missed."""
     from ..analysis import AnalysisError, analyze_track
 
     try:
-        analysis = analyze_track(track)
+        analysis = analyze_track(track, video=video)
     except AnalysisError as exc:
         return score_detection(name, labels, None, error=str(exc))
     return score_detection(name, labels, detection_from_analysis(analysis))
