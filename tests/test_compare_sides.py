@@ -81,10 +81,10 @@ def _with_findings(result, *severities_by_code):
 
 
 @pytest.mark.parametrize(("before", "after", "new", "resolved", "persisting", "borderline"), [
-    ("borderline", None, [], [], [], ["overstride (left)"]),  # the review: this was "resolved"
-    (None, "borderline", [], [], [], ["overstride (left)"]),  # ... and this "new"
-    ("borderline", "mild", [], [], [], ["overstride (left)"]),
-    ("mild", "borderline", [], [], [], ["overstride (left)"]),
+    ("borderline", None, [], [], [], ["overstride (left): borderline before, none after"]),  # the review: this was "resolved"
+    (None, "borderline", [], [], [], ["overstride (left): none before, borderline after"]),  # ... and this "new"
+    ("borderline", "mild", [], [], [], ["overstride (left): borderline before, mild after"]),  # a newcomer: say it is mild now
+    ("mild", "borderline", [], [], [], ["overstride (left): mild before, borderline after"]),
     ("mild", None, [], ["overstride (left)"], [], []),  # clear changes are still counted
     (None, "moderate", ["overstride (left)"], [], [], []),
     ("mild", "moderate", [], [], ["overstride (left)"], []),

@@ -140,6 +140,7 @@ class Comparison:
     before_summary: dict[str, Any] = field(default_factory=dict)
     after_summary: dict[str, Any] = field(default_factory=dict)
     findings_borderline: list[str] = field(default_factory=list)  # borderline in either run: not counted as new or resolved
+    # (each "name: <grade, borderline or none> before, <...> after")
 
     def change(self, metric: str, side: str = "both") -> MetricChange:
         return next(c for c in self.changes if c.metric == metric and c.side == side)
@@ -607,9 +608,25 @@ def _findings(analysis: AnalysisResult, *, borderline: bool = False, skip_sides:
             if f.borderline == borderline and f.code != INSUFFICIENT_STEPS and f.side not in skip_sides}
 
 
+def _stated_name(finding: Stated) -> str:
+    """``"overstride (left)"``: how Comparison names a finding."""
+    code, side = finding
+    return code + (f" ({side})" if side else "")
+
+
+def _borderline_named(before: AnalysisResult, after: AnalysisResult, findings: set[Stated]) -> list[str]:
+    """``"overstride (left): borderline before, mild after"`` for each finding borderline in either run, sorted: what
+    it was in each run (its grade, "borderline" or "none"). The name alone had hidden a finding gone from borderline
+    to mild (a newcomer's test)."""
+    def state(run: AnalysisResult, finding: Stated) -> str:
+        return next((f.severity for f in run.findings if (f.code, f.side) == finding), "none")
+
+    return sorted(f"{_stated_name(f)}: {state(before, f)} before, {state(after, f)} after" for f in findings)
+
+
 def _named(findings: set[Stated]) -> list[str]:
     """``"overstride (left)"`` for each, sorted: how Comparison lists them."""
-    return sorted(code + (f" ({side})" if side else "") for code, side in findings)
+    return sorted(_stated_name(f) for f in findings)
 
 
 def seen_differently(change: MetricChange) -> MetricChange:
@@ -688,5 +705,5 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
         + _too_few_steps_warnings(b, a) + comparability_warnings(b, a, refused_too=False),
         before_summary={k: getattr(b.summary, k) for k in keys},
         after_summary={k: getattr(a.summary, k) for k in keys},
-        findings_borderline=_named(near_b | near_a),
+        findings_borderline=_borderline_named(b, a, near_b | near_a),
     )
