@@ -19,7 +19,7 @@ FILMING_TIPS: tuple[str, ...] = (
     "Steady: a tripod or a phone propped on something; no panning or zooming.",
     "Frame rate: 60 fps or more if your phone offers it (a foot contact lasts about 0.2 s: at 30 fps that is 6 frames). "
     "Slow-motion clips work; give the real rate with --fps.",
-    "Enough steps: 10 s of steady running (at least 6 steps, better 8 or more per leg), after warming up.",
+    "Enough steps: 10 s of steady running (at least 6 steps per leg, 7 or more for full confidence), after warming up.",
     "Light and clothing: even light, no strong backlight, and bright enough that a paused frame shows the shoes sharp, "
     "not smeared (dim light means a slow shutter); shorts or tights and shoes that stand out from the floor.",
     "On a treadmill, film from the side the console does not hide.",
