@@ -67,6 +67,24 @@ def test_a_median_just_either_side_of_the_threshold_is_borderline_both_times():
     assert verdicts == ["borderline", "borderline"]
 
 
+def test_a_borderline_finding_whose_median_is_short_of_the_threshold_gets_no_cue():
+    """The same two runs: at 14.2 % leg (under the 15 % threshold) the borderline overstride says its median is on the
+    normal side and gives no cue or drill, in the report as on the terminal; at 15.2 % it keeps its cue. A newcomer's
+    coach had read treadmill_side_01's borderline shank (median 5 deg against 10) and its cue as something to fix."""
+    from formcheck.findings import NORMAL_SIDE_NOTE, median_on_the_normal_side
+    from formcheck.report_view import FindingView  # noqa: F401 (the view the report renders)
+
+    spread_steps = [9.4, 10.2, 11.8, 12.6, 13.5, 14.0, 14.9, 15.1, 15.2, 15.7, 16.4, 17.0, 18.3, 19.9, 21.3, 24.0]
+    normal = []
+    for shift in (-0.8, 0.2):
+        values = {"left": [v + shift for v in spread_steps], "right": [5.0, 6.0, 7.0, 8.0, 6.5, 7.5]}
+        found = [f for f in make_findings(_steps(values), _summary(values), 170.0, walking=False) if f.code == "overstride"]
+        assert found[0].borderline and found[0].cue
+        normal.append(median_on_the_normal_side(found[0]))
+    assert normal == [True, False]
+    assert "normal side" in NORMAL_SIDE_NOTE
+
+
 @pytest.mark.parametrize(("left", "name"), [([10.0, 13.0, 17.0, 20.0], "range of 4 steps"), ([10.0, 12.0, 13.0, 17.0, 18.0], "range of 5 steps"),
                                             ([10.0, 12.0, 13.0, 14.0, 17.0, 18.0, 20.0], "95 % interval")])
 def test_under_six_steps_the_interval_is_called_the_range(left: list[float], name: str):

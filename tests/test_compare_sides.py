@@ -204,3 +204,19 @@ def test_treadmill_clip_against_its_mirror_image(treadmill_track):
     c = compare(a, b)
     assert all(ch.verdict in ("no clear change", "not measurable") for ch in c.changes if ch.side in ("near", "far", "both"))
     assert np.isclose(c.change("hip_extension_deg", "both").difference, 0.0, atol=1e-6)
+
+
+def test_the_report_gives_no_cue_for_a_borderline_finding_on_the_normal_side(runner):
+    """finding_views: a borderline overstride whose median (14 % leg) is short of its 15 % threshold shows the note and
+    no cue or drill; one at 16 % keeps both (a newcomer's test of treadmill_side_01's report)."""
+    from formcheck.findings import Finding
+    from formcheck.report_view import finding_views
+
+    def view(median):
+        f = Finding("overstride", "Overstriding", "borderline", "left", median, 15.0, cue="Land under", drill="Strides",
+                    interval=(11.0, 19.0))
+        return finding_views(dataclasses.replace(runner, findings=[f]))[0]
+
+    normal, over = view(14.0), view(16.0)
+    assert (normal.cue, normal.drill) == ("", "") and normal.note.startswith("Its median is on the normal side")
+    assert (over.cue, over.drill) == ("Land under", "Strides")

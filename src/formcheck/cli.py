@@ -512,12 +512,13 @@ def _print_analysis(result: AnalysisResult, name: str) -> None:
     out.print(table)
     from rich.markup import escape
 
-    from .findings import interval_text
+    from .findings import NORMAL_SIDE_NOTE, interval_text, median_on_the_normal_side
 
     for f in result.findings:
         said = interval_text(f)  # the median against the threshold: how far over it (borderline: how near)
         why = escape(f" [{said}]") if said else ""
-        out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + why + (f": {f.cue}" if f.cue else ""),
+        advice = f": {NORMAL_SIDE_NOTE}" if median_on_the_normal_side(f) else (f": {f.cue}" if f.cue else "")
+        out.print(f"[bold]{f.severity}[/bold] {f.title}" + (f" ({f.side})" if f.side else "") + why + advice,
                   soft_wrap=True, highlight=False)
     for w in result.quality.warnings:
         out.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=True)

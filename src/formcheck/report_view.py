@@ -22,7 +22,7 @@ import numpy as np
 from . import plots
 from .analysis import Analysis
 from .compare import Comparison
-from .findings import FINDING_SPECS, Finding
+from .findings import FINDING_SPECS, NORMAL_SIDE_NOTE, Finding, median_on_the_normal_side
 from .geometry import SIDES, thigh_angle_deg
 from .metrics import track_position
 from .report_model import Card, FindingView, Image, ReportModel, fmt, num
@@ -87,9 +87,12 @@ def finding_views(result: AnalysisResult) -> list[FindingView]:
         m = _metric(result.summary, f.side, spec.metric) if spec is not None and spec.per_side else None
         side = f.side
         label_side = f"{side} (near camera)" if side and side == near else (f"{side} (far from camera)" if side else None)
+        normal = median_on_the_normal_side(f)  # no cue or drill: probably nothing to correct
+        note = (NORMAL_SIDE_NOTE[0].upper() + NORMAL_SIDE_NOTE[1:] + "." + (f" {f.note}" if f.note else "")) if normal else f.note
         views.append(FindingView(
             title=f.title, severity=f.severity, side=label_side, evidence=_evidence_text(f),
-            cue=f.cue, drill=f.drill, note=f.note, confidence=m.confidence if m is not None else "",
+            cue="" if normal else f.cue, drill="" if normal else f.drill, note=note,
+            confidence=m.confidence if m is not None else "",
         ))
     order = {"marked": 0, "moderate": 1, "mild": 2, "borderline": 3}
     views.sort(key=lambda v: (order.get(v.severity, 3), 0 if (v.side or "").endswith("(near camera)") else 1))
