@@ -308,3 +308,47 @@ def test_a_short_moving_clip_shown_twice_over_is_not_called_a_still(track):
     with pytest.raises(AnalysisError) as refused:
         analyze_track(short)
     assert "never changes" not in str(refused.value)
+
+
+def _converted_to_25(track30):
+    """A 30 fps track converted to 25 fps as ffmpeg -r 25 does it: every 6th image left out, the rest shown 1/25 s
+    apart (so the images' own times, 1/30 s apart with a 2/30 s gap after each 5th, are lost)."""
+    keep = np.flatnonzero(np.arange(track30.n_frames) % 6 != 5)
+    out = track30.take(keep)
+    return replace(out, timestamps_s=np.arange(len(keep)) / 25.0, frame_indices=np.arange(len(keep)), fps=25.0,
+                   info={**out.info, "video_fps": 25.0}), track30.timestamps_s[keep]
+
+
+@pytest.mark.parametrize("cadence", [170.0, 158.0])
+def test_images_a_conversion_left_out_are_found_and_put_back_at_their_times(cadence):
+    """A runner filmed at 30 fps (10 s) converted to 25 fps: the interval after each 5th kept image holds two of the
+    camera's intervals, its legs moving twice as far. Found at period 5 and that phase, and the track re-timed: each
+    image at its capture time to within 1 ms (the first and last kept where they were). The 30 fps track itself, and
+    the same images at their real (uneven) times, a variable-frame-rate recording, show no such thing."""
+    from formcheck.timebase import dropped_image_intervals, with_dropped_images_retimed
+
+    track30 = to_pose_track(simulate_gait(GaitParams(**{**PARAMS, "fps": 30.0, "duration_s": 10.0, "cadence_spm": cadence})),
+                            noise_px=0.5, seed=2)
+    converted, capture_times = _converted_to_25(track30)
+    found = dropped_image_intervals(converted)
+    assert found is not None and (found.period, found.phase) == (5, 4)
+    retimed = with_dropped_images_retimed(converted, found)
+    shift = capture_times[0] - retimed.timestamps_s[0]
+    scale = (capture_times[-1] - capture_times[0]) / (retimed.timestamps_s[-1] - retimed.timestamps_s[0])
+    assert scale == pytest.approx(1.0, abs=0.01) and shift == pytest.approx(0.0, abs=1e-9)
+    assert np.abs(retimed.timestamps_s - capture_times).max() < 0.001 + 0.01 * 10.0  # the clip's length kept: 1 % of 10 s
+    assert dropped_image_intervals(track30) is None
+    assert dropped_image_intervals(replace(converted, timestamps_s=capture_times)) is None
+
+
+def test_a_clip_that_lost_images_to_a_conversion_is_warned_and_its_steps_next_to_them_doubted():
+    """analyze_track on the converted runner: the warning, the time base noted, and steps whose contact or toe-off
+    is next to a missing image left out of the medians (their timing doubted, as at any missing frame)."""
+    track30 = to_pose_track(simulate_gait(GaitParams(**{**PARAMS, "fps": 30.0, "duration_s": 10.0})), noise_px=0.5, seed=2)
+    analysis = analyze_track(_converted_to_25(track30)[0])
+    assert any("converted from another frame rate by leaving images out (one in every 6 images)" in w
+               for w in analysis.quality["warnings"])
+    assert analysis.quality["time_base"]["images_left_out"]["every_nth_interval"] == 5
+    doubted = [s for s in analysis.result.steps if s.timing_uncertain]
+    assert 0 < len(doubted) < len(analysis.result.steps)
+    assert analyze_track(track30).quality.get("time_base") is None

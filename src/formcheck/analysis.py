@@ -29,7 +29,8 @@ from .foot_overlay import overlay_fraction
 from .geometry import SIDES, body_scale_px, hip_midpoint, leg_length_px, near_side, other_side, trunk_lean_deg
 from .metrics import StepMetrics, cadence_spm, complete_events, counted_steps, px_per_cm, shown_events, step_metrics, summarise
 from .pose_track import PoseTrack
-from .timebase import fps_was_given, last_frame_showing, playback_fps, real_time_track, slow_motion_warning, stride_at_given_rate_s, withhold_durations
+from .timebase import (dropped_images_warning, fps_was_given, last_frame_showing, playback_fps, real_time_track, slow_motion_warning,
+                       stride_at_given_rate_s, withhold_durations)
 from .result import SCHEMA_VERSION, AnalysisResult, ClipSummary, Quality, TimedEvent, VideoInfo, saved_step  # noqa: F401 (SCHEMA_VERSION re-exported)
 from .quality import (  # noqa: F401 (MIN_STEPS re-exported)
     MIN_STEPS, direction_changes, gait_kind, missing_frames, quality_checks, side_on_stretch, timing_evidence, view_check,
@@ -291,9 +292,13 @@ def analyze_track(track: PoseTrack, *, height_cm: float | None = None, facing: s
     if refuse:
         raise AnalysisError(f"cannot analyse this clip: {refuse}")
     quality["incomplete_steps"] = len(all_events.steps) - len(events.steps)  # stances the clip cuts off: not measured
-    if timebase.repeated_dropped or timebase.slow_motion:
+    if timebase.repeated_dropped or timebase.slow_motion or timebase.dropped_images:
         quality["time_base"] = {"repeated_frames_dropped": timebase.repeated_dropped,
                                 "slow_motion_factor": round(timebase.slow_motion_factor, 2)}
+    if timebase.dropped_images:
+        gone = timebase.dropped_images
+        quality["time_base"]["images_left_out"] = {"every_nth_interval": gone.period, "share_seen": gone.share}
+        quality["warnings"].append(dropped_images_warning(timebase))
     timed = []  # every contact and toe-off the clip shows, the measured stances' and those the clip cuts
     for e in shown_events(ct, all_events):
         frame = int(ct.frame_indices[e.index])

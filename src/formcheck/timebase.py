@@ -8,6 +8,11 @@ stride finder looks for strides of running length. So before anything else:
 * **Repeated frames** (an image shown again, found from the pixels by :mod:`formcheck.pose` and
   listed in ``track.info["repeated_frames"]``) are dropped: the analysis runs on the real images,
   at their real rate, and events fall on the first frame that shows them.
+* **Images a frame-rate conversion dropped** (30 fps made 25 by leaving out every 6th image, the frames then
+  evenly timed): the interval where an image is missing shows the body move about twice as far as its
+  neighbours, at one phase of a short period. Those intervals are given their real length
+  (:func:`with_dropped_images_retimed`), so the events and what is read at them use the images' real times, and
+  the steps next to a dropped image are doubted as at any missing frame.
 * **Slow motion** is recognised from the stride: a running stride lasts 0.6-0.85 s and a walking one
   up to about 1.25 s, so a clip whose stride lasts longer than ``SLOW_MOTION_MIN_STRIDE_S`` is played
   slower than it was filmed. The track is re-timed to a typical running stride
@@ -17,6 +22,8 @@ stride finder looks for strides of running length. So before anything else:
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -36,6 +43,90 @@ REPEAT_PATTERN_MAX_GAP = 2.0  # a gap between new images over this x the typical
 REPEAT_PATTERN_MAX_OFFSET_FRAMES = 1.0  # an image further than this (frames) from even capture: no pattern, times as shown
 
 
+# An image left out by a frame-rate conversion, the frames evenly timed: the interval it was in shows the body move about
+# twice as far as its neighbours, at the same phase of a short period (every 6th image of 30 fps left out for 25:
+# period 5). Measured 2026-12-07 on a newcomer's 25 fps copy of treadmill_side_01 (ffmpeg -r 25): at period 5, one
+# phase had 32 of its 60 intervals over 1.5x, the others 1-8 (the original: 5-10 at every phase). The runner's own
+# rhythm is no such spike: swing speeds up over several frames.
+DROPPED_SPIKE_RATIO = 1.5  # an interval's body speed over this x its neighbourhood's (a 7-interval running median) ...
+DROPPED_NEIGHBOUR_MAX = 1.5  # ... while the intervals either side are not: a lone spike
+DROPPED_MIN_SPIKES = 8  # spikes at one phase of a period, at least ...
+DROPPED_PHASE_SHARE = 0.2  # ... on this share of its intervals at least ...
+DROPPED_CHANCE_MAX = 1e-6  # ... and that many that rarely by chance, at the other phases' spike rate (floored at 2 %)
+DROPPED_PERIODS = range(3, 9)  # frames per image left out: 30 -> 25 fps and 60 -> 50 every 5th interval, 30 -> 24 every 4th
+DROPPED_MIN_CYCLES = 30  # periods the clip must show (6 s at 25 fps, period 5): a short clip's landmark glitches, at the
+# runner's step (10.5 frames at 30 fps and 171 steps/min), lined up with period 5 for 22 cycles on a render
+DROPPED_THIRDS_SHARE = 0.1  # ... and the spikes there in each third of the clip, on this share of its intervals at least
+DROPPED_LOCKED_DRIFT = 1.5  # frames: a period the stride repeats on, to within this over the clip, is not judged (the
+# runner's own landmark glitches, at a fixed phase of the stride, line up with it: a 60 fps render at 180 steps/min,
+# a 40-frame stride, spiked at one phase of period 5)
+
+
+def _binomial_tail(k: int, n: int, q: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, q)."""
+    return float(sum(math.comb(n, i) * q**i * (1.0 - q) ** (n - i) for i in range(k, n + 1)))
+
+
+@dataclass(frozen=True)
+class DroppedImages:
+    """Intervals (frame i to i + 1, ``i % period == phase``) each missing one image."""
+
+    period: int
+    phase: int
+    share: float  # of that phase's intervals that show the spike
+    others: float  # the other phases' share
+    chance: float  # of that many spikes there at the other phases' rate
+
+
+def dropped_image_intervals(track: PoseTrack) -> DroppedImages | None:
+    """The phase of a short period at which intervals show a lone spike of the legs' speed: an image dropped there.
+
+    The legs' speed of an interval is the median over the knees, ankles, heels and toes of their displacement over
+    its duration (a variable-frame-rate clip's intervals, timed right, show no spike)."""
+    k = np.asarray(track.keypoints_px, dtype=float)
+    joints = [lm.LEG[s][j] for s in SIDES for j in ("knee", "ankle", "heel", "foot_index")]  # type: ignore[index]
+    dt = np.diff(np.asarray(track.timestamps_s, dtype=float))
+    if len(dt) < DROPPED_MIN_CYCLES * min(DROPPED_PERIODS) or not (dt > 0).all():
+        return None
+    with warnings.catch_warnings():  # frames without a pose: no speed
+        warnings.simplefilter("ignore", RuntimeWarning)
+        speed = np.nanpercentile(np.linalg.norm(np.diff(k[:, joints], axis=0), axis=-1), 25, axis=1) / dt
+        local = np.array([np.nanmedian(speed[max(0, i - 3) : i + 4]) for i in range(len(speed))])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = speed / local
+    before, after = np.r_[np.nan, ratio[:-1]], np.r_[ratio[1:], np.nan]
+    spike = (ratio > DROPPED_SPIKE_RATIO) & (before < DROPPED_NEIGHBOUR_MAX) & (after < DROPPED_NEIGHBOUR_MAX)
+    judged = np.isfinite(ratio)
+    stride_s = stride_period_s(track)
+    stride = None if stride_s is None else stride_s * float(track.fps)  # frames
+    for period in DROPPED_PERIODS:
+        if judged.sum() < DROPPED_MIN_CYCLES * period:
+            continue
+        if stride is not None and abs(stride - period * round(stride / period)) * len(ratio) / stride < DROPPED_LOCKED_DRIFT:
+            continue  # the stride's own rhythm would line up with this period over the whole clip
+        phase_of = np.arange(len(ratio)) % period
+        for phase in range(period):
+            here, elsewhere = judged & (phase_of == phase), judged & (phase_of != phase)
+            k, n = int(spike[here].sum()), int(here.sum())
+            others = float(spike[elsewhere].mean()) if elsewhere.any() else 0.0
+            if k < DROPPED_MIN_SPIKES or k < DROPPED_PHASE_SHARE * n:
+                continue
+            chance = _binomial_tail(k, n, max(others, 0.02))
+            thirds = np.array_split(spike[here], 3)  # a conversion's dropped images run through the whole clip
+            if chance < DROPPED_CHANCE_MAX and min(float(t.mean()) for t in thirds) >= DROPPED_THIRDS_SHARE:
+                return DroppedImages(period, phase, round(k / n, 3), round(others, 3), chance)
+    return None
+
+
+def with_dropped_images_retimed(track: PoseTrack, dropped: DroppedImages) -> PoseTrack:
+    """The track with each interval missing an image twice as long as the others, its first and last times kept."""
+    t = np.asarray(track.timestamps_s, dtype=float)
+    weight = np.where(np.arange(len(t) - 1) % dropped.period == dropped.phase, 2.0, 1.0)
+    times = t[0] + np.r_[0.0, np.cumsum(weight)] * (t[-1] - t[0]) / weight.sum()
+    return replace(track, timestamps_s=times, info={**track.info, "dropped_images": {
+        "period": dropped.period, "phase": dropped.phase, "share": dropped.share, "other_phases": dropped.others}})
+
+
 @dataclass(frozen=True)
 class TimeBase:
     """How the analysed track's time relates to the file's: what was undone and why."""
@@ -45,6 +136,7 @@ class TimeBase:
     stride_s: float | None = None  # stride period measured in the file's own time
     file_fps: float | None = None  # the container's frame rate
     image_fps: float | None = None  # distinct images a second of the file's own time (file_fps without repeated frames)
+    dropped_images: DroppedImages | None = None  # images a frame-rate conversion left out, their intervals re-timed
 
     @property
     def slow_motion(self) -> bool:
@@ -197,14 +289,17 @@ def real_time_track(track: PoseTrack, *, fps_given: bool = False) -> tuple[PoseT
     frame_fps = float(track.fps)  # the frames' rate: the file's, or --fps
     track, dropped = drop_repeated_frames(track)
     image_fps = file_fps * float(track.fps) / frame_fps
+    missing = dropped_image_intervals(track)
+    if missing is not None:
+        track = with_dropped_images_retimed(track, missing)
     stride = stride_period_s(track)
     if fps_given and dropped:
         track = _faster(track, frame_fps / float(track.fps))  # the images 1/--fps apart
     if fps_given or stride is None or stride < RUNNING_SLOW_MOTION_MIN_STRIDE_S or (
             stride < SLOW_MOTION_MIN_STRIDE_S and not runs_by_shape(track)):
-        return track, TimeBase(dropped, 1.0, stride, file_fps, image_fps)
+        return track, TimeBase(dropped, 1.0, stride, file_fps, image_fps, missing)
     factor = stride / TYPICAL_STRIDE_S
-    return retime(track, factor), TimeBase(dropped, factor, stride, file_fps, image_fps)
+    return retime(track, factor), TimeBase(dropped, factor, stride, file_fps, image_fps, missing)
 
 
 def fps_was_given(track: PoseTrack) -> bool:
@@ -226,6 +321,15 @@ def likely_capture_fps(file_fps: float, factor: float) -> float:
     raw = file_fps * factor
     nearest = min(PHONE_CAPTURE_FPS, key=lambda r: abs(np.log(r / raw)))
     return nearest if abs(nearest / raw - 1.0) <= 0.15 else float(round(raw))
+
+
+def dropped_images_warning(tb: TimeBase) -> str:
+    """What a frame-rate conversion that left images out does to the figures, and what to film or export instead."""
+    gone = tb.dropped_images
+    every = "" if gone is None else f" (one in every {gone.period + 1} images)"
+    return (f"the clip was converted from another frame rate by leaving images out{every}, its frames then evenly timed: "
+            "they were put back at the images' real times, and steps with a contact or toe-off next to a missing image "
+            "are left out of the medians; analyse the clip as the camera saved it")
 
 
 def slow_motion_warning(tb: TimeBase) -> str:
