@@ -666,7 +666,7 @@ def compare(
                          ("Borderline (not counted as new or resolved)", comparison.findings_borderline)):
         if codes:
             # wrapped to the terminal as the table is (four borderline findings ran to 133 columns)
-            out.print(f"{label}: " + ", ".join(_finding_label(code, names) for code in codes), highlight=False)
+            out.print(f"{label}: " + "; ".join(_finding_label(code, names) for code in codes), highlight=False)
     for warning in comparison.comparability:
         out.print(f"[yellow]not fully comparable:[/yellow] {warning}", soft_wrap=True)
     for note in written.notes:
