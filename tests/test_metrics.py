@@ -587,3 +587,16 @@ def test_a_reach_read_next_to_missing_frames_leaves_the_step_out():
                           and m.shank_angle_deg is not None for m in by_gap)
     assert len(by_gap) >= len(dropped) - 2  # (a step at the clip's ends may not be measured)
     assert all(m.overstride_pct_leg is not None for m in cut.result.steps if m.side == "right")
+
+
+def test_steps_that_scatter_lower_the_confidence():
+    """16 well-seen steps of the near leg would be "high". Their middle half spanning 2.1 % leg of overstride
+    (treadmill_side_01, 0.7 of its 3 % leg SDC) keeps it; 8.5 % (2.8 SDCs) makes it "medium"; 14.5 % (a newcomer's
+    150 kbit/s copy: 4.8 SDCs) "low"."""
+    from formcheck.metrics import confidence, iqr_in_sdc
+
+    def level(iqr):
+        return confidence(16, 0.95, iqr_sdc=iqr_in_sdc("overstride_pct_leg", {"iqr": iqr}))
+
+    assert [level([21.7, 23.8]), level([11.0, 19.5]), level([7.2, 21.7])] == ["high", "medium", "low"]
+    assert iqr_in_sdc("overstride_cm", {"iqr": [1.0, 2.0]}) is None  # no SDC of its own: judged by the % leg figure

@@ -683,8 +683,16 @@ LOW_OVER_SPREAD_SDC = 5.0  # ... and further than this many is "low": the interv
 # all three "high" before, its overstride IQR -19..23 % leg; docs/thresholds.md)
 
 
+STEPS_IQR_MEDIUM_SDC = 2.5  # steps whose middle half spans more than this many smallest detectable changes: at most
+# "medium"; more than STEPS_IQR_LOW_SDC: "low". A steady runner's steps agree: treadmill_side_01's overstride middle half
+# spans 2.1 % leg (0.7 of the SDC), and no render leg of 6 steps or more spans over 6 % (2 SDCs), clean or as phones
+# save them. A newcomer's 150 kbit/s 25 fps copy of it spanned 7.2-21.7 % leg and read "high" (2026-12-07). 2.5, not
+# 2: 8 steps 2 % leg apart (middle half 7 % leg, 2.3 SDCs) pin their median down well enough for "high".
+STEPS_IQR_LOW_SDC = 4.0
+
+
 def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_timing: bool = False,
-               far_leg: bool = False, spread_sdc: float | None = None) -> str:
+               far_leg: bool = False, spread_sdc: float | None = None, iqr_sdc: float | None = None) -> str:
     """high / medium / low from the number of steps (>=7 per side as in manual 2-D studies) and visibility;
     never "high" for the leg away from the camera (``far_leg``): MediaPipe may report it as visible, but its
     knee and foot are guessed behind the near leg (on the harness its toe-offs are the least reliable
@@ -692,7 +700,10 @@ def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_
     the far leg stays a notch below a near leg seen as well. Last, a median the steps do not pin down is
     never surer than its interval allows: ``spread_sdc`` (how far the steps' 95 % interval reaches from the
     median in the metric's smallest detectable changes, :func:`spread_in_sdc`) over HIGH_MAX_SPREAD_SDC is at
-    most "medium", over LOW_OVER_SPREAD_SDC "low", however many steps were seen."""
+    most "medium", over LOW_OVER_SPREAD_SDC "low", however many steps were seen. So are steps that scatter:
+    ``iqr_sdc`` (the steps' interquartile range in the metric's smallest detectable changes) over
+    STEPS_IQR_MEDIUM_SDC is at most "medium", over STEPS_IQR_LOW_SDC "low": a steady runner's steps agree, and
+    landmarks that scatter them (a clip compressed to mush) scatter the median too."""
     score = min(1.0, n_steps / 7.0) * visibility * (0.8 if extra_error else 1.0)
     levels = ("low", "medium", "high")
     level = 2 if score >= 0.75 else (1 if score >= 0.45 else 0)
@@ -704,6 +715,10 @@ def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_
         level = 0
     elif spread_sdc is not None and spread_sdc > HIGH_MAX_SPREAD_SDC:
         level = min(level, 1)
+    if iqr_sdc is not None and iqr_sdc > STEPS_IQR_LOW_SDC:
+        level = 0
+    elif iqr_sdc is not None and iqr_sdc > STEPS_IQR_MEDIUM_SDC:
+        level = min(level, 1)
     return levels[level]
 
 
@@ -711,6 +726,18 @@ def confidence(n_steps: int, visibility: float, extra_error: bool = False, poor_
 # same unit, read off the same landmarks. (The overstride in cm, the heel's % leg times one leg length, takes the
 # % leg figure's reach in summarise.)
 _SDC_OF = {"overstride_ankle_pct_leg": "overstride_pct_leg", "overstride_hip_pct_leg": "overstride_pct_leg"}
+
+
+def iqr_in_sdc(metric: str, summary: dict[str, Any], fps: float | None = None) -> float | None:
+    """The steps' interquartile range of a metric in its smallest detectable changes (formcheck.compare); None for
+    a metric without one or without a range."""
+    from .compare import METRICS, sdc_for  # (lazily: compare imports this module through result and findings)
+
+    spec = {m.key: m for m in METRICS}.get(_SDC_OF.get(metric, metric))
+    iqr = summary.get("iqr")
+    if spec is None or not iqr or iqr[0] is None or iqr[1] is None:
+        return None
+    return (float(iqr[1]) - float(iqr[0])) / sdc_for(spec, float(fps or 0.0))
 
 
 def spread_in_sdc(metric: str, summary: dict[str, Any], fps: float | None = None) -> float | None:
@@ -771,8 +798,9 @@ def summarise(steps: list[StepMetrics], *, evidence_poor: bool = False, fps: flo
         for m in BILATERAL:  # (overstride_cm after overstride_pct_leg, whose spread it shares)
             width = spread_in_sdc("overstride_pct_leg" if m == "overstride_cm" else m,
                                   d["overstride_pct_leg"] if m == "overstride_cm" else d[m], fps)
+            own = "overstride_pct_leg" if m == "overstride_cm" else m
             d[m]["confidence"] = confidence(d[m]["n"], vis, m in _HIP_METRICS, poor_timing=doubtful or evidence_poor,
-                                            far_leg=far, spread_sdc=width)
+                                            far_leg=far, spread_sdc=width, iqr_sdc=iqr_in_sdc(own, d[own], fps))
         d["n_steps"] = len(ss)
         d["visibility"] = round(vis, 3)
         per_side[side] = d
