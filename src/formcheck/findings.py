@@ -174,14 +174,14 @@ def interval_name(n_steps: int | None, *, timed: bool = False) -> str:
 
 
 def median_on_the_normal_side(f: Finding) -> bool:
-    """A borderline finding whose median falls short of its threshold: the run most likely has nothing to correct
-    there, so no cue or drill goes with it. A newcomer's coach read treadmill_side_01's "borderline shank reaching
+    """A borderline finding whose median falls short of its threshold: the steps lean to the normal side, so no cue
+    or drill goes with it. A newcomer's coach read treadmill_side_01's "borderline shank reaching
     forward (left), median 5 deg (threshold 10)" with "Let the shin land near vertical" as something to work on."""
     spec = FINDING_SPECS.get(f.code)
     return f.borderline and spec is not None and f.value is not None and not spec.past_mild(f.value)
 
 
-NORMAL_SIDE_NOTE = "its median is on the normal side of the threshold: probably nothing to correct"
+NORMAL_SIDE_NOTE = "its median is on the normal side of the threshold, so no cue is given: it may well be fine"
 
 
 def interval_text(f: Finding) -> str:

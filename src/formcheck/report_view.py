@@ -87,7 +87,7 @@ def finding_views(result: AnalysisResult) -> list[FindingView]:
         m = _metric(result.summary, f.side, spec.metric) if spec is not None and spec.per_side else None
         side = f.side
         label_side = f"{side} (near camera)" if side and side == near else (f"{side} (far from camera)" if side else None)
-        normal = median_on_the_normal_side(f)  # no cue or drill: probably nothing to correct
+        normal = median_on_the_normal_side(f)  # no cue or drill: it may well be fine
         note = (NORMAL_SIDE_NOTE[0].upper() + NORMAL_SIDE_NOTE[1:] + "." + (f" {f.note}" if f.note else "")) if normal else f.note
         views.append(FindingView(
             title=f.title, severity=f.severity, side=label_side, evidence=_evidence_text(f),
