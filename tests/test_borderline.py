@@ -101,7 +101,8 @@ def test_under_six_steps_the_interval_is_called_the_range(left: list[float], nam
     assert f.n_steps == len(left) and f.interval_name == name
     lo, hi = min(left), max(left)  # n = 7 is still the range, but it covers 1 - 2 / 2^7 = 98.4 %
     assert f.interval == (lo, hi)
-    assert interval_text(f) == f"median {f.value:.0f} % of leg length, {name} {lo:.0f}-{hi:.0f} (threshold 15 % of leg length)"
+    median = f"{f.value:.1f}" if f"{f.value:.0f}" == "15" else f"{f.value:.0f}"  # a decimal where it rounds to the threshold
+    assert interval_text(f) == f"median {median} % of leg length, {name} {lo:.0f}-{hi:.0f} (threshold 15 % of leg length)"
     assert name in f.note and name in _evidence_text(f)
     assert ("95 %" in interval_text(f) + f.note + _evidence_text(f)) == (len(left) >= 6)
     card, _ = _card_verdict(False, f.value, f, " overstride", "ok")
@@ -397,3 +398,14 @@ def test_a_cards_middle_half_of_alike_steps_keeps_a_decimal():
 
     assert "(middle half 14.6 to 14.9 %)" in _side_lines(summary([14.6, 14.9]), "left", "overstride_pct_leg", " %", signed=False)[0]
     assert "(middle half 12 to 17 %)" in _side_lines(summary([12.2, 17.4]), "left", "overstride_pct_leg", " %", signed=False)[0]
+
+
+def test_a_median_that_rounds_to_its_threshold_keeps_a_decimal():
+    """The sample's overstride, 14.85 % leg against 15: "median 15 ... (threshold 15)" told no side, beside a note
+    that its median is on the normal side. It reads 14.9 now; 13.2 stays "13"."""
+    from formcheck.findings import Finding, interval_text
+
+    def text(value):
+        return interval_text(Finding("overstride", "Overstriding", "borderline", "left", value, 15.0, interval=(13.0, 17.0)))
+
+    assert "median 14.9 % of leg length" in text(14.85) and "median 13 % of leg length" in text(13.2)

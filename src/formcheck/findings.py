@@ -197,7 +197,10 @@ def interval_text(f: Finding) -> str:
     measure = f"{spec.measure}: " if spec.measure else ""
     lo, hi = _fmt(spec, f.interval[0]), _fmt(spec, f.interval[1])
     dash = " to " if min(f.interval) < 0 else "-"  # "-6 to 11": "-6-11" read as a subtraction (a newcomer's test)
-    return f"{measure}median {_fmt(spec, f.value)}{u}, {f.interval_name} {lo}{dash}{hi}{thr}"
+    median = _fmt(spec, f.value)
+    if f.threshold is not None and median == _fmt(spec, f.threshold):  # "median 15 ... (threshold 15)": which side?
+        median = f"{rounded(f.value * spec.display_scale, spec.digits + 1):.{spec.digits + 1}f}"
+    return f"{measure}median {median}{u}, {f.interval_name} {lo}{dash}{hi}{thr}"
 
 
 def _steps_with_values(evidence: dict[str, Any] | None) -> int | None:
