@@ -63,8 +63,15 @@ DROPPED_LOCKED_DRIFT = 1.5  # frames: a period the stride repeats on, to within 
 
 
 def _binomial_tail(k: int, n: int, q: float) -> float:
-    """P(X >= k) for X ~ Binomial(n, q)."""
-    return float(sum(math.comb(n, i) * q**i * (1.0 - q) ** (n - i) for i in range(k, n + 1)))
+    """P(X >= k) for X ~ Binomial(n, q), summed in logs (a long clip's terms overflow a float as products)."""
+    if q >= 1.0:
+        return 1.0
+    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * math.log(q) + (n - i) * math.log1p(-q)
+            for i in range(k, n + 1)]
+    if not logs:
+        return 0.0
+    top = max(logs)
+    return float(math.exp(top) * sum(math.exp(x - top) for x in logs))
 
 
 @dataclass(frozen=True)
