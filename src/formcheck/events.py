@@ -1367,7 +1367,7 @@ def without_stances_within_the_other_legs(steps: list[StepEvents]) -> list[StepE
     contact time over half a stride plus the other's. MediaPipe's legs crossing where the cleaning labelled a stretch
     the wrong way round split one foot's stance over both labels: heldout_1000 (a 60 fps render) read a right stance
     of 78 ms inside a left one of 363 ms, the right's contact the left foot's landing (spurious) and the left's contact
-    12 frames early. Which of the two is the right one is not known, so both go (on 480 renders and their phone
+    12 frames early. Which of the two is the right one is not known, so both go (on 263 renders and their phone
     copies, two such pairs: one spurious contact and toe-off, one spurious toe-off gone; two events within tolerance
     lost). Stances the clip cuts (no toe-off) are not compared.
     """

@@ -22,6 +22,7 @@ treadmill (the stance foot moves with the belt) nor a moving camera (the ground 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
@@ -119,7 +120,9 @@ def far_toe_offs_from_pixels(events: GaitEvents, light: PoseTrack, far_side: str
         if span is None:
             continue
         lo, hi, end = span
-        x, y = (float(np.nanmedian(light.keypoints_px[lo:hi, toe, c])) for c in (0, 1))
+        with warnings.catch_warnings():  # the toe unseen over the reference frames: no patch
+            warnings.simplefilter("ignore", RuntimeWarning)
+            x, y = (float(np.nanmedian(light.keypoints_px[lo:hi, toe, c])) for c in (0, 1))
         if np.isfinite(x) and np.isfinite(y) and half <= x < width - half - 1 and half <= y < height - half - 1:
             xi, yi = int(round(x)), int(round(y))
             stances[i] = (lo, hi, end, (xi - half, yi - half, xi + half + 1, yi + half + 1))
