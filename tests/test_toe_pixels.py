@@ -93,6 +93,11 @@ def test_far_toe_offs_move_to_the_patch_where_it_agrees():
     assert set(asked[0].values()) == {(194, 294, 207, 307)}  # 6 px (0.06 leg) each side of the toe's (200, 300)
     late = far_toe_offs_from_pixels(events(_step("left", 10, 43)), track, "left", read_frames)
     assert late.steps == [_step("left", 10, 43)]
+    from dataclasses import replace as with_fields
+
+    asked.clear()  # a short pass's stance under the other leg's label (other_label): that label's toe is read
+    far_toe_offs_from_pixels(events(with_fields(_step("left", 10, 36.4), other_label=True)), track, "left", read_frames)
+    assert set(asked[0].values()) == {(234, 294, 247, 307)}  # the right label's toe, at (240, 300)
     moved = PoseTrack(**{**track.__dict__, "to_picture": np.zeros((n, 2, 3))})
     assert far_toe_offs_from_pixels(events(_step("left", 10, 36.4)), moved, "left", read_frames).steps == [_step("left", 10, 36.4)]
     assert ToePatchParams().agree_s == pytest.approx(0.07)

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import landmarks as lm
 from .events import EventParams, GaitEvents, StepEvents, _index_at, _with_toe_off_at
-from .geometry import body_scale_px
+from .geometry import body_scale_px, other_side
 from .pose_track import PoseTrack
 
 
@@ -108,7 +108,7 @@ def far_toe_offs_from_pixels(events: GaitEvents, light: PoseTrack, far_side: str
     For a runner passing a still camera only: ``light`` (the cleaned, unsmoothed track) in picture positions.
     ``read_patches({frame_number: box})`` returns those grey patches of the clip (:func:`read_grey_patches`).
     """
-    toe = lm.LEG[far_side]["foot_index"]  # type: ignore[index]
+    toes = {label: lm.LEG[label]["foot_index"] for label in (far_side, other_side(far_side))}  # type: ignore[index]
     scale = body_scale_px(light.keypoints_px)
     if not np.isfinite(scale) or light.to_picture is not None:
         return events
@@ -120,6 +120,7 @@ def far_toe_offs_from_pixels(events: GaitEvents, light: PoseTrack, far_side: str
         if span is None:
             continue
         lo, hi, end = span
+        toe = toes[other_side(far_side) if s.other_label else far_side]  # a short pass's foot under the other label
         with warnings.catch_warnings():  # the toe unseen over the reference frames: no patch
             warnings.simplefilter("ignore", RuntimeWarning)
             x, y = (float(np.nanmedian(light.keypoints_px[lo:hi, toe, c])) for c in (0, 1))
