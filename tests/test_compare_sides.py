@@ -81,10 +81,10 @@ def _with_findings(result, *severities_by_code):
 
 
 @pytest.mark.parametrize(("before", "after", "new", "resolved", "persisting", "borderline"), [
-    ("borderline", None, [], [], [], ["overstride (left): borderline before, none after"]),  # the review: this was "resolved"
-    (None, "borderline", [], [], [], ["overstride (left): none before, borderline after"]),  # ... and this "new"
-    ("borderline", "mild", [], [], [], ["overstride (left): borderline before, mild after"]),  # a newcomer: say it is mild now
-    ("mild", "borderline", [], [], [], ["overstride (left): mild before, borderline after"]),
+    ("borderline", None, [], [], [], ["overstride (left)"]),  # the review: this was "resolved"
+    (None, "borderline", [], [], [], ["overstride (left)"]),  # ... and this "new"
+    ("borderline", "mild", [], [], [], ["overstride (left)"]),
+    ("mild", "borderline", [], [], [], ["overstride (left)"]),
     ("mild", None, [], ["overstride (left)"], [], []),  # clear changes are still counted
     (None, "moderate", ["overstride (left)"], [], [], []),
     ("mild", "moderate", [], [], ["overstride (left)"], []),
@@ -96,6 +96,10 @@ def test_borderline_findings_are_not_counted_as_new_or_resolved(runner, before, 
     assert (c.findings_appeared, c.findings_resolved, c.findings_borderline) == (new, resolved, borderline)
     assert c.findings_persisting == sorted(persisting + ["low_cadence"])
     assert c.to_dict()["findings"]["borderline"] == borderline
+    # what each was in either run, which the name alone hid (a newcomer: borderline before, mild after)
+    states = {name: {"before": before or "none", "after": after or "none"} for name in borderline}
+    assert c.to_dict()["findings"]["borderline_states"] == states
+    assert c.borderline_shown() == [f"{name}: {before or 'none'} before, {after or 'none'} after" for name in borderline]
 
 
 def _walking(result):

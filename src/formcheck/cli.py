@@ -663,7 +663,7 @@ def compare(
     names = _finding_labels(run.result for run in runs)
     for label, codes in (("Findings resolved", comparison.findings_resolved), ("Findings new", comparison.findings_appeared),
                          ("Findings still there", comparison.findings_persisting),
-                         ("Borderline (not counted as new or resolved)", comparison.findings_borderline)):
+                         ("Borderline (not counted as new or resolved)", comparison.borderline_shown())):
         if codes:
             # wrapped to the terminal as the table is (four borderline findings ran to 133 columns)
             out.print(f"{label}: " + "; ".join(_finding_label(code, names) for code in codes), highlight=False)

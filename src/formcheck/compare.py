@@ -140,7 +140,14 @@ class Comparison:
     before_summary: dict[str, Any] = field(default_factory=dict)
     after_summary: dict[str, Any] = field(default_factory=dict)
     findings_borderline: list[str] = field(default_factory=list)  # borderline in either run: not counted as new or resolved
-    # (each "name: <grade, borderline or none> before, <...> after")
+    # ... and what each was in either run: name -> (before, after), each its grade, "borderline" or "none"
+    findings_borderline_states: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def borderline_shown(self) -> list[str]:
+        """``"overstride (left): borderline before, mild after"`` for each borderline finding: the name alone had hidden
+        one gone from borderline to mild (a newcomer's test)."""
+        return [name + (f": {states[0]} before, {states[1]} after" if (states := self.findings_borderline_states.get(name)) else "")
+                for name in self.findings_borderline]
 
     def change(self, metric: str, side: str = "both") -> MetricChange:
         return next(c for c in self.changes if c.metric == metric and c.side == side)
@@ -167,7 +174,8 @@ class Comparison:
             "comparability_warnings": self.comparability,
             "changes": [asdict(c) for c in self.changes],
             "findings": {"appeared": self.findings_appeared, "resolved": self.findings_resolved, "persisting": self.findings_persisting,
-                         "borderline": self.findings_borderline},
+                         "borderline": self.findings_borderline,
+                         "borderline_states": {name: {"before": b, "after": a} for name, (b, a) in self.findings_borderline_states.items()}},
             "before_summary": self.before_summary,
             "after_summary": self.after_summary,
         }
@@ -614,14 +622,12 @@ def _stated_name(finding: Stated) -> str:
     return code + (f" ({side})" if side else "")
 
 
-def _borderline_named(before: AnalysisResult, after: AnalysisResult, findings: set[Stated]) -> list[str]:
-    """``"overstride (left): borderline before, mild after"`` for each finding borderline in either run, sorted: what
-    it was in each run (its grade, "borderline" or "none"). The name alone had hidden a finding gone from borderline
-    to mild (a newcomer's test)."""
+def _borderline_states(before: AnalysisResult, after: AnalysisResult, findings: set[Stated]) -> dict[str, tuple[str, str]]:
+    """What each finding borderline in either run was in each: its grade, "borderline" or "none"."""
     def state(run: AnalysisResult, finding: Stated) -> str:
         return next((f.severity for f in run.findings if (f.code, f.side) == finding), "none")
 
-    return sorted(f"{_stated_name(f)}: {state(before, f)} before, {state(after, f)} after" for f in findings)
+    return {_stated_name(f): (state(before, f), state(after, f)) for f in sorted(findings, key=_stated_name)}
 
 
 def _named(findings: set[Stated]) -> list[str]:
@@ -705,5 +711,6 @@ def compare(before: AnalysisResult, after: AnalysisResult, *, before_source: str
         + _too_few_steps_warnings(b, a) + comparability_warnings(b, a, refused_too=False),
         before_summary={k: getattr(b.summary, k) for k in keys},
         after_summary={k: getattr(a.summary, k) for k in keys},
-        findings_borderline=_borderline_named(b, a, near_b | near_a),
+        findings_borderline=_named(near_b | near_a),
+        findings_borderline_states=_borderline_states(b, a, near_b | near_a),
     )

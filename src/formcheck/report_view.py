@@ -518,7 +518,7 @@ def compare_notes(comparison: Comparison) -> list[str]:
     notes = []
     for items, label in ((comparison.findings_resolved, "Resolved"), (comparison.findings_appeared, "New"),
                          (comparison.findings_persisting, "Still there"),
-                         (comparison.findings_borderline, "Borderline in one run or both (too near the threshold to call new or gone)")):
+                         (comparison.borderline_shown(), "Borderline in one run or both (too near the threshold to call new or gone)")):
         if items:
             notes.append(f"{label}: " + "; ".join(str(i).replace("_", " ") for i in items))  # a borderline one holds a comma
     notes += [f"Comparability: {w}" for w in comparison.comparability]
