@@ -409,3 +409,9 @@ def test_a_median_that_rounds_to_its_threshold_keeps_a_decimal():
         return interval_text(Finding("overstride", "Overstriding", "borderline", "left", value, 15.0, interval=(13.0, 17.0)))
 
     assert "median 14.9 % of leg length" in text(14.85) and "median 13 % of leg length" in text(13.2)
+    from formcheck.report_view import _evidence_text  # the report's evidence line alike
+
+    def evidence(value):
+        return _evidence_text(Finding("overstride", "Overstriding", "borderline", "left", value, 15.0, interval=(13.0, 17.0)))
+
+    assert evidence(14.85).startswith("median 14.9") and evidence(13.2).startswith("median 13%")

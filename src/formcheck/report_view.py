@@ -61,7 +61,8 @@ def _evidence_text(f: Finding) -> str:
         return f"{value:.0f} step{'' if value == 1 else 's'} of this leg measured; a finding needs {thr:.0f}"
     parts = []
     if value is not None:
-        s = f"median {fmt(value * scale, digits)}{unit}"
+        shown = digits + (thr is not None and fmt(value * scale, digits) == fmt(thr * scale, digits))  # 15 vs 15: which side?
+        s = f"median {fmt(value * scale, shown)}{unit}"
         if f.interval is not None:  # the median's 95 % interval (under 6 steps their range): a borderline one reaches across the threshold
             s += f", {f.interval_name} {fmt(f.interval[0] * scale, digits)} to {fmt(f.interval[1] * scale, digits)}{unit}"
         if thr is not None:
