@@ -1372,10 +1372,17 @@ def without_stances_within_the_other_legs(steps: list[StepEvents]) -> list[StepE
     lost). Stances the clip cuts (no toe-off) are not compared.
     """
     nested: set[int] = set()
-    for i, a in enumerate(steps):
-        for j, b in enumerate(steps):
-            if (a.side != b.side and a.toe_off_at_s is not None and b.toe_off_at_s is not None
-                    and a.contact_at_s < b.contact_at_s and b.toe_off_at_s < a.toe_off_at_s):
+    order = sorted(range(len(steps)), key=lambda k: steps[k].contact_at_s)
+    for n, i in enumerate(order):
+        a = steps[i]
+        if a.toe_off_at_s is None:
+            continue
+        for j in order[n + 1 :]:  # the stances landing after a's contact, until one lands after its toe-off
+            b = steps[j]
+            if b.contact_at_s >= a.toe_off_at_s:
+                break
+            if (b.side != a.side and b.toe_off_at_s is not None and a.contact_at_s < b.contact_at_s
+                    and b.toe_off_at_s < a.toe_off_at_s):
                 nested |= {i, j}
     return [s for k, s in enumerate(steps) if k not in nested]
 
