@@ -661,12 +661,14 @@ def compare(
                       style=None if c.side == "both" else "dim" if c.verdict in ("not measurable", "view differs", "timing uncertain") else None)
     out.print(table)
     names = _finding_labels(run.result for run in runs)
+    shown_borderline = comparison.borderline_shown()
     for label, codes in (("Findings resolved", comparison.findings_resolved), ("Findings new", comparison.findings_appeared),
                          ("Findings still there", comparison.findings_persisting),
-                         ("Borderline (not counted as new or resolved)", comparison.borderline_shown())):
+                         ("Borderline (not counted as new or resolved)", shown_borderline)):
         if codes:
             # wrapped to the terminal as the table is (four borderline findings ran to 133 columns)
-            out.print(f"{label}: " + "; ".join(_finding_label(code, names) for code in codes), highlight=False)
+            joiner = "; " if codes is shown_borderline else ", "  # a borderline one reads "...: mild before, none after"
+            out.print(f"{label}: " + joiner.join(_finding_label(code, names) for code in codes), highlight=False)
     for warning in comparison.comparability:
         out.print(f"[yellow]not fully comparable:[/yellow] {warning}", soft_wrap=True)
     for note in written.notes:

@@ -521,7 +521,8 @@ def compare_notes(comparison: Comparison) -> list[str]:
                          (comparison.findings_persisting, "Still there"),
                          (comparison.borderline_shown(), "Borderline in one run or both (too near the threshold to call new or gone)")):
         if items:
-            notes.append(f"{label}: " + "; ".join(str(i).replace("_", " ") for i in items))  # a borderline one holds a comma
+            joiner = "; " if label.startswith("Borderline") else ", "  # a borderline one holds a comma
+            notes.append(f"{label}: " + joiner.join(str(i).replace("_", " ") for i in items))
     notes += [f"Comparability: {w}" for w in comparison.comparability]
     notes.append("A change counts only when its 95% interval excludes zero and it is larger than the smallest "
                  "change the method can detect.")
