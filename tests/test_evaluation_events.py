@@ -404,9 +404,13 @@ def test_track_short_labels_in_view_and_not_labelled():
 # Raised 2026-12-07 when an overlay over the feet came to be painted out before the pose was found again
 # (formcheck.pose.pose_with_overlay_painted_out), measured before and after it: watermark 101, 89, 0/2, 0/1, 0.17 % ->
 # 101, 99, 0/1, 0/0, 0.23 %.
+# The source's cadence 0.2 -> 0.3 % on 2026-12-07, when cadence came to be Theil-Sen's stride (metrics.cadence_spm):
+# -0.11 -> -0.23 % against the labels (168.5 against 168.9 steps/min), within what the labels' whole frames allow
+# over its 16 strides a foot (up to 0.3 %); against the renders' true cadence the treadmills' mean |error| went
+# 0.14 -> 0.08 % and the passes' 0.80 -> 0.65 % (docs/thresholds.md).
 REAL_FLOORS: dict[str, dict[str, float]] = {
     #                 IC hits  TO hits  IC missed  TO missed  IC spurious  TO spurious  |cadence error| %
-    "source":         dict(ic=34, to=34, ic_missed=0, to_missed=0, ic_spurious=0, to_spurious=0, cadence_pct=0.2),
+    "source":         dict(ic=34, to=34, ic_missed=0, to_missed=0, ic_spurious=0, to_spurious=0, cadence_pct=0.3),
     "blur25":         dict(ic=96, to=95, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=1.0),
     "480p":           dict(ic=99, to=96, ic_missed=1, to_missed=2, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
     "portrait_small": dict(ic=99, to=99, ic_missed=1, to_missed=1, ic_spurious=0, to_spurious=0, cadence_pct=0.4),
