@@ -88,8 +88,9 @@ class DroppedImages:
 def dropped_image_intervals(track: PoseTrack) -> DroppedImages | None:
     """The phase of a short period at which intervals show a lone spike of the legs' speed: an image dropped there.
 
-    The legs' speed of an interval is the median over the knees, ankles, heels and toes of their displacement over
-    its duration (a variable-frame-rate clip's intervals, timed right, show no spike)."""
+    The legs' speed of an interval is the 25th percentile over the knees, ankles, heels and toes of their displacement
+    over its duration: a missing image moves every joint, a landmark's glitch a few (a variable-frame-rate clip's
+    intervals, timed right, show no spike)."""
     k = np.asarray(track.keypoints_px, dtype=float)
     joints = [lm.LEG[s][j] for s in SIDES for j in ("knee", "ankle", "heel", "foot_index")]  # type: ignore[index]
     dt = np.diff(np.asarray(track.timestamps_s, dtype=float))
@@ -114,14 +115,14 @@ def dropped_image_intervals(track: PoseTrack) -> DroppedImages | None:
         phase_of = np.arange(len(ratio)) % period
         for phase in range(period):
             here, elsewhere = judged & (phase_of == phase), judged & (phase_of != phase)
-            k, n = int(spike[here].sum()), int(here.sum())
+            hits, n = int(spike[here].sum()), int(here.sum())
             others = float(spike[elsewhere].mean()) if elsewhere.any() else 0.0
-            if k < DROPPED_MIN_SPIKES or k < DROPPED_PHASE_SHARE * n:
+            if hits < DROPPED_MIN_SPIKES or hits < DROPPED_PHASE_SHARE * n:
                 continue
-            chance = _binomial_tail(k, n, max(others, 0.02))
+            chance = _binomial_tail(hits, n, max(others, 0.02))
             thirds = np.array_split(spike[here], 3)  # a conversion's dropped images run through the whole clip
             if chance < DROPPED_CHANCE_MAX and min(float(t.mean()) for t in thirds) >= DROPPED_THIRDS_SHARE:
-                return DroppedImages(period, phase, round(k / n, 3), round(others, 3), chance)
+                return DroppedImages(period, phase, round(hits / n, 3), round(others, 3), chance)
     return None
 
 
