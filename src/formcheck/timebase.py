@@ -99,7 +99,8 @@ def dropped_image_intervals(track: PoseTrack) -> DroppedImages | None:
     with warnings.catch_warnings():  # frames without a pose: no speed
         warnings.simplefilter("ignore", RuntimeWarning)
         speed = np.nanpercentile(np.linalg.norm(np.diff(k[:, joints], axis=0), axis=-1), 25, axis=1) / dt
-        local = np.array([np.nanmedian(speed[max(0, i - 3) : i + 4]) for i in range(len(speed))])
+        padded = np.pad(speed, 3, constant_values=np.nan)  # the running median over 7 intervals, fewer at the ends
+        local = np.nanmedian(np.lib.stride_tricks.sliding_window_view(padded, 7), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = speed / local
     before, after = np.r_[np.nan, ratio[:-1]], np.r_[ratio[1:], np.nan]
