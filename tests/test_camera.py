@@ -405,6 +405,26 @@ def test_cut_keeps_the_longest_stretch_with_a_warning(tmp_path):
     assert any("scene cut" in w and "longest stretch" in w for w in prep.warnings)
 
 
+def test_cut_keeps_the_stretch_that_shows_the_runner():
+    """A newcomer's clip blacked out for a second mid-clip: the tracker found the runner only after the black, and the
+    stretch before it, one frame longer, was kept and refused as "no runner found". The stretch kept is the one the
+    runner is seen in."""
+    from formcheck.camera import CameraMotion
+
+    n, black, after = 360, 165, 196  # cuts into the black and out of it: stretches 0-164, 165-195, 196-359
+    segment = np.zeros(n, int)
+    segment[black:after], segment[after:] = 1, 2
+    motion = CameraMotion(frame_indices=np.arange(n), timestamps_s=np.arange(n) / FPS, to_ref=np.tile(np.eye(3)[:2], (n, 1, 1)),
+                          ok=np.ones(n, bool), inliers=np.full(n, 100), segment=segment, image_size=SIZE, fps=FPS)
+    track = _track_with_box(n, (200, 60, 300, 300))
+    k = np.array(track.keypoints_px)
+    k[:after] = np.nan  # the runner tracked only after the black
+    prep = prepare_track(track.with_keypoints(k), motion=motion)
+    assert prep.summary["analysed_frames"] == [after, n - 1]
+    assert prep.track.detected.all()
+    assert any("longest stretch" in w and "runner is seen" in w for w in prep.warnings)
+
+
 def test_cut_with_no_long_stretch_is_refused(tmp_path):
     n = 50  # stretches of 25 frames (0.83 s at 30 fps) on either side of the cut: no two steps of running
     _filmed(tmp_path / "cut.mp4", _pan_cam(zoom_end=1.0, shake_px=0.0, shake_deg=0.0, centre_to=(560.0, 350.0)), n, _scene(1),

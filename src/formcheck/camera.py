@@ -29,7 +29,7 @@ How (one decoding pass, :func:`formcheck.video.iter_frames`):
   motion (< STILL_PX), and are followed one by one when it does, so a pan is never smeared (a
   jolt that is back in place within the stride is not seen).
 
-:func:`prepare_track` turns this into what the analysis needs (longest segment between cuts,
+:func:`prepare_track` turns this into what the analysis needs (the stretch between cuts showing the runner longest,
 stabilise when the camera moved more than the camera-motion warning threshold, refuse when the
 background cannot carry it); :func:`motion_summary` is the camera-motion quality check
 (:func:`formcheck.quality.camera_motion`).
@@ -996,6 +996,15 @@ def _hidden_fraction(track: PoseTrack) -> float:
     return float(np.median(area) / (w * h))
 
 
+def _runner_frames(track: PoseTrack, first: int, last: int) -> int:
+    """How many frames of ``first``..``last`` (decoded frame numbers) the runner was found on. The stretch kept is the
+    one with the most: a newcomer's clip blacked out for a second mid-clip had the runner tracked only after the black
+    (the tracker does not carry a person over a second unseen), and the longer stretch before it, by one frame, was
+    kept and refused as "no runner found"."""
+    f = track.frame_indices
+    return int(track.detected[(f >= first) & (f <= last)].sum())
+
+
 def prepare_track(
     track: PoseTrack,
     video_path: str | os.PathLike[str] | None = None,
@@ -1004,7 +1013,8 @@ def prepare_track(
     start_s: float | None = None,
     end_s: float | None = None,
 ) -> PreparedTrack:
-    """Measure the camera (unless ``motion`` is given), keep the longest stretch between scene cuts, and stabilise
+    """Measure the camera (unless ``motion`` is given), keep the stretch between scene cuts that shows the runner on the
+    most frames (the longest of equals), and stabilise
     the track when the camera moved more than the camera-motion warning threshold.
 
     Raises :class:`formcheck.analysis.AnalysisError` when the camera moved and the background
@@ -1024,7 +1034,7 @@ def prepare_track(
     analysed = (int(track.frame_indices[0]), int(track.frame_indices[-1]))
     original = track
     if len(segs) > 1:
-        a, b = max(segs, key=lambda ab: ab[1] - ab[0])
+        a, b = max(segs, key=lambda ab: (_runner_frames(track, *ab), ab[1] - ab[0]))
         if (b - a + 1) / motion.fps < MIN_SEGMENT_S:
             raise AnalysisError(f"cannot analyse this clip: it has {len(segs) - 1} scene cuts and no stretch between them lasts "
                                 f"{MIN_SEGMENT_S:g} s: film one continuous take of 10 s or more")
@@ -1033,7 +1043,7 @@ def prepare_track(
         analysed = (a, b)
         t0, t1 = motion.timestamps_s[motion.rows(np.array([a, b]))]
         notes.append(f"the clip has {len(segs) - 1} scene cut{'s' if len(segs) > 2 else ''}: only the longest stretch without "
-                        f"one ({t0:.1f}-{t1:.1f} s) was analysed; film one continuous take")
+                        f"one in which the runner is seen ({t0:.1f}-{t1:.1f} s) was analysed; film one continuous take")
     rows = motion.rows(original.frame_indices)
     rows = np.unique(rows[rows >= 0])
     summary = motion_summary(motion, original, rows=rows)
