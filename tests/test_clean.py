@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from formcheck import landmarks as lm
-from formcheck.clean import butterworth_smooth, clean_track, fill_gaps, repair_leg_swaps, with_legs_swapped
+from formcheck.clean import (
+    butterworth_smooth, clean_track, fill_gaps, frame_slots, reject_outliers, repair_leg_swaps, with_legs_swapped,
+)
 from formcheck.geometry import body_scale_px
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
 
@@ -138,6 +140,25 @@ def test_clean_track_undoes_swaps_and_fills_dropouts():
     assert np.nanmax(err[80:84]) < 1e-6
     assert np.isfinite(res.track.keypoints_px[120:124]).all()
     assert np.max(err[120:124, 23:33]) < 8.0  # interpolated legs within 8 px over a 4-frame gap
+
+
+def test_outlier_window_is_one_of_time_where_frames_are_missing():
+    """Every 6th frame of a 25 fps runner missing (a frame-rate conversion's images put back at their times, a phone's
+    dropped frames): taken frame by frame, the feet's true turns at landing stand out of the running median and were
+    removed (a newcomer's 25 fps copy read overstride 16.8 % leg against 23.1); on the clip's own clock they do not,
+    and a point the model misplaced still does."""
+    g = simulate_gait(GaitParams(fps=25, duration_s=6, cadence_spm=165, speed_m_s=3.3, overstride_pct_leg=20))
+    tr = to_pose_track(g)
+    kept = np.arange(tr.n_frames) % 6 != 5
+    k, t = tr.keypoints_px[kept].copy(), tr.timestamps_s[kept]
+    feet = [lm.LEG[s][j] for s in ("left", "right") for j in ("ankle", "heel", "foot_index")]
+    assert list(frame_slots(t)[:7]) == [0, 1, 2, 3, 4, 6, 7]
+    assert frame_slots(tr.timestamps_s) is None  # evenly timed: frame by frame, as before
+    assert reject_outliers(k, 25.0)[:, feet].sum() >= 20  # the true motion taken for outliers (32)
+    assert not reject_outliers(k, 25.0, timestamps_s=t)[:, feet].any()
+    k[60, lm.LEFT_HEEL, 1] += 0.3 * body_scale_px(k)  # one heel misplaced downwards
+    flagged = reject_outliers(k, 25.0, timestamps_s=t)
+    assert flagged[60, lm.LEFT_HEEL] and flagged[:, feet].sum() == 1
 
 
 def test_fill_gaps_respects_max_gap():
