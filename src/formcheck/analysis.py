@@ -422,7 +422,7 @@ def analyze(
     ``allow_walking``: analyse a walking clip (running findings off) instead of refusing it (:func:`analyze_track`).
 
     ``check_camera``: measure the camera's motion on every frame (formcheck.camera): a clip with
-    scene cuts is analysed on its longest stretch, and one whose camera moved beyond the
+    scene cuts is analysed on the stretch showing the runner most, and one whose camera moved beyond the
     camera-motion warning threshold is analysed on a ground-referenced track (drawing arrays stay at
     image positions); the check lands in ``quality.camera_motion``.
     """

@@ -947,7 +947,8 @@ def _longest_motion_frames(moving: np.ndarray, k: int) -> int:
 # ---------------------------------------------------------------------------------------------- for the analysis
 @dataclass(frozen=True, eq=False)
 class PreparedTrack:
-    """What the analysis runs on: the (longest stretch of the) track, ground-referenced when the camera moved."""
+    """What the analysis runs on: the track (between scene cuts, the stretch showing the runner most), ground-referenced
+    when the camera moved."""
 
     track: PoseTrack  # to analyse
     original: PoseTrack  # the same frames, image positions (for drawing)
@@ -1013,8 +1014,8 @@ def prepare_track(
     start_s: float | None = None,
     end_s: float | None = None,
 ) -> PreparedTrack:
-    """Measure the camera (unless ``motion`` is given), keep the stretch between scene cuts that shows the runner on the
-    most frames (the longest of equals), and stabilise
+    """Measure the camera (unless ``motion`` is given), keep the stretch between scene cuts, of those lasting
+    ``MIN_SEGMENT_S`` or more, that shows the runner on the most frames (the longest of equals), and stabilise
     the track when the camera moved more than the camera-motion warning threshold.
 
     Raises :class:`formcheck.analysis.AnalysisError` when the camera moved and the background
@@ -1034,16 +1035,17 @@ def prepare_track(
     analysed = (int(track.frame_indices[0]), int(track.frame_indices[-1]))
     original = track
     if len(segs) > 1:
-        a, b = max(segs, key=lambda ab: (_runner_frames(track, *ab), ab[1] - ab[0]))
-        if (b - a + 1) / motion.fps < MIN_SEGMENT_S:
+        long_enough = [ab for ab in segs if (ab[1] - ab[0] + 1) / motion.fps >= MIN_SEGMENT_S]
+        if not long_enough:
             raise AnalysisError(f"cannot analyse this clip: it has {len(segs) - 1} scene cuts and no stretch between them lasts "
                                 f"{MIN_SEGMENT_S:g} s: film one continuous take of 10 s or more")
+        a, b = max(long_enough, key=lambda ab: (_runner_frames(track, *ab), ab[1] - ab[0]))
         keep = (track.frame_indices >= a) & (track.frame_indices <= b)
         original = track.take(keep)
         analysed = (a, b)
         t0, t1 = motion.timestamps_s[motion.rows(np.array([a, b]))]
-        notes.append(f"the clip has {len(segs) - 1} scene cut{'s' if len(segs) > 2 else ''}: only the longest stretch without "
-                        f"one in which the runner is seen ({t0:.1f}-{t1:.1f} s) was analysed; film one continuous take")
+        notes.append(f"the clip has {len(segs) - 1} scene cut{'s' if len(segs) > 2 else ''}: only the part between cuts "
+                        f"that shows the runner most ({t0:.1f}-{t1:.1f} s) was analysed; film one continuous take")
     rows = motion.rows(original.frame_indices)
     rows = np.unique(rows[rows >= 0])
     summary = motion_summary(motion, original, rows=rows)

@@ -68,7 +68,7 @@ def load_run(
 
     With the video at hand, ``check_camera`` measures the camera's motion on every frame
     (:func:`formcheck.camera.prepare_track`, inside :func:`formcheck.analysis.analyze` for a
-    video): the longest stretch between scene cuts is analysed, on a ground-referenced track when
+    video): the stretch between scene cuts showing the runner most is analysed, on a ground-referenced track when
     the camera moved, and the check is in the result's quality (``camera_motion``).
     """
     from .analysis import analyze, analyze_track
