@@ -154,6 +154,9 @@ def test_outlier_window_is_one_of_time_where_frames_are_missing():
     feet = [lm.LEG[s][j] for s in ("left", "right") for j in ("ankle", "heel", "foot_index")]
     assert list(frame_slots(t)[:7]) == [0, 1, 2, 3, 4, 6, 7]
     assert frame_slots(tr.timestamps_s) is None  # evenly timed: frame by frame, as before
+    jitter = np.random.default_rng(0).uniform(-0.0015, 0.0015, t.size)  # a phone's frame times, +-1.5 ms
+    assert np.array_equal(frame_slots(t + jitter), frame_slots(t))
+    assert frame_slots(np.round(np.arange(600) / 29.97, 3)) is None  # times in whole ms (a reviewer's case: no drift)
     assert reject_outliers(k, 25.0)[:, feet].sum() >= 20  # the true motion taken for outliers (32)
     assert not reject_outliers(k, 25.0, timestamps_s=t)[:, feet].any()
     k[60, lm.LEFT_HEEL, 1] += 0.3 * body_scale_px(k)  # one heel misplaced downwards

@@ -13,7 +13,7 @@ Order matters and is fixed by :func:`clean_track`:
 2. **Outliers** (:func:`reject_outliers`): single points that jump away from their own
    running median (Hampel filter) by more than a fraction of the leg length, e.g. both legs
    collapsing onto one for a frame or two, are set to NaN. The median runs over a window of
-   time: frames missing from the clip leave their places empty.
+   time: frames missing from the clip keep their places (filled linearly for the median).
 3. **Gap filling** (:func:`fill_gaps`): NaN runs up to ``max_gap_s`` (0.1 s by default) are
    filled by PCHIP interpolation; longer gaps stay NaN (nothing is invented).
 4. **Smoothing** (:func:`butterworth_smooth`): 2nd-order Butterworth low-pass run forward and
@@ -226,7 +226,8 @@ def reject_outliers(keypoints: np.ndarray, fps: float, threshold_leg: float = 0.
     Hampel-type filter over a 0.17 s window (5 frames at 30 fps), applied per coordinate to
     the lower-body landmarks. Real foot motion is smooth at that scale; jumps of a few frames
     are model errors. The window is one of time: where ``timestamps_s`` show frames missing
-    (:func:`frame_slots`), their places are left empty, not filled by the next frames.
+    (:func:`frame_slots`), their places are filled from the frames either side (linearly, as any
+    point the model did not give), not taken by the next frames.
     """
     kp = np.asarray(keypoints, dtype=float)
     slots = frame_slots(timestamps_s) if timestamps_s is not None else None
@@ -257,8 +258,9 @@ MAX_SLOTS_PER_FRAME = 4  # a track whose even grid would hold more slots than th
 
 
 def frame_slots(timestamps_s: np.ndarray) -> np.ndarray | None:
-    """Each frame's place on an even grid of the track's typical frame interval (0, 1, 2, 4, ... where a frame is
-    missing), or None where the frames are evenly timed (or too irregular to place: two frames on one place).
+    """Each frame's place on an even grid of the track's typical (median) frame interval (0, 1, 2, 4, ... where a
+    frame is missing), or None where no frame is missing. Each interval counts its own whole number of typical ones
+    (at least one), so frame times rounded to the millisecond, or a phone's jitter, do not add up to a missing frame.
 
     Why: a phone's dropped frames, and the images a frame-rate conversion left out and formcheck puts back at their
     times (formcheck.timebase), leave the foot's motion over a missing frame in one step. Taken frame by frame, the
@@ -272,8 +274,9 @@ def frame_slots(timestamps_s: np.ndarray) -> np.ndarray | None:
     dt = float(np.median(np.diff(t)))
     if not dt > 0:
         return None
-    slots = np.round((t - t[0]) / dt).astype(np.int64)
-    if slots[-1] == len(t) - 1 or np.any(np.diff(slots) < 1) or slots[-1] + 1 > MAX_SLOTS_PER_FRAME * len(t):
+    steps = np.maximum(1, np.round(np.diff(t) / dt)).astype(np.int64)  # each interval on its own: no drift
+    slots = np.r_[0, np.cumsum(steps)]
+    if slots[-1] == len(t) - 1 or slots[-1] + 1 > MAX_SLOTS_PER_FRAME * len(t):
         return None
     return slots
 
