@@ -10,7 +10,7 @@ import pytest
 from formcheck import landmarks as lm
 from formcheck.clean import clean_track, with_legs_swapped
 from formcheck.events import (AT_EDGE, OTHER_LABEL, EventParams, GaitEvents, StepEvents, contacts_by_still_foot, detect_direction,
-                              detect_events, label_swap_frames, short_pass_events)
+                              detect_events, label_swap_frames, short_pass_events, steps_between)
 from formcheck.metrics import cadence_spm
 from formcheck.analysis import analyze_track
 from formcheck.synth.gait import GaitParams, simulate_gait, to_pose_track
@@ -976,6 +976,36 @@ def test_short_pass_toe_off_is_the_knees_turn_where_it_agrees_with_the_toe_lift(
     assert len(events.steps) == len(truth) >= 3
     for st, (side, o) in zip(events.steps, truth):
         assert st.side == side and st.toe_off_method == "knee_extension" and abs(st.toe_off_index - o) <= 1, (st, o)
+
+
+def test_short_pass_sides_alternate_by_step_over_a_stance_not_found():
+    """A pass whose second stance was not found (its foot unseen there): the sides alternate step by step, so the
+    stances after the gap keep their own sides. Counted stance by stance, the first stance went on the wrong leg (a
+    rendered 120 fps pass saved as 4x slow motion: a spurious contact and toe-off)."""
+    g = simulate_gait(GaitParams(fps=60, duration_s=1.6, treadmill=False, runner_height_frac=0.3))
+    steps = g.truth["steps"]
+    assert len(steps) >= 4
+    hidden = steps[1]
+    track = to_pose_track(g)
+    kp = track.keypoints_px.copy()
+    foot = [lm.LEG[hidden["side"]][j] for j in ("ankle", "heel", "foot_index")]
+    kp[int(hidden["contact_frame"]) - 3 : int(hidden["toe_off_frame"]) + 4, foot] = np.nan
+    track = track.with_keypoints(kp)
+    events = short_pass_events(track, track, detect_direction(to_pose_track(g)).facing)
+    truth = [(s["side"], s["contact_frame"]) for s in steps if s is not hidden]  # (complete stances only)
+    found = [(s.side, s.contact_index) for s in events.steps]
+    assert found[: len(truth)] == truth
+    assert len(found) <= len(truth) + 1 and all(c > steps[-1]["toe_off_frame"] for _, c in found[len(truth) :])  # the
+    # stance the clip ends in, after the last complete one
+    assert not any(s.other_label for s in events.steps)
+    assert events.stride_period_frames == pytest.approx(2 * np.median(np.diff([s["contact_frame"] for s in steps])), abs=2)
+    at = np.array  # contact times (s)
+    assert list(steps_between(at([144, 238, 284]) / 132.0)) == [2, 1]  # (that slow-motion pass)
+    assert list(steps_between(at([100, 150, 198, 250]) / 120.0)) == [1, 1, 1]
+    assert list(steps_between(at([100, 160, 200]) / 120.0)) == [1, 1]  # 1.5 steps: not whole steps of one pace
+    assert list(steps_between(at([0, 5, 14, 23]) / 30.0)) == [1, 1, 1]  # 0.17 s is no step (a stance the clip starts in)
+    assert list(steps_between(at([0, 9, 27, 45, 63]) / 30.0)) == [1, 1, 1, 1]  # a short edge gap sets no unit
+    assert list(steps_between(at([0.0, 0.25, 0.75, 1.0]))) == [1, 2, 1]  # (on the clock: frames dropped in a step)
 
 
 def test_short_pass_stance_on_the_other_legs_label_is_relabelled():

@@ -1641,8 +1641,8 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
 
     Overground a stance foot stands still on the ground, so in the image of a still (or stabilised)
     camera it stops while the body passes at running speed (:func:`planted_runs`). MediaPipe swaps and
-    merges the legs of a small runner, so the sides ALTERNATE along the pass, the parity chosen by the
-    leg labels; a stance whose label contradicts the alternation gets the alternation's side and
+    merges the legs of a small runner, so the sides ALTERNATE along the pass (step by step, :func:`steps_between`),
+    the parity chosen by the leg labels; a stance whose label contradicts the alternation gets the alternation's side and
     ``other_label`` (its landmarks are under the other leg's label: the analysis exchanges the labels there,
     :func:`label_swap_frames`). Contact = the first frame, from 2 frames before the foot
     stops, with its lowest landmark at its stance level (a landing foot may still slide a little);
@@ -1658,10 +1658,12 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
     runs = pass_planted_runs(light, facing, scale, p)  # none: not a pass (a treadmill clip too short for a stride)
     if not runs:
         return none
-    agree = sum(r[0] == SIDES[i % 2] for i, r in enumerate(runs))
-    first = 0 if agree >= len(runs) - agree else 1
     contacts = [_planted_contact(light, label, a, b, scale, p) for label, a, b, _ in runs]
-    period = 2.0 * float(np.median(np.diff(contacts))) if len(contacts) >= 2 else float("nan")
+    between = steps_between(track.timestamps_s[contacts])
+    place = np.r_[0, np.cumsum(between)].astype(int)  # each stance's step number along the pass
+    agree = sum(r[0] == SIDES[k % 2] for k, r in zip(place, runs))
+    first = 0 if agree >= len(runs) - agree else 1
+    period = 2.0 * float(np.median(np.diff(contacts) / between)) if len(contacts) >= 2 else float("nan")
     steps: list[StepEvents] = []
     bottom_edge = 0  # stances skipped with the foot at the image's bottom edge
     for i, ((label, a, b, _), c) in enumerate(zip(runs, contacts)):
@@ -1684,11 +1686,35 @@ def short_pass_events(track: PoseTrack, light: PoseTrack, facing: str, p: EventP
                           toe_off_at_s=_time_at(track, to_pos), toe_off_method=method, contact_method="planted",
                           candidate_at_s=_time_at(track, c))
         (step,) = with_unseen_doubts([step], light, p, filled)  # read on the label the foot's landmarks are under
-        side = SIDES[(i + first) % 2]
+        side = SIDES[(place[i] + first) % 2]
         if label != side:  # its landmarks are re-labelled by the analysis, but a model that mixed the legs up is doubtful
             step = replace(step, side=side, other_label=True, doubts=(*step.doubts, OTHER_LABEL))
         steps.append(step)
     return GaitEvents(steps=steps, stride_period_frames=period, facing=facing, fps=fps, stances_at_bottom_edge=bottom_edge)
+
+
+MIN_STEP_S = 0.25  # a gap shorter than this (240 steps/min) is taken for no step here (a sprinter's are shorter: their
+# pass then alternates stance by stance, as before steps_between)
+
+
+def steps_between(contacts_s: np.ndarray) -> np.ndarray:
+    """How many steps lie between consecutive planted stances of a pass, from their contact times (s): 1, or 2 where a
+    stance between them was not found (the gap about twice the shortest, within a quarter step). Only with 3 stances or
+    more, the shortest gap ``MIN_STEP_S`` or more, and no more gaps of two steps than of one; otherwise 1 everywhere.
+
+    The sides alternate step by step, not stance by stance: a rendered 120 fps pass saved as 4x slow motion had the
+    second of its six stances not found, and alternating over the four left put the first on the wrong leg (a
+    spurious contact and toe-off). A shorter gap is no step (the real pass's compressed copy starts inside a stance
+    5 frames at 30 fps before its next contact), and a short gap at the pass's edge must not make every other gap
+    two steps (a reviewer's case: gaps of 9, 18, 18, 18 frames)."""
+    gaps = np.diff(np.asarray(contacts_s, dtype=float))
+    ones = np.ones(len(gaps), dtype=int)
+    if len(gaps) < 2 or not gaps.min() >= MIN_STEP_S:
+        return ones
+    counts = np.round(gaps / gaps.min())
+    if counts.max() > 2 or np.any(np.abs(gaps / gaps.min() - counts) > 0.25) or (counts == 2).sum() > (counts == 1).sum():
+        return ones  # not whole steps of one pace: alternate stance by stance
+    return counts.astype(int)
 
 
 OTHER_LABEL = "the pose model had this foot on the other leg's landmarks: its timing and angles are doubtful"
