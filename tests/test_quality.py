@@ -467,6 +467,20 @@ def test_too_few_steps_in_a_clip_read_as_slow_motion_says_so_and_how_to_undo_it(
     assert too_few_steps_message(1, track, crossing=False).startswith("only 1 step found in 4.1 s of running; at least")
 
 
+def test_too_few_steps_in_a_clip_missing_many_frames_says_so():
+    """A newcomer's 12 s copy of treadmill_side_01 missing 40 % of its frames (timestamps kept) was refused for "no
+    complete step found in 12.0 s of running ... film 10 s or more", advice the clip already followed: the missing
+    frames are the reason, and the fix is the frame rate."""
+    from formcheck.quality import too_few_steps_message
+
+    track = to_pose_track(simulate_gait(GaitParams(fps=30, duration_s=7.2)))  # 216 frames kept of 360
+    said = too_few_steps_message(0, track, crossing=False, missing=144)
+    assert said == ("no complete step found (at least 3 are needed): 40% of the clip's frames are missing (the phone "
+                    "dropped them, as it does at a variable frame rate in dim light or under load) and steps next to a "
+                    "gap cannot be timed: film in good light, with the frame rate fixed"), said
+    assert too_few_steps_message(0, track, crossing=False, missing=20).startswith("no complete step found in 7.2 s of running")
+
+
 def test_a_clip_too_short_for_a_step_says_how_long_it_was():
     """Half a second of running (a first stride not yet complete) was refused with "only 0 steps found"; it now says
     no step was found in the clip's 0.5 s, and what to film."""

@@ -51,6 +51,7 @@ LEGS_OUT_REFUSE = 0.5
 LEG_FRAC_REFUSE, LEG_FRAC_WARN = 0.05, 0.15  # leg length / image height
 VISIBILITY_WARN = 0.5  # median knee/ankle/heel/toe visibility of a leg
 MISSING_FRAMES_WARN = 0.02  # frames missing between those the clip has, as a fraction of its frames: warned about (formcheck heuristic)
+MISSING_FRAMES_SAID = 0.10  # ... and named as the reason of a refusal for too few steps (too_few_steps_message)
 SWAPPED_WARN = 0.2  # fraction of frames with leg labels exchanged by cleaning
 FACING_CONF_WARN = 0.5
 
@@ -350,13 +351,21 @@ def direction_changes(track: PoseTrack) -> dict[str, Any]:
     return {"passes": passes, "changes": max(0, len(passes) - 1)}
 
 
-def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_steps: int = MIN_STEPS_REFUSE) -> str:
+def too_few_steps_message(n_steps: int, raw: PoseTrack, crossing: bool, need_steps: int = MIN_STEPS_REFUSE,
+                          missing: int = 0) -> str:
     """Why a clip with too few steps is refused, and what to film instead: a runner ``crossing`` the frame needs a
     longer pass; a runner in place (treadmill) whom the model found in most frames, a longer clip; one it lost in
     many frames (a head cut off by the frame's top edge: 44 % of a rendered treadmill clip), the whole body in view,
-    as a longer clip of the same framing would not help."""
+    as a longer clip of the same framing would not help. A clip ``missing`` (:func:`missing_frames`) a share of its
+    frames of ``MISSING_FRAMES_SAID`` or more: the frame rate fixed, in good light (a newcomer's 12 s copy of
+    treadmill_side_01 missing 40 % of its frames was told to film 10 s or more)."""
     need = f"at least {need_steps} are needed"
     found = _steps_found(n_steps)
+    share = missing / (raw.n_frames + missing) if missing > 0 else 0.0
+    if share >= MISSING_FRAMES_SAID:
+        return (f"{found} ({need}): {share:.0%} of the clip's frames are missing (the phone dropped them, as it does at a "
+                "variable frame rate in dim light or under load) and steps next to a gap cannot be timed: film in good "
+                "light, with the frame rate fixed")
     if crossing:
         return f"{found} while the runner crossed the frame ({_seen_s(raw)} in view; {need}): {PASS_ADVICE}"
     if raw.detection_rate < DETECTION_WARN:
@@ -591,7 +600,8 @@ def quality_checks(
     walking = bool(gait.get("walking"))
     if walking:
         if allow_walking and n_steps < need_steps:
-            refusals.append(WALKING_MESSAGE + walking_evidence(gait) + "; " + too_few_steps_message(n_steps, raw, crossing, need_steps))
+            refusals.append(WALKING_MESSAGE + walking_evidence(gait) + "; "
+                            + too_few_steps_message(n_steps, raw, crossing, need_steps, missing))
         elif allow_walking:
             warnings.append(WALKING_MESSAGE + walking_evidence(gait) + ": analysed as walking (allowed), running findings are not given")
         else:
@@ -603,7 +613,7 @@ def quality_checks(
         refusals.append(f"{_steps_found(n_steps)} (at least {need_steps} are needed): "
                         f"{_bottom_edge_phrase(feet_at_bottom)}, where a landing cannot be seen; {BOTTOM_EDGE_ADVICE}")
     elif n_steps < need_steps:
-        refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps)
+        refusals.append(too_few_steps_message(n_steps, raw, crossing, need_steps, missing)
                         + (f"; also, {_bottom_edge_phrase(feet_at_bottom)}: {BOTTOM_EDGE_ADVICE}" if feet_at_bottom else ""))
     elif n_steps < MIN_STEPS:
         warnings.append(few_steps_warning(n_steps, raw, crossing, "walking" if walking and allow_walking else "running"))
