@@ -29,7 +29,7 @@ How (one decoding pass, :func:`formcheck.video.iter_frames`):
   motion (< STILL_PX), and are followed one by one when it does, so a pan is never smeared (a
   jolt that is back in place within the stride is not seen).
 
-:func:`prepare_track` turns this into what the analysis needs (the stretch between cuts showing the runner longest,
+:func:`prepare_track` turns this into what the analysis needs (the stretch between cuts showing the runner most,
 stabilise when the camera moved more than the camera-motion warning threshold, refuse when the
 background cannot carry it); :func:`motion_summary` is the camera-motion quality check
 (:func:`formcheck.quality.camera_motion`).

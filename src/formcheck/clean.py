@@ -231,7 +231,7 @@ def reject_outliers(keypoints: np.ndarray, fps: float, threshold_leg: float = 0.
     """
     kp = np.asarray(keypoints, dtype=float)
     slots = frame_slots(timestamps_s) if timestamps_s is not None else None
-    if slots is not None:  # on an even grid of the frame interval, the missing frames' places empty
+    if slots is not None:  # on an even grid of the frame interval, each missing frame's place filled for the median
         grid = np.full((int(slots[-1]) + 1, *kp.shape[1:]), np.nan)
         grid[slots] = kp
         return reject_outliers(grid, fps, threshold_leg)[slots]
