@@ -265,8 +265,9 @@ def frame_slots(timestamps_s: np.ndarray) -> np.ndarray | None:
     Why: a phone's dropped frames, and the images a frame-rate conversion left out and formcheck puts back at their
     times (formcheck.timebase), leave the foot's motion over a missing frame in one step. Taken frame by frame, the
     outlier filter's window then spans more time and the foot's sharp turn at landing, where overstride is read,
-    stands out of it: a newcomer's 25 fps copy of treadmill_side_01 (every 6th image left out) had the landing reach
-    of 13 of 33 steps removed as outliers and read 16.8 % leg against the clip's 23.1.
+    stands out of it: a newcomer's 25 fps copy of treadmill_side_01 (every 6th image left out) had foot points
+    removed as outliers within 2 frames of 13 of its 33 contacts (the reach cut short: 214 px filled as 256 on one)
+    and read 16.8 % leg against the clip's 23.1.
     """
     t = np.asarray(timestamps_s, dtype=float)
     if len(t) < 3 or not np.isfinite(t).all():
